@@ -1,0 +1,9 @@
+/** What a command gets from the process it runs in; tests pass their own. */
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  appDir: string;
+  version: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}

@@ -1,0 +1,34 @@
+import { envName, SETTING_DESCRIPTIONS, SETTING_KEYS } from "../config/schema.ts";
+import { describeFlags } from "./args.ts";
+import { SERVE_FLAGS } from "./serve.ts";
+
+export const PROGRAM = process.platform === "win32" ? "BusinessApp.exe" : "business-app";
+
+/** The whole `--help` text: commands, flags and environment variables. */
+export function usage(): string {
+  const envLines = [
+    ["BUSINESS_APP_DATA_DIR", "data folder (like --data-dir)"],
+    ["BUSINESS_APP_CONFIG", "settings file (like --config)"],
+    ...SETTING_KEYS.map((key) => [envName(key), SETTING_DESCRIPTIONS[key]]),
+  ];
+  const width = Math.max(...envLines.map(([name]) => (name ?? "").length)) + 2;
+  return `BusinessApp: an offline business application with automatic database backups.
+
+Usage:
+  ${PROGRAM} [serve] [options]   start the web interface at http://localhost:5000 (the default)
+  ${PROGRAM} --help              show this help
+  ${PROGRAM} --version           show the version
+
+Options of serve:
+${describeFlags(SERVE_FLAGS)}
+
+Environment variables (a flag wins over the environment, which wins over the settings file):
+${envLines.map(([name, text]) => `  ${(name ?? "").padEnd(width)}${text}`).join("\n")}
+
+Files, all in the data folder (the executable's folder unless --data-dir is given):
+  business_data.db            the database
+  business-app.config.json    settings, optional (keys as above in lower case without BUSINESS_APP_)
+  database_backups/           backups and backup.log
+
+Exit codes: 0 success, 1 operation failed, 2 bad usage or settings, 3 another instance is running.`;
+}

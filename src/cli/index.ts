@@ -1,0 +1,64 @@
+import pkg from "../../package.json" with { type: "json" };
+import { ConfigError } from "../config/load.ts";
+import { currentAppDir } from "../config/paths.ts";
+import { describeError } from "../lib/errors.ts";
+import { UsageError } from "./args.ts";
+import type { CliContext } from "./context.ts";
+import { EXIT } from "./exit-codes.ts";
+import { PROGRAM, usage } from "./help.ts";
+import { serveCommand } from "./serve.ts";
+
+export const VERSION = pkg.version;
+
+type Command = (args: string[], ctx: CliContext) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+};
+
+export function processContext(): CliContext {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    appDir: currentAppDir(),
+    version: VERSION,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+}
+
+/** Runs one command line and returns its exit code. */
+export async function runCli(argv: string[], ctx: CliContext = processContext()): Promise<number> {
+  const first = argv[0];
+  if (first === "--help" || first === "-h" || first === "help") {
+    ctx.stdout(`${usage()}\n`);
+    return EXIT.ok;
+  }
+  if (first === "--version" || first === "-v") {
+    ctx.stdout(`BusinessApp ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const named = first !== undefined && !first.startsWith("-");
+  const name = named ? first : "serve";
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`Unknown command "${name}".`);
+    const args = named ? argv.slice(1) : argv;
+    if (args.includes("--help") || args.includes("-h")) {
+      ctx.stdout(`${usage()}\n`);
+      return EXIT.ok;
+    }
+    return await command(args, ctx);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      ctx.stderr(`${error.message}\n\n${usage()}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      ctx.stderr(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    ctx.stderr(`${PROGRAM}: ${describeError(error)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,171 @@
+import { mkdirSync } from "node:fs";
+import { loadConfig, type RawSettings } from "../config/load.ts";
+import { DatabaseHandle } from "../db/handle.ts";
+import { describeError } from "../lib/errors.ts";
+import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
+import { createLog, type Log } from "../lib/log.ts";
+import { createApp, PortInUseError, type Server, startServer } from "../web/server.ts";
+import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
+import type { CliContext } from "./context.ts";
+import { EXIT } from "./exit-codes.ts";
+
+export const SERVE_FLAGS: FlagSpec[] = [
+  { name: "port", value: "N", help: "port of the web interface (default 5000)" },
+  {
+    name: "host",
+    value: "ADDRESS",
+    help: "address to listen on (default 127.0.0.1; 0.0.0.0 for the network)",
+  },
+  { name: "data-dir", value: "DIR", help: "folder for the database, backups and settings" },
+  {
+    name: "config",
+    value: "FILE",
+    help: "settings file (default business-app.config.json in the data folder)",
+  },
+  { name: "interval-hours", value: "N", help: "hours between automatic backups (default 6)" },
+  { name: "schedule", value: "CRON", help: 'cron expression instead of an interval, e.g. "0 30 */6 * * *"' },
+  { name: "max-backups", value: "N", help: "automatic backups to keep (default 10)" },
+  { name: "no-startup-backup", help: "do not take a backup when the app starts" },
+];
+
+/** Settings given as flags, in the config file's key names. */
+export function settingsFromFlags(values: Record<string, string | boolean | undefined>): RawSettings & {
+  data_dir?: string;
+  config?: string;
+} {
+  if (values["interval-hours"] !== undefined && values.schedule !== undefined) {
+    throw new UsageError("Give either --interval-hours or --schedule, not both.");
+  }
+  const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const flags: RawSettings & { data_dir?: string; config?: string } = {};
+  const map: [string, keyof typeof flags][] = [
+    ["port", "port"],
+    ["host", "host"],
+    ["data-dir", "data_dir"],
+    ["config", "config"],
+    ["interval-hours", "interval_hours"],
+    ["schedule", "schedule"],
+    ["max-backups", "max_backups"],
+  ];
+  for (const [flag, key] of map) {
+    const value = text(flag);
+    if (value !== undefined) (flags as Record<string, string>)[key] = value;
+  }
+  if (values["no-startup-backup"] === true) flags.startup_backup = false;
+  return flags;
+}
+
+function isLoopback(host: string): boolean {
+  return (
+    host === "127.0.0.1" ||
+    host === "::1" ||
+    host === "[::1]" ||
+    host === "localhost" ||
+    host.startsWith("127.")
+  );
+}
+
+function displayUrl(host: string, port: number): string {
+  if (isLoopback(host) || host === "0.0.0.0" || host === "::") return `http://localhost:${port}`;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+}
+
+/** Resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
+function waitForStopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+/**
+ * `serve`: the web interface. Returns the exit code once the app has stopped; on a stop
+ * signal it stops taking requests, lets running ones finish, checkpoints and closes the
+ * database, logs that it stopped and releases the data folder.
+ */
+export async function serveCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseFlags(args, SERVE_FLAGS);
+  const config = loadConfig({
+    flags: settingsFromFlags(values),
+    env: ctx.env,
+    appDir: ctx.appDir,
+    cwd: ctx.cwd,
+  });
+  const { settings, paths } = config;
+
+  try {
+    mkdirSync(paths.backupsDir, { recursive: true });
+  } catch (error) {
+    ctx.stderr(`Cannot create the folder ${paths.backupsDir}: ${describeError(error)}\n`);
+    return EXIT.failed;
+  }
+
+  let lock: FileLock;
+  try {
+    lock = acquireFileLock(paths.instanceLock);
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      ctx.stderr(
+        `Another instance is running (pid ${error.pid ?? "unknown"}) on the data folder ${paths.dataDir}.\n`,
+      );
+      return EXIT.locked;
+    }
+    throw error;
+  }
+
+  const log = createLog({ path: paths.log });
+  const db = new DatabaseHandle(paths.database);
+  let server: Server | null = null;
+  try {
+    log.info(
+      `Application starting: BusinessApp ${ctx.version}, pid ${process.pid}, data folder ${paths.dataDir}`,
+    );
+    db.open();
+    const app = createApp({ db, paths, log, version: ctx.version });
+    server = startServer(app, { host: settings.host, port: settings.port });
+    if (!isLoopback(settings.host)) {
+      log.warning(
+        `Listening on ${settings.host}:${settings.port}: the app is reachable from other computers on the network.`,
+      );
+    }
+    log.info(`Application started: open ${displayUrl(settings.host, settings.port)} in a browser`);
+
+    const signal = await waitForStopSignal();
+    log.info(`Application stopping (${signal}): finishing running requests`);
+    await stopServer(server);
+    server = null;
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof PortInUseError) log.error(error.message);
+    else log.error(`Application failed: ${describeError(error)}`);
+    return EXIT.failed;
+  } finally {
+    if (server) server.stop(true);
+    closeQuietly(db, log);
+    log.info("Application stopped");
+    lock.release();
+  }
+}
+
+async function stopServer(server: Server): Promise<void> {
+  // Wait for requests in flight, but not forever for a client that never finishes.
+  const force = setTimeout(() => server.stop(true), 10_000);
+  try {
+    await server.stop();
+  } finally {
+    clearTimeout(force);
+  }
+}
+
+function closeQuietly(db: DatabaseHandle, log: Log): void {
+  try {
+    db.close();
+  } catch (error) {
+    log.error(`Closing the database failed: ${describeError(error)}`);
+  }
+}

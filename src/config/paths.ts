@@ -1,0 +1,57 @@
+import { realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+export const DATABASE_FILE = "business_data.db";
+export const BACKUPS_FOLDER = "database_backups";
+export const LOG_FILE = "backup.log";
+export const CONFIG_FILE = "business-app.config.json";
+export const INSTANCE_LOCK_FILE = ".business-app.lock";
+
+/** Where every file of the app lives, all inside one folder so copying it moves everything. */
+export interface DataPaths {
+  dataDir: string;
+  database: string;
+  backupsDir: string;
+  log: string;
+  defaultConfigFile: string;
+  instanceLock: string;
+}
+
+export function dataPaths(dataDir: string): DataPaths {
+  const dir = resolve(dataDir);
+  const backupsDir = join(dir, BACKUPS_FOLDER);
+  return {
+    dataDir: dir,
+    database: join(dir, DATABASE_FILE),
+    backupsDir,
+    log: join(backupsDir, LOG_FILE),
+    defaultConfigFile: join(dir, CONFIG_FILE),
+    instanceLock: join(dir, INSTANCE_LOCK_FILE),
+  };
+}
+
+/** The project root when running from source: two levels above this file (`src/config/`). */
+export const SOURCE_ROOT = resolve(import.meta.dir, "..", "..");
+
+/**
+ * The app's own folder, never the current working directory: the folder of the real
+ * executable (links resolved) when compiled, the project root when run from source.
+ */
+export function resolveAppDir(runtime: { compiled: boolean; execPath: string; sourceRoot: string }): string {
+  if (!runtime.compiled) return runtime.sourceRoot;
+  let exe = runtime.execPath;
+  try {
+    exe = realpathSync(exe);
+  } catch {
+    // The executable path could not be resolved (already deleted); its folder is still the best answer.
+  }
+  return dirname(exe);
+}
+
+export function currentAppDir(): string {
+  return resolveAppDir({
+    compiled: Bun.isStandaloneExecutable,
+    execPath: process.execPath,
+    sourceRoot: SOURCE_ROOT,
+  });
+}

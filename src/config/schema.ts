@@ -1,0 +1,73 @@
+import { Cron } from "croner";
+import { z } from "zod";
+
+/**
+ * Every setting of the app, in the form the config file uses (snake_case keys), with its
+ * default. One schema validates all sources: the config file, the environment and the flags.
+ */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6 = /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/;
+
+const hostSchema = z.string().refine((v) => IPV4.test(v) || IPV6.test(v) || HOSTNAME.test(v));
+
+function isValidCron(text: string): boolean {
+  try {
+    new Cron(text, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const settingsSchema = z.strictObject({
+  port: z.number().int().min(1).max(65535).default(5000),
+  host: hostSchema.default("127.0.0.1"),
+  interval_hours: z.number().min(0.01).max(8760).default(6),
+  schedule: z.string().trim().min(1).refine(isValidCron).nullable().default(null),
+  max_backups: z.number().int().min(1).max(100000).default(10),
+  max_manual_backups: z
+    .union([z.literal("unlimited"), z.number().int().min(1).max(100000)])
+    .default("unlimited"),
+  max_pre_restore_backups: z.number().int().min(1).max(100000).default(5),
+  startup_backup: z.boolean().default(true),
+  max_upload_mb: z.number().int().min(1).max(1048576).default(4096),
+  allowed_hosts: z.array(hostSchema).default([]),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof Settings;
+export const SETTING_KEYS = Object.keys(settingsSchema.shape) as SettingKey[];
+
+/** What each setting accepts, in words; every message about a wrong value ends with it. */
+export const SETTING_ALLOWED: Record<SettingKey, string> = {
+  port: "a whole number from 1 to 65535",
+  host: "an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0",
+  interval_hours: "a number of hours from 0.01 to 8760",
+  schedule: 'a cron expression: 5 fields, or 6 with seconds first, such as "0 30 */6 * * *"',
+  max_backups: "a whole number from 1 to 100000",
+  max_manual_backups: 'a whole number from 1 to 100000, or "unlimited"',
+  max_pre_restore_backups: "a whole number from 1 to 100000",
+  startup_backup: "true or false",
+  max_upload_mb: "a whole number of megabytes from 1 to 1048576",
+  allowed_hosts: "a list of host names, such as shop-pc.local (comma-separated in flags and environment)",
+};
+
+export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
+  port: "port of the web interface",
+  host: "address to listen on (0.0.0.0 opens it to the local network)",
+  interval_hours: "hours between automatic backups",
+  schedule: "cron expression for automatic backups (replaces interval_hours)",
+  max_backups: "automatic backups to keep",
+  max_manual_backups: "manual backups to keep",
+  max_pre_restore_backups: "pre-restore safety backups to keep",
+  startup_backup: "take a backup at every start",
+  max_upload_mb: "largest backup file accepted by upload, in MB",
+  allowed_hosts: "extra host names the web interface answers to",
+};
+
+/** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */
+export function envName(key: string): string {
+  return `BUSINESS_APP_${key.toUpperCase()}`;
+}

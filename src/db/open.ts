@@ -1,0 +1,50 @@
+import { Database } from "bun:sqlite";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import type { MigrationConfig } from "drizzle-orm/migrator";
+import { embeddedMigrations } from "./migrations.ts";
+import * as schema from "./schema.ts";
+
+export type Orm = BunSQLiteDatabase<typeof schema>;
+
+/** How long a connection waits for another process's lock before it gives up. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens the main database the way every connection of the app does: WAL (readers never wait
+ * for the writer), `synchronous=NORMAL` (safe in WAL mode: a crash loses at most the last
+ * commits, never consistency), foreign keys on, and a busy timeout.
+ */
+export function openSqlite(path: string, options: { create?: boolean; readonly?: boolean } = {}): Database {
+  const db = options.readonly
+    ? new Database(path, { readonly: true })
+    : new Database(path, { create: options.create ?? true, readwrite: true });
+  try {
+    db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!options.readonly) {
+      db.run("PRAGMA journal_mode = WAL");
+      db.run("PRAGMA synchronous = NORMAL");
+    }
+    db.run("PRAGMA foreign_keys = ON");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+interface Migrator {
+  dialect: { migrate(m: ReturnType<typeof embeddedMigrations>, s: unknown, c: MigrationConfig): void };
+  session: unknown;
+}
+
+/** Brings the schema up to this version of the app, in one transaction. */
+export function migrate(orm: Orm): void {
+  // Drizzle's own `migrate()` reads a folder at run time; the embedded list feeds the same
+  // migrator, so the executable needs no files beside it.
+  const { dialect, session } = orm as unknown as Migrator;
+  dialect.migrate(embeddedMigrations(), session, { migrationsFolder: "(embedded)" });
+}
+
+export function createOrm(sqlite: Database): Orm {
+  return drizzle({ client: sqlite, schema });
+}

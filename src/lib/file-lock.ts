@@ -1,0 +1,62 @@
+import { Database } from "bun:sqlite";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { AppError } from "./errors.ts";
+
+/** Another process (or another holder in this one) holds the lock. */
+export class LockHeldError extends AppError {
+  /** The holder's process id when it could be read. */
+  readonly pid: number | null;
+
+  constructor(path: string, pid: number | null) {
+    super("lock.held", `The lock ${path} is held by ${pid === null ? "another process" : `process ${pid}`}.`);
+    this.pid = pid;
+  }
+}
+
+export interface FileLock {
+  readonly path: string;
+  release(): void;
+}
+
+/**
+ * Takes an exclusive lock on `path`, or throws `LockHeldError` at once.
+ *
+ * The lock is an SQLite exclusive transaction on an empty file, so it is an operating-system
+ * lock: it works the same on Linux, macOS and Windows, and it disappears with the process that
+ * held it — a lock left by a killed process is simply free again, whatever pid it named.
+ * The holder's pid is written to `path + ".pid"` so a refused caller can name it.
+ */
+export function acquireFileLock(path: string): FileLock {
+  const db = new Database(path, { create: true });
+  try {
+    db.run("PRAGMA busy_timeout = 0");
+    db.run("BEGIN EXCLUSIVE");
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === "SQLITE_BUSY") {
+      throw new LockHeldError(path, readHolderPid(path));
+    }
+    throw error;
+  }
+  const pidFile = `${path}.pid`;
+  writeFileSync(pidFile, String(process.pid), { mode: 0o600 });
+  let held = true;
+  return {
+    path,
+    release() {
+      if (!held) return;
+      held = false;
+      rmSync(pidFile, { force: true });
+      db.close();
+    },
+  };
+}
+
+function readHolderPid(path: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(`${path}.pid`, "utf8"), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}

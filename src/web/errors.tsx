@@ -1,0 +1,76 @@
+/** @jsxImportSource hono/jsx */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError, describeError } from "../lib/errors.ts";
+import type { Log } from "../lib/log.ts";
+import { ErrorPage } from "../views/error-page.tsx";
+import { respondPage } from "./html.ts";
+
+/** An error with the HTTP answer it deserves; made by the engine's typed errors or by routes. */
+export interface HttpProblem {
+  status: ContentfulStatusCode;
+  code: string;
+  message: string;
+}
+
+const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+  "db.closed": 503,
+  "http.not_found": 404,
+};
+
+const TITLES: Partial<Record<number, string>> = {
+  400: "Bad request",
+  401: "Sign-in needed",
+  403: "Not allowed",
+  404: "Page not found",
+  409: "Busy",
+  503: "Temporarily unavailable",
+};
+
+/** The one place where a thrown error becomes a status code and a sentence for a person. */
+export function toProblem(error: unknown): HttpProblem {
+  if (error instanceof AppError) {
+    const status = STATUS_BY_CODE[error.code];
+    if (status) return { status, code: error.code, message: error.message };
+  }
+  return {
+    status: 500,
+    code: "internal",
+    message: "Something went wrong on the server. The details are in database_backups/backup.log.",
+  };
+}
+
+function wantsJson(c: Context): boolean {
+  return c.req.path.startsWith("/api/") || (c.req.header("accept") ?? "").startsWith("application/json");
+}
+
+/** Answers with a problem: JSON `{"error":{code,message}}` for the API, a page for a browser. */
+export function respondProblem(c: Context, problem: HttpProblem): Response | Promise<Response> {
+  if (wantsJson(c)) {
+    return c.json({ error: { code: problem.code, message: problem.message } }, problem.status);
+  }
+  const title = TITLES[problem.status] ?? "Error";
+  return respondPage(
+    c,
+    <ErrorPage status={problem.status} title={title} message={problem.message} />,
+    problem.status,
+  );
+}
+
+export function notFound(c: Context): Response | Promise<Response> {
+  return respondProblem(c, {
+    status: 404,
+    code: "not_found",
+    message: `There is nothing at ${c.req.path}.`,
+  });
+}
+
+export function createErrorHandler(log: Log) {
+  return (error: Error, c: Context): Response | Promise<Response> => {
+    const problem = toProblem(error);
+    if (problem.status >= 500) {
+      log.error(`${c.req.method} ${c.req.path} failed: ${describeError(error)}`);
+    }
+    return respondProblem(c, problem);
+  };
+}

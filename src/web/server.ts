@@ -1,0 +1,78 @@
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import type { DataPaths } from "../config/paths.ts";
+import type { DatabaseHandle } from "../db/handle.ts";
+import { AppError } from "../lib/errors.ts";
+import type { Log } from "../lib/log.ts";
+import { createErrorHandler, notFound } from "./errors.tsx";
+import { healthRoutes } from "./routes/health.ts";
+import { homeRoutes } from "./routes/home.tsx";
+import { staticRoutes } from "./routes/static.ts";
+
+export interface AppDeps {
+  db: DatabaseHandle;
+  paths: DataPaths;
+  log: Log;
+  version: string;
+}
+
+/** The whole web application; `app.request()` drives it in tests without a socket. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      // `no-referrer` would make browsers send `Origin: null` on same-origin posts.
+      referrerPolicy: "strict-origin-when-cross-origin",
+      // Served over plain http on this machine; HSTS would only confuse browsers about localhost.
+      strictTransportSecurity: false,
+    }),
+  );
+  app.route("/", staticRoutes());
+  app.route("/", healthRoutes(deps));
+  app.route("/", homeRoutes(deps));
+  app.notFound(notFound);
+  app.onError(createErrorHandler(deps.log));
+  return app;
+}
+
+export class PortInUseError extends AppError {
+  constructor(host: string, port: number) {
+    super(
+      "server.port_in_use",
+      `Port ${port} on ${host} is already in use by another program. Start with --port and a free port, such as --port ${port === 65535 ? 5001 : port + 1}.`,
+    );
+  }
+}
+
+export type Server = ReturnType<typeof Bun.serve>;
+
+/** Starts listening; throws `PortInUseError` when the port is taken. */
+export function startServer(app: Hono, options: { host: string; port: number }): Server {
+  try {
+    return Bun.serve({
+      fetch: app.fetch,
+      hostname: options.host,
+      port: options.port,
+      development: false,
+      // Bun shares a port between processes unless told not to; a second app must fail instead.
+      reusePort: false,
+      // Uploads of large backups are limited by the upload route itself, not here.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "EADDRINUSE")
+      throw new PortInUseError(options.host, options.port);
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { buildExecutable } from "../../build.ts";
+import { runCli, startApp, tempDir } from "../helpers.ts";
+
+let built = "";
+
+beforeAll(() => {
+  built = buildExecutable({ target: "host", outdir: tempDir("business-app-dist-") });
+}, 120_000);
+
+/** A PATH with no Bun and no Node on it: the executable must need neither. */
+const BARE_ENV = { PATH: "/nonexistent" };
+
+describe("compiled executable", () => {
+  test("alone in an empty folder, started from elsewhere, it serves and keeps its files beside itself", async () => {
+    const alone = tempDir("business-app-alone-");
+    const exe = join(alone, "business-app");
+    copyFileSync(built, exe);
+    const elsewhere = tempDir("business-app-elsewhere-");
+
+    const app = await startApp({ command: [exe], cwd: elsewhere, env: BARE_ENV });
+    expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ status: "ok" });
+    const page = await (await fetch(`${app.url}/`)).text();
+    const htmx = page.match(/src="(\/static\/htmx\.min\.js[^"]*)"/)?.[1] as string;
+    const script = await fetch(`${app.url}${htmx}`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain("htmx");
+    expect(await app.stop()).toBe(0);
+
+    expect(readdirSync(alone).sort()).toEqual([
+      ".business-app.lock",
+      "business-app",
+      "business_data.db",
+      "database_backups",
+    ]);
+    expect(existsSync(join(alone, "database_backups", "backup.log"))).toBe(true);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  test("started through a link, its data folder is the real executable's folder", async () => {
+    const real = tempDir("business-app-real-");
+    const exe = join(real, "business-app");
+    copyFileSync(built, exe);
+    const links = tempDir("business-app-links-");
+    symlinkSync(exe, join(links, "business-app"));
+    const app = await startApp({ command: [join(links, "business-app")], env: BARE_ENV });
+    expect(await app.stop()).toBe(0);
+    expect(existsSync(join(real, "business_data.db"))).toBe(true);
+    expect(existsSync(join(links, "business_data.db"))).toBe(false);
+  });
+
+  test("--version and bad usage work without Bun or Node installed", async () => {
+    const version = await runCli(["--version"], { command: [built], env: BARE_ENV });
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout).toStartWith("BusinessApp ");
+    const bad = await runCli(["--nope"], { command: [built], env: BARE_ENV });
+    expect(bad.exitCode).toBe(2);
+  });
+
+  test("is one executable file", () => {
+    expect(statSync(built).isFile()).toBe(true);
+    expect(statSync(built).mode & 0o111).not.toBe(0);
+  });
+});

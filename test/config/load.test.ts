@@ -1,0 +1,163 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
+import { tempDir } from "../helpers.ts";
+
+function load(partial: Partial<LoadInput> & { files?: Record<string, string> } = {}) {
+  const appDir = partial.appDir ?? tempDir();
+  for (const [name, text] of Object.entries(partial.files ?? {})) writeFileSync(join(appDir, name), text);
+  return loadConfig({
+    flags: partial.flags ?? {},
+    env: partial.env ?? {},
+    appDir,
+    cwd: partial.cwd ?? appDir,
+  });
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("settings", () => {
+  test("defaults of SPEC §9", () => {
+    const { settings, sources } = load();
+    expect(settings).toEqual({
+      port: 5000,
+      host: "127.0.0.1",
+      interval_hours: 6,
+      schedule: null,
+      max_backups: 10,
+      max_manual_backups: "unlimited",
+      max_pre_restore_backups: 5,
+      startup_backup: true,
+      max_upload_mb: 4096,
+      allowed_hosts: [],
+    });
+    expect(Object.values(sources).every((s) => s === "default")).toBe(true);
+  });
+
+  test("precedence: flag > environment > config file > default", () => {
+    const files = {
+      "business-app.config.json": JSON.stringify({ port: 6000, max_backups: 20, max_upload_mb: 10 }),
+    };
+    const env = { BUSINESS_APP_PORT: "7000", BUSINESS_APP_MAX_BACKUPS: "30" };
+    const { settings, sources } = load({ files, env, flags: { port: "8000" } });
+    expect(settings.port).toBe(8000);
+    expect(sources.port).toBe("flag");
+    expect(settings.max_backups).toBe(30);
+    expect(sources.max_backups).toBe("environment");
+    expect(settings.max_upload_mb).toBe(10);
+    expect(sources.max_upload_mb).toBe("config file");
+    expect(settings.max_pre_restore_backups).toBe(5);
+  });
+
+  test("environment texts become typed values", () => {
+    const { settings } = load({
+      env: {
+        BUSINESS_APP_STARTUP_BACKUP: "false",
+        BUSINESS_APP_ALLOWED_HOSTS: "shop-pc.local, 192.168.1.20",
+        BUSINESS_APP_MAX_MANUAL_BACKUPS: "50",
+        BUSINESS_APP_INTERVAL_HOURS: "0.5",
+      },
+    });
+    expect(settings.startup_backup).toBe(false);
+    expect(settings.allowed_hosts).toEqual(["shop-pc.local", "192.168.1.20"]);
+    expect(settings.max_manual_backups).toBe(50);
+    expect(settings.interval_hours).toBe(0.5);
+  });
+
+  test.each([
+    [{ port: "70000" }, "port", "70000", "a whole number from 1 to 65535"],
+    [{ interval_hours: "0" }, "interval_hours", "0", "a number of hours"],
+    [{ max_backups: "-1" }, "max_backups", "-1", "a whole number from 1"],
+    [{ schedule: "every tuesday" }, "schedule", '"every tuesday"', "a cron expression"],
+    [{ port: "abc" }, "port", '"abc"', "a whole number"],
+    [{ host: "bad host!" }, "host", '"bad host!"', "an IP address or host name"],
+  ])(
+    "flag %o is refused with a message naming the setting, value and what is allowed",
+    (flags, key, shown, allowed) => {
+      const error = errorOf(() => load({ flags }));
+      expect(error.message).toContain(`setting ${key}`);
+      expect(error.message).toContain(`--${key.replaceAll("_", "-")}`);
+      expect(error.message).toContain(`: ${shown}.`);
+      expect(error.message).toContain(`Allowed: ${allowed}`);
+    },
+  );
+
+  test("a bad environment value names the variable", () => {
+    const error = errorOf(() => load({ env: { BUSINESS_APP_STARTUP_BACKUP: "maybe" } }));
+    expect(error.message).toContain("BUSINESS_APP_STARTUP_BACKUP");
+    expect(error.message).toContain("true or false");
+  });
+
+  test("a config file that is not JSON, not an object, or has an unknown key is refused", () => {
+    expect(errorOf(() => load({ files: { "business-app.config.json": "{port: 1" } })).message).toContain(
+      "is not valid JSON",
+    );
+    expect(errorOf(() => load({ files: { "business-app.config.json": "[1,2]" } })).message).toContain(
+      "must hold a JSON object",
+    );
+    const unknown = errorOf(() => load({ files: { "business-app.config.json": '{"max_backup": 3}' } }));
+    expect(unknown.message).toContain('unknown setting "max_backup"');
+    expect(unknown.message).toContain("max_backups");
+    const wrongType = errorOf(() =>
+      load({ files: { "business-app.config.json": '{"max_backups": "ten"}' } }),
+    );
+    expect(wrongType.message).toContain('setting max_backups ("max_backups" in the config file): "ten"');
+  });
+
+  test("an explicit config file must exist; the default one may be missing", () => {
+    expect(errorOf(() => load({ flags: { config: "nope.json" } })).message).toContain("does not exist");
+    expect(load().settings.port).toBe(5000);
+  });
+
+  test("schedule and interval: the higher source wins, both in one source is refused", () => {
+    const files = { "business-app.config.json": JSON.stringify({ schedule: "0 */2 * * *" }) };
+    const overridden = load({ files, flags: { interval_hours: "3" } });
+    expect(overridden.settings.schedule).toBeNull();
+    expect(overridden.settings.interval_hours).toBe(3);
+    const fromFile = load({ files, env: {} });
+    expect(fromFile.settings.schedule).toBe("0 */2 * * *");
+    const both = { "business-app.config.json": JSON.stringify({ schedule: "0 * * * *", interval_hours: 2 }) };
+    expect(errorOf(() => load({ files: both })).message).toContain("set only one of them");
+  });
+
+  test("accepts 5- and 6-field cron expressions", () => {
+    expect(load({ flags: { schedule: "0 30 */6 * * *" } }).settings.schedule).toBe("0 30 */6 * * *");
+    expect(load({ flags: { schedule: "15 */6 * * *" } }).settings.schedule).toBe("15 */6 * * *");
+  });
+
+  test("the data folder comes from --data-dir, then the environment, relative to the working directory", () => {
+    const cwd = tempDir();
+    const appDir = tempDir();
+    expect(load({ appDir, cwd }).paths.dataDir).toBe(appDir);
+    expect(load({ appDir, cwd, env: { BUSINESS_APP_DATA_DIR: "env-data" } }).paths.dataDir).toBe(
+      join(cwd, "env-data"),
+    );
+    const both = load({
+      appDir,
+      cwd,
+      env: { BUSINESS_APP_DATA_DIR: "env-data" },
+      flags: { data_dir: "flag-data" },
+    });
+    expect(both.paths.dataDir).toBe(join(cwd, "flag-data"));
+    expect(both.paths.database).toBe(join(cwd, "flag-data", "business_data.db"));
+    expect(both.paths.log).toBe(join(cwd, "flag-data", "database_backups", "backup.log"));
+    expect(both.configFile).toBe(join(cwd, "flag-data", "business-app.config.json"));
+  });
+
+  test("loading creates nothing on disk", () => {
+    const appDir = tempDir();
+    load({ appDir });
+    errorOf(() => load({ appDir, flags: { port: "0" } }));
+    expect(readdirSync(appDir)).toEqual([]);
+    expect(existsSync(join(appDir, "database_backups"))).toBe(false);
+  });
+});

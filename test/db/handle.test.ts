@@ -1,0 +1,104 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { copyFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseClosedError, DatabaseHandle } from "../../src/db/handle.ts";
+import { JOURNAL_ENTRIES, MIGRATION_SQL } from "../../src/db/migrations.ts";
+import { users } from "../../src/db/schema.ts";
+import { ROOT, tempDir } from "../helpers.ts";
+
+function tables(db: Database): string[] {
+  return db
+    .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((r) => r.name);
+}
+
+function addUser(handle: DatabaseHandle, username: string) {
+  const now = new Date();
+  handle.orm
+    .insert(users)
+    .values({ username, passwordHash: "x", role: "user", createdAt: now, updatedAt: now })
+    .run();
+}
+
+describe("database handle", () => {
+  test("opens with WAL, synchronous=NORMAL, foreign keys and a busy timeout", () => {
+    const handle = new DatabaseHandle(join(tempDir(), "business_data.db"));
+    handle.open();
+    const pragma = (name: string) => Object.values(handle.sqlite.query(`PRAGMA ${name}`).get() as object)[0];
+    expect(pragma("journal_mode")).toBe("wal");
+    expect(pragma("synchronous")).toBe(1);
+    expect(pragma("foreign_keys")).toBe(1);
+    expect(pragma("busy_timeout")).toBe(5000);
+    handle.close();
+  });
+
+  test("runs the embedded migrations once, from any folder", () => {
+    const path = join(tempDir(), "business_data.db");
+    const handle = new DatabaseHandle(path);
+    handle.open();
+    expect(tables(handle.sqlite)).toEqual(
+      expect.arrayContaining(["__drizzle_migrations", "audit_log", "sessions", "users"]),
+    );
+    handle.reopen();
+    const applied = handle.sqlite.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as {
+      n: number;
+    };
+    expect(applied.n).toBe(JOURNAL_ENTRIES.length);
+    handle.close();
+  });
+
+  test("usernames are unique whatever their case", () => {
+    const handle = new DatabaseHandle(join(tempDir(), "business_data.db"));
+    handle.open();
+    addUser(handle, "Anna");
+    expect(() => addUser(handle, "anna")).toThrow();
+    handle.close();
+  });
+
+  test("every migration in the journal is embedded, and every .sql file is in the journal", () => {
+    const folder = join(ROOT, "src", "db", "migrations");
+    const files = readdirSync(folder)
+      .filter((f) => f.endsWith(".sql"))
+      .map((f) => f.slice(0, -4))
+      .sort();
+    expect(JOURNAL_ENTRIES.map((e) => e.tag).sort()).toEqual(files);
+    expect(Object.keys(MIGRATION_SQL).sort()).toEqual(files);
+  });
+
+  test("close checkpoints: one self-contained file, no -wal or -shm left", () => {
+    const path = join(tempDir(), "business_data.db");
+    const handle = new DatabaseHandle(path);
+    handle.open();
+    addUser(handle, "ben");
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    handle.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(existsSync(`${path}-shm`)).toBe(false);
+    const plain = new Database(path, { readonly: true });
+    expect(plain.query("SELECT username FROM users").all()).toEqual([{ username: "ben" }]);
+    plain.close();
+    expect(() => handle.sqlite).toThrow(DatabaseClosedError);
+  });
+
+  test("reopen in place picks up a file swapped underneath", () => {
+    const dir = tempDir();
+    const path = join(dir, "business_data.db");
+    const other = join(dir, "other.db");
+    const handle = new DatabaseHandle(other);
+    handle.open();
+    addUser(handle, "from-other-file");
+    handle.close();
+
+    const live = new DatabaseHandle(path);
+    live.open();
+    addUser(live, "original");
+    live.close();
+    copyFileSync(other, path);
+    live.open();
+    const names = live.sqlite.query("SELECT username FROM users").all();
+    expect(names).toEqual([{ username: "from-other-file" }]);
+    live.close();
+  });
+});

@@ -1,0 +1,134 @@
+import { afterAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dir, "..");
+export const MAIN = join(ROOT, "src", "main.ts");
+export const BUN = process.execPath;
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new empty folder, removed after the test file. */
+export function tempDir(prefix = "business-app-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** A port nobody listens on right now. */
+export function freePort(): number {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = server.port as number;
+  server.stop(true);
+  return port;
+}
+
+/** The environment of a child process with none of the app's settings inherited from ours. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith("BUSINESS_APP_")) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the app's command line from source (or `command` instead) to the end. */
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; command?: string[] } = {},
+): Promise<RunResult> {
+  const proc = Bun.spawn([...(options.command ?? [BUN, MAIN]), ...args], {
+    cwd: options.cwd ?? tempDir("business-app-cwd-"),
+    env: cleanEnv(options.env),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { exitCode, stdout, stderr };
+}
+
+export interface RunningApp {
+  proc: ReturnType<typeof Bun.spawn>;
+  url: string;
+  port: number;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+/** Starts `serve` on a free port and waits until `/api/health` answers; no `dataDir`, no `--data-dir`. */
+export async function startApp(options: {
+  dataDir?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  command?: string[];
+  timeoutMs?: number;
+}): Promise<RunningApp> {
+  const port = freePort();
+  const command = options.command ?? [BUN, MAIN];
+  const dataArgs = options.dataDir === undefined ? [] : ["--data-dir", options.dataDir];
+  const proc = Bun.spawn([...command, "--port", String(port), ...dataArgs, ...(options.args ?? [])], {
+    cwd: options.cwd ?? tempDir("business-app-cwd-"),
+    env: cleanEnv(options.env),
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
+  let text = "";
+  const decoder = new TextDecoder();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  };
+  const pumping = Promise.all([
+    pump(proc.stdout as ReadableStream<Uint8Array>),
+    pump(proc.stderr as ReadableStream<Uint8Array>),
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  while (true) {
+    if (proc.exitCode !== null) {
+      await pumping;
+      throw new Error(`the app exited with ${proc.exitCode} before answering:\n${text}`);
+    }
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`the app did not answer within the time limit:\n${text}`);
+    }
+    await Bun.sleep(25);
+  }
+  return {
+    proc,
+    url,
+    port,
+    output: () => text,
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      proc.kill(signal);
+      const code = await proc.exited;
+      await pumping;
+      return code;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { acquireFileLock, LockHeldError } from "../../src/lib/file-lock.ts";
+import { BUN, ROOT, tempDir } from "../helpers.ts";
+
+describe("file lock", () => {
+  test("a second holder is refused with the holder's pid until the first releases", () => {
+    const path = join(tempDir(), "app.lock");
+    const first = acquireFileLock(path);
+    let refused: unknown;
+    try {
+      acquireFileLock(path);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(LockHeldError);
+    expect((refused as LockHeldError).pid).toBe(process.pid);
+    first.release();
+    const second = acquireFileLock(path);
+    second.release();
+  });
+
+  test("is held across processes and taken over once the holder is killed", async () => {
+    const path = join(tempDir(), "app.lock");
+    const script = `import { acquireFileLock } from ${JSON.stringify(join(ROOT, "src/lib/file-lock.ts"))};
+      acquireFileLock(${JSON.stringify(path)}); console.log("locked"); setInterval(() => {}, 1000);`;
+    const holder = Bun.spawn([BUN, "-e", script], { stdout: "pipe" });
+    const reader = (holder.stdout as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain("locked");
+
+    expect(() => acquireFileLock(path)).toThrow(LockHeldError);
+    try {
+      acquireFileLock(path);
+    } catch (error) {
+      expect((error as LockHeldError).pid).toBe(holder.pid);
+    }
+
+    holder.kill("SIGKILL");
+    await holder.exited;
+    // The pid file of the killed holder is still there; the lock is free all the same.
+    const lock = acquireFileLock(path);
+    lock.release();
+  });
+});
