@@ -1,0 +1,38 @@
+export interface Row {
+  name: string;
+  unit: "ms" | "MiB" | "x";
+  median: number;
+  min: number;
+  max: number;
+  /** The figure must be at most this. */
+  target?: number;
+}
+
+export function summarize(name: string, unit: Row["unit"], samples: number[], target?: number): Row {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { name, unit, median, min: sorted[0] as number, max: sorted.at(-1) as number, target };
+}
+
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+/** Prints the rows as an aligned table: figure, min–max, target and pass/miss. */
+export function printTable(rows: Row[]): void {
+  const lines = rows.map((r) => [
+    r.name,
+    `${fmt(r.median)} ${r.unit}`,
+    `${fmt(r.min)}–${fmt(r.max)}`,
+    r.target === undefined ? "" : `≤ ${fmt(r.target)} ${r.unit}`,
+    r.target === undefined ? "" : r.median <= r.target ? "pass" : "MISS",
+  ]);
+  const header = ["measurement", "median", "min–max", "target", ""];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const show = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
+  console.log(show(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const line of lines) console.log(show(line));
+}
