@@ -93,9 +93,9 @@ describe("serve", () => {
     // A slow client: the body of a large asset is read after the stop signal.
     const html = await (await fetch(`${app.url}/`)).text();
     const htmxUrl = html.match(/src="(\/static\/htmx\.min\.js[^"]*)"/)?.[1] as string;
-    const pending = fetch(`${app.url}${htmxUrl}`);
+    const res = await fetch(`${app.url}${htmxUrl}`);
+    // The answer has started; the stop signal must not cut it off.
     const stopped = app.stop("SIGTERM");
-    const res = await pending;
     expect(res.status).toBe(200);
     expect((await res.text()).length).toBeGreaterThan(10_000);
     expect(await stopped).toBe(0);

@@ -1,0 +1,77 @@
+import { AppError } from "../lib/errors.ts";
+import { formatBytes } from "../lib/format.ts";
+
+/** Another backup or restore is running (in this process or another one on the same folder). */
+export class BackupBusyError extends AppError {
+  constructor(pid: number | null) {
+    const who = pid === null || pid === process.pid ? "" : ` (process ${pid})`;
+    super("backup.busy", `Another backup or restore is running${who}. Try again when it has finished.`);
+  }
+}
+
+export class NotEnoughSpaceError extends AppError {
+  constructor(needed: number, free: number) {
+    super(
+      "backup.no_space",
+      `not enough disk space (needs ${formatBytes(needed)}, ${formatBytes(free)} free)`,
+    );
+  }
+}
+
+/** The disk filled up while the backup was being written. */
+export class DiskFullError extends AppError {
+  constructor() {
+    super("backup.no_space", "not enough disk space: the disk became full while the backup was written");
+  }
+}
+
+export class BackupFolderError extends AppError {
+  constructor(message: string) {
+    super("backup.folder", message);
+  }
+}
+
+/** The main database failed its check, so a backup of it would not be a good one. */
+export class DatabaseDamagedError extends AppError {
+  constructor(reason: string) {
+    super("backup.database_damaged", `the database is damaged (${reason})`);
+  }
+}
+
+/** A new snapshot failed its own check. */
+export class SnapshotFailedError extends AppError {
+  constructor(reason: string) {
+    super("backup.snapshot_failed", reason);
+  }
+}
+
+export class BackupNotFoundError extends AppError {
+  constructor(name: string) {
+    super("backup.not_found", `There is no backup called ${JSON.stringify(name)}.`);
+  }
+}
+
+export class InvalidBackupNameError extends AppError {
+  constructor() {
+    super("backup.bad_name", "That is not a backup name: use a name exactly as the backup list shows it.");
+  }
+}
+
+/** The chosen backup failed the full check or is not a database of this app. */
+export class BackupUnusableError extends AppError {
+  constructor(name: string, reason: string) {
+    super("backup.unusable", `The backup ${name} cannot be restored: ${reason}.`);
+  }
+}
+
+export class NoUsableBackupError extends AppError {
+  constructor() {
+    super("backup.none_usable", "No backup passed the full check, so there is nothing to restore from.");
+  }
+}
+
+export class ProtectedBackupError extends AppError {
+  constructor(name: string) {
+    super("backup.protected", `${name} is the newest healthy backup and cannot be deleted.`);
+  }
+}

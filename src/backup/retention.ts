@@ -1,0 +1,29 @@
+import type { ManifestRecord } from "./manifest.ts";
+import type { BackupKind } from "./names.ts";
+
+export interface RetentionLimits {
+  automatic: number;
+  /** null: unlimited. */
+  manual: number | null;
+  pre_restore: number;
+}
+
+/**
+ * The backups to delete, given a listing sorted newest first. Per kind, the newest `limit`
+ * verified backups are kept and older verified ones go. Damaged and unchecked backups are never
+ * counted as kept ones and never deleted here (a person decides about them); startup, uploaded
+ * and external backups are never deleted; the newest verified backup of all is never deleted.
+ */
+export function planRetention(listing: ManifestRecord[], limits: RetentionLimits): ManifestRecord[] {
+  const newestHealthy = listing.find((r) => r.health === "verified");
+  const doomed: ManifestRecord[] = [];
+  for (const kind of ["automatic", "manual", "pre_restore"] as const satisfies BackupKind[]) {
+    const limit = limits[kind];
+    if (limit === null) continue;
+    const healthy = listing.filter((r) => r.kind === kind && r.health === "verified");
+    for (const record of healthy.slice(limit)) {
+      if (record !== newestHealthy) doomed.push(record);
+    }
+  }
+  return doomed;
+}

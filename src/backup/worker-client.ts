@@ -1,0 +1,35 @@
+import type { CheckResult } from "./inspect.ts";
+import type { InspectResult, SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+
+/**
+ * Runs one task in a new worker thread and ends the thread afterwards, so the memory a large
+ * check used is returned at once. Rejects with the task's error message.
+ */
+function runInWorker(request: WorkerRequest): Promise<unknown> {
+  // This exact form lets `bun build --compile` embed the worker (build.ts passes it as an entrypoint).
+  const worker = new Worker(new URL("./worker.ts", import.meta.url));
+  return new Promise((resolve, reject) => {
+    worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => {
+      worker.terminate();
+      if (event.data.ok) resolve(event.data.result);
+      else reject(new Error(event.data.message));
+    });
+    worker.addEventListener("error", (event) => {
+      worker.terminate();
+      reject(new Error(`the backup worker failed: ${event.message}`));
+    });
+    worker.postMessage(request);
+  });
+}
+
+export function snapshotInWorker(args: { source: string; target: string; salvage: boolean }) {
+  return runInWorker({ task: "snapshot", args }) as Promise<SnapshotResult>;
+}
+
+export function inspectFileInWorker(args: { path: string; restorable: boolean }) {
+  return runInWorker({ task: "inspect-file", args }) as Promise<InspectResult>;
+}
+
+export function checkLiveInWorker(args: { path: string; full: boolean }) {
+  return runInWorker({ task: "check-live", args }) as Promise<CheckResult>;
+}

@@ -1,0 +1,21 @@
+import type { CheckResult, SnapshotMethod } from "./inspect.ts";
+
+export type WorkerRequest =
+  | { task: "snapshot"; args: { source: string; target: string; salvage: boolean } }
+  | { task: "inspect-file"; args: { path: string; restorable: boolean } }
+  | { task: "check-live"; args: { path: string; full: boolean } };
+
+export interface SnapshotResult {
+  method: SnapshotMethod;
+  check: CheckResult;
+  sha256: string;
+  size: number;
+}
+
+export interface InspectResult {
+  check: CheckResult;
+  sha256: string | null;
+  size: number;
+}
+
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string };

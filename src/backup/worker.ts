@@ -1,0 +1,46 @@
+/**
+ * The backup worker thread: the slow parts (snapshot, checks, hashing) run here with their own
+ * SQLite connections, so the server's thread keeps answering requests meanwhile.
+ */
+import { statSync } from "node:fs";
+import { describeError } from "../lib/errors.ts";
+import { checkFile, checkLiveDatabase, checkRestorable, sha256File, snapshotDatabase } from "./inspect.ts";
+import type { WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+
+declare const self: Worker;
+
+async function handle(request: WorkerRequest): Promise<unknown> {
+  switch (request.task) {
+    case "snapshot": {
+      const { source, target, salvage } = request.args;
+      const method = snapshotDatabase(source, target, { salvage });
+      const check = checkFile(target, { full: false });
+      return { method, check, sha256: await sha256File(target), size: statSync(target).size };
+    }
+    case "inspect-file": {
+      const { path, restorable } = request.args;
+      const check = restorable ? checkRestorable(path) : checkFile(path, { full: false });
+      let sha256: string | null = null;
+      let size = 0;
+      try {
+        size = statSync(path).size;
+        sha256 = await sha256File(path);
+      } catch {
+        // Unreadable: the check above already says why.
+      }
+      return { check, sha256, size };
+    }
+    case "check-live":
+      return checkLiveDatabase(request.args.path, { full: request.args.full });
+  }
+}
+
+self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
+  let reply: WorkerReply;
+  try {
+    reply = { ok: true, result: await handle(event.data) };
+  } catch (error) {
+    reply = { ok: false, message: describeError(error) };
+  }
+  self.postMessage(reply);
+};

@@ -1,0 +1,77 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { BackupEngine, type BackupEngineOptions } from "../../src/backup/engine.ts";
+import { dataPaths } from "../../src/config/paths.ts";
+import { DatabaseHandle } from "../../src/db/handle.ts";
+import { createLog } from "../../src/lib/log.ts";
+import { tempDir } from "../helpers.ts";
+
+/** A data folder with an open, migrated database holding an `items` table, and an engine on it. */
+export function makeSetup(overrides: Partial<BackupEngineOptions> = {}) {
+  const paths = dataPaths(tempDir("business-app-engine-"));
+  mkdirSync(paths.backupsDir, { recursive: true });
+  const db = new DatabaseHandle(paths.database);
+  db.open();
+  db.sqlite.run(
+    "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)",
+  );
+  const log = createLog({
+    path: paths.log,
+    echo: null,
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
+  const engine = new BackupEngine({
+    database: paths.database,
+    backupsDir: paths.backupsDir,
+    operationLock: join(paths.dataDir, ".business-app.operation.lock"),
+    log,
+    retention: { automatic: 10, manual: null, pre_restore: 5 },
+    db,
+    ...overrides,
+  });
+  return { paths, db, engine, log, readLog: () => Bun.file(paths.log).text() };
+}
+
+export function addItems(db: DatabaseHandle, names: string[]): void {
+  const insert = db.sqlite.prepare("INSERT INTO items (name, remote_id) VALUES (?, ?)");
+  db.sqlite.transaction(() => {
+    for (const name of names) insert.run(name, `r-${name}`);
+  })();
+}
+
+export function itemNames(path: string | DatabaseHandle): string[] {
+  if (typeof path !== "string") {
+    return path.sqlite
+      .query<{ name: string }, []>("SELECT name FROM items ORDER BY id")
+      .all()
+      .map((r) => r.name);
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    return db
+      .query<{ name: string }, []>("SELECT name FROM items ORDER BY id")
+      .all()
+      .map((r) => r.name);
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs the `sqlite3` shell read-only on a file and returns what it printed. */
+export function sqliteShell(path: string, sql: string): string {
+  const result = Bun.spawnSync(["sqlite3", "-readonly", path, sql]);
+  if (result.exitCode !== 0) throw new Error(`sqlite3 failed: ${result.stderr.toString()}`);
+  return result.stdout.toString().trim();
+}
+
+/** A clock that starts at `start` and moves only when told. */
+export function manualClock(start: Date) {
+  let now = start.getTime();
+  const clock = () => new Date(now);
+  return Object.assign(clock, {
+    advance(ms: number) {
+      now += ms;
+    },
+  });
+}
