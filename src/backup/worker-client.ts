@@ -1,3 +1,4 @@
+import { BACKUP_WORKER_URL } from "../worker-urls.ts";
 import type { CheckResult } from "./inspect.ts";
 import type { InspectResult, SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
@@ -6,8 +7,7 @@ import type { InspectResult, SnapshotResult, WorkerReply, WorkerRequest } from "
  * check used is returned at once. Rejects with the task's error message.
  */
 function runInWorker(request: WorkerRequest): Promise<unknown> {
-  // This exact form lets `bun build --compile` embed the worker (build.ts passes it as an entrypoint).
-  const worker = new Worker(new URL("./worker.ts", import.meta.url));
+  const worker = new Worker(BACKUP_WORKER_URL);
   return new Promise((resolve, reject) => {
     worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => {
       worker.terminate();

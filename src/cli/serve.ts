@@ -1,13 +1,19 @@
 import { mkdirSync } from "node:fs";
-import { loadConfig, type RawSettings } from "../config/load.ts";
+import type { BackupEngine } from "../backup/engine.ts";
+import { BackupBusyError, DatabaseDamagedError } from "../backup/errors.ts";
+import { RecoveryState } from "../backup/recovery.ts";
+import { type LoadedConfig, loadConfig, type RawSettings } from "../config/load.ts";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
+import { formatBytes } from "../lib/format.ts";
 import { createLog, type Log } from "../lib/log.ts";
+import { BackupScheduler } from "../scheduler/scheduler.ts";
 import { createApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { cadenceOf, createEngine } from "./wiring.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: "port", value: "N", help: "port of the web interface (default 5000)" },
@@ -83,10 +89,78 @@ function waitForStopSignal(): Promise<string> {
   });
 }
 
+/** Everything `serve` runs, wired together. */
+interface Services {
+  config: LoadedConfig;
+  log: Log;
+  db: DatabaseHandle;
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  recovery: RecoveryState;
+}
+
+/**
+ * Recovery mode: the database would not open or failed its check. The app keeps serving, takes
+ * no automatic backups (so no healthy backup is rotated out), and prints a one-time link.
+ */
+function enterRecovery(services: Services, reason: string): void {
+  const { db, log, recovery, scheduler, config } = services;
+  scheduler.stop();
+  try {
+    db.close();
+  } catch {
+    // A database that cannot be checkpointed is closed all the same.
+  }
+  const token = recovery.enter(reason);
+  const { host, port } = config.settings;
+  log.error(
+    `The database cannot be used: ${reason}. The app runs in recovery mode; no backup is rotated out.`,
+  );
+  log.info(`Open this link once to restore a backup: ${displayUrl(host, port)}/recovery?token=${token}`);
+}
+
+/** After the first answer: the startup backup (which checks the database), then new files. */
+async function runStartupTasks(services: Services): Promise<void> {
+  const { engine, config } = services;
+  try {
+    if (config.settings.startup_backup) {
+      await engine.createBackup({ kind: "startup", createdBy: "startup" });
+    } else {
+      const health = await engine.checkDatabase({ full: false });
+      if (!health.ok) enterRecovery(services, `it failed its check (${health.reason})`);
+    }
+  } catch (error) {
+    if (error instanceof DatabaseDamagedError)
+      enterRecovery(services, error.message.replace(/^the database is /, ""));
+    // Any other failure is in the log and the status; the app goes on serving.
+  }
+  await engine.verifyNew().catch(() => {});
+}
+
+function createServices(config: LoadedConfig, log: Log): Services {
+  const db = new DatabaseHandle(config.paths.database);
+  const engine = createEngine(config, log, db);
+  const scheduler = new BackupScheduler({
+    cadence: cadenceOf(config.settings),
+    log,
+    run: async () => {
+      try {
+        const record = await engine.createBackup({ kind: "automatic", createdBy: "scheduler" });
+        return `${record.name} (${formatBytes(record.size)})`;
+      } catch (error) {
+        if (error instanceof BackupBusyError) log.warning(`Automatic backup skipped: ${error.message}`);
+        throw error;
+      }
+    },
+  });
+  const recovery = new RecoveryState();
+  return { config, log, db, engine, scheduler, recovery };
+}
+
 /**
  * `serve`: the web interface. Returns the exit code once the app has stopped; on a stop
- * signal it stops taking requests, lets running ones finish, checkpoints and closes the
- * database, logs that it stopped and releases the data folder.
+ * signal it stops taking requests, lets running ones and a running backup finish, checkpoints
+ * and closes the database, logs that it stopped and releases the data folder.
  */
 export async function serveCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, SERVE_FLAGS);
@@ -119,14 +193,21 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   }
 
   const log = createLog({ path: paths.log });
-  const db = new DatabaseHandle(paths.database);
+  const services = createServices(config, log);
+  const { db, engine, scheduler, recovery } = services;
   let server: Server | null = null;
   try {
     log.info(
       `Application starting: BusinessApp ${ctx.version}, pid ${process.pid}, data folder ${paths.dataDir}`,
     );
-    db.open();
-    const app = createApp({ db, paths, log, version: ctx.version });
+    engine.cleanupLeftovers();
+    let openError: string | null = null;
+    try {
+      db.open();
+    } catch (error) {
+      openError = describeError(error);
+    }
+    const app = createApp({ db, paths, log, version: ctx.version, engine, scheduler, recovery });
     server = startServer(app, { host: settings.host, port: settings.port });
     if (!isLoopback(settings.host)) {
       log.warning(
@@ -134,11 +215,19 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       );
     }
     log.info(`Application started: open ${displayUrl(settings.host, settings.port)} in a browser`);
+    if (openError) {
+      enterRecovery(services, `it would not open (${openError})`);
+    } else {
+      scheduler.start();
+      void runStartupTasks(services);
+    }
 
     const signal = await waitForStopSignal();
-    log.info(`Application stopping (${signal}): finishing running requests`);
+    log.info(`Application stopping (${signal}): finishing running requests and backups`);
+    scheduler.stop();
     await stopServer(server);
     server = null;
+    await engine.idle();
     return EXIT.ok;
   } catch (error) {
     if (error instanceof PortInUseError) log.error(error.message);
@@ -146,12 +235,13 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     return EXIT.failed;
   } finally {
     if (server) server.stop(true);
+    scheduler.stop();
+    await engine.idle();
     closeQuietly(db, log);
     log.info("Application stopped");
     lock.release();
   }
 }
-
 async function stopServer(server: Server): Promise<void> {
   // Wait for requests in flight, but not forever for a client that never finishes.
   const force = setTimeout(() => server.stop(true), 10_000);

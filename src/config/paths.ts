@@ -6,6 +6,7 @@ export const BACKUPS_FOLDER = "database_backups";
 export const LOG_FILE = "backup.log";
 export const CONFIG_FILE = "business-app.config.json";
 export const INSTANCE_LOCK_FILE = ".business-app.lock";
+export const OPERATION_LOCK_FILE = ".business-app.operation.lock";
 
 /** Where every file of the app lives, all inside one folder so copying it moves everything. */
 export interface DataPaths {
@@ -15,6 +16,8 @@ export interface DataPaths {
   log: string;
   defaultConfigFile: string;
   instanceLock: string;
+  /** Held during every backup and restore, by the server and the command line alike. */
+  operationLock: string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -27,6 +30,7 @@ export function dataPaths(dataDir: string): DataPaths {
     log: join(backupsDir, LOG_FILE),
     defaultConfigFile: join(dir, CONFIG_FILE),
     instanceLock: join(dir, INSTANCE_LOCK_FILE),
+    operationLock: join(dir, OPERATION_LOCK_FILE),
   };
 }
 

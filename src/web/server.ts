@@ -1,9 +1,12 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import type { BackupEngine } from "../backup/engine.ts";
+import type { RecoveryState } from "../backup/recovery.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
+import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import { createErrorHandler, notFound } from "./errors.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
@@ -14,6 +17,9 @@ export interface AppDeps {
   paths: DataPaths;
   log: Log;
   version: string;
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  recovery: RecoveryState;
 }
 
 /** The whole web application; `app.request()` drives it in tests without a socket. */

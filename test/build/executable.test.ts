@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, readdirSync, statSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { buildExecutable } from "../../build.ts";
 import { runCli, startApp, tempDir } from "../helpers.ts";
@@ -31,11 +31,20 @@ describe("compiled executable", () => {
 
     expect(readdirSync(alone).sort()).toEqual([
       ".business-app.lock",
+      ".business-app.operation.lock",
       "business-app",
       "business_data.db",
       "database_backups",
     ]);
-    expect(existsSync(join(alone, "database_backups", "backup.log"))).toBe(true);
+    // The startup backup ran in the embedded worker and finished before the app stopped.
+    expect(readdirSync(join(alone, "database_backups")).sort()).toEqual([
+      "backup.log",
+      "manifest.json",
+      "startup_backup.db",
+    ]);
+    const log = readFileSync(join(alone, "database_backups", "backup.log"), "utf8");
+    expect(log).toContain("INFO - Database backup created: startup_backup.db");
+    expect(log).toContain("INFO - Automatic backup scheduler started (every 6 hours)");
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 

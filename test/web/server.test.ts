@@ -1,8 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { BackupEngine } from "../../src/backup/engine.ts";
+import { RecoveryState } from "../../src/backup/recovery.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { createLog } from "../../src/lib/log.ts";
+import { BackupScheduler } from "../../src/scheduler/scheduler.ts";
 import { createApp } from "../../src/web/server.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -11,16 +14,30 @@ function makeApp() {
   const db = new DatabaseHandle(paths.database);
   db.open();
   const log = createLog({ path: paths.log, echo: null });
-  return { app: createApp({ db, paths, log, version: "9.9.9" }), db, paths };
+  const engine = new BackupEngine({
+    database: paths.database,
+    backupsDir: paths.backupsDir,
+    operationLock: paths.operationLock,
+    log,
+    retention: { automatic: 10, manual: null, pre_restore: 5 },
+    db,
+  });
+  const scheduler = new BackupScheduler({ cadence: { hours: 6 }, log, run: async () => "" });
+  const recovery = new RecoveryState();
+  const app = createApp({ db, paths, log, version: "9.9.9", engine, scheduler, recovery });
+  return { app, db, paths, recovery };
 }
 
 describe("web server", () => {
   test("GET /api/health says ok while the database answers, degraded when it does not", async () => {
-    const { app, db } = makeApp();
+    const { app, db, recovery } = makeApp();
     const ok = await app.request("/api/health");
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: "ok" });
     expect(ok.headers.get("cache-control")).toBe("no-store");
+    recovery.enter("it failed its check");
+    expect(await (await app.request("/api/health")).json()).toEqual({ status: "degraded" });
+    recovery.leave();
     db.close();
     const degraded = await app.request("/api/health");
     expect(await degraded.json()).toEqual({ status: "degraded" });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { RecoveryState } from "../../backup/recovery.ts";
 import type { DatabaseHandle } from "../../db/handle.ts";
 
 /** True when the main database is open and answers a query. */
@@ -11,9 +12,10 @@ export function databaseAnswers(db: DatabaseHandle): boolean {
 }
 
 /** `GET /api/health`, for anyone: only "ok" or "degraded", nothing that helps an attacker. */
-export function healthRoutes(deps: { db: DatabaseHandle }) {
+export function healthRoutes(deps: { db: DatabaseHandle; recovery: RecoveryState }) {
   return new Hono().get("/api/health", (c) => {
     c.header("Cache-Control", "no-store");
-    return c.json({ status: databaseAnswers(deps.db) ? "ok" : "degraded" });
+    const ok = !deps.recovery.active && databaseAnswers(deps.db);
+    return c.json({ status: ok ? "ok" : "degraded" });
   });
 }

@@ -1,0 +1,50 @@
+import { userInfo } from "node:os";
+import { BackupEngine } from "../backup/engine.ts";
+import type { RetentionLimits } from "../backup/retention.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import type { Settings } from "../config/schema.ts";
+import type { DatabaseHandle } from "../db/handle.ts";
+import type { Log } from "../lib/log.ts";
+import type { Cadence } from "../scheduler/scheduler.ts";
+
+/** The flags every command that works on the data folder accepts. */
+export const DATA_FLAGS = [
+  { name: "data-dir", value: "DIR", help: "folder for the database, backups and settings" },
+  {
+    name: "config",
+    value: "FILE",
+    help: "settings file (default business-app.config.json in the data folder)",
+  },
+];
+
+export function retentionOf(settings: Settings): RetentionLimits {
+  return {
+    automatic: settings.max_backups,
+    manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
+    pre_restore: settings.max_pre_restore_backups,
+  };
+}
+
+export function cadenceOf(settings: Settings): Cadence {
+  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
+}
+
+export function createEngine(config: LoadedConfig, log: Log, db: DatabaseHandle | null): BackupEngine {
+  return new BackupEngine({
+    database: config.paths.database,
+    backupsDir: config.paths.backupsDir,
+    operationLock: config.paths.operationLock,
+    log,
+    retention: retentionOf(config.settings),
+    db,
+  });
+}
+
+/** How the log and the list name a person at the command line. */
+export function commandLineUser(): string {
+  try {
+    return `command line (${userInfo().username})`;
+  } catch {
+    return "command line";
+  }
+}
