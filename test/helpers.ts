@@ -45,14 +45,14 @@ export interface RunResult {
 /** Runs the app's command line from source (or `command` instead) to the end. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; command?: string[] } = {},
+  options: { env?: Record<string, string>; cwd?: string; command?: string[]; input?: string } = {},
 ): Promise<RunResult> {
   const proc = Bun.spawn([...(options.command ?? [BUN, MAIN]), ...args], {
     cwd: options.cwd ?? tempDir("business-app-cwd-"),
     env: cleanEnv(options.env),
     stdout: "pipe",
     stderr: "pipe",
-    stdin: "ignore",
+    stdin: options.input === undefined ? "ignore" : new TextEncoder().encode(options.input),
   });
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(proc.stdout).text(),

@@ -119,6 +119,8 @@ export class BackupEngine {
   #operation: (Omit<Operation, "bytesWritten"> & { temp: string }) | null = null;
   #idle: Promise<void> = Promise.resolve();
   #restoredHooks: (() => void)[] = [];
+  /** Errors already logged with a precise line, so the generic one is not added. */
+  #logged = new WeakSet<object>();
   lastError: { message: string; at: string } | null = null;
   databaseHealth: HealthRecord | null = null;
 
@@ -203,7 +205,11 @@ export class BackupEngine {
     return found;
   }
 
-  async #withLock<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the operation lock. A failure is logged as ERROR under `label` (unless a
+   * more precise line was already written) and kept as the last error, then thrown on.
+   */
+  async #withLock<T>(label: string, fn: () => Promise<T>): Promise<T> {
     let lock: ReturnType<typeof acquireFileLock>;
     try {
       lock = acquireFileLock(this.#options.operationLock);
@@ -217,6 +223,9 @@ export class BackupEngine {
     });
     try {
       return await fn();
+    } catch (error) {
+      if (!this.#logged.has(error as object)) this.#fail(label, error);
+      throw error;
     } finally {
       lock.release();
       done();
@@ -248,6 +257,7 @@ export class BackupEngine {
     const message = `${prefix}: ${describeError(error)}`;
     this.lastError = { message, at: this.#clock().toISOString() };
     this.#log.error(message);
+    if (typeof error === "object" && error !== null) this.#logged.add(error);
     throw error;
   }
 
@@ -259,13 +269,7 @@ export class BackupEngine {
    * each logged as ERROR, leaving no file behind.
    */
   createBackup(request: CreateBackupRequest): Promise<ManifestRecord> {
-    return this.#withLock(async () => {
-      try {
-        return await this.#createLocked(request, { salvage: false });
-      } catch (error) {
-        this.#fail("Failed to create backup", error);
-      }
-    });
+    return this.#withLock("Failed to create backup", () => this.#createLocked(request, { salvage: false }));
   }
 
   async #createLocked(request: CreateBackupRequest, options: { salvage: boolean }): Promise<ManifestRecord> {
@@ -368,7 +372,7 @@ export class BackupEngine {
    * of all; records each result in the manifest and logs each failure. Returns the records.
    */
   verify(names?: string[]): Promise<ManifestRecord[]> {
-    return this.#withLock(async () => {
+    return this.#withLock("Verification failed", async () => {
       const targets = names ? names.map((n) => this.find(n)) : this.list();
       const results: ManifestRecord[] = [];
       for (const record of targets) results.push(await this.#inspect(record));
@@ -381,7 +385,7 @@ export class BackupEngine {
     const fresh = this.list().filter((r) => r.health === "unchecked");
     if (fresh.length === 0) return;
     try {
-      await this.#withLock(async () => {
+      await this.#withLock("Checking new backup files failed", async () => {
         for (const record of this.list().filter((r) => r.health === "unchecked")) await this.#inspect(record);
       });
     } catch (error) {
@@ -417,7 +421,7 @@ export class BackupEngine {
    * in place and open. Throws `BackupUnusableError` for a damaged or foreign backup.
    */
   restore(name: string, options: { by?: string | null } = {}): Promise<RestoreResult> {
-    return this.#withLock(async () => {
+    return this.#withLock("Restore failed", async () => {
       const record = this.find(name);
       const checked = await this.#inspect(record);
       if (checked.health !== "verified")
@@ -431,16 +435,14 @@ export class BackupEngine {
    * copies of a damaged database. Throws `NoUsableBackupError` when none passes.
    */
   emergencyRestore(options: { by?: string | null } = {}): Promise<RestoreResult> {
-    return this.#withLock(async () => {
+    return this.#withLock("Emergency restore failed", async () => {
       for (const record of this.list()) {
         if (record.health === "damaged" || record.sourceDamaged) continue;
         const checked = await this.#inspect(record);
         if (checked.health === "verified")
           return this.#restoreLocked(checked, options.by ?? null, "Emergency restore");
       }
-      const error = new NoUsableBackupError();
-      this.#log.error(`Emergency restore failed: ${error.message}`);
-      throw error;
+      throw new NoUsableBackupError();
     });
   }
 
@@ -529,7 +531,7 @@ export class BackupEngine {
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */
   deleteBackup(name: string, options: { by?: string | null } = {}): Promise<void> {
-    return this.#withLock(async () => {
+    return this.#withLock("Delete failed", async () => {
       const record = this.find(name);
       const newestHealthy = this.list().find((r) => r.health === "verified");
       if (newestHealthy?.name === record.name) throw new ProtectedBackupError(name);

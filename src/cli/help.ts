@@ -1,6 +1,13 @@
 import { envName, SETTING_DESCRIPTIONS, SETTING_KEYS } from "../config/schema.ts";
 import { describeFlags } from "./args.ts";
+import { BACKUP_FLAGS } from "./backup.ts";
+import { LIST_FLAGS } from "./list.ts";
+import { RESTORE_FLAGS } from "./restore.ts";
 import { SERVE_FLAGS } from "./serve.ts";
+import { VERIFY_FLAGS } from "./verify.ts";
+import { DATA_FLAGS } from "./wiring.ts";
+
+const own = (flags: typeof SERVE_FLAGS) => flags.filter((f) => !DATA_FLAGS.some((d) => d.name === f.name));
 
 export const PROGRAM = process.platform === "win32" ? "BusinessApp.exe" : "business-app";
 
@@ -15,12 +22,20 @@ export function usage(): string {
   return `BusinessApp: an offline business application with automatic database backups.
 
 Usage:
-  ${PROGRAM} [serve] [options]   start the web interface at http://localhost:5000 (the default)
-  ${PROGRAM} --help              show this help
-  ${PROGRAM} --version           show the version
+  ${PROGRAM} [serve] [options]             start the web interface at http://localhost:5000 (the default)
+  ${PROGRAM} backup [--description TEXT]   take one manual backup (works while the app runs)
+  ${PROGRAM} list [--json]                 list the backups, newest first
+  ${PROGRAM} verify NAME | --all           fully check backups; exit 1 if any is damaged
+  ${PROGRAM} restore NAME | --latest [--yes]
+                                           restore a backup while the app is stopped
+  ${PROGRAM} --help                        show this help
+  ${PROGRAM} --version                     show the version
 
 Options of serve:
 ${describeFlags(SERVE_FLAGS)}
+
+Options of backup, list, verify and restore:
+${describeFlags([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(RESTORE_FLAGS), ...DATA_FLAGS])}
 
 Environment variables (a flag wins over the environment, which wins over the settings file):
 ${envLines.map(([name, text]) => `  ${(name ?? "").padEnd(width)}${text}`).join("\n")}

@@ -3,10 +3,14 @@ import { ConfigError } from "../config/load.ts";
 import { currentAppDir } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { UsageError } from "./args.ts";
+import { backupCommand } from "./backup.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { PROGRAM, usage } from "./help.ts";
+import { listCommand } from "./list.ts";
+import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
+import { verifyCommand } from "./verify.ts";
 
 export const VERSION = pkg.version;
 
@@ -14,6 +18,10 @@ type Command = (args: string[], ctx: CliContext) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
+  backup: backupCommand,
+  list: listCommand,
+  verify: verifyCommand,
+  restore: (args, ctx) => restoreCommand(args, ctx),
 };
 
 export function processContext(): CliContext {

@@ -13,7 +13,7 @@ import { createApp, PortInUseError, type Server, startServer } from "../web/serv
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
-import { cadenceOf, createEngine } from "./wiring.ts";
+import { cadenceOf, createEngine, DATA_FLAGS } from "./wiring.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: "port", value: "N", help: "port of the web interface (default 5000)" },
@@ -22,12 +22,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
     value: "ADDRESS",
     help: "address to listen on (default 127.0.0.1; 0.0.0.0 for the network)",
   },
-  { name: "data-dir", value: "DIR", help: "folder for the database, backups and settings" },
-  {
-    name: "config",
-    value: "FILE",
-    help: "settings file (default business-app.config.json in the data folder)",
-  },
+  ...DATA_FLAGS,
   { name: "interval-hours", value: "N", help: "hours between automatic backups (default 6)" },
   { name: "schedule", value: "CRON", help: 'cron expression instead of an interval, e.g. "0 30 */6 * * *"' },
   { name: "max-backups", value: "N", help: "automatic backups to keep (default 10)" },

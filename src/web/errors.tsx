@@ -14,8 +14,13 @@ export interface HttpProblem {
 }
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  "db.closed": 503,
-  "http.not_found": 404,
+  "backup.busy": 409,
+  "backup.no_space": 507,
+  "backup.not_found": 404,
+  "backup.bad_name": 400,
+  "backup.unusable": 422,
+  "backup.none_usable": 404,
+  "backup.protected": 409,
 };
 
 const TITLES: Partial<Record<number, string>> = {
@@ -30,8 +35,15 @@ const TITLES: Partial<Record<number, string>> = {
 /** The one place where a thrown error becomes a status code and a sentence for a person. */
 export function toProblem(error: unknown): HttpProblem {
   if (error instanceof AppError) {
-    const status = STATUS_BY_CODE[error.code];
-    if (status) return { status, code: error.code, message: error.message };
+    if (error.code === "db.closed") {
+      return {
+        status: 503,
+        code: "restore_in_progress",
+        message: "The database is being restored or is not available right now. Try again in a moment.",
+      };
+    }
+    // The app's own errors are sentences meant for people: shown as they are, never a stack trace.
+    return { status: STATUS_BY_CODE[error.code] ?? 500, code: error.code, message: error.message };
   }
   return {
     status: 500,

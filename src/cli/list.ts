@@ -1,0 +1,46 @@
+import { publicEntry } from "../backup/manifest.ts";
+import { formatBytes } from "../lib/format.ts";
+import { formatLogTime } from "../lib/time.ts";
+import { type FlagSpec, parseFlags } from "./args.ts";
+import type { CliContext } from "./context.ts";
+import { loadDataConfig, openEngine } from "./data-command.ts";
+import { EXIT } from "./exit-codes.ts";
+import { DATA_FLAGS } from "./wiring.ts";
+
+export const LIST_FLAGS: FlagSpec[] = [
+  { name: "json", help: 'print {"backups":[…]} as the API does' },
+  ...DATA_FLAGS,
+];
+
+/** `list [--json]`: the backups, newest first; files seen for the first time are checked first. */
+export async function listCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseFlags(args, LIST_FLAGS);
+  const engine = openEngine(loadDataConfig(values, ctx));
+  await engine.verifyNew();
+  const records = engine.list();
+  if (values.json) {
+    ctx.stdout(`${JSON.stringify({ backups: records.map(publicEntry) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (records.length === 0) {
+    ctx.stdout(`No backups yet in ${engine.backupsDir}\n`);
+    return EXIT.ok;
+  }
+  const rows = records.map((r) => [
+    r.name,
+    r.kind,
+    formatLogTime(new Date(r.createdAt)),
+    formatBytes(r.size),
+    r.health,
+    r.description,
+  ]);
+  const header = ["NAME", "KIND", "CREATED", "SIZE", "HEALTH", "DESCRIPTION"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  ctx.stdout(`${[line(header), ...rows.map(line)].join("\n")}\n`);
+  return EXIT.ok;
+}

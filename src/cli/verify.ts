@@ -1,0 +1,25 @@
+import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
+import type { CliContext } from "./context.ts";
+import { loadDataConfig, openEngine, reportFailure } from "./data-command.ts";
+import { EXIT } from "./exit-codes.ts";
+import { DATA_FLAGS } from "./wiring.ts";
+
+export const VERIFY_FLAGS: FlagSpec[] = [{ name: "all", help: "check every backup" }, ...DATA_FLAGS];
+
+/** `verify NAME | --all`: the full check; exit 1 if any backup is damaged. */
+export async function verifyCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseFlags(args, VERIFY_FLAGS, 1);
+  const name = positionals[0];
+  if (Boolean(values.all) === (name !== undefined)) throw new UsageError("Give one backup NAME, or --all.");
+  const engine = openEngine(loadDataConfig(values, ctx));
+  try {
+    const results = await engine.verify(name === undefined ? undefined : [name]);
+    for (const r of results) {
+      ctx.stdout(r.health === "verified" ? `ok       ${r.name}\n` : `DAMAGED  ${r.name}: ${r.reason}\n`);
+    }
+    if (results.length === 0) ctx.stdout("No backups to check.\n");
+    return results.some((r) => r.health !== "verified") ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    return reportFailure(ctx, "Verification failed", error);
+  }
+}

@@ -1,0 +1,148 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { itemNames } from "../backup/fixtures.ts";
+import { runCli, startApp, tempDir } from "../helpers.ts";
+
+/** A data folder whose database holds `items`, made by the app itself (migrated), then closed. */
+async function dataFolder(names: string[] = ["apples"]): Promise<string> {
+  const dir = tempDir("business-app-cli-");
+  const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+  expect(await app.stop()).toBe(0);
+  const db = new Database(join(dir, "business_data.db"));
+  db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
+  for (const name of names) db.run("INSERT INTO items (name) VALUES (?)", [name]);
+  db.close();
+  return dir;
+}
+
+const listJson = async (dir: string) =>
+  JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout) as {
+    backups: { name: string; kind: string; health: string; description: string; createdBy: string }[];
+  };
+
+describe("backup, list, verify", () => {
+  test("backup takes a manual backup with its description; list shows it, newest first", async () => {
+    const dir = await dataFolder();
+    const first = await runCli(["backup", "--description", "Before inventory update!", "--data-dir", dir]);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toMatch(
+      /^Backup created: manual_\d{8}_\d{6}_before_inventory_update\.db \(\d+(\.\d)? KB\)\n$/,
+    );
+    const second = await runCli(["backup", "--data-dir", dir]);
+    expect(second.exitCode).toBe(0);
+
+    const { backups } = await listJson(dir);
+    expect(backups).toHaveLength(2);
+    expect(Object.keys(backups[0] ?? {}).sort()).toEqual(
+      ["createdAt", "createdBy", "description", "health", "kind", "name", "sha256", "size"].sort(),
+    );
+    expect(backups[1]?.description).toBe("Before inventory update!");
+    expect(backups[1]?.createdBy).toStartWith("command line");
+    expect(backups.every((b) => b.kind === "manual" && b.health === "verified")).toBe(true);
+
+    const table = await runCli(["list", "--data-dir", dir]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+KIND\s+CREATED\s+SIZE\s+HEALTH\s+DESCRIPTION$/);
+    expect(table.stdout).toContain("Before inventory update!");
+    expect(readFileSync(join(dir, "database_backups", "backup.log"), "utf8")).toContain(
+      "INFO - Database backup created: manual_",
+    );
+  });
+
+  test("backup works while the server runs, and says busy while another operation holds the lock", async () => {
+    const dir = await dataFolder();
+    const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+    const ok = await runCli(["backup", "--description", "while running", "--data-dir", dir]);
+    expect(ok.exitCode).toBe(0);
+    const lock = acquireFileLock(join(dir, ".business-app.operation.lock"));
+    const busy = await runCli(["backup", "--data-dir", dir]);
+    lock.release();
+    expect(busy.exitCode).toBe(3);
+    expect(busy.stderr).toContain("Another backup or restore is running");
+    expect(await app.stop()).toBe(0);
+  });
+
+  test("a description over 200 characters is bad usage and makes nothing", async () => {
+    const dir = await dataFolder();
+    const result = await runCli(["backup", "--description", "x".repeat(201), "--data-dir", dir]);
+    expect(result.exitCode).toBe(2);
+    expect(readdirSync(join(dir, "database_backups")).filter((f) => f.endsWith(".db"))).toEqual([]);
+  });
+
+  test("verify: exit 0 when healthy, 1 with the reason when damaged, 2 without a name", async () => {
+    const dir = await dataFolder();
+    await runCli(["backup", "--data-dir", dir]);
+    const [good] = (await listJson(dir)).backups;
+    const okRun = await runCli(["verify", good?.name as string, "--data-dir", dir]);
+    expect(okRun.exitCode).toBe(0);
+    expect(okRun.stdout).toContain(`ok       ${good?.name}`);
+
+    writeFileSync(join(dir, "database_backups", "broken.db"), "not a database at all");
+    const all = await runCli(["verify", "--all", "--data-dir", dir]);
+    expect(all.exitCode).toBe(1);
+    expect(all.stdout).toContain("DAMAGED  broken.db: not an SQLite database file");
+    expect(all.stdout).toContain(`ok       ${good?.name}`);
+
+    expect((await runCli(["verify", "--data-dir", dir])).exitCode).toBe(2);
+    const missing = await runCli(["verify", "nope.db", "--data-dir", dir]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('There is no backup called "nope.db"');
+  });
+});
+
+describe("restore (offline)", () => {
+  test("refuses while the app runs", async () => {
+    const dir = await dataFolder();
+    await runCli(["backup", "--data-dir", dir]);
+    const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+    const result = await runCli(["restore", "--latest", "--yes", "--data-dir", dir]);
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(`BusinessApp is running (pid ${app.proc.pid})`);
+    expect(await app.stop()).toBe(0);
+  });
+
+  test("asks first: anything but yes changes nothing; yes restores and keeps a safety backup", async () => {
+    const dir = await dataFolder(["apples"]);
+    await runCli(["backup", "--description", "apples only", "--data-dir", dir]);
+    const [backup] = (await listJson(dir)).backups;
+    const db = new Database(join(dir, "business_data.db"));
+    db.run("INSERT INTO items (name) VALUES ('pears')");
+    db.close();
+
+    const declined = await runCli(["restore", backup?.name as string, "--data-dir", dir], { input: "no\n" });
+    expect(declined.exitCode).toBe(1);
+    expect(declined.stdout).toContain("Type yes to continue");
+    expect(declined.stdout).toContain("Restore cancelled");
+    expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples", "pears"]);
+
+    const accepted = await runCli(["restore", backup?.name as string, "--data-dir", dir], { input: "yes\n" });
+    expect(accepted.exitCode).toBe(0);
+    expect(accepted.stdout).toMatch(
+      /Restored from manual_.*\. A safety backup was saved as pre_restore_\d{8}_\d{6}\.db\./,
+    );
+    expect(existsSync(join(dir, "business_data.db-wal"))).toBe(false);
+    expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples"]);
+    const safety = (await listJson(dir)).backups.find((b) => b.kind === "pre_restore");
+    expect(itemNames(join(dir, "database_backups", safety?.name as string))).toEqual(["apples", "pears"]);
+  });
+
+  test("--latest skips damaged backups; bad names and usage get clear answers", async () => {
+    const dir = await dataFolder(["v1"]);
+    await runCli(["backup", "--description", "good", "--data-dir", dir]);
+    writeFileSync(join(dir, "database_backups", "backup_20990101_000000.db"), "garbage");
+    const result = await runCli(["restore", "--latest", "--yes", "--data-dir", dir]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/Restored from manual_\d{8}_\d{6}_good\.db/);
+
+    const traversal = await runCli(["restore", "../business_data.db", "--yes", "--data-dir", dir]);
+    expect(traversal.exitCode).toBe(1);
+    expect(traversal.stderr).toContain("That is not a backup name");
+    const both = await runCli(["restore", "x.db", "--latest", "--data-dir", dir]);
+    expect(both.exitCode).toBe(2);
+    const damaged = await runCli(["restore", "backup_20990101_000000.db", "--yes", "--data-dir", dir]);
+    expect(damaged.exitCode).toBe(1);
+    expect(damaged.stderr).toContain("cannot be restored: not an SQLite database file");
+  });
+});

@@ -1,0 +1,123 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BUN, MAIN, runCli, startApp, tempDir } from "../helpers.ts";
+
+/** A data folder made by the app, with `megabytes` of random rows added to its database. */
+async function dataFolder(megabytes = 0): Promise<string> {
+  const dir = tempDir("business-app-serve-");
+  const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+  expect(await app.stop()).toBe(0);
+  const db = new Database(join(dir, "business_data.db"));
+  db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
+  db.run("INSERT INTO items (name) VALUES ('apples')");
+  if (megabytes > 0) {
+    db.run(
+      `INSERT INTO items (name, payload) SELECT 'bulk', randomblob(65536) FROM
+       (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${megabytes * 16}) SELECT n FROM c)`,
+    );
+  }
+  db.close();
+  return dir;
+}
+
+const backupsOf = (dir: string) => readdirSync(join(dir, "database_backups"));
+const logOf = (dir: string) => readFileSync(join(dir, "database_backups", "backup.log"), "utf8");
+
+describe("serve with backups", () => {
+  test("a startup backup and the scheduler at every start; a stop waits for a running backup", async () => {
+    const dir = await dataFolder(40);
+    const app = await startApp({ dataDir: dir, args: ["--schedule", "0 30 */6 * * *"] });
+    // Stop at once: the startup backup of 40 MB is still being written.
+    expect(await app.stop()).toBe(0);
+    const log = logOf(dir);
+    expect(log).toContain('Automatic backup scheduler started (on the schedule "0 30 */6 * * *")');
+    const created = log.indexOf("Database backup created: startup_backup.db");
+    expect(created).toBeGreaterThan(-1);
+    expect(created).toBeLessThan(log.lastIndexOf("Application stopped"));
+    expect(log.lastIndexOf("Application stopping")).toBeLessThan(created);
+    expect(backupsOf(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(backupsOf(dir)).toContain("startup_backup.db");
+  });
+
+  test("leftovers of a crashed run are removed at start and never listed", async () => {
+    const dir = await dataFolder();
+    writeFileSync(join(dir, "database_backups", ".manual_20250101_000000.db.999.tmp"), "half a backup");
+    writeFileSync(join(dir, "business_data.db.restore-tmp"), "half a restore");
+    const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+    expect(await app.stop()).toBe(0);
+    expect(backupsOf(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(existsSync(join(dir, "business_data.db.restore-tmp"))).toBe(false);
+    expect(logOf(dir)).toContain("Removed leftover of an interrupted operation");
+    expect((await runCli(["list", "--json", "--data-dir", dir])).stdout).toContain('"backups": []');
+  });
+
+  test("kill -9 in the middle of a snapshot leaves nothing partial listed", async () => {
+    const dir = await dataFolder(80);
+    const proc = Bun.spawn([BUN, MAIN, "backup", "--data-dir", dir], { stdout: "ignore", stderr: "ignore" });
+    const deadline = Date.now() + 10_000;
+    while (
+      !backupsOf(dir).some((f) => f.endsWith(".tmp")) &&
+      Date.now() < deadline &&
+      proc.exitCode === null
+    ) {
+      await Bun.sleep(1);
+    }
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const listed = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout) as {
+      backups: unknown[];
+    };
+    // Either the kill came before the rename (nothing listed) or after it (one whole, verified backup).
+    for (const backup of listed.backups as { health: string }[]) expect(backup.health).toBe("verified");
+    const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+    expect(await app.stop()).toBe(0);
+    expect(backupsOf(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("recovery mode", () => {
+  for (const how of ["not a database", "damaged pages"] as const) {
+    test(`a main database that is ${how}: the app starts, rotates nothing out, prints a recovery link`, async () => {
+      const dir = await dataFolder(2);
+      // Twelve healthy automatic backups with room for ten: retention must not run.
+      for (let i = 0; i < 12; i++) await runCli(["backup", "--data-dir", dir]);
+      const made = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
+        name: string;
+      }[];
+      const dbPath = join(dir, "business_data.db");
+      if (how === "not a database") {
+        writeFileSync(dbPath, "this is not a database, it was overwritten by mistake".repeat(100));
+      } else {
+        const bytes = readFileSync(dbPath);
+        for (let offset = 3 * 4096; offset < bytes.length; offset += 4096) bytes[offset] = 0xff;
+        writeFileSync(dbPath, bytes);
+      }
+      const app = await startApp({ dataDir: dir, args: ["--max-backups", "3"] });
+      // Wait for the startup check to find the damage.
+      const deadline = Date.now() + 10_000;
+      while (!app.output().includes("/recovery?token=") && Date.now() < deadline) await Bun.sleep(20);
+      expect(app.output()).toMatch(/\/recovery\?token=[A-Za-z0-9_-]{43}/);
+      expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ status: "degraded" });
+      expect(await app.stop()).toBe(0);
+      expect(logOf(dir)).toContain("ERROR - The database cannot be used");
+      const after = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
+        name: string;
+      }[];
+      for (const { name } of made) expect(after.map((b) => b.name)).toContain(name);
+
+      const restored = await runCli(["restore", "--latest", "--yes", "--data-dir", dir]);
+      expect(restored.exitCode).toBe(0);
+      // The damaged database itself was kept, marked damaged, in case it holds something to salvage.
+      const listing = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
+        kind: string;
+        health: string;
+      }[];
+      expect(listing.find((b) => b.kind === "pre_restore")?.health).toBe("damaged");
+      const again = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+      expect(await (await fetch(`${again.url}/api/health`)).json()).toEqual({ status: "ok" });
+      expect(await again.stop()).toBe(0);
+    });
+  }
+});
