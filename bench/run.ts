@@ -1,47 +1,73 @@
 /**
- * `npm run bench`: measures the app and prints a table with each figure next to its target.
- *   --runs N        repetitions of each measurement (default 5; median, min and max are shown)
- *   --json FILE     also write the figures as JSON
- * Never part of `npm test`.
+ * `npm run bench`: measures the app and prints a table with each figure, its ratio to the
+ * anchor (`sqlite3 .backup` for snapshots) and its target. Never part of `npm test`.
+ *   --sizes 256,1024   database sizes in MB (default 256 and 1024)
+ *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
+ *   --json FILE        also write the figures as JSON
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
+import { makeDatabase } from "./make-db.ts";
+import { measureMemory } from "./memory.ts";
+import { measureServing } from "./serving.ts";
+import { measureSnapshots } from "./snapshot.ts";
 import { measureStartup } from "./startup.ts";
 import { printTable, type Row } from "./table.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { runs: { type: "string" }, json: { type: "string" } },
+  options: { runs: { type: "string" }, sizes: { type: "string" }, json: { type: "string" } },
   strict: true,
 });
 const runs = Number(values.runs ?? 5);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error("--runs must be a whole number of at least 1");
+const sizes = (values.sizes ?? "256,1024").split(",").map(Number);
+if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
+  console.error("--runs must be a whole number of at least 1, --sizes a list of whole MB such as 256,1024");
+  process.exit(2);
+}
+if (Bun.spawnSync(["sh", "-c", "command -v sqlite3"]).exitCode !== 0) {
+  console.error(
+    "The benchmarks compare with the sqlite3 shell, which is not installed: apt-get install sqlite3",
+  );
   process.exit(2);
 }
 
 const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
+const rows: Row[] = [];
 try {
-  console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, ${runs} runs each\n`);
-  const exe = buildExecutable({ target: "host", outdir: join(work, "dist") });
-  const rows: Row[] = [];
-  rows.push(
-    await measureStartup({ name: "first /api/health after start (executable)", command: [exe], work, runs }),
+  console.log(
+    `Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, ${runs} runs each, sizes ${sizes.join(", ")} MB`,
   );
+  const exe = buildExecutable({ target: "host", outdir: join(work, "dist") });
   rows.push(
     await measureStartup({
-      name: "first /api/health after start (from source)",
-      command: [process.execPath, join(import.meta.dir, "..", "src", "main.ts")],
+      name: "first /api/health after start, empty data folder (executable)",
+      command: [exe],
       work,
       runs,
     }),
   );
+  for (const size of sizes) {
+    const database = join(work, `shop-${size}.db`);
+    const bytes = makeDatabase(database, size);
+    const label = `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    console.log(`made ${label} database`);
+    rows.push(...(await measureSnapshots({ database, work, runs, label })));
+    rows.push(...(await measureMemory({ database, work, runs, label })));
+    rows.push(...(await measureServing({ exe, database, work, runs: Math.min(runs, 3), label })));
+    rmSync(database, { force: true });
+  }
+  console.log("");
   printTable(rows);
-  if (values.json)
-    writeFileSync(values.json, `${JSON.stringify({ bun: Bun.version, runs, rows }, null, 2)}\n`);
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      `${JSON.stringify({ bun: Bun.version, date: new Date().toISOString(), runs, rows }, null, 2)}\n`,
+    );
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -5,10 +5,13 @@ export interface Row {
   min: number;
   max: number;
   /** The figure must be at most this. */
-  target?: number;
+  target?: number | undefined;
+  /** The figure it is compared with (`sqlite3 .backup`, idle memory, …); the ratio is shown. */
+  anchor?: number;
 }
 
 export function summarize(name: string, unit: Row["unit"], samples: number[], target?: number): Row {
+  if (samples.length === 0) throw new Error(`${name}: no samples`);
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median =
@@ -18,7 +21,7 @@ export function summarize(name: string, unit: Row["unit"], samples: number[], ta
   return { name, unit, median, min: sorted[0] as number, max: sorted.at(-1) as number, target };
 }
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(1) : n.toFixed(2));
 
 /** Prints the rows as an aligned table: figure, min–max, target and pass/miss. */
 export function printTable(rows: Row[]): void {
@@ -26,10 +29,11 @@ export function printTable(rows: Row[]): void {
     r.name,
     `${fmt(r.median)} ${r.unit}`,
     `${fmt(r.min)}–${fmt(r.max)}`,
+    r.anchor ? `${(r.median / r.anchor).toFixed(2)}×` : "",
     r.target === undefined ? "" : `≤ ${fmt(r.target)} ${r.unit}`,
     r.target === undefined ? "" : r.median <= r.target ? "pass" : "MISS",
   ]);
-  const header = ["measurement", "median", "min–max", "target", ""];
+  const header = ["measurement", "median", "min–max", "ratio", "target", ""];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const show = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
   console.log(show(header));

@@ -302,11 +302,15 @@ export class BackupEngine {
     };
     try {
       let result: Awaited<ReturnType<typeof snapshotInWorker>>;
+      const db = this.#options.db;
+      db?.pauseCheckpoints();
       try {
         result = await snapshotInWorker({ source: this.database, target: temp, salvage: options.salvage });
       } catch (error) {
         if (isDiskFull(error)) throw new DiskFullError();
         throw new SnapshotFailedError(`the snapshot could not be written (${describeError(error)})`);
+      } finally {
+        db?.resumeCheckpoints();
       }
       const damaged = !result.check.ok || !live.ok;
       if (damaged && !options.salvage) {

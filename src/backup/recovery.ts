@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { newToken, sameSecret } from "../lib/tokens.ts";
 
 /**
  * Recovery mode: the main database would not open or failed its check at start. The app still
@@ -20,7 +20,7 @@ export class RecoveryState {
   /** Enters recovery mode and returns the new token for the link. */
   enter(reason: string): string {
     this.#reason = reason;
-    this.#token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    this.#token = newToken();
     return this.#token;
   }
 
@@ -32,9 +32,6 @@ export class RecoveryState {
 
   /** Compares in constant time, so the token cannot be guessed a character at a time. */
   accepts(token: string | undefined | null): boolean {
-    if (!this.#token || typeof token !== "string") return false;
-    const a = Buffer.from(token);
-    const b = Buffer.from(this.#token);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return this.#token !== null && sameSecret(token, this.#token);
   }
 }

@@ -10,6 +10,8 @@ export interface SnapshotResult {
   check: CheckResult;
   sha256: string;
   size: number;
+  /** How long each part took, in milliseconds (shown by the benchmarks). */
+  timings: { snapshotMs: number; checkMs: number; hashMs: number };
 }
 
 export interface InspectResult {

@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import { describeError } from "../lib/errors.ts";
 import { checkFile, checkLiveDatabase, checkRestorable, sha256File, snapshotDatabase } from "./inspect.ts";
-import type { WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+import type { SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
@@ -13,9 +13,23 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.task) {
     case "snapshot": {
       const { source, target, salvage } = request.args;
+      let started = performance.now();
       const method = snapshotDatabase(source, target, { salvage });
+      const snapshotMs = performance.now() - started;
+      started = performance.now();
       const check = checkFile(target, { full: false });
-      return { method, check, sha256: await sha256File(target), size: statSync(target).size };
+      const checkMs = performance.now() - started;
+      started = performance.now();
+      const sha256 = await sha256File(target);
+      const hashMs = performance.now() - started;
+      const result: SnapshotResult = {
+        method,
+        check,
+        sha256,
+        size: statSync(target).size,
+        timings: { snapshotMs, checkMs, hashMs },
+      };
+      return result;
     }
     case "inspect-file": {
       const { path, restorable } = request.args;

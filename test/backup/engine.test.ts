@@ -129,6 +129,25 @@ describe("creating backups", () => {
     expect(engine.progress()).toBeNull();
   });
 
+  test("the app's connection takes no automatic checkpoint while a snapshot is written", async () => {
+    const { engine, db } = makeSetup();
+    const autocheckpoint = () =>
+      (db.sqlite.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number })
+        .wal_autocheckpoint;
+    expect(autocheckpoint()).toBe(1000);
+    const pending = engine.createBackup({ kind: "manual" });
+    let seenPaused = false;
+    while (engine.progress() !== null || !seenPaused) {
+      if (autocheckpoint() === 0) seenPaused = true;
+      if (engine.progress() === null && seenPaused) break;
+      await Bun.sleep(0);
+      if ((await Promise.race([pending.then(() => true), Promise.resolve(false)])) && !seenPaused) break;
+    }
+    await pending;
+    expect(seenPaused).toBe(true);
+    expect(autocheckpoint()).toBe(1000);
+  });
+
   test("one operation at a time: a second one is told the engine is busy", async () => {
     const { engine } = makeSetup();
     const results = await Promise.allSettled([
