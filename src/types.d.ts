@@ -18,3 +18,7 @@ declare module "htmx.org/dist/htmx.min.js" {
   const path: string;
   export default path;
 }
+declare module "*/static/app.js" {
+  const path: string;
+  export default path;
+}

@@ -118,7 +118,7 @@ export class BackupEngine {
   #retention: RetentionLimits;
   #operation: (Omit<Operation, "bytesWritten"> & { temp: string }) | null = null;
   #idle: Promise<void> = Promise.resolve();
-  #restoredHooks: (() => void)[] = [];
+  #restoredHooks: ((db: DatabaseHandle) => void)[] = [];
   /** Errors already logged with a precise line, so the generic one is not added. */
   #logged = new WeakSet<object>();
   lastError: { message: string; at: string } | null = null;
@@ -137,8 +137,11 @@ export class BackupEngine {
     this.#retention = limits;
   }
 
-  /** Runs after every restore, once the restored database is open (users end every session here). */
-  onRestored(hook: () => void): void {
+  /**
+   * Runs after every restore on the restored database, open and migrated, before anyone uses it
+   * (the users module ends every session here, including those carried inside the backup).
+   */
+  onRestored(hook: (db: DatabaseHandle) => void): void {
     this.#restoredHooks.push(hook);
   }
 
@@ -504,7 +507,6 @@ export class BackupEngine {
     } finally {
       this.#operation = null;
     }
-    for (const hook of this.#restoredHooks) hook();
     this.lastError = null;
     this.#log.info(`${label} from ${record.name}${who} completed; safety backup: ${safety.name}`);
     return { restoredFrom: record.name, safetyBackup: safety.name };
@@ -519,18 +521,16 @@ export class BackupEngine {
     }
   }
 
-  /** Opens the restored file, runs migrations forward and ends every session it carried. */
+  /** Opens the restored file, runs migrations forward, then the restore hooks. */
   #reopenAfterRestore(db: DatabaseHandle | null): void {
-    if (db) {
-      db.open();
-      db.sqlite.run("DELETE FROM sessions");
-      return;
-    }
-    // Offline (command line): open once to migrate and clear sessions, then close cleanly.
-    const handle = new DatabaseHandle(this.database);
+    // Offline (command line) there is no app connection: open one for the hooks, then close cleanly.
+    const handle = db ?? new DatabaseHandle(this.database);
     handle.open();
-    handle.sqlite.run("DELETE FROM sessions");
-    handle.close();
+    try {
+      for (const hook of this.#restoredHooks) hook(handle);
+    } finally {
+      if (!db) handle.close();
+    }
   }
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */

@@ -1,3 +1,4 @@
+import { hasControlCharacters } from "../lib/text.ts";
 import { formatFileStamp } from "../lib/time.ts";
 
 export const BACKUP_KINDS = [
@@ -94,7 +95,7 @@ export function isPlainBackupName(name: string): boolean {
     name.endsWith(".db") &&
     !name.startsWith(".") &&
     !/[/\\:]/.test(name) &&
-    ![...name].some((ch) => ch.charCodeAt(0) < 32) &&
+    !hasControlCharacters(name) &&
     !name.includes("..")
   );
 }

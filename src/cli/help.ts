@@ -28,6 +28,9 @@ Usage:
   ${PROGRAM} verify NAME | --all           fully check backups; exit 1 if any is damaged
   ${PROGRAM} restore NAME | --latest [--yes]
                                            restore a backup while the app is stopped
+  ${PROGRAM} user add --username U --role user|admin|super_admin --password-stdin
+  ${PROGRAM} user reset-password --username U --password-stdin
+  ${PROGRAM} user list                     manage users (with the app stopped or running)
   ${PROGRAM} --help                        show this help
   ${PROGRAM} --version                     show the version
 

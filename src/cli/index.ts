@@ -10,6 +10,7 @@ import { PROGRAM, usage } from "./help.ts";
 import { listCommand } from "./list.ts";
 import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
+import { userCommand } from "./user.ts";
 import { verifyCommand } from "./verify.ts";
 
 export const VERSION = pkg.version;
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   list: listCommand,
   verify: verifyCommand,
   restore: (args, ctx) => restoreCommand(args, ctx),
+  user: (args, ctx) => userCommand(args, ctx),
 };
 
 export function processContext(): CliContext {

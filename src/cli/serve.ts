@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { type Auth, createAuth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupBusyError, DatabaseDamagedError } from "../backup/errors.ts";
 import { RecoveryState } from "../backup/recovery.ts";
@@ -8,6 +9,7 @@ import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { createLog, type Log } from "../lib/log.ts";
+import { systemClock } from "../lib/time.ts";
 import { BackupScheduler } from "../scheduler/scheduler.ts";
 import { createApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
@@ -86,6 +88,7 @@ function waitForStopSignal(): Promise<string> {
 
 /** Everything `serve` runs, wired together. */
 interface Services {
+  auth: Auth;
   config: LoadedConfig;
   log: Log;
   db: DatabaseHandle;
@@ -112,6 +115,24 @@ function enterRecovery(services: Services, reason: string): void {
     `The database cannot be used: ${reason}. The app runs in recovery mode; no backup is rotated out.`,
   );
   log.info(`Open this link once to restore a backup: ${displayUrl(host, port)}/recovery?token=${token}`);
+}
+
+/** With no users yet, prints the one-time link that creates the first super administrator. */
+function offerFirstRunSetup(services: Services): void {
+  const { auth, log, config } = services;
+  const token = auth.setup.issue();
+  const { host, port } = config.settings;
+  log.info(
+    `No users yet. Open this link within 30 minutes to create the first super administrator: ${displayUrl(host, port)}/setup?token=${token}`,
+  );
+}
+
+function sweepSessions(services: Services): void {
+  try {
+    services.auth.sessions.sweep();
+  } catch {
+    // The database is closed (a restore or recovery mode): nothing to sweep now.
+  }
 }
 
 /** After the first answer: the startup backup (which checks the database), then new files. */
@@ -149,7 +170,8 @@ function createServices(config: LoadedConfig, log: Log): Services {
     },
   });
   const recovery = new RecoveryState();
-  return { config, log, db, engine, scheduler, recovery };
+  const auth = createAuth({ db, clock: systemClock });
+  return { auth, config, log, db, engine, scheduler, recovery };
 }
 
 /**
@@ -197,12 +219,26 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     );
     engine.cleanupLeftovers();
     let openError: string | null = null;
+    let userCount = 0;
     try {
       db.open();
+      // The first real read: a damaged file often opens and fails here.
+      userCount = services.auth.users.count();
     } catch (error) {
       openError = describeError(error);
     }
-    const app = createApp({ db, paths, log, version: ctx.version, engine, scheduler, recovery });
+    const app = createApp({
+      db,
+      paths,
+      log,
+      version: ctx.version,
+      engine,
+      scheduler,
+      recovery,
+      auth: services.auth,
+      listenHost: settings.host,
+      allowedHosts: settings.allowed_hosts,
+    });
     server = startServer(app, { host: settings.host, port: settings.port });
     if (!isLoopback(settings.host)) {
       log.warning(
@@ -213,9 +249,12 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     if (openError) {
       enterRecovery(services, `it would not open (${openError})`);
     } else {
+      if (userCount === 0) offerFirstRunSetup(services);
       scheduler.start();
       void runStartupTasks(services);
     }
+    const sweeper = setInterval(() => sweepSessions(services), 3600_000);
+    sweeper.unref();
 
     const signal = await waitForStopSignal();
     log.info(`Application stopping (${signal}): finishing running requests and backups`);

@@ -1,10 +1,12 @@
 import { userInfo } from "node:os";
+import { createSessionStore } from "../auth/sessions.ts";
 import { BackupEngine } from "../backup/engine.ts";
 import type { RetentionLimits } from "../backup/retention.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Settings } from "../config/schema.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
+import { systemClock } from "../lib/time.ts";
 import type { Cadence } from "../scheduler/scheduler.ts";
 
 /** The flags every command that works on the data folder accepts. */
@@ -29,8 +31,12 @@ export function cadenceOf(settings: Settings): Cadence {
   return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
 }
 
+/**
+ * The backup engine of the app. After every restore all sessions end, those carried inside the
+ * restored file too, so an old cookie never comes back to life.
+ */
 export function createEngine(config: LoadedConfig, log: Log, db: DatabaseHandle | null): BackupEngine {
-  return new BackupEngine({
+  const engine = new BackupEngine({
     database: config.paths.database,
     backupsDir: config.paths.backupsDir,
     operationLock: config.paths.operationLock,
@@ -38,6 +44,8 @@ export function createEngine(config: LoadedConfig, log: Log, db: DatabaseHandle 
     retention: retentionOf(config.settings),
     db,
   });
+  engine.onRestored((restored) => createSessionStore({ db: restored, clock: systemClock }).endAll());
+  return engine;
 }
 
 /** How the log and the list name a person at the command line. */

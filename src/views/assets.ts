@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import htmxPath from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import cssPath from "../../static/app.css" with { type: "file" };
+import appJsPath from "../../static/app.js" with { type: "file" };
 import faviconPath from "../../static/favicon.svg" with { type: "file" };
 import iconsPath from "../../static/icons.svg" with { type: "file" };
 
@@ -12,6 +13,7 @@ import iconsPath from "../../static/icons.svg" with { type: "file" };
 const SOURCES = {
   "htmx.min.js": { path: htmxPath, type: "text/javascript; charset=utf-8" },
   "app.css": { path: cssPath, type: "text/css; charset=utf-8" },
+  "app.js": { path: appJsPath, type: "text/javascript; charset=utf-8" },
   "favicon.svg": { path: faviconPath, type: "image/svg+xml" },
   "icons.svg": { path: iconsPath, type: "image/svg+xml" },
 } as const;

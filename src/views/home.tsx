@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import { formatBytes } from "../lib/format.ts";
-import { Page } from "./layout.tsx";
+import { Page, type Viewer } from "./layout.tsx";
 
 export interface HomeProps {
+  viewer: Viewer;
   version: string;
   dataDir: string;
   databasePath: string;
@@ -13,7 +14,7 @@ export interface HomeProps {
 
 export function HomePage(props: HomeProps) {
   return (
-    <Page title="Dashboard" current="/">
+    <Page title="Dashboard" current="/" viewer={props.viewer}>
       <h1>Dashboard</h1>
       <section class="panel" aria-labelledby="db-heading">
         <h2 id="db-heading">Database</h2>

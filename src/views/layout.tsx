@@ -1,16 +1,35 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
+import type { Role } from "../db/schema.ts";
 import { assetUrl } from "./assets.ts";
 import { Document } from "./document.tsx";
 
-export interface NavItem {
+/** Who is looking at a page: decides the sidebar and carries the CSRF token for forms and htmx. */
+export interface Viewer {
+  username: string;
+  role: Role;
+  csrfToken: string;
+}
+
+interface NavItem {
   href: string;
   label: string;
   icon: string;
+  minRole: Role;
 }
 
-/** The sidebar entries; each page passes only those its viewer may use. */
-export const NAV_DASHBOARD: NavItem = { href: "/", label: "Dashboard", icon: "dashboard" };
+/** The sidebar; each viewer sees only what their role may use. */
+export const NAV: NavItem[] = [
+  { href: "/", label: "Dashboard", icon: "dashboard", minRole: "user" },
+  { href: "/users", label: "Users", icon: "users", minRole: "admin" },
+];
+
+const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };
+export const ROLE_LABEL: Record<Role, string> = {
+  user: "User",
+  admin: "Administrator",
+  super_admin: "Super administrator",
+};
 
 function Icon(props: { name: string }) {
   return (
@@ -20,25 +39,51 @@ function Icon(props: { name: string }) {
   );
 }
 
-export function Page(props: { title: string; current?: string; nav?: NavItem[]; children: Child }) {
-  const nav = props.nav ?? [NAV_DASHBOARD];
+/** The hidden field that carries the CSRF token in a plain form post. */
+export function CsrfField(props: { viewer: Viewer }) {
+  return <input type="hidden" name="_csrf" value={props.viewer.csrfToken} />;
+}
+
+export function Page(props: { title: string; current?: string; viewer: Viewer; children: Child }) {
+  const { viewer } = props;
   return (
-    <Document title={props.title} htmx>
+    <Document title={props.title} htmx csrfToken={viewer.csrfToken}>
       <aside class="sidebar">
         <a class="brand" href="/">
           <img src={assetUrl("favicon.svg")} alt="" width="28" height="28" />
           BusinessApp
         </a>
         <nav aria-label="Main">
-          {nav.map((item) => (
+          {NAV.filter((item) => RANK[viewer.role] >= RANK[item.minRole]).map((item) => (
             <a href={item.href} aria-current={item.href === props.current ? "page" : undefined}>
               <Icon name={item.icon} />
               {item.label}
             </a>
           ))}
+          <form method="post" action="/logout" class="logout">
+            <CsrfField viewer={viewer} />
+            <button type="submit">
+              <Icon name="logout" />
+              Log out
+            </button>
+          </form>
         </nav>
+        <p class="signed-in">
+          Signed in as <strong>{viewer.username}</strong>
+          <br />
+          {ROLE_LABEL[viewer.role]}
+        </p>
       </aside>
       <main id="main">{props.children}</main>
     </Document>
+  );
+}
+
+/** A short message at the top of a page: what just happened, or what went wrong. */
+export function Notice(props: { kind: "ok" | "error"; children: Child }) {
+  return (
+    <p class={`notice notice-${props.kind}`} role={props.kind === "error" ? "alert" : "status"}>
+      {props.children}
+    </p>
   );
 }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
+import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import type { RecoveryState } from "../backup/recovery.ts";
 import type { DataPaths } from "../config/paths.ts";
@@ -7,10 +8,17 @@ import type { DatabaseHandle } from "../db/handle.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
+import type { AppEnv } from "./context.ts";
 import { createErrorHandler, notFound } from "./errors.tsx";
+import { accessControl } from "./middleware/access.ts";
+import { clientAddress } from "./middleware/client-address.ts";
+import { csrfProtection } from "./middleware/csrf.ts";
+import { hostCheck } from "./middleware/host-check.ts";
+import { authRoutes } from "./routes/auth.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
 import { staticRoutes } from "./routes/static.ts";
+import { userRoutes } from "./routes/users.tsx";
 
 export interface AppDeps {
   db: DatabaseHandle;
@@ -20,11 +28,15 @@ export interface AppDeps {
   engine: BackupEngine;
   scheduler: BackupScheduler;
   recovery: RecoveryState;
+  auth: Auth;
+  /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */
+  listenHost: string;
+  allowedHosts: string[];
 }
 
 /** The whole web application; `app.request()` drives it in tests without a socket. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -44,9 +56,15 @@ export function createApp(deps: AppDeps): Hono {
       strictTransportSecurity: false,
     }),
   );
+  app.use(hostCheck({ listenHost: deps.listenHost, allowedHosts: deps.allowedHosts }));
+  app.use(clientAddress);
+  app.use(accessControl({ sessions: deps.auth.sessions }));
+  app.use(csrfProtection({ audit: deps.auth.audit }));
   app.route("/", staticRoutes());
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
   app.route("/", homeRoutes(deps));
+  app.route("/", userRoutes(deps));
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.log));
   return app;
@@ -64,7 +82,7 @@ export class PortInUseError extends AppError {
 export type Server = ReturnType<typeof Bun.serve>;
 
 /** Starts listening; throws `PortInUseError` when the port is taken. */
-export function startServer(app: Hono, options: { host: string; port: number }): Server {
+export function startServer(app: Hono<AppEnv>, options: { host: string; port: number }): Server {
   try {
     return Bun.serve({
       fetch: app.fetch,

@@ -325,8 +325,9 @@ describe("restore", () => {
       })
       .run();
     let hookRan = false;
-    engine.onRestored(() => {
+    engine.onRestored((restored) => {
       hookRan = true;
+      restored.sqlite.run("DELETE FROM sessions");
     });
 
     const result = await engine.restore(backup.name, { by: "anna" });

@@ -22,9 +22,10 @@ describe("compiled executable", () => {
 
     const app = await startApp({ command: [exe], cwd: elsewhere, env: BARE_ENV });
     expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ status: "ok" });
-    const page = await (await fetch(`${app.url}/`)).text();
-    const htmx = page.match(/src="(\/static\/htmx\.min\.js[^"]*)"/)?.[1] as string;
-    const script = await fetch(`${app.url}${htmx}`);
+    const page = await fetch(`${app.url}/`);
+    expect(page.url).toEndWith("/login?next=%2F");
+    expect(await page.text()).toContain("Sign in to BusinessApp");
+    const script = await fetch(`${app.url}/static/htmx.min.js`);
     expect(script.status).toBe(200);
     expect(await script.text()).toContain("htmx");
     expect(await app.stop()).toBe(0);

@@ -4,7 +4,9 @@ import { Hono } from "hono";
 import type { DataPaths } from "../../config/paths.ts";
 import type { DatabaseHandle } from "../../db/handle.ts";
 import { HomePage } from "../../views/home.tsx";
+import type { AppEnv } from "../context.ts";
 import { respondPage } from "../html.ts";
+import { viewerOf } from "../viewer.ts";
 import { databaseAnswers } from "./health.ts";
 
 function fileSize(path: string): number {
@@ -16,11 +18,12 @@ function fileSize(path: string): number {
 }
 
 export function homeRoutes(deps: { db: DatabaseHandle; paths: DataPaths; version: string }) {
-  return new Hono().get("/", (c) => {
+  return new Hono<AppEnv>().get("/", (c) => {
     const { paths } = deps;
     return respondPage(
       c,
       <HomePage
+        viewer={viewerOf(c)}
         version={deps.version}
         dataDir={paths.dataDir}
         databasePath={paths.database}

@@ -1,0 +1,168 @@
+import { and, asc, eq, ne, sql } from "drizzle-orm";
+import type { DatabaseHandle } from "../db/handle.ts";
+import { ROLES, type Role, sessions, users } from "../db/schema.ts";
+import { AppError } from "../lib/errors.ts";
+import type { Clock } from "../lib/time.ts";
+import { hashPassword } from "./passwords.ts";
+
+export type User = typeof users.$inferSelect;
+/** A user as pages and the API show them: never the password hash. */
+export type PublicUser = Omit<User, "passwordHash">;
+
+export class UserError extends AppError {}
+
+const USERNAME = /^[\p{L}\p{N}._@-]{2,64}$/u;
+
+export function checkUsername(username: string): string {
+  const name = username.trim();
+  if (!USERNAME.test(name)) {
+    throw new UserError(
+      "user.bad_name",
+      "A user name has 2 to 64 letters, digits, dots, dashes, underscores or @, and no spaces.",
+    );
+  }
+  return name;
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+export function publicUser(user: User): PublicUser {
+  const { passwordHash: _, ...rest } = user;
+  return rest;
+}
+
+/**
+ * Users in the main database. Guarantees that the app always keeps at least one active super
+ * administrator: the last one can be neither demoted nor disabled.
+ */
+export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
+  const orm = () => deps.db.orm;
+
+  function findByName(username: string): User | undefined {
+    return orm().select().from(users).where(sql`${users.username} = ${username.trim()} COLLATE NOCASE`).get();
+  }
+
+  function findById(id: number): User | undefined {
+    return orm().select().from(users).where(eq(users.id, id)).get();
+  }
+
+  function require(id: number): User {
+    const user = findById(id);
+    if (!user) throw new UserError("user.not_found", "There is no such user.");
+    return user;
+  }
+
+  function otherActiveSuperAdmins(id: number): number {
+    const row = orm()
+      .select({ n: sql<number>`count(*)` })
+      .from(users)
+      .where(and(eq(users.role, "super_admin"), eq(users.disabled, false), ne(users.id, id)))
+      .get();
+    return row?.n ?? 0;
+  }
+
+  function guardLastSuperAdmin(user: User): void {
+    if (user.role === "super_admin" && !user.disabled && otherActiveSuperAdmins(user.id) === 0) {
+      throw new UserError(
+        "user.last_super_admin",
+        `${user.username} is the last active super administrator; make another one first.`,
+      );
+    }
+  }
+
+  return {
+    findByName,
+    findById,
+
+    count(): number {
+      return orm().select({ n: sql<number>`count(*)` }).from(users).get()?.n ?? 0;
+    },
+
+    list(): PublicUser[] {
+      return orm().select().from(users).orderBy(asc(users.username)).all().map(publicUser);
+    },
+
+    /** Creates a user; a taken name (in any letter case) is refused. */
+    async create(input: { username: string; password: string; role: Role }): Promise<User> {
+      const username = checkUsername(input.username);
+      const passwordHash = await hashPassword(input.password);
+      if (findByName(username))
+        throw new UserError("user.taken", `The user name ${username} is already taken.`);
+      const now = deps.clock();
+      return orm()
+        .insert(users)
+        .values({ username, passwordHash, role: input.role, createdAt: now, updatedAt: now })
+        .returning()
+        .get();
+    },
+
+    /**
+     * Creates the first super administrator, only while there are no users at all; two
+     * attempts at once create exactly one (the check and the insert are one write transaction).
+     */
+    async createFirst(input: { username: string; password: string }): Promise<User | null> {
+      const username = checkUsername(input.username);
+      const passwordHash = await hashPassword(input.password);
+      const sqlite = deps.db.sqlite;
+      const now = deps.clock();
+      return sqlite
+        .transaction(() => {
+          const count = sqlite.query<{ n: number }, []>("SELECT count(*) AS n FROM users").get()?.n ?? 0;
+          if (count > 0) return null;
+          return orm()
+            .insert(users)
+            .values({ username, passwordHash, role: "super_admin", createdAt: now, updatedAt: now })
+            .returning()
+            .get();
+        })
+        .immediate();
+    },
+
+    setRole(id: number, role: Role): User {
+      const user = require(id);
+      if (role !== "super_admin") guardLastSuperAdmin(user);
+      return orm()
+        .update(users)
+        .set({ role, updatedAt: deps.clock() })
+        .where(eq(users.id, id))
+        .returning()
+        .get();
+    },
+
+    /** Disabling ends the user's sessions at once. */
+    setDisabled(id: number, disabled: boolean): User {
+      const user = require(id);
+      if (disabled) guardLastSuperAdmin(user);
+      const updated = orm()
+        .update(users)
+        .set({ disabled, updatedAt: deps.clock() })
+        .where(eq(users.id, id))
+        .returning()
+        .get();
+      if (disabled) orm().delete(sessions).where(eq(sessions.userId, id)).run();
+      return updated;
+    },
+
+    /** A new password ends every session of the user. */
+    async setPassword(id: number, password: string): Promise<User> {
+      require(id);
+      const passwordHash = await hashPassword(password);
+      const updated = orm()
+        .update(users)
+        .set({ passwordHash, updatedAt: deps.clock() })
+        .where(eq(users.id, id))
+        .returning()
+        .get();
+      orm().delete(sessions).where(eq(sessions.userId, id)).run();
+      return updated;
+    },
+
+    recordLogin(id: number): void {
+      orm().update(users).set({ lastLoginAt: deps.clock() }).where(eq(users.id, id)).run();
+    },
+  };
+}
+
+export type UserRepo = ReturnType<typeof createUserRepo>;

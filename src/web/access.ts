@@ -1,0 +1,48 @@
+import type { Role } from "../db/schema.ts";
+
+/** Who may call a route: everyone, any signed-in user, or a minimum role. */
+export type Access = "anyone" | "signed-in" | "admin" | "super_admin";
+
+/**
+ * The one table of who may do what (SPEC §5). Every route of the app must be here: the access
+ * middleware refuses a route it does not find (deny by default), and a test fails when a route
+ * is added without an entry. Keys are `METHOD path` as registered.
+ */
+export const ROUTE_ACCESS: Record<string, Access> = {
+  "GET /api/health": "anyone",
+  "GET /static/:name": "anyone",
+  "GET /login": "anyone",
+  "POST /login": "anyone",
+  "POST /logout": "signed-in",
+  "GET /setup": "anyone",
+  "POST /setup": "anyone",
+  "POST /api/session": "anyone",
+  "DELETE /api/session": "signed-in",
+  "GET /": "signed-in",
+  "GET /users": "admin",
+  "POST /users": "admin",
+  "POST /users/:id/role": "admin",
+  "POST /users/:id/password": "admin",
+  "POST /users/:id/disabled": "admin",
+  "GET /audit": "admin",
+};
+
+/**
+ * Routes that change state but carry no session to hold a CSRF token: signing in and the
+ * first-run setup (which needs its own secret link). They still need a same-origin request.
+ */
+export const NO_CSRF_TOKEN = new Set(["POST /login", "POST /api/session", "POST /setup"]);
+
+const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };
+
+export function allows(access: Access, role: Role | null): boolean {
+  if (access === "anyone") return true;
+  if (role === null) return false;
+  if (access === "signed-in") return true;
+  return RANK[role] >= RANK[access];
+}
+
+/** Admins manage users and admins; only super admins manage super admins. */
+export function mayManageRole(actor: Role, target: Role): boolean {
+  return target !== "super_admin" || actor === "super_admin";
+}

@@ -1,0 +1,77 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { matchedRoutes } from "hono/route";
+import type { SessionStore } from "../../auth/sessions.ts";
+import { hasControlCharacters } from "../../lib/text.ts";
+import { type Access, allows, ROUTE_ACCESS } from "../access.ts";
+import type { AppEnv } from "../context.ts";
+import { respondProblem } from "../errors.tsx";
+
+export const SESSION_COOKIE = "business_app_session";
+
+/** `METHOD path` of the route that will answer, as registered; null when none matches (404). */
+export function routeKey(c: Context): string | null {
+  const handlers = matchedRoutes(c).filter((r) => r.method !== "ALL");
+  const route = handlers.at(-1);
+  return route ? `${route.method} ${route.path}` : null;
+}
+
+export function isApi(c: Context): boolean {
+  return c.req.path.startsWith("/api/");
+}
+
+/** A local path to come back to after signing in; anything else (another site) becomes "/". */
+export function safeNext(next: string | undefined | null): string {
+  if (!next?.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return hasControlCharacters(next) ? "/" : next;
+}
+
+/**
+ * Loads the session and applies the route table: a route missing from it is refused (deny by
+ * default); anonymous visitors of a page are sent to `/login?next=…`, of the API get 401; a
+ * role too low gets 403.
+ */
+export function accessControl(deps: { sessions: SessionStore }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = routeKey(c);
+    if (key === null) {
+      c.set("session", null);
+      return next();
+    }
+    const access: Access | undefined = ROUTE_ACCESS[key];
+    if (access === undefined) {
+      return respondProblem(c, {
+        status: 403,
+        code: "forbidden",
+        message: "This address is not open to anyone.",
+      });
+    }
+    const token = getCookie(c, SESSION_COOKIE);
+    if (access === "anyone") {
+      // Pages open to all still like to know who is there; a closed database just means "nobody".
+      try {
+        c.set("session", deps.sessions.find(token));
+      } catch {
+        c.set("session", null);
+      }
+      return next();
+    }
+    const session = deps.sessions.find(token);
+    c.set("session", session);
+    if (!session) {
+      if (isApi(c) || c.req.method !== "GET") {
+        return respondProblem(c, { status: 401, code: "unauthorized", message: "Sign in first." });
+      }
+      const target = c.req.path + (new URL(c.req.url).search ?? "");
+      return c.redirect(`/login?next=${encodeURIComponent(safeNext(target))}`, 303);
+    }
+    if (!allows(access, session.user.role)) {
+      return respondProblem(c, {
+        status: 403,
+        code: "forbidden",
+        message: "Your role does not allow this. Ask a super administrator.",
+      });
+    }
+    return next();
+  };
+}

@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from "hono";
+import type { AuditTrail } from "../../auth/audit.ts";
+import { sameSecret } from "../../lib/tokens.ts";
+import { NO_CSRF_TOKEN } from "../access.ts";
+import type { AppEnv } from "../context.ts";
+import { respondProblem } from "../errors.tsx";
+import { routeKey } from "./access.ts";
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+async function tokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<string | undefined> {
+  const header = c.req.header("x-csrf-token");
+  if (header) return header;
+  const type = c.req.header("content-type") ?? "";
+  if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+    const body = await c.req.parseBody();
+    return typeof body._csrf === "string" ? body._csrf : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Every state-changing request must come from this app's own pages: a same-origin `Origin` /
+ * `Sec-Fetch-Site`, and the session's CSRF token (header `X-CSRF-Token` or form field `_csrf`).
+ * Missing or wrong → 403, written to the audit trail.
+ */
+export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (SAFE.has(c.req.method)) return next();
+    const key = routeKey(c);
+    if (key === null) return next();
+    const origin = c.req.header("origin");
+    const site = c.req.header("sec-fetch-site");
+    const own = `${new URL(c.req.url).protocol}//${c.req.header("host") ?? new URL(c.req.url).host}`;
+    let reason: string | null = null;
+    if (origin !== undefined && origin !== own) reason = `cross-origin request from ${origin}`;
+    else if (site !== undefined && site !== "same-origin" && site !== "none")
+      reason = `request from a ${site} page`;
+    else if (!NO_CSRF_TOKEN.has(key)) {
+      const session = c.get("session");
+      if (!session || !sameSecret(await tokenOf(c), session.csrfToken))
+        reason = "missing or wrong CSRF token";
+    }
+    if (reason === null) return next();
+    const session = c.get("session");
+    try {
+      deps.audit.record({
+        action: "csrf",
+        outcome: "denied",
+        target: `${c.req.method} ${c.req.path}: ${reason}`,
+        userId: session?.user.id ?? null,
+        username: session?.user.username ?? null,
+        clientAddress: c.get("clientAddress"),
+      });
+    } catch {
+      // The refusal stands even when the trail cannot be written (database closed).
+    }
+    return respondProblem(c, {
+      status: 403,
+      code: "csrf",
+      message: "This request did not come from this app's own page. Reload the page and try again.",
+    });
+  };
+}

@@ -1,0 +1,10 @@
+import type { Context } from "hono";
+import type { Viewer } from "../views/layout.tsx";
+import type { AppEnv } from "./context.ts";
+
+/** The signed-in person of a route that the access table opened to signed-in users only. */
+export function viewerOf(c: Context<AppEnv>): Viewer {
+  const session = c.get("session");
+  if (!session) throw new Error("viewerOf() on a route open to anonymous visitors");
+  return { username: session.user.username, role: session.user.role, csrfToken: session.csrfToken };
+}

@@ -1,0 +1,95 @@
+import { createAuth } from "../../src/auth/auth.ts";
+import { BackupEngine } from "../../src/backup/engine.ts";
+import { RecoveryState } from "../../src/backup/recovery.ts";
+import { dataPaths } from "../../src/config/paths.ts";
+import { DatabaseHandle } from "../../src/db/handle.ts";
+import type { Role } from "../../src/db/schema.ts";
+import { createLog } from "../../src/lib/log.ts";
+import type { Clock } from "../../src/lib/time.ts";
+import { BackupScheduler } from "../../src/scheduler/scheduler.ts";
+import { SESSION_COOKIE } from "../../src/web/middleware/access.ts";
+import { createApp } from "../../src/web/server.ts";
+import { manualClock } from "../backup/fixtures.ts";
+import { tempDir } from "../helpers.ts";
+
+export const ORIGIN = "http://localhost:5000";
+export const PASSWORD = "correct horse battery";
+
+/** The whole web app on a temporary data folder, driven through `app.request()`. */
+export function makeWebApp(
+  options: { clock?: Clock & { advance?(ms: number): void }; allowedHosts?: string[] } = {},
+) {
+  const clock = options.clock ?? manualClock(new Date(2025, 8, 22, 9, 0, 0));
+  const paths = dataPaths(tempDir("business-app-web-"));
+  const db = new DatabaseHandle(paths.database);
+  db.open();
+  const log = createLog({ path: paths.log, echo: null, clock });
+  const engine = new BackupEngine({
+    database: paths.database,
+    backupsDir: paths.backupsDir,
+    operationLock: paths.operationLock,
+    log,
+    retention: { automatic: 10, manual: null, pre_restore: 5 },
+    db,
+    clock,
+  });
+  const auth = createAuth({ db, clock });
+  engine.onRestored(() => auth.sessions.endAll());
+  const scheduler = new BackupScheduler({ cadence: { hours: 6 }, log, clock, run: async () => "" });
+  const recovery = new RecoveryState();
+  const app = createApp({
+    db,
+    paths,
+    log,
+    version: "9.9.9",
+    engine,
+    scheduler,
+    recovery,
+    auth,
+    listenHost: "127.0.0.1",
+    allowedHosts: options.allowedHosts ?? [],
+  });
+
+  /** A request as a browser on this app's own page would send it. */
+  function request(path: string, init: RequestInit & { cookie?: string | null; csrf?: string | null } = {}) {
+    const headers = new Headers(init.headers);
+    headers.set("Host", "localhost:5000");
+    if (init.cookie) headers.set("Cookie", `${SESSION_COOKIE}=${init.cookie}`);
+    if (init.csrf) headers.set("X-CSRF-Token", init.csrf);
+    const method = (init.method ?? "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD" && !headers.has("Origin")) headers.set("Origin", ORIGIN);
+    return app.request(`${ORIGIN}${path}`, { ...init, headers, redirect: "manual" });
+  }
+
+  async function addUser(username: string, role: Role) {
+    return auth.users.create({ username, password: PASSWORD, role });
+  }
+
+  /** A fresh session for a user, as a sign-in would make it. */
+  function sessionFor(user: { id: number }) {
+    const full = auth.users.findById(user.id);
+    if (!full) throw new Error("no such user");
+    return auth.sessions.create(full, "127.0.0.1");
+  }
+
+  return { app, auth, clock, db, engine, paths, recovery, request, addUser, sessionFor };
+}
+
+/** The session cookie a response sets, if any. */
+export function sessionCookieOf(res: Response): string | null {
+  for (const header of res.headers.getSetCookie()) {
+    const match = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(header);
+    if (match) return match[1] ?? null;
+  }
+  return null;
+}
+
+export function form(fields: Record<string, string>): {
+  body: URLSearchParams;
+  headers: Record<string, string>;
+} {
+  return {
+    body: new URLSearchParams(fields),
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+  };
+}
