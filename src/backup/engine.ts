@@ -166,6 +166,15 @@ export class BackupEngine {
     return { ...rest, bytesWritten: fileSize(temp) };
   }
 
+  /** Free bytes on the backup folder's disk, or null when it cannot be told (folder missing). */
+  freeBytes(): number | null {
+    try {
+      return (this.#options.freeSpace ?? defaultFreeSpace)(this.backupsDir);
+    } catch {
+      return null;
+    }
+  }
+
   /** Resolves once the operation running now (if any) has ended. */
   idle(): Promise<void> {
     return this.#idle;

@@ -21,6 +21,7 @@ interface NavItem {
 /** The sidebar; each viewer sees only what their role may use. */
 export const NAV: NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard", minRole: "user" },
+  { href: "/backup/status", label: "Database Backup", icon: "database", minRole: "user" },
   { href: "/users", label: "Users", icon: "users", minRole: "admin" },
 ];
 

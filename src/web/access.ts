@@ -25,6 +25,22 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "POST /users/:id/password": "admin",
   "POST /users/:id/disabled": "admin",
   "GET /audit": "admin",
+  "GET /backup/status": "signed-in",
+  "GET /backup/list": "signed-in",
+  "POST /backup/create": "signed-in",
+  "POST /backup/check": "signed-in",
+  "POST /backup/scheduler": "super_admin",
+  "GET /backup/confirm": "super_admin",
+  "POST /backup/restore": "super_admin",
+  "POST /backup/emergency-restore": "super_admin",
+  "POST /backup/delete": "super_admin",
+  "GET /api/status": "signed-in",
+  "GET /api/backups": "signed-in",
+  "POST /api/backups": "signed-in",
+  "POST /api/backups/emergency-restore": "super_admin",
+  "POST /api/backups/:name/restore": "super_admin",
+  "GET /api/backups/:name/download": "super_admin",
+  "DELETE /api/backups/:name": "super_admin",
 };
 
 /**

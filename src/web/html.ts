@@ -5,3 +5,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export function respondPage(c: Context, page: unknown, status: ContentfulStatusCode = 200) {
   return c.html(`<!DOCTYPE html>${String(page)}`, status);
 }
+
+/** Answers with a part of a page, for htmx to swap in. */
+export function respondFragment(c: Context, fragment: unknown, status: ContentfulStatusCode = 200) {
+  return c.html(String(fragment), status);
+}

@@ -15,6 +15,8 @@ import { clientAddress } from "./middleware/client-address.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { hostCheck } from "./middleware/host-check.ts";
 import { authRoutes } from "./routes/auth.tsx";
+import { backupApiRoutes } from "./routes/backup-api.ts";
+import { backupRoutes } from "./routes/backups.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
 import { staticRoutes } from "./routes/static.ts";
@@ -65,6 +67,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", authRoutes(deps));
   app.route("/", homeRoutes(deps));
   app.route("/", userRoutes(deps));
+  app.route("/", backupRoutes(deps));
+  app.route("/", backupApiRoutes(deps));
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.log));
   return app;

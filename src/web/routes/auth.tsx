@@ -12,6 +12,7 @@ import type { AppEnv } from "../context.ts";
 import { notFound, respondProblem } from "../errors.tsx";
 import { respondPage } from "../html.ts";
 import { SESSION_COOKIE, safeNext } from "../middleware/access.ts";
+import { restoredNotice } from "./backups.tsx";
 
 const WRONG = "Wrong user name or password.";
 
@@ -93,7 +94,9 @@ export function authRoutes(deps: { auth: Auth; log: Log }) {
   app.get("/login", (c) => {
     const next = safeNext(c.req.query("next"));
     if (c.get("session")) return c.redirect(next, 303);
-    const notice = c.req.query("signed-out") !== undefined ? "You are signed out." : null;
+    const notice =
+      restoredNotice(c.req.query("restored"), c.req.query("safety")) ??
+      (c.req.query("signed-out") !== undefined ? "You are signed out." : null);
     return respondPage(c, <LoginPage next={next} notice={notice} />);
   });
 

@@ -1,0 +1,355 @@
+/** @jsxImportSource hono/jsx */
+import type { AuditEntry } from "../auth/audit.ts";
+import type { ManifestRecord } from "../backup/manifest.ts";
+import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
+import { formatBytes } from "../lib/format.ts";
+import type { AppStatus } from "../web/status.ts";
+import { KIND_LABEL, showTime } from "./format.ts";
+import { CsrfField, Notice, Page, type Viewer } from "./layout.tsx";
+import { SizeChart } from "./size-chart.tsx";
+
+export interface Message {
+  kind: "ok" | "error";
+  text: string;
+}
+
+export interface BackupAreaProps {
+  viewer: Viewer;
+  status: AppStatus;
+  records: ManifestRecord[];
+  message: Message | null;
+  logLines: string[] | null;
+  audit: AuditEntry[] | null;
+}
+
+const isSuper = (v: Viewer) => v.role === "super_admin";
+
+function healthText(status: AppStatus): { text: string; ok: boolean } {
+  if (status.recoveryMode) return { text: "Cannot be used: the app is in recovery mode", ok: false };
+  const h = status.health;
+  if (!h) return { text: "Not checked yet", ok: true };
+  const how = h.full ? "full check" : "quick check";
+  return h.ok ? { text: `Healthy (${how})`, ok: true } : { text: `Damaged: ${h.reason} (${how})`, ok: false };
+}
+
+function ActionForm(props: {
+  viewer: Viewer;
+  action: string;
+  fields?: Record<string, string>;
+  children: unknown;
+}) {
+  return (
+    <form
+      method="post"
+      action={props.action}
+      hx-post={props.action}
+      hx-target="#backup-area"
+      hx-swap="outerHTML"
+    >
+      <CsrfField viewer={props.viewer} />
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      {props.children}
+    </form>
+  );
+}
+
+function StatusPanel(props: { viewer: Viewer; status: AppStatus }) {
+  const { status, viewer } = props;
+  const scheduler = status.scheduler;
+  const health = healthText(status);
+  return (
+    <section class="panel" aria-labelledby="status-heading">
+      <h2 id="status-heading">Status</h2>
+      <dl class="facts">
+        <dt>Backups</dt>
+        <dd>
+          {status.backups.count} ({formatBytes(status.backups.totalBytes)} in all)
+        </dd>
+        <dt>Automatic backups</dt>
+        <dd>
+          <span class={scheduler.active ? "status-ok" : "status-bad"}>
+            {scheduler.active ? "Active" : scheduler.paused ? "Paused" : "Inactive"}
+          </span>{" "}
+          {scheduler.cadence}
+          {scheduler.nextRun ? `, next at ${showTime(scheduler.nextRun)}` : ""}
+          {isSuper(viewer) && (scheduler.active || scheduler.paused) ? (
+            <ActionForm
+              viewer={viewer}
+              action="/backup/scheduler"
+              fields={{ action: scheduler.paused ? "resume" : "pause" }}
+            >
+              <button type="submit" class="secondary small">
+                {scheduler.paused ? "Resume" : "Pause"}
+              </button>
+            </ActionForm>
+          ) : null}
+        </dd>
+        <dt>Database health</dt>
+        <dd>
+          <span class={health.ok ? "status-ok" : "status-bad"}>{health.text}</span>
+          {status.health ? `, checked ${showTime(status.health.checkedAt)}` : ""}
+          <ActionForm viewer={viewer} action="/backup/check">
+            <button type="submit" class="secondary small">
+              Check now
+            </button>
+          </ActionForm>
+        </dd>
+        <dt>Latest backup</dt>
+        <dd>
+          {status.backups.latest
+            ? `${showTime(status.backups.latest.createdAt)} (${status.backups.latest.name})`
+            : "none yet"}
+        </dd>
+        <dt>Backup folder</dt>
+        <dd>
+          <code>{status.folder}</code>
+        </dd>
+        <dt>Free disk space</dt>
+        <dd>{status.freeBytes === null ? "unknown" : formatBytes(status.freeBytes)}</dd>
+        <dt>Last error</dt>
+        <dd>{status.lastError ? `${showTime(status.lastError.at)}: ${status.lastError.message}` : "none"}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function Progress(props: { status: AppStatus }) {
+  const op = props.status.operation;
+  if (!op) return null;
+  const what = op.action === "restore" ? `Restoring from ${op.name}` : `Creating ${op.name}`;
+  const percent =
+    op.bytesExpected > 0 ? Math.min(100, Math.round((op.bytesWritten / op.bytesExpected) * 100)) : 0;
+  return (
+    <div class="progress" role="status">
+      <label for="operation-progress">
+        {what}: {formatBytes(op.bytesWritten)} of about {formatBytes(op.bytesExpected)}
+      </label>
+      <progress id="operation-progress" max="100" value={String(percent)}>
+        {percent}%
+      </progress>
+    </div>
+  );
+}
+
+function restoreQuestion(r: ManifestRecord): string {
+  return (
+    `Restore ${r.name}, made ${showTime(r.createdAt)} (${formatBytes(r.size)})?\n\n` +
+    "First a safety backup of the current database is taken. Then the database is replaced by this backup: " +
+    `everything changed after ${showTime(r.createdAt)} will only be in the safety backup. Everyone is signed out.`
+  );
+}
+
+function BackupRow(props: { viewer: Viewer; record: ManifestRecord }) {
+  const { record: r, viewer } = props;
+  return (
+    <tr>
+      <td>
+        <code>{r.name}</code>
+      </td>
+      <td>{KIND_LABEL[r.kind] ?? r.kind}</td>
+      <td>{showTime(r.createdAt)}</td>
+      <td>{formatBytes(r.size)}</td>
+      <td>{r.description}</td>
+      <td>{r.createdBy ?? (r.kind === "startup" ? "startup" : "—")}</td>
+      <td>
+        <span class={`health health-${r.health}`} title={r.reason ?? ""}>
+          {r.health === "verified" ? "Verified" : r.health === "damaged" ? "Damaged" : "Not checked"}
+        </span>
+      </td>
+      {isSuper(viewer) ? (
+        <td class="actions">
+          {r.health !== "damaged" ? (
+            <form
+              method="get"
+              action="/backup/confirm"
+              hx-post="/backup/restore"
+              hx-confirm={restoreQuestion(r)}
+              hx-target="#backup-area"
+              hx-swap="outerHTML"
+            >
+              <input type="hidden" name="name" value={r.name} />
+              <input type="hidden" name="action" value="restore" />
+              <button type="submit">Restore</button>
+            </form>
+          ) : null}
+          <a
+            class="button secondary"
+            href={`/api/backups/${encodeURIComponent(r.name)}/download`}
+            download={r.name}
+          >
+            Download
+          </a>
+          <form
+            method="get"
+            action="/backup/confirm"
+            hx-post="/backup/delete"
+            hx-confirm={`Delete ${r.name}, made ${showTime(r.createdAt)}? The file is removed for good.`}
+            hx-target="#backup-area"
+            hx-swap="outerHTML"
+          >
+            <input type="hidden" name="name" value={r.name} />
+            <input type="hidden" name="action" value="delete" />
+            <button type="submit" class="danger">
+              Delete
+            </button>
+          </form>
+        </td>
+      ) : null}
+    </tr>
+  );
+}
+
+/** The part of the page that htmx swaps: status, progress, the list, the chart and the newest log lines. */
+export function BackupArea(props: BackupAreaProps) {
+  const { viewer, status, records } = props;
+  const polling = status.operation
+    ? { "hx-get": "/backup/list", "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
+    : {};
+  return (
+    <div id="backup-area" {...polling}>
+      {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}
+      <Progress status={status} />
+      <StatusPanel viewer={viewer} status={status} />
+      <section class="panel" aria-labelledby="list-heading">
+        <h2 id="list-heading">Backups, newest first</h2>
+        {isSuper(viewer) ? (
+          <form
+            method="get"
+            action="/backup/confirm"
+            hx-post="/backup/emergency-restore"
+            hx-confirm={
+              "Emergency restore: the newest backup that passes the full check replaces the database. " +
+              "First a safety backup of the current database is taken. Everyone is signed out. Continue?"
+            }
+            hx-target="#backup-area"
+            hx-swap="outerHTML"
+            class="emergency"
+          >
+            <input type="hidden" name="action" value="emergency-restore" />
+            <button type="submit" class="danger">
+              Emergency Restore
+            </button>
+          </form>
+        ) : null}
+        {records.length === 0 ? (
+          <p class="muted">No backups yet.</p>
+        ) : (
+          <div class="table-scroll">
+            <table class="backup-list">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Description</th>
+                  <th scope="col">By</th>
+                  <th scope="col">Health</th>
+                  {isSuper(viewer) ? <th scope="col">Actions</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {records.map((record) => (
+                  <BackupRow viewer={viewer} record={record} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section class="panel" aria-labelledby="chart-heading">
+        <h2 id="chart-heading">Backup sizes over time</h2>
+        <SizeChart records={records} />
+      </section>
+      {props.logLines ? (
+        <section class="panel" aria-labelledby="log-heading">
+          <h2 id="log-heading">Newest lines of backup.log</h2>
+          <pre class="log">{props.logLines.join("\n")}</pre>
+        </section>
+      ) : null}
+      {props.audit ? (
+        <section class="panel" aria-labelledby="audit-heading">
+          <h2 id="audit-heading">Newest audit trail entries</h2>
+          <ul class="audit">
+            {props.audit.map((e) => (
+              <li>
+                {showTime(e.at)} · {e.username ?? "—"} · {e.action}
+                {e.target ? ` · ${e.target}` : ""} · {e.outcome}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+export function BackupPage(props: BackupAreaProps) {
+  return (
+    <Page title="Database Backup" current="/backup/status" viewer={props.viewer}>
+      <h1>Database Backup</h1>
+      <section class="panel" aria-labelledby="create-heading">
+        <h2 id="create-heading">Create a backup</h2>
+        <form
+          method="post"
+          action="/backup/create"
+          hx-post="/backup/create"
+          hx-target="#backup-area"
+          hx-swap="outerHTML"
+        >
+          <CsrfField viewer={props.viewer} />
+          <label for="description">Description (optional)</label>
+          <input
+            id="description"
+            name="description"
+            type="text"
+            data-max={String(MAX_DESCRIPTION_LENGTH)}
+            placeholder="e.g. Before inventory update"
+            data-count-into="description-count"
+            aria-describedby="description-count"
+          />
+          <p class="muted small" id="description-count" aria-live="polite">
+            0 of {MAX_DESCRIPTION_LENGTH} characters
+          </p>
+          <button type="submit">Create Backup</button>
+        </form>
+      </section>
+      <BackupArea {...props} />
+    </Page>
+  );
+}
+
+/** The page a browser without JavaScript shows before a restore, an emergency restore or a delete. */
+export function ConfirmPage(props: {
+  viewer: Viewer;
+  action: "restore" | "delete" | "emergency-restore";
+  record: ManifestRecord | null;
+}) {
+  const { viewer, action, record } = props;
+  const title =
+    action === "delete" ? "Delete a backup" : action === "restore" ? "Restore a backup" : "Emergency restore";
+  const text =
+    action === "emergency-restore"
+      ? "The newest backup that passes the full check replaces the database. First a safety backup of the current database is taken. Everyone is signed out."
+      : action === "restore" && record
+        ? restoreQuestion(record)
+        : `Delete ${record?.name}, made ${showTime(record?.createdAt)}? The file is removed for good.`;
+  return (
+    <Page title={title} current="/backup/status" viewer={viewer}>
+      <h1>{title}</h1>
+      <section class="panel">
+        <p class="confirm-text">{text}</p>
+        <form method="post" action={`/backup/${action}`}>
+          <CsrfField viewer={viewer} />
+          {record ? <input type="hidden" name="name" value={record.name} /> : null}
+          <button type="submit" class={action === "delete" ? "danger" : ""}>
+            {action === "delete" ? "Yes, delete it" : "Yes, restore"}
+          </button>{" "}
+          <a href="/backup/status">Cancel</a>
+        </form>
+      </section>
+    </Page>
+  );
+}

@@ -1,0 +1,39 @@
+import type { BackupEngine, HealthRecord, Operation } from "../backup/engine.ts";
+import type { RecoveryState } from "../backup/recovery.ts";
+import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
+
+/** Everything the status panel, the dashboard and `GET /api/status` show. */
+export interface AppStatus {
+  scheduler: SchedulerStatus;
+  health: HealthRecord | null;
+  recoveryMode: boolean;
+  backups: { count: number; totalBytes: number; latest: { name: string; createdAt: string } | null };
+  folder: string;
+  freeBytes: number | null;
+  lastError: { message: string; at: string } | null;
+  operation: Operation | null;
+}
+
+export function collectStatus(deps: {
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  recovery: RecoveryState;
+}): AppStatus {
+  const { engine } = deps;
+  const records = engine.list();
+  const latest = records[0];
+  return {
+    scheduler: deps.scheduler.status(),
+    health: engine.databaseHealth,
+    recoveryMode: deps.recovery.active,
+    backups: {
+      count: records.length,
+      totalBytes: records.reduce((sum, r) => sum + r.size, 0),
+      latest: latest ? { name: latest.name, createdAt: latest.createdAt } : null,
+    },
+    folder: engine.backupsDir,
+    freeBytes: engine.freeBytes(),
+    lastError: engine.lastError,
+    operation: engine.progress(),
+  };
+}
