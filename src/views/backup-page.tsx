@@ -20,6 +20,8 @@ export interface BackupAreaProps {
   message: Message | null;
   logLines: string[] | null;
   audit: AuditEntry[] | null;
+  /** An action of this viewer is still running: keep refreshing until its result is shown. */
+  waiting: boolean;
 }
 
 const isSuper = (v: Viewer) => v.role === "super_admin";
@@ -204,9 +206,10 @@ function BackupRow(props: { viewer: Viewer; record: ManifestRecord }) {
 /** The part of the page that htmx swaps: status, progress, the list, the chart and the newest log lines. */
 export function BackupArea(props: BackupAreaProps) {
   const { viewer, status, records } = props;
-  const polling = status.operation
-    ? { "hx-get": "/backup/list", "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
-    : {};
+  const polling =
+    status.operation || props.waiting
+      ? { "hx-get": "/backup/list", "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
+      : {};
   return (
     <div id="backup-area" {...polling}>
       {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}

@@ -17,7 +17,11 @@ export const PASSWORD = "correct horse battery";
 
 /** The whole web app on a temporary data folder, driven through `app.request()`. */
 export function makeWebApp(
-  options: { clock?: Clock & { advance?(ms: number): void }; allowedHosts?: string[] } = {},
+  options: {
+    clock?: Clock & { advance?(ms: number): void };
+    allowedHosts?: string[];
+    freeSpace?: (dir: string) => number;
+  } = {},
 ) {
   const clock = options.clock ?? manualClock(new Date(2025, 8, 22, 9, 0, 0));
   const paths = dataPaths(tempDir("business-app-web-"));
@@ -32,6 +36,7 @@ export function makeWebApp(
     retention: { automatic: 10, manual: null, pre_restore: 5 },
     db,
     clock,
+    ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
   });
   const auth = createAuth({ db, clock });
   engine.onRestored(() => auth.sessions.endAll());
@@ -72,7 +77,13 @@ export function makeWebApp(
     return auth.sessions.create(full, "127.0.0.1");
   }
 
-  return { app, auth, clock, db, engine, paths, recovery, request, addUser, sessionFor };
+  /** A signed-in session of a new user with this role: cookie and CSRF token. */
+  async function as(role: Role) {
+    const user = await addUser(`${role}-${Math.random().toString(36).slice(2, 8)}`, role);
+    return sessionFor(user);
+  }
+
+  return { app, auth, clock, db, engine, paths, recovery, scheduler, request, addUser, sessionFor, as };
 }
 
 /** The session cookie a response sets, if any. */

@@ -45,10 +45,11 @@ export function backupApiRoutes(deps: {
   });
 
   app.post("/api/backups", async (c) => {
+    const text = await c.req.text();
     let body: unknown = {};
-    if ((c.req.header("content-length") ?? "0") !== "0" || c.req.header("transfer-encoding")) {
+    if (text.trim() !== "") {
       try {
-        body = await c.req.json();
+        body = JSON.parse(text);
       } catch {
         return respondProblem(c, {
           status: 400,

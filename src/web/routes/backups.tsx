@@ -53,6 +53,8 @@ export function backupRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
   /** The last result of each session's own action, shown until its next one. */
   const messages = new Map<string, Message>();
+  /** Sessions whose backup started from the page has not reported its result yet. */
+  const waiting = new Set<string>();
 
   function areaProps(c: Context<AppEnv>): BackupAreaProps {
     const viewer = viewerOf(c);
@@ -65,6 +67,7 @@ export function backupRoutes(deps: Deps) {
       message: session ? (messages.get(session.tokenHash) ?? null) : null,
       logLines: admin ? readLastLines(deps.paths.log, 15) : null,
       audit: admin ? auth.audit.newest(8) : null,
+      waiting: session ? waiting.has(session.tokenHash) : false,
     };
   }
 

@@ -1,0 +1,264 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { form, makeWebApp } from "./app-fixture.ts";
+
+const json = { "Content-Type": "application/json" };
+
+describe("backup API", () => {
+  test("create, list, download, restore, delete: the SPEC §8 answers", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    web.db.sqlite.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");
+    web.db.sqlite.run("INSERT INTO items (name) VALUES ('apples')");
+
+    const created = await web.request("/api/backups", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: json,
+      body: JSON.stringify({ description: "Before inventory update" }),
+    });
+    expect(created.status).toBe(201);
+    const { backup } = (await created.json()) as {
+      backup: { name: string; health: string; createdBy: string };
+    };
+    expect(backup.name).toMatch(/^manual_\d{8}_\d{6}_before_inventory_update\.db$/);
+    expect(backup.health).toBe("verified");
+
+    const listed = (await (await web.request("/api/backups", { cookie: boss.token })).json()) as {
+      backups: unknown[];
+    };
+    expect(listed.backups).toHaveLength(1);
+    const status = (await (await web.request("/api/status", { cookie: boss.token })).json()) as {
+      backups: { count: number };
+      scheduler: { cadence: string };
+    };
+    expect(status.backups.count).toBe(1);
+    expect(status.scheduler.cadence).toBe("every 6 hours");
+
+    const download = await web.request(`/api/backups/${backup.name}/download`, { cookie: boss.token });
+    expect(download.status).toBe(200);
+    expect(download.headers.get("content-disposition")).toBe(`attachment; filename="${backup.name}"`);
+    expect(download.headers.get("cache-control")).toBe("no-store");
+    const bytes = new Uint8Array(await download.arrayBuffer());
+    expect(bytes).toEqual(new Uint8Array(readFileSync(join(web.paths.backupsDir, backup.name))));
+
+    web.db.sqlite.run("DELETE FROM items");
+    const restored = await web.request(`/api/backups/${backup.name}/restore`, {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+    });
+    expect(restored.status).toBe(200);
+    const result = (await restored.json()) as { restoredFrom: string; safetyBackup: string };
+    expect(result.restoredFrom).toBe(backup.name);
+    expect(web.db.sqlite.query("SELECT name FROM items").all()).toEqual([{ name: "apples" }]);
+    // Everyone was signed out by the restore.
+    expect((await web.request("/api/backups", { cookie: boss.token })).status).toBe(401);
+
+    const again = await web.as("super_admin");
+    const protectedOne = await web.request(`/api/backups/${result.safetyBackup}`, {
+      method: "DELETE",
+      cookie: again.token,
+      csrf: again.csrfToken,
+    });
+    expect(protectedOne.status).toBe(409);
+    const deleted = await web.request(`/api/backups/${backup.name}`, {
+      method: "DELETE",
+      cookie: again.token,
+      csrf: again.csrfToken,
+    });
+    expect(deleted.status).toBe(204);
+    expect(existsSync(join(web.paths.backupsDir, backup.name))).toBe(false);
+  });
+
+  test("busy 409, no disk space 507, damaged 422, unknown 404, none usable 404, bad names 400", async () => {
+    const web = makeWebApp({ freeSpace: () => 1024 });
+    const boss = await web.as("super_admin");
+    const post = (path: string, body?: unknown) =>
+      web.request(path, {
+        method: "POST",
+        cookie: boss.token,
+        csrf: boss.csrfToken,
+        headers: json,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const noSpace = await post("/api/backups", {});
+    expect(noSpace.status).toBe(507);
+    expect(((await noSpace.json()) as { error: { message: string } }).error.message).toMatch(
+      /^not enough disk space \(needs/,
+    );
+
+    const lock = acquireFileLock(web.paths.operationLock);
+    const busy = await post("/api/backups", {});
+    lock.release();
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("backup.busy");
+
+    writeFileSync(join(web.paths.backupsDir, "broken.db"), "not a database");
+    expect((await post("/api/backups/broken.db/restore")).status).toBe(422);
+    expect((await post("/api/backups/missing.db/restore")).status).toBe(404);
+    expect((await post("/api/backups/emergency-restore")).status).toBe(404);
+    for (const bad of ["..%2fbusiness_data.db", "%2e%2e%2fbusiness_data.db", "a%00.db", "..%5cx.db"]) {
+      const res = await post(`/api/backups/${bad}/restore`);
+      expect([400, 404]).toContain(res.status);
+    }
+    expect(
+      (await web.request("/api/backups/..%2fbusiness_data.db/download", { cookie: boss.token })).status,
+    ).toBe(400);
+    expect((await post("/api/backups", { description: "x".repeat(201) })).status).toBe(400);
+    expect((await post("/api/backups", { colour: "blue" })).status).toBe(400);
+    const malformed = await web.request("/api/backups", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: json,
+      body: "{not json",
+    });
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe("Database Backup page", () => {
+  test("a user sees the status and list without restore, download or delete; a super admin sees them", async () => {
+    const web = makeWebApp();
+    await web.engine.createBackup({ kind: "manual", description: "<script>alert(1)</script>" });
+    const user = await web.as("user");
+    const page = await (await web.request("/backup/status", { cookie: user.token })).text();
+    expect(page).toContain("Create Backup");
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(page).not.toContain("<script>alert(1)</script>");
+    expect(page).not.toContain(">Restore<");
+    expect(page).not.toContain("Emergency Restore");
+    expect(page).not.toContain("backup.log");
+    expect(page).toContain(web.paths.backupsDir);
+
+    const boss = await web.as("super_admin");
+    const full = await (await web.request("/backup/status", { cookie: boss.token })).text();
+    expect(full).toContain(">Restore<");
+    expect(full).toContain("Emergency Restore");
+    expect(full).toContain("Download");
+    expect(full).toContain("Newest lines of backup.log");
+    expect(full).toContain("<svg");
+  });
+
+  test("htmx: Create Backup answers the swapped area at once and polls until the backup is done", async () => {
+    const web = makeWebApp();
+    web.db.sqlite.run("CREATE TABLE blobs (data BLOB)");
+    web.db.sqlite.run(
+      "INSERT INTO blobs SELECT randomblob(65536) FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < 400) SELECT n FROM c)",
+    );
+    const user = await web.as("user");
+    const res = await web.request("/backup/create", {
+      method: "POST",
+      cookie: user.token,
+      csrf: user.csrfToken,
+      headers: { "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ description: "End of day" }),
+    });
+    expect(res.status).toBe(200);
+    const fragment = await res.text();
+    expect(fragment.startsWith('<div id="backup-area"')).toBe(true);
+    expect(fragment).toContain('hx-trigger="every 2s"');
+    expect(fragment).toContain("<progress");
+    await web.engine.idle();
+    await Bun.sleep(10);
+    const after = await (
+      await web.request("/backup/list", { cookie: user.token, headers: { "HX-Request": "true" } })
+    ).text();
+    expect(after).not.toContain('hx-trigger="every 2s"');
+    expect(after).toMatch(/Backup created: manual_\d{8}_\d{6}_end_of_day\.db \(\d+(\.\d)? MB\)/);
+  });
+
+  test("without JavaScript: plain posts and redirects, a confirmation page before a restore", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    const created = await web.request("/backup/create", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ description: "plain form", _csrf: boss.csrfToken }),
+    });
+    expect(created.status).toBe(303);
+    expect(created.headers.get("location")).toBe("/backup/status");
+    const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
+    expect(page).toContain("Backup created: manual_");
+    const name = web.engine.list()[0]?.name as string;
+
+    const confirm = await web.request(`/backup/confirm?action=restore&name=${name}`, { cookie: boss.token });
+    const text = await confirm.text();
+    expect(text).toContain("First a safety backup of the current database is taken");
+    expect(text).toContain("Everyone is signed out");
+    const restored = await web.request("/backup/restore", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ name, _csrf: boss.csrfToken }),
+    });
+    expect(restored.status).toBe(303);
+    const location = restored.headers.get("location") as string;
+    expect(location).toStartWith("/login?restored=");
+    const login = await (await web.request(location)).text();
+    expect(login).toContain(`Restored from ${name}. A safety backup was saved as pre_restore_`);
+  });
+
+  test("htmx restore sends the browser to sign in again; a refused one shows why in place", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    const backup = await web.engine.createBackup({ kind: "manual" });
+    writeFileSync(join(web.paths.backupsDir, "broken.db"), "junk");
+    const htmx = { "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded" };
+    const refused = await web.request("/backup/restore", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: htmx,
+      body: new URLSearchParams({ name: "broken.db" }),
+    });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain(
+      "Failed to restore backup: The backup broken.db cannot be restored: not an SQLite database file.",
+    );
+    const ok = await web.request("/backup/restore", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: htmx,
+      body: new URLSearchParams({ name: backup.name }),
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("hx-redirect")).toStartWith(`/login?restored=${backup.name}`);
+  });
+
+  test("Check now runs the full check; the scheduler can be paused and resumed by a super admin", async () => {
+    const web = makeWebApp();
+    web.scheduler.start();
+    const boss = await web.as("super_admin");
+    const htmx = { "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded" };
+    const check = await web.request("/backup/check", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: htmx,
+    });
+    expect(await check.text()).toContain("Database check: no problems found (full check");
+    const pause = await web.request("/backup/scheduler", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: htmx,
+      body: new URLSearchParams({ action: "pause" }),
+    });
+    expect(await pause.text()).toContain("Paused");
+    expect(web.scheduler.status().paused).toBe(true);
+    await web.request("/backup/scheduler", {
+      method: "POST",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+      headers: htmx,
+      body: new URLSearchParams({ action: "resume" }),
+    });
+    expect(web.scheduler.status().active).toBe(true);
+    web.scheduler.stop();
+  });
+});
