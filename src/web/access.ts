@@ -41,13 +41,21 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "POST /api/backups/:name/restore": "super_admin",
   "GET /api/backups/:name/download": "super_admin",
   "DELETE /api/backups/:name": "super_admin",
+  // Recovery mode: no sign-in (the users live in the broken database); the one-time token is the key.
+  "GET /recovery": "anyone",
+  "POST /recovery/restore": "anyone",
 };
 
 /**
- * Routes that change state but carry no session to hold a CSRF token: signing in and the
- * first-run setup (which needs its own secret link). They still need a same-origin request.
+ * Routes that change state but carry no session to hold a CSRF token: signing in, the first-run
+ * setup and the recovery page (each needs its own secret link). They still need a same-origin request.
  */
-export const NO_CSRF_TOKEN = new Set(["POST /login", "POST /api/session", "POST /setup"]);
+export const NO_CSRF_TOKEN = new Set([
+  "POST /login",
+  "POST /api/session",
+  "POST /setup",
+  "POST /recovery/restore",
+]);
 
 const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };
 

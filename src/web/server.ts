@@ -14,11 +14,13 @@ import { accessControl } from "./middleware/access.ts";
 import { clientAddress } from "./middleware/client-address.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { hostCheck } from "./middleware/host-check.ts";
+import { recoveryGate } from "./middleware/recovery-gate.ts";
 import { authRoutes } from "./routes/auth.tsx";
 import { backupApiRoutes } from "./routes/backup-api.ts";
 import { backupRoutes } from "./routes/backups.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
+import { recoveryRoutes } from "./routes/recovery.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { userRoutes } from "./routes/users.tsx";
 
@@ -60,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   app.use(hostCheck({ listenHost: deps.listenHost, allowedHosts: deps.allowedHosts }));
   app.use(clientAddress);
+  app.use(recoveryGate(deps.recovery));
   app.use(accessControl({ sessions: deps.auth.sessions }));
   app.use(csrfProtection({ audit: deps.auth.audit }));
   app.route("/", staticRoutes());
@@ -69,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", userRoutes(deps));
   app.route("/", backupRoutes(deps));
   app.route("/", backupApiRoutes(deps));
+  app.route("/", recoveryRoutes(deps));
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.log));
   return app;

@@ -81,8 +81,15 @@ describe("recovery mode", () => {
   for (const how of ["not a database", "damaged pages"] as const) {
     test(`a main database that is ${how}: the app starts, rotates nothing out, prints a recovery link`, async () => {
       const dir = await dataFolder(2);
-      // Twelve healthy automatic backups with room for ten: retention must not run.
-      for (let i = 0; i < 12; i++) await runCli(["backup", "--data-dir", dir]);
+      // Twelve healthy automatic backups with room for three: retention must not run.
+      await runCli(["backup", "--data-dir", dir]);
+      const first = (
+        JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as { name: string }[]
+      )[0];
+      const source = readFileSync(join(dir, "database_backups", first?.name as string));
+      for (let i = 10; i < 22; i++)
+        writeFileSync(join(dir, "database_backups", `backup_20250101_0000${i}.db`), source);
+      expect((await runCli(["verify", "--all", "--data-dir", dir])).exitCode).toBe(0);
       const made = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
         name: string;
       }[];
@@ -98,17 +105,34 @@ describe("recovery mode", () => {
       // Wait for the startup check to find the damage.
       const deadline = Date.now() + 10_000;
       while (!app.output().includes("/recovery?token=") && Date.now() < deadline) await Bun.sleep(20);
-      expect(app.output()).toMatch(/\/recovery\?token=[A-Za-z0-9_-]{43}/);
+      const token = app.output().match(/\/recovery\?token=([A-Za-z0-9_-]{43})/)?.[1] as string;
+      expect(token).toBeDefined();
       expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ status: "degraded" });
+      if (how === "damaged pages") {
+        // Through the printed link, with no restart.
+        const page = await fetch(`${app.url}/recovery?token=${token}`);
+        expect(page.status).toBe(200);
+        const res = await fetch(`${app.url}/recovery/restore`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: app.url },
+          body: new URLSearchParams({ token }),
+        });
+        expect(res.status).toBe(303);
+        expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ status: "ok" });
+      }
       expect(await app.stop()).toBe(0);
       expect(logOf(dir)).toContain("ERROR - The database cannot be used");
       const after = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
         name: string;
       }[];
+      expect(made.filter((b) => b.name.startsWith("backup_"))).toHaveLength(12);
       for (const { name } of made) expect(after.map((b) => b.name)).toContain(name);
 
-      const restored = await runCli(["restore", "--latest", "--yes", "--data-dir", dir]);
-      expect(restored.exitCode).toBe(0);
+      if (how === "not a database") {
+        const restored = await runCli(["restore", "--latest", "--yes", "--data-dir", dir]);
+        expect(restored.exitCode).toBe(0);
+      }
       // The damaged database itself was kept, marked damaged, in case it holds something to salvage.
       const listing = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
         kind: string;
