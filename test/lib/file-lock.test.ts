@@ -24,10 +24,14 @@ describe("file lock", () => {
     const path = join(tempDir(), "app.lock");
     const script = `import { acquireFileLock } from ${JSON.stringify(join(ROOT, "src/lib/file-lock.ts"))};
       acquireFileLock(${JSON.stringify(path)}); console.log("locked"); setInterval(() => {}, 1000);`;
-    const holder = Bun.spawn([BUN, "-e", script], { stdout: "pipe" });
-    const reader = (holder.stdout as ReadableStream<Uint8Array>).getReader();
-    const { value } = await reader.read();
-    expect(new TextDecoder().decode(value)).toContain("locked");
+    const holder = Bun.spawn([BUN, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    let printed = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of holder.stdout as ReadableStream<Uint8Array>) {
+      printed += decoder.decode(chunk);
+      if (printed.includes("locked")) break;
+    }
+    if (!printed.includes("locked")) throw new Error(`holder failed: ${await new Response(holder.stderr).text()}`);
 
     expect(() => acquireFileLock(path)).toThrow(LockHeldError);
     try {
