@@ -1,3 +1,4 @@
+import type { Settings } from "../config/schema.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import type { BackupKind } from "./names.ts";
 
@@ -26,4 +27,12 @@ export function planRetention(listing: ManifestRecord[], limits: RetentionLimits
     }
   }
   return doomed;
+}
+
+export function retentionOf(settings: Settings): RetentionLimits {
+  return {
+    automatic: settings.max_backups,
+    manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
+    pre_restore: settings.max_pre_restore_backups,
+  };
 }

@@ -4,18 +4,19 @@ import type { BackupEngine } from "../backup/engine.ts";
 import { BackupBusyError, DatabaseDamagedError } from "../backup/errors.ts";
 import { RecoveryState } from "../backup/recovery.ts";
 import { type LoadedConfig, loadConfig, type RawSettings } from "../config/load.ts";
+import { SettingsStore } from "../config/settings-store.ts";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { createLog, type Log } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
-import { BackupScheduler } from "../scheduler/scheduler.ts";
+import { BackupScheduler, cadenceOf } from "../scheduler/scheduler.ts";
 import { createApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
-import { cadenceOf, createEngine, DATA_FLAGS } from "./wiring.ts";
+import { createEngine, DATA_FLAGS } from "./wiring.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: "port", value: "N", help: "port of the web interface (default 5000)" },
@@ -181,12 +182,13 @@ function createServices(config: LoadedConfig, log: Log): Services {
  */
 export async function serveCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, SERVE_FLAGS);
-  const config = loadConfig({
+  const input = {
     flags: settingsFromFlags(values),
     env: ctx.env,
     appDir: ctx.appDir,
     cwd: ctx.cwd,
-  });
+  };
+  const config = loadConfig(input);
   const { settings, paths } = config;
 
   try {
@@ -236,6 +238,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       scheduler,
       recovery,
       auth: services.auth,
+      settings: new SettingsStore(input, config),
       listenHost: settings.host,
       allowedHosts: settings.allowed_hosts,
     });

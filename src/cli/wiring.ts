@@ -1,13 +1,11 @@
 import { userInfo } from "node:os";
 import { createSessionStore } from "../auth/sessions.ts";
 import { BackupEngine } from "../backup/engine.ts";
-import type { RetentionLimits } from "../backup/retention.ts";
+import { retentionOf } from "../backup/retention.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { Settings } from "../config/schema.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
-import type { Cadence } from "../scheduler/scheduler.ts";
 
 /** The flags every command that works on the data folder accepts. */
 export const DATA_FLAGS = [
@@ -18,18 +16,6 @@ export const DATA_FLAGS = [
     help: "settings file (default business-app.config.json in the data folder)",
   },
 ];
-
-export function retentionOf(settings: Settings): RetentionLimits {
-  return {
-    automatic: settings.max_backups,
-    manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
-    pre_restore: settings.max_pre_restore_backups,
-  };
-}
-
-export function cadenceOf(settings: Settings): Cadence {
-  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
-}
 
 /**
  * The backup engine of the app. After every restore all sessions end, those carried inside the

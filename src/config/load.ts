@@ -45,7 +45,7 @@ const TRUE = new Set(["true", "1", "yes", "on"]);
 const FALSE = new Set(["false", "0", "no", "off"]);
 
 /** Turns a text from a flag or the environment into the type the schema expects, where it can. */
-function coerce(key: SettingKey, raw: string | boolean): unknown {
+export function coerce(key: SettingKey, raw: string | boolean): unknown {
   if (typeof raw === "boolean") return raw;
   const text = raw.trim();
   switch (key) {
@@ -69,7 +69,7 @@ function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
 }
 
-function readConfigFile(path: string, explicit: boolean): Record<string, unknown> {
+export function readConfigFile(path: string, explicit: boolean): Record<string, unknown> {
   if (!existsSync(path)) {
     if (explicit) throw new ConfigError(`Config file ${path} does not exist.`);
     return {};
@@ -123,7 +123,10 @@ function describeIssue(
  * validates the result with the one schema. Reads the config file; creates and changes nothing.
  * Throws `ConfigError` naming the setting, its value, where it came from and what is allowed.
  */
-export function loadConfig(input: LoadInput): LoadedConfig {
+export function loadConfig(
+  input: LoadInput,
+  override?: { fileValues: Record<string, unknown> },
+): LoadedConfig {
   const { flags, env, cwd } = input;
   const fromCwd = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
 
@@ -134,7 +137,7 @@ export function loadConfig(input: LoadInput): LoadedConfig {
   const paths = dataPaths(dataDirText ? fromCwd(dataDirText) : input.appDir);
   const configText = flags.config ?? env.BUSINESS_APP_CONFIG;
   const configFile = configText ? fromCwd(configText) : paths.defaultConfigFile;
-  const fileValues = readConfigFile(configFile, configText !== undefined);
+  const fileValues = override?.fileValues ?? readConfigFile(configFile, configText !== undefined);
 
   const raw: Record<string, unknown> = {};
   const sources = {} as Record<SettingKey, SettingSource>;

@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
@@ -15,6 +16,10 @@ export const realTimers: Timers = {
 };
 
 export type Cadence = { hours: number } | { cron: string };
+
+export function cadenceOf(settings: Settings): Cadence {
+  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
+}
 
 export interface SchedulerStatus {
   active: boolean;

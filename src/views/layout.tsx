@@ -23,6 +23,7 @@ export const NAV: NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard", minRole: "user" },
   { href: "/backup/status", label: "Database Backup", icon: "database", minRole: "user" },
   { href: "/users", label: "Users", icon: "users", minRole: "admin" },
+  { href: "/settings", label: "Settings", icon: "settings", minRole: "super_admin" },
 ];
 
 const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };

@@ -4,6 +4,7 @@ import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import type { RecoveryState } from "../backup/recovery.ts";
 import type { DataPaths } from "../config/paths.ts";
+import type { SettingsStore } from "../config/settings-store.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
@@ -21,6 +22,7 @@ import { backupRoutes } from "./routes/backups.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
 import { recoveryRoutes } from "./routes/recovery.tsx";
+import { settingsRoutes } from "./routes/settings.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { userRoutes } from "./routes/users.tsx";
 
@@ -33,6 +35,7 @@ export interface AppDeps {
   scheduler: BackupScheduler;
   recovery: RecoveryState;
   auth: Auth;
+  settings: SettingsStore;
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */
   listenHost: string;
   allowedHosts: string[];
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", backupRoutes(deps));
   app.route("/", backupApiRoutes(deps));
   app.route("/", recoveryRoutes(deps));
+  app.route("/", settingsRoutes(deps));
   app.notFound(notFound);
   app.onError(createErrorHandler(deps.log));
   return app;

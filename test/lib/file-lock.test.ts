@@ -31,7 +31,8 @@ describe("file lock", () => {
       printed += decoder.decode(chunk);
       if (printed.includes("locked")) break;
     }
-    if (!printed.includes("locked")) throw new Error(`holder failed: ${await new Response(holder.stderr).text()}`);
+    if (!printed.includes("locked"))
+      throw new Error(`holder failed: ${await new Response(holder.stderr).text()}`);
 
     expect(() => acquireFileLock(path)).toThrow(LockHeldError);
     try {

@@ -1,7 +1,9 @@
 import { createAuth } from "../../src/auth/auth.ts";
 import { BackupEngine } from "../../src/backup/engine.ts";
 import { RecoveryState } from "../../src/backup/recovery.ts";
+import { loadConfig } from "../../src/config/load.ts";
 import { dataPaths } from "../../src/config/paths.ts";
+import { SettingsStore } from "../../src/config/settings-store.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import type { Role } from "../../src/db/schema.ts";
 import { createLog } from "../../src/lib/log.ts";
@@ -21,10 +23,18 @@ export function makeWebApp(
     clock?: Clock & { advance?(ms: number): void };
     allowedHosts?: string[];
     freeSpace?: (dir: string) => number;
+    /** Environment variables of the settings, e.g. to fix one so the page cannot change it. */
+    env?: Record<string, string>;
   } = {},
 ) {
   const clock = options.clock ?? manualClock(new Date(2025, 8, 22, 9, 0, 0));
   const paths = dataPaths(tempDir("business-app-web-"));
+  const loadInput = {
+    flags: { data_dir: paths.dataDir },
+    env: options.env ?? {},
+    appDir: paths.dataDir,
+    cwd: paths.dataDir,
+  };
   const db = new DatabaseHandle(paths.database);
   db.open();
   const log = createLog({ path: paths.log, echo: null, clock });
@@ -51,6 +61,7 @@ export function makeWebApp(
     scheduler,
     recovery,
     auth,
+    settings: new SettingsStore(loadInput, loadConfig(loadInput)),
     listenHost: "127.0.0.1",
     allowedHosts: options.allowedHosts ?? [],
   });

@@ -1,0 +1,65 @@
+import { writeFileAtomic } from "../lib/fs-sync.ts";
+import { coerce, type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
+import type { SettingKey } from "./schema.ts";
+
+/** The settings the Settings page may change while the app runs. */
+export const EDITABLE_KEYS = [
+  "interval_hours",
+  "schedule",
+  "max_backups",
+  "max_manual_backups",
+  "max_pre_restore_backups",
+  "startup_backup",
+] as const satisfies readonly SettingKey[];
+
+export type EditableKey = (typeof EDITABLE_KEYS)[number];
+
+export interface SettingsChange {
+  /** Automatic backups every N hours, or on a cron schedule. */
+  mode: "interval" | "schedule";
+  values: Partial<Record<EditableKey, string | boolean>>;
+}
+
+/**
+ * The running app's settings, and the one way to change them: validated with the same schema
+ * and precedence as at start, written to the config file atomically, then the new settings
+ * replace the old ones (the caller applies them). A setting given by a flag or an environment
+ * variable wins over the file, so it is not changed here.
+ */
+export class SettingsStore {
+  readonly #input: LoadInput;
+  #current: LoadedConfig;
+
+  constructor(input: LoadInput, current: LoadedConfig) {
+    this.#input = input;
+    this.#current = current;
+  }
+
+  get current(): LoadedConfig {
+    return this.#current;
+  }
+
+  /** True when a flag or an environment variable sets the key, so the page cannot change it. */
+  isFixed(key: SettingKey): boolean {
+    const source = this.#current.sources[key];
+    return source === "flag" || source === "environment";
+  }
+
+  /** Throws `ConfigError` (nothing written) when a value is not allowed. */
+  save(change: SettingsChange): LoadedConfig {
+    const file = { ...readConfigFile(this.#current.configFile, false) };
+    for (const key of EDITABLE_KEYS) {
+      const value = change.values[key];
+      if (value === undefined || this.isFixed(key)) continue;
+      file[key] = coerce(key, value);
+    }
+    if (!this.isFixed("interval_hours") && !this.isFixed("schedule")) {
+      if (change.mode === "interval") delete file.schedule;
+      else delete file.interval_hours;
+    }
+    const next = loadConfig(this.#input, { fileValues: file });
+    writeFileAtomic(this.#current.configFile, `${JSON.stringify(file, null, 2)}\n`);
+    this.#current = next;
+    return next;
+  }
+}

@@ -1,0 +1,85 @@
+/** @jsxImportSource hono/jsx */
+import { type Context, Hono } from "hono";
+import type { Auth } from "../../auth/auth.ts";
+import type { BackupEngine } from "../../backup/engine.ts";
+import { retentionOf } from "../../backup/retention.ts";
+import { ConfigError } from "../../config/load.ts";
+import { EDITABLE_KEYS, type SettingsStore } from "../../config/settings-store.ts";
+import type { Log } from "../../lib/log.ts";
+import { type BackupScheduler, cadenceOf } from "../../scheduler/scheduler.ts";
+import { SettingsPage } from "../../views/settings-page.tsx";
+import type { AppEnv } from "../context.ts";
+import { respondPage } from "../html.ts";
+import { viewerOf } from "../viewer.ts";
+import { auditAction } from "./audit-action.ts";
+
+/** The Settings page (super admin): backup settings saved to the config file and applied at once. */
+export function settingsRoutes(deps: {
+  settings: SettingsStore;
+  scheduler: BackupScheduler;
+  engine: BackupEngine;
+  auth: Auth;
+  log: Log;
+}) {
+  const app = new Hono<AppEnv>();
+
+  function page(
+    c: Context<AppEnv>,
+    extra: { notice?: string | null; error?: string | null },
+    status: 200 | 400 = 200,
+  ) {
+    const current = deps.settings.current;
+    return respondPage(
+      c,
+      <SettingsPage
+        viewer={viewerOf(c)}
+        settings={current.settings}
+        sources={current.sources}
+        configFile={current.configFile}
+        scheduler={deps.scheduler.status()}
+        {...extra}
+      />,
+      status,
+    );
+  }
+
+  app.get("/settings", (c) =>
+    page(c, { notice: c.req.query("saved") !== undefined ? "Settings saved and applied." : null }),
+  );
+
+  app.post("/settings", async (c) => {
+    const form = await c.req.parseBody({ all: true });
+    const values: Record<string, string | boolean> = {};
+    for (const key of EDITABLE_KEYS) {
+      const raw = form[key];
+      if (key === "startup_backup") values[key] = Array.isArray(raw) ? raw.includes("true") : raw === "true";
+      else if (typeof raw === "string") values[key] = raw.trim();
+    }
+    const mode = form.mode === "schedule" ? "schedule" : "interval";
+    if (mode === "interval") delete values.schedule;
+    else delete values.interval_hours;
+    try {
+      const next = deps.settings.save({ mode, values });
+      deps.scheduler.reschedule(cadenceOf(next.settings));
+      deps.engine.setRetention(retentionOf(next.settings));
+      auditAction.record(c, deps.auth, "settings: save", null, "success");
+      deps.log.info(`Settings changed by ${viewerOf(c).username}`);
+      return c.redirect("/settings?saved", 303);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      auditAction.record(c, deps.auth, "settings: save", null, "failure");
+      return page(c, { error: error.message }, 400);
+    }
+  });
+
+  app.post("/settings/scheduler", async (c) => {
+    const form = await c.req.parseBody();
+    const by = viewerOf(c).username;
+    if (form.action === "pause") deps.scheduler.pause(by);
+    else if (form.action === "resume") deps.scheduler.resume(by);
+    auditAction.record(c, deps.auth, `scheduler: ${String(form.action)}`, null, "success");
+    return c.redirect("/settings", 303);
+  });
+
+  return app;
+}
