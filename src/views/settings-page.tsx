@@ -140,8 +140,9 @@ export function SettingsPage(props: SettingsPageProps) {
           {scheduler.nextRun ? `; next at ${showTime(scheduler.nextRun)}` : ""}.
         </p>
         {scheduler.active || scheduler.paused ? (
-          <form method="post" action="/settings/scheduler">
+          <form method="post" action="/backup/scheduler">
             <CsrfField viewer={viewer} />
+            <input type="hidden" name="back" value="/settings" />
             <input type="hidden" name="action" value={scheduler.paused ? "resume" : "pause"} />
             <button type="submit" class="secondary">
               {scheduler.paused ? "Resume automatic backups" : "Pause automatic backups"}

@@ -43,7 +43,6 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "DELETE /api/backups/:name": "super_admin",
   "GET /settings": "super_admin",
   "POST /settings": "super_admin",
-  "POST /settings/scheduler": "super_admin",
   // Recovery mode: no sign-in (the users live in the broken database); the one-time token is the key.
   "GET /recovery": "anyone",
   "POST /recovery/restore": "anyone",

@@ -72,14 +72,5 @@ export function settingsRoutes(deps: {
     }
   });
 
-  app.post("/settings/scheduler", async (c) => {
-    const form = await c.req.parseBody();
-    const by = viewerOf(c).username;
-    if (form.action === "pause") deps.scheduler.pause(by);
-    else if (form.action === "resume") deps.scheduler.resume(by);
-    auditAction.record(c, deps.auth, `scheduler: ${String(form.action)}`, null, "success");
-    return c.redirect("/settings", 303);
-  });
-
   return app;
 }
