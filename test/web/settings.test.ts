@@ -66,3 +66,23 @@ describe("Settings page", () => {
     expect(file.interval_hours).toBe(3);
   });
 });
+
+describe("Settings page scheduler button", () => {
+  test("pauses and resumes, then comes back to the Settings page", async () => {
+    const web = makeWebApp();
+    web.scheduler.start();
+    const boss = await web.as("super_admin");
+    const res = await web.request("/backup/scheduler", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ _csrf: boss.csrfToken, action: "pause", back: "/settings" }),
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/settings");
+    expect(web.scheduler.status().paused).toBe(true);
+    expect(await (await web.request("/settings", { cookie: boss.token })).text()).toContain(
+      "Resume automatic backups",
+    );
+    web.scheduler.stop();
+  });
+});

@@ -157,6 +157,8 @@ export function backupRoutes(deps: Deps) {
       kind: "ok",
       text: form.action === "pause" ? "Automatic backups paused." : "Automatic backups resumed.",
     });
+    // The Settings page has the same button and wants to come back to itself.
+    if (!isHtmx(c) && form.back === "/settings") return c.redirect("/settings", 303);
     return answer(c);
   });
 
