@@ -1,5 +1,6 @@
 import {
   accessSync,
+  chmodSync,
   constants,
   existsSync,
   mkdirSync,
@@ -14,7 +15,7 @@ import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
-import { fsyncDir } from "../lib/fs-sync.ts";
+import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import {
@@ -540,6 +541,62 @@ export class BackupEngine {
     } finally {
       if (!db) handle.close();
     }
+  }
+
+  /** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
+  uploadTempPath(): string {
+    this.#ensureFolder();
+    return join(this.backupsDir, `.upload.${process.pid}.${crypto.randomUUID()}.tmp`);
+  }
+
+  /**
+   * Takes an uploaded file (already complete at `tempPath`) into the list as
+   * `uploaded_YYYYMMDD_HHMMSS[_slug].db`, after the full check a restore would make: SQLite
+   * integrity, this app's schema, not from a newer version. Throws `BackupUnusableError` (and
+   * deletes the file) when it fails; never leaves the temporary file behind.
+   */
+  importUpload(options: { tempPath: string; description: string; originalName: string; by: string | null }) {
+    return this.#withLock("Upload failed", async () => {
+      try {
+        const at = this.#clock();
+        const inspected = await inspectFileInWorker({ path: options.tempPath, restorable: true });
+        if (!inspected.check.ok) {
+          throw new BackupUnusableError(
+            options.originalName || "the uploaded file",
+            inspected.check.reason ?? "it failed its check",
+          );
+        }
+        const stem = options.originalName.replace(/\.(db|sqlite3?)$/i, "");
+        const existing = new Set(scanFolder(this.backupsDir).map((f) => f.name));
+        const name = uniqueName(backupFileName("uploaded", at, options.description || stem), (n) =>
+          existing.has(n),
+        );
+        if (process.platform !== "win32") chmodSync(options.tempPath, 0o600);
+        fsyncFile(options.tempPath);
+        renameSync(options.tempPath, join(this.backupsDir, name));
+        fsyncDir(this.backupsDir);
+        const record: ManifestRecord = {
+          name,
+          kind: "uploaded",
+          createdAt: at.toISOString(),
+          size: inspected.size,
+          description: options.description,
+          createdBy: options.by,
+          health: "verified",
+          sha256: inspected.sha256,
+          checkedAt: at.toISOString(),
+          reason: null,
+          sourceDamaged: false,
+        };
+        this.#updateManifest((records) => records.set(name, record));
+        this.#log.info(
+          `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""})`,
+        );
+        return record;
+      } finally {
+        rmSync(options.tempPath, { force: true });
+      }
+    });
   }
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */

@@ -319,6 +319,39 @@ export function BackupPage(props: BackupAreaProps) {
           <button type="submit">Create Backup</button>
         </form>
       </section>
+      {isSuper(props.viewer) ? (
+        <section class="panel" aria-labelledby="upload-heading">
+          <h2 id="upload-heading">Upload a backup</h2>
+          <p class="muted small">
+            A backup file from an external drive. It is checked fully before it appears in the list.
+          </p>
+          <form
+            method="post"
+            action="/backup/upload"
+            enctype="multipart/form-data"
+            hx-post="/backup/upload"
+            hx-encoding="multipart/form-data"
+            hx-target="#backup-area"
+            hx-swap="outerHTML"
+          >
+            <CsrfField viewer={props.viewer} />
+            <label for="upload-description">Description (optional)</label>
+            <input
+              id="upload-description"
+              name="description"
+              type="text"
+              placeholder="e.g. Copy from the USB stick"
+            />
+            <label for="upload-file">Backup file</label>
+            <input id="upload-file" name="file" type="file" accept=".db,.sqlite,.sqlite3" required />
+            <div class="form-row">
+              <button type="submit" class="secondary">
+                Upload
+              </button>
+            </div>
+          </form>
+        </section>
+      ) : null}
       <BackupArea {...props} />
     </Page>
   );

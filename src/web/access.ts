@@ -34,6 +34,7 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "POST /backup/restore": "super_admin",
   "POST /backup/emergency-restore": "super_admin",
   "POST /backup/delete": "super_admin",
+  "POST /backup/upload": "super_admin",
   "GET /api/status": "signed-in",
   "GET /api/backups": "signed-in",
   "POST /api/backups": "signed-in",
@@ -52,6 +53,9 @@ export const ROUTE_ACCESS: Record<string, Access> = {
  * Routes that change state but carry no session to hold a CSRF token: signing in, the first-run
  * setup and the recovery page (each needs its own secret link). They still need a same-origin request.
  */
+/** Routes that check the CSRF token themselves, to stream their body instead of buffering it. */
+export const CSRF_TOKEN_IN_ROUTE = new Set(["POST /backup/upload"]);
+
 export const NO_CSRF_TOKEN = new Set([
   "POST /login",
   "POST /api/session",

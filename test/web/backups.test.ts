@@ -1,5 +1,6 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
@@ -260,5 +261,102 @@ describe("Database Backup page", () => {
     });
     expect(web.scheduler.status().active).toBe(true);
     web.scheduler.stop();
+  });
+});
+
+describe("upload", () => {
+  async function uploadBody(
+    fields: Record<string, string>,
+    file: Uint8Array | null,
+    filename = "usb copy.db",
+  ) {
+    const data = new FormData();
+    for (const [k, v] of Object.entries(fields)) data.set(k, v);
+    if (file) data.set("file", new File([file], filename));
+    const request = new Request("http://x/", { method: "POST", body: data });
+    // Read the type first: Bun's Request forgets it once the body has been read.
+    const type = request.headers.get("content-type") as string;
+    return { body: new Uint8Array(await request.arrayBuffer()), type };
+  }
+
+  test("a good backup file is streamed in, checked and listed as uploaded; bad ones are refused and leave nothing", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    const good = await web.engine.createBackup({ kind: "manual" });
+    const goodBytes = new Uint8Array(readFileSync(join(web.paths.backupsDir, good.name)));
+    const send = async (
+      fields: Record<string, string>,
+      file: Uint8Array | null,
+      headers: Record<string, string> = {},
+    ) => {
+      const { body, type } = await uploadBody(fields, file);
+      return web.request("/backup/upload", {
+        method: "POST",
+        cookie: boss.token,
+        headers: { "Content-Type": type, "HX-Request": "true", ...headers },
+        body,
+      });
+    };
+
+    const ok = await send({ _csrf: boss.csrfToken, description: "USB stick" }, goodBytes);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/Backup uploaded: uploaded_\d{8}_\d{6}_usb_stick\.db/);
+    const uploaded = web.engine.list().find((r) => r.kind === "uploaded");
+    expect(uploaded?.health).toBe("verified");
+    expect(uploaded?.description).toBe("USB stick");
+
+    const noToken = await send({ description: "x" }, goodBytes);
+    expect(noToken.status).toBe(403);
+    const notSqlite = await send(
+      { _csrf: boss.csrfToken },
+      new TextEncoder().encode("just some text, not a database"),
+    );
+    expect(notSqlite.status).toBe(422);
+    expect(await notSqlite.text()).toContain("not an SQLite database file");
+    const foreign = new Database(join(web.paths.dataDir, "other.db"));
+    foreign.run("CREATE TABLE invoices (id INTEGER)");
+    foreign.close();
+    const foreignUpload = await send(
+      { _csrf: boss.csrfToken },
+      new Uint8Array(readFileSync(join(web.paths.dataDir, "other.db"))),
+    );
+    expect(foreignUpload.status).toBe(422);
+    expect(await foreignUpload.text()).toContain("not a BusinessApp database");
+    const empty = await send({ _csrf: boss.csrfToken }, null);
+    expect(empty.status).toBe(400);
+
+    // Truncated on the wire: the body ends in the middle of the file.
+    const { body, type } = await uploadBody({ _csrf: boss.csrfToken }, goodBytes);
+    const cut = await web.request("/backup/upload", {
+      method: "POST",
+      cookie: boss.token,
+      headers: { "Content-Type": type, "HX-Request": "true" },
+      body: body.subarray(0, Math.floor(body.length / 2)),
+    });
+    expect(cut.status).toBe(400);
+    expect(web.engine.list().filter((r) => r.kind === "uploaded")).toHaveLength(1);
+    expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("a file over max_upload_mb is refused while it streams", async () => {
+    const web = makeWebApp({ env: { BUSINESS_APP_MAX_UPLOAD_MB: "1" } });
+    const boss = await web.as("super_admin");
+    const { body, type } = await uploadBody({ _csrf: boss.csrfToken }, new Uint8Array(3 * 1024 * 1024));
+    // Sent as a stream without Content-Length, so only the streaming limit can catch it.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < body.length; i += 65536) controller.enqueue(body.subarray(i, i + 65536));
+        controller.close();
+      },
+    });
+    const res = await web.request("/backup/upload", {
+      method: "POST",
+      cookie: boss.token,
+      headers: { "Content-Type": type, "HX-Request": "true" },
+      body: stream,
+    });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain("the file is too large (at most 1.0 MB)");
+    expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

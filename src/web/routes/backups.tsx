@@ -5,6 +5,7 @@ import type { BackupEngine } from "../../backup/engine.ts";
 import { isPlainBackupName } from "../../backup/names.ts";
 import type { RecoveryState } from "../../backup/recovery.ts";
 import type { DataPaths } from "../../config/paths.ts";
+import type { SettingsStore } from "../../config/settings-store.ts";
 import { formatBytes } from "../../lib/format.ts";
 import { readLastLines } from "../../lib/tail.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
@@ -22,8 +23,10 @@ import { collectStatus } from "../status.ts";
 import { viewerOf } from "../viewer.ts";
 import { auditAction } from "./audit-action.ts";
 import { createBackupInput } from "./backup-api.ts";
+import { receiveUpload } from "./upload.ts";
 
 interface Deps {
+  settings: SettingsStore;
   engine: BackupEngine;
   scheduler: BackupScheduler;
   recovery: RecoveryState;
@@ -83,7 +86,7 @@ export function backupRoutes(deps: Deps) {
   }
 
   /** Answers an action: the swapped area for htmx (with the action's status), a redirect otherwise. */
-  function answer(c: Context<AppEnv>, status: 200 | 400 | 404 | 409 | 422 | 500 | 507 = 200) {
+  function answer(c: Context<AppEnv>, status: 200 | 400 | 403 | 404 | 409 | 413 | 422 | 500 | 507 = 200) {
     if (isHtmx(c)) return respondFragment(c, <BackupArea {...areaProps(c)} />, status);
     return c.redirect("/backup/status", 303);
   }
@@ -193,6 +196,29 @@ export function backupRoutes(deps: Deps) {
       return afterRestore(c, result);
     } catch (error) {
       remember(c, failure("Emergency restore failed", error));
+      return answer(c, statusOf(error));
+    }
+  });
+
+  app.post("/backup/upload", async (c) => {
+    const result = await receiveUpload(c, deps);
+    if (!result.ok) {
+      remember(c, { kind: "error", text: `Failed to upload backup: ${result.message}` });
+      return answer(c, result.status);
+    }
+    try {
+      const record = await auditAction(c, auth, "backup: upload", result.originalName, () =>
+        engine.importUpload({
+          tempPath: result.tempPath,
+          description: result.description,
+          originalName: result.originalName,
+          by: viewerOf(c).username,
+        }),
+      );
+      remember(c, { kind: "ok", text: `Backup uploaded: ${record.name} (${formatBytes(record.size)})` });
+      return answer(c);
+    } catch (error) {
+      remember(c, failure("Failed to upload backup", error));
       return answer(c, statusOf(error));
     }
   });
