@@ -26,6 +26,9 @@ export interface BackupAreaProps {
 
 const isSuper = (v: Viewer) => v.role === "super_admin";
 
+/** One-time links in the log are secrets until used: the page shows them without their token. */
+const hideTokens = (line: string) => line.replace(/token=[A-Za-z0-9_-]+/g, "token=…");
+
 function healthText(status: AppStatus): { text: string; ok: boolean } {
   if (status.recoveryMode) return { text: "Cannot be used: the app is in recovery mode", ok: false };
   const h = status.health;
@@ -143,18 +146,26 @@ function restoreQuestion(r: ManifestRecord): string {
   );
 }
 
+/** A file name that may wrap after its underscores (long names stay readable in narrow columns). */
+function breakable(name: string) {
+  return name.split("_").map((part, i, all) => (i < all.length - 1 ? [`${part}_`, <wbr />] : part));
+}
+
 function BackupRow(props: { viewer: Viewer; record: ManifestRecord }) {
   const { record: r, viewer } = props;
   return (
     <tr>
-      <td>
-        <code>{r.name}</code>
+      <td class="name">
+        <code>{breakable(r.name)}</code>
+        {r.description ? <span class="description">{r.description}</span> : null}
+        {r.health === "damaged" && r.reason ? <span class="reason">{r.reason}</span> : null}
       </td>
       <td>{KIND_LABEL[r.kind] ?? r.kind}</td>
-      <td>{showTime(r.createdAt)}</td>
-      <td>{formatBytes(r.size)}</td>
-      <td>{r.description}</td>
-      <td>{r.createdBy ?? (r.kind === "startup" ? "startup" : "—")}</td>
+      <td class="when">
+        {showTime(r.createdAt)}
+        <span class="by">by {r.createdBy ?? (r.kind === "startup" ? "startup" : "unknown")}</span>
+      </td>
+      <td class="size">{formatBytes(r.size)}</td>
       <td>
         <span class={`health health-${r.health}`} title={r.reason ?? ""}>
           {r.health === "verified" ? "Verified" : r.health === "damaged" ? "Damaged" : "Not checked"}
@@ -216,26 +227,28 @@ export function BackupArea(props: BackupAreaProps) {
       <Progress status={status} />
       <StatusPanel viewer={viewer} status={status} />
       <section class="panel" aria-labelledby="list-heading">
-        <h2 id="list-heading">Backups, newest first</h2>
-        {isSuper(viewer) ? (
-          <form
-            method="get"
-            action="/backup/confirm"
-            hx-post="/backup/emergency-restore"
-            hx-confirm={
-              "Emergency restore: the newest backup that passes the full check replaces the database. " +
-              "First a safety backup of the current database is taken. Everyone is signed out. Continue?"
-            }
-            hx-target="#backup-area"
-            hx-swap="outerHTML"
-            class="emergency"
-          >
-            <input type="hidden" name="action" value="emergency-restore" />
-            <button type="submit" class="danger">
-              Emergency Restore
-            </button>
-          </form>
-        ) : null}
+        <div class="list-header">
+          <h2 id="list-heading">Backups, newest first</h2>
+          {isSuper(viewer) ? (
+            <form
+              method="get"
+              action="/backup/confirm"
+              hx-post="/backup/emergency-restore"
+              hx-confirm={
+                "Emergency restore: the newest backup that passes the full check replaces the database. " +
+                "First a safety backup of the current database is taken. Everyone is signed out. Continue?"
+              }
+              hx-target="#backup-area"
+              hx-swap="outerHTML"
+              class="emergency"
+            >
+              <input type="hidden" name="action" value="emergency-restore" />
+              <button type="submit" class="danger">
+                Emergency Restore
+              </button>
+            </form>
+          ) : null}
+        </div>
         {records.length === 0 ? (
           <p class="muted">No backups yet.</p>
         ) : (
@@ -243,12 +256,10 @@ export function BackupArea(props: BackupAreaProps) {
             <table class="backup-list">
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
+                  <th scope="col">Name and description</th>
                   <th scope="col">Kind</th>
-                  <th scope="col">Created</th>
+                  <th scope="col">Created, by</th>
                   <th scope="col">Size</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">By</th>
                   <th scope="col">Health</th>
                   {isSuper(viewer) ? <th scope="col">Actions</th> : null}
                 </tr>
@@ -269,7 +280,7 @@ export function BackupArea(props: BackupAreaProps) {
       {props.logLines ? (
         <section class="panel" aria-labelledby="log-heading">
           <h2 id="log-heading">Newest lines of backup.log</h2>
-          <pre class="log">{props.logLines.join("\n")}</pre>
+          <pre class="log">{props.logLines.map(hideTokens).join("\n")}</pre>
         </section>
       ) : null}
       {props.audit ? (

@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(hostCheck({ listenHost: deps.listenHost, allowedHosts: deps.allowedHosts }));
   app.use(clientAddress);
   app.use(recoveryGate(deps.recovery));
-  app.use(accessControl({ sessions: deps.auth.sessions }));
+  app.use(accessControl({ sessions: deps.auth.sessions, audit: deps.auth.audit }));
   app.use(csrfProtection({ audit: deps.auth.audit }));
   app.route("/", staticRoutes());
   app.route("/", healthRoutes(deps));

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { matchedRoutes } from "hono/route";
+import type { AuditTrail } from "../../auth/audit.ts";
 import type { SessionStore } from "../../auth/sessions.ts";
 import { hasControlCharacters } from "../../lib/text.ts";
 import { type Access, allows, ROUTE_ACCESS } from "../access.ts";
@@ -31,7 +32,10 @@ export function safeNext(next: string | undefined | null): string {
  * default); anonymous visitors of a page are sent to `/login?next=…`, of the API get 401; a
  * role too low gets 403.
  */
-export function accessControl(deps: { sessions: SessionStore }): MiddlewareHandler<AppEnv> {
+export function accessControl(deps: {
+  sessions: SessionStore;
+  audit: AuditTrail;
+}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = routeKey(c);
     if (key === null) {
@@ -66,6 +70,14 @@ export function accessControl(deps: { sessions: SessionStore }): MiddlewareHandl
       return c.redirect(`/login?next=${encodeURIComponent(safeNext(target))}`, 303);
     }
     if (!allows(access, session.user.role)) {
+      deps.audit.record({
+        action: "access",
+        outcome: "denied",
+        target: key,
+        userId: session.user.id,
+        username: session.user.username,
+        clientAddress: c.get("clientAddress"),
+      });
       return respondProblem(c, {
         status: 403,
         code: "forbidden",
