@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
 import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
+import { measureStatusPage } from "./render.ts";
 import { measureServing } from "./serving.ts";
 import { measureSnapshots } from "./snapshot.ts";
 import { measureStartup } from "./startup.ts";
@@ -50,6 +51,7 @@ try {
       runs,
     }),
   );
+  for (const count of [10, 1000]) rows.push(await measureStatusPage({ work, count, runs }));
   for (const size of sizes) {
     const database = join(work, `shop-${size}.db`);
     const bytes = makeDatabase(database, size);

@@ -1,4 +1,5 @@
 import type { BackupEngine, HealthRecord, Operation } from "../backup/engine.ts";
+import type { ManifestRecord } from "../backup/manifest.ts";
 import type { RecoveryState } from "../backup/recovery.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
 
@@ -14,13 +15,13 @@ export interface AppStatus {
   operation: Operation | null;
 }
 
-export function collectStatus(deps: {
-  engine: BackupEngine;
-  scheduler: BackupScheduler;
-  recovery: RecoveryState;
-}): AppStatus {
+export function collectStatus(
+  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: RecoveryState },
+  /** The listing when the caller has it already (one scan of the folder per request). */
+  listing?: ManifestRecord[],
+): AppStatus {
   const { engine } = deps;
-  const records = engine.list();
+  const records = listing ?? engine.list();
   const latest = records[0];
   return {
     scheduler: deps.scheduler.status(),

@@ -63,10 +63,11 @@ export function backupRoutes(deps: Deps) {
     const viewer = viewerOf(c);
     const admin = viewer.role !== "user";
     const session = c.get("session");
+    const records = engine.list();
     return {
       viewer,
-      status: collectStatus(deps),
-      records: engine.list(),
+      status: collectStatus(deps, records),
+      records,
       message: session ? (messages.get(session.tokenHash) ?? null) : null,
       logLines: admin ? readLastLines(deps.paths.log, 15) : null,
       audit: admin ? auth.audit.newest(8) : null,
@@ -97,8 +98,10 @@ export function backupRoutes(deps: Deps) {
 
   app.get("/backup/status", (c) => {
     c.header("Cache-Control", "no-store");
-    void engine.verifyNew().catch(() => {});
-    return respondPage(c, <BackupPage {...areaProps(c)} />);
+    const props = areaProps(c);
+    // Files seen for the first time are checked in the background; the list polls meanwhile.
+    if (props.records.some((r) => r.health === "unchecked")) void engine.verifyNew().catch(() => {});
+    return respondPage(c, <BackupPage {...props} />);
   });
 
   app.get("/backup/list", (c) => {
