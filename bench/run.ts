@@ -13,6 +13,7 @@ import { buildExecutable } from "../build.ts";
 import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
 import { measureStatusPage } from "./render.ts";
+import { measureRestore } from "./restore.ts";
 import { measureServing } from "./serving.ts";
 import { measureSnapshots } from "./snapshot.ts";
 import { measureStartup } from "./startup.ts";
@@ -58,6 +59,7 @@ try {
     const label = `${(bytes / 1024 / 1024).toFixed(0)} MB`;
     console.log(`made ${label} database`);
     rows.push(...(await measureSnapshots({ database, work, runs, label })));
+    rows.push(...(await measureRestore({ database, work, runs, label })));
     rows.push(...(await measureMemory({ database, work, runs, label })));
     rows.push(...(await measureServing({ exe, database, work, runs: Math.min(runs, 3), label })));
     rmSync(database, { force: true });

@@ -1,0 +1,84 @@
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { BackupEngine } from "../src/backup/engine.ts";
+import type { RestoreStep } from "../src/backup/swap.ts";
+import { DatabaseHandle } from "../src/db/handle.ts";
+import { fsyncFile } from "../src/lib/fs-sync.ts";
+import { createLog } from "../src/lib/log.ts";
+import { type Row, summarize } from "./table.ts";
+
+/**
+ * A restore of the same backup, again and again: ours through the engine with the app's
+ * connection open (whole, and its parts: full check and safety backup, copy, flush, swap,
+ * reopen), against `cp` of the backup over the closed database (plus a flush, as ours does).
+ */
+export async function measureRestore(options: {
+  database: string;
+  work: string;
+  runs: number;
+  label: string;
+}) {
+  const dir = join(options.work, "restore");
+  mkdirSync(dir, { recursive: true });
+  const live = join(dir, "business_data.db");
+  copyFileSync(options.database, live);
+  const db = new DatabaseHandle(live);
+  db.open();
+  let marks: Partial<Record<RestoreStep | "start", number>> = {};
+  const engine = new BackupEngine({
+    database: live,
+    backupsDir: join(dir, "backups"),
+    operationLock: join(dir, "op.lock"),
+    log: createLog({ path: join(dir, "bench.log"), echo: null }),
+    retention: { automatic: 1, manual: 1, pre_restore: 1 },
+    db,
+    beforeRestoreStep: (step) => {
+      marks[step] = performance.now();
+    },
+  });
+  const backup = await engine.createBackup({ kind: "manual" });
+  const samples: Record<string, number[]> = {
+    whole: [],
+    prepare: [],
+    copy: [],
+    flush: [],
+    swap: [],
+    reopen: [],
+    cp: [],
+  };
+  for (let run = 0; run < options.runs; run++) {
+    marks = { start: performance.now() };
+    await engine.restore(backup.name);
+    const end = performance.now();
+    const m = marks as Record<RestoreStep | "start", number>;
+    samples.whole?.push(end - m.start);
+    samples.prepare?.push(m.copy - m.start);
+    samples.copy?.push(m["flush-copy"] - m.copy);
+    samples.flush?.push(m["remove-wal"] - m["flush-copy"]);
+    samples.swap?.push(m["flush-folder"] - m["remove-wal"]);
+    samples.reopen?.push(end - m["flush-folder"]);
+
+    db.close();
+    const started = performance.now();
+    copyFileSync(join(dir, "backups", backup.name), live);
+    fsyncFile(live);
+    samples.cp?.push(performance.now() - started);
+    db.open();
+  }
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  const anchor = summarize("", "ms", samples.cp ?? []).median;
+  const row = (name: string, key: string): Row => ({
+    ...summarize(`${options.label}: ${name}`, "ms", samples[key] ?? []),
+    anchor,
+  });
+  return [
+    row("restore, ours, whole", "whole"),
+    row("  full check of the backup + safety backup", "prepare"),
+    row("  copy beside the database", "copy"),
+    row("  flush the copy", "flush"),
+    row("  drop -wal/-shm, rename, flush folder", "swap"),
+    row("  reopen in place, migrations, end sessions", "reopen"),
+    row("cp of the backup over the closed database (+ flush)", "cp"),
+  ];
+}
