@@ -54,6 +54,15 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     return user;
   }
 
+  function ensureSameDatabase(generation: number): void {
+    if (deps.db.generation !== generation) {
+      throw new UserError(
+        "user.db_changed",
+        "The database was restored meanwhile, so nothing was changed. Try again.",
+      );
+    }
+  }
+
   function otherActiveSuperAdmins(id: number): number {
     const row = orm()
       .select({ n: sql<number>`count(*)` })
@@ -87,7 +96,9 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     /** Creates a user; a taken name (in any letter case) is refused. */
     async create(input: { username: string; password: string; role: Role }): Promise<User> {
       const username = checkUsername(input.username);
+      const generation = deps.db.generation;
       const passwordHash = await hashPassword(input.password);
+      ensureSameDatabase(generation);
       if (findByName(username))
         throw new UserError("user.taken", `The user name ${username} is already taken.`);
       const now = deps.clock();
@@ -148,7 +159,9 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     /** A new password ends every session of the user. */
     async setPassword(id: number, password: string): Promise<User> {
       require(id);
+      const generation = deps.db.generation;
       const passwordHash = await hashPassword(password);
+      ensureSameDatabase(generation);
       const updated = orm()
         .update(users)
         .set({ passwordHash, updatedAt: deps.clock() })

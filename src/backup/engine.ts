@@ -29,6 +29,7 @@ import {
   NotEnoughSpaceError,
   NoUsableBackupError,
   ProtectedBackupError,
+  RestoreFailedError,
   SnapshotFailedError,
 } from "./errors.ts";
 import type { CheckResult } from "./inspect.ts";
@@ -52,6 +53,8 @@ export interface BackupEngineOptions {
   freeSpace?: (dir: string) => number;
   /** Called before each step of a restore's file swap; tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** Called when a restored database cannot be opened: the app goes into recovery mode. */
+  onDatabaseUnusable?: (reason: string) => void;
 }
 
 export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
@@ -73,7 +76,8 @@ export interface Operation {
 
 export interface RestoreResult {
   restoredFrom: string;
-  safetyBackup: string;
+  /** Null only when there was no database to keep. */
+  safetyBackup: string | null;
 }
 
 export interface HealthRecord extends CheckResult {
@@ -285,7 +289,10 @@ export class BackupEngine {
     return this.#withLock("Failed to create backup", () => this.#createLocked(request, { salvage: false }));
   }
 
-  async #createLocked(request: CreateBackupRequest, options: { salvage: boolean }): Promise<ManifestRecord> {
+  async #createLocked(
+    request: CreateBackupRequest,
+    options: { salvage: boolean; retention?: boolean },
+  ): Promise<ManifestRecord> {
     const started = performance.now();
     const at = this.#clock();
     this.#ensureFolder();
@@ -326,7 +333,9 @@ export class BackupEngine {
         db?.resumeCheckpoints();
       }
       const damaged = !result.check.ok || !live.ok;
-      if (damaged && !options.salvage) {
+      // Only a copy of a database that is itself damaged may be kept damaged (it may hold data
+      // to salvage); a bad copy of a healthy database is a failed backup, whatever its purpose.
+      if (damaged && (!options.salvage || live.ok)) {
         throw new SnapshotFailedError(
           `the new backup failed its check (${result.check.reason}); it was not kept`,
         );
@@ -346,14 +355,19 @@ export class BackupEngine {
         reason: damaged ? (live.reason ?? result.check.reason) : null,
         sourceDamaged: !live.ok,
       };
-      this.#updateManifest((records) => records.set(name, record));
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const by = request.createdBy ? `, by ${request.createdBy}` : "";
       const note = damaged ? " — the database was damaged, so this copy is marked damaged" : "";
       this.#log.info(
         `Database backup created: ${name} (${formatBytes(result.size)} in ${seconds} s${by})${note}`,
       );
-      if (!damaged) this.#applyRetention();
+      // The backup exists from the rename on: bookkeeping that fails now is a warning, not a failure.
+      try {
+        this.#updateManifest((records) => records.set(name, record));
+        if (!damaged && options.retention !== false) this.#applyRetention();
+      } catch (error) {
+        this.#log.warning(`Backup ${name} was made, but its bookkeeping failed: ${describeError(error)}`);
+      }
       return record;
     } finally {
       rmSync(temp, { force: true });
@@ -361,8 +375,9 @@ export class BackupEngine {
     }
   }
 
-  #applyRetention(): void {
-    for (const record of planRetention(this.list(), this.#retention)) {
+  #applyRetention(options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {}): void {
+    const planned = planRetention(this.list(), this.#retention, options.protect);
+    for (const record of planned.filter((r) => !options.kinds || options.kinds.has(r.kind))) {
       try {
         rmSync(join(this.backupsDir, record.name));
         this.#log.info(`Removed old backup: ${record.name}`);
@@ -377,11 +392,15 @@ export class BackupEngine {
    * Checks the live database in the worker: `quick_check`, or the complete `integrity_check`
    * when `full` ("Check now"). Records the result as the database's health.
    */
-  async checkDatabase(options: { full: boolean }): Promise<HealthRecord> {
-    const result = await checkLiveInWorker({ path: this.database, full: options.full });
-    this.databaseHealth = { ...result, checkedAt: this.#clock().toISOString(), full: options.full };
-    if (!result.ok) this.#log.error(`Database check failed: ${result.reason}`);
-    return this.databaseHealth;
+  checkDatabase(options: { full: boolean }): Promise<HealthRecord> {
+    // Under the lock: one check at a time, and never while a restore swaps the file.
+    return this.#withLock("Database check failed", async () => {
+      const result = await checkLiveInWorker({ path: this.database, full: options.full });
+      const health = { ...result, checkedAt: this.#clock().toISOString(), full: options.full };
+      this.databaseHealth = health;
+      if (!result.ok) this.#log.error(`Database check failed: ${result.reason}`);
+      return health;
+    });
   }
 
   /**
@@ -467,12 +486,6 @@ export class BackupEngine {
     const started = this.#clock();
     const who = by ? ` by ${by}` : "";
     this.#log.info(`${label} started from ${record.name}${who}`);
-    let safety: ManifestRecord;
-    try {
-      safety = await this.#createLocked({ kind: "pre_restore", createdBy: by }, { salvage: true });
-    } catch (error) {
-      this.#fail(`${label} failed, nothing was restored: the safety backup failed`, error);
-    }
     const source = join(this.backupsDir, record.name);
     const free = (this.#options.freeSpace ?? defaultFreeSpace)(this.database);
     if (free < spaceNeeded(record.size)) {
@@ -490,9 +503,32 @@ export class BackupEngine {
       bytesExpected: record.size,
       temp: restoreTempPath(this.database),
     };
+    // From here on every write is held back (requests get 503), so the safety backup holds
+    // exactly the data that the restore replaces. The close fully checkpoints the WAL or refuses.
+    try {
+      if (db?.isOpen) db.close({ requireCheckpoint: true });
+    } catch (error) {
+      this.#operation = null;
+      this.#reopenQuietly(db, false);
+      this.#fail(`${label} failed, nothing was restored`, error);
+    }
+    let safety: ManifestRecord | null = null;
+    try {
+      if (existsSync(this.database)) {
+        safety = await this.#createLocked(
+          { kind: "pre_restore", createdBy: by },
+          { salvage: true, retention: false },
+        );
+      } else {
+        this.#log.warning(`There is no database at ${this.database}, so no safety backup was needed`);
+      }
+    } catch (error) {
+      this.#operation = null;
+      this.#reopenQuietly(db, false);
+      this.#fail(`${label} failed, nothing was restored: the safety backup failed`, error);
+    }
     let swapped = false;
     try {
-      db?.close();
       swapDatabaseFile({
         database: this.database,
         source,
@@ -513,13 +549,23 @@ export class BackupEngine {
     try {
       this.#reopenAfterRestore(db);
     } catch (error) {
-      this.#fail(`${label} from ${record.name}: the restored database could not be opened`, error);
+      const reason = `the restored database could not be opened (${describeError(error)})`;
+      this.#options.onDatabaseUnusable?.(reason);
+      this.#fail(`${label} from ${record.name}`, new RestoreFailedError(reason));
     } finally {
       this.#operation = null;
     }
     this.lastError = null;
-    this.#log.info(`${label} from ${record.name}${who} completed; safety backup: ${safety.name}`);
-    return { restoredFrom: record.name, safetyBackup: safety.name };
+    const kept = safety ? `; safety backup: ${safety.name}` : "";
+    this.#log.info(`${label} from ${record.name}${who} completed${kept}`);
+    // Old safety backups go now (only those: a restore is no reason to rotate other backups out),
+    // never the backup that was just restored.
+    try {
+      this.#applyRetention({ protect: new Set([record.name]), kinds: new Set(["pre_restore"]) });
+    } catch (error) {
+      this.#log.warning(`Retention after the restore failed: ${describeError(error)}`);
+    }
+    return { restoredFrom: record.name, safetyBackup: safety?.name ?? null };
   }
 
   #reopenQuietly(db: DatabaseHandle | null, restored: boolean): void {
@@ -538,9 +584,12 @@ export class BackupEngine {
     handle.open();
     try {
       for (const hook of this.#restoredHooks) hook(handle);
-    } finally {
-      if (!db) handle.close();
+    } catch (error) {
+      // A hook that failed may have left old sessions alive: better no database than that.
+      handle.close();
+      throw error;
     }
+    if (!db) handle.close();
   }
 
   /** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
@@ -555,7 +604,20 @@ export class BackupEngine {
    * integrity, this app's schema, not from a newer version. Throws `BackupUnusableError` (and
    * deletes the file) when it fails; never leaves the temporary file behind.
    */
-  importUpload(options: { tempPath: string; description: string; originalName: string; by: string | null }) {
+  async importUpload(options: {
+    tempPath: string;
+    description: string;
+    originalName: string;
+    by: string | null;
+  }) {
+    try {
+      return await this.#importLocked(options);
+    } finally {
+      rmSync(options.tempPath, { force: true });
+    }
+  }
+
+  #importLocked(options: { tempPath: string; description: string; originalName: string; by: string | null }) {
     return this.#withLock("Upload failed", async () => {
       try {
         const at = this.#clock();

@@ -75,3 +75,9 @@ export class ProtectedBackupError extends AppError {
     super("backup.protected", `${name} is the newest healthy backup and cannot be deleted.`);
   }
 }
+
+export class RestoreFailedError extends AppError {
+  constructor(reason: string) {
+    super("restore.failed", reason);
+  }
+}

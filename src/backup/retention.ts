@@ -15,7 +15,12 @@ export interface RetentionLimits {
  * counted as kept ones and never deleted here (a person decides about them); startup, uploaded
  * and external backups are never deleted; the newest verified backup of all is never deleted.
  */
-export function planRetention(listing: ManifestRecord[], limits: RetentionLimits): ManifestRecord[] {
+export function planRetention(
+  listing: ManifestRecord[],
+  limits: RetentionLimits,
+  /** Backups that must stay whatever their age (the one just restored). */
+  protect: ReadonlySet<string> = new Set(),
+): ManifestRecord[] {
   const newestHealthy = listing.find((r) => r.health === "verified");
   const doomed: ManifestRecord[] = [];
   for (const kind of ["automatic", "manual", "pre_restore"] as const satisfies BackupKind[]) {
@@ -23,7 +28,7 @@ export function planRetention(listing: ManifestRecord[], limits: RetentionLimits
     if (limit === null) continue;
     const healthy = listing.filter((r) => r.kind === kind && r.health === "verified");
     for (const record of healthy.slice(limit)) {
-      if (record !== newestHealthy) doomed.push(record);
+      if (record !== newestHealthy && !protect.has(record.name)) doomed.push(record);
     }
   }
   return doomed;

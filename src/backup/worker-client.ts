@@ -18,6 +18,8 @@ function runInWorker(request: WorkerRequest): Promise<unknown> {
       worker.terminate();
       reject(new Error(`the backup worker failed: ${event.message}`));
     });
+    // A worker that ends without an answer (killed, out of memory) must not leave the caller waiting.
+    worker.addEventListener("close", () => reject(new Error("the backup worker stopped without an answer")));
     worker.postMessage(request);
   });
 }

@@ -68,9 +68,8 @@ export async function restoreCommand(
     }
     const by = commandLineUser();
     const result = name ? await engine.restore(name, { by }) : await engine.emergencyRestore({ by });
-    ctx.stdout(
-      `Restored from ${result.restoredFrom}. A safety backup was saved as ${result.safetyBackup}.\n`,
-    );
+    const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
+    ctx.stdout(`Restored from ${result.restoredFrom}.${kept}\n`);
     return EXIT.ok;
   } catch (error) {
     return reportFailure(ctx, "Restore failed", error);

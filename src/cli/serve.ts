@@ -156,7 +156,9 @@ async function runStartupTasks(services: Services): Promise<void> {
 
 function createServices(config: LoadedConfig, log: Log): Services {
   const db = new DatabaseHandle(config.paths.database);
-  const engine = createEngine(config, log, db);
+  // Filled in below: a restored file that will not open puts the app into recovery mode.
+  let onUnusable: (reason: string) => void = () => {};
+  const engine = createEngine(config, log, db, (reason) => onUnusable(reason));
   const scheduler = new BackupScheduler({
     cadence: cadenceOf(config.settings),
     log,
@@ -172,7 +174,9 @@ function createServices(config: LoadedConfig, log: Log): Services {
   });
   const recovery = new RecoveryState();
   const auth = createAuth({ db, clock: systemClock });
-  return { auth, config, log, db, engine, scheduler, recovery };
+  const services = { auth, config, log, db, engine, scheduler, recovery };
+  onUnusable = (reason) => enterRecovery(services, reason);
+  return services;
 }
 
 /**

@@ -21,8 +21,14 @@ export const DATA_FLAGS = [
  * The backup engine of the app. After every restore all sessions end, those carried inside the
  * restored file too, so an old cookie never comes back to life.
  */
-export function createEngine(config: LoadedConfig, log: Log, db: DatabaseHandle | null): BackupEngine {
+export function createEngine(
+  config: LoadedConfig,
+  log: Log,
+  db: DatabaseHandle | null,
+  onDatabaseUnusable?: (reason: string) => void,
+): BackupEngine {
   const engine = new BackupEngine({
+    ...(onDatabaseUnusable ? { onDatabaseUnusable } : {}),
     database: config.paths.database,
     backupsDir: config.paths.backupsDir,
     operationLock: config.paths.operationLock,

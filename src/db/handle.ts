@@ -2,6 +2,15 @@ import type { Database } from "bun:sqlite";
 import { AppError } from "../lib/errors.ts";
 import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 
+export class DatabaseBusyError extends AppError {
+  constructor() {
+    super(
+      "db.busy",
+      "Another program is reading the database right now, so it cannot be replaced. Try again in a moment.",
+    );
+  }
+}
+
 /** SQLite's default: checkpoint when the WAL holds this many pages. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 
@@ -21,6 +30,7 @@ export class DatabaseHandle {
   #sqlite: Database | null = null;
   #orm: Orm | null = null;
   #checkpointPauses = 0;
+  #generation = 0;
 
   constructor(path: string) {
     this.path = path;
@@ -34,12 +44,21 @@ export class DatabaseHandle {
       const orm = createOrm(sqlite);
       migrate(orm);
       if (this.#checkpointPauses > 0) sqlite.run("PRAGMA wal_autocheckpoint = 0");
+      this.#generation++;
       this.#sqlite = sqlite;
       this.#orm = orm;
     } catch (error) {
       sqlite.close();
       throw error;
     }
+  }
+
+  /**
+   * Counts the opens: work that waited (hashing a password) checks that the database it read
+   * before waiting is still the one open, not a file a restore put in its place meanwhile.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   get isOpen(): boolean {
@@ -83,9 +102,23 @@ export class DatabaseHandle {
    * Checkpoints and closes. Afterwards the database is one self-contained file: no -wal or
    * -shm is left beside it.
    */
-  close(): void {
+  close(options: { requireCheckpoint?: boolean } = {}): void {
     const sqlite = this.#sqlite;
     if (!sqlite) return;
+    if (options.requireCheckpoint) {
+      // Before the file is replaced the WAL must be empty: a reader in another program can keep
+      // a checkpoint from finishing; wait a little for it, then refuse rather than lose commits.
+      for (let attempt = 0; ; attempt++) {
+        const result = sqlite.query("PRAGMA wal_checkpoint(TRUNCATE)").get() as {
+          busy: number;
+          log: number;
+          checkpointed: number;
+        };
+        if (result.busy === 0 && result.log === result.checkpointed) break;
+        if (attempt >= 40) throw new DatabaseBusyError();
+        Bun.sleepSync(50);
+      }
+    }
     this.#sqlite = null;
     this.#orm = null;
     try {

@@ -39,15 +39,24 @@ export function acquireFileLock(path: string): FileLock {
     throw error;
   }
   const pidFile = `${path}.pid`;
-  writeFileSync(pidFile, String(process.pid), { mode: 0o600 });
+  try {
+    writeFileSync(pidFile, String(process.pid), { mode: 0o600 });
+  } catch {
+    // Only a name for the message of a refused caller; the lock itself holds without it.
+  }
   let held = true;
   return {
     path,
     release() {
       if (!held) return;
       held = false;
-      rmSync(pidFile, { force: true });
-      db.close();
+      try {
+        rmSync(pidFile, { force: true });
+      } catch {
+        // A stale pid file names nobody once the lock is free.
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -83,6 +83,8 @@ export async function readMultipart(
             await emit(buffer.subarray(0, buffer.length - keep));
             buffer = buffer.subarray(buffer.length - keep);
           }
+          if (state === "preamble" && buffer.length > 16 * 1024)
+            throw new MultipartError("This is not a form upload.");
           if (final) throw new MultipartError("The upload ended too early: the file is incomplete.");
           return;
         }

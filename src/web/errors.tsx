@@ -15,6 +15,9 @@ export interface HttpProblem {
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "backup.busy": 409,
+  "http.bad_form": 400,
+  "user.db_changed": 503,
+  "db.busy": 409,
   "backup.no_space": 507,
   "backup.not_found": 404,
   "backup.bad_name": 400,

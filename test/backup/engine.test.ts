@@ -335,7 +335,7 @@ describe("restore", () => {
     expect(result.safetyBackup).toMatch(/^pre_restore_\d{8}_\d{6}\.db$/);
     // Reopened in place: the same handle answers with the restored rows.
     expect(itemNames(db)).toEqual(["apples", "pears"]);
-    expect(itemNames(join(paths.backupsDir, result.safetyBackup))).toEqual(["pears", "plums"]);
+    expect(itemNames(join(paths.backupsDir, result.safetyBackup as string))).toEqual(["pears", "plums"]);
     expect(db.sqlite.query("SELECT count(*) AS n FROM sessions").get()).toEqual({ n: 0 });
     expect(hookRan).toBe(true);
     expect(existsSync(`${paths.database}.restore-tmp`)).toBe(false);
@@ -417,6 +417,25 @@ describe("restore", () => {
       else expect(names).toEqual(["old", "newer"]);
       expect(db.sqlite.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
     }
+  });
+
+  test("restoring the oldest safety backup never deletes it through retention", async () => {
+    const clock = manualClock(new Date(2025, 0, 1, 9, 0, 0));
+    const { engine, db, paths } = makeSetup({
+      clock,
+      retention: { automatic: 10, manual: null, pre_restore: 1 },
+    });
+    addItems(db, ["first"]);
+    const manual = await engine.createBackup({ kind: "manual" });
+    clock.advance(1000);
+    const one = await engine.restore(manual.name);
+    clock.advance(1000);
+    addItems(db, ["later"]);
+    // The only safety backup is the one restored now; the new safety copy must not push it out first.
+    const two = await engine.restore(one.safetyBackup as string);
+    expect(two.restoredFrom).toBe(one.safetyBackup as string);
+    expect(existsSync(join(paths.backupsDir, one.safetyBackup as string))).toBe(true);
+    expect(itemNames(db)).toEqual(["first"]);
   });
 
   test("names are looked up in the listing, never used as paths", async () => {

@@ -41,7 +41,9 @@ describe("backup API", () => {
 
     const download = await web.request(`/api/backups/${backup.name}/download`, { cookie: boss.token });
     expect(download.status).toBe(200);
-    expect(download.headers.get("content-disposition")).toBe(`attachment; filename="${backup.name}"`);
+    expect(download.headers.get("content-disposition")).toBe(
+      `attachment; filename="${backup.name}"; filename*=UTF-8''${backup.name}`,
+    );
     expect(download.headers.get("cache-control")).toBe("no-store");
     const bytes = new Uint8Array(await download.arrayBuffer());
     expect(bytes).toEqual(new Uint8Array(readFileSync(join(web.paths.backupsDir, backup.name))));

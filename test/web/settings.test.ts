@@ -44,7 +44,13 @@ describe("Settings page", () => {
     const res = await web.request("/settings", {
       method: "POST",
       cookie: boss.token,
-      ...form({ _csrf: boss.csrfToken, mode: "interval", interval_hours: "0", max_backups: "-1" }),
+      ...form({
+        _csrf: boss.csrfToken,
+        mode: "interval",
+        interval_hours: "0",
+        max_backups: "-1",
+        startup_backup: "true",
+      }),
     });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("Invalid value for setting");
@@ -59,7 +65,13 @@ describe("Settings page", () => {
     await web.request("/settings", {
       method: "POST",
       cookie: boss.token,
-      ...form({ _csrf: boss.csrfToken, mode: "interval", interval_hours: "3", max_backups: "99" }),
+      ...form({
+        _csrf: boss.csrfToken,
+        mode: "interval",
+        interval_hours: "3",
+        max_backups: "99",
+        startup_backup: "true",
+      }),
     });
     const file = JSON.parse(readFileSync(join(web.paths.dataDir, "business-app.config.json"), "utf8"));
     expect(file.max_backups).toBeUndefined();

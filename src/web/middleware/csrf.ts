@@ -13,8 +13,13 @@ async function tokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<str
   if (header) return header;
   const type = c.req.header("content-type") ?? "";
   if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
-    const body = await c.req.parseBody();
-    return typeof body._csrf === "string" ? body._csrf : undefined;
+    try {
+      const body = await c.req.parseBody();
+      return typeof body._csrf === "string" ? body._csrf : undefined;
+    } catch {
+      // An unreadable form carries no token.
+      return undefined;
+    }
   }
   return undefined;
 }

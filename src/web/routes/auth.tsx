@@ -10,6 +10,7 @@ import type { Log } from "../../lib/log.ts";
 import { LoginPage, SetupExpiredPage, SetupPage } from "../../views/auth-pages.tsx";
 import type { AppEnv } from "../context.ts";
 import { notFound, respondProblem } from "../errors.tsx";
+import { readForm } from "../form.ts";
 import { respondPage } from "../html.ts";
 import { SESSION_COOKIE, safeNext } from "../middleware/access.ts";
 import { restoredNotice } from "./backups.tsx";
@@ -49,10 +50,15 @@ async function signIn(c: Context<AppEnv>, auth: Auth, username: string, password
       message: `Too many failed attempts. Try again in ${wait} s.`,
     };
   }
-  const user = username.trim() ? auth.users.findByName(username) : undefined;
-  const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-  if (!user || !valid || user.disabled) {
-    auth.throttle.failed(username, address);
+  // Counted as a failure before the password is checked, so guesses sent in parallel are
+  // throttled too; a success clears it below.
+  auth.throttle.failed(username, address);
+  const found = username.trim() ? auth.users.findByName(username) : undefined;
+  const valid = await verifyPassword(password, found?.passwordHash ?? (await dummyPasswordHash()));
+  // Read again after the wait: a restore may have replaced the database meanwhile.
+  const user = found ? auth.users.findByName(username) : undefined;
+  const same = user !== undefined && user.id === found?.id && user.passwordHash === found.passwordHash;
+  if (!user || !valid || !same || user.disabled) {
     auth.audit.record({
       action: "sign-in",
       outcome: "failure",
@@ -101,7 +107,7 @@ export function authRoutes(deps: { auth: Auth; log: Log }) {
   });
 
   app.post("/login", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const username = typeof form.username === "string" ? form.username : "";
     const password = typeof form.password === "string" ? form.password : "";
     const next = safeNext(typeof form.next === "string" ? form.next : "/");
@@ -167,7 +173,7 @@ export function authRoutes(deps: { auth: Auth; log: Log }) {
 
   app.post("/setup", async (c) => {
     if (auth.users.count() > 0) return notFound(c);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const token = typeof form.token === "string" ? form.token : "";
     const state = auth.setup.check(token);
     if (state === "expired") return respondPage(c, <SetupExpiredPage />, 410);

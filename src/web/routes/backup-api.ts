@@ -98,7 +98,7 @@ export function backupApiRoutes(deps: {
     return c.body(stream, 200, {
       "Content-Type": "application/vnd.sqlite3",
       "Content-Length": String(record.size),
-      "Content-Disposition": `attachment; filename="${record.name}"`,
+      "Content-Disposition": contentDisposition(record.name),
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
     });
@@ -113,4 +113,10 @@ export function backupApiRoutes(deps: {
   });
 
   return app;
+}
+
+/** An attachment header any browser reads, whatever characters the file name has. */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

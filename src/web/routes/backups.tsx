@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
+import type { BackupEngine, RestoreResult } from "../../backup/engine.ts";
 import { isPlainBackupName } from "../../backup/names.ts";
 import type { RecoveryState } from "../../backup/recovery.ts";
 import type { DataPaths } from "../../config/paths.ts";
@@ -18,6 +18,7 @@ import {
 } from "../../views/backup-page.tsx";
 import type { AppEnv } from "../context.ts";
 import { toProblem } from "../errors.tsx";
+import { readForm } from "../form.ts";
 import { respondFragment, respondPage } from "../html.ts";
 import { collectStatus } from "../status.ts";
 import { viewerOf } from "../viewer.ts";
@@ -37,8 +38,13 @@ interface Deps {
 const isHtmx = (c: Context<AppEnv>) => c.req.header("hx-request") === "true";
 
 /** Where to go after a restore: everyone is signed out, so to the sign-in page with what happened. */
-function afterRestore(c: Context<AppEnv>, result: { restoredFrom: string; safetyBackup: string }) {
-  const target = `/login?restored=${encodeURIComponent(result.restoredFrom)}&safety=${encodeURIComponent(result.safetyBackup)}`;
+export function restoredLocation(result: RestoreResult): string {
+  const safety = result.safetyBackup ? `&safety=${encodeURIComponent(result.safetyBackup)}` : "";
+  return `/login?restored=${encodeURIComponent(result.restoredFrom)}${safety}`;
+}
+
+function afterRestore(c: Context<AppEnv>, result: RestoreResult) {
+  const target = restoredLocation(result);
   if (isHtmx(c)) {
     c.header("HX-Redirect", target);
     return c.body(null, 200);
@@ -110,7 +116,7 @@ export function backupRoutes(deps: Deps) {
   });
 
   app.post("/backup/create", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const parsed = createBackupInput.safeParse({
       description: typeof form.description === "string" ? form.description : "",
     });
@@ -153,7 +159,7 @@ export function backupRoutes(deps: Deps) {
   });
 
   app.post("/backup/scheduler", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const by = viewerOf(c).username;
     if (form.action === "pause") deps.scheduler.pause(by);
     else if (form.action === "resume") deps.scheduler.resume(by);
@@ -178,7 +184,7 @@ export function backupRoutes(deps: Deps) {
   });
 
   app.post("/backup/restore", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const name = typeof form.name === "string" ? form.name : "";
     try {
       const result = await auditAction(c, auth, "backup: restore", name, () =>
@@ -227,7 +233,7 @@ export function backupRoutes(deps: Deps) {
   });
 
   app.post("/backup/delete", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const name = typeof form.name === "string" ? form.name : "";
     try {
       await auditAction(c, auth, "backup: delete", name, () =>
@@ -246,6 +252,8 @@ export function backupRoutes(deps: Deps) {
 
 /** The notice the sign-in page shows after a restore, built only from plain backup names. */
 export function restoredNotice(restored: string | undefined, safety: string | undefined): string | null {
-  if (!restored || !safety || !isPlainBackupName(restored) || !isPlainBackupName(safety)) return null;
-  return `Restored from ${restored}. A safety backup was saved as ${safety}. Everyone was signed out: sign in again.`;
+  if (!restored || !isPlainBackupName(restored) || (safety !== undefined && !isPlainBackupName(safety)))
+    return null;
+  const kept = safety ? ` A safety backup was saved as ${safety}.` : "";
+  return `Restored from ${restored}.${kept} Everyone was signed out: sign in again.`;
 }

@@ -8,7 +8,9 @@ import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { RecoveryPage } from "../../views/recovery-page.tsx";
 import type { AppEnv } from "../context.ts";
 import { notFound, toProblem } from "../errors.tsx";
+import { readForm } from "../form.ts";
 import { respondPage } from "../html.ts";
+import { restoredLocation } from "./backups.tsx";
 
 /** The recovery page of recovery mode: only with the one-time token, only while in recovery mode. */
 export function recoveryRoutes(deps: {
@@ -31,7 +33,7 @@ export function recoveryRoutes(deps: {
   });
 
   app.post("/recovery/restore", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const token = typeof form.token === "string" ? form.token : "";
     if (!recovery.active || !recovery.accepts(token)) return notFound(c);
     const name = typeof form.name === "string" && form.name !== "" ? form.name : null;
@@ -41,10 +43,7 @@ export function recoveryRoutes(deps: {
       recovery.leave();
       deps.scheduler.start();
       deps.log.info("Recovery mode ended: the database was restored and the app works normally again");
-      return c.redirect(
-        `/login?restored=${encodeURIComponent(result.restoredFrom)}&safety=${encodeURIComponent(result.safetyBackup)}`,
-        303,
-      );
+      return c.redirect(restoredLocation(result), 303);
     } catch (error) {
       const problem = toProblem(error);
       return respondPage(

@@ -9,6 +9,7 @@ import type { Log } from "../../lib/log.ts";
 import { type BackupScheduler, cadenceOf } from "../../scheduler/scheduler.ts";
 import { SettingsPage } from "../../views/settings-page.tsx";
 import type { AppEnv } from "../context.ts";
+import { readForm } from "../form.ts";
 import { respondPage } from "../html.ts";
 import { viewerOf } from "../viewer.ts";
 import { auditAction } from "./audit-action.ts";
@@ -48,7 +49,16 @@ export function settingsRoutes(deps: {
   );
 
   app.post("/settings", async (c) => {
-    const form = await c.req.parseBody({ all: true });
+    const form = await readForm(c, { all: true });
+    // The page always sends the schedule choice and the startup switch (a hidden "false" before
+    // the checkbox): a post without them is not from the page, and must not reset anything.
+    if ((form.mode !== "interval" && form.mode !== "schedule") || form.startup_backup === undefined) {
+      return page(
+        c,
+        { error: "The settings form was incomplete; nothing was changed. Reload the page and try again." },
+        400,
+      );
+    }
     const values: Record<string, string | boolean> = {};
     for (const key of EDITABLE_KEYS) {
       const raw = form[key];

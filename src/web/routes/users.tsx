@@ -7,6 +7,7 @@ import { AppError, describeError } from "../../lib/errors.ts";
 import { AuditPage, UsersPage } from "../../views/users-page.tsx";
 import { mayManageRole } from "../access.ts";
 import type { AppEnv } from "../context.ts";
+import { readForm } from "../form.ts";
 import { respondPage } from "../html.ts";
 import { viewerOf } from "../viewer.ts";
 
@@ -90,7 +91,7 @@ export function userRoutes(deps: { auth: Auth }) {
   });
 
   app.post("/users", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const username = typeof form.username === "string" ? form.username : "";
     return change(c, "user: add", username, "created", async () => {
       const role = form.role;
@@ -105,7 +106,7 @@ export function userRoutes(deps: { auth: Auth }) {
   });
 
   app.post("/users/:id/role", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     return change(c, `user: role ${String(form.role)}`, c.req.param("id"), "role", () => {
       const user = target(c);
       if (!isRole(form.role))
@@ -116,14 +117,14 @@ export function userRoutes(deps: { auth: Auth }) {
   });
 
   app.post("/users/:id/password", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     return change(c, "user: reset password", c.req.param("id"), "password", () =>
       auth.users.setPassword(target(c).id, typeof form.password === "string" ? form.password : ""),
     );
   });
 
   app.post("/users/:id/disabled", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const disabled = form.disabled === "true";
     return change(
       c,
