@@ -1,0 +1,142 @@
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BackupEngine } from "../../src/backup/engine.ts";
+import { BackupFolderError, DiskFullError, NotEnoughSpaceError } from "../../src/backup/errors.ts";
+import { dataPaths } from "../../src/config/paths.ts";
+import { DatabaseHandle } from "../../src/db/handle.ts";
+import { createLog } from "../../src/lib/log.ts";
+import { runCli, startApp, tempDir } from "../helpers.ts";
+import { addBulk, integrity, itemsChecksum, mountTmpfs } from "./fault-helpers.ts";
+
+/** A data folder with a database of `megabytes` and its backup folder on a small tmpfs, or null. */
+function onTinyDisk(megabytes: number, size: string, readOnly = false) {
+  const dir = tempDir("business-app-disk-");
+  const paths = dataPaths(dir);
+  const handle = new DatabaseHandle(paths.database);
+  handle.open();
+  handle.close();
+  addBulk(paths.database, megabytes);
+  mkdirSync(paths.backupsDir, { recursive: true });
+  const unmount = mountTmpfs(paths.backupsDir, size, readOnly);
+  if (!unmount)
+    console.warn(
+      `SKIPPED: mounting a tmpfs is not allowed here (needs root); ${size} disk-full case not run`,
+    );
+  return unmount ? { paths, unmount } : null;
+}
+
+function engineFor(paths: ReturnType<typeof dataPaths>, freeSpace?: (dir: string) => number) {
+  return new BackupEngine({
+    database: paths.database,
+    backupsDir: paths.backupsDir,
+    operationLock: paths.operationLock,
+    log: createLog({ path: join(paths.dataDir, "engine.log"), echo: null }),
+    retention: { automatic: 10, manual: null, pre_restore: 5 },
+    ...(freeSpace ? { freeSpace } : {}),
+  });
+}
+
+describe("disk full", () => {
+  test("the backup folder on a 2 MB tmpfs: a clear 507, nothing left, the server keeps answering", async () => {
+    const disk = onTinyDisk(4, "2m");
+    if (!disk) return;
+    try {
+      const { paths } = disk;
+      const before = itemsChecksum(paths.database);
+      // The log lives on the tiny disk too; the app must start and answer all the same.
+      const app = await startApp({ dataDir: paths.dataDir, args: ["--no-startup-backup"] });
+      const added = await runCli(
+        [
+          "user",
+          "add",
+          "--username",
+          "boss",
+          "--role",
+          "super_admin",
+          "--password-stdin",
+          "--data-dir",
+          paths.dataDir,
+        ],
+        {
+          input: "long enough password\n",
+        },
+      );
+      expect(added.exitCode).toBe(0);
+      const signIn = await fetch(`${app.url}/api/session`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: "boss", password: "long enough password" }),
+      });
+      const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+      const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const res = await fetch(`${app.url}/api/backups`, {
+        method: "POST",
+        headers: {
+          Cookie: cookie,
+          "X-CSRF-Token": csrfToken,
+          "Content-Type": "application/json",
+          Origin: app.url,
+        },
+        body: "{}",
+      });
+      expect(res.status).toBe(507);
+      const body = (await res.json()) as { error: { message: string } };
+      expect(body.error.message).toMatch(/^not enough disk space \(needs .+, .+ free\)$/);
+      expect(readdirSync(paths.backupsDir).filter((f) => f.endsWith(".db") || f.endsWith(".tmp"))).toEqual(
+        [],
+      );
+      expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
+      expect(await app.stop()).toBe(0);
+      expect(itemsChecksum(paths.database)).toBe(before);
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  test("ENOSPC in the middle of a snapshot: a clear error, no file left, older backups intact, the next one works", async () => {
+    const disk = onTinyDisk(12, "28m");
+    if (!disk) return;
+    try {
+      const { paths } = disk;
+      // Told there is room (as when another program fills the disk during the write):
+      const blind = engineFor(paths, () => 10 * 1024 * 1024 * 1024);
+      const engine = engineFor(paths);
+      // The first backup (12 MB) fits; then a filler leaves room for the start of the next only.
+      const older = await blind.createBackup({ kind: "manual", description: "older" });
+      writeFileSync(join(paths.backupsDir, "filler.bin"), new Uint8Array(6 * 1024 * 1024));
+      const error = await blind.createBackup({ kind: "manual" }).catch((e) => e);
+      expect(error).toBeInstanceOf(DiskFullError);
+      expect(error.message).toBe("not enough disk space: the disk became full while the backup was written");
+      expect(readdirSync(paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      expect(blind.list().map((r) => r.name)).toEqual([older.name]);
+      expect(integrity(join(paths.backupsDir, older.name))).toBe("ok");
+      expect(integrity(paths.database)).toBe("ok");
+
+      // With its own check of the free space, the engine refuses before writing at all.
+      expect(await engine.createBackup({ kind: "manual" }).catch((e) => e)).toBeInstanceOf(
+        NotEnoughSpaceError,
+      );
+
+      rmSync(join(paths.backupsDir, "filler.bin"));
+      const next = await blind.createBackup({ kind: "manual", description: "after space was freed" });
+      expect(next.health).toBe("verified");
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  test("a read-only backup folder is a clear error and changes nothing", async () => {
+    const disk = onTinyDisk(1, "4m", true);
+    if (!disk) return;
+    try {
+      const error = await engineFor(disk.paths)
+        .createBackup({ kind: "manual" })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(BackupFolderError);
+      expect(error.message).toContain("cannot be written");
+    } finally {
+      disk.unmount();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { Database } from "bun:sqlite";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { type RunningApp, runCli, startApp, tempDir } from "../helpers.ts";
+
+/** A small seeded random generator (mulberry32), so a failing run can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The seed of this run: FAULT_SEED to repeat one, otherwise new each time; always printed. */
+export function runSeed(name: string): number {
+  const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  console.log(`${name}: seed ${seed} (repeat with FAULT_SEED=${seed})`);
+  return seed;
+}
+
+/** `PRAGMA integrity_check` of a file through the sqlite3 shell, read-only. */
+export function integrity(path: string): string {
+  const result = spawnSync("sqlite3", ["-readonly", path, "PRAGMA integrity_check"], { encoding: "utf8" });
+  return (result.stdout || result.stderr).trim();
+}
+
+/** A checksum of every row of `items`, to tell one state of the data from another. */
+export function itemsChecksum(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.query("SELECT * FROM items ORDER BY id").values();
+    return new Bun.CryptoHasher("sha256").update(JSON.stringify(rows)).digest("hex");
+  } finally {
+    db.close();
+  }
+}
+
+/** Fills `items` with `megabytes` of rows (text and blobs). */
+export function addBulk(path: string, megabytes: number, label = "bulk"): void {
+  const db = new Database(path);
+  db.run("PRAGMA busy_timeout = 5000");
+  db.run(
+    "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)",
+  );
+  db.run(
+    `INSERT INTO items (name, remote_id, payload) SELECT '${label} ' || n, lower(hex(randomblob(8))), randomblob(32768)
+     FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${megabytes * 32}) SELECT n FROM c)`,
+  );
+  db.close();
+}
+
+/** Mounts a tmpfs of `size` at `dir` (root only); returns an unmount function, or null where not allowed. */
+export function mountTmpfs(dir: string, size: string, readOnly = false): (() => void) | null {
+  const options = `size=${size}${readOnly ? ",ro" : ""}`;
+  const result = spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir], { encoding: "utf8" });
+  if (result.status !== 0) return null;
+  return () => {
+    spawnSync("umount", ["-l", dir]);
+  };
+}
+
+export const backupsOf = (dir: string) => join(dir, "database_backups");
+
+/** A server on a data folder with `megabytes` of data and a signed-in super admin. */
+export async function serverWithAdmin(megabytes: number) {
+  const dataDir = tempDir("business-app-busy-");
+  const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
+  await first.stop();
+  addBulk(join(dataDir, "business_data.db"), megabytes);
+  await runCli(
+    ["user", "add", "--username", "boss", "--role", "super_admin", "--password-stdin", "--data-dir", dataDir],
+    {
+      input: "long enough password\n",
+    },
+  );
+  const app = await startApp({ dataDir, args: ["--no-startup-backup"] });
+  const session = await signIn(app, "boss");
+  return { dataDir, app, ...session };
+}
+
+export async function signIn(app: RunningApp, username: string) {
+  const res = await fetch(`${app.url}/api/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password: "long enough password" }),
+  });
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
+  return { cookie, csrfToken };
+}

@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { runCli, startApp } from "../helpers.ts";
+import { serverWithAdmin, signIn } from "./fault-helpers.ts";
+
+/** BUSINESS_APP_LONG_TESTS=1 runs the full 30 seconds; by default a shorter run keeps CI fast. */
+const SECONDS = process.env.BUSINESS_APP_LONG_TESTS === "1" ? 30 : 6;
+const CLIENTS = 50;
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+describe("load", () => {
+  test(`${CLIENTS} clients for ${SECONDS} s with backups every 3 s and a restore in the middle`, async () => {
+    const { dataDir, app } = await serverWithAdmin(4);
+    // Restart on a 3-second schedule (the admin already exists).
+    await app.stop();
+    const server = await startApp({ dataDir, args: ["--no-startup-backup", "--schedule", "*/3 * * * * *"] });
+    for (let i = 0; i < 5; i++) {
+      await runCli(
+        [
+          "user",
+          "add",
+          "--username",
+          `clerk${i}`,
+          "--role",
+          "user",
+          "--password-stdin",
+          "--data-dir",
+          dataDir,
+        ],
+        {
+          input: "long enough password\n",
+        },
+      );
+    }
+    const statuses = new Map<number, number>();
+    const count = (s: number) => statuses.set(s, (statuses.get(s) ?? 0) + 1);
+    const end = Date.now() + SECONDS * 1000;
+    const warmRss = { value: 0 };
+
+    async function client(n: number) {
+      let session = await signIn(server, `clerk${n % 5}`);
+      count(200);
+      let i = 0;
+      while (Date.now() < end) {
+        i++;
+        const path = i % 3 === 0 ? "/backup/list" : "/backup/status";
+        const res = await fetch(`${server.url}${path}`, {
+          headers: { Cookie: session.cookie, ...(path === "/backup/list" ? { "HX-Request": "true" } : {}) },
+          redirect: "manual",
+        });
+        count(res.status);
+        await res.arrayBuffer();
+        if (res.status === 303 || res.status === 401 || i % 10 === 0) {
+          session = await signIn(server, `clerk${n % 5}`);
+          count(200);
+        }
+      }
+    }
+
+    const before = new Set(
+      (
+        JSON.parse((await runCli(["list", "--json", "--data-dir", dataDir])).stdout) as {
+          backups: { name: string }[];
+        }
+      ).backups.map((b) => b.name),
+    );
+    const boss = await signIn(server, "boss");
+    const headers = {
+      Cookie: boss.cookie,
+      "X-CSRF-Token": boss.csrfToken,
+      "Content-Type": "application/json",
+      Origin: server.url,
+    };
+    const seed = (await (
+      await fetch(`${server.url}/api/backups`, {
+        method: "POST",
+        headers,
+        body: '{"description":"load seed"}',
+      })
+    ).json()) as {
+      backup: { name: string };
+    };
+    before.add(seed.backup.name);
+
+    const clients = Array.from({ length: CLIENTS }, (_, n) => client(n));
+    await Bun.sleep((SECONDS * 1000) / 3);
+    warmRss.value = rssMiB(server.proc.pid);
+    await Bun.sleep((SECONDS * 1000) / 6);
+    let restoreStatus = 0;
+    for (let attempt = 0; attempt < 20 && restoreStatus !== 200; attempt++) {
+      const res = await fetch(`${server.url}/api/backups/${seed.backup.name}/restore`, {
+        method: "POST",
+        headers,
+      });
+      restoreStatus = res.status;
+      if (res.status === 409) await Bun.sleep(200);
+    }
+    await Promise.all(clients);
+    const endRss = rssMiB(server.proc.pid);
+    expect(await server.stop()).toBe(0);
+
+    const summary = [...statuses].map(([s, n]) => `${n}×${s}`).join(", ");
+    console.log(
+      `load: ${summary}; restore ${restoreStatus}; RSS ${warmRss.value.toFixed(0)} → ${endRss.toFixed(0)} MiB`,
+    );
+    expect(restoreStatus).toBe(200);
+    for (const status of statuses.keys()) {
+      expect(status < 500 || status === 503).toBe(true);
+    }
+    expect(endRss - warmRss.value).toBeLessThan(64);
+    const after = new Set(
+      (
+        JSON.parse((await runCli(["list", "--json", "--data-dir", dataDir])).stdout) as {
+          backups: { name: string }[];
+        }
+      ).backups.map((b) => b.name),
+    );
+    // No backup lost: all that were there are still there (retention keeps 10 automatic ones; these are manual).
+    for (const name of before) expect(after.has(name)).toBe(true);
+    expect([...after].some((n) => n.startsWith("backup_"))).toBe(true);
+  }, 120_000);
+});
