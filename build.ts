@@ -30,7 +30,6 @@ export function buildExecutable(options: { target: Target | "host"; outdir: stri
     ...ENTRYPOINTS,
     "--compile",
     "--minify",
-    "--sourcemap",
     "--outfile",
     outfile,
   ];
