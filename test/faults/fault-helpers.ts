@@ -32,8 +32,15 @@ export function integrity(path: string): string {
 export function itemsChecksum(path: string): string {
   const db = new Database(path, { readonly: true });
   try {
-    const rows = db.query("SELECT * FROM items ORDER BY id").values();
-    return new Bun.CryptoHasher("sha256").update(JSON.stringify(rows)).digest("hex");
+    const hasher = new Bun.CryptoHasher("sha256");
+    for (const row of db.query("SELECT * FROM items ORDER BY id").values()) {
+      for (const value of row) {
+        hasher.update(value instanceof Uint8Array ? value : `${typeof value}:${String(value)}`);
+        hasher.update("\u0000");
+      }
+      hasher.update("\n");
+    }
+    return hasher.digest("hex");
   } finally {
     db.close();
   }
