@@ -109,7 +109,7 @@ describe("kill -9 during a restore", () => {
     const outcomes: string[] = [];
     for (let i = 0; i < RANDOM_KILLS; i++) {
       const setup = await prepare();
-      const delay = Math.floor(random() * 90);
+      const delay = Math.floor(random() * 200);
       await runRestorer(setup.dir, setup.backup, "never", delay);
       outcomes.push(`${delay} ms: ${await check(setup)}`);
     }
