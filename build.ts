@@ -24,15 +24,7 @@ export function outputName(target: Target | "host"): string {
 
 export function buildExecutable(options: { target: Target | "host"; outdir: string }): string {
   const outfile = join(options.outdir, outputName(options.target));
-  const args = [
-    process.execPath,
-    "build",
-    ...ENTRYPOINTS,
-    "--compile",
-    "--minify",
-    "--outfile",
-    outfile,
-  ];
+  const args = [process.execPath, "build", ...ENTRYPOINTS, "--compile", "--minify", "--outfile", outfile];
   if (options.target !== "host") args.push(`--target=bun-${options.target}`);
   const result = Bun.spawnSync(args, { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
   if (result.exitCode !== 0)

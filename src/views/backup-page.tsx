@@ -173,19 +173,17 @@ function BackupRow(props: { viewer: Viewer; record: ManifestRecord }) {
       </td>
       {isSuper(viewer) ? (
         <td class="actions">
+          {/* Links that work without JavaScript (a confirmation page); htmx posts them in place. */}
           {r.health !== "damaged" ? (
-            <form
-              method="get"
-              action="/backup/confirm"
+            <a
+              class="button"
+              href={`/backup/confirm?action=restore&name=${encodeURIComponent(r.name)}`}
               hx-post="/backup/restore"
+              hx-vals={JSON.stringify({ name: r.name })}
               hx-confirm={restoreQuestion(r)}
-              hx-target="#backup-area"
-              hx-swap="outerHTML"
             >
-              <input type="hidden" name="name" value={r.name} />
-              <input type="hidden" name="action" value="restore" />
-              <button type="submit">Restore</button>
-            </form>
+              Restore
+            </a>
           ) : null}
           <a
             class="button secondary"
@@ -194,20 +192,15 @@ function BackupRow(props: { viewer: Viewer; record: ManifestRecord }) {
           >
             Download
           </a>
-          <form
-            method="get"
-            action="/backup/confirm"
+          <a
+            class="button danger"
+            href={`/backup/confirm?action=delete&name=${encodeURIComponent(r.name)}`}
             hx-post="/backup/delete"
+            hx-vals={JSON.stringify({ name: r.name })}
             hx-confirm={`Delete ${r.name}, made ${showTime(r.createdAt)}? The file is removed for good.`}
-            hx-target="#backup-area"
-            hx-swap="outerHTML"
           >
-            <input type="hidden" name="name" value={r.name} />
-            <input type="hidden" name="action" value="delete" />
-            <button type="submit" class="danger">
-              Delete
-            </button>
-          </form>
+            Delete
+          </a>
         </td>
       ) : null}
     </tr>
@@ -253,7 +246,7 @@ export function BackupArea(props: BackupAreaProps) {
           <p class="muted">No backups yet.</p>
         ) : (
           <div class="table-scroll">
-            <table class="backup-list">
+            <table class="backup-list" hx-target:inherited="#backup-area" hx-swap:inherited="outerHTML">
               <thead>
                 <tr>
                   <th scope="col">Name and description</th>
