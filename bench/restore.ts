@@ -78,7 +78,7 @@ export async function measureRestore(options: {
     row("  copy beside the database", "copy"),
     row("  flush the copy", "flush"),
     row("  drop -wal/-shm, rename, flush folder", "swap"),
-    row("  reopen in place, migrations, end sessions", "reopen"),
+    row("  reopen, end sessions, remove old safety backups", "reopen"),
     row("cp of the backup over the closed database (+ flush)", "cp"),
   ];
 }
