@@ -209,3 +209,26 @@ function salvageCopy(db: Database | null, source: string, target: string): Snaps
   copyFileSync(source, target, fsConstants.COPYFILE_EXCL);
   return "copy";
 }
+
+/**
+ * The tables of the live database (not SQLite's or the migrator's own) with their row counts.
+ * A count reads a whole table, seconds on a large cold database: it runs in the worker.
+ */
+export function countRows(path: string): { name: string; rows: number }[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    db.run("PRAGMA busy_timeout = 5000");
+    const names = db
+      .query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
+      )
+      .values()
+      .map((r) => String(r[0]));
+    return names.map((name) => ({
+      name,
+      rows: Number(db.query(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).values()[0]?.[0] ?? 0),
+    }));
+  } finally {
+    db.close();
+  }
+}

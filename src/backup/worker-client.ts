@@ -1,6 +1,12 @@
 import { BACKUP_WORKER_URL } from "../worker-urls.ts";
 import type { CheckResult } from "./inspect.ts";
-import type { InspectResult, SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+import type {
+  InspectResult,
+  SnapshotResult,
+  TableCount,
+  WorkerReply,
+  WorkerRequest,
+} from "./worker-protocol.ts";
 
 /**
  * Runs one task in a new worker thread and ends the thread afterwards, so the memory a large
@@ -34,4 +40,9 @@ export function inspectFileInWorker(args: { path: string; restorable: boolean })
 
 export function checkLiveInWorker(args: { path: string; full: boolean }) {
   return runInWorker({ task: "check-live", args }) as Promise<CheckResult>;
+}
+
+/** Every table of the live database with its row count, counted off the server's thread. */
+export function countRowsInWorker(args: { path: string }) {
+  return runInWorker({ task: "count-rows", args }) as Promise<TableCount[]>;
 }

@@ -3,7 +3,13 @@ import type { CheckResult, SnapshotMethod } from "./inspect.ts";
 export type WorkerRequest =
   | { task: "snapshot"; args: { source: string; target: string; salvage: boolean } }
   | { task: "inspect-file"; args: { path: string; restorable: boolean } }
-  | { task: "check-live"; args: { path: string; full: boolean } };
+  | { task: "check-live"; args: { path: string; full: boolean } }
+  | { task: "count-rows"; args: { path: string } };
+
+export interface TableCount {
+  name: string;
+  rows: number;
+}
 
 export interface SnapshotResult {
   method: SnapshotMethod;

@@ -4,7 +4,14 @@
  */
 import { statSync } from "node:fs";
 import { describeError } from "../lib/errors.ts";
-import { checkFile, checkLiveDatabase, checkRestorable, sha256File, snapshotDatabase } from "./inspect.ts";
+import {
+  checkFile,
+  checkLiveDatabase,
+  checkRestorable,
+  countRows,
+  sha256File,
+  snapshotDatabase,
+} from "./inspect.ts";
 import type { SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -44,6 +51,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       }
       return { check, sha256, size };
     }
+    case "count-rows":
+      return countRows(request.args.path);
     case "check-live":
       return checkLiveDatabase(request.args.path, { full: request.args.full });
   }

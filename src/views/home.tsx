@@ -1,13 +1,10 @@
 /** @jsxImportSource hono/jsx */
+
+import type { TableCount } from "../backup/worker-protocol.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { AppStatus } from "../web/status.ts";
 import { showTime } from "./format.ts";
 import { Page, type Viewer } from "./layout.tsx";
-
-export interface TableCount {
-  name: string;
-  rows: number;
-}
 
 export interface HomeProps {
   viewer: Viewer;

@@ -25,7 +25,9 @@ describe("web server", () => {
   });
 
   test("the home page shows the data files and loads only files of this server", async () => {
-    const { request, paths, token } = await signedIn();
+    const { request, paths, token, db } = await signedIn();
+    db.sqlite.run("CREATE TABLE items (name TEXT)");
+    db.sqlite.run("INSERT INTO items VALUES ('apples'), ('pears'), ('plums')");
     const res = await request("/", { cookie: token });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
@@ -34,6 +36,9 @@ describe("web server", () => {
     expect(html).toContain(paths.database);
     expect(html).toContain(paths.backupsDir);
     expect(html).toContain("9.9.9");
+    // Every table with its row count (counted in the worker).
+    expect(html).toMatch(/<td>items<\/td><td>3<\/td>/);
+    expect(html).toMatch(/<td>users<\/td><td>1<\/td>/);
     const urls = [...html.matchAll(/(?:src|href|action)="([^"]+)"/g)].map((m) => m[1] ?? "");
     expect(urls.length).toBeGreaterThan(3);
     for (const url of urls) expect(url.startsWith("/")).toBe(true);

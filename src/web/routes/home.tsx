@@ -3,10 +3,11 @@ import { statSync } from "node:fs";
 import { Hono } from "hono";
 import type { BackupEngine } from "../../backup/engine.ts";
 import type { RecoveryState } from "../../backup/recovery.ts";
+import { countRowsInWorker } from "../../backup/worker-client.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import type { DatabaseHandle } from "../../db/handle.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import { HomePage, type TableCount } from "../../views/home.tsx";
+import { HomePage } from "../../views/home.tsx";
 import type { AppEnv } from "../context.ts";
 import { respondPage } from "../html.ts";
 import { collectStatus } from "../status.ts";
@@ -20,22 +21,6 @@ function fileSize(path: string): number {
   }
 }
 
-/** The tables of the database (not SQLite's or the migrator's own) with their row counts. */
-function countRows(db: DatabaseHandle): TableCount[] {
-  const names = db.sqlite
-    .query<{ name: string }, []>(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
-    )
-    .all()
-    .map((r) => r.name);
-  return names.map((name) => ({
-    name,
-    rows: (
-      db.sqlite.query(`SELECT count(*) AS n FROM "${name.replaceAll('"', '""')}"`).get() as { n: number }
-    ).n,
-  }));
-}
-
 export function homeRoutes(deps: {
   db: DatabaseHandle;
   paths: DataPaths;
@@ -44,7 +29,7 @@ export function homeRoutes(deps: {
   scheduler: BackupScheduler;
   recovery: RecoveryState;
 }) {
-  return new Hono<AppEnv>().get("/", (c) => {
+  return new Hono<AppEnv>().get("/", async (c) => {
     const { paths } = deps;
     return respondPage(
       c,
@@ -54,7 +39,7 @@ export function homeRoutes(deps: {
         dataDir={paths.dataDir}
         databasePath={paths.database}
         databaseBytes={fileSize(paths.database) + fileSize(`${paths.database}-wal`)}
-        tables={countRows(deps.db)}
+        tables={await countRowsInWorker({ path: paths.database })}
         status={collectStatus(deps)}
       />,
     );
