@@ -1,0 +1,99 @@
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describeError } from "../lib/errors.ts";
+import type { Log } from "../lib/log.ts";
+import { BackupFolderError, BackupNotFoundError, InvalidBackupNameError } from "./errors.ts";
+import { type ManifestRecord, mergeListing, readManifest, scanFolder, writeManifest } from "./manifest.ts";
+import { type BackupKind, isPlainBackupName } from "./names.ts";
+import { planRetention, type RetentionLimits } from "./retention.ts";
+
+/**
+ * The backup folder: its files (the truth) and the manifest that adds what a file cannot say.
+ * Writing methods are called by the engine while it holds the operation lock.
+ */
+export class BackupFolder {
+  readonly dir: string;
+  readonly #log: Log;
+
+  constructor(dir: string, log: Log) {
+    this.dir = dir;
+    this.#log = log;
+  }
+
+  /** The backups, newest first; the folder's files are the truth (see `mergeListing`). */
+  list(): ManifestRecord[] {
+    return mergeListing(scanFolder(this.dir), readManifest(this.dir).records);
+  }
+
+  /** Names of the backup files there now. */
+  names(): Set<string> {
+    return new Set(scanFolder(this.dir).map((f) => f.name));
+  }
+
+  /** The listed backup called `name`; a name that is not a plain listed file name is refused. */
+  find(name: string): ManifestRecord {
+    if (!isPlainBackupName(name)) throw new InvalidBackupNameError();
+    const record = this.list().find((r) => r.name === name);
+    if (!record) throw new BackupNotFoundError(name);
+    return record;
+  }
+
+  pathOf(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Reads the manifest (rebuilding it if damaged), applies `change`, and writes it atomically. */
+  update(change: (records: Map<string, ManifestRecord>) => void): void {
+    const { records, rebuilt } = readManifest(this.dir);
+    if (rebuilt) this.#log.warning("The backup manifest was damaged; it was rebuilt from the backup files");
+    const current = new Map(mergeListing(scanFolder(this.dir), records).map((r) => [r.name, r]));
+    change(current);
+    writeManifest(this.dir, current.values());
+  }
+
+  /** Creates the folder if missing; a file in its place or a read-only folder is a `BackupFolderError`. */
+  ensureWritable(): void {
+    const dir = this.dir;
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new BackupFolderError(`the backup folder ${dir} is not a folder (a file has its name)`);
+    }
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (error) {
+      throw new BackupFolderError(`the backup folder ${dir} cannot be written (${describeError(error)})`);
+    }
+  }
+
+  /**
+   * Deletes what retention plans (see `planRetention`), optionally only of some kinds, never the
+   * protected names; logs each removal as "Removed old backup: NAME".
+   */
+  applyRetention(
+    limits: RetentionLimits,
+    options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
+  ) {
+    const planned = planRetention(this.list(), limits, options.protect);
+    for (const record of planned.filter((r) => !options.kinds || options.kinds.has(r.kind))) {
+      try {
+        rmSync(this.pathOf(record.name));
+        this.#log.info(`Removed old backup: ${record.name}`);
+      } catch (error) {
+        this.#log.warning(`Could not remove old backup ${record.name}: ${describeError(error)}`);
+      }
+    }
+    this.update(() => {});
+  }
+
+  /** The hidden `.…tmp` files an interrupted backup or upload left behind. */
+  leftovers(): string[] {
+    try {
+      return readdirSync(this.dir)
+        .filter((name) => name.startsWith(".") && name.endsWith(".tmp"))
+        .map((name) => this.pathOf(name));
+    } catch {
+      // No backup folder yet: nothing left over.
+      return [];
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { describeError } from "../lib/errors.ts";
+import { formatBytes } from "../lib/format.ts";
+import { fsyncDir } from "../lib/fs-sync.ts";
+import { DatabaseDamagedError, DiskFullError, NotEnoughSpaceError, SnapshotFailedError } from "./errors.ts";
+import type { ManifestRecord } from "./manifest.ts";
+import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
+import type { RetentionLimits } from "./retention.ts";
+import { fileSize, isDiskFull, spaceNeeded } from "./space.ts";
+import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
+import { checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
+
+/** What taking a backup needs from the engine beyond the shared context. */
+export interface BackupContext extends EngineContext {
+  retention(): RetentionLimits;
+  setHealth(health: HealthRecord): void;
+}
+
+/**
+ * Takes a verified backup of the live database: the folder writable, room on the disk, the
+ * database passing `quick_check` (unless `salvage`), then the snapshot in the worker under a
+ * hidden temporary name, checked and hashed, renamed, the folder flushed, the manifest updated
+ * and retention applied. Guarantees: the new file appears under its final name only complete,
+ * flushed and checked; nothing is left behind on failure. With `salvage` (a pre-restore copy)
+ * a damaged database is still copied, and the copy kept and marked damaged.
+ */
+export async function takeBackup(
+  ctx: BackupContext,
+  request: CreateBackupRequest,
+  options: { salvage: boolean; retention?: boolean },
+): Promise<ManifestRecord> {
+  const started = performance.now();
+  const at = ctx.clock();
+  ctx.folder.ensureWritable();
+  if (!existsSync(ctx.database)) throw new SnapshotFailedError(`there is no database at ${ctx.database}`);
+  const expected = fileSize(ctx.database) + fileSize(`${ctx.database}-wal`);
+  const needed = spaceNeeded(expected);
+  const free = ctx.freeSpace(ctx.folder.dir);
+  if (free < needed) throw new NotEnoughSpaceError(needed, free);
+
+  const live = await checkLiveInWorker({ path: ctx.database, full: false });
+  ctx.setHealth({ ...live, checkedAt: at.toISOString(), full: false });
+  if (!live.ok && !options.salvage) throw new DatabaseDamagedError(live.reason ?? "unknown damage");
+
+  const existing = ctx.folder.names();
+  const name =
+    request.kind === "startup"
+      ? STARTUP_NAME
+      : uniqueName(backupFileName(request.kind, at, request.description ?? ""), (n) => existing.has(n));
+  const temp = ctx.folder.pathOf(`.${name}.${process.pid}.tmp`);
+  ctx.setOperation({
+    action: "backup",
+    kind: request.kind,
+    name,
+    startedAt: at.toISOString(),
+    bytesExpected: expected,
+    temp,
+  });
+  try {
+    let result: Awaited<ReturnType<typeof snapshotInWorker>>;
+    const db = ctx.db;
+    db?.pauseCheckpoints();
+    try {
+      result = await snapshotInWorker({ source: ctx.database, target: temp, salvage: options.salvage });
+    } catch (error) {
+      if (isDiskFull(error)) throw new DiskFullError();
+      throw new SnapshotFailedError(`the snapshot could not be written (${describeError(error)})`);
+    } finally {
+      db?.resumeCheckpoints();
+    }
+    const damaged = !result.check.ok || !live.ok;
+    // Only a copy of a database that is itself damaged may be kept damaged (it may hold data
+    // to salvage); a bad copy of a healthy database is a failed backup, whatever its purpose.
+    if (damaged && (!options.salvage || live.ok)) {
+      throw new SnapshotFailedError(
+        `the new backup failed its check (${result.check.reason}); it was not kept`,
+      );
+    }
+    renameSync(temp, ctx.folder.pathOf(name));
+    fsyncDir(ctx.folder.dir);
+    const record: ManifestRecord = {
+      name,
+      kind: request.kind,
+      createdAt: at.toISOString(),
+      size: result.size,
+      description: request.description ?? "",
+      createdBy: request.createdBy ?? null,
+      health: damaged ? "damaged" : "verified",
+      sha256: result.sha256,
+      checkedAt: at.toISOString(),
+      reason: damaged ? (live.reason ?? result.check.reason) : null,
+      sourceDamaged: !live.ok,
+    };
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const by = request.createdBy ? `, by ${request.createdBy}` : "";
+    const note = damaged ? " — the database was damaged, so this copy is marked damaged" : "";
+    ctx.log.info(
+      `Database backup created: ${name} (${formatBytes(result.size)} in ${seconds} s${by})${note}`,
+    );
+    // The backup exists from the rename on: bookkeeping that fails now is a warning, not a failure.
+    try {
+      ctx.folder.update((records) => records.set(name, record));
+      if (!damaged && options.retention !== false) ctx.folder.applyRetention(ctx.retention());
+    } catch (error) {
+      ctx.log.warning(`Backup ${name} was made, but its bookkeeping failed: ${describeError(error)}`);
+    }
+    return record;
+  } finally {
+    rmSync(temp, { force: true });
+    ctx.setOperation(null);
+  }
+}

@@ -1,0 +1,27 @@
+import { statfsSync, statSync } from "node:fs";
+import { describeError } from "../lib/errors.ts";
+
+/** Room kept free beyond the backup itself: 5% of it, at least 16 MiB. */
+export function spaceNeeded(bytes: number): number {
+  return bytes + Math.max(16 * 1024 * 1024, Math.ceil(bytes * 0.05));
+}
+
+/** Free bytes for an unprivileged writer on the disk that holds `dir`. */
+export function freeSpaceOf(dir: string): number {
+  const stats = statfsSync(dir);
+  return Number(stats.bavail) * Number(stats.bsize);
+}
+
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** True for the ways SQLite and the file system say "the disk is full". */
+export function isDiskFull(error: unknown): boolean {
+  const text = `${(error as { code?: string }).code ?? ""} ${describeError(error)}`;
+  return /ENOSPC|SQLITE_FULL|disk is full|No space left/i.test(text);
+}

@@ -1,0 +1,69 @@
+import type { DatabaseHandle } from "../db/handle.ts";
+import type { Log } from "../lib/log.ts";
+import type { Clock } from "../lib/time.ts";
+import type { BackupFolder } from "./folder.ts";
+import type { CheckResult } from "./inspect.ts";
+import type { BackupKind } from "./names.ts";
+import type { RetentionLimits } from "./retention.ts";
+import type { RestoreStep } from "./swap.ts";
+
+export interface BackupEngineOptions {
+  database: string;
+  backupsDir: string;
+  /** Lock file that makes backups and restores one at a time across processes. */
+  operationLock: string;
+  log: Log;
+  retention: RetentionLimits;
+  /** The app's own connection, closed and reopened around a restore; absent for the command line. */
+  db?: DatabaseHandle | null;
+  clock?: Clock;
+  /** Free bytes where `dir` lives; replaceable in tests. */
+  freeSpace?: (dir: string) => number;
+  /** Called before each step of a restore's file swap; tests use it to inject failures. */
+  beforeRestoreStep?: (step: RestoreStep) => void;
+  /** Called when a restored database cannot be opened: the app goes into recovery mode. */
+  onDatabaseUnusable?: (reason: string) => void;
+}
+
+export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
+
+export interface CreateBackupRequest {
+  kind: MadeKind;
+  description?: string;
+  createdBy?: string | null;
+}
+
+export interface Operation {
+  action: "backup" | "restore";
+  kind: MadeKind | null;
+  name: string | null;
+  startedAt: string;
+  bytesExpected: number;
+  bytesWritten: number;
+}
+
+/** The operation as the engine keeps it: progress is the size of its temporary file. */
+export type RunningOperation = Omit<Operation, "bytesWritten"> & { temp: string };
+
+export interface RestoreResult {
+  restoredFrom: string;
+  /** Null only when there was no database to keep. */
+  safetyBackup: string | null;
+}
+
+export interface HealthRecord extends CheckResult {
+  checkedAt: string;
+  full: boolean;
+}
+
+/** What the engine's parts (snapshot, restore) share of it; they run while it holds the lock. */
+export interface EngineContext {
+  database: string;
+  folder: BackupFolder;
+  /** The app's own connection, or null at the command line. */
+  db: DatabaseHandle | null;
+  log: Log;
+  clock: Clock;
+  freeSpace: (dir: string) => number;
+  setOperation(op: RunningOperation | null): void;
+}
