@@ -1,15 +1,12 @@
-import { chmodSync, existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import type { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import { formatBytes } from "../lib/format.ts";
-import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import { BackupBusyError, BackupUnusableError, NoUsableBackupError, ProtectedBackupError } from "./errors.ts";
 import { BackupFolder } from "./folder.ts";
 import type { ManifestRecord } from "./manifest.ts";
-import { backupFileName, uniqueName } from "./names.ts";
 import { restoreInPlace } from "./restore.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { takeBackup } from "./snapshot.ts";
@@ -24,6 +21,7 @@ import type {
   RestoreResult,
   RunningOperation,
 } from "./types.ts";
+import { importUploadedFile, type UploadedFile } from "./upload-import.ts";
 import { checkLiveInWorker, inspectFileInWorker } from "./worker-client.ts";
 
 export type { MadeKind } from "./types.ts";
@@ -343,57 +341,12 @@ export class BackupEngine {
    * integrity, this app's schema, not from a newer version. Throws `BackupUnusableError` (and
    * deletes the file) when it fails; never leaves the temporary file behind.
    */
-  async importUpload(options: {
-    tempPath: string;
-    description: string;
-    originalName: string;
-    by: string | null;
-  }) {
+  async importUpload(options: UploadedFile) {
     try {
-      return await this.#importLocked(options);
+      return await this.#withLock("Upload failed", () => importUploadedFile(this.#context(), options));
     } finally {
       rmSync(options.tempPath, { force: true });
     }
-  }
-
-  #importLocked(options: { tempPath: string; description: string; originalName: string; by: string | null }) {
-    return this.#withLock("Upload failed", async () => {
-      const at = this.#clock();
-      const inspected = await inspectFileInWorker({ path: options.tempPath, restorable: true });
-      if (!inspected.check.ok) {
-        throw new BackupUnusableError(
-          options.originalName || "the uploaded file",
-          inspected.check.reason ?? "it failed its check",
-        );
-      }
-      const stem = options.originalName.replace(/\.(db|sqlite3?)$/i, "");
-      const existing = this.#folder.names();
-      const name = uniqueName(backupFileName("uploaded", at, options.description || stem), (n) =>
-        existing.has(n),
-      );
-      if (process.platform !== "win32") chmodSync(options.tempPath, 0o600);
-      fsyncFile(options.tempPath);
-      renameSync(options.tempPath, this.#folder.pathOf(name));
-      fsyncDir(this.backupsDir);
-      const record: ManifestRecord = {
-        name,
-        kind: "uploaded",
-        createdAt: at.toISOString(),
-        size: inspected.size,
-        description: options.description,
-        createdBy: options.by,
-        health: "verified",
-        sha256: inspected.sha256,
-        checkedAt: at.toISOString(),
-        reason: null,
-        sourceDamaged: false,
-      };
-      this.#folder.update((records) => records.set(name, record));
-      this.#log.info(
-        `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""})`,
-      );
-      return record;
-    });
   }
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */

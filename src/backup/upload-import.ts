@@ -1,0 +1,61 @@
+import { chmodSync, renameSync } from "node:fs";
+import { formatBytes } from "../lib/format.ts";
+import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
+import { BackupUnusableError } from "./errors.ts";
+import type { ManifestRecord } from "./manifest.ts";
+import { backupFileName, uniqueName } from "./names.ts";
+import type { EngineContext } from "./types.ts";
+import { inspectFileInWorker } from "./worker-client.ts";
+
+export interface UploadedFile {
+  /** The complete upload, in the backup folder under a hidden temporary name. */
+  tempPath: string;
+  description: string;
+  /** The file name on the person's computer: the name's slug when there is no description. */
+  originalName: string;
+  by: string | null;
+}
+
+/**
+ * Takes an uploaded file into the list as `uploaded_YYYYMMDD_HHMMSS[_slug].db` after the full
+ * check a restore would make (SQLite integrity, this app's schema, not from a newer version):
+ * flushed, renamed, the folder flushed, recorded in the manifest. Throws `BackupUnusableError`
+ * when the check fails. The caller removes the temporary file if it is still there.
+ */
+export async function importUploadedFile(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
+  const at = ctx.clock();
+  const inspected = await inspectFileInWorker({ path: options.tempPath, restorable: true });
+  if (!inspected.check.ok) {
+    throw new BackupUnusableError(
+      options.originalName || "the uploaded file",
+      inspected.check.reason ?? "it failed its check",
+    );
+  }
+  const stem = options.originalName.replace(/\.(db|sqlite3?)$/i, "");
+  const existing = ctx.folder.names();
+  const name = uniqueName(backupFileName("uploaded", at, options.description || stem), (n) =>
+    existing.has(n),
+  );
+  if (process.platform !== "win32") chmodSync(options.tempPath, 0o600);
+  fsyncFile(options.tempPath);
+  renameSync(options.tempPath, ctx.folder.pathOf(name));
+  fsyncDir(ctx.folder.dir);
+  const record: ManifestRecord = {
+    name,
+    kind: "uploaded",
+    createdAt: at.toISOString(),
+    size: inspected.size,
+    description: options.description,
+    createdBy: options.by,
+    health: "verified",
+    sha256: inspected.sha256,
+    checkedAt: at.toISOString(),
+    reason: null,
+    sourceDamaged: false,
+  };
+  ctx.folder.update((records) => records.set(name, record));
+  ctx.log.info(
+    `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""})`,
+  );
+  return record;
+}
