@@ -37,12 +37,18 @@ function healthText(status: AppStatus): { text: string; ok: boolean } {
   return h.ok ? { text: `Healthy (${how})`, ok: true } : { text: `Damaged: ${h.reason} (${how})`, ok: false };
 }
 
+/** A form that posts in place with htmx and still works as a plain post without JavaScript. */
 function ActionForm(props: {
   viewer: Viewer;
   action: string;
   fields?: Record<string, string>;
+  /** For a file upload. */
+  multipart?: boolean;
   children: unknown;
 }) {
+  const encoding = props.multipart
+    ? ({ enctype: "multipart/form-data", "hx-encoding": "multipart/form-data" } as const)
+    : {};
   return (
     <form
       method="post"
@@ -50,6 +56,7 @@ function ActionForm(props: {
       hx-post={props.action}
       hx-target="#backup-area"
       hx-swap="outerHTML"
+      {...encoding}
     >
       <CsrfField viewer={props.viewer} />
       {Object.entries(props.fields ?? {}).map(([name, value]) => (
@@ -299,14 +306,7 @@ export function BackupPage(props: BackupAreaProps) {
       <h1>Database Backup</h1>
       <section class="panel" aria-labelledby="create-heading">
         <h2 id="create-heading">Create a backup</h2>
-        <form
-          method="post"
-          action="/backup/create"
-          hx-post="/backup/create"
-          hx-target="#backup-area"
-          hx-swap="outerHTML"
-        >
-          <CsrfField viewer={props.viewer} />
+        <ActionForm viewer={props.viewer} action="/backup/create">
           <label for="description">Description (optional)</label>
           <input
             id="description"
@@ -321,7 +321,7 @@ export function BackupPage(props: BackupAreaProps) {
             0 of {MAX_DESCRIPTION_LENGTH} characters
           </p>
           <button type="submit">Create Backup</button>
-        </form>
+        </ActionForm>
       </section>
       {isSuper(props.viewer) ? (
         <section class="panel" aria-labelledby="upload-heading">
@@ -329,16 +329,7 @@ export function BackupPage(props: BackupAreaProps) {
           <p class="muted small">
             A backup file from an external drive. It is checked fully before it appears in the list.
           </p>
-          <form
-            method="post"
-            action="/backup/upload"
-            enctype="multipart/form-data"
-            hx-post="/backup/upload"
-            hx-encoding="multipart/form-data"
-            hx-target="#backup-area"
-            hx-swap="outerHTML"
-          >
-            <CsrfField viewer={props.viewer} />
+          <ActionForm viewer={props.viewer} action="/backup/upload" multipart>
             <label for="upload-description">Description (optional)</label>
             <input
               id="upload-description"
@@ -353,7 +344,7 @@ export function BackupPage(props: BackupAreaProps) {
                 Upload
               </button>
             </div>
-          </form>
+          </ActionForm>
         </section>
       ) : null}
       <BackupArea {...props} />

@@ -2,7 +2,7 @@
 import type { AuditEntry } from "../auth/audit.ts";
 import { MIN_PASSWORD_LENGTH } from "../auth/passwords.ts";
 import type { PublicUser } from "../auth/users.ts";
-import { ROLES, type Role } from "../db/schema.ts";
+import type { Role } from "../db/schema.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { CsrfField, Notice, Page, ROLE_LABEL, type Viewer } from "./layout.tsx";
 
@@ -157,5 +157,3 @@ export function AuditPage(props: { viewer: Viewer; entries: AuditEntry[] }) {
     </Page>
   );
 }
-
-export const ALL_ROLES = ROLES;

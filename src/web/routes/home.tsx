@@ -5,7 +5,6 @@ import type { BackupEngine } from "../../backup/engine.ts";
 import type { RecoveryState } from "../../backup/recovery.ts";
 import { countRowsInWorker } from "../../backup/worker-client.ts";
 import type { DataPaths } from "../../config/paths.ts";
-import type { DatabaseHandle } from "../../db/handle.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { HomePage } from "../../views/home.tsx";
 import type { AppEnv } from "../context.ts";
@@ -22,7 +21,6 @@ function fileSize(path: string): number {
 }
 
 export function homeRoutes(deps: {
-  db: DatabaseHandle;
   paths: DataPaths;
   version: string;
   engine: BackupEngine;
