@@ -25,6 +25,10 @@ export interface FileLock {
  * lock: it works the same on Linux, macOS and Windows, and it disappears with the process that
  * held it — a lock left by a killed process is simply free again, whatever pid it named.
  * The holder's pid is written to `path + ".pid"` so a refused caller can name it.
+ *
+ * Keep the returned handle referenced until `release()`: it owns the SQLite connection that holds
+ * the lock, and a dropped handle is garbage whose collection closes that connection — freeing the
+ * lock at a moment nobody chose.
  */
 export function acquireFileLock(path: string): FileLock {
   const db = new Database(path, { create: true });

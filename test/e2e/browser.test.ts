@@ -1,22 +1,17 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { ROOT, type RunningApp, startApp, tempDir } from "../helpers.ts";
+import { CHROMIUM, missing } from "../tools.ts";
 
 /**
  * The real server and Debian's Chromium, driven by Playwright: what a person at the shop sees
- * and does. Skipped, with the reason, where Chromium is not installed (CI installs it and sets
- * REQUIRE_BROWSER=1, so there a missing browser fails instead).
+ * and does. Skipped, with the reason, where Chromium is not installed (`.ci/run` installs it and
+ * sets REQUIRE_TEST_TOOLS=1, so there a missing browser fails instead).
  */
-const CHROMIUM = "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available) {
-  const message = `browser tests need ${CHROMIUM} (apt-get install chromium)`;
-  if (process.env.REQUIRE_BROWSER === "1") throw new Error(message);
-  console.warn(`SKIPPED: ${message}`);
-}
+const available = !missing("chromium");
 /** Set SAVE_SCREENSHOTS=1 to refresh the screenshots kept in test/e2e/screenshots. */
 const SHOTS =
   process.env.SAVE_SCREENSHOTS === "1" ? join(ROOT, "test", "e2e", "screenshots") : tempDir("shots-");

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, runCli, startApp, tempDir } from "../helpers.ts";
+import { missing } from "../tools.ts";
 import { addBulk, backupsOf, integrity, runSeed, seededRandom } from "./fault-helpers.ts";
 
 const ITERATIONS = Number(process.env.FAULT_ITERATIONS ?? 20);
@@ -23,68 +24,72 @@ while (true) {
 `;
 
 describe("kill -9 during snapshots", () => {
-  test(`${ITERATIONS} kills of the server in the middle of its startup backup, with a writer running`, async () => {
-    const random = seededRandom(runSeed("crash during backup"));
-    const dataDir = tempDir("business-app-crash-");
-    // Make the app's files, then some tens of MB of data.
-    const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
-    await first.stop();
-    const database = join(dataDir, "business_data.db");
-    addBulk(database, 24);
-    const writerFile = join(tempDir(), "writer.ts");
-    await Bun.write(writerFile, WRITER);
-    const writer = Bun.spawn([BUN, writerFile, database], { stdout: "pipe", stderr: "inherit" });
-    let lastCommitted = 0;
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      let pending = "";
-      for await (const chunk of writer.stdout as ReadableStream<Uint8Array>) {
-        pending += decoder.decode(chunk);
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) lastCommitted = Math.max(lastCommitted, Number(line));
-      }
-    })();
-
-    const points: number[] = [];
-    let killedMidway = 0;
-    try {
-      for (let i = 0; i < ITERATIONS; i++) {
-        const app = await startApp({ dataDir });
-        const delay = Math.floor(random() * 120);
-        points.push(delay);
-        await Bun.sleep(delay);
-        if (readdirSync(backupsOf(dataDir)).some((f) => f.endsWith(".tmp"))) killedMidway++;
-        app.proc.kill("SIGKILL");
-        await app.proc.exited;
-
-        // After the crash: the next start removes leftovers, nothing partial is listed.
-        const committed = lastCommitted;
-        const listing = JSON.parse((await runCli(["list", "--json", "--data-dir", dataDir])).stdout) as {
-          backups: { name: string; health: string }[];
-        };
-        for (const backup of listing.backups) {
-          expect(backup.health).not.toBe("damaged");
-          expect(integrity(join(backupsOf(dataDir), backup.name))).toBe("ok");
+  test.skipIf(missing("sqlite3"))(
+    `${ITERATIONS} kills of the server in the middle of its startup backup, with a writer running`,
+    async () => {
+      const random = seededRandom(runSeed("crash during backup"));
+      const dataDir = tempDir("business-app-crash-");
+      // Make the app's files, then some tens of MB of data.
+      const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
+      await first.stop();
+      const database = join(dataDir, "business_data.db");
+      addBulk(database, 24);
+      const writerFile = join(tempDir(), "writer.ts");
+      await Bun.write(writerFile, WRITER);
+      const writer = Bun.spawn([BUN, writerFile, database], { stdout: "pipe", stderr: "inherit" });
+      let lastCommitted = 0;
+      const reading = (async () => {
+        const decoder = new TextDecoder();
+        let pending = "";
+        for await (const chunk of writer.stdout as ReadableStream<Uint8Array>) {
+          pending += decoder.decode(chunk);
+          const lines = pending.split("\n");
+          pending = lines.pop() ?? "";
+          for (const line of lines) lastCommitted = Math.max(lastCommitted, Number(line));
         }
-        expect(integrity(database)).toBe("ok");
-        const count = Bun.spawnSync(["sqlite3", "-readonly", database, "SELECT max(id) FROM ledger"])
-          .stdout.toString()
-          .trim();
-        expect(Number(count)).toBeGreaterThanOrEqual(committed);
+      })();
+
+      const points: number[] = [];
+      let killedMidway = 0;
+      try {
+        for (let i = 0; i < ITERATIONS; i++) {
+          const app = await startApp({ dataDir });
+          const delay = Math.floor(random() * 120);
+          points.push(delay);
+          await Bun.sleep(delay);
+          if (readdirSync(backupsOf(dataDir)).some((f) => f.endsWith(".tmp"))) killedMidway++;
+          app.proc.kill("SIGKILL");
+          await app.proc.exited;
+
+          // After the crash: the next start removes leftovers, nothing partial is listed.
+          const committed = lastCommitted;
+          const listing = JSON.parse((await runCli(["list", "--json", "--data-dir", dataDir])).stdout) as {
+            backups: { name: string; health: string }[];
+          };
+          for (const backup of listing.backups) {
+            expect(backup.health).not.toBe("damaged");
+            expect(integrity(join(backupsOf(dataDir), backup.name))).toBe("ok");
+          }
+          expect(integrity(database)).toBe("ok");
+          const count = Bun.spawnSync(["sqlite3", "-readonly", database, "SELECT max(id) FROM ledger"])
+            .stdout.toString()
+            .trim();
+          expect(Number(count)).toBeGreaterThanOrEqual(committed);
+        }
+        const app = await startApp({ dataDir, args: ["--no-startup-backup"] });
+        await app.stop();
+        expect(readdirSync(backupsOf(dataDir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      } finally {
+        writer.kill("SIGKILL");
+        await writer.exited;
+        await reading;
       }
-      const app = await startApp({ dataDir, args: ["--no-startup-backup"] });
-      await app.stop();
-      expect(readdirSync(backupsOf(dataDir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    } finally {
-      writer.kill("SIGKILL");
-      await writer.exited;
-      await reading;
-    }
-    console.log(
-      `kill points (ms after the first answer): ${points.join(", ")}; ${killedMidway} with a snapshot half written`,
-    );
-    // The kills must really have hit snapshots in progress, not only idle moments.
-    expect(killedMidway).toBeGreaterThan(0);
-  }, 180_000);
+      console.log(
+        `kill points (ms after the first answer): ${points.join(", ")}; ${killedMidway} with a snapshot half written`,
+      );
+      // The kills must really have hit snapshots in progress, not only idle moments.
+      expect(killedMidway).toBeGreaterThan(0);
+    },
+    180_000,
+  );
 });

@@ -89,6 +89,7 @@ export async function serverWithAdmin(megabytes: number) {
   return { dataDir, app, ...session };
 }
 
+/** Signs in through the API; `headers` are what a JSON write from this session sends. */
 export async function signIn(app: RunningApp, username: string) {
   const res = await fetch(`${app.url}/api/session`, {
     method: "POST",
@@ -97,5 +98,11 @@ export async function signIn(app: RunningApp, username: string) {
   });
   const { csrfToken } = (await res.json()) as { csrfToken: string };
   const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  return { cookie, csrfToken };
+  const headers = {
+    Cookie: cookie,
+    "X-CSRF-Token": csrfToken,
+    "Content-Type": "application/json",
+    Origin: app.url,
+  };
+  return { cookie, csrfToken, headers };
 }

@@ -23,7 +23,8 @@ describe("file lock", () => {
   test("is held across processes and taken over once the holder is killed", async () => {
     const path = join(tempDir(), "app.lock");
     const script = `import { acquireFileLock } from ${JSON.stringify(join(ROOT, "src/lib/file-lock.ts"))};
-      acquireFileLock(${JSON.stringify(path)}); console.log("locked"); setInterval(() => {}, 1000);`;
+      // Kept referenced: a lock handle that is dropped is garbage, and collecting it frees the lock.
+      globalThis.heldLock = acquireFileLock(${JSON.stringify(path)}); console.log("locked"); setInterval(() => {}, 1000);`;
     const holder = Bun.spawn([BUN, "-e", script], { stdout: "pipe", stderr: "pipe" });
     let printed = "";
     const decoder = new TextDecoder();
