@@ -6,7 +6,7 @@ import type { Log } from "../lib/log.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import { BackupBusyError, BackupUnusableError, NoUsableBackupError, ProtectedBackupError } from "./errors.ts";
 import { BackupFolder } from "./folder.ts";
-import type { ManifestRecord } from "./manifest.ts";
+import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import { restoreInPlace } from "./restore.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { takeBackup } from "./snapshot.ts";
@@ -211,13 +211,17 @@ export class BackupEngine {
    */
   checkDatabase(options: { full: boolean }): Promise<HealthRecord> {
     // Under the lock: one check at a time, and never while a restore swaps the file.
-    return this.#withLock("Database check failed", async () => {
-      const result = await checkLiveInWorker({ path: this.database, full: options.full });
-      const health = { ...result, checkedAt: this.#clock().toISOString(), full: options.full };
-      this.databaseHealth = health;
-      if (!result.ok) this.#log.error(`Database check failed: ${result.reason}`);
-      return health;
-    });
+    return this.#withLock("Database check failed", () =>
+      this.#checkHealth(options.full, "Database check failed"),
+    );
+  }
+
+  async #checkHealth(full: boolean, failure: string): Promise<HealthRecord> {
+    const result = await checkLiveInWorker({ path: this.database, full });
+    const health = { ...result, checkedAt: this.#clock().toISOString(), full };
+    this.databaseHealth = health;
+    if (!result.ok) this.#log.error(`${failure}: ${result.reason}`);
+    return health;
   }
 
   /**
@@ -261,6 +265,7 @@ export class BackupEngine {
       size: result.size,
       checkedAt: this.#clock().toISOString(),
       reason,
+      unknownTables: healthy ? (result.check.unknownTables ?? []) : [],
     };
     if (!healthy) this.#log.warning(`Backup ${record.name} failed its check: ${reason}`);
     this.#folder.update((records) => records.set(record.name, updated));
@@ -268,10 +273,12 @@ export class BackupEngine {
   }
 
   /**
-   * Restores the named backup (SPEC §4): full check, a pre-restore safety backup, the database
-   * closed, the file swapped (`swapDatabaseFile`), reopened in place with migrations run
-   * forward, every session ended. Any failure before the swap's rename leaves the old database
-   * in place and open. Throws `BackupUnusableError` for a damaged or foreign backup.
+   * Restores the named backup: full check and the trust rule (`checkSchemaTrust`), a
+   * pre-restore safety backup, the database closed, the file swapped (`swapDatabaseFile`, its
+   * copy judged by the trust rule again), reopened in place with migrations run forward, every
+   * session ended, the database's health checked again (`databaseHealth`). Any failure before
+   * the swap's rename leaves the old database in place and open. Throws `BackupUnusableError`
+   * for a damaged or foreign backup, or one holding anything that could run code.
    */
   restore(name: string, options: { by?: string | null } = {}): Promise<RestoreResult> {
     return this.#withLock("Restore failed", async () => {
@@ -309,6 +316,15 @@ export class BackupEngine {
         fail: (prefix, error) => this.#fail(prefix, error),
         takeSafetyBackup: (by) =>
           this.#createLocked({ kind: "pre_restore", createdBy: by }, { salvage: true, retention: false }),
+        // The status must show the restored database's health, not the replaced one's "Damaged".
+        checkHealth: () =>
+          this.#checkHealth(false, "The restored database failed its check").then(
+            () => {},
+            (error) => {
+              this.databaseHealth = null;
+              this.#log.warning(`The restored database could not be checked: ${describeError(error)}`);
+            },
+          ),
       },
       record,
       by,
@@ -353,8 +369,7 @@ export class BackupEngine {
   deleteBackup(name: string, options: { by?: string | null } = {}): Promise<void> {
     return this.#withLock("Delete failed", async () => {
       const record = this.find(name);
-      const newestHealthy = this.list().find((r) => r.health === "verified");
-      if (newestHealthy?.name === record.name) throw new ProtectedBackupError(name);
+      if (newestHealthy(this.list())?.name === record.name) throw new ProtectedBackupError(name);
       rmSync(this.#folder.pathOf(record.name));
       this.#folder.update((records) => records.delete(record.name));
       this.#log.info(`Backup deleted: ${record.name}${options.by ? ` by ${options.by}` : ""}`);

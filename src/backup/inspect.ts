@@ -12,7 +12,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { LATEST_MIGRATION_MILLIS } from "../db/migrations.ts";
 import { describeError } from "../lib/errors.ts";
 import { fsyncFile } from "../lib/fs-sync.ts";
 
@@ -25,6 +24,8 @@ export interface CheckResult {
   ok: boolean;
   /** Why the file is not healthy, in words; null when it is. */
   reason: string | null;
+  /** Tables of a healthy backup that BusinessApp does not know, kept as plain data (the trust rule). */
+  unknownTables?: string[];
 }
 
 const SQLITE_HEADER = "SQLite format 3\u0000";
@@ -94,46 +95,6 @@ export function checkFile(path: string, options: { full: boolean }): CheckResult
   } finally {
     db?.close();
   }
-}
-
-const APP_TABLES = ["users", "sessions", "audit_log", "__drizzle_migrations"];
-
-/**
- * True when the file holds this app's schema, made by this version or an older one (a newer
- * version's migrations are unknown here, and restoring would lose them).
- */
-export function checkAppSchema(path: string): CheckResult {
-  let db: Database | null = null;
-  try {
-    db = openImmutable(path);
-    const tables = new Set(
-      db
-        .query("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .values()
-        .map((r) => String(r[0])),
-    );
-    const missing = APP_TABLES.filter((t) => !tables.has(t));
-    if (missing.length > 0) {
-      return { ok: false, reason: `it is not a BusinessApp database (no ${missing.join(", ")} table)` };
-    }
-    const row = db.query("SELECT max(created_at) FROM __drizzle_migrations").values()[0];
-    const newest = Number(row?.[0] ?? 0);
-    if (newest > LATEST_MIGRATION_MILLIS) {
-      return { ok: false, reason: "it was made by a newer version of BusinessApp; update the app first" };
-    }
-    return { ok: true, reason: null };
-  } catch (error) {
-    return { ok: false, reason: `SQLite cannot read it (${describeError(error)})` };
-  } finally {
-    db?.close();
-  }
-}
-
-/** The full check a backup must pass before it may replace the database. */
-export function checkRestorable(path: string): CheckResult {
-  const file = checkFile(path, { full: true });
-  if (!file.ok) return file;
-  return checkAppSchema(path);
 }
 
 /** SHA-256 of a file, read in chunks so memory stays flat whatever its size. */

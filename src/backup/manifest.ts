@@ -27,6 +27,13 @@ export interface ManifestRecord extends BackupEntry {
   reason: string | null;
   /** A safety copy taken of a database that was itself damaged: never an emergency restore source. */
   sourceDamaged: boolean;
+  /** Tables the last full check found that BusinessApp does not know (kept as plain data). */
+  unknownTables?: string[];
+}
+
+/** The newest backup that passed its check (a listing is sorted newest first); never a damaged copy. */
+export function newestHealthy<T extends BackupEntry>(listing: T[]): T | undefined {
+  return listing.find((r) => r.health === "verified");
 }
 
 interface ManifestFile {

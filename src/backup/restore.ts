@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
-import { NotEnoughSpaceError, RestoreFailedError } from "./errors.ts";
+import { BackupUnusableError, NotEnoughSpaceError, RestoreFailedError } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { spaceNeeded } from "./space.ts";
 import { type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
+import { checkAppSchema } from "./trust.ts";
 import type { EngineContext, RestoreResult, RunningOperation } from "./types.ts";
 
 /** What a restore needs from the engine beyond the shared context. */
@@ -16,15 +17,17 @@ export interface RestoreContext extends EngineContext {
   fail(prefix: string, error: unknown): never;
   /** A pre-restore backup of the (closed) database, without retention. */
   takeSafetyBackup(by: string | null): Promise<ManifestRecord>;
+  /** Checks the restored, reopened database and records its health; never throws. */
+  checkHealth(): Promise<void>;
 }
 
 /**
  * Replaces the database with a backup that has passed the full check (SPEC §4 steps 2–5):
  * every write held back (the connection closed after a complete checkpoint), a pre-restore
  * safety backup of exactly what is replaced, the file swapped (`swapDatabaseFile`), reopened in
- * place with migrations run forward, the restore hooks run (every session ends). Guarantees: a
- * failure before the swap's rename leaves the old database in place and open; a crash at any
- * moment leaves it entirely old or entirely restored.
+ * place with migrations run forward, the restore hooks run (every session ends), its health
+ * checked. Guarantees: a failure before the swap's rename leaves the old database in place and
+ * open; a crash at any moment leaves it entirely old or entirely restored.
  */
 export async function restoreInPlace(
   ctx: RestoreContext,
@@ -75,6 +78,11 @@ export async function restoreInPlace(
       swapDatabaseFile({
         database,
         source: ctx.folder.pathOf(record.name),
+        // The backup passed the trust rule; its copy must too, or a file changed since could slip in.
+        checkCopy: (copy) => {
+          const trust = checkAppSchema(copy);
+          if (!trust.ok) throw new BackupUnusableError(record.name, trust.reason ?? "it failed its check");
+        },
         beforeStep: (step) => {
           if (step === "flush-folder") swapped = true;
           ctx.beforeStep?.(step);
@@ -88,12 +96,20 @@ export async function restoreInPlace(
       const state = swapped ? "the restored database is in place" : "the database was left as it was";
       ctx.fail(`${label} from ${record.name} failed (${state})`, error);
     }
+    let handle: DatabaseHandle;
     try {
-      reopenRestored(ctx);
+      handle = reopenRestored(ctx);
     } catch (error) {
       const reason = `the restored database could not be opened (${describeError(error)})`;
       ctx.onUnusable?.(reason);
       ctx.fail(`${label} from ${record.name}`, new RestoreFailedError(reason));
+    }
+    // Checked while a read-write connection is open: closing the command line's own connection
+    // last then removes the -wal that the check's read-only connection cannot.
+    try {
+      await ctx.checkHealth();
+    } finally {
+      if (!ctx.db) handle.close();
     }
     const kept = safety ? `; safety backup: ${safety.name}` : "";
     log.info(`${label} from ${record.name}${who} completed${kept}`);
@@ -105,16 +121,19 @@ export async function restoreInPlace(
 
 function reopenQuietly(ctx: RestoreContext, restored: boolean): void {
   try {
-    if (restored) reopenRestored(ctx);
-    else ctx.db?.open();
+    if (!restored) ctx.db?.open();
+    else if (!ctx.db) reopenRestored(ctx).close();
+    else reopenRestored(ctx);
   } catch (error) {
     ctx.log.error(`Reopening the database failed: ${describeError(error)}`);
   }
 }
 
-/** Opens the restored file, runs migrations forward, then the restore hooks. */
-function reopenRestored(ctx: RestoreContext): void {
-  // Offline (command line) there is no app connection: open one for the hooks, then close cleanly.
+/**
+ * Opens the restored file, runs migrations forward, then the restore hooks, and returns the open
+ * connection: the app's own, or offline (command line) a new one the caller closes.
+ */
+function reopenRestored(ctx: RestoreContext): DatabaseHandle {
   const handle = ctx.db ?? new DatabaseHandle(ctx.database);
   handle.open();
   try {
@@ -124,5 +143,5 @@ function reopenRestored(ctx: RestoreContext): void {
     handle.close();
     throw error;
   }
-  if (!ctx.db) handle.close();
+  return handle;
 }

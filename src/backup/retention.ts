@@ -1,5 +1,5 @@
 import type { Settings } from "../config/schema.ts";
-import type { ManifestRecord } from "./manifest.ts";
+import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import type { BackupKind } from "./names.ts";
 
 export interface RetentionLimits {
@@ -21,14 +21,14 @@ export function planRetention(
   /** Backups that must stay whatever their age (the one just restored). */
   protect: ReadonlySet<string> = new Set(),
 ): ManifestRecord[] {
-  const newestHealthy = listing.find((r) => r.health === "verified");
+  const newest = newestHealthy(listing);
   const doomed: ManifestRecord[] = [];
   for (const kind of ["automatic", "manual", "pre_restore"] as const satisfies BackupKind[]) {
     const limit = limits[kind];
     if (limit === null) continue;
     const healthy = listing.filter((r) => r.kind === kind && r.health === "verified");
     for (const record of healthy.slice(limit)) {
-      if (record !== newestHealthy && !protect.has(record.name)) doomed.push(record);
+      if (record !== newest && !protect.has(record.name)) doomed.push(record);
     }
   }
   return doomed;

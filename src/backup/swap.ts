@@ -16,12 +16,14 @@ export function restoreTempPath(database: string): string {
  * stale -wal/-shm (the old database was checkpointed into its file when it was closed), rename
  * over, flush the folder. `beforeStep` lets tests inject a failure at each step.
  *
- * Throws if a step fails; before `rename` the old database is untouched.
+ * Throws if a step fails or `checkCopy` refuses the copy; before `rename` the old database is untouched.
  */
 export function swapDatabaseFile(options: {
   database: string;
   source: string;
   beforeStep?: (step: RestoreStep) => void;
+  /** Judges the flushed copy, the very bytes that will be renamed in; throws to refuse them. */
+  checkCopy?: (copy: string) => void;
 }): void {
   const { database, source } = options;
   const step = options.beforeStep ?? (() => {});
@@ -32,6 +34,7 @@ export function swapDatabaseFile(options: {
     copyFileSync(source, temp);
     step("flush-copy");
     fsyncFile(temp);
+    options.checkCopy?.(temp);
     step("remove-wal");
     rmSync(`${database}-wal`, { force: true });
     rmSync(`${database}-shm`, { force: true });

@@ -52,6 +52,7 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     checkedAt: at.toISOString(),
     reason: null,
     sourceDamaged: false,
+    unknownTables: inspected.check.unknownTables ?? [],
   };
   ctx.folder.update((records) => records.set(name, record));
   ctx.log.info(

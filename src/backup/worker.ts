@@ -4,14 +4,7 @@
  */
 import { statSync } from "node:fs";
 import { describeError } from "../lib/errors.ts";
-import {
-  checkFile,
-  checkLiveDatabase,
-  checkRestorable,
-  countRows,
-  sha256File,
-  snapshotDatabase,
-} from "./inspect.ts";
+import { checkFile, checkLiveDatabase, countRows, sha256File, snapshotDatabase } from "./inspect.ts";
 import type { SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -40,7 +33,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     }
     case "inspect-file": {
       const { path, restorable } = request.args;
-      const check = restorable ? checkRestorable(path) : checkFile(path, { full: false });
+      // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.
+      const check = restorable
+        ? (await import("./trust.ts")).checkRestorable(path)
+        : checkFile(path, { full: false });
       let sha256: string | null = null;
       let size = 0;
       try {

@@ -15,11 +15,18 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   try {
     const results = await engine.verify(name === undefined ? undefined : [name]);
     for (const r of results) {
-      ctx.stdout(r.health === "verified" ? `ok       ${r.name}\n` : `DAMAGED  ${r.name}: ${r.reason}\n`);
+      if (r.health !== "verified") ctx.stdout(`DAMAGED  ${r.name}: ${r.reason}\n`);
+      else ctx.stdout(`ok       ${r.name}${describeUnknownTables(r.unknownTables)}\n`);
     }
     if (results.length === 0) ctx.stdout("No backups to check.\n");
     return results.some((r) => r.health !== "verified") ? EXIT.failed : EXIT.ok;
   } catch (error) {
     return reportFailure(ctx, "Verification failed", error);
   }
+}
+
+/** The trust rule's note on a healthy backup: the tables it keeps as plain data. */
+function describeUnknownTables(tables: string[] | undefined): string {
+  if (!tables || tables.length === 0) return "";
+  return ` (tables BusinessApp does not know, kept as plain data: ${tables.join(", ")})`;
 }

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
-import type { MigrationConfig } from "drizzle-orm/migrator";
+import type { MigrationConfig, MigrationMeta } from "drizzle-orm/migrator";
 import { embeddedMigrations } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
@@ -33,16 +33,19 @@ export function openSqlite(path: string, options: { create?: boolean; readonly?:
 }
 
 interface Migrator {
-  dialect: { migrate(m: ReturnType<typeof embeddedMigrations>, s: unknown, c: MigrationConfig): void };
+  dialect: { migrate(m: MigrationMeta[], s: unknown, c: MigrationConfig): void };
   session: unknown;
 }
 
-/** Brings the schema up to this version of the app, in one transaction. */
-export function migrate(orm: Orm): void {
+/**
+ * Brings the schema up to this version of the app (or through the first `migrations` only: the
+ * backup trust rule rebuilds the schema an older version made), in one transaction.
+ */
+export function migrate(orm: Orm, migrations: MigrationMeta[] = embeddedMigrations()): void {
   // Drizzle's own `migrate()` reads a folder at run time; the embedded list feeds the same
   // migrator, so the executable needs no files beside it.
   const { dialect, session } = orm as unknown as Migrator;
-  dialect.migrate(embeddedMigrations(), session, { migrationsFolder: "(embedded)" });
+  dialect.migrate(migrations, session, { migrationsFolder: "(embedded)" });
 }
 
 export function createOrm(sqlite: Database): Orm {

@@ -1,5 +1,5 @@
 import type { BackupEngine, HealthRecord, Operation } from "../backup/engine.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
+import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
 import type { RecoveryState } from "../backup/recovery.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
 
@@ -8,6 +8,7 @@ export interface AppStatus {
   scheduler: SchedulerStatus;
   health: HealthRecord | null;
   recoveryMode: boolean;
+  /** `latest` is the newest healthy backup: a damaged copy is never the one to count on. */
   backups: { count: number; totalBytes: number; latest: { name: string; createdAt: string } | null };
   folder: string;
   freeBytes: number | null;
@@ -22,7 +23,7 @@ export function collectStatus(
 ): AppStatus {
   const { engine } = deps;
   const records = listing ?? engine.list();
-  const latest = records[0];
+  const latest = newestHealthy(records);
   return {
     scheduler: deps.scheduler.status(),
     health: engine.databaseHealth,

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { craftBackup, craftedCase } from "../backup/crafted.ts";
 import { itemNames } from "../backup/fixtures.ts";
 import { runCli, startApp, tempDir } from "../helpers.ts";
 
@@ -89,6 +90,53 @@ describe("backup, list, verify", () => {
     const missing = await runCli(["verify", "nope.db", "--data-dir", dir]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('There is no backup called "nope.db"');
+  });
+});
+
+describe("the trust rule at the command line", () => {
+  test("verify and restore refuse a backup that could run code; a shop's own table is reported", async () => {
+    const dir = await dataFolder(["apples"]);
+    const folder = join(dir, "database_backups");
+    for (const which of ["session_trigger", "password_trigger", "shop_items"] as const)
+      craftBackup(craftedCase(which), folder);
+    const database = join(dir, "business_data.db");
+    const schemaOf = () => {
+      const db = new Database(database, { readonly: true });
+      try {
+        return db.query("SELECT type, name, sql FROM sqlite_master ORDER BY name").all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = schemaOf();
+
+    const verify = await runCli(["verify", "--all", "--data-dir", dir]);
+    expect(verify.exitCode).toBe(1);
+    expect(verify.stdout).toContain(
+      "DAMAGED  session_trigger.db: trigger `keep_session` is not part of BusinessApp's schema\n",
+    );
+    expect(verify.stdout).toContain(
+      "DAMAGED  password_trigger.db: trigger `keep_password` is not part of BusinessApp's schema\n",
+    );
+    expect(verify.stdout).toContain(
+      "ok       shop_items.db (tables BusinessApp does not know, kept as plain data: items)\n",
+    );
+
+    for (const name of ["session_trigger.db", "password_trigger.db"]) {
+      const refused = await runCli(["restore", name, "--yes", "--data-dir", dir]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain(`The backup ${name} cannot be restored: trigger \``);
+    }
+    expect(schemaOf()).toEqual(before);
+    expect(itemNames(database)).toEqual(["apples"]);
+    expect((await listJson(dir)).backups.filter((b) => b.kind === "pre_restore")).toEqual([]);
+
+    // The accepted file restores, and the session carried inside it ends on the reopened connection.
+    expect((await runCli(["restore", "shop_items.db", "--yes", "--data-dir", dir])).exitCode).toBe(0);
+    const restored = new Database(database, { readonly: true });
+    expect(restored.query("SELECT count(*) AS n FROM sessions").get()).toEqual({ n: 0 });
+    expect(restored.query("SELECT name FROM items").all()).toEqual([{ name: "apples" }]);
+    restored.close();
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { craftBackup, craftedCase, PLANTED_TOKEN } from "../backup/crafted.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
 const json = { "Content-Type": "application/json" };
@@ -338,6 +339,50 @@ describe("upload", () => {
     });
     expect(cut.status).toBe(400);
     expect(web.engine.list().filter((r) => r.kind === "uploaded")).toHaveLength(1);
+    expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("a backup that could run code is refused at upload and by restore, and nothing changes", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    const passwordBefore = web.db.sqlite.query("SELECT id, password_hash FROM users").all();
+    for (const which of [craftedCase("session_trigger"), craftedCase("password_trigger")]) {
+      const reason = (which.reason ?? "").replace("BusinessApp's schema", "");
+      const { body, type } = await uploadBody({ _csrf: boss.csrfToken }, readFileSync(craftBackup(which)));
+      const upload = await web.request("/backup/upload", {
+        method: "POST",
+        cookie: boss.token,
+        headers: { "Content-Type": type, "HX-Request": "true" },
+        body,
+      });
+      expect(upload.status).toBe(422);
+      expect(await upload.text()).toContain(reason);
+
+      // The same file copied into the folder by hand: listed, but never restored.
+      craftBackup(which, web.paths.backupsDir);
+      const restore = await web.request(`/api/backups/${which.name}.db/restore`, {
+        method: "POST",
+        cookie: boss.token,
+        csrf: boss.csrfToken,
+      });
+      expect(restore.status).toBe(422);
+      const { error } = (await restore.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("backup.unusable");
+      expect(error.message).toBe(`The backup ${which.name}.db cannot be restored: ${which.reason}.`);
+    }
+    // No restore happened: the session is still valid, nothing was uploaded, no safety copy made.
+    const listed = await web.request("/api/backups", { cookie: boss.token });
+    expect(listed.status).toBe(200);
+    const { backups } = (await listed.json()) as {
+      backups: { name: string; kind: string; health: string }[];
+    };
+    expect(backups.map((b) => [b.name, b.health]).sort()).toEqual([
+      ["password_trigger.db", "damaged"],
+      ["session_trigger.db", "damaged"],
+    ]);
+    expect(web.db.sqlite.query("SELECT id, password_hash FROM users").all()).toEqual(passwordBefore);
+    expect(web.db.sqlite.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()).toEqual([]);
+    expect((await web.request("/api/backups", { cookie: PLANTED_TOKEN })).status).toBe(401);
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { form, makeWebApp } from "./app-fixture.ts";
 
 describe("recovery page", () => {
@@ -33,6 +34,48 @@ describe("recovery page", () => {
     expect((await web.request(`/recovery?token=${token}`)).status).toBe(404);
     expect(web.scheduler.status().active).toBe(true);
     web.scheduler.stop();
+  });
+
+  test("after a recovery restore the status is healthy and names the newest healthy backup", async () => {
+    const web = makeWebApp();
+    web.db.sqlite.run("CREATE TABLE items (name TEXT)");
+    web.db.sqlite.run(
+      "INSERT INTO items WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT 'row ' || i FROM n",
+    );
+    const good = await web.engine.createBackup({ kind: "manual", description: "good" });
+    web.clock.advance?.(60_000);
+    // Damaged pages, found by the check the app makes at start.
+    web.db.close();
+    const bytes = readFileSync(web.paths.database);
+    for (let offset = 3 * 4096; offset < bytes.length; offset += 4096) bytes[offset] = 0xff;
+    writeFileSync(web.paths.database, bytes);
+    const found = await web.engine.checkDatabase({ full: false });
+    expect(found.ok).toBe(false);
+    const token = web.recovery.enter(`it failed its check (${found.reason})`);
+
+    const res = await web.request("/recovery/restore", {
+      method: "POST",
+      ...form({ token, name: good.name }),
+    });
+    expect(res.status).toBe(303);
+    web.scheduler.stop();
+    // The safety copy of the damaged database is the newest backup, and damaged.
+    const [newest] = web.engine.list();
+    expect(newest?.kind).toBe("pre_restore");
+    expect(newest?.health).toBe("damaged");
+
+    const boss = await web.as("super_admin");
+    const status = (await (await web.request("/api/status", { cookie: boss.token })).json()) as {
+      health: { ok: boolean; full: boolean; checkedAt: string };
+      backups: { latest: { name: string } };
+    };
+    expect(status.health.ok).toBe(true);
+    expect(status.health.checkedAt).toBe(web.clock().toISOString());
+    expect(status.backups.latest.name).toBe(good.name);
+    const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
+    expect(page).toContain(`(${good.name})</dd>`);
+    expect(page).toContain("Healthy (quick check)");
+    expect(page).not.toContain("Damaged: ");
   });
 
   test("a restore from another site is refused even with the token", async () => {
