@@ -246,7 +246,11 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       listenHost: settings.host,
       allowedHosts: settings.allowed_hosts,
     });
-    server = startServer(app, { host: settings.host, port: settings.port });
+    server = startServer(app, {
+      host: settings.host,
+      port: settings.port,
+      maxUploadMb: settings.max_upload_mb,
+    });
     if (!isLoopback(settings.host)) {
       log.warning(
         `Listening on ${settings.host}:${settings.port}: the app is reachable from other computers on the network.`,

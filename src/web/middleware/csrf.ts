@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AuditTrail } from "../../auth/audit.ts";
 import { sameSecret } from "../../lib/tokens.ts";
-import { CSRF_TOKEN_IN_ROUTE, NO_CSRF_TOKEN } from "../access.ts";
+import { NO_CSRF_TOKEN, STREAMED_BODY_ROUTES } from "../access.ts";
 import type { AppEnv } from "../context.ts";
 import { respondProblem } from "../errors.tsx";
 import { routeKey } from "./access.ts";
@@ -41,7 +41,7 @@ export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<A
     if (origin !== undefined && origin !== own) reason = `cross-origin request from ${origin}`;
     else if (site !== undefined && site !== "same-origin" && site !== "none")
       reason = `request from a ${site} page`;
-    else if (!NO_CSRF_TOKEN.has(key) && !CSRF_TOKEN_IN_ROUTE.has(key)) {
+    else if (!NO_CSRF_TOKEN.has(key) && !STREAMED_BODY_ROUTES.has(key)) {
       const session = c.get("session");
       if (!session || !sameSecret(await tokenOf(c), session.csrfToken))
         reason = "missing or wrong CSRF token";
