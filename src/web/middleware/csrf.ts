@@ -27,7 +27,7 @@ async function tokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<str
 /**
  * Every state-changing request must come from this app's own pages: a same-origin `Origin` /
  * `Sec-Fetch-Site`, and the session's CSRF token (header `X-CSRF-Token` or form field `_csrf`).
- * Missing or wrong → 403, written to the audit trail.
+ * Missing or wrong → 403, written to the audit trail (limited per address for requests without a session).
  */
 export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -48,15 +48,18 @@ export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<A
     }
     if (reason === null) return next();
     const session = c.get("session");
+    const event = {
+      action: "csrf",
+      outcome: "denied" as const,
+      target: `${c.req.method} ${c.req.path}: ${reason}`,
+      userId: session?.user.id ?? null,
+      username: session?.user.username ?? null,
+      clientAddress: c.get("clientAddress"),
+    };
     try {
-      deps.audit.record({
-        action: "csrf",
-        outcome: "denied",
-        target: `${c.req.method} ${c.req.path}: ${reason}`,
-        userId: session?.user.id ?? null,
-        username: session?.user.username ?? null,
-        clientAddress: c.get("clientAddress"),
-      });
+      // Anyone on the network can send these: without a session they are counted, not all written.
+      if (session) deps.audit.record(event);
+      else deps.audit.recordAnonymous(event);
     } catch {
       // The refusal stands even when the trail cannot be written (database closed).
     }
