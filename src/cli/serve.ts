@@ -1,11 +1,13 @@
 import { mkdirSync } from "node:fs";
+import { auditRetentionOf, pruneAuditTrail } from "../auth/audit.ts";
 import { type Auth, createAuth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupBusyError, DatabaseDamagedError } from "../backup/errors.ts";
 import { RecoveryState } from "../backup/recovery.ts";
 import { type LoadedConfig, loadConfig, type RawSettings } from "../config/load.ts";
+import type { Settings } from "../config/schema.ts";
 import { SettingsStore } from "../config/settings-store.ts";
-import { DatabaseHandle } from "../db/handle.ts";
+import { DatabaseClosedError, DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
@@ -128,11 +130,21 @@ function offerFirstRunSetup(services: Services): void {
   );
 }
 
-function sweepSessions(services: Services): void {
+/**
+ * Hourly housekeeping of the database: expired sessions, the audit retention and the summary
+ * rows of refusals still counted. `settings` is read each time, so a change on the Settings
+ * page counts from the next run on (the page also applies it at once).
+ */
+function sweepDatabase(services: Services, settings: () => Settings, final = false): void {
+  const { auth, log } = services;
   try {
-    services.auth.sessions.sweep();
-  } catch {
+    auth.sessions.sweep();
+    auth.audit.flushRefusals({ all: final });
+    pruneAuditTrail(auth.audit, auditRetentionOf(settings()), log);
+  } catch (error) {
     // The database is closed (a restore or recovery mode): nothing to sweep now.
+    if (!(error instanceof DatabaseClosedError))
+      log.warning(`Database housekeeping failed: ${describeError(error)}`);
   }
 }
 
@@ -233,6 +245,8 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     } catch (error) {
       openError = describeError(error);
     }
+    const settingsStore = new SettingsStore(input, config);
+    const currentSettings = () => settingsStore.current.settings;
     const app = createApp({
       db,
       paths,
@@ -242,11 +256,15 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       scheduler,
       recovery,
       auth: services.auth,
-      settings: new SettingsStore(input, config),
+      settings: settingsStore,
       listenHost: settings.host,
       allowedHosts: settings.allowed_hosts,
     });
-    server = startServer(app, { host: settings.host, port: settings.port });
+    server = startServer(app, {
+      host: settings.host,
+      port: settings.port,
+      maxUploadMb: settings.max_upload_mb,
+    });
     if (!isLoopback(settings.host)) {
       log.warning(
         `Listening on ${settings.host}:${settings.port}: the app is reachable from other computers on the network.`,
@@ -257,10 +275,11 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       enterRecovery(services, `it would not open (${openError})`);
     } else {
       if (userCount === 0) offerFirstRunSetup(services);
+      sweepDatabase(services, currentSettings);
       scheduler.start();
       void runStartupTasks(services);
     }
-    const sweeper = setInterval(() => sweepSessions(services), 3600_000);
+    const sweeper = setInterval(() => sweepDatabase(services, currentSettings), 3600_000);
     sweeper.unref();
 
     const signal = await waitForStopSignal();
@@ -268,7 +287,9 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     scheduler.stop();
     await stopServer(server);
     server = null;
+    clearInterval(sweeper);
     await engine.idle();
+    sweepDatabase(services, currentSettings, true);
     return EXIT.ok;
   } catch (error) {
     if (error instanceof PortInUseError) log.error(error.message);

@@ -34,6 +34,8 @@ export const settingsSchema = z.strictObject({
   startup_backup: z.boolean().default(true),
   max_upload_mb: z.number().int().min(1).max(1048576).default(4096),
   allowed_hosts: z.array(hostSchema).default([]),
+  audit_retention_days: z.number().int().min(1).max(36500).default(365),
+  audit_max_entries: z.number().int().min(1000).max(10_000_000).default(100_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -52,6 +54,8 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   startup_backup: "true or false",
   max_upload_mb: "a whole number of megabytes from 1 to 1048576",
   allowed_hosts: "a list of host names, such as shop-pc.local (comma-separated in flags and environment)",
+  audit_retention_days: "a whole number of days from 1 to 36500",
+  audit_max_entries: "a whole number from 1000 to 10000000",
 };
 
 export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
@@ -65,6 +69,8 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   startup_backup: "take a backup at every start",
   max_upload_mb: "largest backup file accepted by upload, in MB",
   allowed_hosts: "extra host names the web interface answers to",
+  audit_retention_days: "days an audit trail entry is kept",
+  audit_max_entries: "audit trail entries kept at most (the oldest go first)",
 };
 
 /** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */

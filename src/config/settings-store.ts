@@ -10,6 +10,8 @@ export const EDITABLE_KEYS = [
   "max_manual_backups",
   "max_pre_restore_backups",
   "startup_backup",
+  "audit_retention_days",
+  "audit_max_entries",
 ] as const satisfies readonly SettingKey[];
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];

@@ -126,6 +126,19 @@ export function SettingsPage(props: SettingsPageProps) {
           </label>
           {startupFixed ? <p class="muted small">{startupFixed}</p> : null}
         </div>
+        <h2>Audit trail</h2>
+        <Field
+          name="audit_retention_days"
+          label="Days an entry of the audit trail is kept"
+          value={String(settings.audit_retention_days)}
+          sources={sources}
+        />
+        <Field
+          name="audit_max_entries"
+          label="Entries kept at most (the oldest go first)"
+          value={String(settings.audit_max_entries)}
+          sources={sources}
+        />
         <div class="form-row">
           <button type="submit">Save settings</button>
         </div>

@@ -50,12 +50,15 @@ export const ROUTE_ACCESS: Record<string, Access> = {
 };
 
 /**
+ * Routes that read their body as a stream, never whole: they count its bytes against their own
+ * limit (`max_upload_mb`) and check the CSRF token themselves, so no middleware buffers the body.
+ */
+export const STREAMED_BODY_ROUTES = new Set(["POST /backup/upload"]);
+
+/**
  * Routes that change state but carry no session to hold a CSRF token: signing in, the first-run
  * setup and the recovery page (each needs its own secret link). They still need a same-origin request.
  */
-/** Routes that check the CSRF token themselves, to stream their body instead of buffering it. */
-export const CSRF_TOKEN_IN_ROUTE = new Set(["POST /backup/upload"]);
-
 export const NO_CSRF_TOKEN = new Set([
   "POST /login",
   "POST /api/session",

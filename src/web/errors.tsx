@@ -32,6 +32,7 @@ const TITLES: Partial<Record<number, string>> = {
   403: "Not allowed",
   404: "Page not found",
   409: "Busy",
+  413: "Too large",
   503: "Temporarily unavailable",
 };
 
@@ -55,8 +56,14 @@ export function toProblem(error: unknown): HttpProblem {
   };
 }
 
+/** The request's path. Without a Host header Bun hands over only the path, which Hono would misread. */
+function pathOf(c: Context): string {
+  const url = c.req.raw.url;
+  return url.startsWith("/") ? (url.split(/[?#]/)[0] ?? "/") : c.req.path;
+}
+
 function wantsJson(c: Context): boolean {
-  return c.req.path.startsWith("/api/") || (c.req.header("accept") ?? "").startsWith("application/json");
+  return pathOf(c).startsWith("/api/") || (c.req.header("accept") ?? "").startsWith("application/json");
 }
 
 /** Answers with a problem: JSON `{"error":{code,message}}` for the API, a page for a browser. */
@@ -80,11 +87,16 @@ export function notFound(c: Context): Response | Promise<Response> {
   });
 }
 
+/**
+ * Turns an error thrown by a route into its answer. Only a genuine server fault (500) is an
+ * ERROR line in the log; refusals the app expects (every 4xx, 503 while a restore has the
+ * database closed, 507 no disk space) are answers, not faults, and the engine logs its own failures.
+ */
 export function createErrorHandler(log: Log) {
   return (error: Error, c: Context): Response | Promise<Response> => {
     const problem = toProblem(error);
-    if (problem.status >= 500) {
-      log.error(`${c.req.method} ${c.req.path} failed: ${describeError(error)}`);
+    if (problem.status === 500) {
+      log.error(`${c.req.method} ${pathOf(c)} failed: ${describeError(error)}`);
     }
     return respondProblem(c, problem);
   };

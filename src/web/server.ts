@@ -12,6 +12,7 @@ import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { AppEnv } from "./context.ts";
 import { createErrorHandler, notFound } from "./errors.tsx";
 import { accessControl } from "./middleware/access.ts";
+import { bodyLimits, uploadBodyLimit } from "./middleware/body-limit.ts";
 import { clientAddress } from "./middleware/client-address.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { hostCheck } from "./middleware/host-check.ts";
@@ -66,6 +67,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(hostCheck({ listenHost: deps.listenHost, allowedHosts: deps.allowedHosts }));
   app.use(clientAddress);
   app.use(recoveryGate(deps.recovery));
+  // Before anything reads a body; after clientAddress, as a counted body replaces the request,
+  // whose socket Bun no longer knows.
+  app.use(bodyLimits());
   app.use(accessControl({ sessions: deps.auth.sessions, audit: deps.auth.audit }));
   app.use(csrfProtection({ audit: deps.auth.audit }));
   app.route("/", staticRoutes());
@@ -93,8 +97,15 @@ export class PortInUseError extends AppError {
 
 export type Server = ReturnType<typeof Bun.serve>;
 
-/** Starts listening; throws `PortInUseError` when the port is taken. */
-export function startServer(app: Hono<AppEnv>, options: { host: string; port: number }): Server {
+/**
+ * Starts listening; throws `PortInUseError` when the port is taken. The app's own limits answer
+ * every too-large body with a message; Bun's ceiling, twice the largest upload, is the backstop:
+ * an upload somewhat over `max_upload_mb` still gets the app's message, anything far larger a bare 413.
+ */
+export function startServer(
+  app: Hono<AppEnv>,
+  options: { host: string; port: number; maxUploadMb: number },
+): Server {
   try {
     return Bun.serve({
       fetch: app.fetch,
@@ -103,8 +114,7 @@ export function startServer(app: Hono<AppEnv>, options: { host: string; port: nu
       development: false,
       // Bun shares a port between processes unless told not to; a second app must fail instead.
       reusePort: false,
-      // Uploads of large backups are limited by the upload route itself, not here.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      maxRequestBodySize: 2 * uploadBodyLimit(options.maxUploadMb),
     });
   } catch (error) {
     if ((error as { code?: string }).code === "EADDRINUSE")

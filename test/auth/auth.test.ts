@@ -137,6 +137,28 @@ describe("sign-in and sessions", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("too_many_attempts");
   });
 
+  test("a success clears only its account: guessing from that address stays throttled", async () => {
+    const web = makeWebApp();
+    await web.addUser("anna", "user");
+    for (let i = 0; i < 19; i++) expect((await signIn(web, `guess${i}`, "wrong password")).status).toBe(401);
+    // The attacker knows one account of their own and signs in with it …
+    expect((await signIn(web, "anna")).status).toBe(303);
+    // … but the address's count goes on: the 20th failure locks it, for every name.
+    expect((await signIn(web, "guess19", "wrong password")).status).toBe(401);
+    const limited = await signIn(web, "someone-else", "wrong password");
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  test("successful sign-ins alone never throttle an address (a shared shop PC)", async () => {
+    const web = makeWebApp();
+    await web.addUser("anna", "user");
+    await web.addUser("ben", "user");
+    for (let i = 0; i < 25; i++) expect((await signIn(web, i % 2 ? "anna" : "ben")).status).toBe(303);
+    expect((await signIn(web, "anna", "wrong password")).status).toBe(401);
+    expect((await signIn(web, "anna")).status).toBe(303);
+  });
+
   test("the JSON API signs in and out with the cookie and the CSRF header", async () => {
     const web = makeWebApp();
     await web.addUser("anna", "admin");

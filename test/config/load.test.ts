@@ -39,6 +39,8 @@ describe("settings", () => {
       startup_backup: true,
       max_upload_mb: 4096,
       allowed_hosts: [],
+      audit_retention_days: 365,
+      audit_max_entries: 100000,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });
@@ -90,6 +92,27 @@ describe("settings", () => {
       expect(error.message).toContain(`Allowed: ${allowed}`);
     },
   );
+
+  test("the audit retention: environment over config file, whole numbers in range", () => {
+    const files = {
+      "business-app.config.json": JSON.stringify({ audit_retention_days: 90, audit_max_entries: 20000 }),
+    };
+    const { settings, sources } = load({ files, env: { BUSINESS_APP_AUDIT_MAX_ENTRIES: "5000" } });
+    expect(settings.audit_retention_days).toBe(90);
+    expect(sources.audit_retention_days).toBe("config file");
+    expect(settings.audit_max_entries).toBe(5000);
+    expect(sources.audit_max_entries).toBe("environment");
+    for (const [key, value, allowed] of [
+      ["AUDIT_RETENTION_DAYS", "0", "a whole number of days from 1 to 36500"],
+      ["AUDIT_RETENTION_DAYS", "1.5", "a whole number of days from 1 to 36500"],
+      ["AUDIT_MAX_ENTRIES", "999", "a whole number from 1000 to 10000000"],
+      ["AUDIT_MAX_ENTRIES", "lots", "a whole number from 1000 to 10000000"],
+    ]) {
+      const error = errorOf(() => load({ env: { [`BUSINESS_APP_${key}`]: value as string } }));
+      expect(error.message).toContain(`setting ${key?.toLowerCase()} (BUSINESS_APP_${key})`);
+      expect(error.message).toContain(`Allowed: ${allowed}.`);
+    }
+  });
 
   test("a bad environment value names the variable", () => {
     const error = errorOf(() => load({ env: { BUSINESS_APP_STARTUP_BACKUP: "maybe" } }));

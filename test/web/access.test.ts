@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Role } from "../../src/db/schema.ts";
-import { allows, CSRF_TOKEN_IN_ROUTE, NO_CSRF_TOKEN, ROUTE_ACCESS } from "../../src/web/access.ts";
+import { allows, NO_CSRF_TOKEN, ROUTE_ACCESS, STREAMED_BODY_ROUTES } from "../../src/web/access.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
 type Who = "anonymous" | Role;
@@ -47,7 +49,7 @@ describe("access control", () => {
             csrf: withToken ? (session?.csrfToken ?? null) : null,
             ...body,
             // A route that answers failures of plain posts with a redirect shows its status to htmx.
-            headers: CSRF_TOKEN_IN_ROUTE.has(key) ? { ...body.headers, "HX-Request": "true" } : body.headers,
+            headers: STREAMED_BODY_ROUTES.has(key) ? { ...body.headers, "HX-Request": "true" } : body.headers,
           });
           const role = who === "anonymous" ? null : who;
           const location = res.headers.get("location") ?? "";
@@ -64,7 +66,7 @@ describe("access control", () => {
               expected = "403";
               ok = res.status === 403;
             }
-          } else if (unsafe && !withToken && CSRF_TOKEN_IN_ROUTE.has(key)) {
+          } else if (unsafe && !withToken && STREAMED_BODY_ROUTES.has(key)) {
             // The route reads its token from the streamed body (tested with a real upload); here it must not succeed.
             expected = "refused (no CSRF token)";
             ok = res.status >= 400;
@@ -126,5 +128,31 @@ describe("access control", () => {
     for (const host of ["evil.example:5000", "localhost.evil.example", "192.168.1.5:5000"]) {
       expect((await web.app.request("http://x/api/health", { headers: { Host: host } })).status).toBe(403);
     }
+    const api = await web.app.request("http://x/api/status", { headers: { Host: "evil.example" } });
+    expect(await api.json()).toEqual({
+      error: {
+        code: "host_not_allowed",
+        message: 'This app does not answer to the name "evil.example". Add it to allowed_hosts to use it.',
+      },
+    });
+    const page = await web.app.request("http://x/login", { headers: { Host: "evil.example" } });
+    expect(page.status).toBe(403);
+    expect(await page.text()).toContain("<!DOCTYPE html>");
+  });
+
+  test("a malformed Host is 400 with a clear message, JSON under /api, and no ERROR line", async () => {
+    const web = makeWebApp();
+    for (const host of ["a b", "x/y", "localhost:port", "[::1", "local_host", "localhost:5000:1"]) {
+      const api = await web.app.request("http://x/api/health", { headers: { Host: host } });
+      expect(api.status).toBe(400);
+      const body = (await api.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("bad_host");
+      expect(body.error.message).toContain("Host header is not a host name or address");
+      const page = await web.app.request("http://x/login", { headers: { Host: host } });
+      expect(page.status).toBe(400);
+      expect(await page.text()).toContain("Bad request");
+    }
+    const log = join(web.paths.backupsDir, "backup.log");
+    expect(existsSync(log) ? readFileSync(log, "utf8") : "").not.toContain(" - ERROR - ");
   });
 });

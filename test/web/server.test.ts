@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROUTE_ACCESS } from "../../src/web/access.ts";
 import { makeWebApp } from "./app-fixture.ts";
@@ -76,6 +77,33 @@ describe("web server", () => {
       error: { code: "not_found", message: "There is nothing at /api/no-such-thing." },
     });
     expect((await request("/static/../../package.json")).status).toBe(404);
+  });
+
+  test("expected refusals are no ERROR lines: 503 while a restore has the database closed, and 4xx", async () => {
+    const { request, token, db, paths } = await signedIn();
+    const log = join(paths.backupsDir, "backup.log");
+    // What a restore does between its checkpoint and the reopening of the restored file.
+    db.close();
+    const api = await request("/api/status", { cookie: token });
+    expect(api.status).toBe(503);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("restore_in_progress");
+    const page = await request("/backup/status", { cookie: token });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain("Temporarily unavailable");
+    db.open();
+    expect((await request("/api/no-such-thing")).status).toBe(404);
+    expect((await request("/api/status")).status).toBe(401);
+    expect((await request("/users", { cookie: token })).status).toBe(403);
+    expect(
+      (
+        await request("/api/session", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: "{",
+        })
+      ).status,
+    ).toBe(400);
+    expect(existsSync(log) ? readFileSync(log, "utf8") : "").not.toContain(" - ERROR - ");
   });
 
   test("a server error answers 500 with a plain message, and the log has the reason", async () => {

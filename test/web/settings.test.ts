@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createAuditTrail } from "../../src/auth/audit.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
+
+const DAY = 86_400_000;
 
 describe("Settings page", () => {
   test("saves to the config file atomically and applies at once", async () => {
@@ -55,6 +58,42 @@ describe("Settings page", () => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("Invalid value for setting");
     expect(existsSync(join(web.paths.dataDir, "business-app.config.json"))).toBe(false);
+  });
+
+  test("the audit retention is shown and saved, and a shorter one prunes the trail at once", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    const page = await (await web.request("/settings", { cookie: boss.token })).text();
+    expect(page).toContain('name="audit_retention_days" type="text" value="365"');
+    expect(page).toContain('name="audit_max_entries" type="text" value="100000"');
+    const longAgo = createAuditTrail({ db: web.db, clock: () => new Date(web.clock().getTime() - 40 * DAY) });
+    for (let i = 0; i < 4; i++) longAgo.record({ action: "sign-in", outcome: "success" });
+    const fields = { _csrf: boss.csrfToken, mode: "interval", interval_hours: "6", startup_backup: "true" };
+
+    const refused = await web.request("/settings", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ ...fields, audit_retention_days: "30", audit_max_entries: "5" }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("Invalid value for setting audit_max_entries");
+    expect(web.auth.audit.newest(100).filter((e) => e.action === "sign-in")).toHaveLength(4);
+
+    const res = await web.request("/settings", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ ...fields, audit_retention_days: "30", audit_max_entries: "5000" }),
+    });
+    expect(res.status).toBe(303);
+    const file = JSON.parse(readFileSync(join(web.paths.dataDir, "business-app.config.json"), "utf8"));
+    expect(file).toMatchObject({ audit_retention_days: 30, audit_max_entries: 5000 });
+    expect(web.auth.audit.newest(100).filter((e) => e.action === "sign-in")).toHaveLength(0);
+    const pruned = readFileSync(web.paths.log, "utf8").match(/INFO - Audit trail pruned: .*/g);
+    expect(pruned).toEqual([
+      "INFO - Audit trail pruned: 4 entries removed (kept: the last 30 days, at most 5000 entries)",
+    ]);
+    const saved = await (await web.request("/settings", { cookie: boss.token })).text();
+    expect(saved).toContain('name="audit_retention_days" type="text" value="30"');
   });
 
   test("a setting fixed by an environment variable is shown as such and not changed", async () => {

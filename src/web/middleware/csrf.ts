@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AuditTrail } from "../../auth/audit.ts";
 import { sameSecret } from "../../lib/tokens.ts";
-import { CSRF_TOKEN_IN_ROUTE, NO_CSRF_TOKEN } from "../access.ts";
+import { NO_CSRF_TOKEN, STREAMED_BODY_ROUTES } from "../access.ts";
 import type { AppEnv } from "../context.ts";
 import { respondProblem } from "../errors.tsx";
 import { routeKey } from "./access.ts";
@@ -27,7 +27,7 @@ async function tokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<str
 /**
  * Every state-changing request must come from this app's own pages: a same-origin `Origin` /
  * `Sec-Fetch-Site`, and the session's CSRF token (header `X-CSRF-Token` or form field `_csrf`).
- * Missing or wrong → 403, written to the audit trail.
+ * Missing or wrong → 403, written to the audit trail (limited per address for requests without a session).
  */
 export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -41,22 +41,25 @@ export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<A
     if (origin !== undefined && origin !== own) reason = `cross-origin request from ${origin}`;
     else if (site !== undefined && site !== "same-origin" && site !== "none")
       reason = `request from a ${site} page`;
-    else if (!NO_CSRF_TOKEN.has(key) && !CSRF_TOKEN_IN_ROUTE.has(key)) {
+    else if (!NO_CSRF_TOKEN.has(key) && !STREAMED_BODY_ROUTES.has(key)) {
       const session = c.get("session");
       if (!session || !sameSecret(await tokenOf(c), session.csrfToken))
         reason = "missing or wrong CSRF token";
     }
     if (reason === null) return next();
     const session = c.get("session");
+    const event = {
+      action: "csrf",
+      outcome: "denied" as const,
+      target: `${c.req.method} ${c.req.path}: ${reason}`,
+      userId: session?.user.id ?? null,
+      username: session?.user.username ?? null,
+      clientAddress: c.get("clientAddress"),
+    };
     try {
-      deps.audit.record({
-        action: "csrf",
-        outcome: "denied",
-        target: `${c.req.method} ${c.req.path}: ${reason}`,
-        userId: session?.user.id ?? null,
-        username: session?.user.username ?? null,
-        clientAddress: c.get("clientAddress"),
-      });
+      // Anyone on the network can send these: without a session they are counted, not all written.
+      if (session) deps.audit.record(event);
+      else deps.audit.recordAnonymous(event);
     } catch {
       // The refusal stands even when the trail cannot be written (database closed).
     }

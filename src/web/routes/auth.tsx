@@ -59,7 +59,7 @@ async function signIn(c: Context<AppEnv>, auth: Auth, username: string, password
   const user = found ? auth.users.findByName(username) : undefined;
   const same = user !== undefined && user.id === found?.id && user.passwordHash === found.passwordHash;
   if (!user || !valid || !same || user.disabled) {
-    auth.audit.record({
+    auth.audit.recordAnonymous({
       action: "sign-in",
       outcome: "failure",
       username: username.slice(0, 64),

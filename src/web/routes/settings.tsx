@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
+import { auditRetentionOf, pruneAuditTrail } from "../../auth/audit.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { retentionOf } from "../../backup/retention.ts";
@@ -14,7 +15,7 @@ import { respondPage } from "../html.ts";
 import { viewerOf } from "../viewer.ts";
 import { auditAction } from "./audit-action.ts";
 
-/** The Settings page (super admin): backup settings saved to the config file and applied at once. */
+/** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
 export function settingsRoutes(deps: {
   settings: SettingsStore;
   scheduler: BackupScheduler;
@@ -74,6 +75,7 @@ export function settingsRoutes(deps: {
       deps.engine.setRetention(retentionOf(next.settings));
       auditAction.record(c, deps.auth, "settings: save", null, "success");
       deps.log.info(`Settings changed by ${viewerOf(c).username}`);
+      pruneAuditTrail(deps.auth.audit, auditRetentionOf(next.settings), deps.log);
       return c.redirect("/settings?saved", 303);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

@@ -9,6 +9,7 @@ import { formatBytes } from "../../lib/format.ts";
 import { boundaryOf, MultipartError, readMultipart } from "../../lib/multipart.ts";
 import { sameSecret } from "../../lib/tokens.ts";
 import type { AppEnv } from "../context.ts";
+import { uploadBodyLimit } from "../middleware/body-limit.ts";
 import { auditAction } from "./audit-action.ts";
 
 export type UploadResult =
@@ -41,7 +42,7 @@ export async function receiveUpload(
   if (!boundary || !c.req.raw.body || !session) {
     return { ok: false, status: 400, message: "send the file from the upload form (multipart/form-data)." };
   }
-  if (Number.isFinite(length) && length > limit + 64 * 1024) {
+  if (Number.isFinite(length) && length > uploadBodyLimit(deps.settings.current.settings.max_upload_mb)) {
     return {
       ok: false,
       status: 413,
