@@ -28,6 +28,9 @@ export type { MadeKind } from "./types.ts";
 export type { BackupEngineOptions, CreateBackupRequest, HealthRecord, Operation, RestoreResult };
 export { spaceNeeded };
 
+/** The files SQLite may keep beside a database file while it is open or after a crash. */
+const SQLITE_SIDE_FILES = ["-journal", "-wal", "-shm"];
+
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
  * and its backup folder. It knows nothing of HTTP, cron or flags. Every operation that writes
@@ -107,9 +110,10 @@ export class BackupEngine {
   }
 
   /**
-   * Deletes what a crashed backup or restore left behind (hidden `.…tmp` files in the backup
-   * folder, the restore's temporary copy beside the database). Skipped while another process
-   * holds the lock, since the files may be its work in progress.
+   * Deletes what a crashed backup, upload or restore left behind: hidden `.…tmp` files in the
+   * backup folder and their `-journal`/`-wal`/`-shm`, the restore's temporary copy beside the
+   * database and its own. Skipped while another process holds the lock, since the files may be
+   * its work in progress.
    */
   cleanupLeftovers(): void {
     let lock: ReturnType<typeof acquireFileLock>;
@@ -121,7 +125,8 @@ export class BackupEngine {
     }
     try {
       const restoreTemp = restoreTempPath(this.database);
-      const found = [...(existsSync(restoreTemp) ? [restoreTemp] : []), ...this.#folder.leftovers()];
+      const beside = [restoreTemp, ...SQLITE_SIDE_FILES.map((suffix) => `${restoreTemp}${suffix}`)];
+      const found = [...beside.filter((file) => existsSync(file)), ...this.#folder.leftovers()];
       for (const file of found) {
         rmSync(file, { force: true });
         this.#log.info(`Removed leftover of an interrupted operation: ${file}`);
