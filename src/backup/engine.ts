@@ -4,9 +4,11 @@ import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
+import { assertValidDescription } from "./description.ts";
 import { BackupBusyError, BackupUnusableError, NoUsableBackupError, ProtectedBackupError } from "./errors.ts";
 import { BackupFolder } from "./folder.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
+import { DEFAULT_MANUAL_BACKUPS_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
 import { restoreInPlace } from "./restore.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { takeBackup } from "./snapshot.ts";
@@ -28,6 +30,9 @@ export type { MadeKind } from "./types.ts";
 export type { BackupEngineOptions, CreateBackupRequest, HealthRecord, Operation, RestoreResult };
 export { spaceNeeded };
 
+/** The files SQLite may keep beside a database file while it is open or after a crash. */
+const SQLITE_SIDE_FILES = ["-journal", "-wal", "-shm"];
+
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
  * and its backup folder. It knows nothing of HTTP, cron or flags. Every operation that writes
@@ -42,6 +47,7 @@ export class BackupEngine {
   readonly #log: Log;
   readonly #clock: Clock;
   readonly #freeSpace: (dir: string) => number;
+  readonly #limiter: ManualBackupLimiter;
   #retention: RetentionLimits;
   #operation: RunningOperation | null = null;
   #idle: Promise<void> = Promise.resolve();
@@ -60,6 +66,10 @@ export class BackupEngine {
     this.#clock = options.clock ?? systemClock;
     this.#freeSpace = options.freeSpace ?? freeSpaceOf;
     this.#retention = options.retention;
+    this.#limiter = new ManualBackupLimiter(
+      options.manualBackupsPerHour ?? DEFAULT_MANUAL_BACKUPS_PER_HOUR,
+      this.#clock,
+    );
   }
 
   setRetention(limits: RetentionLimits): void {
@@ -107,9 +117,10 @@ export class BackupEngine {
   }
 
   /**
-   * Deletes what a crashed backup or restore left behind (hidden `.…tmp` files in the backup
-   * folder, the restore's temporary copy beside the database). Skipped while another process
-   * holds the lock, since the files may be its work in progress.
+   * Deletes what a crashed backup, upload or restore left behind: hidden `.…tmp` files in the
+   * backup folder and their `-journal`/`-wal`/`-shm`, the restore's temporary copy beside the
+   * database and its own. Skipped while another process holds the lock, since the files may be
+   * its work in progress.
    */
   cleanupLeftovers(): void {
     let lock: ReturnType<typeof acquireFileLock>;
@@ -121,7 +132,8 @@ export class BackupEngine {
     }
     try {
       const restoreTemp = restoreTempPath(this.database);
-      const found = [...(existsSync(restoreTemp) ? [restoreTemp] : []), ...this.#folder.leftovers()];
+      const beside = [restoreTemp, ...SQLITE_SIDE_FILES.map((suffix) => `${restoreTemp}${suffix}`)];
+      const found = [...beside.filter((file) => existsSync(file)), ...this.#folder.leftovers()];
       for (const file of found) {
         rmSync(file, { force: true });
         this.#log.info(`Removed leftover of an interrupted operation: ${file}`);
@@ -169,12 +181,25 @@ export class BackupEngine {
   /**
    * Takes a verified backup of the live database. Guarantees: the new file appears under its
    * final name only complete, flushed and checked (a crash leaves no backup or a whole one);
-   * retention runs only afterwards. Throws `BackupBusyError`, `NotEnoughSpaceError`,
-   * `DiskFullError`, `BackupFolderError`, `DatabaseDamagedError` or `SnapshotFailedError`,
-   * each logged as ERROR, leaving no file behind.
+   * retention runs only afterwards. A manual backup is refused when it would leave less room
+   * than the next automatic backup needs (`NoRoomForAutomaticBackupError`). Throws
+   * `BackupBusyError`, `NotEnoughSpaceError`, `DiskFullError`, `BackupFolderError`,
+   * `DatabaseDamagedError` or `SnapshotFailedError`, each logged as ERROR, leaving no file behind.
+   *
+   * Refused before anything starts, with nothing logged: a description that breaks the rule of
+   * `descriptionProblem` (`InvalidDescriptionError`), and a `rateLimited` request from someone who
+   * started the hourly limit of manual backups already (`TooManyManualBackupsError`). Every
+   * rate-limited backup that starts counts, whatever its outcome; one refused as busy does not.
    */
-  createBackup(request: CreateBackupRequest): Promise<ManifestRecord> {
-    return this.#withLock("Failed to create backup", () => this.#createLocked(request, { salvage: false }));
+  async createBackup(request: CreateBackupRequest): Promise<ManifestRecord> {
+    if (request.description !== undefined) assertValidDescription(request.description);
+    const who = request.rateLimited ? (request.createdBy ?? "") : null;
+    if (who !== null) this.#limiter.check(who);
+    // The lock is taken before `fn` runs, with no await between the check and the count.
+    return this.#withLock("Failed to create backup", () => {
+      if (who !== null) this.#limiter.record(who);
+      return this.#createLocked(request, { salvage: false });
+    });
   }
 
   #context(): EngineContext {
@@ -355,10 +380,12 @@ export class BackupEngine {
    * Takes an uploaded file (already complete at `tempPath`) into the list as
    * `uploaded_YYYYMMDD_HHMMSS[_slug].db`, after the full check a restore would make: SQLite
    * integrity, this app's schema, not from a newer version. Throws `BackupUnusableError` (and
-   * deletes the file) when it fails; never leaves the temporary file behind.
+   * deletes the file) when it fails, `InvalidDescriptionError` for a bad description; never
+   * leaves the temporary file behind.
    */
   async importUpload(options: UploadedFile) {
     try {
+      assertValidDescription(options.description);
       return await this.#withLock("Upload failed", () => importUploadedFile(this.#context(), options));
     } finally {
       rmSync(options.tempPath, { force: true });

@@ -18,6 +18,41 @@ export class NotEnoughSpaceError extends AppError {
   }
 }
 
+/**
+ * A manual backup would fit, but would leave less room than the next automatic backup needs:
+ * automatic backups come first.
+ */
+export class NoRoomForAutomaticBackupError extends AppError {
+  constructor(needed: number, free: number) {
+    super(
+      "backup.no_space",
+      `not enough disk space to keep room for the next automatic backup (needs ${formatBytes(needed)}, ${formatBytes(free)} free)`,
+    );
+  }
+}
+
+/** One person started as many manual backups as the hourly limit allows. */
+export class TooManyManualBackupsError extends AppError {
+  /** Seconds until the oldest counted backup leaves the hour and another may start. */
+  readonly retryAfterSeconds: number;
+
+  constructor(limit: number, retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super(
+      "backup.rate_limited",
+      `You have started ${limit} manual backups within the last hour, the most allowed. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A description the backup list cannot show as it is (too long, control characters). */
+export class InvalidDescriptionError extends AppError {
+  constructor(message: string) {
+    super("backup.bad_description", message);
+  }
+}
+
 /** The disk filled up while the backup was being written. */
 export class DiskFullError extends AppError {
   constructor() {

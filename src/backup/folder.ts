@@ -7,6 +7,8 @@ import { type ManifestRecord, mergeListing, readManifest, scanFolder, writeManif
 import { type BackupKind, isPlainBackupName } from "./names.ts";
 import { planRetention, type RetentionLimits } from "./retention.ts";
 
+const LEFTOVER = /^\..*\.tmp(-journal|-wal|-shm)?$/;
+
 /**
  * The backup folder: its files (the truth) and the manifest that adds what a file cannot say.
  * Writing methods are called by the engine while it holds the operation lock.
@@ -85,11 +87,15 @@ export class BackupFolder {
     this.update(() => {});
   }
 
-  /** The hidden `.…tmp` files an interrupted backup or upload left behind. */
+  /**
+   * What an interrupted backup or upload left behind: the hidden `.…tmp` files (snapshots,
+   * `.upload.….tmp`) and the `-journal`, `-wal` and `-shm` files SQLite keeps beside one while
+   * it writes it, which a kill leaves too.
+   */
   leftovers(): string[] {
     try {
       return readdirSync(this.dir)
-        .filter((name) => name.startsWith(".") && name.endsWith(".tmp"))
+        .filter((name) => LEFTOVER.test(name))
         .map((name) => this.pathOf(name));
     } catch {
       // No backup folder yet: nothing left over.

@@ -2,11 +2,17 @@ import { existsSync, renameSync, rmSync } from "node:fs";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
-import { DatabaseDamagedError, DiskFullError, NotEnoughSpaceError, SnapshotFailedError } from "./errors.ts";
+import {
+  DatabaseDamagedError,
+  DiskFullError,
+  NoRoomForAutomaticBackupError,
+  NotEnoughSpaceError,
+  SnapshotFailedError,
+} from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
-import { fileSize, isDiskFull, spaceNeeded } from "./space.ts";
+import { fileSize, isDiskFull, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
 import { checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
 
@@ -17,10 +23,10 @@ export interface BackupContext extends EngineContext {
 }
 
 /**
- * Takes a verified backup of the live database: the folder writable, room on the disk, the
- * database passing `quick_check` (unless `salvage`), then the snapshot in the worker under a
- * hidden temporary name, checked and hashed, renamed, the folder flushed, the manifest updated
- * and retention applied. Guarantees: the new file appears under its final name only complete,
+ * Takes a verified backup of the live database: the folder writable, room on the disk (for a
+ * manual backup, room for the next automatic one too), the database passing `quick_check`
+ * (unless `salvage`), then the snapshot in the worker under a hidden temporary name, checked
+ * and hashed, renamed, the folder flushed, the manifest updated and retention applied. Guarantees: the new file appears under its final name only complete,
  * flushed and checked; nothing is left behind on failure. With `salvage` (a pre-restore copy)
  * a damaged database is still copied, and the copy kept and marked damaged.
  */
@@ -37,10 +43,9 @@ export async function takeBackup(
   const needed = spaceNeeded(expected);
   const free = ctx.freeSpace(ctx.folder.dir);
   if (free < needed) throw new NotEnoughSpaceError(needed, free);
-
-  const live = await checkLiveInWorker({ path: ctx.database, full: false });
-  ctx.setHealth({ ...live, checkedAt: at.toISOString(), full: false });
-  if (!live.ok && !options.salvage) throw new DatabaseDamagedError(live.reason ?? "unknown damage");
+  if (request.kind === "manual" && free < spaceNeededKeepingRoom(expected)) {
+    throw new NoRoomForAutomaticBackupError(spaceNeededKeepingRoom(expected), free);
+  }
 
   const existing = ctx.folder.names();
   const name =
@@ -57,6 +62,10 @@ export async function takeBackup(
     temp,
   });
   try {
+    // Checked once the operation is shown, so the page reports the backup from its first moment.
+    const live = await checkLiveInWorker({ path: ctx.database, full: false });
+    ctx.setHealth({ ...live, checkedAt: at.toISOString(), full: false });
+    if (!live.ok && !options.salvage) throw new DatabaseDamagedError(live.reason ?? "unknown damage");
     let result: Awaited<ReturnType<typeof snapshotInWorker>>;
     const db = ctx.db;
     db?.pauseCheckpoints();

@@ -6,6 +6,15 @@ export function spaceNeeded(bytes: number): number {
   return bytes + Math.max(16 * 1024 * 1024, Math.ceil(bytes * 0.05));
 }
 
+/**
+ * Free space a manual backup of `bytes` needs: its own room and, once it is written, still the
+ * room of the next automatic backup of the same database. Manual backups never take the space
+ * that automatic ones need.
+ */
+export function spaceNeededKeepingRoom(bytes: number): number {
+  return 2 * spaceNeeded(bytes);
+}
+
 /** Free bytes for an unprivileged writer on the disk that holds `dir`. */
 export function freeSpaceOf(dir: string): number {
   const stats = statfsSync(dir);

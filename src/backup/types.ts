@@ -17,6 +17,8 @@ export interface BackupEngineOptions {
   /** The app's own connection, closed and reopened around a restore; absent for the command line. */
   db?: DatabaseHandle | null;
   clock?: Clock;
+  /** Manual backups one person may start per hour through `rateLimited` requests (default 12). */
+  manualBackupsPerHour?: number;
   /** Free bytes where `dir` lives; replaceable in tests. */
   freeSpace?: (dir: string) => number;
   /** Called before each step of a restore's file swap; tests use it to inject failures. */
@@ -31,6 +33,11 @@ export interface CreateBackupRequest {
   kind: MadeKind;
   description?: string;
   createdBy?: string | null;
+  /**
+   * Counts this backup against `createdBy`'s hourly limit of manual backups: set for requests
+   * from the web, left out at the command line (a local operator is not limited).
+   */
+  rateLimited?: boolean;
 }
 
 export interface Operation {

@@ -2,6 +2,7 @@ import { chmodSync, renameSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
 import { BackupUnusableError } from "./errors.ts";
+import { setRollbackJournalMode } from "./journal-header.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { backupFileName, uniqueName } from "./names.ts";
 import type { EngineContext } from "./types.ts";
@@ -19,11 +20,13 @@ export interface UploadedFile {
 /**
  * Takes an uploaded file into the list as `uploaded_YYYYMMDD_HHMMSS[_slug].db` after the full
  * check a restore would make (SQLite integrity, this app's schema, not from a newer version):
- * flushed, renamed, the folder flushed, recorded in the manifest. Throws `BackupUnusableError`
- * when the check fails. The caller removes the temporary file if it is still there.
+ * a WAL-mode header rewritten to rollback-journal mode first (a backup is one self-contained
+ * file), flushed, renamed, the folder flushed, recorded in the manifest. Throws
+ * `BackupUnusableError` when the check fails. The caller removes the temporary file if it is still there.
  */
 export async function importUploadedFile(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
   const at = ctx.clock();
+  setRollbackJournalMode(options.tempPath);
   const inspected = await inspectFileInWorker({ path: options.tempPath, restorable: true });
   if (!inspected.check.ok) {
     throw new BackupUnusableError(

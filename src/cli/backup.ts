@@ -1,3 +1,4 @@
+import { descriptionProblem } from "../backup/description.ts";
 import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
 import { formatBytes } from "../lib/format.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
@@ -15,13 +16,15 @@ export const BACKUP_FLAGS: FlagSpec[] = [
   ...DATA_FLAGS,
 ];
 
-/** `backup [--description TEXT]`: one manual backup; works while the server runs. */
+/**
+ * `backup [--description TEXT]`: one manual backup; works while the server runs. A local
+ * operator is not held to the web's hourly limit of manual backups.
+ */
 export async function backupCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, BACKUP_FLAGS);
   const description = typeof values.description === "string" ? values.description.trim() : "";
-  if ([...description].length > MAX_DESCRIPTION_LENGTH) {
-    throw new UsageError(`--description is too long: at most ${MAX_DESCRIPTION_LENGTH} characters.`);
-  }
+  const problem = descriptionProblem(description);
+  if (problem) throw new UsageError(`--description: ${problem}`);
   const config = loadDataConfig(values, ctx);
   const engine = openEngine(config);
   try {

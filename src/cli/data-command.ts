@@ -4,6 +4,7 @@ import { BackupBusyError } from "../backup/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { describeError } from "../lib/errors.ts";
 import { createLog } from "../lib/log.ts";
+import { escapeControlCharacters } from "../lib/text.ts";
 import type { ParsedFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -28,6 +29,6 @@ export function openEngine(config: LoadedConfig): BackupEngine {
 
 /** Writes the failure of an engine operation in one sentence and returns its exit code. */
 export function reportFailure(ctx: CliContext, prefix: string, error: unknown): number {
-  ctx.stderr(`${prefix}: ${describeError(error)}\n`);
+  ctx.stderr(`${prefix}: ${escapeControlCharacters(describeError(error))}\n`);
   return error instanceof BackupBusyError ? EXIT.locked : EXIT.failed;
 }

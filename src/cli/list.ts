@@ -1,5 +1,6 @@
 import { publicEntry } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
+import { escapeControlCharacters } from "../lib/text.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
@@ -26,14 +27,13 @@ export async function listCommand(args: string[], ctx: CliContext): Promise<numb
     ctx.stdout(`No backups yet in ${engine.backupsDir}\n`);
     return EXIT.ok;
   }
-  const rows = records.map((r) => [
-    r.name,
-    r.kind,
-    formatLogTime(new Date(r.createdAt)),
-    formatBytes(r.size),
-    r.health,
-    r.description,
-  ]);
+  // A description written before control characters were refused, or by another tool, must not
+  // move the cursor, clear the screen or fake a row.
+  const rows = records.map((r) =>
+    [r.name, r.kind, formatLogTime(new Date(r.createdAt)), formatBytes(r.size), r.health, r.description].map(
+      escapeControlCharacters,
+    ),
+  );
   const header = ["NAME", "KIND", "CREATED", "SIZE", "HEALTH", "DESCRIPTION"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]) =>

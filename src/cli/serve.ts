@@ -179,7 +179,8 @@ function createServices(config: LoadedConfig, log: Log): Services {
         const record = await engine.createBackup({ kind: "automatic", createdBy: "scheduler" });
         return `${record.name} (${formatBytes(record.size)})`;
       } catch (error) {
-        if (error instanceof BackupBusyError) log.warning(`Automatic backup skipped: ${error.message}`);
+        // The scheduler tries it again within minutes (and logs when).
+        if (error instanceof BackupBusyError) log.warning(`Automatic backup postponed: ${error.message}`);
         throw error;
       }
     },

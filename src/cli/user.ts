@@ -3,6 +3,7 @@ import { createAuth } from "../auth/auth.ts";
 import { isRole } from "../auth/users.ts";
 import { DatabaseHandle } from "../db/handle.ts";
 import { AppError, describeError } from "../lib/errors.ts";
+import { escapeControlCharacters } from "../lib/text.ts";
 import { formatLogTime, systemClock } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
@@ -56,7 +57,8 @@ export async function userCommand(
     if (action === "list") {
       for (const user of auth.users.list()) {
         const last = user.lastLoginAt ? formatLogTime(user.lastLoginAt) : "never signed in";
-        ctx.stdout(`${user.username}\t${user.role}\t${user.disabled ? "disabled" : "active"}\t${last}\n`);
+        const cells = [user.username, user.role, user.disabled ? "disabled" : "active", last];
+        ctx.stdout(`${cells.map(escapeControlCharacters).join("\t")}\n`);
       }
       return EXIT.ok;
     }

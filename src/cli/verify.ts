@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { loadDataConfig, openEngine, reportFailure } from "./data-command.ts";
@@ -15,8 +16,11 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   try {
     const results = await engine.verify(name === undefined ? undefined : [name]);
     for (const r of results) {
-      if (r.health !== "verified") ctx.stdout(`DAMAGED  ${r.name}: ${r.reason}\n`);
-      else ctx.stdout(`ok       ${r.name}${describeUnknownTables(r.unknownTables)}\n`);
+      const line =
+        r.health === "verified"
+          ? `ok       ${r.name}${describeUnknownTables(r.unknownTables)}`
+          : `DAMAGED  ${r.name}: ${r.reason}`;
+      ctx.stdout(`${escapeControlCharacters(line)}\n`);
     }
     if (results.length === 0) ctx.stdout("No backups to check.\n");
     return results.some((r) => r.health !== "verified") ? EXIT.failed : EXIT.ok;

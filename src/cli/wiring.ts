@@ -34,6 +34,7 @@ export function createEngine(
     operationLock: config.paths.operationLock,
     log,
     retention: retentionOf(config.settings),
+    manualBackupsPerHour: config.settings.manual_backups_per_hour,
     db,
   });
   engine.onRestored((restored) => createSessionStore({ db: restored, clock: systemClock }).endAll());

@@ -31,6 +31,7 @@ export const settingsSchema = z.strictObject({
     .union([z.literal("unlimited"), z.number().int().min(1).max(100000)])
     .default("unlimited"),
   max_pre_restore_backups: z.number().int().min(1).max(100000).default(5),
+  manual_backups_per_hour: z.number().int().min(1).max(100000).default(12),
   startup_backup: z.boolean().default(true),
   max_upload_mb: z.number().int().min(1).max(1048576).default(4096),
   allowed_hosts: z.array(hostSchema).default([]),
@@ -51,6 +52,7 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   max_backups: "a whole number from 1 to 100000",
   max_manual_backups: 'a whole number from 1 to 100000, or "unlimited"',
   max_pre_restore_backups: "a whole number from 1 to 100000",
+  manual_backups_per_hour: "a whole number from 1 to 100000",
   startup_backup: "true or false",
   max_upload_mb: "a whole number of megabytes from 1 to 1048576",
   allowed_hosts: "a list of host names, such as shop-pc.local (comma-separated in flags and environment)",
@@ -66,6 +68,7 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   max_backups: "automatic backups to keep",
   max_manual_backups: "manual backups to keep",
   max_pre_restore_backups: "pre-restore safety backups to keep",
+  manual_backups_per_hour: "manual backups one user may start from the web interface in an hour",
   startup_backup: "take a backup at every start",
   max_upload_mb: "largest backup file accepted by upload, in MB",
   allowed_hosts: "extra host names the web interface answers to",

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { escapeControlCharacters } from "./text.ts";
 import { type Clock, formatLogTime, systemClock } from "./time.ts";
 
 export type LogLevel = "INFO" | "WARNING" | "ERROR";
@@ -28,8 +29,9 @@ export const DEFAULT_LOG_KEEP = 3;
 
 /** `2025-09-22 14:30:00 - INFO - message`: the one line format of the log. */
 export function formatLogLine(level: LogLevel, message: string, at: Date): string {
-  // One event, one line: a message never breaks the format with its own line breaks.
-  const flat = message.replace(/\r?\n/g, " | ");
+  // One event, one line: a message never breaks the format with its own line breaks, and text
+  // that came from outside (a file name, a description) cannot fake a line or a terminal effect.
+  const flat = escapeControlCharacters(message.replace(/\r?\n/g, " | "));
   return `${formatLogTime(at)} - ${level} - ${flat}`;
 }
 

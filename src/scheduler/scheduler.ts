@@ -1,25 +1,11 @@
-import { Cron } from "croner";
-import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
-import { type Clock, systemClock } from "../lib/time.ts";
+import { type Clock, formatLogTime, systemClock } from "../lib/time.ts";
+import { realTimers, type Timers } from "../lib/timers.ts";
+import { type Cadence, describeCadence, nextRunAfter, retryTime } from "./cadence.ts";
 
-/** Timers, passed in so tests can fire them without waiting. */
-export interface Timers {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-export type Cadence = { hours: number } | { cron: string };
-
-export function cadenceOf(settings: Settings): Cadence {
-  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
-}
+export type { Timers } from "../lib/timers.ts";
+export { type Cadence, cadenceOf, describeCadence } from "./cadence.ts";
 
 export interface SchedulerStatus {
   active: boolean;
@@ -27,6 +13,8 @@ export interface SchedulerStatus {
   /** "every 6 hours" or 'on the schedule "0 30 *\/6 * * *"'. */
   cadence: string;
   nextRun: string | null;
+  /** When a failed (or busy) automatic backup is tried again, if before the next regular run. */
+  retryAt: string | null;
   running: boolean;
   lastRun: { at: string; ok: boolean; message: string } | null;
 }
@@ -37,19 +25,12 @@ export interface SchedulerStatus {
  */
 const MAX_WAIT_MS = 60_000;
 
-export function describeCadence(cadence: Cadence): string {
-  if ("cron" in cadence) return `on the schedule "${cadence.cron}"`;
-  const { hours } = cadence;
-  if (hours === 1) return "every hour";
-  if (Number.isInteger(hours)) return `every ${hours} hours`;
-  const minutes = Math.round(hours * 60);
-  return minutes === 1 ? "every minute" : `every ${minutes} minutes`;
-}
-
 /**
  * Runs the automatic backup every N hours (counted from the start, like the original
  * scheduler) or on a cron schedule (croner computes the times). Never two runs at once: a run
- * that falls due while one is still going is skipped and logged.
+ * that falls due while one is still going is skipped and logged. A run that fails (the disk
+ * full, the engine busy with a manual backup) is tried again after 1, 2, 4, 8 … minutes, but
+ * never at or past the next regular run, which starts the count again.
  */
 export class BackupScheduler {
   readonly #run: () => Promise<string>;
@@ -62,6 +43,9 @@ export class BackupScheduler {
   #running = false;
   #next: Date | null = null;
   #timer: unknown = null;
+  #retryAt: Date | null = null;
+  /** Failed runs in a row since the last regular one. */
+  #failures = 0;
   #lastRun: SchedulerStatus["lastRun"] = null;
 
   constructor(options: {
@@ -92,6 +76,7 @@ export class BackupScheduler {
     this.#disarm();
     this.#active = false;
     this.#next = null;
+    this.#forgetRetry();
     this.#log.info("Automatic backup scheduler stopped");
   }
 
@@ -100,6 +85,7 @@ export class BackupScheduler {
     this.#paused = true;
     this.#disarm();
     this.#next = null;
+    this.#forgetRetry();
     this.#log.info(`Automatic backup scheduler paused${by ? ` by ${by}` : ""}`);
   }
 
@@ -118,6 +104,7 @@ export class BackupScheduler {
     if (!this.#active || this.#paused) return;
     this.#disarm();
     this.#scheduleFrom(this.#clock());
+    if (this.#retryAt && (!this.#next || this.#retryAt >= this.#next)) this.#forgetRetry();
     this.#log.info(`Automatic backup scheduler changed (${describeCadence(cadence)})`);
   }
 
@@ -127,24 +114,15 @@ export class BackupScheduler {
       paused: this.#paused,
       cadence: describeCadence(this.#cadence),
       nextRun: this.#next?.toISOString() ?? null,
+      retryAt: this.#retryAt?.toISOString() ?? null,
       running: this.#running,
       lastRun: this.#lastRun,
     };
   }
 
-  #nextAfter(from: Date): Date {
-    const cadence = this.#cadence;
-    if ("cron" in cadence) {
-      const next = new Cron(cadence.cron, { paused: true }).nextRun(from);
-      if (!next) throw new Error(`the schedule "${cadence.cron}" has no next run`);
-      return next;
-    }
-    return new Date(from.getTime() + cadence.hours * 3600_000);
-  }
-
   #scheduleFrom(from: Date): void {
     try {
-      this.#next = this.#nextAfter(from);
+      this.#next = nextRunAfter(this.#cadence, from);
     } catch (error) {
       this.#next = null;
       this.#log.error(`Automatic backup scheduler cannot plan the next run: ${describeError(error)}`);
@@ -158,10 +136,16 @@ export class BackupScheduler {
     this.#timer = null;
   }
 
+  #forgetRetry(): void {
+    this.#retryAt = null;
+    this.#failures = 0;
+  }
+
   #arm(): void {
     this.#disarm();
     if (!this.#next) return;
-    const wait = Math.max(0, Math.min(MAX_WAIT_MS, this.#next.getTime() - this.#clock().getTime()));
+    const due = Math.min(this.#next.getTime(), this.#retryAt?.getTime() ?? Number.POSITIVE_INFINITY);
+    const wait = Math.max(0, Math.min(MAX_WAIT_MS, due - this.#clock().getTime()));
     this.#timer = this.#timers.set(() => this.#onTimer(), wait);
   }
 
@@ -170,12 +154,18 @@ export class BackupScheduler {
     if (!this.#active || this.#paused || !this.#next) return;
     const now = this.#clock();
     if (now.getTime() < this.#next.getTime()) {
+      if (this.#retryAt && now.getTime() >= this.#retryAt.getTime()) {
+        this.#retryAt = null;
+        void this.#fire(now);
+      }
       this.#arm();
       return;
     }
+    // A regular run: a pending retry is replaced by it, and the back-off starts again.
+    this.#forgetRetry();
     // Plan the following run from the time this one was due (or from now, after a long sleep).
     const due = this.#next;
-    const following = this.#nextAfter(now.getTime() - due.getTime() > 60_000 ? now : due);
+    const following = nextRunAfter(this.#cadence, now.getTime() - due.getTime() > 60_000 ? now : due);
     this.#next = following;
     this.#arm();
     void this.#fire(now);
@@ -190,11 +180,27 @@ export class BackupScheduler {
     try {
       const message = await this.#run();
       this.#lastRun = { at: at.toISOString(), ok: true, message };
+      this.#failures = 0;
     } catch (error) {
       // The engine has logged the failure; the status shows it until the next run.
       this.#lastRun = { at: at.toISOString(), ok: false, message: describeError(error) };
+      this.#planRetry();
     } finally {
       this.#running = false;
     }
+  }
+
+  /** After a failed run: the next try soon (see `retryTime`), unless the regular run comes first. */
+  #planRetry(): void {
+    if (!this.#active || this.#paused || !this.#next) return;
+    this.#failures++;
+    this.#retryAt = retryTime(this.#failures, this.#clock(), this.#next);
+    if (!this.#retryAt) {
+      this.#failures = 0;
+      return;
+    }
+    const at = this.#retryAt;
+    this.#arm();
+    this.#log.info(`Automatic backup will be tried again at ${formatLogTime(at)}`);
   }
 }

@@ -86,6 +86,9 @@ function StatusPanel(props: { viewer: Viewer; status: AppStatus }) {
           </span>{" "}
           {scheduler.cadence}
           {scheduler.nextRun ? `, next at ${showTime(scheduler.nextRun)}` : ""}
+          {scheduler.retryAt
+            ? `; the last one failed and is tried again at ${showTime(scheduler.retryAt)}`
+            : ""}
           {isSuper(viewer) && (scheduler.active || scheduler.paused) ? (
             <ActionForm
               viewer={viewer}

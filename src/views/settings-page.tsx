@@ -172,6 +172,8 @@ export function SettingsPage(props: SettingsPageProps) {
           <dd>{settings.host}</dd>
           <dt>Largest upload</dt>
           <dd>{settings.max_upload_mb} MB</dd>
+          <dt>Manual backups per user</dt>
+          <dd>{settings.manual_backups_per_hour} an hour</dd>
           <dt>Extra host names</dt>
           <dd>{settings.allowed_hosts.join(", ") || "none"}</dd>
         </dl>

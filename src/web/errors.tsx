@@ -11,6 +11,8 @@ export interface HttpProblem {
   status: ContentfulStatusCode;
   code: string;
   message: string;
+  /** Sent as `Retry-After` (a rate limit): seconds until the same request may succeed. */
+  retryAfterSeconds?: number;
 }
 
 const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
@@ -24,6 +26,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   "backup.unusable": 422,
   "backup.none_usable": 404,
   "backup.protected": 409,
+  "backup.bad_description": 400,
+  "backup.rate_limited": 429,
 };
 
 const TITLES: Partial<Record<number, string>> = {
@@ -33,6 +37,7 @@ const TITLES: Partial<Record<number, string>> = {
   404: "Page not found",
   409: "Busy",
   413: "Too large",
+  429: "Too many requests",
   503: "Temporarily unavailable",
 };
 
@@ -47,7 +52,14 @@ export function toProblem(error: unknown): HttpProblem {
       };
     }
     // The app's own errors are sentences meant for people: shown as they are, never a stack trace.
-    return { status: STATUS_BY_CODE[error.code] ?? 500, code: error.code, message: error.message };
+    const problem: HttpProblem = {
+      status: STATUS_BY_CODE[error.code] ?? 500,
+      code: error.code,
+      message: error.message,
+    };
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === "number") problem.retryAfterSeconds = retryAfter;
+    return problem;
   }
   return {
     status: 500,
@@ -68,6 +80,7 @@ function wantsJson(c: Context): boolean {
 
 /** Answers with a problem: JSON `{"error":{code,message}}` for the API, a page for a browser. */
 export function respondProblem(c: Context, problem: HttpProblem): Response | Promise<Response> {
+  if (problem.retryAfterSeconds !== undefined) c.header("Retry-After", String(problem.retryAfterSeconds));
   if (wantsJson(c)) {
     return c.json({ error: { code: problem.code, message: problem.message } }, problem.status);
   }

@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { hasControlCharacters } from "../../src/lib/text.ts";
 import { craftBackup, craftedCase } from "../backup/crafted.ts";
 import { itemNames } from "../backup/fixtures.ts";
 import { runCli, startApp, tempDir } from "../helpers.ts";
@@ -70,6 +71,31 @@ describe("backup, list, verify", () => {
     const result = await runCli(["backup", "--description", "x".repeat(201), "--data-dir", dir]);
     expect(result.exitCode).toBe(2);
     expect(readdirSync(join(dir, "database_backups")).filter((f) => f.endsWith(".db"))).toEqual([]);
+  });
+
+  test("control characters: refused in a new description; one already in the manifest is listed escaped", async () => {
+    const dir = await dataFolder();
+    const refused = await runCli(["backup", "--description", "two\nlines", "--data-dir", dir]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(
+      "--description: The description may not contain control characters such as line breaks or tabs.",
+    );
+    expect(readdirSync(join(dir, "database_backups")).filter((f) => f.endsWith(".db"))).toEqual([]);
+
+    // A description an older version accepted, or a manifest edited by hand: it must not clear the
+    // terminal, move the cursor back to fake a row, or reverse the text after it.
+    expect((await runCli(["backup", "--description", "plain", "--data-dir", dir])).exitCode).toBe(0);
+    const manifestPath = join(dir, "database_backups", "manifest.json");
+    const hostile = "ok\u001b[2J\u001b[H\rmanual_x.db  manual  FAKE\u009b\u202etxt.exe";
+    writeFileSync(
+      manifestPath,
+      readFileSync(manifestPath, "utf8").replace('"plain"', JSON.stringify(hostile)),
+    );
+    const table = await runCli(["list", "--data-dir", dir]);
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toContain("ok\\x1b[2J\\x1b[H\\rmanual_x.db  manual  FAKE\\x9b\\u202etxt.exe");
+    expect(hasControlCharacters(table.stdout.replaceAll("\n", ""))).toBe(false);
+    expect(table.stdout.trimEnd().split("\n")).toHaveLength(2);
   });
 
   test("verify: exit 0 when healthy, 1 with the reason when damaged, 2 without a name", async () => {

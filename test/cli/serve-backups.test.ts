@@ -22,6 +22,8 @@ async function dataFolder(megabytes = 0): Promise<string> {
   return dir;
 }
 
+/** What SQLite may keep beside a file it writes. */
+const SIDE = ["-journal", "-wal", "-shm"];
 const backupsOf = (dir: string) => readdirSync(join(dir, "database_backups"));
 const logOf = (dir: string) => readFileSync(join(dir, "database_backups", "backup.log"), "utf8");
 
@@ -43,13 +45,24 @@ describe("serve with backups", () => {
 
   test("leftovers of a crashed run are removed at start and never listed", async () => {
     const dir = await dataFolder();
-    writeFileSync(join(dir, "database_backups", ".manual_20250101_000000.db.999.tmp"), "half a backup");
-    writeFileSync(join(dir, "business_data.db.restore-tmp"), "half a restore");
+    const snapshot = ".manual_20250101_000000.db.999.tmp";
+    // A snapshot killed while SQLite wrote it leaves its journal (or -wal/-shm) beside it.
+    const inBackups = [snapshot, ...SIDE.map((s) => `${snapshot}${s}`), ".upload.999.0f3c.tmp"];
+    const inData = ["business_data.db.restore-tmp", ...SIDE.map((s) => `business_data.db.restore-tmp${s}`)];
+    for (const name of inBackups) writeFileSync(join(dir, "database_backups", name), "half written");
+    for (const name of inData) writeFileSync(join(dir, name), "half a restore");
+    // Look-alikes that are not leftovers stay.
+    writeFileSync(join(dir, "database_backups", "notes.tmp"), "mine");
+    writeFileSync(join(dir, "database_backups", ".hidden-journal"), "mine");
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
-    expect(backupsOf(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
-    expect(existsSync(join(dir, "business_data.db.restore-tmp"))).toBe(false);
-    expect(logOf(dir)).toContain("Removed leftover of an interrupted operation");
+    expect(backupsOf(dir).sort()).toEqual([".hidden-journal", "backup.log", "notes.tmp"]);
+    for (const name of inData) expect(existsSync(join(dir, name))).toBe(false);
+    const log = logOf(dir);
+    for (const name of [...inBackups, ...inData]) {
+      const path = inData.includes(name) ? join(dir, name) : join(dir, "database_backups", name);
+      expect(log).toContain(`Removed leftover of an interrupted operation: ${path}`);
+    }
     expect((await runCli(["list", "--json", "--data-dir", dir])).stdout).toContain('"backups": []');
   });
 
@@ -57,8 +70,9 @@ describe("serve with backups", () => {
     const dir = await dataFolder(80);
     const proc = Bun.spawn([BUN, MAIN, "backup", "--data-dir", dir], { stdout: "ignore", stderr: "ignore" });
     const deadline = Date.now() + 10_000;
+    // Killed once SQLite writes the snapshot's journal beside it: both are left behind.
     while (
-      !backupsOf(dir).some((f) => f.endsWith(".tmp")) &&
+      !backupsOf(dir).some((f) => f.endsWith(".tmp-journal")) &&
       Date.now() < deadline &&
       proc.exitCode === null
     ) {
@@ -73,7 +87,7 @@ describe("serve with backups", () => {
     for (const backup of listed.backups as { health: string }[]) expect(backup.health).toBe("verified");
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
-    expect(backupsOf(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(backupsOf(dir).filter((f) => f.startsWith("."))).toEqual([]);
   });
 });
 

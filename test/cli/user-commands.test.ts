@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { runCli, startApp, tempDir } from "../helpers.ts";
 
 describe("user commands", () => {
@@ -38,6 +40,15 @@ describe("user commands", () => {
       /^boss\tsuper_admin\tactive\t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\nclerk\tuser\tactive\tnever signed in\n$/,
     );
     expect(await app.stop()).toBe(0);
+
+    // A name written into the database by another tool is listed escaped, on its own line.
+    const db = new Database(join(dir, "business_data.db"));
+    db.run("UPDATE users SET username = ? WHERE username = 'clerk'", ["eve\u001b[2J\rboss\tsuper_admin"]);
+    db.close();
+    const escaped = await runCli(["user", "list", "--data-dir", dir]);
+    expect(escaped.stdout.split("\n")[1]).toBe(
+      "eve\\x1b[2J\\rboss\\tsuper_admin\tuser\tactive\tnever signed in",
+    );
   });
 
   test("bad input is refused with a clear message and changes nothing", async () => {

@@ -36,6 +36,7 @@ describe("settings", () => {
       max_backups: 10,
       max_manual_backups: "unlimited",
       max_pre_restore_backups: 5,
+      manual_backups_per_hour: 12,
       startup_backup: true,
       max_upload_mb: 4096,
       allowed_hosts: [],
@@ -67,12 +68,14 @@ describe("settings", () => {
         BUSINESS_APP_ALLOWED_HOSTS: "shop-pc.local, 192.168.1.20",
         BUSINESS_APP_MAX_MANUAL_BACKUPS: "50",
         BUSINESS_APP_INTERVAL_HOURS: "0.5",
+        BUSINESS_APP_MANUAL_BACKUPS_PER_HOUR: "100",
       },
     });
     expect(settings.startup_backup).toBe(false);
     expect(settings.allowed_hosts).toEqual(["shop-pc.local", "192.168.1.20"]);
     expect(settings.max_manual_backups).toBe(50);
     expect(settings.interval_hours).toBe(0.5);
+    expect(settings.manual_backups_per_hour).toBe(100);
   });
 
   test.each([

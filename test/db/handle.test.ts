@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseClosedError, DatabaseHandle } from "../../src/db/handle.ts";
 import { JOURNAL_ENTRIES, MIGRATION_SQL } from "../../src/db/migrations.ts";
@@ -13,6 +13,8 @@ function tables(db: Database): string[] {
     .all()
     .map((r) => r.name);
 }
+
+const modeOf = (file: string) => statSync(file).mode & 0o777;
 
 function addUser(handle: DatabaseHandle, username: string) {
   const now = new Date();
@@ -80,6 +82,37 @@ describe("database handle", () => {
     expect(plain.query("SELECT username FROM users").all()).toEqual([{ username: "ben" }]);
     plain.close();
     expect(() => handle.sqlite).toThrow(DatabaseClosedError);
+  });
+
+  test("the database and its -wal and -shm are created readable by their owner only", () => {
+    if (process.platform === "win32") return;
+    const path = join(tempDir(), "business_data.db");
+    const old = process.umask(0o022); // the usual umask, which lets SQLite alone make 0644 files
+    try {
+      const handle = new DatabaseHandle(path);
+      handle.open();
+      addUser(handle, "ann");
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(modeOf(file)).toBe(0o600);
+      handle.close();
+    } finally {
+      process.umask(old);
+    }
+  });
+
+  test("a database an older version left 0644, with its -wal and -shm, is tightened to 0600 at open", () => {
+    if (process.platform === "win32") return;
+    const path = join(tempDir(), "business_data.db");
+    const writer = new Database(path);
+    writer.run("PRAGMA journal_mode = WAL");
+    writer.run("CREATE TABLE notes (body TEXT)");
+    writer.run("INSERT INTO notes VALUES ('kept')");
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodSync(file, 0o644);
+    const handle = new DatabaseHandle(path);
+    handle.open();
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(modeOf(file)).toBe(0o600);
+    expect(handle.sqlite.query("SELECT body FROM notes").all()).toEqual([{ body: "kept" }]);
+    handle.close();
+    writer.close();
   });
 
   test("reopen in place picks up a file swapped underneath", () => {

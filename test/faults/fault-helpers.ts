@@ -73,7 +73,7 @@ export function mountTmpfs(dir: string, size: string, readOnly = false): (() => 
 export const backupsOf = (dir: string) => join(dir, "database_backups");
 
 /** A server on a data folder with `megabytes` of data and a signed-in super admin. */
-export async function serverWithAdmin(megabytes: number) {
+export async function serverWithAdmin(megabytes: number, env: Record<string, string> = {}) {
   const dataDir = tempDir("business-app-busy-");
   const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
   await first.stop();
@@ -84,7 +84,7 @@ export async function serverWithAdmin(megabytes: number) {
       input: "long enough password\n",
     },
   );
-  const app = await startApp({ dataDir, args: ["--no-startup-backup"] });
+  const app = await startApp({ dataDir, args: ["--no-startup-backup"], env });
   const session = await signIn(app, "boss");
   return { dataDir, app, ...session };
 }

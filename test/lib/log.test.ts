@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLog, formatLogLine, type LogLevel } from "../../src/lib/log.ts";
+import { hasControlCharacters } from "../../src/lib/text.ts";
 import { tempDir } from "../helpers.ts";
 
 const at = new Date(2025, 8, 22, 14, 30, 0);
@@ -22,6 +23,18 @@ describe("log", () => {
 
   test("keeps one event on one line", () => {
     expect(formatLogLine("ERROR", "first\nsecond", at)).toBe("2025-09-22 14:30:00 - ERROR - first | second");
+  });
+
+  test("a bare CR, an escape sequence or a bidi override in a message is written out, not obeyed", () => {
+    const line = formatLogLine(
+      "INFO",
+      "name\r2025-09-22 14:30:00 - ERROR - fake \u001b[2J \u202egnp.exe",
+      at,
+    );
+    expect(line).toBe(
+      "2025-09-22 14:30:00 - INFO - name\\r2025-09-22 14:30:00 - ERROR - fake \\x1b[2J \\u202egnp.exe",
+    );
+    expect(hasControlCharacters(line)).toBe(false);
   });
 
   test("creates the file owner-read/write only", () => {

@@ -1,46 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createLog } from "../../src/lib/log.ts";
-import {
-  BackupScheduler,
-  type Cadence,
-  describeCadence,
-  type Timers,
-} from "../../src/scheduler/scheduler.ts";
+import { retryTime } from "../../src/scheduler/cadence.ts";
+import { BackupScheduler, type Cadence, describeCadence } from "../../src/scheduler/scheduler.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
-
-/** Timers that fire only when the test says so, with the clock moved to their time. */
-function fakeTimers(clock: ReturnType<typeof manualClock>) {
-  let pending: { fn: () => void; at: number; id: number } | null = null;
-  let ids = 0;
-  const timers: Timers = {
-    set(fn, ms) {
-      pending = { fn, at: clock().getTime() + ms, id: ++ids };
-      return pending.id;
-    },
-    clear(id) {
-      if (pending?.id === id) pending = null;
-    },
-  };
-  return Object.assign(timers, {
-    /** Moves the clock forward by `ms`, firing every timer that falls due on the way. */
-    async advance(ms: number) {
-      const end = clock().getTime() + ms;
-      while (pending && pending.at <= end) {
-        const { fn, at } = pending;
-        pending = null;
-        clock.advance(Math.max(0, at - clock().getTime()));
-        fn();
-        await Bun.sleep(0);
-      }
-      clock.advance(Math.max(0, end - clock().getTime()));
-    },
-    get armed() {
-      return pending !== null;
-    },
-  });
-}
+import { fakeTimers } from "./fake-timers.ts";
 
 function setup(cadence: Cadence, run?: () => Promise<string>) {
   const clock = manualClock(new Date(2025, 8, 22, 14, 30, 0));
@@ -137,10 +102,10 @@ describe("automatic backup scheduler", () => {
     expect(started).toBe(2);
   });
 
-  test("a failed run is shown in the status and the schedule goes on", async () => {
-    let calls = 0;
-    const { scheduler, timers } = setup({ hours: 2 }, async () => {
-      calls++;
+  test("a failed run is shown and retried after 1, 2, 4, 8 … minutes, never past the next regular run", async () => {
+    const tries: Date[] = [];
+    const { scheduler, clock, timers, readLog } = setup({ hours: 2 }, async () => {
+      tries.push(clock());
       throw new Error("not enough disk space (needs 1.2 GB, 300 MB free)");
     });
     scheduler.start();
@@ -149,8 +114,79 @@ describe("automatic backup scheduler", () => {
       ok: false,
       message: expect.stringContaining("disk space"),
     });
+    expect(scheduler.status().retryAt).toBe(new Date(2025, 8, 22, 16, 31, 0).toISOString());
+    expect(await readLog()).toContain(
+      "2025-09-22 16:30:00 - INFO - Automatic backup will be tried again at 2025-09-22 16:31:00",
+    );
     await timers.advance(2 * HOUR);
+    const shown = tries.map((d) => `${d.getHours()}:${String(d.getMinutes()).padStart(2, "0")}`);
+    // 64 minutes after 17:33 would be 18:37, past the regular run at 18:30: that one comes instead.
+    expect(shown).toEqual(["16:30", "16:31", "16:33", "16:37", "16:45", "17:01", "17:33", "18:30"]);
+    expect(scheduler.status().retryAt).toBe(new Date(2025, 8, 22, 18, 31, 0).toISOString());
+  });
+
+  test("a run that met a busy engine is tried again a minute later; the schedule goes on as before", async () => {
+    let calls = 0;
+    const { scheduler, timers, readLog } = setup({ hours: 6 }, async () => {
+      calls++;
+      if (calls === 1)
+        throw new Error("Another backup or restore is running. Try again when it has finished.");
+      return "backup_x.db (1 MB)";
+    });
+    scheduler.start();
+    await timers.advance(6 * HOUR);
+    expect(scheduler.status()).toMatchObject({
+      lastRun: { ok: false },
+      retryAt: new Date(2025, 8, 22, 20, 31, 0).toISOString(),
+      nextRun: new Date(2025, 8, 23, 2, 30, 0).toISOString(),
+    });
+    await timers.advance(60_000);
     expect(calls).toBe(2);
+    expect(scheduler.status()).toMatchObject({
+      lastRun: { ok: true, at: new Date(2025, 8, 22, 20, 31, 0).toISOString() },
+      retryAt: null,
+      nextRun: new Date(2025, 8, 23, 2, 30, 0).toISOString(),
+    });
+    await timers.advance(6 * HOUR);
+    expect(calls).toBe(3);
+    expect(await readLog()).toContain("Automatic backup will be tried again at 2025-09-22 20:31:00");
+  });
+
+  test("pausing drops a pending retry; a failure after a success starts again at one minute", async () => {
+    let fail = true;
+    let calls = 0;
+    const { scheduler, timers } = setup({ hours: 1 }, async () => {
+      calls++;
+      if (fail) throw new Error("disk full");
+      return "ok";
+    });
+    scheduler.start();
+    await timers.advance(HOUR);
+    expect(scheduler.status().retryAt).not.toBeNull();
+    scheduler.pause("boss");
+    expect(scheduler.status().retryAt).toBeNull();
+    await timers.advance(10 * 60_000);
+    expect(calls).toBe(1);
+    scheduler.resume("boss");
+    fail = false;
+    await timers.advance(HOUR);
+    expect(calls).toBe(2);
+    fail = true;
+    await timers.advance(HOUR);
+    expect(calls).toBe(3);
+    const failedAt = new Date(scheduler.status().lastRun?.at as string).getTime();
+    expect(new Date(scheduler.status().retryAt as string).getTime() - failedAt).toBe(60_000);
+  });
+
+  test("retry times double from one minute and stop before the next regular run", () => {
+    const failedAt = new Date(2025, 8, 22, 12, 0, 0);
+    const next = new Date(2025, 8, 22, 13, 0, 0);
+    const minutesAfter = (failures: number) => {
+      const at = retryTime(failures, failedAt, next);
+      return at === null ? null : (at.getTime() - failedAt.getTime()) / 60_000;
+    };
+    expect([1, 2, 3, 4, 5, 6, 7].map(minutesAfter)).toEqual([1, 2, 4, 8, 16, 32, null]);
+    expect(retryTime(1, failedAt, new Date(failedAt.getTime() + 60_000))).toBeNull();
   });
 
   test("after the PC slept past a run, the backup is taken soon after waking", async () => {

@@ -8,6 +8,7 @@ import { DatabaseHandle } from "../../src/db/handle.ts";
 import type { Role } from "../../src/db/schema.ts";
 import { createLog } from "../../src/lib/log.ts";
 import type { Clock } from "../../src/lib/time.ts";
+import type { Timers } from "../../src/lib/timers.ts";
 import { BackupScheduler } from "../../src/scheduler/scheduler.ts";
 import { SESSION_COOKIE } from "../../src/web/middleware/access.ts";
 import { createApp } from "../../src/web/server.ts";
@@ -23,6 +24,9 @@ export function makeWebApp(
     clock?: Clock & { advance?(ms: number): void };
     allowedHosts?: string[];
     freeSpace?: (dir: string) => number;
+    manualBackupsPerHour?: number;
+    /** The automatic backup and the scheduler's timers, for a test that drives the scheduler. */
+    scheduler?: { run: () => Promise<string>; timers: Timers };
     /** Environment variables of the settings, e.g. to fix one so the page cannot change it. */
     env?: Record<string, string>;
   } = {},
@@ -47,10 +51,17 @@ export function makeWebApp(
     db,
     clock,
     ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
+    ...(options.manualBackupsPerHour ? { manualBackupsPerHour: options.manualBackupsPerHour } : {}),
   });
   const auth = createAuth({ db, clock });
   engine.onRestored(() => auth.sessions.endAll());
-  const scheduler = new BackupScheduler({ cadence: { hours: 6 }, log, clock, run: async () => "" });
+  const scheduler = new BackupScheduler({
+    cadence: { hours: 6 },
+    log,
+    clock,
+    run: options.scheduler?.run ?? (async () => ""),
+    ...(options.scheduler ? { timers: options.scheduler.timers } : {}),
+  });
   const recovery = new RecoveryState();
   const app = createApp({
     db,

@@ -2,8 +2,10 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DatabaseHandle } from "../../src/db/handle.ts";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { craftBackup, craftedCase, PLANTED_TOKEN } from "../backup/crafted.ts";
+import { sqliteShell } from "../backup/fixtures.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
 const json = { "Content-Type": "application/json" };
@@ -384,6 +386,70 @@ describe("upload", () => {
     expect(web.db.sqlite.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()).toEqual([]);
     expect((await web.request("/api/backups", { cookie: PLANTED_TOKEN })).status).toBe(401);
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("a WAL-mode database file is kept as a plain rollback-journal file that opens read-only with no -wal", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    // A BusinessApp database as the app leaves it: in WAL mode, its header bytes 18 and 19 say 2.
+    const source = new DatabaseHandle(join(web.paths.dataDir, "from-another-pc.db"));
+    source.open();
+    source.sqlite.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");
+    source.sqlite.run("INSERT INTO items (name) VALUES ('from the other pc')");
+    source.close();
+    const bytes = new Uint8Array(readFileSync(source.path));
+    expect([bytes[18], bytes[19]]).toEqual([2, 2]);
+
+    const { body, type } = await uploadBody({ _csrf: boss.csrfToken }, bytes, "other pc.db");
+    const res = await web.request("/backup/upload", {
+      method: "POST",
+      cookie: boss.token,
+      headers: { "Content-Type": type, "HX-Request": "true" },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const record = web.engine.list().find((r) => r.kind === "uploaded");
+    expect(record?.health).toBe("verified");
+    const stored = join(web.paths.backupsDir, record?.name as string);
+    const header = readFileSync(stored).subarray(18, 20);
+    expect([...header]).toEqual([1, 1]);
+    expect(record?.sha256).toBe(new Bun.CryptoHasher("sha256").update(readFileSync(stored)).digest("hex"));
+    expect(sqliteShell(stored, "PRAGMA journal_mode; SELECT name FROM items;")).toBe(
+      "delete\nfrom the other pc",
+    );
+    expect(existsSync(`${stored}-wal`)).toBe(false);
+    expect(existsSync(`${stored}-shm`)).toBe(false);
+  });
+
+  test("a bare CR in an uploaded file's name is written out as \\r in backup.log", async () => {
+    const web = makeWebApp();
+    const boss = await web.as("super_admin");
+    const name = "stock.db\r2025-09-22 09:00:00 - INFO - Database restored from backup_x.db";
+    const boundary = "----limits";
+    const body = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${boss.csrfToken}\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n`,
+      "Content-Type: application/octet-stream\r\n\r\nnot a database at all\r\n",
+      `--${boundary}--\r\n`,
+    ].join("");
+    const res = await web.request("/backup/upload", {
+      method: "POST",
+      cookie: boss.token,
+      headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "HX-Request": "true" },
+      body,
+    });
+    expect(res.status).toBe(422);
+    const log = readFileSync(web.paths.log, "utf8");
+    expect(log).toContain(
+      "ERROR - Upload failed: The backup stock.db\\r2025-09-22 09:00:00 - INFO - Database",
+    );
+    expect(log).not.toContain("\r");
+    expect(
+      log
+        .trimEnd()
+        .split("\n")
+        .every((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - [A-Z]+ - /.test(line)),
+    ).toBe(true);
   });
 
   test("a file over max_upload_mb is refused while it streams", async () => {

@@ -4,9 +4,9 @@ import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Auth } from "../../auth/auth.ts";
+import { descriptionProblem } from "../../backup/description.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { publicEntry } from "../../backup/manifest.ts";
-import { MAX_DESCRIPTION_LENGTH } from "../../backup/names.ts";
 import type { RecoveryState } from "../../backup/recovery.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import type { AppEnv } from "../context.ts";
@@ -18,8 +18,9 @@ export const createBackupInput = z.strictObject({
   description: z
     .string()
     .trim()
-    .refine((text) => [...text].length <= MAX_DESCRIPTION_LENGTH, {
-      message: `The description may have at most ${MAX_DESCRIPTION_LENGTH} characters.`,
+    .superRefine((text, ctx) => {
+      const problem = descriptionProblem(text);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     })
     .optional(),
 });
@@ -71,6 +72,7 @@ export function backupApiRoutes(deps: {
         kind: "manual",
         description: parsed.data.description ?? "",
         createdBy: c.get("session")?.user.username ?? null,
+        rateLimited: true,
       }),
     );
     return c.json({ backup: publicEntry(backup) }, 201);

@@ -126,7 +126,12 @@ export function backupRoutes(deps: Deps) {
     }
     const by = viewerOf(c).username;
     const running = auditAction(c, auth, "backup: create", null, () =>
-      engine.createBackup({ kind: "manual", description: parsed.data.description ?? "", createdBy: by }),
+      engine.createBackup({
+        kind: "manual",
+        description: parsed.data.description ?? "",
+        createdBy: by,
+        rateLimited: true,
+      }),
     ).then(
       (record) =>
         remember(c, { kind: "ok", text: `Backup created: ${record.name} (${formatBytes(record.size)})` }),

@@ -1,8 +1,8 @@
 import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import type { Context } from "hono";
 import type { Auth } from "../../auth/auth.ts";
+import { descriptionProblem } from "../../backup/description.ts";
 import { type BackupEngine, spaceNeeded } from "../../backup/engine.ts";
-import { MAX_DESCRIPTION_LENGTH } from "../../backup/names.ts";
 import type { SettingsStore } from "../../config/settings-store.ts";
 import { describeError } from "../../lib/errors.ts";
 import { formatBytes } from "../../lib/format.ts";
@@ -99,9 +99,8 @@ export async function receiveUpload(
     if (originalName === null || written === 0)
       throw new UploadRefused(400, "choose a backup file to upload.");
     const description = (fields.description ?? "").trim();
-    if ([...description].length > MAX_DESCRIPTION_LENGTH) {
-      throw new UploadRefused(400, `the description may have at most ${MAX_DESCRIPTION_LENGTH} characters.`);
-    }
+    const problem = descriptionProblem(description);
+    if (problem) throw new UploadRefused(400, problem);
     return { ok: true, tempPath, originalName, description };
   } catch (error) {
     try {

@@ -1,0 +1,43 @@
+import { Cron } from "croner";
+import type { Settings } from "../config/schema.ts";
+
+/** Automatic backups every N hours, or at the times of a cron expression. */
+export type Cadence = { hours: number } | { cron: string };
+
+export function cadenceOf(settings: Settings): Cadence {
+  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
+}
+
+/** "every 6 hours", "every 30 minutes" or 'on the schedule "0 30 *\/6 * * *"'. */
+export function describeCadence(cadence: Cadence): string {
+  if ("cron" in cadence) return `on the schedule "${cadence.cron}"`;
+  const { hours } = cadence;
+  if (hours === 1) return "every hour";
+  if (Number.isInteger(hours)) return `every ${hours} hours`;
+  const minutes = Math.round(hours * 60);
+  return minutes === 1 ? "every minute" : `every ${minutes} minutes`;
+}
+
+/** The first run after `from` (croner computes cron times); throws for a schedule with none left. */
+export function nextRunAfter(cadence: Cadence, from: Date): Date {
+  if ("cron" in cadence) {
+    const next = new Cron(cadence.cron, { paused: true }).nextRun(from);
+    if (!next) throw new Error(`the schedule "${cadence.cron}" has no next run`);
+    return next;
+  }
+  return new Date(from.getTime() + cadence.hours * 3600_000);
+}
+
+/** The first retry of a failed automatic backup comes after this; each next one waits twice as long. */
+const FIRST_RETRY_MS = 60_000;
+
+/**
+ * When to try a failed automatic backup again: 1, 2, 4, 8 … minutes after it failed (`failures`
+ * in a row so far, counting this one), or null when that would not be before the next regular
+ * run, which then takes its place.
+ */
+export function retryTime(failures: number, failedAt: Date, nextRun: Date): Date | null {
+  const delay = FIRST_RETRY_MS * 2 ** Math.min(Math.max(failures - 1, 0), 20);
+  const at = new Date(failedAt.getTime() + delay);
+  return at.getTime() < nextRun.getTime() ? at : null;
+}
