@@ -1,0 +1,56 @@
+import type { Auth } from "../auth/auth.ts";
+import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import type { DataPaths } from "../config/paths.ts";
+import type { SettingKey } from "../config/schema.ts";
+import type { SettingsChange } from "../config/settings-store.ts";
+import type { DatabaseHandle } from "../db/handle.ts";
+import type { Log } from "../lib/log.ts";
+import type { BackupScheduler } from "../scheduler/scheduler.ts";
+
+/**
+ * What the web layer needs from the rest of the app. The composition root (`src/app.ts`) builds
+ * these once; the web layer never builds a service itself and never decides where settings come from.
+ */
+
+/** Recovery mode as the web sees it: the recovery page and the gate in front of every other page. */
+export interface RecoveryPort {
+  readonly active: boolean;
+  /** Why the database cannot be used, in words; null outside recovery mode. */
+  readonly reason: string | null;
+  /** True for the one-time token of the recovery link (compared in constant time). */
+  accepts(token: string | null | undefined): boolean;
+  /**
+   * Restores the named backup (the newest usable one when `name` is null), then leaves recovery
+   * mode and starts automatic backups again. Throws the engine's errors; stays in recovery mode then.
+   */
+  restore(name: string | null, by: string): Promise<RestoreResult>;
+}
+
+/** The running app's settings and the one way to change them. */
+export interface SettingsPort {
+  readonly current: LoadedConfig;
+  /** True when a flag or an environment variable sets the key, so the page cannot change it. */
+  isFixed(key: SettingKey): boolean;
+  /**
+   * Validates the change with the same schema and precedence as at start, writes the config file
+   * atomically and applies the result at once (schedule, retention, audit pruning), logged as
+   * changed by `by`. Throws `ConfigError` and changes nothing when a value is not allowed.
+   */
+  apply(change: SettingsChange, by: string): LoadedConfig;
+}
+
+export interface WebDeps {
+  db: DatabaseHandle;
+  paths: DataPaths;
+  log: Log;
+  version: string;
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  recovery: RecoveryPort;
+  auth: Auth;
+  settings: SettingsPort;
+  /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */
+  listenHost: string;
+  allowedHosts: string[];
+}
