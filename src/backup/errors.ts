@@ -1,5 +1,6 @@
 import { AppError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
+import type { HealthRecord } from "./types.ts";
 
 /** Another backup or restore is running (in this process or another one on the same folder). */
 export class BackupBusyError extends AppError {
@@ -68,8 +69,16 @@ export class BackupFolderError extends AppError {
 
 /** The main database failed its check, so a backup of it would not be a good one. */
 export class DatabaseDamagedError extends AppError {
-  constructor(reason: string) {
+  /** What SQLite found, in words. */
+  readonly reason: string;
+  /** The check that found it, for the status. */
+  readonly health: HealthRecord;
+
+  constructor(health: HealthRecord) {
+    const reason = health.reason ?? "unknown damage";
     super("backup.database_damaged", `the database is damaged (${reason})`);
+    this.reason = reason;
+    this.health = health;
   }
 }
 
@@ -111,8 +120,15 @@ export class ProtectedBackupError extends AppError {
   }
 }
 
-export class RestoreFailedError extends AppError {
+/**
+ * The restored file is in place but will not open: the app cannot work on it, so it goes into
+ * recovery mode (the safety backup holds what was replaced).
+ */
+export class RestoredDatabaseUnusableError extends AppError {
+  readonly reason: string;
+
   constructor(reason: string) {
-    super("restore.failed", reason);
+    super("restore.unusable", `the restored database could not be opened (${reason})`);
+    this.reason = reason;
   }
 }

@@ -87,6 +87,18 @@ export class BackupFolder {
     this.update(() => {});
   }
 
+  /** `applyRetention` where a failure must not undo what was done: it is logged as a WARNING. */
+  applyRetentionQuietly(
+    limits: RetentionLimits,
+    options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
+  ): void {
+    try {
+      this.applyRetention(limits, options);
+    } catch (error) {
+      this.#log.warning(`Retention failed: ${describeError(error)}`);
+    }
+  }
+
   /**
    * What an interrupted backup or upload left behind: the hidden `.…tmp` files (snapshots,
    * `.upload.….tmp`) and the `-journal`, `-wal` and `-shm` files SQLite keeps beside one while

@@ -5,6 +5,7 @@ import type { BackupFolder } from "./folder.ts";
 import type { CheckResult } from "./inspect.ts";
 import type { BackupKind } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
+import type { OperationRunner } from "./operation.ts";
 import type { RestoreStep } from "./swap.ts";
 
 export interface BackupEngineOptions {
@@ -21,10 +22,8 @@ export interface BackupEngineOptions {
   manualBackupsPerHour?: number;
   /** Free bytes where `dir` lives; replaceable in tests. */
   freeSpace?: (dir: string) => number;
-  /** Called before each step of a restore's file swap; tests use it to inject failures. */
+  /** Called before each step of a restore's file swap; the crash tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
-  /** Called when a restored database cannot be opened: the app goes into recovery mode. */
-  onDatabaseUnusable?: (reason: string) => void;
 }
 
 export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
@@ -63,7 +62,7 @@ export interface HealthRecord extends CheckResult {
   full: boolean;
 }
 
-/** What the engine's parts (snapshot, restore) share of it; they run while it holds the lock. */
+/** What the engine's parts (snapshot, restore, upload) share of it; they run while it holds the lock. */
 export interface EngineContext {
   database: string;
   folder: BackupFolder;
@@ -72,5 +71,6 @@ export interface EngineContext {
   log: Log;
   clock: Clock;
   freeSpace: (dir: string) => number;
-  setOperation(op: RunningOperation | null): void;
+  /** Shows the running operation and its progress. */
+  operations: OperationRunner;
 }

@@ -349,7 +349,7 @@ describe("restore", () => {
     expect(existsSync(`${paths.database}.restore-tmp`)).toBe(false);
     const log = await readLog();
     expect(log).toContain(
-      `INFO - Database restored from ${backup.name} by anna completed; safety backup: ${result.safetyBackup}`,
+      `INFO - Database restore from ${backup.name} by anna completed; safety backup: ${result.safetyBackup}`,
     );
     expect(engine.list().find((r) => r.name === result.safetyBackup)?.kind).toBe("pre_restore");
   });
