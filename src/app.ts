@@ -1,8 +1,8 @@
 import pkg from "../package.json" with { type: "json" };
+import { consoleUrl } from "./app/console-url.ts";
+import { auditRetention, backupCadence, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
-import { auditRetention, backupCadence, retentionLimits } from "./app/options.ts";
-import { consoleUrl } from "./app/console-url.ts";
 import { pruneAuditTrail } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
@@ -129,5 +129,17 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,
   };
-  return { version: VERSION, config, paths, log, db, engine, scheduler, auth, recovery, settings: appSettings, web };
+  return {
+    version: VERSION,
+    config,
+    paths,
+    log,
+    db,
+    engine,
+    scheduler,
+    auth,
+    recovery,
+    settings: appSettings,
+    web,
+  };
 }

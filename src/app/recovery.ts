@@ -42,8 +42,11 @@ export class RecoveryController implements RecoveryPort {
     return this.#token !== null && sameSecret(token, this.#token);
   }
 
-  /** Enters recovery mode: automatic backups stop, the database is closed, a new link is printed. */
-  enter(reason: string): void {
+  /**
+   * Enters recovery mode: automatic backups stop, the database is closed, a new link is printed.
+   * Returns the link's token.
+   */
+  enter(reason: string): string {
     const { db, log, scheduler } = this.#deps;
     scheduler.stop();
     try {
@@ -53,8 +56,13 @@ export class RecoveryController implements RecoveryPort {
     }
     this.#reason = reason;
     this.#token = newToken();
-    log.error(`The database cannot be used: ${reason}. The app runs in recovery mode; no backup is rotated out.`);
-    log.info(`Open this link once to restore a backup: ${this.#deps.baseUrl()}/recovery?token=${this.#token}`);
+    log.error(
+      `The database cannot be used: ${reason}. The app runs in recovery mode; no backup is rotated out.`,
+    );
+    log.info(
+      `Open this link once to restore a backup: ${this.#deps.baseUrl()}/recovery?token=${this.#token}`,
+    );
+    return this.#token;
   }
 
   async restore(name: string | null, by: string): Promise<RestoreResult> {

@@ -1,5 +1,5 @@
-import type { SettingKey, Settings } from "../config/schema.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import type { SettingKey, Settings } from "../config/schema.ts";
 import type { SettingsChange, SettingsStore } from "../config/settings-store.ts";
 import type { Log } from "../lib/log.ts";
 import type { SettingsPort } from "../web/deps.ts";

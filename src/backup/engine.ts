@@ -70,7 +70,10 @@ export class BackupEngine {
       operations: this.#operations,
     };
     this.#retention = options.retention;
-    this.#limiter = new ManualBackupLimiter(options.manualBackupsPerHour ?? DEFAULT_MANUAL_BACKUPS_PER_HOUR, clock);
+    this.#limiter = new ManualBackupLimiter(
+      options.manualBackupsPerHour ?? DEFAULT_MANUAL_BACKUPS_PER_HOUR,
+      clock,
+    );
   }
 
   setRetention(limits: RetentionLimits): void {

@@ -2,8 +2,8 @@ import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import { fileSize } from "./space.ts";
 import { BackupBusyError } from "./errors.ts";
+import { fileSize } from "./space.ts";
 import type { Operation, RunningOperation } from "./types.ts";
 
 /** How an error of a step is logged, when the step knows better than the operation's own label. */

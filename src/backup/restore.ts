@@ -68,7 +68,11 @@ export async function restoreDatabase(
   let safety: ManifestRecord | null = null;
   try {
     if (existsSync(database)) {
-      const taken = await takeBackup(ctx, { kind: "pre_restore", createdBy: by }, { salvage: true, retention: null });
+      const taken = await takeBackup(
+        ctx,
+        { kind: "pre_restore", createdBy: by },
+        { salvage: true, retention: null },
+      );
       safety = taken.record;
     } else log.warning(`There is no database at ${database}, so no safety backup was needed`);
   } catch (error) {

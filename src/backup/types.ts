@@ -4,8 +4,8 @@ import type { Clock } from "../lib/time.ts";
 import type { BackupFolder } from "./folder.ts";
 import type { CheckResult } from "./inspect.ts";
 import type { BackupKind } from "./names.ts";
-import type { RetentionLimits } from "./retention.ts";
 import type { OperationRunner } from "./operation.ts";
+import type { RetentionLimits } from "./retention.ts";
 import type { RestoreStep } from "./swap.ts";
 
 export interface BackupEngineOptions {

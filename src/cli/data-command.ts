@@ -20,7 +20,10 @@ export function openDataApp(
   const flags: { data_dir?: string; config?: string } = {};
   if (typeof values["data-dir"] === "string") flags.data_dir = values["data-dir"];
   if (typeof values.config === "string") flags.config = values.config;
-  const app = createApp({ flags, env: ctx.env, appDir: ctx.appDir, cwd: ctx.cwd }, { ...options, echo: null });
+  const app = createApp(
+    { flags, env: ctx.env, appDir: ctx.appDir, cwd: ctx.cwd },
+    { ...options, echo: null },
+  );
   mkdirSync(app.paths.backupsDir, { recursive: true });
   return app;
 }

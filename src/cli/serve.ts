@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { createApp } from "../app.ts";
 import { consoleUrl, isLoopback } from "../app/console-url.ts";
 import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
+import { createApp } from "../app.ts";
 import type { RawSettings } from "../config/load.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
@@ -85,7 +85,9 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     lock = acquireFileLock(paths.instanceLock);
   } catch (error) {
     if (!(error instanceof LockHeldError)) throw error;
-    ctx.stderr(`Another instance is running (pid ${error.pid ?? "unknown"}) on the data folder ${paths.dataDir}.\n`);
+    ctx.stderr(
+      `Another instance is running (pid ${error.pid ?? "unknown"}) on the data folder ${paths.dataDir}.\n`,
+    );
     return EXIT.locked;
   }
 
