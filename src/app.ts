@@ -81,7 +81,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     ...(options.beforeRestoreStep ? { beforeRestoreStep: options.beforeRestoreStep } : {}),
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
-  engine.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
+  engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
   const auth = createAuth({ db, clock });
   const scheduler = new BackupScheduler({
     cadence: backupCadence(settings),
@@ -106,7 +106,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     log,
     baseUrl: () => consoleUrl(settings.host, settings.port),
   });
-  engine.onDatabaseUnusable((reason) => recovery.enter(reason));
+  engine.events.onDatabaseUnusable((reason) => recovery.enter(reason));
   const appSettings = new AppSettings({
     store: new SettingsStore(input, config),
     log,

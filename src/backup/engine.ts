@@ -1,22 +1,15 @@
-import { existsSync, rmSync } from "node:fs";
-import { type Clock, systemClock } from "../lib/time.ts";
+import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
-import {
-  BackupUnusableError,
-  DatabaseDamagedError,
-  NoUsableBackupError,
-  ProtectedBackupError,
-  RestoredDatabaseUnusableError,
-} from "./errors.ts";
-import { BackupFolder } from "./folder.ts";
+import { DatabaseDamagedError, ProtectedBackupError } from "./errors.ts";
+import { removeLeftovers } from "./leftovers.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
-import { OperationRunner } from "./operation.ts";
+import type { OperationRunner } from "./operation.ts";
 import { DEFAULT_MANUAL_BACKUPS_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
-import { type RestoredHook, restoreDatabase } from "./restore.ts";
+import { RestoreEvents, restoreDatabase } from "./restore.ts";
+import { checkedSource, newestUsableSource } from "./restore-source.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { takeBackup } from "./snapshot.ts";
-import { freeSpaceOf, spaceNeeded } from "./space.ts";
-import { restoreTempPath } from "./swap.ts";
+import { spaceNeeded } from "./space.ts";
 import type {
   BackupEngineOptions,
   CreateBackupRequest,
@@ -25,16 +18,12 @@ import type {
   Operation,
   RestoreResult,
 } from "./types.ts";
-import { importUploadedFile, type UploadedFile } from "./upload-import.ts";
-import { verifyRecord } from "./verify.ts";
-import { checkLiveInWorker } from "./worker-client.ts";
+import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
+import { checkLive, verifyRecords } from "./verify.ts";
 
 export type { MadeKind } from "./types.ts";
 export type { BackupEngineOptions, CreateBackupRequest, HealthRecord, Operation, RestoreResult };
 export { spaceNeeded };
-
-/** The files SQLite may keep beside a database file while it is open or after a crash. */
-const SQLITE_SIDE_FILES = ["-journal", "-wal", "-shm"];
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -49,8 +38,8 @@ export class BackupEngine {
   readonly #ctx: EngineContext;
   readonly #operations: OperationRunner;
   readonly #limiter: ManualBackupLimiter;
-  readonly #restoredHooks: RestoredHook[] = [];
-  readonly #unusableListeners: ((reason: string) => void)[] = [];
+  /** Who hears of restores: `onRestored` hooks, `onDatabaseUnusable` listeners. */
+  readonly events = new RestoreEvents();
   #retention: RetentionLimits;
   databaseHealth: HealthRecord | null = null;
 
@@ -58,39 +47,17 @@ export class BackupEngine {
     this.#options = options;
     this.database = options.database;
     this.backupsDir = options.backupsDir;
-    const clock: Clock = options.clock ?? systemClock;
-    this.#operations = new OperationRunner({ lockPath: options.operationLock, log: options.log, clock });
-    this.#ctx = {
-      database: options.database,
-      folder: new BackupFolder(options.backupsDir, options.log),
-      db: options.db ?? null,
-      log: options.log,
-      clock,
-      freeSpace: options.freeSpace ?? freeSpaceOf,
-      operations: this.#operations,
-    };
+    this.#ctx = createEngineContext(options);
+    this.#operations = this.#ctx.operations;
     this.#retention = options.retention;
     this.#limiter = new ManualBackupLimiter(
       options.manualBackupsPerHour ?? DEFAULT_MANUAL_BACKUPS_PER_HOUR,
-      clock,
+      this.#ctx.clock,
     );
   }
 
   setRetention(limits: RetentionLimits): void {
     this.#retention = limits;
-  }
-
-  /**
-   * `hook` runs after every restore on the restored database, open and migrated, before anyone
-   * uses it (the app ends every session here, including those carried inside the backup).
-   */
-  onRestored(hook: RestoredHook): void {
-    this.#restoredHooks.push(hook);
-  }
-
-  /** `listener` hears when a restored file is in place but will not open (the app enters recovery mode). */
-  onDatabaseUnusable(listener: (reason: string) => void): void {
-    this.#unusableListeners.push(listener);
   }
 
   get lastError(): { message: string; at: string } | null {
@@ -127,29 +94,17 @@ export class BackupEngine {
   }
 
   /**
-   * Deletes what a crashed backup, upload or restore left behind: hidden `.…tmp` files in the
-   * backup folder and their `-journal`/`-wal`/`-shm`, the restore's temporary copy beside the
-   * database and its own. Skipped while another process holds the lock, since the files may be
-   * its work in progress.
+   * Deletes what a crashed backup, upload or restore left behind (`findLeftovers`). Skipped while
+   * another process holds the lock, since the files may be its work in progress.
    */
   cleanupLeftovers(): void {
-    this.#operations.tryExclusive(() => {
-      const restoreTemp = restoreTempPath(this.database);
-      const beside = [restoreTemp, ...SQLITE_SIDE_FILES.map((suffix) => `${restoreTemp}${suffix}`)];
-      for (const file of [...beside.filter((f) => existsSync(f)), ...this.#ctx.folder.leftovers()]) {
-        rmSync(file, { force: true });
-        this.#ctx.log.info(`Removed leftover of an interrupted operation: ${file}`);
-      }
-    });
+    this.#operations.tryExclusive(() => removeLeftovers(this.#ctx));
   }
 
   /**
-   * Takes a verified backup of the live database. Guarantees: the new file appears under its
-   * final name only complete, flushed and checked (a crash leaves no backup or a whole one);
-   * retention runs only afterwards. A manual backup is refused when it would leave less room
-   * than the next automatic backup needs (`NoRoomForAutomaticBackupError`). Throws
-   * `BackupBusyError`, `NotEnoughSpaceError`, `DiskFullError`, `BackupFolderError`,
-   * `DatabaseDamagedError` or `SnapshotFailedError`, each logged as ERROR, leaving no file behind.
+   * Takes a verified backup of the live database with `takeBackup` (its guarantees: a crash
+   * leaves no backup or a whole one; retention only afterwards) and records the database's
+   * health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
    *
    * Refused before anything starts, with nothing logged: a description that breaks the rule of
    * `descriptionProblem` (`InvalidDescriptionError`), and a `rateLimited` request from someone who
@@ -181,9 +136,7 @@ export class BackupEngine {
   checkDatabase(options: { full: boolean }): Promise<HealthRecord> {
     // Under the lock: one check at a time, and never while a restore swaps the file.
     return this.#operations.run("Database check failed", async () => {
-      const result = await checkLiveInWorker({ path: this.database, full: options.full });
-      this.databaseHealth = { ...result, checkedAt: this.#ctx.clock().toISOString(), full: options.full };
-      if (!result.ok) this.#ctx.log.error(`Database check failed: ${result.reason}`);
+      this.databaseHealth = await checkLive(this.#ctx, options.full);
       return this.databaseHealth;
     });
   }
@@ -193,21 +146,19 @@ export class BackupEngine {
    * or of all; records each result in the manifest and logs each failure. Returns the records.
    */
   verify(names?: string[]): Promise<ManifestRecord[]> {
-    return this.#operations.run("Verification failed", async () => {
-      const targets = names ? names.map((n) => this.find(n)) : this.list();
-      const results: ManifestRecord[] = [];
-      for (const record of targets) results.push(await verifyRecord(this.#ctx, record));
-      return results;
-    });
+    return this.#operations.run("Verification failed", () => verifyRecords(this.#ctx, names));
   }
 
   /** Checks backups seen for the first time (copied in by hand); quietly skipped while busy. */
   async verifyNew(): Promise<void> {
     if (!this.list().some((r) => r.health === "unchecked")) return;
-    await this.#operations.runIfFree("Checking new backup files failed", async () => {
-      for (const record of this.list().filter((r) => r.health === "unchecked"))
-        await verifyRecord(this.#ctx, record);
-    });
+    const unchecked = () => this.list().filter((r) => r.health === "unchecked");
+    await this.#operations.runIfFree("Checking new backup files failed", () =>
+      verifyRecords(
+        this.#ctx,
+        unchecked().map((r) => r.name),
+      ),
+    );
   }
 
   /**
@@ -218,12 +169,7 @@ export class BackupEngine {
    * that could run code.
    */
   restore(name: string, options: { by?: string | null } = {}): Promise<RestoreResult> {
-    return this.#operations.run("Restore failed", async () => {
-      const checked = await verifyRecord(this.#ctx, this.find(name));
-      if (checked.health !== "verified")
-        throw new BackupUnusableError(name, checked.reason ?? "it failed its check");
-      return this.#restoreChecked(checked, options.by ?? null, "Database restore");
-    });
+    return this.#restore("Database restore", options.by ?? null, () => checkedSource(this.#ctx, name));
   }
 
   /**
@@ -231,42 +177,23 @@ export class BackupEngine {
    * copies of a damaged database. Throws `NoUsableBackupError` when none passes.
    */
   emergencyRestore(options: { by?: string | null } = {}): Promise<RestoreResult> {
-    return this.#operations.run("Emergency restore failed", async () => {
-      for (const record of this.list()) {
-        if (record.health === "damaged" || record.sourceDamaged) continue;
-        const checked = await verifyRecord(this.#ctx, record);
-        if (checked.health === "verified")
-          return this.#restoreChecked(checked, options.by ?? null, "Emergency restore");
-      }
-      throw new NoUsableBackupError();
-    });
+    return this.#restore("Emergency restore", options.by ?? null, () => newestUsableSource(this.#ctx));
   }
 
-  async #restoreChecked(record: ManifestRecord, by: string | null, label: string): Promise<RestoreResult> {
-    const context = { ...this.#ctx, hooks: this.#restoredHooks, beforeStep: this.#options.beforeRestoreStep };
-    let outcome: Awaited<ReturnType<typeof restoreDatabase>>;
-    try {
-      outcome = await restoreDatabase(context, record, by, label);
-    } catch (error) {
-      if (error instanceof RestoredDatabaseUnusableError)
-        for (const listener of this.#unusableListeners) listener(error.reason);
-      throw error;
-    }
-    this.databaseHealth = outcome.health;
-    this.#operations.lastError = null;
-    // Old safety backups go now (only those: a restore is no reason to rotate other backups
-    // out), never the backup that was just restored.
-    this.#ctx.folder.applyRetentionQuietly(this.#retention, {
-      protect: new Set([record.name]),
-      kinds: new Set(["pre_restore"]),
+  #restore(label: string, by: string | null, choose: () => Promise<ManifestRecord>): Promise<RestoreResult> {
+    return this.#operations.run(`${label} failed`, async () => {
+      const record = await choose();
+      const context = { ...this.#ctx, events: this.events, beforeStep: this.#options.beforeRestoreStep };
+      const outcome = await restoreDatabase(context, record, { by, label, retention: this.#retention });
+      this.databaseHealth = outcome.health;
+      this.#operations.lastError = null;
+      return outcome.result;
     });
-    return outcome.result;
   }
 
   /** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
   uploadTempPath(): string {
-    this.#ctx.folder.ensureWritable();
-    return this.#ctx.folder.pathOf(`.upload.${process.pid}.${crypto.randomUUID()}.tmp`);
+    return uploadTempPath(this.#ctx.folder);
   }
 
   /**
@@ -275,13 +202,8 @@ export class BackupEngine {
    * `BackupUnusableError` when it fails, `InvalidDescriptionError` for a bad description; never
    * leaves the temporary file behind.
    */
-  async importUpload(options: UploadedFile): Promise<ManifestRecord> {
-    try {
-      assertValidDescription(options.description);
-      return await this.#operations.run("Upload failed", () => importUploadedFile(this.#ctx, options));
-    } finally {
-      rmSync(options.tempPath, { force: true });
-    }
+  importUpload(options: UploadedFile): Promise<ManifestRecord> {
+    return importUpload(this.#ctx, options);
   }
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */
@@ -289,9 +211,7 @@ export class BackupEngine {
     return this.#operations.run("Delete failed", async () => {
       const record = this.find(name);
       if (newestHealthy(this.list())?.name === record.name) throw new ProtectedBackupError(name);
-      rmSync(this.#ctx.folder.pathOf(record.name));
-      this.#ctx.folder.update((records) => records.delete(record.name));
-      this.#ctx.log.info(`Backup deleted: ${record.name}${options.by ? ` by ${options.by}` : ""}`);
+      this.#ctx.folder.remove(record, options.by ?? null);
     });
   }
 }

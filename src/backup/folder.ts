@@ -53,6 +53,13 @@ export class BackupFolder {
     writeManifest(this.dir, current.values());
   }
 
+  /** Deletes a backup's file and its manifest entry, and logs it. */
+  remove(record: ManifestRecord, by: string | null): void {
+    rmSync(this.pathOf(record.name));
+    this.update((records) => records.delete(record.name));
+    this.#log.info(`Backup deleted: ${record.name}${by ? ` by ${by}` : ""}`);
+  }
+
   /** Creates the folder if missing; a file in its place or a read-only folder is a `BackupFolderError`. */
   ensureWritable(): void {
     const dir = this.dir;

@@ -4,6 +4,7 @@ import { describeError } from "../lib/errors.ts";
 import { BackupUnusableError, NotEnoughSpaceError, RestoredDatabaseUnusableError } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { labelFailure } from "./operation.ts";
+import type { RetentionLimits } from "./retention.ts";
 import { takeBackup } from "./snapshot.ts";
 import { spaceNeeded } from "./space.ts";
 import { type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
@@ -14,9 +15,28 @@ import { checkLiveInWorker } from "./worker-client.ts";
 /** Runs on the restored database, open and migrated, before anyone uses it. */
 export type RestoredHook = (db: DatabaseHandle) => void;
 
+/** Who hears of restores. */
+export class RestoreEvents {
+  readonly restored: RestoredHook[] = [];
+  readonly unusable: ((reason: string) => void)[] = [];
+
+  /**
+   * `hook` runs after every restore on the restored database, open and migrated, before anyone
+   * uses it (the app ends every session here, including those carried inside the backup).
+   */
+  onRestored(hook: RestoredHook): void {
+    this.restored.push(hook);
+  }
+
+  /** `listener` hears when a restored file is in place but will not open (the app enters recovery mode). */
+  onDatabaseUnusable(listener: (reason: string) => void): void {
+    this.unusable.push(listener);
+  }
+}
+
 /** What a restore needs beyond the engine's shared context. */
 export interface RestoreContext extends EngineContext {
-  hooks: readonly RestoredHook[];
+  events: RestoreEvents;
   beforeStep?: ((step: RestoreStep) => void) | undefined;
 }
 
@@ -31,16 +51,16 @@ export interface RestoreOutcome {
  * held back (the connection closed after a complete checkpoint), a pre-restore safety backup of
  * exactly what is replaced, the file swapped (`swapDatabaseFile`, its copy judged by the trust
  * rule again), reopened in place with migrations run forward, the restore hooks run (every
- * session ends), its health checked. Guarantees: a failure before the swap's rename leaves the
+ * session ends), its health checked, old safety backups rotated out. Guarantees: a failure before the swap's rename leaves the
  * old database in place and open; a crash at any moment leaves it entirely old or entirely
  * restored. Throws `RestoredDatabaseUnusableError` when the restored file will not open.
  */
 export async function restoreDatabase(
   ctx: RestoreContext,
   record: ManifestRecord,
-  by: string | null,
-  label: string,
+  options: { by: string | null; label: string; retention: RetentionLimits },
 ): Promise<RestoreOutcome> {
+  const { by, label } = options;
   const { db, log, database } = ctx;
   const who = by ? ` by ${by}` : "";
   const untouched = `${label} failed, nothing was restored`;
@@ -97,6 +117,12 @@ export async function restoreDatabase(
   }
   const kept = safety ? `; safety backup: ${safety.name}` : "";
   log.info(`${label} from ${record.name}${who} completed${kept}`);
+  // Old safety backups go now (only those: a restore is no reason to rotate other backups out),
+  // never the backup that was just restored.
+  ctx.folder.applyRetentionQuietly(options.retention, {
+    protect: new Set([record.name]),
+    kinds: new Set(["pre_restore"]),
+  });
   return { result: { restoredFrom: record.name, safetyBackup: safety?.name ?? null }, health };
 }
 
@@ -140,10 +166,9 @@ function reopenRestored(ctx: RestoreContext, label: string, record: ManifestReco
   try {
     return openRestored(ctx);
   } catch (error) {
-    throw labelFailure(
-      `${label} from ${record.name}`,
-      new RestoredDatabaseUnusableError(describeError(error)),
-    );
+    const unusable = new RestoredDatabaseUnusableError(describeError(error));
+    for (const listener of ctx.events.unusable) listener(unusable.reason);
+    throw labelFailure(`${label} from ${record.name}`, unusable);
   }
 }
 
@@ -155,7 +180,7 @@ function openRestored(ctx: RestoreContext): DatabaseHandle {
   const handle = ctx.db ?? new DatabaseHandle(ctx.database);
   handle.open();
   try {
-    for (const hook of ctx.hooks) hook(handle);
+    for (const hook of ctx.events.restored) hook(handle);
   } catch (error) {
     // A hook that failed may have left old sessions alive: better no database than that.
     handle.close();

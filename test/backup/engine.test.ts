@@ -330,7 +330,7 @@ describe("restore", () => {
       })
       .run();
     let hookRan = false;
-    engine.onRestored((restored) => {
+    engine.events.onRestored((restored) => {
       hookRan = true;
       restored.sqlite.run("DELETE FROM sessions");
     });
