@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { readStdinText } from "#runtime/process.ts";
 import { createAuth } from "../auth/auth.ts";
 import { isRole } from "../auth/users.ts";
 import { DatabaseHandle } from "../db/handle.ts";
@@ -20,7 +21,7 @@ export const USER_FLAGS: FlagSpec[] = [
 
 /** The first line of standard input, without its line break. */
 async function readPassword(): Promise<string> {
-  const text = await Bun.stdin.text();
+  const text = await readStdinText();
   return (text.split(/\r?\n/)[0] ?? "").replace(/\r$/, "");
 }
 
