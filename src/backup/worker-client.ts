@@ -1,5 +1,5 @@
 import { BACKUP_WORKER_URL } from "../worker-urls.ts";
-import type { CheckResult } from "./inspect.ts";
+import type { CheckResult } from "./checks.ts";
 import type {
   InspectResult,
   SnapshotResult,

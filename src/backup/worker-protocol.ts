@@ -1,4 +1,4 @@
-import type { CheckResult, SnapshotMethod } from "./inspect.ts";
+import type { CheckResult } from "./checks.ts";
 
 export type WorkerRequest =
   | { task: "snapshot"; args: { source: string; target: string; salvage: boolean } }
@@ -12,7 +12,6 @@ export interface TableCount {
 }
 
 export interface SnapshotResult {
-  method: SnapshotMethod;
   check: CheckResult;
   sha256: string;
   size: number;

@@ -4,7 +4,9 @@
  */
 import { statSync } from "node:fs";
 import { describeError } from "../lib/errors.ts";
-import { checkFile, checkLiveDatabase, countRows, sha256File, snapshotDatabase } from "./inspect.ts";
+import { sha256File } from "../lib/hash.ts";
+import { checkFile, checkLiveDatabase, countRows } from "./checks.ts";
+import { snapshotDatabase } from "./snapshot-file.ts";
 import type { SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 declare const self: Worker;
@@ -14,7 +16,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case "snapshot": {
       const { source, target, salvage } = request.args;
       let started = performance.now();
-      const method = snapshotDatabase(source, target, { salvage });
+      snapshotDatabase(source, target, { salvage });
       const snapshotMs = performance.now() - started;
       started = performance.now();
       const check = checkFile(target, { full: false });
@@ -23,7 +25,6 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       const sha256 = await sha256File(target);
       const hashMs = performance.now() - started;
       const result: SnapshotResult = {
-        method,
         check,
         sha256,
         size: statSync(target).size,
