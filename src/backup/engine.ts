@@ -277,7 +277,7 @@ export class BackupEngine {
 
   async #inspect(record: ManifestRecord): Promise<ManifestRecord> {
     const path = this.#folder.pathOf(record.name);
-    const result = await inspectFileInWorker({ path, restorable: true });
+    const result = await inspectFileInWorker({ path });
     let reason = result.check.reason;
     if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
       reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";

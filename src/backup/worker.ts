@@ -3,13 +3,15 @@
  * SQLite connections, so the server's thread keeps answering requests meanwhile.
  */
 import { statSync } from "node:fs";
-import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import { checkFile, checkLiveDatabase, countRows } from "./checks.ts";
 import { snapshotDatabase } from "./snapshot-file.ts";
-import type { SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
-
-declare const self: Worker;
+import {
+  answerRequests,
+  type InspectResult,
+  type SnapshotResult,
+  type WorkerRequest,
+} from "./worker-protocol.ts";
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.task) {
@@ -33,11 +35,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return result;
     }
     case "inspect-file": {
-      const { path, restorable } = request.args;
+      const { path } = request.args;
       // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.
-      const check = restorable
-        ? (await import("./trust.ts")).checkRestorable(path)
-        : checkFile(path, { full: false });
+      const check = (await import("./trust.ts")).checkRestorable(path);
       let sha256: string | null = null;
       let size = 0;
       try {
@@ -46,7 +46,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       } catch {
         // Unreadable: the check above already says why.
       }
-      return { check, sha256, size };
+      const result: InspectResult = { check, sha256, size };
+      return result;
     }
     case "count-rows":
       return countRows(request.args.path);
@@ -55,12 +56,4 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
-  let reply: WorkerReply;
-  try {
-    reply = { ok: true, result: await handle(event.data) };
-  } catch (error) {
-    reply = { ok: false, message: describeError(error) };
-  }
-  self.postMessage(reply);
-};
+answerRequests(handle);
