@@ -1,4 +1,5 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
+import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
@@ -12,7 +13,7 @@ import {
 import type { ManifestRecord } from "./manifest.ts";
 import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
-import { fileSize, isDiskFull, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
+import { fileSize, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
 import { checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
 

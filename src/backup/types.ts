@@ -1,8 +1,8 @@
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import type { CheckResult } from "./checks.ts";
 import type { BackupFolder } from "./folder.ts";
-import type { CheckResult } from "./inspect.ts";
 import type { BackupKind } from "./names.ts";
 import type { OperationRunner } from "./operation.ts";
 import type { RetentionLimits } from "./retention.ts";

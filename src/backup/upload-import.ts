@@ -35,7 +35,7 @@ export interface UploadedFile {
 export async function importUploadedFile(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
   const at = ctx.clock();
   setRollbackJournalMode(options.tempPath);
-  const inspected = await inspectFileInWorker({ path: options.tempPath, restorable: true });
+  const inspected = await inspectFileInWorker({ path: options.tempPath });
   if (!inspected.check.ok) {
     throw new BackupUnusableError(
       options.originalName || "the uploaded file",

@@ -14,7 +14,7 @@ export async function verifyRecord(
   ctx: { folder: BackupFolder; clock: Clock; log: Log },
   record: ManifestRecord,
 ): Promise<ManifestRecord> {
-  const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name), restorable: true });
+  const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) });
   let reason = result.check.reason;
   if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
     reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";

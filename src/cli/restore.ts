@@ -1,3 +1,4 @@
+import { readStdinLine } from "#runtime/process.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
@@ -15,16 +16,7 @@ export const RESTORE_FLAGS: FlagSpec[] = [
 
 /** Reads one line from standard input (the answer to a question). */
 async function readAnswer(): Promise<string> {
-  const reader = Bun.stdin.stream().getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  reader.releaseLock();
-  return text.split("\n")[0]?.trim() ?? "";
+  return (await readStdinLine()).trim();
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readStdinText } from "#runtime/process.ts";
 import { isRole } from "../auth/users.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
@@ -17,7 +18,7 @@ export const USER_FLAGS: FlagSpec[] = [
 
 /** The first line of standard input, without its line break. */
 async function readPassword(): Promise<string> {
-  const text = await Bun.stdin.text();
+  const text = await readStdinText();
   return (text.split(/\r?\n/)[0] ?? "").replace(/\r$/, "");
 }
 

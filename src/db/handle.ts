@@ -1,5 +1,6 @@
-import type { Database } from "bun:sqlite";
 import { AppError } from "../lib/errors.ts";
+import { waitSync } from "../lib/timers.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
 import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 
 export class DatabaseBusyError extends AppError {
@@ -27,7 +28,7 @@ export class DatabaseClosedError extends AppError {
  */
 export class DatabaseHandle {
   readonly path: string;
-  #sqlite: Database | null = null;
+  #sqlite: SqlDatabase | null = null;
   #orm: Orm | null = null;
   #checkpointPauses = 0;
   #generation = 0;
@@ -65,7 +66,7 @@ export class DatabaseHandle {
     return this.#sqlite !== null;
   }
 
-  get sqlite(): Database {
+  get sqlite(): SqlDatabase {
     if (!this.#sqlite) throw new DatabaseClosedError();
     return this.#sqlite;
   }
@@ -93,11 +94,6 @@ export class DatabaseHandle {
       this.#sqlite?.run(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
   }
 
-  /** Moves every committed page from the WAL into the database file and empties the WAL. */
-  checkpoint(): void {
-    this.sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
-  }
-
   /**
    * Checkpoints and closes. Afterwards the database is one self-contained file: no -wal or
    * -shm is left beside it.
@@ -116,7 +112,7 @@ export class DatabaseHandle {
         };
         if (result.busy === 0 && result.log === result.checkpointed) break;
         if (attempt >= 40) throw new DatabaseBusyError();
-        Bun.sleepSync(50);
+        waitSync(50);
       }
     }
     this.#sqlite = null;

@@ -1,5 +1,5 @@
-import { Database } from "bun:sqlite";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
 import { AppError } from "./errors.ts";
 
 /** Another process (or another holder in this one) holds the lock. */
@@ -31,13 +31,13 @@ export interface FileLock {
  * lock at a moment nobody chose.
  */
 export function acquireFileLock(path: string): FileLock {
-  const db = new Database(path, { create: true });
+  const db = openDatabase(path, { create: true });
   try {
     db.run("PRAGMA busy_timeout = 0");
     db.run("BEGIN EXCLUSIVE");
   } catch (error) {
     db.close();
-    if ((error as { code?: string }).code === "SQLITE_BUSY") {
+    if (isBusyError(error)) {
       throw new LockHeldError(path, readHolderPid(path));
     }
     throw error;
