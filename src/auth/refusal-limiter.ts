@@ -69,5 +69,3 @@ export function createRefusalLimiter(options: { perWindow?: number; windowMs?: n
     },
   };
 }
-
-export type RefusalLimiter = ReturnType<typeof createRefusalLimiter>;

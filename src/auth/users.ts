@@ -9,7 +9,34 @@ export type User = typeof users.$inferSelect;
 /** A user as pages and the API show them: never the password hash. */
 export type PublicUser = Omit<User, "passwordHash">;
 
-export class UserError extends AppError {}
+export const USER_ERROR_CODES = [
+  "user.bad_name",
+  "user.bad_role",
+  "user.taken",
+  "user.not_found",
+  "user.not_allowed",
+  "user.last_super_admin",
+  "user.db_changed",
+] as const;
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
+
+export class UserError extends AppError {
+  declare readonly code: UserErrorCode;
+
+  constructor(code: UserErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** The one answer for a user that does not exist, by name where the caller gave one. */
+export class UserNotFoundError extends UserError {
+  constructor(username: string | null = null) {
+    super(
+      "user.not_found",
+      username === null ? "There is no such user." : `There is no user called ${username}.`,
+    );
+  }
+}
 
 const USERNAME = /^[\p{L}\p{N}._@-]{2,64}$/u;
 
@@ -48,9 +75,9 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     return orm().select().from(users).where(eq(users.id, id)).get();
   }
 
-  function require(id: number): User {
-    const user = findById(id);
-    if (!user) throw new UserError("user.not_found", "There is no such user.");
+  function get(id: number): User {
+    const user = Number.isSafeInteger(id) ? findById(id) : undefined;
+    if (!user) throw new UserNotFoundError();
     return user;
   }
 
@@ -84,6 +111,15 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
   return {
     findByName,
     findById,
+    /** The user with this id; throws `UserNotFoundError` when there is none. */
+    get,
+
+    /** The user with this name (in any letter case); throws `UserNotFoundError` when there is none. */
+    getByName(username: string): User {
+      const user = findByName(username);
+      if (!user) throw new UserNotFoundError(username);
+      return user;
+    },
 
     count(): number {
       return orm().select({ n: sql<number>`count(*)` }).from(users).get()?.n ?? 0;
@@ -132,7 +168,7 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     },
 
     setRole(id: number, role: Role): User {
-      const user = require(id);
+      const user = get(id);
       if (role !== "super_admin") guardLastSuperAdmin(user);
       return orm()
         .update(users)
@@ -144,7 +180,7 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
 
     /** Disabling ends the user's sessions at once. */
     setDisabled(id: number, disabled: boolean): User {
-      const user = require(id);
+      const user = get(id);
       if (disabled) guardLastSuperAdmin(user);
       const updated = orm()
         .update(users)
@@ -158,7 +194,7 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
 
     /** A new password ends every session of the user. */
     async setPassword(id: number, password: string): Promise<User> {
-      require(id);
+      get(id);
       const generation = deps.db.generation;
       const passwordHash = await hashPassword(password);
       ensureSameDatabase(generation);
@@ -177,5 +213,3 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     },
   };
 }
-
-export type UserRepo = ReturnType<typeof createUserRepo>;

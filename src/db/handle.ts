@@ -2,6 +2,9 @@ import type { Database } from "bun:sqlite";
 import { AppError } from "../lib/errors.ts";
 import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 
+export const DATABASE_ERROR_CODES = ["db.busy", "db.closed"] as const;
+export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
+
 export class DatabaseBusyError extends AppError {
   constructor() {
     super(
