@@ -5,6 +5,7 @@ import { BackupEngine } from "../src/backup/engine.ts";
 import { type ManifestRecord, writeManifest } from "../src/backup/manifest.ts";
 import { backupFileName } from "../src/backup/names.ts";
 import { RecoveryState } from "../src/backup/recovery.ts";
+import { createRecoveryPort, createSettingsPort } from "../src/cli/web-ports.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { dataPaths } from "../src/config/paths.ts";
 import { SettingsStore } from "../src/config/settings-store.ts";
@@ -12,7 +13,7 @@ import { DatabaseHandle } from "../src/db/handle.ts";
 import { createLog } from "../src/lib/log.ts";
 import { BackupScheduler } from "../src/scheduler/scheduler.ts";
 import { SESSION_COOKIE } from "../src/web/middleware/access.ts";
-import { createApp } from "../src/web/server.ts";
+import { createWebApp } from "../src/web/server.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
@@ -59,16 +60,18 @@ export async function measureStatusPage(options: {
   });
   const { token } = auth.sessions.create(boss, "127.0.0.1");
   const input = { flags: { data_dir: dir }, env: {}, appDir: dir, cwd: dir };
-  const app = createApp({
+  const scheduler = new BackupScheduler({ cadence: { hours: 6 }, log, run: async () => "" });
+  const store = new SettingsStore(input, loadConfig(input));
+  const app = createWebApp({
     db,
     paths,
     log,
     version: "bench",
     engine,
-    scheduler: new BackupScheduler({ cadence: { hours: 6 }, log, run: async () => "" }),
-    recovery: new RecoveryState(),
+    scheduler,
+    recovery: createRecoveryPort({ state: new RecoveryState(), engine, scheduler, log }),
     auth,
-    settings: new SettingsStore(input, loadConfig(input)),
+    settings: createSettingsPort({ store, engine, scheduler, auth, log }),
     listenHost: "127.0.0.1",
     allowedHosts: [],
   });

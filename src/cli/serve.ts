@@ -14,10 +14,11 @@ import { formatBytes } from "../lib/format.ts";
 import { createLog, type Log } from "../lib/log.ts";
 import { systemClock } from "../lib/time.ts";
 import { BackupScheduler, cadenceOf } from "../scheduler/scheduler.ts";
-import { createApp, PortInUseError, type Server, startServer } from "../web/server.ts";
+import { createWebApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { createRecoveryPort, createSettingsPort } from "./web-ports.ts";
 import { createEngine, DATA_FLAGS } from "./wiring.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -248,16 +249,16 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     }
     const settingsStore = new SettingsStore(input, config);
     const currentSettings = () => settingsStore.current.settings;
-    const app = createApp({
+    const app = createWebApp({
       db,
       paths,
       log,
       version: ctx.version,
       engine,
       scheduler,
-      recovery,
+      recovery: createRecoveryPort({ state: recovery, engine, scheduler, log }),
       auth: services.auth,
-      settings: settingsStore,
+      settings: createSettingsPort({ store: settingsStore, engine, scheduler, auth: services.auth, log }),
       listenHost: settings.host,
       allowedHosts: settings.allowed_hosts,
     });
@@ -297,7 +298,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     else log.error(`Application failed: ${describeError(error)}`);
     return EXIT.failed;
   } finally {
-    if (server) server.stop(true);
+    if (server) server.forceStop();
     scheduler.stop();
     await engine.idle();
     closeQuietly(db, log);
@@ -307,7 +308,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
 }
 async function stopServer(server: Server): Promise<void> {
   // Wait for requests in flight, but not forever for a client that never finishes.
-  const force = setTimeout(() => server.stop(true), 10_000);
+  const force = setTimeout(() => server.forceStop(), 10_000);
   try {
     await server.stop();
   } finally {

@@ -1,21 +1,19 @@
 import type { Context } from "hono";
-import type { AuditOutcome } from "../../auth/audit.ts";
-import type { Auth } from "../../auth/auth.ts";
-import type { AppEnv } from "../context.ts";
+import type { AuditOutcome } from "../auth/audit.ts";
+import type { Auth } from "../auth/auth.ts";
+import { AppError } from "../lib/errors.ts";
+import type { AppEnv } from "./context.ts";
 
-function record(
+/** Writes what this request's person did to the audit trail, with the client's address. */
+export function recordAudit(
   c: Context<AppEnv>,
   auth: Auth,
-  action: string,
-  target: string | null,
-  outcome: AuditOutcome,
+  event: { action: string; target: string | null; outcome: AuditOutcome },
 ): void {
   const session = c.get("session");
   try {
     auth.audit.record({
-      action,
-      target,
-      outcome,
+      ...event,
       userId: session?.user.id ?? null,
       username: session?.user.username ?? null,
       clientAddress: c.get("clientAddress"),
@@ -25,30 +23,36 @@ function record(
   }
 }
 
-/** Runs a backup action and writes its outcome to the audit trail; errors go on to the error handler. */
-export async function auditAction<T>(
+/**
+ * Runs an action and writes its outcome to the audit trail: "success" (with the name of what it
+ * made, restored or changed where there is one, else `target`), "denied" for a role that may
+ * not, "failure" otherwise.
+ * Errors go on to the error handler.
+ */
+export async function audited<T>(
   c: Context<AppEnv>,
   auth: Auth,
   action: string,
   target: string | null,
-  run: () => Promise<T>,
+  run: () => Promise<T> | T,
 ): Promise<T> {
   try {
     const result = await run();
-    record(c, auth, action, target ?? resultName(result), "success");
+    recordAudit(c, auth, { action, target: nameOf(result) ?? target, outcome: "success" });
     return result;
   } catch (error) {
-    record(c, auth, action, target, "failure");
+    const denied = error instanceof AppError && error.code === "user.not_allowed";
+    recordAudit(c, auth, { action, target, outcome: denied ? "denied" : "failure" });
     throw error;
   }
 }
-auditAction.record = record;
 
-function resultName(result: unknown): string | null {
+function nameOf(result: unknown): string | null {
   if (result && typeof result === "object") {
-    const r = result as { name?: unknown; restoredFrom?: unknown };
+    const r = result as { name?: unknown; restoredFrom?: unknown; username?: unknown };
     if (typeof r.restoredFrom === "string") return r.restoredFrom;
     if (typeof r.name === "string") return r.name;
+    if (typeof r.username === "string") return r.username;
   }
   return null;
 }

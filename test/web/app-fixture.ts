@@ -1,6 +1,7 @@
 import { createAuth } from "../../src/auth/auth.ts";
 import { BackupEngine } from "../../src/backup/engine.ts";
 import { RecoveryState } from "../../src/backup/recovery.ts";
+import { createRecoveryPort, createSettingsPort } from "../../src/cli/web-ports.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { SettingsStore } from "../../src/config/settings-store.ts";
@@ -11,7 +12,7 @@ import type { Clock } from "../../src/lib/time.ts";
 import type { Timers } from "../../src/lib/timers.ts";
 import { BackupScheduler } from "../../src/scheduler/scheduler.ts";
 import { SESSION_COOKIE } from "../../src/web/middleware/access.ts";
-import { createApp } from "../../src/web/server.ts";
+import { createWebApp } from "../../src/web/server.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -63,16 +64,17 @@ export function makeWebApp(
     ...(options.scheduler ? { timers: options.scheduler.timers } : {}),
   });
   const recovery = new RecoveryState();
-  const app = createApp({
+  const store = new SettingsStore(loadInput, loadConfig(loadInput));
+  const app = createWebApp({
     db,
     paths,
     log,
     version: "9.9.9",
     engine,
     scheduler,
-    recovery,
+    recovery: createRecoveryPort({ state: recovery, engine, scheduler, log }),
     auth,
-    settings: new SettingsStore(loadInput, loadConfig(loadInput)),
+    settings: createSettingsPort({ store, engine, scheduler, auth, log }),
     listenHost: "127.0.0.1",
     allowedHosts: options.allowedHosts ?? [],
   });

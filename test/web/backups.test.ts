@@ -421,7 +421,7 @@ describe("upload", () => {
     expect(existsSync(`${stored}-shm`)).toBe(false);
   });
 
-  test("a bare CR in an uploaded file's name is written out as \\r in backup.log", async () => {
+  test("a bare CR in an uploaded file's name never breaks a line of backup.log", async () => {
     const web = makeWebApp();
     const boss = await web.as("super_admin");
     const name = "stock.db\r2025-09-22 09:00:00 - INFO - Database restored from backup_x.db";
@@ -440,9 +440,8 @@ describe("upload", () => {
     });
     expect(res.status).toBe(422);
     const log = readFileSync(web.paths.log, "utf8");
-    expect(log).toContain(
-      "ERROR - Upload failed: The backup stock.db\\r2025-09-22 09:00:00 - INFO - Database",
-    );
+    // A header with a control character is not a readable file name: the file is judged without one.
+    expect(log).toContain("ERROR - Upload failed: The backup the uploaded file cannot be restored");
     expect(log).not.toContain("\r");
     expect(
       log
