@@ -49,3 +49,32 @@ export class PasswordsDifferError extends AppError {
     super("setup.passwords_differ", "The two passwords differ.");
   }
 }
+
+export const USER_ERROR_CODES = [
+  "user.bad_name",
+  "user.bad_role",
+  "user.taken",
+  "user.not_found",
+  "user.not_allowed",
+  "user.last_super_admin",
+  "user.db_changed",
+] as const;
+export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
+
+export class UserError extends AppError {
+  declare readonly code: UserErrorCode;
+
+  constructor(code: UserErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** The one answer for a user that does not exist, by name where the caller gave one. */
+export class UserNotFoundError extends UserError {
+  constructor(username: string | null = null) {
+    super(
+      "user.not_found",
+      username === null ? "There is no such user." : `There is no user called ${username}.`,
+    );
+  }
+}

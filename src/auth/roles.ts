@@ -1,5 +1,6 @@
 import type { Role } from "../db/schema.ts";
-import { isRole, UserError } from "./users.ts";
+import { UserError } from "./errors.ts";
+import { isRole } from "./users.ts";
 
 const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };
 

@@ -1,42 +1,13 @@
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/handle.ts";
 import { ROLES, type Role, sessions, users } from "../db/schema.ts";
-import { AppError } from "../lib/errors.ts";
 import type { Clock } from "../lib/time.ts";
+import { UserError, UserNotFoundError } from "./errors.ts";
 import { hashPassword } from "./passwords.ts";
 
 export type User = typeof users.$inferSelect;
 /** A user as pages and the API show them: never the password hash. */
 export type PublicUser = Omit<User, "passwordHash">;
-
-export const USER_ERROR_CODES = [
-  "user.bad_name",
-  "user.bad_role",
-  "user.taken",
-  "user.not_found",
-  "user.not_allowed",
-  "user.last_super_admin",
-  "user.db_changed",
-] as const;
-export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
-
-export class UserError extends AppError {
-  declare readonly code: UserErrorCode;
-
-  constructor(code: UserErrorCode, message: string) {
-    super(code, message);
-  }
-}
-
-/** The one answer for a user that does not exist, by name where the caller gave one. */
-export class UserNotFoundError extends UserError {
-  constructor(username: string | null = null) {
-    super(
-      "user.not_found",
-      username === null ? "There is no such user." : `There is no user called ${username}.`,
-    );
-  }
-}
 
 const USERNAME = /^[\p{L}\p{N}._@-]{2,64}$/u;
 

@@ -1,8 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AuthErrorCode } from "../auth/errors.ts";
-import type { UserErrorCode } from "../auth/users.ts";
+import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
 import type { BackupErrorCode } from "../backup/errors.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";

@@ -11,7 +11,7 @@ import { form, makeWebApp } from "./app-fixture.ts";
 const json = { "Content-Type": "application/json" };
 
 describe("backup API", () => {
-  test("create, list, download, restore, delete: the SPEC §8 answers", async () => {
+  test("create, list, download, restore, delete: the answers of the HTTP API", async () => {
     const web = makeWebApp();
     const boss = await web.as("super_admin");
     web.db.sqlite.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");

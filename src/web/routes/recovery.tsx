@@ -44,7 +44,7 @@ export function recoveryRoutes(deps: { engine: BackupEngine; recovery: RecoveryP
           token={token}
           reason={recovery.reason ?? ""}
           records={engine.list()}
-          error={`Restore failed: ${problem.status === 500 ? describeError(error) : problem.message}`}
+          error={`Restore failed: ${problem.code === "internal" ? describeError(error) : problem.message}`}
         />,
         problem.status,
       ),
