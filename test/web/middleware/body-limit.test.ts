@@ -1,23 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { bodyLimits, FORM_BODY_LIMIT } from "../../../src/web/middleware/body-limit.ts";
+import { countedBody } from "../counted-body.ts";
 import { bareApp, ORIGIN } from "./bare-app.ts";
-
-/** A body that counts what is read of it, one chunk per read. */
-function countedBody(total: number, chunk = 16 * 1024) {
-  let read = 0;
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        if (read >= total) return controller.close();
-        const size = Math.min(chunk, total - read);
-        read += size;
-        controller.enqueue(new Uint8Array(size).fill(0x61));
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, read: () => read };
-}
 
 function setup() {
   const bare = bareApp();
