@@ -11,7 +11,7 @@ export type PublicUser = Omit<User, "passwordHash">;
 
 const USERNAME = /^[\p{L}\p{N}._@-]{2,64}$/u;
 
-export function checkUsername(username: string): string {
+function checkUsername(username: string): string {
   const name = username.trim();
   if (!USERNAME.test(name)) {
     throw new UserError(

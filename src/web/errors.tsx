@@ -144,7 +144,7 @@ function wantsJson(c: Context): boolean {
  * engine logs its own failures.
  */
 export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
-  function onError(error: unknown, c: Context<AppEnv>): Response | Promise<Response> {
+  async function onError(error: unknown, c: Context<AppEnv>): Promise<Response> {
     const problem = problemOf(error);
     if (problem.status === 500)
       deps.log.error(`${c.req.method} ${pathOf(c)} failed: ${describeError(error)}`);
@@ -152,8 +152,12 @@ export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
     if (wantsJson(c)) {
       return c.json({ error: { code: problem.code, message: problem.message } }, problem.status);
     }
-    const shown = c.get("problemView")?.(c, problem, error);
-    if (shown) return shown;
+    try {
+      const shown = await c.get("problemView")?.(c, problem, error);
+      if (shown) return shown;
+    } catch {
+      // The page itself cannot be shown now (the database closed meanwhile): the error page can.
+    }
     const title = TITLES[problem.status] ?? "Error";
     return respondPage(
       c,

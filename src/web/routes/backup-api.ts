@@ -22,7 +22,7 @@ const CREATED = 201;
 const createInput = z.strictObject({ description: z.string().optional() });
 
 /** An attachment header any browser reads, whatever characters the file name has. */
-export function contentDisposition(name: string): string {
+function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
