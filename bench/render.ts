@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type ManifestRecord, writeManifest } from "../src/backup/manifest.ts";
 import { backupFileName } from "../src/backup/names.ts";
 import { SESSION_COOKIE } from "../src/web/middleware/access.ts";
-import { createApp as createWebApp } from "../src/web/server.ts";
+import { createWebApp } from "../src/web/server.ts";
 import { benchApp } from "./app.ts";
 import { type Row, summarize } from "./table.ts";
 

@@ -2,6 +2,23 @@ import { AppError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { HealthRecord } from "./types.ts";
 
+export const BACKUP_ERROR_CODES = [
+  "backup.busy",
+  "backup.no_space",
+  "backup.rate_limited",
+  "backup.bad_description",
+  "backup.folder",
+  "backup.database_damaged",
+  "backup.snapshot_failed",
+  "backup.not_found",
+  "backup.bad_name",
+  "backup.unusable",
+  "backup.none_usable",
+  "backup.protected",
+  "restore.failed",
+] as const;
+export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
+
 /** Another backup or restore is running (in this process or another one on the same folder). */
 export class BackupBusyError extends AppError {
   constructor(pid: number | null) {

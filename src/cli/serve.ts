@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
-import { consoleUrl, isLoopback } from "../app/console-url.ts";
+import { consoleUrl } from "../app/console-url.ts";
 import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
 import { createApp } from "../app.ts";
 import type { RawSettings } from "../config/load.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
-import { createApp as createWebApp, PortInUseError, type Server, startServer } from "../web/server.ts";
+import { isLoopbackHost } from "../lib/hosts.ts";
+import { createWebApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
@@ -101,7 +102,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       port: settings.port,
       maxUploadMb: settings.max_upload_mb,
     });
-    if (!isLoopback(settings.host)) {
+    if (!isLoopbackHost(settings.host)) {
       log.warning(
         `Listening on ${settings.host}:${settings.port}: the app is reachable from other computers on the network.`,
       );
@@ -120,7 +121,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     else log.error(`Application failed: ${describeError(error)}`);
     return EXIT.failed;
   } finally {
-    if (server) server.stop(true);
+    if (server) server.forceStop();
     if (services) await services.stop();
     else await app.engine.idle();
     log.info("Application stopped");
@@ -130,7 +131,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
 
 async function stopServer(server: Server): Promise<void> {
   // Wait for requests in flight, but not forever for a client that never finishes.
-  const force = setTimeout(() => server.stop(true), 10_000);
+  const force = setTimeout(() => server.forceStop(), 10_000);
   try {
     await server.stop();
   } finally {

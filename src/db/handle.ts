@@ -3,6 +3,9 @@ import { waitSync } from "../lib/timers.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 
+export const DATABASE_ERROR_CODES = ["db.busy", "db.closed"] as const;
+export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
+
 export class DatabaseBusyError extends AppError {
   constructor() {
     super(

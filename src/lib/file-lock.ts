@@ -2,6 +2,9 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
 import { AppError } from "./errors.ts";
 
+export const LOCK_ERROR_CODES = ["lock.held"] as const;
+export type LockErrorCode = (typeof LOCK_ERROR_CODES)[number];
+
 /** Another process (or another holder in this one) holds the lock. */
 export class LockHeldError extends AppError {
   /** The holder's process id when it could be read. */

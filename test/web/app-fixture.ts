@@ -3,7 +3,7 @@ import type { Role } from "../../src/db/schema.ts";
 import type { Clock } from "../../src/lib/time.ts";
 import type { Timers } from "../../src/lib/timers.ts";
 import { SESSION_COOKIE } from "../../src/web/middleware/access.ts";
-import { createApp as createWebApp } from "../../src/web/server.ts";
+import { createWebApp } from "../../src/web/server.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 
