@@ -58,7 +58,7 @@ export class TooManyManualBackupsError extends AppError {
     const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
     super(
       "backup.rate_limited",
-      `You have started ${limit} manual backups within the last hour, the most allowed. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      `You have started ${limit} manual ${limit === 1 ? "backup" : "backups"} within the last hour, the most allowed. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
     );
     this.retryAfterSeconds = retryAfterSeconds;
   }

@@ -64,7 +64,8 @@ export function checkSchemaTrust(db: SqlDatabase): CheckResult {
       problems.push(`${object.type} \`${object.name}\` is missing`);
   }
   if (problems.length === 0) return { ok: true, reason: null, unknownTables };
-  const more = problems.length > 3 ? `; and ${problems.length - 3} more differences` : "";
+  const extra = problems.length - 3;
+  const more = extra > 0 ? `; and ${extra} more ${extra === 1 ? "difference" : "differences"}` : "";
   return { ok: false, reason: `${problems.slice(0, 3).join("; ")}${more}` };
 }
 
@@ -140,7 +141,8 @@ function compareTable(
   }
   const wanted = new Set(detail.columns.map((c) => c.name));
   for (const have of found.columns) {
-    if (!wanted.has(have.name)) problems.push(`table \`${table}\` has a column \`${have.name}\` ${NOT_OURS}`);
+    if (!wanted.has(have.name))
+      problems.push(`table \`${table}\` has a column \`${have.name}\` that ${NOT_OURS}`);
   }
   if (found.foreignKeys.join("\n") !== detail.foreignKeys.join("\n"))
     problems.push(`table \`${table}\` has other foreign keys than BusinessApp's`);

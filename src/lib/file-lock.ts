@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
 import { AppError } from "./errors.ts";
 
@@ -34,6 +34,8 @@ export interface FileLock {
  * lock at a moment nobody chose.
  */
 export function acquireFileLock(path: string): FileLock {
+  // Made owner-only before SQLite opens it, as every file of the app is.
+  closeSync(openSync(path, "a", 0o600));
   const db = openDatabase(path, { create: true });
   try {
     db.run("PRAGMA busy_timeout = 0");

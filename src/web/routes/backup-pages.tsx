@@ -18,7 +18,7 @@ export function backupPageRoutes(deps: { engine: BackupEngine }, area: BackupAre
   app.get("/backup/status", (c) => {
     c.header("Cache-Control", "no-store");
     const props = area.props(c);
-    // Files seen for the first time are checked in the background; the list polls meanwhile.
+    // Files seen for the first time are checked in the background; the next page shows the result.
     if (props.records.some((r) => r.health === "unchecked")) void engine.verifyNew().catch(() => {});
     return respondPage(c, <BackupPage {...props} assets={c.get("assets")} />);
   });
