@@ -15,13 +15,13 @@ export const AUTH_ERROR_CODES = [
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 
 /** One message for a wrong name and a wrong password, so the answer never tells which names exist. */
-export class WrongCredentialsError extends AppError {
+export class WrongCredentialsError extends AppError<AuthErrorCode> {
   constructor() {
     super("wrong_credentials", "Wrong user name or password.");
   }
 }
 
-export class TooManyAttemptsError extends AppError {
+export class TooManyAttemptsError extends AppError<AuthErrorCode> {
   /** Seconds until the next attempt is allowed. */
   readonly retryAfterSeconds: number;
 
@@ -31,20 +31,20 @@ export class TooManyAttemptsError extends AppError {
   }
 }
 
-export class SetupLinkExpiredError extends AppError {
+export class SetupLinkExpiredError extends AppError<AuthErrorCode> {
   constructor() {
     super("setup.expired", "This setup link has expired: setup links work for 30 minutes.");
   }
 }
 
 /** A wrong or used setup link, or a setup when users exist already: as if there were no such page. */
-export class SetupLinkInvalidError extends AppError {
+export class SetupLinkInvalidError extends AppError<AuthErrorCode> {
   constructor() {
     super("setup.invalid", "This link does not work: it is wrong, or it was used already.");
   }
 }
 
-export class PasswordsDifferError extends AppError {
+export class PasswordsDifferError extends AppError<AuthErrorCode> {
   constructor() {
     super("setup.passwords_differ", "The two passwords differ.");
   }
@@ -61,9 +61,7 @@ export const USER_ERROR_CODES = [
 ] as const;
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 
-export class UserError extends AppError {
-  declare readonly code: UserErrorCode;
-
+export class UserError extends AppError<UserErrorCode> {
   constructor(code: UserErrorCode, message: string) {
     super(code, message);
   }

@@ -1,6 +1,7 @@
 import { hashArgon2id, verifyArgon2 } from "#runtime/password.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Argon2Params } from "../runtime/types.ts";
+import type { AuthErrorCode } from "./errors.ts";
 
 /**
  * argon2id with explicit parameters (OWASP's minimum: 19 MiB of memory, 2 iterations), so a
@@ -12,7 +13,7 @@ export const ARGON2_PARAMS: Argon2Params = { memoryCost: 19_456, timeCost: 2 };
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
-export class WeakPasswordError extends AppError {
+export class WeakPasswordError extends AppError<AuthErrorCode> {
   constructor(message: string) {
     super("auth.weak_password", message);
   }

@@ -18,6 +18,12 @@ export interface CheckResult {
   unknownTables?: string[];
 }
 
+/** The live database's check, when it was made and how thoroughly. */
+export interface HealthRecord extends CheckResult {
+  checkedAt: string;
+  full: boolean;
+}
+
 const SQLITE_HEADER = "SQLite format 3\u0000";
 
 /**

@@ -3,8 +3,21 @@ import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import { BackupBusyError } from "./errors.ts";
+import type { MadeKind } from "./names.ts";
 import { fileSize } from "./space.ts";
-import type { Operation, RunningOperation } from "./types.ts";
+
+/** A backup or restore as the status shows it. */
+export interface Operation {
+  action: "backup" | "restore";
+  kind: MadeKind | null;
+  name: string | null;
+  startedAt: string;
+  bytesExpected: number;
+  bytesWritten: number;
+}
+
+/** The operation as the engine keeps it: progress is the size of its temporary file. */
+export type RunningOperation = Omit<Operation, "bytesWritten"> & { temp: string };
 
 /** How an error of a step is logged, when the step knows better than the operation's own label. */
 const labels = new WeakMap<object, string>();

@@ -1,10 +1,10 @@
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import type { CheckResult } from "./checks.ts";
+import type { HealthRecord } from "./checks.ts";
 import type { BackupFolder } from "./folder.ts";
-import type { BackupKind } from "./names.ts";
-import type { OperationRunner } from "./operation.ts";
+import type { MadeKind } from "./names.ts";
+import type { Operation, OperationRunner, RunningOperation } from "./operation.ts";
 import type { RetentionLimits } from "./retention.ts";
 import type { RestoreStep } from "./swap.ts";
 
@@ -26,8 +26,6 @@ export interface BackupEngineOptions {
   beforeRestoreStep?: (step: RestoreStep) => void;
 }
 
-export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
-
 export interface CreateBackupRequest {
   kind: MadeKind;
   description?: string;
@@ -39,27 +37,10 @@ export interface CreateBackupRequest {
   rateLimited?: boolean;
 }
 
-export interface Operation {
-  action: "backup" | "restore";
-  kind: MadeKind | null;
-  name: string | null;
-  startedAt: string;
-  bytesExpected: number;
-  bytesWritten: number;
-}
-
-/** The operation as the engine keeps it: progress is the size of its temporary file. */
-export type RunningOperation = Omit<Operation, "bytesWritten"> & { temp: string };
-
 export interface RestoreResult {
   restoredFrom: string;
   /** Null only when there was no database to keep. */
   safetyBackup: string | null;
-}
-
-export interface HealthRecord extends CheckResult {
-  checkedAt: string;
-  full: boolean;
 }
 
 /** What the engine's parts (snapshot, restore, upload) share of it; they run while it holds the lock. */
@@ -74,3 +55,5 @@ export interface EngineContext {
   /** Shows the running operation and its progress. */
   operations: OperationRunner;
 }
+
+export type { HealthRecord, MadeKind, Operation, RunningOperation };

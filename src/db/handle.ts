@@ -6,7 +6,7 @@ import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 export const DATABASE_ERROR_CODES = ["db.busy", "db.closed"] as const;
 export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
 
-export class DatabaseBusyError extends AppError {
+export class DatabaseBusyError extends AppError<DatabaseErrorCode> {
   constructor() {
     super(
       "db.busy",
@@ -18,7 +18,7 @@ export class DatabaseBusyError extends AppError {
 /** SQLite's default: checkpoint when the WAL holds this many pages. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 
-export class DatabaseClosedError extends AppError {
+export class DatabaseClosedError extends AppError<DatabaseErrorCode> {
   constructor() {
     super("db.closed", "The database is not open right now.");
   }

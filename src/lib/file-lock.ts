@@ -6,7 +6,7 @@ export const LOCK_ERROR_CODES = ["lock.held"] as const;
 export type LockErrorCode = (typeof LOCK_ERROR_CODES)[number];
 
 /** Another process (or another holder in this one) holds the lock. */
-export class LockHeldError extends AppError {
+export class LockHeldError extends AppError<LockErrorCode> {
   /** The holder's process id when it could be read. */
   readonly pid: number | null;
 

@@ -38,7 +38,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "backup.unusable": 422,
   "backup.none_usable": 404,
   "backup.protected": 409,
-  "restore.failed": 500,
+  "restore.unusable": 500,
   "user.bad_name": 400,
   "user.bad_role": 400,
   "user.taken": 400,

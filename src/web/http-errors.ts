@@ -25,7 +25,7 @@ export const WEB_ERROR_CODES = [
 ] as const;
 export type WebErrorCode = (typeof WEB_ERROR_CODES)[number];
 
-export class WebError extends AppError {
+export class WebError extends AppError<WebErrorCode> {
   declare readonly code: WebErrorCode;
   /** Sent as `Retry-After`: seconds until the same request may succeed. */
   readonly retryAfterSeconds: number | undefined;
