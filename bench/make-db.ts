@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { DatabaseHandle } from "../src/db/handle.ts";
 
 /**
@@ -8,6 +9,7 @@ import { DatabaseHandle } from "../src/db/handle.ts";
  * and product pictures as blobs, which make up most of the size.
  */
 export function makeDatabase(path: string, megabytes: number): number {
+  mkdirSync(dirname(path), { recursive: true });
   const handle = new DatabaseHandle(path);
   handle.open();
   handle.close();

@@ -3,18 +3,11 @@
  * prints the process's resident memory when idle and at its peak during the backup (worker
  * thread included: it lives in the same process).
  */
-import { join } from "node:path";
-import { BackupEngine } from "../src/backup/engine.ts";
-import { createLog } from "../src/lib/log.ts";
+import { dirname } from "node:path";
+import { benchApp } from "./app.ts";
 
-const [database, work] = Bun.argv.slice(2) as [string, string];
-const engine = new BackupEngine({
-  database,
-  backupsDir: join(work, "memory-backups"),
-  operationLock: join(work, "memory.lock"),
-  log: createLog({ path: join(work, "memory.log"), echo: null }),
-  retention: { automatic: 1, manual: 1, pre_restore: 1 },
-});
+const [database] = Bun.argv.slice(2) as [string];
+const { engine } = benchApp(dirname(database), { connection: "none" });
 Bun.gc(true);
 await Bun.sleep(200);
 let idle = 0;

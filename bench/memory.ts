@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type Row, summarize } from "./table.ts";
 
 const MiB = 1024 * 1024;
@@ -24,7 +24,7 @@ export async function measureMemory(options: {
     const { idle: before, peak } = JSON.parse(result.stdout.toString()) as { idle: number; peak: number };
     idle.push(before / MiB);
     growth.push((peak - before) / MiB);
-    rmSync(join(options.work, "memory-backups"), { recursive: true, force: true });
+    rmSync(join(dirname(options.database), "database_backups"), { recursive: true, force: true });
   }
   const rows: Row[] = [
     summarize(`${options.label}: memory at idle (process RSS)`, "MiB", idle),

@@ -1,18 +1,10 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createAuth } from "../src/auth/auth.ts";
-import { BackupEngine } from "../src/backup/engine.ts";
 import { type ManifestRecord, writeManifest } from "../src/backup/manifest.ts";
 import { backupFileName } from "../src/backup/names.ts";
-import { RecoveryState } from "../src/backup/recovery.ts";
-import { loadConfig } from "../src/config/load.ts";
-import { dataPaths } from "../src/config/paths.ts";
-import { SettingsStore } from "../src/config/settings-store.ts";
-import { DatabaseHandle } from "../src/db/handle.ts";
-import { createLog } from "../src/lib/log.ts";
-import { BackupScheduler } from "../src/scheduler/scheduler.ts";
 import { SESSION_COOKIE } from "../src/web/middleware/access.ts";
-import { createApp } from "../src/web/server.ts";
+import { createWebApp } from "../src/web/server.ts";
+import { benchApp } from "./app.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
@@ -26,19 +18,12 @@ export async function measureStatusPage(options: {
 }): Promise<Row> {
   const dir = join(options.work, `render-${options.count}`);
   mkdirSync(dir, { recursive: true });
-  const paths = dataPaths(dir);
-  mkdirSync(paths.backupsDir, { recursive: true });
-  const db = new DatabaseHandle(paths.database);
-  db.open();
-  const log = createLog({ path: paths.log, echo: null });
-  const engine = new BackupEngine({
-    database: paths.database,
-    backupsDir: paths.backupsDir,
-    operationLock: paths.operationLock,
-    log,
-    retention: { automatic: 100_000, manual: null, pre_restore: 100_000 },
-    db,
+  const app = benchApp(dir, {
+    env: { BUSINESS_APP_MAX_BACKUPS: "100000", BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "100000" },
   });
+  const { paths, db, engine, auth } = app;
+  mkdirSync(paths.backupsDir, { recursive: true });
+  db.open();
   const first = await engine.createBackup({ kind: "manual", description: "template" });
   const records: ManifestRecord[] = [];
   const start = Date.now() - options.count * 3600_000;
@@ -51,32 +36,18 @@ export async function measureStatusPage(options: {
   rmSync(join(paths.backupsDir, first.name));
   writeManifest(paths.backupsDir, records);
 
-  const auth = createAuth({ db, clock: () => new Date() });
   const boss = await auth.users.create({
     username: "boss",
     password: "a long enough password",
     role: "super_admin",
   });
   const { token } = auth.sessions.create(boss, "127.0.0.1");
-  const input = { flags: { data_dir: dir }, env: {}, appDir: dir, cwd: dir };
-  const app = createApp({
-    db,
-    paths,
-    log,
-    version: "bench",
-    engine,
-    scheduler: new BackupScheduler({ cadence: { hours: 6 }, log, run: async () => "" }),
-    recovery: new RecoveryState(),
-    auth,
-    settings: new SettingsStore(input, loadConfig(input)),
-    listenHost: "127.0.0.1",
-    allowedHosts: [],
-  });
+  const web = createWebApp(app.web);
   const headers = { Host: "localhost:5000", Cookie: `${SESSION_COOKIE}=${token}` };
   const samples: number[] = [];
   for (let run = 0; run < options.runs + 2; run++) {
     const started = performance.now();
-    const res = await app.request("http://localhost:5000/backup/status", { headers });
+    const res = await web.request("http://localhost:5000/backup/status", { headers });
     const html = await res.text();
     const elapsed = performance.now() - started;
     if (res.status !== 200 || !html.includes(records.at(-1)?.name ?? ""))

@@ -1,10 +1,8 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { BackupEngine } from "../src/backup/engine.ts";
 import type { RestoreStep } from "../src/backup/swap.ts";
-import { DatabaseHandle } from "../src/db/handle.ts";
 import { fsyncFile } from "../src/lib/fs-sync.ts";
-import { createLog } from "../src/lib/log.ts";
+import { benchApp } from "./app.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
@@ -22,20 +20,14 @@ export async function measureRestore(options: {
   mkdirSync(dir, { recursive: true });
   const live = join(dir, "business_data.db");
   copyFileSync(options.database, live);
-  const db = new DatabaseHandle(live);
-  db.open();
   let marks: Partial<Record<RestoreStep | "start", number>> = {};
-  const engine = new BackupEngine({
-    database: live,
-    backupsDir: join(dir, "backups"),
-    operationLock: join(dir, "op.lock"),
-    log: createLog({ path: join(dir, "bench.log"), echo: null }),
-    retention: { automatic: 1, manual: 1, pre_restore: 1 },
-    db,
+  const { db, engine } = benchApp(dir, {
+    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1", BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" },
     beforeRestoreStep: (step) => {
       marks[step] = performance.now();
     },
   });
+  db.open();
   const backup = await engine.createBackup({ kind: "manual" });
   const samples: Record<string, number[]> = {
     whole: [],
@@ -60,7 +52,7 @@ export async function measureRestore(options: {
 
     db.close();
     const started = performance.now();
-    copyFileSync(join(dir, "backups", backup.name), live);
+    copyFileSync(join(dir, "database_backups", backup.name), live);
     fsyncFile(live);
     samples.cp?.push(performance.now() - started);
     db.open();

@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
 import { makeDatabase } from "./make-db.ts";
@@ -54,7 +54,8 @@ try {
   );
   for (const count of [10, 1000]) rows.push(await measureStatusPage({ work, count, runs }));
   for (const size of sizes) {
-    const database = join(work, `shop-${size}.db`);
+    // The database lies in a data folder of its own, as the app keeps it.
+    const database = join(work, `shop-${size}`, "business_data.db");
     const bytes = makeDatabase(database, size);
     const label = `${(bytes / 1024 / 1024).toFixed(0)} MB`;
     console.log(`made ${label} database`);
@@ -62,7 +63,7 @@ try {
     rows.push(...(await measureRestore({ database, work, runs, label })));
     rows.push(...(await measureMemory({ database, work, runs, label })));
     rows.push(...(await measureServing({ exe, database, work, runs: Math.min(runs, 3), label })));
-    rmSync(database, { force: true });
+    rmSync(dirname(database), { recursive: true, force: true });
   }
   console.log("");
   printTable(rows);

@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { BackupEngine } from "../src/backup/engine.ts";
+import { dirname, join } from "node:path";
 import { snapshotInWorker } from "../src/backup/worker-client.ts";
-import { createLog } from "../src/lib/log.ts";
+import { benchApp } from "./app.ts";
 import { type Row, summarize } from "./table.ts";
 
 function timeCommand(argv: string[]): number {
@@ -27,14 +26,13 @@ export async function measureSnapshots(options: {
   const { database, work, runs, label } = options;
   const out = join(work, "snapshots");
   mkdirSync(out, { recursive: true });
-  const backupsDir = join(work, "engine-backups");
-  const engine = new BackupEngine({
-    database,
-    backupsDir,
-    operationLock: join(work, "engine.lock"),
-    log: createLog({ path: join(work, "bench.log"), echo: null }),
-    retention: { automatic: 1, manual: 1, pre_restore: 1 },
+  // The app's data folder is the database's own folder, as in a real installation.
+  const app = benchApp(dirname(database), {
+    connection: "none",
+    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" },
   });
+  const { engine } = app;
+  const backupsDir = app.paths.backupsDir;
   const samples: Record<string, number[]> = {
     snapshot: [],
     check: [],

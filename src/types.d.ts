@@ -1,24 +1,22 @@
-// Files imported `with { type: "text" }` arrive as their text.
+// Files imported `with { type: "text" }` arrive as their text: the migrations, and the CSS, icons
+// and scripts the pages use. `bun build --compile` embeds them in the executable.
 declare module "*.sql" {
   const text: string;
   export default text;
 }
-
-// Files imported `with { type: "file" }` arrive as a path that works from source and inside
-// the compiled executable.
 declare module "*.css" {
-  const path: string;
-  export default path;
+  const text: string;
+  export default text;
 }
 declare module "*.svg" {
-  const path: string;
-  export default path;
+  const text: string;
+  export default text;
 }
 declare module "htmx.org/dist/htmx.min.js" {
-  const path: string;
-  export default path;
+  const text: string;
+  export default text;
 }
 declare module "*/static/app.js" {
-  const path: string;
-  export default path;
+  const text: string;
+  export default text;
 }

@@ -1,5 +1,4 @@
 import { desc } from "drizzle-orm";
-import type { Settings } from "../config/schema.ts";
 import { DatabaseClosedError, type DatabaseHandle } from "../db/handle.ts";
 import { auditLog } from "../db/schema.ts";
 import type { Log } from "../lib/log.ts";
@@ -121,11 +120,6 @@ export function createAuditTrail(deps: { db: DatabaseHandle; clock: Clock }) {
 }
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
-
-/** The audit retention the settings ask for. */
-export function auditRetentionOf(settings: Settings): AuditRetention {
-  return { days: settings.audit_retention_days, maxEntries: settings.audit_max_entries };
-}
 
 /**
  * Applies the audit retention and says in the log, once, how many rows it removed. While the

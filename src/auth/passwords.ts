@@ -1,16 +1,19 @@
+import { hashArgon2id, verifyArgon2 } from "#runtime/password.ts";
 import { AppError } from "../lib/errors.ts";
+import type { Argon2Params } from "../runtime/types.ts";
+import type { AuthErrorCode } from "./errors.ts";
 
 /**
  * argon2id with explicit parameters (OWASP's minimum: 19 MiB of memory, 2 iterations), so a
  * change of library defaults never weakens stored hashes. The parameters are stored inside each
  * hash, so hashes made with other parameters still verify.
  */
-export const ARGON2_PARAMS = { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 } as const;
+export const ARGON2_PARAMS: Argon2Params = { memoryCost: 19_456, timeCost: 2 };
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
-export class WeakPasswordError extends AppError {
+export class WeakPasswordError extends AppError<AuthErrorCode> {
   constructor(message: string) {
     super("auth.weak_password", message);
   }
@@ -29,12 +32,12 @@ export function checkPasswordRules(password: string): void {
 
 export function hashPassword(password: string): Promise<string> {
   checkPasswordRules(password);
-  return Bun.password.hash(password, ARGON2_PARAMS);
+  return hashArgon2id(password, ARGON2_PARAMS);
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   try {
-    return await Bun.password.verify(password, hash);
+    return await verifyArgon2(password, hash);
   } catch {
     return false;
   }
@@ -43,6 +46,6 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
 /** A hash to verify against when the user does not exist, so both cases take the same time. */
 let dummyHash: Promise<string> | null = null;
 export function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= Bun.password.hash("not a real password, only for timing", ARGON2_PARAMS);
+  dummyHash ??= hashArgon2id("not a real password, only for timing", ARGON2_PARAMS);
   return dummyHash;
 }

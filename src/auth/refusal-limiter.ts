@@ -1,6 +1,6 @@
 /** How many refusals of one address per window are written to the audit trail one by one. */
-export const REFUSALS_WRITTEN_PER_WINDOW = 5;
-export const REFUSAL_WINDOW_MS = 60_000;
+const REFUSALS_WRITTEN_PER_WINDOW = 5;
+const REFUSAL_WINDOW_MS = 60_000;
 /** Past this many addresses in their windows at once, every window is closed early. */
 const MAX_OPEN_WINDOWS = 10_000;
 
@@ -69,5 +69,3 @@ export function createRefusalLimiter(options: { perWindow?: number; windowMs?: n
     },
   };
 }
-
-export type RefusalLimiter = ReturnType<typeof createRefusalLimiter>;

@@ -1,7 +1,7 @@
 import type { Clock } from "../lib/time.ts";
 import { newToken, sameSecret } from "../lib/tokens.ts";
 
-export const SETUP_LINK_LIFETIME_MS = 30 * 60_000;
+const SETUP_LINK_LIFETIME_MS = 30 * 60_000;
 
 /**
  * The one-time setup link of a first run (no users yet): it creates the first super

@@ -70,5 +70,3 @@ export function createLoginThrottle(deps: { clock: Clock; freeFailures?: number;
     },
   };
 }
-
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

@@ -1,19 +1,17 @@
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/handle.ts";
 import { ROLES, type Role, sessions, users } from "../db/schema.ts";
-import { AppError } from "../lib/errors.ts";
 import type { Clock } from "../lib/time.ts";
+import { UserError, UserNotFoundError } from "./errors.ts";
 import { hashPassword } from "./passwords.ts";
 
 export type User = typeof users.$inferSelect;
 /** A user as pages and the API show them: never the password hash. */
 export type PublicUser = Omit<User, "passwordHash">;
 
-export class UserError extends AppError {}
-
 const USERNAME = /^[\p{L}\p{N}._@-]{2,64}$/u;
 
-export function checkUsername(username: string): string {
+function checkUsername(username: string): string {
   const name = username.trim();
   if (!USERNAME.test(name)) {
     throw new UserError(
@@ -48,9 +46,9 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     return orm().select().from(users).where(eq(users.id, id)).get();
   }
 
-  function require(id: number): User {
-    const user = findById(id);
-    if (!user) throw new UserError("user.not_found", "There is no such user.");
+  function get(id: number): User {
+    const user = Number.isSafeInteger(id) ? findById(id) : undefined;
+    if (!user) throw new UserNotFoundError();
     return user;
   }
 
@@ -84,6 +82,15 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
   return {
     findByName,
     findById,
+    /** The user with this id; throws `UserNotFoundError` when there is none. */
+    get,
+
+    /** The user with this name (in any letter case); throws `UserNotFoundError` when there is none. */
+    getByName(username: string): User {
+      const user = findByName(username);
+      if (!user) throw new UserNotFoundError(username);
+      return user;
+    },
 
     count(): number {
       return orm().select({ n: sql<number>`count(*)` }).from(users).get()?.n ?? 0;
@@ -132,7 +139,7 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     },
 
     setRole(id: number, role: Role): User {
-      const user = require(id);
+      const user = get(id);
       if (role !== "super_admin") guardLastSuperAdmin(user);
       return orm()
         .update(users)
@@ -144,7 +151,7 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
 
     /** Disabling ends the user's sessions at once. */
     setDisabled(id: number, disabled: boolean): User {
-      const user = require(id);
+      const user = get(id);
       if (disabled) guardLastSuperAdmin(user);
       const updated = orm()
         .update(users)
@@ -158,7 +165,7 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
 
     /** A new password ends every session of the user. */
     async setPassword(id: number, password: string): Promise<User> {
-      require(id);
+      get(id);
       const generation = deps.db.generation;
       const passwordHash = await hashPassword(password);
       ensureSameDatabase(generation);
@@ -177,5 +184,3 @@ export function createUserRepo(deps: { db: DatabaseHandle; clock: Clock }) {
     },
   };
 }
-
-export type UserRepo = ReturnType<typeof createUserRepo>;

@@ -1,15 +1,33 @@
 import { AppError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
+import type { HealthRecord } from "./checks.ts";
+
+export const BACKUP_ERROR_CODES = [
+  "backup.busy",
+  "backup.no_space",
+  "backup.rate_limited",
+  "backup.bad_description",
+  "backup.folder",
+  "backup.database_damaged",
+  "backup.snapshot_failed",
+  "backup.not_found",
+  "backup.bad_name",
+  "backup.unusable",
+  "backup.none_usable",
+  "backup.protected",
+  "restore.unusable",
+] as const;
+export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
 
 /** Another backup or restore is running (in this process or another one on the same folder). */
-export class BackupBusyError extends AppError {
+export class BackupBusyError extends AppError<BackupErrorCode> {
   constructor(pid: number | null) {
     const who = pid === null || pid === process.pid ? "" : ` (process ${pid})`;
     super("backup.busy", `Another backup or restore is running${who}. Try again when it has finished.`);
   }
 }
 
-export class NotEnoughSpaceError extends AppError {
+export class NotEnoughSpaceError extends AppError<BackupErrorCode> {
   constructor(needed: number, free: number) {
     super(
       "backup.no_space",
@@ -22,7 +40,7 @@ export class NotEnoughSpaceError extends AppError {
  * A manual backup would fit, but would leave less room than the next automatic backup needs:
  * automatic backups come first.
  */
-export class NoRoomForAutomaticBackupError extends AppError {
+export class NoRoomForAutomaticBackupError extends AppError<BackupErrorCode> {
   constructor(needed: number, free: number) {
     super(
       "backup.no_space",
@@ -32,7 +50,7 @@ export class NoRoomForAutomaticBackupError extends AppError {
 }
 
 /** One person started as many manual backups as the hourly limit allows. */
-export class TooManyManualBackupsError extends AppError {
+export class TooManyManualBackupsError extends AppError<BackupErrorCode> {
   /** Seconds until the oldest counted backup leaves the hour and another may start. */
   readonly retryAfterSeconds: number;
 
@@ -40,79 +58,94 @@ export class TooManyManualBackupsError extends AppError {
     const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
     super(
       "backup.rate_limited",
-      `You have started ${limit} manual backups within the last hour, the most allowed. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      `You have started ${limit} manual ${limit === 1 ? "backup" : "backups"} within the last hour, the most allowed. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
     );
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
 /** A description the backup list cannot show as it is (too long, control characters). */
-export class InvalidDescriptionError extends AppError {
+export class InvalidDescriptionError extends AppError<BackupErrorCode> {
   constructor(message: string) {
     super("backup.bad_description", message);
   }
 }
 
 /** The disk filled up while the backup was being written. */
-export class DiskFullError extends AppError {
+export class DiskFullError extends AppError<BackupErrorCode> {
   constructor() {
     super("backup.no_space", "not enough disk space: the disk became full while the backup was written");
   }
 }
 
-export class BackupFolderError extends AppError {
+export class BackupFolderError extends AppError<BackupErrorCode> {
   constructor(message: string) {
     super("backup.folder", message);
   }
 }
 
 /** The main database failed its check, so a backup of it would not be a good one. */
-export class DatabaseDamagedError extends AppError {
-  constructor(reason: string) {
+export class DatabaseDamagedError extends AppError<BackupErrorCode> {
+  /** What SQLite found, in words. */
+  readonly reason: string;
+  /** The check that found it, for the status. */
+  readonly health: HealthRecord;
+
+  constructor(health: HealthRecord) {
+    const reason = health.reason ?? "unknown damage";
     super("backup.database_damaged", `the database is damaged (${reason})`);
+    this.reason = reason;
+    this.health = health;
   }
 }
 
 /** A new snapshot failed its own check. */
-export class SnapshotFailedError extends AppError {
+export class SnapshotFailedError extends AppError<BackupErrorCode> {
   constructor(reason: string) {
     super("backup.snapshot_failed", reason);
   }
 }
 
-export class BackupNotFoundError extends AppError {
+export class BackupNotFoundError extends AppError<BackupErrorCode> {
   constructor(name: string) {
     super("backup.not_found", `There is no backup called ${JSON.stringify(name)}.`);
   }
 }
 
-export class InvalidBackupNameError extends AppError {
+export class InvalidBackupNameError extends AppError<BackupErrorCode> {
   constructor() {
     super("backup.bad_name", "That is not a backup name: use a name exactly as the backup list shows it.");
   }
 }
 
 /** The chosen backup failed the full check or is not a database of this app. */
-export class BackupUnusableError extends AppError {
+export class BackupUnusableError extends AppError<BackupErrorCode> {
   constructor(name: string, reason: string) {
     super("backup.unusable", `The backup ${name} cannot be restored: ${reason}.`);
   }
 }
 
-export class NoUsableBackupError extends AppError {
+export class NoUsableBackupError extends AppError<BackupErrorCode> {
   constructor() {
     super("backup.none_usable", "No backup passed the full check, so there is nothing to restore from.");
   }
 }
 
-export class ProtectedBackupError extends AppError {
+export class ProtectedBackupError extends AppError<BackupErrorCode> {
   constructor(name: string) {
     super("backup.protected", `${name} is the newest healthy backup and cannot be deleted.`);
   }
 }
 
-export class RestoreFailedError extends AppError {
+/**
+ * The restored file is in place but will not open: the app cannot work on it, so it goes into
+ * recovery mode (the safety backup holds what was replaced).
+ */
+export class RestoredDatabaseUnusableError extends AppError<BackupErrorCode> {
+  readonly reason: string;
+
   constructor(reason: string) {
-    super("restore.failed", reason);
+    super("restore.unusable", `the restored database could not be opened (${reason})`);
+    this.reason = reason;
   }
 }

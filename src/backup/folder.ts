@@ -53,6 +53,13 @@ export class BackupFolder {
     writeManifest(this.dir, current.values());
   }
 
+  /** Deletes a backup's file and its manifest entry, and logs it. */
+  remove(record: ManifestRecord, by: string | null): void {
+    rmSync(this.pathOf(record.name));
+    this.update((records) => records.delete(record.name));
+    this.#log.info(`Backup deleted: ${record.name}${by ? ` by ${by}` : ""}`);
+  }
+
   /** Creates the folder if missing; a file in its place or a read-only folder is a `BackupFolderError`. */
   ensureWritable(): void {
     const dir = this.dir;
@@ -85,6 +92,18 @@ export class BackupFolder {
       }
     }
     this.update(() => {});
+  }
+
+  /** `applyRetention` where a failure must not undo what was done: it is logged as a WARNING. */
+  applyRetentionQuietly(
+    limits: RetentionLimits,
+    options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
+  ): void {
+    try {
+      this.applyRetention(limits, options);
+    } catch (error) {
+      this.#log.warning(`Retention failed: ${describeError(error)}`);
+    }
   }
 
   /**

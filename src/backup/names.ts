@@ -10,6 +10,8 @@ export const BACKUP_KINDS = [
   "external",
 ] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
+/** The kinds the engine makes itself. */
+export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
 
 export const STARTUP_NAME = "startup_backup.db";
 export const MAX_DESCRIPTION_LENGTH = 200;

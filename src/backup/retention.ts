@@ -1,4 +1,3 @@
-import type { Settings } from "../config/schema.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import type { BackupKind } from "./names.ts";
 
@@ -32,12 +31,4 @@ export function planRetention(
     }
   }
   return doomed;
-}
-
-export function retentionOf(settings: Settings): RetentionLimits {
-  return {
-    automatic: settings.max_backups,
-    manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
-    pre_restore: settings.max_pre_restore_backups,
-  };
 }

@@ -1,6 +1,7 @@
-import { Database } from "bun:sqlite";
+import { openDatabase } from "#runtime/sqlite.ts";
 import { embeddedMigrations } from "../db/migrations.ts";
 import { createOrm, migrate } from "../db/open.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
 
 /**
  * The shape of a database's schema as the backup trust rule compares it: what `sqlite_master`
@@ -40,7 +41,7 @@ export interface ExpectedSchema {
 }
 
 /** Every object of the schema by name (names are unique across types in SQLite). */
-export function readSchemaObjects(db: Database): Map<string, SchemaObject> {
+export function readSchemaObjects(db: SqlDatabase): Map<string, SchemaObject> {
   const rows = db
     .query<SchemaObject, []>('SELECT type, name, tbl_name AS "table", sql FROM sqlite_master ORDER BY rowid')
     .all();
@@ -48,7 +49,7 @@ export function readSchemaObjects(db: Database): Map<string, SchemaObject> {
 }
 
 /** Columns and foreign keys of one table, through SQLite's table-valued pragmas. */
-export function readTableDetail(db: Database, table: string): TableDetail {
+export function readTableDetail(db: SqlDatabase, table: string): TableDetail {
   const columns = db
     .query<
       { name: string; type: string; notnull: number; dflt_value: string | null; pk: number; hidden: number },
@@ -85,7 +86,7 @@ const cache = new Map<number, ExpectedSchema>();
 export function expectedSchema(count: number): ExpectedSchema {
   const known = cache.get(count);
   if (known) return known;
-  const db = new Database(":memory:");
+  const db = openDatabase(":memory:");
   try {
     migrate(createOrm(db), embeddedMigrations().slice(0, count));
     const objects = readSchemaObjects(db);

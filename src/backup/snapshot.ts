@@ -1,4 +1,5 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
+import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
@@ -12,29 +13,31 @@ import {
 import type { ManifestRecord } from "./manifest.ts";
 import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
-import { fileSize, isDiskFull, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
+import { fileSize, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
 import { checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
 
-/** What taking a backup needs from the engine beyond the shared context. */
-export interface BackupContext extends EngineContext {
-  retention(): RetentionLimits;
-  setHealth(health: HealthRecord): void;
+/** A new backup, and the live database's health found on the way (null when it was not checked). */
+export interface TakenBackup {
+  record: ManifestRecord;
+  liveHealth: HealthRecord;
 }
 
 /**
  * Takes a verified backup of the live database: the folder writable, room on the disk (for a
  * manual backup, room for the next automatic one too), the database passing `quick_check`
  * (unless `salvage`), then the snapshot in the worker under a hidden temporary name, checked
- * and hashed, renamed, the folder flushed, the manifest updated and retention applied. Guarantees: the new file appears under its final name only complete,
- * flushed and checked; nothing is left behind on failure. With `salvage` (a pre-restore copy)
- * a damaged database is still copied, and the copy kept and marked damaged.
+ * and hashed, renamed, the folder flushed, the manifest updated and `retention` applied (unless
+ * null). Guarantees: the new file appears under its final name only complete, flushed and
+ * checked; nothing is left behind on failure. With `salvage` (a pre-restore copy) a damaged
+ * database is still copied, and the copy kept and marked damaged. A damaged live database
+ * without `salvage` is `DatabaseDamagedError`, which carries the health found.
  */
 export async function takeBackup(
-  ctx: BackupContext,
+  ctx: EngineContext,
   request: CreateBackupRequest,
-  options: { salvage: boolean; retention?: boolean },
-): Promise<ManifestRecord> {
+  options: { salvage: boolean; retention: RetentionLimits | null },
+): Promise<TakenBackup> {
   const started = performance.now();
   const at = ctx.clock();
   ctx.folder.ensureWritable();
@@ -53,7 +56,7 @@ export async function takeBackup(
       ? STARTUP_NAME
       : uniqueName(backupFileName(request.kind, at, request.description ?? ""), (n) => existing.has(n));
   const temp = ctx.folder.pathOf(`.${name}.${process.pid}.tmp`);
-  ctx.setOperation({
+  ctx.operations.show({
     action: "backup",
     kind: request.kind,
     name,
@@ -64,8 +67,8 @@ export async function takeBackup(
   try {
     // Checked once the operation is shown, so the page reports the backup from its first moment.
     const live = await checkLiveInWorker({ path: ctx.database, full: false });
-    ctx.setHealth({ ...live, checkedAt: at.toISOString(), full: false });
-    if (!live.ok && !options.salvage) throw new DatabaseDamagedError(live.reason ?? "unknown damage");
+    const liveHealth: HealthRecord = { ...live, checkedAt: at.toISOString(), full: false };
+    if (!live.ok && !options.salvage) throw new DatabaseDamagedError(liveHealth);
     let result: Awaited<ReturnType<typeof snapshotInWorker>>;
     const db = ctx.db;
     db?.pauseCheckpoints();
@@ -109,13 +112,13 @@ export async function takeBackup(
     // The backup exists from the rename on: bookkeeping that fails now is a warning, not a failure.
     try {
       ctx.folder.update((records) => records.set(name, record));
-      if (!damaged && options.retention !== false) ctx.folder.applyRetention(ctx.retention());
+      if (!damaged && options.retention) ctx.folder.applyRetention(options.retention);
     } catch (error) {
       ctx.log.warning(`Backup ${name} was made, but its bookkeeping failed: ${describeError(error)}`);
     }
-    return record;
+    return { record, liveHealth };
   } finally {
     rmSync(temp, { force: true });
-    ctx.setOperation(null);
+    ctx.operations.show(null);
   }
 }

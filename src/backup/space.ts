@@ -1,5 +1,4 @@
 import { statfsSync, statSync } from "node:fs";
-import { describeError } from "../lib/errors.ts";
 
 /** Room kept free beyond the backup itself: 5% of it, at least 16 MiB. */
 export function spaceNeeded(bytes: number): number {
@@ -27,10 +26,4 @@ export function fileSize(path: string): number {
   } catch {
     return 0;
   }
-}
-
-/** True for the ways SQLite and the file system say "the disk is full". */
-export function isDiskFull(error: unknown): boolean {
-  const text = `${(error as { code?: string }).code ?? ""} ${describeError(error)}`;
-  return /ENOSPC|SQLITE_FULL|disk is full|No space left/i.test(text);
 }

@@ -1,7 +1,7 @@
-import type { Database } from "bun:sqlite";
 import { embeddedMigrations, JOURNAL_ENTRIES, LATEST_MIGRATION_MILLIS } from "../db/migrations.ts";
 import { describeError } from "../lib/errors.ts";
-import { type CheckResult, checkFile, openImmutable } from "./inspect.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
+import { type CheckResult, checkFile, openBackupFile } from "./checks.ts";
 import {
   type ExpectedSchema,
   expectedSchema,
@@ -17,9 +17,9 @@ import {
  * make it, made by this version or an older one, with nothing in it that could run code.
  */
 export function checkAppSchema(path: string): CheckResult {
-  let db: Database | null = null;
+  let db: SqlDatabase | null = null;
   try {
-    db = openImmutable(path);
+    db = openBackupFile(path);
     return checkSchemaTrust(db);
   } catch (error) {
     return { ok: false, reason: `SQLite cannot read it (${describeError(error)})` };
@@ -48,7 +48,7 @@ export function checkRestorable(path: string): CheckResult {
  *   result's `unknownTables`, with whatever indexes they have.
  * `db` must be opened read-only with `trusted_schema=OFF`: nothing in the file runs while it is judged.
  */
-export function checkSchemaTrust(db: Database): CheckResult {
+export function checkSchemaTrust(db: SqlDatabase): CheckResult {
   const objects = readSchemaObjects(db);
   const history = readMigrationCount(db, objects);
   if (typeof history === "string") return { ok: false, reason: history };
@@ -64,7 +64,8 @@ export function checkSchemaTrust(db: Database): CheckResult {
       problems.push(`${object.type} \`${object.name}\` is missing`);
   }
   if (problems.length === 0) return { ok: true, reason: null, unknownTables };
-  const more = problems.length > 3 ? `; and ${problems.length - 3} more differences` : "";
+  const extra = problems.length - 3;
+  const more = extra > 0 ? `; and ${extra} more ${extra === 1 ? "difference" : "differences"}` : "";
   return { ok: false, reason: `${problems.slice(0, 3).join("; ")}${more}` };
 }
 
@@ -82,7 +83,7 @@ function isUnknownTable(object: SchemaObject, expected: ExpectedSchema): boolean
 }
 
 /** What is wrong with one object of the file that is not an unknown plain table. */
-function judgeObject(db: Database, object: SchemaObject, expected: ExpectedSchema): string[] {
+function judgeObject(db: SqlDatabase, object: SchemaObject, expected: ExpectedSchema): string[] {
   const ours = expected.objects.get(object.name);
   const label = `${object.type} \`${object.name}\``;
   switch (object.type) {
@@ -113,7 +114,12 @@ function judgeObject(db: Database, object: SchemaObject, expected: ExpectedSchem
   }
 }
 
-function compareTable(db: Database, object: SchemaObject, ours: SchemaObject, detail: TableDetail): string[] {
+function compareTable(
+  db: SqlDatabase,
+  object: SchemaObject,
+  ours: SchemaObject,
+  detail: TableDetail,
+): string[] {
   const table = object.name;
   const found = readTableDetail(db, table);
   const problems: string[] = [];
@@ -135,7 +141,8 @@ function compareTable(db: Database, object: SchemaObject, ours: SchemaObject, de
   }
   const wanted = new Set(detail.columns.map((c) => c.name));
   for (const have of found.columns) {
-    if (!wanted.has(have.name)) problems.push(`table \`${table}\` has a column \`${have.name}\` ${NOT_OURS}`);
+    if (!wanted.has(have.name))
+      problems.push(`table \`${table}\` has a column \`${have.name}\` that ${NOT_OURS}`);
   }
   if (found.foreignKeys.join("\n") !== detail.foreignKeys.join("\n"))
     problems.push(`table \`${table}\` has other foreign keys than BusinessApp's`);
@@ -149,7 +156,7 @@ function compareTable(db: Database, object: SchemaObject, ours: SchemaObject, de
  * How many of this app's migrations the file has, or why it is not a file of this app: no
  * migration history, one from a newer version, or one whose migrations are not this app's.
  */
-function readMigrationCount(db: Database, objects: Map<string, SchemaObject>): number | string {
+function readMigrationCount(db: SqlDatabase, objects: Map<string, SchemaObject>): number | string {
   if (objects.get("__drizzle_migrations")?.type !== "table") {
     const latest = expectedSchema(JOURNAL_ENTRIES.length);
     const missing = [...latest.tables.keys()].filter((t) => !t.startsWith("sqlite_") && !objects.has(t));

@@ -1,9 +1,10 @@
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import type { HealthRecord } from "./checks.ts";
 import type { BackupFolder } from "./folder.ts";
-import type { CheckResult } from "./inspect.ts";
-import type { BackupKind } from "./names.ts";
+import type { MadeKind } from "./names.ts";
+import type { Operation, OperationRunner, RunningOperation } from "./operation.ts";
 import type { RetentionLimits } from "./retention.ts";
 import type { RestoreStep } from "./swap.ts";
 
@@ -21,13 +22,9 @@ export interface BackupEngineOptions {
   manualBackupsPerHour?: number;
   /** Free bytes where `dir` lives; replaceable in tests. */
   freeSpace?: (dir: string) => number;
-  /** Called before each step of a restore's file swap; tests use it to inject failures. */
+  /** Called before each step of a restore's file swap; the crash tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
-  /** Called when a restored database cannot be opened: the app goes into recovery mode. */
-  onDatabaseUnusable?: (reason: string) => void;
 }
-
-export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
 
 export interface CreateBackupRequest {
   kind: MadeKind;
@@ -40,30 +37,13 @@ export interface CreateBackupRequest {
   rateLimited?: boolean;
 }
 
-export interface Operation {
-  action: "backup" | "restore";
-  kind: MadeKind | null;
-  name: string | null;
-  startedAt: string;
-  bytesExpected: number;
-  bytesWritten: number;
-}
-
-/** The operation as the engine keeps it: progress is the size of its temporary file. */
-export type RunningOperation = Omit<Operation, "bytesWritten"> & { temp: string };
-
 export interface RestoreResult {
   restoredFrom: string;
   /** Null only when there was no database to keep. */
   safetyBackup: string | null;
 }
 
-export interface HealthRecord extends CheckResult {
-  checkedAt: string;
-  full: boolean;
-}
-
-/** What the engine's parts (snapshot, restore) share of it; they run while it holds the lock. */
+/** What the engine's parts (snapshot, restore, upload) share of it; they run while it holds the lock. */
 export interface EngineContext {
   database: string;
   folder: BackupFolder;
@@ -72,5 +52,8 @@ export interface EngineContext {
   log: Log;
   clock: Clock;
   freeSpace: (dir: string) => number;
-  setOperation(op: RunningOperation | null): void;
+  /** Shows the running operation and its progress. */
+  operations: OperationRunner;
 }
+
+export type { HealthRecord, MadeKind, Operation, RunningOperation };

@@ -1,12 +1,20 @@
-import { chmodSync, renameSync } from "node:fs";
+import { chmodSync, renameSync, rmSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
+import { assertValidDescription } from "./description.ts";
 import { BackupUnusableError } from "./errors.ts";
+import type { BackupFolder } from "./folder.ts";
 import { setRollbackJournalMode } from "./journal-header.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { backupFileName, uniqueName } from "./names.ts";
 import type { EngineContext } from "./types.ts";
 import { inspectFileInWorker } from "./worker-client.ts";
+
+/** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
+export function uploadTempPath(folder: BackupFolder): string {
+  folder.ensureWritable();
+  return folder.pathOf(`.upload.${process.pid}.${crypto.randomUUID()}.tmp`);
+}
 
 export interface UploadedFile {
   /** The complete upload, in the backup folder under a hidden temporary name. */
@@ -27,7 +35,7 @@ export interface UploadedFile {
 export async function importUploadedFile(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
   const at = ctx.clock();
   setRollbackJournalMode(options.tempPath);
-  const inspected = await inspectFileInWorker({ path: options.tempPath, restorable: true });
+  const inspected = await inspectFileInWorker({ path: options.tempPath });
   if (!inspected.check.ok) {
     throw new BackupUnusableError(
       options.originalName || "the uploaded file",
@@ -62,4 +70,17 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""})`,
   );
   return record;
+}
+
+/**
+ * `importUploadedFile` holding the operation lock, after the description's check; the temporary
+ * file is gone afterwards whatever happened.
+ */
+export async function importUpload(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
+  try {
+    assertValidDescription(options.description);
+    return await ctx.operations.run("Upload failed", () => importUploadedFile(ctx, options));
+  } finally {
+    rmSync(options.tempPath, { force: true });
+  }
 }

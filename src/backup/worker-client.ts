@@ -1,5 +1,7 @@
+import { startWorker } from "#runtime/worker.ts";
 import { BACKUP_WORKER_URL } from "../worker-urls.ts";
-import type { CheckResult } from "./inspect.ts";
+import type { CheckResult } from "./checks.ts";
+import { decodeError } from "./worker-errors.ts";
 import type {
   InspectResult,
   SnapshotResult,
@@ -9,40 +11,57 @@ import type {
 } from "./worker-protocol.ts";
 
 /**
- * Runs one task in a new worker thread and ends the thread afterwards, so the memory a large
- * check used is returned at once. Rejects with the task's error message.
+ * Runs one request in a new worker thread started from `url` and ends the thread afterwards, so
+ * the memory a large check used is returned at once. Rejects with the error the task threw, of
+ * the same class when it is one that can cross (see `worker-errors.ts`), with its code and
+ * fields otherwise; and when the thread fails or ends without an answer (killed, out of memory).
  */
-function runInWorker(request: WorkerRequest): Promise<unknown> {
-  const worker = new Worker(BACKUP_WORKER_URL);
+export function runInWorker(url: URL, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    worker.addEventListener("message", (event: MessageEvent<WorkerReply>) => {
-      worker.terminate();
-      if (event.data.ok) resolve(event.data.result);
-      else reject(new Error(event.data.message));
+    let settled = false;
+    // Settles first, then ends the thread: a runtime may report the thread's end from inside
+    // `terminate()`, and that report must find the answer already given.
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      settle();
+      thread.terminate();
+    };
+    const thread = startWorker(url, {
+      message(data) {
+        const reply = data as WorkerReply;
+        finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))));
+      },
+      error(error) {
+        finish(() => reject(new Error(`the backup worker failed: ${error.message}`)));
+      },
+      exit() {
+        finish(() => reject(new Error("the backup worker stopped without an answer")));
+      },
     });
-    worker.addEventListener("error", (event) => {
-      worker.terminate();
-      reject(new Error(`the backup worker failed: ${event.message}`));
-    });
-    // A worker that ends without an answer (killed, out of memory) must not leave the caller waiting.
-    worker.addEventListener("close", () => reject(new Error("the backup worker stopped without an answer")));
-    worker.postMessage(request);
+    thread.post(request);
   });
 }
 
-export function snapshotInWorker(args: { source: string; target: string; salvage: boolean }) {
-  return runInWorker({ task: "snapshot", args }) as Promise<SnapshotResult>;
+function runTask(request: WorkerRequest): Promise<unknown> {
+  return runInWorker(BACKUP_WORKER_URL, request);
 }
 
-export function inspectFileInWorker(args: { path: string; restorable: boolean }) {
-  return runInWorker({ task: "inspect-file", args }) as Promise<InspectResult>;
+/** A snapshot of the live database at `target`, checked and hashed (see `snapshotDatabase`). */
+export function snapshotInWorker(args: { source: string; target: string; salvage: boolean }) {
+  return runTask({ task: "snapshot", args }) as Promise<SnapshotResult>;
+}
+
+/** The full check a backup must pass to be restored (`checkRestorable`), with its hash and size. */
+export function inspectFileInWorker(args: { path: string }) {
+  return runTask({ task: "inspect-file", args }) as Promise<InspectResult>;
 }
 
 export function checkLiveInWorker(args: { path: string; full: boolean }) {
-  return runInWorker({ task: "check-live", args }) as Promise<CheckResult>;
+  return runTask({ task: "check-live", args }) as Promise<CheckResult>;
 }
 
 /** Every table of the live database with its row count, counted off the server's thread. */
 export function countRowsInWorker(args: { path: string }) {
-  return runInWorker({ task: "count-rows", args }) as Promise<TableCount[]>;
+  return runTask({ task: "count-rows", args }) as Promise<TableCount[]>;
 }

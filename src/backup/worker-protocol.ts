@@ -1,8 +1,10 @@
-import type { CheckResult, SnapshotMethod } from "./inspect.ts";
+import { answerParent } from "#runtime/worker.ts";
+import type { CheckResult } from "./checks.ts";
+import { type ErrorPayload, encodeError } from "./worker-errors.ts";
 
 export type WorkerRequest =
   | { task: "snapshot"; args: { source: string; target: string; salvage: boolean } }
-  | { task: "inspect-file"; args: { path: string; restorable: boolean } }
+  | { task: "inspect-file"; args: { path: string } }
   | { task: "check-live"; args: { path: string; full: boolean } }
   | { task: "count-rows"; args: { path: string } };
 
@@ -12,7 +14,6 @@ export interface TableCount {
 }
 
 export interface SnapshotResult {
-  method: SnapshotMethod;
   check: CheckResult;
   sha256: string;
   size: number;
@@ -26,4 +27,18 @@ export interface InspectResult {
   size: number;
 }
 
-export type WorkerReply = { ok: true; result: unknown } | { ok: false; message: string };
+export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
+
+/**
+ * Inside a worker: answers each request with what `handle` resolves to, or with the error it
+ * threw, encoded so that the client rethrows it with its class and fields.
+ */
+export function answerRequests<Request>(handle: (request: Request) => Promise<unknown>): void {
+  answerParent(async (data): Promise<WorkerReply> => {
+    try {
+      return { ok: true, result: await handle(data as Request) };
+    } catch (error) {
+      return { ok: false, error: encodeError(error) };
+    }
+  });
+}

@@ -3,18 +3,22 @@
  * SQLite connections, so the server's thread keeps answering requests meanwhile.
  */
 import { statSync } from "node:fs";
-import { describeError } from "../lib/errors.ts";
-import { checkFile, checkLiveDatabase, countRows, sha256File, snapshotDatabase } from "./inspect.ts";
-import type { SnapshotResult, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
-
-declare const self: Worker;
+import { sha256File } from "../lib/hash.ts";
+import { checkFile, checkLiveDatabase, countRows } from "./checks.ts";
+import { snapshotDatabase } from "./snapshot-file.ts";
+import {
+  answerRequests,
+  type InspectResult,
+  type SnapshotResult,
+  type WorkerRequest,
+} from "./worker-protocol.ts";
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.task) {
     case "snapshot": {
       const { source, target, salvage } = request.args;
       let started = performance.now();
-      const method = snapshotDatabase(source, target, { salvage });
+      snapshotDatabase(source, target, { salvage });
       const snapshotMs = performance.now() - started;
       started = performance.now();
       const check = checkFile(target, { full: false });
@@ -23,7 +27,6 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       const sha256 = await sha256File(target);
       const hashMs = performance.now() - started;
       const result: SnapshotResult = {
-        method,
         check,
         sha256,
         size: statSync(target).size,
@@ -32,11 +35,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return result;
     }
     case "inspect-file": {
-      const { path, restorable } = request.args;
+      const { path } = request.args;
       // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.
-      const check = restorable
-        ? (await import("./trust.ts")).checkRestorable(path)
-        : checkFile(path, { full: false });
+      const check = (await import("./trust.ts")).checkRestorable(path);
       let sha256: string | null = null;
       let size = 0;
       try {
@@ -45,7 +46,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       } catch {
         // Unreadable: the check above already says why.
       }
-      return { check, sha256, size };
+      const result: InspectResult = { check, sha256, size };
+      return result;
     }
     case "count-rows":
       return countRows(request.args.path);
@@ -54,12 +56,4 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
-  let reply: WorkerReply;
-  try {
-    reply = { ok: true, result: await handle(event.data) };
-  } catch (error) {
-    reply = { ok: false, message: describeError(error) };
-  }
-  self.postMessage(reply);
-};
+answerRequests(handle);

@@ -3,7 +3,7 @@ import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
 import { formatBytes } from "../lib/format.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { loadDataConfig, openEngine, reportFailure } from "./data-command.ts";
+import { openDataApp, reportFailure } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -25,8 +25,7 @@ export async function backupCommand(args: string[], ctx: CliContext): Promise<nu
   const description = typeof values.description === "string" ? values.description.trim() : "";
   const problem = descriptionProblem(description);
   if (problem) throw new UsageError(`--description: ${problem}`);
-  const config = loadDataConfig(values, ctx);
-  const engine = openEngine(config);
+  const { engine } = openDataApp(values, ctx);
   try {
     const record = await engine.createBackup({ kind: "manual", description, createdBy: commandLineUser() });
     ctx.stdout(`Backup created: ${record.name} (${formatBytes(record.size)})\n`);

@@ -1,4 +1,4 @@
-/** Exit codes of every command (SPEC §7). */
+/** Exit codes of every command (docs/cli.md). */
 export const EXIT = {
   ok: 0,
   failed: 1,

@@ -48,5 +48,5 @@ Files, all in the data folder (the executable's folder unless --data-dir is give
   business-app.config.json    settings, optional (keys as above in lower case without BUSINESS_APP_)
   database_backups/           backups and backup.log
 
-Exit codes: 0 success, 1 operation failed, 2 bad usage or settings, 3 another instance is running.`;
+Exit codes: 0 success, 1 operation failed, 2 bad usage or settings, 3 another instance is running, or another backup or restore.`;
 }

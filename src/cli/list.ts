@@ -4,7 +4,7 @@ import { escapeControlCharacters } from "../lib/text.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { loadDataConfig, openEngine } from "./data-command.ts";
+import { openDataApp } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
@@ -16,7 +16,7 @@ export const LIST_FLAGS: FlagSpec[] = [
 /** `list [--json]`: the backups, newest first; files seen for the first time are checked first. */
 export async function listCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, LIST_FLAGS);
-  const engine = openEngine(loadDataConfig(values, ctx));
+  const { engine } = openDataApp(values, ctx);
   await engine.verifyNew();
   const records = engine.list();
   if (values.json) {

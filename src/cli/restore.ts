@@ -1,9 +1,10 @@
+import { readStdinLine } from "#runtime/process.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { loadDataConfig, openEngine, reportFailure } from "./data-command.ts";
+import { openDataApp, reportFailure } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -15,16 +16,7 @@ export const RESTORE_FLAGS: FlagSpec[] = [
 
 /** Reads one line from standard input (the answer to a question). */
 async function readAnswer(): Promise<string> {
-  const reader = Bun.stdin.stream().getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  reader.releaseLock();
-  return text.split("\n")[0]?.trim() ?? "";
+  return (await readStdinLine()).trim();
 }
 
 /**
@@ -40,11 +32,11 @@ export async function restoreCommand(
   const name = positionals[0];
   if (Boolean(values.latest) === (name !== undefined))
     throw new UsageError("Give one backup NAME, or --latest.");
-  const config = loadDataConfig(values, ctx);
+  const { engine, paths } = openDataApp(values, ctx);
 
   let instance: ReturnType<typeof acquireFileLock>;
   try {
-    instance = acquireFileLock(config.paths.instanceLock);
+    instance = acquireFileLock(paths.instanceLock);
   } catch (error) {
     if (!(error instanceof LockHeldError)) throw error;
     ctx.stderr(
@@ -53,11 +45,10 @@ export async function restoreCommand(
     return EXIT.locked;
   }
   try {
-    const engine = openEngine(config);
     if (!values.yes) {
       const what = name ? describeBackup(engine.find(name)) : "the newest backup that passes the full check";
       ctx.stdout(
-        `This replaces the database ${config.paths.database}\nwith ${what}.\n` +
+        `This replaces the database ${paths.database}\nwith ${what}.\n` +
           "The current database is first saved as a pre-restore backup, and everyone will have to sign in again.\n" +
           "Type yes to continue: ",
       );

@@ -1,13 +1,11 @@
-import { mkdirSync } from "node:fs";
-import { createAuth } from "../auth/auth.ts";
+import { readStdinText } from "#runtime/process.ts";
 import { isRole } from "../auth/users.ts";
-import { DatabaseHandle } from "../db/handle.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
-import { formatLogTime, systemClock } from "../lib/time.ts";
+import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { loadDataConfig } from "./data-command.ts";
+import { openDataApp } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -20,7 +18,7 @@ export const USER_FLAGS: FlagSpec[] = [
 
 /** The first line of standard input, without its line break. */
 async function readPassword(): Promise<string> {
-  const text = await Bun.stdin.text();
+  const text = await readStdinText();
   return (text.split(/\r?\n/)[0] ?? "").replace(/\r$/, "");
 }
 
@@ -47,12 +45,9 @@ export async function userCommand(
   if (action === "add" && !isRole(values.role))
     throw new UsageError("--role must be user, admin or super_admin.");
 
-  const config = loadDataConfig(values, ctx);
-  mkdirSync(config.paths.dataDir, { recursive: true });
-  const db = new DatabaseHandle(config.paths.database);
+  const { db, auth } = openDataApp(values, ctx, { connection: "own" });
   try {
     db.open();
-    const auth = createAuth({ db, clock: systemClock });
     const by = commandLineUser();
     if (action === "list") {
       for (const user of auth.users.list()) {

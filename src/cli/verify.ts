@@ -1,7 +1,7 @@
 import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { loadDataConfig, openEngine, reportFailure } from "./data-command.ts";
+import { openDataApp, reportFailure } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
@@ -12,7 +12,7 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   const { values, positionals } = parseFlags(args, VERIFY_FLAGS, 1);
   const name = positionals[0];
   if (Boolean(values.all) === (name !== undefined)) throw new UsageError("Give one backup NAME, or --all.");
-  const engine = openEngine(loadDataConfig(values, ctx));
+  const { engine } = openDataApp(values, ctx);
   try {
     const results = await engine.verify(name === undefined ? undefined : [name]);
     for (const r of results) {

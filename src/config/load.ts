@@ -12,8 +12,11 @@ import {
   settingsSchema,
 } from "./schema.ts";
 
+export const CONFIG_ERROR_CODES = ["config.invalid"] as const;
+export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
+
 /** A setting, a config file or a flag has a value the app cannot use. */
-export class ConfigError extends AppError {
+export class ConfigError extends AppError<ConfigErrorCode> {
   constructor(message: string) {
     super("config.invalid", message);
   }

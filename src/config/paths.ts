@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { isCompiledExecutable } from "#runtime/process.ts";
 
 export const DATABASE_FILE = "business_data.db";
 export const BACKUPS_FOLDER = "database_backups";
@@ -35,7 +36,7 @@ export function dataPaths(dataDir: string): DataPaths {
 }
 
 /** The project root when running from source: two levels above this file (`src/config/`). */
-export const SOURCE_ROOT = resolve(import.meta.dir, "..", "..");
+export const SOURCE_ROOT = resolve(import.meta.dirname, "..", "..");
 
 /**
  * The app's own folder, never the current working directory: the folder of the real
@@ -54,7 +55,7 @@ export function resolveAppDir(runtime: { compiled: boolean; execPath: string; so
 
 export function currentAppDir(): string {
   return resolveAppDir({
-    compiled: Bun.isStandaloneExecutable,
+    compiled: isCompiledExecutable(),
     execPath: process.execPath,
     sourceRoot: SOURCE_ROOT,
   });

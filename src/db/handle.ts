@@ -1,8 +1,12 @@
-import type { Database } from "bun:sqlite";
 import { AppError } from "../lib/errors.ts";
+import { waitSync } from "../lib/timers.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
 import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 
-export class DatabaseBusyError extends AppError {
+export const DATABASE_ERROR_CODES = ["db.busy", "db.closed"] as const;
+export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
+
+export class DatabaseBusyError extends AppError<DatabaseErrorCode> {
   constructor() {
     super(
       "db.busy",
@@ -14,7 +18,7 @@ export class DatabaseBusyError extends AppError {
 /** SQLite's default: checkpoint when the WAL holds this many pages. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 
-export class DatabaseClosedError extends AppError {
+export class DatabaseClosedError extends AppError<DatabaseErrorCode> {
   constructor() {
     super("db.closed", "The database is not open right now.");
   }
@@ -27,7 +31,7 @@ export class DatabaseClosedError extends AppError {
  */
 export class DatabaseHandle {
   readonly path: string;
-  #sqlite: Database | null = null;
+  #sqlite: SqlDatabase | null = null;
   #orm: Orm | null = null;
   #checkpointPauses = 0;
   #generation = 0;
@@ -65,7 +69,7 @@ export class DatabaseHandle {
     return this.#sqlite !== null;
   }
 
-  get sqlite(): Database {
+  get sqlite(): SqlDatabase {
     if (!this.#sqlite) throw new DatabaseClosedError();
     return this.#sqlite;
   }
@@ -93,11 +97,6 @@ export class DatabaseHandle {
       this.#sqlite?.run(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
   }
 
-  /** Moves every committed page from the WAL into the database file and empties the WAL. */
-  checkpoint(): void {
-    this.sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
-  }
-
   /**
    * Checkpoints and closes. Afterwards the database is one self-contained file: no -wal or
    * -shm is left beside it.
@@ -116,7 +115,7 @@ export class DatabaseHandle {
         };
         if (result.busy === 0 && result.log === result.checkpointed) break;
         if (attempt >= 40) throw new DatabaseBusyError();
-        Bun.sleepSync(50);
+        waitSync(50);
       }
     }
     this.#sqlite = null;

@@ -1,4 +1,5 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
+import { sha256Hex } from "../lib/hash.ts";
 import m0000 from "./migrations/0000_auth.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
@@ -28,7 +29,7 @@ export function embeddedMigrations(): MigrationMeta[] {
       sql: text.split("--> statement-breakpoint"),
       bps: entry.breakpoints,
       folderMillis: entry.when,
-      hash: new Bun.CryptoHasher("sha256").update(text).digest("hex"),
+      hash: sha256Hex(text),
     };
   });
 }

@@ -1,11 +1,13 @@
-import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, openSync, statSync } from "node:fs";
-import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 import type { MigrationConfig, MigrationMeta } from "drizzle-orm/migrator";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { createOrm as createRuntimeOrm, openDatabase } from "#runtime/sqlite.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
-export type Orm = BunSQLiteDatabase<typeof schema>;
+/** Drizzle on the app's schema, in the type every runtime's driver shares. */
+export type Orm = BaseSQLiteDatabase<"sync", unknown, typeof schema>;
 
 /** How long a connection waits for another process's lock before it gives up. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -48,11 +50,12 @@ function makePrivate(path: string, create: boolean): void {
  * WAL mode: a crash loses at most the last commits, never consistency), foreign keys on, and a
  * busy timeout.
  */
-export function openSqlite(path: string, options: { create?: boolean; readonly?: boolean } = {}): Database {
+export function openSqlite(
+  path: string,
+  options: { create?: boolean; readonly?: boolean } = {},
+): SqlDatabase {
   if (!options.readonly) makePrivate(path, options.create ?? true);
-  const db = options.readonly
-    ? new Database(path, { readonly: true })
-    : new Database(path, { create: options.create ?? true, readwrite: true });
+  const db = openDatabase(path, options);
   try {
     db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!options.readonly) {
@@ -83,6 +86,6 @@ export function migrate(orm: Orm, migrations: MigrationMeta[] = embeddedMigratio
   dialect.migrate(migrations, session, { migrationsFolder: "(embedded)" });
 }
 
-export function createOrm(sqlite: Database): Orm {
-  return drizzle({ client: sqlite, schema });
+export function createOrm(sqlite: SqlDatabase): Orm {
+  return createRuntimeOrm(sqlite, schema);
 }

@@ -2,10 +2,10 @@
  * Base of every error the app raises on purpose. `code` is stable and machine-readable
  * (`config.invalid`, `lock.held`, ...); `message` is a sentence a person understands.
  */
-export class AppError extends Error {
-  readonly code: string;
+export class AppError<Code extends string = string> extends Error {
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;

@@ -1,9 +1,12 @@
-import { Database } from "bun:sqlite";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
 import { AppError } from "./errors.ts";
 
+export const LOCK_ERROR_CODES = ["lock.held"] as const;
+export type LockErrorCode = (typeof LOCK_ERROR_CODES)[number];
+
 /** Another process (or another holder in this one) holds the lock. */
-export class LockHeldError extends AppError {
+export class LockHeldError extends AppError<LockErrorCode> {
   /** The holder's process id when it could be read. */
   readonly pid: number | null;
 
@@ -31,13 +34,15 @@ export interface FileLock {
  * lock at a moment nobody chose.
  */
 export function acquireFileLock(path: string): FileLock {
-  const db = new Database(path, { create: true });
+  // Made owner-only before SQLite opens it, as every file of the app is.
+  closeSync(openSync(path, "a", 0o600));
+  const db = openDatabase(path, { create: true });
   try {
     db.run("PRAGMA busy_timeout = 0");
     db.run("BEGIN EXCLUSIVE");
   } catch (error) {
     db.close();
-    if ((error as { code?: string }).code === "SQLITE_BUSY") {
+    if (isBusyError(error)) {
       throw new LockHeldError(path, readHolderPid(path));
     }
     throw error;

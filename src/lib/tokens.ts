@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { sha256Hex } from "./hash.ts";
 
 /** 32 random bytes as URL-safe text: session tokens, CSRF tokens, setup and recovery links. */
 export function newToken(): string {
@@ -7,7 +8,7 @@ export function newToken(): string {
 
 /** SHA-256 of a token: what is stored, so a copy of the database holds no usable session. */
 export function hashToken(token: string): string {
-  return new Bun.CryptoHasher("sha256").update(token).digest("hex");
+  return sha256Hex(token);
 }
 
 /** Compares two secrets in constant time. */

@@ -1,12 +1,7 @@
 import { Cron } from "croner";
-import type { Settings } from "../config/schema.ts";
 
 /** Automatic backups every N hours, or at the times of a cron expression. */
 export type Cadence = { hours: number } | { cron: string };
-
-export function cadenceOf(settings: Settings): Cadence {
-  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
-}
 
 /** "every 6 hours", "every 30 minutes" or 'on the schedule "0 30 *\/6 * * *"'. */
 export function describeCadence(cadence: Cadence): string {

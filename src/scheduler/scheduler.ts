@@ -5,7 +5,7 @@ import { realTimers, type Timers } from "../lib/timers.ts";
 import { type Cadence, describeCadence, nextRunAfter, retryTime } from "./cadence.ts";
 
 export type { Timers } from "../lib/timers.ts";
-export { type Cadence, cadenceOf, describeCadence } from "./cadence.ts";
+export { type Cadence, describeCadence } from "./cadence.ts";
 
 export interface SchedulerStatus {
   active: boolean;

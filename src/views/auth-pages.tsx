@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { MIN_PASSWORD_LENGTH } from "../auth/passwords.ts";
-import { Document } from "./document.tsx";
+import { type AssetUrls, Document } from "./document.tsx";
 import { Notice } from "./layout.tsx";
 
 function UsernameField(props: { value: string | undefined }) {
@@ -21,13 +21,14 @@ function UsernameField(props: { value: string | undefined }) {
 }
 
 export function LoginPage(props: {
+  assets: AssetUrls;
   next: string;
   username?: string;
   error?: string | null;
   notice?: string | null;
 }) {
   return (
-    <Document title="Sign in">
+    <Document title="Sign in" assets={props.assets}>
       <main class="auth-page">
         <h1>Sign in to BusinessApp</h1>
         {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
@@ -46,9 +47,14 @@ export function LoginPage(props: {
   );
 }
 
-export function SetupPage(props: { token: string; username?: string; error?: string | null }) {
+export function SetupPage(props: {
+  assets: AssetUrls;
+  token: string;
+  username?: string;
+  error?: string | null;
+}) {
   return (
-    <Document title="First start">
+    <Document title="First start" assets={props.assets}>
       <main class="auth-page">
         <h1>Welcome to BusinessApp</h1>
         <p>
@@ -79,9 +85,9 @@ export function SetupPage(props: { token: string; username?: string; error?: str
   );
 }
 
-export function SetupExpiredPage() {
+export function SetupExpiredPage(props: { assets: AssetUrls }) {
   return (
-    <Document title="Setup link expired">
+    <Document title="Setup link expired" assets={props.assets}>
       <main class="auth-page">
         <h1>This setup link has expired</h1>
         <p>

@@ -1,9 +1,24 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import { assetUrl } from "./assets.ts";
+
+/** Versioned URLs of the embedded files the pages link to; the web app loads the files once. */
+export interface AssetUrls {
+  stylesheet: string;
+  favicon: string;
+  icons: string;
+  htmx: string;
+  script: string;
+}
 
 /** The `<html>` shell every page shares: title, icon, CSS, and htmx where the page uses it. */
-export function Document(props: { title: string; htmx?: boolean; csrfToken?: string; children: Child }) {
+export function Document(props: {
+  title: string;
+  assets: AssetUrls;
+  htmx?: boolean;
+  csrfToken?: string;
+  children: Child;
+}) {
+  const { assets } = props;
   return (
     <html lang="en">
       <head>
@@ -11,10 +26,10 @@ export function Document(props: { title: string; htmx?: boolean; csrfToken?: str
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {props.csrfToken ? <meta name="csrf-token" content={props.csrfToken} /> : null}
         <title>{`${props.title} · BusinessApp`}</title>
-        <link rel="icon" href={assetUrl("favicon.svg")} type="image/svg+xml" />
-        <link rel="stylesheet" href={assetUrl("app.css")} />
-        {props.htmx ? <script src={assetUrl("htmx.min.js")} defer /> : null}
-        {props.htmx ? <script src={assetUrl("app.js")} defer /> : null}
+        <link rel="icon" href={assets.favicon} type="image/svg+xml" />
+        <link rel="stylesheet" href={assets.stylesheet} />
+        {props.htmx ? <script src={assets.htmx} defer /> : null}
+        {props.htmx ? <script src={assets.script} defer /> : null}
       </head>
       <body>{props.children}</body>
     </html>

@@ -1,10 +1,10 @@
 /** @jsxImportSource hono/jsx */
-import { Document } from "./document.tsx";
+import { type AssetUrls, Document } from "./document.tsx";
 
 /** A whole page for an error, without the sidebar (the viewer may not be signed in). */
-export function ErrorPage(props: { status: number; title: string; message: string }) {
+export function ErrorPage(props: { status: number; title: string; message: string; assets: AssetUrls }) {
   return (
-    <Document title={props.title}>
+    <Document title={props.title} assets={props.assets}>
       <main class="error-page">
         <p class="muted">Error {props.status}</p>
         <h1>{props.title}</h1>

@@ -1,13 +1,11 @@
 /** @jsxImportSource hono/jsx */
-
 import type { TableCount } from "../backup/worker-protocol.ts";
 import { formatBytes } from "../lib/format.ts";
-import type { AppStatus } from "../web/status.ts";
+import type { AppStatus } from "./app-status.ts";
 import { showTime } from "./format.ts";
-import { Page, type Viewer } from "./layout.tsx";
+import { Page, type PageProps } from "./layout.tsx";
 
-export interface HomeProps {
-  viewer: Viewer;
+export interface HomeProps extends PageProps {
   version: string;
   dataDir: string;
   databasePath: string;
@@ -20,7 +18,7 @@ export function HomePage(props: HomeProps) {
   const { status } = props;
   const health = status.health;
   return (
-    <Page title="Dashboard" current="/" viewer={props.viewer}>
+    <Page title="Dashboard" current="/" viewer={props.viewer} assets={props.assets}>
       <h1>Dashboard</h1>
       <div class="cards">
         <section class="panel card">

@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
+import { hasRole } from "../auth/roles.ts";
 import type { Role } from "../db/schema.ts";
-import { assetUrl } from "./assets.ts";
-import { Document } from "./document.tsx";
+import { type AssetUrls, Document } from "./document.tsx";
 
 /** Who is looking at a page: decides the sidebar and carries the CSRF token for forms and htmx. */
 export interface Viewer {
@@ -19,24 +19,23 @@ interface NavItem {
 }
 
 /** The sidebar; each viewer sees only what their role may use. */
-export const NAV: NavItem[] = [
+const NAV: NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard", minRole: "user" },
   { href: "/backup/status", label: "Database Backup", icon: "database", minRole: "user" },
   { href: "/users", label: "Users", icon: "users", minRole: "admin" },
   { href: "/settings", label: "Settings", icon: "settings", minRole: "super_admin" },
 ];
 
-const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };
 export const ROLE_LABEL: Record<Role, string> = {
   user: "User",
   admin: "Administrator",
   super_admin: "Super administrator",
 };
 
-function Icon(props: { name: string }) {
+function Icon(props: { sprite: string; name: string }) {
   return (
     <svg class="icon" aria-hidden="true">
-      <use href={`${assetUrl("icons.svg")}#${props.name}`} />
+      <use href={`${props.sprite}#${props.name}`} />
     </svg>
   );
 }
@@ -46,26 +45,32 @@ export function CsrfField(props: { viewer: Viewer }) {
   return <input type="hidden" name="_csrf" value={props.viewer.csrfToken} />;
 }
 
-export function Page(props: { title: string; current?: string; viewer: Viewer; children: Child }) {
-  const { viewer } = props;
+/** What every page of a signed-in person gets: who is looking, and the URLs of the embedded files. */
+export interface PageProps {
+  viewer: Viewer;
+  assets: AssetUrls;
+}
+
+export function Page(props: PageProps & { title: string; current?: string; children: Child }) {
+  const { viewer, assets } = props;
   return (
-    <Document title={props.title} htmx csrfToken={viewer.csrfToken}>
+    <Document title={props.title} assets={assets} htmx csrfToken={viewer.csrfToken}>
       <aside class="sidebar">
         <a class="brand" href="/">
-          <img src={assetUrl("favicon.svg")} alt="" width="28" height="28" />
+          <img src={assets.favicon} alt="" width="28" height="28" />
           BusinessApp
         </a>
         <nav aria-label="Main">
-          {NAV.filter((item) => RANK[viewer.role] >= RANK[item.minRole]).map((item) => (
+          {NAV.filter((item) => hasRole(viewer.role, item.minRole)).map((item) => (
             <a href={item.href} aria-current={item.href === props.current ? "page" : undefined}>
-              <Icon name={item.icon} />
+              <Icon sprite={assets.icons} name={item.icon} />
               {item.label}
             </a>
           ))}
           <form method="post" action="/logout" class="logout">
             <CsrfField viewer={viewer} />
             <button type="submit">
-              <Icon name="logout" />
+              <Icon sprite={assets.icons} name="logout" />
               Log out
             </button>
           </form>

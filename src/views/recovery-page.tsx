@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { ManifestRecord } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
-import { Document } from "./document.tsx";
+import { type AssetUrls, Document } from "./document.tsx";
 import { KIND_LABEL, showTime } from "./format.ts";
 import { Notice } from "./layout.tsx";
 
@@ -10,6 +10,7 @@ import { Notice } from "./layout.tsx";
  * the one-time token of the printed link is its key.
  */
 export function RecoveryPage(props: {
+  assets: AssetUrls;
   token: string;
   reason: string;
   records: ManifestRecord[];
@@ -17,7 +18,7 @@ export function RecoveryPage(props: {
 }) {
   const usable = props.records.filter((r) => r.health !== "damaged");
   return (
-    <Document title="Recovery">
+    <Document title="Recovery" assets={props.assets}>
       <main class="recovery-page">
         <h1>The database needs to be restored</h1>
         <Notice kind="error">The database cannot be used: {props.reason}.</Notice>

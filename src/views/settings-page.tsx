@@ -9,10 +9,9 @@ import {
 } from "../config/schema.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
 import { showTime } from "./format.ts";
-import { CsrfField, Notice, Page, type Viewer } from "./layout.tsx";
+import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
 
-export interface SettingsPageProps {
-  viewer: Viewer;
+export interface SettingsPageProps extends PageProps {
   settings: Settings;
   sources: Record<SettingKey, SettingSource>;
   configFile: string;
@@ -60,7 +59,7 @@ export function SettingsPage(props: SettingsPageProps) {
     fixedBy("interval_hours", sources.interval_hours) ?? fixedBy("schedule", sources.schedule);
   const startupFixed = fixedBy("startup_backup", sources.startup_backup);
   return (
-    <Page title="Settings" current="/settings" viewer={viewer}>
+    <Page title="Settings" current="/settings" viewer={viewer} assets={props.assets}>
       <h1>Settings</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}

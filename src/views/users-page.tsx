@@ -4,7 +4,7 @@ import { MIN_PASSWORD_LENGTH } from "../auth/passwords.ts";
 import type { PublicUser } from "../auth/users.ts";
 import type { Role } from "../db/schema.ts";
 import { formatLogTime } from "../lib/time.ts";
-import { CsrfField, Notice, Page, ROLE_LABEL, type Viewer } from "./layout.tsx";
+import { CsrfField, Notice, Page, type PageProps, ROLE_LABEL } from "./layout.tsx";
 
 function RoleSelect(props: { id: string; roles: readonly Role[]; selected?: Role }) {
   return (
@@ -18,17 +18,18 @@ function RoleSelect(props: { id: string; roles: readonly Role[]; selected?: Role
   );
 }
 
-export function UsersPage(props: {
-  viewer: Viewer;
-  users: PublicUser[];
-  /** Roles the viewer may give and manage. */
-  manageable: readonly Role[];
-  notice?: string | null;
-  error?: string | null;
-}) {
+export function UsersPage(
+  props: PageProps & {
+    users: PublicUser[];
+    /** Roles the viewer may give and manage. */
+    manageable: readonly Role[];
+    notice?: string | null;
+    error?: string | null;
+  },
+) {
   const { viewer, manageable } = props;
   return (
-    <Page title="Users" current="/users" viewer={viewer}>
+    <Page title="Users" current="/users" viewer={viewer} assets={props.assets}>
       <h1>Users</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
@@ -124,9 +125,9 @@ export function UsersPage(props: {
   );
 }
 
-export function AuditPage(props: { viewer: Viewer; entries: AuditEntry[] }) {
+export function AuditPage(props: PageProps & { entries: AuditEntry[] }) {
   return (
-    <Page title="Audit trail" current="/users" viewer={props.viewer}>
+    <Page title="Audit trail" current="/users" viewer={props.viewer} assets={props.assets}>
       <h1>Audit trail</h1>
       <section class="panel">
         <table>

@@ -1,10 +1,11 @@
+import { hasRole } from "../auth/roles.ts";
 import type { Role } from "../db/schema.ts";
 
 /** Who may call a route: everyone, any signed-in user, or a minimum role. */
 export type Access = "anyone" | "signed-in" | "admin" | "super_admin";
 
 /**
- * The one table of who may do what (SPEC §5). Every route of the app must be here: the access
+ * The one table of who may do what. Every route of the app must be here: the access
  * middleware refuses a route it does not find (deny by default), and a test fails when a route
  * is added without an entry. Keys are `METHOD path` as registered.
  */
@@ -66,16 +67,9 @@ export const NO_CSRF_TOKEN = new Set([
   "POST /recovery/restore",
 ]);
 
-const RANK: Record<Role, number> = { user: 1, admin: 2, super_admin: 3 };
-
 export function allows(access: Access, role: Role | null): boolean {
   if (access === "anyone") return true;
   if (role === null) return false;
   if (access === "signed-in") return true;
-  return RANK[role] >= RANK[access];
-}
-
-/** Admins manage users and admins; only super admins manage super admins. */
-export function mayManageRole(actor: Role, target: Role): boolean {
-  return target !== "super_admin" || actor === "super_admin";
+  return hasRole(role, access);
 }

@@ -1,9 +1,18 @@
 import type { ActiveSession } from "../auth/sessions.ts";
+import type { ConnectionInfo } from "../runtime/http-types.ts";
+import type { AssetUrls } from "../views/document.tsx";
+import type { ProblemView } from "./errors.tsx";
 
-/** What the middleware puts on every request's context. */
+/** What the listener hands every request, and what the middleware puts on its context. */
 export interface AppEnv {
+  /** From the runtime's listener; absent when tests drive the app with `app.request()`. */
+  Bindings: ConnectionInfo;
   Variables: {
     session: ActiveSession | null;
     clientAddress: string;
+    /** Versioned URLs of the embedded files, for the pages. */
+    assets: AssetUrls;
+    /** Set by a route that shows its refusals on its own page (see `showProblemsWith`). */
+    problemView: ProblemView | undefined;
   };
 }

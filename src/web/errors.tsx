@@ -1,33 +1,77 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
+import type { BackupErrorCode } from "../backup/errors.ts";
+import type { ConfigErrorCode } from "../config/load.ts";
+import type { DatabaseErrorCode } from "../db/handle.ts";
 import { AppError, describeError } from "../lib/errors.ts";
+import type { LockErrorCode } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
+import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
+import type { AppEnv } from "./context.ts";
 import { respondPage } from "./html.ts";
+import { internalError, notFound, restoreInProgress, type WebErrorCode } from "./http-errors.ts";
 
-/** An error with the HTTP answer it deserves; made by the engine's typed errors or by routes. */
-export interface HttpProblem {
-  status: ContentfulStatusCode;
-  code: string;
-  message: string;
-  /** Sent as `Retry-After` (a rate limit): seconds until the same request may succeed. */
-  retryAfterSeconds?: number;
-}
+/** Every code an error that reaches a route may carry. */
+export type ErrorCode =
+  | BackupErrorCode
+  | UserErrorCode
+  | AuthErrorCode
+  | ConfigErrorCode
+  | DatabaseErrorCode
+  | LockErrorCode
+  | WebErrorCode;
 
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+/** The answer to each code: a code added to an area's list without a status here fails type checking. */
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "backup.busy": 409,
-  "http.bad_form": 400,
-  "user.db_changed": 503,
-  "db.busy": 409,
   "backup.no_space": 507,
+  "backup.rate_limited": 429,
+  "backup.bad_description": 400,
+  "backup.folder": 500,
+  "backup.database_damaged": 500,
+  "backup.snapshot_failed": 500,
   "backup.not_found": 404,
   "backup.bad_name": 400,
   "backup.unusable": 422,
   "backup.none_usable": 404,
   "backup.protected": 409,
-  "backup.bad_description": 400,
-  "backup.rate_limited": 429,
+  "restore.unusable": 500,
+  "user.bad_name": 400,
+  "user.bad_role": 400,
+  "user.taken": 400,
+  "user.not_found": 404,
+  "user.not_allowed": 403,
+  "user.last_super_admin": 409,
+  "user.db_changed": 503,
+  "auth.weak_password": 400,
+  wrong_credentials: 401,
+  too_many_attempts: 429,
+  "setup.expired": 410,
+  "setup.invalid": 404,
+  "setup.passwords_differ": 400,
+  "config.invalid": 400,
+  "db.busy": 409,
+  "db.closed": 503,
+  "lock.held": 409,
+  "http.bad_form": 400,
+  bad_json: 400,
+  bad_input: 400,
+  too_large: 413,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf: 403,
+  not_found: 404,
+  bad_host: 400,
+  host_not_allowed: 403,
+  recovery_mode: 503,
+  restore_in_progress: 503,
+  internal: 500,
+  "upload.bad_form": 400,
+  "upload.too_large": 413,
+  "upload.disk_full": 507,
 };
 
 const TITLES: Partial<Record<number, string>> = {
@@ -36,36 +80,50 @@ const TITLES: Partial<Record<number, string>> = {
   403: "Not allowed",
   404: "Page not found",
   409: "Busy",
+  410: "Link expired",
   413: "Too large",
   429: "Too many requests",
   503: "Temporarily unavailable",
 };
 
+/** A thrown error as the answer it deserves. */
+export interface Problem {
+  status: ContentfulStatusCode;
+  code: string;
+  /** A sentence for a person, never a stack trace. */
+  message: string;
+  /** Sent as `Retry-After` (a rate limit, recovery mode): seconds until the same request may succeed. */
+  retryAfterSeconds?: number;
+}
+
+/** How a route shows a refusal on its own page (the form again, with the reason); undefined for the error page. */
+export type ProblemView = (
+  c: Context<AppEnv>,
+  problem: Problem,
+  error: unknown,
+) => Response | Promise<Response> | undefined;
+
 /** The one place where a thrown error becomes a status code and a sentence for a person. */
-export function toProblem(error: unknown): HttpProblem {
-  if (error instanceof AppError) {
-    if (error.code === "db.closed") {
-      return {
-        status: 503,
-        code: "restore_in_progress",
-        message: "The database is being restored or is not available right now. Try again in a moment.",
-      };
-    }
-    // The app's own errors are sentences meant for people: shown as they are, never a stack trace.
-    const problem: HttpProblem = {
-      status: STATUS_BY_CODE[error.code] ?? 500,
-      code: error.code,
-      message: error.message,
-    };
-    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-    if (typeof retryAfter === "number") problem.retryAfterSeconds = retryAfter;
-    return problem;
-  }
-  return {
-    status: 500,
-    code: "internal",
-    message: "Something went wrong on the server. The details are in database_backups/backup.log.",
+export function problemOf(error: unknown): Problem {
+  // The app's own errors are sentences meant for people: shown as they are.
+  const known = !(error instanceof AppError)
+    ? internalError()
+    : error.code === "db.closed"
+      ? restoreInProgress()
+      : error;
+  const problem: Problem = {
+    status: STATUS[known.code as ErrorCode] ?? 500,
+    code: known.code,
+    message: known.message,
   };
+  const retryAfter = (known as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (typeof retryAfter === "number") problem.retryAfterSeconds = retryAfter;
+  return problem;
+}
+
+/** From now on this request's refusals are shown by `view` (JSON requests still get JSON). */
+export function showProblemsWith(c: Context<AppEnv>, view: ProblemView): void {
+  c.set("problemView", view);
 }
 
 /** The request's path. Without a Host header Bun hands over only the path, which Hono would misread. */
@@ -78,39 +136,34 @@ function wantsJson(c: Context): boolean {
   return pathOf(c).startsWith("/api/") || (c.req.header("accept") ?? "").startsWith("application/json");
 }
 
-/** Answers with a problem: JSON `{"error":{code,message}}` for the API, a page for a browser. */
-export function respondProblem(c: Context, problem: HttpProblem): Response | Promise<Response> {
-  if (problem.retryAfterSeconds !== undefined) c.header("Retry-After", String(problem.retryAfterSeconds));
-  if (wantsJson(c)) {
-    return c.json({ error: { code: problem.code, message: problem.message } }, problem.status);
-  }
-  const title = TITLES[problem.status] ?? "Error";
-  return respondPage(
-    c,
-    <ErrorPage status={problem.status} title={title} message={problem.message} />,
-    problem.status,
-  );
-}
-
-export function notFound(c: Context): Response | Promise<Response> {
-  return respondProblem(c, {
-    status: 404,
-    code: "not_found",
-    message: `There is nothing at ${c.req.path}.`,
-  });
-}
-
 /**
- * Turns an error thrown by a route into its answer. Only a genuine server fault (500) is an
- * ERROR line in the log; refusals the app expects (every 4xx, 503 while a restore has the
- * database closed, 507 no disk space) are answers, not faults, and the engine logs its own failures.
+ * The app's `onError` and `notFound`. Every refusal and fault is answered here: JSON
+ * `{"error":{code,message}}` under /api, otherwise the route's own page or the error page. Only
+ * a genuine fault (500) is an ERROR line in the log; refusals the app expects (every 4xx, 503
+ * while a restore has the database closed, 507 no disk space) are answers, not faults, and the
+ * engine logs its own failures.
  */
-export function createErrorHandler(log: Log) {
-  return (error: Error, c: Context): Response | Promise<Response> => {
-    const problem = toProblem(error);
-    if (problem.status === 500) {
-      log.error(`${c.req.method} ${pathOf(c)} failed: ${describeError(error)}`);
+export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
+  async function onError(error: unknown, c: Context<AppEnv>): Promise<Response> {
+    const problem = problemOf(error);
+    if (problem.status === 500)
+      deps.log.error(`${c.req.method} ${pathOf(c)} failed: ${describeError(error)}`);
+    if (problem.retryAfterSeconds !== undefined) c.header("Retry-After", String(problem.retryAfterSeconds));
+    if (wantsJson(c)) {
+      return c.json({ error: { code: problem.code, message: problem.message } }, problem.status);
     }
-    return respondProblem(c, problem);
-  };
+    try {
+      const shown = await c.get("problemView")?.(c, problem, error);
+      if (shown) return shown;
+    } catch {
+      // The page itself cannot be shown now (the database closed meanwhile): the error page can.
+    }
+    const title = TITLES[problem.status] ?? "Error";
+    return respondPage(
+      c,
+      <ErrorPage status={problem.status} title={title} message={problem.message} assets={deps.assets} />,
+      problem.status,
+    );
+  }
+  return { onError, notFound: (c: Context<AppEnv>) => onError(notFound(c.req.path), c) };
 }

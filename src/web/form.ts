@@ -1,11 +1,5 @@
 import type { Context } from "hono";
-import { AppError } from "../lib/errors.ts";
-
-export class BadFormError extends AppError {
-  constructor() {
-    super("http.bad_form", "The form could not be read. Reload the page and try again.");
-  }
-}
+import { badForm, badJson } from "./http-errors.ts";
 
 type FormValues = Record<string, string | File | (string | File)[]>;
 
@@ -17,6 +11,23 @@ export async function readForm(c: Context, options: { all?: boolean } = {}): Pro
   try {
     return (await c.req.parseBody({ all: options.all ?? false })) as FormValues;
   } catch {
-    throw new BadFormError();
+    throw badForm();
+  }
+}
+
+/** A form field as text: "" when it is missing or a file. */
+export function textField(form: FormValues, name: string): string {
+  const value = form[name];
+  return typeof value === "string" ? value : "";
+}
+
+/** A JSON body; an empty body is `{}`. Anything else that is not JSON is a 400 naming `example`. */
+export async function readJson(c: Context, example: string): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) ?? {};
+  } catch {
+    throw badJson(`Send JSON such as ${example}.`);
   }
 }

@@ -1,12 +1,25 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
+const SEE_OTHER = 303;
+const NO_CONTENT = 204;
+
 /** Answers with a whole HTML page, with the doctype that keeps browsers in standards mode. */
-export function respondPage(c: Context, page: unknown, status: ContentfulStatusCode = 200) {
+export function respondPage(c: Context, page: unknown, status?: ContentfulStatusCode) {
   return c.html(`<!DOCTYPE html>${String(page)}`, status);
 }
 
 /** Answers with a part of a page, for htmx to swap in. */
-export function respondFragment(c: Context, fragment: unknown, status: ContentfulStatusCode = 200) {
+export function respondFragment(c: Context, fragment: unknown, status?: ContentfulStatusCode) {
   return c.html(String(fragment), status);
+}
+
+/** Sends the browser on with a GET, so reloading the page it lands on never posts a form again. */
+export function redirectTo(c: Context, location: string) {
+  return c.redirect(location, SEE_OTHER);
+}
+
+/** Answers that it is done, with nothing to show. */
+export function respondNoContent(c: Context) {
+  return c.body(null, NO_CONTENT);
 }

@@ -1,23 +1,12 @@
-import type { BackupEngine, HealthRecord, Operation } from "../backup/engine.ts";
+import type { BackupEngine } from "../backup/engine.ts";
 import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
-import type { RecoveryState } from "../backup/recovery.ts";
-import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
+import type { BackupScheduler } from "../scheduler/scheduler.ts";
+import type { AppStatus } from "../views/app-status.ts";
+import type { RecoveryPort } from "./deps.ts";
 
-/** Everything the status panel, the dashboard and `GET /api/status` show. */
-export interface AppStatus {
-  scheduler: SchedulerStatus;
-  health: HealthRecord | null;
-  recoveryMode: boolean;
-  /** `latest` is the newest healthy backup: a damaged copy is never the one to count on. */
-  backups: { count: number; totalBytes: number; latest: { name: string; createdAt: string } | null };
-  folder: string;
-  freeBytes: number | null;
-  lastError: { message: string; at: string } | null;
-  operation: Operation | null;
-}
-
+/** What the status panel, the dashboard and `GET /api/status` show, gathered now. */
 export function collectStatus(
-  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: RecoveryState },
+  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: Pick<RecoveryPort, "active"> },
   /** The listing when the caller has it already (one scan of the folder per request). */
   listing?: ManifestRecord[],
 ): AppStatus {

@@ -207,10 +207,7 @@ describe("creating backups", () => {
 describe("retention", () => {
   test("keeps the newest max_backups verified automatic backups and logs each removal", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 8, 0, 0));
-    const { engine, readLog } = makeSetup({
-      clock,
-      retention: { automatic: 3, manual: null, pre_restore: 5 },
-    });
+    const { engine, readLog } = makeSetup({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "3" } });
     const manual = await engine.createBackup({ kind: "manual" });
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -226,7 +223,7 @@ describe("retention", () => {
 
   test("damaged backups are neither counted as kept nor deleted", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 8, 0, 0));
-    const { engine, paths } = makeSetup({ clock, retention: { automatic: 2, manual: null, pre_restore: 5 } });
+    const { engine, paths } = makeSetup({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "2" } });
     // Three damaged "automatic" backups newer than anything the engine will make.
     for (const stamp of ["20300101_000000", "20300102_000000", "20300103_000000"]) {
       writeFileSync(join(paths.backupsDir, `backup_${stamp}.db`), "garbage, not a database");
@@ -333,7 +330,7 @@ describe("restore", () => {
       })
       .run();
     let hookRan = false;
-    engine.onRestored((restored) => {
+    engine.events.onRestored((restored) => {
       hookRan = true;
       restored.sqlite.run("DELETE FROM sessions");
     });
@@ -349,7 +346,7 @@ describe("restore", () => {
     expect(existsSync(`${paths.database}.restore-tmp`)).toBe(false);
     const log = await readLog();
     expect(log).toContain(
-      `INFO - Database restored from ${backup.name} by anna completed; safety backup: ${result.safetyBackup}`,
+      `INFO - Database restore from ${backup.name} by anna completed; safety backup: ${result.safetyBackup}`,
     );
     expect(engine.list().find((r) => r.name === result.safetyBackup)?.kind).toBe("pre_restore");
   });
@@ -429,10 +426,7 @@ describe("restore", () => {
 
   test("restoring the oldest safety backup never deletes it through retention", async () => {
     const clock = manualClock(new Date(2025, 0, 1, 9, 0, 0));
-    const { engine, db, paths } = makeSetup({
-      clock,
-      retention: { automatic: 10, manual: null, pre_restore: 1 },
-    });
+    const { engine, db, paths } = makeSetup({ clock, env: { BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" } });
     addItems(db, ["first"]);
     const manual = await engine.createBackup({ kind: "manual" });
     clock.advance(1000);

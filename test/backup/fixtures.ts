@@ -1,36 +1,29 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { BackupEngine, type BackupEngineOptions } from "../../src/backup/engine.ts";
-import { dataPaths } from "../../src/config/paths.ts";
-import { DatabaseHandle } from "../../src/db/handle.ts";
-import { createLog } from "../../src/lib/log.ts";
+import { type AppOptions, createApp } from "../../src/app.ts";
+import type { DatabaseHandle } from "../../src/db/handle.ts";
 import { tempDir } from "../helpers.ts";
 
-/** A data folder with an open, migrated database holding an `items` table, and an engine on it. */
-export function makeSetup(overrides: Partial<BackupEngineOptions> = {}) {
-  const paths = dataPaths(tempDir("business-app-engine-"));
+/**
+ * A data folder with an open, migrated database holding an `items` table, and the app's engine on
+ * it, built as the real app builds it. Settings (retention, limits) come as environment variables.
+ */
+export function makeSetup(
+  options: Omit<AppOptions, "connection" | "echo"> & { env?: Record<string, string> } = {},
+) {
+  const dataDir = tempDir("business-app-engine-");
+  const { env, ...appOptions } = options;
+  const app = createApp(
+    { flags: { data_dir: dataDir }, env: env ?? {}, appDir: dataDir, cwd: dataDir },
+    { ...appOptions, echo: null },
+  );
+  const { paths, db, engine, log } = app;
   mkdirSync(paths.backupsDir, { recursive: true });
-  const db = new DatabaseHandle(paths.database);
   db.open();
   db.sqlite.run(
     "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)",
   );
-  const log = createLog({
-    path: paths.log,
-    echo: null,
-    ...(overrides.clock ? { clock: overrides.clock } : {}),
-  });
-  const engine = new BackupEngine({
-    database: paths.database,
-    backupsDir: paths.backupsDir,
-    operationLock: join(paths.dataDir, ".business-app.operation.lock"),
-    log,
-    retention: { automatic: 10, manual: null, pre_restore: 5 },
-    db,
-    ...overrides,
-  });
-  return { paths, db, engine, log, readLog: () => Bun.file(paths.log).text() };
+  return { app, paths, db, engine, log, readLog: () => Bun.file(paths.log).text() };
 }
 
 export function addItems(db: DatabaseHandle, names: string[]): void {

@@ -10,7 +10,7 @@ import {
 const at = new Date(2025, 8, 22, 14, 30, 0);
 
 describe("backup names", () => {
-  test("each kind gets the name of the SPEC table, in local time", () => {
+  test("each kind gets the name of the table in docs/files.md, in local time", () => {
     expect(backupFileName("startup", at)).toBe("startup_backup.db");
     expect(backupFileName("automatic", at)).toBe("backup_20250922_143000.db");
     expect(backupFileName("manual", at, "Inventory update")).toBe(

@@ -45,7 +45,10 @@ describe("room for automatic backups", () => {
 describe("hourly limit of manual backups", () => {
   test("the limit counts started backups per person, not busy refusals, and frees up as the hour passes", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
-    const { engine, paths, readLog } = makeSetup({ clock, manualBackupsPerHour: 3 });
+    const { engine, paths, readLog } = makeSetup({
+      clock,
+      env: { BUSINESS_APP_MANUAL_BACKUPS_PER_HOUR: "3" },
+    });
     const web = (who: string) => ({ kind: "manual" as const, createdBy: who, rateLimited: true });
 
     // Refused as busy: does not count.

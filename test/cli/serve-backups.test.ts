@@ -48,7 +48,12 @@ describe("serve with backups", () => {
     const snapshot = ".manual_20250101_000000.db.999.tmp";
     // A snapshot killed while SQLite wrote it leaves its journal (or -wal/-shm) beside it.
     const inBackups = [snapshot, ...SIDE.map((s) => `${snapshot}${s}`), ".upload.999.0f3c.tmp"];
-    const inData = ["business_data.db.restore-tmp", ...SIDE.map((s) => `business_data.db.restore-tmp${s}`)];
+    const inData = [
+      "business_data.db.restore-tmp",
+      ...SIDE.map((s) => `business_data.db.restore-tmp${s}`),
+      // A save of the settings cut off before its rename.
+      ".business-app.config.json.999.1700000000000.tmp",
+    ];
     for (const name of inBackups) writeFileSync(join(dir, "database_backups", name), "half written");
     for (const name of inData) writeFileSync(join(dir, name), "half a restore");
     // Look-alikes that are not leftovers stay.

@@ -26,7 +26,7 @@ function errorOf(fn: () => unknown): ConfigError {
 }
 
 describe("settings", () => {
-  test("defaults of SPEC §9", () => {
+  test("defaults of every setting", () => {
     const { settings, sources } = load();
     expect(settings).toEqual({
       port: 5000,

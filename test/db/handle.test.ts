@@ -5,9 +5,10 @@ import { join } from "node:path";
 import { DatabaseClosedError, DatabaseHandle } from "../../src/db/handle.ts";
 import { JOURNAL_ENTRIES, MIGRATION_SQL } from "../../src/db/migrations.ts";
 import { users } from "../../src/db/schema.ts";
+import type { SqlDatabase } from "../../src/runtime/types.ts";
 import { ROOT, tempDir } from "../helpers.ts";
 
-function tables(db: Database): string[] {
+function tables(db: SqlDatabase): string[] {
   return db
     .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     .all()

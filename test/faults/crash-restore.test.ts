@@ -2,11 +2,10 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { BackupEngine } from "../../src/backup/engine.ts";
+import { createApp } from "../../src/app.ts";
 import { RESTORE_STEPS } from "../../src/backup/swap.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { createLog } from "../../src/lib/log.ts";
 import { BUN, ROOT, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, itemsChecksum, runSeed, seededRandom } from "./fault-helpers.ts";
@@ -15,19 +14,14 @@ const RANDOM_KILLS = Number(process.env.FAULT_ITERATIONS ?? 10);
 
 /** A process that restores `name` the way the server does (its connection open), and kills itself at `step`. */
 const RESTORER = `
-import { BackupEngine } from ${JSON.stringify(join(ROOT, "src/backup/engine.ts"))};
-import { DatabaseHandle } from ${JSON.stringify(join(ROOT, "src/db/handle.ts"))};
-import { dataPaths } from ${JSON.stringify(join(ROOT, "src/config/paths.ts"))};
-import { createLog } from ${JSON.stringify(join(ROOT, "src/lib/log.ts"))};
+import { createApp } from ${JSON.stringify(join(ROOT, "src/app.ts"))};
 const [dir, name, killAt] = process.argv.slice(2);
-const paths = dataPaths(dir);
-const db = new DatabaseHandle(paths.database);
-db.open();
-const engine = new BackupEngine({
-  database: paths.database, backupsDir: paths.backupsDir, operationLock: paths.operationLock,
-  log: createLog({ path: paths.log, echo: null }), retention: { automatic: 10, manual: null, pre_restore: 5 }, db,
+const app = createApp({ flags: { data_dir: dir }, env: {}, appDir: dir, cwd: dir }, {
+  echo: null,
   beforeRestoreStep: (step) => { if (step === killAt) process.kill(process.pid, "SIGKILL"); },
 });
+app.db.open();
+const engine = app.engine;
 console.log("ready");
 await engine.restore(name);
 console.log("done");
@@ -41,13 +35,10 @@ async function prepare() {
   handle.open();
   handle.close();
   addBulk(paths.database, 6, "backup state");
-  const engine = new BackupEngine({
-    database: paths.database,
-    backupsDir: paths.backupsDir,
-    operationLock: paths.operationLock,
-    log: createLog({ path: paths.log, echo: null }),
-    retention: { automatic: 10, manual: null, pre_restore: 5 },
-  });
+  const { engine } = createApp(
+    { flags: { data_dir: dir }, env: {}, appDir: dir, cwd: dir },
+    { echo: null, connection: "none" },
+  );
   const backup = await engine.createBackup({ kind: "manual" });
   const backupSum = itemsChecksum(paths.database);
   addBulk(paths.database, 2, "newer state");

@@ -1,11 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BackupEngine } from "../../src/backup/engine.ts";
+import { createApp } from "../../src/app.ts";
 import { BackupFolderError, DiskFullError, NotEnoughSpaceError } from "../../src/backup/errors.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { createLog } from "../../src/lib/log.ts";
 import { runCli, startApp, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, itemsChecksum, mountTmpfs, signIn } from "./fault-helpers.ts";
@@ -27,15 +26,13 @@ function onTinyDisk(megabytes: number, size: string, readOnly = false) {
   return unmount ? { paths, unmount } : null;
 }
 
+/** The app's engine on `paths`, working on the files alone, as a command does; its log beside the data. */
 function engineFor(paths: ReturnType<typeof dataPaths>, freeSpace?: (dir: string) => number) {
-  return new BackupEngine({
-    database: paths.database,
-    backupsDir: paths.backupsDir,
-    operationLock: paths.operationLock,
-    log: createLog({ path: join(paths.dataDir, "engine.log"), echo: null }),
-    retention: { automatic: 10, manual: null, pre_restore: 5 },
-    ...(freeSpace ? { freeSpace } : {}),
-  });
+  const dir = paths.dataDir;
+  return createApp(
+    { flags: { data_dir: dir }, env: {}, appDir: dir, cwd: dir },
+    { echo: null, connection: "none", ...(freeSpace ? { freeSpace } : {}) },
+  ).engine;
 }
 
 describe("disk full", () => {

@@ -86,7 +86,25 @@ export async function serverWithAdmin(megabytes: number, env: Record<string, str
   );
   const app = await startApp({ dataDir, args: ["--no-startup-backup"], env });
   const session = await signIn(app, "boss");
+  await startupCheckDone(app, session.cookie);
   return { dataDir, app, ...session };
+}
+
+/**
+ * Waits (at most 15 s) until the check the app makes of its database at start has been recorded:
+ * it holds the operation lock meanwhile, so a backup asked for before would be told "busy".
+ */
+async function startupCheckDone(app: RunningApp, cookie: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const status = (await (await fetch(`${app.url}/api/status`, { headers: { Cookie: cookie } })).json()) as {
+      health: unknown;
+      operation: unknown;
+    };
+    if (status.health !== null && status.operation === null) return;
+    await Bun.sleep(10);
+  }
+  throw new Error(`the app did not record its startup check within 15 s:\n${app.output()}`);
 }
 
 /** Signs in through the API; `headers` are what a JSON write from this session sends. */

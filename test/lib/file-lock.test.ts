@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock, LockHeldError } from "../../src/lib/file-lock.ts";
 import { BUN, ROOT, tempDir } from "../helpers.ts";
@@ -18,6 +19,8 @@ describe("file lock", () => {
     first.release();
     const second = acquireFileLock(path);
     second.release();
+    // Owner-only, as every file of the app.
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
   test("is held across processes and taken over once the holder is killed", async () => {

@@ -1,81 +1,43 @@
-import { createAuth } from "../../src/auth/auth.ts";
-import { BackupEngine } from "../../src/backup/engine.ts";
-import { RecoveryState } from "../../src/backup/recovery.ts";
-import { loadConfig } from "../../src/config/load.ts";
-import { dataPaths } from "../../src/config/paths.ts";
-import { SettingsStore } from "../../src/config/settings-store.ts";
-import { DatabaseHandle } from "../../src/db/handle.ts";
+import { createApp } from "../../src/app.ts";
 import type { Role } from "../../src/db/schema.ts";
-import { createLog } from "../../src/lib/log.ts";
 import type { Clock } from "../../src/lib/time.ts";
 import type { Timers } from "../../src/lib/timers.ts";
-import { BackupScheduler } from "../../src/scheduler/scheduler.ts";
 import { SESSION_COOKIE } from "../../src/web/middleware/access.ts";
-import { createApp } from "../../src/web/server.ts";
+import { createWebApp } from "../../src/web/server.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 
 export const ORIGIN = "http://localhost:5000";
 export const PASSWORD = "correct horse battery";
 
-/** The whole web app on a temporary data folder, driven through `app.request()`. */
+/** The whole web app on a temporary data folder, built as the real app is, driven through `app.request()`. */
 export function makeWebApp(
   options: {
     clock?: Clock & { advance?(ms: number): void };
     allowedHosts?: string[];
     freeSpace?: (dir: string) => number;
-    manualBackupsPerHour?: number;
-    /** The automatic backup and the scheduler's timers, for a test that drives the scheduler. */
-    scheduler?: { run: () => Promise<string>; timers: Timers };
+    /** The scheduler's timers, for a test that drives automatic backups. */
+    timers?: Timers;
     /** Environment variables of the settings, e.g. to fix one so the page cannot change it. */
     env?: Record<string, string>;
   } = {},
 ) {
   const clock = options.clock ?? manualClock(new Date(2025, 8, 22, 9, 0, 0));
-  const paths = dataPaths(tempDir("business-app-web-"));
-  const loadInput = {
-    flags: { data_dir: paths.dataDir },
-    env: options.env ?? {},
-    appDir: paths.dataDir,
-    cwd: paths.dataDir,
-  };
-  const db = new DatabaseHandle(paths.database);
-  db.open();
-  const log = createLog({ path: paths.log, echo: null, clock });
-  const engine = new BackupEngine({
-    database: paths.database,
-    backupsDir: paths.backupsDir,
-    operationLock: paths.operationLock,
-    log,
-    retention: { automatic: 10, manual: null, pre_restore: 5 },
-    db,
-    clock,
-    ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
-    ...(options.manualBackupsPerHour ? { manualBackupsPerHour: options.manualBackupsPerHour } : {}),
-  });
-  const auth = createAuth({ db, clock });
-  engine.onRestored(() => auth.sessions.endAll());
-  const scheduler = new BackupScheduler({
-    cadence: { hours: 6 },
-    log,
-    clock,
-    run: options.scheduler?.run ?? (async () => ""),
-    ...(options.scheduler ? { timers: options.scheduler.timers } : {}),
-  });
-  const recovery = new RecoveryState();
-  const app = createApp({
-    db,
-    paths,
-    log,
-    version: "9.9.9",
-    engine,
-    scheduler,
-    recovery,
-    auth,
-    settings: new SettingsStore(loadInput, loadConfig(loadInput)),
-    listenHost: "127.0.0.1",
-    allowedHosts: options.allowedHosts ?? [],
-  });
+  const dataDir = tempDir("business-app-web-");
+  const env = { ...(options.env ?? {}) };
+  if (options.allowedHosts) env.BUSINESS_APP_ALLOWED_HOSTS = options.allowedHosts.join(",");
+  const built = createApp(
+    { flags: { data_dir: dataDir }, env, appDir: dataDir, cwd: dataDir },
+    {
+      clock,
+      echo: null,
+      ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+    },
+  );
+  built.db.open();
+  const { auth, db, engine, paths, recovery, scheduler } = built;
+  const app = createWebApp({ ...built.web, version: "9.9.9" });
 
   /** A request as a browser on this app's own page would send it. */
   function request(path: string, init: RequestInit & { cookie?: string | null; csrf?: string | null } = {}) {
@@ -105,7 +67,21 @@ export function makeWebApp(
     return sessionFor(user);
   }
 
-  return { app, auth, clock, db, engine, paths, recovery, scheduler, request, addUser, sessionFor, as };
+  return {
+    app,
+    built,
+    auth,
+    clock,
+    db,
+    engine,
+    paths,
+    recovery,
+    scheduler,
+    request,
+    addUser,
+    sessionFor,
+    as,
+  };
 }
 
 /** The session cookie a response sets, if any. */

@@ -11,7 +11,7 @@ type Problem = { error: { code: string; message: string } };
 
 describe("manual backups from the web", () => {
   test("past the hourly limit: 429 with Retry-After, the page says why; busy answers do not count", async () => {
-    const web = makeWebApp({ manualBackupsPerHour: 2 });
+    const web = makeWebApp({ env: { BUSINESS_APP_MANUAL_BACKUPS_PER_HOUR: "2" } });
     const ann = await web.as("user");
     const bob = await web.as("user");
     const create = (who: { token: string; csrfToken: string }) =>
@@ -115,18 +115,16 @@ describe("automatic backup retries", () => {
   test("GET /api/status and the status panel say when a failed automatic backup is tried again", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
     const timers = fakeTimers(clock);
-    const web = makeWebApp({
-      clock,
-      scheduler: {
-        timers,
-        run: async () => {
-          throw new Error("Another backup or restore is running. Try again when it has finished.");
-        },
-      },
-    });
+    const web = makeWebApp({ clock, timers });
     const boss = await web.as("super_admin");
     web.scheduler.start();
-    await timers.advance(6 * 3600_000);
+    // Another process holds the operation lock when the automatic backup falls due.
+    const held = acquireFileLock(web.paths.operationLock);
+    try {
+      await timers.advance(6 * 3600_000);
+    } finally {
+      held.release();
+    }
     const status = (await (await web.request("/api/status", { cookie: boss.token })).json()) as {
       scheduler: { retryAt: string | null; nextRun: string; lastRun: { ok: boolean } };
     };

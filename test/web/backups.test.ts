@@ -3,129 +3,9 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { craftBackup, craftedCase, PLANTED_TOKEN } from "../backup/crafted.ts";
 import { sqliteShell } from "../backup/fixtures.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
-
-const json = { "Content-Type": "application/json" };
-
-describe("backup API", () => {
-  test("create, list, download, restore, delete: the SPEC §8 answers", async () => {
-    const web = makeWebApp();
-    const boss = await web.as("super_admin");
-    web.db.sqlite.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)");
-    web.db.sqlite.run("INSERT INTO items (name) VALUES ('apples')");
-
-    const created = await web.request("/api/backups", {
-      method: "POST",
-      cookie: boss.token,
-      csrf: boss.csrfToken,
-      headers: json,
-      body: JSON.stringify({ description: "Before inventory update" }),
-    });
-    expect(created.status).toBe(201);
-    const { backup } = (await created.json()) as {
-      backup: { name: string; health: string; createdBy: string };
-    };
-    expect(backup.name).toMatch(/^manual_\d{8}_\d{6}_before_inventory_update\.db$/);
-    expect(backup.health).toBe("verified");
-
-    const listed = (await (await web.request("/api/backups", { cookie: boss.token })).json()) as {
-      backups: unknown[];
-    };
-    expect(listed.backups).toHaveLength(1);
-    const status = (await (await web.request("/api/status", { cookie: boss.token })).json()) as {
-      backups: { count: number };
-      scheduler: { cadence: string };
-    };
-    expect(status.backups.count).toBe(1);
-    expect(status.scheduler.cadence).toBe("every 6 hours");
-
-    const download = await web.request(`/api/backups/${backup.name}/download`, { cookie: boss.token });
-    expect(download.status).toBe(200);
-    expect(download.headers.get("content-disposition")).toBe(
-      `attachment; filename="${backup.name}"; filename*=UTF-8''${backup.name}`,
-    );
-    expect(download.headers.get("cache-control")).toBe("no-store");
-    const bytes = new Uint8Array(await download.arrayBuffer());
-    expect(bytes).toEqual(new Uint8Array(readFileSync(join(web.paths.backupsDir, backup.name))));
-
-    web.db.sqlite.run("DELETE FROM items");
-    const restored = await web.request(`/api/backups/${backup.name}/restore`, {
-      method: "POST",
-      cookie: boss.token,
-      csrf: boss.csrfToken,
-    });
-    expect(restored.status).toBe(200);
-    const result = (await restored.json()) as { restoredFrom: string; safetyBackup: string };
-    expect(result.restoredFrom).toBe(backup.name);
-    expect(web.db.sqlite.query("SELECT name FROM items").all()).toEqual([{ name: "apples" }]);
-    // Everyone was signed out by the restore.
-    expect((await web.request("/api/backups", { cookie: boss.token })).status).toBe(401);
-
-    const again = await web.as("super_admin");
-    const protectedOne = await web.request(`/api/backups/${result.safetyBackup}`, {
-      method: "DELETE",
-      cookie: again.token,
-      csrf: again.csrfToken,
-    });
-    expect(protectedOne.status).toBe(409);
-    const deleted = await web.request(`/api/backups/${backup.name}`, {
-      method: "DELETE",
-      cookie: again.token,
-      csrf: again.csrfToken,
-    });
-    expect(deleted.status).toBe(204);
-    expect(existsSync(join(web.paths.backupsDir, backup.name))).toBe(false);
-  });
-
-  test("busy 409, no disk space 507, damaged 422, unknown 404, none usable 404, bad names 400", async () => {
-    const web = makeWebApp({ freeSpace: () => 1024 });
-    const boss = await web.as("super_admin");
-    const post = (path: string, body?: unknown) =>
-      web.request(path, {
-        method: "POST",
-        cookie: boss.token,
-        csrf: boss.csrfToken,
-        headers: json,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    const noSpace = await post("/api/backups", {});
-    expect(noSpace.status).toBe(507);
-    expect(((await noSpace.json()) as { error: { message: string } }).error.message).toMatch(
-      /^not enough disk space \(needs/,
-    );
-
-    const lock = acquireFileLock(web.paths.operationLock);
-    const busy = await post("/api/backups", {});
-    lock.release();
-    expect(busy.status).toBe(409);
-    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("backup.busy");
-
-    writeFileSync(join(web.paths.backupsDir, "broken.db"), "not a database");
-    expect((await post("/api/backups/broken.db/restore")).status).toBe(422);
-    expect((await post("/api/backups/missing.db/restore")).status).toBe(404);
-    expect((await post("/api/backups/emergency-restore")).status).toBe(404);
-    for (const bad of ["..%2fbusiness_data.db", "%2e%2e%2fbusiness_data.db", "a%00.db", "..%5cx.db"]) {
-      const res = await post(`/api/backups/${bad}/restore`);
-      expect([400, 404]).toContain(res.status);
-    }
-    expect(
-      (await web.request("/api/backups/..%2fbusiness_data.db/download", { cookie: boss.token })).status,
-    ).toBe(400);
-    expect((await post("/api/backups", { description: "x".repeat(201) })).status).toBe(400);
-    expect((await post("/api/backups", { colour: "blue" })).status).toBe(400);
-    const malformed = await web.request("/api/backups", {
-      method: "POST",
-      cookie: boss.token,
-      csrf: boss.csrfToken,
-      headers: json,
-      body: "{not json",
-    });
-    expect(malformed.status).toBe(400);
-  });
-});
 
 describe("Database Backup page", () => {
   test("a user sees the status and list without restore, download or delete; a super admin sees them", async () => {
@@ -421,7 +301,7 @@ describe("upload", () => {
     expect(existsSync(`${stored}-shm`)).toBe(false);
   });
 
-  test("a bare CR in an uploaded file's name is written out as \\r in backup.log", async () => {
+  test("a bare CR in an uploaded file's name never breaks a line of backup.log", async () => {
     const web = makeWebApp();
     const boss = await web.as("super_admin");
     const name = "stock.db\r2025-09-22 09:00:00 - INFO - Database restored from backup_x.db";
@@ -440,9 +320,8 @@ describe("upload", () => {
     });
     expect(res.status).toBe(422);
     const log = readFileSync(web.paths.log, "utf8");
-    expect(log).toContain(
-      "ERROR - Upload failed: The backup stock.db\\r2025-09-22 09:00:00 - INFO - Database",
-    );
+    // A header with a control character is not a readable file name: the file is judged without one.
+    expect(log).toContain("ERROR - Upload failed: The backup the uploaded file cannot be restored");
     expect(log).not.toContain("\r");
     expect(
       log

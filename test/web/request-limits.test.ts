@@ -5,23 +5,7 @@ import { join } from "node:path";
 import { FORM_BODY_LIMIT } from "../../src/web/middleware/body-limit.ts";
 import { type RunningApp, startApp, tempDir } from "../helpers.ts";
 import { makeWebApp } from "./app-fixture.ts";
-
-/** A body that counts what is read of it, handing out one chunk per read (nothing read ahead). */
-function countedBody(total: number, chunk = 16 * 1024) {
-  let read = 0;
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        if (read >= total) return controller.close();
-        const size = Math.min(chunk, total - read);
-        read += size;
-        controller.enqueue(new Uint8Array(size).fill(0x61));
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return { stream, read: () => read };
-}
+import { countedBody } from "./counted-body.ts";
 
 const MiB = 1024 * 1024;
 

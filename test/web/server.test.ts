@@ -18,10 +18,11 @@ describe("web server", () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: "ok" });
     expect(ok.headers.get("cache-control")).toBe("no-store");
-    recovery.enter("it failed its check");
-    expect(await (await request("/api/health")).json()).toEqual({ status: "degraded" });
-    recovery.leave();
     db.close();
+    expect(await (await request("/api/health")).json()).toEqual({ status: "degraded" });
+    db.open();
+    expect(await (await request("/api/health")).json()).toEqual({ status: "ok" });
+    recovery.enter("it failed its check");
     expect(await (await request("/api/health")).json()).toEqual({ status: "degraded" });
   });
 

@@ -1,24 +1,36 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { getCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { matchedRoutes } from "hono/route";
 import type { AuditTrail } from "../../auth/audit.ts";
-import type { SessionStore } from "../../auth/sessions.ts";
+import { ABSOLUTE_TIMEOUT_MS, type SessionStore } from "../../auth/sessions.ts";
 import { hasControlCharacters } from "../../lib/text.ts";
 import { type Access, allows, ROUTE_ACCESS } from "../access.ts";
 import type { AppEnv } from "../context.ts";
-import { respondProblem } from "../errors.tsx";
+import { redirectTo } from "../html.ts";
+import { forbidden, unauthorized } from "../http-errors.ts";
 
 export const SESSION_COOKIE = "business_app_session";
+
+/** The session's cookie: HttpOnly, SameSite=Strict, Secure under https, gone after the session's longest life. */
+export function setSessionCookie(c: Context, token: string): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Strict",
+    path: "/",
+    secure: new URL(c.req.url).protocol === "https:",
+    maxAge: ABSOLUTE_TIMEOUT_MS / 1000,
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: "/" });
+}
 
 /** `METHOD path` of the route that will answer, as registered; null when none matches (404). */
 export function routeKey(c: Context): string | null {
   const handlers = matchedRoutes(c).filter((r) => r.method !== "ALL");
   const route = handlers.at(-1);
   return route ? `${route.method} ${route.path}` : null;
-}
-
-export function isApi(c: Context): boolean {
-  return c.req.path.startsWith("/api/");
 }
 
 /** A local path to come back to after signing in; anything else (another site) becomes "/". */
@@ -43,13 +55,7 @@ export function accessControl(deps: {
       return next();
     }
     const access: Access | undefined = ROUTE_ACCESS[key];
-    if (access === undefined) {
-      return respondProblem(c, {
-        status: 403,
-        code: "forbidden",
-        message: "This address is not open to anyone.",
-      });
-    }
+    if (access === undefined) throw forbidden("This address is not open to anyone.");
     const token = getCookie(c, SESSION_COOKIE);
     if (access === "anyone") {
       // Pages open to all still like to know who is there; a closed database just means "nobody".
@@ -63,11 +69,9 @@ export function accessControl(deps: {
     const session = deps.sessions.find(token);
     c.set("session", session);
     if (!session) {
-      if (isApi(c) || c.req.method !== "GET") {
-        return respondProblem(c, { status: 401, code: "unauthorized", message: "Sign in first." });
-      }
+      if (c.req.path.startsWith("/api/") || c.req.method !== "GET") throw unauthorized();
       const target = c.req.path + (new URL(c.req.url).search ?? "");
-      return c.redirect(`/login?next=${encodeURIComponent(safeNext(target))}`, 303);
+      return redirectTo(c, `/login?next=${encodeURIComponent(safeNext(target))}`);
     }
     if (!allows(access, session.user.role)) {
       deps.audit.record({
@@ -78,11 +82,7 @@ export function accessControl(deps: {
         username: session.user.username,
         clientAddress: c.get("clientAddress"),
       });
-      return respondProblem(c, {
-        status: 403,
-        code: "forbidden",
-        message: "Your role does not allow this. Ask a super administrator.",
-      });
+      throw forbidden("Your role does not allow this. Ask a super administrator.");
     }
     return next();
   };

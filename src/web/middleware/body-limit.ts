@@ -1,9 +1,8 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { formatBytes } from "../../lib/format.ts";
 import { STREAMED_BODY_ROUTES } from "../access.ts";
 import type { AppEnv } from "../context.ts";
-import { respondProblem } from "../errors.tsx";
+import { tooLarge } from "../http-errors.ts";
 import { routeKey } from "./access.ts";
 
 /**
@@ -21,22 +20,19 @@ export function uploadBodyLimit(maxUploadMb: number): number {
   return maxUploadMb * 1024 * 1024 + UPLOAD_FRAMING;
 }
 
-function tooLarge(c: Context, limit: number) {
-  return respondProblem(c, {
-    status: 413,
-    code: "too_large",
-    message: `The request is too large (at most ${formatBytes(limit)}).`,
-  });
-}
-
 /**
- * A body limit on every route, answered 413 before the body is read: a `Content-Length` over the
+ * A body limit on every route, refused (413) before the body is read: a `Content-Length` over the
  * limit is refused at once, and a body without one (chunked) is counted as it arrives and refused
  * as soon as it passes the limit. Forms and JSON get `FORM_BODY_LIMIT`; a route that streams its
  * body (the upload) is left to count its own bytes against `max_upload_mb`, so it is never buffered.
  */
 export function bodyLimits(): MiddlewareHandler<AppEnv> {
-  const small = bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: (c) => tooLarge(c, FORM_BODY_LIMIT) });
+  const small = bodyLimit({
+    maxSize: FORM_BODY_LIMIT,
+    onError: () => {
+      throw tooLarge(FORM_BODY_LIMIT);
+    },
+  });
   return async (c, next) => {
     if (STREAMED_BODY_ROUTES.has(routeKey(c) ?? "")) return next();
     return small(c, next);

@@ -3,7 +3,7 @@ import type { AuditTrail } from "../../auth/audit.ts";
 import { sameSecret } from "../../lib/tokens.ts";
 import { NO_CSRF_TOKEN, STREAMED_BODY_ROUTES } from "../access.ts";
 import type { AppEnv } from "../context.ts";
-import { respondProblem } from "../errors.tsx";
+import { csrfRefused } from "../http-errors.ts";
 import { routeKey } from "./access.ts";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -63,10 +63,6 @@ export function csrfProtection(deps: { audit: AuditTrail }): MiddlewareHandler<A
     } catch {
       // The refusal stands even when the trail cannot be written (database closed).
     }
-    return respondProblem(c, {
-      status: 403,
-      code: "csrf",
-      message: "This request did not come from this app's own page. Reload the page and try again.",
-    });
+    throw csrfRefused();
   };
 }

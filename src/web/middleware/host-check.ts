@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { respondProblem } from "../errors.tsx";
+import { isLoopbackHost } from "../../lib/hosts.ts";
+import { badHost, hostNotAllowed } from "../http-errors.ts";
 
-const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
 /** A host name, an IPv4 address or a bracketed IPv6 address, with an optional port. */
 const HOST_HEADER = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\.?|\[[0-9a-f:.]{2,45}\])(:\d{1,5})?$/i;
@@ -26,30 +26,17 @@ function hostnameOf(host: string): string {
 /**
  * Refuses requests whose `Host` is not a name of this app (403), so a web page on another site
  * cannot reach it through DNS rebinding; a missing or malformed `Host` is a bad request (400).
- * On a loopback address only localhost, 127.0.0.1 and [::1] are accepted; opened to the network
- * also IP addresses (a rebinding needs a name) and the names in `allowed_hosts`.
+ * Loopback names and addresses are always accepted, and so are the names in `allowed_hosts`;
+ * opened to the network also any IP address (a rebinding needs a name).
  */
 export function hostCheck(options: { listenHost: string; allowedHosts: string[] }): MiddlewareHandler {
-  const loopbackOnly = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(options.listenHost);
-  const allowed = new Set([...LOOPBACK_NAMES, ...options.allowedHosts.map((h) => h.toLowerCase())]);
+  const loopbackOnly = isLoopbackHost(options.listenHost);
+  const allowed = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   return async (c, next) => {
     const host = hostOf(c);
-    if (host === null || !HOST_HEADER.test(host)) {
-      return respondProblem(c, {
-        status: 400,
-        code: "bad_host",
-        message:
-          host === null
-            ? "The request has no Host header. Open the app by its address, such as http://localhost:5000."
-            : "The request's Host header is not a host name or address. Open the app by its address, such as http://localhost:5000.",
-      });
-    }
+    if (host === null || !HOST_HEADER.test(host)) throw badHost(host === null);
     const name = hostnameOf(host);
-    if (allowed.has(name) || (!loopbackOnly && IP_LITERAL.test(name))) return next();
-    return respondProblem(c, {
-      status: 403,
-      code: "host_not_allowed",
-      message: `This app does not answer to the name "${name}". Add it to allowed_hosts to use it.`,
-    });
+    if (isLoopbackHost(name) || allowed.has(name) || (!loopbackOnly && IP_LITERAL.test(name))) return next();
+    throw hostNotAllowed(name);
   };
 }

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import type { RecoveryState } from "../../backup/recovery.ts";
 import type { DatabaseHandle } from "../../db/handle.ts";
+import type { RecoveryPort } from "../deps.ts";
 
 /** True when the main database is open and answers a query. */
-export function databaseAnswers(db: DatabaseHandle): boolean {
+function databaseAnswers(db: DatabaseHandle): boolean {
   try {
     return db.isOpen && db.sqlite.query("SELECT 1 AS ok").get() !== null;
   } catch {
@@ -12,7 +12,7 @@ export function databaseAnswers(db: DatabaseHandle): boolean {
 }
 
 /** `GET /api/health`, for anyone: only "ok" or "degraded", nothing that helps an attacker. */
-export function healthRoutes(deps: { db: DatabaseHandle; recovery: RecoveryState }) {
+export function healthRoutes(deps: { db: DatabaseHandle; recovery: Pick<RecoveryPort, "active"> }) {
   return new Hono().get("/api/health", (c) => {
     c.header("Cache-Control", "no-store");
     const ok = !deps.recovery.active && databaseAnswers(deps.db);

@@ -1,38 +1,31 @@
 /** @jsxImportSource hono/jsx */
-import { statSync } from "node:fs";
 import { Hono } from "hono";
 import type { BackupEngine } from "../../backup/engine.ts";
-import type { RecoveryState } from "../../backup/recovery.ts";
+import { fileSize } from "../../backup/space.ts";
 import { countRowsInWorker } from "../../backup/worker-client.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { HomePage } from "../../views/home.tsx";
 import type { AppEnv } from "../context.ts";
+import type { RecoveryPort } from "../deps.ts";
 import { respondPage } from "../html.ts";
 import { collectStatus } from "../status.ts";
-import { viewerOf } from "../viewer.ts";
+import { pagePropsOf } from "../viewer.ts";
 
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
+/** The dashboard: the database's size, tables and health, the latest and the next backup. */
 export function homeRoutes(deps: {
   paths: DataPaths;
   version: string;
   engine: BackupEngine;
   scheduler: BackupScheduler;
-  recovery: RecoveryState;
+  recovery: RecoveryPort;
 }) {
   return new Hono<AppEnv>().get("/", async (c) => {
     const { paths } = deps;
     return respondPage(
       c,
       <HomePage
-        viewer={viewerOf(c)}
+        {...pagePropsOf(c)}
         version={deps.version}
         dataDir={paths.dataDir}
         databasePath={paths.database}

@@ -1,40 +1,55 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
-import { auditRetentionOf, pruneAuditTrail } from "../../auth/audit.ts";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
-import { retentionOf } from "../../backup/retention.ts";
-import { ConfigError } from "../../config/load.ts";
-import { EDITABLE_KEYS, type SettingsStore } from "../../config/settings-store.ts";
-import type { Log } from "../../lib/log.ts";
-import { type BackupScheduler, cadenceOf } from "../../scheduler/scheduler.ts";
+import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
+import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { SettingsPage } from "../../views/settings-page.tsx";
+import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
+import type { SettingsPort } from "../deps.ts";
+import { showProblemsWith } from "../errors.tsx";
 import { readForm } from "../form.ts";
-import { respondPage } from "../html.ts";
-import { viewerOf } from "../viewer.ts";
-import { auditAction } from "./audit-action.ts";
+import { redirectTo, respondPage } from "../html.ts";
+import { badForm } from "../http-errors.ts";
+import { pagePropsOf, viewerOf } from "../viewer.ts";
+
+type Form = Awaited<ReturnType<typeof readForm>>;
+
+/**
+ * The change the Settings form asks for. The page always sends the schedule choice and the
+ * startup switch (a hidden "false" before the checkbox): a post without them is not from the
+ * page, and must not reset anything.
+ */
+function changeOf(form: Form): SettingsChange {
+  if ((form.mode !== "interval" && form.mode !== "schedule") || form.startup_backup === undefined) {
+    throw badForm("The settings form was incomplete; nothing was changed. Reload the page and try again.");
+  }
+  const values: SettingsChange["values"] = {};
+  for (const key of EDITABLE_KEYS) {
+    const raw = form[key];
+    if (key === "startup_backup") values[key] = Array.isArray(raw) ? raw.includes("true") : raw === "true";
+    else if (typeof raw === "string") values[key] = raw.trim();
+  }
+  if (form.mode === "interval") delete values.schedule;
+  else delete values.interval_hours;
+  return { mode: form.mode, values };
+}
 
 /** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
-export function settingsRoutes(deps: {
-  settings: SettingsStore;
-  scheduler: BackupScheduler;
-  engine: BackupEngine;
-  auth: Auth;
-  log: Log;
-}) {
+export function settingsRoutes(deps: { settings: SettingsPort; scheduler: BackupScheduler; auth: Auth }) {
   const app = new Hono<AppEnv>();
 
   function page(
     c: Context<AppEnv>,
     extra: { notice?: string | null; error?: string | null },
-    status: 200 | 400 = 200,
+    status?: ContentfulStatusCode,
   ) {
     const current = deps.settings.current;
     return respondPage(
       c,
       <SettingsPage
-        viewer={viewerOf(c)}
+        {...pagePropsOf(c)}
         settings={current.settings}
         sources={current.sources}
         configFile={current.configFile}
@@ -50,38 +65,12 @@ export function settingsRoutes(deps: {
   );
 
   app.post("/settings", async (c) => {
-    const form = await readForm(c, { all: true });
-    // The page always sends the schedule choice and the startup switch (a hidden "false" before
-    // the checkbox): a post without them is not from the page, and must not reset anything.
-    if ((form.mode !== "interval" && form.mode !== "schedule") || form.startup_backup === undefined) {
-      return page(
-        c,
-        { error: "The settings form was incomplete; nothing was changed. Reload the page and try again." },
-        400,
-      );
-    }
-    const values: Record<string, string | boolean> = {};
-    for (const key of EDITABLE_KEYS) {
-      const raw = form[key];
-      if (key === "startup_backup") values[key] = Array.isArray(raw) ? raw.includes("true") : raw === "true";
-      else if (typeof raw === "string") values[key] = raw.trim();
-    }
-    const mode = form.mode === "schedule" ? "schedule" : "interval";
-    if (mode === "interval") delete values.schedule;
-    else delete values.interval_hours;
-    try {
-      const next = deps.settings.save({ mode, values });
-      deps.scheduler.reschedule(cadenceOf(next.settings));
-      deps.engine.setRetention(retentionOf(next.settings));
-      auditAction.record(c, deps.auth, "settings: save", null, "success");
-      deps.log.info(`Settings changed by ${viewerOf(c).username}`);
-      pruneAuditTrail(deps.auth.audit, auditRetentionOf(next.settings), deps.log);
-      return c.redirect("/settings?saved", 303);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      auditAction.record(c, deps.auth, "settings: save", null, "failure");
-      return page(c, { error: error.message }, 400);
-    }
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const change = changeOf(await readForm(c, { all: true }));
+    await audited(c, deps.auth, "settings: save", null, () =>
+      deps.settings.apply(change, viewerOf(c).username),
+    );
+    return redirectTo(c, "/settings?saved");
   });
 
   return app;

@@ -1,15 +1,20 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../auth/auth.ts";
-import { isRole, type User } from "../../auth/users.ts";
-import { ROLES, type Role } from "../../db/schema.ts";
-import { AppError, describeError } from "../../lib/errors.ts";
+import { assertMayManageRole, mayManageRole, requireRole } from "../../auth/roles.ts";
+import type { User } from "../../auth/users.ts";
+import { ROLES } from "../../db/schema.ts";
 import { AuditPage, UsersPage } from "../../views/users-page.tsx";
-import { mayManageRole } from "../access.ts";
+import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
-import { readForm } from "../form.ts";
-import { respondPage } from "../html.ts";
-import { viewerOf } from "../viewer.ts";
+import { showProblemsWith } from "../errors.tsx";
+import { readForm, textField } from "../form.ts";
+import { redirectTo, respondPage } from "../html.ts";
+import { pagePropsOf, viewerOf } from "../viewer.ts";
+
+/** How many entries of the audit trail its page shows, newest first. */
+const AUDIT_PAGE_ENTRIES = 200;
 
 const DONE: Record<string, string> = {
   created: "User added",
@@ -19,34 +24,26 @@ const DONE: Record<string, string> = {
   enabled: "User enabled",
 };
 
-class NotAllowedError extends AppError {
-  constructor() {
-    super("user.not_allowed", "Only a super administrator can manage super administrators.");
-  }
-}
-
+/** The Users page and the audit trail (admins); super administrators are managed by super administrators only. */
 export function userRoutes(deps: { auth: Auth }) {
   const { auth } = deps;
   const app = new Hono<AppEnv>();
 
-  function manageable(c: Context<AppEnv>): Role[] {
-    const role = viewerOf(c).role;
-    return ROLES.filter((r) => mayManageRole(role, r));
-  }
-
   function page(
     c: Context<AppEnv>,
     extra: { notice?: string | null; error?: string | null },
-    status: 200 | 400 | 403 | 409 = 200,
+    status?: ContentfulStatusCode,
   ) {
+    const role = viewerOf(c).role;
+    const manageable = ROLES.filter((r) => mayManageRole(role, r));
     return respondPage(
       c,
-      <UsersPage viewer={viewerOf(c)} users={auth.users.list()} manageable={manageable(c)} {...extra} />,
+      <UsersPage {...pagePropsOf(c)} users={auth.users.list()} manageable={manageable} {...extra} />,
       status,
     );
   }
 
-  /** Runs a change, audits it, and answers with a redirect (success) or the page with the reason. */
+  /** Runs a change with its audit; answers with a redirect, or with the page and the reason. */
   async function change(
     c: Context<AppEnv>,
     action: string,
@@ -54,54 +51,30 @@ export function userRoutes(deps: { auth: Auth }) {
     done: string,
     run: () => Promise<User> | User,
   ) {
-    const session = c.get("session");
-    const who = {
-      userId: session?.user.id ?? null,
-      username: session?.user.username ?? null,
-      clientAddress: c.get("clientAddress"),
-    };
-    try {
-      const user = await run();
-      auth.audit.record({ ...who, action, target: user.username, outcome: "success" });
-      return c.redirect(`/users?done=${done}&name=${encodeURIComponent(user.username)}`, 303);
-    } catch (error) {
-      const denied = error instanceof NotAllowedError;
-      auth.audit.record({ ...who, action, target, outcome: denied ? "denied" : "failure" });
-      if (!(error instanceof AppError)) throw error;
-      return page(
-        c,
-        { error: describeError(error) },
-        denied ? 403 : error.code === "user.last_super_admin" ? 409 : 400,
-      );
-    }
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const user = await audited(c, auth, action, target, run);
+    return redirectTo(c, `/users?done=${done}&name=${encodeURIComponent(user.username)}`);
   }
 
+  /** The user of the URL, if the viewer may manage them. */
   function target(c: Context<AppEnv>): User {
-    const id = Number(c.req.param("id"));
-    const user = Number.isSafeInteger(id) ? auth.users.findById(id) : undefined;
-    if (!user) throw new AppError("user.not_found", "There is no such user.");
-    if (!mayManageRole(viewerOf(c).role, user.role)) throw new NotAllowedError();
+    const user = auth.users.get(Number(c.req.param("id")));
+    assertMayManageRole(viewerOf(c).role, user.role);
     return user;
   }
 
   app.get("/users", (c) => {
     const done = DONE[c.req.query("done") ?? ""];
-    const name = c.req.query("name");
-    return page(c, { notice: done ? `${done}: ${name ?? ""}.` : null });
+    return page(c, { notice: done ? `${done}: ${c.req.query("name") ?? ""}.` : null });
   });
 
   app.post("/users", async (c) => {
     const form = await readForm(c);
-    const username = typeof form.username === "string" ? form.username : "";
-    return change(c, "user: add", username, "created", async () => {
-      const role = form.role;
-      if (!isRole(role)) throw new AppError("user.bad_role", "Choose a role: user, admin or super_admin.");
-      if (!mayManageRole(viewerOf(c).role, role)) throw new NotAllowedError();
-      return auth.users.create({
-        username,
-        password: typeof form.password === "string" ? form.password : "",
-        role,
-      });
+    const username = textField(form, "username");
+    return change(c, "user: add", username, "created", () => {
+      const role = requireRole(form.role);
+      assertMayManageRole(viewerOf(c).role, role);
+      return auth.users.create({ username, password: textField(form, "password"), role });
     });
   });
 
@@ -109,34 +82,29 @@ export function userRoutes(deps: { auth: Auth }) {
     const form = await readForm(c);
     return change(c, `user: role ${String(form.role)}`, c.req.param("id"), "role", () => {
       const user = target(c);
-      if (!isRole(form.role))
-        throw new AppError("user.bad_role", "Choose a role: user, admin or super_admin.");
-      if (!mayManageRole(viewerOf(c).role, form.role)) throw new NotAllowedError();
-      return auth.users.setRole(user.id, form.role);
+      const role = requireRole(form.role);
+      assertMayManageRole(viewerOf(c).role, role);
+      return auth.users.setRole(user.id, role);
     });
   });
 
   app.post("/users/:id/password", async (c) => {
     const form = await readForm(c);
     return change(c, "user: reset password", c.req.param("id"), "password", () =>
-      auth.users.setPassword(target(c).id, typeof form.password === "string" ? form.password : ""),
+      auth.users.setPassword(target(c).id, textField(form, "password")),
     );
   });
 
   app.post("/users/:id/disabled", async (c) => {
-    const form = await readForm(c);
-    const disabled = form.disabled === "true";
-    return change(
-      c,
-      disabled ? "user: disable" : "user: enable",
-      c.req.param("id"),
-      disabled ? "disabled" : "enabled",
-      () => auth.users.setDisabled(target(c).id, disabled),
+    const disabled = (await readForm(c)).disabled === "true";
+    const action = disabled ? "user: disable" : "user: enable";
+    return change(c, action, c.req.param("id"), disabled ? "disabled" : "enabled", () =>
+      auth.users.setDisabled(target(c).id, disabled),
     );
   });
 
   app.get("/audit", (c) =>
-    respondPage(c, <AuditPage viewer={viewerOf(c)} entries={auth.audit.newest(200)} />),
+    respondPage(c, <AuditPage {...pagePropsOf(c)} entries={auth.audit.newest(AUDIT_PAGE_ENTRIES)} />),
   );
 
   return app;

@@ -1,0 +1,145 @@
+import pkg from "../package.json" with { type: "json" };
+import { consoleUrl } from "./app/console-url.ts";
+import { auditRetention, backupCadence, retentionLimits } from "./app/options.ts";
+import { RecoveryController } from "./app/recovery.ts";
+import { AppSettings } from "./app/settings.ts";
+import { pruneAuditTrail } from "./auth/audit.ts";
+import { type Auth, createAuth } from "./auth/auth.ts";
+import { createSessionStore } from "./auth/sessions.ts";
+import { BackupEngine } from "./backup/engine.ts";
+import { BackupBusyError } from "./backup/errors.ts";
+import type { RestoreStep } from "./backup/swap.ts";
+import { type LoadedConfig, type LoadInput, loadConfig } from "./config/load.ts";
+import type { DataPaths } from "./config/paths.ts";
+import { SettingsStore } from "./config/settings-store.ts";
+import { DatabaseHandle } from "./db/handle.ts";
+import { formatBytes } from "./lib/format.ts";
+import { createLog, type Log, type LogOptions } from "./lib/log.ts";
+import { type Clock, systemClock } from "./lib/time.ts";
+import type { Timers } from "./lib/timers.ts";
+import { BackupScheduler } from "./scheduler/scheduler.ts";
+import type { WebDeps } from "./web/deps.ts";
+
+export const VERSION: string = pkg.version;
+
+/** What tests, the fault suite and the bench set differently from a real run. */
+export interface AppOptions {
+  clock?: Clock;
+  timers?: Timers;
+  /** Free bytes where a folder lives. */
+  freeSpace?: (dir: string) => number;
+  /** Where log lines are echoed besides backup.log: the console unless given (null: nowhere). */
+  echo?: LogOptions["echo"];
+  /**
+   * "own" (serve, tests): the app keeps its own connection to the database, closed and reopened
+   * around a restore. "none" (commands on the data folder): the engine works on the files alone.
+   */
+  connection?: "own" | "none";
+  /** Called before each step of a restore's file swap (the crash tests kill the process there). */
+  beforeRestoreStep?: (step: RestoreStep) => void;
+}
+
+/** Every service of the app, built once from the settings. */
+export interface App {
+  readonly version: string;
+  /** The settings as loaded at start (`settings.current` has the latest). */
+  readonly config: LoadedConfig;
+  readonly paths: DataPaths;
+  readonly log: Log;
+  readonly db: DatabaseHandle;
+  readonly engine: BackupEngine;
+  readonly scheduler: BackupScheduler;
+  readonly auth: Auth;
+  readonly recovery: RecoveryController;
+  readonly settings: AppSettings;
+  /** What the web layer is built from (`createWebApp`). */
+  readonly web: WebDeps;
+}
+
+/**
+ * The composition root: loads the settings (flag > environment > config file > default; throws
+ * `ConfigError`) and builds every service from them, once. The command line, the web test
+ * fixture, the engine's test fixtures, the fault suite and the bench all start here. Creates
+ * nothing on disk: opening the database and starting the services is `startServices`' work.
+ */
+export function createApp(input: LoadInput, options: AppOptions = {}): App {
+  const config = loadConfig(input);
+  const { paths, settings } = config;
+  const clock = options.clock ?? systemClock;
+  const log = createLog({ path: paths.log, clock, echo: options.echo });
+  const db = new DatabaseHandle(paths.database);
+  const engine = new BackupEngine({
+    database: paths.database,
+    backupsDir: paths.backupsDir,
+    operationLock: paths.operationLock,
+    log,
+    retention: retentionLimits(settings),
+    db: options.connection === "none" ? null : db,
+    clock,
+    manualBackupsPerHour: settings.manual_backups_per_hour,
+    ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
+    ...(options.beforeRestoreStep ? { beforeRestoreStep: options.beforeRestoreStep } : {}),
+  });
+  // After every restore everyone signs in again: the sessions inside the restored file end too.
+  engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
+  const auth = createAuth({ db, clock });
+  const scheduler = new BackupScheduler({
+    cadence: backupCadence(settings),
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+    run: async () => {
+      try {
+        const record = await engine.createBackup({ kind: "automatic", createdBy: "scheduler" });
+        return `${record.name} (${formatBytes(record.size)})`;
+      } catch (error) {
+        // The scheduler tries it again within minutes (and logs when).
+        if (error instanceof BackupBusyError) log.warning(`Automatic backup postponed: ${error.message}`);
+        throw error;
+      }
+    },
+  });
+  const recovery = new RecoveryController({
+    engine,
+    scheduler,
+    db,
+    log,
+    baseUrl: () => consoleUrl(settings.host, settings.port),
+  });
+  engine.events.onDatabaseUnusable((reason) => recovery.enter(reason));
+  const appSettings = new AppSettings({
+    store: new SettingsStore(input, config),
+    log,
+    applyTo: (next) => {
+      scheduler.reschedule(backupCadence(next));
+      engine.setRetention(retentionLimits(next));
+      pruneAuditTrail(auth.audit, auditRetention(next), log);
+    },
+  });
+  const web: WebDeps = {
+    db,
+    paths,
+    log,
+    version: VERSION,
+    engine,
+    scheduler,
+    recovery,
+    auth,
+    settings: appSettings,
+    listenHost: settings.host,
+    allowedHosts: settings.allowed_hosts,
+  };
+  return {
+    version: VERSION,
+    config,
+    paths,
+    log,
+    db,
+    engine,
+    scheduler,
+    auth,
+    recovery,
+    settings: appSettings,
+    web,
+  };
+}

@@ -1,0 +1,106 @@
+import type { App } from "../app.ts";
+import { pruneAuditTrail } from "../auth/audit.ts";
+import { DatabaseDamagedError } from "../backup/errors.ts";
+import { DatabaseClosedError } from "../db/handle.ts";
+import { describeError } from "../lib/errors.ts";
+import { consoleUrl } from "./console-url.ts";
+import { auditRetention } from "./options.ts";
+
+const HOUR_MS = 3600_000;
+
+/** A serving app's background work, started by `startServices`. */
+export interface RunningServices {
+  /** Stops automatic backups and housekeeping, waits for a running backup, checkpoints and closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the database of a serving app: leftovers of a crashed operation removed, the database
+ * opened and migrated, its users counted (a damaged file often opens and fails at the first
+ * read). Returns why it cannot be used, or null; nothing is thrown.
+ */
+export function openDatabase(app: App): string | null {
+  app.log.info(
+    `Application starting: BusinessApp ${app.version}, pid ${process.pid}, data folder ${app.paths.dataDir}`,
+  );
+  app.engine.cleanupLeftovers();
+  try {
+    app.db.open();
+    app.auth.users.count();
+    return null;
+  } catch (error) {
+    return describeError(error);
+  }
+}
+
+/**
+ * Starts the services once the app answers: recovery mode when the database would not open;
+ * otherwise the first-run link (no users yet), housekeeping now and every hour, automatic
+ * backups, and in the background the startup backup (which checks the database: damage found
+ * there enters recovery mode) and the check of files seen for the first time.
+ */
+export function startServices(app: App, openError: string | null): RunningServices {
+  const { settings } = app.config;
+  if (openError) {
+    app.recovery.enter(`it would not open (${openError})`);
+  } else {
+    if (app.auth.users.count() === 0) {
+      const token = app.auth.setup.issue();
+      app.log.info(
+        `No users yet. Open this link within 30 minutes to create the first super administrator: ${consoleUrl(settings.host, settings.port)}/setup?token=${token}`,
+      );
+    }
+    sweepDatabase(app);
+    app.scheduler.start();
+    void runStartupTasks(app);
+  }
+  const sweeper = setInterval(() => sweepDatabase(app), HOUR_MS);
+  sweeper.unref();
+  return {
+    async stop() {
+      app.scheduler.stop();
+      clearInterval(sweeper);
+      await app.engine.idle();
+      sweepDatabase(app, { final: true });
+      try {
+        app.db.close();
+      } catch (error) {
+        app.log.error(`Closing the database failed: ${describeError(error)}`);
+      }
+    },
+  };
+}
+
+/** The startup backup (or, without one, a quick check), then the check of new backup files. */
+async function runStartupTasks(app: App): Promise<void> {
+  const { engine } = app;
+  try {
+    if (app.settings.current.settings.startup_backup) {
+      await engine.createBackup({ kind: "startup", createdBy: "startup" });
+    } else {
+      const health = await engine.checkDatabase({ full: false });
+      if (!health.ok) app.recovery.enter(`it failed its check (${health.reason})`);
+    }
+  } catch (error) {
+    if (error instanceof DatabaseDamagedError) app.recovery.enter(`it is damaged (${error.reason})`);
+    // Any other failure is in the log and the status; the app goes on serving.
+  }
+  await engine.verifyNew().catch(() => {});
+}
+
+/**
+ * Housekeeping of the database: expired sessions, the audit retention, and the summary rows of
+ * refusals still counted (all of them when `final`). While the database is closed (a restore,
+ * recovery mode) there is nothing to do.
+ */
+function sweepDatabase(app: App, options: { final?: boolean } = {}): void {
+  const { auth, log } = app;
+  try {
+    auth.sessions.sweep();
+    auth.audit.flushRefusals({ all: options.final ?? false });
+    pruneAuditTrail(auth.audit, auditRetention(app.settings.current.settings), log);
+  } catch (error) {
+    if (!(error instanceof DatabaseClosedError))
+      log.warning(`Database housekeeping failed: ${describeError(error)}`);
+  }
+}

@@ -1,0 +1,25 @@
+import type { AuditRetention } from "../auth/audit.ts";
+import type { RetentionLimits } from "../backup/retention.ts";
+import type { Settings } from "../config/schema.ts";
+import type { Cadence } from "../scheduler/cadence.ts";
+
+/**
+ * The settings as the services take them: the engine, the scheduler and the audit trail know
+ * their own options, never the shape of the settings file.
+ */
+
+export function retentionLimits(settings: Settings): RetentionLimits {
+  return {
+    automatic: settings.max_backups,
+    manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
+    pre_restore: settings.max_pre_restore_backups,
+  };
+}
+
+export function backupCadence(settings: Settings): Cadence {
+  return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
+}
+
+export function auditRetention(settings: Settings): AuditRetention {
+  return { days: settings.audit_retention_days, maxEntries: settings.audit_max_entries };
+}

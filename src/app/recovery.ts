@@ -1,0 +1,77 @@
+import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
+import type { DatabaseHandle } from "../db/handle.ts";
+import type { Log } from "../lib/log.ts";
+import { newToken, sameSecret } from "../lib/tokens.ts";
+import type { BackupScheduler } from "../scheduler/scheduler.ts";
+import type { RecoveryPort } from "../web/deps.ts";
+
+export interface RecoveryDeps {
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  db: DatabaseHandle;
+  log: Log;
+  /** `http://localhost:5000`: where the printed link points. */
+  baseUrl: () => string;
+}
+
+/**
+ * Recovery mode, entered and left here only: the main database would not open, failed its check,
+ * or a restored file would not open. The app keeps serving a recovery page, reachable only with
+ * a one-time token printed to the console and the log (the users who could sign in live in the
+ * broken database); no automatic backup runs, so no healthy backup is rotated out.
+ */
+export class RecoveryController implements RecoveryPort {
+  readonly #deps: RecoveryDeps;
+  #reason: string | null = null;
+  #token: string | null = null;
+
+  constructor(deps: RecoveryDeps) {
+    this.#deps = deps;
+  }
+
+  get active(): boolean {
+    return this.#reason !== null;
+  }
+
+  get reason(): string | null {
+    return this.#reason;
+  }
+
+  /** Compares in constant time, so the token cannot be guessed a character at a time. */
+  accepts(token: string | null | undefined): boolean {
+    return this.#token !== null && sameSecret(token, this.#token);
+  }
+
+  /**
+   * Enters recovery mode: automatic backups stop, the database is closed, a new link is printed.
+   * Returns the link's token.
+   */
+  enter(reason: string): string {
+    const { db, log, scheduler } = this.#deps;
+    scheduler.stop();
+    try {
+      db.close();
+    } catch {
+      // A database that cannot be checkpointed is closed all the same.
+    }
+    this.#reason = reason;
+    this.#token = newToken();
+    log.error(
+      `The database cannot be used: ${reason}. The app runs in recovery mode; no backup is rotated out.`,
+    );
+    log.info(
+      `Open this link once to restore a backup: ${this.#deps.baseUrl()}/recovery?token=${this.#token}`,
+    );
+    return this.#token;
+  }
+
+  async restore(name: string | null, by: string): Promise<RestoreResult> {
+    const { engine, scheduler, log } = this.#deps;
+    const result = name ? await engine.restore(name, { by }) : await engine.emergencyRestore({ by });
+    this.#reason = null;
+    this.#token = null;
+    scheduler.start();
+    log.info("Recovery mode ended: the database was restored and the app works normally again");
+    return result;
+  }
+}

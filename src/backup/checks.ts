@@ -1,0 +1,142 @@
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { openDatabase } from "#runtime/sqlite.ts";
+import { openSqlite } from "../db/open.ts";
+import { describeError } from "../lib/errors.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
+
+/**
+ * Checks of SQLite files: a backup on disk and the live database. Any of them may take seconds
+ * on a large database, so the engine runs them in the worker thread; none writes to the file it
+ * checks.
+ */
+
+export interface CheckResult {
+  ok: boolean;
+  /** Why the file is not healthy, in words; null when it is. */
+  reason: string | null;
+  /** Tables of a healthy backup that BusinessApp does not know, kept as plain data (the trust rule). */
+  unknownTables?: string[];
+}
+
+/** The live database's check, when it was made and how thoroughly. */
+export interface HealthRecord extends CheckResult {
+  checkedAt: string;
+  full: boolean;
+}
+
+const SQLITE_HEADER = "SQLite format 3\u0000";
+
+/**
+ * Opens a backup `immutable` (read-only, no lock, no -wal or -shm made or read beside it) with
+ * `trusted_schema=OFF`, so nothing its schema holds runs while it is read.
+ */
+export function openBackupFile(path: string): SqlDatabase {
+  const db = openDatabase(path, { immutable: true });
+  try {
+    db.run("PRAGMA trusted_schema = OFF");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function readHeader(path: string): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = new Uint8Array(100);
+    const read = readSync(fd, buffer, 0, 100, 0);
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SQLite's own check: null when it finds nothing, else its first three findings. */
+function findDamage(db: SqlDatabase, options: { full: boolean }): string | null {
+  const rows = db.query(`PRAGMA ${options.full ? "integrity_check" : "quick_check"}(20)`).values();
+  const messages = rows.map((r) => String(r[0]));
+  if (messages.length === 1 && messages[0] === "ok") return null;
+  return messages.slice(0, 3).join("; ");
+}
+
+/**
+ * `PRAGMA quick_check` (or the slower, complete `integrity_check` when `full`) of a file that is
+ * not being written. Also refuses what SQLite would otherwise accept quietly: an empty file, a
+ * file that is not SQLite, a truncated one, and a backup with a `-wal` file beside it (its
+ * content would depend on that other file).
+ */
+export function checkFile(path: string, options: { full: boolean }): CheckResult {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (error) {
+    return { ok: false, reason: `cannot be read (${describeError(error)})` };
+  }
+  if (size === 0) return { ok: false, reason: "the file is empty" };
+  const header = readHeader(path);
+  if (header.length < 100 || new TextDecoder().decode(header.subarray(0, 16)) !== SQLITE_HEADER) {
+    return { ok: false, reason: "not an SQLite database file" };
+  }
+  const pageSize = ((header[16] ?? 0) << 8) | (header[17] ?? 0);
+  const realPageSize = pageSize === 1 ? 65536 : pageSize;
+  const pages =
+    ((header[28] ?? 0) << 24) | ((header[29] ?? 0) << 16) | ((header[30] ?? 0) << 8) | (header[31] ?? 0);
+  if (realPageSize > 0 && pages > 0 && size < realPageSize * (pages >>> 0)) {
+    return {
+      ok: false,
+      reason: `the file is truncated (${size} bytes, the header says ${pages >>> 0} pages)`,
+    };
+  }
+  if (existsSync(`${path}-wal`)) {
+    return { ok: false, reason: "a -wal file lies beside it, so the file alone may be incomplete" };
+  }
+  let db: SqlDatabase | null = null;
+  try {
+    db = openBackupFile(path);
+    const damage = findDamage(db, options);
+    return damage === null
+      ? { ok: true, reason: null }
+      : { ok: false, reason: `SQLite found damage: ${damage}` };
+  } catch (error) {
+    return { ok: false, reason: `SQLite cannot read it (${describeError(error)})` };
+  } finally {
+    db?.close();
+  }
+}
+
+/** Checks the live database through a read-only connection (WAL readers never block writers). */
+export function checkLiveDatabase(path: string, options: { full: boolean }): CheckResult {
+  let db: SqlDatabase | null = null;
+  try {
+    db = openSqlite(path, { readonly: true });
+    const damage = findDamage(db, options);
+    return damage === null ? { ok: true, reason: null } : { ok: false, reason: damage };
+  } catch (error) {
+    return { ok: false, reason: describeError(error) };
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * The tables of the live database (not SQLite's or the migrator's own) with their row counts.
+ * A count reads a whole table, seconds on a large cold database: it runs in the worker.
+ */
+export function countRows(path: string): { name: string; rows: number }[] {
+  const db = openSqlite(path, { readonly: true });
+  try {
+    const names = db
+      .query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
+      )
+      .values()
+      .map((r) => String(r[0]));
+    return names.map((name) => ({
+      name,
+      rows: Number(db.query(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).values()[0]?.[0] ?? 0),
+    }));
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,129 @@
+import { describeError } from "../lib/errors.ts";
+import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
+import type { Log } from "../lib/log.ts";
+import type { Clock } from "../lib/time.ts";
+import { BackupBusyError } from "./errors.ts";
+import type { MadeKind } from "./names.ts";
+import { fileSize } from "./space.ts";
+
+/** A backup or restore as the status shows it. */
+export interface Operation {
+  action: "backup" | "restore";
+  kind: MadeKind | null;
+  name: string | null;
+  startedAt: string;
+  bytesExpected: number;
+  bytesWritten: number;
+}
+
+/** The operation as the engine keeps it: progress is the size of its temporary file. */
+export type RunningOperation = Omit<Operation, "bytesWritten"> & { temp: string };
+
+/** How an error of a step is logged, when the step knows better than the operation's own label. */
+const labels = new WeakMap<object, string>();
+
+/**
+ * Marks `error` to be logged as "`label`: its message" instead of under the operation's label
+ * (e.g. "Database restored failed, nothing was restored: the safety backup failed"); returns it.
+ */
+export function labelFailure<E>(label: string, error: E): E {
+  if (typeof error === "object" && error !== null) labels.set(error, label);
+  return error;
+}
+
+/**
+ * One backup, check or restore at a time, across processes: each runs holding the folder's
+ * operation lock (an OS lock, see `acquireFileLock`), and a second one gets `BackupBusyError` at
+ * once. Keeps what the status shows of it: the running operation with its progress, and the
+ * last failure (logged as ERROR once).
+ */
+export class OperationRunner {
+  readonly #lockPath: string;
+  readonly #log: Log;
+  readonly #clock: Clock;
+  #idle: Promise<void> = Promise.resolve();
+  #current: RunningOperation | null = null;
+  lastError: { message: string; at: string } | null = null;
+
+  constructor(options: { lockPath: string; log: Log; clock: Clock }) {
+    this.#lockPath = options.lockPath;
+    this.#log = options.log;
+    this.#clock = options.clock;
+  }
+
+  /**
+   * Runs `fn` holding the operation lock, which is taken before this returns (no await first).
+   * A failure is logged as ERROR under `label` (or the label a step gave it with
+   * `labelFailure`), kept as the last error, and thrown on.
+   */
+  async run<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    let lock: ReturnType<typeof acquireFileLock>;
+    try {
+      lock = acquireFileLock(this.#lockPath);
+    } catch (error) {
+      if (error instanceof LockHeldError) throw new BackupBusyError(error.pid);
+      throw error;
+    }
+    let done = () => {};
+    this.#idle = new Promise((resolve) => {
+      done = resolve;
+    });
+    try {
+      return await fn();
+    } catch (error) {
+      const message = `${(typeof error === "object" && error !== null && labels.get(error)) || label}: ${describeError(error)}`;
+      this.lastError = { message, at: this.#clock().toISOString() };
+      this.#log.error(message);
+      throw error;
+    } finally {
+      this.#current = null;
+      lock.release();
+      done();
+    }
+  }
+
+  /** Runs `fn` holding the lock if it is free; resolves with null when another operation holds it. */
+  async runIfFree<T>(label: string, fn: () => Promise<T>): Promise<T | null> {
+    try {
+      return await this.run(label, fn);
+    } catch (error) {
+      if (error instanceof BackupBusyError) return null;
+      throw error;
+    }
+  }
+
+  /** Shows `op` as the running operation (its progress is the size of its temporary file). */
+  show(op: RunningOperation | null): void {
+    this.#current = op;
+  }
+
+  /** The running operation with its progress, or null. */
+  progress(): Operation | null {
+    const op = this.#current;
+    if (!op) return null;
+    const { temp, ...rest } = op;
+    return { ...rest, bytesWritten: fileSize(temp) };
+  }
+
+  /** Resolves once the operation running now (if any) has ended. */
+  idle(): Promise<void> {
+    return this.#idle;
+  }
+
+  /** Runs `fn` holding the lock only if it is free right now; false when another process holds it. */
+  tryExclusive(fn: () => void): boolean {
+    let lock: ReturnType<typeof acquireFileLock>;
+    try {
+      lock = acquireFileLock(this.#lockPath);
+    } catch (error) {
+      if (error instanceof LockHeldError) return false;
+      throw error;
+    }
+    try {
+      fn();
+      return true;
+    } finally {
+      lock.release();
+    }
+  }
+}

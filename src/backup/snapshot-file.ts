@@ -1,0 +1,46 @@
+import { chmodSync, constants, copyFileSync, rmSync, writeFileSync } from "node:fs";
+import { openSqlite } from "../db/open.ts";
+import { fsyncFile } from "../lib/fs-sync.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
+
+/**
+ * Writes a consistent snapshot of the live database to `target` (which must not exist) with
+ * `VACUUM INTO` through a read-only connection: one committed state, while the app keeps
+ * writing. The result is a compact, rollback-journal SQLite file, owner-only, flushed to disk.
+ * Slow on a large database: the engine runs it in the worker thread.
+ *
+ * With `salvage` (a pre-restore copy of a damaged database), what `VACUUM INTO` cannot read is
+ * still kept: the pages as they are (`serialize()`, WAL included), or failing that the raw file.
+ * Without it, throws SQLite's error and leaves no `target` behind.
+ */
+export function snapshotDatabase(source: string, target: string, options: { salvage: boolean }): void {
+  let db: SqlDatabase | null = null;
+  try {
+    db = openSqlite(source, { readonly: true });
+    db.run("VACUUM INTO ?", [target]);
+  } catch (error) {
+    rmSync(target, { force: true });
+    if (!options.salvage) throw error;
+    salvageCopy(db, source, target);
+  } finally {
+    db?.close();
+  }
+  if (process.platform !== "win32") chmodSync(target, 0o600);
+  fsyncFile(target);
+}
+
+function salvageCopy(db: SqlDatabase | null, source: string, target: string): void {
+  if (db) {
+    try {
+      const bytes = db.serialize();
+      // A serialized WAL database still says "WAL" in its header; a backup is a rollback-journal file.
+      bytes[18] = 1;
+      bytes[19] = 1;
+      writeFileSync(target, bytes, { mode: 0o600, flag: "wx" });
+      return;
+    } catch {
+      rmSync(target, { force: true });
+    }
+  }
+  copyFileSync(source, target, constants.COPYFILE_EXCL);
+}

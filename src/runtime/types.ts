@@ -1,0 +1,96 @@
+/**
+ * What the app needs from its runtime, in types that name no runtime. Feature code imports the
+ * functions from `#runtime/*.ts` (package.json maps that to the implementation for the runtime
+ * it runs on) and these types from here, so a second implementation only has to meet them.
+ */
+
+/** A value SQLite stores or returns. */
+export type SqlValue = string | number | bigint | boolean | null | Uint8Array;
+
+export interface SqlChanges {
+  /** Rows the statement itself inserted, updated or deleted. */
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+
+/**
+ * The arguments of a statement whose `?` take `Params`: a tuple, or one value for a single `?`.
+ * Written exactly as bun:sqlite writes it, so that its `Database` is an `SqlDatabase` as it is.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: bun:sqlite's own condition; `unknown[]` would not match it.
+export type SqlBindings<Params> = Params extends any[] ? Params : [Params];
+
+export interface SqlStatement<Row = unknown, Params extends unknown[] = SqlValue[]> {
+  all(...params: Params): Row[];
+  get(...params: Params): Row | null;
+  run(...params: Params): SqlChanges;
+  /** The rows as arrays of column values, in the order of the select list. */
+  values(...params: Params): SqlValue[][];
+}
+
+/** `fn` wrapped in BEGIN…COMMIT (ROLLBACK when it throws); each property picks the BEGIN. */
+export interface SqlTransaction<Args extends unknown[], Result> {
+  (...args: Args): Result;
+  deferred(...args: Args): Result;
+  immediate(...args: Args): Result;
+  exclusive(...args: Args): Result;
+}
+
+/**
+ * One connection to an SQLite database: the calls the app makes on it, and no more. Errors
+ * SQLite raises carry its code name (`SQLITE_BUSY`, `SQLITE_FULL`) in `code`.
+ */
+export interface SqlDatabase {
+  /** Runs every statement of `sql`; `params` bind the `?` of a single statement. */
+  run(sql: string): SqlChanges;
+  run(sql: string, params: SqlValue[]): SqlChanges;
+  /**
+   * A prepared statement, cached by the connection for reuse. `Params` is the tuple of values
+   * its `?` take (or the one value of a single `?`).
+   */
+  query<Row = unknown, Params extends SqlValue | SqlValue[] = SqlValue[]>(
+    sql: string,
+  ): SqlStatement<Row, SqlBindings<Params>>;
+  /** A prepared statement that is not cached. */
+  prepare<Row = unknown, Params extends SqlValue | SqlValue[] = SqlValue[]>(
+    sql: string,
+  ): SqlStatement<Row, SqlBindings<Params>>;
+  transaction<Args extends unknown[], Result>(fn: (...args: Args) => Result): SqlTransaction<Args, Result>;
+  /** The database's pages as they are, WAL included: the bytes of an equivalent database file. */
+  serialize(): Uint8Array;
+  /** With `throwOnError`, statements still open are finalized and a failure to close throws. */
+  close(throwOnError?: boolean): void;
+}
+
+export interface OpenDatabaseOptions {
+  /** Open for reading only; the file must exist. */
+  readonly?: boolean;
+  /** Create the file when it is missing (default true; ignored when read-only or immutable). */
+  create?: boolean;
+  /**
+   * Read-only, taking no lock and creating no -wal or -shm beside the file, and ignoring one
+   * that happens to be there: for a file nothing else writes, such as a backup.
+   */
+  immutable?: boolean;
+}
+
+/** argon2id's cost: memory in KiB and passes over it (one lane). */
+export interface Argon2Params {
+  memoryCost: number;
+  timeCost: number;
+}
+
+/** What a worker thread reports to the thread that started it. */
+export interface WorkerEvents {
+  message(data: unknown): void;
+  /** The worker's code threw outside any message handler, or failed to load. */
+  error(error: Error): void;
+  /** The thread ended, whether it answered or not (also after `terminate()`). */
+  exit(): void;
+}
+
+export interface WorkerThread {
+  post(data: unknown): void;
+  /** Ends the thread at once; settle on its answer before calling this. */
+  terminate(): void;
+}

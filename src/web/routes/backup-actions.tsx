@@ -1,0 +1,113 @@
+import { type Context, Hono } from "hono";
+import type { Auth } from "../../auth/auth.ts";
+import type { BackupEngine } from "../../backup/engine.ts";
+import type { ManifestRecord } from "../../backup/manifest.ts";
+import type { RestoreResult } from "../../backup/types.ts";
+import { formatBytes } from "../../lib/format.ts";
+import type { BackupScheduler } from "../../scheduler/scheduler.ts";
+import { audited } from "../audit.ts";
+import type { AppEnv } from "../context.ts";
+import { readForm, textField } from "../form.ts";
+import { redirectTo } from "../html.ts";
+import { badForm } from "../http-errors.ts";
+import { viewerOf } from "../viewer.ts";
+import { type BackupAreaResponder, isHtmx } from "./backup-area.tsx";
+import type { BackupOperations } from "./backup-operations.ts";
+import { restoredLocation } from "./restored.ts";
+
+const made = (verb: string, r: ManifestRecord) => ({
+  kind: "ok" as const,
+  text: `Backup ${verb}: ${r.name} (${formatBytes(r.size)})`,
+});
+
+/** After a restore everyone is signed out: the browser goes to the sign-in page, which says what happened. */
+function afterRestore(c: Context<AppEnv>, result: RestoreResult) {
+  if (!isHtmx(c)) return redirectTo(c, restoredLocation(result));
+  c.header("HX-Redirect", restoredLocation(result));
+  return c.body(null);
+}
+
+/** The actions of the Database Backup page; each answers with the refreshed area (see `createBackupArea`). */
+export function backupActionRoutes(
+  deps: { engine: BackupEngine; scheduler: BackupScheduler; auth: Auth },
+  area: BackupAreaResponder,
+  operations: BackupOperations,
+) {
+  const app = new Hono<AppEnv>();
+
+  app.post("/backup/create", async (c) => {
+    area.showFailuresAs(c, "Failed to create backup");
+    const description = textField(await readForm(c), "description");
+    const idle = deps.engine.progress() === null;
+    const running = operations.create(c, description);
+    if (isHtmx(c) && idle && deps.engine.progress() !== null) {
+      // It has started: answer now with its progress; the area polls until its result is shown.
+      running.then(
+        (record) => area.tell(c, made("created", record)),
+        (error) => area.tell(c, area.failure("Failed to create backup", error)),
+      );
+      return area.respond(c);
+    }
+    area.tell(c, made("created", await running));
+    return area.respond(c);
+  });
+
+  app.post("/backup/check", async (c) => {
+    area.showFailuresAs(c, "Database check failed");
+    const started = performance.now();
+    const health = await operations.check();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    area.tell(
+      c,
+      health.ok
+        ? { kind: "ok", text: `Database check: no problems found (full check, ${seconds} s).` }
+        : { kind: "error", text: `Database check found damage: ${health.reason}` },
+    );
+    return area.respond(c);
+  });
+
+  app.post("/backup/scheduler", async (c) => {
+    area.showFailuresAs(c, "Automatic backups");
+    const form = await readForm(c);
+    const action = form.action;
+    if (action !== "pause" && action !== "resume") throw badForm("Choose to pause or to resume.");
+    const by = viewerOf(c).username;
+    await audited(c, deps.auth, `scheduler: ${action}`, null, () =>
+      action === "pause" ? deps.scheduler.pause(by) : deps.scheduler.resume(by),
+    );
+    area.tell(c, {
+      kind: "ok",
+      text: action === "pause" ? "Automatic backups paused." : "Automatic backups resumed.",
+    });
+    // The Settings page has the same button and wants to come back to itself.
+    if (!isHtmx(c) && form.back === "/settings") return redirectTo(c, "/settings");
+    return area.respond(c);
+  });
+
+  app.post("/backup/restore", async (c) => {
+    area.showFailuresAs(c, "Failed to restore backup");
+    const name = textField(await readForm(c), "name");
+    return afterRestore(c, await operations.restore(c, name));
+  });
+
+  app.post("/backup/emergency-restore", async (c) => {
+    area.showFailuresAs(c, "Emergency restore failed");
+    return afterRestore(c, await operations.emergencyRestore(c));
+  });
+
+  app.post("/backup/upload", async (c) => {
+    area.showFailuresAs(c, "Failed to upload backup");
+    area.tell(c, made("uploaded", await operations.upload(c)));
+    return area.respond(c);
+  });
+
+  app.post("/backup/delete", async (c) => {
+    area.showFailuresAs(c, "Failed to delete backup");
+    const name = textField(await readForm(c), "name");
+    await operations.delete(c, name);
+    area.tell(c, { kind: "ok", text: `Backup deleted: ${name}` });
+    return area.respond(c);
+  });
+
+  return app;
+}

@@ -1,0 +1,83 @@
+/** @jsxImportSource hono/jsx */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Auth } from "../../auth/auth.ts";
+import type { BackupEngine } from "../../backup/engine.ts";
+import type { DataPaths } from "../../config/paths.ts";
+import { readLastLines } from "../../lib/tail.ts";
+import type { BackupScheduler } from "../../scheduler/scheduler.ts";
+import type { Message } from "../../views/app-status.ts";
+import { BackupArea, type BackupAreaProps } from "../../views/backup-area.tsx";
+import type { AppEnv } from "../context.ts";
+import type { RecoveryPort } from "../deps.ts";
+import { problemOf, showProblemsWith } from "../errors.tsx";
+import { redirectTo, respondFragment } from "../html.ts";
+import { collectStatus } from "../status.ts";
+import { viewerOf } from "../viewer.ts";
+
+/** How many sessions' last messages are kept; the oldest is forgotten first. */
+const MAX_MESSAGES = 1000;
+
+export const isHtmx = (c: Context<AppEnv>) => c.req.header("hx-request") === "true";
+
+/**
+ * The part of the Database Backup page that its actions answer with. Every action works twice:
+ * with htmx it answers with this part, swapped in place, and as a plain form post (no JavaScript)
+ * with a redirect back to the page. Each session's last result is shown until its next action.
+ */
+export function createBackupArea(deps: {
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  recovery: RecoveryPort;
+  auth: Auth;
+  paths: DataPaths;
+}) {
+  const messages = new Map<string, Message>();
+
+  function tell(c: Context<AppEnv>, message: Message): void {
+    const session = c.get("session");
+    if (session) messages.set(session.tokenHash, message);
+    if (messages.size > MAX_MESSAGES) messages.delete(messages.keys().next().value as string);
+  }
+
+  function failure(prefix: string, error: unknown): Message {
+    return { kind: "error", text: `${prefix}: ${problemOf(error).message}` };
+  }
+
+  function props(c: Context<AppEnv>): BackupAreaProps {
+    const viewer = viewerOf(c);
+    const admin = viewer.role !== "user";
+    const session = c.get("session");
+    const records = deps.engine.list();
+    return {
+      viewer,
+      status: collectStatus(deps, records),
+      records,
+      message: session ? (messages.get(session.tokenHash) ?? null) : null,
+      logLines: admin ? readLastLines(deps.paths.log, 15) : null,
+      audit: admin ? deps.auth.audit.newest(8) : null,
+    };
+  }
+
+  /** The swapped part for htmx (with the action's status), a redirect back to the page otherwise. */
+  function respond(c: Context<AppEnv>, status?: ContentfulStatusCode) {
+    if (isHtmx(c)) return respondFragment(c, <BackupArea {...props(c)} />, status);
+    return redirectTo(c, "/backup/status");
+  }
+
+  return {
+    tell,
+    failure,
+    props,
+    respond,
+    /** From now on a refusal of this action is shown in the area as "`prefix`: reason". */
+    showFailuresAs(c: Context<AppEnv>, prefix: string): void {
+      showProblemsWith(c, (c, problem, error) => {
+        tell(c, failure(prefix, error));
+        return respond(c, problem.status);
+      });
+    },
+  };
+}
+
+export type BackupAreaResponder = ReturnType<typeof createBackupArea>;

@@ -1,0 +1,55 @@
+import type { Context } from "hono";
+import type { Auth } from "../../auth/auth.ts";
+import type { BackupEngine } from "../../backup/engine.ts";
+import { audited } from "../audit.ts";
+import type { AppEnv } from "../context.ts";
+import type { SettingsPort } from "../deps.ts";
+import { receiveUpload } from "../upload.ts";
+import { viewerOf } from "../viewer.ts";
+
+/**
+ * The backup operations a person starts from the web, each in one place: it takes the input the
+ * route has read, runs one engine operation on behalf of the signed-in person and writes its
+ * outcome to the audit trail. The page and the JSON API call the same operation and differ only
+ * in how they answer; failures are the engine's typed errors, answered by the error handler.
+ * Each engine call starts before the first `await`, so a backup holds the lock once `create` returns.
+ */
+export function backupOperations(deps: { engine: BackupEngine; auth: Auth; settings: SettingsPort }) {
+  const { engine, auth } = deps;
+  const by = (c: Context<AppEnv>) => viewerOf(c).username;
+
+  return {
+    /** A manual backup, counted against the person's hourly limit. */
+    create: (c: Context<AppEnv>, description: string) =>
+      audited(c, auth, "backup: create", null, () =>
+        engine.createBackup({
+          kind: "manual",
+          description: description.trim(),
+          createdBy: by(c),
+          rateLimited: true,
+        }),
+      ),
+
+    restore: (c: Context<AppEnv>, name: string) =>
+      audited(c, auth, "backup: restore", name, () => engine.restore(name, { by: by(c) })),
+
+    emergencyRestore: (c: Context<AppEnv>) =>
+      audited(c, auth, "backup: emergency restore", null, () => engine.emergencyRestore({ by: by(c) })),
+
+    delete: (c: Context<AppEnv>, name: string) =>
+      audited(c, auth, "backup: delete", name, () => engine.deleteBackup(name, { by: by(c) })),
+
+    /** Streams the request's file in, then takes it into the list after the full check. */
+    async upload(c: Context<AppEnv>) {
+      const file = await receiveUpload(c, deps);
+      return audited(c, auth, "backup: upload", file.originalName, () =>
+        engine.importUpload({ ...file, by: by(c) }),
+      );
+    },
+
+    /** The full `integrity_check` of the live database ("Check now"). */
+    check: () => engine.checkDatabase({ full: true }),
+  };
+}
+
+export type BackupOperations = ReturnType<typeof backupOperations>;

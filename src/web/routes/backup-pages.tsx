@@ -1,0 +1,42 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from "hono";
+import type { BackupEngine } from "../../backup/engine.ts";
+import { BackupPage } from "../../views/backup-page.tsx";
+import { type ConfirmAction, ConfirmPage } from "../../views/confirm-page.tsx";
+import type { AppEnv } from "../context.ts";
+import { redirectTo, respondPage } from "../html.ts";
+import { pagePropsOf } from "../viewer.ts";
+import type { BackupAreaResponder } from "./backup-area.tsx";
+
+const CONFIRMED: readonly string[] = ["restore", "delete", "emergency-restore"] satisfies ConfirmAction[];
+
+/** The Database Backup page, the part of it htmx refreshes, and the confirmation page. */
+export function backupPageRoutes(deps: { engine: BackupEngine }, area: BackupAreaResponder) {
+  const { engine } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.get("/backup/status", (c) => {
+    c.header("Cache-Control", "no-store");
+    const props = area.props(c);
+    // Files seen for the first time are checked in the background; the next page shows the result.
+    if (props.records.some((r) => r.health === "unchecked")) void engine.verifyNew().catch(() => {});
+    return respondPage(c, <BackupPage {...props} assets={c.get("assets")} />);
+  });
+
+  app.get("/backup/list", (c) => {
+    c.header("Cache-Control", "no-store");
+    return area.respond(c);
+  });
+
+  app.get("/backup/confirm", (c) => {
+    const action = c.req.query("action") ?? "";
+    if (!CONFIRMED.includes(action)) return redirectTo(c, "/backup/status");
+    const record = action === "emergency-restore" ? null : engine.find(c.req.query("name") ?? "");
+    return respondPage(
+      c,
+      <ConfirmPage {...pagePropsOf(c)} action={action as ConfirmAction} record={record} />,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,2 @@
+// A worker whose module fails while loading, before it can answer anything.
+throw new Error("this worker cannot start");
