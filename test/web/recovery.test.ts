@@ -73,8 +73,9 @@ describe("recovery page", () => {
     expect(status.health.checkedAt).toBe(web.clock().toISOString());
     expect(status.backups.latest.name).toBe(good.name);
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
-    expect(page).toContain(`(${good.name})</dd>`);
-    expect(page).toContain("Healthy (quick check)");
+    expect(page).toContain(`<dt>Newest good backup</dt><dd><time`);
+    expect(page).toContain(`<span class="file">${good.name}</span></dd>`);
+    expect(page).toContain('<dt>Database</dt><dd><span class="status-ok">Good</span>');
     expect(page).not.toContain("Damaged: ");
   });
 
