@@ -24,14 +24,20 @@ export function AuditPage(props: PageProps & { entries: AuditEntry[] }) {
           <tbody>
             {props.entries.map((e) => (
               <tr>
-                <td data-label="When">
+                <td data-label="When" class="short">
                   <Time at={e.at} now={props.now} />
                 </td>
-                <td data-label="Who">{e.username ?? "—"}</td>
+                <td data-label="Who" class="who">
+                  {e.username ?? "—"}
+                </td>
                 <td data-label="What">{e.action}</td>
                 <td data-label="On">{e.target ?? ""}</td>
-                <td data-label="Outcome">{e.outcome}</td>
-                <td data-label="From">{e.clientAddress ?? ""}</td>
+                <td data-label="Outcome" class="short">
+                  {e.outcome}
+                </td>
+                <td data-label="From" class="short">
+                  {e.clientAddress ?? ""}
+                </td>
               </tr>
             ))}
           </tbody>

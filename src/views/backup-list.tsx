@@ -58,7 +58,7 @@ export function BackupList(props: { viewer: Viewer; records: ManifestRecord[]; n
   const superAdmin = props.viewer.role === "super_admin";
   const kept = newestHealthy(props.records)?.name;
   return (
-    <section class="panel list-panel" aria-labelledby="list-heading">
+    <section class="panel list-panel backup-list" aria-labelledby="list-heading">
       <h2 id="list-heading">Backups, newest first</h2>
       {props.records.length === 0 ? (
         <p class="muted">No backups yet.</p>

@@ -51,12 +51,20 @@ export function BackupTable(props: {
     <table class="backup-table" {...(props.inherit ?? {})}>
       <thead>
         <tr>
-          <th scope="col">Backup</th>
-          <th scope="col">Made</th>
-          <th scope="col">Size</th>
-          <th scope="col">Health</th>
+          <th scope="col" class="backup">
+            Backup
+          </th>
+          <th scope="col" class="when">
+            Made
+          </th>
+          <th scope="col" class="size">
+            Size
+          </th>
+          <th scope="col" class="health-cell">
+            Health
+          </th>
           {actions ? (
-            <th scope="col">
+            <th scope="col" class="actions">
               <span class="visually-hidden">Actions</span>
             </th>
           ) : null}

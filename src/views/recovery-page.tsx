@@ -6,6 +6,7 @@ import { ConfirmLink } from "./confirm-link.tsx";
 import { type AssetUrls, Document } from "./document.tsx";
 import { Notice } from "./layout.tsx";
 import { EMERGENCY_RESTORE_TEXT, restoreQuestion } from "./questions.ts";
+import { backupTitle } from "./words.ts";
 
 interface RecoveryProps {
   assets: AssetUrls;
@@ -102,7 +103,7 @@ export function RecoveryConfirmPage(props: RecoveryProps & { record: ManifestRec
   return (
     <RecoveryFrame {...props} title="Confirm the restore">
       <section class="panel">
-        <h2>{record ? "Restore this backup?" : "Emergency restore?"}</h2>
+        <h2 class="title">{record ? backupTitle(record) : "Emergency restore"}</h2>
         <p class="confirm-text">{record ? restoreQuestion(record) : EMERGENCY_RESTORE_TEXT}</p>
         <form method="post" action="/recovery/restore" class="confirm-buttons">
           <input type="hidden" name="token" value={token} />

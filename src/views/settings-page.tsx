@@ -19,8 +19,10 @@ export interface SettingsPageProps extends PageProps {
 }
 
 function fixedBy(key: SettingKey, source: SettingSource): string | null {
-  if (source === "flag")
-    return `set by the flag --${key.replaceAll("_", "-")}; change it where the app is started`;
+  if (source === "flag") {
+    const flag = key === "startup_backup" ? "no-startup-backup" : key.replaceAll("_", "-");
+    return `set by the option --${flag} where BusinessApp is started; change it there`;
+  }
   if (source === "environment") return `set by the environment variable ${envName(key)}`;
   return null;
 }

@@ -11,15 +11,13 @@ export interface StatusSentence {
 const STALE_MS = 8 * 86_400_000;
 
 /**
- * A message to sit inside a sentence: its first sentence, lower-cased, without the full stop
- * ("Another backup is running. Try again …" → "another backup is running").
+ * A reason to sit in brackets inside the sentence: its first sentence, lower-cased, without its
+ * own bracketed details or full stop ("Not enough disk space (needs 1.2 GB, 300 MB free)." → "not
+ * enough disk space"); the details are in the facts below.
  */
 function inSentence(message: string): string {
-  const text =
-    message
-      .trim()
-      .split(/\.\s/)[0]
-      ?.replace(/[.\s]+$/, "") ?? "";
+  const first = message.trim().split(/\.\s/)[0] ?? "";
+  const text = first.replace(/\s*\([^()]*\)[.\s]*$/, "").replace(/[.\s]+$/, "") || first;
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
@@ -32,7 +30,7 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   const { scheduler, health } = status;
   const latest = status.backups.latest;
   const last = latest
-    ? `the last good backup is from ${timeAgo(latest.createdAt, now)}`
+    ? `the last good backup was made ${timeAgo(latest.createdAt, now)}`
     : "there is no good backup";
   if (status.recoveryMode) {
     return { tone: "bad", text: "Attention: the database cannot be used until a backup is restored." };
@@ -60,9 +58,13 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
     const state = scheduler.paused ? "paused" : "off";
     return { tone: "warn", text: `Automatic backups are ${state}: the last backup was ${ago}.` };
   }
-  const next = scheduler.nextRun ? `, next ${timeAhead(scheduler.nextRun, now)}` : "";
+  const nextAt = scheduler.nextRun ? timeAhead(scheduler.nextRun, now) : null;
   if (now.getTime() - new Date(latest.createdAt).getTime() > STALE_MS) {
-    return { tone: "warn", text: `Attention: the last good backup is from ${ago}${next}.` };
+    const coming = nextAt ? `; the next automatic one is ${nextAt}` : "";
+    return { tone: "warn", text: `Attention: the last good backup was made ${ago}${coming}.` };
   }
-  return { tone: "ok", text: `Your data is protected: last backup ${ago}${next}.` };
+  return {
+    tone: "ok",
+    text: `Your data is protected: last backup ${ago}${nextAt ? `, next ${nextAt}` : ""}.`,
+  };
 }

@@ -9,7 +9,7 @@ import {
   type SchedulePreset,
 } from "../scheduler/presets.ts";
 import type { ScheduleChoice, ScheduleForm } from "../views/schedule-chooser.tsx";
-import { badForm } from "./http-errors.ts";
+import { badForm, WebError } from "./http-errors.ts";
 
 /**
  * The schedule chooser of the Settings page: which choice and which values it shows for the
@@ -150,6 +150,8 @@ export function previewSchedule(
     const runs = first ? [first, ...nextRuns(cadence, first, 2)] : nextRuns(cadence, now, 3);
     return runs.length > 0 ? { runs } : { problem: "This schedule never runs again." };
   } catch (error) {
+    // A preset's own check says what to change; croner's message is for a cron expression.
+    if (error instanceof WebError) return { problem: error.message };
     return {
       problem: `This schedule cannot be read: ${error instanceof Error ? error.message : String(error)}`,
     };
