@@ -18,10 +18,12 @@ function countCharacters(field) {
 document.addEventListener("input", (event) => countCharacters(event.target));
 
 // The server answers "clear-form" (HX-Trigger) once what a form sent has been taken: a started
-// backup, an uploaded file. Emptying the form keeps the same description from being sent twice.
+// backup, an uploaded file. Emptying the form keeps the same description from being sent twice;
+// the upload's fold closes again.
 document.addEventListener("clear-form", (event) => {
   const form = event.target.closest?.("form");
   if (!form) return;
   form.reset();
+  form.closest("details")?.removeAttribute("open");
   for (const field of form.querySelectorAll("[data-count-into]")) countCharacters(field);
 });

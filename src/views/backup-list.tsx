@@ -66,7 +66,11 @@ export function BackupList(props: { viewer: Viewer; records: ManifestRecord[]; n
         <BackupTable
           records={props.records}
           now={props.now}
-          inherit={{ "hx-target:inherited": "#backup-area", "hx-swap:inherited": "outerHTML" }}
+          // After an action far down the list, its message at the top of the area is brought into view.
+          inherit={{
+            "hx-target:inherited": "#backup-area",
+            "hx-swap:inherited": "outerHTML show:top showTarget:#backup-area",
+          }}
           {...(superAdmin
             ? { actions: (r: ManifestRecord) => <RowActions record={r} kept={r.name === kept} /> }
             : {})}

@@ -39,9 +39,7 @@ function Contents(props: { tables: TableCount[] }) {
         ) : (
           own.map((t) => (
             <>
-              <dt>
-                Table <span class="name">{t.name}</span>
-              </dt>
+              <dt class="name">Your table “{t.name}”</dt>
               <dd>{rows(t.rows)}</dd>
             </>
           ))

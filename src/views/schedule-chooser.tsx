@@ -79,7 +79,8 @@ export function ScheduleChooser(props: {
       class="schedule"
       disabled={props.fixed !== null}
       hx-get="/settings/schedule"
-      hx-trigger="change, input delay:500ms"
+      hx-trigger="change, input delay:400ms"
+      hx-sync="this:replace"
       hx-target="#schedule-next"
       hx-swap="outerHTML"
     >

@@ -180,6 +180,12 @@ describe.skipIf(!available)("in a real browser", () => {
     await boss.click("button:has-text('Upload')");
     await boss.waitForSelector("text=/Backup uploaded: uploaded_\\d{8}_\\d{6}_from_the_usb_stick\\.db/");
     expect(await boss.inputValue("#upload-description")).toBe("");
+    // The README's picture of the page: what a shop owner sees first, with a few real backups.
+    await boss.screenshot({
+      path: join(SHOTS, "backup-status-overview-1280.png"),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1350 },
+    });
 
     // A failure, explained in place; what was typed stays to be corrected.
     await boss.fill("#description", "x".repeat(201));
@@ -235,6 +241,16 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).count()).toBeGreaterThan(
       5,
     );
+    // Delete far down the list: after the dialog, the message at the top comes into view.
+    await boss.goto(`${app.url}/backup/status`);
+    const last = boss.locator(".backup-table tbody tr", { hasText: "manual_" }).last();
+    const gone = (await last.locator(".file").textContent()) as string;
+    boss.once("dialog", (dialog) => void dialog.accept());
+    await last.locator("a:has-text('Delete')").click();
+    const message = boss.locator(`.notice:has-text("Backup deleted: ${gone}")`);
+    await message.waitFor();
+    const box = await message.boundingBox();
+    expect(box && box.y >= 0 && box.y + box.height <= WIDTHS[0].height).toBe(true);
     const confirm = `/backup/confirm?action=restore&name=${encodeURIComponent(longest)}`;
     await lookAt(boss, "backup-confirm", () => boss.goto(`${app.url}${confirm}`));
     await lookAt(boss, "users", () => boss.goto(`${app.url}/users`));
@@ -279,7 +295,7 @@ describe.skipIf(!available)("in a real browser", () => {
     await boss.close();
   });
 
-  test("recovery page: 30 backups fit, and a restore asks first, with and without JavaScript", async () => {
+  test("recovery page: the backups fit, and a restore asks first, with and without JavaScript", async () => {
     await app.stop();
     breakDatabase(dataDir);
     app = await startServer();
@@ -290,7 +306,8 @@ describe.skipIf(!available)("in a real browser", () => {
     const page = await browser.newPage({ viewport: WIDTHS[0] });
     await lookAt(page, "recovery", async () => {
       await page.goto(url);
-      expect(await expectOneLineOfActions(page, 1)).toBe(BACKUPS - 1);
+      // One was deleted, and the damaged file is not offered.
+      expect(await expectOneLineOfActions(page, 1)).toBe(BACKUPS - 2);
     });
     // With JavaScript: the browser asks first; saying no leaves everything as it was.
     let question = "";

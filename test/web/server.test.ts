@@ -39,7 +39,7 @@ describe("web server", () => {
     expect(html).toContain(paths.backupsDir);
     expect(html).toContain("9.9.9");
     // Every table with its row count (counted in the worker); the app's own tables in words.
-    expect(html).toContain('Table <span class="name">items</span></dt><dd>3 rows</dd>');
+    expect(html).toContain('<dt class="name">Your table “items”</dt><dd>3 rows</dd>');
     expect(html).toContain("<dt>User accounts</dt><dd>1</dd>");
     expect(html).not.toContain("audit_log");
     const urls = [...html.matchAll(/(?:src|href|action)="([^"]+)"/g)].map((m) => m[1] ?? "");
