@@ -5,8 +5,16 @@ import { join } from "node:path";
 import pkg from "../../package.json";
 import { signIn } from "../faults/fault-helpers.ts";
 import { type RunningApp, tempDir } from "../helpers.ts";
-import { missing } from "../tools.ts";
-import { addUser, listUsers, prepareWine, runExe, serveExe, type Wine, windowsPath } from "./wine.ts";
+import {
+  addUser,
+  listUsers,
+  prepareWine,
+  runExe,
+  serveExe,
+  type Wine,
+  windowsPath,
+  wineMissing,
+} from "./wine.ts";
 
 interface Listed {
   name: string;
@@ -25,7 +33,7 @@ function integrity(path: string): string {
   }
 }
 
-describe.skipIf(missing("wine") || missing("mingw"))("BusinessApp.exe under Wine", () => {
+describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
   let wine: Wine;
   beforeAll(async () => {
     wine = await prepareWine();

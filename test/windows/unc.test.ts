@@ -2,14 +2,13 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers.ts";
-import { missing } from "../tools.ts";
-import { addUser, listUsers, mapShare, prepareWine, runExe, type Wine } from "./wine.ts";
+import { addUser, listUsers, mapShare, prepareWine, runExe, type Wine, wineMissing } from "./wine.ts";
 
 /**
  * A data folder on another PC's shared folder (`\\PC\share\…`), as a shop with a small server or
  * a NAS keeps it: backups are made, checked, listed and restored there as on a local disk.
  */
-describe.skipIf(missing("wine") || missing("mingw"))("a data folder on a network path", () => {
+describe.skipIf(wineMissing())("a data folder on a network path", () => {
   let wine: Wine;
   beforeAll(async () => {
     wine = await prepareWine();

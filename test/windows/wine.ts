@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildExecutable } from "../../build.ts";
 import { atEndOfRun } from "../end-of-run.ts";
 import { cleanEnv, type RunningApp, type RunResult, runCli, startApp } from "../helpers.ts";
-import { MINGW_GCC } from "../tools.ts";
+import { MINGW_GCC, missing } from "../tools.ts";
 
 /**
  * BusinessApp.exe under Wine, as on a shop PC with Windows 10: built once per test run with
@@ -26,6 +26,13 @@ export interface Wine {
 export const PASSWORD = "long enough password";
 
 const NATIVE = join(import.meta.dir, "native");
+
+/** True where Wine or the MinGW compiler is missing, so the Windows tests skip; names each missing one. */
+export function wineMissing(): boolean {
+  const wine = missing("wine");
+  const mingw = missing("mingw");
+  return wine || mingw;
+}
 let prepared: Promise<Wine> | undefined;
 
 /** The Windows build and a Wine prefix, made on the first call of the run and shared after it. */
