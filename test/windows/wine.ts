@@ -33,6 +33,7 @@ export function wineMissing(): boolean {
   const mingw = missing("mingw");
   return wine || mingw;
 }
+
 let prepared: Promise<Wine> | undefined;
 
 /** The Windows build and a Wine prefix, made on the first call of the run and shared after it. */
@@ -60,10 +61,8 @@ async function setUp(): Promise<Wine> {
   mkdirSync(appDir);
   const exe = buildExecutable({ target: "windows-x64", outdir: appDir });
   // Windows looks for a program's libraries in its own folder first.
-  compile(
-    ["-shared", "-o", join(appDir, "bcryptprimitives.dll"), "bcryptprimitives.c", "bcryptprimitives.def"],
-    ["-ladvapi32"],
-  );
+  const dll = join(appDir, "bcryptprimitives.dll");
+  compile(["-shared", "-o", dll, "bcryptprimitives.c", "bcryptprimitives.def", "-ladvapi32"]);
   const holder = join(root, "hold-file.exe");
   compile(["-municode", "-o", holder, "hold-file.c"]);
   // The server is made persistent before wineboot starts Wine's own services, so they keep running
@@ -76,16 +75,15 @@ async function setUp(): Promise<Wine> {
   return { exe, holder, prefix, env };
 }
 
-function compile(args: string[], libraries: string[] = []): void {
-  const result = Bun.spawnSync([MINGW_GCC, "-O2", "-s", "-Wall", ...args, ...libraries], {
+function compile(args: string[]): void {
+  const result = Bun.spawnSync([MINGW_GCC, "-O2", "-s", "-Wall", ...args], {
     cwd: NATIVE,
     stderr: "pipe",
   });
   if (result.exitCode !== 0) throw new Error(`${MINGW_GCC} ${args.join(" ")} failed:\n${result.stderr}`);
 }
 
-/** Runs a Wine tool to its end. Its messages go to a file: a server it starts
- * would keep a pipe open. */
+/** Runs a Wine tool to its end. Its messages go to a file: a server it starts would keep a pipe open. */
 async function runToEnd(command: string[], env: Record<string, string>, log: string): Promise<void> {
   const proc = Bun.spawn(command, {
     env: cleanEnv(env),
@@ -113,18 +111,8 @@ export function runExe(wine: Wine, args: string[], input?: string): Promise<RunR
 
 /** `user add` of a user with PASSWORD; `dataDir` as the app is given it (a Windows path). */
 export async function addUser(wine: Wine, dataDir: string, username: string, role = "super_admin") {
-  const args = [
-    "user",
-    "add",
-    "--username",
-    username,
-    "--role",
-    role,
-    "--password-stdin",
-    "--data-dir",
-    dataDir,
-  ];
-  const result = await runExe(wine, args, `${PASSWORD}\n`);
+  const args = ["user", "add", "--username", username, "--role", role, "--password-stdin"];
+  const result = await runExe(wine, [...args, "--data-dir", dataDir], `${PASSWORD}\n`);
   if (result.exitCode !== 0) throw new Error(`user add ${username} failed: ${result.stdout}${result.stderr}`);
 }
 
