@@ -9,7 +9,7 @@ export function createEngineContext(options: BackupEngineOptions): EngineContext
   const clock = options.clock ?? systemClock;
   return {
     database: options.database,
-    folder: new BackupFolder(options.backupsDir, options.log),
+    folder: new BackupFolder(options.backupsDir, options.log, options.fileWait ?? { timeoutMs: 20_000 }),
     db: options.db ?? null,
     log: options.log,
     clock,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { signIn } from "../faults/fault-helpers.ts";
 import { type RunningApp, tempDir } from "../helpers.ts";
@@ -33,6 +34,8 @@ describe.skipIf(wineMissing())("restore while another program holds the database
     dataDir = tempDir("business-app-wine-held-");
     data = windowsPath(dataDir);
     await addUser(wine, data, "boss");
+    // A short wait for the other program keeps the suite quick; the default is 20 s.
+    writeFileSync(join(dataDir, "business-app.config.json"), '{ "busy_file_wait_seconds": 4 }');
     app = await serveExe(wine, dataDir, ["--no-startup-backup"]);
     ({ headers } = await signIn(app, "boss"));
     const res = await fetch(`${app.url}/api/backups`, {
@@ -79,7 +82,30 @@ describe.skipIf(wineMissing())("restore while another program holds the database
     expect((await safetyBackups()).length - before.length).toBeLessThanOrEqual(1);
   }, 120_000);
 
+  test("waits for a program that lets go of the file meanwhile, then restores", async () => {
+    await addUser(wine, data, "clerk2", "user");
+    const held = await holdFile(wine, join(dataDir, "business_data.db"));
+    const answer = restore();
+    // Bounded: the app says in its log that it waits for the other program.
+    const log = join(dataDir, "database_backups", "backup.log");
+    const deadline = Date.now() + 30_000;
+    let waitLines = 0;
+    const count = () => readFileSync(log, "utf8").split("waiting up to 4 s for it to close it").length - 1;
+    const before = count();
+    while (Date.now() < deadline && waitLines <= before) {
+      waitLines = count();
+      await Bun.sleep(20);
+    }
+    expect(waitLines).toBe(before + 1);
+    expect(await held.release()).toBe(0);
+    const res = await answer;
+    expect(res.status).toBe(200);
+    expect(await listUsers(wine, data)).toEqual(["boss"]);
+  }, 60_000);
+
   test("succeeds once the other program has closed the file", async () => {
+    // The restore before ended every session.
+    ({ headers } = await signIn(app, "boss"));
     const held = await holdFile(wine, join(dataDir, "business_data.db"));
     expect(await held.release()).toBe(0);
     const res = await restore();
