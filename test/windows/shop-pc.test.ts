@@ -63,6 +63,8 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
     const result = await backup;
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^Backup created: manual_\d{8}_\d{6}_held_manifest\.db/);
+    // The person at the command line sees what it waited for.
+    expect(result.stderr).toContain("WARNING - Another program has manifest.json open; waiting up to 20 s");
     const manifest = JSON.parse(readFileSync(join(dataDir, "database_backups", "manifest.json"), "utf8"));
     expect(Object.values(manifest.backups).map((b) => (b as { description: string }).description)).toContain(
       "held manifest",
