@@ -34,7 +34,7 @@ export async function measureStatusPage(options: {
     records.push({ ...first, name, kind: i % 5 === 0 ? "manual" : "automatic", createdAt: at.toISOString() });
   }
   rmSync(join(paths.backupsDir, first.name));
-  writeManifest(paths.backupsDir, records);
+  await writeManifest(paths.backupsDir, records);
 
   const boss = await auth.users.create({
     username: "boss",

@@ -1,6 +1,6 @@
 import pkg from "../package.json" with { type: "json" };
 import { consoleUrl } from "./app/console-url.ts";
-import { auditRetention, backupCadence, retentionLimits } from "./app/options.ts";
+import { auditRetention, backupCadence, fileWait, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
 import { pruneAuditTrail } from "./auth/audit.ts";
@@ -77,6 +77,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     db: options.connection === "none" ? null : db,
     clock,
     manualBackupsPerHour: settings.manual_backups_per_hour,
+    fileWait: fileWait(settings, log),
     ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
     ...(options.beforeRestoreStep ? { beforeRestoreStep: options.beforeRestoreStep } : {}),
   });
@@ -110,6 +111,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   const appSettings = new AppSettings({
     store: new SettingsStore(input, config),
     log,
+    wait: fileWait(settings, log),
     applyTo: (next) => {
       scheduler.reschedule(backupCadence(next));
       engine.setRetention(retentionLimits(next));

@@ -1,21 +1,16 @@
-import { afterAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { atEndOfRun } from "./end-of-run.ts";
 
 export const ROOT = resolve(import.meta.dir, "..");
 export const MAIN = join(ROOT, "src", "main.ts");
 export const BUN = process.execPath;
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A new empty folder, removed after the test file. */
+/** A new empty folder, removed after the test run. */
 export function tempDir(prefix = "business-app-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
+  atEndOfRun(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -52,8 +47,13 @@ export async function runCli(
     env: cleanEnv(options.env),
     stdout: "pipe",
     stderr: "pipe",
-    stdin: options.input === undefined ? "ignore" : new TextEncoder().encode(options.input),
+    // A pipe, written here: the Windows executable under Wine cannot read input handed over as bytes.
+    stdin: options.input === undefined ? "ignore" : "pipe",
   });
+  if (options.input !== undefined && proc.stdin) {
+    proc.stdin.write(options.input);
+    proc.stdin.end();
+  }
   const [stdout, stderr, exitCode] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),

@@ -2,8 +2,10 @@ import { existsSync } from "node:fs";
 
 /**
  * Outside programs some tests compare with or drive: the `sqlite3` shell (an independent SQLite
- * that must open every backup) and Debian's Chromium. Where one is missing its tests are skipped
- * with a one-line reason; with REQUIRE_TEST_TOOLS=1 (set by `.ci/run`) a missing one fails instead.
+ * that must open every backup), Debian's Chromium, Wine and the MinGW compiler (the Windows
+ * executable and its test helpers), and qemu (the linux-arm64 executable). Where one is missing its
+ * tests are skipped with a one-line reason; with REQUIRE_TEST_TOOLS=1 (set by `.ci/run`) a missing
+ * one fails instead.
  */
 export const TOOLS = {
   sqlite3: {
@@ -14,7 +16,24 @@ export const TOOLS = {
     present: () => existsSync(CHROMIUM),
     install: "apt-get install chromium",
   },
+  wine: {
+    present: () => Bun.which("wine") !== null && Bun.which("wineserver") !== null,
+    install: "apt-get install wine wine64",
+  },
+  mingw: {
+    present: () => Bun.which(MINGW_GCC) !== null,
+    install: "apt-get install gcc-mingw-w64-x86-64",
+  },
+  qemu: {
+    present: () => Bun.which(QEMU_ARM64) !== null && existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`),
+    install: "apt-get install qemu-user-static libc6-arm64-cross",
+  },
 } as const;
+
+export const MINGW_GCC = "x86_64-w64-mingw32-gcc";
+export const QEMU_ARM64 = "qemu-aarch64-static";
+/** The arm64 C library the linux-arm64 executable loads, for qemu's -L. */
+export const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
 
 export const CHROMIUM = "/usr/bin/chromium";
 

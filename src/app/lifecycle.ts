@@ -10,8 +10,13 @@ const HOUR_MS = 3600_000;
 
 /** A serving app's background work, started by `startServices`. */
 export interface RunningServices {
-  /** Stops automatic backups and housekeeping, waits for a running backup, checkpoints and closes the database. */
-  stop(): Promise<void>;
+  /**
+   * Stops automatic backups and housekeeping, lets a running operation finish (or gives it up
+   * when `hurry`: Windows closes an app within seconds), checkpoints and closes the database.
+   */
+  stop(options?: { hurry?: boolean }): Promise<void>;
+  /** Where a person starts: the first-run setup link while there are no users, the app otherwise. */
+  readonly startUrl: string;
 }
 
 /**
@@ -41,13 +46,14 @@ export function openDatabase(app: App): string | null {
  */
 export function startServices(app: App, openError: string | null): RunningServices {
   const { settings } = app.config;
+  let startUrl = consoleUrl(settings.host, settings.port);
   if (openError) {
     app.recovery.enter(`it would not open (${openError})`);
   } else {
     if (app.auth.users.count() === 0) {
-      const token = app.auth.setup.issue();
+      startUrl = `${startUrl}/setup?token=${app.auth.setup.issue()}`;
       app.log.info(
-        `No users yet. Open this link within 30 minutes to create the first super administrator: ${consoleUrl(settings.host, settings.port)}/setup?token=${token}`,
+        `No users yet. Open this link within 30 minutes to create the first super administrator: ${startUrl}`,
       );
     }
     sweepDatabase(app);
@@ -57,13 +63,15 @@ export function startServices(app: App, openError: string | null): RunningServic
   const sweeper = setInterval(() => sweepDatabase(app), HOUR_MS);
   sweeper.unref();
   return {
-    async stop() {
+    startUrl,
+    async stop(options = {}) {
       app.scheduler.stop();
       clearInterval(sweeper);
+      if (options.hurry) app.engine.abandon();
       await app.engine.idle();
       sweepDatabase(app, { final: true });
       try {
-        app.db.close();
+        app.db.close({ hurry: options.hurry ?? false });
       } catch (error) {
         app.log.error(`Closing the database failed: ${describeError(error)}`);
       }

@@ -2,6 +2,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { SettingKey, Settings } from "../config/schema.ts";
 import type { SettingsChange, SettingsStore } from "../config/settings-store.ts";
 import type { Log } from "../lib/log.ts";
+import type { SharingWait } from "../lib/sharing.ts";
 import type { SettingsPort } from "../web/deps.ts";
 
 /**
@@ -13,10 +14,18 @@ export class AppSettings implements SettingsPort {
   readonly #applyTo: (settings: Settings) => void;
   readonly #log: Log;
 
-  constructor(options: { store: SettingsStore; applyTo: (settings: Settings) => void; log: Log }) {
+  readonly #wait: SharingWait;
+
+  constructor(options: {
+    store: SettingsStore;
+    applyTo: (settings: Settings) => void;
+    log: Log;
+    wait: SharingWait;
+  }) {
     this.#store = options.store;
     this.#applyTo = options.applyTo;
     this.#log = options.log;
+    this.#wait = options.wait;
   }
 
   get current(): LoadedConfig {
@@ -27,8 +36,8 @@ export class AppSettings implements SettingsPort {
     return this.#store.isFixed(key);
   }
 
-  apply(change: SettingsChange, by: string): LoadedConfig {
-    const next = this.#store.save(change);
+  async apply(change: SettingsChange, by: string): Promise<LoadedConfig> {
+    const next = await this.#store.save(change, this.#wait);
     this.#log.info(`Settings changed by ${by}`);
     this.#applyTo(next.settings);
     return next;

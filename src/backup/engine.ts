@@ -1,15 +1,14 @@
 import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
-import { DatabaseDamagedError, ProtectedBackupError } from "./errors.ts";
+import { DatabaseDamagedError, OperationAbandonedError, ProtectedBackupError } from "./errors.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import type { OperationRunner } from "./operation.ts";
-import { DEFAULT_MANUAL_BACKUPS_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
+import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
 import { RestoreEvents, restoreDatabase } from "./restore.ts";
 import { checkedSource, newestUsableSource } from "./restore-source.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { takeBackup } from "./snapshot.ts";
-import { spaceNeeded } from "./space.ts";
 import type {
   BackupEngineOptions,
   CreateBackupRequest,
@@ -20,10 +19,10 @@ import type {
 } from "./types.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
 import { checkLive, verifyRecords } from "./verify.ts";
+import { abandonWorkers } from "./worker-client.ts";
 
 export type { MadeKind } from "./types.ts";
 export type { BackupEngineOptions, CreateBackupRequest, HealthRecord, Operation, RestoreResult };
-export { spaceNeeded };
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -44,14 +43,12 @@ export class BackupEngine {
   databaseHealth: HealthRecord | null = null;
 
   constructor(options: BackupEngineOptions) {
+    ({ database: this.database, backupsDir: this.backupsDir, retention: this.#retention } = options);
     this.#options = options;
-    this.database = options.database;
-    this.backupsDir = options.backupsDir;
     this.#ctx = createEngineContext(options);
     this.#operations = this.#ctx.operations;
-    this.#retention = options.retention;
     this.#limiter = new ManualBackupLimiter(
-      options.manualBackupsPerHour ?? DEFAULT_MANUAL_BACKUPS_PER_HOUR,
+      options.manualBackupsPerHour ?? DEFAULT_PER_HOUR,
       this.#ctx.clock,
     );
   }
@@ -88,15 +85,20 @@ export class BackupEngine {
     }
   }
 
+  /**
+   * Gives up the operation running now, for an app that must close within seconds: its work in a worker
+   * ends at once (`OperationAbandonedError`); what is left on disk goes at the next start.
+   */
+  abandon(): void {
+    abandonWorkers(new OperationAbandonedError());
+  }
+
   /** Resolves once the operation running now (if any) has ended. */
   idle(): Promise<void> {
     return this.#operations.idle();
   }
 
-  /**
-   * Deletes what a crashed backup, upload or restore left behind (`findLeftovers`). Skipped while
-   * another process holds the lock, since the files may be its work in progress.
-   */
+  /** Deletes what a crashed operation left behind (`removeLeftovers`); not while another process holds the lock. */
   cleanupLeftovers(): void {
     this.#operations.tryExclusive(() => removeLeftovers(this.#ctx));
   }
@@ -191,7 +193,7 @@ export class BackupEngine {
     });
   }
 
-  /** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
+  /** A hidden temporary name in the backup folder for an upload on its way in (see `uploadTempPath`). */
   uploadTempPath(): string {
     return uploadTempPath(this.#ctx.folder);
   }
@@ -211,7 +213,7 @@ export class BackupEngine {
     return this.#operations.run("Delete failed", async () => {
       const record = this.find(name);
       if (newestHealthy(this.list())?.name === record.name) throw new ProtectedBackupError(name);
-      this.#ctx.folder.remove(record, options.by ?? null);
+      await this.#ctx.folder.remove(record, options.by ?? null);
     });
   }
 }

@@ -16,6 +16,7 @@ export const BACKUP_ERROR_CODES = [
   "backup.none_usable",
   "backup.protected",
   "restore.unusable",
+  "backup.abandoned",
 ] as const;
 export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
 
@@ -134,6 +135,13 @@ export class NoUsableBackupError extends AppError<BackupErrorCode> {
 export class ProtectedBackupError extends AppError<BackupErrorCode> {
   constructor(name: string) {
     super("backup.protected", `${name} is the newest healthy backup and cannot be deleted.`);
+  }
+}
+
+/** The app is closing faster than the operation could finish, so it was given up (nothing half done is kept). */
+export class OperationAbandonedError extends AppError<BackupErrorCode> {
+  constructor() {
+    super("backup.abandoned", "it was stopped because the app is closing; nothing half done was kept");
   }
 }
 

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, stat
 import { join } from "node:path";
 import { describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
+import { type SharingWait, whileInUse } from "../lib/sharing.ts";
 import { BackupFolderError, BackupNotFoundError, InvalidBackupNameError } from "./errors.ts";
 import { type ManifestRecord, mergeListing, readManifest, scanFolder, writeManifest } from "./manifest.ts";
 import { type BackupKind, isPlainBackupName } from "./names.ts";
@@ -15,11 +16,14 @@ const LEFTOVER = /^\..*\.tmp(-journal|-wal|-shm)?$/;
  */
 export class BackupFolder {
   readonly dir: string;
+  /** How long a rename or delete waits for another program that holds the file. */
+  readonly wait: SharingWait;
   readonly #log: Log;
 
-  constructor(dir: string, log: Log) {
+  constructor(dir: string, log: Log, wait: SharingWait) {
     this.dir = dir;
     this.#log = log;
+    this.wait = wait;
   }
 
   /** The backups, newest first; the folder's files are the truth (see `mergeListing`). */
@@ -45,18 +49,22 @@ export class BackupFolder {
   }
 
   /** Reads the manifest (rebuilding it if damaged), applies `change`, and writes it atomically. */
-  update(change: (records: Map<string, ManifestRecord>) => void): void {
+  async update(change: (records: Map<string, ManifestRecord>) => void): Promise<void> {
     const { records, rebuilt } = readManifest(this.dir);
     if (rebuilt) this.#log.warning("The backup manifest was damaged; it was rebuilt from the backup files");
     const current = new Map(mergeListing(scanFolder(this.dir), records).map((r) => [r.name, r]));
     change(current);
-    writeManifest(this.dir, current.values());
+    await writeManifest(this.dir, current.values(), this.wait);
   }
 
-  /** Deletes a backup's file and its manifest entry, and logs it. */
-  remove(record: ManifestRecord, by: string | null): void {
-    rmSync(this.pathOf(record.name));
-    this.update((records) => records.delete(record.name));
+  /**
+   * Deletes a backup's file (waiting for a program that holds it; then `FileInUseError`) and its
+   * manifest entry, and logs it.
+   */
+  async remove(record: ManifestRecord, by: string | null): Promise<void> {
+    const path = this.pathOf(record.name);
+    await whileInUse(path, () => rmSync(path), this.wait);
+    await this.update((records) => records.delete(record.name));
     this.#log.info(`Backup deleted: ${record.name}${by ? ` by ${by}` : ""}`);
   }
 
@@ -76,12 +84,13 @@ export class BackupFolder {
 
   /**
    * Deletes what retention plans (see `planRetention`), optionally only of some kinds, never the
-   * protected names; logs each removal as "Removed old backup: NAME".
+   * protected names; logs each removal as "Removed old backup: NAME". A file another program holds
+   * stays, with a WARNING, until the next time retention runs.
    */
-  applyRetention(
+  async applyRetention(
     limits: RetentionLimits,
     options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
-  ) {
+  ): Promise<void> {
     const planned = planRetention(this.list(), limits, options.protect);
     for (const record of planned.filter((r) => !options.kinds || options.kinds.has(r.kind))) {
       try {
@@ -91,16 +100,16 @@ export class BackupFolder {
         this.#log.warning(`Could not remove old backup ${record.name}: ${describeError(error)}`);
       }
     }
-    this.update(() => {});
+    await this.update(() => {});
   }
 
   /** `applyRetention` where a failure must not undo what was done: it is logged as a WARNING. */
-  applyRetentionQuietly(
+  async applyRetentionQuietly(
     limits: RetentionLimits,
     options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
-  ): void {
+  ): Promise<void> {
     try {
-      this.applyRetention(limits, options);
+      await this.applyRetention(limits, options);
     } catch (error) {
       this.#log.warning(`Retention failed: ${describeError(error)}`);
     }

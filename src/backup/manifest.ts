@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
+import type { SharingWait } from "../lib/sharing.ts";
 import { type BackupKind, isPlainBackupName, parseBackupName } from "./names.ts";
 
 export const MANIFEST_FILE = "manifest.json";
@@ -69,10 +70,16 @@ export function readManifest(dir: string): { records: Map<string, ManifestRecord
 }
 
 /** Replaces the manifest atomically (a crash leaves the old or the new one). */
-export function writeManifest(dir: string, records: Iterable<ManifestRecord>): void {
+export async function writeManifest(
+  dir: string,
+  records: Iterable<ManifestRecord>,
+  wait: SharingWait = { timeoutMs: 0 },
+): Promise<void> {
   const backups: Record<string, ManifestRecord> = {};
   for (const record of records) backups[record.name] = record;
-  writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify({ version: 1, backups }, null, 2)}\n`);
+  await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify({ version: 1, backups }, null, 2)}\n`, {
+    wait,
+  });
 }
 
 export interface FolderFile {

@@ -14,10 +14,12 @@ export interface Operation {
   startedAt: string;
   bytesExpected: number;
   bytesWritten: number;
+  /** The file another program holds open, while the operation waits for it to be closed. */
+  waitingFor: string | null;
 }
 
 /** The operation as the engine keeps it: progress is the size of its temporary file. */
-export type RunningOperation = Omit<Operation, "bytesWritten"> & { temp: string };
+export type RunningOperation = Omit<Operation, "bytesWritten" | "waitingFor"> & { temp: string };
 
 /** How an error of a step is logged, when the step knows better than the operation's own label. */
 const labels = new WeakMap<object, string>();
@@ -43,6 +45,7 @@ export class OperationRunner {
   readonly #clock: Clock;
   #idle: Promise<void> = Promise.resolve();
   #current: RunningOperation | null = null;
+  #waitingFor: string | null = null;
   lastError: { message: string; at: string } | null = null;
 
   constructor(options: { lockPath: string; log: Log; clock: Clock }) {
@@ -95,6 +98,12 @@ export class OperationRunner {
   /** Shows `op` as the running operation (its progress is the size of its temporary file). */
   show(op: RunningOperation | null): void {
     this.#current = op;
+    this.#waitingFor = null;
+  }
+
+  /** Shows that the running operation waits for another program to close `file`. */
+  showWaitFor(file: string): void {
+    this.#waitingFor = file;
   }
 
   /** The running operation with its progress, or null. */
@@ -102,7 +111,7 @@ export class OperationRunner {
     const op = this.#current;
     if (!op) return null;
     const { temp, ...rest } = op;
-    return { ...rest, bytesWritten: fileSize(temp) };
+    return { ...rest, bytesWritten: fileSize(temp), waitingFor: this.#waitingFor };
   }
 
   /** Resolves once the operation running now (if any) has ended. */

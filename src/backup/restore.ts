@@ -101,7 +101,7 @@ export async function restoreDatabase(
   }
   // The safety backup showed its own progress; from here it is the restore's again.
   ctx.operations.show(operation);
-  swapInto(ctx, record, label);
+  await swapInto(ctx, record, label, safety);
   const handle = reopenRestored(ctx, label, record);
   // Checked while a read-write connection is open: closing the command line's own connection
   // last then removes the -wal that the check's read-only connection cannot.
@@ -119,20 +119,31 @@ export async function restoreDatabase(
   log.info(`${label} from ${record.name}${who} completed${kept}`);
   // Old safety backups go now (only those: a restore is no reason to rotate other backups out),
   // never the backup that was just restored.
-  ctx.folder.applyRetentionQuietly(options.retention, {
+  await ctx.folder.applyRetentionQuietly(options.retention, {
     protect: new Set([record.name]),
     kinds: new Set(["pre_restore"]),
   });
   return { result: { restoredFrom: record.name, safetyBackup: safety?.name ?? null }, health };
 }
 
-/** The file swap; a failure reopens what is in place (old before the rename, restored after it). */
-function swapInto(ctx: RestoreContext, record: ManifestRecord, label: string): void {
+/**
+ * The file swap; a failure reopens what is in place (old before the rename, restored after it).
+ * When the old database stayed, the safety backup made for this attempt is removed again: it
+ * holds nothing the database does not, and tries that fail (a file held open by another program)
+ * must not pile up copies.
+ */
+async function swapInto(
+  ctx: RestoreContext,
+  record: ManifestRecord,
+  label: string,
+  safety: ManifestRecord | null,
+): Promise<void> {
   let swapped = false;
   try {
-    swapDatabaseFile({
+    await swapDatabaseFile({
       database: ctx.database,
       source: ctx.folder.pathOf(record.name),
+      wait: ctx.folder.wait,
       // The backup passed the trust rule; its copy must too, or a file changed since could slip in.
       checkCopy: (copy) => {
         const trust = checkAppSchema(copy);
@@ -147,8 +158,19 @@ function swapInto(ctx: RestoreContext, record: ManifestRecord, label: string): v
     // Before the rename the old file is untouched; after it, the restored file is whole, only its
     // folder entry may not be on disk yet. Either way the app goes on with the file in place.
     reopenQuietly(ctx, swapped);
+    if (!swapped && safety) await dropSafetyBackup(ctx, safety);
     const state = swapped ? "the restored database is in place" : "the database was left as it was";
     throw labelFailure(`${label} from ${record.name} failed (${state})`, error);
+  }
+}
+
+async function dropSafetyBackup(ctx: RestoreContext, safety: ManifestRecord): Promise<void> {
+  try {
+    await ctx.folder.remove(safety, null);
+  } catch (error) {
+    ctx.log.warning(
+      `The safety backup ${safety.name} of a restore that did not happen stays: ${describeError(error)}`,
+    );
   }
 }
 

@@ -3,11 +3,13 @@ import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
+import { whileInUse } from "../lib/sharing.ts";
 import {
   DatabaseDamagedError,
   DiskFullError,
   NoRoomForAutomaticBackupError,
   NotEnoughSpaceError,
+  OperationAbandonedError,
   SnapshotFailedError,
 } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
@@ -75,6 +77,7 @@ export async function takeBackup(
     try {
       result = await snapshotInWorker({ source: ctx.database, target: temp, salvage: options.salvage });
     } catch (error) {
+      if (error instanceof OperationAbandonedError) throw error;
       if (isDiskFull(error)) throw new DiskFullError();
       throw new SnapshotFailedError(`the snapshot could not be written (${describeError(error)})`);
     } finally {
@@ -88,7 +91,9 @@ export async function takeBackup(
         `the new backup failed its check (${result.check.reason}); it was not kept`,
       );
     }
-    renameSync(temp, ctx.folder.pathOf(name));
+    // A startup backup replaces the one before it, which another program may hold open for a while.
+    const target = ctx.folder.pathOf(name);
+    await whileInUse(target, () => renameSync(temp, target), ctx.folder.wait);
     fsyncDir(ctx.folder.dir);
     const record: ManifestRecord = {
       name,
@@ -111,14 +116,15 @@ export async function takeBackup(
     );
     // The backup exists from the rename on: bookkeeping that fails now is a warning, not a failure.
     try {
-      ctx.folder.update((records) => records.set(name, record));
-      if (!damaged && options.retention) ctx.folder.applyRetention(options.retention);
+      await ctx.folder.update((records) => records.set(name, record));
+      if (!damaged && options.retention) await ctx.folder.applyRetention(options.retention);
     } catch (error) {
       ctx.log.warning(`Backup ${name} was made, but its bookkeeping failed: ${describeError(error)}`);
     }
     return { record, liveHealth };
   } finally {
-    rmSync(temp, { force: true });
+    // With SQLite's journal, when the snapshot was abandoned in the middle.
+    for (const file of [temp, `${temp}-journal`]) rmSync(file, { force: true });
     ctx.operations.show(null);
   }
 }

@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
+import type { SharingWait } from "../lib/sharing.ts";
 import type { Clock } from "../lib/time.ts";
 import type { HealthRecord } from "./checks.ts";
 import type { BackupFolder } from "./folder.ts";
@@ -22,6 +23,8 @@ export interface BackupEngineOptions {
   manualBackupsPerHour?: number;
   /** Free bytes where `dir` lives; replaceable in tests. */
   freeSpace?: (dir: string) => number;
+  /** How long a rename or delete waits for another program that holds the file (default: 20 s, logged). */
+  fileWait?: SharingWait;
   /** Called before each step of a restore's file swap; the crash tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
 }

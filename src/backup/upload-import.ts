@@ -1,6 +1,7 @@
 import { chmodSync, renameSync, rmSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
+import { whileInUse } from "../lib/sharing.ts";
 import { assertValidDescription } from "./description.ts";
 import { BackupUnusableError } from "./errors.ts";
 import type { BackupFolder } from "./folder.ts";
@@ -49,7 +50,8 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
   );
   if (process.platform !== "win32") chmodSync(options.tempPath, 0o600);
   fsyncFile(options.tempPath);
-  renameSync(options.tempPath, ctx.folder.pathOf(name));
+  const target = ctx.folder.pathOf(name);
+  await whileInUse(target, () => renameSync(options.tempPath, target), ctx.folder.wait);
   fsyncDir(ctx.folder.dir);
   const record: ManifestRecord = {
     name,
@@ -65,7 +67,7 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     sourceDamaged: false,
     unknownTables: inspected.check.unknownTables ?? [],
   };
-  ctx.folder.update((records) => records.set(name, record));
+  await ctx.folder.update((records) => records.set(name, record));
   ctx.log.info(
     `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""})`,
   );

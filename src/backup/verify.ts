@@ -30,7 +30,7 @@ export async function verifyRecord(
     unknownTables: healthy ? (result.check.unknownTables ?? []) : [],
   };
   if (!healthy) ctx.log.warning(`Backup ${record.name} failed its check: ${reason}`);
-  ctx.folder.update((records) => records.set(record.name, updated));
+  await ctx.folder.update((records) => records.set(record.name, updated));
   return updated;
 }
 

@@ -24,9 +24,12 @@ export function runInWorker(url: URL, request: unknown): Promise<unknown> {
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
+      running.delete(abandon);
       settle();
       thread.terminate();
     };
+    const abandon = (error: Error) => finish(() => reject(error));
+    running.add(abandon);
     const thread = startWorker(url, {
       message(data) {
         const reply = data as WorkerReply;
@@ -41,6 +44,18 @@ export function runInWorker(url: URL, request: unknown): Promise<unknown> {
     });
     thread.post(request);
   });
+}
+
+/** How to give up each task running now. */
+const running = new Set<(error: Error) => void>();
+
+/**
+ * Gives up every task running in a worker now: each rejects with `error` at once, and its thread
+ * is told to end (a thread busy inside SQLite ends when that call returns, or with the process).
+ * What a task left half written is a leftover the next start removes.
+ */
+export function abandonWorkers(error: Error): void {
+  for (const abandon of [...running]) abandon(error);
 }
 
 function runTask(request: WorkerRequest): Promise<unknown> {

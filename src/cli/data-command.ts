@@ -9,8 +9,9 @@ import { EXIT } from "./exit-codes.ts";
 /**
  * The app of a command that works on the data folder (only `--data-dir` and `--config` as
  * flags). It writes to the same backup.log as the server; the command prints its own result and
- * errors, so the log is not echoed. With `connection: "none"` the engine works on the files
- * alone, beside a server that may be running.
+ * errors, so of the log only WARNING lines reach the terminal (what the command waits for, what
+ * it could not tidy up). With `connection: "none"` the engine works on the files alone, beside a
+ * server that may be running.
  */
 export function openDataApp(
   values: ParsedFlags,
@@ -22,7 +23,7 @@ export function openDataApp(
   if (typeof values.config === "string") flags.config = values.config;
   const app = createApp(
     { flags, env: ctx.env, appDir: ctx.appDir, cwd: ctx.cwd },
-    { ...options, echo: null },
+    { ...options, echo: (level, line) => level === "WARNING" && ctx.stderr(`${line}\n`) },
   );
   mkdirSync(app.paths.backupsDir, { recursive: true });
   return app;

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { consoleProcessCount } from "#runtime/process.ts";
 import { consoleUrl } from "../app/console-url.ts";
 import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
 import { createApp } from "../app.ts";
@@ -6,10 +7,12 @@ import type { RawSettings } from "../config/load.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import { isLoopbackHost } from "../lib/hosts.ts";
+import { openInBrowser } from "../lib/open-url.ts";
 import { createWebApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { listenForStop } from "./stop-signals.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -24,6 +27,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: "schedule", value: "CRON", help: 'cron expression instead of an interval, e.g. "0 30 */6 * * *"' },
   { name: "max-backups", value: "N", help: "automatic backups to keep (default 10)" },
   { name: "no-startup-backup", help: "do not take a backup when the app starts" },
+  { name: "no-browser", help: "do not open the web interface in the browser at start" },
 ];
 
 /** Settings given as flags, in the config file's key names. */
@@ -50,26 +54,15 @@ export function settingsFromFlags(values: Record<string, string | boolean | unde
     if (value !== undefined) (flags as Record<string, string>)[key] = value;
   }
   if (values["no-startup-backup"] === true) flags.startup_backup = false;
+  if (values["no-browser"] === true) flags.open_browser = false;
   return flags;
 }
 
-/** Resolves when the process is asked to stop (Ctrl+C, SIGTERM). */
-function waitForStopSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: string) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      resolve(signal);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
-}
-
 /**
- * `serve`: the web interface. Returns the exit code once the app has stopped; on a stop
- * signal it stops taking requests, lets running ones and a running backup finish, checkpoints
- * and closes the database, logs that it stopped and releases the data folder.
+ * `serve`: the web interface. Returns the exit code once the app has stopped; asked to stop
+ * (`listenForStop`), it stops taking requests, lets running ones and a running backup finish —
+ * or, when Windows closes it within seconds, gives the backup up — checkpoints and closes the
+ * database, logs that it stopped and releases the data folder.
  */
 export async function serveCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, SERVE_FLAGS);
@@ -93,6 +86,8 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   }
 
   const { log } = app;
+  const stopping = listenForStop();
+  let hurry = false;
   let server: Server | null = null;
   let services: RunningServices | null = null;
   try {
@@ -108,12 +103,27 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       );
     }
     log.info(`Application started: open ${consoleUrl(settings.host, settings.port)} in a browser`);
+    ctx.stdout("To stop BusinessApp, close this window or press Ctrl+C.\n");
     services = startServices(app, openError);
+    if (shouldOpenBrowser(settings.open_browser, args)) {
+      if (!(await openInBrowser(services.startUrl)))
+        log.warning("The browser could not be opened: open the address above.");
+    }
 
-    const signal = await waitForStopSignal();
-    log.info(`Application stopping (${signal}): finishing running requests and backups`);
+    const request = await stopping.first;
+    log.info(
+      request.hurry
+        ? `Application stopping (${request.signal}): closing at once; a running backup is given up`
+        : `Application stopping (${request.signal}): finishing running requests and backups (Ctrl+C again stops at once)`,
+    );
+    void stopping.hurried.then(() => {
+      hurry = true;
+      app.engine.abandon();
+      server?.forceStop();
+    });
+    if (request.hurry) hurry = true;
     app.scheduler.stop();
-    await stopServer(server);
+    await stopServer(server, hurry);
     server = null;
     return EXIT.ok;
   } catch (error) {
@@ -122,16 +132,26 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     return EXIT.failed;
   } finally {
     if (server) server.forceStop();
-    if (services) await services.stop();
+    if (services) await services.stop({ hurry });
     else await app.engine.idle();
+    stopping.dispose();
     log.info("Application stopped");
     lock.release();
   }
 }
 
-async function stopServer(server: Server): Promise<void> {
+/**
+ * "auto" opens the browser only for someone who double-clicked the executable on Windows: no
+ * arguments, and a console window of its own (a command prompt shares its window).
+ */
+function shouldOpenBrowser(setting: boolean | "auto", args: string[]): boolean {
+  if (setting !== "auto") return setting;
+  return process.platform === "win32" && args.length === 0 && consoleProcessCount() === 1;
+}
+
+async function stopServer(server: Server, hurry: boolean): Promise<void> {
   // Wait for requests in flight, but not forever for a client that never finishes.
-  const force = setTimeout(() => server.forceStop(), 10_000);
+  const force = setTimeout(() => server.forceStop(), hurry ? 0 : 10_000);
   try {
     await server.stop();
   } finally {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
 import { AppError } from "../lib/errors.ts";
-import { type DataPaths, dataPaths } from "./paths.ts";
+import { type DataPaths, dataPaths, longestPathIn, pathLimit } from "./paths.ts";
 import {
   envName,
   SETTING_ALLOWED,
@@ -34,6 +34,8 @@ export interface LoadInput {
   appDir: string;
   /** Where relative paths given by the user start (the working directory of the command). */
   cwd: string;
+  /** The operating system's name as `process.platform` gives it (its path limit differs). */
+  platform?: string;
 }
 
 export interface LoadedConfig {
@@ -53,6 +55,7 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
   const text = raw.trim();
   switch (key) {
     case "startup_backup":
+    case "open_browser":
       if (TRUE.has(text.toLowerCase())) return true;
       if (FALSE.has(text.toLowerCase())) return false;
       return text;
@@ -121,6 +124,19 @@ function describeIssue(
   return `Invalid value for setting ${key} (${source}): ${shown(raw[key])}. Allowed: ${SETTING_ALLOWED[key]}.`;
 }
 
+/** Refuses a data folder whose path leaves no room for the names of backup files inside it. */
+function checkPathRoom(paths: DataPaths, platform: string): void {
+  const longest = longestPathIn(paths);
+  const limit = pathLimit(platform);
+  if (longest <= limit) return;
+  const room = limit - (longest - paths.dataDir.length);
+  throw new ConfigError(
+    `The data folder's path is too long: ${paths.dataDir} has ${paths.dataDir.length} characters, and ` +
+      `backup files inside it would need paths of up to ${longest} characters, more than the ${limit} ` +
+      `this system allows. Use a folder whose path has at most ${room} characters${platform === "win32" ? ", such as C:\\BusinessApp" : ""}.`,
+  );
+}
+
 /**
  * Resolves every setting with the precedence flag > environment > config file > default and
  * validates the result with the one schema. Reads the config file; creates and changes nothing.
@@ -138,6 +154,7 @@ export function loadConfig(
     throw new ConfigError("The data folder (--data-dir or BUSINESS_APP_DATA_DIR) must not be empty.");
   }
   const paths = dataPaths(dataDirText ? fromCwd(dataDirText) : input.appDir);
+  checkPathRoom(paths, input.platform ?? process.platform);
   const configText = flags.config ?? env.BUSINESS_APP_CONFIG;
   const configFile = configText ? fromCwd(configText) : paths.defaultConfigFile;
   const fileValues = override?.fileValues ?? readConfigFile(configFile, configText !== undefined);

@@ -35,6 +35,23 @@ export function dataPaths(dataDir: string): DataPaths {
   };
 }
 
+/**
+ * The longest name the app gives a file inside the backup folder: a manual backup's temporary
+ * snapshot with a 50-character description and a same-second suffix, plus SQLite's `-journal`
+ * (`.manual_20250922_150000_<50>_99.db.<pid>.tmp-journal`).
+ */
+const LONGEST_BACKUP_FILE_NAME = 104;
+
+/** The longest path the app creates in its data folder. */
+export function longestPathIn(paths: DataPaths): number {
+  return paths.backupsDir.length + 1 + LONGEST_BACKUP_FILE_NAME;
+}
+
+/** The longest path a program may use: Windows' classic 260 characters (with the final NUL), elsewhere PATH_MAX. */
+export function pathLimit(platform: string): number {
+  return platform === "win32" ? 259 : 4095;
+}
+
 /** The project root when running from source: two levels above this file (`src/config/`). */
 export const SOURCE_ROOT = resolve(import.meta.dirname, "..", "..");
 

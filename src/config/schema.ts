@@ -37,6 +37,8 @@ export const settingsSchema = z.strictObject({
   allowed_hosts: z.array(hostSchema).default([]),
   audit_retention_days: z.number().int().min(1).max(36500).default(365),
   audit_max_entries: z.number().int().min(1000).max(10_000_000).default(100_000),
+  busy_file_wait_seconds: z.number().min(0).max(600).default(20),
+  open_browser: z.union([z.literal("auto"), z.boolean()]).default("auto"),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -58,6 +60,8 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   allowed_hosts: "a list of host names, such as shop-pc.local (comma-separated in flags and environment)",
   audit_retention_days: "a whole number of days from 1 to 36500",
   audit_max_entries: "a whole number from 1000 to 10000000",
+  busy_file_wait_seconds: "a number of seconds from 0 to 600",
+  open_browser: '"auto" (on Windows, when started by a double-click), true or false',
 };
 
 export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
@@ -74,6 +78,8 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   allowed_hosts: "extra host names the web interface answers to",
   audit_retention_days: "days an audit trail entry is kept",
   audit_max_entries: "audit trail entries kept at most (the oldest go first)",
+  busy_file_wait_seconds: "how long to wait for another program to close a file the app must replace",
+  open_browser: "open the web interface in the default browser at start",
 };
 
 /** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */

@@ -1,4 +1,5 @@
 import { writeFileAtomic } from "../lib/fs-sync.ts";
+import type { SharingWait } from "../lib/sharing.ts";
 import { coerce, type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
 import type { SettingKey } from "./schema.ts";
 
@@ -47,8 +48,11 @@ export class SettingsStore {
     return source === "flag" || source === "environment";
   }
 
-  /** Throws `ConfigError` (nothing written) when a value is not allowed. */
-  save(change: SettingsChange): LoadedConfig {
+  /**
+   * Throws `ConfigError` (nothing written) when a value is not allowed, `FileInUseError` when
+   * another program holds the settings file for longer than `wait`.
+   */
+  async save(change: SettingsChange, wait: SharingWait): Promise<LoadedConfig> {
     const file = { ...readConfigFile(this.#current.configFile, false) };
     for (const key of EDITABLE_KEYS) {
       const value = change.values[key];
@@ -60,7 +64,7 @@ export class SettingsStore {
       else delete file.interval_hours;
     }
     const next = loadConfig(this.#input, { fileValues: file });
-    writeFileAtomic(this.#current.configFile, `${JSON.stringify(file, null, 2)}\n`);
+    await writeFileAtomic(this.#current.configFile, `${JSON.stringify(file, null, 2)}\n`, { wait });
     this.#current = next;
     return next;
   }

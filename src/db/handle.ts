@@ -99,9 +99,9 @@ export class DatabaseHandle {
 
   /**
    * Checkpoints and closes. Afterwards the database is one self-contained file: no -wal or
-   * -shm is left beside it.
+   * -shm is left beside it (with `hurry`, unless a reader kept the checkpoint from finishing).
    */
-  close(options: { requireCheckpoint?: boolean } = {}): void {
+  close(options: { requireCheckpoint?: boolean; hurry?: boolean } = {}): void {
     const sqlite = this.#sqlite;
     if (!sqlite) return;
     if (options.requireCheckpoint) {
@@ -121,7 +121,9 @@ export class DatabaseHandle {
     this.#sqlite = null;
     this.#orm = null;
     try {
-      sqlite.run("PRAGMA wal_checkpoint(TRUNCATE)");
+      // In a hurry (Windows closes the app within seconds) the checkpoint takes what it can without
+      // waiting for readers; the rest stays in the -wal, which the next open reads.
+      sqlite.run(`PRAGMA wal_checkpoint(${options.hurry ? "PASSIVE" : "TRUNCATE"})`);
     } finally {
       sqlite.close(true);
     }

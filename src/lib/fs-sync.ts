@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { type SharingWait, whileInUse } from "./sharing.ts";
 
 /** Flushes a file's content to the disk. */
 export function fsyncFile(path: string): void {
@@ -27,14 +28,19 @@ export function fsyncDir(path: string): void {
 
 /**
  * Replaces `path` with `data` so that after a crash the file holds either the old or the new
- * content, never a mix: write a temporary file beside it, flush it, rename it over, flush the folder.
+ * content, never a mix: write a temporary file beside it, flush it, rename it over (waiting, as
+ * `whileInUse`, for another program that holds the file), flush the folder. Owner-only by default.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { wait: SharingWait; mode?: number },
+): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    writeFileSync(temp, data, { mode });
+    writeFileSync(temp, data, { mode: options.mode ?? 0o600 });
     fsyncFile(temp);
-    renameSync(temp, path);
+    await whileInUse(path, () => renameSync(temp, path), options.wait);
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;

@@ -74,7 +74,12 @@ export function createLog(options: LogOptions): Log {
     const bytes = Buffer.byteLength(line) + 1;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      rotateIfNeeded(bytes);
+      try {
+        rotateIfNeeded(bytes);
+      } catch {
+        // Another program holds the log open (Windows refuses the rename): the line still goes into
+        // the file, which grows past its limit until a later line rotates it.
+      }
       appendFileSync(path, `${line}\n`, { mode: 0o600 });
     } catch (error) {
       process.stderr.write(`(could not write ${path}: ${(error as Error).message})\n`);

@@ -36,9 +36,10 @@ export interface SettingsPort {
   /**
    * Validates the change with the same schema and precedence as at start, writes the config file
    * atomically and applies the result at once (schedule, retention, audit pruning), logged as
-   * changed by `by`. Throws `ConfigError` and changes nothing when a value is not allowed.
+   * changed by `by`. Throws `ConfigError` and changes nothing when a value is not allowed, and
+   * `FileInUseError` when another program keeps the settings file open.
    */
-  apply(change: SettingsChange, by: string): LoadedConfig;
+  apply(change: SettingsChange, by: string): Promise<LoadedConfig>;
 }
 
 export interface WebDeps {

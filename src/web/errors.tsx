@@ -8,6 +8,7 @@ import type { DatabaseErrorCode } from "../db/handle.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import type { LockErrorCode } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
+import type { FileErrorCode } from "../lib/sharing.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
 import type { AppEnv } from "./context.ts";
@@ -22,6 +23,7 @@ export type ErrorCode =
   | ConfigErrorCode
   | DatabaseErrorCode
   | LockErrorCode
+  | FileErrorCode
   | WebErrorCode;
 
 /** The answer to each code: a code added to an area's list without a status here fails type checking. */
@@ -39,6 +41,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "backup.none_usable": 404,
   "backup.protected": 409,
   "restore.unusable": 500,
+  "backup.abandoned": 503,
   "user.bad_name": 400,
   "user.bad_role": 400,
   "user.taken": 400,
@@ -56,6 +59,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "db.busy": 409,
   "db.closed": 503,
   "lock.held": 409,
+  "file.in_use": 409,
   "http.bad_form": 400,
   bad_json: 400,
   bad_input: 400,

@@ -43,6 +43,35 @@ describe("serve with backups", () => {
     expect(backupsOf(dir)).toContain("startup_backup.db");
   });
 
+  test("SIGHUP (the console window closed) while the startup backup is written gives it up: exit 0, nothing partial kept", async () => {
+    const dir = await dataFolder(80);
+    const app = await startApp({ dataDir: dir });
+    // Bounded: the snapshot of 80 MB is on its way once its temporary file is there.
+    const deadline = Date.now() + 10_000;
+    while (!backupsOf(dir).some((f) => f.endsWith(".tmp")) && Date.now() < deadline) await Bun.sleep(1);
+    expect(backupsOf(dir).some((f) => f.endsWith(".tmp"))).toBe(true);
+    app.proc.kill("SIGHUP");
+    expect(await app.proc.exited).toBe(0);
+    const log = logOf(dir);
+    expect(log).toContain("Application stopping (SIGHUP): closing at once; a running backup is given up");
+    expect(log).toContain(
+      "ERROR - Failed to create backup: it was stopped because the app is closing; nothing half done was kept",
+    );
+    expect(log).not.toContain("Database backup created: startup_backup.db");
+    expect(log.trimEnd()).toEndWith("INFO - Application stopped");
+    // Nothing half written is listed; the next start removes what is left and the data is whole.
+    const listed = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout) as {
+      backups: unknown[];
+    };
+    expect(listed.backups).toEqual([]);
+    const again = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+    expect(await again.stop()).toBe(0);
+    expect(backupsOf(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
+    const db = new Database(join(dir, "business_data.db"), { readonly: true });
+    expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    db.close();
+  });
+
   test("leftovers of a crashed run are removed at start and never listed", async () => {
     const dir = await dataFolder();
     const snapshot = ".manual_20250101_000000.db.999.tmp";

@@ -149,3 +149,40 @@ describe("serve", () => {
     expect(proc.stdout.toString().trim()).toBe(join(MAIN, "..", ".."));
   });
 });
+
+describe("opening the browser", () => {
+  /** A folder with a stand-in `xdg-open` that writes down the URL it was given, first on PATH. */
+  function standInBrowser() {
+    const bin = tempDir("business-app-xdg-");
+    const seen = join(bin, "opened.txt");
+    writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${seen}'\n`, { mode: 0o755 });
+    return { PATH: `${bin}:${process.env.PATH ?? ""}`, seen };
+  }
+
+  async function opened(seen: string): Promise<string> {
+    // Bounded: the opener runs detached and writes a moment after the app started it.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !existsSync(seen)) await Bun.sleep(10);
+    return existsSync(seen) ? readFileSync(seen, "utf8").trim() : "";
+  }
+
+  test("open_browser true opens the first-run link; false and --no-browser open nothing", async () => {
+    const { PATH, seen } = standInBrowser();
+    const app = await startApp({ dataDir: tempDir(), env: { PATH, BUSINESS_APP_OPEN_BROWSER: "true" } });
+    const link = app.output().match(/http:\/\/localhost:\d+\/setup\?token=\S+/)?.[0];
+    expect(await opened(seen)).toBe(link as string);
+    expect(app.output()).toContain("To stop BusinessApp, close this window or press Ctrl+C.");
+    expect(await app.stop()).toBe(0);
+
+    for (const how of [{ env: { BUSINESS_APP_OPEN_BROWSER: "false" } }, { args: ["--no-browser"] }]) {
+      const other = standInBrowser();
+      const quiet = await startApp({
+        dataDir: tempDir(),
+        env: { PATH: other.PATH, ...(how.env ?? {}) },
+        args: how.args ?? [],
+      });
+      expect(await quiet.stop()).toBe(0);
+      expect(existsSync(other.seen)).toBe(false);
+    }
+  });
+});

@@ -42,6 +42,8 @@ describe("settings", () => {
       allowed_hosts: [],
       audit_retention_days: 365,
       audit_max_entries: 100000,
+      busy_file_wait_seconds: 20,
+      open_browser: "auto",
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });
@@ -185,5 +187,19 @@ describe("settings", () => {
     errorOf(() => load({ appDir, flags: { port: "0" } }));
     expect(readdirSync(appDir)).toEqual([]);
     expect(existsSync(join(appDir, "database_backups"))).toBe(false);
+  });
+
+  test("a data folder whose path leaves no room for backup names is refused, with the longest path allowed", () => {
+    // Windows' limit, judged by length (the Windows suite runs the executable on a real long folder).
+    const base = { flags: {}, env: {}, cwd: "/", platform: "win32" };
+    const room = 259 - 105 - "/database_backups".length;
+    const fits = `/${"a".repeat(room - 1)}`;
+    expect(() => loadConfig({ ...base, appDir: fits })).not.toThrow();
+    const tooLong = `${fits}b`;
+    expect(() => loadConfig({ ...base, appDir: tooLong })).toThrow(
+      `The data folder's path is too long: ${tooLong} has ${tooLong.length} characters, and backup files inside it would need paths of up to 260 characters, more than the 259 this system allows. Use a folder whose path has at most ${room} characters, such as C:\\BusinessApp.`,
+    );
+    // Elsewhere the limit is PATH_MAX: the same folder is fine.
+    expect(() => loadConfig({ ...base, platform: "linux", appDir: tooLong })).not.toThrow();
   });
 });

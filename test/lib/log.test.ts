@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLog, formatLogLine, type LogLevel } from "../../src/lib/log.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
@@ -73,6 +73,23 @@ describe("log", () => {
     expect(live.at(-1)).toEndWith("event number 039");
     const firstLive = Number(live[0]?.slice(-3));
     expect(previous.at(-1)).toEndWith(`event number ${String(firstLive - 1).padStart(3, "0")}`);
+  });
+
+  test("a rotation that fails loses no line: it is written, and a later line rotates", () => {
+    const dir = tempDir();
+    const path = join(dir, "backup.log");
+    // A folder where the rotated file should go makes the rename fail, as a program holding the log does on Windows.
+    mkdirSync(`${path}.1`);
+    writeFileSync(join(`${path}.1`, "in the way"), "x");
+    const log = createLog({ path, clock: () => at, echo: null, maxBytes: 120, keep: 1 });
+    for (let i = 0; i < 6; i++) log.info(`event number ${i}`);
+    const kept = readFileSync(path, "utf8").trim().split("\n");
+    expect(kept.map((l) => l.slice(-1))).toEqual(["0", "1", "2", "3", "4", "5"]);
+    // Once the way is clear, the next line rotates the grown file.
+    rmSync(`${path}.1`, { recursive: true });
+    log.info("event number 6");
+    expect(readFileSync(`${path}.1`, "utf8")).toContain("event number 5");
+    expect(readFileSync(path, "utf8").trim()).toEndWith("event number 6");
   });
 
   test("a failure to write the file does not throw", () => {

@@ -9,6 +9,9 @@ export function startHttpServer(options: HttpServerOptions): HttpServer {
     // Bun shares a port between processes unless told not to; a second app must fail instead.
     reusePort: false,
     maxRequestBodySize: options.maxRequestBodySize,
+    // Bun closes a connection that stays silent for 10 s; a restore or a full check answers only
+    // when it is done, which takes longer for a large database or a file another program holds.
+    idleTimeout: 255,
     fetch: (request, bun) =>
       options.fetch(request, { remoteAddress: bun.requestIP(request)?.address ?? null }),
   });

@@ -24,3 +24,24 @@ export async function readStdinLine(): Promise<string> {
   reader.releaseLock();
   return text.split("\n")[0] ?? "";
 }
+
+/**
+ * How many processes share this program's console window on Windows (kernel32's
+ * `GetConsoleProcessList`): 1 when Explorer started it by a double-click (the console is its
+ * own), 2 or more from a command prompt. Null elsewhere, or when it cannot be asked.
+ */
+export function consoleProcessCount(): number | null {
+  if (process.platform !== "win32") return null;
+  try {
+    const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
+    const kernel32 = dlopen("kernel32.dll", {
+      GetConsoleProcessList: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.u32 },
+    });
+    const ids = new Uint32Array(8);
+    const count = kernel32.symbols.GetConsoleProcessList(ids, ids.length);
+    kernel32.close();
+    return count;
+  } catch {
+    return null;
+  }
+}
