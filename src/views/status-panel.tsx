@@ -142,6 +142,12 @@ export function Progress(props: { status: AppStatus }) {
       <progress id="operation-progress" max="100" value={String(percent)}>
         {percent}%
       </progress>
+      {op.waitingFor ? (
+        <p class="small">
+          Waiting for another program to close {op.waitingFor}. Close it (a database viewer, say), and this
+          goes on by itself.
+        </p>
+      ) : null}
     </div>
   );
 }

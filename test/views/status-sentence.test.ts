@@ -102,6 +102,7 @@ describe("the status sentence", () => {
           startedAt: iso(14, 29),
           bytesExpected: 10,
           bytesWritten: 5,
+          waitingFor: null,
         },
       }),
       "warn",
