@@ -71,6 +71,7 @@ export async function restoreDatabase(
   // the data that the restore replaces. The close fully checkpoints the WAL or refuses.
   let safety: KeptSafety | null = null;
   try {
+    ctx.beforeStep?.("close");
     if (db?.isOpen) db.close({ requireCheckpoint: true });
     safety = await keepSafety(ctx, by, ctx.beforeStep).catch((error) => {
       throw labelFailure(`${untouched}: the safety backup failed`, error);
@@ -83,6 +84,7 @@ export async function restoreDatabase(
   ctx.operations.show(operation);
   await swapInto(ctx, record, label, safety);
   const handle = reopenRestored(ctx, label, record);
+  ctx.beforeStep?.("answer");
   let unchecked: ManifestRecord | null = null;
   let safetyName: string | null = safety?.how === "copied" ? safety.record.name : null;
   if (safety?.how === "linked") {

@@ -5,16 +5,19 @@ import { copyHashed } from "../lib/hash.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
 
 /**
- * The steps of a restore's file work, in order: the first two while the app still serves, the
- * rest with the database closed. The crash tests stop the process before each one.
+ * The steps of a restore, in order: the copy while the app still serves; from `close` on, the
+ * database is closed and requests are refused, until `answer` (reopened, the app answers again).
+ * The crash tests stop the process before each one; the bench times them.
  */
 export const RESTORE_STEPS = [
   "copy",
   "flush-copy",
+  "close",
   "keep-safety",
   "remove-wal",
   "rename",
   "flush-folder",
+  "answer",
 ] as const;
 export type RestoreStep = (typeof RESTORE_STEPS)[number];
 
