@@ -49,7 +49,7 @@ describe("recovery page", () => {
     const bytes = readFileSync(web.paths.database);
     for (let offset = 3 * 4096; offset < bytes.length; offset += 4096) bytes[offset] = 0xff;
     writeFileSync(web.paths.database, bytes);
-    const found = await web.engine.checkDatabase({ full: false });
+    const found = await web.engine.health.check(false);
     expect(found.ok).toBe(false);
     const token = web.recovery.enter(`it failed its check (${found.reason})`);
 
@@ -59,6 +59,8 @@ describe("recovery page", () => {
     });
     expect(res.status).toBe(303);
     web.scheduler.stop();
+    // The checks that follow a restore run once the app answers again.
+    await web.engine.settled();
     // The safety copy of the damaged database is the newest backup, and damaged.
     const [newest] = web.engine.list();
     expect(newest?.kind).toBe("pre_restore");
