@@ -1,6 +1,6 @@
 import pkg from "../package.json" with { type: "json" };
 import { consoleUrl } from "./app/console-url.ts";
-import { auditRetention, backupCadence, fileWait, retentionLimits } from "./app/options.ts";
+import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
 import { pruneAuditTrail } from "./auth/audit.ts";
@@ -17,6 +17,7 @@ import { formatBytes } from "./lib/format.ts";
 import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
+import { OffsiteService } from "./offsite/service.ts";
 import { BackupScheduler } from "./scheduler/scheduler.ts";
 import type { WebDeps } from "./web/deps.ts";
 
@@ -37,6 +38,8 @@ export interface AppOptions {
   connection?: "own" | "none";
   /** Called before each step of a restore's file swap (the crash tests kill the process there). */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** The timers of off-site copies' retries. */
+  offsiteTimers?: Timers;
 }
 
 /** Every service of the app, built once from the settings. */
@@ -52,6 +55,8 @@ export interface App {
   readonly auth: Auth;
   readonly recovery: RecoveryController;
   readonly settings: AppSettings;
+  /** Off-site copies: started by a serving app; the commands use it directly. */
+  readonly offsite: OffsiteService;
   /** What the web layer is built from (`createWebApp`). */
   readonly web: WebDeps;
 }
@@ -83,6 +88,16 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
   engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
+  const offsite = new OffsiteService(offsiteOptions(settings), {
+    backups: engine,
+    log,
+    clock,
+    ...(options.offsiteTimers ? { timers: options.offsiteTimers } : {}),
+    lockPath: paths.offsiteLock,
+    wait: fileWait(settings, log),
+  });
+  // Every new backup goes off-site in the background; the backup itself never waits for it.
+  engine.events.onBackupMade(() => offsite.backupMade());
   const auth = createAuth({ db, clock });
   const scheduler = new BackupScheduler({
     cadence: backupCadence(settings),
@@ -102,6 +117,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   const recovery = new RecoveryController({
     engine,
+    offsite,
     scheduler,
     db,
     log,
@@ -116,6 +132,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       scheduler.reschedule(backupCadence(next));
       engine.setRetention(retentionLimits(next));
       pruneAuditTrail(auth.audit, auditRetention(next), log);
+      offsite.configure(offsiteOptions(next));
     },
   });
   const web: WebDeps = {
@@ -129,6 +146,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     recovery,
     auth,
     settings: appSettings,
+    offsite,
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,
   };
@@ -143,6 +161,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     auth,
     recovery,
     settings: appSettings,
+    offsite,
     web,
   };
 }

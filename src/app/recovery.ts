@@ -2,11 +2,15 @@ import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import { newToken, sameSecret } from "../lib/tokens.ts";
+import { emergencyRestoreWithFallback, restoreWithFallback } from "../offsite/restore.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { RecoveryPort } from "../web/deps.ts";
 
 export interface RecoveryDeps {
   engine: BackupEngine;
+  /** Where a backup that is missing or damaged here is restored from. */
+  offsite: OffsiteService;
   scheduler: BackupScheduler;
   db: DatabaseHandle;
   log: Log;
@@ -66,8 +70,10 @@ export class RecoveryController implements RecoveryPort {
   }
 
   async restore(name: string | null, by: string): Promise<RestoreResult> {
-    const { engine, scheduler, log } = this.#deps;
-    const result = name ? await engine.restore(name, { by }) : await engine.emergencyRestore({ by });
+    const { scheduler, log } = this.#deps;
+    const result = name
+      ? await restoreWithFallback(this.#deps, name, by)
+      : await emergencyRestoreWithFallback(this.#deps, by);
     this.#reason = null;
     this.#token = null;
     scheduler.start();

@@ -121,7 +121,7 @@ export class BackupEngine {
     const who = request.rateLimited ? (request.createdBy ?? "") : null;
     if (who !== null) this.#limiter.check(who);
     // The lock is taken before the callback runs, with no await between the check and the count.
-    return this.#operations.run("Failed to create backup", async () => {
+    const record = await this.#operations.run("Failed to create backup", async () => {
       if (who !== null) this.#limiter.record(who);
       try {
         const taken = await takeBackup(this.#ctx, request, { salvage: false, retention: this.#retention });
@@ -134,6 +134,8 @@ export class BackupEngine {
         throw error;
       }
     });
+    this.events.tellMade(record, this.#options.log);
+    return record;
   }
 
   /**
@@ -195,8 +197,10 @@ export class BackupEngine {
   }
 
   /** Takes an uploaded file into the list after the full check a restore would make (`importUpload`). */
-  importUpload(options: UploadedFile): Promise<ManifestRecord> {
-    return importUpload(this.#ctx, options);
+  async importUpload(options: UploadedFile): Promise<ManifestRecord> {
+    const record = await importUpload(this.#ctx, options);
+    this.events.tellMade(record, this.#options.log);
+    return record;
   }
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */

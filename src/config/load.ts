@@ -5,6 +5,8 @@ import { AppError } from "../lib/errors.ts";
 import { type DataPaths, dataPaths, longestPathIn, pathLimit } from "./paths.ts";
 import {
   envName,
+  offsiteSettingsProblem,
+  SECRET_SETTINGS,
   SETTING_ALLOWED,
   SETTING_KEYS,
   type SettingKey,
@@ -60,11 +62,28 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
       if (FALSE.has(text.toLowerCase())) return false;
       return text;
     case "allowed_hosts":
+    case "offsite_kinds":
       return text === "" ? [] : text.split(",").map((h) => h.trim());
     case "host":
     case "schedule":
+    case "offsite_s3_region":
+    case "offsite_s3_prefix":
       return text;
+    case "offsite_mirror_dir":
+    case "offsite_s3_endpoint":
+    case "offsite_s3_bucket":
+    case "offsite_s3_access_key_id":
+      return text === "" ? null : text;
+    // A secret is taken exactly as given: spaces may belong to it.
+    case "offsite_s3_secret_access_key":
+    case "offsite_passphrase":
+      return raw === "" ? null : raw;
     case "max_manual_backups":
+      return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;
+    case "offsite_max_backups":
+    case "offsite_max_manual_backups":
+    case "offsite_max_pre_restore_backups":
+      if (text === "") return null;
       return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;
     default:
       return NUMBER.test(text) ? Number(text) : text;
@@ -121,7 +140,8 @@ function describeIssue(
 ) {
   const key = issue.path[0] as SettingKey;
   const source = SOURCE_LABEL[sources[key] ?? "default"](key);
-  return `Invalid value for setting ${key} (${source}): ${shown(raw[key])}. Allowed: ${SETTING_ALLOWED[key]}.`;
+  const value = SECRET_SETTINGS.has(key) ? "(not shown)" : shown(raw[key]);
+  return `Invalid value for setting ${key} (${source}): ${value}. Allowed: ${SETTING_ALLOWED[key]}.`;
 }
 
 /** Refuses a data folder whose path leaves no room for the names of backup files inside it. */
@@ -201,5 +221,7 @@ export function loadConfig(
     if (!issue) throw new ConfigError("The settings are not valid.");
     throw new ConfigError(describeIssue(issue, raw, sources));
   }
+  const offsiteProblem = offsiteSettingsProblem(parsed.data, [paths.dataDir, paths.backupsDir]);
+  if (offsiteProblem) throw new ConfigError(offsiteProblem);
   return { settings: parsed.data, sources, paths, configFile };
 }

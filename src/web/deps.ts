@@ -7,6 +7,7 @@ import type { SettingsChange } from "../config/settings-store.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 
 /**
@@ -22,8 +23,8 @@ export interface RecoveryPort {
   /** True for the one-time token of the recovery link (compared in constant time). */
   accepts(token: string | null | undefined): boolean;
   /**
-   * Restores the named backup (the newest usable one when `name` is null), then leaves recovery
-   * mode and starts automatic backups again. Throws the engine's errors; stays in recovery mode then.
+   * Restores the named backup (the newest usable one when `name` is null; from an off-site copy
+   * when it is missing or damaged here), then leaves recovery mode and starts automatic backups again. Throws the engine's errors; stays in recovery mode then.
    */
   restore(name: string | null, by: string): Promise<RestoreResult>;
 }
@@ -54,6 +55,8 @@ export interface WebDeps {
   recovery: RecoveryPort;
   auth: Auth;
   settings: SettingsPort;
+  /** Off-site copies: their status, where each backup lives, restores that fall back to them. */
+  offsite: OffsiteService;
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */
   listenHost: string;
   allowedHosts: string[];

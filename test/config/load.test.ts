@@ -44,6 +44,18 @@ describe("settings", () => {
       audit_max_entries: 100000,
       busy_file_wait_seconds: 20,
       open_browser: "auto",
+      offsite_mirror_dir: null,
+      offsite_s3_endpoint: null,
+      offsite_s3_bucket: null,
+      offsite_s3_region: "us-east-1",
+      offsite_s3_prefix: "",
+      offsite_s3_access_key_id: null,
+      offsite_s3_secret_access_key: null,
+      offsite_passphrase: null,
+      offsite_kinds: ["startup", "automatic", "manual", "uploaded", "external"],
+      offsite_max_backups: null,
+      offsite_max_manual_backups: null,
+      offsite_max_pre_restore_backups: null,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });
