@@ -66,9 +66,11 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
       return text === "" ? [] : text.split(",").map((h) => h.trim());
     case "host":
     case "schedule":
-    case "offsite_s3_region":
     case "offsite_s3_prefix":
       return text;
+    case "offsite_s3_region":
+      // Left empty: the default region.
+      return text === "" ? undefined : text;
     case "offsite_mirror_dir":
     case "offsite_s3_endpoint":
     case "offsite_s3_bucket":

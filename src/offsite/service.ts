@@ -212,6 +212,11 @@ export class OffsiteService {
     return this.#ledger.places(this.#targets);
   }
 
+  /** Every backup with an off-site copy, once, as last seen (no request is made); newest first. */
+  knownCopies(): RemoteCopy[] {
+    return this.#ledger.copies(this.#targets);
+  }
+
   /** The copies in target `id`, looked up now. */
   async contents(id: TargetId): Promise<RemoteCopy[]> {
     const target = this.target(id);

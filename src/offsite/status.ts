@@ -1,4 +1,4 @@
-import type { RemoteCopy } from "./copies.ts";
+import { newestFirst, type RemoteCopy } from "./copies.ts";
 import type { OffsiteError } from "./errors.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
 
@@ -153,6 +153,16 @@ export class RunLedger {
       copiesMade: this.copiesMade,
       targets: targets.map((t) => this.#state(t).statusOf(t)),
     };
+  }
+
+  /** Every backup with a copy, once (the first target's copy), as last seen; newest first. */
+  copies(targets: readonly OffsiteTarget[]): RemoteCopy[] {
+    const seen = new Map<string, RemoteCopy>();
+    for (const target of targets) {
+      for (const copy of this.#state(target).copies ?? [])
+        if (!seen.has(copy.name)) seen.set(copy.name, copy);
+    }
+    return [...seen.values()].sort(newestFirst);
   }
 
   /** Where each backup has copies, as last seen. */

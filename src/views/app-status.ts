@@ -1,4 +1,5 @@
 import type { HealthRecord, Operation } from "../backup/types.ts";
+import type { OffsiteStatus } from "../offsite/status.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
 
 /** Everything the status panel, the dashboard and `GET /api/status` show. */
@@ -12,6 +13,8 @@ export interface AppStatus {
   freeBytes: number | null;
   lastError: { message: string; at: string } | null;
   operation: Operation | null;
+  /** Off-site copies; null when none are set up. */
+  offsite: OffsiteStatus | null;
 }
 
 /** What became of a person's last action on the backup page, shown until their next one. */

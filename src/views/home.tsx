@@ -3,6 +3,7 @@ import type { TableCount } from "../backup/worker-protocol.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { AppStatus } from "./app-status.ts";
 import { Page, type PageProps } from "./layout.tsx";
+import { OffsiteBanner } from "./offsite-panel.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
 
@@ -63,6 +64,7 @@ export function HomePage(props: HomeProps) {
     <Page title="Dashboard" current="/" viewer={props.viewer} assets={props.assets}>
       <h1>Dashboard</h1>
       <StatusSentenceBanner status={status} now={now} />
+      <OffsiteBanner status={status} now={now} />
       <div class="cards">
         <section class="panel card">
           <h2>Database</h2>

@@ -4,6 +4,7 @@ import { ActionForm } from "./action-form.tsx";
 import type { AppStatus } from "./app-status.ts";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
+import { OffsiteFact } from "./offsite-panel.tsx";
 import { statusSentence } from "./status-sentence.ts";
 import { Time } from "./when.tsx";
 
@@ -112,6 +113,7 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
         <dd>
           <code class="path">{status.folder}</code>
         </dd>
+        <OffsiteFact status={status} now={now} />
         <dt>Free disk space</dt>
         <dd>{status.freeBytes === null ? "unknown" : formatBytes(status.freeBytes)}</dd>
         {status.lastError ? (

@@ -1,12 +1,18 @@
 import type { BackupEngine } from "../backup/engine.ts";
 import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { AppStatus } from "../views/app-status.ts";
 import type { RecoveryPort } from "./deps.ts";
 
 /** What the status panel, the dashboard and `GET /api/status` show, gathered now. */
 export function collectStatus(
-  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: Pick<RecoveryPort, "active"> },
+  deps: {
+    engine: BackupEngine;
+    scheduler: BackupScheduler;
+    recovery: Pick<RecoveryPort, "active">;
+    offsite: Pick<OffsiteService, "status">;
+  },
   /** The listing when the caller has it already (one scan of the folder per request). */
   listing?: ManifestRecord[],
 ): AppStatus {
@@ -26,5 +32,6 @@ export function collectStatus(
     freeBytes: engine.freeBytes(),
     lastError: engine.lastError,
     operation: engine.progress(),
+    offsite: deps.offsite.status(),
   };
 }

@@ -30,6 +30,7 @@ function status(
     freeBytes: 10_000_000_000,
     lastError: null,
     operation: null,
+    offsite: null,
   };
   return { ...base, ...change, scheduler: { ...base.scheduler, ...change.scheduler } };
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { publicEntry } from "../../backup/manifest.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
@@ -29,7 +30,13 @@ function contentDisposition(name: string): string {
 
 /** The JSON API of the backups; refusals are `{"error":{"code","message"}}` from the error handler. */
 export function backupApiRoutes(
-  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: RecoveryPort; auth: Auth },
+  deps: {
+    engine: BackupEngine;
+    scheduler: BackupScheduler;
+    recovery: RecoveryPort;
+    auth: Auth;
+    offsite: OffsiteService;
+  },
   operations: BackupOperations,
 ) {
   const { engine } = deps;

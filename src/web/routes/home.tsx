@@ -4,6 +4,7 @@ import type { BackupEngine } from "../../backup/engine.ts";
 import { fileSize } from "../../backup/space.ts";
 import { countRowsInWorker } from "../../backup/worker-client.ts";
 import type { DataPaths } from "../../config/paths.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { HomePage } from "../../views/home.tsx";
 import type { AppEnv } from "../context.ts";
@@ -19,6 +20,7 @@ export function homeRoutes(deps: {
   engine: BackupEngine;
   scheduler: BackupScheduler;
   recovery: RecoveryPort;
+  offsite: OffsiteService;
 }) {
   return new Hono<AppEnv>().get("/", async (c) => {
     const { paths } = deps;
