@@ -8,6 +8,7 @@ import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
 import { PROGRAM, usage } from "./help.ts";
 import { listCommand } from "./list.ts";
+import { offsiteCommand } from "./offsite.ts";
 import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
 import { userCommand } from "./user.ts";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   restore: (args, ctx) => restoreCommand(args, ctx),
   user: (args, ctx) => userCommand(args, ctx),
+  offsite: offsiteCommand,
 };
 
 export function processContext(): CliContext {

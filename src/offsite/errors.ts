@@ -75,6 +75,11 @@ const STORE_PROBLEMS: Record<ObjectStoreProblem, [OffsiteErrorCode, string, stri
   other: ["offsite.failed", "the storage service refused", ""],
 };
 
+/** True for the error of a copy given up on purpose (the app is closing): it is no failure of the place. */
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError";
+}
+
 /** An `ObjectStoreFailure` (or anything thrown while talking to one) as an `OffsiteError`. */
 export function storeError(error: unknown): OffsiteError {
   if (error instanceof OffsiteError) return error;
@@ -87,15 +92,15 @@ export function storeError(error: unknown): OffsiteError {
 /** A file-system error in the mirror folder as an `OffsiteError`. */
 export function mirrorError(error: unknown, dir: string): OffsiteError {
   if (error instanceof OffsiteError) return error;
-  if (isDiskFull(error)) return new OffsiteError("offsite.full", "the mirror folder's disk is full", dir);
+  if (isDiskFull(error)) return new OffsiteError("offsite.full", "the disk is full", dir);
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ENOENT" || code === "ENOTDIR")
     return new OffsiteError(
       "offsite.mirror_unavailable",
-      "the mirror folder is not there",
+      "the folder is not there",
       `${dir}: is the drive connected?`,
     );
   if (code === "EACCES" || code === "EPERM" || code === "EROFS")
-    return new OffsiteError("offsite.mirror_unavailable", "the mirror folder cannot be written", dir);
-  return new OffsiteError("offsite.failed", "the mirror folder failed", `${dir}: ${describeError(error)}`);
+    return new OffsiteError("offsite.mirror_unavailable", "the folder cannot be written", dir);
+  return new OffsiteError("offsite.failed", "writing failed", `${dir}: ${describeError(error)}`);
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
 import { mapStreamErrors } from "../runtime/shared/streams.ts";
-import { mirrorError, OffsiteError } from "./errors.ts";
+import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
 const TEMP = /^\..*\.offsite\.\d+\.tmp$/;
@@ -27,8 +27,7 @@ export function mirrorTarget(dir: string): OffsiteTarget {
     } catch (error) {
       throw mirrorError(error, dir);
     }
-    if (!isDir)
-      throw new OffsiteError("offsite.mirror_unavailable", "the mirror folder is not a folder", dir);
+    if (!isDir) throw new OffsiteError("offsite.mirror_unavailable", "it is not a folder", dir);
   }
 
   /** Runs `fill(temp)`, then flushes the temporary file and renames it to `name`; removes it on failure. */
@@ -42,7 +41,7 @@ export function mirrorTarget(dir: string): OffsiteTarget {
       fsyncDir(dir);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => {});
-      throw mirrorError(error, dir);
+      throw isAbort(error) ? error : mirrorError(error, dir);
     }
   }
 

@@ -1,7 +1,7 @@
 import { openObjectStore } from "#runtime/object-store.ts";
 import { mapStreamErrors } from "../runtime/shared/streams.ts";
 import type { ObjectStore, ObjectStoreOptions } from "../runtime/types.ts";
-import { storeError } from "./errors.ts";
+import { isAbort, storeError } from "./errors.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
 export interface S3TargetOptions extends ObjectStoreOptions {
@@ -23,7 +23,7 @@ export function s3Target(options: S3TargetOptions): OffsiteTarget {
     try {
       return await work();
     } catch (error) {
-      throw storeError(error);
+      throw isAbort(error) ? error : storeError(error);
     }
   };
   return {

@@ -3,7 +3,9 @@
 // SIGTERM/SIGINT or when stdin closes (the test that started it ended).
 //
 // usage: node --openssl-legacy-provider s3rver-child.cjs DIR BUCKET ACCESS_KEY SECRET_KEY [PORT]
-// env: S3RVER_LOG=1      log each request (winston -> stdout)
+// env: S3RVER_LOG=1               log each request (winston -> stdout)
+//      S3RVER_DIE_AFTER_BYTES=N   kill itself (SIGKILL) once N bytes of uploads have arrived:
+//                                 a server that goes away in the middle of an upload
 "use strict";
 const http = require("node:http");
 const S3rver = require("s3rver");
@@ -30,8 +32,16 @@ const s3rver = new S3rver({
   configureBuckets: [{ name: bucket }],
 });
 const handle = s3rver.callback();
+const dieAfter = Number(process.env.S3RVER_DIE_AFTER_BYTES ?? 0);
+let received = 0;
 // Our own server instead of s3rver.run(), so every request is signature-checked first.
 const server = http.createServer((req, res) => {
+  if (dieAfter > 0 && req.method === "PUT") {
+    req.on("data", (chunk) => {
+      received += chunk.length;
+      if (received >= dieAfter) process.kill(process.pid, "SIGKILL");
+    });
+  }
   const failure = verifySigV4(req, keys);
   if (failure) {
     req.resume(); // drain the body so the client sees the answer

@@ -16,8 +16,10 @@ export interface S3Server {
   stop(): Promise<void>;
   /** Kills it at once (SIGKILL), as a crash or a pulled cable would. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and folder. */
-  restart(): Promise<void>;
+  /** Starts it again on the same port and folder (killing itself after `dieAfterBytes` of uploads, if given). */
+  restart(options?: { dieAfterBytes?: number }): Promise<void>;
+  /** Resolves when it has exited (by itself too). */
+  exited(): Promise<number>;
 }
 
 const CHILD = join(import.meta.dir, "s3rver-child.cjs");
@@ -26,12 +28,16 @@ atEndOfRun(() => {
   for (const proc of running) proc.kill("SIGKILL");
 });
 
-async function spawn(args: string[]): Promise<{ proc: ReturnType<typeof Bun.spawn>; port: number }> {
+async function spawn(
+  args: string[],
+  dieAfterBytes?: number,
+): Promise<{ proc: ReturnType<typeof Bun.spawn>; port: number }> {
   // s3rver encrypts list continuation tokens with DES, which Node's OpenSSL 3 keeps in its legacy provider.
   const proc = Bun.spawn(["node", "--openssl-legacy-provider", CHILD, ...args], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "inherit",
+    env: { ...process.env, ...(dieAfterBytes ? { S3RVER_DIE_AFTER_BYTES: String(dieAfterBytes) } : {}) },
   });
   running.add(proc);
   void proc.exited.then(() => running.delete(proc));
@@ -50,12 +56,14 @@ async function spawn(args: string[]): Promise<{ proc: ReturnType<typeof Bun.spaw
 }
 
 /** Starts s3rver on a free port of 127.0.0.1 with bucket `backups` and keys of its own. */
-export async function startS3Server(options: { bucket?: string } = {}): Promise<S3Server> {
+export async function startS3Server(
+  options: { bucket?: string; dieAfterBytes?: number } = {},
+): Promise<S3Server> {
   const dir = tempDir("business-app-s3rver-");
   const bucket = options.bucket ?? "backups";
   const accessKeyId = "shop-key-id";
   const secretAccessKey = "shop-secret-key-0123456789";
-  let child = await spawn([dir, bucket, accessKeyId, secretAccessKey]);
+  let child = await spawn([dir, bucket, accessKeyId, secretAccessKey], options.dieAfterBytes);
   const port = child.port;
   const endpoint = `http://127.0.0.1:${port}`;
   const end = async (signal: NodeJS.Signals) => {
@@ -78,8 +86,9 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     }),
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),
-    async restart() {
-      child = await spawn([dir, bucket, accessKeyId, secretAccessKey, String(port)]);
+    async restart(again = {}) {
+      child = await spawn([dir, bucket, accessKeyId, secretAccessKey, String(port)], again.dieAfterBytes);
     },
+    exited: () => child.proc.exited,
   };
 }
