@@ -1,12 +1,12 @@
 import { chmodSync, constants, copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { openSqlite } from "../db/open.ts";
-import { fsyncFile } from "../lib/fs-sync.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 
 /**
  * Writes a consistent snapshot of the live database to `target` (which must not exist) with
  * `VACUUM INTO` through a read-only connection: one committed state, while the app keeps
- * writing. The result is a compact, rollback-journal SQLite file, owner-only, flushed to disk.
+ * writing. The result is a compact, rollback-journal SQLite file, owner-only, not yet flushed:
+ * the caller flushes it while its check and hash read it.
  * Slow on a large database: the engine runs it in the worker thread.
  *
  * With `salvage` (a pre-restore copy of a damaged database), what `VACUUM INTO` cannot read is
@@ -26,7 +26,16 @@ export function snapshotDatabase(source: string, target: string, options: { salv
     db?.close();
   }
   if (process.platform !== "win32") chmodSync(target, 0o600);
-  fsyncFile(target);
+}
+
+/**
+ * Copies `source` to `target` (which must not exist), owner-only, with the file system's own copy
+ * (copy_file_range, or a clone where the disk can), not flushed. Slow for a large file and
+ * blocking: the engine runs it in the worker thread.
+ */
+export function copyFileWhole(source: string, target: string): void {
+  copyFileSync(source, target, constants.COPYFILE_EXCL);
+  if (process.platform !== "win32") chmodSync(target, 0o600);
 }
 
 function salvageCopy(db: SqlDatabase | null, source: string, target: string): void {

@@ -19,12 +19,15 @@ export function startWorker(url: URL, events: WorkerEvents): WorkerThread {
 
 /**
  * Inside a worker: answers every message from the thread that started it with what `answer`
- * resolves to. `answer` must not reject; a rejection is the worker's error event.
+ * resolves to; `tell` sends a message before the answer (how far the work has come). `answer`
+ * must not reject; a rejection is the worker's error event.
  */
-export function answerParent(answer: (data: unknown) => Promise<unknown>): void {
+export function answerParent(
+  answer: (data: unknown, tell: (note: unknown) => void) => Promise<unknown>,
+): void {
   const port = parentPort;
   if (!port) throw new Error("answerParent() runs only inside a worker thread.");
   port.on("message", async (data: unknown) => {
-    port.postMessage(await answer(data));
+    port.postMessage(await answer(data, (note) => port.postMessage(note)));
   });
 }
