@@ -18,7 +18,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case "snapshot": {
       const { source, target, salvage } = request.args;
       let started = performance.now();
-      snapshotDatabase(source, target, { salvage });
+      await snapshotDatabase(source, target, { salvage });
       const snapshotMs = performance.now() - started;
       started = performance.now();
       const check = checkFile(target, { full: false });
