@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { itemNames } from "../backup/fixtures.ts";
 import {
   appCommand,
   LAUNCHER,
@@ -62,22 +63,10 @@ async function createBackup(app: RunningApp, username: string, description: stri
 function setItems(dir: string, names: string[]): void {
   const db = new Database(join(dir, "business_data.db"));
   db.run("PRAGMA busy_timeout = 5000");
-  db.run("CREATE TABLE IF NOT EXISTS items (name TEXT NOT NULL)");
+  db.run("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
   db.run("DELETE FROM items");
-  for (const name of names) db.run("INSERT INTO items VALUES (?)", [name]);
+  for (const name of names) db.run("INSERT INTO items (name) VALUES (?)", [name]);
   db.close();
-}
-
-function items(dir: string): string[] {
-  const db = new Database(join(dir, "business_data.db"), { readonly: true });
-  try {
-    return db
-      .query<{ name: string }, []>("SELECT name FROM items ORDER BY name")
-      .all()
-      .map((r) => r.name);
-  } finally {
-    db.close();
-  }
 }
 
 describe("one data folder under Bun and Deno", () => {
@@ -118,12 +107,12 @@ describe("one data folder under Bun and Deno", () => {
       expect((await runCli(["verify", name, "--data-dir", dir], command)).exitCode).toBe(0);
       const restored = await runCli(["restore", name, "--yes", "--data-dir", dir], command);
       expect(restored.exitCode).toBe(0);
-      expect(items(dir)).toEqual(["apples", "pears"]);
+      expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples", "pears"]);
 
       // Back under the maker: the other's backup restores, and its user signs in.
       const again = { command: appCommand(maker) };
       expect((await runCli(["restore", back, "--yes", "--data-dir", dir], again)).exitCode).toBe(0);
-      expect(items(dir)).toEqual(["changed later"]);
+      expect(itemNames(join(dir, "business_data.db"))).toEqual(["changed later"]);
       const third = await serve(dir, maker);
       await signIn(third, "second");
       expect((await fetch(`${third.url}/api/status`, { headers: await signIn(third, user) })).status).toBe(
