@@ -26,10 +26,33 @@ export class NodeSqlDatabase implements SqlDatabase {
 
   run(sql: string, params?: SqlValue[]): SqlChanges {
     if (params !== undefined) return this.query(sql).run(...params);
+    // node:sqlite prepares only the first statement of several (quietly), and `exec()` tells no
+    // counts: one statement goes through `prepare`, anything that may hold more through `exec`.
+    if (!sql.trim().replace(/;$/, "").includes(";")) return this.prepare(sql).run();
     this.exec(sql);
-    return this.query<SqlChanges, []>(
-      "SELECT changes() AS changes, last_insert_rowid() AS lastInsertRowid",
-    ).get() as SqlChanges;
+    return this.#countsOfLastStatement();
+  }
+
+  /**
+   * The counts of the last statement `exec()` ran, read when first asked (ask at once): reading
+   * them is a query, and one that a lock held elsewhere may refuse, so it is not made unasked.
+   */
+  #countsOfLastStatement(): SqlChanges {
+    let counts: SqlChanges | null = null;
+    const read = () => {
+      counts ??= this.query<SqlChanges, []>(
+        "SELECT changes() AS changes, last_insert_rowid() AS lastInsertRowid",
+      ).get() as SqlChanges;
+      return counts;
+    };
+    return {
+      get changes() {
+        return read().changes;
+      },
+      get lastInsertRowid() {
+        return read().lastInsertRowid;
+      },
+    };
   }
 
   /** Runs every statement of `sql` (drizzle's session calls this for its own statements). */
