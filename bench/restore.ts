@@ -3,9 +3,10 @@ import { type Row, summarize } from "./table.ts";
 
 /**
  * A restore of the same backup, again and again, runs alternating between the runtimes: ours
- * through the engine with the app's connection open (whole, and its parts: full check and safety
- * backup, copy, flush, swap, reopen), against `cp` of the backup over the closed database (plus a
- * flush, as ours does).
+ * through the engine with the app's connection open — whole (until it resolves, the app
+ * answering again), the time requests are refused (from closing the database to its reopening),
+ * and each step — against `cp` of the backup over the closed database (plus a flush, as ours
+ * does). The checks that follow a restore in the background are timed apart.
  */
 export async function measureRestore(options: {
   database: string;
@@ -23,19 +24,34 @@ export async function measureRestore(options: {
     }
   }
   const anchor = summarize("", "ms", samples["Bun cp"] ?? []).median;
-  const row = (name: string, key: string): Row => ({
-    ...summarize(`${options.label}: ${name}`, "ms", samples[key] ?? []),
-    anchor,
+  const rows = options.runtimes.flatMap((r) => {
+    const row = (name: string, key: string, times?: number): Row => ({
+      ...summarize(
+        `${options.label}: ${name}`,
+        "ms",
+        samples[`${r.name} ${key}`] ?? [],
+        times ? anchor * times : undefined,
+      ),
+      anchor,
+    });
+    return [
+      row(`restore, ${r.name}, whole (until the app answers again)`, "whole", 4),
+      row("  requests refused (database closed until reopened)", "refused", 2),
+      row("  full check recorded? (else the full check now)", "choose"),
+      row("  copy beside the database, hashed as written", "copy"),
+      row("  flush the copy", "flush"),
+      row("  close the database (last checkpoint)", "close"),
+      row("  keep the replaced database as the safety backup (link)", "safety"),
+      row("  drop -wal/-shm, rename, flush folder", "swap"),
+      row("  reopen, migrations, end sessions", "reopen"),
+      row("  remove old safety backups", "after"),
+      row("checks after the restore, in the background", "checks"),
+    ];
   });
-  return [
-    ...options.runtimes.flatMap((r) => [
-      row(`restore, ${r.name}, whole`, `${r.name} whole`),
-      row("  full check of the backup + safety backup", `${r.name} prepare`),
-      row("  copy beside the database", `${r.name} copy`),
-      row("  flush the copy", `${r.name} flush`),
-      row("  drop -wal/-shm, rename, flush folder", `${r.name} swap`),
-      row("  reopen, end sessions, remove old safety backups", `${r.name} reopen`),
-    ]),
-    row("cp of the backup over the closed database (+ flush)", "Bun cp"),
-  ];
+  const cp = summarize(
+    `${options.label}: cp of the backup over the closed database (+ flush)`,
+    "ms",
+    samples["Bun cp"] ?? [],
+  );
+  return [...rows, { ...cp, anchor }];
 }

@@ -123,6 +123,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     paths,
     log,
     version: VERSION,
+    clock,
     engine,
     scheduler,
     recovery,

@@ -24,11 +24,11 @@ export interface RunningServices {
  * opened and migrated, its users counted (a damaged file often opens and fails at the first
  * read). Returns why it cannot be used, or null; nothing is thrown.
  */
-export function openDatabase(app: App): string | null {
+export async function openDatabase(app: App): Promise<string | null> {
   app.log.info(
     `Application starting: BusinessApp ${app.version}, pid ${process.pid}, data folder ${app.paths.dataDir}`,
   );
-  app.engine.cleanupLeftovers();
+  await app.engine.cleanupLeftovers();
   try {
     app.db.open();
     app.auth.users.count();
@@ -40,7 +40,8 @@ export function openDatabase(app: App): string | null {
 
 /**
  * Starts the services once the app answers: recovery mode when the database would not open;
- * otherwise the first-run link (no users yet), housekeeping now and every hour, automatic
+ * otherwise the first-run link (no users yet), housekeeping now and every hour (with a quick
+ * check of the database), automatic
  * backups, and in the background the startup backup (which checks the database: damage found
  * there enters recovery mode) and the check of files seen for the first time.
  */
@@ -60,7 +61,11 @@ export function startServices(app: App, openError: string | null): RunningServic
     app.scheduler.start();
     void runStartupTasks(app);
   }
-  const sweeper = setInterval(() => sweepDatabase(app), HOUR_MS);
+  const sweeper = setInterval(() => {
+    sweepDatabase(app);
+    // The live database's own check, on a schedule of its own: backups no longer wait for it.
+    if (!app.recovery.active) void app.engine.health.refresh().catch(() => {});
+  }, HOUR_MS);
   sweeper.unref();
   return {
     startUrl,
@@ -86,7 +91,7 @@ async function runStartupTasks(app: App): Promise<void> {
     if (app.settings.current.settings.startup_backup) {
       await engine.createBackup({ kind: "startup", createdBy: "startup" });
     } else {
-      const health = await engine.checkDatabase({ full: false });
+      const health = await engine.health.refresh();
       if (!health.ok) app.recovery.enter(`it failed its check (${health.reason})`);
     }
   } catch (error) {

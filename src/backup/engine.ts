@@ -1,14 +1,19 @@
 import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
 import { DatabaseDamagedError, OperationAbandonedError, ProtectedBackupError } from "./errors.ts";
+import { checkFullyLater, FollowUps } from "./follow-ups.ts";
+import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import type { OperationRunner } from "./operation.ts";
 import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
-import { RestoreEvents, restoreDatabase } from "./restore.ts";
-import { checkedSource, newestUsableSource } from "./restore-source.ts";
+import { RestoreEvents } from "./restore.ts";
+import { restoreChosen } from "./restore-run.ts";
+import { checkedSource, newestUsableSource, type RestoreSource } from "./restore-source.ts";
 import type { RetentionLimits } from "./retention.ts";
+import { settleSafetyLinks } from "./safety.ts";
 import { takeBackup } from "./snapshot.ts";
+import { freeBytesWhere } from "./space.ts";
 import type {
   BackupEngineOptions,
   CreateBackupRequest,
@@ -18,7 +23,7 @@ import type {
   RestoreResult,
 } from "./types.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
-import { checkLive, verifyRecords } from "./verify.ts";
+import { verifyRecords, verifyUnchecked } from "./verify.ts";
 import { abandonWorkers } from "./worker-client.ts";
 
 export type { MadeKind } from "./types.ts";
@@ -37,20 +42,23 @@ export class BackupEngine {
   readonly #ctx: EngineContext;
   readonly #operations: OperationRunner;
   readonly #limiter: ManualBackupLimiter;
+  readonly #followUps: FollowUps | null;
   /** Who hears of restores: `onRestored` hooks, `onDatabaseUnusable` listeners. */
   readonly events = new RestoreEvents();
   #retention: RetentionLimits;
-  databaseHealth: HealthRecord | null = null;
+  /** The live database's health: its last check (`health.check`, `health.refresh`) or a backup's of it. */
+  readonly health: DatabaseHealth;
 
   constructor(options: BackupEngineOptions) {
     ({ database: this.database, backupsDir: this.backupsDir, retention: this.#retention } = options);
     this.#options = options;
     this.#ctx = createEngineContext(options);
     this.#operations = this.#ctx.operations;
-    this.#limiter = new ManualBackupLimiter(
-      options.manualBackupsPerHour ?? DEFAULT_PER_HOUR,
-      this.#ctx.clock,
-    );
+    this.health = new DatabaseHealth(this.#ctx, this.#operations);
+    const perHour = options.manualBackupsPerHour ?? DEFAULT_PER_HOUR;
+    this.#limiter = new ManualBackupLimiter(perHour, this.#ctx.clock);
+    // Beside a serving app, checks that follow an operation run in the background; a command waits for them.
+    this.#followUps = options.db ? new FollowUps(this.#operations, options.log) : null;
   }
 
   setRetention(limits: RetentionLimits): void {
@@ -78,17 +86,10 @@ export class BackupEngine {
 
   /** Free bytes on the backup folder's disk, or null when it cannot be told (folder missing). */
   freeBytes(): number | null {
-    try {
-      return this.#ctx.freeSpace(this.backupsDir);
-    } catch {
-      return null;
-    }
+    return freeBytesWhere(this.#ctx.freeSpace, this.backupsDir);
   }
 
-  /**
-   * Gives up the operation running now, for an app that must close within seconds: its work in a worker
-   * ends at once (`OperationAbandonedError`); what is left on disk goes at the next start.
-   */
+  /** Gives up the running operation's work in a worker at once (`OperationAbandonedError`): the app must close. */
   abandon(): void {
     abandonWorkers(new OperationAbandonedError());
   }
@@ -98,9 +99,12 @@ export class BackupEngine {
     return this.#operations.idle();
   }
 
-  /** Deletes what a crashed operation left behind (`removeLeftovers`); not while another process holds the lock. */
-  cleanupLeftovers(): void {
-    this.#operations.tryExclusive(() => removeLeftovers(this.#ctx));
+  /** Tidies up after a crash (`removeLeftovers`, `settleSafetyLinks`); not while another process holds the lock. */
+  async cleanupLeftovers(): Promise<void> {
+    await this.#operations.tryExclusive(async () => {
+      await settleSafetyLinks(this.#ctx);
+      removeLeftovers(this.#ctx);
+    });
   }
 
   /**
@@ -108,10 +112,9 @@ export class BackupEngine {
    * leaves no backup or a whole one; retention only afterwards) and records the database's
    * health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
    *
-   * Refused before anything starts, with nothing logged: a description that breaks the rule of
-   * `descriptionProblem` (`InvalidDescriptionError`), and a `rateLimited` request from someone who
-   * started the hourly limit of manual backups already (`TooManyManualBackupsError`). Every
-   * rate-limited backup that starts counts, whatever its outcome; one refused as busy does not.
+   * Refused before anything starts, with nothing logged: a bad description (`InvalidDescriptionError`),
+   * and a `rateLimited` request past the hourly limit (`TooManyManualBackupsError`); every
+   * rate-limited backup that starts counts, one refused as busy does not.
    */
   async createBackup(request: CreateBackupRequest): Promise<ManifestRecord> {
     if (request.description !== undefined) assertValidDescription(request.description);
@@ -122,24 +125,14 @@ export class BackupEngine {
       if (who !== null) this.#limiter.record(who);
       try {
         const taken = await takeBackup(this.#ctx, request, { salvage: false, retention: this.#retention });
-        this.databaseHealth = taken.liveHealth;
+        this.health.current = taken.liveHealth;
+        if (this.#followUps && taken.record.health === "verified")
+          checkFullyLater(this.#followUps, this.#ctx, taken.record);
         return taken.record;
       } catch (error) {
-        if (error instanceof DatabaseDamagedError) this.databaseHealth = error.health;
+        if (error instanceof DatabaseDamagedError) this.health.current = error.health;
         throw error;
       }
-    });
-  }
-
-  /**
-   * Checks the live database in the worker: `quick_check`, or the complete `integrity_check`
-   * when `full` ("Check now"). Records the result as the database's health; damage is logged.
-   */
-  checkDatabase(options: { full: boolean }): Promise<HealthRecord> {
-    // Under the lock: one check at a time, and never while a restore swaps the file.
-    return this.#operations.run("Database check failed", async () => {
-      this.databaseHealth = await checkLive(this.#ctx, options.full);
-      return this.databaseHealth;
     });
   }
 
@@ -154,21 +147,13 @@ export class BackupEngine {
   /** Checks backups seen for the first time (copied in by hand); quietly skipped while busy. */
   async verifyNew(): Promise<void> {
     if (!this.list().some((r) => r.health === "unchecked")) return;
-    const unchecked = () => this.list().filter((r) => r.health === "unchecked");
-    await this.#operations.runIfFree("Checking new backup files failed", () =>
-      verifyRecords(
-        this.#ctx,
-        unchecked().map((r) => r.name),
-      ),
-    );
+    await this.#operations.runIfFree("Checking new backup files failed", () => verifyUnchecked(this.#ctx));
   }
 
   /**
-   * Restores the named backup after its full check (`verifyRecord`) with `restoreDatabase`: a
-   * safety backup first, the file swapped, reopened in place, every session ended, its health
-   * checked again. Any failure before the swap's rename leaves the old database in place and
-   * open. Throws `BackupUnusableError` for a damaged or foreign backup, or one holding anything
-   * that could run code.
+   * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`):
+   * a failure before the swap's rename leaves the old database in place and open. Throws
+   * `BackupUnusableError` for a damaged or foreign backup, or one holding anything that could run code.
    */
   restore(name: string, options: { by?: string | null } = {}): Promise<RestoreResult> {
     return this.#restore("Database restore", options.by ?? null, () => checkedSource(this.#ctx, name));
@@ -182,15 +167,26 @@ export class BackupEngine {
     return this.#restore("Emergency restore", options.by ?? null, () => newestUsableSource(this.#ctx));
   }
 
-  #restore(label: string, by: string | null, choose: () => Promise<ManifestRecord>): Promise<RestoreResult> {
+  #restore(label: string, by: string | null, choose: () => Promise<RestoreSource>): Promise<RestoreResult> {
     return this.#operations.run(`${label} failed`, async () => {
-      const record = await choose();
+      this.health.current = null;
       const context = { ...this.#ctx, events: this.events, beforeStep: this.#options.beforeRestoreStep };
-      const outcome = await restoreDatabase(context, record, { by, label, retention: this.#retention });
-      this.databaseHealth = outcome.health;
-      this.#operations.lastError = null;
-      return outcome.result;
+      return restoreChosen(context, await choose(), {
+        by,
+        label,
+        retention: this.#retention,
+        followUps: this.#followUps,
+        setHealth: (found) => {
+          this.health.current = found;
+        },
+      });
     });
+  }
+
+  /** Resolves once the running operation and the checks that follow it in the background are done. */
+  async settled(): Promise<void> {
+    await this.#operations.idle();
+    await this.#followUps?.settled();
   }
 
   /** A hidden temporary name in the backup folder for an upload on its way in (see `uploadTempPath`). */
@@ -198,12 +194,7 @@ export class BackupEngine {
     return uploadTempPath(this.#ctx.folder);
   }
 
-  /**
-   * Takes an uploaded file (already complete at `tempPath`) into the list as
-   * `uploaded_YYYYMMDD_HHMMSS[_slug].db`, after the full check a restore would make. Throws
-   * `BackupUnusableError` when it fails, `InvalidDescriptionError` for a bad description; never
-   * leaves the temporary file behind.
-   */
+  /** Takes an uploaded file into the list after the full check a restore would make (`importUpload`). */
   importUpload(options: UploadedFile): Promise<ManifestRecord> {
     return importUpload(this.#ctx, options);
   }

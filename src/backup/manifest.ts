@@ -30,6 +30,16 @@ export interface ManifestRecord extends BackupEntry {
   sourceDamaged: boolean;
   /** Tables the last full check found that BusinessApp does not know (kept as plain data). */
   unknownTables?: string[];
+  /**
+   * The last full check it passed (`integrity_check` and the trust rule) and the SHA-256 of the
+   * bytes it judged: a restore whose copy hashes the same needs no second full check.
+   */
+  fullCheck?: { sha256: string; at: string } | null;
+}
+
+/** True when `record` passed a full check as it is now (its hash then is its hash now). */
+export function passedFullCheck(record: ManifestRecord): boolean {
+  return record.health === "verified" && !!record.fullCheck && record.fullCheck.sha256 === record.sha256;
 }
 
 /** The newest backup that passed its check (a listing is sorted newest first); never a damaged copy. */

@@ -26,10 +26,12 @@ const labels = new WeakMap<object, string>();
 
 /**
  * Marks `error` to be logged as "`label`: its message" instead of under the operation's label
- * (e.g. "Database restored failed, nothing was restored: the safety backup failed"); returns it.
+ * (e.g. "Database restore failed, nothing was restored: the safety backup failed"), unless a
+ * step marked it already; returns it.
  */
 export function labelFailure<E>(label: string, error: E): E {
-  if (typeof error === "object" && error !== null) labels.set(error, label);
+  // The first label is the most precise one: the step's, not the operation around it.
+  if (typeof error === "object" && error !== null && !labels.has(error)) labels.set(error, label);
   return error;
 }
 
@@ -45,6 +47,8 @@ export class OperationRunner {
   readonly #clock: Clock;
   #idle: Promise<void> = Promise.resolve();
   #current: RunningOperation | null = null;
+  /** Ends when the short background work holding the lock now (if any) is done. */
+  #background: Promise<void> | null = null;
   #waitingFor: string | null = null;
   lastError: { message: string; at: string } | null = null;
 
@@ -55,11 +59,13 @@ export class OperationRunner {
   }
 
   /**
-   * Runs `fn` holding the operation lock, which is taken before this returns (no await first).
-   * A failure is logged as ERROR under `label` (or the label a step gave it with
-   * `labelFailure`), kept as the last error, and thrown on.
+   * Runs `fn` holding the operation lock, which is taken before this returns (no await first),
+   * unless background work of this process holds it for a moment: then after that. A failure is
+   * logged as ERROR under `label` (or the label a step gave it with `labelFailure`), kept as the
+   * last error (not for background work), and thrown on.
    */
-  async run<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  async run<T>(label: string, fn: () => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
+    while (this.#background) await this.#background;
     let lock: ReturnType<typeof acquireFileLock>;
     try {
       lock = acquireFileLock(this.#lockPath);
@@ -68,27 +74,38 @@ export class OperationRunner {
       throw error;
     }
     let done = () => {};
-    this.#idle = new Promise((resolve) => {
+    const ended = new Promise<void>((resolve) => {
       done = resolve;
     });
+    this.#idle = ended;
+    if (options.background) this.#background = ended;
     try {
       return await fn();
     } catch (error) {
       const message = `${(typeof error === "object" && error !== null && labels.get(error)) || label}: ${describeError(error)}`;
-      this.lastError = { message, at: this.#clock().toISOString() };
+      if (!options.background) this.lastError = { message, at: this.#clock().toISOString() };
       this.#log.error(message);
       throw error;
     } finally {
       this.#current = null;
+      if (options.background) this.#background = null;
       lock.release();
       done();
     }
   }
 
-  /** Runs `fn` holding the lock if it is free; resolves with null when another operation holds it. */
-  async runIfFree<T>(label: string, fn: () => Promise<T>): Promise<T | null> {
+  /**
+   * Runs `fn` holding the lock if it is free; resolves with null when another operation holds it.
+   * With `background`, an operation someone starts meanwhile waits for `fn` instead of being told
+   * "busy": keep such work short.
+   */
+  async runIfFree<T>(
+    label: string,
+    fn: () => Promise<T>,
+    options: { background?: boolean } = {},
+  ): Promise<T | null> {
     try {
-      return await this.run(label, fn);
+      return await this.run(label, fn, options);
     } catch (error) {
       if (error instanceof BackupBusyError) return null;
       throw error;
@@ -120,7 +137,7 @@ export class OperationRunner {
   }
 
   /** Runs `fn` holding the lock only if it is free right now; false when another process holds it. */
-  tryExclusive(fn: () => void): boolean {
+  async tryExclusive(fn: () => Promise<void>): Promise<boolean> {
     let lock: ReturnType<typeof acquireFileLock>;
     try {
       lock = acquireFileLock(this.#lockPath);
@@ -129,7 +146,7 @@ export class OperationRunner {
       throw error;
     }
     try {
-      fn();
+      await fn();
       return true;
     } finally {
       lock.release();

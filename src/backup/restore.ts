@@ -1,38 +1,17 @@
-import { existsSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { BackupUnusableError, NotEnoughSpaceError, RestoredDatabaseUnusableError } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { labelFailure } from "./operation.ts";
-import type { RetentionLimits } from "./retention.ts";
-import { takeBackup } from "./snapshot.ts";
+import type { RestoreEvents } from "./restore-events.ts";
+import { dropSafety, finishSafety, type KeptSafety, keepSafety } from "./safety.ts";
 import { spaceNeeded } from "./space.ts";
-import { type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
+import { prepareCopy, type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
 import { checkAppSchema } from "./trust.ts";
-import type { EngineContext, HealthRecord, RestoreResult, RunningOperation } from "./types.ts";
-import { checkLiveInWorker } from "./worker-client.ts";
+import type { EngineContext, RestoreResult, RunningOperation } from "./types.ts";
 
-/** Runs on the restored database, open and migrated, before anyone uses it. */
-export type RestoredHook = (db: DatabaseHandle) => void;
-
-/** Who hears of restores. */
-export class RestoreEvents {
-  readonly restored: RestoredHook[] = [];
-  readonly unusable: ((reason: string) => void)[] = [];
-
-  /**
-   * `hook` runs after every restore on the restored database, open and migrated, before anyone
-   * uses it (the app ends every session here, including those carried inside the backup).
-   */
-  onRestored(hook: RestoredHook): void {
-    this.restored.push(hook);
-  }
-
-  /** `listener` hears when a restored file is in place but will not open (the app enters recovery mode). */
-  onDatabaseUnusable(listener: (reason: string) => void): void {
-    this.unusable.push(listener);
-  }
-}
+export { type RestoredHook, RestoreEvents } from "./restore-events.ts";
 
 /** What a restore needs beyond the engine's shared context. */
 export interface RestoreContext extends EngineContext {
@@ -42,23 +21,29 @@ export interface RestoreContext extends EngineContext {
 
 export interface RestoreOutcome {
   result: RestoreResult;
-  /** The restored database's health, checked after reopening; null when the check could not run. */
-  health: HealthRecord | null;
+  /** The safety backup when it still needs its check (a linked one is listed unchecked). */
+  unchecked: ManifestRecord | null;
+  /** The command line's own connection to the restored database, still open; null for the app's. */
+  handle: DatabaseHandle | null;
 }
 
 /**
- * Replaces the database with `record`, a backup that has passed the full check: every write
- * held back (the connection closed after a complete checkpoint), a pre-restore safety backup of
- * exactly what is replaced, the file swapped (`swapDatabaseFile`, its copy judged by the trust
- * rule again), reopened in place with migrations run forward, the restore hooks run (every
- * session ends), its health checked, old safety backups rotated out. Guarantees: a failure before the swap's rename leaves the
- * old database in place and open; a crash at any moment leaves it entirely old or entirely
- * restored. Throws `RestoredDatabaseUnusableError` when the restored file will not open.
+ * Replaces the database with `record`, a backup whose fully checked bytes hash to
+ * `checkedSha256`. While the app still serves: the backup copied beside the database, hashed as
+ * it is written (a copy that hashes otherwise is refused: the file changed since its check),
+ * flushed and judged by the trust rule. Then every write is held back (the connection closed
+ * after a complete checkpoint), the replaced database kept as the safety backup (`keepSafety`:
+ * a hard link, no copy), the copy renamed in (`swapDatabaseFile`), the database reopened in
+ * place with migrations run forward and the restore hooks run (every session ends). Guarantees:
+ * a failure before the swap's rename leaves the old database in place and open, with no safety
+ * backup left over; a crash at any moment leaves it entirely old or entirely restored. Throws
+ * `RestoredDatabaseUnusableError` when the restored file will not open. The restored database's
+ * health and the safety backup are checked by the caller, after the app answers again.
  */
 export async function restoreDatabase(
   ctx: RestoreContext,
   record: ManifestRecord,
-  options: { by: string | null; label: string; retention: RetentionLimits },
+  options: { by: string | null; label: string; checkedSha256: string },
 ): Promise<RestoreOutcome> {
   const { by, label } = options;
   const { db, log, database } = ctx;
@@ -77,78 +62,97 @@ export async function restoreDatabase(
     temp: restoreTempPath(database),
   };
   ctx.operations.show(operation);
-  // From here on every write is held back (requests get 503), so the safety backup holds exactly
-  // the data that the restore replaces. The close fully checkpoints the WAL or refuses.
   try {
-    if (db?.isOpen) db.close({ requireCheckpoint: true });
+    await copyBeside(ctx, record, options.checkedSha256);
   } catch (error) {
-    reopenQuietly(ctx, false);
     throw labelFailure(untouched, error);
   }
-  let safety: ManifestRecord | null = null;
+  // From here on every write is held back (requests get 503), so the safety backup holds exactly
+  // the data that the restore replaces. The close fully checkpoints the WAL or refuses.
+  let safety: KeptSafety | null = null;
   try {
-    if (existsSync(database)) {
-      const taken = await takeBackup(
-        ctx,
-        { kind: "pre_restore", createdBy: by },
-        { salvage: true, retention: null },
-      );
-      safety = taken.record;
-    } else log.warning(`There is no database at ${database}, so no safety backup was needed`);
+    ctx.beforeStep?.("close");
+    if (db?.isOpen) db.close({ requireCheckpoint: true });
+    safety = await keepSafety(ctx, by, ctx.beforeStep).catch((error) => {
+      throw labelFailure(`${untouched}: the safety backup failed`, error);
+    });
   } catch (error) {
     reopenQuietly(ctx, false);
-    throw labelFailure(`${untouched}: the safety backup failed`, error);
+    discardCopy(ctx);
+    throw labelFailure(untouched, error);
   }
-  // The safety backup showed its own progress; from here it is the restore's again.
   ctx.operations.show(operation);
   await swapInto(ctx, record, label, safety);
   const handle = reopenRestored(ctx, label, record);
-  // Checked while a read-write connection is open: closing the command line's own connection
-  // last then removes the -wal that the check's read-only connection cannot.
-  let health: HealthRecord | null = null;
-  try {
-    const checked = await checkLiveInWorker({ path: database, full: false });
-    health = { ...checked, checkedAt: ctx.clock().toISOString(), full: false };
-    if (!checked.ok) log.error(`The restored database failed its check: ${checked.reason}`);
-  } catch (error) {
-    log.warning(`The restored database could not be checked: ${describeError(error)}`);
-  } finally {
-    if (!ctx.db) handle.close();
+  ctx.beforeStep?.("answer");
+  let unchecked: ManifestRecord | null = null;
+  let safetyName: string | null = safety?.how === "copied" ? safety.record.name : null;
+  if (safety?.how === "linked") {
+    try {
+      unchecked = await finishSafety(ctx, safety, by);
+      safetyName = unchecked.name;
+    } catch (error) {
+      // The restore is done; a link left behind is settled at the next start.
+      log.warning(`The safety backup ${safety.name} could not be put in place yet: ${describeError(error)}`);
+    }
   }
-  const kept = safety ? `; safety backup: ${safety.name}` : "";
+  const kept = safetyName ? `; safety backup: ${safetyName}` : "";
   log.info(`${label} from ${record.name}${who} completed${kept}`);
-  // Old safety backups go now (only those: a restore is no reason to rotate other backups out),
-  // never the backup that was just restored.
-  await ctx.folder.applyRetentionQuietly(options.retention, {
-    protect: new Set([record.name]),
-    kinds: new Set(["pre_restore"]),
+  return {
+    result: { restoredFrom: record.name, safetyBackup: safetyName },
+    unchecked,
+    handle: ctx.db ? null : handle,
+  };
+}
+
+/**
+ * The backup copied beside the database and proven: the bytes written hash as the fully checked
+ * ones did (otherwise the file changed since its check: `BackupUnusableError`, and it is listed
+ * damaged), and the copy passes the trust rule. The app serves meanwhile.
+ */
+async function copyBeside(ctx: RestoreContext, record: ManifestRecord, checkedSha256: string): Promise<void> {
+  const sha256 = await prepareCopy({
+    database: ctx.database,
+    source: ctx.folder.pathOf(record.name),
+    beforeStep: ctx.beforeStep,
   });
-  return { result: { restoredFrom: record.name, safetyBackup: safety?.name ?? null }, health };
+  const copy = restoreTempPath(ctx.database);
+  let reason: string | null = null;
+  if (sha256 !== checkedSha256) {
+    reason = "its content changed after it was checked (SHA-256 differs), so it may be damaged";
+    await ctx.folder.update((records) =>
+      records.set(record.name, { ...record, health: "damaged", reason, fullCheck: null }),
+    );
+  } else {
+    const trust = checkAppSchema(copy);
+    if (!trust.ok) reason = trust.reason ?? "it failed its check";
+  }
+  if (reason === null) return;
+  discardCopy(ctx);
+  throw new BackupUnusableError(record.name, reason);
+}
+
+function discardCopy(ctx: RestoreContext): void {
+  rmSync(restoreTempPath(ctx.database), { force: true });
 }
 
 /**
  * The file swap; a failure reopens what is in place (old before the rename, restored after it).
- * When the old database stayed, the safety backup made for this attempt is removed again: it
- * holds nothing the database does not, and tries that fail (a file held open by another program)
- * must not pile up copies.
+ * When the old database stayed, the safety backup kept for this attempt goes again: it holds
+ * nothing the database does not, and tries that fail (a file held open by another program) must
+ * not pile up copies.
  */
 async function swapInto(
   ctx: RestoreContext,
   record: ManifestRecord,
   label: string,
-  safety: ManifestRecord | null,
+  safety: KeptSafety | null,
 ): Promise<void> {
   let swapped = false;
   try {
     await swapDatabaseFile({
       database: ctx.database,
-      source: ctx.folder.pathOf(record.name),
       wait: ctx.folder.wait,
-      // The backup passed the trust rule; its copy must too, or a file changed since could slip in.
-      checkCopy: (copy) => {
-        const trust = checkAppSchema(copy);
-        if (!trust.ok) throw new BackupUnusableError(record.name, trust.reason ?? "it failed its check");
-      },
       beforeStep: (step) => {
         if (step === "flush-folder") swapped = true;
         ctx.beforeStep?.(step);
@@ -158,19 +162,17 @@ async function swapInto(
     // Before the rename the old file is untouched; after it, the restored file is whole, only its
     // folder entry may not be on disk yet. Either way the app goes on with the file in place.
     reopenQuietly(ctx, swapped);
-    if (!swapped && safety) await dropSafetyBackup(ctx, safety);
+    if (!swapped && safety) await dropSafetyQuietly(ctx, safety);
     const state = swapped ? "the restored database is in place" : "the database was left as it was";
     throw labelFailure(`${label} from ${record.name} failed (${state})`, error);
   }
 }
 
-async function dropSafetyBackup(ctx: RestoreContext, safety: ManifestRecord): Promise<void> {
+async function dropSafetyQuietly(ctx: RestoreContext, safety: KeptSafety): Promise<void> {
   try {
-    await ctx.folder.remove(safety, null);
+    await dropSafety(ctx, safety);
   } catch (error) {
-    ctx.log.warning(
-      `The safety backup ${safety.name} of a restore that did not happen stays: ${describeError(error)}`,
-    );
+    ctx.log.warning(`The safety backup of a restore that did not happen stays: ${describeError(error)}`);
   }
 }
 

@@ -3,7 +3,9 @@ import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
+import { sha256File } from "../lib/hash.ts";
 import { whileInUse } from "../lib/sharing.ts";
+import type { CheckResult } from "./checks.ts";
 import {
   DatabaseDamagedError,
   DiskFullError,
@@ -17,9 +19,9 @@ import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { fileSize, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
-import { checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
+import { checkFileInWorker, checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
 
-/** A new backup, and the live database's health found on the way (null when it was not checked). */
+/** A new backup, and the live database's health as taking it showed. */
 export interface TakenBackup {
   record: ManifestRecord;
   liveHealth: HealthRecord;
@@ -27,13 +29,14 @@ export interface TakenBackup {
 
 /**
  * Takes a verified backup of the live database: the folder writable, room on the disk (for a
- * manual backup, room for the next automatic one too), the database passing `quick_check`
- * (unless `salvage`), then the snapshot in the worker under a hidden temporary name, checked
- * and hashed, renamed, the folder flushed, the manifest updated and `retention` applied (unless
- * null). Guarantees: the new file appears under its final name only complete, flushed and
- * checked; nothing is left behind on failure. With `salvage` (a pre-restore copy) a damaged
- * database is still copied, and the copy kept and marked damaged. A damaged live database
- * without `salvage` is `DatabaseDamagedError`, which carries the health found.
+ * manual backup, room for the next automatic one too), the snapshot in the worker under a hidden
+ * temporary name, flushed, then its `quick_check` (in the worker) and its SHA-256 (here) side by
+ * side, renamed, the folder flushed, the manifest updated and `retention` applied (unless null).
+ * The live database is checked only when its copy fails (a copy that passes its check is read
+ * whole from it); damage found there is `DatabaseDamagedError`, which carries the health found.
+ * Guarantees: the new file appears under its final name only complete, flushed and checked;
+ * nothing is left behind on failure. With `salvage` (a pre-restore copy) a damaged database is
+ * still copied, and the copy kept and marked damaged.
  */
 export async function takeBackup(
   ctx: EngineContext,
@@ -67,30 +70,18 @@ export async function takeBackup(
     temp,
   });
   try {
-    // Checked once the operation is shown, so the page reports the backup from its first moment.
-    const live = await checkLiveInWorker({ path: ctx.database, full: false });
-    const liveHealth: HealthRecord = { ...live, checkedAt: at.toISOString(), full: false };
-    if (!live.ok && !options.salvage) throw new DatabaseDamagedError(liveHealth);
-    let result: Awaited<ReturnType<typeof snapshotInWorker>>;
-    const db = ctx.db;
-    db?.pauseCheckpoints();
-    try {
-      result = await snapshotInWorker({ source: ctx.database, target: temp, salvage: options.salvage });
-    } catch (error) {
-      if (error instanceof OperationAbandonedError) throw error;
-      if (isDiskFull(error)) throw new DiskFullError();
-      throw new SnapshotFailedError(`the snapshot could not be written (${describeError(error)})`);
-    } finally {
-      db?.resumeCheckpoints();
-    }
-    const damaged = !result.check.ok || !live.ok;
+    const size = await writeSnapshot(ctx, temp, options.salvage);
+    const [check, sha256] = await Promise.all([
+      checkFileInWorker({ path: temp, full: false }),
+      sha256File(temp),
+    ]);
+    const liveHealth = check.ok ? healthOf({ ok: true, reason: null }, at) : await checkSource(ctx, at);
+    const damaged = !check.ok || !liveHealth.ok;
     // Only a copy of a database that is itself damaged may be kept damaged (it may hold data
     // to salvage); a bad copy of a healthy database is a failed backup, whatever its purpose.
-    if (damaged && (!options.salvage || live.ok)) {
-      throw new SnapshotFailedError(
-        `the new backup failed its check (${result.check.reason}); it was not kept`,
-      );
-    }
+    if (damaged && !liveHealth.ok && !options.salvage) throw new DatabaseDamagedError(liveHealth);
+    if (damaged && liveHealth.ok)
+      throw new SnapshotFailedError(`the new backup failed its check (${check.reason}); it was not kept`);
     // A startup backup replaces the one before it, which another program may hold open for a while.
     const target = ctx.folder.pathOf(name);
     await whileInUse(target, () => renameSync(temp, target), ctx.folder.wait);
@@ -99,21 +90,19 @@ export async function takeBackup(
       name,
       kind: request.kind,
       createdAt: at.toISOString(),
-      size: result.size,
+      size,
       description: request.description ?? "",
       createdBy: request.createdBy ?? null,
       health: damaged ? "damaged" : "verified",
-      sha256: result.sha256,
+      sha256,
       checkedAt: at.toISOString(),
-      reason: damaged ? (live.reason ?? result.check.reason) : null,
-      sourceDamaged: !live.ok,
+      reason: damaged ? (liveHealth.reason ?? check.reason) : null,
+      sourceDamaged: !liveHealth.ok,
     };
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const by = request.createdBy ? `, by ${request.createdBy}` : "";
     const note = damaged ? " — the database was damaged, so this copy is marked damaged" : "";
-    ctx.log.info(
-      `Database backup created: ${name} (${formatBytes(result.size)} in ${seconds} s${by})${note}`,
-    );
+    ctx.log.info(`Database backup created: ${name} (${formatBytes(size)} in ${seconds} s${by})${note}`);
     // The backup exists from the rename on: bookkeeping that fails now is a warning, not a failure.
     try {
       await ctx.folder.update((records) => records.set(name, record));
@@ -126,5 +115,34 @@ export async function takeBackup(
     // With SQLite's journal, when the snapshot was abandoned in the middle.
     for (const file of [temp, `${temp}-journal`]) rmSync(file, { force: true });
     ctx.operations.show(null);
+  }
+}
+
+function healthOf(check: CheckResult, at: Date): HealthRecord {
+  return { ...check, checkedAt: at.toISOString(), full: false };
+}
+
+/** The live database's own `quick_check`, when its copy failed: damage of its own, or a bad copy? */
+async function checkSource(ctx: EngineContext, at: Date): Promise<HealthRecord> {
+  return healthOf(await checkLiveInWorker({ path: ctx.database, full: false }), at);
+}
+
+/**
+ * The snapshot in the worker (the app's own connection takes no automatic checkpoint meanwhile:
+ * its flush would wait behind the snapshot's writes). A failure is the disk's, or the database's
+ * own damage (then `DatabaseDamagedError`), or the snapshot's.
+ */
+async function writeSnapshot(ctx: EngineContext, temp: string, salvage: boolean): Promise<number> {
+  ctx.db?.pauseCheckpoints();
+  try {
+    return (await snapshotInWorker({ source: ctx.database, target: temp, salvage })).size;
+  } catch (error) {
+    if (error instanceof OperationAbandonedError) throw error;
+    if (isDiskFull(error)) throw new DiskFullError();
+    const live = await checkSource(ctx, ctx.clock());
+    if (!live.ok) throw new DatabaseDamagedError(live);
+    throw new SnapshotFailedError(`the snapshot could not be written (${describeError(error)})`);
+  } finally {
+    ctx.db?.resumeCheckpoints();
   }
 }

@@ -27,3 +27,12 @@ export function fileSize(path: string): number {
     return 0;
   }
 }
+
+/** Free bytes where `dir` lives, or null when it cannot be told (the folder is missing). */
+export function freeBytesWhere(freeSpace: (dir: string) => number, dir: string): number | null {
+  try {
+    return freeSpace(dir);
+  } catch {
+    return null;
+  }
+}

@@ -1,9 +1,24 @@
-import { copyFileSync, renameSync, rmSync } from "node:fs";
+import { renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
+import { copyHashed } from "../lib/hash.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
 
-export const RESTORE_STEPS = ["copy", "flush-copy", "remove-wal", "rename", "flush-folder"] as const;
+/**
+ * The steps of a restore, in order: the copy while the app still serves; from `close` on, the
+ * database is closed and requests are refused, until `answer` (reopened, the app answers again).
+ * The crash tests stop the process before each one; the bench times them.
+ */
+export const RESTORE_STEPS = [
+  "copy",
+  "flush-copy",
+  "close",
+  "keep-safety",
+  "remove-wal",
+  "rename",
+  "flush-folder",
+  "answer",
+] as const;
 export type RestoreStep = (typeof RESTORE_STEPS)[number];
 
 /** The temporary copy a restore makes beside the database; a leftover of a crash is deleted at start. */
@@ -12,33 +27,48 @@ export function restoreTempPath(database: string): string {
 }
 
 /**
- * Puts `source` in place of the (closed) database file so that a crash at any moment leaves the
- * database either entirely old or entirely the source: copy beside it, flush the copy, remove the
- * stale -wal/-shm (the old database was checkpointed into its file when it was closed), rename
- * over, flush the folder. `beforeStep` lets tests inject a failure at each step. Removing the
- * -wal/-shm and the rename wait (`wait`) for another program that holds them open; then
- * `FileInUseError`.
- *
- * Throws if a step fails or `checkCopy` refuses the copy; before `rename` the old database is untouched.
+ * Copies the backup `source` beside the database, hashing the bytes as they are written, and
+ * flushes the copy; returns their SHA-256. Runs while the app still serves: the backup does not
+ * change and the database is not touched. On failure the copy is removed.
  */
-export async function swapDatabaseFile(options: {
+export async function prepareCopy(options: {
   database: string;
   source: string;
-  wait: SharingWait;
-  beforeStep?: (step: RestoreStep) => void;
-  /** Judges the flushed copy, the very bytes that will be renamed in; throws to refuse them. */
-  checkCopy?: (copy: string) => void;
-}): Promise<void> {
-  const { database, source } = options;
+  beforeStep?: ((step: RestoreStep) => void) | undefined;
+  onProgress?: (bytes: number) => void;
+}): Promise<string> {
   const step = options.beforeStep ?? (() => {});
-  const temp = restoreTempPath(database);
+  const temp = restoreTempPath(options.database);
   try {
     step("copy");
     rmSync(temp, { force: true });
-    copyFileSync(source, temp);
+    const sha256 = await copyHashed(options.source, temp, options.onProgress);
     step("flush-copy");
     fsyncFile(temp);
-    options.checkCopy?.(temp);
+    return sha256;
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Puts the prepared copy in place of the (closed) database so that a crash at any moment leaves
+ * the database either entirely old or entirely the copy: the stale -wal/-shm removed (the old
+ * database was checkpointed into its file when it was closed), the copy renamed over, the folder
+ * flushed. Removing and renaming wait (`wait`) for another program that holds a file open; then
+ * `FileInUseError`. Throws if a step fails; before `rename` the old database is untouched and the
+ * copy is gone again. `beforeStep` lets the crash tests stop the process at each step.
+ */
+export async function swapDatabaseFile(options: {
+  database: string;
+  wait: SharingWait;
+  beforeStep?: ((step: RestoreStep) => void) | undefined;
+}): Promise<void> {
+  const { database } = options;
+  const step = options.beforeStep ?? (() => {});
+  const temp = restoreTempPath(database);
+  try {
     step("remove-wal");
     for (const side of [`${database}-wal`, `${database}-shm`])
       await whileInUse(side, () => rmSync(side, { force: true }), options.wait);

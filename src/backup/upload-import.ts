@@ -66,6 +66,7 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     reason: null,
     sourceDamaged: false,
     unknownTables: inspected.check.unknownTables ?? [],
+    fullCheck: inspected.sha256 ? { sha256: inspected.sha256, at: at.toISOString() } : null,
   };
   await ctx.folder.update((records) => records.set(name, record));
   ctx.log.info(

@@ -14,24 +14,52 @@ export async function verifyRecord(
   ctx: { folder: BackupFolder; clock: Clock; log: Log },
   record: ManifestRecord,
 ): Promise<ManifestRecord> {
+  const updated = await inspectRecord(ctx, record);
+  await recordInspection(ctx, updated);
+  return updated;
+}
+
+/**
+ * The full check of a listed backup, without recording it: needs no lock (it reads the file
+ * only), so it may run while other operations do; `recordInspection` then records it.
+ */
+export async function inspectRecord(
+  ctx: { folder: BackupFolder; clock: Clock },
+  record: ManifestRecord,
+): Promise<ManifestRecord> {
   const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) });
   let reason = result.check.reason;
   if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
     reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";
   }
   const healthy = result.check.ok && reason === null;
-  const updated: ManifestRecord = {
+  const at = ctx.clock().toISOString();
+  return {
     ...record,
     health: healthy ? "verified" : "damaged",
     sha256: record.sha256 ?? result.sha256,
     size: result.size,
-    checkedAt: ctx.clock().toISOString(),
+    checkedAt: at,
     reason,
     unknownTables: healthy ? (result.check.unknownTables ?? []) : [],
+    fullCheck: healthy && result.sha256 ? { sha256: result.sha256, at } : null,
   };
-  if (!healthy) ctx.log.warning(`Backup ${record.name} failed its check: ${reason}`);
-  await ctx.folder.update((records) => records.set(record.name, updated));
-  return updated;
+}
+
+/**
+ * Records an inspection in the manifest, unless the file changed meanwhile (another size: a new
+ * file under the old name); a failure is logged as WARNING. Call it holding the operation lock.
+ */
+export async function recordInspection(
+  ctx: { folder: BackupFolder; log: Log },
+  inspected: ManifestRecord,
+): Promise<void> {
+  if (inspected.health !== "verified")
+    ctx.log.warning(`Backup ${inspected.name} failed its check: ${inspected.reason}`);
+  await ctx.folder.update((records) => {
+    const now = records.get(inspected.name);
+    if (now && now.size === inspected.size) records.set(inspected.name, inspected);
+  });
 }
 
 /** `verifyRecord` of the named backups, or of all, one after the other. */
@@ -40,6 +68,15 @@ export async function verifyRecords(ctx: EngineContext, names?: string[]): Promi
   const results: ManifestRecord[] = [];
   for (const record of targets) results.push(await verifyRecord(ctx, record));
   return results;
+}
+
+/** `verifyRecord` of every backup not checked yet (a file copied in by hand, a lost manifest). */
+export function verifyUnchecked(ctx: EngineContext): Promise<ManifestRecord[]> {
+  const names = ctx.folder
+    .list()
+    .filter((r) => r.health === "unchecked")
+    .map((r) => r.name);
+  return verifyRecords(ctx, names);
 }
 
 /**

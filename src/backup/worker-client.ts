@@ -62,9 +62,14 @@ function runTask(request: WorkerRequest): Promise<unknown> {
   return runInWorker(BACKUP_WORKER_URL, request);
 }
 
-/** A snapshot of the live database at `target`, checked and hashed (see `snapshotDatabase`). */
+/** A snapshot of the live database at `target`, flushed (see `snapshotDatabase`). */
 export function snapshotInWorker(args: { source: string; target: string; salvage: boolean }) {
   return runTask({ task: "snapshot", args }) as Promise<SnapshotResult>;
+}
+
+/** `checkFile` of a file no one writes: `quick_check`, or the complete `integrity_check` when `full`. */
+export function checkFileInWorker(args: { path: string; full: boolean }) {
+  return runTask({ task: "check-file", args }) as Promise<CheckResult>;
 }
 
 /** The full check a backup must pass to be restored (`checkRestorable`), with its hash and size. */

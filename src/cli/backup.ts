@@ -3,7 +3,7 @@ import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
 import { formatBytes } from "../lib/format.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure } from "./data-command.ts";
+import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -27,7 +27,10 @@ export async function backupCommand(args: string[], ctx: CliContext): Promise<nu
   if (problem) throw new UsageError(`--description: ${problem}`);
   const { engine } = openDataApp(values, ctx);
   try {
-    const record = await engine.createBackup({ kind: "manual", description, createdBy: commandLineUser() });
+    const by = commandLineUser();
+    const record = await withProgress(ctx, engine, () =>
+      engine.createBackup({ kind: "manual", description, createdBy: by }),
+    );
     ctx.stdout(`Backup created: ${record.name} (${formatBytes(record.size)})\n`);
     return EXIT.ok;
   } catch (error) {

@@ -1,3 +1,5 @@
+import type { ProgressSink } from "./progress.ts";
+
 /** What a command gets from the process it runs in; tests pass their own. */
 export interface CliContext {
   env: Record<string, string | undefined>;
@@ -6,4 +8,6 @@ export interface CliContext {
   version: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Where a long command shows its progress (standard error when it is a terminal); none when absent. */
+  progress?: ProgressSink;
 }

@@ -1,10 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { type App, createApp } from "../app.ts";
+import type { BackupEngine } from "../backup/engine.ts";
 import { BackupBusyError } from "../backup/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import type { ParsedFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
+import { showProgress } from "./progress.ts";
 
 /**
  * The app of a command that works on the data folder (only `--data-dir` and `--config` as
@@ -28,6 +30,33 @@ export function openDataApp(
   mkdirSync(app.paths.backupsDir, { recursive: true });
   return app;
 }
+
+/**
+ * Runs `work` (an engine operation) while a terminal shows the engine's progress: the bytes of
+ * the backup or restore written so far (see `showProgress`: only on a terminal, after a second).
+ */
+export async function withProgress<T>(
+  ctx: CliContext,
+  engine: BackupEngine,
+  work: () => Promise<T>,
+): Promise<T> {
+  const label = { backup: "Backing up", restore: "Restoring" } as const;
+  const shown = showProgress(ctx.progress ?? NO_TERMINAL, () => {
+    const op = engine.progress();
+    if (!op) return null;
+    // Written whole: the new file's check and hash follow.
+    if (op.bytesWritten >= op.bytesExpected) return { label: `Checking ${op.name}`, done: 0, total: 0 };
+    return { label: `${label[op.action]} ${op.name}`, done: op.bytesWritten, total: op.bytesExpected };
+  });
+  try {
+    return await work();
+  } finally {
+    shown.stop();
+  }
+}
+
+/** Where a command run without a terminal shows progress: nowhere. */
+export const NO_TERMINAL = { isTTY: false, write: () => {} };
 
 /** Writes the failure of an engine operation in one sentence and returns its exit code. */
 export function reportFailure(ctx: CliContext, prefix: string, error: unknown): number {

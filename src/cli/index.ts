@@ -34,6 +34,7 @@ export function processContext(): CliContext {
     version: VERSION,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    progress: { isTTY: Boolean(process.stderr.isTTY), write: (text) => process.stderr.write(text) },
   };
 }
 

@@ -4,7 +4,7 @@ import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure } from "./data-command.ts";
+import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -58,7 +58,9 @@ export async function restoreCommand(
       }
     }
     const by = commandLineUser();
-    const result = name ? await engine.restore(name, { by }) : await engine.emergencyRestore({ by });
+    const result = await withProgress(ctx, engine, () =>
+      name ? engine.restore(name, { by }) : engine.emergencyRestore({ by }),
+    );
     const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
     ctx.stdout(`Restored from ${result.restoredFrom}.${kept}\n`);
     return EXIT.ok;

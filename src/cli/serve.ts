@@ -91,7 +91,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   let server: Server | null = null;
   let services: RunningServices | null = null;
   try {
-    const openError = openDatabase(app);
+    const openError = await openDatabase(app);
     server = startServer(createWebApp(app.web), {
       host: settings.host,
       port: settings.port,

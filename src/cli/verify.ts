@@ -1,8 +1,9 @@
 import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure } from "./data-command.ts";
+import { NO_TERMINAL, openDataApp, reportFailure } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
+import { showProgress } from "./progress.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const VERIFY_FLAGS: FlagSpec[] = [{ name: "all", help: "check every backup" }, ...DATA_FLAGS];
@@ -14,7 +15,18 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   if (Boolean(values.all) === (name !== undefined)) throw new UsageError("Give one backup NAME, or --all.");
   const { engine } = openDataApp(values, ctx);
   try {
-    const results = await engine.verify(name === undefined ? undefined : [name]);
+    const names = name === undefined ? engine.list().map((r) => r.name) : [name];
+    let current = { label: "", done: 0, total: 0 };
+    const shown = showProgress(ctx.progress ?? NO_TERMINAL, () => current);
+    const results = [];
+    try {
+      for (const [i, each] of names.entries()) {
+        current = { label: `Checking ${each} (${i + 1} of ${names.length})`, done: 0, total: 0 };
+        results.push(...(await engine.verify([each])));
+      }
+    } finally {
+      shown.stop();
+    }
     for (const r of results) {
       const line =
         r.health === "verified"

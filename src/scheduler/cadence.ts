@@ -1,11 +1,15 @@
 import { Cron } from "croner";
+import { describePreset, presetOf } from "./presets.ts";
 
 /** Automatic backups every N hours, or at the times of a cron expression. */
 export type Cadence = { hours: number } | { cron: string };
 
-/** "every 6 hours", "every 30 minutes" or 'on the schedule "0 30 *\/6 * * *"'. */
+/**
+ * "every 6 hours", "every 30 minutes", a schedule picked from the Settings page's list in words
+ * ("daily at 02:00"), or 'on the schedule "0 30 *\/6 * * *"'.
+ */
 export function describeCadence(cadence: Cadence): string {
-  if ("cron" in cadence) return `on the schedule "${cadence.cron}"`;
+  if ("cron" in cadence) return describePreset(presetOf(cadence)) ?? `on the schedule "${cadence.cron}"`;
   const { hours } = cadence;
   if (hours === 1) return "every hour";
   if (Number.isInteger(hours)) return `every ${hours} hours`;
@@ -21,6 +25,19 @@ export function nextRunAfter(cadence: Cadence, from: Date): Date {
     return next;
   }
   return new Date(from.getTime() + cadence.hours * 3600_000);
+}
+
+/**
+ * The next `count` runs after `from`, for showing a schedule before it is saved: a cron
+ * expression's times as croner computes them (fewer when the schedule ends), or every N hours
+ * counted from `from`. Throws croner's error for an expression it cannot read.
+ */
+export function nextRuns(cadence: Cadence, from: Date, count: number): Date[] {
+  if ("cron" in cadence) return new Cron(cadence.cron, { paused: true }).nextRuns(count, from);
+  return Array.from(
+    { length: count },
+    (_, i) => new Date(from.getTime() + (i + 1) * cadence.hours * 3600_000),
+  );
 }
 
 /** The first retry of a failed automatic backup comes after this; each next one waits twice as long. */

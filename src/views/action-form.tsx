@@ -9,6 +9,9 @@ export function ActionForm(props: {
   fields?: Record<string, string>;
   /** For a file upload. */
   multipart?: boolean;
+  id?: string;
+  /** Kept as the person left it (typed text, a chosen file) when the area around it is swapped; needs `id`. */
+  preserve?: boolean;
   children: Child;
 }) {
   const encoding = props.multipart
@@ -21,6 +24,8 @@ export function ActionForm(props: {
       hx-post={props.action}
       hx-target="#backup-area"
       hx-swap="outerHTML"
+      id={props.id}
+      {...(props.preserve ? { "hx-preserve": "true" } : {})}
       {...encoding}
     >
       <CsrfField viewer={props.viewer} />

@@ -98,3 +98,40 @@ export function SetupExpiredPage(props: { assets: AssetUrls }) {
     </Document>
   );
 }
+
+/**
+ * A setup link that no longer works: after the first start the way in is the sign-in page; before
+ * it, the link printed at start.
+ */
+export function SetupLinkUsedPage(props: { assets: AssetUrls; setUp: boolean }) {
+  return (
+    <Document title={props.setUp ? "Already set up" : "Setup link not valid"} assets={props.assets}>
+      <main class="auth-page">
+        {props.setUp ? (
+          <>
+            <h1>BusinessApp is already set up</h1>
+            <p>
+              This setup link has been used: the first user exists. Everyone signs in on the sign-in page.
+            </p>
+            <p>
+              <a class="button" href="/login">
+                Go to sign-in
+              </a>
+            </p>
+            <p class="muted small">
+              Forgot a password? A super administrator can set a new one on the Users page.
+            </p>
+          </>
+        ) : (
+          <>
+            <h1>This setup link does not work</h1>
+            <p>
+              Use the link BusinessApp printed when it started (in its window and in the backup log). Restart
+              BusinessApp for a new link.
+            </p>
+          </>
+        )}
+      </main>
+    </Document>
+  );
+}

@@ -2,11 +2,12 @@
 import type { AuditEntry } from "../auth/audit.ts";
 import type { ManifestRecord } from "../backup/manifest.ts";
 import type { AppStatus, Message } from "./app-status.ts";
+import { BackupActions } from "./backup-actions.tsx";
 import { BackupList } from "./backup-list.tsx";
-import { showTime } from "./format.ts";
 import { Notice, type Viewer } from "./layout.tsx";
 import { SizeChart } from "./size-chart.tsx";
-import { Progress, StatusPanel } from "./status-panel.tsx";
+import { Progress, StatusFacts, StatusSentenceBanner } from "./status-panel.tsx";
+import { Time } from "./when.tsx";
 
 export interface BackupAreaProps {
   viewer: Viewer;
@@ -16,43 +17,50 @@ export interface BackupAreaProps {
   /** The newest lines of backup.log and of the audit trail; null for those who may not read them. */
   logLines: string[] | null;
   audit: AuditEntry[] | null;
+  /** The app's clock, for times like "2 hours ago". */
+  now: Date;
 }
 
 /** One-time links in the log are secrets until used: the page shows them without their token. */
 const hideTokens = (line: string) => line.replace(/token=[A-Za-z0-9_-]+/g, "token=…");
 
 /**
- * The part of the page that htmx swaps: status, progress, the list, the chart and the newest log
- * lines. While a backup or restore runs it asks for itself again every 2 seconds.
+ * The part of the page that htmx swaps: the answer to "is my data safe?", the facts behind it,
+ * what one can do, the list, the chart and the newest log lines. While a backup or restore runs
+ * it asks for itself again every 2 seconds.
  */
 export function BackupArea(props: BackupAreaProps) {
-  const { viewer, status, records } = props;
+  const { viewer, status, records, now } = props;
   const polling = status.operation
     ? { "hx-get": "/backup/list", "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
     : {};
   return (
     <div id="backup-area" {...polling}>
       {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}
+      <StatusSentenceBanner status={status} now={now} />
       <Progress status={status} />
-      <StatusPanel viewer={viewer} status={status} />
-      <BackupList viewer={viewer} records={records} />
+      <div class="status-grid">
+        <StatusFacts viewer={viewer} status={status} now={now} />
+        <BackupActions viewer={viewer} />
+      </div>
+      <BackupList viewer={viewer} records={records} now={now} />
       <section class="panel" aria-labelledby="chart-heading">
-        <h2 id="chart-heading">Backup sizes over time</h2>
+        <h2 id="chart-heading">Size of good backups over time</h2>
         <SizeChart records={records} />
       </section>
       {props.logLines ? (
         <section class="panel" aria-labelledby="log-heading">
-          <h2 id="log-heading">Newest lines of backup.log</h2>
+          <h2 id="log-heading">Recent backup activity</h2>
           <pre class="log">{props.logLines.map(hideTokens).join("\n")}</pre>
         </section>
       ) : null}
       {props.audit ? (
         <section class="panel" aria-labelledby="audit-heading">
-          <h2 id="audit-heading">Newest audit trail entries</h2>
+          <h2 id="audit-heading">Who did what recently</h2>
           <ul class="audit">
             {props.audit.map((e) => (
               <li>
-                {showTime(e.at)} · {e.username ?? "—"} · {e.action}
+                <Time at={e.at} now={now} /> · {e.username ?? "—"} · {e.action}
                 {e.target ? ` · ${e.target}` : ""} · {e.outcome}
               </li>
             ))}

@@ -1,125 +1,80 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/manifest.ts";
-import { formatBytes } from "../lib/format.ts";
-import { KIND_LABEL, showTime } from "./format.ts";
+import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import { BackupTable } from "./backup-table.tsx";
+import { ConfirmLink } from "./confirm-link.tsx";
+import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
-import { deleteQuestion, EMERGENCY_RESTORE_TEXT, restoreQuestion } from "./questions.ts";
+import { deleteQuestion, restoreQuestion } from "./questions.ts";
 
-const HEALTH_LABEL = { verified: "Verified", damaged: "Damaged", unchecked: "Not checked" } as const;
-
-/** A file name that may wrap after its underscores (long names stay readable in narrow columns). */
-function breakable(name: string) {
-  return name.split("_").map((part, i, all) => (i < all.length - 1 ? [`${part}_`, <wbr />] : part));
-}
-
-/** Links that work without JavaScript (a confirmation page); htmx posts them in place after a dialog. */
-function RowActions(props: { record: ManifestRecord }) {
+/**
+ * Restore, Download and Delete of one backup, in three slots that every row has. An action the
+ * app would refuse is not offered: no Restore for a damaged backup, no Delete for the newest good
+ * one (it says "Kept" instead). Links work without JavaScript (a confirmation page); htmx posts
+ * them in place after the browser's dialog.
+ */
+function RowActions(props: { record: ManifestRecord; kept: boolean }) {
   const { record: r } = props;
   const name = encodeURIComponent(r.name);
   return (
-    <td class="actions">
-      {r.health !== "damaged" ? (
-        <a
-          class="button"
+    <>
+      {r.health === "damaged" ? (
+        <span class="action-slot" />
+      ) : (
+        <ConfirmLink
           href={`/backup/confirm?action=restore&name=${name}`}
-          hx-post="/backup/restore"
-          hx-vals={JSON.stringify({ name: r.name })}
-          hx-confirm={restoreQuestion(r)}
-        >
-          Restore
-        </a>
-      ) : null}
+          post="/backup/restore"
+          vals={{ name: r.name }}
+          question={restoreQuestion(r)}
+          icon="restore"
+          label="Restore"
+        />
+      )}
       <a class="button secondary" href={`/api/backups/${name}/download`} download={r.name}>
+        <Icon name="download" />
         Download
       </a>
-      <a
-        class="button danger"
-        href={`/backup/confirm?action=delete&name=${name}`}
-        hx-post="/backup/delete"
-        hx-vals={JSON.stringify({ name: r.name })}
-        hx-confirm={deleteQuestion(r)}
-      >
-        Delete
-      </a>
-    </td>
-  );
-}
-
-function BackupRow(props: { record: ManifestRecord; actions: boolean }) {
-  const { record: r } = props;
-  return (
-    <tr>
-      <td class="name">
-        <code>{breakable(r.name)}</code>
-        {r.description ? <span class="description">{r.description}</span> : null}
-        {r.health === "damaged" && r.reason ? <span class="reason">{r.reason}</span> : null}
-      </td>
-      <td>{KIND_LABEL[r.kind] ?? r.kind}</td>
-      <td class="when">
-        {showTime(r.createdAt)}
-        <span class="by">by {r.createdBy ?? (r.kind === "startup" ? "startup" : "unknown")}</span>
-      </td>
-      <td class="size">{formatBytes(r.size)}</td>
-      <td>
-        <span class={`health health-${r.health}`} title={r.reason ?? ""}>
-          {HEALTH_LABEL[r.health]}
+      {props.kept ? (
+        <span class="action-slot kept" title="The newest good backup is always kept: it cannot be deleted.">
+          <Icon name="kept" />
+          Kept
         </span>
-      </td>
-      {props.actions ? <RowActions record={r} /> : null}
-    </tr>
+      ) : (
+        <ConfirmLink
+          href={`/backup/confirm?action=delete&name=${name}`}
+          post="/backup/delete"
+          vals={{ name: r.name }}
+          question={deleteQuestion(r)}
+          icon="delete"
+          label="Delete"
+          tone="danger"
+        />
+      )}
+    </>
   );
 }
 
-function EmergencyRestoreForm() {
+/** The backups, newest first; for super admins with restore, download and delete. */
+export function BackupList(props: { viewer: Viewer; records: ManifestRecord[]; now: Date }) {
+  const superAdmin = props.viewer.role === "super_admin";
+  const kept = newestHealthy(props.records)?.name;
   return (
-    <form
-      method="get"
-      action="/backup/confirm"
-      hx-post="/backup/emergency-restore"
-      hx-confirm={`Emergency restore: ${EMERGENCY_RESTORE_TEXT} Continue?`}
-      hx-target="#backup-area"
-      hx-swap="outerHTML"
-      class="emergency"
-    >
-      <input type="hidden" name="action" value="emergency-restore" />
-      <button type="submit" class="danger">
-        Emergency Restore
-      </button>
-    </form>
-  );
-}
-
-/** The backups, newest first; restore, download, delete and the emergency restore for super admins. */
-export function BackupList(props: { viewer: Viewer; records: ManifestRecord[] }) {
-  const actions = props.viewer.role === "super_admin";
-  return (
-    <section class="panel" aria-labelledby="list-heading">
-      <div class="list-header">
-        <h2 id="list-heading">Backups, newest first</h2>
-        {actions ? <EmergencyRestoreForm /> : null}
-      </div>
+    <section class="panel list-panel backup-list" aria-labelledby="list-heading">
+      <h2 id="list-heading">Backups, newest first</h2>
       {props.records.length === 0 ? (
         <p class="muted">No backups yet.</p>
       ) : (
-        <div class="table-scroll">
-          <table class="backup-list" hx-target:inherited="#backup-area" hx-swap:inherited="outerHTML">
-            <thead>
-              <tr>
-                <th scope="col">Name and description</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Created, by</th>
-                <th scope="col">Size</th>
-                <th scope="col">Health</th>
-                {actions ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {props.records.map((record) => (
-                <BackupRow record={record} actions={actions} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <BackupTable
+          records={props.records}
+          now={props.now}
+          // After an action far down the list, its message at the top of the area is brought into view.
+          inherit={{
+            "hx-target:inherited": "#backup-area",
+            "hx-swap:inherited": "outerHTML show:top showTarget:#backup-area",
+          }}
+          {...(superAdmin
+            ? { actions: (r: ManifestRecord) => <RowActions record={r} kept={r.name === kept} /> }
+            : {})}
+        />
       )}
     </section>
   );

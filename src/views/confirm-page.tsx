@@ -2,6 +2,7 @@
 import type { ManifestRecord } from "../backup/manifest.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
 import { deleteQuestion, EMERGENCY_RESTORE_TEXT, restoreQuestion } from "./questions.ts";
+import { backupTitle } from "./words.ts";
 
 export type ConfirmAction = "restore" | "delete" | "emergency-restore";
 
@@ -24,14 +25,17 @@ export function ConfirmPage(props: PageProps & { action: ConfirmAction; record: 
     <Page title={title} current="/backup/status" viewer={viewer} assets={props.assets}>
       <h1>{title}</h1>
       <section class="panel">
+        {record ? <h2 class="title">{backupTitle(record)}</h2> : null}
         <p class="confirm-text">{text}</p>
-        <form method="post" action={`/backup/${action}`}>
+        <form method="post" action={`/backup/${action}`} class="confirm-buttons">
           <CsrfField viewer={viewer} />
           {record ? <input type="hidden" name="name" value={record.name} /> : null}
           <button type="submit" class={action === "delete" ? "danger" : ""}>
             {action === "delete" ? "Yes, delete it" : "Yes, restore"}
-          </button>{" "}
-          <a href="/backup/status">Cancel</a>
+          </button>
+          <a class="button secondary" href="/backup/status">
+            Cancel
+          </a>
         </form>
       </section>
     </Page>

@@ -2,8 +2,9 @@
 import type { TableCount } from "../backup/worker-protocol.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { AppStatus } from "./app-status.ts";
-import { showTime } from "./format.ts";
 import { Page, type PageProps } from "./layout.tsx";
+import { StatusSentenceBanner } from "./status-panel.tsx";
+import { Time } from "./when.tsx";
 
 export interface HomeProps extends PageProps {
   version: string;
@@ -14,72 +15,100 @@ export interface HomeProps extends PageProps {
   status: AppStatus;
 }
 
+/** BusinessApp's own tables, in words; any other table is the shop's own data and keeps its name. */
+const APP_TABLES: Record<string, string> = {
+  users: "User accounts",
+  sessions: "People signed in right now (sessions)",
+  audit_log: "Recorded actions of the audit trail",
+};
+
+const rows = (n: number) => (n === 1 ? "1 row" : `${n.toLocaleString("en-US")} rows`);
+
+function Contents(props: { tables: TableCount[] }) {
+  const own = props.tables.filter((t) => !(t.name in APP_TABLES));
+  const app = props.tables.filter((t) => t.name in APP_TABLES);
+  return (
+    <section class="panel" aria-labelledby="tables-heading">
+      <h2 id="tables-heading">What the database holds</h2>
+      <dl class="facts">
+        {own.length === 0 ? (
+          <>
+            <dt>Your business data</dt>
+            <dd>nothing yet</dd>
+          </>
+        ) : (
+          own.map((t) => (
+            <>
+              <dt class="name">Your table “{t.name}”</dt>
+              <dd>{rows(t.rows)}</dd>
+            </>
+          ))
+        )}
+        {app.map((t) => (
+          <>
+            <dt>{APP_TABLES[t.name]}</dt>
+            <dd>{t.rows.toLocaleString("en-US")}</dd>
+          </>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
 export function HomePage(props: HomeProps) {
-  const { status } = props;
-  const health = status.health;
+  const { status, now } = props;
+  const { health, scheduler } = status;
+  const latest = status.backups.latest;
   return (
     <Page title="Dashboard" current="/" viewer={props.viewer} assets={props.assets}>
       <h1>Dashboard</h1>
+      <StatusSentenceBanner status={status} now={now} />
       <div class="cards">
         <section class="panel card">
           <h2>Database</h2>
           <p class="big">{formatBytes(props.databaseBytes)}</p>
           <p class={health && !health.ok ? "status-bad" : "status-ok"}>
-            {health ? (health.ok ? "Healthy" : `Damaged: ${health.reason}`) : "Not checked yet"}
+            {health ? (health.ok ? "Good" : `Damaged: ${health.reason}`) : "Not checked yet"}
           </p>
-          <p class="muted small">{health ? `checked ${showTime(health.checkedAt)}` : ""}</p>
+          {health ? (
+            <p class="muted small">
+              checked <Time at={health.checkedAt} now={now} as="ago" />
+            </p>
+          ) : null}
         </section>
         <section class="panel card">
-          <h2>Latest backup</h2>
-          <p class="big">{status.backups.latest ? showTime(status.backups.latest.createdAt) : "none yet"}</p>
-          <p class="muted small">{status.backups.latest?.name ?? ""}</p>
+          <h2>Newest good backup</h2>
+          <p class="big">{latest ? <Time at={latest.createdAt} now={now} /> : "none yet"}</p>
+          {latest ? <p class="muted small file">{latest.name}</p> : null}
           <p>
-            <a href="/backup/status">Database Backup</a>
+            <a href="/backup/status">Open Database Backup</a>
           </p>
         </section>
         <section class="panel card">
           <h2>Next automatic backup</h2>
-          <p class="big">{status.scheduler.nextRun ? showTime(status.scheduler.nextRun) : "—"}</p>
+          <p class="big">
+            {scheduler.active && scheduler.nextRun ? <Time at={scheduler.nextRun} now={now} /> : "—"}
+          </p>
           <p class="muted small">
-            {status.scheduler.active
-              ? `Active, ${status.scheduler.cadence}`
-              : status.scheduler.paused
+            {scheduler.active
+              ? `On, ${scheduler.cadence}`
+              : scheduler.paused
                 ? "Paused"
-                : "Inactive"}
+                : "Automatic backups are off"}
           </p>
         </section>
       </div>
-      <section class="panel" aria-labelledby="tables-heading">
-        <h2 id="tables-heading">Tables</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Table</th>
-              <th scope="col">Rows</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.tables.map((t) => (
-              <tr>
-                <td>{t.name}</td>
-                <td>{t.rows.toLocaleString("en-US")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <Contents tables={props.tables} />
       <section class="panel" aria-labelledby="files-heading">
-        <h2 id="files-heading">Files</h2>
-        <dl class="facts">
-          <dt>Database file</dt>
-          <dd>{props.databasePath}</dd>
-          <dt>Backup folder</dt>
-          <dd>{status.folder}</dd>
-          <dt>Data folder</dt>
-          <dd>{props.dataDir}</dd>
-          <dt>Version</dt>
-          <dd>{props.version}</dd>
-        </dl>
+        <h2 id="files-heading">Where your data is kept</h2>
+        <p>
+          All data is in one file, <code class="path">{props.databasePath}</code>. Backups are kept in{" "}
+          <code class="path">{status.folder}</code>.
+        </p>
+        <p>
+          To move BusinessApp to another PC, copy the folder <code class="path">{props.dataDir}</code> with
+          the program. This is version {props.version}.
+        </p>
       </section>
     </Page>
   );

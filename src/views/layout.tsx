@@ -49,9 +49,18 @@ export function CsrfField(props: { viewer: Viewer }) {
 export interface PageProps {
   viewer: Viewer;
   assets: AssetUrls;
+  /** The app's clock, for times like "2 hours ago". */
+  now: Date;
 }
 
-export function Page(props: PageProps & { title: string; current?: string; children: Child }) {
+/** The frame of every signed-in page: the sidebar with what the viewer's role may use, and the content. */
+export function Page(props: {
+  viewer: Viewer;
+  assets: AssetUrls;
+  title: string;
+  current?: string;
+  children: Child;
+}) {
   const { viewer, assets } = props;
   return (
     <Document title={props.title} assets={assets} htmx csrfToken={viewer.csrfToken}>

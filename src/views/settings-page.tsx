@@ -1,28 +1,28 @@
 /** @jsxImportSource hono/jsx */
 import type { SettingSource } from "../config/load.ts";
-import {
-  envName,
-  SETTING_ALLOWED,
-  SETTING_DESCRIPTIONS,
-  type SettingKey,
-  type Settings,
-} from "../config/schema.ts";
+import { envName, SETTING_ALLOWED, type SettingKey, type Settings } from "../config/schema.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
-import { showTime } from "./format.ts";
 import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
+import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
+import { Time } from "./when.tsx";
 
 export interface SettingsPageProps extends PageProps {
   settings: Settings;
   sources: Record<SettingKey, SettingSource>;
   configFile: string;
   scheduler: SchedulerStatus;
+  schedule: ScheduleForm;
+  /** The next runs of the saved schedule. */
+  preview: { runs: Date[] } | { problem: string };
   notice?: string | null;
   error?: string | null;
 }
 
 function fixedBy(key: SettingKey, source: SettingSource): string | null {
-  if (source === "flag")
-    return `set by the flag --${key.replaceAll("_", "-")}; change it where the app is started`;
+  if (source === "flag") {
+    const flag = key === "startup_backup" ? "no-startup-backup" : key.replaceAll("_", "-");
+    return `set by the option --${flag} where BusinessApp is started; change it there`;
+  }
   if (source === "environment") return `set by the environment variable ${envName(key)}`;
   return null;
 }
@@ -53,64 +53,85 @@ function Field(props: {
   );
 }
 
+function SchedulerPanel(props: { viewer: PageProps["viewer"]; scheduler: SchedulerStatus; now: Date }) {
+  const { scheduler, viewer, now } = props;
+  return (
+    <section class="panel" aria-labelledby="scheduler-heading">
+      <h2 id="scheduler-heading">Pause automatic backups</h2>
+      <p>
+        Automatic backups are <strong>{scheduler.active ? "on" : scheduler.paused ? "paused" : "off"}</strong>
+        , {scheduler.cadence}
+        {scheduler.nextRun ? (
+          <>
+            ; the next one is <Time at={scheduler.nextRun} now={now} as="ahead" />
+          </>
+        ) : null}
+        .
+      </p>
+      {scheduler.active || scheduler.paused ? (
+        <form method="post" action="/backup/scheduler">
+          <CsrfField viewer={viewer} />
+          <input type="hidden" name="back" value="/settings" />
+          <input type="hidden" name="action" value={scheduler.paused ? "resume" : "pause"} />
+          <p class="muted small">
+            A pause lasts until you resume them here or on the Database Backup page, or until BusinessApp
+            starts again.
+          </p>
+          <button type="submit" class="secondary">
+            {scheduler.paused ? "Resume automatic backups" : "Pause automatic backups"}
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
+
+function StartSettings(props: { settings: Settings }) {
+  const { settings } = props;
+  return (
+    <section class="panel" aria-labelledby="start-heading">
+      <h2 id="start-heading">Set when BusinessApp starts</h2>
+      <dl class="facts">
+        <dt>Address of these pages</dt>
+        <dd>
+          {settings.host}, port {settings.port}
+        </dd>
+        <dt>Largest backup file to upload</dt>
+        <dd>{settings.max_upload_mb} MB</dd>
+        <dt>Backups one person may make in an hour</dt>
+        <dd>{settings.manual_backups_per_hour}</dd>
+        <dt>Other names of this PC</dt>
+        <dd>{settings.allowed_hosts.join(", ") || "none"}</dd>
+      </dl>
+      <p class="muted small">
+        These change only where BusinessApp is started: with an option of the program, such as{" "}
+        <code>business-app --port 5001</code>, or an environment variable, such as{" "}
+        <code>BUSINESS_APP_PORT=5001</code>. <code>business-app --help</code> lists them all.
+      </p>
+    </section>
+  );
+}
+
 export function SettingsPage(props: SettingsPageProps) {
-  const { settings, sources, viewer, scheduler } = props;
+  const { settings, sources, viewer, scheduler, now } = props;
   const cadenceFixed =
     fixedBy("interval_hours", sources.interval_hours) ?? fixedBy("schedule", sources.schedule);
   const startupFixed = fixedBy("startup_backup", sources.startup_backup);
   return (
     <Page title="Settings" current="/settings" viewer={viewer} assets={props.assets}>
       <h1>Settings</h1>
+      <p>
+        When BusinessApp copies your data by itself, and how many copies it keeps. Saving applies them at
+        once.
+      </p>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <form method="post" action="/settings" class="panel">
         <CsrfField viewer={viewer} />
         <h2>Automatic backups</h2>
-        <fieldset disabled={cadenceFixed !== null}>
-          <legend>When</legend>
-          <label class="inline">
-            <input type="radio" name="mode" value="interval" checked={settings.schedule === null} /> Every few
-            hours
-          </label>
-          <label for="setting-interval_hours">Hours between automatic backups</label>
-          <input
-            id="setting-interval_hours"
-            name="interval_hours"
-            type="text"
-            value={String(settings.interval_hours)}
-          />
-          <label class="inline">
-            <input type="radio" name="mode" value="schedule" checked={settings.schedule !== null} /> On a
-            schedule
-          </label>
-          <label for="setting-schedule">Cron expression</label>
-          <input
-            id="setting-schedule"
-            name="schedule"
-            type="text"
-            value={settings.schedule ?? ""}
-            placeholder="0 30 */6 * * *"
-          />
-          <p class="muted small">{cadenceFixed ?? `Allowed: ${SETTING_ALLOWED.schedule}.`}</p>
-        </fieldset>
-        <Field
-          name="max_backups"
-          label="Automatic backups to keep"
-          value={String(settings.max_backups)}
-          sources={sources}
-        />
-        <Field
-          name="max_manual_backups"
-          label="Manual backups to keep"
-          value={String(settings.max_manual_backups)}
-          sources={sources}
-        />
-        <Field
-          name="max_pre_restore_backups"
-          label="Safety backups (taken before restores) to keep"
-          value={String(settings.max_pre_restore_backups)}
-          sources={sources}
-        />
+        <p>While BusinessApp runs, it makes a backup of the database by itself at these times.</p>
+        {cadenceFixed ? <input type="hidden" name="schedule_choice" value="fixed" /> : null}
+        <ScheduleChooser form={props.schedule} preview={props.preview} now={now} fixed={cadenceFixed} />
         <div class="form-row">
           <input type="hidden" name="startup_backup" value="false" />
           <label class="inline">
@@ -120,15 +141,39 @@ export function SettingsPage(props: SettingsPageProps) {
               value="true"
               checked={settings.startup_backup}
               disabled={startupFixed !== null}
-            />{" "}
-            {SETTING_DESCRIPTIONS.startup_backup}
+            />
+            Also make a backup every time BusinessApp starts
           </label>
           {startupFixed ? <p class="muted small">{startupFixed}</p> : null}
         </div>
+        <h2>How many backups to keep</h2>
+        <p>
+          When there are more, the oldest are removed. The newest good backup is never removed, and damaged
+          copies do not count.
+        </p>
+        <Field
+          name="max_backups"
+          label="Automatic backups"
+          value={String(settings.max_backups)}
+          sources={sources}
+        />
+        <Field
+          name="max_manual_backups"
+          label="Backups made by hand (“unlimited” keeps them until someone deletes them)"
+          value={String(settings.max_manual_backups)}
+          sources={sources}
+        />
+        <Field
+          name="max_pre_restore_backups"
+          label="Safety backups, taken before each restore"
+          value={String(settings.max_pre_restore_backups)}
+          sources={sources}
+        />
         <h2>Audit trail</h2>
+        <p>The audit trail records who signed in and what they changed (Users, then Audit trail).</p>
         <Field
           name="audit_retention_days"
-          label="Days an entry of the audit trail is kept"
+          label="Days an entry is kept"
           value={String(settings.audit_retention_days)}
           sources={sources}
         />
@@ -142,44 +187,11 @@ export function SettingsPage(props: SettingsPageProps) {
           <button type="submit">Save settings</button>
         </div>
         <p class="muted small">
-          Saved to <code>{props.configFile}</code> and applied at once.
+          Saved in the settings file <code class="path">{props.configFile}</code>.
         </p>
       </form>
-      <section class="panel">
-        <h2>Scheduler</h2>
-        <p>
-          {scheduler.active ? "Active" : scheduler.paused ? "Paused" : "Inactive"}, {scheduler.cadence}
-          {scheduler.nextRun ? `; next at ${showTime(scheduler.nextRun)}` : ""}.
-        </p>
-        {scheduler.active || scheduler.paused ? (
-          <form method="post" action="/backup/scheduler">
-            <CsrfField viewer={viewer} />
-            <input type="hidden" name="back" value="/settings" />
-            <input type="hidden" name="action" value={scheduler.paused ? "resume" : "pause"} />
-            <button type="submit" class="secondary">
-              {scheduler.paused ? "Resume automatic backups" : "Pause automatic backups"}
-            </button>
-          </form>
-        ) : null}
-      </section>
-      <section class="panel">
-        <h2>Set at start</h2>
-        <dl class="facts">
-          <dt>Port</dt>
-          <dd>{settings.port}</dd>
-          <dt>Address</dt>
-          <dd>{settings.host}</dd>
-          <dt>Largest upload</dt>
-          <dd>{settings.max_upload_mb} MB</dd>
-          <dt>Manual backups per user</dt>
-          <dd>{settings.manual_backups_per_hour} an hour</dd>
-          <dt>Extra host names</dt>
-          <dd>{settings.allowed_hosts.join(", ") || "none"}</dd>
-        </dl>
-        <p class="muted small">
-          These take effect at the next start; see the README for their flags and variables.
-        </p>
-      </section>
+      <SchedulerPanel viewer={viewer} scheduler={scheduler} now={now} />
+      <StartSettings settings={settings} />
     </Page>
   );
 }

@@ -7,13 +7,18 @@ const WIDTH = 640;
 const HEIGHT = 140;
 const PAD = 28;
 
-/** Backup sizes over time as an inline SVG: a point per backup, oldest left; nothing loaded from elsewhere. */
+/**
+ * Sizes of the good backups over time as an inline SVG: a point per backup, oldest left; nothing
+ * loaded from elsewhere. Damaged and unchecked files are left out: a 3-byte broken copy is not a
+ * dip in the size of the data.
+ */
 export function SizeChart(props: { records: ManifestRecord[] }) {
   const points = props.records
+    .filter((r) => r.health === "verified")
     .map((r) => ({ t: new Date(r.createdAt).getTime(), size: r.size, name: r.name, at: r.createdAt }))
     .filter((p) => Number.isFinite(p.t))
     .sort((a, b) => a.t - b.t);
-  if (points.length < 2) return <p class="muted">The chart appears once there are two backups.</p>;
+  if (points.length < 2) return <p class="muted">The chart appears once there are two good backups.</p>;
   const t0 = points[0]?.t ?? 0;
   const t1 = points.at(-1)?.t ?? 1;
   const maxSize = Math.max(...points.map((p) => p.size), 1);

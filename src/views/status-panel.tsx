@@ -2,27 +2,43 @@
 import { formatBytes } from "../lib/format.ts";
 import { ActionForm } from "./action-form.tsx";
 import type { AppStatus } from "./app-status.ts";
-import { showTime } from "./format.ts";
+import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
+import { statusSentence } from "./status-sentence.ts";
+import { Time } from "./when.tsx";
 
-function healthText(status: AppStatus): { text: string; ok: boolean } {
-  if (status.recoveryMode) return { text: "Cannot be used: the app is in recovery mode", ok: false };
-  const h = status.health;
-  if (!h) return { text: "Not checked yet", ok: true };
-  const how = h.full ? "full check" : "quick check";
-  return h.ok ? { text: `Healthy (${how})`, ok: true } : { text: `Damaged: ${h.reason} (${how})`, ok: false };
+const TONE_ICON = { ok: "good", warn: "alert", bad: "alert" } as const;
+
+/** The answer first: one sentence with a colour (see `statusSentence`). */
+export function StatusSentenceBanner(props: { status: AppStatus; now: Date }) {
+  const sentence = statusSentence(props.status, props.now);
+  return (
+    <p class={`verdict verdict-${sentence.tone}`} id="status-sentence">
+      <Icon name={TONE_ICON[sentence.tone]} />
+      <span>{sentence.text}</span>
+    </p>
+  );
 }
 
-function SchedulerFacts(props: { viewer: Viewer; status: AppStatus }) {
+function SchedulerFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   const { scheduler } = props.status;
+  const { now } = props;
   return (
     <dd>
       <span class={scheduler.active ? "status-ok" : "status-bad"}>
-        {scheduler.active ? "Active" : scheduler.paused ? "Paused" : "Inactive"}
-      </span>{" "}
-      {scheduler.cadence}
-      {scheduler.nextRun ? `, next at ${showTime(scheduler.nextRun)}` : ""}
-      {scheduler.retryAt ? `; the last one failed and is tried again at ${showTime(scheduler.retryAt)}` : ""}
+        {scheduler.active ? "On" : scheduler.paused ? "Paused" : "Off"}
+      </span>
+      , {scheduler.cadence}
+      {scheduler.nextRun ? (
+        <>
+          ; next <Time at={scheduler.nextRun} now={now} as="ahead" />
+        </>
+      ) : null}
+      {scheduler.retryAt ? (
+        <>
+          ; the last one failed and is tried again <Time at={scheduler.retryAt} now={now} as="ahead" />
+        </>
+      ) : null}
       {props.viewer.role === "super_admin" && (scheduler.active || scheduler.paused) ? (
         <ActionForm
           viewer={props.viewer}
@@ -38,44 +54,74 @@ function SchedulerFacts(props: { viewer: Viewer; status: AppStatus }) {
   );
 }
 
-/** The facts of the backup status page: counts, schedule, health, latest backup, folder, space, last error. */
-export function StatusPanel(props: { viewer: Viewer; status: AppStatus }) {
-  const { status, viewer } = props;
-  const health = healthText(status);
+function HealthFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
+  const { health, recoveryMode } = props.status;
+  const good = !recoveryMode && (!health || health.ok);
+  const word = recoveryMode
+    ? "Cannot be used (recovery mode)"
+    : !health
+      ? "Not checked yet"
+      : health.ok
+        ? "Good"
+        : `Damaged: ${health.reason}`;
+  return (
+    <dd>
+      <span class={good ? "status-ok" : "status-bad"}>{word}</span>
+      {health ? (
+        <>
+          , checked <Time at={health.checkedAt} now={props.now} as="ago" />
+        </>
+      ) : null}
+      <ActionForm viewer={props.viewer} action="/backup/check">
+        <button type="submit" class="secondary small">
+          Check now
+        </button>
+      </ActionForm>
+    </dd>
+  );
+}
+
+/** The facts behind the sentence: counts, schedule, health, newest good backup, folder, space, last problem. */
+export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Date }) {
+  const { status, viewer, now } = props;
+  const { count, totalBytes, latest } = status.backups;
   return (
     <section class="panel" aria-labelledby="status-heading">
       <h2 id="status-heading">Status</h2>
       <dl class="facts">
         <dt>Backups</dt>
         <dd>
-          {status.backups.count} ({formatBytes(status.backups.totalBytes)} in all)
+          {count === 1 ? "1 backup" : `${count} backups`}, {formatBytes(totalBytes)} in all
         </dd>
         <dt>Automatic backups</dt>
-        <SchedulerFacts viewer={viewer} status={status} />
-        <dt>Database health</dt>
+        <SchedulerFact viewer={viewer} status={status} now={now} />
+        <dt>Database</dt>
+        <HealthFact viewer={viewer} status={status} now={now} />
+        <dt>Newest good backup</dt>
         <dd>
-          <span class={health.ok ? "status-ok" : "status-bad"}>{health.text}</span>
-          {status.health ? `, checked ${showTime(status.health.checkedAt)}` : ""}
-          <ActionForm viewer={viewer} action="/backup/check">
-            <button type="submit" class="secondary small">
-              Check now
-            </button>
-          </ActionForm>
-        </dd>
-        <dt>Latest backup</dt>
-        <dd>
-          {status.backups.latest
-            ? `${showTime(status.backups.latest.createdAt)} (${status.backups.latest.name})`
-            : "none yet"}
+          {latest ? (
+            <>
+              <Time at={latest.createdAt} now={now} />
+              <span class="file">{latest.name}</span>
+            </>
+          ) : (
+            "none yet"
+          )}
         </dd>
         <dt>Backup folder</dt>
         <dd>
-          <code>{status.folder}</code>
+          <code class="path">{status.folder}</code>
         </dd>
         <dt>Free disk space</dt>
         <dd>{status.freeBytes === null ? "unknown" : formatBytes(status.freeBytes)}</dd>
-        <dt>Last error</dt>
-        <dd>{status.lastError ? `${showTime(status.lastError.at)}: ${status.lastError.message}` : "none"}</dd>
+        {status.lastError ? (
+          <>
+            <dt>Last problem</dt>
+            <dd>
+              <Time at={status.lastError.at} now={now} />: {status.lastError.message}
+            </dd>
+          </>
+        ) : null}
       </dl>
     </section>
   );
@@ -96,6 +142,12 @@ export function Progress(props: { status: AppStatus }) {
       <progress id="operation-progress" max="100" value={String(percent)}>
         {percent}%
       </progress>
+      {op.waitingFor ? (
+        <p class="small">
+          Waiting for another program to close {op.waitingFor}. Close it (a database viewer, say), and this
+          goes on by itself.
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -1,10 +1,9 @@
 /** @jsxImportSource hono/jsx */
-import type { AuditEntry } from "../auth/audit.ts";
 import { MIN_PASSWORD_LENGTH } from "../auth/passwords.ts";
 import type { PublicUser } from "../auth/users.ts";
 import type { Role } from "../db/schema.ts";
-import { formatLogTime } from "../lib/time.ts";
-import { CsrfField, Notice, Page, type PageProps, ROLE_LABEL } from "./layout.tsx";
+import { CsrfField, Notice, Page, type PageProps, ROLE_LABEL, type Viewer } from "./layout.tsx";
+import { Time } from "./when.tsx";
 
 function RoleSelect(props: { id: string; roles: readonly Role[]; selected?: Role }) {
   return (
@@ -18,88 +17,122 @@ function RoleSelect(props: { id: string; roles: readonly Role[]; selected?: Role
   );
 }
 
+/**
+ * What the viewer may change about one user, each change a small form on one line. The last
+ * active super administrator cannot lose the role or be disabled (the app would refuse), so
+ * those are not offered.
+ */
+function UserChanges(props: {
+  viewer: Viewer;
+  user: PublicUser;
+  manageable: readonly Role[];
+  last: boolean;
+}) {
+  const { viewer, user, manageable } = props;
+  return (
+    <div class="user-changes">
+      {props.last ? null : (
+        <form method="post" action={`/users/${user.id}/role`} class="inline-form">
+          <CsrfField viewer={viewer} />
+          <label class="visually-hidden" for={`role-${user.id}`}>
+            Role of {user.username}
+          </label>
+          <RoleSelect id={`role-${user.id}`} roles={manageable} selected={user.role} />
+          <button type="submit" class="secondary">
+            Change role
+          </button>
+        </form>
+      )}
+      <form method="post" action={`/users/${user.id}/password`} class="inline-form">
+        <CsrfField viewer={viewer} />
+        <label class="visually-hidden" for={`password-${user.id}`}>
+          New password for {user.username}
+        </label>
+        <input
+          id={`password-${user.id}`}
+          type="password"
+          name="password"
+          autocomplete="new-password"
+          placeholder="New password"
+          minlength={MIN_PASSWORD_LENGTH}
+          required
+        />
+        <button type="submit" class="secondary">
+          Set password
+        </button>
+      </form>
+      {props.last ? null : (
+        <form method="post" action={`/users/${user.id}/disabled`} class="inline-form">
+          <CsrfField viewer={viewer} />
+          <input type="hidden" name="disabled" value={user.disabled ? "false" : "true"} />
+          <button type="submit" class={user.disabled ? "secondary" : "danger"}>
+            {user.disabled ? "Enable" : "Disable"}
+          </button>
+        </form>
+      )}
+      {props.last ? (
+        <p class="muted small">
+          The only active super administrator: to change their role or disable them, make another super
+          administrator first.
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
 export function UsersPage(
   props: PageProps & {
     users: PublicUser[];
     /** Roles the viewer may give and manage. */
     manageable: readonly Role[];
+    /** The last active super administrator, who must stay one; null when there are several. */
+    lastSuperAdminId: number | null;
     notice?: string | null;
     error?: string | null;
   },
 ) {
-  const { viewer, manageable } = props;
+  const { viewer, manageable, now } = props;
   return (
     <Page title="Users" current="/users" viewer={viewer} assets={props.assets}>
       <h1>Users</h1>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
-      <section class="panel" aria-labelledby="users-heading">
+      <section class="panel list-panel" aria-labelledby="users-heading">
         <h2 id="users-heading">Everyone who can sign in</h2>
-        <table>
+        <table class="stack-table users-table">
           <thead>
             <tr>
-              <th scope="col">User name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last sign-in</th>
+              <th scope="col">User</th>
               <th scope="col">Change</th>
             </tr>
           </thead>
           <tbody>
-            {props.users.map((user) => {
-              const mine = manageable.includes(user.role);
-              return (
-                <tr>
-                  <td>{user.username}</td>
-                  <td>{ROLE_LABEL[user.role]}</td>
-                  <td>{user.disabled ? "Disabled" : "Active"}</td>
-                  <td>{user.lastLoginAt ? formatLogTime(user.lastLoginAt) : "never"}</td>
-                  <td>
-                    {mine ? (
-                      <>
-                        <form method="post" action={`/users/${user.id}/role`}>
-                          <CsrfField viewer={viewer} />
-                          <label class="visually-hidden" for={`role-${user.id}`}>
-                            Role of {user.username}
-                          </label>
-                          <RoleSelect id={`role-${user.id}`} roles={manageable} selected={user.role} />
-                          <button type="submit" class="secondary">
-                            Change role
-                          </button>
-                        </form>
-                        <form method="post" action={`/users/${user.id}/password`}>
-                          <CsrfField viewer={viewer} />
-                          <label class="visually-hidden" for={`password-${user.id}`}>
-                            New password for {user.username}
-                          </label>
-                          <input
-                            id={`password-${user.id}`}
-                            type="password"
-                            name="password"
-                            autocomplete="new-password"
-                            placeholder="New password"
-                            minlength={MIN_PASSWORD_LENGTH}
-                            required
-                          />
-                          <button type="submit" class="secondary">
-                            Set password
-                          </button>
-                        </form>
-                        <form method="post" action={`/users/${user.id}/disabled`}>
-                          <CsrfField viewer={viewer} />
-                          <input type="hidden" name="disabled" value={user.disabled ? "false" : "true"} />
-                          <button type="submit" class={user.disabled ? "secondary" : "danger"}>
-                            {user.disabled ? "Enable" : "Disable"}
-                          </button>
-                        </form>
-                      </>
-                    ) : (
-                      <span class="muted">Only a super administrator can change this user.</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {props.users.map((user) => (
+              <tr>
+                <td class="user">
+                  <span class="title">{user.username}</span>
+                  <span class="about">
+                    {ROLE_LABEL[user.role]} ·{" "}
+                    {user.disabled ? <span class="status-bad">Disabled</span> : "Active"}
+                  </span>
+                  <span class="about">
+                    Last signed in: {user.lastLoginAt ? <Time at={user.lastLoginAt} now={now} /> : "never"}
+                  </span>
+                </td>
+                <td class="changes">
+                  {manageable.includes(user.role) ? (
+                    <UserChanges
+                      viewer={viewer}
+                      user={user}
+                      manageable={manageable}
+                      last={user.id === props.lastSuperAdminId}
+                    />
+                  ) : (
+                    <span class="muted">Only a super administrator can change this user.</span>
+                  )}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </section>
@@ -121,40 +154,6 @@ export function UsersPage(
       <p>
         <a href="/audit">Audit trail: who signed in and what they changed</a>
       </p>
-    </Page>
-  );
-}
-
-export function AuditPage(props: PageProps & { entries: AuditEntry[] }) {
-  return (
-    <Page title="Audit trail" current="/users" viewer={props.viewer} assets={props.assets}>
-      <h1>Audit trail</h1>
-      <section class="panel">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">On</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">From</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.entries.map((e) => (
-              <tr>
-                <td>{formatLogTime(e.at)}</td>
-                <td>{e.username ?? "—"}</td>
-                <td>{e.action}</td>
-                <td>{e.target ?? ""}</td>
-                <td>{e.outcome}</td>
-                <td>{e.clientAddress ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
     </Page>
   );
 }

@@ -45,8 +45,10 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "DELETE /api/backups/:name": "super_admin",
   "GET /settings": "super_admin",
   "POST /settings": "super_admin",
+  "GET /settings/schedule": "super_admin",
   // Recovery mode: no sign-in (the users live in the broken database); the one-time token is the key.
   "GET /recovery": "anyone",
+  "GET /recovery/confirm": "anyone",
   "POST /recovery/restore": "anyone",
 };
 

@@ -1,4 +1,5 @@
 import type { ActiveSession } from "../auth/sessions.ts";
+import type { Clock } from "../lib/time.ts";
 import type { ConnectionInfo } from "../runtime/http-types.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import type { ProblemView } from "./errors.tsx";
@@ -12,6 +13,8 @@ export interface AppEnv {
     clientAddress: string;
     /** Versioned URLs of the embedded files, for the pages. */
     assets: AssetUrls;
+    /** The app's clock, for the pages' friendly times. */
+    clock: Clock;
     /** Set by a route that shows its refusals on its own page (see `showProblemsWith`). */
     problemView: ProblemView | undefined;
   };

@@ -6,6 +6,7 @@ import type { SettingKey } from "../config/schema.ts";
 import type { SettingsChange } from "../config/settings-store.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
+import type { Clock } from "../lib/time.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 
 /**
@@ -46,6 +47,8 @@ export interface WebDeps {
   paths: DataPaths;
   log: Log;
   version: string;
+  /** The app's clock: "2 hours ago" on the pages is counted from it. */
+  clock: Clock;
   engine: BackupEngine;
   scheduler: BackupScheduler;
   recovery: RecoveryPort;

@@ -4,6 +4,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 const SEE_OTHER = 303;
 const NO_CONTENT = 204;
 
+/** True for a request htmx sent (it answers with a part of a page, or headers htmx acts on). */
+export const isHtmx = (c: Context) => c.req.header("hx-request") === "true";
+
 /** Answers with a whole HTML page, with the doctype that keeps browsers in standards mode. */
 export function respondPage(c: Context, page: unknown, status?: ContentfulStatusCode) {
   return c.html(`<!DOCTYPE html>${String(page)}`, status);

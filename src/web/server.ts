@@ -52,6 +52,7 @@ export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set("assets", assets.urls);
+    c.set("clock", deps.clock);
     return next();
   });
   app.use(SECURE_HEADERS);

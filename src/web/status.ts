@@ -15,7 +15,7 @@ export function collectStatus(
   const latest = newestHealthy(records);
   return {
     scheduler: deps.scheduler.status(),
-    health: engine.databaseHealth,
+    health: engine.health.current,
     recoveryMode: deps.recovery.active,
     backups: {
       count: records.length,

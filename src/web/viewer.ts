@@ -9,7 +9,7 @@ export function viewerOf(c: Context<AppEnv>): Viewer {
   return { username: session.user.username, role: session.user.role, csrfToken: session.csrfToken };
 }
 
-/** What every page of a signed-in person needs: the viewer and the asset URLs. */
+/** What every page of a signed-in person needs: the viewer, the asset URLs and the time now. */
 export function pagePropsOf(c: Context<AppEnv>): PageProps {
-  return { viewer: viewerOf(c), assets: c.get("assets") };
+  return { viewer: viewerOf(c), assets: c.get("assets"), now: c.get("clock")() };
 }

@@ -59,8 +59,10 @@ describe("the trust rule for backup files", () => {
     expect(manifest.backups["shop_items.db"].unknownTables).toEqual(["items"]);
 
     await engine.restore("shop_items.db");
+    // The restored database is checked once the app answers again.
+    await engine.settled();
     expect(itemNames(db)).toEqual(["apples"]);
-    expect(engine.databaseHealth).toMatchObject({ ok: true, full: false });
+    expect(engine.health.current).toMatchObject({ ok: true, full: false });
     expect(db.sqlite.query("SELECT name FROM sqlite_master WHERE name = 'items_name'").all()).toHaveLength(1);
   });
 

@@ -1,41 +1,51 @@
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { ROOT, type RunningApp, startApp, tempDir } from "../helpers.ts";
 import { CHROMIUM, missing } from "../tools.ts";
+import { expectFits, expectOneLineOfActions, WIDTHS } from "./page-checks.ts";
+import {
+  breakDatabase,
+  changeShopData,
+  copyFilesIn,
+  items,
+  LONG_DESCRIPTION,
+  LONG_USERNAME,
+  makeBackupsUntil,
+  waitUntilChecked,
+} from "./shop-data.ts";
 
 /**
  * The real server and Debian's Chromium, driven by Playwright: what a person at the shop sees
- * and does. Skipped, with the reason, where Chromium is not installed (`.ci/run` installs it and
- * sets REQUIRE_TEST_TOOLS=1, so there a missing browser fails instead).
+ * and does, at a desktop's width and a phone's. One browser and one data folder for the whole
+ * file; the server starts once, and once more on the same folder with a broken database for the
+ * recovery page. Skipped, with the reason, where Chromium is not installed (`.ci/run` installs it
+ * and sets REQUIRE_TEST_TOOLS=1, so there a missing browser fails instead).
  */
 const available = !missing("chromium");
 /** Set SAVE_SCREENSHOTS=1 to refresh the screenshots kept in test/e2e/screenshots. */
 const SHOTS =
   process.env.SAVE_SCREENSHOTS === "1" ? join(ROOT, "test", "e2e", "screenshots") : tempDir("shots-");
+const PASSWORD = "a long enough password";
+/** Backups in the list when every page is looked at: manual ones, a safety copy, files copied in. */
+const BACKUPS = 30;
 
 let browser: Browser;
 let app: RunningApp;
 let dataDir: string;
-const PASSWORD = "a long enough password";
+
+const startServer = () =>
+  startApp({ dataDir, args: ["--no-startup-backup"], env: { BUSINESS_APP_MANUAL_BACKUPS_PER_HOUR: "100" } });
 
 beforeAll(async () => {
   if (!available) return;
   mkdirSync(SHOTS, { recursive: true });
   dataDir = tempDir("business-app-e2e-");
-  app = await startApp({ dataDir, args: ["--no-startup-backup"] });
+  app = await startServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
   });
 }, 60_000);
 
@@ -44,51 +54,45 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function signIn(page: Page, username: string, password = PASSWORD) {
+async function signIn(page: Page, username: string) {
   await page.goto(`${app.url}/login`);
   await page.fill("#username", username);
-  await page.fill("#password", password);
+  await page.fill("#password", PASSWORD);
   await Promise.all([page.waitForURL(`${app.url}/`), page.click("button[type=submit]")]);
 }
 
-function items(): string[] {
-  const db = new Database(join(dataDir, "business_data.db"), { readonly: true });
-  try {
-    return db
-      .query<{ name: string }, []>("SELECT name FROM items ORDER BY name")
-      .all()
-      .map((r) => r.name);
-  } finally {
-    db.close();
+/** Looks at the open page at both widths: it must fit; its screenshots are `NAME-WIDTH.png`. */
+async function lookAt(page: Page, name: string, load?: () => Promise<unknown>) {
+  for (const size of WIDTHS) {
+    await page.setViewportSize(size);
+    if (load) await load();
+    await page.screenshot({ path: join(SHOTS, `${name}-${size.width}.png`), fullPage: true });
+    await expectFits(page, `${name} at ${size.width} px`);
   }
+  await page.setViewportSize(WIDTHS[0]);
 }
 
 describe.skipIf(!available)("in a real browser", () => {
   test("setup link → first super admin → backup → restore with confirmation → data back, signed out", async () => {
     const link = app.output().match(/http:\/\/localhost:\d+\/setup\?token=[A-Za-z0-9_-]+/)?.[0] as string;
     expect(link).toBeDefined();
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: WIDTHS[0] });
     const external: string[] = [];
     page.on("request", (r) => {
       if (!r.url().startsWith(app.url)) external.push(r.url());
     });
     await page.goto(link.replace("http://localhost", "http://127.0.0.1"));
-    await page.screenshot({ path: join(SHOTS, "setup.png") });
+    await lookAt(page, "setup");
     await page.fill("#username", "owner");
     await page.fill("#password", PASSWORD);
     await page.fill("#password2", PASSWORD);
     await Promise.all([page.waitForURL(`${app.url}/`), page.click("button[type=submit]")]);
     expect(await page.textContent("h1")).toBe("Dashboard");
+    expect(await page.textContent(".verdict")).toBe(
+      "Attention: there is no good backup yet. Create one now.",
+    );
 
-    // Shop data to protect.
-    const db = new Database(join(dataDir, "business_data.db"));
-    db.run("PRAGMA busy_timeout = 5000");
-    db.run("CREATE TABLE items (name TEXT)");
-    db.run("INSERT INTO items VALUES ('apples'), ('pears')");
-    db.close();
-    await page.reload();
-    await page.screenshot({ path: join(SHOTS, "dashboard.png"), fullPage: true });
-
+    changeShopData(dataDir, "CREATE TABLE items (name TEXT); INSERT INTO items VALUES ('apples'), ('pears')");
     await page.click("nav >> text=Database Backup");
     await page.waitForURL(`${app.url}/backup/status`);
     await page.evaluate(() => {
@@ -98,18 +102,22 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await page.textContent("#description-count")).toContain("23 of 200 characters");
     await page.click("button:has-text('Create Backup')");
     await page.waitForSelector("text=/Backup created: manual_\\d{8}_\\d{6}_before_inventory_update\\.db/");
-    // Shown by htmx in place: the page was not reloaded.
+    // Shown by htmx in place: the page was not reloaded, and the description is gone.
     expect(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
-    const name = (await page.textContent("td code")) as string;
+    expect(await page.inputValue("#description")).toBe("");
+    expect(await page.textContent("#description-count")).toContain("0 of 200 characters");
+    expect(await page.textContent(".verdict")).toMatch(
+      /^Your data is protected: last backup just now, next (at|tomorrow at) \d\d:\d\d\.$/,
+    );
+    const name = (await page.textContent(".backup-table .file")) as string;
     expect(name).toMatch(/^manual_\d{8}_\d{6}_before_inventory_update\.db$/);
-    await page.screenshot({ path: join(SHOTS, "backup-status.png"), fullPage: true });
+    expect(await page.textContent(".backup-table .title")).toBe("Before inventory update");
+    // The only good backup cannot be deleted, so Delete is not offered.
+    expect(await page.locator(".backup-table a:has-text('Delete')").count()).toBe(0);
+    expect(await page.textContent(".backup-table .kept")).toBe("Kept");
 
-    const change = new Database(join(dataDir, "business_data.db"));
-    change.run("PRAGMA busy_timeout = 5000");
-    change.run("DELETE FROM items WHERE name = 'apples'");
-    change.close();
-    expect(items()).toEqual(["pears"]);
-
+    changeShopData(dataDir, "DELETE FROM items WHERE name = 'apples'");
+    expect(items(dataDir)).toEqual(["pears"]);
     let question = "";
     page.once("dialog", (dialog) => {
       question = dialog.message();
@@ -125,21 +133,19 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await page.textContent(".notice")).toContain(
       `Restored from ${name}. A safety backup was saved as pre_restore_`,
     );
-    expect(items()).toEqual(["apples", "pears"]);
-    await page.screenshot({ path: join(SHOTS, "signed-out-after-restore.png") });
+    expect(items(dataDir)).toEqual(["apples", "pears"]);
     expect(external).toEqual([]);
     await page.close();
   });
 
   test("a user sees no Restore and gets 403 posting one; an upload; a failure message in place", async () => {
-    const boss = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const boss = await browser.newPage({ viewport: WIDTHS[0] });
     await signIn(boss, "owner");
     await boss.goto(`${app.url}/users`);
     await boss.fill("#new-username", "clerk");
     await boss.selectOption("#new-role", "user");
     await boss.fill("#new-password", PASSWORD);
     await Promise.all([boss.waitForURL(/\/users\?done=created/), boss.click("button:has-text('Add user')")]);
-    await boss.screenshot({ path: join(SHOTS, "users.png"), fullPage: true });
 
     const clerk = await (await browser.newContext()).newPage();
     await signIn(clerk, "clerk");
@@ -149,13 +155,16 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await clerk.getByRole("link", { name: "Delete", exact: true }).count()).toBe(0);
     expect(await clerk.locator("nav >> text=Settings").count()).toBe(0);
     const csrf = (await clerk.getAttribute('meta[name="csrf-token"]', "content")) as string;
-    const backupName = (await clerk.textContent("td code")) as string;
+    const backupName = (await clerk.textContent(
+      ".backup-table tr:has-text('Before inventory update') .file",
+    )) as string;
     const forced = await clerk.request.post(`${app.url}/backup/restore`, {
       form: { name: backupName, _csrf: csrf },
       headers: { Origin: app.url },
       maxRedirects: 0,
     });
     expect(forced.status()).toBe(403);
+    await clerk.context().close();
     await boss.goto(`${app.url}/audit`);
     expect(await boss.textContent("table")).toContain("POST /backup/restore");
 
@@ -165,20 +174,172 @@ describe.skipIf(!available)("in a real browser", () => {
     await boss.goto(`${app.url}/backup/status`);
     // The same page shows a super administrator every action.
     expect(await boss.getByRole("link", { name: "Restore", exact: true }).count()).toBeGreaterThan(0);
-    await boss.fill("#upload-description", "From the USB stick");
+    await boss.click("text=Add a backup file");
     await boss.setInputFiles("#upload-file", usb);
+    await boss.fill("#upload-description", "From the USB stick");
     await boss.click("button:has-text('Upload')");
     await boss.waitForSelector("text=/Backup uploaded: uploaded_\\d{8}_\\d{6}_from_the_usb_stick\\.db/");
+    expect(await boss.inputValue("#upload-description")).toBe("");
+    // The README's picture of the page: what a shop owner sees first, with a few real backups.
+    await boss.screenshot({
+      path: join(SHOTS, "backup-status-overview-1280.png"),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1350 },
+    });
 
-    // A failure, explained in place.
+    // A failure, explained in place; what was typed stays to be corrected.
     await boss.fill("#description", "x".repeat(201));
     expect(await boss.textContent("#description-count")).toContain("too long");
     await boss.click("button:has-text('Create Backup')");
     await boss.waitForSelector(
       "text=Failed to create backup: The description may have at most 200 characters.",
     );
-    await boss.screenshot({ path: join(SHOTS, "failure-message.png"), fullPage: true });
-    await boss.goto(`${app.url}/settings`);
-    await boss.screenshot({ path: join(SHOTS, "settings.png"), fullPage: true });
+    expect(await boss.inputValue("#description")).toBe("x".repeat(201));
+    await boss.close();
   });
+
+  test(`every page fits at 1280 and 390 px, with long names and ${BACKUPS} backups`, async () => {
+    const boss = await browser.newPage({ viewport: WIDTHS[0] });
+    await signIn(boss, "owner");
+    await boss.goto(`${app.url}/users`);
+    await boss.fill("#new-username", LONG_USERNAME);
+    await boss.selectOption("#new-role", "admin");
+    await boss.fill("#new-password", PASSWORD);
+    await Promise.all([boss.waitForURL(/\/users\?done=created/), boss.click("button:has-text('Add user')")]);
+    // The only super administrator can neither be disabled nor lose the role.
+    const ownerRow = boss.locator(".users-table tr", { hasText: "owner" });
+    expect(await ownerRow.locator("button:has-text('Disable')").count()).toBe(0);
+    expect(await ownerRow.locator("select").count()).toBe(0);
+    expect(await boss.locator(".users-table button:has-text('Disable')").count()).toBe(2);
+
+    await makeBackupsUntil(boss, app.url, BACKUPS - 2);
+    const good = (await boss.request.get(`${app.url}/api/backups`).then((r) => r.json())) as {
+      backups: { name: string; health: string; kind: string }[];
+    };
+    copyFilesIn(join(dataDir, "database_backups"), good.backups[0]?.name as string);
+    await boss.goto(`${app.url}/backup/status`);
+    await waitUntilChecked(boss, app.url);
+    const { backups } = (await boss.request
+      .get(`${app.url}/api/backups`)
+      .then((r) => r.json())) as typeof good;
+    expect(backups).toHaveLength(BACKUPS);
+    expect(backups.filter((b) => b.health === "damaged").map((b) => b.name)).toEqual([
+      "backup_20200101_080000.db",
+    ]);
+    const longest = backups.map((b) => b.name).sort((a, b) => b.length - a.length)[0] as string;
+    const safety = backups.find((b) => b.kind === "pre_restore")?.name as string;
+
+    await lookAt(boss, "dashboard", () => boss.goto(`${app.url}/`));
+    await lookAt(boss, "backup-status", async () => {
+      await boss.goto(`${app.url}/backup/status`);
+      expect(await expectOneLineOfActions(boss, 3)).toBe(BACKUPS);
+    });
+    // Refused actions are not offered: one Kept instead of Delete, no Restore for the damaged file.
+    expect(await boss.locator(".backup-table .kept").count()).toBe(1);
+    expect(await boss.locator(".backup-table a:has-text('Delete')").count()).toBe(BACKUPS - 1);
+    expect(await boss.locator(".backup-table a:has-text('Restore')").count()).toBe(BACKUPS - 1);
+    expect(await boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).count()).toBeGreaterThan(
+      5,
+    );
+    // Delete far down the list: after the dialog, the message at the top comes into view.
+    await boss.goto(`${app.url}/backup/status`);
+    const last = boss.locator(".backup-table tbody tr", { hasText: "manual_" }).last();
+    const gone = (await last.locator(".file").textContent()) as string;
+    boss.once("dialog", (dialog) => void dialog.accept());
+    await last.locator("a:has-text('Delete')").click();
+    const message = boss.locator(`.notice:has-text("Backup deleted: ${gone}")`);
+    await message.waitFor();
+    const box = await message.boundingBox();
+    expect(box && box.y >= 0 && box.y + box.height <= WIDTHS[0].height).toBe(true);
+    const confirm = `/backup/confirm?action=restore&name=${encodeURIComponent(longest)}`;
+    await lookAt(boss, "backup-confirm", () => boss.goto(`${app.url}${confirm}`));
+    await lookAt(boss, "users", () => boss.goto(`${app.url}/users`));
+    await lookAt(boss, "audit", () => boss.goto(`${app.url}/audit`));
+    await lookAt(boss, "settings", () => boss.goto(`${app.url}/settings`));
+    await lookAt(boss, "not-found", () => boss.goto(`${app.url}/no-such-page`));
+
+    const visitor = await (await browser.newContext()).newPage();
+    await lookAt(visitor, "sign-in", () => visitor.goto(`${app.url}/login`));
+    const restored = `/login?restored=${encodeURIComponent(longest)}&safety=${encodeURIComponent(safety)}`;
+    await lookAt(visitor, "signed-out-after-restore", () => visitor.goto(`${app.url}${restored}`));
+    await lookAt(visitor, "setup-used", async () => {
+      const res = await visitor.goto(`${app.url}/setup?token=used-already`);
+      expect(res?.status()).toBe(404);
+    });
+    expect(await visitor.textContent("h1")).toBe("BusinessApp is already set up");
+    expect(await visitor.getAttribute("a.button", "href")).toBe("/login");
+    await visitor.context().close();
+    await boss.close();
+  }, 60_000);
+
+  test("Settings: a preset schedule with its next three runs, shown as it is chosen, saved and applied", async () => {
+    const boss = await browser.newPage({ viewport: WIDTHS[0] });
+    await signIn(boss, "owner");
+    await boss.goto(`${app.url}/settings`);
+    expect(await boss.isChecked("input[value='every-6-hours']")).toBe(true);
+    expect(await boss.textContent("#schedule-next")).toMatch(/^Next backups: (.+ · ){2}.+$/);
+    await boss.check("input[value='custom']");
+    await boss.fill("#setting-schedule", "not a schedule");
+    await boss.waitForSelector("#schedule-next:has-text('This schedule cannot be read')");
+    await boss.fill("#setting-schedule", "30 12 * * *");
+    await boss.waitForSelector("#schedule-next:has-text('12:30 ·')");
+    await boss.check("input[value='opening-hours']");
+    await boss.selectOption("#opening-from", "9");
+    await boss.waitForSelector("#schedule-next:has-text('09:00')");
+    await Promise.all([boss.waitForURL(/\/settings\?saved/), boss.click("button:has-text('Save settings')")]);
+    expect(await boss.textContent(".notice")).toBe("Settings saved and applied.");
+    expect(await boss.isChecked("input[value='opening-hours']")).toBe(true);
+    expect(await boss.textContent("#scheduler-heading + p")).toContain(
+      "every hour from 09:00 to 18:00, Monday to Saturday",
+    );
+    await boss.close();
+  });
+
+  test("recovery page: the backups fit, and a restore asks first, with and without JavaScript", async () => {
+    await app.stop();
+    breakDatabase(dataDir);
+    app = await startServer();
+    const link = app.output().match(/http:\/\/localhost:\d+\/recovery\?token=[A-Za-z0-9_-]+/)?.[0] as string;
+    expect(link).toBeDefined();
+    const url = link.replace("http://localhost", "http://127.0.0.1");
+
+    const page = await browser.newPage({ viewport: WIDTHS[0] });
+    await lookAt(page, "recovery", async () => {
+      await page.goto(url);
+      // One was deleted, and the damaged file is not offered.
+      expect(await expectOneLineOfActions(page, 1)).toBe(BACKUPS - 2);
+    });
+    // With JavaScript: the browser asks first; saying no leaves everything as it was.
+    let question = "";
+    page.once("dialog", (dialog) => {
+      question = dialog.message();
+      void dialog.dismiss();
+    });
+    await page.click(".backup-table tr:nth-child(3) a:has-text('Restore this one')");
+    expect(question).toMatch(/^Restore \S+\.db, made .*\n\nFirst a safety backup/);
+    expect(page.url()).toBe(url);
+    expect((await page.request.get(`${app.url}/api/health`).then((r) => r.json())).status).toBe("degraded");
+    await page.close();
+
+    // Without JavaScript: the link opens a page that asks the same, and its button restores.
+    const plain: BrowserContext = await browser.newContext({ javaScriptEnabled: false, viewport: WIDTHS[0] });
+    const noScript = await plain.newPage();
+    await noScript.goto(url);
+    const chosen = (await noScript.textContent(".backup-table tr:nth-child(2) .file")) as string;
+    await lookAt(noScript, "recovery-confirm", async () => {
+      await noScript.goto(url);
+      await Promise.all([
+        noScript.waitForURL(/\/recovery\/confirm\?/),
+        noScript.click(".backup-table tr:nth-child(2) a:has-text('Restore this one')"),
+      ]);
+    });
+    expect(await noScript.textContent(".confirm-text")).toContain(`Restore ${chosen}`);
+    await Promise.all([
+      noScript.waitForURL(/\/login\?restored=/),
+      noScript.click("button:has-text('Yes, restore')"),
+    ]);
+    expect(await noScript.textContent(".notice")).toContain(`Restored from ${chosen}.`);
+    expect((await noScript.request.get(`${app.url}/api/health`).then((r) => r.json())).status).toBe("ok");
+    await plain.close();
+  }, 60_000);
 });

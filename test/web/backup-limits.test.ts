@@ -131,7 +131,14 @@ describe("automatic backup retries", () => {
     expect(status.scheduler.lastRun.ok).toBe(false);
     expect(status.scheduler.retryAt).toBe(new Date(2025, 8, 22, 15, 1, 0).toISOString());
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
-    expect(page).toContain("the last one failed and is tried again at 2025-09-22 15:01:00");
+    const retryAt = new Date(2025, 8, 22, 15, 1, 0).toISOString();
+    expect(page).toContain(
+      `the last one failed and is tried again <time datetime="${retryAt}" title="2025-09-22 15:01:00">at 15:01</time>`,
+    );
+    // The sentence at the top says it too, and why.
+    expect(page).toContain(
+      "Attention: the last automatic backup failed just now (another backup or restore is running); it is tried again at 15:01.",
+    );
     web.scheduler.stop();
   });
 });

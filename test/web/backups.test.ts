@@ -26,7 +26,7 @@ describe("Database Backup page", () => {
     expect(full).toContain(">Restore<");
     expect(full).toContain("Emergency Restore");
     expect(full).toContain("Download");
-    expect(full).toContain("Newest lines of backup.log");
+    expect(full).toContain("Recent backup activity");
     expect(full).toContain("<svg");
   });
 

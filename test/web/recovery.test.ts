@@ -49,7 +49,7 @@ describe("recovery page", () => {
     const bytes = readFileSync(web.paths.database);
     for (let offset = 3 * 4096; offset < bytes.length; offset += 4096) bytes[offset] = 0xff;
     writeFileSync(web.paths.database, bytes);
-    const found = await web.engine.checkDatabase({ full: false });
+    const found = await web.engine.health.check(false);
     expect(found.ok).toBe(false);
     const token = web.recovery.enter(`it failed its check (${found.reason})`);
 
@@ -59,6 +59,8 @@ describe("recovery page", () => {
     });
     expect(res.status).toBe(303);
     web.scheduler.stop();
+    // The checks that follow a restore run once the app answers again.
+    await web.engine.settled();
     // The safety copy of the damaged database is the newest backup, and damaged.
     const [newest] = web.engine.list();
     expect(newest?.kind).toBe("pre_restore");
@@ -73,8 +75,9 @@ describe("recovery page", () => {
     expect(status.health.checkedAt).toBe(web.clock().toISOString());
     expect(status.backups.latest.name).toBe(good.name);
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
-    expect(page).toContain(`(${good.name})</dd>`);
-    expect(page).toContain("Healthy (quick check)");
+    expect(page).toContain(`<dt>Newest good backup</dt><dd><time`);
+    expect(page).toContain(`<span class="file">${good.name}</span></dd>`);
+    expect(page).toContain('<dt>Database</dt><dd><span class="status-ok">Good</span>');
     expect(page).not.toContain("Damaged: ");
   });
 
@@ -90,5 +93,47 @@ describe("recovery page", () => {
     });
     expect(res.status).toBe(403);
     expect(web.recovery.active).toBe(true);
+  });
+
+  test("a restore asks first: a confirmation page without JavaScript, HX-Redirect with htmx", async () => {
+    const web = makeWebApp();
+    const backup = await web.engine.createBackup({ kind: "manual", description: "Friday evening" });
+    web.db.close();
+    const token = web.recovery.enter("it would not open");
+    const page = await (await web.request(`/recovery?token=${token}`)).text();
+    expect(page).toContain(`href="/recovery/confirm?token=${token}&amp;name=${backup.name}"`);
+    expect(page).toContain(`hx-confirm="Restore ${backup.name}, made`);
+
+    expect((await web.request(`/recovery/confirm?token=wrong&name=${backup.name}`)).status).toBe(404);
+    expect((await web.request(`/recovery/confirm?token=${token}&name=nope.db`)).status).toBe(404);
+    const emergency = await (await web.request(`/recovery/confirm?token=${token}`)).text();
+    expect(emergency).toContain("The newest backup that passes the full check replaces the database.");
+    const confirm = await web.request(`/recovery/confirm?token=${token}&name=${backup.name}`);
+    expect(confirm.status).toBe(200);
+    const question = await confirm.text();
+    expect(question).toContain("Friday evening");
+    expect(question).toContain(`Restore ${backup.name}, made`);
+    expect(question).toContain('<form method="post" action="/recovery/restore"');
+    expect(question).toContain(`<input type="hidden" name="name" value="${backup.name}"/>`);
+    // Nothing happened by looking at the question.
+    expect(web.recovery.active).toBe(true);
+
+    const htmx = { "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded" };
+    const refused = await web.request("/recovery/restore", {
+      method: "POST",
+      headers: htmx,
+      body: new URLSearchParams({ token, name: "nope.db" }),
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toContain("Restore failed: There is no backup called");
+    const res = await web.request("/recovery/restore", {
+      method: "POST",
+      headers: htmx,
+      body: new URLSearchParams({ token, name: backup.name }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("hx-redirect")).toStartWith(`/login?restored=${backup.name}`);
+    expect(web.recovery.active).toBe(false);
+    web.scheduler.stop();
   });
 });

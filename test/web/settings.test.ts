@@ -16,7 +16,7 @@ describe("Settings page", () => {
       cookie: boss.token,
       ...form({
         _csrf: boss.csrfToken,
-        mode: "schedule",
+        schedule_choice: "custom",
         interval_hours: "6",
         schedule: "0 0 */4 * * *",
         max_backups: "20",
@@ -49,7 +49,7 @@ describe("Settings page", () => {
       cookie: boss.token,
       ...form({
         _csrf: boss.csrfToken,
-        mode: "interval",
+        schedule_choice: "interval",
         interval_hours: "0",
         max_backups: "-1",
         startup_backup: "true",
@@ -68,7 +68,7 @@ describe("Settings page", () => {
     expect(page).toContain('name="audit_max_entries" type="text" value="100000"');
     const longAgo = createAuditTrail({ db: web.db, clock: () => new Date(web.clock().getTime() - 40 * DAY) });
     for (let i = 0; i < 4; i++) longAgo.record({ action: "sign-in", outcome: "success" });
-    const fields = { _csrf: boss.csrfToken, mode: "interval", interval_hours: "6", startup_backup: "true" };
+    const fields = { _csrf: boss.csrfToken, schedule_choice: "every-6-hours", startup_backup: "true" };
 
     const refused = await web.request("/settings", {
       method: "POST",
@@ -106,7 +106,7 @@ describe("Settings page", () => {
       cookie: boss.token,
       ...form({
         _csrf: boss.csrfToken,
-        mode: "interval",
+        schedule_choice: "interval",
         interval_hours: "3",
         max_backups: "99",
         startup_backup: "true",

@@ -2,30 +2,27 @@ import { type Context, Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import type { ManifestRecord } from "../../backup/manifest.ts";
-import type { RestoreResult } from "../../backup/types.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { readForm, textField } from "../form.ts";
-import { redirectTo } from "../html.ts";
+import { isHtmx, redirectTo } from "../html.ts";
 import { badForm } from "../http-errors.ts";
 import { viewerOf } from "../viewer.ts";
-import { type BackupAreaResponder, isHtmx } from "./backup-area.tsx";
+import type { BackupAreaResponder } from "./backup-area.tsx";
 import type { BackupOperations } from "./backup-operations.ts";
-import { restoredLocation } from "./restored.ts";
+import { respondRestored } from "./restored.ts";
+
+/** Tells the page (app.js) to empty the form that was sent: its backup has started or its file is in. */
+function clearSentForm(c: Context<AppEnv>): void {
+  c.header("HX-Trigger", "clear-form");
+}
 
 const made = (verb: string, r: ManifestRecord) => ({
   kind: "ok" as const,
   text: `Backup ${verb}: ${r.name} (${formatBytes(r.size)})`,
 });
-
-/** After a restore everyone is signed out: the browser goes to the sign-in page, which says what happened. */
-function afterRestore(c: Context<AppEnv>, result: RestoreResult) {
-  if (!isHtmx(c)) return redirectTo(c, restoredLocation(result));
-  c.header("HX-Redirect", restoredLocation(result));
-  return c.body(null);
-}
 
 /** The actions of the Database Backup page; each answers with the refreshed area (see `createBackupArea`). */
 export function backupActionRoutes(
@@ -46,9 +43,11 @@ export function backupActionRoutes(
         (record) => area.tell(c, made("created", record)),
         (error) => area.tell(c, area.failure("Failed to create backup", error)),
       );
+      clearSentForm(c);
       return area.respond(c);
     }
     area.tell(c, made("created", await running));
+    clearSentForm(c);
     return area.respond(c);
   });
 
@@ -87,17 +86,18 @@ export function backupActionRoutes(
   app.post("/backup/restore", async (c) => {
     area.showFailuresAs(c, "Failed to restore backup");
     const name = textField(await readForm(c), "name");
-    return afterRestore(c, await operations.restore(c, name));
+    return respondRestored(c, await operations.restore(c, name));
   });
 
   app.post("/backup/emergency-restore", async (c) => {
     area.showFailuresAs(c, "Emergency restore failed");
-    return afterRestore(c, await operations.emergencyRestore(c));
+    return respondRestored(c, await operations.emergencyRestore(c));
   });
 
   app.post("/backup/upload", async (c) => {
     area.showFailuresAs(c, "Failed to upload backup");
     area.tell(c, made("uploaded", await operations.upload(c)));
+    clearSentForm(c);
     return area.respond(c);
   });
 

@@ -11,14 +11,12 @@ import { BackupArea, type BackupAreaProps } from "../../views/backup-area.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";
 import { problemOf, showProblemsWith } from "../errors.tsx";
-import { redirectTo, respondFragment } from "../html.ts";
+import { isHtmx, redirectTo, respondFragment } from "../html.ts";
 import { collectStatus } from "../status.ts";
 import { viewerOf } from "../viewer.ts";
 
 /** How many sessions' last messages are kept; the oldest is forgotten first. */
 const MAX_MESSAGES = 1000;
-
-export const isHtmx = (c: Context<AppEnv>) => c.req.header("hx-request") === "true";
 
 /**
  * The part of the Database Backup page that its actions answer with. Every action works twice:
@@ -56,6 +54,7 @@ export function createBackupArea(deps: {
       message: session ? (messages.get(session.tokenHash) ?? null) : null,
       logLines: admin ? readLastLines(deps.paths.log, 15) : null,
       audit: admin ? deps.auth.audit.newest(8) : null,
+      now: c.get("clock")(),
     };
   }
 

@@ -48,7 +48,7 @@ export function backupOperations(deps: { engine: BackupEngine; auth: Auth; setti
     },
 
     /** The full `integrity_check` of the live database ("Check now"). */
-    check: () => engine.checkDatabase({ full: true }),
+    check: () => engine.health.check(true),
   };
 }
 

@@ -1,5 +1,7 @@
+import type { Context } from "hono";
 import { isPlainBackupName } from "../../backup/names.ts";
 import type { RestoreResult } from "../../backup/types.ts";
+import { isHtmx, redirectTo } from "../html.ts";
 
 /** Where to go after a restore: everyone is signed out, so to the sign-in page with what happened. */
 export function restoredLocation(result: RestoreResult): string {
@@ -13,4 +15,14 @@ export function restoredNotice(restored: string | undefined, safety: string | un
     return null;
   const kept = safety ? ` A safety backup was saved as ${safety}.` : "";
   return `Restored from ${restored}.${kept} Everyone was signed out: sign in again.`;
+}
+
+/**
+ * After a restore everyone is signed out: the browser goes to the sign-in page, which says what
+ * happened (htmx follows `HX-Redirect`, a plain form post the 303).
+ */
+export function respondRestored(c: Context, result: RestoreResult) {
+  if (!isHtmx(c)) return redirectTo(c, restoredLocation(result));
+  c.header("HX-Redirect", restoredLocation(result));
+  return c.body(null);
 }

@@ -4,41 +4,59 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../auth/auth.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
+import { NextRuns } from "../../views/schedule-chooser.tsx";
 import { SettingsPage } from "../../views/settings-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm } from "../form.ts";
-import { redirectTo, respondPage } from "../html.ts";
+import { redirectTo, respondFragment, respondPage } from "../html.ts";
 import { badForm } from "../http-errors.ts";
+import {
+  fieldsOf,
+  isScheduleChoice,
+  previewSchedule,
+  scheduleChange,
+  scheduleFormOf,
+  scheduleOfForm,
+} from "../schedule-choice.ts";
 import { pagePropsOf, viewerOf } from "../viewer.ts";
 
 type Form = Awaited<ReturnType<typeof readForm>>;
 
+const INCOMPLETE = "The settings form was incomplete; nothing was changed. Reload the page and try again.";
+
 /**
- * The change the Settings form asks for. The page always sends the schedule choice and the
- * startup switch (a hidden "false" before the checkbox): a post without them is not from the
- * page, and must not reset anything.
+ * The change the Settings form asks for. The page always sends the schedule choice ("fixed"
+ * when a flag or a variable sets the schedule) and the startup switch (a hidden "false" before
+ * the checkbox): a post without them is not from the page, and must not reset anything.
  */
-function changeOf(form: Form): SettingsChange {
-  if ((form.mode !== "interval" && form.mode !== "schedule") || form.startup_backup === undefined) {
-    throw badForm("The settings form was incomplete; nothing was changed. Reload the page and try again.");
+function changeOf(form: Form, cadenceFixed: boolean): SettingsChange {
+  const choice = form.schedule_choice;
+  if (
+    !isScheduleChoice(choice) ||
+    (choice === "fixed") !== cadenceFixed ||
+    form.startup_backup === undefined
+  ) {
+    throw badForm(INCOMPLETE);
   }
   const values: SettingsChange["values"] = {};
   for (const key of EDITABLE_KEYS) {
     const raw = form[key];
     if (key === "startup_backup") values[key] = Array.isArray(raw) ? raw.includes("true") : raw === "true";
-    else if (typeof raw === "string") values[key] = raw.trim();
+    else if (typeof raw === "string" && key !== "interval_hours" && key !== "schedule")
+      values[key] = raw.trim();
   }
-  if (form.mode === "interval") delete values.schedule;
-  else delete values.interval_hours;
-  return { mode: form.mode, values };
+  if (choice === "fixed") return { mode: "interval", values };
+  const schedule = scheduleChange(scheduleOfForm(form));
+  return { mode: schedule.mode, values: { ...values, ...schedule.values } };
 }
 
 /** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
 export function settingsRoutes(deps: { settings: SettingsPort; scheduler: BackupScheduler; auth: Auth }) {
   const app = new Hono<AppEnv>();
+  const cadenceFixed = () => deps.settings.isFixed("interval_hours") || deps.settings.isFixed("schedule");
 
   function page(
     c: Context<AppEnv>,
@@ -46,14 +64,19 @@ export function settingsRoutes(deps: { settings: SettingsPort; scheduler: Backup
     status?: ContentfulStatusCode,
   ) {
     const current = deps.settings.current;
+    const props = pagePropsOf(c);
+    const schedule = scheduleFormOf(current.settings);
+    const next = deps.scheduler.status().nextRun;
     return respondPage(
       c,
       <SettingsPage
-        {...pagePropsOf(c)}
+        {...props}
         settings={current.settings}
         sources={current.sources}
         configFile={current.configFile}
         scheduler={deps.scheduler.status()}
+        schedule={schedule}
+        preview={previewSchedule(fieldsOf(schedule), props.now, next ? new Date(next) : undefined)}
         {...extra}
       />,
       status,
@@ -64,9 +87,15 @@ export function settingsRoutes(deps: { settings: SettingsPort; scheduler: Backup
     page(c, { notice: c.req.query("saved") !== undefined ? "Settings saved and applied." : null }),
   );
 
+  // The next three backups of the schedule being chosen, as the chooser changes (htmx).
+  app.get("/settings/schedule", (c) => {
+    const now = c.get("clock")();
+    return respondFragment(c, <NextRuns preview={previewSchedule(c.req.query(), now)} now={now} />);
+  });
+
   app.post("/settings", async (c) => {
     showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
-    const change = changeOf(await readForm(c, { all: true }));
+    const change = changeOf(await readForm(c, { all: true }), cadenceFixed());
     await audited(c, deps.auth, "settings: save", null, () =>
       deps.settings.apply(change, viewerOf(c).username),
     );

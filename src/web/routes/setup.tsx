@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
 import { checkSetupLink, completeSetup } from "../../auth/first-run.ts";
 import type { Log } from "../../lib/log.ts";
-import { SetupExpiredPage, SetupPage } from "../../views/auth-pages.tsx";
+import { SetupExpiredPage, SetupLinkUsedPage, SetupPage } from "../../views/auth-pages.tsx";
 import type { AppEnv } from "../context.ts";
 import { type ProblemView, showProblemsWith } from "../errors.tsx";
 import { readForm, textField } from "../form.ts";
@@ -11,15 +11,20 @@ import { redirectTo, respondPage } from "../html.ts";
 import { setSessionCookie } from "../middleware/access.ts";
 
 /**
- * How the setup page shows a refusal: an expired link gets its own page, a wrong or used one the
- * "not found" page, anything else the form again with the reason.
+ * How the setup page shows a refusal: an expired link gets its own page, a wrong or used one a
+ * page that points to the sign-in page (still a 404), anything else the form again with the reason.
  */
-function setupProblems(token: string, username = ""): ProblemView {
+function setupProblems(auth: Auth, token: string, username = ""): ProblemView {
   return (c, problem) => {
     const assets = c.get("assets");
     if (problem.code === "setup.expired")
       return respondPage(c, <SetupExpiredPage assets={assets} />, problem.status);
-    if (problem.code === "setup.invalid") return undefined;
+    if (problem.code === "setup.invalid")
+      return respondPage(
+        c,
+        <SetupLinkUsedPage assets={assets} setUp={auth.users.count() > 0} />,
+        problem.status,
+      );
     return respondPage(
       c,
       <SetupPage assets={assets} token={token} username={username} error={problem.message} />,
@@ -34,7 +39,7 @@ export function setupRoutes(deps: { auth: Auth; log: Log }) {
 
   app.get("/setup", (c) => {
     const token = c.req.query("token") ?? "";
-    showProblemsWith(c, setupProblems(token));
+    showProblemsWith(c, setupProblems(deps.auth, token));
     checkSetupLink(deps.auth, token);
     return respondPage(c, <SetupPage assets={c.get("assets")} token={token} />);
   });
@@ -43,7 +48,7 @@ export function setupRoutes(deps: { auth: Auth; log: Log }) {
     const form = await readForm(c);
     const token = textField(form, "token");
     const username = textField(form, "username");
-    showProblemsWith(c, setupProblems(token, username));
+    showProblemsWith(c, setupProblems(deps.auth, token, username));
     const started = await completeSetup(deps, {
       token,
       username,

@@ -5,7 +5,8 @@ import type { Auth } from "../../auth/auth.ts";
 import { assertMayManageRole, mayManageRole, requireRole } from "../../auth/roles.ts";
 import type { User } from "../../auth/users.ts";
 import { ROLES } from "../../db/schema.ts";
-import { AuditPage, UsersPage } from "../../views/users-page.tsx";
+import { AuditPage } from "../../views/audit-page.tsx";
+import { UsersPage } from "../../views/users-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { showProblemsWith } from "../errors.tsx";
@@ -36,9 +37,18 @@ export function userRoutes(deps: { auth: Auth }) {
   ) {
     const role = viewerOf(c).role;
     const manageable = ROLES.filter((r) => mayManageRole(role, r));
+    const users = auth.users.list();
+    const activeSuperAdmins = users.filter((u) => u.role === "super_admin" && !u.disabled);
+    const last = activeSuperAdmins.length === 1 ? (activeSuperAdmins[0]?.id ?? null) : null;
     return respondPage(
       c,
-      <UsersPage {...pagePropsOf(c)} users={auth.users.list()} manageable={manageable} {...extra} />,
+      <UsersPage
+        {...pagePropsOf(c)}
+        users={users}
+        manageable={manageable}
+        lastSuperAdminId={last}
+        {...extra}
+      />,
       status,
     );
   }

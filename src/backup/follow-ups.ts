@@ -1,0 +1,114 @@
+import { describeError } from "../lib/errors.ts";
+import type { Log } from "../lib/log.ts";
+import type { HealthRecord } from "./checks.ts";
+import type { ManifestRecord } from "./manifest.ts";
+import type { OperationRunner } from "./operation.ts";
+import type { RestoreOutcome } from "./restore.ts";
+import type { EngineContext } from "./types.ts";
+import { inspectRecord, recordInspection } from "./verify.ts";
+import { checkLiveInWorker } from "./worker-client.ts";
+
+/** How often, and how many times, a step waits for another process's operation to end. */
+const RETRY_MS = 1000;
+const TRIES = 600;
+
+/** Runs `fn` holding the operation lock, as soon as it is free. */
+export type UnderLock = (fn: () => Promise<void>) => Promise<void>;
+
+/**
+ * Work that follows an operation once the app answers again — checks nobody should wait for
+ * (the full check of a new backup, the check of a restore's safety backup and of the restored
+ * database). One task at a time, in order. A task reads files without the operation lock, so a
+ * backup or restore someone starts meanwhile is never told "busy" because of it; it takes the
+ * lock only to record what it found (`underLock`), after whatever runs then.
+ */
+export class FollowUps {
+  readonly #operations: OperationRunner;
+  readonly #log: Log;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(operations: OperationRunner, log: Log) {
+    this.#operations = operations;
+    this.#log = log;
+  }
+
+  /** Queues `task`; a failure is logged as a WARNING under `label`, never thrown. */
+  add(label: string, task: (underLock: UnderLock) => Promise<void>): void {
+    this.#chain = this.#chain.then(async () => {
+      try {
+        await task((fn) => this.#whenFree(label, fn));
+      } catch (error) {
+        this.#log.warning(`${label} failed: ${describeError(error)}`);
+      }
+    });
+  }
+
+  /** Resolves once every queued task has run. */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  async #whenFree(label: string, fn: () => Promise<void>): Promise<void> {
+    for (let tries = 0; tries < TRIES; tries++) {
+      await this.#operations.idle();
+      const done = await this.#operations.runIfFree(
+        `${label} failed`,
+        async () => {
+          await fn();
+          return true;
+        },
+        { background: true },
+      );
+      if (done) return;
+      // Another process holds the lock (a command-line backup): look again in a second.
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+    throw new Error(`another process kept the backups busy for ${(TRIES * RETRY_MS) / 60_000} minutes`);
+  }
+}
+
+/** What the checks after a backup or restore need of the engine. */
+type CheckContext = Pick<EngineContext, "database" | "folder" | "clock" | "log">;
+
+/** The full check of a new backup, recorded (`fullCheck`), so that restoring it needs no second one. */
+export function checkFullyLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
+  followUps.add(`The full check of ${record.name}`, async (underLock) => {
+    const inspected = await inspectRecord(ctx, record);
+    await underLock(() => recordInspection(ctx, inspected));
+  });
+}
+
+/**
+ * After a restore: the restored database's `quick_check` (its health), and the full check of the
+ * safety backup kept unchecked. With `followUps` in the background (the app serves again at
+ * once), otherwise now (at the command line, with its own connection `handle` open until the
+ * database's check is done, so closing it last removes the -wal the check could not).
+ */
+export async function checkAfterRestore(
+  ctx: CheckContext,
+  outcome: RestoreOutcome,
+  setHealth: (health: HealthRecord) => void,
+  followUps: FollowUps | null,
+): Promise<void> {
+  const checkDatabase = async () => {
+    const found = await checkLiveInWorker({ path: ctx.database, full: false });
+    if (!found.ok) ctx.log.error(`The restored database failed its check: ${found.reason}`);
+    setHealth({ ...found, checkedAt: ctx.clock().toISOString(), full: false });
+  };
+  const safety = outcome.unchecked;
+  if (followUps) {
+    followUps.add("The check of the restored database", async (underLock) => {
+      await checkDatabase();
+      if (!safety) return;
+      const inspected = await inspectRecord(ctx, safety);
+      await underLock(() => recordInspection(ctx, inspected));
+    });
+    return;
+  }
+  try {
+    await checkDatabase();
+  } finally {
+    outcome.handle?.close();
+  }
+  if (safety) await recordInspection(ctx, await inspectRecord(ctx, safety));
+}

@@ -1,0 +1,36 @@
+import type { HealthRecord } from "./checks.ts";
+import type { OperationRunner } from "./operation.ts";
+import type { EngineContext } from "./types.ts";
+import { checkLive } from "./verify.ts";
+
+/** The live database's health as the status shows it: the last check, whoever made it. */
+export class DatabaseHealth {
+  readonly #ctx: EngineContext;
+  readonly #operations: OperationRunner;
+  current: HealthRecord | null = null;
+
+  constructor(ctx: EngineContext, operations: OperationRunner) {
+    this.#ctx = ctx;
+    this.#operations = operations;
+  }
+
+  /**
+   * `quick_check`, or the complete `integrity_check` when `full` ("Check now"), in the worker,
+   * holding the operation lock (one such check at a time). Damage is logged.
+   */
+  check(full: boolean): Promise<HealthRecord> {
+    return this.#operations.run("Database check failed", async () => {
+      this.current = await checkLive(this.#ctx, full);
+      return this.current;
+    });
+  }
+
+  /**
+   * `quick_check` without the operation lock (it only reads, and never keeps anyone's backup
+   * waiting): at start and on the housekeeping's schedule.
+   */
+  async refresh(): Promise<HealthRecord> {
+    this.current = await checkLive(this.#ctx, false);
+    return this.current;
+  }
+}

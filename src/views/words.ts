@@ -1,0 +1,40 @@
+import type { BackupHealth, ManifestRecord } from "../backup/manifest.ts";
+import type { BackupKind } from "../backup/names.ts";
+
+/** A backup's kind as its title when it has no description. */
+export const KIND_TITLE: Record<BackupKind, string> = {
+  startup: "At start",
+  automatic: "Automatic backup",
+  manual: "Manual backup",
+  pre_restore: "Before restore",
+  uploaded: "Uploaded backup",
+  external: "Copied into the folder",
+};
+
+/** What a backup is, in the words its row leads with: the description, or the kind. */
+export function backupTitle(r: Pick<ManifestRecord, "description" | "kind">): string {
+  return r.description || KIND_TITLE[r.kind] || "Backup";
+}
+
+export const HEALTH_WORD: Record<BackupHealth, string> = {
+  verified: "Good",
+  damaged: "Damaged",
+  unchecked: "Not checked yet",
+};
+
+/**
+ * Who made a backup, in words. `createdBy` holds a user name, or what the app writes for its own
+ * makers: "startup", "scheduler", "recovery page", and the command line's
+ * "command line (USER)". Null when nobody is known (a file copied in by hand).
+ */
+export function madeBy(createdBy: string | null): string | null {
+  if (!createdBy) return null;
+  if (createdBy === "startup") return "made by BusinessApp at start";
+  if (createdBy === "scheduler") return "made on schedule";
+  if (createdBy === "recovery page") return "made from the recovery page";
+  const commandLine = /^command line(?: \((.+)\))?$/.exec(createdBy);
+  if (commandLine) {
+    return commandLine[1] ? `by the command line, as user ${commandLine[1]}` : "by the command line";
+  }
+  return `by ${createdBy}`;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, test } from "bun:test";
+import type { AppStatus } from "../../src/views/app-status.ts";
+import { statusSentence } from "../../src/views/status-sentence.ts";
+
+const now = new Date(2025, 8, 22, 14, 30, 0);
+const iso = (hour: number, minute = 0, day = 22) => new Date(2025, 8, day, hour, minute).toISOString();
+
+/** A running app whose newest good backup is from 12:30 and whose next automatic one is at 18:00. */
+function status(
+  change: Partial<Omit<AppStatus, "scheduler">> & { scheduler?: Partial<AppStatus["scheduler"]> } = {},
+): AppStatus {
+  const base: AppStatus = {
+    scheduler: {
+      active: true,
+      paused: false,
+      cadence: "every 6 hours",
+      nextRun: iso(18),
+      retryAt: null,
+      running: false,
+      lastRun: { at: iso(12, 30), ok: true, message: "backup_20250922_123000.db (1.0 MB)" },
+    },
+    health: { ok: true, full: false, reason: null, checkedAt: iso(12, 30) },
+    recoveryMode: false,
+    backups: {
+      count: 3,
+      totalBytes: 3_000_000,
+      latest: { name: "backup_20250922_123000.db", createdAt: iso(12, 30) },
+    },
+    folder: "/shop/database_backups",
+    freeBytes: 10_000_000_000,
+    lastError: null,
+    operation: null,
+  };
+  return { ...base, ...change, scheduler: { ...base.scheduler, ...change.scheduler } };
+}
+
+describe("the status sentence", () => {
+  const cases: [string, AppStatus, "ok" | "warn" | "bad", string][] = [
+    ["all well", status(), "ok", "Your data is protected: last backup 2 hours ago, next at 18:00."],
+    [
+      "the last automatic backup failed after the newest good one",
+      status({
+        scheduler: {
+          lastRun: {
+            at: iso(14, 10),
+            ok: false,
+            message: "Not enough disk space (needs 1.2 GB, 300 MB free).",
+          },
+          retryAt: iso(14, 32),
+        },
+      }),
+      "bad",
+      "Attention: the last automatic backup failed 20 minutes ago (not enough disk space); it is tried again at 14:32.",
+    ],
+    [
+      "a failure that a later good backup made up for",
+      status({
+        scheduler: { lastRun: { at: iso(11), ok: false, message: "Another backup or restore is running." } },
+      }),
+      "ok",
+      "Your data is protected: last backup 2 hours ago, next at 18:00.",
+    ],
+    [
+      "a damaged database",
+      status({
+        health: { ok: false, full: true, reason: "database disk image is malformed", checkedAt: iso(14) },
+      }),
+      "bad",
+      "Attention: the database is damaged (database disk image is malformed); the last good backup was made 2 hours ago. Restore a good backup.",
+    ],
+    [
+      "recovery mode",
+      status({ recoveryMode: true }),
+      "bad",
+      "Attention: the database cannot be used until a backup is restored.",
+    ],
+    [
+      "no good backup",
+      status({ backups: { count: 1, totalBytes: 3, latest: null } }),
+      "warn",
+      "Attention: there is no good backup yet. Create one now.",
+    ],
+    [
+      "automatic backups paused",
+      status({ scheduler: { active: false, paused: true, nextRun: null } }),
+      "warn",
+      "Automatic backups are paused: the last backup was 2 hours ago.",
+    ],
+    [
+      "the newest good backup is weeks old",
+      status({ backups: { count: 1, totalBytes: 1, latest: { name: "old.db", createdAt: iso(9, 0, 1) } } }),
+      "warn",
+      "Attention: the last good backup was made on 1 Sep; the next automatic one is at 18:00.",
+    ],
+    [
+      "a restore running",
+      status({
+        operation: {
+          action: "restore",
+          kind: null,
+          name: "x.db",
+          startedAt: iso(14, 29),
+          bytesExpected: 10,
+          bytesWritten: 5,
+          waitingFor: null,
+        },
+      }),
+      "warn",
+      "A backup is being restored now; everyone signs in again afterwards.",
+    ],
+  ];
+  for (const [name, given, tone, text] of cases) {
+    test(name, () => expect(statusSentence(given, now)).toEqual({ tone, text }));
+  }
+});
