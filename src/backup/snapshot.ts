@@ -135,14 +135,14 @@ async function writeSnapshot(
   temp: string,
   salvage: boolean,
 ): Promise<{ size: number; check: CheckResult; sha256: string }> {
-  let hashed: Promise<[string, void]> | null = null;
+  let hashed: Promise<string> | null = null;
   ctx.db?.pauseCheckpoints();
   try {
     const written = await snapshotCheckedInWorker({ source: ctx.database, target: temp, salvage }, () => {
-      hashed = Promise.all([sha256File(temp), fsyncFileAsync(temp)]);
+      hashed = Promise.all([sha256File(temp), fsyncFileAsync(temp)]).then(([sha256]) => sha256);
     });
     if (!hashed) throw new Error("the snapshot was not reported written");
-    const [sha256] = await (hashed as Promise<[string, void]>);
+    const sha256 = await (hashed as Promise<string>);
     return { size: written.size, check: written.check, sha256 };
   } catch (error) {
     (hashed as Promise<unknown> | null)?.catch(() => {});

@@ -19,7 +19,7 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
     case "snapshot": {
       const { source, target, salvage } = request.args;
       const started = performance.now();
-      snapshotDatabase(source, target, { salvage });
+      await snapshotDatabase(source, target, { salvage });
       const result: SnapshotResult = { size: statSync(target).size, snapshotMs: performance.now() - started };
       return result;
     }
@@ -27,7 +27,7 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       // One thread for both: written, the caller hashes and flushes while this one checks.
       const { source, target, salvage } = request.args;
       const started = performance.now();
-      snapshotDatabase(source, target, { salvage });
+      await snapshotDatabase(source, target, { salvage });
       const written: SnapshotResult = {
         size: statSync(target).size,
         snapshotMs: performance.now() - started,
