@@ -1,48 +1,20 @@
 import { S3Client } from "bun";
+import { objectStoreFailure } from "../shared/object-store-errors.ts";
 import { mapStreamErrors } from "../shared/streams.ts";
-import type {
-  ObjectStore,
-  ObjectStoreFailure,
-  ObjectStoreOptions,
-  ObjectStoreProblem,
-  StoredObject,
-} from "../types.ts";
+import type { ObjectStore, ObjectStoreFailure, ObjectStoreOptions, StoredObject } from "../types.ts";
 
 /** Parts of 8 MiB, two in flight: the memory an upload holds, whatever the object's size. */
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 2;
 
-const CREDENTIALS = new Set([
-  "AccessDenied",
-  "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
-  "InvalidToken",
-  "ExpiredToken",
-  "AuthorizationHeaderMalformed",
-  "MissingSecurityHeader",
-  "AllAccessDisabled",
-]);
-const UNREACHABLE = new Set(["ConnectionRefused", "ConnectionClosed", "DNSResolveFailed", "Timeout"]);
-
-function problemOf(code: string | null): ObjectStoreProblem {
-  if (code === null) return "other";
-  if (CREDENTIALS.has(code)) return "credentials";
-  if (code === "NoSuchBucket") return "bucket";
-  if (code === "NoSuchKey") return "not_found";
-  if (UNREACHABLE.has(code) || /^(E(CONN|TIMED|HOSTUN|NETUN|AI_))|Unable ?To ?Connect/i.test(code))
-    return "unreachable";
-  return "other";
-}
-
 /** Bun's S3 errors (`S3Error` with the service's code, or a network error) as an `ObjectStoreFailure`. */
 function failureOf(error: unknown): ObjectStoreFailure {
   const code = (error as { code?: unknown } | null)?.code;
-  const serviceCode = typeof code === "string" ? code : null;
-  const message = error instanceof Error ? error.message : String(error);
-  const failure = new Error(message, { cause: error }) as ObjectStoreFailure;
-  failure.problem = problemOf(serviceCode);
-  failure.serviceCode = serviceCode;
-  return failure;
+  return objectStoreFailure(
+    error instanceof Error ? error.message : String(error),
+    typeof code === "string" ? code : null,
+    error,
+  );
 }
 
 async function translated<T>(work: () => Promise<T>): Promise<T> {
