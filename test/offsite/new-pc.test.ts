@@ -111,6 +111,22 @@ describe("off-site copies from the command line", () => {
     ).toEqual([]);
   });
 
+  test("without --yes it says which copy and where from, and anything but yes changes nothing", async () => {
+    const dir = newPc();
+    const asked = await runCli(["restore", backupName, "--from", "mirror", "--data-dir", dir], {
+      env,
+      input: "no\n",
+    });
+    expect(asked.exitCode).toBe(1);
+    expect(asked.stdout).toMatch(
+      new RegExp(
+        `with ${backupName} \\(made \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d, [\\d.]+ KB\\), downloaded from the mirror folder\\.\n`,
+      ),
+    );
+    expect(asked.stdout).toEndWith("Restore cancelled; nothing was changed.\n");
+    expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+  });
+
   test("usage: --from takes mirror or s3, and a place must be set up", async () => {
     const dir = newPc();
     const bad = await runCli(["restore", "--latest", "--from", "usb", "--data-dir", dir], { env });
