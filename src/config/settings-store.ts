@@ -1,6 +1,7 @@
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { SharingWait } from "../lib/sharing.ts";
-import { coerce, type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
+import { coerce } from "./coerce.ts";
+import { type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
 import type { SettingKey } from "./schema.ts";
 
 /** The settings the Settings page may change while the app runs. */

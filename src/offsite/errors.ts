@@ -75,6 +75,12 @@ const STORE_PROBLEMS: Record<ObjectStoreProblem, [OffsiteErrorCode, string, stri
   other: ["offsite.failed", "the storage service refused", ""],
 };
 
+/** Anything a run met, as an `OffsiteError` (an unexpected one keeps its message). */
+export function asOffsiteError(error: unknown): OffsiteError {
+  if (error instanceof OffsiteError) return error;
+  return new OffsiteError("offsite.failed", "the copy failed", describeError(error), { cause: error });
+}
+
 /** True for the error of a copy given up on purpose (the app is closing): it is no failure of the place. */
 export function isAbort(error: unknown): boolean {
   return error instanceof Error && error.name === "AbortError";

@@ -1,5 +1,17 @@
+import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
+import { OffsiteBusyError } from "./errors.ts";
+
+/** The lock that keeps runs one at a time across processes; `OffsiteBusyError` when another holds it. */
+export function takeRunLock(path: string): FileLock {
+  try {
+    return acquireFileLock(path);
+  } catch (error) {
+    if (error instanceof LockHeldError) throw new OffsiteBusyError(error.pid);
+    throw error;
+  }
+}
 
 /**
  * Runs of one job in the background, one at a time: a run asked for while one is going on

@@ -1,37 +1,20 @@
 import { join } from "node:path";
-import type { ManifestRecord } from "../backup/manifest.ts";
 import { describeError } from "../lib/errors.ts";
-import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
-import type { Clock } from "../lib/time.ts";
-import { realTimers, type Timers } from "../lib/timers.ts";
+import { realTimers } from "../lib/timers.ts";
 import { type RemoteCopy, readContents } from "./copies.ts";
-import { OffsiteBusyError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
+import { asOffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { fetchCopy } from "./fetch.ts";
-import { BackgroundRuns } from "./runs.ts";
+import { BackgroundRuns, takeRunLock } from "./runs.ts";
 import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
-import { type CopyProgress, type SyncReport, syncTarget } from "./sync.ts";
+import { type CopyProgress, type RunResult, syncTarget } from "./sync.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
-import { type OffsiteOptions, type TargetTest, targetsOf, testTarget } from "./targets.ts";
-
-/** Minutes before a failed run is tried again: doubling, at most an hour. */
-const RETRY_MINUTES = [1, 2, 4, 8, 16, 32, 60];
-
-export interface OffsiteServiceDeps {
-  /** The local backups, newest first, and the folder they are in. */
-  backups: { list(): ManifestRecord[]; readonly backupsDir: string };
-  log: Log;
-  clock: Clock;
-  timers?: Timers;
-  /** Keeps runs one at a time across processes (the server and `offsite sync`). */
-  lockPath: string;
-  /** How long a rename over a file another program holds waits. */
-  wait: SharingWait;
-}
-
-/** One run over every target: each target's report, or why it failed. */
-export type RunResult = { target: OffsiteTarget; report: SyncReport | null; error: OffsiteError | null }[];
+import {
+  type OffsiteOptions,
+  type OffsiteServiceDeps,
+  type TargetTest,
+  targetsOf,
+  testTarget,
+} from "./targets.ts";
 
 /**
  * Off-site copies: once `start`ed, after each backup every target is brought up to date in the
@@ -112,7 +95,7 @@ export class OffsiteService {
       await this.syncNow();
     } catch (error) {
       this.#deps.log.info(`Off-site copy postponed: ${describeError(error)}`);
-      this.#runs.later(RETRY_MINUTES[0] as number);
+      this.#runs.later(1);
     }
   }
 
@@ -123,13 +106,7 @@ export class OffsiteService {
    */
   async syncNow(): Promise<RunResult> {
     if (!this.configured) throw new OffsiteNotConfiguredError();
-    let lock: ReturnType<typeof acquireFileLock>;
-    try {
-      lock = acquireFileLock(this.#deps.lockPath);
-    } catch (error) {
-      if (error instanceof LockHeldError) throw new OffsiteBusyError(error.pid);
-      throw error;
-    }
+    const lock = takeRunLock(this.#deps.lockPath);
     const abort = new AbortController();
     this.#abort = abort;
     try {
@@ -137,7 +114,15 @@ export class OffsiteService {
       for (const target of this.#targets) {
         if (!abort.signal.aborted) results.push(await this.#syncOne(target, abort.signal));
       }
-      if (!abort.signal.aborted) this.#ended(results);
+      const failed = results.find((r) => r.error !== null);
+      if (!abort.signal.aborted) {
+        const delay = this.#ledger.retryMinutes();
+        this.#ledger.ended(
+          this.#deps.clock().toISOString(),
+          failed?.error ? { ...failed, error: failed.error } : null,
+        );
+        if (failed) this.#runs.later(delay);
+      }
       return results;
     } finally {
       this.#abort = null;
@@ -166,30 +151,15 @@ export class OffsiteService {
       return { target, report, error: null };
     } catch (error) {
       if (signal.aborted) return { target, report: null, error: null };
-      const failure =
-        error instanceof OffsiteError
-          ? error
-          : new OffsiteError("offsite.failed", "the copy failed", describeError(error), { cause: error });
+      const failure = asOffsiteError(error);
       this.#ledger.failed(target, clock().toISOString(), failure);
-      const minutes = this.#nextDelay();
+      const minutes = this.#ledger.retryMinutes();
       const again = this.#runs.started
         ? `; it is tried again in ${minutes} minute${minutes === 1 ? "" : "s"}`
         : "";
       log.error(`Off-site copy to ${target.label} failed: ${failure.message}${again}`);
       return { target, report: null, error: failure };
     }
-  }
-
-  #nextDelay(): number {
-    return RETRY_MINUTES[Math.min(this.#ledger.failuresInARow, RETRY_MINUTES.length - 1)] as number;
-  }
-
-  #ended(results: RunResult): void {
-    const failed = results.find((r) => r.error !== null);
-    const delay = this.#nextDelay();
-    const failure = failed?.error ? { target: failed.target, error: failed.error } : null;
-    this.#ledger.ended(this.#deps.clock().toISOString(), failure);
-    if (failure) this.#runs.later(delay);
   }
 
   /** The copy on its way now, if any. */

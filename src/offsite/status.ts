@@ -83,6 +83,9 @@ export interface CopyPlace {
   encrypted: boolean;
 }
 
+/** Minutes before a failed run is tried again: doubling, at most an hour. */
+const RETRY_MINUTES = [1, 2, 4, 8, 16, 32, 60];
+
 /**
  * The record of runs: per target its last success and failure and the copies it holds as last
  * seen, and over all targets when they were last all up to date and since when they fail.
@@ -127,6 +130,11 @@ export class RunLedger {
   /** The copies `target` holds, as looked up now. */
   saw(target: OffsiteTarget, copies: RemoteCopy[]): void {
     this.#state(target).copies = copies;
+  }
+
+  /** Minutes until the run after the next failure: 1 after the first, then doubling to 60. */
+  retryMinutes(): number {
+    return RETRY_MINUTES[Math.min(this.failuresInARow, RETRY_MINUTES.length - 1)] as number;
   }
 
   /** A whole run ended: with every target up to date, or with `failure` (the first one). */

@@ -30,6 +30,9 @@ export interface SyncRequest {
   signal?: AbortSignal;
 }
 
+/** One run over every target: each target's report, or why it failed (neither: given up). */
+export type RunResult = { target: OffsiteTarget; report: SyncReport | null; error: OffsiteError | null }[];
+
 export interface SyncReport {
   copied: RemoteCopy[];
   removed: RemoteCopy[];

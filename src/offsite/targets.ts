@@ -1,3 +1,8 @@
+import type { ManifestRecord } from "../backup/manifest.ts";
+import type { Log } from "../lib/log.ts";
+import type { SharingWait } from "../lib/sharing.ts";
+import type { Clock } from "../lib/time.ts";
+import type { Timers } from "../lib/timers.ts";
 import { readContents } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
 import { mirrorTarget } from "./mirror.ts";
@@ -15,6 +20,19 @@ export interface OffsiteOptions {
   policy: CopyPolicy;
 }
 
+/** What the service works with besides its options. */
+export interface OffsiteServiceDeps {
+  /** The local backups, newest first, and the folder they are in. */
+  backups: { list(): ManifestRecord[]; readonly backupsDir: string };
+  log: Log;
+  clock: Clock;
+  timers?: Timers;
+  /** Keeps runs one at a time across processes (the server and `offsite sync`). */
+  lockPath: string;
+  /** How long a rename over a file another program holds waits. */
+  wait: SharingWait;
+}
+
 /** The targets the options set up: the mirror folder first (the faster one to restore from). */
 export function targetsOf(options: OffsiteOptions): OffsiteTarget[] {
   const targets: OffsiteTarget[] = [];
@@ -22,8 +40,6 @@ export function targetsOf(options: OffsiteOptions): OffsiteTarget[] {
   if (options.s3 !== null) targets.push(s3Target(options.s3));
   return targets;
 }
-
-export const TARGET_IDS: readonly TargetId[] = ["mirror", "s3"];
 
 /** The outcome of a connection test of one target. */
 export interface TargetTest {
