@@ -91,7 +91,7 @@ export async function measureOffsite(options: {
             ? s3.env({ BUSINESS_APP_OFFSITE_S3_PREFIX: `${runtime.name}-${mode.id}-${run}/` })
             : { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
           if (mode.encrypted) env.BUSINESS_APP_OFFSITE_PASSPHRASE = PASSPHRASE;
-          const result = runChild<{ ms: number; idle: number; peak: number }>(
+          const result = runChild<{ ms: number; idle: number; peak: number; longestPause: number }>(
             runtime,
             "",
             [shop, JSON.stringify(env)],
@@ -99,6 +99,7 @@ export async function measureOffsite(options: {
           );
           add(`${runtime.name} ${mode.id}`, result.ms);
           add(`${runtime.name} ${mode.id} memory`, (result.peak - result.idle) / MiB);
+          add(`${runtime.name} ${mode.id} pause`, result.longestPause);
         }
       }
     }
@@ -128,6 +129,12 @@ export async function measureOffsite(options: {
       rows.push(
         summarize(`${label}: ${runtime.name}: memory growth, copy ${mode.name}`, "MiB", samples[key] ?? []),
       );
+    }
+    // The app keeps serving while it copies: no pause of its thread may pass what a backup allows.
+    for (const mode of MODES) {
+      const key = `${runtime.name} ${mode.id} pause`;
+      const name = `${label}: ${runtime.name}: longest pause of the thread, copy ${mode.name}`;
+      rows.push(summarize(name, "ms", samples[key] ?? [], 100));
     }
   }
   if (samples["age peak"])

@@ -2,7 +2,7 @@ import { constants, createReadStream, readdirSync, statSync } from "node:fs";
 import { copyFile, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
+import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
 import { mapStreamErrors } from "../runtime/shared/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
@@ -36,7 +36,8 @@ export function mirrorTarget(dir: string): OffsiteTarget {
     const temp = tempOf(name);
     try {
       await fill(temp);
-      fsyncFile(temp);
+      // Flushed off the main thread: a large copy's flush takes a while.
+      await fsyncFileAsync(temp);
       await rename(temp, pathOf(name));
       fsyncDir(dir);
     } catch (error) {

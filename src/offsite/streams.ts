@@ -21,12 +21,15 @@ export function measuring(options: { onProgress?: (bytes: number) => void; signa
   const hash = createHash("sha256");
   let size = 0;
   const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, out) {
+    async transform(chunk, out) {
       options.signal?.throwIfAborted();
       hash.update(chunk);
       size += chunk.byteLength;
       options.onProgress?.(size);
       out.enqueue(chunk);
+      // Between chunks the thread answers other work: encryption and hashing downstream run in
+      // bursts of one chunk, never of the whole stream.
+      await new Promise((resolve) => setImmediate(resolve));
     },
   });
   let digest: Digest | null = null;

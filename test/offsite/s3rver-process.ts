@@ -39,7 +39,7 @@ export interface S3ServerOptions {
 async function spawn(
   args: string[],
   options: S3ServerOptions,
-  dieAfterBytes = options.dieAfterBytes,
+  dieAfterBytes: number | undefined,
 ): Promise<{ proc: ReturnType<typeof Bun.spawn>; port: number }> {
   // s3rver encrypts list continuation tokens with DES, which Node's OpenSSL 3 keeps in its legacy provider.
   const proc = Bun.spawn(["node", "--openssl-legacy-provider", CHILD, ...args], {
@@ -69,7 +69,7 @@ export async function spawnS3Server(options: S3ServerOptions): Promise<S3Server>
   const bucket = options.bucket ?? "backups";
   const accessKeyId = "shop-key-id";
   const secretAccessKey = "shop-secret-key-0123456789";
-  let child = await spawn([dir, bucket, accessKeyId, secretAccessKey], options);
+  let child = await spawn([dir, bucket, accessKeyId, secretAccessKey], options, options.dieAfterBytes);
   const port = child.port;
   const endpoint = `http://127.0.0.1:${port}`;
   const end = async (signal: NodeJS.Signals) => {
