@@ -136,7 +136,7 @@ async function showStatus(app: App, ctx: CliContext, json: boolean): Promise<num
   } else {
     for (const t of targets)
       ctx.stdout(
-        `${t.ok ? "ok    " : "FAILED"}  ${t.label} (${t.where}): ${t.error ?? `${t.copies} copies`}\n`,
+        `${t.ok ? "ok    " : "FAILED"}  ${t.label} (${t.where}): ${t.error ?? (t.copies === 1 ? "1 copy" : `${t.copies} copies`)}\n`,
       );
     const ids = targets.map((t) => t.target);
     const copied = (row: Row, id: TargetId) => {

@@ -10,11 +10,10 @@ const QUEUE_SIZE = 2;
 /** Bun's S3 errors (`S3Error` with the service's code, or a network error) as an `ObjectStoreFailure`. */
 function failureOf(error: unknown): ObjectStoreFailure {
   const code = (error as { code?: unknown } | null)?.code;
-  return objectStoreFailure(
-    error instanceof Error ? error.message : String(error),
-    typeof code === "string" ? code : null,
-    error,
-  );
+  const message = error instanceof Error ? error.message : String(error);
+  // For a network failure Bun's message says nothing ("an unexpected error has occurred"); its code does.
+  const told = typeof code === "string" && /unexpected error/i.test(message) ? code : message;
+  return objectStoreFailure(told, typeof code === "string" ? code : null, error);
 }
 
 async function translated<T>(work: () => Promise<T>): Promise<T> {
