@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
 import { BackupNotFoundError, BackupUnusableError, NoUsableBackupError } from "../backup/errors.ts";
 import { describeError } from "../lib/errors.ts";
+import { sha256File } from "../lib/hash.ts";
 import type { Log } from "../lib/log.ts";
 import type { RemoteCopy } from "./copies.ts";
 import { CopyNotFoundError, OffsiteError } from "./errors.ts";
@@ -30,9 +32,10 @@ async function copiesByTarget(offsite: OffsiteService, from?: TargetId) {
 }
 
 /**
- * Brings `copy` into the backup folder under its own name, unless the same backup (the same
- * SHA-256) is there and verified. A damaged or unchecked file of that name is replaced; a
- * verified one that is another backup is refused (`offsite.conflict`), never overwritten.
+ * Brings `copy` into the backup folder under its own name. A file of that name is replaced only
+ * when it is missing or damaged (and was, when made, this same backup or unknown); any other file
+ * of that name is used as it is when it holds the same bytes, and otherwise refused
+ * (`offsite.conflict`): a file copied in by hand, or another backup, is never overwritten.
  */
 async function bringHere(
   deps: OffsiteRestoreDeps,
@@ -41,13 +44,15 @@ async function bringHere(
   options: OffsiteRestoreOptions,
 ) {
   const here = deps.engine.list().find((r) => r.name === copy.name);
-  if (here?.health === "verified" && here.sha256 === copy.sha256) return;
-  if (here && here.sha256 !== null && here.sha256 !== copy.sha256)
+  const replaceable = !here || (here.health === "damaged" && (here.sha256 ?? copy.sha256) === copy.sha256);
+  if (!replaceable) {
+    if ((await sha256File(join(deps.engine.backupsDir, copy.name))) === copy.sha256) return;
     throw new OffsiteError(
       "offsite.conflict",
       `another backup called ${copy.name} is in the backup folder`,
       "restore it by its name, or move it out of the backup folder first",
     );
+  }
   const target = deps.offsite.target(id);
   deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
   await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));

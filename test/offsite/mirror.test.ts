@@ -85,6 +85,18 @@ describe("the mirror folder", () => {
     expect(leftIn(another.paths.backupsDir)).toEqual([]);
   });
 
+  test("a file of the same name here that is another backup is never overwritten by a copy", async () => {
+    const { env, record } = await copiedShop();
+    const newPc = offsiteSetup(env);
+    addItems(newPc.db, ["something else"]);
+    const other = await newPc.engine.createBackup({ kind: "manual" });
+    const mine = join(newPc.paths.backupsDir, record.name);
+    writeFileSync(mine, readFileSync(join(newPc.paths.backupsDir, other.name)));
+    const failure = await restoreFromOffsite(newPc.app, record.name, { by: "test" }).catch((e) => e);
+    expect(failure.code).toBe("offsite.conflict");
+    expect(sha256Of(mine)).toBe(other.sha256 as string);
+  });
+
   test("an interrupted copy is never listed, and the next run clears what it left", async () => {
     const mirror = tempDir("business-app-mirror-");
     const shop = offsiteSetup({
