@@ -1,3 +1,4 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
 import { consoleUrl } from "./app/console-url.ts";
 import { auditRetention, backupCadence, fileWait, retentionLimits } from "./app/options.ts";
@@ -37,6 +38,8 @@ export interface AppOptions {
   connection?: "own" | "none";
   /** Called before each step of a restore's file swap (the crash tests kill the process there). */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** The database migrations (default: the embedded ones); a test adds one to play a newer version. */
+  migrations?: MigrationMeta[];
 }
 
 /** Every service of the app, built once from the settings. */
@@ -67,7 +70,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   const { paths, settings } = config;
   const clock = options.clock ?? systemClock;
   const log = createLog({ path: paths.log, clock, echo: options.echo });
-  const db = new DatabaseHandle(paths.database);
+  const db = new DatabaseHandle(paths.database, options.migrations ? { migrations: options.migrations } : {});
   const engine = new BackupEngine({
     database: paths.database,
     backupsDir: paths.backupsDir,
