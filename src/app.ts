@@ -4,7 +4,7 @@ import { consoleUrl } from "./app/console-url.ts";
 import { auditRetention, backupCadence, fileWait, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
-import { pruneAuditTrail } from "./auth/audit.ts";
+import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
 import { BackupEngine } from "./backup/engine.ts";
@@ -86,7 +86,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
   engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
-  const auth = createAuth({ db, clock });
+  const auth = createAuth({ db, clock, auditPath: paths.audit });
+  db.onOpen((sqlite) => takeOverAuditEntries(auth.audit, sqlite, log));
   const scheduler = new BackupScheduler({
     cadence: backupCadence(settings),
     log,
@@ -108,6 +109,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     scheduler,
     db,
     log,
+    audit: auth.audit,
     baseUrl: () => consoleUrl(settings.host, settings.port),
   });
   engine.events.onDatabaseUnusable((reason) => recovery.enter(reason));

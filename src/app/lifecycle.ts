@@ -89,6 +89,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       sweepDatabase(app, { final: true });
       try {
         app.db.close({ hurry: options.hurry ?? false });
+        app.auth.audit.close();
       } catch (error) {
         app.log.error(`Closing the database failed: ${describeError(error)}`);
       }

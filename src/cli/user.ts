@@ -87,5 +87,6 @@ export async function userCommand(
     return EXIT.failed;
   } finally {
     db.close();
+    auth.audit.close();
   }
 }

@@ -12,6 +12,8 @@ export interface HomeProps extends PageProps {
   databasePath: string;
   databaseBytes: number;
   tables: TableCount[];
+  /** Entries of the audit trail, which has a file of its own. */
+  auditEntries: number;
   status: AppStatus;
 }
 
@@ -19,13 +21,14 @@ export interface HomeProps extends PageProps {
 const APP_TABLES: Record<string, string> = {
   users: "User accounts",
   sessions: "People signed in right now (sessions)",
-  audit_log: "Recorded actions of the audit trail",
 };
+/** Left in the database by older versions, empty since the audit trail has its own file. */
+const FORMER_TABLES = new Set(["audit_log"]);
 
 const rows = (n: number) => (n === 1 ? "1 row" : `${n.toLocaleString("en-US")} rows`);
 
-function Contents(props: { tables: TableCount[] }) {
-  const own = props.tables.filter((t) => !(t.name in APP_TABLES));
+function Contents(props: { tables: TableCount[]; auditEntries: number }) {
+  const own = props.tables.filter((t) => !(t.name in APP_TABLES) && !FORMER_TABLES.has(t.name));
   const app = props.tables.filter((t) => t.name in APP_TABLES);
   return (
     <section class="panel" aria-labelledby="tables-heading">
@@ -50,6 +53,8 @@ function Contents(props: { tables: TableCount[] }) {
             <dd>{t.rows.toLocaleString("en-US")}</dd>
           </>
         ))}
+        <dt>Recorded actions of the audit trail (kept apart, so a restore never undoes them)</dt>
+        <dd>{props.auditEntries.toLocaleString("en-US")}</dd>
       </dl>
     </section>
   );
@@ -98,7 +103,7 @@ export function HomePage(props: HomeProps) {
           </p>
         </section>
       </div>
-      <Contents tables={props.tables} />
+      <Contents tables={props.tables} auditEntries={props.auditEntries} />
       <section class="panel" aria-labelledby="files-heading">
         <h2 id="files-heading">Where your data is kept</h2>
         <p>

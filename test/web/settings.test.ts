@@ -66,7 +66,10 @@ describe("Settings page", () => {
     const page = await (await web.request("/settings", { cookie: boss.token })).text();
     expect(page).toContain('name="audit_retention_days" type="text" value="365"');
     expect(page).toContain('name="audit_max_entries" type="text" value="100000"');
-    const longAgo = createAuditTrail({ db: web.db, clock: () => new Date(web.clock().getTime() - 40 * DAY) });
+    const longAgo = createAuditTrail({
+      path: web.paths.audit,
+      clock: () => new Date(web.clock().getTime() - 40 * DAY),
+    });
     for (let i = 0; i < 4; i++) longAgo.record({ action: "sign-in", outcome: "success" });
     const fields = { _csrf: boss.csrfToken, schedule_choice: "every-6-hours", startup_backup: "true" };
 

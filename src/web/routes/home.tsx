@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
+import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { fileSize } from "../../backup/space.ts";
 import { countRowsInWorker } from "../../backup/worker-client.ts";
@@ -19,6 +20,7 @@ export function homeRoutes(deps: {
   engine: BackupEngine;
   scheduler: BackupScheduler;
   recovery: RecoveryPort;
+  auth: Auth;
 }) {
   return new Hono<AppEnv>().get("/", async (c) => {
     const { paths } = deps;
@@ -31,6 +33,7 @@ export function homeRoutes(deps: {
         databasePath={paths.database}
         databaseBytes={fileSize(paths.database) + fileSize(`${paths.database}-wal`)}
         tables={await countRowsInWorker({ path: paths.database })}
+        auditEntries={deps.auth.audit.count()}
         status={collectStatus(deps)}
       />,
     );
