@@ -83,6 +83,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     fileWait: fileWait(settings, log),
     ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
     ...(options.beforeRestoreStep ? { beforeRestoreStep: options.beforeRestoreStep } : {}),
+    migrations: db.migrations,
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
   engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());

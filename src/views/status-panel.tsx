@@ -131,7 +131,11 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
 export function Progress(props: { status: AppStatus }) {
   const op = props.status.operation;
   if (!op) return null;
-  const what = op.action === "restore" ? `Restoring from ${op.name}` : `Creating ${op.name}`;
+  const what = {
+    restore: `Restoring from ${op.name}`,
+    backup: `Creating ${op.name}`,
+    drill: `Testing a restore of ${op.name} in a temporary file`,
+  }[op.action];
   const percent =
     op.bytesExpected > 0 ? Math.min(100, Math.round((op.bytesWritten / op.bytesExpected) * 100)) : 0;
   return (
