@@ -1,5 +1,7 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
+import { AlertMonitor } from "./app/alert-monitor.ts";
+import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { auditRetention, backupCadence, fileWait, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
@@ -18,6 +20,7 @@ import { formatBytes } from "./lib/format.ts";
 import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
+import { DrillSchedule } from "./scheduler/drills.ts";
 import { BackupScheduler } from "./scheduler/scheduler.ts";
 import type { WebDeps } from "./web/deps.ts";
 
@@ -52,6 +55,10 @@ export interface App {
   readonly db: DatabaseHandle;
   readonly engine: BackupEngine;
   readonly scheduler: BackupScheduler;
+  /** Restore drills on a schedule (`drill_interval_days`). */
+  readonly drills: DrillSchedule;
+  /** What needs attention (`computeAlerts`), looked at every minute, sent to `alert_webhook_url`. */
+  readonly alerts: AlertMonitor;
   readonly auth: Auth;
   readonly recovery: RecoveryController;
   readonly settings: AppSettings;
@@ -105,6 +112,31 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       }
     },
   });
+  const drills = new DrillSchedule({
+    run: () => engine.drill(),
+    lastAt: () => engine.lastDrill()?.at ?? null,
+    intervalDays: settings.drill_interval_days,
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
+  const webhook = new AlertWebhook({
+    url: settings.alert_webhook_url,
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
+  const alerts = new AlertMonitor({
+    engine,
+    scheduler,
+    drills,
+    settings: () => appSettings.current.settings,
+    database: paths.database,
+    clock,
+    log,
+    webhook,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
   const recovery = new RecoveryController({
     engine,
     scheduler,
@@ -121,6 +153,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     applyTo: (next) => {
       scheduler.reschedule(backupCadence(next));
       engine.setRetention(retentionLimits(next));
+      drills.setIntervalDays(next.drill_interval_days);
+      webhook.setUrl(next.alert_webhook_url);
       pruneAuditTrail(auth.audit, auditRetention(next), log);
     },
   });
@@ -132,6 +166,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     engine,
     scheduler,
+    drills,
+    alerts,
     recovery,
     auth,
     settings: appSettings,
@@ -146,6 +182,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     db,
     engine,
     scheduler,
+    drills,
+    alerts,
     auth,
     recovery,
     settings: appSettings,

@@ -71,8 +71,10 @@ export function startServices(app: App, openError: string | null): RunningServic
     }
     sweepDatabase(app);
     app.scheduler.start();
+    app.drills.start();
     void runStartupTasks(app);
   }
+  app.alerts.start();
   const sweeper = setInterval(() => {
     sweepDatabase(app);
     // The live database's own check, on a schedule of its own: backups no longer wait for it.
@@ -83,6 +85,8 @@ export function startServices(app: App, openError: string | null): RunningServic
     startUrl,
     async stop(options = {}) {
       app.scheduler.stop();
+      app.drills.stop();
+      app.alerts.stop();
       clearInterval(sweeper);
       if (options.hurry) app.engine.abandon();
       await app.engine.idle();

@@ -10,18 +10,20 @@ import { HomePage } from "../../views/home.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";
 import { respondPage } from "../html.ts";
-import { collectStatus } from "../status.ts";
+import { collectStatus, type StatusDeps } from "../status.ts";
 import { pagePropsOf } from "../viewer.ts";
 
 /** The dashboard: the database's size, tables and health, the latest and the next backup. */
-export function homeRoutes(deps: {
-  paths: DataPaths;
-  version: string;
-  engine: BackupEngine;
-  scheduler: BackupScheduler;
-  recovery: RecoveryPort;
-  auth: Auth;
-}) {
+export function homeRoutes(
+  deps: StatusDeps & {
+    paths: DataPaths;
+    version: string;
+    engine: BackupEngine;
+    scheduler: BackupScheduler;
+    recovery: RecoveryPort;
+    auth: Auth;
+  },
+) {
   return new Hono<AppEnv>().get("/", async (c) => {
     const { paths } = deps;
     return respondPage(
