@@ -115,9 +115,10 @@ export class AlertMonitor {
     return this.#alerts;
   }
 
-  /** Resolves once what the looks so far found is written to `alerts.json`. */
-  saved(): Promise<void> {
-    return this.#saving;
+  /** Resolves once what the looks so far found is written to `alerts.json` and sent to the webhook. */
+  async settled(): Promise<void> {
+    await this.#saving;
+    await this.#deps.webhook?.settled();
   }
 
   /** The alerts now, from what is on disk, changing nothing: `business-app status` beside (or without) the app. */

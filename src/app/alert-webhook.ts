@@ -27,6 +27,22 @@ export function maskUrl(url: string): string {
 }
 
 /**
+ * The address without its user name and password, which go into a Basic `Authorization` header
+ * instead (as every runtime's fetch takes it).
+ */
+function requestOf(url: string): { target: string; headers: Record<string, string> } {
+  const parsed = new URL(url);
+  const headers: Record<string, string> = { "Content-Type": "application/json", "User-Agent": "BusinessApp" };
+  if (parsed.username || parsed.password) {
+    const user = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+    headers.Authorization = `Basic ${Buffer.from(user).toString("base64")}`;
+    parsed.username = "";
+    parsed.password = "";
+  }
+  return { target: parsed.toString(), headers };
+}
+
+/**
  * Sends each start and end of an alert to `alert_webhook_url` as a JSON POST: `{event, alert,
  * status, app, at}`. Never blocks the caller: notifications queue and go out one after the
  * other; a refusal (not 2xx) or a network error is tried again after 5 s, 30 s, 2 min and 10
@@ -84,12 +100,13 @@ export class AlertWebhook {
 
   async #deliver(url: string, event: AlertEvent, id: string, body: string): Promise<void> {
     const shown = maskUrl(url);
+    const { target, headers } = requestOf(url);
     for (let attempt = 0; ; attempt++) {
       let problem: string;
       try {
-        const res = await fetch(url, {
+        const res = await fetch(target, {
           method: "POST",
-          headers: { "Content-Type": "application/json", "User-Agent": "BusinessApp" },
+          headers,
           body,
           signal: AbortSignal.timeout(TRY_TIMEOUT_MS),
         });
@@ -101,7 +118,7 @@ export class AlertWebhook {
         problem = `HTTP ${res.status}`;
       } catch (error) {
         // A network error names no secret of the address, but it may repeat the address: keep the reason only.
-        problem = describeError(error).replaceAll(url, shown);
+        problem = describeError(error).replaceAll(url, shown).replaceAll(target, shown);
       }
       const delay = this.#delays[attempt];
       if (delay === undefined) {

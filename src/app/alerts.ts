@@ -73,7 +73,7 @@ export function computeAlerts(input: AlertInput): Alert[] {
       id: "backup_stale",
       since: staleAt.toISOString(),
       message: latestHealthy
-        ? `No good backup has been made since ${at(latestHealthy.createdAt)}, though automatic backups are due ${describeCadence(input.cadence)}.`
+        ? `The newest good backup was made ${at(latestHealthy.createdAt)}, though automatic backups are due ${describeCadence(input.cadence)}.`
         : "There is no good backup of the database.",
       action:
         "Make sure BusinessApp is running and automatic backups are on (Database Backup), and create a backup now.",

@@ -1,5 +1,6 @@
 import type { DrillResult } from "../backup/drill-state.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
+import { describeDrill } from "../views/drill-words.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
@@ -7,17 +8,6 @@ import { EXIT } from "./exit-codes.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const DRILL_FLAGS: FlagSpec[] = [{ name: "json", help: "print the result as JSON" }, ...DATA_FLAGS];
-
-/** The result in one sentence, as the command prints it. */
-export function describeDrill(result: DrillResult): string {
-  const seconds = (result.durationMs / 1000).toFixed(1);
-  if (!result.ok)
-    return `Restore drill failed${result.backup ? ` with ${result.backup}` : ""}: ${result.reason}`;
-  return (
-    `Restore drill passed: ${result.backup} was restored into a temporary file, opened with this version's migrations, ` +
-    `passed integrity_check, and its ${result.tables} tables hold the ${result.rows} rows recorded when it was made (${seconds} s).`
-  );
-}
 
 /**
  * `drill [--json]`: one restore drill now (the engine's `drill`), beside a running app or

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { AuditEntry } from "../auth/audit.ts";
 import type { ManifestRecord } from "../backup/manifest.ts";
+import { AlertList } from "./alerts.tsx";
 import type { AppStatus, Message } from "./app-status.ts";
 import { BackupActions } from "./backup-actions.tsx";
 import { BackupList } from "./backup-list.tsx";
@@ -37,6 +38,7 @@ export function BackupArea(props: BackupAreaProps) {
   return (
     <div id="backup-area" {...polling}>
       {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}
+      <AlertList alerts={status.alerts} id="status-alerts" />
       <StatusSentenceBanner status={status} now={now} />
       <Progress status={status} />
       <div class="status-grid">

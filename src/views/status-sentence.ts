@@ -68,7 +68,8 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   const alert = status.alerts[0];
   if (alert) {
     const what = alert.message.charAt(0).toLowerCase() + alert.message.slice(1);
-    return { tone: "warn", text: `Attention: ${what} ${alert.action}` };
+    const more = status.alerts.length - 1;
+    return { tone: "warn", text: `Attention: ${what}${more > 0 ? ` (and ${more} more below)` : ""}` };
   }
   return {
     tone: "ok",

@@ -53,6 +53,7 @@ export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     c.set("assets", assets.urls);
     c.set("clock", deps.clock);
+    c.set("alerts", () => deps.alerts.current());
     return next();
   });
   app.use(SECURE_HEADERS);

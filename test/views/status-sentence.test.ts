@@ -123,7 +123,7 @@ describe("the status sentence", () => {
         ],
       }),
       "warn",
-      "Attention: the last restore drill failed 4 hours ago: the restored copy differs from the backup. Create a new backup and start a restore drill again.",
+      "Attention: the last restore drill failed 4 hours ago: the restored copy differs from the backup.",
     ],
   ];
   for (const [name, given, tone, text] of cases) {
