@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { AuditEntry } from "../auth/audit.ts";
 import type { ManifestRecord } from "../backup/manifest.ts";
+import { hideLinkTokens } from "../lib/log-lines.ts";
 import { AlertList } from "./alerts.tsx";
 import type { AppStatus, Message } from "./app-status.ts";
 import { BackupActions } from "./backup-actions.tsx";
@@ -21,9 +22,6 @@ export interface BackupAreaProps {
   /** The app's clock, for times like "2 hours ago". */
   now: Date;
 }
-
-/** One-time links in the log are secrets until used: the page shows them without their token. */
-const hideTokens = (line: string) => line.replace(/token=[A-Za-z0-9_-]+/g, "token=…");
 
 /**
  * The part of the page that htmx swaps: the answer to "is my data safe?", the facts behind it,
@@ -53,7 +51,7 @@ export function BackupArea(props: BackupAreaProps) {
       {props.logLines ? (
         <section class="panel" aria-labelledby="log-heading">
           <h2 id="log-heading">Recent backup activity</h2>
-          <pre class="log">{props.logLines.map(hideTokens).join("\n")}</pre>
+          <pre class="log">{props.logLines.map(hideLinkTokens).join("\n")}</pre>
         </section>
       ) : null}
       {props.audit ? (

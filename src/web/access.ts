@@ -26,6 +26,8 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "POST /users/:id/password": "admin",
   "POST /users/:id/disabled": "admin",
   "GET /audit": "admin",
+  "GET /log": "admin",
+  "GET /log/download": "admin",
   "GET /backup/status": "signed-in",
   "GET /backup/list": "signed-in",
   "POST /backup/create": "signed-in",
