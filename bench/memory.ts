@@ -1,35 +1,35 @@
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { type BenchRuntime, runChild } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 const MiB = 1024 * 1024;
 
-/** Peak resident memory above idle during one verified backup, each run in a new process. */
+/** Peak resident memory above idle during one verified backup, each run in a new process, per runtime. */
 export async function measureMemory(options: {
   database: string;
   work: string;
   runs: number;
   label: string;
+  runtimes: BenchRuntime[];
 }) {
-  const growth: number[] = [];
-  const idle: number[] = [];
-  for (let run = 0; run < options.runs; run++) {
-    const result = Bun.spawnSync([
-      process.execPath,
-      join(import.meta.dir, "memory-child.ts"),
-      options.database,
-      options.work,
-    ]);
-    if (result.exitCode !== 0) throw new Error(`memory run failed: ${result.stderr.toString()}`);
-    const { idle: before, peak } = JSON.parse(result.stdout.toString()) as { idle: number; peak: number };
-    idle.push(before / MiB);
-    growth.push((peak - before) / MiB);
-    rmSync(join(dirname(options.database), "database_backups"), { recursive: true, force: true });
+  const rows: Row[] = [];
+  for (const runtime of options.runtimes) {
+    const growth: number[] = [];
+    const idle: number[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      const { idle: before, peak } = runChild<{ idle: number; peak: number }>(runtime, "memory", [
+        options.database,
+      ]);
+      idle.push(before / MiB);
+      growth.push((peak - before) / MiB);
+      rmSync(join(dirname(options.database), "database_backups"), { recursive: true, force: true });
+    }
+    rows.push(
+      summarize(`${options.label}: ${runtime.name}: memory at idle (process RSS)`, "MiB", idle),
+      summarize(`${options.label}: ${runtime.name}: memory growth during a backup`, "MiB", growth, 64),
+    );
   }
-  const rows: Row[] = [
-    summarize(`${options.label}: memory at idle (process RSS)`, "MiB", idle),
-    summarize(`${options.label}: memory growth during a backup`, "MiB", growth, 64),
-  ];
   const sqlite = sqliteBackupPeak(options.database, options.work);
   if (sqlite !== null)
     rows.push(summarize(`${options.label}: sqlite3 .backup peak RSS (whole process)`, "MiB", [sqlite]));

@@ -14,6 +14,7 @@ import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
 import { measureStatusPage } from "./render.ts";
 import { measureRestore } from "./restore.ts";
+import { benchRuntimes } from "./runtimes.ts";
 import { measureServing } from "./serving.ts";
 import { measureSnapshots } from "./snapshot.ts";
 import { measureStartup } from "./startup.ts";
@@ -41,17 +42,20 @@ const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
 const rows: Row[] = [];
 try {
   console.log(
-    `Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, ${runs} runs each, sizes ${sizes.join(", ")} MB`,
+    `Bun ${Bun.version} and Deno (deno run), ${navigator.hardwareConcurrency} cores, ${runs} runs each, sizes ${sizes.join(", ")} MB`,
   );
   const exe = buildExecutable({ target: "host", outdir: join(work, "dist") });
-  rows.push(
-    await measureStartup({
-      name: "first /api/health after start, empty data folder (executable)",
-      command: [exe],
-      work,
-      runs,
-    }),
-  );
+  const runtimes = benchRuntimes(exe);
+  for (const runtime of runtimes) {
+    rows.push(
+      await measureStartup({
+        name: `first /api/health after start, empty data folder (${runtime.name === "Bun" ? "executable" : "deno run"})`,
+        command: runtime.app,
+        work,
+        runs,
+      }),
+    );
+  }
   for (const count of [10, 1000]) rows.push(await measureStatusPage({ work, count, runs }));
   for (const size of sizes) {
     // The database lies in a data folder of its own, as the app keeps it.
@@ -59,10 +63,13 @@ try {
     const bytes = makeDatabase(database, size);
     const label = `${(bytes / 1024 / 1024).toFixed(0)} MB`;
     console.log(`made ${label} database`);
-    rows.push(...(await measureSnapshots({ database, work, runs, label })));
-    rows.push(...(await measureRestore({ database, work, runs, label })));
-    rows.push(...(await measureMemory({ database, work, runs, label })));
-    rows.push(...(await measureServing({ exe, database, work, runs: Math.min(runs, 3), label })));
+    rows.push(...(await measureSnapshots({ database, work, runs, label, runtimes })));
+    rows.push(...(await measureRestore({ database, work, runs, label, runtimes })));
+    rows.push(...(await measureMemory({ database, work, runs, label, runtimes })));
+    for (const runtime of runtimes)
+      rows.push(...(await measureServing({ runtime, database, work, runs: Math.min(runs, 3), label })));
+    for (const runtime of runtimes)
+      rmSync(join(work, `restore-${runtime.name.toLowerCase()}`), { recursive: true, force: true });
     rmSync(dirname(database), { recursive: true, force: true });
   }
   console.log("");

@@ -1,5 +1,6 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { BenchRuntime } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 function freePort(): number {
@@ -47,12 +48,12 @@ async function waitForHealth(url: string, since: number): Promise<void> {
 }
 
 /**
- * Starts the real app (the executable) on a copy of the database with the startup backup on,
+ * Starts the real app (the executable, or `deno run`) on a copy of the database with the startup backup on,
  * and measures from other processes: the time to the first answer, then `GET /api/health`
  * latency and the longest commit of a concurrent writer while the startup backup runs.
  */
 export async function measureServing(options: {
-  exe: string;
+  runtime: BenchRuntime;
   database: string;
   work: string;
   runs: number;
@@ -71,7 +72,8 @@ export async function measureServing(options: {
     const port = freePort();
     const url = `http://127.0.0.1:${port}/api/health`;
     const started = performance.now();
-    const app = Bun.spawn([options.exe, "--port", String(port), "--data-dir", dir], {
+    const app = Bun.spawn([...options.runtime.app, "--port", String(port), "--data-dir", dir], {
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
       stdout: "ignore",
       stderr: "ignore",
     });
@@ -102,7 +104,7 @@ export async function measureServing(options: {
   }
   const sorted = [...latencies].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-  const l = options.label;
+  const l = `${options.label}: ${options.runtime.name}`;
   return [
     summarize(`${l}: first answer after start (startup backup on)`, "ms", first, 300),
     {

@@ -1,8 +1,6 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { checkFileInWorker, snapshotInWorker } from "../src/backup/worker-client.ts";
-import { sha256File } from "../src/lib/hash.ts";
-import { benchApp } from "./app.ts";
+import { type BenchRuntime, runChild } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 function timeCommand(argv: string[]): number {
@@ -14,34 +12,23 @@ function timeCommand(argv: string[]): number {
 
 /**
  * Snapshot of the same file, runs alternating between the contenders so that caches and disk
- * state favour none: our snapshot alone (VACUUM INTO in the worker, with its check and hash),
- * our whole verified backup through the engine, `sqlite3 .backup`, `VACUUM INTO` in the
- * `sqlite3` shell, and `cp`.
+ * state favour none: under each runtime our snapshot alone (in the worker, with its check and
+ * hash) and our whole verified backup through the engine; then `sqlite3 .backup`, `VACUUM INTO`
+ * in the `sqlite3` shell, and `cp`.
  */
 export async function measureSnapshots(options: {
   database: string;
   work: string;
   runs: number;
   label: string;
+  runtimes: BenchRuntime[];
 }) {
-  const { database, work, runs, label } = options;
+  const { database, work, runs, label, runtimes } = options;
   const out = join(work, "snapshots");
   mkdirSync(out, { recursive: true });
-  // The app's data folder is the database's own folder, as in a real installation.
-  const app = benchApp(dirname(database), {
-    connection: "none",
-    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" },
-  });
-  const { engine } = app;
-  const backupsDir = app.paths.backupsDir;
-  const samples: Record<string, number[]> = {
-    snapshot: [],
-    check: [],
-    hash: [],
-    engine: [],
-    backup: [],
-    vacuum: [],
-    cp: [],
+  const samples: Record<string, number[]> = { backup: [], vacuum: [], cp: [] };
+  const add = (key: string, value: number) => {
+    samples[key] = [...(samples[key] ?? []), value];
   };
   for (let run = 0; run < runs; run++) {
     const target = (name: string) => {
@@ -49,38 +36,36 @@ export async function measureSnapshots(options: {
       rmSync(path, { force: true });
       return path;
     };
-    const written = target("worker");
-    const { snapshotMs } = await snapshotInWorker({ source: database, target: written, salvage: false });
-    samples.snapshot?.push(snapshotMs);
-    let started = performance.now();
-    await checkFileInWorker({ path: written, full: false });
-    samples.check?.push(performance.now() - started);
-    started = performance.now();
-    await sha256File(written);
-    samples.hash?.push(performance.now() - started);
-    started = performance.now();
-    await engine.createBackup({ kind: "manual" });
-    samples.engine?.push(performance.now() - started);
-    samples.backup?.push(timeCommand(["sqlite3", database, `.backup '${target("backup")}'`]));
-    samples.vacuum?.push(timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`]));
-    samples.cp?.push(timeCommand(["cp", database, target("cp")]));
+    for (const runtime of runtimes) {
+      const result = runChild<Record<string, number>>(runtime, "snapshot", [database, out]);
+      for (const [key, value] of Object.entries(result)) add(`${runtime.name} ${key}`, value);
+    }
+    add("backup", timeCommand(["sqlite3", database, `.backup '${target("backup")}'`]));
+    add("vacuum", timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`]));
+    add("cp", timeCommand(["cp", database, target("cp")]));
   }
   rmSync(out, { recursive: true, force: true });
-  if (existsSync(backupsDir)) rmSync(backupsDir, { recursive: true, force: true });
+  rmSync(join(dirname(database), "database_backups"), { recursive: true, force: true });
   const anchor = summarize("", "ms", samples.backup ?? []).median;
   const row = (name: string, key: string, target?: number): Row => ({
     ...summarize(`${label}: ${name}`, "ms", samples[key] ?? [], target),
     anchor,
   });
   return [
-    row("snapshot alone, ours (VACUUM INTO in the worker, flushed)", "snapshot", anchor * 1.5),
-    row("  quick_check of the new file (side by side with its hash)", "check"),
-    row("  SHA-256 of the new file", "hash"),
-    row(
-      "whole verified backup, ours (engine: snapshot, check and hash, rename, manifest)",
-      "engine",
-      anchor * 2,
-    ),
+    ...runtimes.flatMap((r) => [
+      row(
+        `snapshot alone, ${r.name} (${r.snapshot} in the worker, flushed)`,
+        `${r.name} snapshot`,
+        anchor * 1.5,
+      ),
+      row("  quick_check of the new file (side by side with its hash)", `${r.name} check`),
+      row("  SHA-256 of the new file", `${r.name} hash`),
+      row(
+        `whole verified backup, ${r.name} (engine: snapshot, check and hash, rename, manifest)`,
+        `${r.name} engine`,
+        anchor * 2,
+      ),
+    ]),
     row("sqlite3 .backup", "backup"),
     row("sqlite3 VACUUM INTO", "vacuum"),
     row("cp", "cp"),

@@ -22,6 +22,7 @@ export async function measureStartup(options: {
     const port = freePort();
     const started = performance.now();
     const proc = Bun.spawn([...options.command, "--port", String(port), "--data-dir", dataDir], {
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
       stdout: "ignore",
       stderr: "ignore",
     });

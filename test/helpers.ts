@@ -1,11 +1,59 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { buildExecutable } from "../build.ts";
 import { atEndOfRun } from "./end-of-run.ts";
 
 export const ROOT = resolve(import.meta.dir, "..");
 export const MAIN = join(ROOT, "src", "main.ts");
 export const BUN = process.execPath;
+/** Deno, as `npm install` brings it (a pinned development dependency). */
+export const DENO = join(ROOT, "node_modules", ".bin", "deno");
+
+/**
+ * How the tests that drive the app as a process start it, from `BUSINESS_APP_LAUNCHER`: `bun`
+ * (from source, the default), `exe` (the compiled Bun executable, built once per run) or `deno`
+ * (`deno run`). `npm test` runs those tests with `exe` and again with `deno`.
+ */
+export type Launcher = "bun" | "exe" | "deno";
+export const LAUNCHERS: readonly Launcher[] = ["bun", "exe", "deno"];
+
+function launcherFromEnv(): Launcher {
+  const value = process.env.BUSINESS_APP_LAUNCHER ?? "bun";
+  if (!(LAUNCHERS as readonly string[]).includes(value))
+    throw new Error(`BUSINESS_APP_LAUNCHER=${value}: allowed are ${LAUNCHERS.join(", ")}.`);
+  return value as Launcher;
+}
+
+export const LAUNCHER: Launcher = launcherFromEnv();
+
+let executable: string | null = null;
+
+/** The app compiled for this machine, built on first use and kept for the rest of the run. */
+export function builtExecutable(): string {
+  executable ??= buildExecutable({ target: "host", outdir: tempDir("business-app-dist-") });
+  return executable;
+}
+
+/** Runs a TypeScript file with Deno the way `deno task start` runs the app. */
+export function denoCommand(file: string): string[] {
+  return [DENO, "run", "--allow-all", "--config", join(ROOT, "deno.json"), file];
+}
+
+/** The command that runs the app under `launcher`; arguments follow it. */
+export function appCommand(launcher: Launcher = LAUNCHER): string[] {
+  if (launcher === "exe") return [builtExecutable()];
+  if (launcher === "deno") return denoCommand(MAIN);
+  return [BUN, MAIN];
+}
+
+/**
+ * The command that runs a script of the tests (one that imports the app's source) in the
+ * launcher's runtime: Deno for `deno`, Bun otherwise (an executable runs no other script).
+ */
+export function scriptCommand(file: string, launcher: Launcher = LAUNCHER): string[] {
+  return launcher === "deno" ? denoCommand(file) : [BUN, file];
+}
 
 /** A new empty folder, removed after the test run. */
 export function tempDir(prefix = "business-app-test-"): string {
@@ -22,9 +70,12 @@ export function freePort(): number {
   return port;
 }
 
-/** The environment of a child process with none of the app's settings inherited from ours. */
+/**
+ * The environment of a child process with none of the app's settings inherited from ours, and
+ * Deno told not to look for a newer version of itself.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { DENO_NO_UPDATE_CHECK: "1" };
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.startsWith("BUSINESS_APP_")) env[key] = value;
   }
@@ -37,12 +88,12 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the app's command line from source (or `command` instead) to the end. */
+/** Runs the app's command line (`appCommand()`, or `command` instead) to the end. */
 export async function runCli(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; command?: string[]; input?: string } = {},
 ): Promise<RunResult> {
-  const proc = Bun.spawn([...(options.command ?? [BUN, MAIN]), ...args], {
+  const proc = Bun.spawn([...(options.command ?? appCommand()), ...args], {
     cwd: options.cwd ?? tempDir("business-app-cwd-"),
     env: cleanEnv(options.env),
     stdout: "pipe",
@@ -82,7 +133,7 @@ export async function startApp(options: {
   timeoutMs?: number;
 }): Promise<RunningApp> {
   const port = freePort();
-  const command = options.command ?? [BUN, MAIN];
+  const command = options.command ?? appCommand();
   const dataArgs = options.dataDir === undefined ? [] : ["--data-dir", options.dataDir];
   const proc = Bun.spawn([...command, "--port", String(port), ...dataArgs, ...(options.args ?? [])], {
     cwd: options.cwd ?? tempDir("business-app-cwd-"),

@@ -35,7 +35,7 @@ function requestOf(url: string): { target: string; headers: Record<string, strin
   const headers: Record<string, string> = { "Content-Type": "application/json", "User-Agent": "BusinessApp" };
   if (parsed.username || parsed.password) {
     const user = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-    headers.Authorization = `Basic ${Buffer.from(user).toString("base64")}`;
+    headers.Authorization = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(user)))}`;
     parsed.username = "";
     parsed.password = "";
   }

@@ -2,14 +2,14 @@ import { rmSync } from "node:fs";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { embeddedMigrations } from "../db/migrations.ts";
 import { describeError } from "../lib/errors.ts";
-import { copyHashed } from "../lib/hash.ts";
+import { sha256File } from "../lib/hash.ts";
 import { type DrillResult, writeDrillResult } from "./drill-state.ts";
 import { NotEnoughSpaceError } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { spaceNeeded } from "./space.ts";
 import type { EngineContext } from "./types.ts";
 import { verifyRecord } from "./verify.ts";
-import { drillFileInWorker } from "./worker-client.ts";
+import { copyFileInWorker, drillFileInWorker } from "./worker-client.ts";
 
 /** What a drill found, before it is timed and recorded. */
 type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows">;
@@ -18,9 +18,9 @@ const failed = (reason: string): Finding => ({ ok: false, reason, tables: 0, row
 
 /**
  * A restore drill: proves that the newest healthy backup can be restored, without touching the
- * live database. The backup is copied to a hidden temporary file in the backup folder (hashed as
- * it is written: bytes other than those recorded when it was made fail the drill, and the
- * backup is marked damaged), the copy is opened as a restored database would be — the trust
+ * live database. The backup is copied to a hidden temporary file in the backup folder (then
+ * hashed: bytes other than those recorded when it was made fail the drill, and the backup is
+ * marked damaged), the copy is opened as a restored database would be — the trust
  * rule, the app's `migrations` run forward — given the complete `integrity_check`, and the rows
  * of each table are compared with the counts recorded when the backup was made (a backup without
  * them gets its full check first, which records them). The copy is removed whatever happens.
@@ -81,7 +81,9 @@ async function drill(
     temp,
   });
   try {
-    const sha256 = await copyHashed(ctx.folder.pathOf(record.name), temp);
+    // The file system's own copy, in the worker; hashed after it, as a restore does.
+    await copyFileInWorker({ source: ctx.folder.pathOf(record.name), target: temp });
+    const sha256 = await sha256File(temp);
     if (record.sha256 && sha256 !== record.sha256) {
       const reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";
       await ctx.folder.update((records) =>

@@ -7,8 +7,8 @@ import type { HealthRecord, RestoreResult } from "./types.ts";
 /**
  * A restore of a chosen source, whole: `restoreDatabase`, then old safety backups rotated out
  * (only those: a restore is no reason to rotate others out; never the backup just restored or the
- * new safety backup), then the checks that follow (`checkAfterRestore`: in the background beside
- * a serving app). Call it holding the operation lock.
+ * new safety backup) and the checks that follow (`checkAfterRestore`) — both in the background
+ * beside a serving app. Call it holding the operation lock.
  */
 export async function restoreChosen(
   ctx: RestoreContext,
@@ -26,7 +26,12 @@ export async function restoreChosen(
   ctx.operations.lastError = null;
   const safety = outcome.result.safetyBackup;
   const protect = new Set([record.name, ...(safety ? [safety] : [])]);
-  await ctx.folder.applyRetentionQuietly(options.retention, { protect, kinds: new Set(["pre_restore"]) });
+  const rotate = () =>
+    ctx.folder.applyRetentionQuietly(options.retention, { protect, kinds: new Set(["pre_restore"]) });
+  // Removing a large old file takes a while: beside a serving app, after it answers again.
+  if (options.followUps)
+    options.followUps.add("Removing old safety backups", (underLock) => underLock(rotate));
+  else await rotate();
   await checkAfterRestore(ctx, outcome, options.setHealth, options.followUps);
   return outcome.result;
 }

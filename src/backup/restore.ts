@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
+import { sha256File } from "../lib/hash.ts";
 import { BackupUnusableError, NotEnoughSpaceError, RestoredDatabaseUnusableError } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { labelFailure } from "./operation.ts";
@@ -106,26 +107,25 @@ export async function restoreDatabase(
 }
 
 /**
- * The backup copied beside the database and proven: the bytes written hash as the fully checked
- * ones did (otherwise the file changed since its check: `BackupUnusableError`, and it is listed
- * damaged), and the copy passes the trust rule. The app serves meanwhile.
+ * The backup copied beside the database and proven: the copy hashes as the fully checked bytes
+ * did, and passes the trust rule. A copy that hashes otherwise is refused (`BackupUnusableError`)
+ * — and the backup itself listed damaged when it is the backup that changed since its check, not
+ * the copy. The app serves meanwhile.
  */
 async function copyBeside(ctx: RestoreContext, record: ManifestRecord, checkedSha256: string): Promise<void> {
-  const sha256 = await prepareCopy({
-    database: ctx.database,
-    source: ctx.folder.pathOf(record.name),
-    beforeStep: ctx.beforeStep,
-  });
-  const copy = restoreTempPath(ctx.database);
+  const source = ctx.folder.pathOf(record.name);
+  const sha256 = await prepareCopy({ database: ctx.database, source, beforeStep: ctx.beforeStep });
   let reason: string | null = null;
-  if (sha256 !== checkedSha256) {
+  if (sha256 === checkedSha256) {
+    const trust = checkAppSchema(restoreTempPath(ctx.database));
+    if (!trust.ok) reason = trust.reason ?? "it failed its check";
+  } else if ((await sha256File(source)) === checkedSha256) {
+    reason = "its copy beside the database came out different from it (SHA-256 differs); try again";
+  } else {
     reason = "its content changed after it was checked (SHA-256 differs), so it may be damaged";
     await ctx.folder.update((records) =>
       records.set(record.name, { ...record, health: "damaged", reason, fullCheck: null }),
     );
-  } else {
-    const trust = checkAppSchema(copy);
-    if (!trust.ok) reason = trust.reason ?? "it failed its check";
   }
   if (reason === null) return;
   discardCopy(ctx);

@@ -2,7 +2,7 @@ import { existsSync, renameSync, rmSync } from "node:fs";
 import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
-import { fsyncDir } from "../lib/fs-sync.ts";
+import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
 import { sha256File } from "../lib/hash.ts";
 import { whileInUse } from "../lib/sharing.ts";
 import type { CheckResult } from "./checks.ts";
@@ -19,7 +19,7 @@ import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { fileSize, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
-import { checkFileInWorker, checkLiveInWorker, snapshotInWorker } from "./worker-client.ts";
+import { checkLiveInWorker, snapshotCheckedInWorker } from "./worker-client.ts";
 
 /** A new backup, and the live database's health as taking it showed. */
 export interface TakenBackup {
@@ -30,7 +30,7 @@ export interface TakenBackup {
 /**
  * Takes a verified backup of the live database: the folder writable, room on the disk (for a
  * manual backup, room for the next automatic one too), the snapshot in the worker under a hidden
- * temporary name, flushed, then its `quick_check` (in the worker) and its SHA-256 (here) side by
+ * temporary name, then its `quick_check` (in the worker), its SHA-256 (here) and its flush side by
  * side, renamed, the folder flushed, the manifest updated and `retention` applied (unless null).
  * The live database is checked only when its copy fails (a copy that passes its check is read
  * whole from it); damage found there is `DatabaseDamagedError`, which carries the health found.
@@ -70,11 +70,7 @@ export async function takeBackup(
     temp,
   });
   try {
-    const size = await writeSnapshot(ctx, temp, options.salvage);
-    const [check, sha256] = await Promise.all([
-      checkFileInWorker({ path: temp, full: false }),
-      sha256File(temp),
-    ]);
+    const { size, check, sha256 } = await writeSnapshot(ctx, temp, options.salvage);
     const liveHealth = check.ok ? healthOf({ ok: true, reason: null }, at) : await checkSource(ctx, at);
     const damaged = !check.ok || !liveHealth.ok;
     // Only a copy of a database that is itself damaged may be kept damaged (it may hold data
@@ -128,15 +124,28 @@ async function checkSource(ctx: EngineContext, at: Date): Promise<HealthRecord> 
 }
 
 /**
- * The snapshot in the worker (the app's own connection takes no automatic checkpoint meanwhile:
- * its flush would wait behind the snapshot's writes). A failure is the disk's, or the database's
- * own damage (then `DatabaseDamagedError`), or the snapshot's.
+ * The snapshot in the worker, then its `quick_check` there, while this thread hashes the written
+ * file and flushes it: all three read or write the same pages, side by side rather than one after
+ * another. The app's own connection takes no automatic checkpoint meanwhile (its flush would wait
+ * behind the snapshot's writes). A failure is the disk's, or the database's own damage (then
+ * `DatabaseDamagedError`), or the snapshot's.
  */
-async function writeSnapshot(ctx: EngineContext, temp: string, salvage: boolean): Promise<number> {
+async function writeSnapshot(
+  ctx: EngineContext,
+  temp: string,
+  salvage: boolean,
+): Promise<{ size: number; check: CheckResult; sha256: string }> {
+  let hashed: Promise<string> | null = null;
   ctx.db?.pauseCheckpoints();
   try {
-    return (await snapshotInWorker({ source: ctx.database, target: temp, salvage })).size;
+    const written = await snapshotCheckedInWorker({ source: ctx.database, target: temp, salvage }, () => {
+      hashed = Promise.all([sha256File(temp), fsyncFileAsync(temp)]).then(([sha256]) => sha256);
+    });
+    if (!hashed) throw new Error("the snapshot was not reported written");
+    const sha256 = await (hashed as Promise<string>);
+    return { size: written.size, check: written.check, sha256 };
   } catch (error) {
+    (hashed as Promise<unknown> | null)?.catch(() => {});
     if (error instanceof OperationAbandonedError) throw error;
     if (isDiskFull(error)) throw new DiskFullError();
     const live = await checkSource(ctx, ctx.clock());

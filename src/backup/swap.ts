@@ -1,8 +1,9 @@
 import { renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
-import { copyHashed } from "../lib/hash.ts";
+import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
+import { sha256File } from "../lib/hash.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
+import { copyFileInWorker } from "./worker-client.ts";
 
 /**
  * The steps of a restore, in order: the copy while the app still serves; from `close` on, the
@@ -27,24 +28,23 @@ export function restoreTempPath(database: string): string {
 }
 
 /**
- * Copies the backup `source` beside the database, hashing the bytes as they are written, and
- * flushes the copy; returns their SHA-256. Runs while the app still serves: the backup does not
- * change and the database is not touched. On failure the copy is removed.
+ * Copies the backup `source` beside the database (the file system's own copy, in the worker),
+ * then hashes the copy while it is flushed; returns the copy's SHA-256. Runs while the app still
+ * serves: the backup does not change and the database is not touched. On failure the copy is removed.
  */
 export async function prepareCopy(options: {
   database: string;
   source: string;
   beforeStep?: ((step: RestoreStep) => void) | undefined;
-  onProgress?: (bytes: number) => void;
 }): Promise<string> {
   const step = options.beforeStep ?? (() => {});
   const temp = restoreTempPath(options.database);
   try {
     step("copy");
     rmSync(temp, { force: true });
-    const sha256 = await copyHashed(options.source, temp, options.onProgress);
+    await copyFileInWorker({ source: options.source, target: temp });
     step("flush-copy");
-    fsyncFile(temp);
+    const [sha256] = await Promise.all([sha256File(temp), fsyncFileAsync(temp)]);
     return sha256;
   } catch (error) {
     rmSync(temp, { force: true });

@@ -6,6 +6,7 @@ import { decodeError } from "./worker-errors.ts";
 import type {
   DrillFileResult,
   InspectResult,
+  SnapshotChecked,
   SnapshotResult,
   TableCount,
   WorkerReply,
@@ -18,7 +19,11 @@ import type {
  * the same class when it is one that can cross (see `worker-errors.ts`), with its code and
  * fields otherwise; and when the thread fails or ends without an answer (killed, out of memory).
  */
-export function runInWorker(url: URL, request: unknown): Promise<unknown> {
+export function runInWorker(
+  url: URL,
+  request: unknown,
+  onNote: (note: unknown) => void = () => {},
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let settled = false;
     // Settles first, then ends the thread: a runtime may report the thread's end from inside
@@ -35,7 +40,8 @@ export function runInWorker(url: URL, request: unknown): Promise<unknown> {
     const thread = startWorker(url, {
       message(data) {
         const reply = data as WorkerReply;
-        finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))));
+        if ("note" in reply) onNote(reply.note);
+        else finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))));
       },
       error(error) {
         finish(() => reject(new Error(`the backup worker failed: ${error.message}`)));
@@ -60,13 +66,31 @@ export function abandonWorkers(error: Error): void {
   for (const abandon of [...running]) abandon(error);
 }
 
-function runTask(request: WorkerRequest): Promise<unknown> {
-  return runInWorker(BACKUP_WORKER_URL, request);
+function runTask(request: WorkerRequest, onNote?: (note: unknown) => void): Promise<unknown> {
+  return runInWorker(BACKUP_WORKER_URL, request, onNote);
+}
+
+/**
+ * A snapshot of the live database at `target` (not flushed), then its `quick_check`, in one
+ * worker: `onWritten` hears when the file is whole, so the caller can hash and flush it meanwhile.
+ */
+export function snapshotCheckedInWorker(
+  args: { source: string; target: string; salvage: boolean },
+  onWritten: (written: SnapshotResult) => void,
+) {
+  return runTask({ task: "snapshot-checked", args }, (note) =>
+    onWritten(note as SnapshotResult),
+  ) as Promise<SnapshotChecked>;
 }
 
 /** A snapshot of the live database at `target`, flushed (see `snapshotDatabase`). */
 export function snapshotInWorker(args: { source: string; target: string; salvage: boolean }) {
   return runTask({ task: "snapshot", args }) as Promise<SnapshotResult>;
+}
+
+/** `copyFileWhole`: the file system's own copy of a large file, off this thread. */
+export function copyFileInWorker(args: { source: string; target: string }) {
+  return runTask({ task: "copy-file", args }) as Promise<null>;
 }
 
 /** `checkFile` of a file no one writes: `quick_check`, or the complete `integrity_check` when `full`. */

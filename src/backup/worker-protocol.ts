@@ -5,7 +5,9 @@ import { type ErrorPayload, encodeError } from "./worker-errors.ts";
 
 export type WorkerRequest =
   | { task: "snapshot"; args: { source: string; target: string; salvage: boolean } }
+  | { task: "snapshot-checked"; args: { source: string; target: string; salvage: boolean } }
   | { task: "check-file"; args: { path: string; full: boolean } }
+  | { task: "copy-file"; args: { source: string; target: string } }
   | { task: "inspect-file"; args: { path: string } }
   | { task: "check-live"; args: { path: string; full: boolean } }
   | { task: "count-rows"; args: { path: string } }
@@ -35,16 +37,29 @@ export interface DrillFileResult extends CheckResult {
   rowCounts: Record<string, number> | null;
 }
 
-export type WorkerReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
+export type WorkerReply =
+  | { ok: true; result: unknown }
+  | { ok: false; error: ErrorPayload }
+  /** Not the answer yet: how far the work has come. */
+  | { note: unknown };
+
+/** The snapshot's answer: written (a note first, with its size), then its quick check. */
+export interface SnapshotChecked {
+  size: number;
+  snapshotMs: number;
+  check: CheckResult;
+}
 
 /**
  * Inside a worker: answers each request with what `handle` resolves to, or with the error it
  * threw, encoded so that the client rethrows it with its class and fields.
  */
-export function answerRequests<Request>(handle: (request: Request) => Promise<unknown>): void {
-  answerParent(async (data): Promise<WorkerReply> => {
+export function answerRequests<Request>(
+  handle: (request: Request, tell: (note: unknown) => void) => Promise<unknown>,
+): void {
+  answerParent(async (data, tell): Promise<WorkerReply> => {
     try {
-      return { ok: true, result: await handle(data as Request) };
+      return { ok: true, result: await handle(data as Request, (note) => tell({ note })) };
     } catch (error) {
       return { ok: false, error: encodeError(error) };
     }

@@ -5,25 +5,42 @@
 import { statSync } from "node:fs";
 import { sha256File } from "../lib/hash.ts";
 import { checkFile, checkLiveDatabase, countBackupRows, countRows } from "./checks.ts";
-import { snapshotDatabase } from "./snapshot-file.ts";
+import { copyFileWhole, snapshotDatabase } from "./snapshot-file.ts";
 import {
   answerRequests,
   type InspectResult,
+  type SnapshotChecked,
   type SnapshotResult,
   type WorkerRequest,
 } from "./worker-protocol.ts";
 
-async function handle(request: WorkerRequest): Promise<unknown> {
+async function handle(request: WorkerRequest, tell: (note: unknown) => void): Promise<unknown> {
   switch (request.task) {
     case "snapshot": {
       const { source, target, salvage } = request.args;
       const started = performance.now();
-      snapshotDatabase(source, target, { salvage });
+      await snapshotDatabase(source, target, { salvage });
       const result: SnapshotResult = { size: statSync(target).size, snapshotMs: performance.now() - started };
+      return result;
+    }
+    case "snapshot-checked": {
+      // One thread for both: written, the caller hashes and flushes while this one checks.
+      const { source, target, salvage } = request.args;
+      const started = performance.now();
+      await snapshotDatabase(source, target, { salvage });
+      const written: SnapshotResult = {
+        size: statSync(target).size,
+        snapshotMs: performance.now() - started,
+      };
+      tell(written);
+      const result: SnapshotChecked = { ...written, check: checkFile(target, { full: false }) };
       return result;
     }
     case "check-file":
       return checkFile(request.args.path, { full: request.args.full });
+    case "copy-file":
+      copyFileWhole(request.args.source, request.args.target);
+      return null;
     case "inspect-file": {
       const { path } = request.args;
       // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.

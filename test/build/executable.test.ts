@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { buildExecutable } from "../../build.ts";
-import { runCli, startApp, tempDir } from "../helpers.ts";
+import { builtExecutable, runCli, startApp, tempDir } from "../helpers.ts";
 
 let built = "";
 
 beforeAll(() => {
-  built = buildExecutable({ target: "host", outdir: tempDir("business-app-dist-") });
+  built = builtExecutable();
 }, 120_000);
 
 /** A PATH with no Bun and no Node on it: the executable must need neither. */

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, MAIN, runCli, startApp, tempDir } from "../helpers.ts";
+import { appCommand, cleanEnv, runCli, startApp, tempDir } from "../helpers.ts";
 
 /** A data folder made by the app, with `megabytes` of random rows added to its database. */
 async function dataFolder(megabytes = 0): Promise<string> {
@@ -102,7 +102,11 @@ describe("serve with backups", () => {
 
   test("kill -9 in the middle of a snapshot leaves nothing partial listed", async () => {
     const dir = await dataFolder(80);
-    const proc = Bun.spawn([BUN, MAIN, "backup", "--data-dir", dir], { stdout: "ignore", stderr: "ignore" });
+    const proc = Bun.spawn([...appCommand(), "backup", "--data-dir", dir], {
+      env: cleanEnv(),
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     const deadline = Date.now() + 10_000;
     // Killed once SQLite writes the snapshot's journal beside it: both are left behind.
     while (

@@ -6,7 +6,7 @@ import { createApp } from "../../src/app.ts";
 import { RESTORE_STEPS } from "../../src/backup/swap.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { BUN, ROOT, tempDir } from "../helpers.ts";
+import { cleanEnv, ROOT, scriptCommand, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, itemsChecksum, runSeed, seededRandom } from "./fault-helpers.ts";
 
@@ -74,7 +74,11 @@ async function check(setup: Awaited<ReturnType<typeof prepare>>) {
 async function runRestorer(dir: string, name: string, killAt: string, killAfterMs?: number) {
   const file = join(dir, "..", `restorer-${Math.random().toString(36).slice(2)}.ts`);
   await Bun.write(file, RESTORER);
-  const proc = Bun.spawn([BUN, file, dir, name, killAt], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...scriptCommand(file), dir, name, killAt], {
+    env: cleanEnv(),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (killAfterMs !== undefined) {
     const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
     await reader.read(); // "ready"

@@ -4,15 +4,7 @@ import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
 import { tempDir } from "../helpers.ts";
-
-function thrownBy(action: () => void): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
-}
+import { thrownBy } from "./thrown-by.ts";
 
 function count(db: ReturnType<typeof openDatabase>): number {
   return (db.query<{ n: number }, []>("SELECT count(*) AS n FROM items").get() as { n: number }).n;

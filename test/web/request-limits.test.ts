@@ -214,12 +214,13 @@ describe("body limits and Host on the real server", () => {
   });
 
   test("a request without a Host header or with a malformed one is 400 with a clear message, and no ERROR line", async () => {
+    // An HTTP/1.0 request may be answered in either version (Bun says 1.1, Deno 1.0).
     const missing = await rawRequest(app.port, "GET /api/health HTTP/1.0\r\n\r\n");
-    expect(missing).toStartWith("HTTP/1.1 400");
+    expect(missing).toMatch(/^HTTP\/1\.[01] 400 /);
     expect(missing).toContain('"code":"bad_host"');
     expect(missing).toContain("The request has no Host header.");
     const page = await rawRequest(app.port, "GET /backup/status HTTP/1.0\r\n\r\n");
-    expect(page).toStartWith("HTTP/1.1 400");
+    expect(page).toMatch(/^HTTP\/1\.[01] 400 /);
     expect(page).toContain("<!DOCTYPE html>");
     for (const host of ["a b", "x/y", "localhost:port", "[::1"]) {
       const answer = await rawRequest(

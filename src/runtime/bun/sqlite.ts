@@ -1,7 +1,10 @@
 import { constants, Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { immutableUri } from "../shared/sqlite.ts";
 import type { OpenDatabaseOptions, SqlDatabase } from "../types.ts";
+
+export { immutableUri, isBusyError } from "../shared/sqlite.ts";
 
 /**
  * Opens an SQLite file (`":memory:"` for a private in-memory database) through bun:sqlite,
@@ -15,18 +18,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
 }
 
 /**
- * Only a URI can carry `immutable`. The path goes in as it is after `file:`, with the three
- * characters a URI gives a meaning (`%`, `?`, `#`) escaped: a `file://` URL would turn a network
- * path `\\PC\share\…` into an authority SQLite refuses ("invalid uri authority").
+ * Writes one committed state of the database `db` reads into `target`, which must not exist,
+ * while other connections keep writing: `VACUUM INTO`, which also compacts it. Slow on a large
+ * database (run it off the serving thread); throws SQLite's error.
  */
-export function immutableUri(path: string): string {
-  const escaped = path.replaceAll("%", "%25").replaceAll("?", "%3f").replaceAll("#", "%23");
-  return `file:${escaped}?immutable=1`;
-}
-
-/** True when SQLite refused because another connection holds the lock it needs. */
-export function isBusyError(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "SQLITE_BUSY";
+export async function copyDatabase(db: SqlDatabase, target: string): Promise<void> {
+  db.run("VACUUM INTO ?", [target]);
 }
 
 /** Drizzle on a connection `openDatabase` made, typed by drizzle's runtime-neutral class. */

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { isLoopbackHost } from "../../lib/hosts.ts";
+import type { ConnectionInfo } from "../../runtime/http-types.ts";
 import { badHost, hostNotAllowed } from "../http-errors.ts";
 
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
@@ -7,14 +8,16 @@ const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
 const HOST_HEADER = /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\.?|\[[0-9a-f:.]{2,45}\])(:\d{1,5})?$/i;
 
 /**
- * The `Host` a request names, or null when it has none. A request made inside the process
- * (`app.request()`) carries its host in its absolute URL instead; a request over the socket
- * without the header has only a path there.
+ * The `Host` a request names, or null when it has none. Over a socket (the listener passes its
+ * connection) only the header counts: a runtime may fill in the URL of a request without one from
+ * its own address, as Deno does. A request made inside the process (`app.request()`) carries its
+ * host in its absolute URL instead.
  */
 function hostOf(c: Context): string | null {
   const header = c.req.header("host")?.trim();
   if (header) return header;
-  return c.req.raw.url.startsWith("/") ? null : new URL(c.req.raw.url).host;
+  const overSocket = (c.env as Partial<ConnectionInfo> | undefined)?.remoteAddress !== undefined;
+  return overSocket || c.req.raw.url.startsWith("/") ? null : new URL(c.req.raw.url).host;
 }
 
 function hostnameOf(host: string): string {

@@ -1,0 +1,114 @@
+/**
+ * Run by the benchmarks under Bun and under Deno alike (no runtime's own API here): one
+ * measurement of the app's engine on the runtime running it, printed as one line of JSON.
+ *   snapshot DATABASE WORK   one snapshot in the worker, then one whole verified backup
+ *   restore DATABASE WORK    one restore of a backup of a copy of DATABASE (made on first use)
+ *   memory DATABASE          resident memory at idle and at its peak during one verified backup
+ */
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { RestoreStep } from "../src/backup/swap.ts";
+import { checkFileInWorker, snapshotInWorker } from "../src/backup/worker-client.ts";
+import { fsyncFile, fsyncFileAsync } from "../src/lib/fs-sync.ts";
+import { sha256File } from "../src/lib/hash.ts";
+import { benchApp } from "./app.ts";
+
+const [task, database, work] = process.argv.slice(2) as [string, string, string];
+const runtime = "Deno" in globalThis ? "deno" : "bun";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function snapshot(): Promise<Record<string, number>> {
+  const target = join(work, `snapshot-${runtime}.db`);
+  rmSync(target, { force: true });
+  let started = performance.now();
+  await snapshotInWorker({ source: database, target, salvage: false });
+  await fsyncFileAsync(target);
+  const written = performance.now() - started;
+  started = performance.now();
+  await checkFileInWorker({ path: target, full: false });
+  const check = performance.now() - started;
+  started = performance.now();
+  await sha256File(target);
+  const hash = performance.now() - started;
+  rmSync(target, { force: true });
+  const { engine } = benchApp(dirname(database), {
+    connection: "none",
+    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" },
+  });
+  started = performance.now();
+  await engine.createBackup({ kind: "manual" });
+  return { snapshot: written, check, hash, engine: performance.now() - started };
+}
+
+async function restore(): Promise<Record<string, number>> {
+  const dir = join(work, `restore-${runtime}`);
+  const live = join(dir, "business_data.db");
+  const firstUse = !existsSync(live);
+  if (firstUse) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(database, live);
+  }
+  let marks: Partial<Record<RestoreStep | "start", number>> = {};
+  const { db, engine } = benchApp(dir, {
+    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1", BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" },
+    beforeRestoreStep: (step) => {
+      marks[step] = performance.now();
+    },
+  });
+  db.open();
+  const backup = firstUse
+    ? await engine.createBackup({ kind: "manual" })
+    : engine.list().find((record) => record.kind === "manual");
+  if (!backup) throw new Error("the restore benchmark's backup is gone");
+  // Its full check, in the background after a backup: a restore then needs no second one.
+  await engine.settled();
+  const between = (from: RestoreStep | "start", to: RestoreStep) =>
+    (marks[to] as number) - (marks[from] as number);
+  marks = { start: performance.now() };
+  await engine.restore(backup.name);
+  const end = performance.now();
+  await engine.settled();
+  const checks = performance.now() - end;
+  db.close();
+  const started = performance.now();
+  copyFileSync(join(dir, "database_backups", backup.name), live);
+  fsyncFile(live);
+  return {
+    whole: end - (marks.start as number),
+    refused: between("close", "answer"),
+    choose: between("start", "copy"),
+    copy: between("copy", "flush-copy"),
+    flush: between("flush-copy", "close"),
+    close: between("close", "keep-safety"),
+    safety: between("keep-safety", "remove-wal"),
+    swap: between("remove-wal", "flush-folder"),
+    reopen: between("flush-folder", "answer"),
+    after: end - (marks.answer as number),
+    checks,
+    cp: performance.now() - started,
+  };
+}
+
+async function memory(): Promise<Record<string, number>> {
+  const { engine } = benchApp(dirname(database), { connection: "none" });
+  await sleep(200);
+  let idle = 0;
+  for (let i = 0; i < 20; i++) {
+    idle = Math.max(idle, process.memoryUsage.rss());
+    await sleep(10);
+  }
+  let peak = idle;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 2);
+  await engine.createBackup({ kind: "manual" });
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage.rss());
+  return { idle, peak };
+}
+
+const tasks: Record<string, () => Promise<Record<string, number>>> = { snapshot, restore, memory };
+const run = tasks[task];
+if (!run) throw new Error(`unknown task ${task}: snapshot, restore or memory`);
+console.log(JSON.stringify(await run()));
+process.exit(0);

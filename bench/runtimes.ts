@@ -1,0 +1,45 @@
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const CHILD = join(ROOT, "bench", "runtime-child.ts");
+
+/** A runtime the app runs on, as the benchmarks start it. */
+export interface BenchRuntime {
+  name: "Bun" | "Deno";
+  /** How its snapshots are written. */
+  snapshot: string;
+  /** The app's command line under it (arguments follow). */
+  app: string[];
+  /** Runs a TypeScript file under it. */
+  script(file: string): string[];
+}
+
+/** Bun (the compiled executable `exe` for the app) and Deno (`deno run`, as `deno task start`). */
+export function benchRuntimes(exe: string): BenchRuntime[] {
+  const deno = [
+    join(ROOT, "node_modules", ".bin", "deno"),
+    "run",
+    "--allow-all",
+    "--config",
+    join(ROOT, "deno.json"),
+  ];
+  return [
+    { name: "Bun", snapshot: "VACUUM INTO", app: [exe], script: (file) => [process.execPath, file] },
+    {
+      name: "Deno",
+      snapshot: "online backup",
+      app: [...deno, join(ROOT, "src", "main.ts")],
+      script: (file) => [...deno, file],
+    },
+  ];
+}
+
+/** Runs one task of `runtime-child.ts` under `runtime` and returns what it printed (JSON). */
+export function runChild<T>(runtime: BenchRuntime, task: string, args: string[]): T {
+  const result = Bun.spawnSync([...runtime.script(CHILD), task, ...args], {
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+  });
+  if (result.exitCode !== 0)
+    throw new Error(`${runtime.name} ${task} failed: ${result.stderr.toString()}${result.stdout.toString()}`);
+  return JSON.parse(result.stdout.toString().trim().split("\n").at(-1) ?? "null") as T;
+}

@@ -1,0 +1,46 @@
+import { argon2id, argon2Verify } from "hash-wasm";
+import type { Argon2Params } from "../types.ts";
+
+/** Bun.password's salt and hash lengths, so both runtimes write hashes of one shape. */
+const SALT_BYTES = 16;
+const HASH_BYTES = 32;
+
+/**
+ * An argon2id hash in the PHC string format (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`), which
+ * Bun.password verifies as this verifies Bun's: Deno's node:crypto has no argon2, so hash-wasm's
+ * WebAssembly computes it (on this thread: about 50 ms at the app's 19 MiB and 2 passes).
+ */
+export function hashArgon2id(password: string, params: Argon2Params): Promise<string> {
+  return oneAtATime(() =>
+    argon2id({
+      password,
+      salt: crypto.getRandomValues(new Uint8Array(SALT_BYTES)),
+      memorySize: params.memoryCost,
+      iterations: params.timeCost,
+      parallelism: 1,
+      hashLength: HASH_BYTES,
+      outputType: "encoded",
+    }),
+  );
+}
+
+/**
+ * Whether `password` matches a PHC-format hash, with the parameters stored in the hash.
+ * Rejects when `hash` is not such a hash.
+ */
+export function verifyArgon2(password: string, hash: string): Promise<boolean> {
+  return oneAtATime(() => argon2Verify({ password, hash }));
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the hashes one after another: each takes a WebAssembly memory of its full cost (19 MiB),
+ * which is freed only when the garbage collector gets to it, so fifty sign-ins at once would
+ * otherwise hold a gigabyte. One at a time they take no longer in all: they share this thread.
+ */
+function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
+  const result = queue.then(task, task);
+  queue = result.catch(() => {});
+  return result;
+}

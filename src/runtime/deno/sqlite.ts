@@ -1,0 +1,74 @@
+import { closeSync, existsSync, openSync } from "node:fs";
+import { backup, DatabaseSync } from "node:sqlite";
+import { SQLiteBunSession } from "drizzle-orm/bun-sqlite/session";
+import { createTableRelationsHelpers, extractTablesRelationalConfig } from "drizzle-orm/relations";
+import { BaseSQLiteDatabase, SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import { immutableUri } from "../shared/sqlite.ts";
+import type { OpenDatabaseOptions, SqlDatabase } from "../types.ts";
+import { NodeSqlDatabase } from "./sql-database.ts";
+import { cannotOpenError, nameSqliteError, withSqliteCodes } from "./sqlite-errors.ts";
+
+export { immutableUri, isBusyError } from "../shared/sqlite.ts";
+
+/**
+ * bun:sqlite's defaults, which node:sqlite turns around: foreign keys are off until the app turns
+ * them on (as `openSqlite` does), and a double-quoted word that names no column is a string, so
+ * a backup's schema reads the same in both runtimes.
+ */
+const AS_BUN_DOES = { enableForeignKeyConstraints: false, enableDoubleQuotedStringLiterals: true };
+
+/**
+ * Opens an SQLite file (`":memory:"` for a private in-memory database) through node:sqlite.
+ * Throws SQLite's error, with its code name, when it cannot open.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqlDatabase {
+  // node:sqlite has no flag to refuse a missing file: a read-write open would create it.
+  if (options.create === false && !options.readonly && path !== ":memory:" && !existsSync(path))
+    throw cannotOpenError(path);
+  const location = options.immutable ? immutableUri(path) : path;
+  const readOnly = options.immutable === true || options.readonly === true;
+  return new NodeSqlDatabase(withSqliteCodes(() => new DatabaseSync(location, { ...AS_BUN_DOES, readOnly })));
+}
+
+/**
+ * Writes one committed state of the database `db` reads into `target`, which must not exist,
+ * while other connections keep writing: SQLite's online backup API, page by page (free pages
+ * included, as they are). All pages go in one step: node:sqlite's backup starts again from the
+ * beginning whenever another connection commits between two steps, which under steady writes
+ * would never end; one step holds one read transaction, which WAL writers never wait for. The
+ * copy's header still says WAL (the caller makes it a rollback-journal file). Blocks the thread
+ * it runs on (run it off the serving thread); throws SQLite's error.
+ */
+export async function copyDatabase(db: SqlDatabase, target: string): Promise<void> {
+  if (!(db instanceof NodeSqlDatabase))
+    throw new TypeError("copyDatabase() takes a connection openDatabase made");
+  // Created owner-only and exclusively, as VACUUM INTO refuses a file that is there.
+  closeSync(openSync(target, "wx", 0o600));
+  try {
+    await backup(db.connection, target, { rate: -1 });
+  } catch (error) {
+    throw nameSqliteError(error);
+  }
+}
+
+/**
+ * Drizzle on a connection `openDatabase` made: drizzle 0.45 has no node:sqlite driver, but its
+ * bun-sqlite session (which, unlike that driver's entry, does not import bun:sqlite) runs on
+ * any connection with bun:sqlite's calls, as `NodeSqlDatabase` is.
+ */
+export function createOrm<Schema extends Record<string, unknown>>(
+  db: SqlDatabase,
+  schema: Schema,
+): BaseSQLiteDatabase<"sync", unknown, Schema> {
+  const dialect = new SQLiteSyncDialect();
+  const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+  const relations = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
+  // biome-ignore lint/suspicious/noExplicitAny: the session's client is typed as bun:sqlite's Database.
+  const session = new SQLiteBunSession(db as any, dialect, relations, {});
+  // biome-ignore lint/suspicious/noExplicitAny: the constructor wants drizzle's internal schema generics.
+  return new BaseSQLiteDatabase("sync", dialect, session as any, relations as any) as BaseSQLiteDatabase<
+    "sync",
+    unknown,
+    Schema
+  >;
+}
