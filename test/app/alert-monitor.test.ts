@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { AlertMonitor } from "../../src/app/alert-monitor.ts";
 import type { OffsiteHealth } from "../../src/app/alerts.ts";
 import { makeSetup, manualClock } from "../backup/fixtures.ts";
-import { form, makeWebApp } from "../web/app-fixture.ts";
 
 describe("the alert monitor", () => {
   test("the off-site hook: an off-site status that reports failures raises offsite_failing, and its success clears it", async () => {
@@ -30,26 +29,5 @@ describe("the alert monitor", () => {
     expect(monitor.current()).toEqual([]);
     await monitor.settled();
     expect(await Bun.file(app.paths.log).text()).toContain("INFO - Alert cleared: offsite failing");
-  });
-
-  test("a new drill interval from the Settings page applies at once", async () => {
-    const web = makeWebApp();
-    const boss = await web.as("super_admin");
-    const res = await web.request("/settings", {
-      method: "POST",
-      cookie: boss.token,
-      ...form({
-        _csrf: boss.csrfToken,
-        schedule_choice: "every-6-hours",
-        startup_backup: "true",
-        drill_interval_days: "0",
-        max_pre_update_backups: "5",
-      }),
-    });
-    expect(res.status).toBe(303);
-    expect(web.built.drills.status().intervalDays).toBe(0);
-    expect(web.built.settings.current.settings.max_pre_update_backups).toBe(5);
-    const page = await (await web.request("/settings", { cookie: boss.token })).text();
-    expect(page).toContain('name="drill_interval_days" type="text" value="0"');
   });
 });
