@@ -80,7 +80,7 @@ export class AlertMonitor {
 
   /** The alerts of the last look, looking again when that is over a minute ago. */
   current(): Alert[] {
-    if (this.#deps.clock().getTime() - this.#lookedAt >= FRESH_MS) void this.refresh();
+    if (this.#deps.clock().getTime() - this.#lookedAt >= FRESH_MS) this.refresh();
     return this.#alerts;
   }
 
