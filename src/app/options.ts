@@ -16,6 +16,7 @@ export function retentionLimits(settings: Settings): RetentionLimits {
     automatic: settings.max_backups,
     manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
     pre_restore: settings.max_pre_restore_backups,
+    pre_update: settings.max_pre_update_backups,
   };
 }
 

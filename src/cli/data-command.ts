@@ -40,7 +40,7 @@ export async function withProgress<T>(
   engine: BackupEngine,
   work: () => Promise<T>,
 ): Promise<T> {
-  const label = { backup: "Backing up", restore: "Restoring" } as const;
+  const label = { backup: "Backing up", restore: "Restoring", drill: "Testing a restore of" } as const;
   const shown = showProgress(ctx.progress ?? NO_TERMINAL, () => {
     const op = engine.progress();
     if (!op) return null;

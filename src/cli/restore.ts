@@ -1,4 +1,5 @@
 import { readStdinLine } from "#runtime/process.ts";
+import { recordQuietly } from "../auth/audit.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
@@ -32,7 +33,7 @@ export async function restoreCommand(
   const name = positionals[0];
   if (Boolean(values.latest) === (name !== undefined))
     throw new UsageError("Give one backup NAME, or --latest.");
-  const { engine, paths } = openDataApp(values, ctx);
+  const { engine, paths, auth } = openDataApp(values, ctx);
 
   let instance: ReturnType<typeof acquireFileLock>;
   try {
@@ -58,15 +59,21 @@ export async function restoreCommand(
       }
     }
     const by = commandLineUser();
+    const action = name ? "backup: restore" : "backup: emergency restore";
     const result = await withProgress(ctx, engine, () =>
       name ? engine.restore(name, { by }) : engine.emergencyRestore({ by }),
-    );
+    ).catch((error) => {
+      recordQuietly(auth.audit, { action, target: name ?? null, outcome: "failure", username: by });
+      throw error;
+    });
+    recordQuietly(auth.audit, { action, target: result.restoredFrom, outcome: "success", username: by });
     const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
     ctx.stdout(`Restored from ${result.restoredFrom}.${kept}\n`);
     return EXIT.ok;
   } catch (error) {
     return reportFailure(ctx, "Restore failed", error);
   } finally {
+    auth.audit.close();
     instance.release();
   }
 }

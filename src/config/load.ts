@@ -63,6 +63,7 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
       return text === "" ? [] : text.split(",").map((h) => h.trim());
     case "host":
     case "schedule":
+    case "alert_webhook_url":
       return text;
     case "max_manual_backups":
       return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;

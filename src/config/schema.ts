@@ -21,6 +21,16 @@ function isValidCron(text: string): boolean {
   }
 }
 
+/** An http or https address, as a webhook receiver has it. */
+function isWebAddress(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 export const settingsSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(5000),
   host: hostSchema.default("127.0.0.1"),
@@ -31,6 +41,7 @@ export const settingsSchema = z.strictObject({
     .union([z.literal("unlimited"), z.number().int().min(1).max(100000)])
     .default("unlimited"),
   max_pre_restore_backups: z.number().int().min(1).max(100000).default(5),
+  max_pre_update_backups: z.number().int().min(1).max(100000).default(3),
   manual_backups_per_hour: z.number().int().min(1).max(100000).default(12),
   startup_backup: z.boolean().default(true),
   max_upload_mb: z.number().int().min(1).max(1048576).default(4096),
@@ -39,6 +50,8 @@ export const settingsSchema = z.strictObject({
   audit_max_entries: z.number().int().min(1000).max(10_000_000).default(100_000),
   busy_file_wait_seconds: z.number().min(0).max(600).default(20),
   open_browser: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+  drill_interval_days: z.number().int().min(0).max(365).default(7),
+  alert_webhook_url: z.string().trim().refine(isWebAddress).nullable().default(null),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -54,6 +67,7 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   max_backups: "a whole number from 1 to 100000",
   max_manual_backups: 'a whole number from 1 to 100000, or "unlimited"',
   max_pre_restore_backups: "a whole number from 1 to 100000",
+  max_pre_update_backups: "a whole number from 1 to 100000",
   manual_backups_per_hour: "a whole number from 1 to 100000",
   startup_backup: "true or false",
   max_upload_mb: "a whole number of megabytes from 1 to 1048576",
@@ -62,6 +76,9 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   audit_max_entries: "a whole number from 1000 to 10000000",
   busy_file_wait_seconds: "a number of seconds from 0 to 600",
   open_browser: '"auto" (on Windows, when started by a double-click), true or false',
+  drill_interval_days: "a whole number of days from 0 (no scheduled restore drills) to 365",
+  alert_webhook_url:
+    "an http:// or https:// address that receives a JSON POST when an alert starts or clears",
 };
 
 export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
@@ -72,6 +89,7 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   max_backups: "automatic backups to keep",
   max_manual_backups: "manual backups to keep",
   max_pre_restore_backups: "pre-restore safety backups to keep",
+  max_pre_update_backups: "backups taken before a database update to keep",
   manual_backups_per_hour: "manual backups one user may start from the web interface in an hour",
   startup_backup: "take a backup at every start",
   max_upload_mb: "largest backup file accepted by upload, in MB",
@@ -80,6 +98,8 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   audit_max_entries: "audit trail entries kept at most (the oldest go first)",
   busy_file_wait_seconds: "how long to wait for another program to close a file the app must replace",
   open_browser: "open the web interface in the default browser at start",
+  drill_interval_days: "days between restore drills (0: none on a schedule)",
+  alert_webhook_url: "address that receives a JSON POST when an alert starts or clears",
 };
 
 /** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */

@@ -10,7 +10,9 @@ export const EDITABLE_KEYS = [
   "max_backups",
   "max_manual_backups",
   "max_pre_restore_backups",
+  "max_pre_update_backups",
   "startup_backup",
+  "drill_interval_days",
   "audit_retention_days",
   "audit_max_entries",
 ] as const satisfies readonly SettingKey[];

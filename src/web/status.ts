@@ -1,12 +1,22 @@
 import type { BackupEngine } from "../backup/engine.ts";
 import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { AppStatus } from "../views/app-status.ts";
-import type { RecoveryPort } from "./deps.ts";
+import type { AlertsPort, RecoveryPort } from "./deps.ts";
 
-/** What the status panel, the dashboard and `GET /api/status` show, gathered now. */
+/** The services the status is gathered from. */
+export interface StatusDeps {
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  drills: DrillSchedule;
+  alerts: AlertsPort;
+  recovery: Pick<RecoveryPort, "active">;
+}
+
+/** What the status panel, the dashboard and `GET /api/status` show, gathered now (the alerts looked at again). */
 export function collectStatus(
-  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: Pick<RecoveryPort, "active"> },
+  deps: StatusDeps,
   /** The listing when the caller has it already (one scan of the folder per request). */
   listing?: ManifestRecord[],
 ): AppStatus {
@@ -26,5 +36,7 @@ export function collectStatus(
     freeBytes: engine.freeBytes(),
     lastError: engine.lastError,
     operation: engine.progress(),
+    drill: { ...deps.drills.status(), last: engine.lastDrill() },
+    alerts: deps.alerts.refresh(records),
   };
 }

@@ -13,7 +13,7 @@ import type { RecoveryPort } from "../deps.ts";
 import { readJson } from "../form.ts";
 import { respondNoContent } from "../html.ts";
 import { badInput } from "../http-errors.ts";
-import { collectStatus } from "../status.ts";
+import { collectStatus, type StatusDeps } from "../status.ts";
 import type { BackupOperations } from "./backup-operations.ts";
 
 const CREATED = 201;
@@ -29,7 +29,7 @@ function contentDisposition(name: string): string {
 
 /** The JSON API of the backups; refusals are `{"error":{"code","message"}}` from the error handler. */
 export function backupApiRoutes(
-  deps: { engine: BackupEngine; scheduler: BackupScheduler; recovery: RecoveryPort; auth: Auth },
+  deps: StatusDeps & { engine: BackupEngine; scheduler: BackupScheduler; recovery: RecoveryPort; auth: Auth },
   operations: BackupOperations,
 ) {
   const { engine } = deps;

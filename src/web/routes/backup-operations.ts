@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
-import { audited } from "../audit.ts";
+import { audited, recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
 import { receiveUpload } from "../upload.ts";
@@ -45,6 +45,17 @@ export function backupOperations(deps: { engine: BackupEngine; auth: Auth; setti
       return audited(c, auth, "backup: upload", file.originalName, () =>
         engine.importUpload({ ...file, by: by(c) }),
       );
+    },
+
+    /** A restore drill now ("Test a restore now"), in the audit trail as passed (success) or failed. */
+    drill: async (c: Context<AppEnv>) => {
+      const result = await engine.drill().catch((error) => {
+        recordAudit(c, auth, { action: "backup: drill", target: null, outcome: "failure" });
+        throw error;
+      });
+      const outcome = result.ok ? "success" : "failure";
+      recordAudit(c, auth, { action: "backup: drill", target: result.backup, outcome });
+      return result;
     },
 
     /** The full `integrity_check` of the live database ("Check now"). */
