@@ -1,9 +1,12 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
+import { AlertMonitor } from "./app/alert-monitor.ts";
+import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
-import { pruneAuditTrail } from "./auth/audit.ts";
+import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
 import { BackupEngine } from "./backup/engine.ts";
@@ -18,6 +21,7 @@ import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
 import { OffsiteService } from "./offsite/service.ts";
+import { DrillSchedule } from "./scheduler/drills.ts";
 import { BackupScheduler } from "./scheduler/scheduler.ts";
 import type { WebDeps } from "./web/deps.ts";
 
@@ -38,6 +42,8 @@ export interface AppOptions {
   connection?: "own" | "none";
   /** Called before each step of a restore's file swap (the crash tests kill the process there). */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** The database migrations (default: the embedded ones); a test adds one to play a newer version. */
+  migrations?: MigrationMeta[];
   /** The timers of off-site copies' retries. */
   offsiteTimers?: Timers;
 }
@@ -52,6 +58,10 @@ export interface App {
   readonly db: DatabaseHandle;
   readonly engine: BackupEngine;
   readonly scheduler: BackupScheduler;
+  /** Restore drills on a schedule (`drill_interval_days`). */
+  readonly drills: DrillSchedule;
+  /** What needs attention (`computeAlerts`), looked at every minute, sent to `alert_webhook_url`. */
+  readonly alerts: AlertMonitor;
   readonly auth: Auth;
   readonly recovery: RecoveryController;
   readonly settings: AppSettings;
@@ -72,7 +82,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   const { paths, settings } = config;
   const clock = options.clock ?? systemClock;
   const log = createLog({ path: paths.log, clock, echo: options.echo });
-  const db = new DatabaseHandle(paths.database);
+  const db = new DatabaseHandle(paths.database, options.migrations ? { migrations: options.migrations } : {});
   const engine = new BackupEngine({
     database: paths.database,
     backupsDir: paths.backupsDir,
@@ -85,6 +95,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     fileWait: fileWait(settings, log),
     ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
     ...(options.beforeRestoreStep ? { beforeRestoreStep: options.beforeRestoreStep } : {}),
+    migrations: db.migrations,
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
   engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
@@ -98,7 +109,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   // Every new backup goes off-site in the background; the backup itself never waits for it.
   engine.events.onBackupMade(() => offsite.backupMade());
-  const auth = createAuth({ db, clock });
+  const auth = createAuth({ db, clock, auditPath: paths.audit });
+  db.onOpen((sqlite) => takeOverAuditEntries(auth.audit, sqlite, log));
   const scheduler = new BackupScheduler({
     cadence: backupCadence(settings),
     log,
@@ -115,12 +127,39 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       }
     },
   });
+  const drills = new DrillSchedule({
+    run: () => engine.drill(),
+    lastAt: () => engine.lastDrill()?.at ?? null,
+    intervalDays: settings.drill_interval_days,
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
+  const webhook = new AlertWebhook({
+    url: settings.alert_webhook_url,
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
+  const alerts = new AlertMonitor({
+    engine,
+    scheduler,
+    drills,
+    settings: () => appSettings.current.settings,
+    database: paths.database,
+    clock,
+    log,
+    webhook,
+    ...(options.timers ? { timers: options.timers } : {}),
+    offsiteStatus: () => offsite.status(),
+  });
   const recovery = new RecoveryController({
     engine,
     offsite,
     scheduler,
     db,
     log,
+    audit: auth.audit,
     baseUrl: () => consoleUrl(settings.host, settings.port),
   });
   engine.events.onDatabaseUnusable((reason) => recovery.enter(reason));
@@ -131,6 +170,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     applyTo: (next) => {
       scheduler.reschedule(backupCadence(next));
       engine.setRetention(retentionLimits(next));
+      drills.setIntervalDays(next.drill_interval_days);
+      webhook.setUrl(next.alert_webhook_url);
       pruneAuditTrail(auth.audit, auditRetention(next), log);
       offsite.configure(offsiteOptions(next));
     },
@@ -143,6 +184,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     engine,
     scheduler,
+    drills,
+    alerts,
     recovery,
     auth,
     settings: appSettings,
@@ -158,6 +201,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     db,
     engine,
     scheduler,
+    drills,
+    alerts,
     auth,
     recovery,
     settings: appSettings,

@@ -2,9 +2,11 @@ import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { DatabaseDamagedError } from "../backup/errors.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
+import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
 import { consoleUrl } from "./console-url.ts";
 import { auditRetention } from "./options.ts";
+import { backUpBeforeUpdate } from "./upgrade.ts";
 
 const HOUR_MS = 3600_000;
 
@@ -20,9 +22,12 @@ export interface RunningServices {
 }
 
 /**
- * Opens the database of a serving app: leftovers of a crashed operation removed, the database
- * opened and migrated, its users counted (a damaged file often opens and fails at the first
- * read). Returns why it cannot be used, or null; nothing is thrown.
+ * Opens the database of a serving app: leftovers of a crashed operation removed, a database of
+ * an older version backed up (`backUpBeforeUpdate`), the database opened and migrated, its users
+ * counted (a damaged file often opens and fails at the first read). Returns why it cannot be
+ * used (the app then runs in recovery mode), or null. Throws when the app must not start: a
+ * database of a newer version (`DatabaseTooNewError`), a failed backup before an update
+ * (`UpdateBackupFailedError`); both logged, the database unchanged.
  */
 export async function openDatabase(app: App): Promise<string | null> {
   app.log.info(
@@ -30,10 +35,17 @@ export async function openDatabase(app: App): Promise<string | null> {
   );
   await app.engine.cleanupLeftovers();
   try {
+    await backUpBeforeUpdate(app);
+  } catch (error) {
+    if (error instanceof DatabaseDamagedError) return error.message;
+    throw error;
+  }
+  try {
     app.db.open();
     app.auth.users.count();
     return null;
   } catch (error) {
+    if (error instanceof DatabaseTooNewError) throw error;
     return describeError(error);
   }
 }
@@ -58,8 +70,10 @@ export function startServices(app: App, openError: string | null): RunningServic
     }
     sweepDatabase(app);
     app.scheduler.start();
+    app.drills.start();
     void runStartupTasks(app);
   }
+  app.alerts.start();
   // Copies whatever is missing off-site now (in recovery mode too), and after each backup from now on.
   app.offsite.start();
   const sweeper = setInterval(() => {
@@ -72,6 +86,8 @@ export function startServices(app: App, openError: string | null): RunningServic
     startUrl,
     async stop(options = {}) {
       app.scheduler.stop();
+      app.drills.stop();
+      app.alerts.stop();
       clearInterval(sweeper);
       if (options.hurry) app.engine.abandon();
       // A copy on its way is given up: it leaves nothing listed, and the next start copies it again.
@@ -79,6 +95,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       sweepDatabase(app, { final: true });
       try {
         app.db.close({ hurry: options.hurry ?? false });
+        app.auth.audit.close();
       } catch (error) {
         app.log.error(`Closing the database failed: ${describeError(error)}`);
       }

@@ -18,6 +18,7 @@ export function retentionLimits(settings: Settings): RetentionLimits {
     automatic: settings.max_backups,
     manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
     pre_restore: settings.max_pre_restore_backups,
+    pre_update: settings.max_pre_update_backups,
   };
 }
 
@@ -76,6 +77,7 @@ export function offsiteOptions(settings: Settings): OffsiteOptions {
         automatic: settings.offsite_max_backups ?? local.automatic,
         manual: manual === null ? local.manual : manual === "unlimited" ? null : manual,
         pre_restore: settings.offsite_max_pre_restore_backups ?? local.pre_restore,
+        pre_update: settings.offsite_max_pre_update_backups ?? local.pre_update,
       },
     },
   };

@@ -1,3 +1,4 @@
+import { type AuditTrail, recordQuietly } from "../auth/audit.ts";
 import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
@@ -14,6 +15,8 @@ export interface RecoveryDeps {
   scheduler: BackupScheduler;
   db: DatabaseHandle;
   log: Log;
+  /** Where the restores of the recovery page are recorded (beside the database, so they stay). */
+  audit: AuditTrail;
   /** `http://localhost:5000`: where the printed link points. */
   baseUrl: () => string;
 }
@@ -70,10 +73,19 @@ export class RecoveryController implements RecoveryPort {
   }
 
   async restore(name: string | null, by: string): Promise<RestoreResult> {
-    const { scheduler, log } = this.#deps;
-    const result = name
-      ? await restoreWithFallback(this.#deps, name, by)
-      : await emergencyRestoreWithFallback(this.#deps, by);
+    const { scheduler, log, audit } = this.#deps;
+    const action = name ? "backup: restore" : "backup: emergency restore";
+    let result: RestoreResult;
+    try {
+      // A backup missing or damaged here comes from its off-site copy.
+      result = name
+        ? await restoreWithFallback(this.#deps, name, by)
+        : await emergencyRestoreWithFallback(this.#deps, by);
+    } catch (error) {
+      recordQuietly(audit, { action, target: name, outcome: "failure", username: by });
+      throw error;
+    }
+    recordQuietly(audit, { action, target: result.restoredFrom, outcome: "success", username: by });
     this.#reason = null;
     this.#token = null;
     scheduler.start();

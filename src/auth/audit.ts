@@ -1,9 +1,12 @@
-import { desc } from "drizzle-orm";
-import { DatabaseClosedError, type DatabaseHandle } from "../db/handle.ts";
-import { auditLog } from "../db/schema.ts";
+import { DatabaseClosedError } from "../db/handle.ts";
+import { describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
+import { type AuditEntry, AuditFile } from "./audit-file.ts";
 import { createRefusalLimiter, type HeldRefusals } from "./refusal-limiter.ts";
+
+export type { AuditEntry } from "./audit-file.ts";
 
 export type AuditOutcome = "success" | "failure" | "denied";
 
@@ -15,8 +18,6 @@ export interface AuditEvent {
   target?: string | null;
   clientAddress?: string | null;
 }
-
-export type AuditEntry = typeof auditLog.$inferSelect;
 
 /** The longest text kept in any field of an audit row; longer ones are cut and end with "…". */
 export const AUDIT_FIELD_MAX = 200;
@@ -34,26 +35,25 @@ function cut(text: string | null | undefined): string | null {
 }
 
 /**
- * Who did what, when, from where, and how it ended; kept in the main database. Every text is
- * cut to `AUDIT_FIELD_MAX` characters, and refusals of requests without a session are limited
- * per client address, so anonymous requests cannot grow the database more than a little.
+ * Who did what, when, from where, and how it ended; kept in its own file (`AuditFile`), which a
+ * restore of the database never reaches. Every text is cut to `AUDIT_FIELD_MAX` characters, and
+ * refusals of requests without a session are limited per client address, so anonymous requests
+ * cannot grow the file more than a little.
  */
-export function createAuditTrail(deps: { db: DatabaseHandle; clock: Clock }) {
+export function createAuditTrail(deps: { path: string; clock: Clock }) {
   const limiter = createRefusalLimiter();
+  const file = new AuditFile(deps.path);
 
   function insert(event: AuditEvent, at: Date): void {
-    deps.db.orm
-      .insert(auditLog)
-      .values({
-        at,
-        userId: event.userId ?? null,
-        username: cut(event.username),
-        action: cut(event.action) ?? "",
-        target: cut(event.target),
-        outcome: event.outcome,
-        clientAddress: cut(event.clientAddress),
-      })
-      .run();
+    file.insert({
+      at,
+      userId: event.userId ?? null,
+      username: cut(event.username),
+      action: cut(event.action) ?? "",
+      target: cut(event.target),
+      outcome: event.outcome,
+      clientAddress: cut(event.clientAddress),
+    });
   }
 
   function summarize(held: HeldRefusals[]): void {
@@ -71,7 +71,7 @@ export function createAuditTrail(deps: { db: DatabaseHandle; clock: Clock }) {
   }
 
   return {
-    /** Records an event; while the database is closed (a restore) the event is not lost silently: it throws. */
+    /** Records an event; when the audit file cannot be written the event is not lost silently: it throws. */
     record(event: AuditEvent): void {
       insert(event, deps.clock());
     },
@@ -95,31 +95,48 @@ export function createAuditTrail(deps: { db: DatabaseHandle; clock: Clock }) {
 
     /** Deletes rows older than `days` and the oldest beyond `maxEntries`; returns how many went. */
     prune(retention: AuditRetention): number {
-      const cutoff = deps.clock().getTime() - retention.days * 86_400_000;
-      const sqlite = deps.db.sqlite;
-      const removeBoth = sqlite.transaction(
-        () =>
-          sqlite.run("DELETE FROM audit_log WHERE at < ?", [cutoff]).changes +
-          sqlite.run(
-            "DELETE FROM audit_log WHERE id <= (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?)",
-            [retention.maxEntries],
-          ).changes,
-      );
-      return removeBoth();
+      return file.prune(new Date(deps.clock().getTime() - retention.days * 86_400_000), retention.maxEntries);
     },
 
     newest(limit = 50): AuditEntry[] {
-      return deps.db.orm
-        .select()
-        .from(auditLog)
-        .orderBy(desc(auditLog.at), desc(auditLog.id))
-        .limit(limit)
-        .all();
+      return file.newest(limit);
     },
+
+    count(): number {
+      return file.count();
+    },
+
+    /** Moves the entries an older version kept in the database itself into the trail (`AuditFile.takeOver`). */
+    takeOver(database: SqlDatabase): number {
+      return file.takeOver(database);
+    },
+
+    /** Checkpoints and closes the file (it opens again on the next use). */
+    close(): void {
+      file.close();
+    },
+
+    path: deps.path,
   };
 }
 
 export type AuditTrail = ReturnType<typeof createAuditTrail>;
+
+/**
+ * After each open of the database: entries an older version kept in it move into the trail, said
+ * once in the log. A trail that cannot be written leaves them where they are (the next open tries
+ * again) with a WARNING: the database itself must open all the same.
+ */
+export function takeOverAuditEntries(audit: AuditTrail, database: SqlDatabase, log: Log): void {
+  try {
+    const moved = audit.takeOver(database);
+    if (moved > 0) log.info(`Audit trail: ${moved} entries moved from the database into ${audit.path}`);
+  } catch (error) {
+    log.warning(
+      `The audit trail entries in the database could not be moved into ${audit.path}: ${describeError(error)}`,
+    );
+  }
+}
 
 /**
  * Applies the audit retention and says in the log, once, how many rows it removed. While the
@@ -139,4 +156,16 @@ export function pruneAuditTrail(audit: AuditTrail, retention: AuditRetention, lo
     );
   }
   return removed;
+}
+
+/**
+ * Records an event that must not turn work already done (a restore) into a failure: when the
+ * audit file cannot be written, backup.log still holds what happened.
+ */
+export function recordQuietly(audit: AuditTrail, event: AuditEvent): void {
+  try {
+    audit.record(event);
+  } catch {
+    // Nothing more to do: the operation itself has been logged.
+  }
 }

@@ -6,12 +6,15 @@ import { SetupLink } from "./setup.ts";
 import { createLoginThrottle } from "./throttle.ts";
 import { createUserRepo } from "./users.ts";
 
-/** Users, sessions, the audit trail, sign-in throttling and the first-run link, on one database. */
-export function createAuth(deps: { db: DatabaseHandle; clock: Clock }) {
+/**
+ * Users, sessions, sign-in throttling and the first-run link on the database; the audit trail in
+ * its own file at `auditPath`, where a restore of the database does not reach it.
+ */
+export function createAuth(deps: { db: DatabaseHandle; clock: Clock; auditPath: string }) {
   return {
     users: createUserRepo(deps),
     sessions: createSessionStore(deps),
-    audit: createAuditTrail(deps),
+    audit: createAuditTrail({ path: deps.auditPath, clock: deps.clock }),
     throttle: createLoginThrottle({ clock: deps.clock }),
     setup: new SetupLink(deps.clock),
   };

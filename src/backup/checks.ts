@@ -53,7 +53,7 @@ function readHeader(path: string): Uint8Array {
 }
 
 /** SQLite's own check: null when it finds nothing, else its first three findings. */
-function findDamage(db: SqlDatabase, options: { full: boolean }): string | null {
+export function findDamage(db: SqlDatabase, options: { full: boolean }): string | null {
   const rows = db.query(`PRAGMA ${options.full ? "integrity_check" : "quick_check"}(20)`).values();
   const messages = rows.map((r) => String(r[0]));
   if (messages.length === 1 && messages[0] === "ok") return null;
@@ -126,17 +126,35 @@ export function checkLiveDatabase(path: string, options: { full: boolean }): Che
 export function countRows(path: string): { name: string; rows: number }[] {
   const db = openSqlite(path, { readonly: true });
   try {
-    const names = db
-      .query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
-      )
-      .values()
-      .map((r) => String(r[0]));
-    return names.map((name) => ({
-      name,
-      rows: Number(db.query(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).values()[0]?.[0] ?? 0),
-    }));
+    return countRowsIn(db);
   } finally {
     db.close();
+  }
+}
+
+/** `countRows` on an open connection (a backup opened read-only, a drill's copy). */
+export function countRowsIn(db: SqlDatabase): { name: string; rows: number }[] {
+  const names = db
+    .query(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
+    )
+    .values()
+    .map((r) => String(r[0]));
+  return names.map((name) => ({
+    name,
+    rows: Number(db.query(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).values()[0]?.[0] ?? 0),
+  }));
+}
+
+/** The row count of each table of a backup file (opened as `openBackupFile` does); null when it cannot be read. */
+export function countBackupRows(path: string): Record<string, number> | null {
+  let db: SqlDatabase | null = null;
+  try {
+    db = openBackupFile(path);
+    return Object.fromEntries(countRowsIn(db).map((t) => [t.name, t.rows]));
+  } catch {
+    return null;
+  } finally {
+    db?.close();
   }
 }

@@ -1,5 +1,7 @@
 import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
+import { runDrill } from "./drill.ts";
+import { type DrillResult, readDrillResult } from "./drill-state.ts";
 import { DatabaseDamagedError, OperationAbandonedError, ProtectedBackupError } from "./errors.ts";
 import { checkFullyLater, FollowUps } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
@@ -26,6 +28,7 @@ import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import
 import { verifyRecords, verifyUnchecked } from "./verify.ts";
 import { abandonWorkers } from "./worker-client.ts";
 
+export type { DrillResult } from "./drill-state.ts";
 export type { MadeKind } from "./types.ts";
 export type { BackupEngineOptions, CreateBackupRequest, HealthRecord, Operation, RestoreResult };
 
@@ -153,18 +156,14 @@ export class BackupEngine {
   }
 
   /**
-   * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`):
-   * a failure before the swap's rename leaves the old database in place and open. Throws
-   * `BackupUnusableError` for a damaged or foreign backup, or one holding anything that could run code.
+   * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`);
+   * throws `BackupUnusableError` for a damaged or foreign backup, or one that could run code.
    */
   restore(name: string, options: { by?: string | null } = {}): Promise<RestoreResult> {
     return this.#restore("Database restore", options.by ?? null, () => checkedSource(this.#ctx, name));
   }
 
-  /**
-   * Restores the newest backup that passes the full check, skipping damaged ones and safety
-   * copies of a damaged database. Throws `NoUsableBackupError` when none passes.
-   */
+  /** Restores the newest backup that passes the full check (`newestUsableSource`), else `NoUsableBackupError`. */
   emergencyRestore(options: { by?: string | null } = {}): Promise<RestoreResult> {
     return this.#restore("Emergency restore", options.by ?? null, () => newestUsableSource(this.#ctx));
   }
@@ -201,6 +200,16 @@ export class BackupEngine {
     const record = await importUpload(this.#ctx, options);
     this.events.tellMade(record, this.#options.log);
     return record;
+  }
+
+  /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */
+  drill(): Promise<DrillResult> {
+    return this.#operations.run("Restore drill failed", () => runDrill(this.#ctx, this.#options.migrations));
+  }
+
+  /** The last restore drill, from `drill.json` (by this process or another), or null. */
+  lastDrill(): DrillResult | null {
+    return readDrillResult(this.backupsDir);
   }
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */

@@ -35,6 +35,12 @@ export interface ManifestRecord extends BackupEntry {
    * bytes it judged: a restore whose copy hashes the same needs no second full check.
    */
   fullCheck?: { sha256: string; at: string } | null;
+  /**
+   * Rows per table, counted by the first full check the file passed (its SHA-256 the one recorded
+   * when it was made, so these are the counts it was made with); never replaced afterwards. A
+   * restore drill compares its restored copy with them.
+   */
+  rowCounts?: Record<string, number>;
 }
 
 /** True when `record` passed a full check as it is now (its hash then is its hash now). */

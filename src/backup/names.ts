@@ -6,6 +6,7 @@ export const BACKUP_KINDS = [
   "automatic",
   "manual",
   "pre_restore",
+  "pre_update",
   "uploaded",
   "external",
 ] as const;
@@ -35,13 +36,15 @@ const PREFIX: Record<Exclude<BackupKind, "startup" | "external">, string> = {
   automatic: "backup",
   manual: "manual",
   pre_restore: "pre_restore",
+  pre_update: "pre_update",
   uploaded: "uploaded",
 };
 
 /**
  * The file name for a new backup (before collisions): `startup_backup.db`,
  * `backup_20250922_143000.db`, `manual_20250922_150000_inventory_update.db`,
- * `pre_restore_20250923_091500.db`, `uploaded_20250924_101010_usb_copy.db`.
+ * `pre_restore_20250923_091500.db`, `pre_update_20250923_080000.db`,
+ * `uploaded_20250924_101010_usb_copy.db`.
  */
 export function backupFileName(kind: Exclude<BackupKind, "external">, at: Date, description = ""): string {
   if (kind === "startup") return STARTUP_NAME;
@@ -64,6 +67,7 @@ const PATTERNS: [BackupKind, RegExp][] = [
   ["automatic", new RegExp(`^backup_${STAMP}(_\\d+)?\\.db$`)],
   ["manual", new RegExp(`^manual_${STAMP}(_[a-z0-9_]+)?\\.db$`)],
   ["pre_restore", new RegExp(`^pre_restore_${STAMP}(_\\d+)?\\.db$`)],
+  ["pre_update", new RegExp(`^pre_update_${STAMP}(_\\d+)?\\.db$`)],
   ["uploaded", new RegExp(`^uploaded_${STAMP}(_[a-z0-9_]+)?\\.db$`)],
 ];
 

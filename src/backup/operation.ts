@@ -6,9 +6,9 @@ import { BackupBusyError } from "./errors.ts";
 import type { MadeKind } from "./names.ts";
 import { fileSize } from "./space.ts";
 
-/** A backup or restore as the status shows it. */
+/** A backup, restore or restore drill as the status shows it. */
 export interface Operation {
-  action: "backup" | "restore";
+  action: "backup" | "restore" | "drill";
   kind: MadeKind | null;
   name: string | null;
   startedAt: string;

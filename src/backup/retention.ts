@@ -6,6 +6,7 @@ export interface RetentionLimits {
   /** null: unlimited. */
   manual: number | null;
   pre_restore: number;
+  pre_update: number;
 }
 
 /**
@@ -22,7 +23,7 @@ export function planRetention<T extends Pick<BackupEntry, "name" | "kind" | "hea
 ): T[] {
   const newest = newestHealthy(listing);
   const doomed: T[] = [];
-  for (const kind of ["automatic", "manual", "pre_restore"] as const satisfies BackupKind[]) {
+  for (const kind of ["automatic", "manual", "pre_restore", "pre_update"] as const satisfies BackupKind[]) {
     const limit = limits[kind];
     if (limit === null) continue;
     const healthy = listing.filter((r) => r.kind === kind && r.health === "verified");

@@ -1,3 +1,4 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
@@ -27,6 +28,8 @@ export interface BackupEngineOptions {
   fileWait?: SharingWait;
   /** Called before each step of a restore's file swap; the crash tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** The migrations a restore drill runs on its copy (default: the embedded ones, as the app's database). */
+  migrations?: MigrationMeta[];
 }
 
 export interface CreateBackupRequest {

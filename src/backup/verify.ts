@@ -43,7 +43,17 @@ export async function inspectRecord(
     reason,
     unknownTables: healthy ? (result.check.unknownTables ?? []) : [],
     fullCheck: healthy && result.sha256 ? { sha256: result.sha256, at } : null,
+    ...rowCountsOf(record, healthy ? result.rowCounts : null),
   };
+}
+
+/** The counts recorded first stay; a healthy file seen without them gets the ones just counted. */
+function rowCountsOf(
+  record: ManifestRecord,
+  counted: Record<string, number> | null,
+): Pick<ManifestRecord, "rowCounts"> {
+  const rowCounts = record.rowCounts ?? counted ?? undefined;
+  return rowCounts ? { rowCounts } : {};
 }
 
 /**

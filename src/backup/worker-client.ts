@@ -1,8 +1,10 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import { startWorker } from "#runtime/worker.ts";
 import { BACKUP_WORKER_URL } from "../worker-urls.ts";
 import type { CheckResult } from "./checks.ts";
 import { decodeError } from "./worker-errors.ts";
 import type {
+  DrillFileResult,
   InspectResult,
   SnapshotChecked,
   SnapshotResult,
@@ -103,6 +105,11 @@ export function inspectFileInWorker(args: { path: string }) {
 
 export function checkLiveInWorker(args: { path: string; full: boolean }) {
   return runTask({ task: "check-live", args }) as Promise<CheckResult>;
+}
+
+/** A restore drill's copy judged, opened with `migrations`, fully checked and counted (`checkDrillCopy`). */
+export function drillFileInWorker(args: { path: string; migrations: MigrationMeta[] }) {
+  return runTask({ task: "drill-file", args }) as Promise<DrillFileResult>;
 }
 
 /** Every table of the live database with its row count, counted off the server's thread. */

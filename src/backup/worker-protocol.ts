@@ -1,3 +1,4 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import { answerParent } from "#runtime/worker.ts";
 import type { CheckResult } from "./checks.ts";
 import { type ErrorPayload, encodeError } from "./worker-errors.ts";
@@ -9,7 +10,8 @@ export type WorkerRequest =
   | { task: "copy-file"; args: { source: string; target: string } }
   | { task: "inspect-file"; args: { path: string } }
   | { task: "check-live"; args: { path: string; full: boolean } }
-  | { task: "count-rows"; args: { path: string } };
+  | { task: "count-rows"; args: { path: string } }
+  | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } };
 
 export interface TableCount {
   name: string;
@@ -26,6 +28,13 @@ export interface InspectResult {
   check: CheckResult;
   sha256: string | null;
   size: number;
+  /** Rows per table of a file that passed the check; null otherwise. */
+  rowCounts: Record<string, number> | null;
+}
+
+/** What a restore drill found in its copy of a backup, opened with the app's migrations. */
+export interface DrillFileResult extends CheckResult {
+  rowCounts: Record<string, number> | null;
 }
 
 export type WorkerReply =

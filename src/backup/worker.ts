@@ -4,7 +4,7 @@
  */
 import { statSync } from "node:fs";
 import { sha256File } from "../lib/hash.ts";
-import { checkFile, checkLiveDatabase, countRows } from "./checks.ts";
+import { checkFile, checkLiveDatabase, countBackupRows, countRows } from "./checks.ts";
 import { copyFileWhole, snapshotDatabase } from "./snapshot-file.ts";
 import {
   answerRequests,
@@ -53,9 +53,14 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       } catch {
         // Unreadable: the check above already says why.
       }
-      const result: InspectResult = { check, sha256, size };
+      // Counted here, in the full check that follows every new backup, rather than while it is
+      // made: a backup's time stays what it was, and a restore drill compares with these counts.
+      const rowCounts = check.ok ? countBackupRows(path) : null;
+      const result: InspectResult = { check, sha256, size, rowCounts };
       return result;
     }
+    case "drill-file":
+      return (await import("./drill-file.ts")).checkDrillCopy(request.args.path, request.args.migrations);
     case "count-rows":
       return countRows(request.args.path);
     case "check-live":

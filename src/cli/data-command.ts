@@ -40,9 +40,9 @@ export function withProgress<T>(ctx: CliContext, engine: BackupEngine, work: () 
   return whileShowing(ctx, engineProgress(engine), work);
 }
 
-/** The engine's running backup or restore as a progress line, or null. */
+/** The engine's running backup, restore or drill as a progress line, or null. */
 export function engineProgress(engine: BackupEngine): () => Progress | null {
-  const label = { backup: "Backing up", restore: "Restoring" } as const;
+  const label = { backup: "Backing up", restore: "Restoring", drill: "Testing a restore of" } as const;
   return () => {
     const op = engine.progress();
     if (!op) return null;

@@ -1,13 +1,18 @@
 import { envName, SETTING_DESCRIPTIONS, SETTING_KEYS } from "../config/schema.ts";
 import { describeFlags } from "./args.ts";
 import { BACKUP_FLAGS } from "./backup.ts";
+import { DRILL_FLAGS } from "./drill.ts";
 import { LIST_FLAGS } from "./list.ts";
 import { RESTORE_FLAGS } from "./restore.ts";
 import { SERVE_FLAGS } from "./serve.ts";
+import { STATUS_FLAGS } from "./status.ts";
 import { VERIFY_FLAGS } from "./verify.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 const own = (flags: typeof SERVE_FLAGS) => flags.filter((f) => !DATA_FLAGS.some((d) => d.name === f.name));
+/** Each flag once, as the first command that has it describes it. */
+const once = (flags: typeof SERVE_FLAGS) =>
+  flags.filter((f, i) => flags.findIndex((g) => g.name === f.name) === i);
 
 export const PROGRAM = process.platform === "win32" ? "BusinessApp.exe" : "business-app";
 
@@ -33,6 +38,10 @@ Usage:
                                            test the off-site places, list local and
                                            off-site copies side by side, or copy what is
                                            missing now and apply retention there
+  ${PROGRAM} drill [--json]                prove that the newest good backup can be restored
+                                           (into a temporary file; exit 1 if it cannot)
+  ${PROGRAM} status [--json]               ok, or degraded with each alert and what to do
+                                           (exit 0 ok, 1 degraded)
   ${PROGRAM} user add --username U --role user|admin|super_admin --password-stdin
   ${PROGRAM} user reset-password --username U --password-stdin
   ${PROGRAM} user list                     manage users (with the app stopped or running)
@@ -42,8 +51,8 @@ Usage:
 Options of serve:
 ${describeFlags(SERVE_FLAGS)}
 
-Options of backup, list, verify and restore:
-${describeFlags([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(RESTORE_FLAGS), ...DATA_FLAGS])}
+Options of backup, list, verify, restore, drill and status:
+${describeFlags(once([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(RESTORE_FLAGS), ...own(DRILL_FLAGS), ...own(STATUS_FLAGS), ...DATA_FLAGS]))}
 
 Environment variables (a flag wins over the environment, which wins over the settings file):
 ${envLines.map(([name, text]) => `  ${(name ?? "").padEnd(width)}${text}`).join("\n")}

@@ -5,12 +5,14 @@ import { describeError } from "../lib/errors.ts";
 import { UsageError } from "./args.ts";
 import { backupCommand } from "./backup.ts";
 import type { CliContext } from "./context.ts";
+import { drillCommand } from "./drill.ts";
 import { EXIT } from "./exit-codes.ts";
 import { PROGRAM, usage } from "./help.ts";
 import { listCommand } from "./list.ts";
 import { offsiteCommand } from "./offsite.ts";
 import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
+import { statusCommand } from "./status.ts";
 import { userCommand } from "./user.ts";
 import { verifyCommand } from "./verify.ts";
 
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, Command> = {
   list: listCommand,
   verify: verifyCommand,
   restore: (args, ctx) => restoreCommand(args, ctx),
+  drill: drillCommand,
+  status: statusCommand,
   user: (args, ctx) => userCommand(args, ctx),
   offsite: offsiteCommand,
 };

@@ -9,7 +9,7 @@ import { formatTable } from "./table.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const LIST_FLAGS: FlagSpec[] = [
-  { name: "json", help: 'print {"backups":[…]} as the API does' },
+  { name: "json", help: 'JSON instead of text (list: {"backups":[…]} as the API answers)' },
   ...DATA_FLAGS,
 ];
 

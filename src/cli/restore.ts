@@ -1,5 +1,6 @@
 import { readStdinLine } from "#runtime/process.ts";
 import type { App } from "../app.ts";
+import { recordQuietly } from "../auth/audit.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
@@ -50,7 +51,7 @@ export async function restoreCommand(
     throw new UsageError("Give one backup NAME, or --latest.");
   const from = offsiteSource(values.from);
   const app = openDataApp(values, ctx);
-  const { engine, paths } = app;
+  const { engine, paths, auth } = app;
 
   let instance: ReturnType<typeof acquireFileLock>;
   try {
@@ -80,11 +81,17 @@ export async function restoreCommand(
       }
     }
     const by = commandLineUser();
-    const result = from
-      ? await restoreOffsite(app, ctx, { from, name: name ?? null, by })
-      : await withProgress(ctx, engine, () =>
+    const action = name ? "backup: restore" : "backup: emergency restore";
+    const result = await (from
+      ? restoreOffsite(app, ctx, { from, name: name ?? null, by })
+      : withProgress(ctx, engine, () =>
           name ? engine.restore(name, { by }) : engine.emergencyRestore({ by }),
-        );
+        )
+    ).catch((error) => {
+      recordQuietly(auth.audit, { action, target: name ?? null, outcome: "failure", username: by });
+      throw error;
+    });
+    recordQuietly(auth.audit, { action, target: result.restoredFrom, outcome: "success", username: by });
     const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
     const copy = from ? ` (its off-site copy in ${app.offsite.target(from).label})` : "";
     ctx.stdout(`Restored from ${result.restoredFrom}${copy}.${kept}\n`);
@@ -92,6 +99,7 @@ export async function restoreCommand(
   } catch (error) {
     return reportFailure(ctx, "Restore failed", error);
   } finally {
+    auth.audit.close();
     instance.release();
   }
 }

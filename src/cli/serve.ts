@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { consoleProcessCount } from "#runtime/process.ts";
 import { consoleUrl } from "../app/console-url.ts";
 import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
+import { isStartRefusal } from "../app/upgrade.ts";
 import { createApp } from "../app.ts";
 import type { RawSettings } from "../config/load.ts";
 import { describeError } from "../lib/errors.ts";
@@ -127,7 +128,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     server = null;
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof PortInUseError) log.error(error.message);
+    if (error instanceof PortInUseError || isStartRefusal(error)) log.error(error.message);
     else log.error(`Application failed: ${describeError(error)}`);
     return EXIT.failed;
   } finally {

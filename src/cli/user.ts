@@ -1,4 +1,5 @@
 import { readStdinText } from "#runtime/process.ts";
+import { backUpBeforeUpdate } from "../app/upgrade.ts";
 import { isRole } from "../auth/users.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
@@ -45,8 +46,10 @@ export async function userCommand(
   if (action === "add" && !isRole(values.role))
     throw new UsageError("--role must be user, admin or super_admin.");
 
-  const { db, auth } = openDataApp(values, ctx, { connection: "own" });
+  const app = openDataApp(values, ctx, { connection: "own" });
+  const { db, auth } = app;
   try {
+    await backUpBeforeUpdate(app);
     db.open();
     const by = commandLineUser();
     if (action === "list") {
@@ -84,5 +87,6 @@ export async function userCommand(
     return EXIT.failed;
   } finally {
     db.close();
+    auth.audit.close();
   }
 }

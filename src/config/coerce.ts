@@ -19,6 +19,7 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
       return text === "" ? [] : text.split(",").map((h) => h.trim());
     case "host":
     case "schedule":
+    case "alert_webhook_url":
     case "offsite_s3_prefix":
       return text;
     case "offsite_s3_region":
@@ -38,6 +39,7 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
     case "offsite_max_backups":
     case "offsite_max_manual_backups":
     case "offsite_max_pre_restore_backups":
+    case "offsite_max_pre_update_backups":
       if (text === "") return null;
       return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;
     default:

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { isCompiledExecutable } from "#runtime/process.ts";
 
 export const DATABASE_FILE = "business_data.db";
+export const AUDIT_FILE = "business_audit.db";
 export const BACKUPS_FOLDER = "database_backups";
 export const LOG_FILE = "backup.log";
 export const CONFIG_FILE = "business-app.config.json";
@@ -14,6 +15,8 @@ export const OFFSITE_LOCK_FILE = ".business-app.offsite.lock";
 export interface DataPaths {
   dataDir: string;
   database: string;
+  /** The audit trail, beside the database and never replaced by a restore. */
+  audit: string;
   backupsDir: string;
   log: string;
   defaultConfigFile: string;
@@ -30,6 +33,7 @@ export function dataPaths(dataDir: string): DataPaths {
   return {
     dataDir: dir,
     database: join(dir, DATABASE_FILE),
+    audit: join(dir, AUDIT_FILE),
     backupsDir,
     log: join(backupsDir, LOG_FILE),
     defaultConfigFile: join(dir, CONFIG_FILE),

@@ -23,8 +23,26 @@ function isValidCron(text: string): boolean {
   }
 }
 
+/** An http or https address, as a webhook receiver has it. */
+function isWebAddress(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** The kinds of backups, as the settings name them (the engine's own list; a test keeps them equal). */
-export const KIND_NAMES = ["startup", "automatic", "manual", "pre_restore", "uploaded", "external"] as const;
+export const KIND_NAMES = [
+  "startup",
+  "automatic",
+  "manual",
+  "pre_restore",
+  "pre_update",
+  "uploaded",
+  "external",
+] as const;
 
 /** Settings whose values are secrets: never shown, logged or returned, only "set" or "not set". */
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
@@ -36,6 +54,7 @@ const PRINTABLE = /^[\x21-\x7e]+$/;
 const BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^([A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]*$/;
 
+/** An S3 endpoint: an http or https address with no path of its own. */
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -57,6 +76,7 @@ export const settingsSchema = z.strictObject({
     .union([z.literal("unlimited"), z.number().int().min(1).max(100000)])
     .default("unlimited"),
   max_pre_restore_backups: z.number().int().min(1).max(100000).default(5),
+  max_pre_update_backups: z.number().int().min(1).max(100000).default(3),
   manual_backups_per_hour: z.number().int().min(1).max(100000).default(12),
   startup_backup: z.boolean().default(true),
   max_upload_mb: z.number().int().min(1).max(1048576).default(4096),
@@ -65,6 +85,8 @@ export const settingsSchema = z.strictObject({
   audit_max_entries: z.number().int().min(1000).max(10_000_000).default(100_000),
   busy_file_wait_seconds: z.number().min(0).max(600).default(20),
   open_browser: z.union([z.literal("auto"), z.boolean()]).default("auto"),
+  drill_interval_days: z.number().int().min(0).max(365).default(7),
+  alert_webhook_url: z.string().trim().refine(isWebAddress).nullable().default(null),
   offsite_mirror_dir: z
     .string()
     .trim()
@@ -101,6 +123,7 @@ export const settingsSchema = z.strictObject({
     .nullable()
     .default(null),
   offsite_max_pre_restore_backups: keepLimit.nullable().default(null),
+  offsite_max_pre_update_backups: keepLimit.nullable().default(null),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -116,6 +139,7 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   max_backups: "a whole number from 1 to 100000",
   max_manual_backups: 'a whole number from 1 to 100000, or "unlimited"',
   max_pre_restore_backups: "a whole number from 1 to 100000",
+  max_pre_update_backups: "a whole number from 1 to 100000",
   manual_backups_per_hour: "a whole number from 1 to 100000",
   startup_backup: "true or false",
   max_upload_mb: "a whole number of megabytes from 1 to 1048576",
@@ -124,6 +148,9 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   audit_max_entries: "a whole number from 1000 to 10000000",
   busy_file_wait_seconds: "a number of seconds from 0 to 600",
   open_browser: '"auto" (on Windows, when started by a double-click), true or false',
+  drill_interval_days: "a whole number of days from 0 (no scheduled restore drills) to 365",
+  alert_webhook_url:
+    "an http:// or https:// address that receives a JSON POST when an alert starts or clears",
   offsite_mirror_dir:
     "the full path of an existing folder on another disk, such as /media/usb/shop-backups or E:\\Backups",
   offsite_s3_endpoint: "the service's address, such as https://s3.eu-central-003.backblazeb2.com",
@@ -139,6 +166,8 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
     'a whole number from 1 to 100000, "unlimited", or null for as max_manual_backups',
   offsite_max_pre_restore_backups:
     "a whole number from 1 to 100000, or null for as many as max_pre_restore_backups",
+  offsite_max_pre_update_backups:
+    "a whole number from 1 to 100000, or null for as many as max_pre_update_backups",
 };
 
 export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
@@ -149,6 +178,7 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   max_backups: "automatic backups to keep",
   max_manual_backups: "manual backups to keep",
   max_pre_restore_backups: "pre-restore safety backups to keep",
+  max_pre_update_backups: "backups taken before a database update to keep",
   manual_backups_per_hour: "manual backups one user may start from the web interface in an hour",
   startup_backup: "take a backup at every start",
   max_upload_mb: "largest backup file accepted by upload, in MB",
@@ -157,6 +187,8 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   audit_max_entries: "audit trail entries kept at most (the oldest go first)",
   busy_file_wait_seconds: "how long to wait for another program to close a file the app must replace",
   open_browser: "open the web interface in the default browser at start",
+  drill_interval_days: "days between restore drills (0: none on a schedule)",
+  alert_webhook_url: "address that receives a JSON POST when an alert starts or clears",
   offsite_mirror_dir: "folder on a USB drive or NAS that receives a copy of every backup",
   offsite_s3_endpoint: "address of the S3-compatible storage for off-site copies",
   offsite_s3_bucket: "bucket for off-site copies",
@@ -169,7 +201,13 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   offsite_max_backups: "automatic backups kept off-site (default as max_backups)",
   offsite_max_manual_backups: "manual backups kept off-site (default as max_manual_backups)",
   offsite_max_pre_restore_backups: "safety backups kept off-site (default as max_pre_restore_backups)",
+  offsite_max_pre_update_backups: "pre-update backups kept off-site (default as max_pre_update_backups)",
 };
+
+/** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */
+export function envName(key: string): string {
+  return `BUSINESS_APP_${key.toUpperCase()}`;
+}
 
 /**
  * Settings that only work together: a bucket needs its endpoint and both keys, and the S3 details
@@ -194,9 +232,4 @@ export function offsiteSettingsProblem(settings: Settings, ownFolders: string[])
   if (missing.length === 0) return null;
   const names = missing.map(([key]) => (SECRET_SETTINGS.has(key) ? envName(key) : key));
   return `Off-site copies to S3 need ${names.join(" and ")} as well as offsite_s3_bucket.`;
-}
-
-/** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */
-export function envName(key: string): string {
-  return `BUSINESS_APP_${key.toUpperCase()}`;
 }

@@ -11,7 +11,9 @@ export const EDITABLE_KEYS = [
   "max_backups",
   "max_manual_backups",
   "max_pre_restore_backups",
+  "max_pre_update_backups",
   "startup_backup",
+  "drill_interval_days",
   "audit_retention_days",
   "audit_max_entries",
   "offsite_mirror_dir",
@@ -24,6 +26,7 @@ export const EDITABLE_KEYS = [
   "offsite_max_backups",
   "offsite_max_manual_backups",
   "offsite_max_pre_restore_backups",
+  "offsite_max_pre_update_backups",
 ] as const satisfies readonly SettingKey[];
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];

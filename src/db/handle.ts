@@ -1,9 +1,12 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import { AppError } from "../lib/errors.ts";
 import { waitSync } from "../lib/timers.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
+import { DatabaseTooNewError, migrationStanding } from "./migration-state.ts";
+import { embeddedMigrations } from "./migrations.ts";
 import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
 
-export const DATABASE_ERROR_CODES = ["db.busy", "db.closed"] as const;
+export const DATABASE_ERROR_CODES = ["db.busy", "db.closed", "db.too_new"] as const;
 export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
 
 export class DatabaseBusyError extends AppError<DatabaseErrorCode> {
@@ -31,22 +34,38 @@ export class DatabaseClosedError extends AppError<DatabaseErrorCode> {
  */
 export class DatabaseHandle {
   readonly path: string;
+  /** The migrations this app runs: the embedded ones, or a test's longer list. */
+  readonly migrations: MigrationMeta[];
+  readonly #opened: ((sqlite: SqlDatabase) => void)[] = [];
   #sqlite: SqlDatabase | null = null;
   #orm: Orm | null = null;
   #checkpointPauses = 0;
   #generation = 0;
 
-  constructor(path: string) {
+  constructor(path: string, options: { migrations?: MigrationMeta[] } = {}) {
     this.path = path;
+    this.migrations = options.migrations ?? embeddedMigrations();
   }
 
-  /** Opens the file (creating it if missing) and runs the migrations forward. */
+  /** `listener` runs after every open (at start, after a restore), on the open, migrated connection. */
+  onOpen(listener: (sqlite: SqlDatabase) => void): void {
+    this.#opened.push(listener);
+  }
+
+  /**
+   * Opens the file (creating it if missing) and runs the migrations forward. A database written
+   * by a newer version is never opened for use: `DatabaseTooNewError`, with the file unchanged.
+   * The `onOpen` listeners run last; one that throws leaves the database closed.
+   */
   open(): void {
     if (this.#sqlite) return;
     const sqlite = openSqlite(this.path, { create: true });
     try {
+      const standing = migrationStanding(sqlite, this.migrations);
+      if (standing.state === "newer") throw new DatabaseTooNewError(standing.applied, standing.known);
       const orm = createOrm(sqlite);
-      migrate(orm);
+      migrate(orm, this.migrations);
+      for (const listener of this.#opened) listener(sqlite);
       if (this.#checkpointPauses > 0) sqlite.run("PRAGMA wal_autocheckpoint = 0");
       this.#generation++;
       this.#sqlite = sqlite;

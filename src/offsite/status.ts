@@ -25,7 +25,7 @@ export interface OffsiteStatus {
   lastSuccessAt: string | null;
   /** Since when copies fail (the first failure after the last success), or null. */
   failingSince: string | null;
-  /** Why the last run failed, naming the target ("S3: access denied"), or null. */
+  /** Why the last run failed, naming the target ("access denied (S3)"), or null. */
   lastError: string | null;
   encrypted: boolean;
   running: boolean;
@@ -145,7 +145,7 @@ export class RunLedger {
       return;
     }
     this.#overall.failingSince ??= at;
-    this.#overall.lastError = `${failure.target.label}: ${failure.error.reason}`;
+    this.#overall.lastError = `${failure.error.reason} (${failure.target.label})`;
     this.failuresInARow++;
     this.failedRuns++;
   }

@@ -1,6 +1,37 @@
+import type { DrillResult } from "../backup/drill-state.ts";
 import type { HealthRecord, Operation } from "../backup/types.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
+import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
+
+/**
+ * What needs someone's attention: each one says what is wrong and what to do, and clears itself
+ * when the cause is gone. The id is also the reason `GET /api/health` gives (safe for anyone to see).
+ */
+export const ALERT_IDS = [
+  "automatic_backup_failed",
+  "backup_stale",
+  "drill_failed",
+  "drill_overdue",
+  "low_disk_space",
+  "offsite_failing",
+] as const;
+export type AlertId = (typeof ALERT_IDS)[number];
+
+export interface Alert {
+  id: AlertId;
+  /** Since when (ISO 8601). */
+  since: string;
+  /** What is wrong, as a sentence. */
+  message: string;
+  /** What to do about it, as a sentence. */
+  action: string;
+}
+
+/** Restore drills: how often, the next one, and the last result. */
+export interface DrillStatus extends DrillScheduleStatus {
+  last: DrillResult | null;
+}
 
 /** Everything the status panel, the dashboard and `GET /api/status` show. */
 export interface AppStatus {
@@ -13,6 +44,8 @@ export interface AppStatus {
   freeBytes: number | null;
   lastError: { message: string; at: string } | null;
   operation: Operation | null;
+  drill: DrillStatus;
+  alerts: Alert[];
   /** Off-site copies; null when none are set up. */
   offsite: OffsiteStatus | null;
 }

@@ -1,6 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { AuditEntry } from "../auth/audit.ts";
 import type { ManifestRecord } from "../backup/manifest.ts";
+import { hideLinkTokens } from "../lib/log-lines.ts";
+import { AlertList } from "./alerts.tsx";
 import type { AppStatus, Message } from "./app-status.ts";
 import { BackupActions } from "./backup-actions.tsx";
 import { BackupList } from "./backup-list.tsx";
@@ -25,9 +27,6 @@ export interface BackupAreaProps {
   now: Date;
 }
 
-/** One-time links in the log are secrets until used: the page shows them without their token. */
-const hideTokens = (line: string) => line.replace(/token=[A-Za-z0-9_-]+/g, "token=…");
-
 /**
  * The part of the page that htmx swaps: the answer to "is my data safe?", the facts behind it,
  * what one can do, the list, the chart and the newest log lines. While a backup or restore runs
@@ -41,6 +40,7 @@ export function BackupArea(props: BackupAreaProps) {
   return (
     <div id="backup-area" {...polling}>
       {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}
+      <AlertList alerts={status.alerts} id="status-alerts" />
       <StatusSentenceBanner status={status} now={now} />
       <OffsiteBanner status={status} now={now} />
       <Progress status={status} />
@@ -61,7 +61,7 @@ export function BackupArea(props: BackupAreaProps) {
       {props.logLines ? (
         <section class="panel" aria-labelledby="log-heading">
           <h2 id="log-heading">Recent backup activity</h2>
-          <pre class="log">{props.logLines.map(hideTokens).join("\n")}</pre>
+          <pre class="log">{props.logLines.map(hideLinkTokens).join("\n")}</pre>
         </section>
       ) : null}
       {props.audit ? (

@@ -6,7 +6,13 @@ import { Page } from "./layout.tsx";
 /** The Database Backup page: everything below the title is the part htmx swaps. */
 export function BackupPage(props: BackupAreaProps & { assets: AssetUrls }) {
   return (
-    <Page title="Database Backup" current="/backup/status" viewer={props.viewer} assets={props.assets}>
+    <Page
+      title="Database Backup"
+      current="/backup/status"
+      viewer={props.viewer}
+      assets={props.assets}
+      banner={false}
+    >
       <h1>Database Backup</h1>
       <BackupArea {...props} />
     </Page>

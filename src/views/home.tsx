@@ -2,6 +2,7 @@
 import type { TableCount } from "../backup/worker-protocol.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { AppStatus } from "./app-status.ts";
+import { drillSentence } from "./drill-words.ts";
 import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";
@@ -13,6 +14,8 @@ export interface HomeProps extends PageProps {
   databasePath: string;
   databaseBytes: number;
   tables: TableCount[];
+  /** Entries of the audit trail, which has a file of its own. */
+  auditEntries: number;
   status: AppStatus;
 }
 
@@ -20,13 +23,14 @@ export interface HomeProps extends PageProps {
 const APP_TABLES: Record<string, string> = {
   users: "User accounts",
   sessions: "People signed in right now (sessions)",
-  audit_log: "Recorded actions of the audit trail",
 };
+/** Left in the database by older versions, empty since the audit trail has its own file. */
+const FORMER_TABLES = new Set(["audit_log"]);
 
 const rows = (n: number) => (n === 1 ? "1 row" : `${n.toLocaleString("en-US")} rows`);
 
-function Contents(props: { tables: TableCount[] }) {
-  const own = props.tables.filter((t) => !(t.name in APP_TABLES));
+function Contents(props: { tables: TableCount[]; auditEntries: number }) {
+  const own = props.tables.filter((t) => !(t.name in APP_TABLES) && !FORMER_TABLES.has(t.name));
   const app = props.tables.filter((t) => t.name in APP_TABLES);
   return (
     <section class="panel" aria-labelledby="tables-heading">
@@ -51,6 +55,8 @@ function Contents(props: { tables: TableCount[] }) {
             <dd>{t.rows.toLocaleString("en-US")}</dd>
           </>
         ))}
+        <dt>Recorded actions of the audit trail (kept apart, so a restore never undoes them)</dt>
+        <dd>{props.auditEntries.toLocaleString("en-US")}</dd>
       </dl>
     </section>
   );
@@ -65,6 +71,9 @@ export function HomePage(props: HomeProps) {
       <h1>Dashboard</h1>
       <StatusSentenceBanner status={status} now={now} />
       <OffsiteBanner status={status} now={now} />
+      <p class={status.drill.last && !status.drill.last.ok ? "status-bad" : "muted"} id="drill-sentence">
+        {drillSentence(status.drill, now)}
+      </p>
       <div class="cards">
         <section class="panel card">
           <h2>Database</h2>
@@ -100,7 +109,7 @@ export function HomePage(props: HomeProps) {
           </p>
         </section>
       </div>
-      <Contents tables={props.tables} />
+      <Contents tables={props.tables} auditEntries={props.auditEntries} />
       <section class="panel" aria-labelledby="files-heading">
         <h2 id="files-heading">Where your data is kept</h2>
         <p>

@@ -2,6 +2,7 @@
 import type { Child } from "hono/jsx";
 import { hasRole } from "../auth/roles.ts";
 import type { Role } from "../db/schema.ts";
+import { AlertsBanner } from "./alerts.tsx";
 import { type AssetUrls, Document } from "./document.tsx";
 
 /** Who is looking at a page: decides the sidebar and carries the CSRF token for forms and htmx. */
@@ -23,6 +24,7 @@ const NAV: NavItem[] = [
   { href: "/", label: "Dashboard", icon: "dashboard", minRole: "user" },
   { href: "/backup/status", label: "Database Backup", icon: "database", minRole: "user" },
   { href: "/users", label: "Users", icon: "users", minRole: "admin" },
+  { href: "/log", label: "Log", icon: "log", minRole: "admin" },
   { href: "/settings", label: "Settings", icon: "settings", minRole: "super_admin" },
 ];
 
@@ -53,12 +55,16 @@ export interface PageProps {
   now: Date;
 }
 
-/** The frame of every signed-in page: the sidebar with what the viewer's role may use, and the content. */
+/**
+ * The frame of every signed-in page: the sidebar with what the viewer's role may use, the alerts
+ * of the moment (unless the page shows them itself, refreshed in place: `banner={false}`), and the content.
+ */
 export function Page(props: {
   viewer: Viewer;
   assets: AssetUrls;
   title: string;
   current?: string;
+  banner?: boolean;
   children: Child;
 }) {
   const { viewer, assets } = props;
@@ -90,7 +96,10 @@ export function Page(props: {
           {ROLE_LABEL[viewer.role]}
         </p>
       </aside>
-      <main id="main">{props.children}</main>
+      <main id="main">
+        {props.banner === false ? null : <AlertsBanner />}
+        {props.children}
+      </main>
     </Document>
   );
 }

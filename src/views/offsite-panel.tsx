@@ -11,6 +11,8 @@ const TONE_ICON = { ok: "good", warn: "alert", bad: "alert" } as const;
 export function OffsiteBanner(props: { status: AppStatus; now: Date }) {
   const sentence = offsiteSentence(props.status.offsite, props.now);
   if (!sentence) return null;
+  // A failure stands among the alerts (with what to do about it): it is not said twice.
+  if (sentence.tone === "bad" && props.status.alerts.some((a) => a.id === "offsite_failing")) return null;
   return (
     <p class={`verdict verdict-small verdict-${sentence.tone}`} id="offsite-sentence">
       <Icon name={TONE_ICON[sentence.tone]} />

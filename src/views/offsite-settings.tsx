@@ -116,6 +116,11 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
         {field("offsite_max_backups", "Automatic backups", settings.offsite_max_backups)}
         {field("offsite_max_manual_backups", "Backups made by hand", settings.offsite_max_manual_backups)}
         {field("offsite_max_pre_restore_backups", "Safety backups", settings.offsite_max_pre_restore_backups)}
+        {field(
+          "offsite_max_pre_update_backups",
+          "Backups before an update",
+          settings.offsite_max_pre_update_backups,
+        )}
         <div class="form-row">
           <button type="submit">Save off-site settings</button>
         </div>

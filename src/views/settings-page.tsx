@@ -139,6 +139,23 @@ export function SettingsPage(props: SettingsPageProps) {
           value={String(settings.max_pre_restore_backups)}
           sources={sources}
         />
+        <Field
+          name="max_pre_update_backups"
+          label="Backups taken before BusinessApp updates the database to a new version"
+          value={String(settings.max_pre_update_backups)}
+          sources={sources}
+        />
+        <h2>Restore drills</h2>
+        <p>
+          BusinessApp proves now and then that the newest good backup can be restored, without touching your
+          data.
+        </p>
+        <Field
+          name="drill_interval_days"
+          label="Days between restore drills (0: only when someone starts one)"
+          value={String(settings.drill_interval_days)}
+          sources={sources}
+        />
         <h2>Audit trail</h2>
         <p>The audit trail records who signed in and what they changed (Users, then Audit trail).</p>
         <Field

@@ -2,6 +2,7 @@
 import { formatBytes } from "../lib/format.ts";
 import { ActionForm } from "./action-form.tsx";
 import type { AppStatus } from "./app-status.ts";
+import { drillSentence, nextDrill } from "./drill-words.ts";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
 import { OffsiteFact } from "./offsite-panel.tsx";
@@ -82,6 +83,29 @@ function HealthFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   );
 }
 
+/** The last restore drill, when the next runs, and (administrators) a button to run one now. */
+function DrillFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
+  const { drill } = props.status;
+  const next = nextDrill(drill, props.now);
+  return (
+    <dd>
+      <span class={drill.last && !drill.last.ok ? "status-bad" : undefined} id="drill-sentence">
+        {drillSentence(drill, props.now)}
+      </span>
+      {next
+        ? ` Next: ${next} (every ${drill.intervalDays === 1 ? "day" : `${drill.intervalDays} days`}).`
+        : ""}
+      {props.viewer.role !== "user" ? (
+        <ActionForm viewer={props.viewer} action="/backup/drill">
+          <button type="submit" class="secondary small">
+            Test a restore now
+          </button>
+        </ActionForm>
+      ) : null}
+    </dd>
+  );
+}
+
 /** The facts behind the sentence: counts, schedule, health, newest good backup, folder, space, last problem. */
 export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   const { status, viewer, now } = props;
@@ -109,6 +133,8 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
             "none yet"
           )}
         </dd>
+        <dt>Restore drill</dt>
+        <DrillFact viewer={viewer} status={status} now={now} />
         <dt>Backup folder</dt>
         <dd>
           <code class="path">{status.folder}</code>
@@ -133,7 +159,11 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
 export function Progress(props: { status: AppStatus }) {
   const op = props.status.operation;
   if (!op) return null;
-  const what = op.action === "restore" ? `Restoring from ${op.name}` : `Creating ${op.name}`;
+  const what = {
+    restore: `Restoring from ${op.name}`,
+    backup: `Creating ${op.name}`,
+    drill: `Testing a restore of ${op.name} in a temporary file`,
+  }[op.action];
   const percent =
     op.bytesExpected > 0 ? Math.min(100, Math.round((op.bytesWritten / op.bytesExpected) * 100)) : 0;
   return (

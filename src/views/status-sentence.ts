@@ -24,7 +24,8 @@ function inSentence(message: string): string {
 /**
  * The status sentence of the dashboard and the Database Backup page, from the real status: the
  * worst thing true right now wins (recovery mode, a damaged database, a failed automatic backup,
- * no good backup, automatic backups off, an old newest backup); otherwise the data is protected.
+ * no good backup, automatic backups off, an old newest backup, then any other alert); otherwise
+ * the data is protected.
  */
 export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   const { scheduler, health } = status;
@@ -62,6 +63,13 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   if (now.getTime() - new Date(latest.createdAt).getTime() > STALE_MS) {
     const coming = nextAt ? `; the next automatic one is ${nextAt}` : "";
     return { tone: "warn", text: `Attention: the last good backup was made ${ago}${coming}.` };
+  }
+  // Anything else that needs attention (a failed restore drill, little disk space …) outranks "protected".
+  const alert = status.alerts[0];
+  if (alert) {
+    const what = alert.message.charAt(0).toLowerCase() + alert.message.slice(1);
+    const more = status.alerts.length - 1;
+    return { tone: "warn", text: `Attention: ${what}${more > 0 ? ` (and ${more} more below)` : ""}` };
   }
   return {
     tone: "ok",

@@ -7,6 +7,7 @@ export const KIND_TITLE: Record<BackupKind, string> = {
   automatic: "Automatic backup",
   manual: "Manual backup",
   pre_restore: "Before restore",
+  pre_update: "Before an update",
   uploaded: "Uploaded backup",
   external: "Copied into the folder",
 };

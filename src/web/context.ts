@@ -1,6 +1,7 @@
 import type { ActiveSession } from "../auth/sessions.ts";
 import type { Clock } from "../lib/time.ts";
 import type { ConnectionInfo } from "../runtime/http-types.ts";
+import type { Alert } from "../views/app-status.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import type { ProblemView } from "./errors.tsx";
 
@@ -15,6 +16,8 @@ export interface AppEnv {
     assets: AssetUrls;
     /** The app's clock, for the pages' friendly times. */
     clock: Clock;
+    /** The alerts of the moment, for the banner of every signed-in page (see `respondPage`). */
+    alerts: (() => Alert[]) | undefined;
     /** Set by a route that shows its refusals on its own page (see `showProblemsWith`). */
     problemView: ProblemView | undefined;
   };

@@ -1,5 +1,6 @@
 import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
+import type { ManifestRecord } from "../backup/manifest.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { SettingKey } from "../config/schema.ts";
@@ -8,7 +9,9 @@ import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import type { OffsiteService } from "../offsite/service.ts";
+import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
+import type { Alert } from "../views/app-status.ts";
 
 /**
  * What the web layer needs from the rest of the app. The composition root (`src/app.ts`) builds
@@ -43,6 +46,14 @@ export interface SettingsPort {
   apply(change: SettingsChange, by: string): Promise<LoadedConfig>;
 }
 
+/** The app's alerts: what needs someone's attention now. */
+export interface AlertsPort {
+  /** The alerts of the last look (at most a minute old): cheap, for `/api/health` and every page. */
+  current(): Alert[];
+  /** Looks again now (`listing`: the backups, when the caller has them). */
+  refresh(listing?: ManifestRecord[]): Alert[];
+}
+
 export interface WebDeps {
   db: DatabaseHandle;
   paths: DataPaths;
@@ -52,6 +63,9 @@ export interface WebDeps {
   clock: Clock;
   engine: BackupEngine;
   scheduler: BackupScheduler;
+  /** When restore drills run on their own (the status shows the next one). */
+  drills: DrillSchedule;
+  alerts: AlertsPort;
   recovery: RecoveryPort;
   auth: Auth;
   settings: SettingsPort;

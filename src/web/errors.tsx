@@ -60,6 +60,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "config.invalid": 400,
   "db.busy": 409,
   "db.closed": 503,
+  "db.too_new": 500,
   "lock.held": 409,
   "file.in_use": 409,
   "http.bad_form": 400,

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { withAlerts } from "../views/alerts.tsx";
+import type { AppEnv } from "./context.ts";
 
 const SEE_OTHER = 303;
 const NO_CONTENT = 204;
@@ -7,9 +9,13 @@ const NO_CONTENT = 204;
 /** True for a request htmx sent (it answers with a part of a page, or headers htmx acts on). */
 export const isHtmx = (c: Context) => c.req.header("hx-request") === "true";
 
-/** Answers with a whole HTML page, with the doctype that keeps browsers in standards mode. */
-export function respondPage(c: Context, page: unknown, status?: ContentfulStatusCode) {
-  return c.html(`<!DOCTYPE html>${String(page)}`, status);
+/**
+ * Answers with a whole HTML page, with the doctype that keeps browsers in standards mode; the
+ * alerts of the moment go with it, for the banner of a signed-in page.
+ */
+export function respondPage(c: Context<AppEnv>, page: unknown, status?: ContentfulStatusCode) {
+  const alerts = c.get("alerts")?.() ?? [];
+  return c.html(`<!DOCTYPE html>${String(withAlerts(alerts, page))}`, status);
 }
 
 /** Answers with a part of a page, for htmx to swap in. */

@@ -21,6 +21,7 @@ import { backupOperations } from "./routes/backup-operations.ts";
 import { backupPageRoutes } from "./routes/backup-pages.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
+import { logRoutes } from "./routes/log.tsx";
 import { recoveryRoutes } from "./routes/recovery.tsx";
 import { settingsRoutes } from "./routes/settings.tsx";
 import { setupRoutes } from "./routes/setup.tsx";
@@ -53,6 +54,7 @@ export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   app.use(async (c, next) => {
     c.set("assets", assets.urls);
     c.set("clock", deps.clock);
+    c.set("alerts", () => deps.alerts.current());
     return next();
   });
   app.use(SECURE_HEADERS);
@@ -76,6 +78,7 @@ export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   app.route("/", backupApiRoutes(deps, operations));
   app.route("/", recoveryRoutes(deps));
   app.route("/", settingsRoutes(deps));
+  app.route("/", logRoutes(deps));
   app.notFound(errors.notFound);
   app.onError(errors.onError);
   return app;

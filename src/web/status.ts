@@ -1,18 +1,24 @@
 import type { BackupEngine } from "../backup/engine.ts";
 import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
 import type { OffsiteService } from "../offsite/service.ts";
+import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { AppStatus } from "../views/app-status.ts";
-import type { RecoveryPort } from "./deps.ts";
+import type { AlertsPort, RecoveryPort } from "./deps.ts";
 
-/** What the status panel, the dashboard and `GET /api/status` show, gathered now. */
+/** The services the status is gathered from. */
+export interface StatusDeps {
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  drills: DrillSchedule;
+  alerts: AlertsPort;
+  recovery: Pick<RecoveryPort, "active">;
+  offsite: Pick<OffsiteService, "status">;
+}
+
+/** What the status panel, the dashboard and `GET /api/status` show, gathered now (the alerts looked at again). */
 export function collectStatus(
-  deps: {
-    engine: BackupEngine;
-    scheduler: BackupScheduler;
-    recovery: Pick<RecoveryPort, "active">;
-    offsite: Pick<OffsiteService, "status">;
-  },
+  deps: StatusDeps,
   /** The listing when the caller has it already (one scan of the folder per request). */
   listing?: ManifestRecord[],
 ): AppStatus {
@@ -32,6 +38,8 @@ export function collectStatus(
     freeBytes: engine.freeBytes(),
     lastError: engine.lastError,
     operation: engine.progress(),
+    drill: { ...deps.drills.status(), last: engine.lastDrill() },
+    alerts: deps.alerts.refresh(records),
     offsite: deps.offsite.status(),
   };
 }

@@ -4,7 +4,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AUDIT_FIELD_MAX, createAuditTrail, pruneAuditTrail } from "../../src/auth/audit.ts";
 import { dataPaths } from "../../src/config/paths.ts";
-import { DatabaseHandle } from "../../src/db/handle.ts";
 import { createLog } from "../../src/lib/log.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { startApp, tempDir } from "../helpers.ts";
@@ -14,24 +13,29 @@ const DAY = 86_400_000;
 
 function openTrail() {
   const paths = dataPaths(tempDir("business-app-audit-"));
-  const db = new DatabaseHandle(paths.database);
-  db.open();
   const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
   const log = createLog({ path: paths.log, echo: null, clock });
-  return { db, clock, log, paths, audit: createAuditTrail({ db, clock }) };
+  return { clock, log, paths, audit: createAuditTrail({ path: paths.audit, clock }) };
 }
 
-function databaseBytes(db: DatabaseHandle): number {
-  const pages = db.sqlite.query("PRAGMA page_count").get() as { page_count: number };
-  const size = db.sqlite.query("PRAGMA page_size").get() as { page_size: number };
-  return pages.page_count * size.page_size;
+/** The size of an SQLite file with what its -wal holds, as another connection sees it. */
+function databaseBytes(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    const pages = db.query("PRAGMA page_count").get() as { page_count: number };
+    const size = db.query("PRAGMA page_size").get() as { page_size: number };
+    return pages.page_count * size.page_size;
+  } finally {
+    db.close();
+  }
 }
 
 describe("audit trail", () => {
-  test("hundreds of refused cross-origin posts with a 16 KB Origin grow the database by a few KB at most", async () => {
+  test("hundreds of refused cross-origin posts with a 16 KB Origin grow the audit trail by a few KB at most", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
     const web = makeWebApp({ clock });
-    const before = databaseBytes(web.db);
+    web.auth.audit.count();
+    const before = databaseBytes(web.paths.audit);
     const origin = `http://${"x".repeat(16 * 1024)}.example`;
     for (let i = 0; i < 400; i++) {
       const res = await web.request("/login", {
@@ -41,8 +45,8 @@ describe("audit trail", () => {
       });
       expect(res.status).toBe(403);
     }
-    const grown = databaseBytes(web.db) - before;
-    console.log(`database growth after 400 refused posts: ${grown} bytes`);
+    const grown = databaseBytes(web.paths.audit) - before;
+    console.log(`audit trail growth after 400 refused posts: ${grown} bytes`);
     expect(grown).toBeLessThanOrEqual(8 * 1024);
     const rows = web.auth.audit.newest(1000);
     expect(rows).toHaveLength(5);
@@ -133,19 +137,19 @@ describe("audit trail", () => {
   test("the app applies the retention at start", async () => {
     const dataDir = tempDir();
     const paths = dataPaths(dataDir);
-    const db = new DatabaseHandle(paths.database);
-    db.open();
-    const old = createAuditTrail({ db, clock: () => new Date(Date.now() - 400 * DAY) });
+    const old = createAuditTrail({ path: paths.audit, clock: () => new Date(Date.now() - 400 * DAY) });
     for (let i = 0; i < 3; i++) old.record({ action: "sign-in", outcome: "success" });
-    createAuditTrail({ db, clock: () => new Date() }).record({ action: "sign-in", outcome: "success" });
-    db.close();
+    old.close();
+    const recent = createAuditTrail({ path: paths.audit, clock: () => new Date() });
+    recent.record({ action: "sign-in", outcome: "success" });
+    recent.close();
     const app = await startApp({ dataDir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
     const pruned = app.output().match(/Audit trail pruned: .*/g) ?? [];
     expect(pruned).toEqual([
       "Audit trail pruned: 3 entries removed (kept: the last 365 days, at most 100000 entries)",
     ]);
-    const check = new Database(join(dataDir, "business_data.db"), { readonly: true });
+    const check = new Database(join(dataDir, "business_audit.db"), { readonly: true });
     expect(check.query("SELECT COUNT(*) AS n FROM audit_log").get()).toEqual({ n: 1 });
     check.close();
   });

@@ -8,10 +8,11 @@ import { manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 
 async function setup() {
-  const db = new DatabaseHandle(join(tempDir("business-app-sign-in-"), "test.db"));
+  const dir = tempDir("business-app-sign-in-");
+  const db = new DatabaseHandle(join(dir, "test.db"));
   db.open();
   const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
-  const auth = createAuth({ db, clock });
+  const auth = createAuth({ db, clock, auditPath: join(dir, "audit.db") });
   const anna = await auth.users.create({ username: "anna", password: "the right password", role: "user" });
   return { auth, clock, anna };
 }

@@ -18,6 +18,7 @@ describe("backup names", () => {
     );
     expect(backupFileName("manual", at)).toBe("manual_20250922_143000.db");
     expect(backupFileName("pre_restore", at, "ignored")).toBe("pre_restore_20250922_143000.db");
+    expect(backupFileName("pre_update", at, "ignored")).toBe("pre_update_20250922_143000.db");
     expect(backupFileName("uploaded", at, "USB copy")).toBe("uploaded_20250922_143000_usb_copy.db");
   });
 
@@ -43,6 +44,7 @@ describe("backup names", () => {
     expect(parseBackupName("backup_20250922_143000_2.db").kind).toBe("automatic");
     expect(parseBackupName("manual_20250922_143000_inventory_update.db").kind).toBe("manual");
     expect(parseBackupName("pre_restore_20250922_143000.db").kind).toBe("pre_restore");
+    expect(parseBackupName("pre_update_20250922_143000_2.db")).toEqual({ kind: "pre_update", at });
     expect(parseBackupName("uploaded_20250922_143000_usb.db").kind).toBe("uploaded");
     expect(parseBackupName("startup_backup.db").kind).toBe("startup");
     expect(parseBackupName("my copy.db")).toEqual({ kind: "external", at: null });

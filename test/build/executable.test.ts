@@ -33,11 +33,13 @@ describe("compiled executable", () => {
       ".business-app.lock",
       ".business-app.operation.lock",
       "business-app",
+      "business_audit.db",
       "business_data.db",
       "database_backups",
     ]);
     // The startup backup ran in the embedded worker and finished before the app stopped.
     expect(readdirSync(join(alone, "database_backups")).sort()).toEqual([
+      "alerts.json",
       "backup.log",
       "manifest.json",
       "startup_backup.db",

@@ -90,7 +90,7 @@ describe("serve with backups", () => {
     writeFileSync(join(dir, "database_backups", ".hidden-journal"), "mine");
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
-    expect(backupsOf(dir).sort()).toEqual([".hidden-journal", "backup.log", "notes.tmp"]);
+    expect(backupsOf(dir).sort()).toEqual([".hidden-journal", "alerts.json", "backup.log", "notes.tmp"]);
     for (const name of inData) expect(existsSync(join(dir, name))).toBe(false);
     const log = logOf(dir);
     for (const name of [...inBackups, ...inData]) {
@@ -159,7 +159,10 @@ describe("recovery mode", () => {
       while (!app.output().includes("/recovery?token=") && Date.now() < deadline) await Bun.sleep(20);
       const token = app.output().match(/\/recovery\?token=([A-Za-z0-9_-]{43})/)?.[1] as string;
       expect(token).toBeDefined();
-      expect(await (await fetch(`${app.url}/api/health`)).json()).toEqual({ status: "degraded" });
+      expect(await (await fetch(`${app.url}/api/health`)).json()).toMatchObject({
+        status: "degraded",
+        reasons: expect.arrayContaining(["recovery_mode"]),
+      });
       if (how === "damaged pages") {
         // Through the printed link, with no restart.
         const page = await fetch(`${app.url}/recovery?token=${token}`);

@@ -36,6 +36,7 @@ describe("settings", () => {
       max_backups: 10,
       max_manual_backups: "unlimited",
       max_pre_restore_backups: 5,
+      max_pre_update_backups: 3,
       manual_backups_per_hour: 12,
       startup_backup: true,
       max_upload_mb: 4096,
@@ -44,6 +45,8 @@ describe("settings", () => {
       audit_max_entries: 100000,
       busy_file_wait_seconds: 20,
       open_browser: "auto",
+      drill_interval_days: 7,
+      alert_webhook_url: null,
       offsite_mirror_dir: null,
       offsite_s3_endpoint: null,
       offsite_s3_bucket: null,
@@ -52,10 +55,11 @@ describe("settings", () => {
       offsite_s3_access_key_id: null,
       offsite_s3_secret_access_key: null,
       offsite_passphrase: null,
-      offsite_kinds: ["startup", "automatic", "manual", "uploaded", "external"],
+      offsite_kinds: ["startup", "automatic", "manual", "pre_update", "uploaded", "external"],
       offsite_max_backups: null,
       offsite_max_manual_backups: null,
       offsite_max_pre_restore_backups: null,
+      offsite_max_pre_update_backups: null,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });
@@ -128,6 +132,32 @@ describe("settings", () => {
       const error = errorOf(() => load({ env: { [`BUSINESS_APP_${key}`]: value as string } }));
       expect(error.message).toContain(`setting ${key?.toLowerCase()} (BUSINESS_APP_${key})`);
       expect(error.message).toContain(`Allowed: ${allowed}.`);
+    }
+  });
+
+  test("drills, alerts and pre-update backups: their settings and what they refuse", () => {
+    const files = {
+      "business-app.config.json": JSON.stringify({ alert_webhook_url: "https://hooks.example.com/x?key=1" }),
+    };
+    const { settings } = load({
+      files,
+      env: { BUSINESS_APP_DRILL_INTERVAL_DAYS: "0", BUSINESS_APP_MAX_PRE_UPDATE_BACKUPS: "7" },
+    });
+    expect(settings).toMatchObject({
+      drill_interval_days: 0,
+      max_pre_update_backups: 7,
+      alert_webhook_url: "https://hooks.example.com/x?key=1",
+    });
+    for (const [key, value, allowed] of [
+      ["DRILL_INTERVAL_DAYS", "-1", "from 0 (no scheduled restore drills) to 365"],
+      ["DRILL_INTERVAL_DAYS", "2.5", "from 0 (no scheduled restore drills) to 365"],
+      ["MAX_PRE_UPDATE_BACKUPS", "0", "a whole number from 1 to 100000"],
+      ["ALERT_WEBHOOK_URL", "ftp://example.com/x", "an http:// or https:// address"],
+      ["ALERT_WEBHOOK_URL", "not a url", "an http:// or https:// address"],
+    ]) {
+      const error = errorOf(() => load({ env: { [`BUSINESS_APP_${key}`]: value as string } }));
+      expect(error.message).toContain(`setting ${key?.toLowerCase()} (BUSINESS_APP_${key})`);
+      expect(error.message).toContain(allowed as string);
     }
   });
 

@@ -52,14 +52,21 @@ describe("off-site settings", () => {
     });
     expect([...options.policy.kinds]).toEqual(["automatic", "manual"]);
     // Retention there: as set, otherwise as here.
-    expect(options.policy.retention).toEqual({ automatic: 30, manual: null, pre_restore: 5 });
+    expect(options.policy.retention).toEqual({ automatic: 30, manual: null, pre_restore: 5, pre_update: 3 });
     expect(options.mirrorDir).toBeNull();
     expect(options.passphrase).toBeNull();
   });
 
   test("by default every kind but safety backups goes off-site, and nothing is set up", () => {
     const options = offsiteOptions(load().settings);
-    expect([...options.policy.kinds]).toEqual(["startup", "automatic", "manual", "uploaded", "external"]);
+    expect([...options.policy.kinds]).toEqual([
+      "startup",
+      "automatic",
+      "manual",
+      "pre_update",
+      "uploaded",
+      "external",
+    ]);
     expect(options.s3).toBeNull();
     expect(options.mirrorDir).toBeNull();
   });

@@ -22,7 +22,7 @@ test("the mirror folder's disk fills up: a clear reason, the local backup untouc
     expect(result?.error?.message).toBe(`the disk is full (${mirror})`);
     expect(readdirSync(mirror)).toEqual([]);
     expect(shop.engine.list().map((r) => [r.name, r.health])).toEqual([[record.name, "verified"]]);
-    expect(shop.offsite.status()?.lastError).toBe("the mirror folder: the disk is full");
+    expect(shop.offsite.status()?.lastError).toBe("the disk is full (the mirror folder)");
     expect(await shop.readLog()).toContain(
       `ERROR - Off-site copy to the mirror folder failed: the disk is full (${mirror})`,
     );

@@ -73,7 +73,7 @@ describe("copies to S3 (s3rver on loopback, signatures checked)", () => {
       const status = shop.offsite.status();
       expect(status).toMatchObject({
         failingSince: shop.clock().toISOString(),
-        lastError: `S3: ${reason}`,
+        lastError: `${reason} (S3)`,
         failedRuns: 1,
       });
       expect(offsiteSentence(status, shop.clock())?.text).toBe(

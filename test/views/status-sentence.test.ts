@@ -30,6 +30,8 @@ function status(
     freeBytes: 10_000_000_000,
     lastError: null,
     operation: null,
+    drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null },
+    alerts: [],
     offsite: null,
   };
   return { ...base, ...change, scheduler: { ...base.scheduler, ...change.scheduler } };
@@ -108,6 +110,21 @@ describe("the status sentence", () => {
       }),
       "warn",
       "A backup is being restored now; everyone signs in again afterwards.",
+    ],
+    [
+      "an alert the sentence has no rule of its own for: the restore drill failed",
+      status({
+        alerts: [
+          {
+            id: "drill_failed",
+            since: iso(10),
+            message: "The last restore drill failed 4 hours ago: the restored copy differs from the backup.",
+            action: "Create a new backup and start a restore drill again.",
+          },
+        ],
+      }),
+      "warn",
+      "Attention: the last restore drill failed 4 hours ago: the restored copy differs from the backup.",
     ],
   ];
   for (const [name, given, tone, text] of cases) {

@@ -33,6 +33,13 @@ describe("recovery page", () => {
     expect(web.db.sqlite.query("SELECT name FROM items").all()).toEqual([{ name: "kept" }]);
     expect((await web.request(`/recovery?token=${token}`)).status).toBe(404);
     expect(web.scheduler.status().active).toBe(true);
+    // The restore is in the audit trail, which the restore did not touch.
+    expect(web.auth.audit.newest(1)[0]).toMatchObject({
+      action: "backup: restore",
+      target: backup.name,
+      outcome: "success",
+      username: "recovery page",
+    });
     web.scheduler.stop();
   });
 

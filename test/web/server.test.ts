@@ -19,11 +19,17 @@ describe("web server", () => {
     expect(await ok.json()).toEqual({ status: "ok" });
     expect(ok.headers.get("cache-control")).toBe("no-store");
     db.close();
-    expect(await (await request("/api/health")).json()).toEqual({ status: "degraded" });
+    expect(await (await request("/api/health")).json()).toEqual({
+      status: "degraded",
+      reasons: ["database_unavailable"],
+    });
     db.open();
     expect(await (await request("/api/health")).json()).toEqual({ status: "ok" });
     recovery.enter("it failed its check");
-    expect(await (await request("/api/health")).json()).toEqual({ status: "degraded" });
+    expect(await (await request("/api/health")).json()).toEqual({
+      status: "degraded",
+      reasons: ["recovery_mode"],
+    });
   });
 
   test("the home page shows the data files and loads only files of this server", async () => {

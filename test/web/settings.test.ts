@@ -22,6 +22,8 @@ describe("Settings page", () => {
         max_backups: "20",
         max_manual_backups: "unlimited",
         max_pre_restore_backups: "3",
+        max_pre_update_backups: "5",
+        drill_interval_days: "0",
         startup_backup: "false",
       }),
     });
@@ -32,12 +34,16 @@ describe("Settings page", () => {
       max_backups: 20,
       max_manual_backups: "unlimited",
       max_pre_restore_backups: 3,
+      max_pre_update_backups: 5,
+      drill_interval_days: 0,
       startup_backup: false,
     });
     expect(web.scheduler.status().cadence).toBe('on the schedule "0 0 */4 * * *"');
+    expect(web.built.drills.status().intervalDays).toBe(0);
     const page = await (await web.request("/settings?saved", { cookie: boss.token })).text();
     expect(page).toContain("Settings saved and applied.");
     expect(page).toContain('value="20"');
+    expect(page).toContain('name="drill_interval_days" type="text" value="0"');
     web.scheduler.stop();
   });
 
@@ -66,7 +72,10 @@ describe("Settings page", () => {
     const page = await (await web.request("/settings", { cookie: boss.token })).text();
     expect(page).toContain('name="audit_retention_days" type="text" value="365"');
     expect(page).toContain('name="audit_max_entries" type="text" value="100000"');
-    const longAgo = createAuditTrail({ db: web.db, clock: () => new Date(web.clock().getTime() - 40 * DAY) });
+    const longAgo = createAuditTrail({
+      path: web.paths.audit,
+      clock: () => new Date(web.clock().getTime() - 40 * DAY),
+    });
     for (let i = 0; i < 4; i++) longAgo.record({ action: "sign-in", outcome: "success" });
     const fields = { _csrf: boss.csrfToken, schedule_choice: "every-6-hours", startup_backup: "true" };
 

@@ -4,6 +4,8 @@ import type { BackupEngine } from "../../backup/engine.ts";
 import type { ManifestRecord } from "../../backup/manifest.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
+import type { Message } from "../../views/app-status.ts";
+import { describeDrill } from "../../views/drill-words.ts";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { readForm, textField } from "../form.ts";
@@ -32,23 +34,52 @@ export function backupActionRoutes(
 ) {
   const app = new Hono<AppEnv>();
 
+  /**
+   * Answers for an operation that takes a while: with htmx, once it has started, at once with the
+   * area showing its progress (the area polls until its result, `message`, is shown); otherwise
+   * when it is done.
+   */
+  async function answerWhileRunning<T>(
+    c: Context<AppEnv>,
+    start: () => Promise<T>,
+    message: (result: T) => Message,
+    failure: string,
+    options: { clearForm?: boolean } = {},
+  ): Promise<Response> {
+    const idle = deps.engine.progress() === null;
+    const running = start();
+    if (isHtmx(c) && idle && deps.engine.progress() !== null) {
+      running.then(
+        (result) => area.tell(c, message(result)),
+        (error) => area.tell(c, area.failure(failure, error)),
+      );
+    } else {
+      area.tell(c, message(await running));
+    }
+    if (options.clearForm) clearSentForm(c);
+    return area.respond(c);
+  }
+
   app.post("/backup/create", async (c) => {
     area.showFailuresAs(c, "Failed to create backup");
     const description = textField(await readForm(c), "description");
-    const idle = deps.engine.progress() === null;
-    const running = operations.create(c, description);
-    if (isHtmx(c) && idle && deps.engine.progress() !== null) {
-      // It has started: answer now with its progress; the area polls until its result is shown.
-      running.then(
-        (record) => area.tell(c, made("created", record)),
-        (error) => area.tell(c, area.failure("Failed to create backup", error)),
-      );
-      clearSentForm(c);
-      return area.respond(c);
-    }
-    area.tell(c, made("created", await running));
-    clearSentForm(c);
-    return area.respond(c);
+    return answerWhileRunning(
+      c,
+      () => operations.create(c, description),
+      (record) => made("created", record),
+      "Failed to create backup",
+      { clearForm: true },
+    );
+  });
+
+  app.post("/backup/drill", async (c) => {
+    area.showFailuresAs(c, "Restore drill failed");
+    return answerWhileRunning(
+      c,
+      () => operations.drill(c),
+      (result) => ({ kind: result.ok ? "ok" : "error", text: describeDrill(result) }),
+      "Restore drill failed",
+    );
   });
 
   app.post("/backup/check", async (c) => {

@@ -6,7 +6,6 @@ import { z } from "zod";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { publicEntry } from "../../backup/manifest.ts";
-import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
@@ -14,7 +13,7 @@ import type { RecoveryPort } from "../deps.ts";
 import { readJson } from "../form.ts";
 import { respondNoContent } from "../html.ts";
 import { badInput } from "../http-errors.ts";
-import { collectStatus } from "../status.ts";
+import { collectStatus, type StatusDeps } from "../status.ts";
 import type { BackupOperations } from "./backup-operations.ts";
 
 const CREATED = 201;
@@ -30,13 +29,7 @@ function contentDisposition(name: string): string {
 
 /** The JSON API of the backups; refusals are `{"error":{"code","message"}}` from the error handler. */
 export function backupApiRoutes(
-  deps: {
-    engine: BackupEngine;
-    scheduler: BackupScheduler;
-    recovery: RecoveryPort;
-    auth: Auth;
-    offsite: OffsiteService;
-  },
+  deps: StatusDeps & { engine: BackupEngine; scheduler: BackupScheduler; recovery: RecoveryPort; auth: Auth },
   operations: BackupOperations,
 ) {
   const { engine } = deps;

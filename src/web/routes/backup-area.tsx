@@ -14,7 +14,7 @@ import type { RecoveryPort } from "../deps.ts";
 import { problemOf, showProblemsWith } from "../errors.tsx";
 import { isHtmx, redirectTo, respondFragment } from "../html.ts";
 import { withOffsiteRows } from "../offsite-rows.ts";
-import { collectStatus } from "../status.ts";
+import { collectStatus, type StatusDeps } from "../status.ts";
 import { viewerOf } from "../viewer.ts";
 
 /** How many sessions' last messages are kept; the oldest is forgotten first. */
@@ -25,14 +25,16 @@ const MAX_MESSAGES = 1000;
  * with htmx it answers with this part, swapped in place, and as a plain form post (no JavaScript)
  * with a redirect back to the page. Each session's last result is shown until its next action.
  */
-export function createBackupArea(deps: {
-  engine: BackupEngine;
-  scheduler: BackupScheduler;
-  recovery: RecoveryPort;
-  auth: Auth;
-  paths: DataPaths;
-  offsite: OffsiteService;
-}) {
+export function createBackupArea(
+  deps: StatusDeps & {
+    engine: BackupEngine;
+    scheduler: BackupScheduler;
+    recovery: RecoveryPort;
+    auth: Auth;
+    paths: DataPaths;
+    offsite: OffsiteService;
+  },
+) {
   const messages = new Map<string, Message>();
 
   function tell(c: Context<AppEnv>, message: Message): void {

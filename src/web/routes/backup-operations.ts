@@ -4,7 +4,7 @@ import type { BackupEngine } from "../../backup/engine.ts";
 import type { Log } from "../../lib/log.ts";
 import { emergencyRestoreWithFallback, restoreWithFallback } from "../../offsite/restore.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
-import { audited } from "../audit.ts";
+import { audited, recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
 import { receiveUpload } from "../upload.ts";
@@ -55,6 +55,17 @@ export function backupOperations(deps: {
       return audited(c, auth, "backup: upload", file.originalName, () =>
         engine.importUpload({ ...file, by: by(c) }),
       );
+    },
+
+    /** A restore drill now ("Test a restore now"), in the audit trail as passed (success) or failed. */
+    drill: async (c: Context<AppEnv>) => {
+      const result = await engine.drill().catch((error) => {
+        recordAudit(c, auth, { action: "backup: drill", target: null, outcome: "failure" });
+        throw error;
+      });
+      const outcome = result.ok ? "success" : "failure";
+      recordAudit(c, auth, { action: "backup: drill", target: result.backup, outcome });
+      return result;
     },
 
     /** The full `integrity_check` of the live database ("Check now"). */

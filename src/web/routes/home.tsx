@@ -1,27 +1,29 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
+import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { fileSize } from "../../backup/space.ts";
 import { countRowsInWorker } from "../../backup/worker-client.ts";
 import type { DataPaths } from "../../config/paths.ts";
-import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { HomePage } from "../../views/home.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";
 import { respondPage } from "../html.ts";
-import { collectStatus } from "../status.ts";
+import { collectStatus, type StatusDeps } from "../status.ts";
 import { pagePropsOf } from "../viewer.ts";
 
 /** The dashboard: the database's size, tables and health, the latest and the next backup. */
-export function homeRoutes(deps: {
-  paths: DataPaths;
-  version: string;
-  engine: BackupEngine;
-  scheduler: BackupScheduler;
-  recovery: RecoveryPort;
-  offsite: OffsiteService;
-}) {
+export function homeRoutes(
+  deps: StatusDeps & {
+    paths: DataPaths;
+    version: string;
+    engine: BackupEngine;
+    scheduler: BackupScheduler;
+    recovery: RecoveryPort;
+    auth: Auth;
+  },
+) {
   return new Hono<AppEnv>().get("/", async (c) => {
     const { paths } = deps;
     return respondPage(
@@ -33,6 +35,7 @@ export function homeRoutes(deps: {
         databasePath={paths.database}
         databaseBytes={fileSize(paths.database) + fileSize(`${paths.database}-wal`)}
         tables={await countRowsInWorker({ path: paths.database })}
+        auditEntries={deps.auth.audit.count()}
         status={collectStatus(deps)}
       />,
     );

@@ -39,9 +39,10 @@ export function bareApp() {
 
 /** Users, sessions and the audit trail on a real database in a temporary folder. */
 export async function bareAuth() {
-  const db = new DatabaseHandle(join(tempDir("business-app-middleware-db-"), "test.db"));
+  const dir = tempDir("business-app-middleware-db-");
+  const db = new DatabaseHandle(join(dir, "test.db"));
   db.open();
-  const auth = createAuth({ db, clock: () => new Date() });
+  const auth = createAuth({ db, clock: () => new Date(), auditPath: join(dir, "audit.db") });
   let made = 0;
   /** A session of a new user with this role, as a cookie header and its CSRF token. */
   async function sessionAs(role: Role) {

@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BackupEngine } from "../backup/engine.ts";
+import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import { fileSize } from "../backup/space.ts";
+import type { Settings } from "../config/schema.ts";
+import { writeFileAtomic } from "../lib/fs-sync.ts";
+import type { Log } from "../lib/log.ts";
+import type { Clock } from "../lib/time.ts";
+import { realTimers, type Timers } from "../lib/timers.ts";
+import type { DrillSchedule } from "../scheduler/drills.ts";
+import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
+import type { Alert } from "../views/app-status.ts";
+import type { AlertWebhook } from "./alert-webhook.ts";
+import { computeAlerts, type OffsiteHealth } from "./alerts.ts";
+import { backupCadence } from "./options.ts";
+
+export const ALERTS_FILE = "alerts.json";
+/** Alerts read by `/api/health` and the pages are at most this old (by the app's clock). */
+const FRESH_MS = 60_000;
+
+/** What the serving app keeps in `alerts.json`, so that a restart (and `business-app status`) knows it. */
+interface AlertState {
+  /** The first time this app looked: what "no drill yet" and "no backup yet" are counted from. */
+  watchingSince: string | null;
+  lastAutomaticRun: SchedulerStatus["lastRun"];
+  /** Each alert active at the last look, with when it started (its webhook "started" was sent). */
+  active: Record<string, string>;
+}
+
+function readState(path: string): AlertState {
+  try {
+    const data = JSON.parse(readFileSync(path, "utf8")) as Partial<AlertState> & { version?: number };
+    if (data.version === 1)
+      return {
+        watchingSince: data.watchingSince ?? null,
+        lastAutomaticRun: data.lastAutomaticRun ?? null,
+        active: data.active ?? {},
+      };
+  } catch {
+    // Missing or unreadable: the app starts watching anew.
+  }
+  return { watchingSince: null, lastAutomaticRun: null, active: {} };
+}
+
+export interface AlertMonitorDeps {
+  engine: BackupEngine;
+  scheduler: BackupScheduler;
+  drills: DrillSchedule;
+  settings: () => Settings;
+  database: string;
+  clock: Clock;
+  log: Log;
+  timers?: Timers;
+  webhook?: AlertWebhook | null;
+  /** Off-site copies' health, for `offsite_failing`; absent or null while they are not configured. */
+  offsiteStatus?: () => OffsiteHealth | null;
+}
+
+/**
+ * The app's alerts (`computeAlerts`) from its real state, looked at again every minute and
+ * whenever the status is gathered. Each start and end of an alert is kept in `alerts.json` (with
+ * the last automatic backup's outcome and the time the app started watching) and sent to the
+ * webhook, once, also across restarts. `current()` is cheap: `/api/health` and every page use it.
+ */
+export class AlertMonitor {
+  readonly #deps: AlertMonitorDeps;
+  readonly #path: string;
+  #alerts: Alert[] = [];
+  #lookedAt = Number.NEGATIVE_INFINITY;
+  #timer: unknown = null;
+  /** Read from the file at the first look, then kept here and written through (one write at a time). */
+  #state: AlertState | null = null;
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(deps: AlertMonitorDeps) {
+    this.#deps = deps;
+    this.#path = join(deps.engine.backupsDir, ALERTS_FILE);
+  }
+
+  /** The alerts of the last look, looking again when that is over a minute ago. */
+  current(): Alert[] {
+    if (this.#deps.clock().getTime() - this.#lookedAt >= FRESH_MS) this.refresh();
+    return this.#alerts;
+  }
+
+  /** Looks now (`listing`: the backups when the caller has them), records what started or ended, and sends it. */
+  refresh(listing?: ManifestRecord[]): Alert[] {
+    const { clock, scheduler, webhook, log } = this.#deps;
+    const now = clock();
+    this.#lookedAt = now.getTime();
+    this.#state ??= readState(this.#path);
+    const state = this.#state;
+    const before = JSON.stringify(state);
+    state.watchingSince ??= now.toISOString();
+    state.lastAutomaticRun = scheduler.status().lastRun ?? state.lastAutomaticRun;
+    const found = this.#compute(state, listing);
+    const active: Record<string, string> = {};
+    for (const alert of found) {
+      const started = state.active[alert.id];
+      active[alert.id] = started ?? alert.since;
+      if (!started) {
+        log.warning(`Alert: ${alert.message} ${alert.action}`);
+        webhook?.send("alert.started", { ...alert, since: active[alert.id] as string }, "degraded");
+      }
+    }
+    for (const [id, since] of Object.entries(state.active)) {
+      if (active[id]) continue;
+      log.info(`Alert cleared: ${id.replaceAll("_", " ")}`);
+      webhook?.send("alert.cleared", { id, since }, found.length > 0 ? "degraded" : "ok");
+    }
+    state.active = active;
+    this.#alerts = found.map((a) => ({ ...a, since: active[a.id] ?? a.since }));
+    if (JSON.stringify(state) !== before) this.#save(state);
+    return this.#alerts;
+  }
+
+  /** Resolves once what the looks so far found is written to `alerts.json` and sent to the webhook. */
+  async settled(): Promise<void> {
+    await this.#saving;
+    await this.#deps.webhook?.settled();
+  }
+
+  /** The alerts now, from what is on disk, changing nothing: `business-app status` beside (or without) the app. */
+  peek(): Alert[] {
+    const state = readState(this.#path);
+    return this.#compute(state).map((a) => ({ ...a, since: state.active[a.id] ?? a.since }));
+  }
+
+  /** Looks every minute (timers passed in), so alerts start and end, and reach the webhook, without a visitor. */
+  start(): void {
+    const timers = this.#deps.timers ?? realTimers;
+    const look = () => {
+      this.refresh();
+      this.#timer = timers.set(look, FRESH_MS);
+    };
+    look();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) (this.#deps.timers ?? realTimers).clear(this.#timer);
+    this.#timer = null;
+  }
+
+  #compute(state: AlertState, listing?: ManifestRecord[]): Alert[] {
+    const { engine, drills, settings, database, clock } = this.#deps;
+    const latest = newestHealthy(listing ?? engine.list());
+    const current = settings();
+    return computeAlerts({
+      now: clock(),
+      cadence: backupCadence(current),
+      lastAutomaticRun: state.lastAutomaticRun,
+      latestHealthy: latest ?? null,
+      drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
+      watchingSince: state.watchingSince,
+      freeBytes: engine.freeBytes(),
+      databaseBytes: fileSize(database) + fileSize(`${database}-wal`),
+      offsite: this.#deps.offsiteStatus?.() ?? null,
+    });
+  }
+
+  #save(state: AlertState): void {
+    const text = `${JSON.stringify({ version: 1, ...state }, null, 2)}\n`;
+    this.#saving = this.#saving.then(async () => {
+      try {
+        await writeFileAtomic(this.#path, text, { wait: { timeoutMs: 0 } });
+      } catch {
+        // The backup folder cannot be written now: a later change writes it; the alerts themselves stand.
+      }
+    });
+  }
+}

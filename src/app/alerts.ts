@@ -1,0 +1,130 @@
+import type { DrillResult } from "../backup/drill-state.ts";
+import { spaceNeededKeepingRoom } from "../backup/space.ts";
+import { formatBytes } from "../lib/format.ts";
+import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
+import type { Alert } from "../views/app-status.ts";
+import { timeAgo } from "../views/when.tsx";
+
+const DAY_MS = 86_400_000;
+/** A backup takes a while: a scheduled one is missed only this long after its time. */
+const BACKUP_GRACE_MS = 15 * 60_000;
+
+/** Off-site copies as the alerts see them; null while they are not configured. */
+export interface OffsiteHealth {
+  /** Since when copies have been failing (ISO 8601), or null while they succeed. */
+  failingSince: string | null;
+  lastError: string | null;
+}
+
+/** Everything the alerts are computed from; all of it is on disk or in the running app. */
+export interface AlertInput {
+  now: Date;
+  /** When automatic backups run (the settings), whether or not they are paused now. */
+  cadence: Cadence;
+  lastAutomaticRun: { at: string; ok: boolean; message: string } | null;
+  /** The newest backup that passed its check. */
+  latestHealthy: { createdAt: string } | null;
+  drill: { intervalDays: number; last: DrillResult | null };
+  /** Since when the app has been watching (its first look): what "none yet" is counted from; null: unknown. */
+  watchingSince: string | null;
+  freeBytes: number | null;
+  /** The database with its -wal: what the next backup copies. */
+  databaseBytes: number;
+  offsite?: OffsiteHealth | null;
+}
+
+/** Text that ends as a sentence does. */
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+/** The second scheduled run after `from` (plus a grace): a backup newer than `from` was due twice by then. */
+function secondRunAfter(cadence: Cadence, from: Date): Date | null {
+  try {
+    return new Date(nextRunAfter(cadence, nextRunAfter(cadence, from)).getTime() + BACKUP_GRACE_MS);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The alerts true at `input.now`, worst first; pure, so a test moves the clock and sees each one
+ * start and clear. Backups: the last automatic one failed and no good backup came after it; no
+ * good backup newer than two runs of the schedule (2× the interval, or two runs of the cron
+ * expression as croner computes them). Drills: the last one failed (whether it ran on the schedule or
+ * by hand); none ran in twice the interval (when drills are on). Free space below what two
+ * backups need. Off-site copies failing (when configured).
+ */
+export function computeAlerts(input: AlertInput): Alert[] {
+  const { now, latestHealthy, lastAutomaticRun: run, drill } = input;
+  const alerts: Alert[] = [];
+  const at = (iso: string) => timeAgo(iso, now);
+  if (run && !run.ok && (!latestHealthy || latestHealthy.createdAt < run.at)) {
+    alerts.push({
+      id: "automatic_backup_failed",
+      since: run.at,
+      message: sentence(`The last automatic backup failed ${at(run.at)}: ${run.message}`),
+      action:
+        "Open Database Backup for the reason (often a full disk), put it right, then create a backup there; the app tries again by itself meanwhile.",
+    });
+  }
+  const reference = latestHealthy?.createdAt ?? input.watchingSince;
+  const staleAt = reference ? secondRunAfter(input.cadence, new Date(reference)) : now;
+  if (staleAt && staleAt <= now) {
+    alerts.push({
+      id: "backup_stale",
+      since: staleAt.toISOString(),
+      message: latestHealthy
+        ? `The newest good backup was made ${at(latestHealthy.createdAt)}, though automatic backups are due ${describeCadence(input.cadence)}.`
+        : "There is no good backup of the database.",
+      action:
+        "Make sure BusinessApp is running and automatic backups are on (Database Backup), and create a backup now.",
+    });
+  }
+  const last = drill.last;
+  if (last && !last.ok) {
+    alerts.push({
+      id: "drill_failed",
+      since: last.at,
+      message: sentence(`The last restore drill failed ${at(last.at)}: ${last.reason}`),
+      action:
+        "Create a new backup and start a restore drill again (Database Backup, or business-app drill); if it fails again, copy the whole data folder to a safe place and get help.",
+    });
+  }
+  const drillFrom = last?.at ?? input.watchingSince;
+  if (drill.intervalDays > 0 && drillFrom && (!last || last.ok)) {
+    const overdue = new Date(new Date(drillFrom).getTime() + 2 * drill.intervalDays * DAY_MS);
+    if (overdue <= now) {
+      alerts.push({
+        id: "drill_overdue",
+        since: overdue.toISOString(),
+        message: last
+          ? `No restore drill has run since ${at(last.at)}; one should run every ${drill.intervalDays} days.`
+          : `No restore drill has run yet; one should run every ${drill.intervalDays} days.`,
+        action:
+          "Start one now (Database Backup, Test a restore, or business-app drill), and keep BusinessApp running so that it runs them by itself.",
+      });
+    }
+  }
+  const needed = spaceNeededKeepingRoom(input.databaseBytes);
+  if (input.freeBytes !== null && input.freeBytes < needed) {
+    alerts.push({
+      id: "low_disk_space",
+      since: now.toISOString(),
+      message: `Only ${formatBytes(input.freeBytes)} of disk space is free where the backups are kept; two more backups need ${formatBytes(needed)}.`,
+      action:
+        "Free space on that disk (delete files you do not need, or copy old backups elsewhere), or keep fewer backups (Settings).",
+    });
+  }
+  const offsite = input.offsite;
+  if (offsite?.failingSince) {
+    alerts.push({
+      id: "offsite_failing",
+      since: offsite.failingSince,
+      message: sentence(
+        `Off-site copies of the backups have been failing since ${at(offsite.failingSince)}${offsite.lastError ? `: ${offsite.lastError}` : ""}`,
+      ),
+      action:
+        "Check that the off-site place is reachable and its settings are right (business-app offsite test); the local backups go on meanwhile.",
+    });
+  }
+  return alerts;
+}

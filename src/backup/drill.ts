@@ -1,0 +1,121 @@
+import { rmSync } from "node:fs";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import { embeddedMigrations } from "../db/migrations.ts";
+import { describeError } from "../lib/errors.ts";
+import { sha256File } from "../lib/hash.ts";
+import { type DrillResult, writeDrillResult } from "./drill-state.ts";
+import { NotEnoughSpaceError } from "./errors.ts";
+import type { ManifestRecord } from "./manifest.ts";
+import { spaceNeeded } from "./space.ts";
+import type { EngineContext } from "./types.ts";
+import { verifyRecord } from "./verify.ts";
+import { copyFileInWorker, drillFileInWorker } from "./worker-client.ts";
+
+/** What a drill found, before it is timed and recorded. */
+type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows">;
+
+const failed = (reason: string): Finding => ({ ok: false, reason, tables: 0, rows: 0 });
+
+/**
+ * A restore drill: proves that the newest healthy backup can be restored, without touching the
+ * live database. The backup is copied to a hidden temporary file in the backup folder (then
+ * hashed: bytes other than those recorded when it was made fail the drill, and the backup is
+ * marked damaged), the copy is opened as a restored database would be — the trust
+ * rule, the app's `migrations` run forward — given the complete `integrity_check`, and the rows
+ * of each table are compared with the counts recorded when the backup was made (a backup without
+ * them gets its full check first, which records them). The copy is removed whatever happens.
+ * The result is kept in `drill.json` and logged (INFO passed, ERROR failed); a failure is a
+ * result, not an exception. Call it holding the operation lock.
+ */
+export async function runDrill(
+  ctx: EngineContext,
+  migrations: MigrationMeta[] = embeddedMigrations(),
+): Promise<DrillResult> {
+  const started = ctx.clock();
+  const t0 = performance.now();
+  const record = ctx.folder.list().find((r) => r.health === "verified" && !r.sourceDamaged) ?? null;
+  let finding: Finding;
+  try {
+    finding = record ? await drill(ctx, record, migrations) : failed("there is no good backup to restore");
+  } catch (error) {
+    finding = failed(describeError(error));
+  }
+  const result: DrillResult = {
+    at: started.toISOString(),
+    backup: record?.name ?? null,
+    durationMs: Math.round(performance.now() - t0),
+    ...finding,
+  };
+  await writeDrillResult(ctx.folder.dir, result, ctx.folder.wait);
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  if (result.ok) {
+    ctx.log.info(
+      `Restore drill passed: ${result.backup} was restored into a temporary file, opened with this version's migrations and passed integrity_check; ${result.tables} tables with ${result.rows} rows as recorded (${seconds} s)`,
+    );
+  } else {
+    ctx.log.error(`Restore drill failed${result.backup ? ` with ${result.backup}` : ""}: ${result.reason}`);
+  }
+  return result;
+}
+
+async function drill(
+  ctx: EngineContext,
+  chosen: ManifestRecord,
+  migrations: MigrationMeta[],
+): Promise<Finding> {
+  const record = chosen.rowCounts ? chosen : await verifyRecord(ctx, chosen);
+  if (record.health !== "verified" || !record.rowCounts)
+    return failed(record.reason ?? "it failed its check");
+  const free = ctx.freeSpace(ctx.folder.dir);
+  if (free < spaceNeeded(record.size)) {
+    const why = new NotEnoughSpaceError(spaceNeeded(record.size), free).message;
+    return failed(`${why} for the temporary copy; free space on the disk of the backup folder`);
+  }
+  const temp = ctx.folder.pathOf(`.drill.${process.pid}.tmp`);
+  ctx.operations.show({
+    action: "drill",
+    kind: null,
+    name: record.name,
+    startedAt: ctx.clock().toISOString(),
+    bytesExpected: record.size,
+    temp,
+  });
+  try {
+    // The file system's own copy, in the worker; hashed after it, as a restore does.
+    await copyFileInWorker({ source: ctx.folder.pathOf(record.name), target: temp });
+    const sha256 = await sha256File(temp);
+    if (record.sha256 && sha256 !== record.sha256) {
+      const reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";
+      await ctx.folder.update((records) =>
+        records.set(record.name, { ...record, health: "damaged", reason, fullCheck: null }),
+      );
+      ctx.log.warning(`Backup ${record.name} failed its check: ${reason}`);
+      return failed(
+        `the backup ${record.name} changed after it was made (SHA-256 differs), so it may be damaged`,
+      );
+    }
+    const found = await drillFileInWorker({ path: temp, migrations });
+    if (!found.ok || !found.rowCounts)
+      return failed(`the restored copy ${found.reason ?? "failed its check"}`);
+    return compareCounts(record.rowCounts, found.rowCounts);
+  } finally {
+    for (const side of ["", "-wal", "-shm", "-journal"]) rmSync(`${temp}${side}`, { force: true });
+    ctx.operations.show(null);
+  }
+}
+
+/** Every table the backup had when it was made must be back with as many rows. */
+function compareCounts(recorded: Record<string, number>, restored: Record<string, number>): Finding {
+  const problems: string[] = [];
+  let rows = 0;
+  for (const [table, count] of Object.entries(recorded)) {
+    const now = restored[table];
+    if (now === undefined) problems.push(`table \`${table}\` is missing`);
+    else if (now !== count)
+      problems.push(`table \`${table}\` has ${now} rows, ${count} when the backup was made`);
+    rows += count;
+  }
+  if (problems.length > 0)
+    return failed(`the restored copy differs from the backup: ${problems.slice(0, 3).join("; ")}`);
+  return { ok: true, reason: null, tables: Object.keys(recorded).length, rows };
+}

@@ -1,0 +1,46 @@
+/** @jsxImportSource hono/jsx */
+import { createContext, useContext } from "hono/jsx";
+import type { Alert } from "./app-status.ts";
+import { Icon } from "./icons.tsx";
+
+/**
+ * The alerts of the moment for the page being rendered: the web layer provides them around every
+ * page (`respondPage`), so the frame of every signed-in page shows them without each page passing them on.
+ */
+export const AlertsContext = createContext<Alert[]>([]);
+
+/** `page` with the alerts it shows in its banner. */
+export function withAlerts(alerts: Alert[], page: unknown) {
+  return <AlertsContext.Provider value={alerts}>{page as never}</AlertsContext.Provider>;
+}
+
+/** The alerts, each with what to do; nothing when there are none. */
+export function AlertList(props: { alerts: Alert[]; id?: string }) {
+  if (props.alerts.length === 0) return null;
+  return (
+    <section class="alerts" id={props.id} role="alert" aria-label="Needs attention">
+      {props.alerts.map((alert) => (
+        <p class="alert" data-alert={alert.id}>
+          <Icon name="alert" />
+          <span>
+            <strong>{alert.message}</strong> {alert.action}
+          </span>
+        </p>
+      ))}
+    </section>
+  );
+}
+
+/** The banner at the top of every signed-in page, with a way to the page where most of it is put right. */
+export function AlertsBanner() {
+  const alerts = useContext(AlertsContext);
+  if (alerts.length === 0) return null;
+  return (
+    <div class="alert-banner">
+      <AlertList alerts={alerts} id="alert-banner" />
+      <p class="small">
+        <a href="/backup/status">Open Database Backup</a>
+      </p>
+    </div>
+  );
+}

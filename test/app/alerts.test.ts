@@ -1,0 +1,163 @@
+import { describe, expect, test } from "bun:test";
+import { type AlertInput, computeAlerts } from "../../src/app/alerts.ts";
+import type { DrillResult } from "../../src/backup/drill-state.ts";
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+const start = new Date(2025, 8, 22, 9, 0, 0);
+const at = (ms: number) => new Date(start.getTime() + ms);
+const iso = (ms: number) => at(ms).toISOString();
+const MB = 1024 * 1024;
+
+/** A shop that is fine at `start`: a backup just made, a drill passed, room enough. */
+function input(change: Partial<AlertInput> = {}): AlertInput {
+  return {
+    now: start,
+    cadence: { hours: 6 },
+    lastAutomaticRun: { at: iso(0), ok: true, message: "backup_20250922_090000.db (1 MB)" },
+    latestHealthy: { createdAt: iso(0) },
+    drill: { intervalDays: 7, last: drillAt(0, true) },
+    watchingSince: iso(-30 * DAY),
+    freeBytes: 10_000 * MB,
+    databaseBytes: 100 * MB,
+    ...change,
+  };
+}
+
+function drillAt(ms: number, ok: boolean): DrillResult {
+  return {
+    at: iso(ms),
+    ok,
+    reason: ok
+      ? null
+      : "the restored copy differs from the backup: table `items` has 7 rows, 10 when the backup was made",
+    backup: "backup_20250922_090000.db",
+    durationMs: 1200,
+    tables: 3,
+    rows: 10,
+  };
+}
+
+const ids = (given: AlertInput) => computeAlerts(given).map((a) => a.id);
+
+describe("alerts", () => {
+  test("none while all is well", () => {
+    expect(computeAlerts(input())).toEqual([]);
+  });
+
+  test("the last automatic backup failed: raised, and cleared by the next good backup", () => {
+    const failed = input({
+      now: at(6 * HOUR + 60_000),
+      lastAutomaticRun: {
+        at: iso(6 * HOUR),
+        ok: false,
+        message: "not enough disk space (needs 210 MB, 12 MB free)",
+      },
+    });
+    const [alert] = computeAlerts(failed);
+    expect(alert).toEqual({
+      id: "automatic_backup_failed",
+      since: iso(6 * HOUR),
+      message:
+        "The last automatic backup failed 1 minute ago: not enough disk space (needs 210 MB, 12 MB free).",
+      action: expect.stringContaining("Open Database Backup for the reason"),
+    });
+    // A manual backup after the failure makes up for it.
+    expect(ids({ ...failed, latestHealthy: { createdAt: iso(6 * HOUR + 30_000) } })).toEqual([]);
+  });
+
+  test("no good backup for two runs of the interval: raised as the clock moves on, cleared by a backup", () => {
+    expect(ids(input({ now: at(12 * HOUR) }))).toEqual([]);
+    expect(ids(input({ now: at(12 * HOUR + 14 * 60_000) }))).toEqual([]);
+    const late = input({ now: at(12 * HOUR + 15 * 60_000) });
+    expect(computeAlerts(late)[0]).toMatchObject({
+      id: "backup_stale",
+      since: iso(12 * HOUR + 15 * 60_000),
+      message:
+        "The newest good backup was made today at 09:00, though automatic backups are due every 6 hours.",
+    });
+    expect(ids({ ...late, latestHealthy: { createdAt: iso(12 * HOUR) } })).toEqual([]);
+  });
+
+  test("on a cron schedule the gap is the schedule's own: a weekend without backups is no alert", () => {
+    // Weekdays at 18:00; the newest backup from Friday 18:00 (26 Sep 2025).
+    const friday = new Date(2025, 8, 26, 18, 0, 0);
+    const cron = { cron: "0 18 * * 1-5" };
+    const base = input({ cadence: cron, latestHealthy: { createdAt: friday.toISOString() } });
+    expect(ids({ ...base, now: new Date(2025, 8, 29, 9, 0, 0) })).toEqual([]);
+    // Monday 18:00 and Tuesday 18:00 both passed without one.
+    expect(ids({ ...base, now: new Date(2025, 8, 30, 18, 16, 0) })).toEqual(["backup_stale"]);
+    expect(computeAlerts({ ...base, now: new Date(2025, 8, 30, 18, 16, 0) })[0]?.message).toContain(
+      'made 4 days ago, though automatic backups are due on the schedule "0 18 * * 1-5"',
+    );
+  });
+
+  test("no good backup at all: raised once two runs have passed since the app started watching", () => {
+    const none = input({ latestHealthy: null, watchingSince: iso(0), lastAutomaticRun: null });
+    expect(ids({ ...none, now: at(HOUR) })).toEqual([]);
+    expect(computeAlerts({ ...none, now: at(13 * HOUR) })[0]?.message).toBe(
+      "There is no good backup of the database.",
+    );
+    // Nothing known of when watching began (the status command on a folder the app never ran on): at once.
+    expect(ids({ ...none, watchingSince: null })).toEqual(["backup_stale"]);
+  });
+
+  test("the last restore drill failed: raised, cleared by the next drill that passes", () => {
+    const failed = input({
+      now: at(DAY),
+      latestHealthy: { createdAt: iso(DAY) },
+      drill: { intervalDays: 7, last: drillAt(0, false) },
+    });
+    expect(computeAlerts(failed)[0]).toMatchObject({
+      id: "drill_failed",
+      since: iso(0),
+      message:
+        "The last restore drill failed yesterday at 09:00: the restored copy differs from the backup: table `items` has 7 rows, 10 when the backup was made.",
+    });
+    // A failed drill is news even with scheduled drills off.
+    expect(ids({ ...failed, drill: { intervalDays: 0, last: drillAt(0, false) } })).toEqual(["drill_failed"]);
+    expect(ids({ ...failed, drill: { intervalDays: 7, last: drillAt(DAY - HOUR, true) } })).toEqual([]);
+  });
+
+  test("no drill in twice its interval: raised after 14 days of a weekly drill, never when drills are off", () => {
+    const passed = { intervalDays: 7, last: drillAt(0, true) };
+    const fresh = { latestHealthy: { createdAt: iso(14 * DAY) }, lastAutomaticRun: null };
+    expect(ids(input({ now: at(14 * DAY - 60_000), drill: passed, ...fresh }))).toEqual([]);
+    const overdue = input({ now: at(14 * DAY), drill: passed, ...fresh });
+    expect(computeAlerts(overdue)[0]).toMatchObject({ id: "drill_overdue", since: iso(14 * DAY) });
+    expect(ids({ ...overdue, drill: { intervalDays: 0, last: drillAt(0, true) } })).toEqual([]);
+    // None yet: counted from when the app started watching.
+    const never = { ...overdue, drill: { intervalDays: 7, last: null }, watchingSince: iso(0) };
+    expect(computeAlerts(never)[0]?.message).toBe(
+      "No restore drill has run yet; one should run every 7 days.",
+    );
+    expect(ids({ ...never, drill: { intervalDays: 7, last: drillAt(14 * DAY - HOUR, true) } })).toEqual([]);
+  });
+
+  test("free space below two backups: raised, cleared when room is made", () => {
+    // Two backups of a 100 MB database need 2 × (100 MB + 16 MB margin).
+    const low = input({ freeBytes: 231 * MB });
+    expect(computeAlerts(low)[0]).toMatchObject({
+      id: "low_disk_space",
+      message: "Only 231 MB of disk space is free where the backups are kept; two more backups need 232 MB.",
+    });
+    expect(ids({ ...low, freeBytes: 232 * MB })).toEqual([]);
+    expect(ids({ ...low, freeBytes: null })).toEqual([]);
+  });
+
+  test("off-site copies failing (the off-site status hook): raised while failing, cleared when they succeed", () => {
+    const failing = input({
+      offsite: { failingSince: iso(-2 * HOUR), lastError: "the bucket refused the key" },
+    });
+    expect(computeAlerts(failing)[0]).toMatchObject({
+      id: "offsite_failing",
+      since: iso(-2 * HOUR),
+      message:
+        "Off-site copies of the backups have been failing since 2 hours ago: the bucket refused the key.",
+    });
+    expect(
+      ids({ ...failing, offsite: { failingSince: null, lastError: "the bucket refused the key" } }),
+    ).toEqual([]);
+    expect(ids({ ...failing, offsite: null })).toEqual([]);
+  });
+});

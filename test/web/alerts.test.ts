@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { manualClock } from "../backup/fixtures.ts";
+import { fakeTimers } from "../scheduler/fake-timers.ts";
+import { form, makeWebApp } from "./app-fixture.ts";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+function shop() {
+  const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
+  const timers = fakeTimers(clock);
+  const space = { free: 1e12 };
+  const web = makeWebApp({ clock, timers, freeSpace: () => space.free });
+  const health = async () =>
+    (await (await web.request("/api/health")).json()) as { status: string; reasons?: string[] };
+  return { web, clock, timers, space, health };
+}
+
+describe("alerts where people look", () => {
+  test("no recent backup and little disk space: raised and cleared as the clock moves, on /api/health, the banner and /api/status", async () => {
+    const { web, clock, space, health } = shop();
+    await web.engine.createBackup({ kind: "manual", description: "Opening stock" });
+    await web.engine.settled();
+    expect(await health()).toEqual({ status: "ok" });
+    // Six-hourly backups that do not happen (the app was closed, say): two runs and a quarter of an hour later, an alert.
+    clock.advance(12 * HOUR + 14 * MINUTE);
+    expect(await health()).toEqual({ status: "ok" });
+    clock.advance(MINUTE);
+    expect(await health()).toEqual({ status: "degraded", reasons: ["backup_stale"] });
+    // Signed in now (a session from before would have ended after 12 idle hours).
+    const anna = await web.as("user");
+    const home = await (await web.request("/", { cookie: anna.token })).text();
+    expect(home).toContain('id="alert-banner"');
+    expect(home).toContain(
+      "The newest good backup was made today at 09:00, though automatic backups are due every 6 hours.",
+    );
+    const users = await (await web.request("/backup/status", { cookie: anna.token })).text();
+    expect(users).toContain('id="status-alerts"');
+    expect(users).not.toContain('id="alert-banner"');
+    const status = (await (await web.request("/api/status", { cookie: anna.token })).json()) as {
+      alerts: { id: string; action: string }[];
+    };
+    expect(status.alerts.map((a) => a.id)).toEqual(["backup_stale"]);
+    expect(status.alerts[0]?.action).toContain("create a backup now");
+    // A backup puts it right; the alert is gone at the next look.
+    await web.engine.createBackup({ kind: "manual" });
+    clock.advance(MINUTE);
+    expect(await health()).toEqual({ status: "ok" });
+    expect(await (await web.request("/", { cookie: anna.token })).text()).not.toContain('id="alert-banner"');
+
+    space.free = 1024;
+    clock.advance(MINUTE);
+    expect(await health()).toEqual({ status: "degraded", reasons: ["low_disk_space"] });
+    space.free = 1e12;
+    clock.advance(MINUTE);
+    expect(await health()).toEqual({ status: "ok" });
+  });
+
+  test("a failed automatic backup: raised when the scheduler's run fails, cleared when its retry succeeds", async () => {
+    const { web, timers, space, health } = shop();
+    await web.engine.createBackup({ kind: "manual" });
+    web.scheduler.start();
+    space.free = 0;
+    await timers.advance(6 * HOUR);
+    await web.engine.idle();
+    await timers.advance(MINUTE / 2);
+    expect(await health()).toEqual({
+      status: "degraded",
+      reasons: ["automatic_backup_failed", "low_disk_space"],
+    });
+    space.free = 1e12;
+    await timers.advance(MINUTE / 2);
+    await web.engine.idle();
+    await timers.advance(MINUTE);
+    expect(await health()).toEqual({ status: "ok" });
+    web.scheduler.stop();
+  });
+
+  test("a restore drill from the page: passed, then failed on a backup damaged after it was made, then passed again", async () => {
+    const { web, health } = shop();
+    const admin = await web.as("admin");
+    const user = await web.as("user");
+    const backup = await web.engine.createBackup({ kind: "manual", description: "Before the drill" });
+    await web.engine.settled();
+    const userPage = await (await web.request("/backup/status", { cookie: user.token })).text();
+    expect(userPage).not.toContain("Test a restore now");
+    expect(userPage).toContain("No restore drill has run yet.");
+    const drill = () =>
+      web.request("/backup/drill", {
+        method: "POST",
+        cookie: admin.token,
+        ...form({ _csrf: admin.csrfToken }),
+      });
+    expect((await drill()).status).toBe(303);
+    const passed = await (await web.request("/backup/status", { cookie: admin.token })).text();
+    expect(passed).toContain(`Restore drill passed: ${backup.name} was restored into a temporary file`);
+    expect(passed).toContain(`Last restore drill: passed just now with ${backup.name}.`);
+    expect(passed).toContain("Test a restore now");
+
+    const path = join(web.paths.backupsDir, backup.name);
+    const bytes = readFileSync(path);
+    bytes.fill(0x5a, bytes.length - 300, bytes.length - 200);
+    writeFileSync(path, bytes);
+    expect((await drill()).status).toBe(303);
+    const status = (await (await web.request("/api/status", { cookie: admin.token })).json()) as {
+      drill: { last: { ok: boolean; backup: string } };
+      alerts: { id: string }[];
+    };
+    expect(status.drill.last).toMatchObject({ ok: false, backup: backup.name });
+    expect(status.alerts.map((a) => a.id)).toContain("drill_failed");
+    expect((await health()).reasons).toContain("drill_failed");
+    const home = await (await web.request("/", { cookie: user.token })).text();
+    expect(home).toContain(`Last restore drill: failed just now with ${backup.name}`);
+    expect(home).toContain("The last restore drill failed just now");
+
+    await web.engine.createBackup({ kind: "manual", description: "A good one" });
+    await web.engine.settled();
+    expect((await drill()).status).toBe(303);
+    await web.request("/api/status", { cookie: admin.token });
+    expect(await health()).toEqual({ status: "ok" });
+    const trail = web.auth.audit.newest(10).filter((e) => e.action === "backup: drill");
+    expect(trail.map((e) => e.outcome)).toEqual(["success", "failure", "success"]);
+  });
+});
