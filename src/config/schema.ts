@@ -33,7 +33,7 @@ function isWebAddress(text: string): boolean {
   }
 }
 
-/** The kinds of backups, as the settings name them (the engine's own list; a test keeps them equal). */
+/** The kinds of backups (the engine's `BACKUP_KINDS`), as the settings name them. */
 export const KIND_NAMES = [
   "startup",
   "automatic",

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ManifestRecord } from "../../src/backup/manifest.ts";
 import type { BackupKind } from "../../src/backup/names.ts";
-import { BACKUP_KINDS } from "../../src/backup/names.ts";
-import { KIND_NAMES } from "../../src/config/schema.ts";
 import type { RemoteCopy } from "../../src/offsite/copies.ts";
 import { type CopyPolicy, planCopies, planRemovals } from "../../src/offsite/plan.ts";
 
@@ -57,10 +55,6 @@ const policy = (
 const names = (items: { name: string }[]) => items.map((i) => i.name);
 
 describe("what goes off-site", () => {
-  test("the settings name the same kinds as the engine", () => {
-    expect([...KIND_NAMES].sort()).toEqual([...BACKUP_KINDS].sort());
-  });
-
   test("verified backups of the chosen kinds whose copy is missing, newest first", () => {
     const mine = [
       local("backup_20250905_120000.db", "automatic", 5),
