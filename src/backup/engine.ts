@@ -3,7 +3,7 @@ import { assertValidDescription } from "./description.ts";
 import { runDrill } from "./drill.ts";
 import { type DrillResult, readDrillResult } from "./drill-state.ts";
 import { DatabaseDamagedError, OperationAbandonedError, ProtectedBackupError } from "./errors.ts";
-import { checkFullyLater, FollowUps } from "./follow-ups.ts";
+import { FollowUps, tidyAndCheckLater } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
@@ -112,8 +112,8 @@ export class BackupEngine {
 
   /**
    * Takes a verified backup of the live database with `takeBackup` (its guarantees: a crash
-   * leaves no backup or a whole one; retention only afterwards) and records the database's
-   * health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
+   * leaves no backup or a whole one; retention only afterwards — beside a serving app, in the
+   * background with the new backup's full check) and records the database's health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
    *
    * Refused before anything starts, with nothing logged: a bad description (`InvalidDescriptionError`),
    * and a `rateLimited` request past the hourly limit (`TooManyManualBackupsError`); every
@@ -127,10 +127,12 @@ export class BackupEngine {
     return this.#operations.run("Failed to create backup", async () => {
       if (who !== null) this.#limiter.record(who);
       try {
-        const taken = await takeBackup(this.#ctx, request, { salvage: false, retention: this.#retention });
+        const followUps = this.#followUps;
+        const retention = followUps ? null : this.#retention;
+        const taken = await takeBackup(this.#ctx, request, { salvage: false, retention });
         this.health.current = taken.liveHealth;
-        if (this.#followUps && taken.record.health === "verified")
-          checkFullyLater(this.#followUps, this.#ctx, taken.record);
+        if (followUps && taken.record.health === "verified")
+          tidyAndCheckLater(followUps, this.#ctx, taken.record, () => this.#retention);
         return taken.record;
       } catch (error) {
         if (error instanceof DatabaseDamagedError) this.health.current = error.health;

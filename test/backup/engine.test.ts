@@ -214,6 +214,8 @@ describe("retention", () => {
       clock.advance(6 * 3600 * 1000);
       made.push((await engine.createBackup({ kind: "automatic" })).name);
     }
+    // Beside a serving app, old backups go after the new one is listed, with its full check.
+    await engine.settled();
     const names = engine.list().map((r) => r.name);
     expect(names).toEqual([...made.slice(2).reverse(), manual.name]);
     const log = await readLog();
