@@ -236,6 +236,7 @@ describe("retention", () => {
       clock.advance(3600 * 1000);
       made.push((await engine.createBackup({ kind: "automatic" })).name);
     }
+    await engine.settled();
     const listing = engine.list();
     const healthy = listing.filter((r) => r.health === "verified").map((r) => r.name);
     expect(healthy).toEqual(made.slice(2).reverse());
@@ -251,6 +252,9 @@ describe("retention", () => {
     expect(again.name).toBe("startup_backup.db");
     expect(engine.list().map((r) => r.name)).toEqual(["startup_backup.db"]);
     expect(itemNames(join(paths.backupsDir, "startup_backup.db"))).toEqual(["first", "second"]);
+    // The replaced file was linked aside and deleted off the thread: nothing hidden stays.
+    await engine.settled();
+    expect(readdirSync(paths.backupsDir).filter((f) => f.startsWith("."))).toEqual([]);
   });
 });
 
