@@ -38,13 +38,13 @@ export async function measureRestore(options: {
       row(`restore, ${r.name}, whole (until the app answers again)`, "whole", 4),
       row("  requests refused (database closed until reopened)", "refused", 2),
       row("  full check recorded? (else the full check now)", "choose"),
-      row("  copy beside the database, hashed as written", "copy"),
-      row("  flush the copy", "flush"),
+      row("  copy beside the database (the file system's copy, in the worker)", "copy"),
+      row("  the copy's SHA-256 against the checked one, beside its flush", "flush"),
       row("  close the database (last checkpoint)", "close"),
       row("  keep the replaced database as the safety backup (link)", "safety"),
       row("  drop -wal/-shm, rename, flush folder", "swap"),
       row("  reopen, migrations, end sessions", "reopen"),
-      row("  remove old safety backups", "after"),
+      row("  the safety backup named and listed (the app answers meanwhile)", "after"),
       row("checks after the restore, in the background", "checks"),
     ];
   });

@@ -31,13 +31,23 @@ async function snapshot(): Promise<Record<string, number>> {
   await sha256File(target);
   const hash = performance.now() - started;
   rmSync(target, { force: true });
-  const { engine } = benchApp(dirname(database), {
-    connection: "none",
-    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" },
-  });
+  // The engine as the serving app runs it, on a copy of the database made once per runtime.
+  const dir = join(work, `backup-${runtime}`);
+  const live = join(dir, "business_data.db");
+  if (!existsSync(live)) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(database, live);
+    fsyncFile(live);
+  }
+  const { db, engine } = benchApp(dir, { env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" } });
+  db.open();
   started = performance.now();
   await engine.createBackup({ kind: "manual" });
-  return { snapshot: written, check, hash, engine: performance.now() - started };
+  const listed = performance.now() - started;
+  // Then what follows it in the background (the old backup removed, the full check), untimed.
+  await engine.settled();
+  db.close();
+  return { snapshot: written, check, hash, engine: listed };
 }
 
 async function restore(): Promise<Record<string, number>> {

@@ -13,8 +13,9 @@ function timeCommand(argv: string[]): number {
 /**
  * Snapshot of the same file, runs alternating between the contenders so that caches and disk
  * state favour none: under each runtime our snapshot alone (in the worker, with its check and
- * hash) and our whole verified backup through the engine; then `sqlite3 .backup`, `VACUUM INTO`
- * in the `sqlite3` shell, and `cp`.
+ * hash) and our whole verified backup through the engine as the serving app runs it, until it
+ * is listed (old backups are removed after that, with its full check, untimed); then
+ * `sqlite3 .backup`, `VACUUM INTO` in the `sqlite3` shell, and `cp`.
  */
 export async function measureSnapshots(options: {
   database: string;
@@ -61,7 +62,7 @@ export async function measureSnapshots(options: {
       row("  quick_check of the new file (side by side with its hash)", `${r.name} check`),
       row("  SHA-256 of the new file", `${r.name} hash`),
       row(
-        `whole verified backup, ${r.name} (engine: snapshot, check and hash, rename, manifest)`,
+        `whole verified backup, ${r.name} (engine, serving: snapshot, check and hash, rename, manifest)`,
         `${r.name} engine`,
         anchor * 2,
       ),

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import type { App } from "../app.ts";
 import { DatabaseDamagedError } from "../backup/errors.ts";
+import { openSqlite } from "../db/connect.ts";
 import { DatabaseTooNewError, migrationStanding } from "../db/migration-state.ts";
-import { openSqlite } from "../db/open.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 
 /** The database must be updated, and the backup taken first failed: nothing was migrated. */

@@ -1,4 +1,4 @@
-import { openSqlite } from "../db/open.ts";
+import { openSqlite } from "../db/connect.ts";
 import { AppError } from "../lib/errors.ts";
 import type { SqlDatabase, SqlValue } from "../runtime/types.ts";
 

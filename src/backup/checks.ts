@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { openDatabase } from "#runtime/sqlite.ts";
-import { openSqlite } from "../db/open.ts";
+import { openSqlite } from "../db/connect.ts";
 import { describeError } from "../lib/errors.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 

@@ -1,5 +1,6 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
-import { createOrm, migrate, openSqlite } from "../db/open.ts";
+import { openSqlite } from "../db/connect.ts";
+import { createOrm, migrate } from "../db/open.ts";
 import { describeError } from "../lib/errors.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { countRowsIn, findDamage } from "./checks.ts";

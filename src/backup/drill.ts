@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { embeddedMigrations } from "../db/migrations.ts";
 import { describeError } from "../lib/errors.ts";
@@ -99,7 +99,8 @@ async function drill(
       return failed(`the restored copy ${found.reason ?? "failed its check"}`);
     return compareCounts(record.rowCounts, found.rowCounts);
   } finally {
-    for (const side of ["", "-wal", "-shm", "-journal"]) rmSync(`${temp}${side}`, { force: true });
+    // Off the thread: freeing a large copy's space takes the file system a while.
+    for (const side of ["", "-wal", "-shm", "-journal"]) await rm(`${temp}${side}`, { force: true });
     ctx.operations.show(null);
   }
 }

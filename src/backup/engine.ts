@@ -3,7 +3,7 @@ import { assertValidDescription } from "./description.ts";
 import { runDrill } from "./drill.ts";
 import { type DrillResult, readDrillResult } from "./drill-state.ts";
 import { DatabaseDamagedError, OperationAbandonedError, ProtectedBackupError } from "./errors.ts";
-import { checkFullyLater, FollowUps } from "./follow-ups.ts";
+import { FollowUps, tidyAndCheckLater } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
@@ -112,8 +112,8 @@ export class BackupEngine {
 
   /**
    * Takes a verified backup of the live database with `takeBackup` (its guarantees: a crash
-   * leaves no backup or a whole one; retention only afterwards) and records the database's
-   * health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
+   * leaves no backup or a whole one; retention only afterwards — beside a serving app, in the
+   * background with the new backup's full check) and records the database's health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
    *
    * Refused before anything starts, with nothing logged: a bad description (`InvalidDescriptionError`),
    * and a `rateLimited` request past the hourly limit (`TooManyManualBackupsError`); every
@@ -124,21 +124,22 @@ export class BackupEngine {
     const who = request.rateLimited ? (request.createdBy ?? "") : null;
     if (who !== null) this.#limiter.check(who);
     // The lock is taken before the callback runs, with no await between the check and the count.
-    const record = await this.#operations.run("Failed to create backup", async () => {
+    const made = this.#operations.run("Failed to create backup", async () => {
       if (who !== null) this.#limiter.record(who);
       try {
-        const taken = await takeBackup(this.#ctx, request, { salvage: false, retention: this.#retention });
+        const followUps = this.#followUps;
+        const retention = followUps ? null : this.#retention;
+        const taken = await takeBackup(this.#ctx, request, { salvage: false, retention });
         this.health.current = taken.liveHealth;
-        if (this.#followUps && taken.record.health === "verified")
-          checkFullyLater(this.#followUps, this.#ctx, taken.record);
+        if (followUps && taken.record.health === "verified")
+          tidyAndCheckLater(followUps, this.#ctx, taken.record, () => this.#retention);
         return taken.record;
       } catch (error) {
         if (error instanceof DatabaseDamagedError) this.health.current = error.health;
         throw error;
       }
     });
-    this.events.tellMade(record, this.#options.log);
-    return record;
+    return made.then((record) => this.events.tellMade(record, this.#options.log));
   }
 
   /**
@@ -196,10 +197,8 @@ export class BackupEngine {
   }
 
   /** Takes an uploaded file into the list after the full check a restore would make (`importUpload`). */
-  async importUpload(options: UploadedFile): Promise<ManifestRecord> {
-    const record = await importUpload(this.#ctx, options);
-    this.events.tellMade(record, this.#options.log);
-    return record;
+  importUpload(options: UploadedFile): Promise<ManifestRecord> {
+    return importUpload(this.#ctx, options).then((record) => this.events.tellMade(record, this.#options.log));
   }
 
   /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */

@@ -1,6 +1,17 @@
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  statSync,
+} from "node:fs";
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.ts";
+import { fsyncDir } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
 import { BackupFolderError, BackupNotFoundError, InvalidBackupNameError } from "./errors.ts";
@@ -59,13 +70,40 @@ export class BackupFolder {
 
   /**
    * Deletes a backup's file (waiting for a program that holds it; then `FileInUseError`) and its
-   * manifest entry, and logs it.
+   * manifest entry, and logs it. Files are deleted off the thread: freeing a large file's space
+   * takes the file system a while.
    */
   async remove(record: ManifestRecord, by: string | null): Promise<void> {
     const path = this.pathOf(record.name);
-    await whileInUse(path, () => rmSync(path), this.wait);
+    await whileInUse(path, () => unlink(path), this.wait);
     await this.update((records) => records.delete(record.name));
     this.#log.info(`Backup deleted: ${record.name}${by ? ` by ${by}` : ""}`);
+  }
+
+  /**
+   * Renames the finished file `temp` to the backup `name` (waiting for a program that holds a
+   * file of that name), flushing the folder. A file it replaces (the startup slot's) is first
+   * linked aside under a hidden name and deleted off the thread afterwards: a rename that drops
+   * a large file's last link blocks while the file system frees it. A crash between leaves only
+   * that hidden leftover.
+   */
+  async replace(temp: string, name: string): Promise<void> {
+    const target = this.pathOf(name);
+    const aside = this.pathOf(`.${name}.${process.pid}.old.tmp`);
+    let linked = false;
+    try {
+      linkSync(target, aside);
+      linked = true;
+    } catch {
+      // Nothing there yet, or a file system without links: the rename frees it, as before.
+    }
+    try {
+      await whileInUse(target, () => renameSync(temp, target), this.wait);
+      fsyncDir(this.dir);
+    } finally {
+      // Held by another program: a leftover the next start removes.
+      if (linked) await unlink(aside).catch(() => {});
+    }
   }
 
   /** Creates the folder if missing; a file in its place or a read-only folder is a `BackupFolderError`. */
@@ -94,7 +132,7 @@ export class BackupFolder {
     const planned = planRetention(this.list(), limits, options.protect);
     for (const record of planned.filter((r) => !options.kinds || options.kinds.has(r.kind))) {
       try {
-        rmSync(this.pathOf(record.name));
+        await unlink(this.pathOf(record.name));
         this.#log.info(`Removed old backup: ${record.name}`);
       } catch (error) {
         this.#log.warning(`Could not remove old backup ${record.name}: ${describeError(error)}`);

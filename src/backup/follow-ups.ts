@@ -4,6 +4,7 @@ import type { HealthRecord } from "./checks.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import type { OperationRunner } from "./operation.ts";
 import type { RestoreOutcome } from "./restore.ts";
+import type { RetentionLimits } from "./retention.ts";
 import type { EngineContext } from "./types.ts";
 import { inspectRecord, recordInspection } from "./verify.ts";
 import { checkLiveInWorker } from "./worker-client.ts";
@@ -70,8 +71,19 @@ export class FollowUps {
 /** What the checks after a backup or restore need of the engine. */
 type CheckContext = Pick<EngineContext, "database" | "folder" | "clock" | "log">;
 
-/** The full check of a new backup, recorded (`fullCheck`), so that restoring it needs no second one. */
-export function checkFullyLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
+/**
+ * After a new backup, in the background: retention (removing a large old file takes a while),
+ * then the backup's full check, recorded (`fullCheck`), so that restoring it needs no second one.
+ */
+export function tidyAndCheckLater(
+  followUps: FollowUps,
+  ctx: CheckContext,
+  record: ManifestRecord,
+  retention: () => RetentionLimits,
+): void {
+  followUps.add("Removing old backups", (underLock) =>
+    underLock(() => ctx.folder.applyRetentionQuietly(retention())),
+  );
   followUps.add(`The full check of ${record.name}`, async (underLock) => {
     const inspected = await inspectRecord(ctx, record);
     await underLock(() => recordInspection(ctx, inspected));

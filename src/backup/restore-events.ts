@@ -20,8 +20,8 @@ export class RestoreEvents {
     this.#made.push(listener);
   }
 
-  /** Tells the `onBackupMade` listeners of `record`; a listener's failure is a WARNING, not the backup's. */
-  tellMade(record: ManifestRecord, log: Log): void {
+  /** Tells the `onBackupMade` listeners of `record` and returns it; a listener's failure is a WARNING, not the backup's. */
+  tellMade(record: ManifestRecord, log: Log): ManifestRecord {
     for (const listener of this.#made) {
       try {
         listener(record);
@@ -29,6 +29,7 @@ export class RestoreEvents {
         log.warning(`After the backup ${record.name}: ${describeError(error)}`);
       }
     }
+    return record;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { chmodSync, constants, copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { copyDatabase } from "#runtime/sqlite.ts";
-import { openSqlite } from "../db/open.ts";
+import { openSqlite } from "../db/connect.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { setRollbackJournalMode } from "./journal-header.ts";
 
@@ -23,6 +23,9 @@ export async function snapshotDatabase(
   let db: SqlDatabase | null = null;
   try {
     db = openSqlite(source, { readonly: true });
+    // `VACUUM INTO` writes with this connection's `synchronous`: not flushed here, where the
+    // flush would wait alone, but by the caller beside the file's check and hash.
+    db.run("PRAGMA synchronous = OFF");
     await copyDatabase(db, target);
     // A page-by-page copy of a WAL database keeps its header's "WAL".
     setRollbackJournalMode(target);

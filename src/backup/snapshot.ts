@@ -1,10 +1,9 @@
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
-import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
+import { fsyncFileAsync } from "../lib/fs-sync.ts";
 import { sha256File } from "../lib/hash.ts";
-import { whileInUse } from "../lib/sharing.ts";
 import type { CheckResult } from "./checks.ts";
 import {
   DatabaseDamagedError,
@@ -79,9 +78,7 @@ export async function takeBackup(
     if (damaged && liveHealth.ok)
       throw new SnapshotFailedError(`the new backup failed its check (${check.reason}); it was not kept`);
     // A startup backup replaces the one before it, which another program may hold open for a while.
-    const target = ctx.folder.pathOf(name);
-    await whileInUse(target, () => renameSync(temp, target), ctx.folder.wait);
-    fsyncDir(ctx.folder.dir);
+    await ctx.folder.replace(temp, name);
     const record: ManifestRecord = {
       name,
       kind: request.kind,

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { openSqlite } from "../db/open.ts";
+import { openSqlite } from "../db/connect.ts";
 import { describeError } from "../lib/errors.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
 import type { Alert } from "../views/app-status.ts";

@@ -2,9 +2,10 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { AppError } from "../lib/errors.ts";
 import { waitSync } from "../lib/timers.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
+import { openSqlite } from "./connect.ts";
 import { DatabaseTooNewError, migrationStanding } from "./migration-state.ts";
 import { embeddedMigrations } from "./migrations.ts";
-import { createOrm, migrate, type Orm, openSqlite } from "./open.ts";
+import { createOrm, migrate, type Orm } from "./open.ts";
 
 export const DATABASE_ERROR_CODES = ["db.busy", "db.closed", "db.too_new"] as const;
 export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];

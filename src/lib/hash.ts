@@ -10,21 +10,26 @@ export function sha256Hex(data: string | Uint8Array): string {
 const CHUNK = 1024 * 1024;
 
 /**
- * SHA-256 of a file in hex, read into one buffer of 1 MiB again and again, so memory stays flat
- * whatever its size (no garbage per chunk) and the thread that hashes answers other work between
- * chunks.
+ * SHA-256 of a file in hex, read 1 MiB at a time into two buffers in turn: the next read runs
+ * while the last one is hashed. Memory stays flat whatever the file's size (no garbage per
+ * chunk), and the thread that hashes answers other work between chunks.
  */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
-  const buffer = Buffer.allocUnsafe(CHUNK);
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   const file = await open(path, "r");
+  let turn = 0;
+  let reading = file.read(buffers[turn] as Buffer, 0, CHUNK, null);
   try {
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+      const { bytesRead, buffer } = await reading;
       if (bytesRead === 0) break;
+      turn ^= 1;
+      reading = file.read(buffers[turn] as Buffer, 0, CHUNK, null);
       hash.update(buffer.subarray(0, bytesRead));
     }
   } finally {
+    await reading.catch(() => {});
     await file.close();
   }
   return hash.digest("hex");

@@ -55,12 +55,12 @@ function* pauses(timeoutMs: number): Generator<number> {
  * with back-off, for at most `wait.timeoutMs`; then throws `FileInUseError`. Any other error is
  * thrown at once. Waits without blocking the thread.
  */
-export async function whileInUse<T>(path: string, op: () => T, wait: SharingWait): Promise<T> {
+export async function whileInUse<T>(path: string, op: () => T | Promise<T>, wait: SharingWait): Promise<T> {
   let told = false;
   const tries = pauses(wait.timeoutMs);
   for (;;) {
     try {
-      return op();
+      return await op();
     } catch (error) {
       if (!isSharingViolation(error)) throw error;
       const pause = tries.next();

@@ -214,6 +214,8 @@ describe("retention", () => {
       clock.advance(6 * 3600 * 1000);
       made.push((await engine.createBackup({ kind: "automatic" })).name);
     }
+    // Beside a serving app, old backups go after the new one is listed, with its full check.
+    await engine.settled();
     const names = engine.list().map((r) => r.name);
     expect(names).toEqual([...made.slice(2).reverse(), manual.name]);
     const log = await readLog();
@@ -234,6 +236,7 @@ describe("retention", () => {
       clock.advance(3600 * 1000);
       made.push((await engine.createBackup({ kind: "automatic" })).name);
     }
+    await engine.settled();
     const listing = engine.list();
     const healthy = listing.filter((r) => r.health === "verified").map((r) => r.name);
     expect(healthy).toEqual(made.slice(2).reverse());
@@ -249,6 +252,9 @@ describe("retention", () => {
     expect(again.name).toBe("startup_backup.db");
     expect(engine.list().map((r) => r.name)).toEqual(["startup_backup.db"]);
     expect(itemNames(join(paths.backupsDir, "startup_backup.db"))).toEqual(["first", "second"]);
+    // The replaced file was linked aside and deleted off the thread: nothing hidden stays.
+    await engine.settled();
+    expect(readdirSync(paths.backupsDir).filter((f) => f.startsWith("."))).toEqual([]);
   });
 });
 

@@ -1,6 +1,4 @@
 import { constants, Database } from "bun:sqlite";
-import { drizzle } from "drizzle-orm/bun-sqlite";
-import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { immutableUri } from "../shared/sqlite.ts";
 import type { OpenDatabaseOptions, SqlDatabase } from "../types.ts";
 
@@ -24,12 +22,4 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
  */
 export async function copyDatabase(db: SqlDatabase, target: string): Promise<void> {
   db.run("VACUUM INTO ?", [target]);
-}
-
-/** Drizzle on a connection `openDatabase` made, typed by drizzle's runtime-neutral class. */
-export function createOrm<Schema extends Record<string, unknown>>(
-  db: SqlDatabase,
-  schema: Schema,
-): BaseSQLiteDatabase<"sync", unknown, Schema> {
-  return drizzle({ client: db as Database, schema });
 }
