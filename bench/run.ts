@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
 import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
+import { measureOffsite } from "./offsite.ts";
 import { measureStatusPage } from "./render.ts";
 import { measureRestore } from "./restore.ts";
 import { benchRuntimes } from "./runtimes.ts";
@@ -35,6 +36,17 @@ if (Bun.spawnSync(["sh", "-c", "command -v sqlite3"]).exitCode !== 0) {
   console.error(
     "The benchmarks compare with the sqlite3 shell, which is not installed: apt-get install sqlite3",
   );
+  process.exit(2);
+}
+
+// The off-site copies are compared with the age command and copied to s3rver, which runs under Node.
+for (const [tool, install] of [
+  ["age", "apt-get install age"],
+  ["script", "apt-get install util-linux"],
+  ["node", "apt-get install nodejs"],
+]) {
+  if (Bun.which(tool as string)) continue;
+  console.error(`The off-site benchmarks need ${tool}, which is not installed: ${install}`);
   process.exit(2);
 }
 
@@ -68,6 +80,7 @@ try {
     rows.push(...(await measureMemory({ database, work, runs, label, runtimes })));
     for (const runtime of runtimes)
       rows.push(...(await measureServing({ runtime, database, work, runs: Math.min(runs, 3), label })));
+    rows.push(...(await measureOffsite({ database, work, runs: Math.min(runs, 3), label, runtimes })));
     for (const runtime of runtimes)
       rmSync(join(work, `restore-${runtime.name.toLowerCase()}`), { recursive: true, force: true });
     rmSync(dirname(database), { recursive: true, force: true });

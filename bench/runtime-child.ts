@@ -12,10 +12,10 @@ import { checkFileInWorker, snapshotInWorker } from "../src/backup/worker-client
 import { fsyncFile, fsyncFileAsync } from "../src/lib/fs-sync.ts";
 import { sha256File } from "../src/lib/hash.ts";
 import { benchApp } from "./app.ts";
+import { idleAndPeak } from "./rss.ts";
 
 const [task, database, work] = process.argv.slice(2) as [string, string, string];
 const runtime = "Deno" in globalThis ? "deno" : "bun";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function snapshot(): Promise<Record<string, number>> {
   const target = join(work, `snapshot-${runtime}.db`);
@@ -101,19 +101,7 @@ async function restore(): Promise<Record<string, number>> {
 
 async function memory(): Promise<Record<string, number>> {
   const { engine } = benchApp(dirname(database), { connection: "none" });
-  await sleep(200);
-  let idle = 0;
-  for (let i = 0; i < 20; i++) {
-    idle = Math.max(idle, process.memoryUsage.rss());
-    await sleep(10);
-  }
-  let peak = idle;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 2);
-  await engine.createBackup({ kind: "manual" });
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage.rss());
+  const { idle, peak } = await idleAndPeak(() => engine.createBackup({ kind: "manual" }));
   return { idle, peak };
 }
 

@@ -34,9 +34,9 @@ export function benchRuntimes(exe: string): BenchRuntime[] {
   ];
 }
 
-/** Runs one task of `runtime-child.ts` under `runtime` and returns what it printed (JSON). */
-export function runChild<T>(runtime: BenchRuntime, task: string, args: string[]): T {
-  const result = Bun.spawnSync([...runtime.script(CHILD), task, ...args], {
+/** Runs one task of `runtime-child.ts` (or of another `script`) under `runtime` and returns what it printed (JSON). */
+export function runChild<T>(runtime: BenchRuntime, task: string, args: string[], script = CHILD): T {
+  const result = Bun.spawnSync([...runtime.script(script), ...(task ? [task] : []), ...args], {
     env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
   });
   if (result.exitCode !== 0)

@@ -3,7 +3,7 @@ import pkg from "../package.json" with { type: "json" };
 import { AlertMonitor } from "./app/alert-monitor.ts";
 import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
-import { auditRetention, backupCadence, fileWait, retentionLimits } from "./app/options.ts";
+import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
@@ -20,6 +20,7 @@ import { formatBytes } from "./lib/format.ts";
 import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
+import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";
 import { BackupScheduler } from "./scheduler/scheduler.ts";
 import type { WebDeps } from "./web/deps.ts";
@@ -43,6 +44,8 @@ export interface AppOptions {
   beforeRestoreStep?: (step: RestoreStep) => void;
   /** The database migrations (default: the embedded ones); a test adds one to play a newer version. */
   migrations?: MigrationMeta[];
+  /** The timers of off-site copies' retries. */
+  offsiteTimers?: Timers;
 }
 
 /** Every service of the app, built once from the settings. */
@@ -62,6 +65,8 @@ export interface App {
   readonly auth: Auth;
   readonly recovery: RecoveryController;
   readonly settings: AppSettings;
+  /** Off-site copies: started by a serving app; the commands use it directly. */
+  readonly offsite: OffsiteService;
   /** What the web layer is built from (`createWebApp`). */
   readonly web: WebDeps;
 }
@@ -94,6 +99,16 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
   engine.events.onRestored((restored) => createSessionStore({ db: restored, clock }).endAll());
+  const offsite = new OffsiteService(offsiteOptions(settings), {
+    backups: engine,
+    log,
+    clock,
+    ...(options.offsiteTimers ? { timers: options.offsiteTimers } : {}),
+    lockPath: paths.offsiteLock,
+    wait: fileWait(settings, log),
+  });
+  // Every new backup goes off-site in the background; the backup itself never waits for it.
+  engine.events.onBackupMade(() => offsite.backupMade());
   const auth = createAuth({ db, clock, auditPath: paths.audit });
   db.onOpen((sqlite) => takeOverAuditEntries(auth.audit, sqlite, log));
   const scheduler = new BackupScheduler({
@@ -136,9 +151,11 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     log,
     webhook,
     ...(options.timers ? { timers: options.timers } : {}),
+    offsiteStatus: () => offsite.status(),
   });
   const recovery = new RecoveryController({
     engine,
+    offsite,
     scheduler,
     db,
     log,
@@ -156,6 +173,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       drills.setIntervalDays(next.drill_interval_days);
       webhook.setUrl(next.alert_webhook_url);
       pruneAuditTrail(auth.audit, auditRetention(next), log);
+      offsite.configure(offsiteOptions(next));
     },
   });
   const web: WebDeps = {
@@ -171,6 +189,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     recovery,
     auth,
     settings: appSettings,
+    offsite,
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,
   };
@@ -187,6 +206,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     auth,
     recovery,
     settings: appSettings,
+    offsite,
     web,
   };
 }

@@ -113,6 +113,22 @@ export async function runCli(
   return { exitCode, stdout, stderr };
 }
 
+/** Adds a user through the command line (`user add … --password-stdin`) with the tests' password. */
+export function addUserByCli(dataDir: string, username = "boss", role = "super_admin"): Promise<RunResult> {
+  const args = [
+    "user",
+    "add",
+    "--username",
+    username,
+    "--role",
+    role,
+    "--password-stdin",
+    "--data-dir",
+    dataDir,
+  ];
+  return runCli(args, { input: "long enough password\n" });
+}
+
 export interface RunningApp {
   proc: ReturnType<typeof Bun.spawn>;
   url: string;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 
 /**
  * Outside programs some tests compare with or drive: the `sqlite3` shell (an independent SQLite
- * that must open every backup), Debian's Chromium, Wine and the MinGW compiler (the Windows
+ * that must open every backup), the `age` tool (that must open every encrypted copy), Debian's Chromium, Wine and the MinGW compiler (the Windows
  * executable and its test helpers), and qemu (the linux-arm64 executable). Where one is missing its
  * tests are skipped with a one-line reason; with REQUIRE_TEST_TOOLS=1 (set by `.ci/run`) a missing
  * one fails instead.
@@ -11,6 +11,11 @@ export const TOOLS = {
   sqlite3: {
     present: () => Bun.which("sqlite3") !== null,
     install: "apt-get install sqlite3",
+  },
+  // Debian's age, driven through util-linux `script` (age reads a passphrase only from a terminal).
+  age: {
+    present: () => Bun.which("age") !== null && Bun.which("script") !== null,
+    install: "apt-get install age util-linux",
   },
   chromium: {
     present: () => existsSync(CHROMIUM),

@@ -53,8 +53,7 @@ export async function openDatabase(app: App): Promise<string | null> {
 /**
  * Starts the services once the app answers: recovery mode when the database would not open;
  * otherwise the first-run link (no users yet), housekeeping now and every hour (with a quick
- * check of the database), automatic
- * backups, and in the background the startup backup (which checks the database: damage found
+ * check of the database), automatic backups, off-site copies, and in the background the startup backup (which checks the database: damage found
  * there enters recovery mode) and the check of files seen for the first time.
  */
 export function startServices(app: App, openError: string | null): RunningServices {
@@ -75,6 +74,8 @@ export function startServices(app: App, openError: string | null): RunningServic
     void runStartupTasks(app);
   }
   app.alerts.start();
+  // Copies whatever is missing off-site now (in recovery mode too), and after each backup from now on.
+  app.offsite.start();
   const sweeper = setInterval(() => {
     sweepDatabase(app);
     // The live database's own check, on a schedule of its own: backups no longer wait for it.
@@ -89,7 +90,8 @@ export function startServices(app: App, openError: string | null): RunningServic
       app.alerts.stop();
       clearInterval(sweeper);
       if (options.hurry) app.engine.abandon();
-      await app.engine.idle();
+      // A copy on its way is given up: it leaves nothing listed, and the next start copies it again.
+      await Promise.all([app.engine.idle(), app.offsite.stop()]);
       sweepDatabase(app, { final: true });
       try {
         app.db.close({ hurry: options.hurry ?? false });

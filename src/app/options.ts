@@ -1,9 +1,11 @@
 import { basename } from "node:path";
 import type { AuditRetention } from "../auth/audit.ts";
+import type { BackupKind } from "../backup/names.ts";
 import type { RetentionLimits } from "../backup/retention.ts";
 import type { Settings } from "../config/schema.ts";
 import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
+import type { OffsiteOptions } from "../offsite/targets.ts";
 import type { Cadence } from "../scheduler/cadence.ts";
 
 /**
@@ -41,4 +43,42 @@ export function fileWait(settings: Settings, log: Log): SharingWait {
 
 export function auditRetention(settings: Settings): AuditRetention {
   return { days: settings.audit_retention_days, maxEntries: settings.audit_max_entries };
+}
+
+/**
+ * Off-site copies: the mirror folder, the bucket (its prefix as a folder, ending in "/"), the
+ * passphrase, the kinds copied, and retention there: per kind as set, otherwise as locally.
+ */
+export function offsiteOptions(settings: Settings): OffsiteOptions {
+  const local = retentionLimits(settings);
+  const manual = settings.offsite_max_manual_backups;
+  const prefix = settings.offsite_s3_prefix;
+  const bucket = settings.offsite_s3_bucket;
+  const endpoint = settings.offsite_s3_endpoint;
+  const accessKeyId = settings.offsite_s3_access_key_id;
+  const secretAccessKey = settings.offsite_s3_secret_access_key;
+  return {
+    mirrorDir: settings.offsite_mirror_dir,
+    s3:
+      bucket && endpoint && accessKeyId && secretAccessKey
+        ? {
+            endpoint,
+            region: settings.offsite_s3_region,
+            bucket,
+            accessKeyId,
+            secretAccessKey,
+            prefix: prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix,
+          }
+        : null,
+    passphrase: settings.offsite_passphrase,
+    policy: {
+      kinds: new Set<BackupKind>(settings.offsite_kinds),
+      retention: {
+        automatic: settings.offsite_max_backups ?? local.automatic,
+        manual: manual === null ? local.manual : manual === "unlimited" ? null : manual,
+        pre_restore: settings.offsite_max_pre_restore_backups ?? local.pre_restore,
+        pre_update: settings.offsite_max_pre_update_backups ?? local.pre_update,
+      },
+    },
+  };
 }

@@ -3,11 +3,15 @@ import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import { newToken, sameSecret } from "../lib/tokens.ts";
+import { emergencyRestoreWithFallback, restoreWithFallback } from "../offsite/restore.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { RecoveryPort } from "../web/deps.ts";
 
 export interface RecoveryDeps {
   engine: BackupEngine;
+  /** Where a backup that is missing or damaged here is restored from. */
+  offsite: OffsiteService;
   scheduler: BackupScheduler;
   db: DatabaseHandle;
   log: Log;
@@ -69,11 +73,14 @@ export class RecoveryController implements RecoveryPort {
   }
 
   async restore(name: string | null, by: string): Promise<RestoreResult> {
-    const { engine, scheduler, log, audit } = this.#deps;
+    const { scheduler, log, audit } = this.#deps;
     const action = name ? "backup: restore" : "backup: emergency restore";
     let result: RestoreResult;
     try {
-      result = name ? await engine.restore(name, { by }) : await engine.emergencyRestore({ by });
+      // A backup missing or damaged here comes from its off-site copy.
+      result = name
+        ? await restoreWithFallback(this.#deps, name, by)
+        : await emergencyRestoreWithFallback(this.#deps, by);
     } catch (error) {
       recordQuietly(audit, { action, target: name, outcome: "failure", username: by });
       throw error;

@@ -124,7 +124,7 @@ export class BackupEngine {
     const who = request.rateLimited ? (request.createdBy ?? "") : null;
     if (who !== null) this.#limiter.check(who);
     // The lock is taken before the callback runs, with no await between the check and the count.
-    return this.#operations.run("Failed to create backup", async () => {
+    const made = this.#operations.run("Failed to create backup", async () => {
       if (who !== null) this.#limiter.record(who);
       try {
         const followUps = this.#followUps;
@@ -139,6 +139,7 @@ export class BackupEngine {
         throw error;
       }
     });
+    return made.then((record) => this.events.tellMade(record, this.#options.log));
   }
 
   /**
@@ -197,7 +198,7 @@ export class BackupEngine {
 
   /** Takes an uploaded file into the list after the full check a restore would make (`importUpload`). */
   importUpload(options: UploadedFile): Promise<ManifestRecord> {
-    return importUpload(this.#ctx, options);
+    return importUpload(this.#ctx, options).then((record) => this.events.tellMade(record, this.#options.log));
   }
 
   /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */

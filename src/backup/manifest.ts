@@ -49,7 +49,7 @@ export function passedFullCheck(record: ManifestRecord): boolean {
 }
 
 /** The newest backup that passed its check (a listing is sorted newest first); never a damaged copy. */
-export function newestHealthy<T extends BackupEntry>(listing: T[]): T | undefined {
+export function newestHealthy<T extends Pick<BackupEntry, "health">>(listing: T[]): T | undefined {
   return listing.find((r) => r.health === "verified");
 }
 

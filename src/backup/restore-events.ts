@@ -1,12 +1,36 @@
 import type { DatabaseHandle } from "../db/handle.ts";
+import { describeError } from "../lib/errors.ts";
+import type { Log } from "../lib/log.ts";
+import type { ManifestRecord } from "./manifest.ts";
 
 /** Runs on the restored database, open and migrated, before anyone uses it. */
 export type RestoredHook = (db: DatabaseHandle) => void;
 
-/** Who hears of restores. */
+/** Who hears of restores, and of new backups. */
 export class RestoreEvents {
   readonly restored: RestoredHook[] = [];
   readonly unusable: ((reason: string) => void)[] = [];
+  readonly #made: ((record: ManifestRecord) => void)[] = [];
+
+  /**
+   * `listener` hears of each backup made or uploaded, once it is listed and the operation lock
+   * is released; it must not wait for anything (off-site copies start in the background).
+   */
+  onBackupMade(listener: (record: ManifestRecord) => void): void {
+    this.#made.push(listener);
+  }
+
+  /** Tells the `onBackupMade` listeners of `record` and returns it; a listener's failure is a WARNING, not the backup's. */
+  tellMade(record: ManifestRecord, log: Log): ManifestRecord {
+    for (const listener of this.#made) {
+      try {
+        listener(record);
+      } catch (error) {
+        log.warning(`After the backup ${record.name}: ${describeError(error)}`);
+      }
+    }
+    return record;
+  }
 
   /**
    * `hook` runs after every restore on the restored database, open and migrated, before anyone

@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
@@ -51,7 +52,8 @@ export async function restoreDatabase(
   const who = by ? ` by ${by}` : "";
   const untouched = `${label} failed, nothing was restored`;
   log.info(`${label} started from ${record.name}${who}`);
-  const free = ctx.freeSpace(database);
+  // The database's folder: on a new PC there is no database file yet.
+  const free = ctx.freeSpace(dirname(database));
   if (free < spaceNeeded(record.size))
     throw labelFailure(untouched, new NotEnoughSpaceError(spaceNeeded(record.size), free));
   const operation: RunningOperation = {

@@ -1,4 +1,4 @@
-import { type ManifestRecord, newestHealthy } from "./manifest.ts";
+import { type BackupEntry, newestHealthy } from "./manifest.ts";
 import type { BackupKind } from "./names.ts";
 
 export interface RetentionLimits {
@@ -15,14 +15,14 @@ export interface RetentionLimits {
  * counted as kept ones and never deleted here (a person decides about them); startup, uploaded
  * and external backups are never deleted; the newest verified backup of all is never deleted.
  */
-export function planRetention(
-  listing: ManifestRecord[],
+export function planRetention<T extends Pick<BackupEntry, "name" | "kind" | "health">>(
+  listing: T[],
   limits: RetentionLimits,
   /** Backups that must stay whatever their age (the one just restored). */
   protect: ReadonlySet<string> = new Set(),
-): ManifestRecord[] {
+): T[] {
   const newest = newestHealthy(listing);
-  const doomed: ManifestRecord[] = [];
+  const doomed: T[] = [];
   for (const kind of ["automatic", "manual", "pre_restore", "pre_update"] as const satisfies BackupKind[]) {
     const limit = limits[kind];
     if (limit === null) continue;

@@ -1,10 +1,13 @@
 import { descriptionProblem } from "../backup/description.ts";
 import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
+import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
+import { openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
+import { copyProgress } from "./offsite.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
 export const BACKUP_FLAGS: FlagSpec[] = [
@@ -25,15 +28,35 @@ export async function backupCommand(args: string[], ctx: CliContext): Promise<nu
   const description = typeof values.description === "string" ? values.description.trim() : "";
   const problem = descriptionProblem(description);
   if (problem) throw new UsageError(`--description: ${problem}`);
-  const { engine } = openDataApp(values, ctx);
+  const { engine, offsite } = openDataApp(values, ctx);
   try {
     const by = commandLineUser();
     const record = await withProgress(ctx, engine, () =>
       engine.createBackup({ kind: "manual", description, createdBy: by }),
     );
     ctx.stdout(`Backup created: ${record.name} (${formatBytes(record.size)})\n`);
-    return EXIT.ok;
   } catch (error) {
     return reportFailure(ctx, "Failed to create backup", error);
+  }
+  if (offsite.configured) await copyOffsite(offsite, ctx);
+  return EXIT.ok;
+}
+
+/**
+ * The off-site copy after the backup, as the app makes it in the background: its failure is
+ * told, never the backup's (which is made, and exit code 0); a later run copies what is missing.
+ */
+async function copyOffsite(offsite: OffsiteService, ctx: CliContext): Promise<void> {
+  try {
+    const results = await whileShowing(ctx, copyProgress(offsite), () => offsite.syncNow());
+    for (const { target, error } of results) {
+      if (error)
+        ctx.stderr(
+          `Off-site copy to ${target.label} failed: ${error.message}; it is copied at the next run.\n`,
+        );
+      else ctx.stdout(`Off-site copies up to date: ${target.label} (${target.where})\n`);
+    }
+  } catch (error) {
+    ctx.stderr(`Off-site copy postponed: ${describeError(error)}\n`);
   }
 }

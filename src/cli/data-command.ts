@@ -3,10 +3,11 @@ import { type App, createApp } from "../app.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupBusyError } from "../backup/errors.ts";
 import { describeError } from "../lib/errors.ts";
+import { OffsiteBusyError, OffsiteNotConfiguredError } from "../offsite/errors.ts";
 import type { ParsedFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit-codes.ts";
-import { showProgress } from "./progress.ts";
+import { type Progress, showProgress } from "./progress.ts";
 
 /**
  * The app of a command that works on the data folder (only `--data-dir` and `--config` as
@@ -35,19 +36,29 @@ export function openDataApp(
  * Runs `work` (an engine operation) while a terminal shows the engine's progress: the bytes of
  * the backup or restore written so far (see `showProgress`: only on a terminal, after a second).
  */
-export async function withProgress<T>(
-  ctx: CliContext,
-  engine: BackupEngine,
-  work: () => Promise<T>,
-): Promise<T> {
+export function withProgress<T>(ctx: CliContext, engine: BackupEngine, work: () => Promise<T>): Promise<T> {
+  return whileShowing(ctx, engineProgress(engine), work);
+}
+
+/** The engine's running backup, restore or drill as a progress line, or null. */
+export function engineProgress(engine: BackupEngine): () => Progress | null {
   const label = { backup: "Backing up", restore: "Restoring", drill: "Testing a restore of" } as const;
-  const shown = showProgress(ctx.progress ?? NO_TERMINAL, () => {
+  return () => {
     const op = engine.progress();
     if (!op) return null;
     // Written whole: the new file's check and hash follow.
     if (op.bytesWritten >= op.bytesExpected) return { label: `Checking ${op.name}`, done: 0, total: 0 };
     return { label: `${label[op.action]} ${op.name}`, done: op.bytesWritten, total: op.bytesExpected };
-  });
+  };
+}
+
+/** Runs `work` while a terminal shows `read()`'s progress (see `showProgress`). */
+export async function whileShowing<T>(
+  ctx: CliContext,
+  read: () => Progress | null,
+  work: () => Promise<T>,
+): Promise<T> {
+  const shown = showProgress(ctx.progress ?? NO_TERMINAL, read);
   try {
     return await work();
   } finally {
@@ -58,8 +69,12 @@ export async function withProgress<T>(
 /** Where a command run without a terminal shows progress: nowhere. */
 export const NO_TERMINAL = { isTTY: false, write: () => {} };
 
-/** Writes the failure of an engine operation in one sentence and returns its exit code. */
+/**
+ * Writes the failure of an operation in one sentence and returns its exit code: 3 when another
+ * one holds the lock, 2 when a setting it needs is missing, else 1.
+ */
 export function reportFailure(ctx: CliContext, prefix: string, error: unknown): number {
   ctx.stderr(`${prefix}: ${describeError(error)}\n`);
-  return error instanceof BackupBusyError ? EXIT.locked : EXIT.failed;
+  if (error instanceof BackupBusyError || error instanceof OffsiteBusyError) return EXIT.locked;
+  return error instanceof OffsiteNotConfiguredError ? EXIT.usage : EXIT.failed;
 }

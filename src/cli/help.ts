@@ -31,8 +31,13 @@ Usage:
   ${PROGRAM} backup [--description TEXT]   take one manual backup (works while the app runs)
   ${PROGRAM} list [--json]                 list the backups, newest first
   ${PROGRAM} verify NAME | --all           fully check backups; exit 1 if any is damaged
-  ${PROGRAM} restore NAME | --latest [--yes]
-                                           restore a backup while the app is stopped
+  ${PROGRAM} restore NAME | --latest [--from mirror|s3] [--yes]
+                                           restore a backup while the app is stopped;
+                                           --from: its off-site copy (also on a new PC)
+  ${PROGRAM} offsite test | status [--json] | sync
+                                           test the off-site places, list local and
+                                           off-site copies side by side, or copy what is
+                                           missing now and apply retention there
   ${PROGRAM} drill [--json]                prove that the newest good backup can be restored
                                            (into a temporary file; exit 1 if it cannot)
   ${PROGRAM} status [--json]               ok, or degraded with each alert and what to do

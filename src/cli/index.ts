@@ -9,6 +9,7 @@ import { drillCommand } from "./drill.ts";
 import { EXIT } from "./exit-codes.ts";
 import { PROGRAM, usage } from "./help.ts";
 import { listCommand } from "./list.ts";
+import { offsiteCommand } from "./offsite.ts";
 import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Command> = {
   drill: drillCommand,
   status: statusCommand,
   user: (args, ctx) => userCommand(args, ctx),
+  offsite: offsiteCommand,
 };
 
 export function processContext(): CliContext {

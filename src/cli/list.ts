@@ -1,11 +1,11 @@
 import { publicEntry } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
-import { escapeControlCharacters } from "../lib/text.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
+import { formatTable } from "./table.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const LIST_FLAGS: FlagSpec[] = [
@@ -28,19 +28,15 @@ export async function listCommand(args: string[], ctx: CliContext): Promise<numb
     return EXIT.ok;
   }
   // A description written before control characters were refused, or by another tool, must not
-  // move the cursor, clear the screen or fake a row.
-  const rows = records.map((r) =>
-    [r.name, r.kind, formatLogTime(new Date(r.createdAt)), formatBytes(r.size), r.health, r.description].map(
-      escapeControlCharacters,
-    ),
-  );
-  const header = ["NAME", "KIND", "CREATED", "SIZE", "HEALTH", "DESCRIPTION"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd();
-  ctx.stdout(`${[line(header), ...rows.map(line)].join("\n")}\n`);
+  // move the cursor, clear the screen or fake a row: `formatTable` escapes them.
+  const rows = records.map((r) => [
+    r.name,
+    r.kind,
+    formatLogTime(new Date(r.createdAt)),
+    formatBytes(r.size),
+    r.health,
+    r.description,
+  ]);
+  ctx.stdout(`${formatTable(["NAME", "KIND", "CREATED", "SIZE", "HEALTH", "DESCRIPTION"], rows)}\n`);
   return EXIT.ok;
 }

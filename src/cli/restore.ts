@@ -1,16 +1,23 @@
 import { readStdinLine } from "#runtime/process.ts";
+import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
+import type { RemoteCopy } from "../offsite/copies.ts";
+import { CopyNotFoundError } from "../offsite/errors.ts";
+import { restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";
+import type { TargetId } from "../offsite/target.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
+import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
+import type { Progress } from "./progress.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
 export const RESTORE_FLAGS: FlagSpec[] = [
   { name: "latest", help: "restore the newest backup that passes the full check" },
+  { name: "from", value: "mirror|s3", help: "restore from an off-site copy (works in an empty data folder)" },
   { name: "yes", help: "do not ask for confirmation" },
   ...DATA_FLAGS,
 ];
@@ -20,9 +27,18 @@ async function readAnswer(): Promise<string> {
   return (await readStdinLine()).trim();
 }
 
+/** `--from`: which off-site place, or null for the backup folder. */
+function offsiteSource(value: string | boolean | undefined): TargetId | null {
+  if (value === undefined) return null;
+  if (value === "mirror" || value === "s3") return value;
+  throw new UsageError("--from must be mirror or s3.");
+}
+
 /**
- * `restore NAME | --latest [--yes]`: the offline restore for the day the app will not start.
- * Refuses while the app runs (the web page restores a running app without a restart).
+ * `restore NAME | --latest [--from mirror|s3] [--yes]`: the offline restore for the day the app
+ * will not start; with `--from`, from an off-site copy (downloaded, decrypted and checked first),
+ * which works on a new PC with an empty data folder and only the settings. Refuses while the app
+ * runs (the web page restores a running app without a restart).
  */
 export async function restoreCommand(
   args: string[],
@@ -33,7 +49,9 @@ export async function restoreCommand(
   const name = positionals[0];
   if (Boolean(values.latest) === (name !== undefined))
     throw new UsageError("Give one backup NAME, or --latest.");
-  const { engine, paths, auth } = openDataApp(values, ctx);
+  const from = offsiteSource(values.from);
+  const app = openDataApp(values, ctx);
+  const { engine, paths, auth } = app;
 
   let instance: ReturnType<typeof acquireFileLock>;
   try {
@@ -47,7 +65,11 @@ export async function restoreCommand(
   }
   try {
     if (!values.yes) {
-      const what = name ? describeBackup(engine.find(name)) : "the newest backup that passes the full check";
+      const what = from
+        ? await describeOffsite(app, from, name)
+        : name
+          ? describeBackup(engine.find(name))
+          : "the newest backup that passes the full check";
       ctx.stdout(
         `This replaces the database ${paths.database}\nwith ${what}.\n` +
           "The current database is first saved as a pre-restore backup, and everyone will have to sign in again.\n" +
@@ -60,15 +82,19 @@ export async function restoreCommand(
     }
     const by = commandLineUser();
     const action = name ? "backup: restore" : "backup: emergency restore";
-    const result = await withProgress(ctx, engine, () =>
-      name ? engine.restore(name, { by }) : engine.emergencyRestore({ by }),
+    const result = await (from
+      ? restoreOffsite(app, ctx, { from, name: name ?? null, by })
+      : withProgress(ctx, engine, () =>
+          name ? engine.restore(name, { by }) : engine.emergencyRestore({ by }),
+        )
     ).catch((error) => {
       recordQuietly(auth.audit, { action, target: name ?? null, outcome: "failure", username: by });
       throw error;
     });
     recordQuietly(auth.audit, { action, target: result.restoredFrom, outcome: "success", username: by });
     const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
-    ctx.stdout(`Restored from ${result.restoredFrom}.${kept}\n`);
+    const copy = from ? ` (its off-site copy in ${app.offsite.target(from).label})` : "";
+    ctx.stdout(`Restored from ${result.restoredFrom}${copy}.${kept}\n`);
     return EXIT.ok;
   } catch (error) {
     return reportFailure(ctx, "Restore failed", error);
@@ -80,4 +106,42 @@ export async function restoreCommand(
 
 function describeBackup(record: { name: string; createdAt: string; size: number }): string {
   return `${record.name} (made ${formatLogTime(new Date(record.createdAt))}, ${formatBytes(record.size)})`;
+}
+
+/** The off-site copy a restore will use, in words; throws when it is not there. */
+async function describeOffsite(app: App, from: TargetId, name: string | undefined): Promise<string> {
+  const target = app.offsite.target(from);
+  if (!name) return `the newest off-site copy in ${target.label} that passes the full check`;
+  const copy = (await app.offsite.contents(from)).find((c) => c.name === name);
+  if (!copy) throw new CopyNotFoundError(name, target.label);
+  return `${describeBackup(copy)}, downloaded from ${target.label}`;
+}
+
+/** The restore from an off-site copy, showing the download and then the restore on a terminal. */
+function restoreOffsite(
+  app: App,
+  ctx: CliContext,
+  options: { from: TargetId; name: string | null; by: string },
+) {
+  let download: Progress | null = null;
+  const engineShown = engineProgress(app.engine);
+  const deps = { engine: app.engine, offsite: app.offsite, log: app.log };
+  const request = {
+    by: options.by,
+    from: options.from,
+    onDownload: (copy: RemoteCopy, bytes: number) => {
+      download =
+        bytes < copy.copySize
+          ? { label: `Downloading ${copy.copyName}`, done: bytes, total: copy.copySize }
+          : null;
+    },
+  };
+  return whileShowing(
+    ctx,
+    () => download ?? engineShown(),
+    () =>
+      options.name
+        ? restoreFromOffsite(deps, options.name, request)
+        : restoreLatestFromOffsite(deps, request),
+  );
 }

@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
 import { AppError } from "../lib/errors.ts";
+import { coerce } from "./coerce.ts";
 import { type DataPaths, dataPaths, longestPathIn, pathLimit } from "./paths.ts";
 import {
   envName,
+  offsiteSettingsProblem,
+  SECRET_SETTINGS,
   SETTING_ALLOWED,
   SETTING_KEYS,
   type SettingKey,
@@ -43,33 +46,6 @@ export interface LoadedConfig {
   sources: Record<SettingKey, SettingSource>;
   paths: DataPaths;
   configFile: string;
-}
-
-const NUMBER = /^-?\d+(\.\d+)?$/;
-const TRUE = new Set(["true", "1", "yes", "on"]);
-const FALSE = new Set(["false", "0", "no", "off"]);
-
-/** Turns a text from a flag or the environment into the type the schema expects, where it can. */
-export function coerce(key: SettingKey, raw: string | boolean): unknown {
-  if (typeof raw === "boolean") return raw;
-  const text = raw.trim();
-  switch (key) {
-    case "startup_backup":
-    case "open_browser":
-      if (TRUE.has(text.toLowerCase())) return true;
-      if (FALSE.has(text.toLowerCase())) return false;
-      return text;
-    case "allowed_hosts":
-      return text === "" ? [] : text.split(",").map((h) => h.trim());
-    case "host":
-    case "schedule":
-    case "alert_webhook_url":
-      return text;
-    case "max_manual_backups":
-      return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;
-    default:
-      return NUMBER.test(text) ? Number(text) : text;
-  }
 }
 
 function shown(value: unknown): string {
@@ -122,7 +98,8 @@ function describeIssue(
 ) {
   const key = issue.path[0] as SettingKey;
   const source = SOURCE_LABEL[sources[key] ?? "default"](key);
-  return `Invalid value for setting ${key} (${source}): ${shown(raw[key])}. Allowed: ${SETTING_ALLOWED[key]}.`;
+  const value = SECRET_SETTINGS.has(key) ? "(not shown)" : shown(raw[key]);
+  return `Invalid value for setting ${key} (${source}): ${value}. Allowed: ${SETTING_ALLOWED[key]}.`;
 }
 
 /** Refuses a data folder whose path leaves no room for the names of backup files inside it. */
@@ -202,5 +179,7 @@ export function loadConfig(
     if (!issue) throw new ConfigError("The settings are not valid.");
     throw new ConfigError(describeIssue(issue, raw, sources));
   }
+  const offsiteProblem = offsiteSettingsProblem(parsed.data, [paths.dataDir, paths.backupsDir]);
+  if (offsiteProblem) throw new ConfigError(offsiteProblem);
   return { settings: parsed.data, sources, paths, configFile };
 }

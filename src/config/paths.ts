@@ -9,6 +9,7 @@ export const LOG_FILE = "backup.log";
 export const CONFIG_FILE = "business-app.config.json";
 export const INSTANCE_LOCK_FILE = ".business-app.lock";
 export const OPERATION_LOCK_FILE = ".business-app.operation.lock";
+export const OFFSITE_LOCK_FILE = ".business-app.offsite.lock";
 
 /** Where every file of the app lives, all inside one folder so copying it moves everything. */
 export interface DataPaths {
@@ -22,6 +23,8 @@ export interface DataPaths {
   instanceLock: string;
   /** Held during every backup and restore, by the server and the command line alike. */
   operationLock: string;
+  /** Held while off-site copies are made, by the server and `offsite sync` alike. */
+  offsiteLock: string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -36,6 +39,7 @@ export function dataPaths(dataDir: string): DataPaths {
     defaultConfigFile: join(dir, CONFIG_FILE),
     instanceLock: join(dir, INSTANCE_LOCK_FILE),
     operationLock: join(dir, OPERATION_LOCK_FILE),
+    offsiteLock: join(dir, OFFSITE_LOCK_FILE),
   };
 }
 

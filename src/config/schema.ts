@@ -1,5 +1,14 @@
+import { resolve } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
+import {
+  OFFSITE_ALLOWED,
+  OFFSITE_DESCRIPTIONS,
+  OFFSITE_FIELDS,
+  SECRET_SETTINGS,
+} from "./offsite-settings.ts";
+
+export { KIND_NAMES, SECRET_SETTINGS } from "./offsite-settings.ts";
 
 /**
  * Every setting of the app, in the form the config file uses (snake_case keys), with its
@@ -52,6 +61,7 @@ export const settingsSchema = z.strictObject({
   open_browser: z.union([z.literal("auto"), z.boolean()]).default("auto"),
   drill_interval_days: z.number().int().min(0).max(365).default(7),
   alert_webhook_url: z.string().trim().refine(isWebAddress).nullable().default(null),
+  ...OFFSITE_FIELDS,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -79,6 +89,7 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   drill_interval_days: "a whole number of days from 0 (no scheduled restore drills) to 365",
   alert_webhook_url:
     "an http:// or https:// address that receives a JSON POST when an alert starts or clears",
+  ...OFFSITE_ALLOWED,
 };
 
 export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
@@ -100,9 +111,35 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   open_browser: "open the web interface in the default browser at start",
   drill_interval_days: "days between restore drills (0: none on a schedule)",
   alert_webhook_url: "address that receives a JSON POST when an alert starts or clears",
+  ...OFFSITE_DESCRIPTIONS,
 };
 
 /** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */
 export function envName(key: string): string {
   return `BUSINESS_APP_${key.toUpperCase()}`;
+}
+
+/**
+ * Settings that only work together: a bucket needs its endpoint and both keys, and the S3 details
+ * mean nothing without a bucket; the mirror folder is none of `ownFolders` (the data folder and
+ * its backup folder). Returns what is wrong in words, or null.
+ */
+export function offsiteSettingsProblem(settings: Settings, ownFolders: string[]): string | null {
+  const mirror = settings.offsite_mirror_dir;
+  if (mirror !== null && ownFolders.some((dir) => resolve(mirror) === resolve(dir)))
+    return `Setting offsite_mirror_dir is ${mirror}, a folder of BusinessApp's own data: choose a folder on another disk.`;
+  const s3 = {
+    offsite_s3_endpoint: settings.offsite_s3_endpoint,
+    offsite_s3_access_key_id: settings.offsite_s3_access_key_id,
+    offsite_s3_secret_access_key: settings.offsite_s3_secret_access_key,
+  };
+  const given = Object.entries(s3).filter(([, value]) => value !== null);
+  if (settings.offsite_s3_bucket === null) {
+    if (given.length === 0) return null;
+    return `Setting ${given[0]?.[0]} is set, but offsite_s3_bucket is not: set the bucket too, or remove the S3 settings.`;
+  }
+  const missing = Object.entries(s3).filter(([, value]) => value === null);
+  if (missing.length === 0) return null;
+  const names = missing.map(([key]) => (SECRET_SETTINGS.has(key) ? envName(key) : key));
+  return `Off-site copies to S3 need ${names.join(" and ")} as well as offsite_s3_bucket.`;
 }

@@ -1,6 +1,7 @@
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { SharingWait } from "../lib/sharing.ts";
-import { coerce, type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
+import { coerce } from "./coerce.ts";
+import { type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
 import type { SettingKey } from "./schema.ts";
 
 /** The settings the Settings page may change while the app runs. */
@@ -15,13 +16,24 @@ export const EDITABLE_KEYS = [
   "drill_interval_days",
   "audit_retention_days",
   "audit_max_entries",
+  "offsite_mirror_dir",
+  "offsite_s3_endpoint",
+  "offsite_s3_bucket",
+  "offsite_s3_region",
+  "offsite_s3_prefix",
+  "offsite_s3_access_key_id",
+  "offsite_kinds",
+  "offsite_max_backups",
+  "offsite_max_manual_backups",
+  "offsite_max_pre_restore_backups",
+  "offsite_max_pre_update_backups",
 ] as const satisfies readonly SettingKey[];
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];
 
 export interface SettingsChange {
-  /** Automatic backups every N hours, or on a cron schedule. */
-  mode: "interval" | "schedule";
+  /** Automatic backups every N hours, or on a cron schedule; absent: as they are. */
+  mode?: "interval" | "schedule";
   values: Partial<Record<EditableKey, string | boolean>>;
 }
 
@@ -61,7 +73,7 @@ export class SettingsStore {
       if (value === undefined || this.isFixed(key)) continue;
       file[key] = coerce(key, value);
     }
-    if (!this.isFixed("interval_hours") && !this.isFixed("schedule")) {
+    if (change.mode && !this.isFixed("interval_hours") && !this.isFixed("schedule")) {
       if (change.mode === "interval") delete file.schedule;
       else delete file.interval_hours;
     }

@@ -94,3 +94,51 @@ export interface WorkerThread {
   /** Ends the thread at once; settle on its answer before calling this. */
   terminate(): void;
 }
+
+/** Where an S3-compatible object store is, and the keys that sign its requests (SigV4). */
+export interface ObjectStoreOptions {
+  /** `https://s3.eu-central-003.backblazeb2.com`; requests are path-style: `<endpoint>/<bucket>/<key>`. */
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface StoredObject {
+  key: string;
+  size: number;
+}
+
+/**
+ * What went wrong with a request, by what a person can do about it: `credentials` (a wrong key or
+ * secret, or no permission), `bucket` (no such bucket), `unreachable` (no answer from the endpoint),
+ * `not_found` (no such object), `other`.
+ */
+export type ObjectStoreProblem = "credentials" | "bucket" | "unreachable" | "not_found" | "other";
+
+/** What every method of an `ObjectStore` throws: an `Error` that says what kind of problem it is. */
+export interface ObjectStoreFailure extends Error {
+  problem: ObjectStoreProblem;
+  /** The service's own error code (`SignatureDoesNotMatch`, `NoSuchBucket`), when it sent one. */
+  serviceCode: string | null;
+}
+
+/**
+ * One bucket of an S3-compatible object store, with the few calls off-site copies make. Every
+ * method rejects with an `ObjectStoreFailure`.
+ */
+export interface ObjectStore {
+  /** Every object whose key starts with `prefix` (all pages of the listing), in key order. */
+  list(prefix: string): Promise<StoredObject[]>;
+  /**
+   * Stores `body` under `key`, replacing what was there. A stream is sent in parts of a few MiB
+   * (multipart upload), so memory stays flat whatever its length; a failed upload is aborted, and
+   * on a real S3 service leaves no object behind.
+   */
+  put(key: string, body: ReadableStream<Uint8Array> | string): Promise<void>;
+  /** The object's bytes as a stream; a missing object or a failure rejects the read. */
+  get(key: string): Promise<ReadableStream<Uint8Array>>;
+  /** Deletes the object; deleting a missing one succeeds. */
+  delete(key: string): Promise<void>;
+}

@@ -1,5 +1,6 @@
 import type { DrillResult } from "../backup/drill-state.ts";
 import type { HealthRecord, Operation } from "../backup/types.ts";
+import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
 
@@ -45,6 +46,8 @@ export interface AppStatus {
   operation: Operation | null;
   drill: DrillStatus;
   alerts: Alert[];
+  /** Off-site copies; null when none are set up. */
+  offsite: OffsiteStatus | null;
 }
 
 /** What became of a person's last action on the backup page, shown until their next one. */

@@ -7,6 +7,8 @@ import type { AppStatus, Message } from "./app-status.ts";
 import { BackupActions } from "./backup-actions.tsx";
 import { BackupList } from "./backup-list.tsx";
 import { Notice, type Viewer } from "./layout.tsx";
+import { OffsiteBanner } from "./offsite-panel.tsx";
+import type { OffsiteRows } from "./offsite-places.tsx";
 import { SizeChart } from "./size-chart.tsx";
 import { Progress, StatusFacts, StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
@@ -15,6 +17,8 @@ export interface BackupAreaProps {
   viewer: Viewer;
   status: AppStatus;
   records: ManifestRecord[];
+  /** The list with off-site copies (`records` and the backups only off-site), or null without them. */
+  offsite: { records: ManifestRecord[]; rows: OffsiteRows } | null;
   message: Message | null;
   /** The newest lines of backup.log and of the audit trail; null for those who may not read them. */
   logLines: string[] | null;
@@ -38,12 +42,18 @@ export function BackupArea(props: BackupAreaProps) {
       {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}
       <AlertList alerts={status.alerts} id="status-alerts" />
       <StatusSentenceBanner status={status} now={now} />
+      <OffsiteBanner status={status} now={now} />
       <Progress status={status} />
       <div class="status-grid">
         <StatusFacts viewer={viewer} status={status} now={now} />
         <BackupActions viewer={viewer} />
       </div>
-      <BackupList viewer={viewer} records={records} now={now} />
+      <BackupList
+        viewer={viewer}
+        records={props.offsite?.records ?? records}
+        offsite={props.offsite?.rows ?? null}
+        now={now}
+      />
       <section class="panel" aria-labelledby="chart-heading">
         <h2 id="chart-heading">Size of good backups over time</h2>
         <SizeChart records={records} />

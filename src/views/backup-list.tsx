@@ -4,6 +4,7 @@ import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
+import { type OffsiteRows, Places } from "./offsite-places.tsx";
 import { deleteQuestion, restoreQuestion } from "./questions.ts";
 
 /**
@@ -12,23 +13,28 @@ import { deleteQuestion, restoreQuestion } from "./questions.ts";
  * one (it says "Kept" instead). Links work without JavaScript (a confirmation page); htmx posts
  * them in place after the browser's dialog.
  */
-function RowActions(props: { record: ManifestRecord; kept: boolean }) {
+function RowActions(props: {
+  record: ManifestRecord;
+  kept: boolean;
+  offsiteOnly: boolean;
+  hasCopy: boolean;
+}) {
   const { record: r } = props;
+  if (props.offsiteOnly) {
+    // No file here to download or delete: it can only be restored, from its off-site copy.
+    return (
+      <>
+        <RestoreLink record={r} />
+        <span class="action-slot" />
+        <span class="action-slot" />
+      </>
+    );
+  }
   const name = encodeURIComponent(r.name);
   return (
     <>
-      {r.health === "damaged" ? (
-        <span class="action-slot" />
-      ) : (
-        <ConfirmLink
-          href={`/backup/confirm?action=restore&name=${name}`}
-          post="/backup/restore"
-          vals={{ name: r.name }}
-          question={restoreQuestion(r)}
-          icon="restore"
-          label="Restore"
-        />
-      )}
+      {/* A damaged backup with an off-site copy is restored from that copy. */}
+      {r.health === "damaged" && !props.hasCopy ? <span class="action-slot" /> : <RestoreLink record={r} />}
       <a class="button secondary" href={`/api/backups/${name}/download`} download={r.name}>
         <Icon name="download" />
         Download
@@ -53,10 +59,41 @@ function RowActions(props: { record: ManifestRecord; kept: boolean }) {
   );
 }
 
-/** The backups, newest first; for super admins with restore, download and delete. */
-export function BackupList(props: { viewer: Viewer; records: ManifestRecord[]; now: Date }) {
+function RestoreLink(props: { record: ManifestRecord }) {
+  const r = props.record;
+  return (
+    <ConfirmLink
+      href={`/backup/confirm?action=restore&name=${encodeURIComponent(r.name)}`}
+      post="/backup/restore"
+      vals={{ name: r.name }}
+      question={restoreQuestion(r)}
+      icon="restore"
+      label="Restore"
+    />
+  );
+}
+
+/**
+ * The backups, newest first; for super admins with restore, download and delete. With off-site
+ * copies, each row says where the backup lives, and backups only off-site have rows too.
+ */
+export function BackupList(props: {
+  viewer: Viewer;
+  records: ManifestRecord[];
+  now: Date;
+  offsite?: OffsiteRows | null;
+}) {
+  const { offsite, now } = props;
   const superAdmin = props.viewer.role === "super_admin";
-  const kept = newestHealthy(props.records)?.name;
+  const kept = newestHealthy(props.records.filter((r) => !offsite?.only.has(r.name)))?.name;
+  const actions = (r: ManifestRecord) => (
+    <RowActions
+      record={r}
+      kept={r.name === kept}
+      offsiteOnly={offsite?.only.has(r.name) ?? false}
+      hasCopy={(offsite?.places.get(r.name)?.length ?? 0) > 0}
+    />
+  );
   return (
     <section class="panel list-panel backup-list" aria-labelledby="list-heading">
       <h2 id="list-heading">Backups, newest first</h2>
@@ -65,15 +102,16 @@ export function BackupList(props: { viewer: Viewer; records: ManifestRecord[]; n
       ) : (
         <BackupTable
           records={props.records}
-          now={props.now}
+          now={now}
+          {...(offsite
+            ? { where: (r: ManifestRecord) => <Places record={r} offsite={offsite} now={now} /> }
+            : {})}
           // After an action far down the list, its message at the top of the area is brought into view.
           inherit={{
             "hx-target:inherited": "#backup-area",
             "hx-swap:inherited": "outerHTML show:top showTarget:#backup-area",
           }}
-          {...(superAdmin
-            ? { actions: (r: ManifestRecord) => <RowActions record={r} kept={r.name === kept} /> }
-            : {})}
+          {...(superAdmin ? { actions } : {})}
         />
       )}
     </section>

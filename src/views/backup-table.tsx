@@ -8,8 +8,8 @@ import { backupTitle, HEALTH_WORD, KIND_TITLE, madeBy } from "./words.ts";
 
 const HEALTH_ICON = { verified: "good", damaged: "damaged", unchecked: "waiting" } as const;
 
-/** What the backup is (its description, or its kind), who made it, then its file name. */
-function BackupCell(props: { record: ManifestRecord }) {
+/** What the backup is (its description, or its kind), who made it, its file name, where it lives. */
+function BackupCell(props: { record: ManifestRecord; where?: Child }) {
   const r = props.record;
   const by = madeBy(r.createdBy);
   const kind = r.description ? KIND_TITLE[r.kind] : null;
@@ -20,6 +20,7 @@ function BackupCell(props: { record: ManifestRecord }) {
       {about ? <span class="about">{about.charAt(0).toUpperCase() + about.slice(1)}</span> : null}
       <span class="file">{r.name}</span>
       {r.health === "damaged" && r.reason ? <span class="reason">{r.reason}</span> : null}
+      {props.where ?? null}
     </td>
   );
 }
@@ -43,6 +44,8 @@ export function BackupTable(props: {
   records: ManifestRecord[];
   now: Date;
   actions?: (record: ManifestRecord) => Child;
+  /** Where each backup lives (here, off-site), shown under its name. */
+  where?: (record: ManifestRecord) => Child;
   /** htmx attributes the rows' actions inherit. */
   inherit?: Record<string, string>;
 }) {
@@ -73,7 +76,7 @@ export function BackupTable(props: {
       <tbody>
         {props.records.map((r) => (
           <tr>
-            <BackupCell record={r} />
+            <BackupCell record={r} where={props.where?.(r)} />
             <td class="when">
               <Time at={r.createdAt} now={props.now} />
             </td>

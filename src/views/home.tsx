@@ -4,6 +4,7 @@ import { formatBytes } from "../lib/format.ts";
 import type { AppStatus } from "./app-status.ts";
 import { drillSentence } from "./drill-words.ts";
 import { Page, type PageProps } from "./layout.tsx";
+import { OffsiteBanner } from "./offsite-panel.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
 
@@ -69,6 +70,7 @@ export function HomePage(props: HomeProps) {
     <Page title="Dashboard" current="/" viewer={props.viewer} assets={props.assets}>
       <h1>Dashboard</h1>
       <StatusSentenceBanner status={status} now={now} />
+      <OffsiteBanner status={status} now={now} />
       <p class={status.drill.last && !status.drill.last.ok ? "status-bad" : "muted"} id="drill-sentence">
         {drillSentence(status.drill, now)}
       </p>

@@ -1,9 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import type { SettingSource } from "../config/load.ts";
-import { envName, SETTING_ALLOWED, type SettingKey, type Settings } from "../config/schema.ts";
+import type { SettingKey, Settings } from "../config/schema.ts";
+import type { TargetTest } from "../offsite/targets.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
 import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
+import { OffsiteSettings } from "./offsite-settings.tsx";
 import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
+import { Field, fixedBy } from "./setting-field.tsx";
 import { Time } from "./when.tsx";
 
 export interface SettingsPageProps extends PageProps {
@@ -16,41 +19,8 @@ export interface SettingsPageProps extends PageProps {
   preview: { runs: Date[] } | { problem: string };
   notice?: string | null;
   error?: string | null;
-}
-
-function fixedBy(key: SettingKey, source: SettingSource): string | null {
-  if (source === "flag") {
-    const flag = key === "startup_backup" ? "no-startup-backup" : key.replaceAll("_", "-");
-    return `set by the option --${flag} where BusinessApp is started; change it there`;
-  }
-  if (source === "environment") return `set by the environment variable ${envName(key)}`;
-  return null;
-}
-
-function Field(props: {
-  name: SettingKey;
-  label: string;
-  value: string;
-  sources: SettingsPageProps["sources"];
-}) {
-  const fixed = fixedBy(props.name, props.sources[props.name]);
-  const id = `setting-${props.name}`;
-  return (
-    <div class="form-row">
-      <label for={id}>{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        type="text"
-        value={props.value}
-        disabled={fixed !== null}
-        aria-describedby={`${id}-help`}
-      />
-      <p class="muted small" id={`${id}-help`}>
-        {fixed ?? `Allowed: ${SETTING_ALLOWED[props.name]}.`}
-      </p>
-    </div>
-  );
+  /** The results of the off-site connection test, when it was just run. */
+  offsiteTests?: TargetTest[] | null;
 }
 
 function SchedulerPanel(props: { viewer: PageProps["viewer"]; scheduler: SchedulerStatus; now: Date }) {
@@ -207,6 +177,12 @@ export function SettingsPage(props: SettingsPageProps) {
           Saved in the settings file <code class="path">{props.configFile}</code>.
         </p>
       </form>
+      <OffsiteSettings
+        viewer={viewer}
+        settings={settings}
+        sources={sources}
+        tests={props.offsiteTests ?? null}
+      />
       <SchedulerPanel viewer={viewer} scheduler={scheduler} now={now} />
       <StartSettings settings={settings} />
     </Page>

@@ -5,6 +5,7 @@ import type { AppStatus } from "./app-status.ts";
 import { drillSentence, nextDrill } from "./drill-words.ts";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
+import { OffsiteFact } from "./offsite-panel.tsx";
 import { statusSentence } from "./status-sentence.ts";
 import { Time } from "./when.tsx";
 
@@ -138,6 +139,7 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
         <dd>
           <code class="path">{status.folder}</code>
         </dd>
+        <OffsiteFact status={status} now={now} />
         <dt>Free disk space</dt>
         <dd>{status.freeBytes === null ? "unknown" : formatBytes(status.freeBytes)}</dd>
         {status.lastError ? (

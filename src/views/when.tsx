@@ -61,6 +61,16 @@ export function timeAhead(at: At, now: Date): string {
   return `on ${date(d, now)} at ${clock(d)}`;
 }
 
+/** For "since when": "14:00" (today), "yesterday at 14:00", "22 Sep at 14:00". */
+export function clockTime(at: At, now: Date): string {
+  const d = toDate(at);
+  if (Number.isNaN(d.getTime())) return "an unknown time";
+  const days = daysFrom(now, d);
+  if (days === 0) return clock(d);
+  if (days === -1) return `yesterday at ${clock(d)}`;
+  return `${date(d, now)} at ${clock(d)}`;
+}
+
 const FORMATS = { day: dayAndTime, ago: timeAgo, ahead: timeAhead } as const;
 
 /** A friendly time with the exact one (`2025-09-22 14:30:00`) on hover and for machines. */

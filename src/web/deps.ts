@@ -8,6 +8,7 @@ import type { SettingsChange } from "../config/settings-store.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { Alert } from "../views/app-status.ts";
@@ -25,8 +26,8 @@ export interface RecoveryPort {
   /** True for the one-time token of the recovery link (compared in constant time). */
   accepts(token: string | null | undefined): boolean;
   /**
-   * Restores the named backup (the newest usable one when `name` is null), then leaves recovery
-   * mode and starts automatic backups again. Throws the engine's errors; stays in recovery mode then.
+   * Restores the named backup (the newest usable one when `name` is null; from an off-site copy
+   * when it is missing or damaged here), then leaves recovery mode and starts automatic backups again. Throws the engine's errors; stays in recovery mode then.
    */
   restore(name: string | null, by: string): Promise<RestoreResult>;
 }
@@ -68,6 +69,8 @@ export interface WebDeps {
   recovery: RecoveryPort;
   auth: Auth;
   settings: SettingsPort;
+  /** Off-site copies: their status, where each backup lives, restores that fall back to them. */
+  offsite: OffsiteService;
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */
   listenHost: string;
   allowedHosts: string[];

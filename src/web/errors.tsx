@@ -9,6 +9,7 @@ import { AppError, describeError } from "../lib/errors.ts";
 import type { LockErrorCode } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
 import type { FileErrorCode } from "../lib/sharing.ts";
+import type { OffsiteErrorCode } from "../offsite/errors.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
 import type { AppEnv } from "./context.ts";
@@ -24,6 +25,7 @@ export type ErrorCode =
   | DatabaseErrorCode
   | LockErrorCode
   | FileErrorCode
+  | OffsiteErrorCode
   | WebErrorCode;
 
 /** The answer to each code: a code added to an area's list without a status here fails type checking. */
@@ -77,6 +79,21 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "upload.bad_form": 400,
   "upload.too_large": 413,
   "upload.disk_full": 507,
+  // The storage of off-site copies is another server: its failures are a bad gateway's.
+  "offsite.not_configured": 400,
+  "offsite.access_denied": 502,
+  "offsite.no_bucket": 502,
+  "offsite.unreachable": 502,
+  "offsite.mirror_unavailable": 502,
+  "offsite.full": 507,
+  "offsite.not_found": 404,
+  "offsite.no_passphrase": 422,
+  "offsite.wrong_passphrase": 422,
+  "offsite.damaged": 422,
+  "offsite.local_changed": 422,
+  "offsite.conflict": 409,
+  "offsite.busy": 409,
+  "offsite.failed": 502,
 };
 
 const TITLES: Partial<Record<number, string>> = {

@@ -1,5 +1,6 @@
 import type { BackupEngine } from "../backup/engine.ts";
 import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
 import type { AppStatus } from "../views/app-status.ts";
@@ -12,6 +13,7 @@ export interface StatusDeps {
   drills: DrillSchedule;
   alerts: AlertsPort;
   recovery: Pick<RecoveryPort, "active">;
+  offsite: Pick<OffsiteService, "status">;
 }
 
 /** What the status panel, the dashboard and `GET /api/status` show, gathered now (the alerts looked at again). */
@@ -38,5 +40,6 @@ export function collectStatus(
     operation: engine.progress(),
     drill: { ...deps.drills.status(), last: engine.lastDrill() },
     alerts: deps.alerts.refresh(records),
+    offsite: deps.offsite.status(),
   };
 }

@@ -47,6 +47,19 @@ describe("settings", () => {
       open_browser: "auto",
       drill_interval_days: 7,
       alert_webhook_url: null,
+      offsite_mirror_dir: null,
+      offsite_s3_endpoint: null,
+      offsite_s3_bucket: null,
+      offsite_s3_region: "us-east-1",
+      offsite_s3_prefix: "",
+      offsite_s3_access_key_id: null,
+      offsite_s3_secret_access_key: null,
+      offsite_passphrase: null,
+      offsite_kinds: ["startup", "automatic", "manual", "pre_update", "uploaded", "external"],
+      offsite_max_backups: null,
+      offsite_max_manual_backups: null,
+      offsite_max_pre_restore_backups: null,
+      offsite_max_pre_update_backups: null,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });

@@ -5,7 +5,7 @@ import { createApp } from "../../src/app.ts";
 import { BackupFolderError, DiskFullError, NotEnoughSpaceError } from "../../src/backup/errors.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { runCli, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, startApp, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, itemsChecksum, mountTmpfs, signIn } from "./fault-helpers.ts";
 
@@ -44,22 +44,7 @@ describe("disk full", () => {
       const before = itemsChecksum(paths.database);
       // The log lives on the tiny disk too; the app must start and answer all the same.
       const app = await startApp({ dataDir: paths.dataDir, args: ["--no-startup-backup"] });
-      const added = await runCli(
-        [
-          "user",
-          "add",
-          "--username",
-          "boss",
-          "--role",
-          "super_admin",
-          "--password-stdin",
-          "--data-dir",
-          paths.dataDir,
-        ],
-        {
-          input: "long enough password\n",
-        },
-      );
+      const added = await addUserByCli(paths.dataDir);
       expect(added.exitCode).toBe(0);
       const { headers } = await signIn(app, "boss");
       const res = await fetch(`${app.url}/api/backups`, {

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { type RunningApp, runCli, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, type RunningApp, startApp, tempDir } from "../helpers.ts";
 
 /** A small seeded random generator (mulberry32), so a failing run can be repeated. */
 export function seededRandom(seed: number): () => number {
@@ -78,12 +78,7 @@ export async function serverWithAdmin(megabytes: number, env: Record<string, str
   const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
   await first.stop();
   addBulk(join(dataDir, "business_data.db"), megabytes);
-  await runCli(
-    ["user", "add", "--username", "boss", "--role", "super_admin", "--password-stdin", "--data-dir", dataDir],
-    {
-      input: "long enough password\n",
-    },
-  );
+  await addUserByCli(dataDir);
   const app = await startApp({ dataDir, args: ["--no-startup-backup"], env });
   const session = await signIn(app, "boss");
   await startupCheckDone(app, session.cookie);

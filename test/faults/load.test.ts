@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { runCli, startApp } from "../helpers.ts";
+import { addUserByCli, runCli, startApp } from "../helpers.ts";
 import { serverWithAdmin, signIn } from "./fault-helpers.ts";
 
 /** BUSINESS_APP_LONG_TESTS=1 runs the full 30 seconds; by default a shorter run keeps CI fast. */
@@ -19,22 +19,7 @@ describe("load", () => {
     await app.stop();
     const server = await startApp({ dataDir, args: ["--no-startup-backup", "--schedule", "*/3 * * * * *"] });
     for (let i = 0; i < 5; i++) {
-      await runCli(
-        [
-          "user",
-          "add",
-          "--username",
-          `clerk${i}`,
-          "--role",
-          "user",
-          "--password-stdin",
-          "--data-dir",
-          dataDir,
-        ],
-        {
-          input: "long enough password\n",
-        },
-      );
+      await addUserByCli(dataDir, `clerk${i}`, "user");
     }
     const statuses = new Map<number, number>();
     const count = (s: number) => statuses.set(s, (statuses.get(s) ?? 0) + 1);

@@ -32,6 +32,7 @@ function status(
     operation: null,
     drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null },
     alerts: [],
+    offsite: null,
   };
   return { ...base, ...change, scheduler: { ...base.scheduler, ...change.scheduler } };
 }

@@ -5,6 +5,7 @@ import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import { readLastLines } from "../../lib/tail.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import type { Message } from "../../views/app-status.ts";
 import { BackupArea, type BackupAreaProps } from "../../views/backup-area.tsx";
@@ -12,6 +13,7 @@ import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";
 import { problemOf, showProblemsWith } from "../errors.tsx";
 import { isHtmx, redirectTo, respondFragment } from "../html.ts";
+import { withOffsiteRows } from "../offsite-rows.ts";
 import { collectStatus, type StatusDeps } from "../status.ts";
 import { viewerOf } from "../viewer.ts";
 
@@ -30,6 +32,7 @@ export function createBackupArea(
     recovery: RecoveryPort;
     auth: Auth;
     paths: DataPaths;
+    offsite: OffsiteService;
   },
 ) {
   const messages = new Map<string, Message>();
@@ -53,6 +56,7 @@ export function createBackupArea(
       viewer,
       status: collectStatus(deps, records),
       records,
+      offsite: withOffsiteRows(deps.offsite, records),
       message: session ? (messages.get(session.tokenHash) ?? null) : null,
       logLines: admin ? readLastLines(deps.paths.log, 15) : null,
       audit: admin ? deps.auth.audit.newest(8) : null,

@@ -1,6 +1,9 @@
 import type { Context } from "hono";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
+import type { Log } from "../../lib/log.ts";
+import { emergencyRestoreWithFallback, restoreWithFallback } from "../../offsite/restore.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
 import { audited, recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
@@ -14,7 +17,13 @@ import { viewerOf } from "../viewer.ts";
  * in how they answer; failures are the engine's typed errors, answered by the error handler.
  * Each engine call starts before the first `await`, so a backup holds the lock once `create` returns.
  */
-export function backupOperations(deps: { engine: BackupEngine; auth: Auth; settings: SettingsPort }) {
+export function backupOperations(deps: {
+  engine: BackupEngine;
+  auth: Auth;
+  settings: SettingsPort;
+  offsite: OffsiteService;
+  log: Log;
+}) {
   const { engine, auth } = deps;
   const by = (c: Context<AppEnv>) => viewerOf(c).username;
 
@@ -30,11 +39,12 @@ export function backupOperations(deps: { engine: BackupEngine; auth: Auth; setti
         }),
       ),
 
+    /** The backup here, or its off-site copy when it is missing or damaged here. */
     restore: (c: Context<AppEnv>, name: string) =>
-      audited(c, auth, "backup: restore", name, () => engine.restore(name, { by: by(c) })),
+      audited(c, auth, "backup: restore", name, () => restoreWithFallback(deps, name, by(c))),
 
     emergencyRestore: (c: Context<AppEnv>) =>
-      audited(c, auth, "backup: emergency restore", null, () => engine.emergencyRestore({ by: by(c) })),
+      audited(c, auth, "backup: emergency restore", null, () => emergencyRestoreWithFallback(deps, by(c))),
 
     delete: (c: Context<AppEnv>, name: string) =>
       audited(c, auth, "backup: delete", name, () => engine.deleteBackup(name, { by: by(c) })),

@@ -1,17 +1,22 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { BackupEngine } from "../../backup/engine.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
 import { BackupPage } from "../../views/backup-page.tsx";
 import { type ConfirmAction, ConfirmPage } from "../../views/confirm-page.tsx";
 import type { AppEnv } from "../context.ts";
 import { redirectTo, respondPage } from "../html.ts";
+import { findHereOrOffsite } from "../offsite-rows.ts";
 import { pagePropsOf } from "../viewer.ts";
 import type { BackupAreaResponder } from "./backup-area.tsx";
 
 const CONFIRMED: readonly string[] = ["restore", "delete", "emergency-restore"] satisfies ConfirmAction[];
 
 /** The Database Backup page, the part of it htmx refreshes, and the confirmation page. */
-export function backupPageRoutes(deps: { engine: BackupEngine }, area: BackupAreaResponder) {
+export function backupPageRoutes(
+  deps: { engine: BackupEngine; offsite: OffsiteService },
+  area: BackupAreaResponder,
+) {
   const { engine } = deps;
   const app = new Hono<AppEnv>();
 
@@ -31,7 +36,14 @@ export function backupPageRoutes(deps: { engine: BackupEngine }, area: BackupAre
   app.get("/backup/confirm", (c) => {
     const action = c.req.query("action") ?? "";
     if (!CONFIRMED.includes(action)) return redirectTo(c, "/backup/status");
-    const record = action === "emergency-restore" ? null : engine.find(c.req.query("name") ?? "");
+    const name = c.req.query("name") ?? "";
+    // A backup only off-site may be restored from its copy, but nothing else.
+    const record =
+      action === "emergency-restore"
+        ? null
+        : action === "restore"
+          ? findHereOrOffsite(engine, deps.offsite, name)
+          : engine.find(name);
     return respondPage(
       c,
       <ConfirmPage {...pagePropsOf(c)} action={action as ConfirmAction} record={record} />,

@@ -3,6 +3,8 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../auth/auth.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
+import type { TargetTest } from "../../offsite/targets.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { NextRuns } from "../../views/schedule-chooser.tsx";
 import { SettingsPage } from "../../views/settings-page.tsx";
@@ -13,6 +15,7 @@ import { showProblemsWith } from "../errors.tsx";
 import { readForm } from "../form.ts";
 import { redirectTo, respondFragment, respondPage } from "../html.ts";
 import { badForm } from "../http-errors.ts";
+import { offsiteChangeOf } from "../offsite-form.ts";
 import {
   fieldsOf,
   isScheduleChoice,
@@ -54,13 +57,18 @@ function changeOf(form: Form, cadenceFixed: boolean): SettingsChange {
 }
 
 /** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
-export function settingsRoutes(deps: { settings: SettingsPort; scheduler: BackupScheduler; auth: Auth }) {
+export function settingsRoutes(deps: {
+  settings: SettingsPort;
+  scheduler: BackupScheduler;
+  auth: Auth;
+  offsite: OffsiteService;
+}) {
   const app = new Hono<AppEnv>();
   const cadenceFixed = () => deps.settings.isFixed("interval_hours") || deps.settings.isFixed("schedule");
 
   function page(
     c: Context<AppEnv>,
-    extra: { notice?: string | null; error?: string | null },
+    extra: { notice?: string | null; error?: string | null; offsiteTests?: TargetTest[] },
     status?: ContentfulStatusCode,
   ) {
     const current = deps.settings.current;
@@ -100,6 +108,28 @@ export function settingsRoutes(deps: { settings: SettingsPort; scheduler: Backup
       deps.settings.apply(change, viewerOf(c).username),
     );
     return redirectTo(c, "/settings?saved");
+  });
+
+  app.post("/settings/offsite", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const change = offsiteChangeOf(await readForm(c, { all: true }));
+    await audited(c, deps.auth, "settings: save off-site", null, () =>
+      deps.settings.apply(change, viewerOf(c).username),
+    );
+    return redirectTo(c, "/settings?saved#offsite");
+  });
+
+  // Tries the saved settings as a copy would: write, read back, remove, list.
+  app.post("/settings/offsite/test", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const tests = await audited(c, deps.auth, "settings: test off-site", null, () => deps.offsite.test());
+    const failed = tests.filter((t) => !t.ok).length;
+    return page(c, {
+      offsiteTests: tests,
+      ...(failed
+        ? { error: "The connection test failed: see Off-site copies below." }
+        : { notice: "The connection test passed." }),
+    });
   });
 
   return app;

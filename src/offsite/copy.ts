@@ -1,0 +1,99 @@
+import type { ManifestRecord } from "../backup/manifest.ts";
+import type { Clock } from "../lib/time.ts";
+import { encryptStream } from "./age.ts";
+import { copyNameOf, type RemoteCopy, type Sidecar, sidecarNameOf, sidecarText } from "./copies.ts";
+import { OffsiteError } from "./errors.ts";
+import { type Digest, digestOf, fileStream, measuring } from "./streams.ts";
+import type { OffsiteTarget } from "./target.ts";
+
+export interface CopyRequest {
+  target: OffsiteTarget;
+  /** A verified local backup, with the SHA-256 recorded when it was made. */
+  record: ManifestRecord & { sha256: string };
+  /** Its file. */
+  path: string;
+  /** Encrypts the copy (age) when set. */
+  passphrase: string | null;
+  clock: Clock;
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Copies one backup to `target` and returns the copy as listed from now on. Steps: the old
+ * copy's sidecar is removed first (a replaced startup copy is never listed with the sidecar of
+ * the one before); the file is written whole (`target.write`: a temporary file and a rename, or
+ * a completed upload), encrypted on the way when a passphrase is set, its SHA-256 taken as it is
+ * read; the copy is read back and must hash as it was written; only then is its sidecar written.
+ * Guarantees: a copy interrupted at any step has no sidecar, so it is never listed; a copy whose
+ * source no longer hashes as it did when it was made is refused (`offsite.local_changed`), one
+ * that reads back otherwise is removed (`offsite.damaged`). Throws `OffsiteError`.
+ */
+export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
+  const { target, record, passphrase, signal } = request;
+  const encrypted = passphrase !== null;
+  const copyName = copyNameOf(record.name, encrypted);
+  await target.remove(sidecarNameOf(copyName));
+  let plain: Digest;
+  let written: Digest;
+  // A plain copy made by the kernel is hashed by reading it back, so its read-back is done.
+  let readBack = false;
+  if (!encrypted && target.copyFile) {
+    await target.copyFile(request.path, copyName);
+    request.onProgress?.(record.size);
+    written = await digestOf(await target.read(copyName), signal);
+    plain = written;
+    readBack = true;
+  } else {
+    const source = measuring({
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    let body = fileStream(request.path).pipeThrough(source.stream);
+    const stored = measuring(signal ? { signal } : {});
+    if (passphrase !== null) body = (await encryptStream(body, passphrase)).pipeThrough(stored.stream);
+    await target.write(copyName, body);
+    plain = source.digest();
+    written = encrypted ? stored.digest() : plain;
+  }
+  if (plain.sha256 !== record.sha256) {
+    await target.remove(copyName);
+    // The local file is not what was made: whatever the copy holds must not stand for that backup.
+    const local = await digestOf(fileStream(request.path), signal);
+    if (local.sha256 !== record.sha256)
+      throw new OffsiteError(
+        "offsite.local_changed",
+        `the backup ${record.name} changed since it was made`,
+        "its SHA-256 differs; it was not copied: check it with verify",
+      );
+    throw new OffsiteError(
+      "offsite.damaged",
+      `the copy of ${record.name} was damaged on the way`,
+      target.where,
+    );
+  }
+  if (!readBack) {
+    const back = await digestOf(await target.read(copyName), signal);
+    if (back.sha256 !== written.sha256 || back.size !== written.size) {
+      await target.remove(copyName);
+      throw new OffsiteError(
+        "offsite.damaged",
+        `the copy of ${record.name} reads back differently than it was written`,
+        `${target.where}: it was removed`,
+      );
+    }
+  }
+  const sidecar: Sidecar = {
+    version: 1,
+    name: record.name,
+    createdAt: record.createdAt,
+    size: plain.size,
+    sha256: plain.sha256,
+    encrypted,
+    copySize: written.size,
+    copySha256: written.sha256,
+    copiedAt: request.clock().toISOString(),
+  };
+  await target.write(sidecarNameOf(copyName), sidecarText(sidecar));
+  return { ...sidecar, copyName, kind: record.kind };
+}

@@ -1,0 +1,112 @@
+import { isDiskFull } from "#runtime/errors.ts";
+import { AppError, describeError } from "../lib/errors.ts";
+import type { ObjectStoreProblem } from "../runtime/types.ts";
+
+export const OFFSITE_ERROR_CODES = [
+  "offsite.not_configured",
+  "offsite.access_denied",
+  "offsite.no_bucket",
+  "offsite.unreachable",
+  "offsite.mirror_unavailable",
+  "offsite.full",
+  "offsite.not_found",
+  "offsite.no_passphrase",
+  "offsite.wrong_passphrase",
+  "offsite.damaged",
+  "offsite.local_changed",
+  "offsite.conflict",
+  "offsite.busy",
+  "offsite.failed",
+] as const;
+export type OffsiteErrorCode = (typeof OFFSITE_ERROR_CODES)[number];
+
+/**
+ * An off-site copy, listing or download that failed. `reason` is the short cause a status line
+ * shows ("access denied"); `message` says where and what to do about it.
+ */
+export class OffsiteError extends AppError<OffsiteErrorCode> {
+  readonly reason: string;
+
+  constructor(code: OffsiteErrorCode, reason: string, detail?: string, options?: { cause?: unknown }) {
+    super(code, detail ? `${reason} (${detail})` : reason, options);
+    this.reason = reason;
+  }
+}
+
+/** Off-site copies, or the one named, are not set up. */
+export class OffsiteNotConfiguredError extends OffsiteError {
+  constructor(what = "Off-site copies are not set up") {
+    super(
+      "offsite.not_configured",
+      `${what}: set offsite_mirror_dir, or offsite_s3_bucket with its endpoint and keys`,
+    );
+  }
+}
+
+export class OffsiteBusyError extends OffsiteError {
+  constructor(pid: number | null) {
+    const who = pid === null || pid === process.pid ? "" : ` (process ${pid})`;
+    super(
+      "offsite.busy",
+      `Off-site copies are being made by another run${who}. Try again when it has finished.`,
+    );
+  }
+}
+
+export class CopyNotFoundError extends OffsiteError {
+  constructor(name: string, where: string) {
+    super("offsite.not_found", `There is no off-site copy of ${JSON.stringify(name)} in ${where}.`);
+  }
+}
+
+const STORE_PROBLEMS: Record<ObjectStoreProblem, [OffsiteErrorCode, string, string]> = {
+  credentials: [
+    "offsite.access_denied",
+    "access denied",
+    "the access key id or the secret access key is wrong, or the key may not use this bucket",
+  ],
+  bucket: ["offsite.no_bucket", "the bucket does not exist", "check offsite_s3_bucket and offsite_s3_region"],
+  unreachable: [
+    "offsite.unreachable",
+    "the storage service does not answer",
+    "check offsite_s3_endpoint and the network",
+  ],
+  not_found: ["offsite.not_found", "the copy is not there", "it was removed meanwhile"],
+  other: ["offsite.failed", "the storage service refused", ""],
+};
+
+/** Anything a run met, as an `OffsiteError` (an unexpected one keeps its message). */
+export function asOffsiteError(error: unknown): OffsiteError {
+  if (error instanceof OffsiteError) return error;
+  return new OffsiteError("offsite.failed", "the copy failed", describeError(error), { cause: error });
+}
+
+/** True for the error of a copy given up on purpose (the app is closing): it is no failure of the place. */
+export function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError";
+}
+
+/** An `ObjectStoreFailure` (or anything thrown while talking to one) as an `OffsiteError`. */
+export function storeError(error: unknown): OffsiteError {
+  if (error instanceof OffsiteError) return error;
+  const problem = (error as { problem?: ObjectStoreProblem } | null)?.problem ?? "other";
+  const [code, reason, hint] = STORE_PROBLEMS[problem];
+  const detail = problem === "other" ? describeError(error) : `${hint}: ${describeError(error)}`;
+  return new OffsiteError(code, reason, detail, { cause: error });
+}
+
+/** A file-system error in the mirror folder as an `OffsiteError`. */
+export function mirrorError(error: unknown, dir: string): OffsiteError {
+  if (error instanceof OffsiteError) return error;
+  if (isDiskFull(error)) return new OffsiteError("offsite.full", "the disk is full", dir);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ENOENT" || code === "ENOTDIR")
+    return new OffsiteError(
+      "offsite.mirror_unavailable",
+      "the folder is not there",
+      `${dir}: is the drive connected?`,
+    );
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS")
+    return new OffsiteError("offsite.mirror_unavailable", "the folder cannot be written", dir);
+  return new OffsiteError("offsite.failed", "writing failed", `${dir}: ${describeError(error)}`);
+}

@@ -1,0 +1,87 @@
+import { renameSync } from "node:fs";
+import { open, rm, utimes } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { isDiskFull } from "#runtime/errors.ts";
+import { DiskFullError } from "../backup/errors.ts";
+import { fsyncDir } from "../lib/fs-sync.ts";
+import { type SharingWait, whileInUse } from "../lib/sharing.ts";
+import { decryptError, decryptStream } from "./age.ts";
+import type { RemoteCopy } from "./copies.ts";
+import { OffsiteError } from "./errors.ts";
+import { measuring } from "./streams.ts";
+import type { OffsiteTarget } from "./target.ts";
+
+export interface FetchRequest {
+  target: OffsiteTarget;
+  copy: RemoteCopy;
+  /** Where the backup goes (in the backup folder, under its own name). */
+  destination: string;
+  passphrase: string | null;
+  /** How long a rename over a file another program holds waits. */
+  wait: SharingWait;
+  /** The bytes of the copy read so far (of `copy.copySize`). */
+  onProgress?: (bytes: number) => void;
+  signal?: AbortSignal;
+}
+
+/** The hidden temporary name a download is written to (a leftover the app's start removes). */
+export function fetchTempPath(destination: string): string {
+  return join(dirname(destination), `.${basename(destination)}.offsite.${process.pid}.tmp`);
+}
+
+/**
+ * Downloads an off-site copy to `destination`: read, decrypted when it is encrypted (each chunk
+ * authenticated), written to a hidden temporary file beside it, flushed; its size and SHA-256 must
+ * be the sidecar's, the copy's as stored and the backup's own; only then is it renamed into place
+ * and the folder flushed. Guarantees: `destination` is either untouched or holds exactly the
+ * backup that was copied; nothing else is left behind. Throws `OffsiteError`
+ * (`offsite.no_passphrase`, `offsite.wrong_passphrase`, `offsite.damaged`, the storage's own),
+ * or `DiskFullError` when the local disk fills up.
+ */
+export async function fetchCopy(request: FetchRequest): Promise<void> {
+  const { copy, passphrase, signal } = request;
+  if (copy.encrypted && passphrase === null)
+    throw new OffsiteError(
+      "offsite.no_passphrase",
+      `${copy.copyName} is encrypted and no passphrase is set`,
+      "set BUSINESS_APP_OFFSITE_PASSPHRASE, or offsite_passphrase in the config file, to the passphrase it was made with",
+    );
+  const temp = fetchTempPath(request.destination);
+  try {
+    const stored = measuring({
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    let body = (await request.target.read(copy.copyName)).pipeThrough(stored.stream);
+    if (copy.encrypted && passphrase !== null) body = await decryptStream(body, passphrase, copy.copyName);
+    const plain = measuring();
+    const file = await open(temp, "wx", 0o600);
+    try {
+      for await (const chunk of body.pipeThrough(plain.stream)) await file.write(chunk);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    const got = { stored: stored.digest(), plain: plain.digest() };
+    if (
+      got.stored.size !== copy.copySize ||
+      got.stored.sha256 !== copy.copySha256 ||
+      got.plain.size !== copy.size ||
+      got.plain.sha256 !== copy.sha256
+    ) {
+      throw new OffsiteError(
+        "offsite.damaged",
+        `the copy ${copy.copyName} is damaged`,
+        `${request.target.where}: its SHA-256 is not the one recorded when it was copied`,
+      );
+    }
+    // A startup backup's time comes from its file's modification time: it keeps the one it was made at.
+    await utimes(temp, new Date(), new Date(copy.createdAt));
+    await whileInUse(request.destination, () => renameSync(temp, request.destination), request.wait);
+    fsyncDir(dirname(request.destination));
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => {});
+    if (isDiskFull(error)) throw new DiskFullError();
+    throw copy.encrypted ? decryptError(error, copy.copyName) : error;
+  }
+}

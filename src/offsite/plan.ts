@@ -1,0 +1,58 @@
+import type { ManifestRecord } from "../backup/manifest.ts";
+import type { BackupKind } from "../backup/names.ts";
+import { planRetention, type RetentionLimits } from "../backup/retention.ts";
+import { newestFirst, type RemoteCopy } from "./copies.ts";
+
+/** A local backup that may be copied: verified, with the SHA-256 recorded when it was made. */
+export type CopyableRecord = ManifestRecord & { sha256: string };
+
+/** What goes off-site and how many of each kind stay there. */
+export interface CopyPolicy {
+  kinds: ReadonlySet<BackupKind>;
+  /** Retention off-site, per kind, as locally: the newest N copies of each kind stay. */
+  retention: RetentionLimits;
+}
+
+/** A copy as retention judges it: every listed copy is whole and checked, so it counts as verified. */
+const asEntry = (item: { name: string; kind: BackupKind; createdAt: string }) => ({
+  name: item.name,
+  kind: item.kind,
+  createdAt: item.createdAt,
+  health: "verified" as const,
+});
+
+/**
+ * The local backups to copy, newest first: verified backups of the chosen kinds (never a copy
+ * of a damaged database) whose copy is missing or holds other bytes (the startup slot is
+ * replaced), less those that retention off-site would remove at once.
+ */
+export function planCopies(
+  local: ManifestRecord[],
+  remote: RemoteCopy[],
+  policy: CopyPolicy,
+): CopyableRecord[] {
+  const there = new Map(remote.map((copy) => [copy.name, copy.sha256]));
+  const missing = local.filter(
+    (r): r is CopyableRecord =>
+      policy.kinds.has(r.kind) &&
+      r.health === "verified" &&
+      !r.sourceDamaged &&
+      r.sha256 !== null &&
+      there.get(r.name) !== r.sha256,
+  );
+  const afterwards = [
+    ...remote.filter((copy) => !missing.some((r) => r.name === copy.name)).map(asEntry),
+    ...missing.map(asEntry),
+  ].sort(newestFirst);
+  const doomed = new Set(planRetention(afterwards, policy.retention).map((e) => e.name));
+  return missing.filter((r) => !doomed.has(r.name)).sort(newestFirst);
+}
+
+/**
+ * The copies retention off-site removes, from what is there now: per kind the newest N stay;
+ * startup, uploaded and external copies always stay, and so does the newest copy of all.
+ */
+export function planRemovals(remote: RemoteCopy[], retention: RetentionLimits): RemoteCopy[] {
+  const entries = [...remote].sort(newestFirst).map((copy) => ({ ...asEntry(copy), copy }));
+  return planRetention(entries, retention).map((e) => e.copy);
+}

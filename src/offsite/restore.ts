@@ -1,0 +1,137 @@
+import { join } from "node:path";
+import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
+import { BackupNotFoundError, BackupUnusableError, NoUsableBackupError } from "../backup/errors.ts";
+import { describeError } from "../lib/errors.ts";
+import { sha256File } from "../lib/hash.ts";
+import type { Log } from "../lib/log.ts";
+import type { RemoteCopy } from "./copies.ts";
+import { CopyNotFoundError, OffsiteError } from "./errors.ts";
+import type { OffsiteService } from "./service.ts";
+import type { TargetId } from "./target.ts";
+
+export interface OffsiteRestoreDeps {
+  engine: BackupEngine;
+  offsite: OffsiteService;
+  log: Log;
+}
+
+export interface OffsiteRestoreOptions {
+  by: string | null;
+  /** One target only; otherwise each in turn, the mirror folder first. */
+  from?: TargetId;
+  /** The bytes of the copy downloaded so far, and its size. */
+  onDownload?: (copy: RemoteCopy, bytes: number) => void;
+}
+
+/** Each target to look in, with the copies it holds (newest first). */
+async function copiesByTarget(offsite: OffsiteService, from?: TargetId) {
+  const ids = from ? [from] : offsite.targets().map((t) => t.id);
+  const found: { id: TargetId; copies: RemoteCopy[] }[] = [];
+  for (const id of ids) found.push({ id, copies: await offsite.contents(id) });
+  return found;
+}
+
+/**
+ * Brings `copy` into the backup folder under its own name. A file of that name is replaced only
+ * when it is missing or damaged (and was, when made, this same backup or unknown); any other file
+ * of that name is used as it is when it holds the same bytes, and otherwise refused
+ * (`offsite.conflict`): a file copied in by hand, or another backup, is never overwritten.
+ */
+async function bringHere(
+  deps: OffsiteRestoreDeps,
+  id: TargetId,
+  copy: RemoteCopy,
+  options: OffsiteRestoreOptions,
+) {
+  const here = deps.engine.list().find((r) => r.name === copy.name);
+  const replaceable = !here || (here.health === "damaged" && (here.sha256 ?? copy.sha256) === copy.sha256);
+  if (!replaceable) {
+    if ((await sha256File(join(deps.engine.backupsDir, copy.name))) === copy.sha256) return;
+    throw new OffsiteError(
+      "offsite.conflict",
+      `another backup called ${copy.name} is in the backup folder`,
+      "restore it by its name, or move it out of the backup folder first",
+    );
+  }
+  const target = deps.offsite.target(id);
+  deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
+  await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
+}
+
+/**
+ * Restores backup `name` from an off-site copy: the copy downloaded into the backup folder
+ * (`fetchCopy`: decrypted, its SHA-256 checked, renamed in only when whole), then the engine's
+ * restore (the full check, the safety backup, the swap). Works in an empty data folder. Throws
+ * `CopyNotFoundError` when no target has it, and the errors of the download and the restore.
+ */
+export async function restoreFromOffsite(
+  deps: OffsiteRestoreDeps,
+  name: string,
+  options: OffsiteRestoreOptions,
+): Promise<RestoreResult> {
+  for (const { id, copies } of await copiesByTarget(deps.offsite, options.from)) {
+    const copy = copies.find((c) => c.name === name);
+    if (!copy) continue;
+    await bringHere(deps, id, copy, options);
+    return deps.engine.restore(name, { by: options.by });
+  }
+  const where = options.from ? deps.offsite.target(options.from).label : "any off-site place";
+  throw new CopyNotFoundError(name, where);
+}
+
+/**
+ * Restores the newest off-site copy that passes the full check: copies are tried newest first,
+ * one that fails its check or its download (damaged) is skipped with a WARNING. A wrong
+ * passphrase ends the search at once. `NoUsableBackupError` when none is usable.
+ */
+export async function restoreLatestFromOffsite(
+  deps: OffsiteRestoreDeps,
+  options: OffsiteRestoreOptions,
+): Promise<RestoreResult> {
+  for (const { id, copies } of await copiesByTarget(deps.offsite, options.from)) {
+    for (const copy of copies) {
+      try {
+        await bringHere(deps, id, copy, options);
+        return await deps.engine.restore(copy.name, { by: options.by });
+      } catch (error) {
+        const skip =
+          error instanceof BackupUnusableError ||
+          (error instanceof OffsiteError &&
+            (error.code === "offsite.damaged" || error.code === "offsite.conflict"));
+        if (!skip) throw error;
+        deps.log.warning(`Off-site copy ${copy.copyName} skipped: ${describeError(error)}`);
+      }
+    }
+  }
+  throw new NoUsableBackupError();
+}
+
+/**
+ * The web's restore of a backup: the local file, or, when it is missing or fails its check, its
+ * off-site copy (`restoreFromOffsite`). Without an off-site copy the local failure stands.
+ */
+export async function restoreWithFallback(deps: OffsiteRestoreDeps, name: string, by: string | null) {
+  try {
+    return await deps.engine.restore(name, { by });
+  } catch (error) {
+    if (!deps.offsite.configured) throw error;
+    if (!(error instanceof BackupNotFoundError || error instanceof BackupUnusableError)) throw error;
+    deps.log.warning(`Backup ${name} is not usable here; restoring it from its off-site copy`);
+    try {
+      return await restoreFromOffsite(deps, name, { by });
+    } catch (fallback) {
+      throw fallback instanceof CopyNotFoundError ? error : fallback;
+    }
+  }
+}
+
+/** The emergency restore: the newest usable local backup, or else the newest usable off-site copy. */
+export async function emergencyRestoreWithFallback(deps: OffsiteRestoreDeps, by: string | null) {
+  try {
+    return await deps.engine.emergencyRestore({ by });
+  } catch (error) {
+    if (!(error instanceof NoUsableBackupError) || !deps.offsite.configured) throw error;
+    deps.log.warning("No local backup is usable; restoring the newest usable off-site copy");
+    return restoreLatestFromOffsite(deps, { by });
+  }
+}

@@ -1,0 +1,50 @@
+/** The places off-site copies go to. */
+export type TargetId = "mirror" | "s3";
+
+/** A file in the mirror folder, or an object under the S3 prefix, by its name there. */
+export interface TargetFile {
+  name: string;
+  size: number;
+}
+
+/**
+ * One place that keeps off-site copies: a folder, or a prefix in a bucket. Names are plain file
+ * names (no folders). Every method throws `OffsiteError`.
+ */
+export interface OffsiteTarget {
+  readonly id: TargetId;
+  /** How the pages and the log name it: "the mirror folder", "S3". */
+  readonly label: string;
+  /** Where it is, for a person: the folder's path, or the bucket, prefix and endpoint. */
+  readonly where: string;
+  /** The files there now, of any name. */
+  list(): Promise<TargetFile[]>;
+  /**
+   * Writes `body` as `name` so that the name appears only with the whole content: the mirror
+   * writes a hidden temporary file, flushes it and renames it; S3 completes an upload or leaves
+   * nothing. Replaces a file of that name.
+   */
+  write(name: string, body: ReadableStream<Uint8Array> | string): Promise<void>;
+  /** Copies a local file whole as `name`, as `write` does, where the target can do it faster than a stream. */
+  copyFile?(path: string, name: string): Promise<void>;
+  read(name: string): Promise<ReadableStream<Uint8Array>>;
+  /** Removes `name`; a missing one is no error. */
+  remove(name: string): Promise<void>;
+  /** Removes what interrupted writes left behind (the mirror's hidden temporary files). */
+  tidy(): Promise<void>;
+}
+
+/** Reads a stream to its end as text (a sidecar of at most `limit` bytes). */
+export async function readText(stream: ReadableStream<Uint8Array>, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.byteLength;
+    if (total > limit) {
+      await stream.cancel().catch(() => {});
+      throw new Error(`more than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { offsiteOptions } from "../../src/app/options.ts";
+import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
+import { tempDir } from "../helpers.ts";
+
+const SECRET = "s3cr3t-value-that-must-never-show";
+const S3 = {
+  BUSINESS_APP_OFFSITE_S3_ENDPOINT: "https://s3.eu-central-003.backblazeb2.com",
+  BUSINESS_APP_OFFSITE_S3_BUCKET: "shop-backups",
+  BUSINESS_APP_OFFSITE_S3_ACCESS_KEY_ID: "003abcdef",
+  BUSINESS_APP_OFFSITE_S3_SECRET_ACCESS_KEY: SECRET,
+};
+
+function load(
+  env: Record<string, string> = {},
+  file?: Record<string, unknown>,
+  partial: Partial<LoadInput> = {},
+) {
+  const appDir = tempDir();
+  if (file) writeFileSync(join(appDir, "business-app.config.json"), JSON.stringify(file));
+  return loadConfig({ flags: {}, env, appDir, cwd: appDir, ...partial });
+}
+
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("off-site settings", () => {
+  test("S3 from the environment, the secret from the config file, as the service takes them", () => {
+    const { BUSINESS_APP_OFFSITE_S3_SECRET_ACCESS_KEY: _, ...env } = S3;
+    const { settings, sources } = load(
+      { ...env, BUSINESS_APP_OFFSITE_S3_PREFIX: "shop1", BUSINESS_APP_OFFSITE_KINDS: "automatic, manual" },
+      { offsite_s3_secret_access_key: SECRET, offsite_max_backups: 30 },
+    );
+    expect(sources.offsite_s3_secret_access_key).toBe("config file");
+    const options = offsiteOptions(settings);
+    expect(options.s3).toEqual({
+      endpoint: S3.BUSINESS_APP_OFFSITE_S3_ENDPOINT,
+      region: "us-east-1",
+      bucket: "shop-backups",
+      accessKeyId: "003abcdef",
+      secretAccessKey: SECRET,
+      prefix: "shop1/",
+    });
+    expect([...options.policy.kinds]).toEqual(["automatic", "manual"]);
+    // Retention there: as set, otherwise as here.
+    expect(options.policy.retention).toEqual({ automatic: 30, manual: null, pre_restore: 5, pre_update: 3 });
+    expect(options.mirrorDir).toBeNull();
+    expect(options.passphrase).toBeNull();
+  });
+
+  test("by default every kind but safety backups goes off-site, and nothing is set up", () => {
+    const options = offsiteOptions(load().settings);
+    expect([...options.policy.kinds]).toEqual([
+      "startup",
+      "automatic",
+      "manual",
+      "pre_update",
+      "uploaded",
+      "external",
+    ]);
+    expect(options.s3).toBeNull();
+    expect(options.mirrorDir).toBeNull();
+  });
+
+  test("a bucket needs its endpoint and both keys; the message names what is missing", () => {
+    const { BUSINESS_APP_OFFSITE_S3_SECRET_ACCESS_KEY: _, ...noSecret } = S3;
+    expect(refusal(() => load(noSecret))).toBe(
+      "Off-site copies to S3 need BUSINESS_APP_OFFSITE_S3_SECRET_ACCESS_KEY as well as offsite_s3_bucket.",
+    );
+    expect(
+      refusal(() => load({ BUSINESS_APP_OFFSITE_S3_ENDPOINT: S3.BUSINESS_APP_OFFSITE_S3_ENDPOINT })),
+    ).toContain("offsite_s3_bucket is not");
+  });
+
+  test("a secret with a bad value is refused without showing it", () => {
+    const message = refusal(() => load({ ...S3, BUSINESS_APP_OFFSITE_PASSPHRASE: "too short" }));
+    expect(message).toBe(
+      "Invalid value for setting offsite_passphrase (BUSINESS_APP_OFFSITE_PASSPHRASE): (not shown). Allowed: a passphrase of 12 to 1024 characters without control characters.",
+    );
+    const secret = refusal(() =>
+      load({ ...S3, BUSINESS_APP_OFFSITE_S3_SECRET_ACCESS_KEY: `${SECRET} with spaces` }),
+    );
+    expect(secret).toContain("(not shown)");
+    expect(secret).not.toContain(SECRET);
+  });
+
+  test("the mirror folder is a full path, and not the app's own data folder", () => {
+    expect(refusal(() => load({ BUSINESS_APP_OFFSITE_MIRROR_DIR: "usb/backups" }))).toContain(
+      "Invalid value for setting offsite_mirror_dir",
+    );
+    const dataDir = tempDir();
+    const own = join(dataDir, "database_backups");
+    expect(
+      refusal(() => load({ BUSINESS_APP_OFFSITE_MIRROR_DIR: own }, undefined, { appDir: dataDir })),
+    ).toBe(
+      `Setting offsite_mirror_dir is ${own}, a folder of BusinessApp's own data: choose a folder on another disk.`,
+    );
+  });
+
+  test("bad values are refused with what is allowed", () => {
+    expect(refusal(() => load({ ...S3, BUSINESS_APP_OFFSITE_S3_BUCKET: "Shop_Backups" }))).toContain(
+      "a bucket name",
+    );
+    expect(refusal(() => load({ ...S3, BUSINESS_APP_OFFSITE_S3_ENDPOINT: "ftp://example.com" }))).toContain(
+      "offsite_s3_endpoint",
+    );
+    expect(refusal(() => load({ BUSINESS_APP_OFFSITE_KINDS: "automatic,weekly" }))).toContain(
+      "offsite_kinds",
+    );
+    expect(refusal(() => load({ ...S3, BUSINESS_APP_OFFSITE_S3_PREFIX: "../other" }))).toContain(
+      "offsite_s3_prefix",
+    );
+  });
+});

@@ -1,0 +1,145 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { copyBackup } from "../../src/offsite/copy.ts";
+import { OffsiteError } from "../../src/offsite/errors.ts";
+import { mirrorTarget } from "../../src/offsite/mirror.ts";
+import { restoreFromOffsite } from "../../src/offsite/restore.ts";
+import { addItems, itemNames, sqliteShell } from "../backup/fixtures.ts";
+import { tempDir } from "../helpers.ts";
+import { missing } from "../tools.ts";
+import { ageDecrypt } from "./age-cli.ts";
+import { addMegabytes, offsiteSetup, sha256Of } from "./offsite-fixtures.ts";
+
+const PASSPHRASE = "correct horse battery staple";
+
+/** A shop with a mirror folder (and a passphrase when given) and one manual backup copied there. */
+async function copiedShop(extra: Record<string, string> = {}) {
+  const mirror = tempDir("business-app-mirror-");
+  const env = { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror, ...extra };
+  const shop = offsiteSetup(env);
+  addItems(shop.db, ["bread", "butter"]);
+  const record = await shop.engine.createBackup({ kind: "manual", description: "for the mirror" });
+  const [result] = await shop.offsite.syncNow();
+  expect(result?.error).toBeNull();
+  return { shop, mirror, env, record };
+}
+
+/** What a restore on a new PC left in its data folder, besides the log and the manifest. */
+const leftIn = (dir: string) => readdirSync(dir).filter((n) => !["backup.log", "manifest.json"].includes(n));
+
+describe("the mirror folder", () => {
+  test("a plain copy keeps the backup's name and bytes, and opens in sqlite3", async () => {
+    const { mirror, record } = await copiedShop();
+    expect(readdirSync(mirror).sort()).toEqual([record.name, `${record.name}.json`]);
+    expect(sha256Of(join(mirror, record.name))).toBe(record.sha256 as string);
+    if (!missing("sqlite3"))
+      expect(sqliteShell(join(mirror, record.name), "SELECT name FROM items")).toBe("bread\nbutter");
+  });
+
+  test.skipIf(missing("age"))(
+    "an encrypted copy is NAME.age, and Debian's age opens it to the same bytes",
+    async () => {
+      const { mirror, record } = await copiedShop({ BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE });
+      const copy = join(mirror, `${record.name}.age`);
+      expect(readdirSync(mirror).sort()).toEqual([`${record.name}.age`, `${record.name}.age.json`]);
+      expect(readFileSync(copy).subarray(0, 32).toString("latin1")).toStartWith(
+        "age-encryption.org/v1\n-> scrypt ",
+      );
+      const out = join(tempDir(), "opened.db");
+      const opened = await ageDecrypt(copy, out, PASSPHRASE);
+      expect(opened.exitCode).toBe(0);
+      expect(sha256Of(out)).toBe(record.sha256 as string);
+    },
+  );
+
+  test("a wrong passphrase: a clear error, and nothing restored or left behind", async () => {
+    const { env, record } = await copiedShop({ BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE });
+    const newPc = offsiteSetup({ ...env, BUSINESS_APP_OFFSITE_PASSPHRASE: "not the passphrase at all" });
+    newPc.db.close();
+    const before = readFileSync(newPc.paths.database);
+    const failure = await restoreFromOffsite(newPc.app, record.name, { by: "test" }).catch((e) => e);
+    expect(failure).toBeInstanceOf(OffsiteError);
+    expect(failure.code).toBe("offsite.wrong_passphrase");
+    expect(failure.message).toBe(
+      `the passphrase does not open ${record.name}.age (offsite_passphrase is not the one it was encrypted with)`,
+    );
+    expect(leftIn(newPc.paths.backupsDir)).toEqual([]);
+    expect(readFileSync(newPc.paths.database).equals(before)).toBe(true);
+  });
+
+  test("an encrypted copy restores with the right passphrase; a damaged one is refused", async () => {
+    const { env, mirror, record } = await copiedShop({ BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE });
+    const newPc = offsiteSetup(env);
+    newPc.db.close();
+    await restoreFromOffsite(newPc.app, record.name, { by: "test", from: "mirror" });
+    expect(itemNames(newPc.paths.database)).toEqual(["bread", "butter"]);
+
+    const copy = join(mirror, `${record.name}.age`);
+    const bytes = readFileSync(copy);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] as number) ^ 1;
+    writeFileSync(copy, bytes);
+    const another = offsiteSetup(env);
+    const failure = await restoreFromOffsite(another.app, record.name, { by: "test" }).catch((e) => e);
+    expect(failure.code).toBe("offsite.damaged");
+    expect(leftIn(another.paths.backupsDir)).toEqual([]);
+  });
+
+  test("a file of the same name here that is another backup is never overwritten by a copy", async () => {
+    const { env, record } = await copiedShop();
+    const newPc = offsiteSetup(env);
+    addItems(newPc.db, ["something else"]);
+    const other = await newPc.engine.createBackup({ kind: "manual" });
+    const mine = join(newPc.paths.backupsDir, record.name);
+    writeFileSync(mine, readFileSync(join(newPc.paths.backupsDir, other.name)));
+    const failure = await restoreFromOffsite(newPc.app, record.name, { by: "test" }).catch((e) => e);
+    expect(failure.code).toBe("offsite.conflict");
+    expect(sha256Of(mine)).toBe(other.sha256 as string);
+  });
+
+  test("an interrupted copy is never listed, and the next run clears what it left", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    const shop = offsiteSetup({
+      BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
+      BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE,
+    });
+    addMegabytes(shop.db, 4);
+    const record = await shop.engine.createBackup({ kind: "manual" });
+    const abort = new AbortController();
+    const copying = copyBackup({
+      target: mirrorTarget(mirror),
+      record: record as typeof record & { sha256: string },
+      path: join(shop.paths.backupsDir, record.name),
+      passphrase: PASSPHRASE,
+      clock: shop.clock,
+      signal: abort.signal,
+      onProgress: (bytes) => bytes > 1024 * 1024 && abort.abort(),
+    });
+    expect(await copying.catch((e) => e.name)).toBe("AbortError");
+    expect(readdirSync(mirror)).toEqual([]);
+    // What a killed process leaves: a temporary file, and a copy whose sidecar was never written.
+    writeFileSync(join(mirror, `.${record.name}.age.offsite.999999.tmp`), "half");
+    writeFileSync(join(mirror, `${record.name}.age`), "not all of it");
+    expect(await shop.offsite.contents("mirror")).toEqual([]);
+    await shop.offsite.syncNow();
+    expect(readdirSync(mirror).sort()).toEqual([`${record.name}.age`, `${record.name}.age.json`]);
+    expect(existsSync(join(mirror, `.${record.name}.age.offsite.999999.tmp`))).toBe(false);
+  });
+
+  test("a local backup missing or damaged here is restored from its copy", async () => {
+    const { shop, record } = await copiedShop();
+    addItems(shop.db, ["later"]);
+    const path = join(shop.paths.backupsDir, record.name);
+    const bytes = readFileSync(path);
+    bytes.fill(7, 4096, 8192);
+    writeFileSync(path, bytes);
+    const { restoreWithFallback } = await import("../../src/offsite/restore.ts");
+    const result = await restoreWithFallback(shop.app, record.name, "boss");
+    expect(result.restoredFrom).toBe(record.name);
+    expect(itemNames(shop.db)).toEqual(["bread", "butter"]);
+    expect(sha256Of(path)).toBe(record.sha256 as string);
+    expect(await shop.readLog()).toContain(
+      `WARNING - Backup ${record.name} is not usable here; restoring it from its off-site copy`,
+    );
+  });
+});
