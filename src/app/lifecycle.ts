@@ -89,6 +89,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       app.drills.stop();
       app.alerts.stop();
       clearInterval(sweeper);
+      app.engine.stopFollowUps();
       if (options.hurry) app.engine.abandon();
       // A copy on its way is given up: it leaves nothing listed, and the next start copies it again.
       await Promise.all([app.engine.idle(), app.offsite.stop()]);

@@ -97,6 +97,11 @@ export class BackupEngine {
     abandonWorkers(new OperationAbandonedError());
   }
 
+  /** When the app stops: the work that follows operations in the background takes the lock no more. */
+  stopFollowUps(): void {
+    this.#followUps?.stop();
+  }
+
   /** Resolves once the operation running now (if any) has ended. */
   idle(): Promise<void> {
     return this.#operations.idle();
@@ -113,7 +118,8 @@ export class BackupEngine {
   /**
    * Takes a verified backup of the live database with `takeBackup` (its guarantees: a crash
    * leaves no backup or a whole one; retention only afterwards — beside a serving app, in the
-   * background with the new backup's full check) and records the database's health. Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
+   * background with the new backup's full check) and records the database's health. Throws
+   * `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
    *
    * Refused before anything starts, with nothing logged: a bad description (`InvalidDescriptionError`),
    * and a `rateLimited` request past the hourly limit (`TooManyManualBackupsError`); every

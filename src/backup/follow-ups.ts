@@ -27,6 +27,7 @@ export class FollowUps {
   readonly #operations: OperationRunner;
   readonly #log: Log;
   #chain: Promise<void> = Promise.resolve();
+  #stopped = false;
 
   constructor(operations: OperationRunner, log: Log) {
     this.#operations = operations;
@@ -36,12 +37,22 @@ export class FollowUps {
   /** Queues `task`; a failure is logged as a WARNING under `label`, never thrown. */
   add(label: string, task: (underLock: UnderLock) => Promise<void>): void {
     this.#chain = this.#chain.then(async () => {
+      if (this.#stopped) return;
       try {
         await task((fn) => this.#whenFree(label, fn));
       } catch (error) {
         this.#log.warning(`${label} failed: ${describeError(error)}`);
       }
     });
+  }
+
+  /**
+   * When the app stops: no task starts from now, and none takes the lock any more (what a task
+   * was about to record is found again later: a backup without a recorded full check gets one
+   * when it is restored). Work holding the lock now ends as the engine's `idle()` says.
+   */
+  stop(): void {
+    this.#stopped = true;
   }
 
   /** Resolves once every queued task has run. */
@@ -52,6 +63,7 @@ export class FollowUps {
   async #whenFree(label: string, fn: () => Promise<void>): Promise<void> {
     for (let tries = 0; tries < TRIES; tries++) {
       await this.#operations.idle();
+      if (this.#stopped) return;
       const done = await this.#operations.runIfFree(
         `${label} failed`,
         async () => {

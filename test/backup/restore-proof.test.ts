@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackupUnusableError } from "../../src/backup/errors.ts";
 import { passedFullCheck } from "../../src/backup/manifest.ts";
@@ -28,6 +28,20 @@ describe("a restore in about the time of a copy", () => {
     // The full check recorded before is the one the restore relied on: no new check time.
     expect(engine.find(made.name).checkedAt).toBe(checked.checkedAt);
     expect(readFileSync(paths.log, "utf8")).toContain(`safety backup: ${result.safetyBackup}`);
+  });
+
+  test("once the app stops, what would follow a backup takes the lock no more: nothing removed or recorded, the lock free", async () => {
+    const { engine, db, paths } = makeSetup({ env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" } });
+    addItems(db, ["apples"]);
+    const first = await engine.createBackup({ kind: "manual" });
+    await engine.settled();
+    engine.stopFollowUps();
+    const made = await engine.createBackup({ kind: "manual" });
+    await engine.settled();
+    // Neither the old backup's removal nor the full check ran; a restore would check it then.
+    expect(engine.list().map((r) => r.name)).toEqual([made.name, first.name]);
+    expect(passedFullCheck(engine.find(made.name))).toBe(false);
+    expect(existsSync(join(paths.dataDir, ".business-app.operation.lock.pid"))).toBe(false);
   });
 
   test("bytes changed after the full check (same size) are caught by the copy's hash: refused, listed damaged, nothing changed", async () => {
