@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { spawnS3Server } from "../test/offsite/s3rver-process.ts";
 import { benchApp } from "./app.ts";
-import { type BenchRuntime, runChild } from "./runtimes.ts";
+import { type BenchRuntime, runChild, timeCommand } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 const CHILD = resolve(import.meta.dirname, "offsite-child.ts");
@@ -11,14 +11,6 @@ const MiB = 1024 * 1024;
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Milliseconds `cmd` takes, run to its end; it must succeed. */
-function timed(cmd: string[], stdin?: string): number {
-  const started = performance.now();
-  const result = Bun.spawnSync(cmd, stdin === undefined ? {} : { stdin: new TextEncoder().encode(stdin) });
-  const ms = performance.now() - started;
-  if (result.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${result.stderr.toString()}`);
-  return ms;
-}
-
 /** `age -p -o OUT IN` for `script -c`, under GNU time when it is there (for its peak memory). */
 function ageCommand(output: string, input: string, measure = false): string {
   const age = ["age", "-p", "-o", output, input].map(quote).join(" ");
@@ -75,13 +67,16 @@ export async function measureOffsite(options: {
   try {
     for (let run = 0; run < options.runs; run++) {
       const plain = join(work, "offsite-cp.db");
-      add("cp", timed(["sh", "-c", `cp ${quote(file)} ${quote(plain)} && sync ${quote(plain)}`]));
+      add("cp", timeCommand(["sh", "-c", `cp ${quote(file)} ${quote(plain)} && sync ${quote(plain)}`]));
       rmSync(plain, { force: true });
       // age reads a passphrase only from a terminal: `script` gives it one (typed twice).
       const sealed = join(work, "offsite-age.age");
       add(
         "age",
-        timed(["script", "-qec", ageCommand(sealed, file), "/dev/null"], `${PASSPHRASE}\n${PASSPHRASE}\n`),
+        timeCommand(
+          ["script", "-qec", ageCommand(sealed, file), "/dev/null"],
+          `${PASSPHRASE}\n${PASSPHRASE}\n`,
+        ),
       );
       rmSync(sealed, { force: true });
       for (const runtime of options.runtimes) {

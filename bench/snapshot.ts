@@ -1,21 +1,15 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type BenchRuntime, runChild } from "./runtimes.ts";
+import { type BenchRuntime, runChild, timeCommand } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
-
-function timeCommand(argv: string[]): number {
-  const started = performance.now();
-  const result = Bun.spawnSync(argv, { stdout: "ignore", stderr: "pipe" });
-  if (result.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${result.stderr.toString()}`);
-  return performance.now() - started;
-}
 
 /**
  * Snapshot of the same file, runs alternating between the contenders so that caches and disk
  * state favour none: under each runtime our snapshot alone (in the worker, with its check and
  * hash) and our whole verified backup through the engine as the serving app runs it, until it
  * is listed (old backups are removed after that, with its full check, untimed); then
- * `sqlite3 .backup`, `VACUUM INTO` in the `sqlite3` shell, and `cp`.
+ * `sqlite3 .backup`, `VACUUM INTO` in the `sqlite3` shell, and `cp` (+ flush). Each starts from a
+ * settled disk (see settleDisk).
  */
 export async function measureSnapshots(options: {
   database: string;
@@ -43,7 +37,8 @@ export async function measureSnapshots(options: {
     }
     add("backup", timeCommand(["sqlite3", database, `.backup '${target("backup")}'`]));
     add("vacuum", timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`]));
-    add("cp", timeCommand(["cp", database, target("cp")]));
+    const copy = target("cp");
+    add("cp", timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", database, copy]));
   }
   rmSync(out, { recursive: true, force: true });
   rmSync(join(dirname(database), "database_backups"), { recursive: true, force: true });
@@ -69,6 +64,6 @@ export async function measureSnapshots(options: {
     ]),
     row("sqlite3 .backup", "backup"),
     row("sqlite3 VACUUM INTO", "vacuum"),
-    row("cp", "cp"),
+    row("cp (+ flush)", "cp"),
   ];
 }
