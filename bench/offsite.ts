@@ -81,9 +81,9 @@ export async function measureOffsite(options: {
       rmSync(sealed, { force: true });
       for (const runtime of options.runtimes) {
         for (const mode of MODES) {
-          for (const name of readdirSync(mirror)) rmSync(join(mirror, name));
+          const prefix = `${runtime.name}-${mode.id}-${run}/`;
           const env: Record<string, string> = mode.id.startsWith("s3")
-            ? s3.env({ BUSINESS_APP_OFFSITE_S3_PREFIX: `${runtime.name}-${mode.id}-${run}/` })
+            ? s3.env({ BUSINESS_APP_OFFSITE_S3_PREFIX: prefix })
             : { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
           if (mode.encrypted) env.BUSINESS_APP_OFFSITE_PASSPHRASE = PASSPHRASE;
           const result = runChild<{ ms: number; idle: number; peak: number; longestPause: number }>(
@@ -95,6 +95,9 @@ export async function measureOffsite(options: {
           add(`${runtime.name} ${mode.id}`, result.ms);
           add(`${runtime.name} ${mode.id} memory`, (result.peak - result.idle) / MiB);
           add(`${runtime.name} ${mode.id} pause`, result.longestPause);
+          // Each copy is measured, then removed: a dozen 1 GB copies would fill a small disk.
+          for (const name of readdirSync(mirror)) rmSync(join(mirror, name));
+          rmSync(join(s3.dir, s3.bucket, prefix), { recursive: true, force: true });
         }
       }
     }
