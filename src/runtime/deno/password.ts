@@ -1,4 +1,3 @@
-import { argon2id, argon2Verify } from "hash-wasm";
 import type { Argon2Params } from "../types.ts";
 
 /** Bun.password's salt and hash lengths, so both runtimes write hashes of one shape. */
@@ -11,8 +10,8 @@ const HASH_BYTES = 32;
  * WebAssembly computes it (on this thread: about 50 ms at the app's 19 MiB and 2 passes).
  */
 export function hashArgon2id(password: string, params: Argon2Params): Promise<string> {
-  return oneAtATime(() =>
-    argon2id({
+  return oneAtATime(async () =>
+    (await hashWasm()).argon2id({
       password,
       salt: crypto.getRandomValues(new Uint8Array(SALT_BYTES)),
       memorySize: params.memoryCost,
@@ -29,7 +28,12 @@ export function hashArgon2id(password: string, params: Argon2Params): Promise<st
  * Rejects when `hash` is not such a hash.
  */
 export function verifyArgon2(password: string, hash: string): Promise<boolean> {
-  return oneAtATime(() => argon2Verify({ password, hash }));
+  return oneAtATime(async () => (await hashWasm()).argon2Verify({ password, hash }));
+}
+
+/** hash-wasm, loaded at the first hash: its WebAssembly takes a start ~20 ms it has no use for. */
+function hashWasm() {
+  return import("hash-wasm");
 }
 
 let queue: Promise<unknown> = Promise.resolve();
