@@ -20,6 +20,7 @@ export function benchRuntimes(exe: string): BenchRuntime[] {
     join(ROOT, "node_modules", ".bin", "deno"),
     "run",
     "--allow-all",
+    "--v8-flags=--expose-gc",
     "--config",
     join(ROOT, "deno.json"),
   ];

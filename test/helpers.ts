@@ -37,7 +37,7 @@ export function builtExecutable(): string {
 
 /** Runs a TypeScript file with Deno the way `deno task start` runs the app. */
 export function denoCommand(file: string): string[] {
-  return [DENO, "run", "--allow-all", "--config", join(ROOT, "deno.json"), file];
+  return [DENO, "run", "--allow-all", "--v8-flags=--expose-gc", "--config", join(ROOT, "deno.json"), file];
 }
 
 /** The command that runs the app under `launcher`; arguments follow it. */
