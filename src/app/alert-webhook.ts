@@ -13,7 +13,7 @@ export type AlertEvent = "alert.started" | "alert.cleared";
 
 /**
  * The address as the log shows it: the scheme and host only. Webhook services put their secret
- * in the user name, the password, the query or the path (`/services/T0/B0/XXXX`), so none of
+ * in the user name, the password, the query or the path (`/services/T0/B0/secret-token`), so none of
  * those is ever written: `https://hooks.example.com/…`.
  */
 export function maskUrl(url: string): string {

@@ -56,18 +56,13 @@ function* pauses(timeoutMs: number): Generator<number> {
  * thrown at once. Waits without blocking the thread.
  */
 export async function whileInUse<T>(path: string, op: () => T | Promise<T>, wait: SharingWait): Promise<T> {
-  let told = false;
-  const tries = pauses(wait.timeoutMs);
+  const pauseAfter = retries(path, wait);
   for (;;) {
     try {
       return await op();
     } catch (error) {
-      if (!isSharingViolation(error)) throw error;
-      const pause = tries.next();
-      if (pause.done) throw new FileInUseError(path);
-      if (!told) wait.onWait?.(path, wait.timeoutMs);
-      told = true;
-      await new Promise((resolve) => setTimeout(resolve, pause.value));
+      const pause = pauseAfter(error);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
@@ -77,18 +72,30 @@ export async function whileInUse<T>(path: string, op: () => T | Promise<T>, wait
  * the thread waits, so keep `wait.timeoutMs` short.
  */
 export function whileInUseSync<T>(path: string, op: () => T, wait: SharingWait): T {
-  let told = false;
-  const tries = pauses(wait.timeoutMs);
+  const pauseAfter = retries(path, wait);
   for (;;) {
     try {
       return op();
     } catch (error) {
-      if (!isSharingViolation(error)) throw error;
-      const pause = tries.next();
-      if (pause.done) throw new FileInUseError(path);
-      if (!told) wait.onWait?.(path, wait.timeoutMs);
-      told = true;
-      waitSync(pause.value);
+      waitSync(pauseAfter(error));
     }
   }
+}
+
+/**
+ * What follows a failed try of `whileInUse(Sync)`: the pause before the next one, telling
+ * `wait.onWait` at the first; the error itself when it is not a sharing violation, and
+ * `FileInUseError` once the time is up.
+ */
+function retries(path: string, wait: SharingWait): (error: unknown) => number {
+  let told = false;
+  const tries = pauses(wait.timeoutMs);
+  return (error) => {
+    if (!isSharingViolation(error)) throw error;
+    const pause = tries.next();
+    if (pause.done) throw new FileInUseError(path);
+    if (!told) wait.onWait?.(path, wait.timeoutMs);
+    told = true;
+    return pause.value;
+  };
 }
