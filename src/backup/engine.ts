@@ -1,12 +1,13 @@
+import { backupLive } from "./backup-run.ts";
 import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
 import { runDrill } from "./drill.ts";
 import { type DrillResult, readDrillResult } from "./drill-state.ts";
-import { DatabaseDamagedError, OperationAbandonedError, ProtectedBackupError } from "./errors.ts";
-import { FollowUps, tidyAndCheckLater } from "./follow-ups.ts";
+import { OperationAbandonedError } from "./errors.ts";
+import { FollowUps } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
-import { type ManifestRecord, newestHealthy } from "./manifest.ts";
+import type { ManifestRecord } from "./manifest.ts";
 import type { OperationRunner } from "./operation.ts";
 import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
 import { RestoreEvents } from "./restore.ts";
@@ -14,7 +15,6 @@ import { restoreChosen } from "./restore-run.ts";
 import { checkedSource, newestUsableSource, type RestoreSource } from "./restore-source.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { settleSafetyLinks } from "./safety.ts";
-import { takeBackup } from "./snapshot.ts";
 import { freeBytesWhere } from "./space.ts";
 import type {
   BackupEngineOptions,
@@ -116,10 +116,9 @@ export class BackupEngine {
   }
 
   /**
-   * Takes a verified backup of the live database with `takeBackup` (its guarantees: a crash
-   * leaves no backup or a whole one; retention only afterwards — beside a serving app, in the
-   * background with the new backup's full check) and records the database's health. Throws
-   * `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
+   * Takes a verified backup of the live database (`backupLive`: retention after it, beside a
+   * serving app in the background with its full check) and records the database's health.
+   * Throws `BackupBusyError` or `takeBackup`'s errors, each logged as ERROR.
    *
    * Refused before anything starts, with nothing logged: a bad description (`InvalidDescriptionError`),
    * and a `rateLimited` request past the hourly limit (`TooManyManualBackupsError`); every
@@ -130,20 +129,13 @@ export class BackupEngine {
     const who = request.rateLimited ? (request.createdBy ?? "") : null;
     if (who !== null) this.#limiter.check(who);
     // The lock is taken before the callback runs, with no await between the check and the count.
-    const made = this.#operations.run("Failed to create backup", async () => {
+    const made = this.#operations.run("Failed to create backup", () => {
       if (who !== null) this.#limiter.record(who);
-      try {
-        const followUps = this.#followUps;
-        const retention = followUps ? null : this.#retention;
-        const taken = await takeBackup(this.#ctx, request, { salvage: false, retention });
-        this.health.current = taken.liveHealth;
-        if (followUps && taken.record.health === "verified")
-          tidyAndCheckLater(followUps, this.#ctx, taken.record, () => this.#retention);
-        return taken.record;
-      } catch (error) {
-        if (error instanceof DatabaseDamagedError) this.health.current = error.health;
-        throw error;
-      }
+      return backupLive(this.#ctx, request, {
+        retention: () => this.#retention,
+        followUps: this.#followUps,
+        setHealth: this.health.set,
+      });
     });
     return made.then((record) => this.events.tellMade(record, this.#options.log));
   }
@@ -177,16 +169,14 @@ export class BackupEngine {
 
   #restore(label: string, by: string | null, choose: () => Promise<RestoreSource>): Promise<RestoreResult> {
     return this.#operations.run(`${label} failed`, async () => {
-      this.health.current = null;
+      this.health.set(null);
       const context = { ...this.#ctx, events: this.events, beforeStep: this.#options.beforeRestoreStep };
       return restoreChosen(context, await choose(), {
         by,
         label,
         retention: this.#retention,
         followUps: this.#followUps,
-        setHealth: (found) => {
-          this.health.current = found;
-        },
+        setHealth: this.health.set,
       });
     });
   }
@@ -219,10 +209,8 @@ export class BackupEngine {
 
   /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */
   deleteBackup(name: string, options: { by?: string | null } = {}): Promise<void> {
-    return this.#operations.run("Delete failed", async () => {
-      const record = this.find(name);
-      if (newestHealthy(this.list())?.name === record.name) throw new ProtectedBackupError(name);
-      await this.#ctx.folder.remove(record, options.by ?? null);
-    });
+    return this.#operations.run("Delete failed", () =>
+      this.#ctx.folder.removeUnlessNewest(name, options.by ?? null),
+    );
   }
 }

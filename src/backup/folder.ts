@@ -14,8 +14,20 @@ import { describeError } from "../lib/errors.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
-import { BackupFolderError, BackupNotFoundError, InvalidBackupNameError } from "./errors.ts";
-import { type ManifestRecord, mergeListing, readManifest, scanFolder, writeManifest } from "./manifest.ts";
+import {
+  BackupFolderError,
+  BackupNotFoundError,
+  InvalidBackupNameError,
+  ProtectedBackupError,
+} from "./errors.ts";
+import {
+  type ManifestRecord,
+  mergeListing,
+  newestHealthy,
+  readManifest,
+  scanFolder,
+  writeManifest,
+} from "./manifest.ts";
 import { type BackupKind, isPlainBackupName } from "./names.ts";
 import { planRetention, type RetentionLimits } from "./retention.ts";
 
@@ -73,6 +85,13 @@ export class BackupFolder {
    * manifest entry, and logs it. Files are deleted off the thread: freeing a large file's space
    * takes the file system a while.
    */
+  /** Deletes the listed backup `name` as `remove` does, but never the newest healthy one (`ProtectedBackupError`). */
+  async removeUnlessNewest(name: string, by: string | null): Promise<void> {
+    const record = this.find(name);
+    if (newestHealthy(this.list())?.name === record.name) throw new ProtectedBackupError(name);
+    await this.remove(record, by);
+  }
+
   async remove(record: ManifestRecord, by: string | null): Promise<void> {
     const path = this.pathOf(record.name);
     await whileInUse(path, () => unlink(path), this.wait);

@@ -9,6 +9,11 @@ export class DatabaseHealth {
   readonly #operations: OperationRunner;
   current: HealthRecord | null = null;
 
+  /** Records what a backup or restore found of the live database (bound: it is passed on). */
+  readonly set = (found: HealthRecord | null): void => {
+    this.current = found;
+  };
+
   constructor(ctx: EngineContext, operations: OperationRunner) {
     this.#ctx = ctx;
     this.#operations = operations;
