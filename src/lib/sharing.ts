@@ -1,6 +1,5 @@
 import { basename } from "node:path";
 import { AppError } from "./errors.ts";
-import { waitSync } from "./timers.ts";
 
 export const FILE_ERROR_CODES = ["file.in_use"] as const;
 export type FileErrorCode = (typeof FILE_ERROR_CODES)[number];
@@ -21,7 +20,7 @@ export class FileInUseError extends AppError<FileErrorCode> {
  * antivirus scanner, a sync tool) with EPERM, EACCES or EBUSY. Elsewhere only EBUSY means that;
  * EPERM and EACCES there are permissions, which waiting does not change.
  */
-export function isSharingViolation(error: unknown, platform: string = process.platform): boolean {
+function isSharingViolation(error: unknown, platform: string = process.platform): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "EBUSY") return true;
   return platform === "win32" && (code === "EPERM" || code === "EACCES");
@@ -56,46 +55,18 @@ function* pauses(timeoutMs: number): Generator<number> {
  * thrown at once. Waits without blocking the thread.
  */
 export async function whileInUse<T>(path: string, op: () => T | Promise<T>, wait: SharingWait): Promise<T> {
-  const pauseAfter = retries(path, wait);
+  let told = false;
+  const tries = pauses(wait.timeoutMs);
   for (;;) {
     try {
       return await op();
     } catch (error) {
-      const pause = pauseAfter(error);
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (!isSharingViolation(error)) throw error;
+      const pause = tries.next();
+      if (pause.done) throw new FileInUseError(path);
+      if (!told) wait.onWait?.(path, wait.timeoutMs);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, pause.value));
     }
   }
-}
-
-/**
- * `whileInUse` for a step that must not yield (a file the app rewrites in one synchronous step):
- * the thread waits, so keep `wait.timeoutMs` short.
- */
-export function whileInUseSync<T>(path: string, op: () => T, wait: SharingWait): T {
-  const pauseAfter = retries(path, wait);
-  for (;;) {
-    try {
-      return op();
-    } catch (error) {
-      waitSync(pauseAfter(error));
-    }
-  }
-}
-
-/**
- * What follows a failed try of `whileInUse(Sync)`: the pause before the next one, telling
- * `wait.onWait` at the first; the error itself when it is not a sharing violation, and
- * `FileInUseError` once the time is up.
- */
-function retries(path: string, wait: SharingWait): (error: unknown) => number {
-  let told = false;
-  const tries = pauses(wait.timeoutMs);
-  return (error) => {
-    if (!isSharingViolation(error)) throw error;
-    const pause = tries.next();
-    if (pause.done) throw new FileInUseError(path);
-    if (!told) wait.onWait?.(path, wait.timeoutMs);
-    told = true;
-    return pause.value;
-  };
 }
