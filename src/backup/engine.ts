@@ -142,10 +142,11 @@ export class BackupEngine {
 
   /**
    * Full check (`integrity_check`, the trust rule, the recorded SHA-256) of the named backups,
-   * or of all; records each result in the manifest and logs each failure. Returns the records.
+   * or of all, under one hold of the lock; records each result in the manifest and logs each
+   * failure. `onCheck` hears of each backup as its check starts. Returns the records.
    */
-  verify(names?: string[]): Promise<ManifestRecord[]> {
-    return this.#operations.run("Verification failed", () => verifyRecords(this.#ctx, names));
+  verify(names?: string[], onCheck?: Parameters<typeof verifyRecords>[2]): Promise<ManifestRecord[]> {
+    return this.#operations.run("Verification failed", () => verifyRecords(this.#ctx, names, onCheck));
   }
 
   /** Checks backups seen for the first time (copied in by hand); quietly skipped while busy. */

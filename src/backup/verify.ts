@@ -73,10 +73,18 @@ export async function recordInspection(
 }
 
 /** `verifyRecord` of the named backups, or of all, one after the other. */
-export async function verifyRecords(ctx: EngineContext, names?: string[]): Promise<ManifestRecord[]> {
-  const targets = names ? names.map((n) => ctx.folder.find(n)) : ctx.folder.list();
+export async function verifyRecords(
+  ctx: EngineContext,
+  names?: string[],
+  onCheck?: (record: ManifestRecord, index: number, count: number) => void,
+): Promise<ManifestRecord[]> {
+  const listing = ctx.folder.list();
+  const targets = names ? names.map((n) => ctx.folder.find(n, listing)) : listing;
   const results: ManifestRecord[] = [];
-  for (const record of targets) results.push(await verifyRecord(ctx, record));
+  for (const [i, record] of targets.entries()) {
+    onCheck?.(record, i, targets.length);
+    results.push(await verifyRecord(ctx, record));
+  }
   return results;
 }
 

@@ -1,9 +1,9 @@
 import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { NO_TERMINAL, openDataApp, reportFailure } from "./data-command.ts";
+import { openDataApp, reportFailure, whileShowing } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
-import { showProgress } from "./progress.ts";
+import type { Progress } from "./progress.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const VERIFY_FLAGS: FlagSpec[] = [{ name: "all", help: "check every backup" }, ...DATA_FLAGS];
@@ -15,18 +15,16 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
   if (Boolean(values.all) === (name !== undefined)) throw new UsageError("Give one backup NAME, or --all.");
   const { engine } = openDataApp(values, ctx);
   try {
-    const names = name === undefined ? engine.list().map((r) => r.name) : [name];
-    let current = { label: "", done: 0, total: 0 };
-    const shown = showProgress(ctx.progress ?? NO_TERMINAL, () => current);
-    const results = [];
-    try {
-      for (const [i, each] of names.entries()) {
-        current = { label: `Checking ${each} (${i + 1} of ${names.length})`, done: 0, total: 0 };
-        results.push(...(await engine.verify([each])));
-      }
-    } finally {
-      shown.stop();
-    }
+    let current: Progress | null = null;
+    // One check after another under one hold of the lock; the line says which, of how many.
+    const results = await whileShowing(
+      ctx,
+      () => current,
+      () =>
+        engine.verify(name === undefined ? undefined : [name], (record, i, count) => {
+          current = { label: `Checking ${record.name} (${i + 1} of ${count})`, done: 0, total: 0 };
+        }),
+    );
     for (const r of results) {
       const line =
         r.health === "verified"

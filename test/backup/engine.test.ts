@@ -258,6 +258,36 @@ describe("retention", () => {
   });
 });
 
+describe("verifying", () => {
+  test("verify of every backup holds the lock once, tells of each check as it starts, and finds the damaged one", async () => {
+    const clock = manualClock(new Date(2025, 8, 22, 8, 0, 0));
+    const { engine, paths } = makeSetup({ clock });
+    const made: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      clock.advance(3600 * 1000);
+      made.push((await engine.createBackup({ kind: "manual" })).name);
+    }
+    await engine.settled();
+    writeFileSync(join(paths.backupsDir, "backup_20300101_000000.db"), "garbage, not a database");
+    const heard: string[] = [];
+    const between: Promise<unknown>[] = [];
+    const results = await engine.verify(undefined, (record, i, count) => {
+      heard.push(`${record.name} ${i + 1}/${count}`);
+      // Another operation between two checks finds the lock still held.
+      between.push(
+        engine.createBackup({ kind: "manual" }).then(
+          () => "made",
+          (error) => error,
+        ),
+      );
+    });
+    const listed = engine.list().map((r) => r.name);
+    expect(heard).toEqual(listed.map((name, i) => `${name} ${i + 1}/3`));
+    expect(results.map((r) => r.health)).toEqual(["damaged", "verified", "verified"]);
+    for (const outcome of await Promise.all(between)) expect(outcome).toBeInstanceOf(BackupBusyError);
+  });
+});
+
 describe("listing", () => {
   test("a hand-copied .db appears as external, is checked on first sight, and survives a lost manifest", async () => {
     const { engine, paths } = makeSetup();
