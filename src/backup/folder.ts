@@ -59,10 +59,13 @@ export class BackupFolder {
     return new Set(scanFolder(this.dir).map((f) => f.name));
   }
 
-  /** The listed backup called `name`; a name that is not a plain listed file name is refused. */
-  find(name: string): ManifestRecord {
+  /**
+   * The listed backup called `name` (in `listing`, when the caller has just listed); a name that
+   * is not a plain listed file name is refused.
+   */
+  find(name: string, listing = this.list()): ManifestRecord {
     if (!isPlainBackupName(name)) throw new InvalidBackupNameError();
-    const record = this.list().find((r) => r.name === name);
+    const record = listing.find((r) => r.name === name);
     if (!record) throw new BackupNotFoundError(name);
     return record;
   }
@@ -87,8 +90,9 @@ export class BackupFolder {
    */
   /** Deletes the listed backup `name` as `remove` does, but never the newest healthy one (`ProtectedBackupError`). */
   async removeUnlessNewest(name: string, by: string | null): Promise<void> {
-    const record = this.find(name);
-    if (newestHealthy(this.list())?.name === record.name) throw new ProtectedBackupError(name);
+    const listing = this.list();
+    const record = this.find(name, listing);
+    if (newestHealthy(listing)?.name === record.name) throw new ProtectedBackupError(name);
     await this.remove(record, by);
   }
 
@@ -149,15 +153,18 @@ export class BackupFolder {
     options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
   ): Promise<void> {
     const planned = planRetention(this.list(), limits, options.protect);
+    let removed = 0;
     for (const record of planned.filter((r) => !options.kinds || options.kinds.has(r.kind))) {
       try {
         await unlink(this.pathOf(record.name));
         this.#log.info(`Removed old backup: ${record.name}`);
+        removed++;
       } catch (error) {
         this.#log.warning(`Could not remove old backup ${record.name}: ${describeError(error)}`);
       }
     }
-    await this.update(() => {});
+    // The manifest drops what is gone; with nothing removed it stays as it is.
+    if (removed > 0) await this.update(() => {});
   }
 
   /** `applyRetention` where a failure must not undo what was done: it is logged as a WARNING. */
