@@ -36,8 +36,13 @@ export function openDataApp(
  * Runs `work` (an engine operation) while a terminal shows the engine's progress: the bytes of
  * the backup or restore written so far (see `showProgress`: only on a terminal, after a second).
  */
-export function withProgress<T>(ctx: CliContext, engine: BackupEngine, work: () => Promise<T>): Promise<T> {
-  return whileShowing(ctx, engineProgress(engine), work);
+export function withProgress<T>(
+  ctx: CliContext,
+  engine: BackupEngine,
+  work: () => Promise<T>,
+  options: { quiet?: boolean } = {},
+): Promise<T> {
+  return whileShowing(ctx, engineProgress(engine), work, options);
 }
 
 /** The engine's running backup, restore or drill as a progress line, or null. */
@@ -52,13 +57,14 @@ export function engineProgress(engine: BackupEngine): () => Progress | null {
   };
 }
 
-/** Runs `work` while a terminal shows `read()`'s progress (see `showProgress`). */
+/** Runs `work` while a terminal shows `read()`'s progress (see `showProgress`; none when `quiet`: `--json`). */
 export async function whileShowing<T>(
   ctx: CliContext,
   read: () => Progress | null,
   work: () => Promise<T>,
+  options: { quiet?: boolean } = {},
 ): Promise<T> {
-  const shown = showProgress(ctx.progress ?? NO_TERMINAL, read);
+  const shown = showProgress(ctx.progress ?? NO_TERMINAL, read, options);
   try {
     return await work();
   } finally {

@@ -18,7 +18,7 @@ export async function drillCommand(args: string[], ctx: CliContext): Promise<num
   const { engine } = openDataApp(values, ctx);
   let result: DrillResult;
   try {
-    result = await withProgress(ctx, engine, () => engine.drill());
+    result = await withProgress(ctx, engine, () => engine.drill(), { quiet: Boolean(values.json) });
   } catch (error) {
     return reportFailure(ctx, "Restore drill failed", error);
   }
