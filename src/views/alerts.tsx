@@ -7,7 +7,7 @@ import { Icon } from "./icons.tsx";
  * The alerts of the moment for the page being rendered: the web layer provides them around every
  * page (`respondPage`), so the frame of every signed-in page shows them without each page passing them on.
  */
-export const AlertsContext = createContext<Alert[]>([]);
+const AlertsContext = createContext<Alert[]>([]);
 
 /** `page` with the alerts it shows in its banner. */
 export function withAlerts(alerts: Alert[], page: unknown) {

@@ -25,7 +25,7 @@ function BackupCell(props: { record: ManifestRecord; where?: Child }) {
   );
 }
 
-export function HealthWord(props: { record: ManifestRecord }) {
+function HealthWord(props: { record: ManifestRecord }) {
   const { health, reason } = props.record;
   return (
     <span class={`health health-${health}`} title={reason ?? undefined}>

@@ -4,7 +4,7 @@ import type { RestoreResult } from "../../backup/types.ts";
 import { isHtmx, redirectTo } from "../html.ts";
 
 /** Where to go after a restore: everyone is signed out, so to the sign-in page with what happened. */
-export function restoredLocation(result: RestoreResult): string {
+function restoredLocation(result: RestoreResult): string {
   const safety = result.safetyBackup ? `&safety=${encodeURIComponent(result.safetyBackup)}` : "";
   return `/login?restored=${encodeURIComponent(result.restoredFrom)}${safety}`;
 }
