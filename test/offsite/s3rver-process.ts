@@ -51,10 +51,17 @@ async function spawn(
   options.onSpawn?.(proc);
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`s3rver exited before listening (code ${await proc.exited})`);
-    text += new TextDecoder().decode(value);
+  // Bounded: a server that starts but never says where it listens is stopped, with a reason.
+  const deadline = setTimeout(() => proc.kill(), 30_000);
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done)
+        throw new Error(`s3rver exited before listening (code ${await proc.exited}; it printed "${text}")`);
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    clearTimeout(deadline);
   }
   // Keep its standard output drained, or a chatty server would block on a full pipe.
   void (async () => {

@@ -14,6 +14,8 @@ const bunHash = await Bun.password.hash("correct horse", {
 });
 const child = Bun.spawnSync([...denoCommand(join(ROOT, "test", "runtime", "deno-checks.ts")), bunHash], {
   env: cleanEnv(),
+  // Bounded: a Deno that hangs fails "every check ran" with its exit code instead of stalling the run.
+  timeout: 120_000,
 });
 const lines = child.stdout
   .toString()
