@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 /**
  * Outside programs some tests compare with or drive: the `sqlite3` shell (an independent SQLite
  * that must open every backup), the `age` tool (that must open every encrypted copy), Debian's Chromium, Wine and the MinGW compiler (the Windows
- * executable and its test helpers), and qemu (the linux-arm64 executable). Where one is missing its
+ * executable and its test helpers), qemu (the linux-arm64 executable) and root's right to mount a
+ * small tmpfs (a full disk). Where one is missing its
  * tests are skipped with a one-line reason; with REQUIRE_TEST_TOOLS=1 (set by `.ci/run`) a missing
  * one fails instead.
  */
@@ -28,6 +29,11 @@ export const TOOLS = {
   mingw: {
     present: () => Bun.which(MINGW_GCC) !== null,
     install: "apt-get install gcc-mingw-w64-x86-64",
+  },
+  // Mounting a small tmpfs (a full disk, another file system) needs root.
+  tmpfs: {
+    present: () => process.getuid?.() === 0 && Bun.which("mount") !== null,
+    install: "run the tests as root, which may mount a small tmpfs",
   },
   qemu: {
     present: () => Bun.which(QEMU_ARM64) !== null && existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`),

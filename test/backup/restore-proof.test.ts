@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { BackupUnusableError } from "../../src/backup/errors.ts";
 import { passedFullCheck } from "../../src/backup/manifest.ts";
 import { mountTmpfs } from "../faults/fault-helpers.ts";
+import { missing } from "../tools.ts";
 import { addItems, itemNames, makeSetup } from "./fixtures.ts";
 
 /** The bytes of a file's header that say its journal mode: 1 rollback journal, 2 WAL. */
@@ -85,28 +86,25 @@ describe("a restore in about the time of a copy", () => {
     expect(engine.health.current).toMatchObject({ ok: true });
   });
 
-  test("where the backup folder is another file system (no hard link), the safety backup is a snapshot", async () => {
-    const { engine, db, paths } = makeSetup();
-    const unmount = mountTmpfs(paths.backupsDir, "64m");
-    if (!unmount) {
-      console.warn(
-        "SKIPPED: mounting a tmpfs is not allowed here (needs root); the copied safety backup is not tried",
-      );
-      return;
-    }
-    try {
-      addItems(db, ["apples"]);
-      const made = await engine.createBackup({ kind: "manual" });
-      addItems(db, ["pears"]);
-      const result = await engine.restore(made.name);
-      expect(itemNames(db)).toEqual(["apples"]);
-      const record = engine.find(result.safetyBackup as string);
-      // Made and checked as every backup is, before the swap.
-      expect(record.health).toBe("verified");
-      expect(itemNames(join(paths.backupsDir, record.name))).toEqual(["apples", "pears"]);
-    } finally {
-      await engine.settled();
-      unmount();
-    }
-  });
+  test.skipIf(missing("tmpfs"))(
+    "where the backup folder is another file system (no hard link), the safety backup is a snapshot",
+    async () => {
+      const { engine, db, paths } = makeSetup();
+      const unmount = mountTmpfs(paths.backupsDir, "64m");
+      try {
+        addItems(db, ["apples"]);
+        const made = await engine.createBackup({ kind: "manual" });
+        addItems(db, ["pears"]);
+        const result = await engine.restore(made.name);
+        expect(itemNames(db)).toEqual(["apples"]);
+        const record = engine.find(result.safetyBackup as string);
+        // Made and checked as every backup is, before the swap.
+        expect(record.health).toBe("verified");
+        expect(itemNames(join(paths.backupsDir, record.name))).toEqual(["apples", "pears"]);
+      } finally {
+        await engine.settled();
+        unmount();
+      }
+    },
+  );
 });

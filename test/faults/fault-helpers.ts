@@ -60,11 +60,14 @@ export function addBulk(path: string, megabytes: number, label = "bulk"): void {
   db.close();
 }
 
-/** Mounts a tmpfs of `size` at `dir` (root only); returns an unmount function, or null where not allowed. */
-export function mountTmpfs(dir: string, size: string, readOnly = false): (() => void) | null {
+/**
+ * Mounts a tmpfs of `size` at `dir` and returns its unmount function; tests that use it skip
+ * with `test.skipIf(missing("tmpfs"))` where that is not allowed (not root).
+ */
+export function mountTmpfs(dir: string, size: string, readOnly = false): () => void {
   const options = `size=${size}${readOnly ? ",ro" : ""}`;
   const result = spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir], { encoding: "utf8" });
-  if (result.status !== 0) return null;
+  if (result.status !== 0) throw new Error(`mount -t tmpfs at ${dir} failed: ${result.stderr}`);
   return () => {
     spawnSync("umount", ["-l", dir]);
   };
