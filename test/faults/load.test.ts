@@ -60,15 +60,17 @@ describe("load", () => {
       "Content-Type": "application/json",
       Origin: server.url,
     };
-    const seed = (await (
-      await fetch(`${server.url}/api/backups`, {
-        method: "POST",
-        headers,
-        body: '{"description":"load seed"}',
-      })
-    ).json()) as {
-      backup: { name: string };
-    };
+    // The schedule runs a backup every 3 s, so this one may meet it: 409 means "busy, try again".
+    const post = (path: string) =>
+      fetch(`${server.url}${path}`, { method: "POST", headers, body: '{"description":"load seed"}' });
+    let seedRes = await post("/api/backups");
+    for (let attempt = 0; attempt < 20 && seedRes.status === 409; attempt++) {
+      await Bun.sleep(200);
+      seedRes = await post("/api/backups");
+    }
+    const seedBody = await seedRes.text();
+    expect(`${seedRes.status} ${seedBody}`).toStartWith("201");
+    const seed = JSON.parse(seedBody) as { backup: { name: string } };
     before.add(seed.backup.name);
 
     const clients = Array.from({ length: CLIENTS }, (_, n) => client(n));
