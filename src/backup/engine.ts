@@ -22,6 +22,7 @@ import type {
   EngineContext,
   HealthRecord,
   Operation,
+  RestoreOptions,
   RestoreResult,
 } from "./types.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
@@ -158,9 +159,14 @@ export class BackupEngine {
   /**
    * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`);
    * throws `BackupUnusableError` for a damaged or foreign backup, or one that could run code.
+   * `bringIn` runs first, under the same hold of the lock: it puts the file in the folder (an
+   * off-site download), so nothing else can remove or replace it before the restore.
    */
-  restore(name: string, options: { by?: string | null } = {}): Promise<RestoreResult> {
-    return this.#restore("Database restore", options.by ?? null, () => checkedSource(this.#ctx, name));
+  restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    return this.#restore("Database restore", options.by ?? null, async () => {
+      await options.bringIn?.();
+      return checkedSource(this.#ctx, name);
+    });
   }
 
   /** Restores the newest backup that passes the full check (`newestUsableSource`), else `NoUsableBackupError`. */

@@ -63,3 +63,8 @@ export interface EngineContext {
 }
 
 export type { HealthRecord, MadeKind, Operation, RunningOperation };
+/** Who asks for a restore, and what first puts the file in the folder (an off-site download). */
+export interface RestoreOptions {
+  by?: string | null;
+  bringIn?: () => Promise<void>;
+}

@@ -1,10 +1,7 @@
-import { renameSync } from "node:fs";
 import { open, rm, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { DiskFullError } from "../backup/errors.ts";
-import { fsyncDir } from "../lib/fs-sync.ts";
-import { type SharingWait, whileInUse } from "../lib/sharing.ts";
 import { decryptError, decryptStream } from "./age.ts";
 import type { RemoteCopy } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
@@ -14,11 +11,9 @@ import type { OffsiteTarget } from "./target.ts";
 export interface FetchRequest {
   target: OffsiteTarget;
   copy: RemoteCopy;
-  /** Where the backup goes (in the backup folder, under its own name). */
+  /** Where the backup goes (in the backup folder, under its own name): the download is written beside it. */
   destination: string;
   passphrase: string | null;
-  /** How long a rename over a file another program holds waits. */
-  wait: SharingWait;
   /** The bytes of the copy read so far (of `copy.copySize`). */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -30,15 +25,15 @@ export function fetchTempPath(destination: string): string {
 }
 
 /**
- * Downloads an off-site copy to `destination`: read, decrypted when it is encrypted (each chunk
- * authenticated), written to a hidden temporary file beside it, flushed; its size and SHA-256 must
- * be the sidecar's, the copy's as stored and the backup's own; only then is it renamed into place
- * and the folder flushed. Guarantees: `destination` is either untouched or holds exactly the
- * backup that was copied; nothing else is left behind. Throws `OffsiteError`
+ * Downloads an off-site copy to the hidden temporary file beside `destination`
+ * (`fetchTempPath`), and returns its path: read, decrypted when it is encrypted (each chunk
+ * authenticated), written, flushed; its size and SHA-256 must be the sidecar's, the copy's as
+ * stored and the backup's own. The caller moves it into place (under the operation lock, see
+ * `restoreFromOffsite`) or removes it. On failure nothing is left behind. Throws `OffsiteError`
  * (`offsite.no_passphrase`, `offsite.wrong_passphrase`, `offsite.damaged`, the storage's own),
  * or `DiskFullError` when the local disk fills up.
  */
-export async function fetchCopy(request: FetchRequest): Promise<void> {
+export async function fetchCopy(request: FetchRequest): Promise<string> {
   const { copy, passphrase, signal } = request;
   if (copy.encrypted && passphrase === null)
     throw new OffsiteError(
@@ -77,8 +72,7 @@ export async function fetchCopy(request: FetchRequest): Promise<void> {
     }
     // A startup backup's time comes from its file's modification time: it keeps the one it was made at.
     await utimes(temp, new Date(), new Date(copy.createdAt));
-    await whileInUse(request.destination, () => renameSync(temp, request.destination), request.wait);
-    fsyncDir(dirname(request.destination));
+    return temp;
   } catch (error) {
     await rm(temp, { force: true }).catch(() => {});
     if (isDiskFull(error)) throw new DiskFullError();

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
 import { BackupNotFoundError, BackupUnusableError, NoUsableBackupError } from "../backup/errors.ts";
@@ -32,37 +33,54 @@ async function copiesByTarget(offsite: OffsiteService, from?: TargetId) {
 }
 
 /**
- * Brings `copy` into the backup folder under its own name. A file of that name is replaced only
- * when it is missing or damaged (and was, when made, this same backup or unknown); any other file
- * of that name is used as it is when it holds the same bytes, and otherwise refused
+ * Whether the backup folder's file called `copy.name` can be used as it is: false when there is
+ * none, or it is damaged and was, when made, this same backup (or is unknown): the download may
+ * replace it; true when it holds the same bytes. Any other file of that name is refused
  * (`offsite.conflict`): a file copied in by hand, or another backup, is never overwritten.
  */
-async function bringHere(
+async function usableHere(deps: OffsiteRestoreDeps, copy: RemoteCopy): Promise<boolean> {
+  const here = deps.engine.list().find((r) => r.name === copy.name);
+  if (!here || (here.health === "damaged" && (here.sha256 ?? copy.sha256) === copy.sha256)) return false;
+  if ((await sha256File(join(deps.engine.backupsDir, copy.name))) === copy.sha256) return true;
+  throw new OffsiteError(
+    "offsite.conflict",
+    `another backup called ${copy.name} is in the backup folder`,
+    "restore it by its name, or move it out of the backup folder first",
+  );
+}
+
+/**
+ * Restores `copy` from target `id`: unless the backup folder already holds it, it is downloaded
+ * to a hidden temporary file there (`fetch`: decrypted, its SHA-256 checked), then moved in under
+ * the operation lock, in the same hold as the engine's restore (the full check, the safety
+ * backup, the swap), so no backup, retention or delete meets it in between. A download that is
+ * not moved in (busy, a conflict, a failure) is removed.
+ */
+async function restoreCopy(
   deps: OffsiteRestoreDeps,
   id: TargetId,
   copy: RemoteCopy,
   options: OffsiteRestoreOptions,
-) {
-  const here = deps.engine.list().find((r) => r.name === copy.name);
-  const replaceable = !here || (here.health === "damaged" && (here.sha256 ?? copy.sha256) === copy.sha256);
-  if (!replaceable) {
-    if ((await sha256File(join(deps.engine.backupsDir, copy.name))) === copy.sha256) return;
-    throw new OffsiteError(
-      "offsite.conflict",
-      `another backup called ${copy.name} is in the backup folder`,
-      "restore it by its name, or move it out of the backup folder first",
-    );
-  }
+): Promise<RestoreResult> {
+  const by = options.by;
+  if (await usableHere(deps, copy)) return deps.engine.restore(copy.name, { by });
   const target = deps.offsite.target(id);
   deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
-  await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
+  const temp = await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
+  try {
+    const bringIn = async () => {
+      // Looked at again under the lock: the folder may have changed during the download.
+      if (!(await usableHere(deps, copy))) await deps.offsite.moveIn(temp, copy.name);
+    };
+    return await deps.engine.restore(copy.name, { by, bringIn });
+  } finally {
+    await rm(temp, { force: true }).catch(() => {});
+  }
 }
 
 /**
- * Restores backup `name` from an off-site copy: the copy downloaded into the backup folder
- * (`fetchCopy`: decrypted, its SHA-256 checked, renamed in only when whole), then the engine's
- * restore (the full check, the safety backup, the swap). Works in an empty data folder. Throws
- * `CopyNotFoundError` when no target has it, and the errors of the download and the restore.
+ * Restores backup `name` from an off-site copy (`restoreCopy`). Works in an empty data folder.
+ * Throws `CopyNotFoundError` when no target has it, and the errors of the download and the restore.
  */
 export async function restoreFromOffsite(
   deps: OffsiteRestoreDeps,
@@ -71,9 +89,7 @@ export async function restoreFromOffsite(
 ): Promise<RestoreResult> {
   for (const { id, copies } of await copiesByTarget(deps.offsite, options.from)) {
     const copy = copies.find((c) => c.name === name);
-    if (!copy) continue;
-    await bringHere(deps, id, copy, options);
-    return deps.engine.restore(name, { by: options.by });
+    if (copy) return restoreCopy(deps, id, copy, options);
   }
   const where = options.from ? deps.offsite.target(options.from).label : "any off-site place";
   throw new CopyNotFoundError(name, where);
@@ -91,8 +107,7 @@ export async function restoreLatestFromOffsite(
   for (const { id, copies } of await copiesByTarget(deps.offsite, options.from)) {
     for (const copy of copies) {
       try {
-        await bringHere(deps, id, copy, options);
-        return await deps.engine.restore(copy.name, { by: options.by });
+        return await restoreCopy(deps, id, copy, options);
       } catch (error) {
         const skip =
           error instanceof BackupUnusableError ||

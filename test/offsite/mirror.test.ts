@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BackupBusyError } from "../../src/backup/errors.ts";
+import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
 import { copyBackup } from "../../src/offsite/copy.ts";
 import { OffsiteError } from "../../src/offsite/errors.ts";
 import { mirrorTarget } from "../../src/offsite/mirror.ts";
@@ -95,6 +97,30 @@ describe("the mirror folder", () => {
     const failure = await restoreFromOffsite(newPc.app, record.name, { by: "test" }).catch((e) => e);
     expect(failure.code).toBe("offsite.conflict");
     expect(sha256Of(mine)).toBe(other.sha256 as string);
+  });
+
+  test("a download is moved in only in the restore's own hold of the lock: busy, nothing is left", async () => {
+    const { env, record } = await copiedShop();
+    const newPc = offsiteSetup(env);
+    newPc.db.close();
+    const before = readFileSync(newPc.paths.database);
+    // Another operation starts while the copy downloads, and still runs when it is done.
+    let held: FileLock | null = null;
+    const failure = await restoreFromOffsite(newPc.app, record.name, {
+      by: "test",
+      onDownload: () => {
+        held ??= acquireFileLock(newPc.paths.operationLock);
+      },
+    }).catch((e) => e);
+    (held as FileLock | null)?.release();
+    expect(held).not.toBeNull();
+    expect(failure).toBeInstanceOf(BackupBusyError);
+    expect(leftIn(newPc.paths.backupsDir)).toEqual([]);
+    expect(readFileSync(newPc.paths.database).equals(before)).toBe(true);
+
+    // Once it is free, the same restore works.
+    await restoreFromOffsite(newPc.app, record.name, { by: "test" });
+    expect(itemNames(newPc.paths.database)).toEqual(["bread", "butter"]);
   });
 
   test("an interrupted copy is never listed, and the next run clears what it left", async () => {
