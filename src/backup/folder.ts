@@ -1,5 +1,6 @@
 import {
   accessSync,
+  chmodSync,
   constants,
   existsSync,
   linkSync,
@@ -11,7 +12,7 @@ import {
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.ts";
-import { fsyncDir } from "../lib/fs-sync.ts";
+import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
 import {
@@ -28,7 +29,7 @@ import {
   scanFolder,
   writeManifest,
 } from "./manifest.ts";
-import { type BackupKind, isPlainBackupName } from "./names.ts";
+import { type BackupKind, backupFileName, isPlainBackupName, uniqueName } from "./names.ts";
 import { planRetention, type RetentionLimits } from "./retention.ts";
 
 const LEFTOVER = /^\..*\.tmp(-journal|-wal|-shm)?$/;
@@ -57,6 +58,17 @@ export class BackupFolder {
   /** Names of the backup files there now. */
   names(): Set<string> {
     return new Set(scanFolder(this.dir).map((f) => f.name));
+  }
+
+  /**
+   * The name for a new backup of `kind` made `at` (`backupFileName`), `_2`, `_3` … added while a
+   * file there has it; the startup backup keeps its one name (it replaces the one before).
+   */
+  newName(kind: Exclude<BackupKind, "external">, at: Date, description = ""): string {
+    const name = backupFileName(kind, at, description);
+    if (kind === "startup") return name;
+    const existing = this.names();
+    return uniqueName(name, (n) => existing.has(n));
   }
 
   /**
@@ -127,6 +139,13 @@ export class BackupFolder {
       // Held by another program: a leftover the next start removes.
       if (linked) await unlink(aside).catch(() => {});
     }
+  }
+
+  /** Makes the finished file `temp` readable by its owner only, flushes it, and renames it in as `name` (`replace`). */
+  async moveIn(temp: string, name: string): Promise<void> {
+    if (process.platform !== "win32") chmodSync(temp, 0o600);
+    fsyncFile(temp);
+    await this.replace(temp, name);
   }
 
   /** Creates the folder if missing; a file in its place or a read-only folder is a `BackupFolderError`. */

@@ -1,10 +1,8 @@
-import { chmodSync, existsSync, linkSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, rmSync, statSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
-import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
-import { whileInUse } from "../lib/sharing.ts";
+import { fsyncDir } from "../lib/fs-sync.ts";
 import { setRollbackJournalMode } from "./journal-header.ts";
 import type { ManifestRecord } from "./manifest.ts";
-import { backupFileName, uniqueName } from "./names.ts";
 import { takeBackup } from "./snapshot.ts";
 import type { RestoreStep } from "./swap.ts";
 import type { EngineContext } from "./types.ts";
@@ -36,8 +34,7 @@ export async function keepSafety(
 ): Promise<KeptSafety | null> {
   if (!existsSync(ctx.database)) return null;
   beforeStep?.("keep-safety");
-  const existing = ctx.folder.names();
-  const name = uniqueName(backupFileName("pre_restore", ctx.clock()), (n) => existing.has(n));
+  const name = ctx.folder.newName("pre_restore", ctx.clock());
   const link = ctx.folder.pathOf(`.${name}.keep`);
   try {
     rmSync(link, { force: true });
@@ -65,13 +62,9 @@ export async function finishSafety(
   kept: Extract<KeptSafety, { how: "linked" }>,
   by: string | null,
 ): Promise<ManifestRecord> {
-  const target = ctx.folder.pathOf(kept.name);
   setRollbackJournalMode(kept.link);
-  if (process.platform !== "win32") chmodSync(kept.link, 0o600);
-  fsyncFile(kept.link);
-  await whileInUse(target, () => renameSync(kept.link, target), ctx.folder.wait);
-  fsyncDir(ctx.folder.dir);
-  const size = statSync(target).size;
+  await ctx.folder.moveIn(kept.link, kept.name);
+  const size = statSync(ctx.folder.pathOf(kept.name)).size;
   const record: ManifestRecord = {
     name: kept.name,
     kind: "pre_restore",

@@ -14,7 +14,6 @@ import {
   SnapshotFailedError,
 } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
-import { backupFileName, STARTUP_NAME, uniqueName } from "./names.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { fileSize, spaceNeeded, spaceNeededKeepingRoom } from "./space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "./types.ts";
@@ -54,11 +53,7 @@ export async function takeBackup(
     throw new NoRoomForAutomaticBackupError(spaceNeededKeepingRoom(expected), free);
   }
 
-  const existing = ctx.folder.names();
-  const name =
-    request.kind === "startup"
-      ? STARTUP_NAME
-      : uniqueName(backupFileName(request.kind, at, request.description ?? ""), (n) => existing.has(n));
+  const name = ctx.folder.newName(request.kind, at, request.description);
   const temp = ctx.folder.pathOf(`.${name}.${process.pid}.tmp`);
   ctx.operations.show({
     action: "backup",

@@ -1,13 +1,10 @@
-import { chmodSync, renameSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
-import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
-import { whileInUse } from "../lib/sharing.ts";
 import { assertValidDescription } from "./description.ts";
 import { BackupUnusableError } from "./errors.ts";
 import type { BackupFolder } from "./folder.ts";
 import { setRollbackJournalMode } from "./journal-header.ts";
 import type { ManifestRecord } from "./manifest.ts";
-import { backupFileName, uniqueName } from "./names.ts";
 import type { EngineContext } from "./types.ts";
 import { inspectFileInWorker } from "./worker-client.ts";
 
@@ -44,15 +41,8 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     );
   }
   const stem = options.originalName.replace(/\.(db|sqlite3?)$/i, "");
-  const existing = ctx.folder.names();
-  const name = uniqueName(backupFileName("uploaded", at, options.description || stem), (n) =>
-    existing.has(n),
-  );
-  if (process.platform !== "win32") chmodSync(options.tempPath, 0o600);
-  fsyncFile(options.tempPath);
-  const target = ctx.folder.pathOf(name);
-  await whileInUse(target, () => renameSync(options.tempPath, target), ctx.folder.wait);
-  fsyncDir(ctx.folder.dir);
+  const name = ctx.folder.newName("uploaded", at, options.description || stem);
+  await ctx.folder.moveIn(options.tempPath, name);
   const record: ManifestRecord = {
     name,
     kind: "uploaded",
