@@ -8,7 +8,7 @@ import { NotEnoughSpaceError } from "./errors.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { spaceNeeded } from "./space.ts";
 import type { EngineContext } from "./types.ts";
-import { verifyRecord } from "./verify.ts";
+import { CHANGED_SINCE_MADE, verifyRecord } from "./verify.ts";
 import { copyFileInWorker, drillFileInWorker } from "./worker-client.ts";
 
 /** What a drill found, before it is timed and recorded. */
@@ -85,14 +85,12 @@ async function drill(
     await copyFileInWorker({ source: ctx.folder.pathOf(record.name), target: temp });
     const sha256 = await sha256File(temp);
     if (record.sha256 && sha256 !== record.sha256) {
-      const reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";
+      const reason = `its content ${CHANGED_SINCE_MADE}`;
       await ctx.folder.update((records) =>
         records.set(record.name, { ...record, health: "damaged", reason, fullCheck: null }),
       );
       ctx.log.warning(`Backup ${record.name} failed its check: ${reason}`);
-      return failed(
-        `the backup ${record.name} changed after it was made (SHA-256 differs), so it may be damaged`,
-      );
+      return failed(`the backup ${record.name} ${CHANGED_SINCE_MADE}`);
     }
     const found = await drillFileInWorker({ path: temp, migrations });
     if (!found.ok || !found.rowCounts)

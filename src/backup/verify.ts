@@ -19,6 +19,9 @@ export async function verifyRecord(
   return updated;
 }
 
+/** What a backup whose bytes no longer hash as when it was made is told: "its content …", "the backup NAME …". */
+export const CHANGED_SINCE_MADE = "changed after it was made (SHA-256 differs), so it may be damaged";
+
 /**
  * The full check of a listed backup, without recording it: needs no lock (it reads the file
  * only), so it may run while other operations do; `recordInspection` then records it.
@@ -30,7 +33,7 @@ export async function inspectRecord(
   const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) });
   let reason = result.check.reason;
   if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
-    reason = "its content changed after it was made (SHA-256 differs), so it may be damaged";
+    reason = `its content ${CHANGED_SINCE_MADE}`;
   }
   const healthy = result.check.ok && reason === null;
   const at = ctx.clock().toISOString();
