@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { freePort, tempDir } from "../helpers.ts";
 import { addUser, holdFile, prepareWine, runExe, type Wine, windowsPath, wineMissing } from "./wine.ts";
 
@@ -118,7 +118,9 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
       expect(readFileSync(seen, "utf8").trim()).toBe(link as string);
     } finally {
       // The app runs on by itself; Ctrl+C (SIGINT) is how a test stops it gracefully under Wine.
-      Bun.spawnSync(["pkill", "-INT", "-f", "BusinessApp.exe"]);
+      // Only this run's executable: its folder's name is this run's own (Wine shows it Z:\…\app\…).
+      const ours = `${basename(dirname(dirname(wine.exe)))}.app.BusinessApp\\.exe`;
+      Bun.spawnSync(["pkill", "-INT", "-f", ours]);
       await logSays(dataDir, "Application stopped");
     }
   }, 120_000);
