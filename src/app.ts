@@ -105,7 +105,6 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.offsiteTimers ? { timers: options.offsiteTimers } : {}),
     lockPath: paths.offsiteLock,
-    wait: fileWait(settings, log),
   });
   // Every new backup goes off-site in the background; the backup itself never waits for it.
   engine.events.onBackupMade(() => offsite.backupMade());

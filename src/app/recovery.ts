@@ -1,5 +1,6 @@
 import { type AuditTrail, recordQuietly } from "../auth/audit.ts";
-import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
+import type { BackupEngine } from "../backup/engine.ts";
+import type { RestoreResult } from "../backup/types.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import { newToken, sameSecret } from "../lib/tokens.ts";

@@ -20,7 +20,6 @@ import type {
   BackupEngineOptions,
   CreateBackupRequest,
   EngineContext,
-  HealthRecord,
   Operation,
   RestoreOptions,
   RestoreResult,
@@ -28,10 +27,6 @@ import type {
 import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
 import { verifyRecords, verifyUnchecked } from "./verify.ts";
 import { abandonWorkers } from "./worker-client.ts";
-
-export type { DrillResult } from "./drill-state.ts";
-export type { MadeKind } from "./types.ts";
-export type { BackupEngineOptions, CreateBackupRequest, HealthRecord, Operation, RestoreResult };
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -159,12 +154,12 @@ export class BackupEngine {
   /**
    * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`);
    * throws `BackupUnusableError` for a damaged or foreign backup, or one that could run code.
-   * `bringIn` runs first, under the same hold of the lock: it puts the file in the folder (an
-   * off-site download), so nothing else can remove or replace it before the restore.
+   * `bringIn` runs first, under the same hold of the lock: it may put a finished file in as `name`
+   * (an off-site download, with `moveIn`), so nothing else removes or replaces it before the restore.
    */
   restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
     return this.#restore("Database restore", options.by ?? null, async () => {
-      await options.bringIn?.();
+      await options.bringIn?.((temp) => this.#ctx.folder.replace(temp, name));
       return checkedSource(this.#ctx, name);
     });
   }

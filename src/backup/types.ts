@@ -66,5 +66,6 @@ export type { HealthRecord, MadeKind, Operation, RunningOperation };
 /** Who asks for a restore, and what first puts the file in the folder (an off-site download). */
 export interface RestoreOptions {
   by?: string | null;
-  bringIn?: () => Promise<void>;
+  /** Runs first under the lock; `moveIn` renames a finished file in as the backup (`BackupFolder.replace`). */
+  bringIn?: (moveIn: (temp: string) => Promise<void>) => Promise<void>;
 }

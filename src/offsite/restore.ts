@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupEngine, RestoreResult } from "../backup/engine.ts";
+import type { BackupEngine } from "../backup/engine.ts";
 import { BackupNotFoundError, BackupUnusableError, NoUsableBackupError } from "../backup/errors.ts";
+import type { RestoreResult } from "../backup/types.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import type { Log } from "../lib/log.ts";
@@ -68,9 +69,9 @@ async function restoreCopy(
   deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
   const temp = await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
   try {
-    const bringIn = async () => {
+    const bringIn = async (moveIn: (temp: string) => Promise<void>) => {
       // Looked at again under the lock: the folder may have changed during the download.
-      if (!(await usableHere(deps, copy))) await deps.offsite.moveIn(temp, copy.name);
+      if (!(await usableHere(deps, copy))) await moveIn(temp);
     };
     return await deps.engine.restore(copy.name, { by, bringIn });
   } finally {

@@ -1,8 +1,5 @@
-import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../lib/errors.ts";
-import { fsyncDir } from "../lib/fs-sync.ts";
-import { whileInUse } from "../lib/sharing.ts";
 import { realTimers } from "../lib/timers.ts";
 import { type RemoteCopy, readContents } from "./copies.ts";
 import { asOffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
@@ -206,7 +203,7 @@ export class OffsiteService {
 
   /**
    * Downloads `copy` from target `id` to a hidden temporary file in the backup folder and returns
-   * its path (`fetchCopy`: decrypted, its size and SHA-256 checked); `moveIn` puts it in place.
+   * its path (`fetchCopy`: decrypted, its size and SHA-256 checked); the restore moves it in.
    */
   fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
     return fetchCopy({
@@ -216,15 +213,5 @@ export class OffsiteService {
       passphrase: this.#options.passphrase,
       ...(onProgress ? { onProgress } : {}),
     });
-  }
-
-  /**
-   * Renames a download (`fetch`) to the backup `name` in the backup folder, waiting for a program
-   * that holds a file of that name, and flushes the folder. The caller holds the operation lock.
-   */
-  async moveIn(temp: string, name: string): Promise<void> {
-    const destination = join(this.#deps.backups.backupsDir, name);
-    await whileInUse(destination, () => renameSync(temp, destination), this.#deps.wait);
-    fsyncDir(this.#deps.backups.backupsDir);
   }
 }

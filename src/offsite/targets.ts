@@ -1,6 +1,5 @@
 import type { ManifestRecord } from "../backup/manifest.ts";
 import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
 import { readContents } from "./copies.ts";
@@ -29,8 +28,6 @@ export interface OffsiteServiceDeps {
   timers?: Timers;
   /** Keeps runs one at a time across processes (the server and `offsite sync`). */
   lockPath: string;
-  /** How long a rename over a file another program holds waits. */
-  wait: SharingWait;
 }
 
 /** The targets the options set up: the mirror folder first (the faster one to restore from). */
