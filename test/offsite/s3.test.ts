@@ -65,9 +65,9 @@ describe("copies to S3 (s3rver on loopback, signatures checked)", () => {
       const env = inFolder(wrong);
       const shop = offsiteSetup(env);
       await shop.engine.createBackup({ kind: "manual" });
-      const [test] = await shop.offsite.test();
-      expect(test).toMatchObject({ ok: false, target: "s3" });
-      expect(test?.message.startsWith(reason)).toBe(true);
+      const [tried] = await shop.offsite.test();
+      expect(tried).toMatchObject({ ok: false, target: "s3" });
+      expect(tried?.message).toStartWith(reason as string);
       const [result] = await shop.offsite.syncNow();
       expect(result?.error?.code).toBe(code as OffsiteError["code"]);
       const status = shop.offsite.status();

@@ -18,6 +18,7 @@ test("a serving app copies its startup backup off-site in the background; anothe
   const env = { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
   expect((await addUserByCli(dataDir)).exitCode).toBe(0);
   const app = await startApp({ dataDir, env });
+  let stopped: number | null = null;
   try {
     const { cookie } = await signIn(app, "boss");
     // The copy follows the startup backup in the background: wait for it, at most 15 s.
@@ -47,6 +48,7 @@ test("a serving app copies its startup backup off-site in the background; anothe
     const synced = await runCli(["offsite", "sync", "--data-dir", dataDir], { env });
     expect(synced.stdout).toBe(`ok      the mirror folder (${mirror}): 0 copied, 0 removed; 1 there\n`);
   } finally {
-    expect(await app.stop()).toBe(0);
+    stopped = await app.stop();
   }
+  expect(stopped).toBe(0);
 });
