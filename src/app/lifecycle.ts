@@ -53,12 +53,14 @@ export async function openDatabase(app: App): Promise<string | null> {
 /**
  * Starts the services once the app answers: recovery mode when the database would not open;
  * otherwise the first-run link (no users yet), housekeeping now and every hour (with a quick
- * check of the database), automatic backups, off-site copies, and in the background the startup backup (which checks the database: damage found
- * there enters recovery mode) and the check of files seen for the first time.
+ * check of the database), automatic backups, and in the background the startup backup (which checks
+ * the database: damage found there enters recovery mode), the check of files seen for the first
+ * time, and then off-site copies.
  */
 export function startServices(app: App, openError: string | null): RunningServices {
   const { settings } = app.config;
   let startUrl = consoleUrl(settings.host, settings.port);
+  let stopping = false;
   if (openError) {
     app.recovery.enter(`it would not open (${openError})`);
   } else {
@@ -71,11 +73,15 @@ export function startServices(app: App, openError: string | null): RunningServic
     sweepDatabase(app);
     app.scheduler.start();
     app.drills.start();
-    void runStartupTasks(app);
+    // Off-site copies start once the startup backup is made: one run then copies it and whatever
+    // else is missing, not a run beside the backup and another after it.
+    void runStartupTasks(app).finally(() => {
+      if (!stopping) app.offsite.start();
+    });
   }
   app.alerts.start();
-  // Copies whatever is missing off-site now (in recovery mode too), and after each backup from now on.
-  app.offsite.start();
+  // In recovery mode there is no startup backup: what is missing off-site is copied now.
+  if (openError) app.offsite.start();
   const sweeper = setInterval(() => {
     sweepDatabase(app);
     // The live database's own check, on a schedule of its own: backups no longer wait for it.
@@ -85,6 +91,7 @@ export function startServices(app: App, openError: string | null): RunningServic
   return {
     startUrl,
     async stop(options = {}) {
+      stopping = true;
       app.scheduler.stop();
       app.drills.stop();
       app.alerts.stop();

@@ -8,7 +8,7 @@ export type BackupKind = (typeof BACKUP_KINDS)[number];
 /** The kinds the engine makes itself. */
 export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
 
-export const STARTUP_NAME = "startup_backup.db";
+const STARTUP_NAME = "startup_backup.db";
 export const MAX_DESCRIPTION_LENGTH = 200;
 const MAX_SLUG_LENGTH = 50;
 

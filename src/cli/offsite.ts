@@ -13,10 +13,7 @@ import type { Progress } from "./progress.ts";
 import { formatTable } from "./table.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
-export const OFFSITE_FLAGS: FlagSpec[] = [
-  { name: "json", help: "offsite status: print JSON" },
-  ...DATA_FLAGS,
-];
+const OFFSITE_FLAGS: FlagSpec[] = [{ name: "json", help: "offsite status: print JSON" }, ...DATA_FLAGS];
 
 const ACTIONS = ["test", "status", "sync"] as const;
 

@@ -11,7 +11,7 @@ import { OffsiteError, storeError } from "./errors.ts";
  * second; here scrypt is the runtime's native one, which runs off the main thread. It costs
  * `2^18 × 1 KiB` = 256 MiB of memory for about a second, once per copy and once per download.
  */
-export const SCRYPT_WORK_FACTOR = 18;
+const SCRYPT_WORK_FACTOR = 18;
 /** The highest work factor a copy may ask for when it is opened (1 GiB of memory), as age's own library. */
 const HIGHEST_WORK_FACTOR = 20;
 const LABEL = "age-encryption.org/v1/scrypt";

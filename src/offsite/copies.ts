@@ -4,7 +4,7 @@ import { OffsiteError } from "./errors.ts";
 import { type OffsiteTarget, readText, type TargetFile } from "./target.ts";
 
 /** An encrypted copy's name: the backup's name and this (`backup_20250922_143000.db.age`). */
-export const AGE_SUFFIX = ".age";
+const AGE_SUFFIX = ".age";
 /** Beside each copy, written after it: what it holds and how to check it. */
 const SIDECAR_SUFFIX = ".json";
 const SIDECAR_LIMIT = 64 * 1024;

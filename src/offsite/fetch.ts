@@ -20,7 +20,7 @@ export interface FetchRequest {
 }
 
 /** The hidden temporary name a download is written to (a leftover the app's start removes). */
-export function fetchTempPath(destination: string): string {
+function fetchTempPath(destination: string): string {
   return join(dirname(destination), `.${basename(destination)}.offsite.${process.pid}.tmp`);
 }
 

@@ -1,10 +1,10 @@
-import { constants, createReadStream, readdirSync, statSync } from "node:fs";
+import { constants, readdirSync, statSync } from "node:fs";
 import { copyFile, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
 import { mapStreamErrors } from "../runtime/shared/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
+import { fileStream } from "./streams.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
 const TEMP = /^\..*\.offsite\.\d+\.tmp$/;
@@ -75,8 +75,7 @@ export function mirrorTarget(dir: string): OffsiteTarget {
     // The kernel copies (copy_file_range): no bytes pass through this process.
     copyFile: (path, name) => place(name, (temp) => copyFile(path, temp, constants.COPYFILE_EXCL)),
     async read(name) {
-      const stream = Readable.toWeb(createReadStream(pathOf(name), { highWaterMark: 1024 * 1024 }));
-      return mapStreamErrors(stream as ReadableStream<Uint8Array>, (error) => mirrorError(error, dir));
+      return mapStreamErrors(fileStream(pathOf(name)), (error) => mirrorError(error, dir));
     },
     async remove(name) {
       try {

@@ -25,12 +25,10 @@ export interface OffsiteRestoreOptions {
   onDownload?: (copy: RemoteCopy, bytes: number) => void;
 }
 
-/** Each target to look in, with the copies it holds (newest first). */
-async function copiesByTarget(offsite: OffsiteService, from?: TargetId) {
+/** Each target to look in, with the copies it holds (newest first), listed only when reached. */
+async function* copiesByTarget(offsite: OffsiteService, from?: TargetId) {
   const ids = from ? [from] : offsite.targets().map((t) => t.id);
-  const found: { id: TargetId; copies: RemoteCopy[] }[] = [];
-  for (const id of ids) found.push({ id, copies: await offsite.contents(id) });
-  return found;
+  for (const id of ids) yield { id, copies: await offsite.contents(id) };
 }
 
 /**
@@ -42,7 +40,9 @@ async function copiesByTarget(offsite: OffsiteService, from?: TargetId) {
 async function usableHere(deps: OffsiteRestoreDeps, copy: RemoteCopy): Promise<boolean> {
   const here = deps.engine.list().find((r) => r.name === copy.name);
   if (!here || (here.health === "damaged" && (here.sha256 ?? copy.sha256) === copy.sha256)) return false;
-  if ((await sha256File(join(deps.engine.backupsDir, copy.name))) === copy.sha256) return true;
+  // Its recorded SHA-256 when it has one (the restore checks the bytes against it), else its bytes now.
+  const sha256 = here.sha256 ?? (await sha256File(join(deps.engine.backupsDir, copy.name)));
+  if (sha256 === copy.sha256) return true;
   throw new OffsiteError(
     "offsite.conflict",
     `another backup called ${copy.name} is in the backup folder`,
@@ -88,7 +88,7 @@ export async function restoreFromOffsite(
   name: string,
   options: OffsiteRestoreOptions,
 ): Promise<RestoreResult> {
-  for (const { id, copies } of await copiesByTarget(deps.offsite, options.from)) {
+  for await (const { id, copies } of copiesByTarget(deps.offsite, options.from)) {
     const copy = copies.find((c) => c.name === name);
     if (copy) return restoreCopy(deps, id, copy, options);
   }
@@ -105,7 +105,7 @@ export async function restoreLatestFromOffsite(
   deps: OffsiteRestoreDeps,
   options: OffsiteRestoreOptions,
 ): Promise<RestoreResult> {
-  for (const { id, copies } of await copiesByTarget(deps.offsite, options.from)) {
+  for await (const { id, copies } of copiesByTarget(deps.offsite, options.from)) {
     for (const copy of copies) {
       try {
         return await restoreCopy(deps, id, copy, options);
