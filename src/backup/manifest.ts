@@ -153,7 +153,15 @@ export function mergeListing(files: FolderFile[], records: Map<string, ManifestR
       sourceDamaged: known?.sourceDamaged ?? false,
     };
   });
-  return merged.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
+  return merged.sort(newestFirst);
+}
+
+/** Newest `createdAt` first, then by name, descending: the order of the backup list. */
+export function newestFirst(
+  a: { createdAt: string; name: string },
+  b: { createdAt: string; name: string },
+): number {
+  return b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name);
 }
 
 /** The public fields of a record, as the API shows them. */

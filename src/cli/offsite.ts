@@ -1,4 +1,5 @@
 import type { App } from "../app.ts";
+import { newestFirst } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";
@@ -120,9 +121,7 @@ async function showStatus(app: App, ctx: CliContext, json: boolean): Promise<num
       rows.set(c.name, row);
     }
   }
-  const sorted = [...rows.values()].sort(
-    (a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name),
-  );
+  const sorted = [...rows.values()].sort(newestFirst);
   if (json) {
     const out = {
       encrypted: app.offsite.encrypted,

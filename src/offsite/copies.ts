@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { newestFirst } from "../backup/manifest.ts";
 import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/names.ts";
 import { OffsiteError } from "./errors.ts";
 import { type OffsiteTarget, readText, type TargetFile } from "./target.ts";
@@ -39,15 +40,6 @@ export const sidecarNameOf = (copyName: string) => `${copyName}${SIDECAR_SUFFIX}
 
 export function sidecarText(sidecar: Sidecar): string {
   return `${JSON.stringify(sidecar, null, 2)}\n`;
-}
-
-/** Newest `createdAt` first, then by name, descending: the order of the backup list. */
-export function newestFirst(
-  a: { createdAt: string; name: string },
-  b: { createdAt: string; name: string },
-): number {
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? 1 : -1;
-  return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;
 }
 
 /** The backup a copy's name is of, or null for any other name. */

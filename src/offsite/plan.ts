@@ -1,7 +1,8 @@
 import type { ManifestRecord } from "../backup/manifest.ts";
+import { newestFirst } from "../backup/manifest.ts";
 import type { BackupKind } from "../backup/names.ts";
 import { planRetention, type RetentionLimits } from "../backup/retention.ts";
-import { newestFirst, type RemoteCopy } from "./copies.ts";
+import type { RemoteCopy } from "./copies.ts";
 
 /** A local backup that may be copied: verified, with the SHA-256 recorded when it was made. */
 export type CopyableRecord = ManifestRecord & { sha256: string };

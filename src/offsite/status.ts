@@ -1,4 +1,5 @@
-import { newestFirst, type RemoteCopy } from "./copies.ts";
+import { newestFirst } from "../backup/manifest.ts";
+import type { RemoteCopy } from "./copies.ts";
 import type { OffsiteError } from "./errors.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
 

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import type { ManifestRecord } from "../backup/manifest.ts";
+import { newestFirst } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import { newestFirst, type RemoteCopy, readContents, sidecarNameOf } from "./copies.ts";
+import { type RemoteCopy, readContents, sidecarNameOf } from "./copies.ts";
 import { copyBackup } from "./copy.ts";
 import { OffsiteError } from "./errors.ts";
 import { type CopyPolicy, planCopies, planRemovals } from "./plan.ts";

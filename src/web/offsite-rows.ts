@@ -1,6 +1,6 @@
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupNotFoundError } from "../backup/errors.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
+import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { OffsiteRows } from "../views/offsite-places.tsx";
@@ -37,9 +37,7 @@ export function withOffsiteRows(
     .knownCopies()
     .filter((c) => !here.has(c.name))
     .map(rowOf);
-  const records = [...local, ...only].sort(
-    (a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name),
-  );
+  const records = [...local, ...only].sort(newestFirst);
   return { records, rows: { places: offsite.places(), only: new Set(only.map((r) => r.name)) } };
 }
 
