@@ -1,5 +1,4 @@
-import type { ManifestRecord } from "../backup/manifest.ts";
-import { newestFirst } from "../backup/manifest.ts";
+import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import type { BackupKind } from "../backup/names.ts";
 import { planRetention, type RetentionLimits } from "../backup/retention.ts";
 import type { RemoteCopy } from "./copies.ts";

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import type { ManifestRecord } from "../backup/manifest.ts";
-import { newestFirst } from "../backup/manifest.ts";
+import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
