@@ -1,5 +1,5 @@
-import { constants, readdirSync, statSync } from "node:fs";
-import { copyFile, open, rename, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
 import { mapStreamErrors } from "../runtime/shared/streams.ts";
@@ -54,8 +54,9 @@ export function mirrorTarget(dir: string): OffsiteTarget {
       await ensureFolder();
       try {
         const found: TargetFile[] = [];
-        for (const entry of readdirSync(dir, { withFileTypes: true })) {
-          if (entry.isFile()) found.push({ name: entry.name, size: statSync(pathOf(entry.name)).size });
+        // Off the thread: a NAS folder answers slowly, and the server serves meanwhile.
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+          if (entry.isFile()) found.push({ name: entry.name, size: (await stat(pathOf(entry.name))).size });
         }
         return found;
       } catch (error) {
@@ -86,7 +87,7 @@ export function mirrorTarget(dir: string): OffsiteTarget {
     },
     async tidy() {
       await ensureFolder();
-      for (const name of readdirSync(dir).filter((n) => TEMP.test(n))) {
+      for (const name of (await readdir(dir)).filter((n) => TEMP.test(n))) {
         await rm(pathOf(name), { force: true }).catch(() => {});
       }
     },
