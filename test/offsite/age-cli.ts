@@ -1,3 +1,5 @@
+import { runCli } from "../helpers.ts";
+
 /**
  * Debian's `age` with a passphrase, from a test. age reads a passphrase only from its terminal
  * (no variable, no file), so it runs under util-linux `script`, which gives it a pseudo-terminal
@@ -7,16 +9,7 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** `age -d -o output input` with `passphrase` typed at the prompt; the exit code and what it printed. */
 export async function ageDecrypt(input: string, output: string, passphrase: string) {
-  const proc = Bun.spawn({
-    cmd: ["script", "-qec", ["age", "-d", "-o", output, input].map(quote).join(" "), "/dev/null"],
-    stdin: new TextEncoder().encode(`${passphrase}\n`),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { exitCode, transcript: out + err };
+  const command = ["script", "-qec", ["age", "-d", "-o", output, input].map(quote).join(" "), "/dev/null"];
+  const run = await runCli([], { command, input: `${passphrase}\n` });
+  return { exitCode: run.exitCode, transcript: run.stdout + run.stderr };
 }
