@@ -50,8 +50,6 @@ export function auditRetention(settings: Settings): AuditRetention {
  * passphrase, the kinds copied, and retention there: per kind as set, otherwise as locally.
  */
 export function offsiteOptions(settings: Settings): OffsiteOptions {
-  const local = retentionLimits(settings);
-  const manual = settings.offsite_max_manual_backups;
   const prefix = settings.offsite_s3_prefix;
   const bucket = settings.offsite_s3_bucket;
   const endpoint = settings.offsite_s3_endpoint;
@@ -73,12 +71,13 @@ export function offsiteOptions(settings: Settings): OffsiteOptions {
     passphrase: settings.offsite_passphrase,
     policy: {
       kinds: new Set<BackupKind>(settings.offsite_kinds),
-      retention: {
-        automatic: settings.offsite_max_backups ?? local.automatic,
-        manual: manual === null ? local.manual : manual === "unlimited" ? null : manual,
-        pre_restore: settings.offsite_max_pre_restore_backups ?? local.pre_restore,
-        pre_update: settings.offsite_max_pre_update_backups ?? local.pre_update,
-      },
+      retention: retentionLimits({
+        ...settings,
+        max_backups: settings.offsite_max_backups ?? settings.max_backups,
+        max_manual_backups: settings.offsite_max_manual_backups ?? settings.max_manual_backups,
+        max_pre_restore_backups: settings.offsite_max_pre_restore_backups ?? settings.max_pre_restore_backups,
+        max_pre_update_backups: settings.offsite_max_pre_update_backups ?? settings.max_pre_update_backups,
+      }),
     },
   };
 }

@@ -57,6 +57,14 @@ describe("off-site settings", () => {
     expect(options.passphrase).toBeNull();
   });
 
+  test("manual backups there: unlimited, a number, or as here", () => {
+    const manualThere = (file: Record<string, unknown>) =>
+      offsiteOptions(load({}, file).settings).policy.retention.manual;
+    expect(manualThere({ max_manual_backups: 20, offsite_max_manual_backups: "unlimited" })).toBeNull();
+    expect(manualThere({ max_manual_backups: 20, offsite_max_manual_backups: 7 })).toBe(7);
+    expect(manualThere({ max_manual_backups: 20 })).toBe(20);
+  });
+
   test("by default every kind but safety backups goes off-site, and nothing is set up", () => {
     const options = offsiteOptions(load().settings);
     expect([...options.policy.kinds]).toEqual([
