@@ -42,3 +42,8 @@ export function escapeControlCharacters(text: string): string {
   }
   return out;
 }
+
+/** `text` with its first letter upper-case, for a word that starts a line ("mirror folder" → "Mirror folder"). */
+export function upperFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

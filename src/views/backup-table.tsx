@@ -2,6 +2,7 @@
 import type { Child } from "hono/jsx";
 import type { ManifestRecord } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
+import { upperFirst } from "../lib/text.ts";
 import { Icon } from "./icons.tsx";
 import { Time } from "./when.tsx";
 import { backupTitle, HEALTH_WORD, KIND_TITLE, madeBy } from "./words.ts";
@@ -17,7 +18,7 @@ function BackupCell(props: { record: ManifestRecord; where?: Child }) {
   return (
     <td class="backup">
       <span class="title">{backupTitle(r)}</span>
-      {about ? <span class="about">{about.charAt(0).toUpperCase() + about.slice(1)}</span> : null}
+      {about ? <span class="about">{upperFirst(about)}</span> : null}
       <span class="file">{r.name}</span>
       {r.health === "damaged" && r.reason ? <span class="reason">{r.reason}</span> : null}
       {props.where ?? null}

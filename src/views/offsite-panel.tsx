@@ -1,7 +1,9 @@
 /** @jsxImportSource hono/jsx */
+import { upperFirst } from "../lib/text.ts";
 import type { OffsiteTargetStatus } from "../offsite/status.ts";
 import type { AppStatus } from "./app-status.ts";
 import { Icon } from "./icons.tsx";
+import { PLACE_WORD } from "./offsite-places.tsx";
 import { offsiteSentence } from "./offsite-sentence.ts";
 import { clockTime, Time } from "./when.tsx";
 
@@ -26,9 +28,7 @@ function TargetLine(props: { target: OffsiteTargetStatus; now: Date }) {
   const count = t.copies === null ? "not looked at yet" : t.copies === 1 ? "1 copy" : `${t.copies} copies`;
   return (
     <li>
-      <span class={t.failingSince ? "status-bad" : "status-ok"}>
-        {t.label === "S3" ? "S3" : "Mirror folder"}
-      </span>{" "}
+      <span class={t.failingSince ? "status-bad" : "status-ok"}>{upperFirst(PLACE_WORD[t.target])}</span>{" "}
       <code class="path">{t.where}</code>: {count}
       {t.lastCopyAt ? (
         <>

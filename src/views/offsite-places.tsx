@@ -11,7 +11,8 @@ export interface OffsiteRows {
   only: Set<string>;
 }
 
-const PLACE_WORD = { mirror: "mirror folder", s3: "S3" } as const;
+/** What each place is called in a sentence. */
+export const PLACE_WORD = { mirror: "mirror folder", s3: "S3" } as const;
 
 /** "Here · mirror folder Today 14:02 · S3 Today 14:03 (encrypted)": where one backup lives. */
 export function Places(props: { record: ManifestRecord; offsite: OffsiteRows; now: Date }) {
