@@ -27,18 +27,11 @@ export interface HealthRecord extends CheckResult {
 const SQLITE_HEADER = "SQLite format 3\u0000";
 
 /**
- * Opens a backup `immutable` (read-only, no lock, no -wal or -shm made or read beside it) with
- * `trusted_schema=OFF`, so nothing its schema holds runs while it is read.
+ * Opens a backup `immutable` (read-only, no lock, no -wal or -shm made or read beside it); as
+ * every connection, with `trusted_schema=OFF`.
  */
 export function openBackupFile(path: string): SqlDatabase {
-  const db = openDatabase(path, { immutable: true });
-  try {
-    db.run("PRAGMA trusted_schema = OFF");
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
+  return openDatabase(path, { immutable: true });
 }
 
 function readHeader(path: string): Uint8Array {
@@ -61,12 +54,11 @@ export function findDamage(db: SqlDatabase, options: { full: boolean }): string 
 }
 
 /**
- * `PRAGMA quick_check` (or the slower, complete `integrity_check` when `full`) of a file that is
- * not being written. Also refuses what SQLite would otherwise accept quietly: an empty file, a
- * file that is not SQLite, a truncated one, and a backup with a `-wal` file beside it (its
- * content would depend on that other file).
+ * What a file must be before SQLite is asked anything about it: readable, not empty, an SQLite
+ * file, as long as its header says, and alone (a `-wal` file beside it would make its content
+ * depend on that other file). Null when it is; else why not.
  */
-export function checkFile(path: string, options: { full: boolean }): CheckResult {
+export function checkFileShape(path: string): CheckResult | null {
   let size: number;
   try {
     size = statSync(path).size;
@@ -91,6 +83,18 @@ export function checkFile(path: string, options: { full: boolean }): CheckResult
   if (existsSync(`${path}-wal`)) {
     return { ok: false, reason: "a -wal file lies beside it, so the file alone may be incomplete" };
   }
+  return null;
+}
+
+/**
+ * `PRAGMA quick_check` (or the slower, complete `integrity_check` when `full`) of a file that is
+ * not being written, after `checkFileShape`. For a file the app made of its own database: SQLite's
+ * checks run the code of any virtual table in it, so a file from elsewhere is judged by the trust
+ * rule first (`checkRestorable`).
+ */
+export function checkFile(path: string, options: { full: boolean }): CheckResult {
+  const shape = checkFileShape(path);
+  if (shape) return shape;
   let db: SqlDatabase | null = null;
   try {
     db = openBackupFile(path);

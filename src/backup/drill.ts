@@ -4,12 +4,12 @@ import { embeddedMigrations } from "../db/migrations.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import { type DrillResult, writeDrillResult } from "./drill-state.ts";
-import { NotEnoughSpaceError } from "./errors.ts";
-import type { ManifestRecord } from "./manifest.ts";
+import { NotEnoughSpaceError, rebuildFailure } from "./errors.ts";
+import { type ManifestRecord, restoresByCopy } from "./manifest.ts";
 import { spaceNeeded } from "./space.ts";
 import type { EngineContext } from "./types.ts";
 import { CHANGED_SINCE_MADE, verifyRecord } from "./verify.ts";
-import { copyFileInWorker, drillFileInWorker } from "./worker-client.ts";
+import { copyFileInWorker, drillFileInWorker, rebuildInWorker } from "./worker-client.ts";
 
 /** What a drill found, before it is timed and recorded. */
 type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows">;
@@ -81,9 +81,15 @@ async function drill(
     temp,
   });
   try {
-    // The file system's own copy, in the worker; hashed after it, as a restore does.
-    await copyFileInWorker({ source: ctx.folder.pathOf(record.name), target: temp });
-    const sha256 = await sha256File(temp);
+    // As a restore does: the file system's own copy of a file the app made, hashed after it; any
+    // other file rebuilt, the backup hashed after it.
+    const source = ctx.folder.pathOf(record.name);
+    if (restoresByCopy(record)) await copyFileInWorker({ source, target: temp });
+    else
+      await rebuildInWorker({ source, target: temp }).catch((error) => {
+        throw rebuildFailure(record.name, error);
+      });
+    const sha256 = await sha256File(restoresByCopy(record) ? temp : source);
     if (record.sha256 && sha256 !== record.sha256) {
       const reason = `its content ${CHANGED_SINCE_MADE}`;
       await ctx.folder.update((records) =>

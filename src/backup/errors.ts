@@ -1,4 +1,5 @@
-import { AppError } from "../lib/errors.ts";
+import { isDiskFull } from "#runtime/errors.ts";
+import { AppError, describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { HealthRecord } from "./checks.ts";
 
@@ -70,6 +71,16 @@ export class InvalidDescriptionError extends AppError<BackupErrorCode> {
   constructor(message: string) {
     super("backup.bad_description", message);
   }
+}
+
+/**
+ * Why a foreign file's rebuild failed, as the error to throw: the disk filled up, or the file
+ * (`name`) cannot be rebuilt (`BackupUnusableError`).
+ */
+export function rebuildFailure(name: string, error: unknown): Error {
+  if (isDiskFull(error)) return new DiskFullError();
+  if (error instanceof AppError) return error;
+  return new BackupUnusableError(name, `it could not be rebuilt (${describeError(error)})`);
 }
 
 /** The disk filled up while the backup was being written. */

@@ -28,6 +28,13 @@ export interface ManifestRecord extends BackupEntry {
   reason: string | null;
   /** A safety copy taken of a database that was itself damaged: never an emergency restore source. */
   sourceDamaged: boolean;
+  /**
+   * How the file came to be, when the app made it: a snapshot of its own database, or a foreign
+   * file it rebuilt (`rebuild.ts`). Absent for a file it cannot prove it wrote (copied in by hand,
+   * uploaded by an older version, listed again after the manifest was lost): a restore rebuilds
+   * such a file rather than copy it (`restoresByCopy`).
+   */
+  origin?: "snapshot" | "rebuilt";
   /** Tables the last full check found that BusinessApp does not know (kept as plain data). */
   unknownTables?: string[];
   /**
@@ -41,6 +48,11 @@ export interface ManifestRecord extends BackupEntry {
    * restore drill compares its restored copy with them.
    */
   rowCounts?: Record<string, number>;
+}
+
+/** True when the app made `record`'s file itself: a restore may put its bytes in place as they are. */
+export function restoresByCopy(record: Pick<ManifestRecord, "origin">): boolean {
+  return record.origin === "snapshot" || record.origin === "rebuilt";
 }
 
 /** True when `record` passed a full check as it is now (its hash then is its hash now). */

@@ -3,14 +3,19 @@ import { dirname } from "node:path";
 import { DatabaseHandle } from "../db/handle.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
-import { BackupUnusableError, NotEnoughSpaceError, RestoredDatabaseUnusableError } from "./errors.ts";
-import type { ManifestRecord } from "./manifest.ts";
+import {
+  BackupUnusableError,
+  NotEnoughSpaceError,
+  RestoredDatabaseUnusableError,
+  rebuildFailure,
+} from "./errors.ts";
+import { type ManifestRecord, restoresByCopy } from "./manifest.ts";
 import { labelFailure } from "./operation.ts";
 import type { RestoreEvents } from "./restore-events.ts";
 import { dropSafety, finishSafety, type KeptSafety, keepSafety } from "./safety.ts";
 import { spaceNeeded } from "./space.ts";
 import { prepareCopy, type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
-import { checkAppSchema } from "./trust.ts";
+import { checkAppSchema, checkSchemaTrust } from "./trust.ts";
 import type { EngineContext, RestoreResult, RunningOperation } from "./types.ts";
 
 export { type RestoredHook, RestoreEvents } from "./restore-events.ts";
@@ -86,7 +91,7 @@ export async function restoreDatabase(
   }
   ctx.operations.show(operation);
   await swapInto(ctx, record, label, safety);
-  const handle = reopenRestored(ctx, label, record);
+  const handle = await reopenRestored(ctx, label, record, safety);
   ctx.beforeStep?.("answer");
   let unchecked: ManifestRecord | null = null;
   let safetyName: string | null = safety?.how === "copied" ? safety.record.name : null;
@@ -109,19 +114,30 @@ export async function restoreDatabase(
 }
 
 /**
- * The backup copied beside the database and proven: the copy hashes as the fully checked bytes
- * did, and passes the trust rule. A copy that hashes otherwise is refused (`BackupUnusableError`)
+ * The backup copied beside the database and proven: a file the app made itself is copied, and the
+ * copy must hash as the fully checked bytes did; any other file is rebuilt (`rebuildDatabase`)
+ * from the checked bytes (the backup must still hash as checked afterwards). Either way the
+ * result passes the trust rule. A copy that hashes otherwise is refused (`BackupUnusableError`)
  * — and the backup itself listed damaged when it is the backup that changed since its check, not
  * the copy. The app serves meanwhile.
  */
 async function copyBeside(ctx: RestoreContext, record: ManifestRecord, checkedSha256: string): Promise<void> {
   const source = ctx.folder.pathOf(record.name);
-  const sha256 = await prepareCopy({ database: ctx.database, source, beforeStep: ctx.beforeStep });
+  const rebuild = !restoresByCopy(record);
+  const sha256 = await prepareCopy({
+    database: ctx.database,
+    source,
+    rebuild,
+    beforeStep: ctx.beforeStep,
+  }).catch((error) => {
+    throw rebuild ? rebuildFailure(record.name, error) : error;
+  });
   let reason: string | null = null;
-  if (sha256 === checkedSha256) {
+  const sourceUnchanged = rebuild ? (await sha256File(source)) === checkedSha256 : sha256 === checkedSha256;
+  if (sourceUnchanged) {
     const trust = checkAppSchema(restoreTempPath(ctx.database));
     if (!trust.ok) reason = trust.reason ?? "it failed its check";
-  } else if ((await sha256File(source)) === checkedSha256) {
+  } else if (!rebuild && (await sha256File(source)) === checkedSha256) {
     reason = "its copy beside the database came out different from it (SHA-256 differs); try again";
   } else {
     reason = "its content changed after it was checked (SHA-256 differs), so it may be damaged";
@@ -188,23 +204,66 @@ function reopenQuietly(ctx: RestoreContext, restored: boolean): void {
   }
 }
 
-function reopenRestored(ctx: RestoreContext, label: string, record: ManifestRecord): DatabaseHandle {
+/**
+ * Opens the restored database (`openRestored`). When it will not open or fails the trust rule,
+ * the swap is undone (`putBack`): the replaced database is put back in place and open, and the
+ * restore fails with `BackupUnusableError`. Only when that fails too is the database left closed
+ * (`RestoredDatabaseUnusableError`, and the app's recovery mode).
+ */
+async function reopenRestored(
+  ctx: RestoreContext,
+  label: string,
+  record: ManifestRecord,
+  safety: KeptSafety | null,
+): Promise<DatabaseHandle> {
   try {
     return openRestored(ctx);
   } catch (error) {
-    const unusable = new RestoredDatabaseUnusableError(describeError(error));
-    for (const listener of ctx.events.unusable) listener(unusable.reason);
-    throw labelFailure(`${label} from ${record.name}`, unusable);
+    const why = describeError(error);
+    try {
+      await putBack(ctx, safety);
+    } catch (undo) {
+      ctx.log.error(`Putting the replaced database back failed: ${describeError(undo)}`);
+      const unusable = new RestoredDatabaseUnusableError(why);
+      for (const listener of ctx.events.unusable) listener(unusable.reason);
+      throw labelFailure(`${label} from ${record.name}`, unusable);
+    }
+    const back = new BackupUnusableError(record.name, `the restored database ${why}`);
+    throw labelFailure(`${label} from ${record.name} failed (the database was put back as it was)`, back);
   }
 }
 
 /**
- * Opens the restored file, runs migrations forward, then the restore hooks, and returns the open
+ * Undoes a swap whose result will not open: the replaced database (the safety backup this restore
+ * kept) is copied back beside the database and swapped in as a restore does, then opened; the
+ * safety backup of this attempt goes again. With no database before (a new PC), the restored file
+ * is removed. Throws when that fails.
+ */
+async function putBack(ctx: RestoreContext, safety: KeptSafety | null): Promise<void> {
+  if (!safety) {
+    for (const side of ["", "-wal", "-shm"]) rmSync(`${ctx.database}${side}`, { force: true });
+    return;
+  }
+  const source = safety.how === "linked" ? safety.link : ctx.folder.pathOf(safety.record.name);
+  await prepareCopy({ database: ctx.database, source });
+  await swapDatabaseFile({ database: ctx.database, wait: ctx.folder.wait });
+  ctx.db?.open();
+  await dropSafetyQuietly(ctx, safety);
+}
+
+/**
+ * Opens the restored file — judged by the trust rule again first, as it is now in place, before
+ * anything runs on it — runs migrations forward, then the restore hooks, and returns the open
  * connection: the app's own, or offline (command line) a new one the caller closes.
  */
 function openRestored(ctx: RestoreContext): DatabaseHandle {
   const handle = ctx.db ?? new DatabaseHandle(ctx.database);
-  handle.open();
+  handle.open({
+    judge: (sqlite) => {
+      const trust = checkSchemaTrust(sqlite, handle.migrations);
+      if (!trust.ok) throw new Error(`failed the trust rule once in place (${trust.reason})`);
+    },
+  });
   try {
     for (const hook of ctx.events.restored) hook(handle);
   } catch (error) {

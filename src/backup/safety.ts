@@ -77,6 +77,7 @@ export async function finishSafety(
     checkedAt: null,
     reason: null,
     sourceDamaged: false,
+    origin: "snapshot",
   };
   await ctx.folder.update((records) => records.set(kept.name, record));
   ctx.log.info(`Safety backup kept: ${kept.name} (${formatBytes(size)}, the replaced database itself)`);

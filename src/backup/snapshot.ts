@@ -86,6 +86,7 @@ export async function takeBackup(
       checkedAt: at.toISOString(),
       reason: damaged ? (liveHealth.reason ?? check.reason) : null,
       sourceDamaged: !liveHealth.ok,
+      origin: "snapshot",
     };
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const by = request.createdBy ? `, by ${request.createdBy}` : "";

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
 import { sha256File } from "../lib/hash.ts";
 import { type SharingWait, whileInUse } from "../lib/sharing.ts";
-import { copyFileInWorker } from "./worker-client.ts";
+import { copyFileInWorker, rebuildInWorker } from "./worker-client.ts";
 
 /**
  * The steps of a restore, in order: the copy while the app still serves; from `close` on, the
@@ -28,13 +28,16 @@ export function restoreTempPath(database: string): string {
 }
 
 /**
- * Copies the backup `source` beside the database (the file system's own copy, in the worker),
- * then hashes the copy while it is flushed; returns the copy's SHA-256. Runs while the app still
- * serves: the backup does not change and the database is not touched. On failure the copy is removed.
+ * Copies the backup `source` beside the database (the file system's own copy, in the worker) —
+ * or, with `rebuild`, rebuilds it there (`rebuildDatabase`, in the worker): a file the app cannot
+ * prove it made — then hashes the copy while it is flushed; returns the copy's SHA-256. Runs while
+ * the app still serves: the backup does not change and the database is not touched. On failure
+ * the copy is removed.
  */
 export async function prepareCopy(options: {
   database: string;
   source: string;
+  rebuild?: boolean;
   beforeStep?: ((step: RestoreStep) => void) | undefined;
 }): Promise<string> {
   const step = options.beforeStep ?? (() => {});
@@ -42,7 +45,8 @@ export async function prepareCopy(options: {
   try {
     step("copy");
     rmSync(temp, { force: true });
-    await copyFileInWorker({ source: options.source, target: temp });
+    if (options.rebuild) await rebuildInWorker({ source: options.source, target: temp });
+    else await copyFileInWorker({ source: options.source, target: temp });
     step("flush-copy");
     const [sha256] = await Promise.all([sha256File(temp), fsyncFileAsync(temp)]);
     return sha256;

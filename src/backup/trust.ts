@@ -1,26 +1,49 @@
-import { embeddedMigrations, JOURNAL_ENTRIES, LATEST_MIGRATION_MILLIS } from "../db/migrations.ts";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import { embeddedMigrations, JOURNAL_ENTRIES } from "../db/migrations.ts";
 import { describeError } from "../lib/errors.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
-import { type CheckResult, checkFile, openBackupFile } from "./checks.ts";
+import { type CheckResult, checkFileShape, findDamage, openBackupFile } from "./checks.ts";
 import {
   type ExpectedSchema,
   expectedSchema,
-  normalizeSql,
-  readSchemaObjects,
-  readTableDetail,
-  type SchemaObject,
-  type TableDetail,
+  foldName,
+  type IndexFacts,
+  readColumns,
+  readForeignKeys,
+  readIndexes,
+  readSchemaRows,
+  readTableList,
+  type SchemaRow,
+  type TableFacts,
 } from "./schema-shape.ts";
 
 /**
- * The trust rule (`checkSchemaTrust`) on a file: it holds this app's schema as its migrations
- * make it, made by this version or an older one, with nothing in it that could run code.
+ * The full check a backup must pass before it may replace the database: the file's shape
+ * (`checkFileShape`), the trust rule, then SQLite's complete `integrity_check` — in that order,
+ * because SQLite's check runs the code of a virtual table's module over the file's own data.
  */
+export function checkRestorable(path: string): CheckResult {
+  return checkShapeAndSchema(path, (db) => {
+    const damage = findDamage(db, { full: true });
+    return damage === null ? null : `SQLite found damage: ${damage}`;
+  });
+}
+
+/** The trust rule (`checkSchemaTrust`) on a file, after its shape: what a restore judges its copy by. */
 export function checkAppSchema(path: string): CheckResult {
+  return checkShapeAndSchema(path, () => null);
+}
+
+function checkShapeAndSchema(path: string, then: (db: SqlDatabase) => string | null): CheckResult {
+  const shape = checkFileShape(path);
+  if (shape) return shape;
   let db: SqlDatabase | null = null;
   try {
     db = openBackupFile(path);
-    return checkSchemaTrust(db);
+    const { migrations: _, ...trust } = checkSchemaTrust(db);
+    if (!trust.ok) return trust;
+    const reason = then(db);
+    return reason === null ? trust : { ok: false, reason };
   } catch (error) {
     return { ok: false, reason: `SQLite cannot read it (${describeError(error)})` };
   } finally {
@@ -28,108 +51,210 @@ export function checkAppSchema(path: string): CheckResult {
   }
 }
 
-/** The full check a backup must pass before it may replace the database: SQLite's, then the trust rule. */
-export function checkRestorable(path: string): CheckResult {
-  const file = checkFile(path, { full: true });
-  if (!file.ok) return file;
-  return checkAppSchema(path);
+/**
+ * The trust rule for backup files: a backup is data, never code. It is decided only by what
+ * SQLite reports (see `schema-shape.ts`), never by reading statement text:
+ * - every row of the file's `sqlite_schema` that bears a name of the app's schema (as the app's
+ *   own migrations make it on an empty database, up to the file's migration count) must be that
+ *   row exactly: type, name, table and stored statement, byte for byte;
+ * - every object of that schema is there;
+ * - beyond it only ordinary tables (as `PRAGMA table_list` says: not virtual, shadow or view),
+ *   with no hidden or generated column and no foreign key to the app's tables, and plain indexes
+ *   on them (no expression, no WHERE, only SQLite's built-in collations) are accepted; they are
+ *   the shop's own data, kept and named in `unknownTables`. Nothing else: no trigger, no view, no
+ *   virtual table, whatever its name or its statement's spelling;
+ * - no name is given to two objects (SQLite keeps both rows; the second would hide the first);
+ * - the migration history is this app's (same hashes); one from a newer version is refused.
+ * A file that passes also tells how many of the app's migrations it has had (`migrations`).
+ * `db` must be opened read-only (every connection has `trusted_schema=OFF`): nothing in the file
+ * runs while it is judged. Throws SQLite's error when the schema cannot be read.
+ */
+export function checkSchemaTrust(
+  db: SqlDatabase,
+  migrations: MigrationMeta[] = embeddedMigrations(),
+): CheckResult & { migrations?: number } {
+  const rows = readSchemaRows(db);
+  const tables = readTableList(db);
+  const twice = namesGivenTwice(rows);
+  if (twice.length > 0) return refusal(twice);
+  const history = readMigrationCount(db, { rows, tables, migrations });
+  if (typeof history === "string") return { ok: false, reason: history };
+  const expected = expectedSchema(history, migrations);
+  const judge = new Judge(db, expected, tables);
+  const problems = [...rows.flatMap((row) => judge.row(row)), ...judge.shadowProblems()];
+  const present = new Set(rows.map((row) => foldName(row.name)));
+  for (const row of expected.rows) {
+    if (!present.has(foldName(row.name))) problems.push(`${row.type} \`${row.name}\` is missing`);
+  }
+  if (problems.length > 0) return refusal(problems);
+  return { ok: true, reason: null, unknownTables: judge.unknownTables, migrations: history };
 }
 
-/**
- * The trust rule for backup files: a backup is data, never code. Its schema must be the one this
- * app's migrations make, up to the file's own migration count:
- * - every trigger and view is one the migrations create, with the same SQL (a trigger runs on the
- *   live connection after a restore, e.g. to bring back a deleted session or an old password);
- * - the app's tables have the same columns, foreign keys, constraints and indexes, so the app
- *   works on the restored file;
- * - no virtual table (its module's code runs on every read);
- * - the migration history is this app's (same hashes); one from a newer version is refused;
- * - tables the app does not know (the shop's own data) are plain data: kept, and named in the
- *   result's `unknownTables`, with whatever indexes they have.
- * `db` must be opened read-only with `trusted_schema=OFF`: nothing in the file runs while it is judged.
- */
-export function checkSchemaTrust(db: SqlDatabase): CheckResult {
-  const objects = readSchemaObjects(db);
-  const history = readMigrationCount(db, objects);
-  if (typeof history === "string") return { ok: false, reason: history };
-  const expected = expectedSchema(history);
-  const problems: string[] = [];
-  const unknownTables: string[] = [];
-  for (const object of objects.values()) {
-    if (object.type === "table" && isUnknownTable(object, expected)) unknownTables.push(object.name);
-    else problems.push(...judgeObject(db, object, expected));
-  }
-  for (const object of expected.objects.values()) {
-    if (!objects.has(object.name) && object.sql !== null)
-      problems.push(`${object.type} \`${object.name}\` is missing`);
-  }
-  if (problems.length === 0) return { ok: true, reason: null, unknownTables };
+/** The first three problems joined by "; ", and how many more there are. */
+function refusal(problems: string[]): CheckResult {
   const extra = problems.length - 3;
   const more = extra > 0 ? `; and ${extra} more ${extra === 1 ? "difference" : "differences"}` : "";
   return { ok: false, reason: `${problems.slice(0, 3).join("; ")}${more}` };
 }
 
-const NOT_OURS = "is not part of BusinessApp's schema";
-const VIRTUAL = /^\s*CREATE\s+VIRTUAL\s+TABLE/i;
-/** Tables SQLite itself makes (AUTOINCREMENT, ANALYZE): plain data, whatever the migrations did. */
-const SQLITE_OWN_TABLE = /^sqlite_(sequence|stat\d)$/;
-
-function isUnknownTable(object: SchemaObject, expected: ExpectedSchema): boolean {
-  return (
-    !expected.objects.has(object.name) &&
-    !object.name.toLowerCase().startsWith("sqlite_") &&
-    !VIRTUAL.test(object.sql ?? "")
-  );
+function namesGivenTwice(rows: SchemaRow[]): string[] {
+  const byName = new Map<string, SchemaRow[]>();
+  for (const row of rows) byName.set(foldName(row.name), [...(byName.get(foldName(row.name)) ?? []), row]);
+  return [...byName.values()]
+    .filter((same) => same.length > 1)
+    .map(
+      (same) =>
+        `the name \`${same[0]?.name}\` is given to more than one object (${same.map((r) => r.type).join(", ")})`,
+    );
 }
 
-/** What is wrong with one object of the file that is not an unknown plain table. */
-function judgeObject(db: SqlDatabase, object: SchemaObject, expected: ExpectedSchema): string[] {
-  const ours = expected.objects.get(object.name);
-  const label = `${object.type} \`${object.name}\``;
-  switch (object.type) {
-    case "trigger":
-    case "view":
-      if (!ours || ours.type !== object.type) return [`${label} ${NOT_OURS}`];
-      return ours.sql === object.sql && ours.table === object.table
-        ? []
-        : [`${label} differs from BusinessApp's`];
-    case "table": {
-      if (VIRTUAL.test(object.sql ?? ""))
-        return [`table \`${object.name}\` is a virtual table, which ${NOT_OURS}`];
-      if (SQLITE_OWN_TABLE.test(object.name)) return [];
-      const detail = expected.tables.get(object.name);
-      // Not unknown, not SQLite's own, not the app's: a name only SQLite may give.
-      if (!ours || !detail) return [`table \`${object.name}\` has a name reserved for SQLite`];
-      return compareTable(db, object, ours, detail);
+const NOT_OURS = "is not part of BusinessApp's schema";
+/** Tables SQLite itself makes and fills (`ANALYZE`): plain data, as the shop's own tables. */
+const SQLITE_DATA_TABLES = new Set(["sqlite_stat1", "sqlite_stat2", "sqlite_stat3", "sqlite_stat4"]);
+/** The collations SQLite has built in: any other would be code the app does not have. */
+const BUILT_IN_COLLATIONS = new Set(["binary", "nocase", "rtrim"]);
+
+/** Judges the rows of one file against the expected schema, collecting the shop's own tables. */
+class Judge {
+  readonly unknownTables: string[] = [];
+  readonly #db: SqlDatabase;
+  readonly #expected: ExpectedSchema;
+  readonly #tables: Map<string, TableFacts>;
+  #indexes: Map<string, IndexFacts> | null = null;
+  #virtualTables = 0;
+  readonly #shadowTables: string[] = [];
+
+  constructor(db: SqlDatabase, expected: ExpectedSchema, tables: Map<string, TableFacts>) {
+    this.#db = db;
+    this.#expected = expected;
+    this.#tables = tables;
+  }
+
+  /** Shadow tables are refused with their virtual table, said once of it; never alone. */
+  shadowProblems(): string[] {
+    return this.#virtualTables > 0 ? [] : this.#shadowTables;
+  }
+
+  /** Why a table that SQLite does not read as an ordinary one is refused (shadow tables: see above). */
+  #notOrdinary(name: string, facts: TableFacts | undefined): string[] {
+    const problem = `table \`${name}\` is a ${kindWord(facts)}, which ${NOT_OURS}`;
+    if (facts?.kind === "virtual") this.#virtualTables++;
+    if (facts?.kind !== "shadow") return [problem];
+    this.#shadowTables.push(problem);
+    return [];
+  }
+
+  /** What is wrong with one row of the file's schema. */
+  row(row: SchemaRow): string[] {
+    const ours = this.#expected.byName.get(foldName(row.name));
+    if (ours) return sameRow(row, ours) ? [] : this.#differs(row, ours);
+    const label = `${row.type} \`${row.name}\``;
+    if (row.type === "table") return this.#foreignTable(row);
+    if (row.type === "index") return this.#foreignIndex(row);
+    return [`${label} ${NOT_OURS}`];
+  }
+
+  /** An object of the app's name that is not the app's row: the reason a person can act on. */
+  #differs(row: SchemaRow, ours: SchemaRow): string[] {
+    const label = `${row.type} \`${row.name}\``;
+    if (row.type !== ours.type) return [`${label} ${NOT_OURS}`];
+    if (row.type !== "table") return [`${label} differs from BusinessApp's`];
+    const facts = this.#tables.get(foldName(row.name));
+    if (facts?.kind !== "table") return this.#notOrdinary(row.name, facts);
+    const wanted = this.#expected.columns.get(foldName(row.name)) ?? [];
+    const found = readColumns(this.#db, row.name);
+    const problems = describeColumnChanges(row.name, wanted, found);
+    return problems.length > 0
+      ? problems
+      : [`table \`${row.name}\` is defined differently from BusinessApp's (its constraints differ)`];
+  }
+
+  #foreignTable(row: SchemaRow): string[] {
+    const name = row.name;
+    const facts = this.#tables.get(foldName(name));
+    if (facts?.kind !== "table") return this.#notOrdinary(name, facts);
+    const folded = foldName(name);
+    const sqliteData = SQLITE_DATA_TABLES.has(folded);
+    if (folded.startsWith("sqlite_") && !sqliteData)
+      return [`table \`${name}\` has a name reserved for SQLite`];
+    const problems: string[] = [];
+    for (const column of readColumns(this.#db, name)) {
+      if (column.hidden !== 0)
+        problems.push(`table \`${name}\` has a generated column \`${column.name}\`, which ${NOT_OURS}`);
     }
-    case "index":
-      if (ours?.type === "index") {
-        const same = ours.table === object.table && normalizeSql(ours.sql) === normalizeSql(object.sql);
-        return same ? [] : [`${label} differs from BusinessApp's`];
-      }
-      // Indexes of the shop's own tables are its own business; one on an app table changes the app's.
-      return expected.tables.has(object.table) ? [`${label} on table \`${object.table}\` ${NOT_OURS}`] : [];
-    default:
-      return [`${label} ${NOT_OURS}`];
+    for (const key of readForeignKeys(this.#db, name)) {
+      if (this.#isAppTable(key.table))
+        problems.push(
+          `table \`${name}\` has a foreign key to BusinessApp's table \`${key.table}\`, which ${NOT_OURS}`,
+        );
+    }
+    if (problems.length === 0 && !sqliteData) this.unknownTables.push(name);
+    return problems;
+  }
+
+  #foreignIndex(row: SchemaRow): string[] {
+    const label = `index \`${row.name}\``;
+    const index = this.#indexesByName().get(foldName(row.name));
+    // Not an index of any ordinary table, as SQLite reads the schema.
+    if (!index) return [`${label} ${NOT_OURS}`];
+    if (this.#isAppTable(index.table)) return [`${label} on table \`${index.table}\` ${NOT_OURS}`];
+    if (foldName(index.table) !== foldName(row.table))
+      return [`${label} is stored as an index of \`${row.table}\` but is one of \`${index.table}\``];
+    if (SQLITE_DATA_TABLES.has(foldName(index.table)))
+      return [`${label} on table \`${index.table}\` ${NOT_OURS}`];
+    if (index.partial) return [`${label} has a WHERE clause, which ${NOT_OURS}`];
+    if ((row.sql === null) !== (index.origin !== "c"))
+      return [`${label} differs from what its table declares`];
+    for (const key of index.keys) {
+      if (key.cid === -2) return [`${label} indexes an expression, which ${NOT_OURS}`];
+      if (!BUILT_IN_COLLATIONS.has(foldName(key.collation)))
+        return [`${label} uses the collation \`${key.collation}\`, which ${NOT_OURS}`];
+    }
+    return [];
+  }
+
+  #isAppTable(name: string): boolean {
+    return this.#expected.byName.get(foldName(name))?.type === "table";
+  }
+
+  /** Every index of every ordinary table, as SQLite parsed them, by folded name. */
+  #indexesByName(): Map<string, IndexFacts> {
+    if (this.#indexes) return this.#indexes;
+    this.#indexes = new Map();
+    for (const table of this.#tables.values()) {
+      if (table.kind !== "table") continue;
+      for (const index of readIndexes(this.#db, table.name)) this.#indexes.set(foldName(index.name), index);
+    }
+    return this.#indexes;
   }
 }
 
-function compareTable(
-  db: SqlDatabase,
-  object: SchemaObject,
-  ours: SchemaObject,
-  detail: TableDetail,
+function sameRow(a: SchemaRow, b: SchemaRow): boolean {
+  return a.type === b.type && a.name === b.name && a.table === b.table && a.sql === b.sql;
+}
+
+/** What SQLite's `table_list` calls a table that is not ordinary, in words. */
+function kindWord(facts: TableFacts | undefined): string {
+  if (facts?.kind === "virtual") return "virtual table";
+  if (facts?.kind === "shadow") return "virtual table's shadow table";
+  if (facts?.kind === "view") return "view";
+  return "table SQLite does not read as an ordinary table";
+}
+
+/** How an app table's columns differ from the app's, column by column (empty when they are the same). */
+function describeColumnChanges(
+  table: string,
+  wanted: ReturnType<typeof readColumns>,
+  found: ReturnType<typeof readColumns>,
 ): string[] {
-  const table = object.name;
-  const found = readTableDetail(db, table);
   const problems: string[] = [];
-  const byName = new Map(found.columns.map((c) => [c.name, c]));
-  for (const want of detail.columns) {
+  const byName = new Map(found.map((c) => [c.name, c]));
+  for (const want of wanted) {
     const have = byName.get(want.name);
     if (!have) problems.push(`table \`${table}\` lacks column \`${want.name}\``);
-    else if (have.type !== want.type)
+    else if (foldName(have.type) !== foldName(want.type))
       problems.push(
-        `column \`${table}.${want.name}\` is declared ${have.type || "without a type"}, not ${want.type}`,
+        `column \`${table}.${want.name}\` is declared ${have.type.toUpperCase() || "without a type"}, not ${want.type.toUpperCase()}`,
       );
     else if (
       have.notNull !== want.notNull ||
@@ -139,47 +264,58 @@ function compareTable(
     )
       problems.push(`column \`${table}.${want.name}\` differs from BusinessApp's (not null, default or key)`);
   }
-  const wanted = new Set(detail.columns.map((c) => c.name));
-  for (const have of found.columns) {
-    if (!wanted.has(have.name))
-      problems.push(`table \`${table}\` has a column \`${have.name}\` that ${NOT_OURS}`);
+  const wantedNames = new Set(wanted.map((c) => c.name));
+  for (const have of found) {
+    if (!wantedNames.has(have.name))
+      problems.push(
+        `table \`${table}\` has a column \`${have.name}\` that is not part of BusinessApp's schema`,
+      );
   }
-  if (found.foreignKeys.join("\n") !== detail.foreignKeys.join("\n"))
-    problems.push(`table \`${table}\` has other foreign keys than BusinessApp's`);
-  // Whatever the pragmas do not show (CHECK, COLLATE, UNIQUE, column order) is in the statement.
-  if (problems.length === 0 && normalizeSql(object.sql) !== normalizeSql(ours.sql))
-    problems.push(`table \`${table}\` is defined differently from BusinessApp's (its constraints differ)`);
   return problems;
 }
 
 /**
  * How many of this app's migrations the file has, or why it is not a file of this app: no
- * migration history, one from a newer version, or one whose migrations are not this app's.
+ * migration history (or one that is not an ordinary table: reading it would run its code), one
+ * from a newer version, or one whose migrations are not this app's.
  */
-function readMigrationCount(db: SqlDatabase, objects: Map<string, SchemaObject>): number | string {
-  if (objects.get("__drizzle_migrations")?.type !== "table") {
-    const latest = expectedSchema(JOURNAL_ENTRIES.length);
-    const missing = [...latest.tables.keys()].filter((t) => !t.startsWith("sqlite_") && !objects.has(t));
+function readMigrationCount(
+  db: SqlDatabase,
+  file: { rows: SchemaRow[]; tables: Map<string, TableFacts>; migrations: MigrationMeta[] },
+): number | string {
+  const { rows, tables, migrations: known } = file;
+  const history = rows.find((row) => foldName(row.name) === "__drizzle_migrations");
+  if (history?.type !== "table" || tables.get("__drizzle_migrations")?.kind !== "table") {
+    const present = new Set(rows.map((row) => foldName(row.name)));
+    const latest = expectedSchema(known.length, known);
+    const missing = latest.rows
+      .filter(
+        (row) => row.type === "table" && !row.name.startsWith("sqlite_") && !present.has(foldName(row.name)),
+      )
+      .map((row) => row.name)
+      .sort();
+    if (missing.length === 0)
+      return "it is not a BusinessApp database (its migration history is not a table)";
     return `it is not a BusinessApp database (no ${missing.join(", ")} table)`;
   }
-  let rows: { hash: unknown; created_at: unknown }[];
+  let entries: { hash: unknown; created_at: unknown }[];
   try {
-    rows = db
+    entries = db
       .query<{ hash: unknown; created_at: unknown }, []>(
-        'SELECT hash, created_at FROM "__drizzle_migrations" ORDER BY created_at, rowid',
+        'SELECT hash, created_at FROM main."__drizzle_migrations" ORDER BY created_at, rowid',
       )
       .all();
   } catch {
     return "it is not a BusinessApp database (its migration history cannot be read)";
   }
-  if (rows.length === 0) return "it is not a BusinessApp database (its migration history is empty)";
-  const known = embeddedMigrations();
-  if (rows.length > known.length || rows.some((r) => Number(r.created_at) > LATEST_MIGRATION_MILLIS))
+  if (entries.length === 0) return "it is not a BusinessApp database (its migration history is empty)";
+  const newest = Math.max(...known.map((m) => m.folderMillis));
+  if (entries.length > known.length || entries.some((r) => Number(r.created_at) > newest))
     return "it was made by a newer version of BusinessApp; update the app first";
-  for (const [i, row] of rows.entries()) {
+  for (const [i, entry] of entries.entries()) {
     const migration = known[i];
-    if (migration && (row.hash !== migration.hash || Number(row.created_at) !== migration.folderMillis))
-      return `its migration history is not BusinessApp's (migration \`${JOURNAL_ENTRIES[i]?.tag}\` differs)`;
+    if (migration && (entry.hash !== migration.hash || Number(entry.created_at) !== migration.folderMillis))
+      return `its migration history is not BusinessApp's (migration \`${JOURNAL_ENTRIES[i]?.tag ?? i + 1}\` differs)`;
   }
-  return rows.length;
+  return entries.length;
 }

@@ -1,12 +1,12 @@
 import { rmSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
 import { assertValidDescription } from "./description.ts";
-import { BackupUnusableError } from "./errors.ts";
+import { BackupUnusableError, rebuildFailure } from "./errors.ts";
 import type { BackupFolder } from "./folder.ts";
 import { setRollbackJournalMode } from "./journal-header.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import type { EngineContext } from "./types.ts";
-import { inspectFileInWorker } from "./worker-client.ts";
+import { inspectFileInWorker, rebuildInWorker } from "./worker-client.ts";
 
 /** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
 export function uploadTempPath(folder: BackupFolder): string {
@@ -23,26 +23,34 @@ export interface UploadedFile {
   by: string | null;
 }
 
+/** Where an upload's rebuilt file is written, beside it (a leftover is removed at start). */
+const rebuiltPathOf = (tempPath: string) => `${tempPath}.rebuilt.tmp`;
+
 /**
  * Takes an uploaded file into the list as `uploaded_YYYYMMDD_HHMMSS[_slug].db` after the full
- * check a restore would make (SQLite integrity, this app's schema, not from a newer version):
- * a WAL-mode header rewritten to rollback-journal mode first (a backup is one self-contained
- * file), flushed, renamed, the folder flushed, recorded in the manifest. Throws
- * `BackupUnusableError` when the check fails. The caller removes the temporary file if it is still there.
+ * check a restore would make (SQLite integrity, this app's schema, not from a newer version), a
+ * WAL-mode header rewritten to rollback-journal mode first. What is kept is not the file as
+ * sent but its rebuild (`rebuildDatabase`: this app's schema from its own migrations, the rows
+ * copied in), fully checked again, flushed, renamed, the folder flushed, recorded in the manifest.
+ * Throws `BackupUnusableError` when a check or the rebuild fails. The caller removes the
+ * temporary files if they are still there.
  */
 export async function importUploadedFile(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
   const at = ctx.clock();
+  const shown = options.originalName || "the uploaded file";
   setRollbackJournalMode(options.tempPath);
-  const inspected = await inspectFileInWorker({ path: options.tempPath });
-  if (!inspected.check.ok) {
-    throw new BackupUnusableError(
-      options.originalName || "the uploaded file",
-      inspected.check.reason ?? "it failed its check",
-    );
-  }
+  const sent = await inspectFileInWorker({ path: options.tempPath });
+  if (!sent.check.ok) throw new BackupUnusableError(shown, sent.check.reason ?? "it failed its check");
+  const rebuilt = rebuiltPathOf(options.tempPath);
+  await rebuildInWorker({ source: options.tempPath, target: rebuilt }).catch((error) => {
+    throw rebuildFailure(shown, error);
+  });
+  const inspected = await inspectFileInWorker({ path: rebuilt });
+  if (!inspected.check.ok)
+    throw new BackupUnusableError(shown, `its rebuilt copy failed its check (${inspected.check.reason})`);
   const stem = options.originalName.replace(/\.(db|sqlite3?)$/i, "");
   const name = ctx.folder.newName("uploaded", at, options.description || stem);
-  await ctx.folder.moveIn(options.tempPath, name);
+  await ctx.folder.moveIn(rebuilt, name);
   const record: ManifestRecord = {
     name,
     kind: "uploaded",
@@ -55,12 +63,14 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     checkedAt: at.toISOString(),
     reason: null,
     sourceDamaged: false,
+    origin: "rebuilt",
     unknownTables: inspected.check.unknownTables ?? [],
     fullCheck: inspected.sha256 ? { sha256: inspected.sha256, at: at.toISOString() } : null,
+    ...(inspected.rowCounts ? { rowCounts: inspected.rowCounts } : {}),
   };
   await ctx.folder.update((records) => records.set(name, record));
   ctx.log.info(
-    `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""})`,
+    `Backup uploaded: ${name} (${formatBytes(inspected.size)}${options.by ? `, by ${options.by}` : ""}; rebuilt with BusinessApp's own schema)`,
   );
   return record;
 }
@@ -75,5 +85,6 @@ export async function importUpload(ctx: EngineContext, options: UploadedFile): P
     return await ctx.operations.run("Upload failed", () => importUploadedFile(ctx, options));
   } finally {
     rmSync(options.tempPath, { force: true });
+    rmSync(rebuiltPathOf(options.tempPath), { force: true });
   }
 }

@@ -2,6 +2,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { startWorker } from "#runtime/worker.ts";
 import { BACKUP_WORKER_URL } from "../worker-urls.ts";
 import type { CheckResult } from "./checks.ts";
+import type { RebuildResult } from "./rebuild.ts";
 import { decodeError } from "./worker-errors.ts";
 import type {
   DrillFileResult,
@@ -110,6 +111,11 @@ export function checkLiveInWorker(args: { path: string; full: boolean }) {
 /** A restore drill's copy judged, opened with `migrations`, fully checked and counted (`checkDrillCopy`). */
 export function drillFileInWorker(args: { path: string; migrations: MigrationMeta[] }) {
   return runTask({ task: "drill-file", args }) as Promise<DrillFileResult>;
+}
+
+/** `rebuildDatabase`: a foreign file made anew from the app's migrations and its rows (not flushed). */
+export function rebuildInWorker(args: { source: string; target: string }) {
+  return runTask({ task: "rebuild", args }) as Promise<RebuildResult>;
 }
 
 /** Every table of the live database with its row count, counted off the server's thread. */

@@ -11,7 +11,8 @@ export type WorkerRequest =
   | { task: "inspect-file"; args: { path: string } }
   | { task: "check-live"; args: { path: string; full: boolean } }
   | { task: "count-rows"; args: { path: string } }
-  | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } };
+  | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } }
+  | { task: "rebuild"; args: { source: string; target: string } };
 
 export interface TableCount {
   name: string;

@@ -61,6 +61,10 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
     }
     case "drill-file":
       return (await import("./drill-file.ts")).checkDrillCopy(request.args.path, request.args.migrations);
+    case "rebuild": {
+      const { rebuildDatabase } = await import("./rebuild.ts");
+      return rebuildDatabase(request.args.source, request.args.target);
+    }
     case "count-rows":
       return countRows(request.args.path);
     case "check-live":

@@ -56,12 +56,15 @@ export class DatabaseHandle {
   /**
    * Opens the file (creating it if missing) and runs the migrations forward. A database written
    * by a newer version is never opened for use: `DatabaseTooNewError`, with the file unchanged.
-   * The `onOpen` listeners run last; one that throws leaves the database closed.
+   * `judge`, when given, sees the connection first, before anything runs on it (a restore proves
+   * the file it put in place); the `onOpen` listeners run last. One that throws leaves the
+   * database closed.
    */
-  open(): void {
+  open(options: { judge?: (sqlite: SqlDatabase) => void } = {}): void {
     if (this.#sqlite) return;
     const sqlite = openSqlite(this.path, { create: true });
     try {
+      options.judge?.(sqlite);
       const standing = migrationStanding(sqlite, this.migrations);
       if (standing.state === "newer") throw new DatabaseTooNewError(standing.applied, standing.known);
       const orm = createOrm(sqlite);

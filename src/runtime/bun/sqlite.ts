@@ -1,18 +1,23 @@
 import { constants, Database } from "bun:sqlite";
-import { immutableUri } from "../shared/sqlite.ts";
+import { distrustSchema, immutableUri } from "../shared/sqlite.ts";
 import type { OpenDatabaseOptions, SqlDatabase } from "../types.ts";
 
 export { immutableUri, isBusyError } from "../shared/sqlite.ts";
 
 /**
  * Opens an SQLite file (`":memory:"` for a private in-memory database) through bun:sqlite,
- * whose `Database` is an `SqlDatabase` as it is. Throws SQLite's error when it cannot open.
+ * whose `Database` is an `SqlDatabase` as it is, with `trusted_schema=OFF` (`distrustSchema`).
+ * URI file names are on (as node:sqlite has them), so `ATTACH` takes an immutable URI; a path
+ * that does not start with `file:` means what it says. Throws SQLite's error when it cannot open.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqlDatabase {
-  if (options.immutable)
-    return new Database(immutableUri(path), constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI);
-  if (options.readonly) return new Database(path, { readonly: true });
-  return new Database(path, { create: options.create ?? true, readwrite: true });
+  const { SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_CREATE, SQLITE_OPEN_URI } = constants;
+  const location = options.immutable ? immutableUri(path) : path;
+  const flags =
+    options.immutable || options.readonly
+      ? SQLITE_OPEN_READONLY
+      : SQLITE_OPEN_READWRITE | (options.create === false ? 0 : SQLITE_OPEN_CREATE);
+  return distrustSchema(new Database(location, flags | SQLITE_OPEN_URI));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync } from "node:fs";
 import { backup, DatabaseSync } from "node:sqlite";
-import { immutableUri } from "../shared/sqlite.ts";
+import { distrustSchema, immutableUri } from "../shared/sqlite.ts";
 import type { OpenDatabaseOptions, SqlDatabase } from "../types.ts";
 import { NodeSqlDatabase } from "./sql-database.ts";
 import { cannotOpenError, nameSqliteError, withSqliteCodes } from "./sqlite-errors.ts";
@@ -15,8 +15,9 @@ export { immutableUri, isBusyError } from "../shared/sqlite.ts";
 const AS_BUN_DOES = { enableForeignKeyConstraints: false, enableDoubleQuotedStringLiterals: true };
 
 /**
- * Opens an SQLite file (`":memory:"` for a private in-memory database) through node:sqlite.
- * Throws SQLite's error, with its code name, when it cannot open.
+ * Opens an SQLite file (`":memory:"` for a private in-memory database) through node:sqlite, with
+ * `trusted_schema=OFF` (`distrustSchema`). Throws SQLite's error, with its code name, when it
+ * cannot open.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqlDatabase {
   // node:sqlite has no flag to refuse a missing file: a read-write open would create it.
@@ -24,7 +25,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     throw cannotOpenError(path);
   const location = options.immutable ? immutableUri(path) : path;
   const readOnly = options.immutable === true || options.readonly === true;
-  return new NodeSqlDatabase(withSqliteCodes(() => new DatabaseSync(location, { ...AS_BUN_DOES, readOnly })));
+  return distrustSchema(
+    new NodeSqlDatabase(withSqliteCodes(() => new DatabaseSync(location, { ...AS_BUN_DOES, readOnly }))),
+  );
 }
 
 /**

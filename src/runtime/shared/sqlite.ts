@@ -1,3 +1,5 @@
+import type { SqlDatabase } from "../types.ts";
+
 /**
  * The URI that opens `path` read-only with `immutable`: only a URI can carry that parameter. The
  * path goes in as it is after `file:`, with the three characters a URI gives a meaning (`%`, `?`,
@@ -15,4 +17,20 @@ export function immutableUri(path: string): string {
  */
 export function isBusyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === "SQLITE_BUSY";
+}
+
+/**
+ * Turns `trusted_schema` off on a new connection, or closes it and throws: whatever a database's
+ * schema holds (a trigger, a view, a generated column, a CHECK or DEFAULT expression, a virtual
+ * table) may then use only functions and virtual tables SQLite marks harmless. Every connection
+ * the app opens goes through here, to its own database, a backup or a copy alike.
+ */
+export function distrustSchema<T extends SqlDatabase>(db: T): T {
+  try {
+    db.run("PRAGMA trusted_schema = OFF");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
 }
