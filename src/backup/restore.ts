@@ -204,6 +204,8 @@ function reopenQuietly(ctx: RestoreContext, restored: boolean): void {
   }
 }
 
+const PUT_BACK = "the database was put back as it was";
+
 /**
  * Opens the restored database (`openRestored`). When it will not open or fails the trust rule,
  * the swap is undone (`putBack`): the replaced database is put back in place and open, and the
@@ -228,8 +230,8 @@ async function reopenRestored(
       for (const listener of ctx.events.unusable) listener(unusable.reason);
       throw labelFailure(`${label} from ${record.name}`, unusable);
     }
-    const back = new BackupUnusableError(record.name, `the restored database ${why}`);
-    throw labelFailure(`${label} from ${record.name} failed (the database was put back as it was)`, back);
+    const back = new BackupUnusableError(record.name, `the restored database ${why}; ${PUT_BACK}`);
+    throw labelFailure(`${label} from ${record.name} failed (${PUT_BACK})`, back);
   }
 }
 

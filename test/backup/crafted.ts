@@ -26,6 +26,16 @@ export const CRAFTED_CASES = [
     reason: "trigger `keep_session` is not part of BusinessApp's schema",
   },
   {
+    name: "trigger_named_like_index",
+    what: "a trigger that shares its name with one of the app's indexes",
+    sql: `DROP INDEX sessions_user;
+      CREATE TRIGGER sessions_user AFTER DELETE ON sessions BEGIN
+        INSERT OR IGNORE INTO sessions VALUES ('${hashToken(PLANTED_TOKEN)}', 1, 'csrf', 0, ${FAR_FUTURE}, ${FAR_FUTURE}, NULL);
+      END;
+      CREATE INDEX \`sessions_user\` ON \`sessions\` (\`user_id\`);`,
+    reason: "the name `sessions_user` is given to more than one object (trigger, index)",
+  },
+  {
     name: "password_trigger",
     what: "a trigger that undoes every password change",
     sql: `CREATE TRIGGER keep_password AFTER UPDATE OF password_hash ON users BEGIN

@@ -122,6 +122,38 @@ const checks: Record<string, () => void | Promise<void>> = {
     const header = readFileSync(target).subarray(18, 20);
     assert.deepEqual([...header], [2, 2], "the caller makes it a rollback-journal file");
   },
+  "every connection distrusts the schema: a view may not read a pragma's table": () => {
+    const path = join(dir, "views.db");
+    const maker = openDatabase(path);
+    maker.run("CREATE TABLE t (x); CREATE VIEW v AS SELECT name FROM pragma_table_list");
+    maker.close();
+    for (const options of [{}, { readonly: true }, { immutable: true }]) {
+      const db = openDatabase(path, options);
+      assert.throws(() => db.query("SELECT * FROM v").all(), /unsafe use/);
+      db.close();
+    }
+  },
+  "ATTACH takes an immutable URI; a foreign file is rebuilt with its rows": async () => {
+    const { rebuildDatabase } = await import("../../src/backup/rebuild.ts");
+    const { DatabaseHandle } = await import("../../src/db/handle.ts");
+    const source = join(dir, "foreign ?#.db");
+    const handle = new DatabaseHandle(source);
+    handle.open();
+    handle.sqlite.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT CHECK (name <> ''))");
+    handle.sqlite.run("INSERT INTO items (rowid, name) VALUES (7, 'ä'), (9, 'b')");
+    handle.close();
+    const target = join(dir, "rebuilt.db");
+    const result = rebuildDatabase(source, target);
+    assert.equal(result.rowCounts.items, 2);
+    const rebuilt = openDatabase(target, { immutable: true });
+    assert.deepEqual(rebuilt.query("SELECT id, name FROM items ORDER BY id").values(), [
+      [7, "ä"],
+      [9, "b"],
+    ]);
+    const sql = rebuilt.query("SELECT sql FROM sqlite_schema WHERE name = 'items'").values()[0]?.[0];
+    assert.equal(String(sql).includes("CHECK"), false);
+    rebuilt.close();
+  },
   "argon2id: Deno's hash has Bun's format; Bun's hash verifies here; junk is refused": async () => {
     const hash = await hashArgon2id("correct horse", { memoryCost: 8192, timeCost: 3 });
     assert.match(hash, /^\$argon2id\$v=19\$m=8192,t=3,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);

@@ -2,7 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
-import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
+import { immutableUri, isBusyError, openDatabase } from "#runtime/sqlite.ts";
+import { openSqlite } from "../../src/db/connect.ts";
+import { DatabaseHandle } from "../../src/db/handle.ts";
+import type { SqlDatabase } from "../../src/runtime/types.ts";
 import { tempDir } from "../helpers.ts";
 import { thrownBy } from "./thrown-by.ts";
 
@@ -11,6 +14,41 @@ function count(db: ReturnType<typeof openDatabase>): number {
 }
 
 describe("openDatabase", () => {
+  test("every connection distrusts the schema: a view may not read a pragma's table", () => {
+    const path = join(tempDir(), "views.db");
+    const maker = openDatabase(path);
+    maker.run("CREATE TABLE t (x); CREATE VIEW v AS SELECT name FROM pragma_table_list");
+    maker.close();
+    const opens: (() => SqlDatabase)[] = [
+      () => openDatabase(path),
+      () => openDatabase(path, { readonly: true }),
+      () => openDatabase(path, { immutable: true }),
+      () => openSqlite(path),
+      () => openSqlite(path, { readonly: true }),
+    ];
+    for (const open of opens) {
+      const db = open();
+      expect(() => db.query("SELECT * FROM v").all()).toThrow(/unsafe use/);
+      db.close();
+    }
+    const handle = new DatabaseHandle(path);
+    handle.open();
+    expect(() => handle.sqlite.query("SELECT * FROM v").all()).toThrow(/unsafe use/);
+    handle.close();
+  });
+
+  test("ATTACH takes an immutable URI, whatever the path holds", () => {
+    const source = join(tempDir(), "attached ?#%.db");
+    const maker = openDatabase(source);
+    maker.run("CREATE TABLE items (name TEXT); INSERT INTO items VALUES ('a')");
+    maker.close();
+    const db = openDatabase(join(tempDir(), "main.db"));
+    db.run("ATTACH DATABASE ? AS src", [immutableUri(source)]);
+    expect(db.query("SELECT name FROM src.items").values()).toEqual([["a"]]);
+    expect(() => db.run("INSERT INTO src.items VALUES ('b')")).toThrow();
+    db.close();
+  });
+
   test("immutable reads the file alone: a -wal beside it is ignored, and none is made", () => {
     const path = join(tempDir(), "live ?#.db");
     const writer = openDatabase(path);

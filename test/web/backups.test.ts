@@ -228,7 +228,12 @@ describe("upload", () => {
     const web = makeWebApp();
     const boss = await web.as("super_admin");
     const passwordBefore = web.db.sqlite.query("SELECT id, password_hash FROM users").all();
-    for (const which of [craftedCase("session_trigger"), craftedCase("password_trigger")]) {
+    const cases = [
+      craftedCase("session_trigger"),
+      craftedCase("password_trigger"),
+      craftedCase("trigger_named_like_index"),
+    ];
+    for (const which of cases) {
       const reason = (which.reason ?? "").replace("BusinessApp's schema", "");
       const { body, type } = await uploadBody({ _csrf: boss.csrfToken }, readFileSync(craftBackup(which)));
       const upload = await web.request("/backup/upload", {
@@ -261,6 +266,7 @@ describe("upload", () => {
     expect(backups.map((b) => [b.name, b.health]).sort()).toEqual([
       ["password_trigger.db", "damaged"],
       ["session_trigger.db", "damaged"],
+      ["trigger_named_like_index.db", "damaged"],
     ]);
     expect(web.db.sqlite.query("SELECT id, password_hash FROM users").all()).toEqual(passwordBefore);
     expect(web.db.sqlite.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()).toEqual([]);
