@@ -6,7 +6,8 @@ import { type Row, summarize } from "./table.ts";
  * through the engine with the app's connection open — whole (until it resolves, the app
  * answering again), the time requests are refused (from closing the database to its reopening),
  * and each step — against `cp` of the backup over the closed database (plus a flush, as ours
- * does). The checks that follow a restore in the background are timed apart.
+ * does). The checks that follow a restore in the background are timed apart. The same backup as
+ * a file the app did not make is then uploaded and restored: both rebuild it (`rebuild.ts`).
  */
 export async function measureRestore(options: {
   database: string;
@@ -18,9 +19,11 @@ export async function measureRestore(options: {
   const samples: Record<string, number[]> = {};
   for (let run = 0; run < options.runs; run++) {
     for (const runtime of options.runtimes) {
-      const result = runChild<Record<string, number>>(runtime, "restore", [options.database, options.work]);
-      for (const [key, value] of Object.entries(result))
-        samples[`${runtime.name} ${key}`] = [...(samples[`${runtime.name} ${key}`] ?? []), value];
+      for (const task of ["restore", "foreign"]) {
+        const result = runChild<Record<string, number>>(runtime, task, [options.database, options.work]);
+        for (const [key, value] of Object.entries(result))
+          samples[`${runtime.name} ${key}`] = [...(samples[`${runtime.name} ${key}`] ?? []), value];
+      }
     }
   }
   const anchor = summarize("", "ms", samples["Bun cp"] ?? []).median;
@@ -46,6 +49,11 @@ export async function measureRestore(options: {
       row("  reopen, migrations, end sessions", "reopen"),
       row("  the safety backup named and listed (the app answers meanwhile)", "after"),
       row("checks after the restore, in the background", "checks"),
+      row(
+        `restore of a file the app did not make, ${r.name}, whole (rebuilt beside the database)`,
+        "rebuilt",
+      ),
+      row(`upload of that file, ${r.name} (full check, rebuild, full check of the rebuilt file)`, "upload"),
     ];
   });
   const cp = summarize(

@@ -3,6 +3,7 @@
  * measurement of the app's engine on the runtime running it, printed as one line of JSON.
  *   snapshot DATABASE WORK   one snapshot in the worker, then one whole verified backup
  *   restore DATABASE WORK    one restore of a backup of a copy of DATABASE (made on first use)
+ *   foreign DATABASE WORK    that backup as a file the app did not make: its upload, and its restore (both rebuild it)
  *   memory DATABASE          resident memory at idle and at its peak during one verified backup
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
@@ -99,14 +100,52 @@ async function restore(): Promise<Record<string, number>> {
   };
 }
 
+/**
+ * The backup `restore` made, as a file the app did not make (copied in by hand, uploaded): its
+ * upload (the full check, the rebuild, the full check of the rebuilt file) and its restore (the
+ * rebuild beside the database instead of a copy), each timed whole.
+ */
+async function foreign(): Promise<Record<string, number>> {
+  const dir = join(work, `restore-${runtime}`);
+  const { db, engine } = benchApp(dir, {
+    env: { BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" },
+  });
+  db.open();
+  const backup = engine.list().find((record) => record.kind === "manual");
+  if (!backup) throw new Error("run the restore benchmark first: its backup is the foreign file");
+  const source = join(dir, "database_backups", backup.name);
+  const temp = engine.uploadTempPath();
+  copyFileSync(source, temp);
+  let started = performance.now();
+  const uploaded = await engine.importUpload({
+    tempPath: temp,
+    description: "",
+    originalName: "usb.db",
+    by: null,
+  });
+  const upload = performance.now() - started;
+  const byHand = join(dir, "database_backups", "copied_in.db");
+  copyFileSync(source, byHand);
+  fsyncFile(byHand);
+  await engine.verify(["copied_in.db"]);
+  started = performance.now();
+  await engine.restore("copied_in.db");
+  const rebuilt = performance.now() - started;
+  await engine.settled();
+  db.close();
+  for (const name of [uploaded.name, "copied_in.db"])
+    rmSync(join(dir, "database_backups", name), { force: true });
+  return { upload, rebuilt };
+}
+
 async function memory(): Promise<Record<string, number>> {
   const { engine } = benchApp(dirname(database), { connection: "none" });
   const { idle, peak } = await idleAndPeak(() => engine.createBackup({ kind: "manual" }));
   return { idle, peak };
 }
 
-const tasks: Record<string, () => Promise<Record<string, number>>> = { snapshot, restore, memory };
+const tasks: Record<string, () => Promise<Record<string, number>>> = { snapshot, restore, foreign, memory };
 const run = tasks[task];
-if (!run) throw new Error(`unknown task ${task}: snapshot, restore or memory`);
+if (!run) throw new Error(`unknown task ${task}: ${Object.keys(tasks).join(", ")}`);
 console.log(JSON.stringify(await run()));
 process.exit(0);

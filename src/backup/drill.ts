@@ -18,9 +18,9 @@ const failed = (reason: string): Finding => ({ ok: false, reason, tables: 0, row
 
 /**
  * A restore drill: proves that the newest healthy backup can be restored, without touching the
- * live database. The backup is copied to a hidden temporary file in the backup folder (then
- * hashed: bytes other than those recorded when it was made fail the drill, and the backup is
- * marked damaged), the copy is opened as a restored database would be — the trust
+ * live database. The backup is copied to a hidden temporary file in the backup folder, or
+ * rebuilt there when the app did not make it, as a restore would (then hashed: bytes other than
+ * those recorded when it was made fail the drill, and the backup is marked damaged), the copy is opened as a restored database would be — the trust
  * rule, the app's `migrations` run forward — given the complete `integrity_check`, and the rows
  * of each table are compared with the counts recorded when the backup was made (a backup without
  * them gets its full check first, which records them). The copy is removed whatever happens.

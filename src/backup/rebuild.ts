@@ -57,6 +57,8 @@ export function rebuildDatabase(
     db.run(`PRAGMA encoding = '${encoding}'`);
     db.run("PRAGMA journal_mode = OFF");
     db.run("PRAGMA synchronous = OFF");
+    // Room for the b-trees being filled (a third faster at 512 MB than SQLite's 2 MiB); in the worker.
+    db.run("PRAGMA cache_size = -32768");
     migrate(createOrm(db), migrations.slice(0, count));
     db.run("ATTACH DATABASE ? AS src", [immutableUri(source)]);
     const rowCounts = db.transaction(() => copyEverything(db, count, unknownTables))();
