@@ -20,6 +20,7 @@ import { formatBytes } from "./lib/format.ts";
 import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
+import { OffsiteLedger } from "./offsite/ledger.ts";
 import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";
 import { BackupScheduler } from "./scheduler/scheduler.ts";
@@ -105,6 +106,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.offsiteTimers ? { timers: options.offsiteTimers } : {}),
     lockPath: paths.offsiteLock,
+    ledger: new OffsiteLedger(paths.offsiteLedger),
   });
   // Every new backup goes off-site in the background; the backup itself never waits for it.
   engine.events.onBackupMade(() => offsite.backupMade());

@@ -69,6 +69,11 @@ export function offsiteOptions(settings: Settings): OffsiteOptions {
           }
         : null,
     passphrase: settings.offsite_passphrase,
+    timeouts: {
+      answerMs: settings.offsite_timeout_seconds * 1000,
+      idleMs: settings.offsite_timeout_seconds * 1000,
+    },
+    runDeadlineMs: settings.offsite_run_minutes * 60_000,
     policy: {
       kinds: new Set<BackupKind>(settings.offsite_kinds),
       retention: retentionLimits({

@@ -159,7 +159,7 @@ export class BackupEngine {
    */
   restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
     return this.#restore("Database restore", options.by ?? null, async () => {
-      await options.bringIn?.((temp) => this.#ctx.folder.replace(temp, name));
+      await options.bringIn?.((temp, about) => this.#ctx.folder.bringIn(temp, name, about));
       return checkedSource(this.#ctx, name);
     });
   }

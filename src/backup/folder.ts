@@ -29,8 +29,9 @@ import {
   scanFolder,
   writeManifest,
 } from "./manifest.ts";
-import { type BackupKind, backupFileName, isPlainBackupName, uniqueName } from "./names.ts";
+import { type BackupKind, backupFileName, isPlainBackupName, parseBackupName, uniqueName } from "./names.ts";
 import { planRetention, type RetentionLimits } from "./retention.ts";
+import type { BroughtIn } from "./types.ts";
 
 const LEFTOVER = /^\..*\.tmp(-journal|-wal|-shm)?$/;
 
@@ -139,6 +140,31 @@ export class BackupFolder {
       // Held by another program: a leftover the next start removes.
       if (linked) await unlink(aside).catch(() => {});
     }
+  }
+
+  /**
+   * Renames a finished file in as the backup `name` (`replace`) and records what is known of it
+   * (`BroughtIn`): listed unchecked, so the restore that follows gives it the full check.
+   */
+  async bringIn(temp: string, name: string, about: BroughtIn): Promise<void> {
+    const size = statSync(temp).size;
+    await this.replace(temp, name);
+    await this.update((records) =>
+      records.set(name, {
+        name,
+        kind: parseBackupName(name).kind,
+        createdAt: about.createdAt,
+        size,
+        description: about.description,
+        createdBy: about.createdBy,
+        health: "unchecked",
+        sha256: about.sha256,
+        checkedAt: null,
+        reason: null,
+        sourceDamaged: false,
+        ...(about.origin ? { origin: about.origin } : {}),
+      }),
+    );
   }
 
   /** Makes the finished file `temp` readable by its owner only, flushes it, and renames it in as `name` (`replace`). */

@@ -66,6 +66,22 @@ export type { HealthRecord, MadeKind, Operation, RunningOperation };
 /** Who asks for a restore, and what first puts the file in the folder (an off-site download). */
 export interface RestoreOptions {
   by?: string | null;
-  /** Runs first under the lock; `moveIn` renames a finished file in as the backup (`BackupFolder.replace`). */
-  bringIn?: (moveIn: (temp: string) => Promise<void>) => Promise<void>;
+  /**
+   * Runs first under the lock; `moveIn` renames a finished file in as the backup
+   * (`BackupFolder.replace`) and records what is known of it (`BroughtIn`).
+   */
+  bringIn?: (moveIn: (temp: string, about: BroughtIn) => Promise<void>) => Promise<void>;
+}
+
+/**
+ * What is known of a backup brought into the folder (an off-site copy): when it was made, its
+ * SHA-256, and — when the copy is proven the app's own — who made it and why, and how it came to
+ * be (a restore then puts it in place as it is; a file of unknown origin is rebuilt).
+ */
+export interface BroughtIn {
+  createdAt: string;
+  sha256: string;
+  description: string;
+  createdBy: string | null;
+  origin: "snapshot" | "rebuilt" | null;
 }

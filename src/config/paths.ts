@@ -10,6 +10,7 @@ export const CONFIG_FILE = "business-app.config.json";
 export const INSTANCE_LOCK_FILE = ".business-app.lock";
 export const OPERATION_LOCK_FILE = ".business-app.operation.lock";
 export const OFFSITE_LOCK_FILE = ".business-app.offsite.lock";
+export const OFFSITE_LEDGER_FILE = "offsite.json";
 
 /** Where every file of the app lives, all inside one folder so copying it moves everything. */
 export interface DataPaths {
@@ -25,6 +26,8 @@ export interface DataPaths {
   operationLock: string;
   /** Held while off-site copies are made, by the server and `offsite sync` alike. */
   offsiteLock: string;
+  /** What this installation wrote to each off-site place. */
+  offsiteLedger: string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -40,6 +43,7 @@ export function dataPaths(dataDir: string): DataPaths {
     instanceLock: join(dir, INSTANCE_LOCK_FILE),
     operationLock: join(dir, OPERATION_LOCK_FILE),
     offsiteLock: join(dir, OFFSITE_LOCK_FILE),
+    offsiteLedger: join(backupsDir, OFFSITE_LEDGER_FILE),
   };
 }
 

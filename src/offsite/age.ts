@@ -5,14 +5,15 @@ import { AppError } from "../lib/errors.ts";
 import { OffsiteError, storeError } from "./errors.ts";
 
 /**
- * Encryption of off-site copies in the standard age format with a passphrase (an `scrypt`
- * recipient), so `age -d` opens a copy on any machine. The age library streams the payload
- * (ChaCha20-Poly1305 in chunks of 64 KiB), but its own scrypt would block the thread for about a
- * second; here scrypt is the runtime's native one, which runs off the main thread. It costs
- * `2^18 × 1 KiB` = 256 MiB of memory for about a second, once per copy and once per download.
+ * The standard age format, so `age -d` opens every copy on any machine. Copies are encrypted to an
+ * X25519 recipient (no key derivation per copy: the payload streams at ChaCha20-Poly1305's speed);
+ * its identity is kept in the place itself, encrypted with the passphrase (an `scrypt` recipient,
+ * `keys.ts`). The passphrase's scrypt is the runtime's native one, which runs off the main thread:
+ * `2^18 × 1 KiB` = 256 MiB of memory for about a second, once per place and process. Copies that
+ * an older version encrypted with the passphrase itself still open.
  */
 const SCRYPT_WORK_FACTOR = 18;
-/** The highest work factor a copy may ask for when it is opened (1 GiB of memory), as age's own library. */
+/** The highest work factor a file may ask for when it is opened (1 GiB of memory), as age's own library. */
 const HIGHEST_WORK_FACTOR = 20;
 const LABEL = "age-encryption.org/v1/scrypt";
 const ZERO_NONCE = new Uint8Array(12);
@@ -72,29 +73,58 @@ function passphraseIdentity(passphrase: string): Identity {
   };
 }
 
-/** `plain` encrypted with `passphrase` as an age file, streamed. */
-export async function encryptStream(
-  plain: ReadableStream<Uint8Array>,
-  passphrase: string,
-): Promise<ReadableStream<Uint8Array>> {
+/** Text encrypted with `passphrase` as a small age file (the place's key file). */
+export async function encryptWithPassphrase(text: string, passphrase: string): Promise<Uint8Array> {
   const encrypter = new Encrypter();
   encrypter.addRecipient(passphraseRecipient(passphrase));
+  return encrypter.encrypt(text);
+}
+
+/** The text of a small age file encrypted with `passphrase`; `offsite.wrong_passphrase` when it does not open it. */
+export async function decryptWithPassphrase(
+  file: Uint8Array,
+  passphrase: string,
+  name: string,
+): Promise<string> {
+  const decrypter = new Decrypter();
+  decrypter.addIdentity(passphraseIdentity(passphrase));
+  try {
+    return await decrypter.decrypt(file, "text");
+  } catch (error) {
+    throw decryptError(error, name);
+  }
+}
+
+/** `plain` encrypted to the X25519 `recipient` (`age1…`) as an age file, streamed. */
+export async function encryptStream(
+  plain: ReadableStream<Uint8Array>,
+  recipient: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(recipient);
   return encrypter.encrypt(plain);
+}
+
+/** What opens an encrypted copy: the place's identity, and the passphrase (copies of older versions). */
+export interface CopyKeys {
+  identity: string | null;
+  passphrase: string;
 }
 
 /**
  * The plain bytes of the age file `encrypted`, streamed; each chunk is authenticated before it is
  * given out, so a damaged file fails at the damaged chunk (decrypt to a temporary file and keep
- * it only after a clean end). Rejects with `OffsiteError` `offsite.wrong_passphrase` when the
- * passphrase does not open it, and `offsite.damaged` when it is not an intact age file.
+ * it only after a clean end). Rejects with `OffsiteError` `offsite.wrong_passphrase` when neither
+ * key opens it, and `offsite.damaged` when it is not an intact age file.
  */
 export async function decryptStream(
   encrypted: ReadableStream<Uint8Array>,
-  passphrase: string,
+  keys: CopyKeys,
   name: string,
 ): Promise<ReadableStream<Uint8Array>> {
   const decrypter = new Decrypter();
-  decrypter.addIdentity(passphraseIdentity(passphrase));
+  if (keys.identity) decrypter.addIdentity(keys.identity);
+  decrypter.addIdentity(passphraseIdentity(keys.passphrase));
   try {
     return await decrypter.decrypt(encrypted);
   } catch (error) {
@@ -108,7 +138,7 @@ export async function decryptStream(
  */
 export function decryptError(error: unknown, name: string): Error {
   if (error instanceof AppError) return error;
-  if ((error as { problem?: unknown } | null)?.problem !== undefined) return storeError(error);
+  if (error instanceof Error && error.name === "S3Failure") return storeError(error);
   const message = error instanceof Error ? error.message : String(error);
   if (/no identity matched/.test(message))
     return new OffsiteError(

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { newestFirst } from "../backup/manifest.ts";
 import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/names.ts";
 import { OffsiteError } from "./errors.ts";
+import { KEY_FILE, macMatches, macOf, type PlaceKey } from "./keys.ts";
+import type { PlaceRecord } from "./ledger.ts";
 import { type OffsiteTarget, readText, type TargetFile } from "./target.ts";
 
 /** An encrypted copy's name: the backup's name and this (`backup_20250922_143000.db.age`). */
@@ -12,10 +14,10 @@ const SIDECAR_LIMIT = 64 * 1024;
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const count = z.number().int().min(0);
+const text = z.string().max(1000);
 
-/** The sidecar of a copy (`<copy name>.json`): the copy counts only when it is there and matches. */
-const sidecarSchema = z.object({
-  version: z.literal(1),
+/** What a sidecar says of a copy (every version). */
+const sidecarFields = {
   name: z.string().refine(isPlainBackupName),
   createdAt: z.iso.datetime(),
   /** The backup's own bytes (decrypted, for an encrypted copy). */
@@ -26,19 +28,66 @@ const sidecarSchema = z.object({
   copySize: count,
   copySha256: hex64,
   copiedAt: z.iso.datetime(),
-});
-export type Sidecar = z.infer<typeof sidecarSchema>;
+};
 
-/** A whole off-site copy: its sidecar, the name it has there, and the kind its name gives. */
+/**
+ * The sidecar of a copy (`<copy name>.json`): the copy counts only when it is there and matches.
+ * Version 2 also carries what the backup is (who made it and why, and whether the app made it),
+ * and, in a place with a key, a MAC over all of it that only the passphrase's holder can make.
+ */
+const sidecarSchema = z.union([
+  z.object({ version: z.literal(1), ...sidecarFields }),
+  z.object({
+    version: z.literal(2),
+    ...sidecarFields,
+    origin: z.enum(["snapshot", "rebuilt"]).nullable(),
+    description: text,
+    createdBy: text.nullable(),
+    mac: hex64.nullable(),
+  }),
+]);
+type AnySidecar = z.infer<typeof sidecarSchema>;
+export type Sidecar = Extract<AnySidecar, { version: 2 }>;
+
+/** A whole off-site copy: its sidecar, the name it has there, the kind its name gives. */
 export interface RemoteCopy extends Sidecar {
   copyName: string;
   kind: BackupKind;
+  /**
+   * This app wrote it, provably: its MAC holds under the place's key, or (without a passphrase)
+   * this installation recorded writing exactly these bytes. Only such copies are counted by
+   * retention, chosen by a restore of the newest, or removed.
+   */
+  proven: boolean;
 }
 
 export const copyNameOf = (name: string, encrypted: boolean) => (encrypted ? `${name}${AGE_SUFFIX}` : name);
 export const sidecarNameOf = (copyName: string) => `${copyName}${SIDECAR_SUFFIX}`;
 
-export function sidecarText(sidecar: Sidecar): string {
+/** The text a sidecar's MAC covers: its fields but the MAC, in this fixed order. */
+function signedText(sidecar: Omit<Sidecar, "mac">): string {
+  const { version, name, createdAt, size, sha256, encrypted, copySize, copySha256, copiedAt } = sidecar;
+  const { origin, description, createdBy } = sidecar;
+  return JSON.stringify({
+    version,
+    name,
+    createdAt,
+    size,
+    sha256,
+    encrypted,
+    copySize,
+    copySha256,
+    copiedAt,
+    origin,
+    description,
+    createdBy,
+  });
+}
+
+/** A sidecar's text, with its MAC when the place has a key. */
+export function sidecarText(fields: Omit<Sidecar, "mac" | "version">, key: PlaceKey | null): string {
+  const unsigned = { version: 2 as const, ...fields };
+  const sidecar: Sidecar = { ...unsigned, mac: key ? macOf(key, signedText(unsigned)) : null };
   return `${JSON.stringify(sidecar, null, 2)}\n`;
 }
 
@@ -48,25 +97,48 @@ function backupNameOf(copyName: string): string | null {
   return isPlainBackupName(name) ? name : null;
 }
 
-/** What a target holds: its whole copies (newest first), and the files of copies that are not whole. */
-export interface TargetContents {
-  copies: RemoteCopy[];
-  /** Copies without a sidecar that matches them, and sidecars without their copy: never listed. */
-  incomplete: string[];
+/** How the app may read a place now. */
+export interface PlaceAccess {
+  /** The place's key (a passphrase is set and the place has one); null otherwise. */
+  key: PlaceKey | null;
+  /** A passphrase is set on this PC. */
+  passphrase: boolean;
+  /** What this installation recorded writing there. */
+  record: PlaceRecord;
 }
 
-async function readSidecar(target: OffsiteTarget, file: TargetFile): Promise<Sidecar | null> {
+/** What a place holds, as the app judges it. */
+export interface TargetContents {
+  /** Whole copies this app can stand behind (`RemoteCopy.proven`), newest first. */
+  copies: RemoteCopy[];
+  /**
+   * Whole copies that cannot be proven (without a passphrase a sidecar carries no MAC), newest
+   * first: a restore on a new PC may use them — each is judged by the trust rule and rebuilt —
+   * but retention never counts or removes them.
+   */
+  unproven: RemoteCopy[];
+  /** Plain copies this installation wrote before the place held encrypted ones: removed once the run made their encrypted copies. */
+  superseded: RemoteCopy[];
+  /** What this installation's interrupted runs left half written here: the next run removes it. */
+  leftovers: string[];
+  /** Objects BusinessApp did not write, or cannot prove it wrote: never counted, chosen or removed. */
+  foreign: string[];
+  /** The place holds encrypted copies (its key file, an encrypted copy, or this installation knows it did). */
+  encrypted: boolean;
+}
+
+async function readSidecar(target: OffsiteTarget, file: TargetFile): Promise<AnySidecar | null> {
   if (file.size > SIDECAR_LIMIT) return null;
-  let text: string;
+  let body: string;
   try {
-    text = await readText(await target.read(file.name), SIDECAR_LIMIT);
+    body = await readText(await target.read(file.name), SIDECAR_LIMIT);
   } catch (error) {
     // Gone since the listing, or not ours; a failure of the storage itself is the caller's.
     if (error instanceof OffsiteError && error.code !== "offsite.not_found") throw error;
     return null;
   }
   try {
-    const parsed = sidecarSchema.safeParse(JSON.parse(text));
+    const parsed = sidecarSchema.safeParse(JSON.parse(body));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -88,38 +160,74 @@ async function mapFew<T, R>(items: T[], work: (item: T) => Promise<R>, atOnce = 
 }
 
 /**
- * The copies in `target`: a copy counts only when its sidecar is there, names it, and its size is
- * the one the sidecar gives (a cut-off upload or an interrupted write is not a copy). Other names
- * are left alone. Throws `OffsiteError` when the target cannot be read.
+ * Judges what `target` holds. A copy is whole when its sidecar is there, names it, and its size is
+ * the one the sidecar gives (a cut-off upload or an interrupted write is not a copy). A whole copy
+ * counts (`copies`) only when it is proven this app's: with a key, by its sidecar's MAC; without
+ * one, by this installation's record of writing it. In a place that holds encrypted copies, a
+ * plain copy never counts, whatever its sidecar says. The rest is what this installation left
+ * half written (`leftovers`, by its record) or what is not the app's (`foreign`): left alone.
+ * Throws `OffsiteError` when the target cannot be read.
  */
-export async function readContents(target: OffsiteTarget): Promise<TargetContents> {
+export async function readContents(target: OffsiteTarget, access: PlaceAccess): Promise<TargetContents> {
   const files = await target.list();
   const sizes = new Map(files.map((f) => [f.name, f.size]));
-  const sidecars = files.filter((f) => f.name.endsWith(SIDECAR_SUFFIX));
+  const { record, key } = access;
+  const encrypted =
+    record.encrypted || sizes.has(KEY_FILE) || files.some((f) => f.name.endsWith(`${AGE_SUFFIX}`));
+  const sidecarFiles = files.filter(
+    (f) => f.name.endsWith(SIDECAR_SUFFIX) && backupNameOf(f.name.slice(0, -5)),
+  );
+  const read = await mapFew(sidecarFiles, (file) => readSidecar(target, file));
   const copies: RemoteCopy[] = [];
-  const matched = new Set<string>();
-  const incomplete: string[] = [];
-  const read = await mapFew(sidecars, (file) => readSidecar(target, file));
-  sidecars.forEach((file, i) => {
+  const unproven: RemoteCopy[] = [];
+  const superseded: RemoteCopy[] = [];
+  const accounted = new Set<string>([KEY_FILE]);
+  sidecarFiles.forEach((file, i) => {
     const copyName = file.name.slice(0, -SIDECAR_SUFFIX.length);
-    const name = backupNameOf(copyName);
-    if (name === null) return;
     const sidecar = read[i];
-    const whole =
-      sidecar &&
-      sidecar.name === name &&
-      copyNameOf(name, sidecar.encrypted) === copyName &&
-      sizes.get(copyName) === sidecar.copySize;
-    if (!whole) {
-      incomplete.push(file.name);
-      return;
-    }
-    matched.add(copyName);
-    copies.push({ ...sidecar, copyName, kind: parseBackupName(name).kind });
+    const name = backupNameOf(copyName);
+    if (!sidecar || !name || sidecar.name !== name) return;
+    if (copyNameOf(name, sidecar.encrypted) !== copyName || sizes.get(copyName) !== sidecar.copySize) return;
+    const full: Sidecar =
+      sidecar.version === 2
+        ? sidecar
+        : { ...sidecar, version: 2, origin: null, description: "", createdBy: null, mac: null };
+    const mine = record.copies[copyName];
+    const recorded =
+      mine !== undefined && mine.sha256 === sidecar.copySha256 && mine.size === sidecar.copySize;
+    const signed =
+      key !== null &&
+      sidecar.version === 2 &&
+      sidecar.mac !== null &&
+      macMatches(key, signedText(sidecar), sidecar.mac);
+    const copy: RemoteCopy = { ...full, copyName, kind: parseBackupName(name).kind, proven: false };
+    if (encrypted && !sidecar.encrypted) {
+      // A plain copy in a place of encrypted copies: this installation's own from before, which
+      // goes once its encrypted copies are made; anyone else's is left alone, whatever it says.
+      if (!recorded) return;
+      superseded.push(copy);
+    } else if (key ? signed : recorded) copies.push({ ...copy, proven: true });
+    // With the passphrase set, only a copy whose MAC holds is the app's at all.
+    else if (!access.passphrase) unproven.push(copy);
+    else return;
+    accounted.add(copyName);
+    accounted.add(file.name);
   });
+  const ours = new Set([...Object.keys(record.writing), ...Object.keys(record.copies)]);
+  for (const copyName of Object.keys(record.copies)) ours.add(sidecarNameOf(copyName));
+  const leftovers: string[] = [];
+  const foreign: string[] = [];
   for (const file of files) {
-    if (!file.name.endsWith(SIDECAR_SUFFIX) && backupNameOf(file.name) && !matched.has(file.name))
-      incomplete.push(file.name);
+    if (accounted.has(file.name)) continue;
+    if (ours.has(file.name)) leftovers.push(file.name);
+    else foreign.push(file.name);
   }
-  return { copies: copies.sort(newestFirst), incomplete };
+  return {
+    copies: copies.sort(newestFirst),
+    unproven: unproven.sort(newestFirst),
+    superseded,
+    leftovers,
+    foreign,
+    encrypted,
+  };
 }

@@ -1,8 +1,10 @@
 import type { ManifestRecord } from "../backup/manifest.ts";
 import type { Clock } from "../lib/time.ts";
 import { encryptStream } from "./age.ts";
-import { copyNameOf, type RemoteCopy, type Sidecar, sidecarNameOf, sidecarText } from "./copies.ts";
+import { copyNameOf, type RemoteCopy, sidecarNameOf, sidecarText } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
+import type { PlaceKey } from "./keys.ts";
+import type { PlaceLedger } from "./ledger.ts";
 import { type Digest, digestOf, fileStream, measuring } from "./streams.ts";
 import type { OffsiteTarget } from "./target.ts";
 
@@ -12,33 +14,44 @@ export interface CopyRequest {
   record: ManifestRecord & { sha256: string };
   /** Its file. */
   path: string;
-  /** Encrypts the copy (age) when set. */
-  passphrase: string | null;
+  /** The place's key: the copy is encrypted to it and its sidecar signed. Null: a plain copy, unsigned. */
+  key: PlaceKey | null;
+  /** What this installation records writing there. */
+  ledger: PlaceLedger;
   clock: Clock;
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
 }
 
 /**
- * Copies one backup to `target` and returns the copy as listed from now on. Steps: the old
- * copy's sidecar is removed first (a replaced startup copy is never listed with the sidecar of
- * the one before); the file is written whole (`target.write`: a temporary file and a rename, or
- * a completed upload), encrypted on the way when a passphrase is set, its SHA-256 taken as it is
- * read; the copy is read back and must hash as it was written; only then is its sidecar written.
+ * Copies one backup to `target` and returns the copy as listed from now on. Steps: its names are
+ * recorded as being written (an interrupted copy is this installation's to clear, nobody else's);
+ * the old copy's sidecar is removed first (a replaced startup copy is never listed with the
+ * sidecar of the one before); the file is written whole (`target.write`: a temporary file and a
+ * rename, or a completed upload), encrypted on the way to the place's key when there is one, its
+ * SHA-256 taken as it is read; the copy is read back and must hash as it was written; only then is
+ * its sidecar written, signed with the place's key, and the copy recorded as written.
  * Guarantees: a copy interrupted at any step has no sidecar, so it is never listed; a copy whose
  * source no longer hashes as it did when it was made is refused (`offsite.local_changed`), one
  * that reads back otherwise is removed (`offsite.damaged`). Throws `OffsiteError`.
  */
 export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
-  const { target, record, passphrase, signal } = request;
-  const encrypted = passphrase !== null;
+  const { target, record, key, ledger, signal } = request;
+  const encrypted = key !== null;
   const copyName = copyNameOf(record.name, encrypted);
-  await target.remove(sidecarNameOf(copyName));
+  const sidecarName = sidecarNameOf(copyName);
+  await ledger.change((r) => {
+    const now = request.clock().toISOString();
+    r.writing[copyName] = now;
+    r.writing[sidecarName] = now;
+    if (encrypted) r.encrypted = true;
+  });
+  await target.remove(sidecarName);
   let plain: Digest;
   let written: Digest;
   // A plain copy made by the kernel is hashed by reading it back, so its read-back is done.
   let readBack = false;
-  if (!encrypted && target.copyFile) {
+  if (!key && target.copyFile) {
     await target.copyFile(request.path, copyName);
     request.onProgress?.(record.size);
     written = await digestOf(await target.read(copyName), signal);
@@ -51,10 +64,10 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     });
     let body = fileStream(request.path).pipeThrough(source.stream);
     const stored = measuring(signal ? { signal } : {});
-    if (passphrase !== null) body = (await encryptStream(body, passphrase)).pipeThrough(stored.stream);
+    if (key) body = (await encryptStream(body, key.recipient)).pipeThrough(stored.stream);
     await target.write(copyName, body);
     plain = source.digest();
-    written = encrypted ? stored.digest() : plain;
+    written = key ? stored.digest() : plain;
   }
   if (plain.sha256 !== record.sha256) {
     await target.remove(copyName);
@@ -83,8 +96,7 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
       );
     }
   }
-  const sidecar: Sidecar = {
-    version: 1,
+  const fields = {
     name: record.name,
     createdAt: record.createdAt,
     size: plain.size,
@@ -93,7 +105,31 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     copySize: written.size,
     copySha256: written.sha256,
     copiedAt: request.clock().toISOString(),
+    origin: record.origin ?? null,
+    description: record.description,
+    createdBy: record.createdBy,
   };
-  await target.write(sidecarNameOf(copyName), sidecarText(sidecar));
-  return { ...sidecar, copyName, kind: record.kind };
+  await target.write(sidecarName, sidecarText(fields, key));
+  await ledger.change((r) => {
+    delete r.writing[copyName];
+    delete r.writing[sidecarName];
+    r.copies[copyName] = { sha256: written.sha256, size: written.size };
+  });
+  return { ...fields, version: 2, mac: null, copyName, kind: record.kind, proven: true };
+}
+
+/**
+ * Removes a copy this installation wrote: its sidecar first (a half-removed copy is never listed),
+ * then its data, then its record.
+ */
+export async function removeCopy(
+  target: OffsiteTarget,
+  ledger: PlaceLedger,
+  copyName: string,
+): Promise<void> {
+  await target.remove(sidecarNameOf(copyName));
+  await target.remove(copyName);
+  await ledger.change((r) => {
+    delete r.copies[copyName];
+  });
 }

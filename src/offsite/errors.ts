@@ -1,12 +1,15 @@
 import { isDiskFull } from "#runtime/errors.ts";
 import { AppError, describeError } from "../lib/errors.ts";
-import type { ObjectStoreProblem } from "../runtime/types.ts";
+import { S3Failure, type S3Problem } from "./s3/http.ts";
 
 export const OFFSITE_ERROR_CODES = [
   "offsite.not_configured",
   "offsite.access_denied",
   "offsite.no_bucket",
   "offsite.unreachable",
+  "offsite.timeout",
+  "offsite.clock",
+  "offsite.not_s3",
   "offsite.mirror_unavailable",
   "offsite.full",
   "offsite.not_found",
@@ -59,20 +62,37 @@ export class CopyNotFoundError extends OffsiteError {
   }
 }
 
-const STORE_PROBLEMS: Record<ObjectStoreProblem, [OffsiteErrorCode, string, string]> = {
+/** What each kind of failed request is called, and what to do about it. */
+const STORE_PROBLEMS: Record<S3Problem, [OffsiteErrorCode, string, string]> = {
+  refused: [
+    "offsite.unreachable",
+    "the storage service refused the connection",
+    "check offsite_s3_endpoint and the network",
+  ],
+  timeout: [
+    "offsite.timeout",
+    "the storage service did not answer in time",
+    "try again later, or check the network",
+  ],
   credentials: [
     "offsite.access_denied",
     "access denied",
     "the access key id or the secret access key is wrong, or the key may not use this bucket",
   ],
+  clock: [
+    "offsite.clock",
+    "this PC's clock is off",
+    "correct the clock (Windows: Settings → Time → Sync now)",
+  ],
   bucket: ["offsite.no_bucket", "the bucket does not exist", "check offsite_s3_bucket and offsite_s3_region"],
-  unreachable: [
-    "offsite.unreachable",
-    "the storage service does not answer",
-    "check offsite_s3_endpoint and the network",
+  not_s3: [
+    "offsite.not_s3",
+    "the address does not answer as an S3 storage service",
+    "check offsite_s3_endpoint",
   ],
   not_found: ["offsite.not_found", "the copy is not there", "it was removed meanwhile"],
-  other: ["offsite.failed", "the storage service refused", ""],
+  no_upload: ["offsite.failed", "the storage service refused the request", ""],
+  other: ["offsite.failed", "the storage service refused the request", ""],
 };
 
 /** Anything a run met, as an `OffsiteError` (an unexpected one keeps its message). */
@@ -86,12 +106,23 @@ export function isAbort(error: unknown): boolean {
   return error instanceof Error && error.name === "AbortError";
 }
 
-/** An `ObjectStoreFailure` (or anything thrown while talking to one) as an `OffsiteError`. */
+/**
+ * A failed request (`S3Failure`, or anything thrown while talking to the service) as an
+ * `OffsiteError`: what kind of failure it is, the HTTP status and the service's code when it sent
+ * one, and what to do — never what the service's answer said in words.
+ */
 export function storeError(error: unknown): OffsiteError {
   if (error instanceof OffsiteError) return error;
-  const problem = (error as { problem?: ObjectStoreProblem } | null)?.problem ?? "other";
-  const [code, reason, hint] = STORE_PROBLEMS[problem];
-  const detail = problem === "other" ? describeError(error) : `${hint}: ${describeError(error)}`;
+  if (!(error instanceof S3Failure))
+    return new OffsiteError("offsite.failed", "the storage service failed", describeError(error), {
+      cause: error,
+    });
+  const [code, generic, hint] = STORE_PROBLEMS[error.problem];
+  const reason =
+    error.problem === "clock" && error.skewMinutes !== null
+      ? `this PC's clock is ${error.skewMinutes} minute${error.skewMinutes === 1 ? "" : "s"} off: correct the clock`
+      : generic;
+  const detail = [error.message, hint].filter(Boolean).join(": ");
   return new OffsiteError(code, reason, detail, { cause: error });
 }
 

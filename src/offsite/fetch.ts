@@ -5,6 +5,7 @@ import { DiskFullError } from "../backup/errors.ts";
 import { decryptError, decryptStream } from "./age.ts";
 import type { RemoteCopy } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
+import type { PlaceKey } from "./keys.ts";
 import { measuring } from "./streams.ts";
 import type { OffsiteTarget } from "./target.ts";
 
@@ -14,6 +15,8 @@ export interface FetchRequest {
   /** Where the backup goes (in the backup folder, under its own name): the download is written beside it. */
   destination: string;
   passphrase: string | null;
+  /** The place's key, opened with the passphrase: what opens the copies made by this version. */
+  key: PlaceKey | null;
   /** The bytes of the copy read so far (of `copy.copySize`). */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -48,7 +51,12 @@ export async function fetchCopy(request: FetchRequest): Promise<string> {
       ...(signal ? { signal } : {}),
     });
     let body = (await request.target.read(copy.copyName)).pipeThrough(stored.stream);
-    if (copy.encrypted && passphrase !== null) body = await decryptStream(body, passphrase, copy.copyName);
+    if (copy.encrypted && passphrase !== null)
+      body = await decryptStream(
+        body,
+        { identity: request.key?.identity ?? null, passphrase },
+        copy.copyName,
+      );
     const plain = measuring();
     const file = await open(temp, "wx", 0o600);
     try {

@@ -2,28 +2,52 @@ import { constants } from "node:fs";
 import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
-import { mapStreamErrors } from "../runtime/shared/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
-import { fileStream } from "./streams.ts";
+import type { PlaceLedger } from "./ledger.ts";
+import type { S3Timeouts } from "./s3/http.ts";
+import { fileStream, withIdleTimeout } from "./streams.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
-const TEMP = /^\..*\.offsite\.\d+\.tmp$/;
+/** The most files the mirror folder may hold before its listing is refused (a folder of someone else's). */
+const MAX_FILES = 100_000;
+
+const notAnswering = (dir: string, ms: number) =>
+  new OffsiteError(
+    "offsite.unreachable",
+    "the folder does not answer",
+    `${dir}: nothing for ${Math.round(ms / 1000)} s; is the drive or the network share still there?`,
+  );
+
+/** `work`, or an `offsite.unreachable` error when it takes longer than `ms`: a NAS that stops answering. */
+async function bounded<T>(work: Promise<T>, ms: number, dir: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(notAnswering(dir, ms)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Off-site copies in a folder of another disk: a USB drive, a NAS share. The folder must exist:
  * a drive that is not plugged in must not turn into a folder of that name on this PC's own disk.
- * A copy is written under a hidden temporary name, flushed, renamed, and the folder flushed, so a
- * name that is listed has its whole content; an interrupted copy leaves only a temporary file,
- * removed by `tidy`.
+ * A copy is written under a hidden temporary name (recorded in the ledger first), flushed,
+ * renamed, and the folder flushed, so a name that is listed has its whole content; an
+ * interrupted copy leaves only that temporary file, which `tidy` removes. Every call is bounded
+ * in time (`timeouts`): a share that stops answering is an error, not a hang.
  */
-export function mirrorTarget(dir: string): OffsiteTarget {
+export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeouts): OffsiteTarget {
   const pathOf = (name: string) => join(dir, name);
-  const tempOf = (name: string) => join(dir, `.${name}.offsite.${process.pid}.tmp`);
+  const tempName = (name: string) => `.${name}.offsite.${process.pid}.tmp`;
+  const within = <T>(work: Promise<T>) => bounded(work, timeouts.answerMs, dir);
 
   async function ensureFolder(): Promise<void> {
     let isDir: boolean;
     try {
-      isDir = (await stat(dir)).isDirectory();
+      isDir = (await within(stat(dir))).isDirectory();
     } catch (error) {
       throw mirrorError(error, dir);
     }
@@ -33,17 +57,19 @@ export function mirrorTarget(dir: string): OffsiteTarget {
   /** Runs `fill(temp)`, then flushes the temporary file and renames it to `name`; removes it on failure. */
   async function place(name: string, fill: (temp: string) => Promise<void>): Promise<void> {
     await ensureFolder();
-    const temp = tempOf(name);
+    const temp = tempName(name);
+    await ledger.writing(temp);
     try {
-      await fill(temp);
+      await fill(pathOf(temp));
       // Flushed off the main thread: a large copy's flush takes a while.
-      await fsyncFileAsync(temp);
-      await rename(temp, pathOf(name));
+      await within(fsyncFileAsync(pathOf(temp)));
+      await within(rename(pathOf(temp), pathOf(name)));
       fsyncDir(dir);
     } catch (error) {
-      await rm(temp, { force: true }).catch(() => {});
+      await rm(pathOf(temp), { force: true }).catch(() => {});
       throw isAbort(error) ? error : mirrorError(error, dir);
     }
+    await ledger.written(temp);
   }
 
   return {
@@ -55,8 +81,12 @@ export function mirrorTarget(dir: string): OffsiteTarget {
       try {
         const found: TargetFile[] = [];
         // Off the thread: a NAS folder answers slowly, and the server serves meanwhile.
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
-          if (entry.isFile()) found.push({ name: entry.name, size: (await stat(pathOf(entry.name))).size });
+        const entries = await within(readdir(dir, { withFileTypes: true }));
+        if (entries.length > MAX_FILES)
+          throw new OffsiteError("offsite.failed", `the folder holds more than ${MAX_FILES} files`, dir);
+        for (const entry of entries) {
+          if (entry.isFile())
+            found.push({ name: entry.name, size: (await within(stat(pathOf(entry.name)))).size });
         }
         return found;
       } catch (error) {
@@ -65,30 +95,42 @@ export function mirrorTarget(dir: string): OffsiteTarget {
     },
     write: (name, body) =>
       place(name, async (temp) => {
-        const file = await open(temp, "wx", 0o600);
+        const file = await within(open(temp, "wx", 0o600));
         try {
-          if (typeof body === "string") await file.writeFile(body);
-          else for await (const chunk of body) await file.write(chunk);
+          if (typeof body === "string" || body instanceof Uint8Array) await within(file.writeFile(body));
+          else for await (const chunk of body) await within(file.write(chunk));
         } finally {
           await file.close();
         }
       }),
-    // The kernel copies (copy_file_range): no bytes pass through this process.
-    copyFile: (path, name) => place(name, (temp) => copyFile(path, temp, constants.COPYFILE_EXCL)),
+    // The kernel copies (copy_file_range): no bytes pass through this process. A large copy to
+    // a slow share takes a while: it is given the time at 64 KiB/s, as an upload is.
+    copyFile: (path, name) =>
+      place(name, async (temp) => {
+        const size = (await stat(path)).size;
+        await bounded(copyFile(path, temp, constants.COPYFILE_EXCL), timeouts.answerMs + size / 64, dir);
+      }),
     async read(name) {
-      return mapStreamErrors(fileStream(pathOf(name)), (error) => mirrorError(error, dir));
+      return withIdleTimeout(fileStream(pathOf(name)), {
+        idleMs: timeouts.idleMs,
+        idle: () => notAnswering(dir, timeouts.idleMs),
+        map: (error) => mirrorError(error, dir),
+      });
     },
     async remove(name) {
       try {
-        await rm(pathOf(name), { force: true });
+        await within(rm(pathOf(name), { force: true }));
       } catch (error) {
         throw mirrorError(error, dir);
       }
     },
     async tidy() {
       await ensureFolder();
-      for (const name of (await readdir(dir)).filter((n) => TEMP.test(n))) {
-        await rm(pathOf(name), { force: true }).catch(() => {});
+      // Only what this installation's own interrupted writes left: names it recorded before writing.
+      const left = Object.keys(ledger.record().writing);
+      for (const name of left) {
+        await within(rm(pathOf(name), { force: true })).catch(() => {});
+        await ledger.written(name);
       }
     },
   };

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupNotFoundError, BackupUnusableError, NoUsableBackupError } from "../backup/errors.ts";
-import type { RestoreResult } from "../backup/types.ts";
+import type { BroughtIn, RestoreResult } from "../backup/types.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import type { Log } from "../lib/log.ts";
@@ -69,9 +69,20 @@ async function restoreCopy(
   deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
   const temp = await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
   try {
-    const bringIn = async (moveIn: (temp: string) => Promise<void>) => {
+    const bringIn = async (moveIn: (temp: string, about: BroughtIn) => Promise<void>) => {
       // Looked at again under the lock: the folder may have changed during the download.
-      if (!(await usableHere(deps, copy))) await moveIn(temp);
+      if (await usableHere(deps, copy)) return;
+      // Only a copy proven the app's own says what it is; any other is rebuilt when restored.
+      const about: BroughtIn = copy.proven
+        ? {
+            createdAt: copy.createdAt,
+            sha256: copy.sha256,
+            description: copy.description,
+            createdBy: copy.createdBy,
+            origin: copy.origin,
+          }
+        : { createdAt: copy.createdAt, sha256: copy.sha256, description: "", createdBy: null, origin: null };
+      await moveIn(temp, about);
     };
     return await deps.engine.restore(copy.name, { by, bringIn });
   } finally {

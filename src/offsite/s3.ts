@@ -1,22 +1,38 @@
-import { openObjectStore } from "#runtime/object-store.ts";
-import { mapStreamErrors } from "../runtime/shared/streams.ts";
-import type { ObjectStore, ObjectStoreOptions } from "../runtime/types.ts";
 import { isAbort, storeError } from "./errors.ts";
+import type { PlaceLedger } from "./ledger.ts";
+import { S3Http, type S3Options, type S3Timeouts } from "./s3/http.ts";
+import { S3Store, type StoreTuning } from "./s3/store.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
-export interface S3TargetOptions extends ObjectStoreOptions {
+export interface S3TargetOptions extends S3Options {
   /** A folder in the bucket, "" or ending in "/". */
   prefix: string;
 }
 
+/** Where a bucket's copies are, for a person (and for the ledger, which names places by it). */
+export function s3Where(options: S3TargetOptions): string {
+  return `bucket ${options.bucket}${options.prefix ? `, folder ${options.prefix}` : ""} at ${options.endpoint}`;
+}
+
+const contentTypeOf = (name: string) =>
+  name.endsWith(".json") ? "application/json" : "application/octet-stream";
+
 /**
- * Off-site copies in an S3-compatible bucket, under a prefix. Uploads of streams are multipart (an
- * object appears only once complete); Bun aborts the upload when a part fails. Some servers keep
- * a cut-off single upload as a short object, so nothing read from here is trusted before its
- * size and SHA-256 match its sidecar.
+ * Off-site copies in an S3-compatible bucket, under a prefix, on `fetch` and SigV4 alike under
+ * every runtime. Uploads of streams are multipart (an object appears only once complete); their
+ * ids are kept in the ledger while they last, a failed one is aborted, and `tidy` aborts any that
+ * an interrupted run of this installation left (S3 keeps, and bills, the parts until then).
+ * Every request is bounded in time and every listing in size. Some servers keep a cut-off single
+ * upload as a short object, so nothing read from here is trusted before its size and SHA-256
+ * match its sidecar.
  */
-export function s3Target(options: S3TargetOptions): OffsiteTarget {
-  const store: ObjectStore = openObjectStore(options);
+export function s3Target(
+  options: S3TargetOptions,
+  ledger: PlaceLedger,
+  timeouts: S3Timeouts,
+  tuning: StoreTuning = {},
+): OffsiteTarget {
+  const store = new S3Store(new S3Http(options, timeouts), tuning);
   const prefix = options.prefix;
   const key = (name: string) => `${prefix}${name}`;
   const call = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -26,10 +42,20 @@ export function s3Target(options: S3TargetOptions): OffsiteTarget {
       throw isAbort(error) ? error : storeError(error);
     }
   };
+  const watch = {
+    started: (objectKey: string, uploadId: string) =>
+      ledger.change((r) => {
+        r.uploads[uploadId] = { key: objectKey, startedAt: new Date().toISOString() };
+      }),
+    ended: (uploadId: string) =>
+      ledger.change((r) => {
+        delete r.uploads[uploadId];
+      }),
+  };
   return {
     id: "s3",
     label: "S3",
-    where: `bucket ${options.bucket}${prefix ? `, folder ${prefix}` : ""} at ${options.endpoint}`,
+    where: s3Where(options),
     list: () =>
       call(async () => {
         const found: TargetFile[] = [];
@@ -40,9 +66,21 @@ export function s3Target(options: S3TargetOptions): OffsiteTarget {
         }
         return found;
       }),
-    write: (name, body) => call(() => store.put(key(name), body)),
-    read: (name) => call(async () => mapStreamErrors(await store.get(key(name)), storeError)),
+    write: (name, body) =>
+      call(() => store.put(key(name), body, { contentType: contentTypeOf(name), watch })),
+    read: (name) => call(() => store.get(key(name))),
     remove: (name) => call(() => store.delete(key(name))),
-    tidy: async () => {},
+    tidy: () =>
+      call(async () => {
+        const own = ledger.record().uploads;
+        if (Object.keys(own).length === 0) return;
+        // Only uploads this installation began: those of others under the prefix are theirs.
+        const pending = await store.pendingUploads(prefix);
+        for (const [uploadId, upload] of Object.entries(own)) {
+          const listed = pending === null || pending.some((p) => p.uploadId === uploadId);
+          if (listed) await store.abortUpload(upload.key, uploadId);
+          await watch.ended(uploadId);
+        }
+      }),
   };
 }

@@ -1,9 +1,11 @@
 import { join } from "node:path";
+import { newestFirst } from "../backup/manifest.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
-import { type RemoteCopy, readContents } from "./copies.ts";
-import { asOffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
+import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
+import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { fetchCopy } from "./fetch.ts";
+import { openPlaceKey, type PlaceKey, placeKey } from "./keys.ts";
 import { BackgroundRuns, takeRunLock } from "./runs.ts";
 import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
 import { type CopyProgress, type RunResult, syncTarget } from "./sync.ts";
@@ -11,23 +13,29 @@ import type { OffsiteTarget, TargetId } from "./target.ts";
 import {
   type OffsiteOptions,
   type OffsiteServiceDeps,
+  type Place,
+  placesOf,
   type TargetTest,
-  targetsOf,
-  testTarget,
+  testPlace,
 } from "./targets.ts";
 
+/** A run's end that is no failure of a place: the app is closing. */
+const STOPPING = "stopping";
+
 /**
- * Off-site copies: once `start`ed, after each backup every target is brought up to date in the
+ * Off-site copies: once `start`ed, after each backup every place is brought up to date in the
  * background (`syncTarget`), one run at a time across processes; a failed run is logged, counted
- * and tried again after 1, 2, 4 … 60 minutes. A local backup never waits for a copy. Also lists,
- * tests and downloads copies for the command line and for restores that fall back to them.
+ * and tried again after 1, 2, 4 … 60 minutes, and a run that passes its deadline is given up and
+ * counts as failed. A local backup never waits for a copy. Also lists, tests and downloads copies
+ * for the command line and for restores that fall back to them.
  */
 export class OffsiteService {
   readonly #deps: OffsiteServiceDeps;
   readonly #runs: BackgroundRuns;
   readonly #ledger = new RunLedger();
+  readonly #testing = new Set<string>();
   #options!: OffsiteOptions;
-  #targets: OffsiteTarget[] = [];
+  #places: Place[] = [];
   #abort: AbortController | null = null;
   #progress: CopyProgress | null = null;
 
@@ -43,29 +51,33 @@ export class OffsiteService {
   /** Applies new settings; what is known of a target stays while it is the same place. */
   configure(options: OffsiteOptions): void {
     this.#options = options;
-    this.#targets = targetsOf(options);
-    this.#ledger.keepOnly(this.#targets);
+    this.#places = placesOf(options, this.#deps.ledger);
+    this.#ledger.keepOnly(this.targets());
   }
 
   get configured(): boolean {
-    return this.#targets.length > 0;
+    return this.#places.length > 0;
   }
 
   get encrypted(): boolean {
     return this.#options.passphrase !== null;
   }
 
-  targets(): readonly OffsiteTarget[] {
-    return this.#targets;
+  targets(): OffsiteTarget[] {
+    return this.#places.map((p) => p.target);
   }
 
-  /** The target `id`; `OffsiteNotConfiguredError` when it is not set up. */
-  target(id: TargetId): OffsiteTarget {
-    const found = this.#targets.find((t) => t.id === id);
+  #place(id: TargetId): Place {
+    const found = this.#places.find((p) => p.target.id === id);
     if (found) return found;
     throw new OffsiteNotConfiguredError(
       id === "s3" ? "Off-site copies to S3 are not set up" : "No mirror folder is set up",
     );
+  }
+
+  /** The target `id`; `OffsiteNotConfiguredError` when it is not set up. */
+  target(id: TargetId): OffsiteTarget {
+    return this.#place(id).target;
   }
 
   /** Copies from now on after each backup, and once now. */
@@ -75,7 +87,7 @@ export class OffsiteService {
 
   /** No more runs; the one going on is given up (what it copied so far stays, half a copy never does). */
   async stop(): Promise<void> {
-    this.#abort?.abort();
+    this.#abort?.abort(STOPPING);
     await this.#runs.stop();
   }
 
@@ -100,22 +112,37 @@ export class OffsiteService {
   }
 
   /**
-   * One run now over every target, holding the off-site lock: `OffsiteBusyError` when another
-   * process has it, `OffsiteNotConfiguredError` when there is no target. A target's failure is
-   * its result (logged, counted, and, once started, tried again later), not an exception.
+   * One run now over every place, holding the off-site lock: `OffsiteBusyError` when another
+   * process has it, `OffsiteNotConfiguredError` when there is none. A place's failure is its
+   * result (logged, counted, and, once started, tried again later), not an exception. A run that
+   * takes longer than the deadline is given up where it is (half a copy is never listed) and
+   * fails with `offsite.timeout`.
    */
   async syncNow(): Promise<RunResult> {
     if (!this.configured) throw new OffsiteNotConfiguredError();
     const lock = takeRunLock(this.#deps.lockPath);
     const abort = new AbortController();
     this.#abort = abort;
+    const minutes = Math.round(this.#options.runDeadlineMs / 60_000);
+    const deadline = setTimeout(
+      () =>
+        abort.abort(
+          new OffsiteError(
+            "offsite.timeout",
+            `the off-site run took longer than ${minutes} minutes and was given up`,
+            "it is tried again later; a very slow connection needs a longer offsite_run_minutes",
+          ),
+        ),
+      this.#options.runDeadlineMs,
+    );
     try {
       const results: RunResult = [];
-      for (const target of this.#targets) {
-        if (!abort.signal.aborted) results.push(await this.#syncOne(target, abort.signal));
+      for (const place of this.#places) {
+        if (!abort.signal.aborted || abort.signal.reason !== STOPPING)
+          results.push(await this.#syncOne(place, abort.signal));
       }
       const failed = results.find((r) => r.error !== null);
-      if (!abort.signal.aborted) {
+      if (abort.signal.reason !== STOPPING) {
         const delay = this.#ledger.retryMinutes();
         this.#ledger.ended(
           this.#deps.clock().toISOString(),
@@ -125,21 +152,27 @@ export class OffsiteService {
       }
       return results;
     } finally {
+      clearTimeout(deadline);
       this.#abort = null;
       this.#progress = null;
       lock.release();
     }
   }
 
-  async #syncOne(target: OffsiteTarget, signal: AbortSignal): Promise<RunResult[number]> {
+  async #syncOne(place: Place, signal: AbortSignal): Promise<RunResult[number]> {
     const { clock, log } = this.#deps;
+    const { target } = place;
     try {
+      signal.throwIfAborted();
+      const passphrase = this.#options.passphrase;
+      const key = passphrase === null ? null : await placeKey(target, passphrase, clock);
       const report = await syncTarget({
         target,
+        ledger: place.ledger,
+        key,
         local: this.#deps.backups.list(),
         pathOf: (name) => join(this.#deps.backups.backupsDir, name),
         policy: this.#options.policy,
-        passphrase: this.#options.passphrase,
         clock,
         log,
         signal,
@@ -148,11 +181,13 @@ export class OffsiteService {
         },
       });
       this.#ledger.succeeded(target, clock().toISOString(), report.copies, report.copied.length);
+      this.#noteForeign(target, report.foreign);
       return { target, report, error: null };
     } catch (error) {
-      if (signal.aborted) return { target, report: null, error: null };
-      const failure = asOffsiteError(error);
+      if (signal.aborted && signal.reason === STOPPING) return { target, report: null, error: null };
+      const failure = asOffsiteError(signal.aborted ? signal.reason : error);
       this.#ledger.failed(target, clock().toISOString(), failure);
+      if (failure.code === "offsite.no_passphrase") this.#ledger.needsPassphrase(target, true);
       const minutes = this.#ledger.retryMinutes();
       const again = this.#runs.started
         ? `; it is tried again in ${minutes} minute${minutes === 1 ? "" : "s"}`
@@ -160,6 +195,14 @@ export class OffsiteService {
       log.error(`Off-site copy to ${target.label} failed: ${failure.message}${again}`);
       return { target, report: null, error: failure };
     }
+  }
+
+  /** Says once in the log what a place holds that the app did not write (and again when that changes). */
+  #noteForeign(target: OffsiteTarget, foreign: string[]): void {
+    if (!this.#ledger.sawForeign(target, foreign.length) || foreign.length === 0) return;
+    this.#deps.log.warning(
+      `${target.label} (${target.where}): ${foreign.length === 1 ? "1 object" : `${foreign.length} objects`} there that BusinessApp did not write; left alone`,
+    );
   }
 
   /** The copy on its way now, if any. */
@@ -170,7 +213,7 @@ export class OffsiteService {
   /** What the pages and `GET /api/status` show; null when off-site copies are not set up. */
   status(): OffsiteStatus | null {
     if (!this.configured) return null;
-    return this.#ledger.status(this.#targets, {
+    return this.#ledger.status(this.targets(), {
       encrypted: this.encrypted,
       running: this.#runs.running,
       retryAt: this.#runs.dueAt,
@@ -179,38 +222,76 @@ export class OffsiteService {
 
   /** Where each backup has copies, as last seen (no request is made). */
   places(): Map<string, CopyPlace[]> {
-    return this.#ledger.places(this.#targets);
+    return this.#ledger.places(this.targets());
   }
 
   /** Every backup with an off-site copy, once, as last seen (no request is made); newest first. */
   knownCopies(): RemoteCopy[] {
-    return this.#ledger.copies(this.#targets);
+    return this.#ledger.copies(this.targets());
   }
 
-  /** The copies in target `id`, looked up now. */
-  async contents(id: TargetId): Promise<RemoteCopy[]> {
-    const target = this.target(id);
-    const { copies } = await readContents(target);
-    this.#ledger.saw(target, copies);
-    return copies;
+  /** The place's key opened with the passphrase (never made here), or null. */
+  async #key(place: Place): Promise<PlaceKey | null> {
+    const passphrase = this.#options.passphrase;
+    return passphrase === null ? null : openPlaceKey(place.target, passphrase);
   }
 
-  /** Tests every target (`testTarget`); `OffsiteNotConfiguredError` when there is none. */
-  async test(): Promise<TargetTest[]> {
-    if (!this.configured) throw new OffsiteNotConfiguredError();
-    return Promise.all(this.#targets.map((t) => testTarget(t)));
+  /** What place `id` holds, looked up now. */
+  async #contents(id: TargetId): Promise<{ place: Place; contents: TargetContents }> {
+    const place = this.#place(id);
+    const contents = await readContents(place.target, {
+      key: await this.#key(place),
+      passphrase: this.#options.passphrase !== null,
+      record: place.ledger.record(),
+    });
+    this.#ledger.saw(place.target, contents.copies);
+    this.#ledger.needsPassphrase(place.target, contents.encrypted && this.#options.passphrase === null);
+    this.#noteForeign(place.target, contents.foreign);
+    return { place, contents };
   }
 
   /**
-   * Downloads `copy` from target `id` to a hidden temporary file in the backup folder and returns
+   * The copies in place `id` a restore may use, looked up now, newest first: the app's own, proven
+   * copies; without a passphrase also those it cannot prove (each is judged by the trust rule and
+   * rebuilt when restored). The objects it did not write are never among them.
+   */
+  async contents(id: TargetId): Promise<RemoteCopy[]> {
+    const { contents } = await this.#contents(id);
+    return [...contents.copies, ...contents.unproven].sort(newestFirst);
+  }
+
+  /**
+   * Tests every place (`testPlace`); `OffsiteNotConfiguredError` when there is none, and
+   * `offsite.busy` while a test of the same place is going on (one at a time).
+   */
+  async test(): Promise<TargetTest[]> {
+    if (!this.configured) throw new OffsiteNotConfiguredError();
+    const ids = this.#places.map((p) => `${p.target.id} ${p.target.where}`);
+    if (ids.some((id) => this.#testing.has(id)))
+      throw new OffsiteError(
+        "offsite.busy",
+        "A connection test is going on. Try again when it has finished.",
+      );
+    for (const id of ids) this.#testing.add(id);
+    try {
+      return await Promise.all(this.#places.map((p) => testPlace(p, this.#options.passphrase)));
+    } finally {
+      for (const id of ids) this.#testing.delete(id);
+    }
+  }
+
+  /**
+   * Downloads `copy` from place `id` to a hidden temporary file in the backup folder and returns
    * its path (`fetchCopy`: decrypted, its size and SHA-256 checked); the restore moves it in.
    */
-  fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
+  async fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
+    const place = this.#place(id);
     return fetchCopy({
-      target: this.target(id),
+      target: place.target,
       copy,
       destination: join(this.#deps.backups.backupsDir, copy.name),
       passphrase: this.#options.passphrase,
+      key: copy.encrypted ? await this.#key(place) : null,
       ...(onProgress ? { onProgress } : {}),
     });
   }

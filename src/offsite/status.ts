@@ -18,6 +18,10 @@ export interface OffsiteTargetStatus {
   copies: number | null;
   /** When the newest of them was copied. */
   lastCopyAt: string | null;
+  /** Objects there that BusinessApp did not write (or cannot prove it wrote), left alone; null before the first look. */
+  foreignObjects: number | null;
+  /** It holds encrypted copies and no passphrase is set on this PC: nothing is written there. */
+  needsPassphrase: boolean;
 }
 
 /** What the status page, the dashboard and `GET /api/status` show of off-site copies. */
@@ -44,12 +48,15 @@ class TargetState {
   failingSince: string | null = null;
   lastError: OffsiteError | null = null;
   copies: RemoteCopy[] | null = null;
+  foreign: number | null = null;
+  needsPassphrase = false;
 
   succeeded(at: string, copies: RemoteCopy[]): void {
     this.lastSuccessAt = at;
     this.failingSince = null;
     this.lastError = null;
     this.copies = copies;
+    this.needsPassphrase = false;
   }
 
   failed(at: string, error: OffsiteError): void {
@@ -72,6 +79,8 @@ class TargetState {
       lastError: this.lastError?.reason ?? null,
       copies: copies?.length ?? null,
       lastCopyAt: lastCopyAt ?? null,
+      foreignObjects: this.foreign,
+      needsPassphrase: this.needsPassphrase,
     };
   }
 }
@@ -131,6 +140,19 @@ export class RunLedger {
   /** The copies `target` holds, as looked up now. */
   saw(target: OffsiteTarget, copies: RemoteCopy[]): void {
     this.#state(target).copies = copies;
+  }
+
+  /** How many objects `target` holds that the app did not write; true when that is news (the log says it once). */
+  sawForeign(target: OffsiteTarget, count: number): boolean {
+    const state = this.#state(target);
+    const news = state.foreign !== count;
+    state.foreign = count;
+    return news;
+  }
+
+  /** Whether `target` holds encrypted copies while no passphrase is set (nothing is written there). */
+  needsPassphrase(target: OffsiteTarget, needed: boolean): void {
+    this.#state(target).needsPassphrase = needed;
   }
 
   /** Minutes until the run after the next failure: 1 after the first, then doubling to 60. */

@@ -51,3 +51,42 @@ export async function digestOf(stream: ReadableStream<Uint8Array>, signal?: Abor
   }
   return meter.digest();
 }
+
+/** A stream that ends at once. */
+export function emptyStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (controller) => controller.close() });
+}
+
+/**
+ * `stream`, failing with `idle()` when no chunk comes for `idleMs` (a storage that stopped
+ * answering), and with `map(error)` when a read fails; cancelling it cancels `stream`.
+ */
+export function withIdleTimeout(
+  stream: ReadableStream<Uint8Array>,
+  options: { idleMs: number; idle: () => Error; map: (error: unknown) => Error },
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let idle: Error | null = null;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          idle = options.idle();
+          reject(idle);
+        }, options.idleMs);
+      });
+      try {
+        const { value, done } = await Promise.race([reader.read(), late]);
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        reader.cancel().catch(() => {});
+        controller.error(error === idle ? error : options.map(error));
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

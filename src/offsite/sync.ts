@@ -3,9 +3,11 @@ import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import { type RemoteCopy, readContents, sidecarNameOf } from "./copies.ts";
-import { copyBackup } from "./copy.ts";
+import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
+import { copyBackup, removeCopy } from "./copy.ts";
 import { OffsiteError } from "./errors.ts";
+import type { PlaceKey } from "./keys.ts";
+import type { PlaceLedger } from "./ledger.ts";
 import { type CopyPolicy, planCopies, planRemovals } from "./plan.ts";
 import type { OffsiteTarget } from "./target.ts";
 
@@ -19,11 +21,14 @@ export interface CopyProgress {
 
 export interface SyncRequest {
   target: OffsiteTarget;
+  /** What this installation records writing there. */
+  ledger: PlaceLedger;
+  /** The place's key (a passphrase is set), or null: plain copies, unsigned. */
+  key: PlaceKey | null;
   /** The local backups now, newest first. */
   local: ManifestRecord[];
   pathOf: (name: string) => string;
   policy: CopyPolicy;
-  passphrase: string | null;
   clock: Clock;
   log: Log;
   onProgress?: (progress: CopyProgress | null) => void;
@@ -36,68 +41,119 @@ export type RunResult = { target: OffsiteTarget; report: SyncReport | null; erro
 export interface SyncReport {
   copied: RemoteCopy[];
   removed: RemoteCopy[];
-  /** What the target holds afterwards, newest first. */
+  /** What the target holds afterwards, newest first (the app's own, proven copies). */
   copies: RemoteCopy[];
+  /** Objects there that BusinessApp did not write, or cannot prove it wrote: left alone. */
+  foreign: string[];
+}
+
+/** Refuses to write plain copies into a place that holds encrypted ones. */
+function refusePlainInto(target: OffsiteTarget): OffsiteError {
+  return new OffsiteError(
+    "offsite.no_passphrase",
+    `${target.label} holds encrypted copies, and no passphrase is set on this PC`,
+    "set the passphrase they were made with (BUSINESS_APP_OFFSITE_PASSPHRASE, or offsite_passphrase); nothing is written there until then",
+  );
 }
 
 /**
- * Brings one target up to date: what interrupted copies left is removed, the local backups that
- * `planCopies` names are copied (newest first, each with `copyBackup`'s guarantees), then
- * retention off-site removes old copies (`planRemovals`, which never removes the newest copy; a
- * copy's sidecar goes first, so a half-removed copy is not listed). A backup that changed since
- * it was made is skipped with a WARNING; any other failure ends the run with its `OffsiteError`.
+ * Brings one target up to date. What this installation's interrupted runs left there is cleared
+ * (`tidy`, and the half-written objects its ledger names); nothing else is ever removed. The
+ * local backups that `planCopies` names are copied (newest first, each with `copyBackup`'s
+ * guarantees); only once all of them are there does retention off-site remove old copies
+ * (`planRemovals`, over the app's own proven copies only, never the newest of each kind; a copy's
+ * sidecar goes first), and plain copies of this installation's that encrypted ones replace. A
+ * backup that changed since it was made is skipped with a WARNING; any other failure ends the run
+ * with its `OffsiteError`. A place that holds encrypted copies gets no plain one: without a
+ * passphrase the run writes nothing there (`offsite.no_passphrase`).
  */
 export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
-  const { target, log } = request;
+  const { target, log, ledger, key } = request;
   await target.tidy();
-  const before = await readContents(target);
-  for (const name of before.incomplete) await target.remove(name);
+  const before = await readContents(target, { key, passphrase: key !== null, record: ledger.record() });
+  if (before.encrypted && !key) throw refusePlainInto(target);
+  await removeLeftovers(request, before);
   const copied: RemoteCopy[] = [];
   for (const record of planCopies(request.local, before.copies, request.policy)) {
     const path = request.pathOf(record.name);
     // Removed by local retention meanwhile: nothing to copy.
     if (!existsSync(path)) continue;
-    const started = performance.now();
-    const show = (done: number) =>
-      request.onProgress?.({ target, name: record.name, done, total: record.size });
-    show(0);
-    try {
-      const copy = await copyBackup({
-        target,
-        record,
-        path,
-        passphrase: request.passphrase,
-        clock: request.clock,
-        onProgress: show,
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
-      copied.push(copy);
-      // The same backup copied before in the other form (encrypted, or plain) is replaced too.
-      for (const old of before.copies.filter((c) => c.name === copy.name && c.copyName !== copy.copyName)) {
-        await target.remove(sidecarNameOf(old.copyName));
-        await target.remove(old.copyName);
-      }
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      const how = copy.encrypted ? ", encrypted" : "";
-      log.info(
-        `Off-site copy made: ${copy.copyName} to ${target.label} (${formatBytes(copy.size)} in ${seconds} s${how})`,
-      );
-    } catch (error) {
-      if (!(error instanceof OffsiteError && error.code === "offsite.local_changed")) throw error;
-      log.warning(`Off-site copy of ${record.name} skipped: ${error.message}`);
-    } finally {
-      request.onProgress?.(null);
-    }
+    const copy = await copyOne(request, record, path);
+    if (copy) copied.push(copy);
   }
   const replaced = new Set(copied.map((c) => c.name));
+  // The same backup copied before in the other form (plain, or encrypted) goes.
+  for (const old of before.copies.filter(
+    (c) => replaced.has(c.name) && !copied.some((n) => n.copyName === c.copyName),
+  ))
+    await removeCopy(target, ledger, old.copyName);
+  for (const old of before.superseded) {
+    await removeCopy(target, ledger, old.copyName);
+    log.info(
+      `Removed plain off-site copy: ${old.copyName} from ${target.label} (the place now holds encrypted copies)`,
+    );
+  }
   // The copies there now: the new ones, and those before of backups not copied again.
   const after = [...copied, ...before.copies.filter((c) => !replaced.has(c.name))];
   const removed = planRemovals(after, request.policy.retention);
   for (const copy of removed) {
-    await target.remove(sidecarNameOf(copy.copyName));
-    await target.remove(copy.copyName);
+    await removeCopy(target, ledger, copy.copyName);
     log.info(`Removed old off-site copy: ${copy.copyName} from ${target.label}`);
   }
   const gone = new Set(removed.map((c) => c.copyName));
-  return { copied, removed, copies: after.filter((c) => !gone.has(c.copyName)).sort(newestFirst) };
+  return {
+    copied,
+    removed,
+    copies: after.filter((c) => !gone.has(c.copyName)).sort(newestFirst),
+    foreign: before.foreign,
+  };
+}
+
+/** What this installation's interrupted runs left half written: removed, and forgotten. */
+async function removeLeftovers(request: SyncRequest, contents: TargetContents): Promise<void> {
+  for (const name of contents.leftovers) await request.target.remove(name);
+  const present = new Set(contents.leftovers);
+  await request.ledger.change((r) => {
+    for (const name of Object.keys(r.writing)) if (!present.has(name)) delete r.writing[name];
+    for (const name of contents.leftovers) {
+      delete r.writing[name];
+      delete r.copies[name];
+    }
+  });
+}
+
+async function copyOne(
+  request: SyncRequest,
+  record: ManifestRecord & { sha256: string },
+  path: string,
+): Promise<RemoteCopy | null> {
+  const { target, log } = request;
+  const started = performance.now();
+  const show = (done: number) =>
+    request.onProgress?.({ target, name: record.name, done, total: record.size });
+  show(0);
+  try {
+    const copy = await copyBackup({
+      target,
+      record,
+      path,
+      key: request.key,
+      ledger: request.ledger,
+      clock: request.clock,
+      onProgress: show,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const how = copy.encrypted ? ", encrypted" : "";
+    log.info(
+      `Off-site copy made: ${copy.copyName} to ${target.label} (${formatBytes(copy.size)} in ${seconds} s${how})`,
+    );
+    return copy;
+  } catch (error) {
+    if (!(error instanceof OffsiteError && error.code === "offsite.local_changed")) throw error;
+    log.warning(`Off-site copy of ${record.name} skipped: ${error.message}`);
+    return null;
+  } finally {
+    request.onProgress?.(null);
+  }
 }

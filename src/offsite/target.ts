@@ -24,13 +24,16 @@ export interface OffsiteTarget {
    * writes a hidden temporary file, flushes it and renames it; S3 completes an upload or leaves
    * nothing. Replaces a file of that name.
    */
-  write(name: string, body: ReadableStream<Uint8Array> | string): Promise<void>;
+  write(name: string, body: ReadableStream<Uint8Array> | Uint8Array | string): Promise<void>;
   /** Copies a local file whole as `name`, as `write` does, where the target can do it faster than a stream. */
   copyFile?(path: string, name: string): Promise<void>;
   read(name: string): Promise<ReadableStream<Uint8Array>>;
   /** Removes `name`; a missing one is no error. */
   remove(name: string): Promise<void>;
-  /** Removes what interrupted writes left behind (the mirror's hidden temporary files). */
+  /**
+   * Removes what this installation's interrupted writes left behind, as its ledger names them (the
+   * mirror's hidden temporary files, uploads S3 keeps until they are aborted); nothing else.
+   */
   tidy(): Promise<void>;
 }
 

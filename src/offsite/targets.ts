@@ -4,9 +4,13 @@ import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
 import { readContents } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
+import { openPlaceKey } from "./keys.ts";
+import type { OffsiteLedger, PlaceLedger } from "./ledger.ts";
 import { mirrorTarget } from "./mirror.ts";
 import type { CopyPolicy } from "./plan.ts";
-import { type S3TargetOptions, s3Target } from "./s3.ts";
+import type { S3Timeouts } from "./s3/http.ts";
+import type { StoreTuning } from "./s3/store.ts";
+import { type S3TargetOptions, s3Target, s3Where } from "./s3.ts";
 import { type OffsiteTarget, readText, type TargetId } from "./target.ts";
 
 /** Off-site copies as the service takes them (the settings mapped in `app/options.ts`). */
@@ -14,9 +18,15 @@ export interface OffsiteOptions {
   /** A folder on another disk (USB drive, NAS), or null. */
   mirrorDir: string | null;
   s3: S3TargetOptions | null;
-  /** Copies are encrypted (age) with it when set. */
+  /** Copies are encrypted (age) to each place's key, itself encrypted with it, when set. */
   passphrase: string | null;
   policy: CopyPolicy;
+  /** How long one request (or one call to the mirror folder) may wait for an answer and between chunks. */
+  timeouts: S3Timeouts;
+  /** How long a whole run may take before it is given up. */
+  runDeadlineMs: number;
+  /** Part and page sizes and listing bounds of S3 (tests make them small). */
+  s3Tuning?: StoreTuning;
 }
 
 /** What the service works with besides its options. */
@@ -28,14 +38,31 @@ export interface OffsiteServiceDeps {
   timers?: Timers;
   /** Keeps runs one at a time across processes (the server and `offsite sync`). */
   lockPath: string;
+  /** What this installation wrote to each place (`offsite.json` in the backup folder). */
+  ledger: OffsiteLedger;
 }
 
-/** The targets the options set up: the mirror folder first (the faster one to restore from). */
-export function targetsOf(options: OffsiteOptions): OffsiteTarget[] {
-  const targets: OffsiteTarget[] = [];
-  if (options.mirrorDir !== null) targets.push(mirrorTarget(options.mirrorDir));
-  if (options.s3 !== null) targets.push(s3Target(options.s3));
-  return targets;
+/** How the ledger names a place: another folder or bucket is another place. */
+export const placeId = (target: Pick<OffsiteTarget, "id" | "where">) => `${target.id} ${target.where}`;
+
+/** A target with its part of the ledger. */
+export interface Place {
+  target: OffsiteTarget;
+  ledger: PlaceLedger;
+}
+
+/** The places the options set up: the mirror folder first (the faster one to restore from). */
+export function placesOf(options: OffsiteOptions, ledger: OffsiteLedger): Place[] {
+  const places: Place[] = [];
+  if (options.mirrorDir !== null) {
+    const own = ledger.place(placeId({ id: "mirror", where: options.mirrorDir }));
+    places.push({ target: mirrorTarget(options.mirrorDir, own, options.timeouts), ledger: own });
+  }
+  if (options.s3 !== null) {
+    const own = ledger.place(placeId({ id: "s3", where: s3Where(options.s3) }));
+    places.push({ target: s3Target(options.s3, own, options.timeouts, options.s3Tuning), ledger: own });
+  }
+  return places;
 }
 
 /** The outcome of a connection test of one target. */
@@ -44,27 +71,48 @@ export interface TargetTest {
   label: string;
   where: string;
   ok: boolean;
-  /** "works: 3 copies there", or the failure. */
+  /** "works: 3 copies there", or the failure: what kind, the HTTP status, what to do. */
   message: string;
 }
 
 /**
- * Tests a target as a copy would use it: writes a small file, reads it back, removes it, and
- * lists the copies there. Never throws: a failure is the result.
+ * Tests a place as a copy would use it: writes a small file (recorded in the ledger first), reads
+ * it back, removes it, opens its key with the passphrase when there is one, and counts the copies
+ * there. Never throws: a failure is the result, in words that never repeat what the service said.
  */
-export async function testTarget(target: OffsiteTarget): Promise<TargetTest> {
+export async function testPlace(place: Place, passphrase: string | null): Promise<TargetTest> {
+  const { target, ledger } = place;
   const result = { target: target.id, label: target.label, where: target.where };
   const probe = `.business-app-test.${process.pid}.${Date.now()}`;
   const text = "BusinessApp checks that it can write here; this file is removed at once.\n";
   try {
+    await ledger.writing(probe);
     await target.write(probe, text);
     const back = await readText(await target.read(probe), 1024);
     await target.remove(probe);
+    await ledger.written(probe);
     if (back !== text) throw new OffsiteError("offsite.damaged", "a test file read back differently");
-    const { copies } = await readContents(target);
-    const count = copies.length === 1 ? "1 copy" : `${copies.length} copies`;
-    return { ...result, ok: true, message: `works: ${count} there` };
+    const key = passphrase === null ? null : await openPlaceKey(target, passphrase);
+    const contents = await readContents(target, {
+      key,
+      passphrase: passphrase !== null,
+      record: ledger.record(),
+    });
+    if (contents.encrypted && passphrase === null)
+      return {
+        ...result,
+        ok: false,
+        message: "it holds encrypted copies, and no passphrase is set on this PC",
+      };
+    const n = contents.copies.length + contents.unproven.length;
+    const foreign = contents.foreign.length > 0 ? `; ${foreignWords(contents.foreign.length)}` : "";
+    return { ...result, ok: true, message: `works: ${n === 1 ? "1 copy" : `${n} copies`} there${foreign}` };
   } catch (error) {
     return { ...result, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** "3 objects here that BusinessApp did not write; left alone". */
+export function foreignWords(count: number): string {
+  return `${count === 1 ? "1 object" : `${count} objects`} here that BusinessApp did not write; left alone`;
 }

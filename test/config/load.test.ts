@@ -60,6 +60,8 @@ describe("settings", () => {
       offsite_max_manual_backups: null,
       offsite_max_pre_restore_backups: null,
       offsite_max_pre_update_backups: null,
+      offsite_timeout_seconds: 30,
+      offsite_run_minutes: 360,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });

@@ -7,9 +7,13 @@ import { runCli } from "../helpers.ts";
  */
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-/** `age -d -o output input` with `passphrase` typed at the prompt; the exit code and what it printed. */
-export async function ageDecrypt(input: string, output: string, passphrase: string) {
-  const command = ["script", "-qec", ["age", "-d", "-o", output, input].map(quote).join(" "), "/dev/null"];
+/**
+ * `age -d [-i identity] -o output input` with `passphrase` typed at the prompt (for the input, or
+ * for the identity file when it is passphrase-encrypted); the exit code and what it printed.
+ */
+export async function ageDecrypt(input: string, output: string, passphrase: string, identity?: string) {
+  const args = ["age", "-d", ...(identity ? ["-i", identity] : []), "-o", output, input];
+  const command = ["script", "-qec", args.map(quote).join(" "), "/dev/null"];
   const run = await runCli([], { command, input: `${passphrase}\n` });
   return { exitCode: run.exitCode, transcript: run.stdout + run.stderr };
 }

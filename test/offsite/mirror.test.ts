@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackupBusyError } from "../../src/backup/errors.ts";
 import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
 import { copyBackup } from "../../src/offsite/copy.ts";
 import { OffsiteError } from "../../src/offsite/errors.ts";
+import { KEY_FILE, placeKey } from "../../src/offsite/keys.ts";
+import { OffsiteLedger } from "../../src/offsite/ledger.ts";
 import { mirrorTarget } from "../../src/offsite/mirror.ts";
 import { restoreFromOffsite, restoreWithFallback } from "../../src/offsite/restore.ts";
 import { addItems, itemNames, sqliteShell } from "../backup/fixtures.ts";
@@ -43,18 +45,30 @@ describe("the mirror folder", () => {
   });
 
   test.skipIf(missing("age"))(
-    "an encrypted copy is NAME.age, and Debian's age opens it to the same bytes",
+    "an encrypted copy is NAME.age, to the place's key; Debian's age opens it to the same bytes with that key and the passphrase",
     async () => {
       const { mirror, record } = await copiedShop({ BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE });
       const copy = join(mirror, `${record.name}.age`);
-      expect(readdirSync(mirror).sort()).toEqual([`${record.name}.age`, `${record.name}.age.json`]);
+      expect(readdirSync(mirror).sort()).toEqual([KEY_FILE, `${record.name}.age`, `${record.name}.age.json`]);
+      // No key derivation per copy: it is encrypted to the place's X25519 key.
       expect(readFileSync(copy).subarray(0, 32).toString("latin1")).toStartWith(
+        "age-encryption.org/v1\n-> X25519 ",
+      );
+      // The key itself is encrypted with the passphrase.
+      expect(readFileSync(join(mirror, KEY_FILE)).subarray(0, 32).toString("latin1")).toStartWith(
         "age-encryption.org/v1\n-> scrypt ",
       );
       const out = join(tempDir(), "opened.db");
-      const opened = await ageDecrypt(copy, out, PASSPHRASE);
+      const opened = await ageDecrypt(copy, out, PASSPHRASE, join(mirror, KEY_FILE));
       expect(opened.exitCode).toBe(0);
       expect(sha256Of(out)).toBe(record.sha256 as string);
+      const wrong = await ageDecrypt(
+        copy,
+        join(tempDir(), "not.db"),
+        "not the passphrase",
+        join(mirror, KEY_FILE),
+      );
+      expect(wrong.exitCode).not.toBe(0);
     },
   );
 
@@ -67,7 +81,7 @@ describe("the mirror folder", () => {
     expect(failure).toBeInstanceOf(OffsiteError);
     expect(failure.code).toBe("offsite.wrong_passphrase");
     expect(failure.message).toBe(
-      `the passphrase does not open ${record.name}.age (offsite_passphrase is not the one it was encrypted with)`,
+      `the passphrase does not open ${KEY_FILE} in the mirror folder (offsite_passphrase is not the one it was encrypted with)`,
     );
     expect(leftIn(newPc.paths.backupsDir)).toEqual([]);
     expect(readFileSync(newPc.paths.database).equals(before)).toBe(true);
@@ -126,7 +140,7 @@ describe("the mirror folder", () => {
     expect(itemNames(newPc.paths.database)).toEqual(["bread", "butter"]);
   });
 
-  test("an interrupted copy is never listed, and the next run clears what it left", async () => {
+  test("an interrupted copy is never listed; the next run clears what it left, and only that", async () => {
     const mirror = tempDir("business-app-mirror-");
     const shop = offsiteSetup({
       BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
@@ -134,25 +148,38 @@ describe("the mirror folder", () => {
     });
     addMegabytes(shop.db, 4);
     const record = await shop.engine.createBackup({ kind: "manual" });
+    const ledger = new OffsiteLedger(shop.paths.offsiteLedger).place(`mirror ${mirror}`);
+    const target = mirrorTarget(mirror, ledger, { answerMs: 5000, idleMs: 5000 });
+    const key = await placeKey(target, PASSPHRASE, shop.clock);
     const abort = new AbortController();
     const copying = copyBackup({
-      target: mirrorTarget(mirror),
+      target,
       record: record as typeof record & { sha256: string },
       path: join(shop.paths.backupsDir, record.name),
-      passphrase: PASSPHRASE,
+      key,
+      ledger,
       clock: shop.clock,
       signal: abort.signal,
       onProgress: (bytes) => bytes > 1024 * 1024 && abort.abort(),
     });
     expect(await copying.catch((e) => e.name)).toBe("AbortError");
-    expect(readdirSync(mirror)).toEqual([]);
-    // What a killed process leaves: a temporary file, and a copy whose sidecar was never written.
-    writeFileSync(join(mirror, `.${record.name}.age.offsite.999999.tmp`), "half");
+    expect(readdirSync(mirror)).toEqual([KEY_FILE]);
+    // What a process killed at that moment leaves: its temporary file, a copy whose sidecar was
+    // never written; and beside them a file of someone else's.
+    const temp = `.${record.name}.age.offsite.${process.pid}.tmp`;
+    expect(Object.keys(ledger.record().writing).sort()).toEqual(
+      [`${record.name}.age`, `${record.name}.age.json`, temp].sort(),
+    );
+    writeFileSync(join(mirror, temp), "half");
     writeFileSync(join(mirror, `${record.name}.age`), "not all of it");
+    writeFileSync(join(mirror, ".someone-elses.tmp"), "theirs");
     expect(await shop.offsite.contents("mirror")).toEqual([]);
     await shop.offsite.syncNow();
-    expect(readdirSync(mirror).sort()).toEqual([`${record.name}.age`, `${record.name}.age.json`]);
-    expect(existsSync(join(mirror, `.${record.name}.age.offsite.999999.tmp`))).toBe(false);
+    expect(readdirSync(mirror).sort()).toEqual(
+      [".someone-elses.tmp", KEY_FILE, `${record.name}.age`, `${record.name}.age.json`].sort(),
+    );
+    expect(ledger.record().writing).toEqual({});
+    expect(shop.offsite.status()?.targets[0]?.foreignObjects).toBe(1);
   });
 
   test("a local backup missing or damaged here is restored from its copy", async () => {

@@ -103,7 +103,7 @@ describe("off-site copies from the command line", () => {
     });
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toBe(
-      `Restore failed: the passphrase does not open ${backupName}.age (offsite_passphrase is not the one it was encrypted with)\n`,
+      "Restore failed: the passphrase does not open business-app-key.age in S3 (offsite_passphrase is not the one it was encrypted with)\n",
     );
     expect(existsSync(join(dir, "business_data.db"))).toBe(false);
     expect(

@@ -31,7 +31,7 @@ function local(
 
 function remote(name: string, kind: BackupKind, day: number, hash = sha(day)): RemoteCopy {
   return {
-    version: 1,
+    version: 2,
     name,
     createdAt: at(day),
     size: 4096,
@@ -42,6 +42,11 @@ function remote(name: string, kind: BackupKind, day: number, hash = sha(day)): R
     copiedAt: at(day),
     copyName: name,
     kind,
+    origin: "snapshot",
+    description: "",
+    createdBy: null,
+    mac: null,
+    proven: true,
   };
 }
 

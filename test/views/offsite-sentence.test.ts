@@ -15,6 +15,8 @@ function place(target: "mirror" | "s3", change: Partial<OffsiteTargetStatus> = {
     lastError: null,
     copies: 3,
     lastCopyAt: iso(14),
+    foreignObjects: 0,
+    needsPassphrase: false,
     ...change,
   };
 }

@@ -1,0 +1,270 @@
+import { bodyOf, readBody, S3Failure, type S3Http, xmlElements, xmlText } from "./http.ts";
+
+export interface StoredObject {
+  key: string;
+  size: number;
+}
+
+/** An upload begun and not completed: what S3 keeps (and bills) until it is aborted. */
+export interface PendingUpload {
+  key: string;
+  uploadId: string;
+  /** When it began, as the service says (ISO 8601), or null. */
+  initiated: string | null;
+}
+
+/** Hears of each multipart upload as it begins and as it ends (completed or aborted), to keep their ids. */
+export interface UploadWatch {
+  started(key: string, uploadId: string): Promise<void>;
+  ended(uploadId: string): Promise<void>;
+}
+
+/** How the store talks to the service; the defaults suit a real one, tests make them small. */
+export interface StoreTuning {
+  /** At least 5 MiB (S3's smallest part but the last); one part is held in memory at a time. */
+  partSize?: number;
+  /** Keys asked for per page of a listing. */
+  pageSize?: number;
+  /** The most keys (and pages) a listing may bring before it is refused. */
+  maxKeys?: number;
+  maxPages?: number;
+}
+
+/** What one page of a listing may be: a thousand keys are a few hundred KiB. */
+const PAGE_LIMIT = 8 * 1024 * 1024;
+const ANSWER_LIMIT = 1024 * 1024;
+
+/** What is read of a stream (Bun's and Node's typings of a reader differ beyond this). */
+type Reader = { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }> };
+
+/** Reads up to `size` bytes from `reader` into one buffer; fewer only at the end of the stream. */
+async function readPart(reader: Reader, size: number, carry: Uint8Array[]) {
+  const chunks = carry.splice(0);
+  let length = chunks.reduce((n, c) => n + c.byteLength, 0);
+  let done = false;
+  while (length < size) {
+    const { done: ended, value } = await reader.read();
+    if (ended || !value) {
+      done = true;
+      break;
+    }
+    chunks.push(value);
+    length += value.byteLength;
+  }
+  const part = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    part.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  // What went past the part's size starts the next one.
+  if (length > size) carry.push(part.subarray(size));
+  return { part: part.subarray(0, Math.min(size, length)), done: done && carry.length === 0 };
+}
+
+/**
+ * One bucket of an S3-compatible service, with the calls off-site copies make: every request
+ * bounded in time (`S3Http`) and every listing bounded in pages and keys. Every method rejects with
+ * `S3Failure`.
+ */
+export class S3Store {
+  readonly #http: S3Http;
+  readonly #partSize: number;
+  readonly #pageSize: number;
+  readonly #maxKeys: number;
+  readonly #maxPages: number;
+
+  constructor(http: S3Http, tuning: StoreTuning = {}) {
+    this.#http = http;
+    this.#partSize = tuning.partSize ?? 8 * 1024 * 1024;
+    this.#pageSize = tuning.pageSize ?? 1000;
+    this.#maxKeys = tuning.maxKeys ?? 100_000;
+    this.#maxPages = tuning.maxPages ?? 1000;
+  }
+
+  async #text(response: Response, limit: number): Promise<string> {
+    return readBody(response, limit, this.#http.timeouts.idleMs);
+  }
+
+  /**
+   * Every object whose key starts with `prefix` (all pages), in key order. A listing that is not
+   * an S3 listing, that repeats a page, or that passes `maxKeys` or `maxPages`, is refused.
+   */
+  async list(prefix: string): Promise<StoredObject[]> {
+    const found: StoredObject[] = [];
+    const seen = new Set<string>();
+    let token: string | null = null;
+    for (let page = 0; ; page++) {
+      if (page >= this.#maxPages || found.length > this.#maxKeys)
+        throw new S3Failure("other", { what: `the listing has more than ${this.#maxKeys} objects` });
+      const query: Record<string, string> = { "list-type": "2", prefix, "max-keys": String(this.#pageSize) };
+      if (token !== null) query["continuation-token"] = token;
+      const xml = await this.#text(await this.#http.send({ method: "GET", key: null, query }), PAGE_LIMIT);
+      if (!xml.includes("<ListBucketResult"))
+        throw new S3Failure("not_s3", { what: "the answer is not a listing" });
+      for (const entry of xmlElements(xml, "Contents")) {
+        const key = xmlText(entry, "Key");
+        const size = Number(xmlText(entry, "Size"));
+        if (key?.startsWith(prefix) && Number.isSafeInteger(size) && size >= 0)
+          found.push({ key, size });
+      }
+      if (xmlText(xml, "IsTruncated") !== "true") return found;
+      token = xmlText(xml, "NextContinuationToken");
+      if (!token || seen.has(token)) throw new S3Failure("not_s3", { what: "the listing does not end" });
+      seen.add(token);
+    }
+  }
+
+  /**
+   * Stores `body` under `key`, replacing what was there. A stream longer than one part goes up as a
+   * multipart upload (one part in memory at a time), which `watch` hears of; a failed one is
+   * aborted. A real S3 service then leaves no object behind.
+   */
+  async put(
+    key: string,
+    body: ReadableStream<Uint8Array> | Uint8Array | string,
+    options: { contentType: string; watch?: UploadWatch },
+  ): Promise<void> {
+    const { contentType } = options;
+    if (typeof body === "string" || body instanceof Uint8Array) {
+      await this.#http.send({ method: "PUT", key, body, contentType });
+      return;
+    }
+    const reader = body.getReader();
+    const carry: Uint8Array[] = [];
+    try {
+      const first = await readPart(reader, this.#partSize, carry);
+      if (first.done) await this.#http.send({ method: "PUT", key, body: first.part, contentType });
+      else
+        await this.#putInParts({ key, contentType, reader, first: first.part, carry, watch: options.watch });
+    } catch (error) {
+      await reader.cancel(error).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #putInParts(upload: {
+    key: string;
+    contentType: string;
+    reader: Reader;
+    first: Uint8Array;
+    carry: Uint8Array[];
+    watch: UploadWatch | undefined;
+  }): Promise<void> {
+    const { key, reader, carry, watch } = upload;
+    const begun = await this.#http.send({
+      method: "POST",
+      key,
+      query: { uploads: "" },
+      contentType: upload.contentType,
+    });
+    const uploadId = xmlText(await this.#text(begun, ANSWER_LIMIT), "UploadId");
+    if (!uploadId) throw new S3Failure("not_s3", { what: "no upload id in the answer" });
+    await watch?.started(key, uploadId);
+    try {
+      const etags: string[] = [];
+      let part = upload.first;
+      for (let done = false; ; ) {
+        const query = { partNumber: String(etags.length + 1), uploadId };
+        const sent = await this.#http.send({ method: "PUT", key, query, body: part });
+        await sent.body?.cancel().catch(() => {});
+        etags.push(sent.headers.get("etag") ?? "");
+        if (done) break;
+        ({ part, done } = await readPart(reader, this.#partSize, carry));
+        if (part.byteLength === 0) break;
+      }
+      const list = etags.map(
+        (etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`,
+      );
+      const finished = await this.#http.send({
+        method: "POST",
+        key,
+        query: { uploadId },
+        body: `<CompleteMultipartUpload>${list.join("")}</CompleteMultipartUpload>`,
+        contentType: "application/xml",
+      });
+      // S3 may answer 200 and still report a failure in the body.
+      const answer = await this.#text(finished, ANSWER_LIMIT);
+      if (answer.includes("<Error>")) throw new S3Failure("other", { what: "the upload was not completed" });
+    } catch (error) {
+      await this.abortUpload(key, uploadId)
+        .then(() => watch?.ended(uploadId))
+        .catch(() => {});
+      throw error;
+    }
+    await watch?.ended(uploadId);
+  }
+
+  /**
+   * Ends an upload begun and not completed; one that is gone already is no error, nor is a
+   * service that has no such call (405, 501: it keeps no parts of uploads it does not complete).
+   */
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      const answer = await this.#http.send({ method: "DELETE", key, query: { uploadId } });
+      await answer.body?.cancel().catch(() => {});
+    } catch (error) {
+      const gone =
+        error instanceof S3Failure &&
+        (error.problem === "no_upload" ||
+          error.problem === "not_found" ||
+          error.status === 405 ||
+          error.status === 501);
+      if (!gone) throw error;
+    }
+  }
+
+  /**
+   * The uploads under `prefix` begun and not completed (ListMultipartUploads, every page, bounded
+   * as a listing is); null when the service does not list them.
+   */
+  async pendingUploads(prefix: string): Promise<PendingUpload[] | null> {
+    const found: PendingUpload[] = [];
+    let markers: { key: string; upload: string } | null = null;
+    for (let page = 0; ; page++) {
+      if (page >= this.#maxPages || found.length > this.#maxKeys)
+        throw new S3Failure("other", { what: `the list of uploads has more than ${this.#maxKeys} entries` });
+      const query: Record<string, string> = { uploads: "", prefix };
+      if (markers) Object.assign(query, { "key-marker": markers.key, "upload-id-marker": markers.upload });
+      let xml: string;
+      try {
+        xml = await this.#text(await this.#http.send({ method: "GET", key: null, query }), PAGE_LIMIT);
+      } catch (error) {
+        if (error instanceof S3Failure && (error.problem === "other" || error.problem === "not_s3"))
+          return null;
+        throw error;
+      }
+      if (!xml.includes("<ListMultipartUploadsResult")) return null;
+      for (const entry of xmlElements(xml, "Upload")) {
+        const key = xmlText(entry, "Key");
+        const uploadId = xmlText(entry, "UploadId");
+        if (key?.startsWith(prefix) && uploadId)
+          found.push({ key, uploadId, initiated: xmlText(entry, "Initiated") });
+      }
+      if (xmlText(xml, "IsTruncated") !== "true") return found;
+      const next = {
+        key: xmlText(xml, "NextKeyMarker") ?? "",
+        upload: xmlText(xml, "NextUploadIdMarker") ?? "",
+      };
+      if (!next.key || (markers && next.key === markers.key && next.upload === markers.upload))
+        throw new S3Failure("not_s3", { what: "the list of uploads does not end" });
+      markers = next;
+    }
+  }
+
+  /** The object's bytes as a stream, failing when no chunk comes for the idle time; a missing object rejects. */
+  async get(key: string): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#http.send({ method: "GET", key });
+    return bodyOf(response, this.#http.timeouts.idleMs);
+  }
+
+  /** Deletes the object; deleting a missing one succeeds. */
+  async delete(key: string): Promise<void> {
+    try {
+      const answer = await this.#http.send({ method: "DELETE", key });
+      await answer.body?.cancel().catch(() => {});
+    } catch (error) {
+      if (!(error instanceof S3Failure && error.problem === "not_found")) throw error;
+    }
+  }
+}
