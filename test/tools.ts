@@ -3,8 +3,8 @@ import { existsSync } from "node:fs";
 /**
  * Outside programs some tests compare with or drive: the `sqlite3` shell (an independent SQLite
  * that must open every backup), the `age` tool (that must open every encrypted copy), Debian's Chromium, Wine and the MinGW compiler (the Windows
- * executable and its test helpers), qemu (the linux-arm64 executable) and root's right to mount a
- * small tmpfs (a full disk). Where one is missing its
+ * executable and its test helpers), Ceph's RADOS Gateway (a real S3 service), qemu (the linux-arm64
+ * executable) and root's right to mount a small tmpfs (a full disk). Where one is missing its
  * tests are skipped with a one-line reason; with REQUIRE_TEST_TOOLS=1 (set by `.ci/run`) a missing
  * one fails instead.
  */
@@ -34,6 +34,14 @@ export const TOOLS = {
   tmpfs: {
     present: () => process.getuid?.() === 0 && Bun.which("mount") !== null,
     install: "run the tests as root, which may mount a small tmpfs",
+  },
+  // A real S3 service (Ceph's RADOS Gateway, `rgw.ts`): strict signatures, multipart listings and aborts.
+  rgw: {
+    present: () =>
+      ["monmaptool", "ceph-mon", "ceph-osd", "ceph", "radosgw", "radosgw-admin"].every(
+        (b) => Bun.which(b) !== null,
+      ),
+    install: "apt-get install --no-install-recommends ceph-mon ceph-osd radosgw",
   },
   qemu: {
     present: () => Bun.which(QEMU_ARM64) !== null && existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`),

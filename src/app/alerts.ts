@@ -14,6 +14,8 @@ export interface OffsiteHealth {
   /** Since when copies have been failing (ISO 8601), or null while they succeed. */
   failingSince: string | null;
   lastError: string | null;
+  /** The places that hold encrypted copies while no passphrase is set here (nothing is written there). */
+  targets?: { label: string; needsPassphrase: boolean; failingSince: string | null }[];
 }
 
 /** Everything the alerts are computed from; all of it is on disk or in the running app. */
@@ -115,7 +117,22 @@ export function computeAlerts(input: AlertInput): Alert[] {
     });
   }
   const offsite = input.offsite;
-  if (offsite?.failingSince) {
+  const locked = offsite?.targets?.filter((t) => t.needsPassphrase) ?? [];
+  if (locked.length > 0) {
+    const places = locked.map((t) => t.label).join(" and ");
+    alerts.push({
+      id: "offsite_passphrase_missing",
+      since: locked[0]?.failingSince ?? now.toISOString(),
+      message: `The off-site copies in ${places} are encrypted, and no passphrase is set on this PC: nothing is copied there until it is.`,
+      action:
+        "Set the passphrase those copies were made with (offsite_passphrase in the settings file, or BUSINESS_APP_OFFSITE_PASSPHRASE), then start BusinessApp again.",
+    });
+  }
+  // A place that only waits for its passphrase is said above; any other failure is said here.
+  const otherFailures = offsite?.targets
+    ? offsite.targets.some((t) => t.failingSince && !t.needsPassphrase)
+    : !!offsite?.failingSince;
+  if (offsite?.failingSince && otherFailures) {
     alerts.push({
       id: "offsite_failing",
       since: offsite.failingSince,

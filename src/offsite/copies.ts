@@ -207,9 +207,12 @@ export async function readContents(target: OffsiteTarget, access: PlaceAccess): 
       if (!recorded) return;
       superseded.push(copy);
     } else if (key ? signed : recorded) copies.push({ ...copy, proven: true });
-    // With the passphrase set, only a copy whose MAC holds is the app's at all.
-    else if (!access.passphrase) unproven.push(copy);
-    else return;
+    else {
+      // Not proven the app's: left alone and counted as such. Without a passphrase no copy can be
+      // proven on a new PC, so a restore there may still use it (judged, and rebuilt).
+      if (!access.passphrase) unproven.push(copy);
+      return;
+    }
     accounted.add(copyName);
     accounted.add(file.name);
   });

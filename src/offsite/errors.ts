@@ -82,7 +82,7 @@ const STORE_PROBLEMS: Record<S3Problem, [OffsiteErrorCode, string, string]> = {
   clock: [
     "offsite.clock",
     "this PC's clock is off",
-    "correct the clock (Windows: Settings → Time → Sync now)",
+    "the storage service refuses requests signed with a time that far from its own",
   ],
   bucket: ["offsite.no_bucket", "the bucket does not exist", "check offsite_s3_bucket and offsite_s3_region"],
   not_s3: [
@@ -92,6 +92,11 @@ const STORE_PROBLEMS: Record<S3Problem, [OffsiteErrorCode, string, string]> = {
   ],
   not_found: ["offsite.not_found", "the copy is not there", "it was removed meanwhile"],
   no_upload: ["offsite.failed", "the storage service refused the request", ""],
+  too_many: [
+    "offsite.failed",
+    "the place holds too many objects to list",
+    "give BusinessApp a folder of its own in the bucket (offsite_s3_prefix)",
+  ],
   other: ["offsite.failed", "the storage service refused the request", ""],
 };
 

@@ -124,7 +124,8 @@ export class OffsiteService {
     const abort = new AbortController();
     this.#abort = abort;
     const minutes = Math.round(this.#options.runDeadlineMs / 60_000);
-    const deadline = setTimeout(
+    const timers = this.#deps.timers ?? realTimers;
+    const deadline = timers.set(
       () =>
         abort.abort(
           new OffsiteError(
@@ -152,7 +153,7 @@ export class OffsiteService {
       }
       return results;
     } finally {
-      clearTimeout(deadline);
+      timers.clear(deadline);
       this.#abort = null;
       this.#progress = null;
       lock.release();

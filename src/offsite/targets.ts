@@ -76,9 +76,9 @@ export interface TargetTest {
 }
 
 /**
- * Tests a place as a copy would use it: writes a small file (recorded in the ledger first), reads
- * it back, removes it, opens its key with the passphrase when there is one, and counts the copies
- * there. Never throws: a failure is the result, in words that never repeat what the service said.
+ * Tests a place as a copy would use it: lists it (opening its key with the passphrase when there
+ * is one), writes a small file (recorded in the ledger first), reads it back, removes it, and
+ * counts the copies there. Never throws: a failure is the result, in words that never repeat what the service said.
  */
 export async function testPlace(place: Place, passphrase: string | null): Promise<TargetTest> {
   const { target, ledger } = place;
@@ -86,12 +86,6 @@ export async function testPlace(place: Place, passphrase: string | null): Promis
   const probe = `.business-app-test.${process.pid}.${Date.now()}`;
   const text = "BusinessApp checks that it can write here; this file is removed at once.\n";
   try {
-    await ledger.writing(probe);
-    await target.write(probe, text);
-    const back = await readText(await target.read(probe), 1024);
-    await target.remove(probe);
-    await ledger.written(probe);
-    if (back !== text) throw new OffsiteError("offsite.damaged", "a test file read back differently");
     const key = passphrase === null ? null : await openPlaceKey(target, passphrase);
     const contents = await readContents(target, {
       key,
@@ -104,6 +98,12 @@ export async function testPlace(place: Place, passphrase: string | null): Promis
         ok: false,
         message: "it holds encrypted copies, and no passphrase is set on this PC",
       };
+    await ledger.writing(probe);
+    await target.write(probe, text);
+    const back = await readText(await target.read(probe), 1024);
+    await target.remove(probe);
+    await ledger.written(probe);
+    if (back !== text) throw new OffsiteError("offsite.damaged", "a test file read back differently");
     const n = contents.copies.length + contents.unproven.length;
     const foreign = contents.foreign.length > 0 ? `; ${foreignWords(contents.foreign.length)}` : "";
     return { ...result, ok: true, message: `works: ${n === 1 ? "1 copy" : `${n} copies`} there${foreign}` };

@@ -15,6 +15,7 @@ export const ALERT_IDS = [
   "drill_overdue",
   "low_disk_space",
   "offsite_failing",
+  "offsite_passphrase_missing",
 ] as const;
 export type AlertId = (typeof ALERT_IDS)[number];
 

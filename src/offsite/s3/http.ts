@@ -21,7 +21,8 @@ export interface S3Timeouts {
  * What went wrong, by what a person can do about it: the connection was refused or the name not
  * found (`refused`), no answer in time (`timeout`), a wrong key or no permission (`credentials`),
  * this PC's clock too far off for a signature (`clock`), no such bucket (`bucket`), an answer that
- * is not an S3 service's (`not_s3`), no such object (`not_found`) or upload (`no_upload`), `other`.
+ * is not an S3 service's (`not_s3`), no such object (`not_found`) or upload (`no_upload`), a listing
+ * past the app's bounds (`too_many`), `other`.
  */
 export type S3Problem =
   | "refused"
@@ -32,6 +33,7 @@ export type S3Problem =
   | "not_s3"
   | "not_found"
   | "no_upload"
+  | "too_many"
   | "other";
 
 /**
@@ -165,11 +167,14 @@ export class S3Http {
   readonly #options: S3Options;
   readonly timeouts: S3Timeouts;
   readonly #base: URL;
+  readonly #now: () => number;
 
-  constructor(options: S3Options, timeouts: S3Timeouts) {
+  /** `now` is the time requests are signed with: this PC's clock (a test plays one that is off). */
+  constructor(options: S3Options, timeouts: S3Timeouts, now: () => number = Date.now) {
     this.#options = options;
     this.timeouts = timeouts;
     this.#base = new URL(options.endpoint);
+    this.#now = now;
   }
 
   /** The URL of an object (or of the bucket, for `null`), path-style, with the query as SigV4 orders it. */
@@ -194,7 +199,7 @@ export class S3Http {
     contentType?: string;
   }): Promise<Response> {
     const url = this.urlOf(request.key, request.query);
-    const sentAt = Date.now();
+    const sentAt = this.#now();
     const signed = signedHeaders(
       {
         method: request.method,

@@ -96,17 +96,17 @@ export class S3Store {
     let token: string | null = null;
     for (let page = 0; ; page++) {
       if (page >= this.#maxPages || found.length > this.#maxKeys)
-        throw new S3Failure("other", { what: `the listing has more than ${this.#maxKeys} objects` });
+        throw new S3Failure("too_many", { what: `more than ${this.#maxKeys} objects` });
       const query: Record<string, string> = { "list-type": "2", prefix, "max-keys": String(this.#pageSize) };
       if (token !== null) query["continuation-token"] = token;
-      const xml = await this.#text(await this.#http.send({ method: "GET", key: null, query }), PAGE_LIMIT);
+      const answer = await this.#http.send({ method: "GET", key: null, query });
+      const xml = await this.#text(answer, PAGE_LIMIT);
       if (!xml.includes("<ListBucketResult"))
-        throw new S3Failure("not_s3", { what: "the answer is not a listing" });
+        throw new S3Failure("not_s3", { status: answer.status, what: "no listing" });
       for (const entry of xmlElements(xml, "Contents")) {
         const key = xmlText(entry, "Key");
         const size = Number(xmlText(entry, "Size"));
-        if (key?.startsWith(prefix) && Number.isSafeInteger(size) && size >= 0)
-          found.push({ key, size });
+        if (key?.startsWith(prefix) && Number.isSafeInteger(size) && size >= 0) found.push({ key, size });
       }
       if (xmlText(xml, "IsTruncated") !== "true") return found;
       token = xmlText(xml, "NextContinuationToken");
@@ -127,14 +127,15 @@ export class S3Store {
   ): Promise<void> {
     const { contentType } = options;
     if (typeof body === "string" || body instanceof Uint8Array) {
-      await this.#http.send({ method: "PUT", key, body, contentType });
+      await this.#stored(await this.#http.send({ method: "PUT", key, body, contentType }));
       return;
     }
     const reader = body.getReader();
     const carry: Uint8Array[] = [];
     try {
       const first = await readPart(reader, this.#partSize, carry);
-      if (first.done) await this.#http.send({ method: "PUT", key, body: first.part, contentType });
+      if (first.done)
+        await this.#stored(await this.#http.send({ method: "PUT", key, body: first.part, contentType }));
       else
         await this.#putInParts({ key, contentType, reader, first: first.part, carry, watch: options.watch });
     } catch (error) {
@@ -166,9 +167,7 @@ export class S3Store {
       let part = upload.first;
       for (let done = false; ; ) {
         const query = { partNumber: String(etags.length + 1), uploadId };
-        const sent = await this.#http.send({ method: "PUT", key, query, body: part });
-        await sent.body?.cancel().catch(() => {});
-        etags.push(sent.headers.get("etag") ?? "");
+        etags.push(await this.#stored(await this.#http.send({ method: "PUT", key, query, body: part })));
         if (done) break;
         ({ part, done } = await readPart(reader, this.#partSize, carry));
         if (part.byteLength === 0) break;
@@ -193,6 +192,17 @@ export class S3Store {
       throw error;
     }
     await watch?.ended(uploadId);
+  }
+
+  /**
+   * The ETag of what an upload stored: every S3 service answers one; an answer without it (a web
+   * server that says 200 to anything) is not an S3 service's.
+   */
+  async #stored(answer: Response): Promise<string> {
+    await answer.body?.cancel().catch(() => {});
+    const etag = answer.headers.get("etag");
+    if (!etag) throw new S3Failure("not_s3", { status: answer.status, what: "no ETag" });
+    return etag;
   }
 
   /**
@@ -223,7 +233,7 @@ export class S3Store {
     let markers: { key: string; upload: string } | null = null;
     for (let page = 0; ; page++) {
       if (page >= this.#maxPages || found.length > this.#maxKeys)
-        throw new S3Failure("other", { what: `the list of uploads has more than ${this.#maxKeys} entries` });
+        throw new S3Failure("too_many", { what: `more than ${this.#maxKeys} uploads` });
       const query: Record<string, string> = { uploads: "", prefix };
       if (markers) Object.assign(query, { "key-marker": markers.key, "upload-id-marker": markers.upload });
       let xml: string;

@@ -1,0 +1,107 @@
+import { atEndOfRun } from "../end-of-run.ts";
+
+/**
+ * Small servers that answer as no real S3 service would, for the tests of what the app does when
+ * a place misbehaves: each on loopback, stopped at the end of the run at the latest. What they
+ * send back holds a marker (`LEAK`) that must never appear in anything the app says.
+ */
+export const LEAK = "internal-secret-7f3a";
+
+export interface FakePlace {
+  endpoint: string;
+  /** Requests it has seen so far. */
+  requests(): number;
+  stop(): void;
+}
+
+const stoppers = new Set<() => void>();
+atEndOfRun(() => {
+  for (const stop of stoppers) stop();
+});
+
+function serve(fetch: (request: Request, count: number) => Response | Promise<Response>): FakePlace {
+  let count = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (request) => fetch(request, ++count),
+  });
+  const stop = () => server.stop(true);
+  stoppers.add(stop);
+  return { endpoint: `http://127.0.0.1:${server.port}`, requests: () => count, stop };
+}
+
+/** A listing that never ends: every page is truncated, with 1000 new keys and a new token. */
+export function endlessListing(): FakePlace {
+  return serve((request, count) => {
+    const url = new URL(request.url);
+    if (request.method !== "GET" || url.searchParams.get("list-type") !== "2")
+      return new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 });
+    const keys = Array.from(
+      { length: 1000 },
+      (_, i) =>
+        `<Contents><Key>${url.searchParams.get("prefix") ?? ""}obj-${count}-${i}</Key><Size>1</Size></Contents>`,
+    );
+    const xml = `<?xml version="1.0"?><ListBucketResult>${keys.join("")}<IsTruncated>true</IsTruncated><NextContinuationToken>t${count}</NextContinuationToken></ListBucketResult>`;
+    return new Response(xml, { headers: { "content-type": "application/xml" } });
+  });
+}
+
+/** An internal web service on the LAN: it answers every request 200 with a page of its own. */
+export function webService(): FakePlace {
+  return serve(
+    () =>
+      new Response(`<html><body>Staff wiki. ${LEAK}: the payroll password is hunter2</body></html>`, {
+        headers: { "content-type": "text/html" },
+      }),
+  );
+}
+
+/** An S3 service whose clock is `minutes` ahead of this PC's: it refuses every request, as AWS does. */
+export function skewedService(minutes: number): FakePlace {
+  return serve(() => {
+    const theirs = new Date(Date.now() + minutes * 60_000);
+    const xml = `<?xml version="1.0"?><Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large. ${LEAK}</Message><ServerTime>${theirs.toISOString()}</ServerTime></Error>`;
+    return new Response(xml, {
+      status: 403,
+      headers: { "content-type": "application/xml", date: theirs.toUTCString() },
+    });
+  });
+}
+
+/** Accepts connections and never answers a byte. */
+export function silentPlace(): FakePlace {
+  let count = 0;
+  const sockets = new Set<{ end(): void }>();
+  const listener = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(socket) {
+        count++;
+        sockets.add(socket);
+      },
+      data() {},
+      close(socket) {
+        sockets.delete(socket);
+      },
+    },
+  });
+  const stop = () => {
+    for (const socket of sockets) socket.end();
+    listener.stop(true);
+  };
+  stoppers.add(stop);
+  return { endpoint: `http://127.0.0.1:${listener.port}`, requests: () => count, stop };
+}
+
+/** The environment that points the app at `place` as its S3 bucket. */
+export function placeEnv(place: FakePlace, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BUSINESS_APP_OFFSITE_S3_ENDPOINT: place.endpoint,
+    BUSINESS_APP_OFFSITE_S3_BUCKET: "shop",
+    BUSINESS_APP_OFFSITE_S3_ACCESS_KEY_ID: "AKIAEXAMPLE",
+    BUSINESS_APP_OFFSITE_S3_SECRET_ACCESS_KEY: "secret-of-the-shop",
+    ...extra,
+  };
+}
