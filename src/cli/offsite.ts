@@ -6,6 +6,7 @@ import type { RemoteCopy } from "../offsite/copies.ts";
 import { OffsiteError, OffsiteNotConfiguredError } from "../offsite/errors.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { TargetId } from "../offsite/target.ts";
+import { foreignWords, UNAUTHENTICATED } from "../offsite/targets.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, whileShowing } from "./data-command.ts";
@@ -59,10 +60,12 @@ async function syncTargets(app: App, ctx: CliContext): Promise<number> {
   for (const { target, report, error } of results) {
     const where = `${target.label} (${target.where})`;
     if (error || !report) ctx.stdout(`FAILED  ${where}: ${error?.message ?? "stopped"}\n`);
-    else
+    else {
+      const foreign = report.foreign.length > 0 ? `; ${foreignWords(report.foreign.length)}` : "";
       ctx.stdout(
-        `ok      ${where}: ${report.copied.length} copied, ${report.removed.length} removed; ${report.copies.length} there\n`,
+        `ok      ${where}: ${report.copied.length} copied, ${report.removed.length} removed; ${report.copies.length} there${foreign}\n`,
       );
+    }
   }
   return results.every((r) => r.error === null) ? EXIT.ok : EXIT.failed;
 }
@@ -74,7 +77,7 @@ interface Row {
   size: number;
   /** The local backup's health, or null when it is not here. */
   here: string | null;
-  offsite: { target: TargetId; copiedAt: string; encrypted: boolean }[];
+  offsite: { target: TargetId; copiedAt: string; encrypted: boolean; proven: boolean }[];
 }
 
 /** Local backups and off-site copies side by side, newest first. */
@@ -100,6 +103,7 @@ async function showStatus(app: App, ctx: CliContext, json: boolean): Promise<num
       if (!(failure instanceof OffsiteError)) throw failure;
       error = failure.message;
     }
+    const known = app.offsite.status()?.targets.find((t) => t.target === target.id);
     targets.push({
       target: target.id,
       label: target.label,
@@ -107,6 +111,9 @@ async function showStatus(app: App, ctx: CliContext, json: boolean): Promise<num
       ok: error === null,
       error,
       copies: copies.length,
+      foreignObjects: known?.foreignObjects ?? null,
+      authenticated: app.offsite.encrypted,
+      needsPassphrase: known?.needsPassphrase ?? false,
     });
     for (const c of copies) {
       const row = rows.get(c.name) ?? {
@@ -117,7 +124,7 @@ async function showStatus(app: App, ctx: CliContext, json: boolean): Promise<num
         here: null,
         offsite: [],
       };
-      row.offsite.push({ target: target.id, copiedAt: c.copiedAt, encrypted: c.encrypted });
+      row.offsite.push({ target: target.id, copiedAt: c.copiedAt, encrypted: c.encrypted, proven: c.proven });
       rows.set(c.name, row);
     }
   }
@@ -130,14 +137,20 @@ async function showStatus(app: App, ctx: CliContext, json: boolean): Promise<num
     };
     ctx.stdout(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    for (const t of targets)
-      ctx.stdout(
-        `${t.ok ? "ok    " : "FAILED"}  ${t.label} (${t.where}): ${t.error ?? (t.copies === 1 ? "1 copy" : `${t.copies} copies`)}\n`,
-      );
+    for (const t of targets) {
+      const notes = [
+        ...(t.foreignObjects ? [foreignWords(t.foreignObjects)] : []),
+        ...(t.ok && !t.authenticated && !t.needsPassphrase ? [UNAUTHENTICATED] : []),
+      ];
+      const facts = t.error ?? [t.copies === 1 ? "1 copy" : `${t.copies} copies`, ...notes].join("; ");
+      ctx.stdout(`${t.ok ? "ok    " : "FAILED"}  ${t.label} (${t.where}): ${facts}\n`);
+    }
     const ids = targets.map((t) => t.target);
     const copied = (row: Row, id: TargetId) => {
       const place = row.offsite.find((p) => p.target === id);
-      return place ? `${formatLogTime(new Date(place.copiedAt))}${place.encrypted ? " (age)" : ""}` : "—";
+      if (!place) return "—";
+      const how = [...(place.encrypted ? ["age"] : []), ...(place.proven ? [] : ["not proven"])];
+      return `${formatLogTime(new Date(place.copiedAt))}${how.length ? ` (${how.join(", ")})` : ""}`;
     };
     const header = [
       "NAME",

@@ -84,11 +84,14 @@ function signedText(sidecar: Omit<Sidecar, "mac">): string {
   });
 }
 
-/** A sidecar's text, with its MAC when the place has a key. */
-export function sidecarText(fields: Omit<Sidecar, "mac" | "version">, key: PlaceKey | null): string {
+/** A sidecar, with its MAC when the place has a key, and its text. */
+export function makeSidecar(
+  fields: Omit<Sidecar, "mac" | "version">,
+  key: PlaceKey | null,
+): { sidecar: Sidecar; text: string } {
   const unsigned = { version: 2 as const, ...fields };
   const sidecar: Sidecar = { ...unsigned, mac: key ? macOf(key, signedText(unsigned)) : null };
-  return `${JSON.stringify(sidecar, null, 2)}\n`;
+  return { sidecar, text: `${JSON.stringify(sidecar, null, 2)}\n` };
 }
 
 /** The backup a copy's name is of, or null for any other name. */

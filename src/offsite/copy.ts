@@ -1,7 +1,7 @@
 import type { ManifestRecord } from "../backup/manifest.ts";
 import type { Clock } from "../lib/time.ts";
 import { encryptStream } from "./age.ts";
-import { copyNameOf, type RemoteCopy, sidecarNameOf, sidecarText } from "./copies.ts";
+import { copyNameOf, makeSidecar, type RemoteCopy, sidecarNameOf } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
 import type { PlaceKey } from "./keys.ts";
 import type { PlaceLedger } from "./ledger.ts";
@@ -109,13 +109,14 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     description: record.description,
     createdBy: record.createdBy,
   };
-  await target.write(sidecarName, sidecarText(fields, key));
+  const { sidecar, text } = makeSidecar(fields, key);
+  await target.write(sidecarName, text);
   await ledger.change((r) => {
     delete r.writing[copyName];
     delete r.writing[sidecarName];
     r.copies[copyName] = { sha256: written.sha256, size: written.size };
   });
-  return { ...fields, version: 2, mac: null, copyName, kind: record.kind, proven: true };
+  return { ...sidecar, copyName, kind: record.kind, proven: true };
 }
 
 /**

@@ -11,6 +11,7 @@ import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
 import { type CopyProgress, type RunResult, syncTarget } from "./sync.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
 import {
+  foreignWords,
   type OffsiteOptions,
   type OffsiteServiceDeps,
   type Place,
@@ -201,9 +202,7 @@ export class OffsiteService {
   /** Says once in the log what a place holds that the app did not write (and again when that changes). */
   #noteForeign(target: OffsiteTarget, foreign: string[]): void {
     if (!this.#ledger.sawForeign(target, foreign.length) || foreign.length === 0) return;
-    this.#deps.log.warning(
-      `${target.label} (${target.where}): ${foreign.length === 1 ? "1 object" : `${foreign.length} objects`} there that BusinessApp did not write; left alone`,
-    );
+    this.#deps.log.warning(`${target.label} (${target.where}): ${foreignWords(foreign.length)}`);
   }
 
   /** The copy on its way now, if any. */

@@ -116,3 +116,7 @@ export async function testPlace(place: Place, passphrase: string | null): Promis
 export function foreignWords(count: number): string {
   return `${count === 1 ? "1 object" : `${count} objects`} here that BusinessApp did not write; left alone`;
 }
+
+/** What a place's line says when no passphrase is set: its copies carry no proof of who wrote them. */
+export const UNAUTHENTICATED =
+  "not authenticated: without a passphrase anyone who can write there could put a copy there (each is checked, and rebuilt, before it is restored)";

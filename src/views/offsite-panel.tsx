@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { upperFirst } from "../lib/text.ts";
 import type { OffsiteTargetStatus } from "../offsite/status.ts";
+import { foreignWords, UNAUTHENTICATED } from "../offsite/targets.ts";
 import type { AppStatus } from "./app-status.ts";
 import { Icon } from "./icons.tsx";
 import { PLACE_WORD } from "./offsite-places.tsx";
@@ -40,6 +41,7 @@ function TargetLine(props: { target: OffsiteTargetStatus; now: Date }) {
           ; <strong>failing since {clockTime(t.failingSince, now)}</strong>: {t.lastError}
         </>
       ) : null}
+      {t.foreignObjects ? <>; {foreignWords(t.foreignObjects)}</> : null}
     </li>
   );
 }
@@ -57,7 +59,9 @@ export function OffsiteFact(props: { status: AppStatus; now: Date }) {
             <TargetLine target={t} now={props.now} />
           ))}
         </ul>
-        {offsite.encrypted ? "Encrypted with your passphrase (age format). " : "Not encrypted. "}
+        {offsite.encrypted
+          ? "Encrypted with your passphrase (age format), and signed: a copy counts only if BusinessApp wrote it. "
+          : `Not encrypted, and ${UNAUTHENTICATED}. `}
         {offsite.running ? "Copying now. " : null}
         {offsite.retryAt ? (
           <>
