@@ -138,12 +138,12 @@ export function countRows(path: string): { name: string; rows: number }[] {
 
 /** `countRows` on an open connection (a backup opened read-only, a drill's copy). */
 export function countRowsIn(db: SqlDatabase): { name: string; rows: number }[] {
+  // Not SQLite's own tables, nor the migrator's (by the name's start, as SQLite folds it).
   const names = db
-    .query(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
-    )
+    .query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     .values()
-    .map((r) => String(r[0]));
+    .map((r) => String(r[0]))
+    .filter((name) => !/^(sqlite_|__drizzle)/i.test(name));
   return names.map((name) => ({
     name,
     rows: Number(db.query(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).values()[0]?.[0] ?? 0),

@@ -27,8 +27,13 @@ import { checkSchemaTrust } from "./trust.ts";
  * indexes, WITHOUT ROWID, STRICT) and its rows copied in with their rowids. Nothing else of the
  * file's schema exists in the result: no statement it stores is ever run or copied. What the
  * shop's tables lose: CHECK constraints, defaults, collations of columns, foreign keys,
- * AUTOINCREMENT, and the free pages (deleted data) of the file.
+ * AUTOINCREMENT, and the free pages (deleted data) of the file. The rows of `audit_log` are not
+ * carried (`NOT_CARRIED`): the audit trail lives in its own file, which no restore reaches, and
+ * the app would take entries it finds in a database into it.
  */
+
+/** The app's tables whose rows a rebuild leaves behind. */
+export const NOT_CARRIED: ReadonlySet<string> = new Set(["audit_log"]);
 
 export interface RebuildResult {
   /** Rows per table of the rebuilt file, equal to the source's. */
@@ -95,6 +100,7 @@ function copyEverything(db: SqlDatabase, count: number, unknownTables: string[])
     if (row.type !== "table") continue;
     const name = foldName(row.name);
     if (name === "__drizzle_migrations") continue; // Written by the migrations above, the same rows.
+    if (NOT_CARRIED.has(name)) continue;
     if (name === "sqlite_sequence") {
       db.run("DELETE FROM main.sqlite_sequence");
       db.run("INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM src.sqlite_sequence");

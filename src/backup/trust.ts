@@ -8,6 +8,7 @@ import {
   expectedSchema,
   foldName,
   type IndexFacts,
+  quoteName,
   readColumns,
   readForeignKeys,
   readIndexes,
@@ -87,8 +88,55 @@ export function checkSchemaTrust(
     if (!present.has(foldName(row.name))) problems.push(`${row.type} \`${row.name}\` is missing`);
   }
   if (problems.length > 0) return refusal(problems);
+  // The schema is the app's: its tables may be read. Their numbers must be ones the app can count.
+  const numbers = numbersBeyondCounting(db, expected);
+  if (numbers.length > 0) return refusal(numbers);
   return { ok: true, reason: null, unknownTables: judge.unknownTables, migrations: history };
 }
+
+/**
+ * The largest id the app's tables may hold: JavaScript counts exactly only up to 2^53, and ids
+ * beyond it (or an AUTOINCREMENT counter set there) would give two users the same id in the app.
+ */
+const MAX_ID = Number.MAX_SAFE_INTEGER - 2 ** 20;
+
+/**
+ * What in the app's own tables (already proven the app's shape) holds a whole number the app cannot
+ * count exactly: an integer column's value, or `sqlite_sequence`'s counter, beyond `MAX_ID`.
+ */
+function numbersBeyondCounting(db: SqlDatabase, expected: ExpectedSchema): string[] {
+  const problems: string[] = [];
+  for (const [table, columns] of expected.columns) {
+    if (table.startsWith("sqlite_") || table === "__drizzle_migrations") continue;
+    for (const column of columns) {
+      if (!column.type.toUpperCase().includes("INT")) continue;
+      const name = `${quoteName(table)}.${quoteName(column.name)}`;
+      const beyond = db
+        .query<{ n: number }, [number, number]>(
+          `SELECT count(*) AS n FROM main.${quoteName(table)} WHERE typeof(${name}) = 'integer' AND (${name} > ? OR ${name} < ?)`,
+        )
+        .get(MAX_ID, -MAX_ID)?.n;
+      if (beyond) problems.push(`column \`${table}.${column.name}\` holds numbers too large for BusinessApp`);
+    }
+  }
+  if (expected.byName.has("sqlite_sequence")) {
+    const counters = db
+      .query<{ name: string; kind: string; seq: number }, [number]>(
+        "SELECT name, typeof(seq) AS kind, seq FROM main.sqlite_sequence LIMIT ?",
+      )
+      .all(MAX_COUNTERS);
+    for (const counter of counters) {
+      if (counter.kind !== "integer" || counter.seq < 0 || counter.seq > MAX_ID)
+        problems.push(
+          `the AUTOINCREMENT counter of \`${counter.name}\` is not a number BusinessApp can count to`,
+        );
+    }
+  }
+  return problems;
+}
+
+/** More AUTOINCREMENT counters than tables a file may hold are not looked at (the rest is data). */
+const MAX_COUNTERS = 10_000;
 
 /** The first three problems joined by "; ", and how many more there are. */
 function refusal(problems: string[]): CheckResult {
@@ -298,13 +346,18 @@ function readMigrationCount(
       return "it is not a BusinessApp database (its migration history is not a table)";
     return `it is not a BusinessApp database (no ${missing.join(", ")} table)`;
   }
+  // Read only once it is the app's own table, row for row: reading a table computes its generated
+  // columns, and the file's code must not run while it is judged.
+  const ours = expectedSchema(known.length, known).byName.get("__drizzle_migrations");
+  if (!ours || !sameRow(history, ours))
+    return "its migration history is not BusinessApp's (its table differs)";
   let entries: { hash: unknown; created_at: unknown }[];
   try {
     entries = db
-      .query<{ hash: unknown; created_at: unknown }, []>(
-        'SELECT hash, created_at FROM main."__drizzle_migrations" ORDER BY created_at, rowid',
+      .query<{ hash: unknown; created_at: unknown }, [number]>(
+        'SELECT hash, created_at FROM main."__drizzle_migrations" ORDER BY created_at, rowid LIMIT ?',
       )
-      .all();
+      .all(known.length + 1);
   } catch {
     return "it is not a BusinessApp database (its migration history cannot be read)";
   }

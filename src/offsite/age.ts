@@ -146,7 +146,8 @@ export function decryptError(error: unknown, name: string): Error {
       `the passphrase does not open ${name}`,
       "offsite_passphrase is not the one it was encrypted with",
     );
-  return new OffsiteError("offsite.damaged", `${name} is damaged`, `decryption failed: ${message}`, {
+  // The library's own words may quote the file (its first line): fixed words instead.
+  return new OffsiteError("offsite.damaged", `${name} is damaged`, "it is not an intact age file", {
     cause: error,
   });
 }

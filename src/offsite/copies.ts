@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { newestFirst } from "../backup/manifest.ts";
 import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/names.ts";
+import { sha256Hex } from "../lib/hash.ts";
 import { OffsiteError } from "./errors.ts";
 import { KEY_FILE, macMatches, macOf, type PlaceKey } from "./keys.ts";
 import type { PlaceRecord } from "./ledger.ts";
@@ -94,6 +95,9 @@ export function makeSidecar(
   return { sidecar, text: `${JSON.stringify(sidecar, null, 2)}\n` };
 }
 
+/** True for the name of an encrypted copy (`NAME.db.age`). */
+export const isEncryptedCopyName = (name: string) => name.endsWith(AGE_SUFFIX) && backupNameOf(name) !== null;
+
 /** The backup a copy's name is of, or null for any other name. */
 function backupNameOf(copyName: string): string | null {
   const name = copyName.endsWith(AGE_SUFFIX) ? copyName.slice(0, -AGE_SUFFIX.length) : copyName;
@@ -122,27 +126,43 @@ export interface TargetContents {
   unproven: RemoteCopy[];
   /** Plain copies this installation wrote before the place held encrypted ones: removed once the run made their encrypted copies. */
   superseded: RemoteCopy[];
-  /** What this installation's interrupted runs left half written here: the next run removes it. */
+  /**
+   * What this installation's interrupted runs left half written here (names it recorded as being
+   * written): the next run removes it.
+   */
   leftovers: string[];
+  /** Copies this installation recorded writing that are no longer whole or no longer proven: left alone, and forgotten. */
+  lost: string[];
   /** Objects BusinessApp did not write, or cannot prove it wrote: never counted, chosen or removed. */
   foreign: string[];
   /** The place holds encrypted copies (its key file, an encrypted copy, or this installation knows it did). */
   encrypted: boolean;
 }
 
-async function readSidecar(target: OffsiteTarget, file: TargetFile): Promise<AnySidecar | null> {
+/** A sidecar as read: what it says, and the SHA-256 of its text (what this installation recorded writing). */
+interface ReadSidecar {
+  sidecar: AnySidecar;
+  textSha256: string;
+}
+
+async function readSidecar(
+  target: OffsiteTarget,
+  file: TargetFile,
+  signal: AbortSignal | undefined,
+): Promise<ReadSidecar | null> {
   if (file.size > SIDECAR_LIMIT) return null;
   let body: string;
   try {
-    body = await readText(await target.read(file.name), SIDECAR_LIMIT);
+    body = await readText(await target.read(file.name, signal), SIDECAR_LIMIT);
   } catch (error) {
     // Gone since the listing, or not ours; a failure of the storage itself is the caller's.
     if (error instanceof OffsiteError && error.code !== "offsite.not_found") throw error;
+    if (!(error instanceof OffsiteError)) throw error;
     return null;
   }
   try {
     const parsed = sidecarSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : null;
+    return parsed.success ? { sidecar: parsed.data, textSha256: sha256Hex(body) } : null;
   } catch {
     return null;
   }
@@ -166,38 +186,49 @@ async function mapFew<T, R>(items: T[], work: (item: T) => Promise<R>, atOnce = 
  * Judges what `target` holds. A copy is whole when its sidecar is there, names it, and its size is
  * the one the sidecar gives (a cut-off upload or an interrupted write is not a copy). A whole copy
  * counts (`copies`) only when it is proven this app's: with a key, by its sidecar's MAC; without
- * one, by this installation's record of writing it. In a place that holds encrypted copies, a
- * plain copy never counts, whatever its sidecar says. The rest is what this installation left
- * half written (`leftovers`, by its record) or what is not the app's (`foreign`): left alone.
- * Throws `OffsiteError` when the target cannot be read.
+ * one, by this installation's record of writing exactly that copy and that sidecar. In a place
+ * that holds encrypted copies, a plain copy never counts, whatever its sidecar says. The rest is
+ * what this installation left half written (`leftovers`: names it recorded as being written) or
+ * what is not provably the app's (`foreign`): left alone, never removed — a copy it once wrote
+ * whose sidecar no longer proves it (`lost`) included. Throws `OffsiteError` when the target
+ * cannot be read.
  */
-export async function readContents(target: OffsiteTarget, access: PlaceAccess): Promise<TargetContents> {
-  const files = await target.list();
+export async function readContents(
+  target: OffsiteTarget,
+  access: PlaceAccess,
+  signal?: AbortSignal,
+): Promise<TargetContents> {
+  const files = await target.list(signal);
   const sizes = new Map(files.map((f) => [f.name, f.size]));
   const { record, key } = access;
-  const encrypted =
-    record.encrypted || sizes.has(KEY_FILE) || files.some((f) => f.name.endsWith(`${AGE_SUFFIX}`));
+  // The key file, or an encrypted copy's name, marks a place of encrypted copies for good.
+  const encrypted = record.encrypted || sizes.has(KEY_FILE) || files.some((f) => isEncryptedCopyName(f.name));
   const sidecarFiles = files.filter(
     (f) => f.name.endsWith(SIDECAR_SUFFIX) && backupNameOf(f.name.slice(0, -5)),
   );
-  const read = await mapFew(sidecarFiles, (file) => readSidecar(target, file));
+  const read = await mapFew(sidecarFiles, (file) => readSidecar(target, file, signal));
   const copies: RemoteCopy[] = [];
   const unproven: RemoteCopy[] = [];
   const superseded: RemoteCopy[] = [];
   const accounted = new Set<string>([KEY_FILE]);
   sidecarFiles.forEach((file, i) => {
     const copyName = file.name.slice(0, -SIDECAR_SUFFIX.length);
-    const sidecar = read[i];
+    const found = read[i];
     const name = backupNameOf(copyName);
-    if (!sidecar || !name || sidecar.name !== name) return;
+    if (!found || !name || found.sidecar.name !== name) return;
+    const { sidecar } = found;
     if (copyNameOf(name, sidecar.encrypted) !== copyName || sizes.get(copyName) !== sidecar.copySize) return;
     const full: Sidecar =
       sidecar.version === 2
         ? sidecar
         : { ...sidecar, version: 2, origin: null, description: "", createdBy: null, mac: null };
     const mine = record.copies[copyName];
+    // What was written, sidecar and all: a sidecar changed since (its date, its origin) proves nothing.
     const recorded =
-      mine !== undefined && mine.sha256 === sidecar.copySha256 && mine.size === sidecar.copySize;
+      mine !== undefined &&
+      mine.sha256 === sidecar.copySha256 &&
+      mine.size === sidecar.copySize &&
+      mine.sidecar === found.textSha256;
     const signed =
       key !== null &&
       sidecar.version === 2 &&
@@ -219,20 +250,21 @@ export async function readContents(target: OffsiteTarget, access: PlaceAccess): 
     accounted.add(copyName);
     accounted.add(file.name);
   });
-  const ours = new Set([...Object.keys(record.writing), ...Object.keys(record.copies)]);
-  for (const copyName of Object.keys(record.copies)) ours.add(sidecarNameOf(copyName));
+  const writing = new Set(Object.keys(record.writing));
   const leftovers: string[] = [];
   const foreign: string[] = [];
   for (const file of files) {
     if (accounted.has(file.name)) continue;
-    if (ours.has(file.name)) leftovers.push(file.name);
+    if (writing.has(file.name)) leftovers.push(file.name);
     else foreign.push(file.name);
   }
+  const lost = Object.keys(record.copies).filter((name) => !accounted.has(name));
   return {
     copies: copies.sort(newestFirst),
     unproven: unproven.sort(newestFirst),
     superseded,
     leftovers,
+    lost,
     foreign,
     encrypted,
   };

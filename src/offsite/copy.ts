@@ -1,4 +1,5 @@
 import type { ManifestRecord } from "../backup/manifest.ts";
+import { sha256Hex } from "../lib/hash.ts";
 import type { Clock } from "../lib/time.ts";
 import { encryptStream } from "./age.ts";
 import { copyNameOf, makeSidecar, type RemoteCopy, sidecarNameOf } from "./copies.ts";
@@ -46,15 +47,15 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     r.writing[sidecarName] = now;
     if (encrypted) r.encrypted = true;
   });
-  await target.remove(sidecarName);
+  await target.remove(sidecarName, signal);
   let plain: Digest;
   let written: Digest;
   // A plain copy made by the kernel is hashed by reading it back, so its read-back is done.
   let readBack = false;
   if (!key && target.copyFile) {
-    await target.copyFile(request.path, copyName);
+    await target.copyFile(request.path, copyName, signal);
     request.onProgress?.(record.size);
-    written = await digestOf(await target.read(copyName), signal);
+    written = await digestOf(await target.read(copyName, signal), signal);
     plain = written;
     readBack = true;
   } else {
@@ -65,12 +66,12 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     let body = fileStream(request.path).pipeThrough(source.stream);
     const stored = measuring(signal ? { signal } : {});
     if (key) body = (await encryptStream(body, key.recipient)).pipeThrough(stored.stream);
-    await target.write(copyName, body);
+    await target.write(copyName, body, signal);
     plain = source.digest();
     written = key ? stored.digest() : plain;
   }
   if (plain.sha256 !== record.sha256) {
-    await target.remove(copyName);
+    await target.remove(copyName, signal);
     // The local file is not what was made: whatever the copy holds must not stand for that backup.
     const local = await digestOf(fileStream(request.path), signal);
     if (local.sha256 !== record.sha256)
@@ -86,9 +87,9 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     );
   }
   if (!readBack) {
-    const back = await digestOf(await target.read(copyName), signal);
+    const back = await digestOf(await target.read(copyName, signal), signal);
     if (back.sha256 !== written.sha256 || back.size !== written.size) {
-      await target.remove(copyName);
+      await target.remove(copyName, signal);
       throw new OffsiteError(
         "offsite.damaged",
         `the copy of ${record.name} reads back differently than it was written`,
@@ -110,26 +111,27 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     createdBy: record.createdBy,
   };
   const { sidecar, text } = makeSidecar(fields, key);
-  await target.write(sidecarName, text);
+  await target.write(sidecarName, text, signal);
   await ledger.change((r) => {
     delete r.writing[copyName];
     delete r.writing[sidecarName];
-    r.copies[copyName] = { sha256: written.sha256, size: written.size };
+    r.copies[copyName] = { sha256: written.sha256, size: written.size, sidecar: sha256Hex(text) };
   });
   return { ...sidecar, copyName, kind: record.kind, proven: true };
 }
 
 /**
- * Removes a copy this installation wrote: its sidecar first (a half-removed copy is never listed),
- * then its data, then its record.
+ * Removes a copy this app wrote (a proven one): its sidecar first (a half-removed copy is never
+ * listed), then its data, then its record.
  */
 export async function removeCopy(
   target: OffsiteTarget,
   ledger: PlaceLedger,
   copyName: string,
+  signal?: AbortSignal,
 ): Promise<void> {
-  await target.remove(sidecarNameOf(copyName));
-  await target.remove(copyName);
+  await target.remove(sidecarNameOf(copyName), signal);
+  await target.remove(copyName, signal);
   await ledger.change((r) => {
     delete r.copies[copyName];
   });

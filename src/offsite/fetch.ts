@@ -19,7 +19,35 @@ export interface FetchRequest {
   key: PlaceKey | null;
   /** The bytes of the copy read so far (of `copy.copySize`). */
   onProgress?: (bytes: number) => void;
+  /** Gives the download up (with its reason): a deadline. */
   signal?: AbortSignal;
+}
+
+/** The most an age file's header may be before its payload begins: a few lines, far less than this. */
+const AGE_HEADER_LIMIT = 64 * 1024;
+
+/**
+ * Passes an age file through once its header has ended (the `---` line) within the first
+ * `AGE_HEADER_LIMIT` bytes: the age library would otherwise read an endless first line into memory.
+ */
+function ageHeaderGuard(name: string): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  let tail = "";
+  let done = false;
+  return new TransformStream({
+    transform(chunk, out) {
+      if (!done) {
+        const text = tail + Buffer.from(chunk.subarray(0, AGE_HEADER_LIMIT - seen)).toString("latin1");
+        const mark = text.indexOf("\n--- ");
+        done = mark >= 0 && text.indexOf("\n", mark + 5) >= 0;
+        seen += chunk.byteLength;
+        tail = text.slice(-80);
+        if (!done && seen >= AGE_HEADER_LIMIT)
+          throw new OffsiteError("offsite.damaged", `${name} is damaged`, "it is not an age file");
+      }
+      out.enqueue(chunk);
+    },
+  });
 }
 
 /** The hidden temporary name a download is written to (a leftover the app's start removes). */
@@ -46,18 +74,26 @@ export async function fetchCopy(request: FetchRequest): Promise<string> {
     );
   const temp = fetchTempPath(request.destination);
   try {
+    // Never more than the sidecar says: a place that sends more fills no disk, nor memory.
+    const longer = () =>
+      new OffsiteError(
+        "offsite.damaged",
+        `the copy ${copy.copyName} is damaged`,
+        "it is longer than its sidecar says",
+      );
     const stored = measuring({
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(signal ? { signal } : {}),
+      limit: { bytes: copy.copySize, tooLong: longer },
     });
-    let body = (await request.target.read(copy.copyName)).pipeThrough(stored.stream);
+    let body = (await request.target.read(copy.copyName, signal)).pipeThrough(stored.stream);
     if (copy.encrypted && passphrase !== null)
       body = await decryptStream(
-        body,
+        body.pipeThrough(ageHeaderGuard(copy.copyName)),
         { identity: request.key?.identity ?? null, passphrase },
         copy.copyName,
       );
-    const plain = measuring();
+    const plain = measuring({ limit: { bytes: copy.size, tooLong: longer } });
     const file = await open(temp, "wx", 0o600);
     try {
       for await (const chunk of body.pipeThrough(plain.stream)) await file.write(chunk);

@@ -43,62 +43,113 @@ function identityIn(text: string): string | null {
     : null;
 }
 
-async function readKeyFile(target: OffsiteTarget): Promise<Uint8Array | null> {
-  const files = await target.list();
-  const file = files.find((f) => f.name === KEY_FILE);
-  if (!file) return null;
-  if (file.size > KEY_LIMIT)
-    throw new OffsiteError("offsite.damaged", `${KEY_FILE} is not a key file`, target.where);
+/** The key file's bytes, read directly (a listing that leaves it out proves nothing); null when there is none. */
+async function readKeyFile(target: OffsiteTarget, signal?: AbortSignal): Promise<Uint8Array | null> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of await target.read(KEY_FILE)) {
-    size += chunk.byteLength;
-    if (size > KEY_LIMIT)
-      throw new OffsiteError("offsite.damaged", `${KEY_FILE} is not a key file`, target.where);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of await target.read(KEY_FILE, signal)) {
+      size += chunk.byteLength;
+      if (size > KEY_LIMIT)
+        throw new OffsiteError("offsite.damaged", `${KEY_FILE} is not a key file`, target.where);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof OffsiteError && error.code === "offsite.not_found") return null;
+    throw error;
   }
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/** What is known of a place's key here. */
+export interface KeyRecord {
+  /** The recipient of the key first made or opened for this place here, or null. */
+  pinned: string | null;
+  /** The place holds, or has held, encrypted copies: its key must be there. */
+  encrypted: boolean;
+}
+
+const NOTHING_KNOWN: KeyRecord = { pinned: null, encrypted: false };
+
+function keyMissing(target: OffsiteTarget): OffsiteError {
+  return new OffsiteError(
+    "offsite.damaged",
+    `${KEY_FILE} is missing from ${target.label}`,
+    `${target.where}: the encrypted copies there cannot be opened without it; nothing is written there until it is back`,
+  );
+}
+
 /**
- * The place's key, opened with `passphrase`; null when the place has no key file. Throws
- * `OffsiteError`: `offsite.wrong_passphrase` when the passphrase does not open it (the place was
- * set up with another), `offsite.damaged` when it is not a key file.
+ * The place's key, opened with `passphrase`; null when the place has none. Throws `OffsiteError`:
+ * `offsite.wrong_passphrase` when the passphrase does not open it (the place was set up with
+ * another), `offsite.damaged` when it is not a key file, or not the key this installation knows
+ * for this place (`known.pinned`: one swapped in from elsewhere).
  */
-export async function openPlaceKey(target: OffsiteTarget, passphrase: string): Promise<PlaceKey | null> {
-  const file = await readKeyFile(target);
+export async function openPlaceKey(
+  target: OffsiteTarget,
+  passphrase: string,
+  known: KeyRecord = NOTHING_KNOWN,
+  signal?: AbortSignal,
+): Promise<PlaceKey | null> {
+  const file = await readKeyFile(target, signal);
   if (!file) return null;
   const cacheKey = `${target.id}\0${target.where}\0${sha256Hex(file)}\0${sha256Hex(passphrase)}`;
-  const known = opened.get(cacheKey);
-  if (known) return known;
-  const text = await decryptWithPassphrase(file, passphrase, `${KEY_FILE} in ${target.label}`);
-  const identity = identityIn(text);
-  if (!identity) throw new OffsiteError("offsite.damaged", `${KEY_FILE} holds no key`, target.where);
-  const key = await keyOf(identity);
-  opened.set(cacheKey, key);
+  let key = opened.get(cacheKey);
+  if (!key) {
+    const text = await decryptWithPassphrase(file, passphrase, `${KEY_FILE} in ${target.label}`);
+    const identity = identityIn(text);
+    if (!identity) throw new OffsiteError("offsite.damaged", `${KEY_FILE} holds no key`, target.where);
+    key = await keyOf(identity);
+    opened.set(cacheKey, key);
+  }
+  if (known.pinned !== null && key.recipient !== known.pinned)
+    throw new OffsiteError(
+      "offsite.damaged",
+      `${KEY_FILE} in ${target.label} is not the key BusinessApp made there`,
+      `${target.where}: nothing is written there; put the place's own key file back`,
+    );
   return key;
 }
 
-/** The place's key, made and written there when it has none yet. */
+/**
+ * The place's key for a run that writes there: opened, or — only for a place that has never held
+ * encrypted copies and has no key this installation knows — made and written there. A missing key
+ * in a place of encrypted copies is refused, never replaced (the copies made with it would be lost
+ * to anyone). The key is remembered (`remember`, its recipient), so a key swapped in later is
+ * refused.
+ */
 export async function placeKey(
   target: OffsiteTarget,
   passphrase: string,
-  clock: () => Date,
+  options: {
+    known: KeyRecord;
+    /** The place lists encrypted copies now. */
+    holdsEncrypted: boolean;
+    remember: (recipient: string) => Promise<void>;
+    clock: () => Date;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<PlaceKey> {
-  const existing = await openPlaceKey(target, passphrase);
-  if (existing) return existing;
+  const { known, signal } = options;
+  const existing = await openPlaceKey(target, passphrase, known, signal);
+  if (existing) {
+    if (known.pinned === null) await options.remember(existing.recipient);
+    return existing;
+  }
+  if (known.pinned !== null || known.encrypted || options.holdsEncrypted) throw keyMissing(target);
   const identity = await generateX25519Identity();
   const text = [
     "# BusinessApp's key for the encrypted off-site copies in this place, itself encrypted with the passphrase.",
     `# Open a copy with Debian's age: age -d -i ${KEY_FILE} -o backup.db COPY.db.age`,
-    `# created: ${clock().toISOString()}`,
+    `# created: ${options.clock().toISOString()}`,
     identity,
     "",
   ].join("\n");
-  await target.write(KEY_FILE, await encryptWithPassphrase(text, passphrase));
+  await target.write(KEY_FILE, await encryptWithPassphrase(text, passphrase), signal);
   // Read back through the same path every later run takes: what is written is what opens.
-  const written = await openPlaceKey(target, passphrase);
+  const written = await openPlaceKey(target, passphrase, known, signal);
   if (!written) throw new OffsiteError("offsite.damaged", `${KEY_FILE} could not be written`, target.where);
+  await options.remember(written.recipient);
   return written;
 }
 

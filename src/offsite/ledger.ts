@@ -12,14 +12,22 @@ import { writeFileAtomic } from "../lib/fs-sync.ts";
  * cannot prove it wrote.
  */
 const placeSchema = z.object({
-  /** Whole copies written here: copy name → its SHA-256 and size as stored. */
-  copies: z.record(z.string(), z.object({ sha256: z.string(), size: z.number() })).default({}),
+  /**
+   * Whole copies written here: copy name → its SHA-256 and size as stored, and the SHA-256 of the
+   * sidecar written beside it (without a passphrase, the proof that the sidecar says what the app
+   * wrote: its time, its origin).
+   */
+  copies: z
+    .record(z.string(), z.object({ sha256: z.string(), size: z.number(), sidecar: z.string().default("") }))
+    .default({}),
   /** Names being written (a copy, its sidecar, a temporary file, a test file) → since when. */
   writing: z.record(z.string(), z.string()).default({}),
   /** Multipart uploads begun and not yet completed or aborted: upload id → key and since when. */
   uploads: z.record(z.string(), z.object({ key: z.string(), startedAt: z.string() })).default({}),
   /** The place has held encrypted copies: from now on plain copies there are never listed or written. */
   encrypted: z.boolean().default(false),
+  /** The recipient (`age1…`) of the place's key as first made or opened here: another key there is refused. */
+  key: z.string().nullable().default(null),
 });
 export type PlaceRecord = z.infer<typeof placeSchema>;
 
@@ -28,7 +36,13 @@ const fileSchema = z.object({
   places: z.record(z.string(), placeSchema),
 });
 
-const EMPTY: () => PlaceRecord = () => ({ copies: {}, writing: {}, uploads: {}, encrypted: false });
+const EMPTY: () => PlaceRecord = () => ({
+  copies: {},
+  writing: {},
+  uploads: {},
+  encrypted: false,
+  key: null,
+});
 
 /** The record of every place, in one file; changes are made one at a time in this process. */
 export class OffsiteLedger {

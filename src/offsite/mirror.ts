@@ -5,8 +5,11 @@ import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
 import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
 import type { PlaceLedger } from "./ledger.ts";
 import type { S3Timeouts } from "./s3/http.ts";
-import { fileStream, withIdleTimeout } from "./streams.ts";
+import { bounded, fileStream, withIdleTimeout } from "./streams.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
+
+/** The names of the temporary files a write makes before it renames them. */
+const TEMPORARY = /^\..*\.offsite\.\d+\.tmp$/;
 
 /** The most files the mirror folder may hold before its listing is refused (a folder of someone else's). */
 const MAX_FILES = 100_000;
@@ -17,19 +20,6 @@ const notAnswering = (dir: string, ms: number) =>
     "the folder does not answer",
     `${dir}: nothing for ${Math.round(ms / 1000)} s; is the drive or the network share still there?`,
   );
-
-/** `work`, or an `offsite.unreachable` error when it takes longer than `ms`: a NAS that stops answering. */
-async function bounded<T>(work: Promise<T>, ms: number, dir: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(notAnswering(dir, ms)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Off-site copies in a folder of another disk: a USB drive, a NAS share. The folder must exist:
@@ -42,12 +32,13 @@ async function bounded<T>(work: Promise<T>, ms: number, dir: string): Promise<T>
 export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeouts): OffsiteTarget {
   const pathOf = (name: string) => join(dir, name);
   const tempName = (name: string) => `.${name}.offsite.${process.pid}.tmp`;
-  const within = <T>(work: Promise<T>) => bounded(work, timeouts.answerMs, dir);
+  const within = <T>(work: Promise<T>, signal?: AbortSignal, ms = timeouts.answerMs) =>
+    bounded(work, { ms, late: () => notAnswering(dir, ms), signal });
 
-  async function ensureFolder(): Promise<void> {
+  async function ensureFolder(signal?: AbortSignal): Promise<void> {
     let isDir: boolean;
     try {
-      isDir = (await within(stat(dir))).isDirectory();
+      isDir = (await within(stat(dir), signal)).isDirectory();
     } catch (error) {
       throw mirrorError(error, dir);
     }
@@ -55,15 +46,19 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
   }
 
   /** Runs `fill(temp)`, then flushes the temporary file and renames it to `name`; removes it on failure. */
-  async function place(name: string, fill: (temp: string) => Promise<void>): Promise<void> {
-    await ensureFolder();
+  async function place(
+    name: string,
+    fill: (temp: string) => Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    await ensureFolder(signal);
     const temp = tempName(name);
     await ledger.writing(temp);
     try {
       await fill(pathOf(temp));
       // Flushed off the main thread: a large copy's flush takes a while.
-      await within(fsyncFileAsync(pathOf(temp)));
-      await within(rename(pathOf(temp), pathOf(name)));
+      await within(fsyncFileAsync(pathOf(temp)), signal);
+      await within(rename(pathOf(temp), pathOf(name)), signal);
       fsyncDir(dir);
     } catch (error) {
       await rm(pathOf(temp), { force: true }).catch(() => {});
@@ -76,60 +71,79 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
     id: "mirror",
     label: "the mirror folder",
     where: dir,
-    async list() {
-      await ensureFolder();
+    async list(signal) {
+      await ensureFolder(signal);
       try {
         const found: TargetFile[] = [];
         // Off the thread: a NAS folder answers slowly, and the server serves meanwhile.
-        const entries = await within(readdir(dir, { withFileTypes: true }));
+        const entries = await within(readdir(dir, { withFileTypes: true }), signal);
         if (entries.length > MAX_FILES)
           throw new OffsiteError("offsite.failed", `the folder holds more than ${MAX_FILES} files`, dir);
         for (const entry of entries) {
           if (entry.isFile())
-            found.push({ name: entry.name, size: (await within(stat(pathOf(entry.name)))).size });
+            found.push({ name: entry.name, size: (await within(stat(pathOf(entry.name)), signal)).size });
         }
         return found;
       } catch (error) {
         throw mirrorError(error, dir);
       }
     },
-    write: (name, body) =>
-      place(name, async (temp) => {
-        const file = await within(open(temp, "wx", 0o600));
-        try {
-          if (typeof body === "string" || body instanceof Uint8Array) await within(file.writeFile(body));
-          else for await (const chunk of body) await within(file.write(chunk));
-        } finally {
-          await file.close();
-        }
-      }),
+    write: (name, body, signal) =>
+      place(
+        name,
+        async (temp) => {
+          const file = await within(open(temp, "wx", 0o600), signal);
+          try {
+            if (typeof body === "string" || body instanceof Uint8Array)
+              await within(file.writeFile(body), signal);
+            else for await (const chunk of body) await within(file.write(chunk), signal);
+          } finally {
+            await file.close();
+          }
+        },
+        signal,
+      ),
     // The kernel copies (copy_file_range): no bytes pass through this process. A large copy to
     // a slow share takes a while: it is given the time at 64 KiB/s, as an upload is.
-    copyFile: (path, name) =>
-      place(name, async (temp) => {
-        const size = (await stat(path)).size;
-        await bounded(copyFile(path, temp, constants.COPYFILE_EXCL), timeouts.answerMs + size / 64, dir);
-      }),
-    async read(name) {
+    copyFile: (path, name, signal) =>
+      place(
+        name,
+        async (temp) => {
+          const size = (await stat(path)).size;
+          const ms = timeouts.answerMs + Math.ceil(size / 64);
+          await within(copyFile(path, temp, constants.COPYFILE_EXCL), signal, ms);
+        },
+        signal,
+      ),
+    async read(name, signal) {
+      try {
+        await within(stat(pathOf(name)), signal);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "ENOENT") throw mirrorError(error, dir);
+        await ensureFolder(signal);
+        throw new OffsiteError("offsite.not_found", "the file is not there", `${dir}: ${name}`);
+      }
       return withIdleTimeout(fileStream(pathOf(name)), {
         idleMs: timeouts.idleMs,
         idle: () => notAnswering(dir, timeouts.idleMs),
         map: (error) => mirrorError(error, dir),
+        ...(signal ? { signal } : {}),
       });
     },
-    async remove(name) {
+    async remove(name, signal) {
       try {
-        await within(rm(pathOf(name), { force: true }));
+        await within(rm(pathOf(name), { force: true }), signal);
       } catch (error) {
         throw mirrorError(error, dir);
       }
     },
-    async tidy() {
-      await ensureFolder();
-      // Only what this installation's own interrupted writes left: names it recorded before writing.
-      const left = Object.keys(ledger.record().writing);
+    async tidy(signal) {
+      await ensureFolder(signal);
+      // Only the temporary files this installation's interrupted writes left: names it recorded
+      // before writing them (the rest of what it recorded is the run's to judge).
+      const left = Object.keys(ledger.record().writing).filter((n) => TEMPORARY.test(n));
       for (const name of left) {
-        await within(rm(pathOf(name), { force: true })).catch(() => {});
+        await within(rm(pathOf(name), { force: true }), signal).catch(() => {});
         await ledger.written(name);
       }
     },

@@ -25,10 +25,10 @@ export interface OffsiteRestoreOptions {
   onDownload?: (copy: RemoteCopy, bytes: number) => void;
 }
 
-/** Each target to look in, with the copies it holds (newest first), listed only when reached. */
-async function* copiesByTarget(offsite: OffsiteService, from?: TargetId) {
+/** Each target to look in, with the copies it offers (newest first), listed only when reached. */
+async function* copiesByTarget(offsite: OffsiteService, purpose: "named" | "latest", from?: TargetId) {
   const ids = from ? [from] : offsite.targets().map((t) => t.id);
-  for (const id of ids) yield { id, copies: await offsite.contents(id) };
+  for (const id of ids) yield { id, copies: await offsite.contents(id, purpose) };
 }
 
 /**
@@ -99,7 +99,7 @@ export async function restoreFromOffsite(
   name: string,
   options: OffsiteRestoreOptions,
 ): Promise<RestoreResult> {
-  for await (const { id, copies } of copiesByTarget(deps.offsite, options.from)) {
+  for await (const { id, copies } of copiesByTarget(deps.offsite, "named", options.from)) {
     const copy = copies.find((c) => c.name === name);
     if (copy) return restoreCopy(deps, id, copy, options);
   }
@@ -116,7 +116,7 @@ export async function restoreLatestFromOffsite(
   deps: OffsiteRestoreDeps,
   options: OffsiteRestoreOptions,
 ): Promise<RestoreResult> {
-  for await (const { id, copies } of copiesByTarget(deps.offsite, options.from)) {
+  for await (const { id, copies } of copiesByTarget(deps.offsite, "latest", options.from)) {
     for (const copy of copies) {
       try {
         return await restoreCopy(deps, id, copy, options);

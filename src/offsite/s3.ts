@@ -56,29 +56,29 @@ export function s3Target(
     id: "s3",
     label: "S3",
     where: s3Where(options),
-    list: () =>
+    list: (signal) =>
       call(async () => {
         const found: TargetFile[] = [];
-        for (const object of await store.list(prefix)) {
+        for (const object of await store.list(prefix, signal)) {
           const name = object.key.slice(prefix.length);
           // Objects in deeper folders belong to someone else.
           if (name && !name.includes("/")) found.push({ name, size: object.size });
         }
         return found;
       }),
-    write: (name, body) =>
-      call(() => store.put(key(name), body, { contentType: contentTypeOf(name), watch })),
-    read: (name) => call(() => store.get(key(name))),
-    remove: (name) => call(() => store.delete(key(name))),
-    tidy: () =>
+    write: (name, body, signal) =>
+      call(() => store.put(key(name), body, { contentType: contentTypeOf(name), watch, signal })),
+    read: (name, signal) => call(() => store.get(key(name), signal)),
+    remove: (name, signal) => call(() => store.delete(key(name), signal)),
+    tidy: (signal) =>
       call(async () => {
         const own = ledger.record().uploads;
         if (Object.keys(own).length === 0) return;
         // Only uploads this installation began: those of others under the prefix are theirs.
-        const pending = await store.pendingUploads(prefix);
+        const pending = await store.pendingUploads(prefix, signal);
         for (const [uploadId, upload] of Object.entries(own)) {
           const listed = pending === null || pending.some((p) => p.uploadId === uploadId);
-          if (listed) await store.abortUpload(upload.key, uploadId);
+          if (listed) await store.abortUpload(upload.key, uploadId, signal);
           await watch.ended(uploadId);
         }
       }),

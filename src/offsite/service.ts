@@ -2,11 +2,12 @@ import { join } from "node:path";
 import { newestFirst } from "../backup/manifest.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
-import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
+import { isEncryptedCopyName, type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { fetchCopy } from "./fetch.ts";
-import { openPlaceKey, type PlaceKey, placeKey } from "./keys.ts";
+import { type KeyRecord, openPlaceKey, type PlaceKey, placeKey } from "./keys.ts";
 import { BackgroundRuns, takeRunLock } from "./runs.ts";
+import { deadline } from "./s3/http.ts";
 import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
 import { type CopyProgress, type RunResult, syncTarget } from "./sync.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
@@ -22,6 +23,10 @@ import {
 
 /** A run's end that is no failure of a place: the app is closing. */
 const STOPPING = "stopping";
+/** Looking at what a place holds (for `offsite status`, a restore) takes at most this long. */
+const LOOK_MS = 10 * 60_000;
+/** A connection test may take this many times the wait for one answer. */
+const TEST_REQUESTS = 8;
 
 /**
  * Off-site copies: once `start`ed, after each backup every place is brought up to date in the
@@ -166,8 +171,7 @@ export class OffsiteService {
     const { target } = place;
     try {
       signal.throwIfAborted();
-      const passphrase = this.#options.passphrase;
-      const key = passphrase === null ? null : await placeKey(target, passphrase, clock);
+      const key = await this.#keyForWriting(place, signal);
       const report = await syncTarget({
         target,
         ledger: place.ledger,
@@ -230,20 +234,61 @@ export class OffsiteService {
     return this.#ledger.copies(this.targets());
   }
 
-  /** The place's key opened with the passphrase (never made here), or null. */
-  async #key(place: Place): Promise<PlaceKey | null> {
-    const passphrase = this.#options.passphrase;
-    return passphrase === null ? null : openPlaceKey(place.target, passphrase);
+  /** What this installation knows of a place's key. */
+  #known(place: Place): KeyRecord {
+    const record = place.ledger.record();
+    return { pinned: record.key, encrypted: record.encrypted };
   }
 
-  /** What place `id` holds, looked up now. */
+  /** The place's key opened with the passphrase (never made here), or null. */
+  async #key(place: Place, signal?: AbortSignal): Promise<PlaceKey | null> {
+    const passphrase = this.#options.passphrase;
+    return passphrase === null ? null : openPlaceKey(place.target, passphrase, this.#known(place), signal);
+  }
+
+  /** For a run: the place's key (made when the place never held encrypted copies), or null without a passphrase. */
+  async #keyForWriting(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
+    const passphrase = this.#options.passphrase;
+    if (passphrase === null) return null;
+    const files = await place.target.list(signal);
+    return placeKey(place.target, passphrase, {
+      known: this.#known(place),
+      holdsEncrypted: files.some((f) => isEncryptedCopyName(f.name)),
+      remember: (recipient) =>
+        place.ledger.change((r) => {
+          r.key = recipient;
+        }),
+      clock: this.#deps.clock,
+      signal,
+    });
+  }
+
+  /** A deadline for work on a place outside a run: `what` took longer than `ms`. */
+  #deadline(ms: number, what: string) {
+    return deadline(
+      ms,
+      () => new OffsiteError("offsite.timeout", `${what} took longer than ${Math.round(ms / 1000)} s`),
+    );
+  }
+
+  /** What place `id` holds, looked up now (within `LOOK_MS`). */
   async #contents(id: TargetId): Promise<{ place: Place; contents: TargetContents }> {
     const place = this.#place(id);
-    const contents = await readContents(place.target, {
-      key: await this.#key(place),
-      passphrase: this.#options.passphrase !== null,
-      record: place.ledger.record(),
-    });
+    const limit = this.#deadline(LOOK_MS, `looking at ${place.target.label}`);
+    let contents: TargetContents;
+    try {
+      contents = await readContents(
+        place.target,
+        {
+          key: await this.#key(place, limit.signal),
+          passphrase: this.#options.passphrase !== null,
+          record: place.ledger.record(),
+        },
+        limit.signal,
+      );
+    } finally {
+      limit.clear();
+    }
     this.#ledger.saw(place.target, contents.copies);
     this.#ledger.needsPassphrase(place.target, contents.encrypted && this.#options.passphrase === null);
     this.#noteForeign(place.target, contents.foreign);
@@ -252,12 +297,16 @@ export class OffsiteService {
 
   /**
    * The copies in place `id` a restore may use, looked up now, newest first: the app's own, proven
-   * copies; without a passphrase also those it cannot prove (each is judged by the trust rule and
-   * rebuilt when restored). The objects it did not write are never among them.
+   * copies. Without a passphrase also the whole copies it cannot prove — each is judged by the
+   * trust rule and rebuilt when restored — but for "the newest" (`latest`) only while this
+   * installation has written none there (a new PC): once it has, an unproven copy is someone
+   * else's, and never chosen as the newest.
    */
-  async contents(id: TargetId): Promise<RemoteCopy[]> {
-    const { contents } = await this.#contents(id);
-    return [...contents.copies, ...contents.unproven].sort(newestFirst);
+  async contents(id: TargetId, purpose: "named" | "latest" = "named"): Promise<RemoteCopy[]> {
+    const { place, contents } = await this.#contents(id);
+    const knowsPlace = Object.keys(place.ledger.record().copies).length > 0;
+    const offered = purpose === "latest" && knowsPlace ? [] : contents.unproven;
+    return [...contents.copies, ...offered].sort(newestFirst);
   }
 
   /**
@@ -273,9 +322,14 @@ export class OffsiteService {
         "A connection test is going on. Try again when it has finished.",
       );
     for (const id of ids) this.#testing.add(id);
+    // A test makes a handful of requests: it takes at most a few times the wait for one.
+    const limit = this.#deadline(TEST_REQUESTS * this.#options.timeouts.answerMs, "the connection test");
     try {
-      return await Promise.all(this.#places.map((p) => testPlace(p, this.#options.passphrase)));
+      return await Promise.all(
+        this.#places.map((p) => testPlace(p, this.#options.passphrase, this.#known(p), limit.signal)),
+      );
     } finally {
+      limit.clear();
       for (const id of ids) this.#testing.delete(id);
     }
   }
@@ -286,13 +340,21 @@ export class OffsiteService {
    */
   async fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
     const place = this.#place(id);
-    return fetchCopy({
-      target: place.target,
-      copy,
-      destination: join(this.#deps.backups.backupsDir, copy.name),
-      passphrase: this.#options.passphrase,
-      key: copy.encrypted ? await this.#key(place) : null,
-      ...(onProgress ? { onProgress } : {}),
-    });
+    // However slowly it trickles in, a download ends: the wait for an answer, then 64 KiB/s.
+    const ms = 2 * this.#options.timeouts.answerMs + Math.ceil(copy.copySize / 64);
+    const limit = this.#deadline(ms, `the download of ${copy.copyName}`);
+    try {
+      return await fetchCopy({
+        target: place.target,
+        copy,
+        destination: join(this.#deps.backups.backupsDir, copy.name),
+        passphrase: this.#options.passphrase,
+        key: copy.encrypted ? await this.#key(place, limit.signal) : null,
+        signal: limit.signal,
+        ...(onProgress ? { onProgress } : {}),
+      });
+    } finally {
+      limit.clear();
+    }
   }
 }

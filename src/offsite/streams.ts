@@ -15,14 +15,22 @@ export function fileStream(path: string): ReadableStream<Uint8Array> {
 
 /**
  * A pass-through that hashes and counts what flows through it, tells `onProgress` the bytes so
- * far, and fails the stream (and so the upload or write reading it) once `signal` is aborted.
+ * far, and fails the stream (and so the upload or write reading it) once `signal` is aborted, or
+ * with `tooLong()` once more than `limit` bytes came (a download longer than its sidecar says).
  */
-export function measuring(options: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {}) {
+export function measuring(
+  options: {
+    onProgress?: (bytes: number) => void;
+    signal?: AbortSignal;
+    limit?: { bytes: number; tooLong: () => Error };
+  } = {},
+) {
   const hash = createHash("sha256");
   let size = 0;
   const stream = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, out) {
       options.signal?.throwIfAborted();
+      if (options.limit && size + chunk.byteLength > options.limit.bytes) throw options.limit.tooLong();
       hash.update(chunk);
       size += chunk.byteLength;
       options.onProgress?.(size);
@@ -59,22 +67,33 @@ export function emptyStream(): ReadableStream<Uint8Array> {
 
 /**
  * `stream`, failing with `idle()` when no chunk comes for `idleMs` (a storage that stopped
- * answering), and with `map(error)` when a read fails; cancelling it cancels `stream`.
+ * answering), with the reason of `signal` once it is aborted (a run past its deadline, the app
+ * closing), and with `map(error)` when a read fails; cancelling it cancels `stream`.
  */
 export function withIdleTimeout(
   stream: ReadableStream<Uint8Array>,
-  options: { idleMs: number; idle: () => Error; map: (error: unknown) => Error },
+  options: { idleMs: number; idle: () => Error; map: (error: unknown) => Error; signal?: AbortSignal },
 ): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      let idle: Error | null = null;
+      let own: unknown = null;
+      const { signal } = options;
+      let onAbort: (() => void) | null = null;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          idle = options.idle();
-          reject(idle);
+          own = options.idle();
+          reject(own);
         }, options.idleMs);
+        if (signal) {
+          onAbort = () => {
+            own = signal.reason;
+            reject(own);
+          };
+          if (signal.aborted) onAbort();
+          else signal.addEventListener("abort", onAbort, { once: true });
+        }
       });
       try {
         const { value, done } = await Promise.race([reader.read(), late]);
@@ -82,11 +101,40 @@ export function withIdleTimeout(
         else controller.enqueue(value);
       } catch (error) {
         reader.cancel().catch(() => {});
-        controller.error(error === idle ? error : options.map(error));
+        controller.error(error === own ? error : options.map(error));
       } finally {
         clearTimeout(timer);
+        if (signal && onAbort) signal.removeEventListener("abort", onAbort);
       }
     },
     cancel: (reason) => reader.cancel(reason),
   });
+}
+
+/**
+ * `work`, or `late()`'s error when it takes longer than `ms`, or the reason of `signal` once it is
+ * aborted: what waits on something outside (a share that stopped answering) never waits longer.
+ * The work itself goes on in the background; only the wait for it ends.
+ */
+export async function bounded<T>(
+  work: Promise<T>,
+  options: { ms: number; late: () => Error; signal?: AbortSignal | undefined },
+): Promise<T> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | null = null;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(options.late()), options.ms);
+    if (signal) {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+  });
+  try {
+    return await Promise.race([work, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (signal && onAbort) signal.removeEventListener("abort", onAbort);
+  }
 }

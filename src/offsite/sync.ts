@@ -68,9 +68,13 @@ function refusePlainInto(target: OffsiteTarget): OffsiteError {
  * passphrase the run writes nothing there (`offsite.no_passphrase`).
  */
 export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
-  const { target, log, ledger, key } = request;
-  await target.tidy();
-  const before = await readContents(target, { key, passphrase: key !== null, record: ledger.record() });
+  const { target, log, ledger, key, signal } = request;
+  await target.tidy(signal);
+  const before = await readContents(
+    target,
+    { key, passphrase: key !== null, record: ledger.record() },
+    signal,
+  );
   if (before.encrypted && !key) throw refusePlainInto(target);
   await removeLeftovers(request, before);
   const copied: RemoteCopy[] = [];
@@ -86,9 +90,9 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
   for (const old of before.copies.filter(
     (c) => replaced.has(c.name) && !copied.some((n) => n.copyName === c.copyName),
   ))
-    await removeCopy(target, ledger, old.copyName);
+    await removeCopy(target, ledger, old.copyName, signal);
   for (const old of before.superseded) {
-    await removeCopy(target, ledger, old.copyName);
+    await removeCopy(target, ledger, old.copyName, signal);
     log.info(
       `Removed plain off-site copy: ${old.copyName} from ${target.label} (the place now holds encrypted copies)`,
     );
@@ -97,7 +101,7 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
   const after = [...copied, ...before.copies.filter((c) => !replaced.has(c.name))];
   const removed = planRemovals(after, request.policy.retention);
   for (const copy of removed) {
-    await removeCopy(target, ledger, copy.copyName);
+    await removeCopy(target, ledger, copy.copyName, signal);
     log.info(`Removed old off-site copy: ${copy.copyName} from ${target.label}`);
   }
   const gone = new Set(removed.map((c) => c.copyName));
@@ -109,16 +113,24 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
   };
 }
 
-/** What this installation's interrupted runs left half written: removed, and forgotten. */
+/**
+ * What this installation's interrupted runs left half written (names it recorded as being
+ * written): removed, each logged, and forgotten. Copies it recorded that are no longer whole or
+ * proven are forgotten, and left where they are.
+ */
 async function removeLeftovers(request: SyncRequest, contents: TargetContents): Promise<void> {
-  for (const name of contents.leftovers) await request.target.remove(name);
-  const present = new Set(contents.leftovers);
+  const { target, log } = request;
+  for (const name of contents.leftovers) {
+    await target.remove(name, request.signal);
+    log.info(`Removed what an interrupted off-site copy left in ${target.label}: ${name}`);
+  }
+  for (const name of contents.lost)
+    log.warning(
+      `${target.label} (${target.where}): the off-site copy ${name} is no longer as BusinessApp wrote it; left alone`,
+    );
   await request.ledger.change((r) => {
-    for (const name of Object.keys(r.writing)) if (!present.has(name)) delete r.writing[name];
-    for (const name of contents.leftovers) {
-      delete r.writing[name];
-      delete r.copies[name];
-    }
+    r.writing = {};
+    for (const name of contents.lost) delete r.copies[name];
   });
 }
 

@@ -9,7 +9,9 @@ export interface TargetFile {
 
 /**
  * One place that keeps off-site copies: a folder, or a prefix in a bucket. Names are plain file
- * names (no folders). Every method throws `OffsiteError`.
+ * names (no folders). Every method throws `OffsiteError`, and gives up with the reason of its
+ * `signal` once that aborts (a run past its deadline, the app closing): nothing waits on a place
+ * longer than its caller allows.
  */
 export interface OffsiteTarget {
   readonly id: TargetId;
@@ -18,23 +20,27 @@ export interface OffsiteTarget {
   /** Where it is, for a person: the folder's path, or the bucket, prefix and endpoint. */
   readonly where: string;
   /** The files there now, of any name. */
-  list(): Promise<TargetFile[]>;
+  list(signal?: AbortSignal): Promise<TargetFile[]>;
   /**
    * Writes `body` as `name` so that the name appears only with the whole content: the mirror
    * writes a hidden temporary file, flushes it and renames it; S3 completes an upload or leaves
    * nothing. Replaces a file of that name.
    */
-  write(name: string, body: ReadableStream<Uint8Array> | Uint8Array | string): Promise<void>;
+  write(
+    name: string,
+    body: ReadableStream<Uint8Array> | Uint8Array | string,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Copies a local file whole as `name`, as `write` does, where the target can do it faster than a stream. */
-  copyFile?(path: string, name: string): Promise<void>;
-  read(name: string): Promise<ReadableStream<Uint8Array>>;
+  copyFile?(path: string, name: string, signal?: AbortSignal): Promise<void>;
+  read(name: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
   /** Removes `name`; a missing one is no error. */
-  remove(name: string): Promise<void>;
+  remove(name: string, signal?: AbortSignal): Promise<void>;
   /**
    * Removes what this installation's interrupted writes left behind, as its ledger names them (the
    * mirror's hidden temporary files, uploads S3 keeps until they are aborted); nothing else.
    */
-  tidy(): Promise<void>;
+  tidy(signal?: AbortSignal): Promise<void>;
 }
 
 /** Reads a stream to its end as text (a sidecar of at most `limit` bytes). */

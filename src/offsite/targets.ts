@@ -4,7 +4,7 @@ import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
 import { readContents } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
-import { openPlaceKey } from "./keys.ts";
+import { type KeyRecord, openPlaceKey } from "./keys.ts";
 import type { OffsiteLedger, PlaceLedger } from "./ledger.ts";
 import { mirrorTarget } from "./mirror.ts";
 import type { CopyPolicy } from "./plan.ts";
@@ -80,18 +80,23 @@ export interface TargetTest {
  * is one), writes a small file (recorded in the ledger first), reads it back, removes it, and
  * counts the copies there. Never throws: a failure is the result, in words that never repeat what the service said.
  */
-export async function testPlace(place: Place, passphrase: string | null): Promise<TargetTest> {
+export async function testPlace(
+  place: Place,
+  passphrase: string | null,
+  known: KeyRecord,
+  signal: AbortSignal,
+): Promise<TargetTest> {
   const { target, ledger } = place;
   const result = { target: target.id, label: target.label, where: target.where };
   const probe = `.business-app-test.${process.pid}.${Date.now()}`;
   const text = "BusinessApp checks that it can write here; this file is removed at once.\n";
   try {
-    const key = passphrase === null ? null : await openPlaceKey(target, passphrase);
-    const contents = await readContents(target, {
-      key,
-      passphrase: passphrase !== null,
-      record: ledger.record(),
-    });
+    const key = passphrase === null ? null : await openPlaceKey(target, passphrase, known, signal);
+    const contents = await readContents(
+      target,
+      { key, passphrase: passphrase !== null, record: ledger.record() },
+      signal,
+    );
     if (contents.encrypted && passphrase === null)
       return {
         ...result,
@@ -99,9 +104,9 @@ export async function testPlace(place: Place, passphrase: string | null): Promis
         message: "it holds encrypted copies, and no passphrase is set on this PC",
       };
     await ledger.writing(probe);
-    await target.write(probe, text);
-    const back = await readText(await target.read(probe), 1024);
-    await target.remove(probe);
+    await target.write(probe, text, signal);
+    const back = await readText(await target.read(probe, signal), 1024);
+    await target.remove(probe, signal);
     await ledger.written(probe);
     if (back !== text) throw new OffsiteError("offsite.damaged", "a test file read back differently");
     const n = contents.copies.length + contents.unproven.length;

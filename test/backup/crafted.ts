@@ -107,6 +107,19 @@ export const CRAFTED_CASES = [
     reason: "it was made by a newer version of BusinessApp; update the app first",
   },
   {
+    name: "counter_beyond",
+    what: "an AUTOINCREMENT counter set beyond what JavaScript counts exactly",
+    sql: "UPDATE sqlite_sequence SET seq = 9007199254740991 WHERE name = 'users'",
+    reason: "the AUTOINCREMENT counter of `users` is not a number BusinessApp can count to",
+  },
+  {
+    name: "id_beyond",
+    what: "a user whose id is beyond what JavaScript counts exactly",
+    sql: "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES (9007199254740993, 'twin', 'h', 'user', 0, 0)",
+    reason:
+      "column `users.id` holds numbers too large for BusinessApp; the AUTOINCREMENT counter of `users` is not a number BusinessApp can count to",
+  },
+  {
     name: "shop_items",
     what: "the shop's own plain table with its own index",
     sql: `CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);

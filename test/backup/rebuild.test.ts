@@ -20,6 +20,10 @@ function foreignFile(options: { encoding?: string } = {}): string {
   db.run(
     "INSERT INTO users (username, password_hash, role, created_at, updated_at) VALUES ('boss', 'h', 'super_admin', 0, 0)",
   );
+  // Entries dated 2099: a file may say anything in its audit_log.
+  db.run(
+    "INSERT INTO audit_log (at, username, action, outcome) VALUES (4070908800000, 'boss', 'user.delete', 'success')",
+  );
   db.run(`
     CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL CHECK (length(name) > 0) DEFAULT ('x'), code TEXT UNIQUE COLLATE NOCASE);
     CREATE INDEX items_name ON items (name DESC);
@@ -46,8 +50,8 @@ describe("rebuilding a foreign file", () => {
     const source = foreignFile();
     const target = join(tempDir(), "rebuilt.db");
     const result = rebuildDatabase(source, target);
+    // The audit trail is not carried: it lives in its own file, which no restore reaches.
     expect(result.rowCounts).toEqual({
-      audit_log: 0,
       sessions: 0,
       users: 1,
       items: 1,
@@ -195,5 +199,43 @@ describe("restoring: what the app made goes in as it is, anything else rebuilt",
     // The safety backup of the attempt is gone again: the database it holds is the one in place.
     expect(engine.list().filter((r) => r.kind === "pre_restore")).toEqual([]);
     expect(await readLog()).toContain("failed (the database was put back as it was)");
+  });
+});
+
+describe("the audit trail is out of a restore's reach", () => {
+  test("a file with forged audit entries is restored without them: the trail keeps what it had", async () => {
+    const { app, engine, paths } = makeSetup();
+    app.auth.audit.record({
+      action: "sign-in",
+      outcome: "success",
+      userId: null,
+      username: "anna",
+      clientAddress: "127.0.0.1",
+    });
+    const trail = () => {
+      const db = new Database(paths.audit, { readonly: true });
+      try {
+        return db
+          .query<{ username: string; target: string | null }, []>(
+            "SELECT username, target FROM audit_log ORDER BY id",
+          )
+          .all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = trail();
+    expect(before.map((e) => e.username)).toContain("anna");
+    const source = foreignFile();
+    const forged = new Database(source);
+    forged.run(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100)
+      INSERT INTO audit_log (at, username, action, target, outcome) SELECT 4070908800000 + i, 'boss', 'user.delete', 'forged ' || i, 'success' FROM c`);
+    forged.close();
+    copyFileSync(source, join(paths.backupsDir, "with_forged_trail.db"));
+    await engine.restore("with_forged_trail.db");
+    await engine.settled();
+    const after = trail();
+    expect(after.filter((e) => e.target?.startsWith("forged"))).toEqual([]);
+    expect(after.slice(0, before.length)).toEqual(before);
   });
 });

@@ -377,6 +377,23 @@ export const MUTATIONS: Mutation[] = [
     expect: "refuse",
     sql: "CREATE TABLE kept2 AS SELECT * FROM __drizzle_migrations; DROP TABLE __drizzle_migrations; CREATE VIRTUAL TABLE __drizzle_migrations USING fts5(id, hash, created_at); INSERT INTO __drizzle_migrations SELECT * FROM kept2",
   },
+  {
+    id: "a migration history with a generated column",
+    expect: "refuse",
+    schema:
+      "UPDATE sqlite_schema SET sql = 'CREATE TABLE \"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL AS (hex(zeroblob(1000))) VIRTUAL, created_at numeric)' WHERE name = '__drizzle_migrations'",
+  },
+  // Numbers the app cannot count exactly.
+  {
+    id: "an AUTOINCREMENT counter beyond 2^53",
+    expect: "refuse",
+    sql: "UPDATE sqlite_sequence SET seq = 9007199254740991 WHERE name = 'users'",
+  },
+  {
+    id: "a user id beyond 2^53",
+    expect: "refuse",
+    sql: "INSERT INTO users (id, username, password_hash, role, created_at, updated_at) VALUES (9007199254740993, 'twin', 'h', 'user', 0, 0)",
+  },
   // Storage swapped under the names.
   {
     id: "two app tables' storage swapped",

@@ -105,3 +105,103 @@ export function placeEnv(place: FakePlace, extra: Record<string, string> = {}): 
     ...extra,
   };
 }
+
+/** What a `memoryS3` does differently, changed by the test as it goes. */
+export interface MemoryS3Knobs {
+  /** Leave the place's key file out of the next N listings (an incomplete listing). */
+  hideKeyFile?: number;
+  /** Answer GETs of matching keys with this body instead of the object. */
+  body?: { match: RegExp; make: () => ReadableStream<Uint8Array> } | null;
+}
+
+/**
+ * An S3 service in memory that checks no signature: list, GET, PUT, DELETE, and nothing else.
+ * Its objects can be looked at and changed directly; `taken()` counts the bytes GETs sent.
+ */
+export function memoryS3(knobs: MemoryS3Knobs = {}) {
+  const objects = new Map<string, Uint8Array>();
+  let sent = 0;
+  const counted = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          sent += chunk.byteLength;
+          out.enqueue(chunk);
+        },
+      }),
+    );
+  const place = serve(async (request) => {
+    const url = new URL(request.url);
+    const [, , ...rest] = url.pathname.split("/");
+    const key = rest.map(decodeURIComponent).join("/");
+    if (request.method === "GET" && !key && url.searchParams.get("list-type") === "2") {
+      const prefix = url.searchParams.get("prefix") ?? "";
+      const hide = (knobs.hideKeyFile ?? 0) > 0;
+      if (hide) knobs.hideKeyFile = (knobs.hideKeyFile ?? 0) - 1;
+      const keys = [...objects.keys()]
+        .filter((k) => k.startsWith(prefix) && !(hide && k.endsWith("business-app-key.age")))
+        .sort();
+      const contents = keys.map(
+        (k) => `<Contents><Key>${k}</Key><Size>${objects.get(k)?.byteLength}</Size></Contents>`,
+      );
+      return new Response(
+        `<?xml version="1.0"?><ListBucketResult>${contents.join("")}<IsTruncated>false</IsTruncated></ListBucketResult>`,
+      );
+    }
+    if (request.method === "PUT") {
+      const bytes = new Uint8Array(await request.arrayBuffer());
+      objects.set(key, bytes);
+      return new Response("", { headers: { etag: `"${Bun.hash(bytes).toString(16)}"` } });
+    }
+    if (request.method === "GET") {
+      if (knobs.body?.match.test(key)) return new Response(counted(knobs.body.make()));
+      const object = objects.get(key);
+      if (!object) return new Response("<Error><Code>NoSuchKey</Code></Error>", { status: 404 });
+      return new Response(counted(new Response(object).body as ReadableStream<Uint8Array>));
+    }
+    if (request.method === "DELETE") {
+      objects.delete(key);
+      return new Response(null, { status: 204 });
+    }
+    return new Response("<Error><Code>NotImplemented</Code></Error>", { status: 501 });
+  });
+  return { ...place, objects, knobs, taken: () => sent };
+}
+
+/** A service that answers every request at once, 200, and then sends its body one byte every half second. */
+export function drippingPlace(): FakePlace {
+  return serve(
+    () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await Bun.sleep(500);
+            controller.enqueue(new Uint8Array([0x20]));
+          },
+        }),
+        { headers: { "content-type": "application/xml" } },
+      ),
+  );
+}
+
+/** `size` bytes of `fill`, as a stream of 1 MiB chunks. */
+export function endlessBytes(
+  size: number,
+  fill: number,
+  head = new Uint8Array(),
+): ReadableStream<Uint8Array> {
+  let left = size;
+  let first = true;
+  return new ReadableStream({
+    pull(controller) {
+      if (first) {
+        first = false;
+        if (head.byteLength > 0) return controller.enqueue(head);
+      }
+      if (left <= 0) return controller.close();
+      const chunk = new Uint8Array(Math.min(1024 * 1024, left)).fill(fill);
+      left -= chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+}

@@ -1,18 +1,29 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { computeAlerts } from "../../src/app/alerts.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { OffsiteError } from "../../src/offsite/errors.ts";
-import { restoreLatestFromOffsite } from "../../src/offsite/restore.ts";
+import { KEY_FILE } from "../../src/offsite/keys.ts";
+import { restoreFromOffsite, restoreLatestFromOffsite } from "../../src/offsite/restore.ts";
 import { S3Http } from "../../src/offsite/s3/http.ts";
 import { S3Store } from "../../src/offsite/s3/store.ts";
 import { addItems, itemNames } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { endlessListing, LEAK, placeEnv, silentPlace, skewedService, webService } from "./fake-places.ts";
+import {
+  drippingPlace,
+  endlessBytes,
+  endlessListing,
+  LEAK,
+  memoryS3,
+  placeEnv,
+  silentPlace,
+  skewedService,
+  webService,
+} from "./fake-places.ts";
 import { addMegabytes, offsiteSetup } from "./offsite-fixtures.ts";
 import { type RealS3, startRealS3 } from "./rgw.ts";
 import { type S3Server, startS3Server } from "./s3rver.ts";
@@ -88,7 +99,7 @@ describe("a place of encrypted copies and a plain copy planted there (the mirror
     expect(readdirSync(mirror).sort()).toEqual(before);
     expect(shop.offsite.status()?.targets[0]).toMatchObject({ foreignObjects: 2, needsPassphrase: false });
     expect(await shop.readLog()).toContain(
-      `WARNING - the mirror folder (${mirror}): 2 objects there that BusinessApp did not write; left alone`,
+      `WARNING - the mirror folder (${mirror}): 2 objects here that BusinessApp did not write; left alone`,
     );
 
     // A new PC with the passphrase restores the newest real backup, not the planted one.
@@ -193,7 +204,7 @@ describe("someone else's objects in the bucket (s3rver)", () => {
     expect(shop.offsite.status()?.targets[0]?.foreignObjects).toBe(4);
     const log = await shop.readLog();
     expect(log).toContain(`Removed old off-site copy: ${made[0]?.name} from S3`);
-    expect(log.match(/4 objects there that BusinessApp did not write; left alone/g)).toHaveLength(1);
+    expect(log.match(/4 objects here that BusinessApp did not write; left alone/g)).toHaveLength(1);
 
     // A new PC (no passphrase, no record of what it wrote): the forged newest fails its check and
     // is skipped; the newest real backup is restored.
@@ -329,5 +340,194 @@ describe.skipIf(missing("rgw"))("a real S3 service (Ceph's RADOS Gateway)", () =
     const pending = (await store.pendingUploads("multipart/")) ?? [];
     expect(pending.map((p) => p.key)).toEqual(["multipart/theirs.bin"]);
     expect(JSON.parse(readFileSync(ledgerPath, "utf8")).places[placeId].uploads).toEqual({});
+  });
+});
+
+describe("a place's key is never replaced, swapped in, or lost with the copies it opens", () => {
+  const env = (extra: Record<string, string>) => ({ BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE, ...extra });
+
+  test("the key file gone from the mirror folder: the run refuses, makes no new key, removes nothing", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    const shop = offsiteSetup(env({ BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror }));
+    const a = await shop.engine.createBackup({ kind: "manual", description: "a" });
+    expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+    await shop.engine.createBackup({ kind: "manual", description: "b" });
+    await shop.engine.deleteBackup(a.name);
+    rmSync(join(mirror, KEY_FILE));
+    const [run] = await shop.offsite.syncNow();
+    expect(run?.error?.message).toStartWith(`${KEY_FILE} is missing from the mirror folder`);
+    expect(readdirSync(mirror).sort()).toEqual([`${a.name}.age`, `${a.name}.age.json`]);
+  });
+
+  test("a listing that leaves the key file out: the key is read directly, kept, and no copy is lost", async () => {
+    const s3 = memoryS3();
+    const shop = offsiteSetup(env(placeEnv(s3, { BUSINESS_APP_OFFSITE_S3_PREFIX: "shop/" })));
+    const a = await shop.engine.createBackup({ kind: "manual", description: "a" });
+    expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+    const key = s3.objects.get(`shop/${KEY_FILE}`);
+    await shop.engine.createBackup({ kind: "manual", description: "b" });
+    await shop.engine.deleteBackup(a.name);
+    s3.knobs.hideKeyFile = 1;
+    expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+    expect(s3.objects.get(`shop/${KEY_FILE}`)).toEqual(key as Uint8Array);
+    expect([...s3.objects.keys()]).toContain(`shop/${a.name}.age`);
+  });
+
+  test("another place's key swapped in (the same passphrase): refused, and that place's copies stay", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    const s3 = memoryS3();
+    const shop = offsiteSetup(env({ BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror, ...placeEnv(s3) }));
+    const a = await shop.engine.createBackup({ kind: "manual" });
+    expect((await shop.offsite.syncNow()).map((r) => r.error)).toEqual([null, null]);
+    s3.objects.set(KEY_FILE, new Uint8Array(readFileSync(join(mirror, KEY_FILE))));
+    const [, toS3] = await shop.offsite.syncNow();
+    expect(toS3?.error?.message).toStartWith(`${KEY_FILE} in S3 is not the key BusinessApp made there`);
+    expect([...s3.objects.keys()]).toContain(`${a.name}.age`);
+  });
+});
+
+describe("a download never takes more than its sidecar says", () => {
+  test("an encrypted copy answered with an endless first line, and a plain one answered with 256 MB", async () => {
+    for (const encrypted of [true, false]) {
+      const s3 = memoryS3();
+      const extra: Record<string, string> = encrypted ? { BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE } : {};
+      const shop = offsiteSetup(placeEnv(s3, extra));
+      const made = await shop.engine.createBackup({ kind: "manual" });
+      expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+      const [copy] = await shop.offsite.contents("s3");
+      const head = new TextEncoder().encode("age-encryption.org/v1\n-> X25519 ");
+      s3.knobs.body = {
+        match: /\.db(\.age)?$/,
+        make: () => endlessBytes(256 * 1024 * 1024, 0x41, encrypted ? head : undefined),
+      };
+      const newPc = offsiteSetup(placeEnv(s3, extra));
+      newPc.db.close();
+      const failure = await restoreFromOffsite(newPc.app, made.name, { by: "test" }).catch((e) => e);
+      expect(failure).toBeInstanceOf(OffsiteError);
+      expect(failure.code).toBe("offsite.damaged");
+      // It stopped at the copy's size: what the service sent is that, and what the sockets between
+      // held (a few MB), far from all it had to send.
+      expect(s3.taken()).toBeLessThan((copy?.copySize ?? 0) + 64 * 1024 * 1024);
+      expect(readdirSync(newPc.paths.backupsDir).filter((n) => n.endsWith(".tmp"))).toEqual([]);
+    }
+  });
+});
+
+describe("without a passphrase, a sidecar changed after it was written proves nothing", () => {
+  test("a copy dated into the future neither drives retention nor wins a restore of the newest", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    const env = {
+      BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
+      BUSINESS_APP_OFFSITE_MAX_BACKUPS: "2",
+      BUSINESS_APP_OFFSITE_KINDS: "automatic",
+    };
+    const shop = offsiteSetup(env);
+    const made = [];
+    for (let i = 0; i < 2; i++) {
+      addItems(shop.db, [`day ${i}`]);
+      made.push(await shop.engine.createBackup({ kind: "automatic", createdBy: "scheduler" }));
+      expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+      shop.clock.advance(60_000);
+    }
+    const oldest = made[0]?.name as string;
+    const sidecar = JSON.parse(readFileSync(join(mirror, `${oldest}.json`), "utf8"));
+    writeFileSync(
+      join(mirror, `${oldest}.json`),
+      JSON.stringify({ ...sidecar, createdAt: "2099-01-01T00:00:00.000Z" }),
+    );
+    addItems(shop.db, ["day 2"]);
+    const newest = await shop.engine.createBackup({ kind: "automatic", createdBy: "scheduler" });
+    expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+    expect(readdirSync(mirror)).toContain(`${newest.name}.json`);
+    expect(readdirSync(mirror)).toContain(`${made[1]?.name}.json`);
+    expect(readdirSync(mirror)).toContain(`${oldest}.json`);
+    expect(await shop.readLog()).toContain(
+      `the off-site copy ${oldest} is no longer as BusinessApp wrote it; left alone`,
+    );
+    for (const name of readdirSync(shop.paths.backupsDir).filter((n) => n.startsWith("backup_")))
+      rmSync(join(shop.paths.backupsDir, name));
+    const restored = await restoreLatestFromOffsite(shop.app, { by: "test" });
+    expect(restored.restoredFrom).toBe(newest.name);
+  });
+
+  test("a sidecar that claims the app made a file it did not: the file is rebuilt, and the claim is not kept", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    const shop = offsiteSetup({ BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror });
+    // A file copied into the backup folder by hand: external, of unknown origin.
+    const foreign = intruderDatabase();
+    const withCheck = join(tempDir(), "with-check.db");
+    writeFileSync(withCheck, foreign);
+    const db = new Database(withCheck);
+    db.run("CREATE TABLE extra (x INTEGER DEFAULT (random()) CHECK (x <> 0))");
+    db.close();
+    writeFileSync(join(shop.paths.backupsDir, "from_usb_stick.db"), readFileSync(withCheck));
+    await shop.engine.verify(["from_usb_stick.db"]);
+    expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
+    const sidecar = JSON.parse(readFileSync(join(mirror, "from_usb_stick.db.json"), "utf8"));
+    expect(sidecar.origin).toBeNull();
+    writeFileSync(
+      join(mirror, "from_usb_stick.db.json"),
+      JSON.stringify({
+        ...sidecar,
+        origin: "snapshot",
+        createdBy: "boss",
+        description: "made by the app, honest",
+      }),
+    );
+    rmSync(join(shop.paths.backupsDir, "from_usb_stick.db"));
+    await restoreFromOffsite(shop.app, "from_usb_stick.db", { by: "test" });
+    const table = shop.db.sqlite
+      .query<{ sql: string }, []>("SELECT sql FROM sqlite_schema WHERE name = 'extra'")
+      .get();
+    expect(table?.sql).not.toContain("CHECK");
+    const record = shop.engine.find("from_usb_stick.db");
+    expect(record.origin).toBeUndefined();
+    expect(record.createdBy).toBeNull();
+  });
+});
+
+describe("what a place sends is never repeated, and a place that drips is given up", () => {
+  test("a key file whose first line is someone's text: the error says it is damaged, and nothing of the text", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    writeFileSync(join(mirror, KEY_FILE), `${LEAK} Call 555-0100 to restore your files\n`);
+    const shop = offsiteSetup({
+      BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
+      BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE,
+    });
+    await shop.engine.createBackup({ kind: "manual" });
+    const [run] = await shop.offsite.syncNow();
+    expect(run?.error?.code).toBe("offsite.damaged");
+    const [tested] = await shop.offsite.test();
+    for (const said of [run?.error?.message, tested?.message, await shop.readLog()])
+      expect(said).not.toContain(LEAK);
+  });
+
+  test("a service that answers and then sends a byte every half second: the test ends, the run ends at its deadline", async () => {
+    const place = drippingPlace();
+    const shop = offsiteSetup(placeEnv(place, { BUSINESS_APP_OFFSITE_TIMEOUT_SECONDS: "1" }), {
+      timers: true,
+    });
+    const started = performance.now();
+    const [tested] = await shop.offsite.test();
+    expect(tested?.ok).toBe(false);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    await shop.engine.createBackup({ kind: "manual" });
+    const running = shop.offsite.syncNow();
+    await Bun.sleep(100);
+    await shop.timers?.advance(360 * 60_000);
+    const ended = performance.now();
+    const [result] = await running;
+    expect(performance.now() - ended).toBeLessThan(5_000);
+    expect(result?.error?.message).toStartWith(
+      "the off-site run took longer than 360 minutes and was given up",
+    );
+  });
+
+  test("a listing of keys longer than S3 allows: they are left out, and the listing ends", async () => {
+    const big = "k".repeat(4096);
+    const place = memoryS3();
+    for (let i = 0; i < 20; i++) place.objects.set(`${big}${i}`, new Uint8Array(1));
+    const shop = offsiteSetup(placeEnv(place));
+    expect(await shop.offsite.contents("s3")).toEqual([]);
   });
 });

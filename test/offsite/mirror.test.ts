@@ -150,7 +150,15 @@ describe("the mirror folder", () => {
     const record = await shop.engine.createBackup({ kind: "manual" });
     const ledger = new OffsiteLedger(shop.paths.offsiteLedger).place(`mirror ${mirror}`);
     const target = mirrorTarget(mirror, ledger, { answerMs: 5000, idleMs: 5000 });
-    const key = await placeKey(target, PASSPHRASE, shop.clock);
+    const key = await placeKey(target, PASSPHRASE, {
+      known: { pinned: null, encrypted: false },
+      holdsEncrypted: false,
+      remember: (recipient) =>
+        ledger.change((r) => {
+          r.key = recipient;
+        }),
+      clock: shop.clock,
+    });
     const abort = new AbortController();
     const copying = copyBackup({
       target,

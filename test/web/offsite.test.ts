@@ -36,7 +36,9 @@ describe("off-site copies on the pages", () => {
     expect(status).toContain(`Here · mirror folder <time datetime="`);
     expect(status).toContain("Today 09:00</time> (encrypted)");
     expect(status).toContain(`Mirror folder</span> <code class="path">${mirror}</code>: 1 copy`);
-    expect(status).toContain("Encrypted with your passphrase (age format).");
+    expect(status).toContain(
+      "Encrypted with your passphrase (age format), and signed: a copy counts only if BusinessApp wrote it.",
+    );
     const api = (await (await web.request("/api/status", { cookie: boss.token })).json()) as {
       offsite: unknown;
     };

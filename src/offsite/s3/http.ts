@@ -127,13 +127,61 @@ function unescapeXml(text: string): string {
 }
 
 /**
- * Reads a body to its end as text, at most `limit` bytes (then `S3Failure`), failing when no chunk
- * comes for `idleMs`.
+ * An `AbortSignal` that aborts with `reason()` after `ms`, or with `outer`'s reason when that
+ * aborts first; `clear()` ends the timer.
  */
-export async function readBody(response: Response, limit: number, idleMs: number): Promise<string> {
+export function deadline(
+  ms: number,
+  reason: () => Error,
+  outer?: AbortSignal,
+): { signal: AbortSignal; clear(): void } {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(reason()), ms);
+  const follow = () => abort.abort(outer?.reason);
+  if (outer?.aborted) follow();
+  else outer?.addEventListener("abort", follow, { once: true });
+  return {
+    signal: abort.signal,
+    clear() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", follow);
+    },
+  };
+}
+
+/**
+ * Reads a body to its end as text, at most `limit` bytes (then `S3Failure`), failing when no chunk
+ * comes for the idle time, when the whole of it takes longer than the time to an answer plus
+ * `limit` at 64 KiB/s (a service that drips), or when `signal` aborts.
+ */
+export async function readBody(
+  response: Response,
+  limit: number,
+  timeouts: S3Timeouts,
+  signal?: AbortSignal,
+): Promise<string> {
+  const ms = timeouts.answerMs + Math.ceil(limit / SLOWEST_UPLOAD_BYTES_PER_MS);
+  const whole = deadline(
+    ms,
+    () => new S3Failure("timeout", { what: `the answer took more than ${Math.round(ms / 1000)} s` }),
+    signal,
+  );
+  try {
+    return await readAll(response, limit, timeouts.idleMs, whole.signal);
+  } finally {
+    whole.clear();
+  }
+}
+
+async function readAll(
+  response: Response,
+  limit: number,
+  idleMs: number,
+  signal: AbortSignal,
+): Promise<string> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of bodyOf(response, idleMs)) {
+  for await (const chunk of bodyOf(response, idleMs, signal)) {
     total += chunk.byteLength;
     if (total > limit)
       throw new S3Failure("not_s3", {
@@ -145,12 +193,16 @@ export async function readBody(response: Response, limit: number, idleMs: number
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** An answer's body (or an empty one), failing with a `timeout` `S3Failure` when no chunk comes for `idleMs`. */
-export function bodyOf(response: Response, idleMs: number): ReadableStream<Uint8Array> {
+/**
+ * An answer's body (or an empty one), failing with a `timeout` `S3Failure` when no chunk comes for
+ * `idleMs`, and with `signal`'s reason when it aborts.
+ */
+export function bodyOf(response: Response, idleMs: number, signal?: AbortSignal): ReadableStream<Uint8Array> {
   return withIdleTimeout(response.body ?? emptyStream(), {
     idleMs,
     idle: () => new S3Failure("timeout", { what: `no data for ${Math.round(idleMs / 1000)} s` }),
     map: networkFailure,
+    ...(signal ? { signal } : {}),
   });
 }
 
@@ -189,7 +241,8 @@ export class S3Http {
   /**
    * Sends one signed request and returns its answer once it begins (2xx); otherwise rejects with
    * `S3Failure`. The answer must begin within `answerMs` (plus time for the body at 64 KiB/s);
-   * its body is the caller's to read, with `readBody` or `withIdleTimeout`.
+   * its body is the caller's to read, with `readBody` or `bodyOf`. `signal` gives up the request
+   * (with its reason) when it aborts: a run past its deadline, the app closing.
    */
   async send(request: {
     method: string;
@@ -197,7 +250,9 @@ export class S3Http {
     query?: Record<string, string>;
     body?: Uint8Array | string;
     contentType?: string;
+    signal?: AbortSignal | undefined;
   }): Promise<Response> {
+    request.signal?.throwIfAborted();
     const url = this.urlOf(request.key, request.query);
     const sentAt = this.#now();
     const signed = signedHeaders(
@@ -212,32 +267,31 @@ export class S3Http {
     const size =
       typeof request.body === "string" ? Buffer.byteLength(request.body) : (request.body?.byteLength ?? 0);
     const limit = this.timeouts.answerMs + Math.ceil(size / SLOWEST_UPLOAD_BYTES_PER_MS);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), limit);
+    const late = () => new S3Failure("timeout", { what: `no answer within ${Math.round(limit / 1000)} s` });
+    const waiting = deadline(limit, late, request.signal);
     let response: Response;
     try {
       response = await fetch(url, {
         method: request.method,
         headers: signed,
         redirect: "manual",
-        signal: abort.signal,
+        signal: waiting.signal,
         ...(request.body === undefined ? {} : { body: request.body }),
       });
     } catch (error) {
-      if (abort.signal.aborted)
-        throw new S3Failure("timeout", { what: `no answer within ${Math.round(limit / 1000)} s` });
+      if (waiting.signal.aborted) throw waiting.signal.reason;
       throw networkFailure(error);
     } finally {
-      clearTimeout(timer);
+      waiting.clear();
     }
     if (response.status >= 200 && response.status < 300) return response;
-    throw await this.#failureOf(response, sentAt);
+    throw await this.#failureOf(response, sentAt, request.signal);
   }
 
   /** What a refusal means, judged by its status, its error code and the service's clock; its body is never repeated. */
-  async #failureOf(response: Response, sentAt: number): Promise<S3Failure> {
+  async #failureOf(response: Response, sentAt: number, signal?: AbortSignal): Promise<S3Failure> {
     const status = response.status;
-    const body = await readBody(response, ERROR_BODY_LIMIT, this.timeouts.idleMs).catch(() => "");
+    const body = await readBody(response, ERROR_BODY_LIMIT, this.timeouts, signal).catch(() => "");
     const isS3Error = body.includes("<Error>") && xmlText(body, "Code") !== null;
     const serviceCode = isS3Error ? plainWord(xmlText(body, "Code")) : null;
     const serverTime = Date.parse(response.headers.get("date") ?? "");

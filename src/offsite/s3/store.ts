@@ -33,6 +33,8 @@ export interface StoreTuning {
 /** What one page of a listing may be: a thousand keys are a few hundred KiB. */
 const PAGE_LIMIT = 8 * 1024 * 1024;
 const ANSWER_LIMIT = 1024 * 1024;
+/** S3's own longest key; a longer name in a listing is not one the app wrote. */
+const MAX_KEY_BYTES = 1024;
 
 /** What is read of a stream (Bun's and Node's typings of a reader differ beyond this). */
 type Reader = { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }> };
@@ -82,35 +84,41 @@ export class S3Store {
     this.#maxPages = tuning.maxPages ?? 1000;
   }
 
-  async #text(response: Response, limit: number): Promise<string> {
-    return readBody(response, limit, this.#http.timeouts.idleMs);
+  async #text(response: Response, limit: number, signal?: AbortSignal): Promise<string> {
+    return readBody(response, limit, this.#http.timeouts, signal);
   }
 
   /**
    * Every object whose key starts with `prefix` (all pages), in key order. A listing that is not
-   * an S3 listing, that repeats a page, or that passes `maxKeys` or `maxPages`, is refused.
+   * an S3 listing, that repeats a page, or that passes `maxKeys` or `maxPages` (or their bytes), is
+   * refused; a key longer than S3 allows (1024 bytes) is someone else's and left out.
    */
-  async list(prefix: string): Promise<StoredObject[]> {
+  async list(prefix: string, signal?: AbortSignal): Promise<StoredObject[]> {
     const found: StoredObject[] = [];
     const seen = new Set<string>();
     let token: string | null = null;
+    const tooMany = () => new S3Failure("too_many", { what: `more than ${this.#maxKeys} objects` });
     for (let page = 0; ; page++) {
-      if (page >= this.#maxPages || found.length > this.#maxKeys)
-        throw new S3Failure("too_many", { what: `more than ${this.#maxKeys} objects` });
+      if (page >= this.#maxPages) throw tooMany();
       const query: Record<string, string> = { "list-type": "2", prefix, "max-keys": String(this.#pageSize) };
       if (token !== null) query["continuation-token"] = token;
-      const answer = await this.#http.send({ method: "GET", key: null, query });
-      const xml = await this.#text(answer, PAGE_LIMIT);
+      const answer = await this.#http.send({ method: "GET", key: null, query, signal });
+      const xml = await this.#text(answer, PAGE_LIMIT, signal);
       if (!xml.includes("<ListBucketResult"))
         throw new S3Failure("not_s3", { status: answer.status, what: "no listing" });
       for (const entry of xmlElements(xml, "Contents")) {
         const key = xmlText(entry, "Key");
         const size = Number(xmlText(entry, "Size"));
-        if (key?.startsWith(prefix) && Number.isSafeInteger(size) && size >= 0) found.push({ key, size });
+        if (!key?.startsWith(prefix) || Buffer.byteLength(key) > MAX_KEY_BYTES) continue;
+        if (!Number.isSafeInteger(size) || size < 0) continue;
+        // A copy of its own: the page it came from is not kept alive through it.
+        found.push({ key: Buffer.from(key).toString(), size });
+        if (found.length > this.#maxKeys) throw tooMany();
       }
       if (xmlText(xml, "IsTruncated") !== "true") return found;
       token = xmlText(xml, "NextContinuationToken");
-      if (!token || seen.has(token)) throw new S3Failure("not_s3", { what: "the listing does not end" });
+      if (!token || Buffer.byteLength(token) > MAX_KEY_BYTES || seen.has(token))
+        throw new S3Failure("not_s3", { what: "the listing does not end" });
       seen.add(token);
     }
   }
@@ -123,11 +131,11 @@ export class S3Store {
   async put(
     key: string,
     body: ReadableStream<Uint8Array> | Uint8Array | string,
-    options: { contentType: string; watch?: UploadWatch },
+    options: { contentType: string; watch?: UploadWatch; signal?: AbortSignal | undefined },
   ): Promise<void> {
-    const { contentType } = options;
+    const { contentType, signal } = options;
     if (typeof body === "string" || body instanceof Uint8Array) {
-      await this.#stored(await this.#http.send({ method: "PUT", key, body, contentType }));
+      await this.#stored(await this.#http.send({ method: "PUT", key, body, contentType, signal }));
       return;
     }
     const reader = body.getReader();
@@ -135,9 +143,19 @@ export class S3Store {
     try {
       const first = await readPart(reader, this.#partSize, carry);
       if (first.done)
-        await this.#stored(await this.#http.send({ method: "PUT", key, body: first.part, contentType }));
+        await this.#stored(
+          await this.#http.send({ method: "PUT", key, body: first.part, contentType, signal }),
+        );
       else
-        await this.#putInParts({ key, contentType, reader, first: first.part, carry, watch: options.watch });
+        await this.#putInParts({
+          key,
+          contentType,
+          reader,
+          first: first.part,
+          carry,
+          watch: options.watch,
+          signal,
+        });
     } catch (error) {
       await reader.cancel(error).catch(() => {});
       throw error;
@@ -151,23 +169,28 @@ export class S3Store {
     first: Uint8Array;
     carry: Uint8Array[];
     watch: UploadWatch | undefined;
+    signal: AbortSignal | undefined;
   }): Promise<void> {
-    const { key, reader, carry, watch } = upload;
+    const { key, reader, carry, watch, signal } = upload;
     const begun = await this.#http.send({
       method: "POST",
       key,
       query: { uploads: "" },
       contentType: upload.contentType,
+      signal,
     });
-    const uploadId = xmlText(await this.#text(begun, ANSWER_LIMIT), "UploadId");
-    if (!uploadId) throw new S3Failure("not_s3", { what: "no upload id in the answer" });
+    const uploadId = xmlText(await this.#text(begun, ANSWER_LIMIT, signal), "UploadId");
+    if (!uploadId || Buffer.byteLength(uploadId) > MAX_KEY_BYTES)
+      throw new S3Failure("not_s3", { what: "no upload id in the answer" });
     await watch?.started(key, uploadId);
     try {
       const etags: string[] = [];
       let part = upload.first;
       for (let done = false; ; ) {
         const query = { partNumber: String(etags.length + 1), uploadId };
-        etags.push(await this.#stored(await this.#http.send({ method: "PUT", key, query, body: part })));
+        etags.push(
+          await this.#stored(await this.#http.send({ method: "PUT", key, query, body: part, signal })),
+        );
         if (done) break;
         ({ part, done } = await readPart(reader, this.#partSize, carry));
         if (part.byteLength === 0) break;
@@ -181,11 +204,13 @@ export class S3Store {
         query: { uploadId },
         body: `<CompleteMultipartUpload>${list.join("")}</CompleteMultipartUpload>`,
         contentType: "application/xml",
+        signal,
       });
       // S3 may answer 200 and still report a failure in the body.
-      const answer = await this.#text(finished, ANSWER_LIMIT);
+      const answer = await this.#text(finished, ANSWER_LIMIT, signal);
       if (answer.includes("<Error>")) throw new S3Failure("other", { what: "the upload was not completed" });
     } catch (error) {
+      // Aborted even when the run is being given up: its own short wait, not the run's.
       await this.abortUpload(key, uploadId)
         .then(() => watch?.ended(uploadId))
         .catch(() => {});
@@ -201,7 +226,8 @@ export class S3Store {
   async #stored(answer: Response): Promise<string> {
     await answer.body?.cancel().catch(() => {});
     const etag = answer.headers.get("etag");
-    if (!etag) throw new S3Failure("not_s3", { status: answer.status, what: "no ETag" });
+    if (!etag || !/^[\x21-\x7e]{1,256}$/.test(etag) || /[<>&]/.test(etag))
+      throw new S3Failure("not_s3", { status: answer.status, what: "no ETag" });
     return etag;
   }
 
@@ -209,9 +235,9 @@ export class S3Store {
    * Ends an upload begun and not completed; one that is gone already is no error, nor is a
    * service that has no such call (405, 501: it keeps no parts of uploads it does not complete).
    */
-  async abortUpload(key: string, uploadId: string): Promise<void> {
+  async abortUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
     try {
-      const answer = await this.#http.send({ method: "DELETE", key, query: { uploadId } });
+      const answer = await this.#http.send({ method: "DELETE", key, query: { uploadId }, signal });
       await answer.body?.cancel().catch(() => {});
     } catch (error) {
       const gone =
@@ -228,7 +254,7 @@ export class S3Store {
    * The uploads under `prefix` begun and not completed (ListMultipartUploads, every page, bounded
    * as a listing is); null when the service does not list them.
    */
-  async pendingUploads(prefix: string): Promise<PendingUpload[] | null> {
+  async pendingUploads(prefix: string, signal?: AbortSignal): Promise<PendingUpload[] | null> {
     const found: PendingUpload[] = [];
     let markers: { key: string; upload: string } | null = null;
     for (let page = 0; ; page++) {
@@ -238,7 +264,11 @@ export class S3Store {
       if (markers) Object.assign(query, { "key-marker": markers.key, "upload-id-marker": markers.upload });
       let xml: string;
       try {
-        xml = await this.#text(await this.#http.send({ method: "GET", key: null, query }), PAGE_LIMIT);
+        xml = await this.#text(
+          await this.#http.send({ method: "GET", key: null, query, signal }),
+          PAGE_LIMIT,
+          signal,
+        );
       } catch (error) {
         if (error instanceof S3Failure && (error.problem === "other" || error.problem === "not_s3"))
           return null;
@@ -263,15 +293,15 @@ export class S3Store {
   }
 
   /** The object's bytes as a stream, failing when no chunk comes for the idle time; a missing object rejects. */
-  async get(key: string): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.#http.send({ method: "GET", key });
-    return bodyOf(response, this.#http.timeouts.idleMs);
+  async get(key: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#http.send({ method: "GET", key, signal });
+    return bodyOf(response, this.#http.timeouts.idleMs, signal);
   }
 
   /** Deletes the object; deleting a missing one succeeds. */
-  async delete(key: string): Promise<void> {
+  async delete(key: string, signal?: AbortSignal): Promise<void> {
     try {
-      const answer = await this.#http.send({ method: "DELETE", key });
+      const answer = await this.#http.send({ method: "DELETE", key, signal });
       await answer.body?.cancel().catch(() => {});
     } catch (error) {
       if (!(error instanceof S3Failure && error.problem === "not_found")) throw error;
