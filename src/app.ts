@@ -158,12 +158,15 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     offsite,
     scheduler,
+    drills,
     db,
     log,
     audit: auth.audit,
     baseUrl: () => consoleUrl(settings.host, settings.port),
   });
-  engine.events.onDatabaseUnusable((reason) => recovery.enter(reason));
+  engine.events.onDatabaseUnusable((reason) =>
+    recovery.enter(`The database cannot be used: the restored database could not be opened (${reason}).`),
+  );
   const appSettings = new AppSettings({
     store: new SettingsStore(input, config),
     log,

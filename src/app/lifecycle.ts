@@ -1,10 +1,13 @@
 import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
+import { setupLinkLine } from "../auth/setup.ts";
+import { holdsNoRows } from "../backup/checks.ts";
 import { DatabaseDamagedError } from "../backup/errors.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
 import { consoleUrl } from "./console-url.ts";
+import { databaseIsMissing, missingDatabase } from "./missing-database.ts";
 import { auditRetention } from "./options.ts";
 import { backUpBeforeUpdate } from "./upgrade.ts";
 
@@ -22,22 +25,34 @@ export interface RunningServices {
 }
 
 /**
- * Opens the database of a serving app: leftovers of a crashed operation removed, a database of
- * an older version backed up (`backUpBeforeUpdate`), the database opened and migrated, its users
- * counted (a damaged file often opens and fails at the first read). Returns why it cannot be
- * used (the app then runs in recovery mode), or null. Throws when the app must not start: a
- * database of a newer version (`DatabaseTooNewError`), a failed backup before an update
- * (`UpdateBackupFailedError`); both logged, the database unchanged.
+ * Opens the database of a serving app: leftovers of a crashed operation removed; a database file
+ * that is missing (or empty) while good backups exist is never replaced by an empty one
+ * (`missingDatabase`: the app runs in recovery mode, unless `newDatabase` says to start empty on
+ * purpose); a database of an older version backed up (`backUpBeforeUpdate`), the database opened
+ * and migrated, its users counted (a damaged file often opens and fails at the first read).
+ * Returns why it cannot be used, in words (the app then runs in recovery mode), or null. Throws
+ * when the app must not start: a database of a newer version (`DatabaseTooNewError`), a failed
+ * backup before an update (`UpdateBackupFailedError`); both logged, the database unchanged.
  */
-export async function openDatabase(app: App): Promise<string | null> {
+export async function openDatabase(
+  app: App,
+  options: { newDatabase?: boolean } = {},
+): Promise<string | null> {
   app.log.info(
     `Application starting: BusinessApp ${app.version}, pid ${process.pid}, data folder ${app.paths.dataDir}`,
   );
   await app.engine.cleanupLeftovers();
+  if (options.newDatabase) {
+    if (databaseIsMissing(app.paths.database))
+      app.log.warning("Starting with an empty database, as asked (--new-database); every backup is kept");
+  } else {
+    const missing = await missingDatabase(app);
+    if (missing) return missing;
+  }
   try {
     await backUpBeforeUpdate(app);
   } catch (error) {
-    if (error instanceof DatabaseDamagedError) return error.message;
+    if (error instanceof DatabaseDamagedError) return `The database cannot be used: ${error.message}.`;
     throw error;
   }
   try {
@@ -46,7 +61,7 @@ export async function openDatabase(app: App): Promise<string | null> {
     return null;
   } catch (error) {
     if (error instanceof DatabaseTooNewError) throw error;
-    return describeError(error);
+    return `The database cannot be used: it would not open (${describeError(error)}).`;
   }
 }
 
@@ -62,13 +77,11 @@ export function startServices(app: App, openError: string | null): RunningServic
   let startUrl = consoleUrl(settings.host, settings.port);
   let stopping = false;
   if (openError) {
-    app.recovery.enter(`it would not open (${openError})`);
+    app.recovery.enter(openError);
   } else {
     if (app.auth.users.count() === 0) {
       startUrl = `${startUrl}/setup?token=${app.auth.setup.issue()}`;
-      app.log.info(
-        `No users yet. Open this link within 30 minutes to create the first super administrator: ${startUrl}`,
-      );
+      app.log.info(setupLinkLine(startUrl));
     }
     sweepDatabase(app);
     app.scheduler.start();
@@ -111,21 +124,41 @@ export function startServices(app: App, openError: string | null): RunningServic
   };
 }
 
-/** The startup backup (or, without one, a quick check), then the check of new backup files. */
+/**
+ * The startup backup (or, without one, a quick check), then the check of new backup files. A
+ * database that holds no rows takes no startup backup where startup backups exist already: an
+ * empty database (a new start on purpose) is not a backup worth a place among them.
+ */
 async function runStartupTasks(app: App): Promise<void> {
   const { engine } = app;
   try {
-    if (app.settings.current.settings.startup_backup) {
+    const emptyAmongStartups = isEmptyAmongStartups(app);
+    if (app.settings.current.settings.startup_backup && !emptyAmongStartups) {
       await engine.createBackup({ kind: "startup", createdBy: "startup" });
     } else {
+      if (emptyAmongStartups)
+        app.log.info(
+          "No startup backup: the database holds no rows, and the startup backups there stay as they are",
+        );
       const health = await engine.health.refresh();
-      if (!health.ok) app.recovery.enter(`it failed its check (${health.reason})`);
+      if (!health.ok)
+        app.recovery.enter(`The database cannot be used: it failed its check (${health.reason}).`);
     }
   } catch (error) {
-    if (error instanceof DatabaseDamagedError) app.recovery.enter(`it is damaged (${error.reason})`);
+    if (error instanceof DatabaseDamagedError)
+      app.recovery.enter(`The database cannot be used: it is damaged (${error.reason}).`);
     // Any other failure is in the log and the status; the app goes on serving.
   }
   await engine.verifyNew().catch(() => {});
+}
+
+/** True when the open database holds no rows and startup backups exist (false when it cannot tell). */
+function isEmptyAmongStartups(app: App): boolean {
+  try {
+    return app.db.isOpen && holdsNoRows(app.db.sqlite) && app.engine.list().some((r) => r.kind === "startup");
+  } catch {
+    return false; // A database that fails to read is the startup backup's (and its check's) to find.
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ export function retentionLimits(settings: Settings): RetentionLimits {
     manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
     pre_restore: settings.max_pre_restore_backups,
     pre_update: settings.max_pre_update_backups,
+    startup: settings.max_startup_backups,
   };
 }
 
@@ -82,6 +83,7 @@ export function offsiteOptions(settings: Settings): OffsiteOptions {
         max_manual_backups: settings.offsite_max_manual_backups ?? settings.max_manual_backups,
         max_pre_restore_backups: settings.offsite_max_pre_restore_backups ?? settings.max_pre_restore_backups,
         max_pre_update_backups: settings.offsite_max_pre_update_backups ?? settings.max_pre_update_backups,
+        max_startup_backups: settings.offsite_max_startup_backups ?? settings.max_startup_backups,
       }),
     },
   };

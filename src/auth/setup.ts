@@ -3,6 +3,11 @@ import { newToken, sameSecret } from "../lib/tokens.ts";
 
 const SETUP_LINK_LIFETIME_MS = 30 * 60_000;
 
+/** The line the console window and the log show with a setup link (`url`). */
+export function setupLinkLine(url: string): string {
+  return `No users yet. Open this link within 30 minutes to create the first super administrator: ${url}`;
+}
+
 /**
  * The one-time setup link of a first run (no users yet): it creates the first super
  * administrator, works for 30 minutes, and only until it has been used.

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { openDatabase } from "#runtime/sqlite.ts";
 import { openSqlite } from "../db/connect.ts";
+import { IDENTITY_TABLE, readIdentity } from "../db/identity.ts";
 import { describeError } from "../lib/errors.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 
@@ -138,24 +139,58 @@ export function countRows(path: string): { name: string; rows: number }[] {
 
 /** `countRows` on an open connection (a backup opened read-only, a drill's copy). */
 export function countRowsIn(db: SqlDatabase): { name: string; rows: number }[] {
-  // Not SQLite's own tables, nor the migrator's (by the name's start, as SQLite folds it).
-  const names = db
-    .query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    .values()
-    .map((r) => String(r[0]))
-    .filter((name) => !/^(sqlite_|__drizzle)/i.test(name));
-  return names.map((name) => ({
+  return countedTables(db).map((name) => ({
     name,
     rows: Number(db.query(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).values()[0]?.[0] ?? 0),
   }));
 }
 
-/** The row count of each table of a backup file (opened as `openBackupFile` does); null when it cannot be read. */
-export function countBackupRows(path: string): Record<string, number> | null {
+/** True when no table `countRowsIn` counts holds a row (one row looked for per table, not counted). */
+export function holdsNoRows(db: SqlDatabase): boolean {
+  return countedTables(db).every(
+    (name) => db.query(`SELECT 1 FROM "${name.replaceAll('"', '""')}" LIMIT 1`).values().length === 0,
+  );
+}
+
+/**
+ * The tables whose rows are counted: not SQLite's own, nor the migrator's (by the name's start, as
+ * SQLite folds it), nor the database's identity — bookkeeping, not rows of the shop.
+ */
+function countedTables(db: SqlDatabase): string[] {
+  return db
+    .query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .values()
+    .map((r) => String(r[0]))
+    .filter((name) => !/^(sqlite_|__drizzle)/i.test(name) && name.toLowerCase() !== IDENTITY_TABLE);
+}
+
+/**
+ * What a backup file that passed its check holds (opened as `openBackupFile` does): the row count
+ * of each table, and the identity of the database it is of; null when it cannot be read.
+ */
+export function describeBackupFile(
+  path: string,
+): { rowCounts: Record<string, number>; databaseId: string | null } | null {
   let db: SqlDatabase | null = null;
   try {
     db = openBackupFile(path);
-    return Object.fromEntries(countRowsIn(db).map((t) => [t.name, t.rows]));
+    return {
+      rowCounts: Object.fromEntries(countRowsIn(db).map((t) => [t.name, t.rows])),
+      databaseId: readIdentity(db),
+    };
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+/** The identity of the database a file is of (opened as `openBackupFile` does), or null. */
+export function identityOfFile(path: string): string | null {
+  let db: SqlDatabase | null = null;
+  try {
+    db = openBackupFile(path);
+    return readIdentity(db);
   } catch {
     return null;
   } finally {

@@ -5,8 +5,10 @@ import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import { type DrillResult, writeDrillResult } from "./drill-state.ts";
 import { NotEnoughSpaceError, rebuildFailure } from "./errors.ts";
+import { lineageOf } from "./lineage.ts";
 import { type ManifestRecord, restoresByCopy } from "./manifest.ts";
 import { NOT_CARRIED } from "./rebuild.ts";
+import { identityOf } from "./restore-source.ts";
 import { spaceNeeded } from "./space.ts";
 import type { EngineContext } from "./types.ts";
 import { CHANGED_SINCE_MADE, verifyRecord } from "./verify.ts";
@@ -34,7 +36,10 @@ export async function runDrill(
 ): Promise<DrillResult> {
   const started = ctx.clock();
   const t0 = performance.now();
-  const record = ctx.folder.list().find((r) => r.health === "verified" && !r.sourceDamaged) ?? null;
+  const records = ctx.folder.list();
+  const record =
+    lineageOf(records, identityOf(ctx, records)).find((r) => r.health === "verified" && !r.sourceDamaged) ??
+    null;
   let finding: Finding;
   try {
     finding = record ? await drill(ctx, record, migrations) : failed("there is no good backup to restore");

@@ -3,7 +3,7 @@ import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
 import { runDrill } from "./drill.ts";
 import { type DrillResult, readDrillResult } from "./drill-state.ts";
-import { OperationAbandonedError } from "./errors.ts";
+import { ChoiceChangedError, NoUsableBackupError, OperationAbandonedError } from "./errors.ts";
 import { FollowUps } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
@@ -11,8 +11,15 @@ import type { ManifestRecord } from "./manifest.ts";
 import type { OperationRunner } from "./operation.ts";
 import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
 import { RestoreEvents } from "./restore.ts";
+import { previewRestore, type RestorePreview } from "./restore-preview.ts";
 import { restoreChosen } from "./restore-run.ts";
-import { checkedSource, newestUsableSource, type RestoreSource } from "./restore-source.ts";
+import {
+  checkedSource,
+  emergencyCandidates,
+  identityOf,
+  newestUsableSource,
+  type RestoreSource,
+} from "./restore-source.ts";
 import type { RetentionLimits } from "./retention.ts";
 import { settleSafetyLinks } from "./safety.ts";
 import { freeBytesWhere } from "./space.ts";
@@ -76,6 +83,11 @@ export class BackupEngine {
   /** The listed backup called `name`; a name that is not a plain listed file name is refused. */
   find(name: string): ManifestRecord {
     return this.#ctx.folder.find(name);
+  }
+
+  /** The identity of this database (`currentIdentity`): open now, in the file, or as its newest backup says. */
+  identity(): string | null {
+    return identityOf(this.#ctx, this.list());
   }
 
   /** The running backup or restore with its progress, or null. */
@@ -164,9 +176,33 @@ export class BackupEngine {
     });
   }
 
-  /** Restores the newest backup that passes the full check (`newestUsableSource`), else `NoUsableBackupError`. */
-  emergencyRestore(options: { by?: string | null } = {}): Promise<RestoreResult> {
-    return this.#restore("Emergency restore", options.by ?? null, () => newestUsableSource(this.#ctx));
+  /**
+   * Restores the newest backup of this database that passes the full check (`newestUsableSource`),
+   * else `NoUsableBackupError`. With `expected` (the backup a confirmation named), any other
+   * choice is `ChoiceChangedError`, before anything is changed.
+   */
+  emergencyRestore(options: { by?: string | null; expected?: string | null } = {}): Promise<RestoreResult> {
+    return this.#restore("Emergency restore", options.by ?? null, async () => {
+      const source = await newestUsableSource(this.#ctx);
+      if (options.expected && source.record.name !== options.expected)
+        throw new ChoiceChangedError(options.expected, source.record.name);
+      return source;
+    });
+  }
+
+  /**
+   * What restoring `name` (null: Emergency Restore's first choice, `emergencyCandidates`) would do
+   * (`previewRestore`); `NoUsableBackupError` when Emergency Restore has nothing here to choose.
+   */
+  async previewRestore(name: string | null): Promise<RestorePreview> {
+    const record = name === null ? emergencyCandidates(this.#ctx)[0] : this.find(name);
+    if (!record) throw new NoUsableBackupError();
+    return previewRestore(this.#ctx, record);
+  }
+
+  /** `previewRestore` of a backup that is not in the backup folder (an off-site copy, `where` it is). */
+  previewCopy(record: ManifestRecord, where: string): Promise<RestorePreview> {
+    return previewRestore(this.#ctx, record, where);
   }
 
   #restore(label: string, by: string | null, choose: () => Promise<RestoreSource>): Promise<RestoreResult> {

@@ -18,6 +18,7 @@ export const BACKUP_ERROR_CODES = [
   "backup.protected",
   "restore.unusable",
   "backup.abandoned",
+  "backup.choice_changed",
 ] as const;
 export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
 
@@ -140,6 +141,19 @@ export class BackupUnusableError extends AppError<BackupErrorCode> {
 export class NoUsableBackupError extends AppError<BackupErrorCode> {
   constructor() {
     super("backup.none_usable", "No backup passed the full check, so there is nothing to restore from.");
+  }
+}
+
+/**
+ * An emergency restore was confirmed for one backup, but the newest good one is another now (a
+ * backup made meanwhile, or the named one failed its full check): nothing is restored.
+ */
+export class ChoiceChangedError extends AppError<BackupErrorCode> {
+  constructor(confirmed: string, chosen: string) {
+    super(
+      "backup.choice_changed",
+      `The newest good backup is now ${chosen}, not ${confirmed} as confirmed. Nothing was restored; look at the question again.`,
+    );
   }
 }
 

@@ -29,7 +29,15 @@ import {
   scanFolder,
   writeManifest,
 } from "./manifest.ts";
-import { type BackupKind, backupFileName, isPlainBackupName, parseBackupName, uniqueName } from "./names.ts";
+import {
+  type BackupKind,
+  backupFileName,
+  isPlainBackupName,
+  keptStartupName,
+  parseBackupName,
+  STARTUP_NAME,
+  uniqueName,
+} from "./names.ts";
 import { planRetention, type RetentionLimits } from "./retention.ts";
 import type { BroughtIn } from "./types.ts";
 
@@ -163,8 +171,34 @@ export class BackupFolder {
         reason: null,
         sourceDamaged: false,
         ...(about.origin ? { origin: about.origin } : {}),
+        databaseId: about.databaseId,
+        dataAt: about.dataAt,
       }),
     );
+  }
+
+  /**
+   * Before a new startup backup takes `startup_backup.db`: the one there is kept under its own time
+   * (`startup_YYYYMMDD_HHMMSS.db`), its record moved with it, so no startup backup is ever replaced
+   * (retention removes old ones, those of this database only). A crash between leaves both whole.
+   * Returns the kept name, or null when there was none.
+   */
+  async keepPreviousStartup(): Promise<string | null> {
+    const listing = this.list();
+    const current = listing.find((r) => r.name === STARTUP_NAME);
+    if (!current) return null;
+    const names = new Set(listing.map((r) => r.name));
+    const kept = uniqueName(keptStartupName(new Date(current.dataAt ?? current.createdAt)), (n) =>
+      names.has(n),
+    );
+    const from = this.pathOf(STARTUP_NAME);
+    await whileInUse(from, () => renameSync(from, this.pathOf(kept)), this.wait);
+    fsyncDir(this.dir);
+    await this.update((records) => {
+      records.delete(STARTUP_NAME);
+      records.set(kept, { ...current, name: kept });
+    });
+    return kept;
   }
 
   /** Makes the finished file `temp` readable by its owner only, flushes it, and renames it in as `name` (`replace`). */

@@ -35,6 +35,17 @@ export interface ManifestRecord extends BackupEntry {
    * such a file rather than copy it (`restoresByCopy`).
    */
   origin?: "snapshot" | "rebuilt";
+  /**
+   * The identity of the database the backup's data is of (`database_identity`), as recorded when it
+   * was made or first checked; absent when unknown (an older version's backup, a file without one).
+   */
+  databaseId?: string | null;
+  /**
+   * When its data was taken (ISO 8601): the time of a snapshot the app made; null for a file whose
+   * data time nobody knows (an upload, a file copied in). "Newest" is judged by it, never by when a
+   * file arrived.
+   */
+  dataAt?: string | null;
   /** Tables the last full check found that BusinessApp does not know (kept as plain data). */
   unknownTables?: string[];
   /**

@@ -8,7 +8,8 @@ export type BackupKind = (typeof BACKUP_KINDS)[number];
 /** The kinds the engine makes itself. */
 export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;
 
-const STARTUP_NAME = "startup_backup.db";
+/** The newest startup backup's name, always; the ones before it keep their time (`keptStartupName`). */
+export const STARTUP_NAME = "startup_backup.db";
 export const MAX_DESCRIPTION_LENGTH = 200;
 const MAX_SLUG_LENGTH = 50;
 
@@ -46,6 +47,11 @@ export function backupFileName(kind: Exclude<BackupKind, "external">, at: Date, 
   return `${PREFIX[kind]}_${formatFileStamp(at)}${slug ? `_${slug}` : ""}.db`;
 }
 
+/** The name a startup backup keeps once a newer one takes `startup_backup.db`: `startup_YYYYMMDD_HHMMSS.db`. */
+export function keptStartupName(at: Date): string {
+  return `startup_${formatFileStamp(at)}.db`;
+}
+
 /** `name.db`, then `name_2.db`, `name_3.db`, … : the first that `taken` does not hold. */
 export function uniqueName(name: string, taken: (candidate: string) => boolean): string {
   if (!taken(name)) return name;
@@ -58,6 +64,7 @@ export function uniqueName(name: string, taken: (candidate: string) => boolean):
 
 const STAMP = "(\\d{8}_\\d{6})";
 const PATTERNS: [BackupKind, RegExp][] = [
+  ["startup", new RegExp(`^startup_${STAMP}(_\\d+)?\\.db$`)],
   ["automatic", new RegExp(`^backup_${STAMP}(_\\d+)?\\.db$`)],
   ["manual", new RegExp(`^manual_${STAMP}(_[a-z0-9_]+)?\\.db$`)],
   ["pre_restore", new RegExp(`^pre_restore_${STAMP}(_\\d+)?\\.db$`)],

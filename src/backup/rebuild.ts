@@ -1,5 +1,6 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { immutableUri, openDatabase } from "#runtime/sqlite.ts";
+import { IDENTITY_TABLE } from "../db/identity.ts";
 import { embeddedMigrations } from "../db/migrations.ts";
 import { createOrm, migrate } from "../db/open.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
@@ -124,7 +125,7 @@ function copyEverything(db: SqlDatabase, count: number, unknownTables: string[])
     const here = countOf(db, "main", table);
     const there = countOf(db, "src", table);
     if (here !== there) throw new RebuildError(`table \`${table}\` came out with ${here} rows of ${there}`);
-    rowCounts[table] = here;
+    if (foldName(table) !== IDENTITY_TABLE) rowCounts[table] = here;
   }
   return rowCounts;
 }

@@ -1,7 +1,13 @@
 import { BackupUnusableError, NoUsableBackupError } from "./errors.ts";
+import { currentIdentity, lineageOf } from "./lineage.ts";
 import { type ManifestRecord, passedFullCheck } from "./manifest.ts";
 import type { EngineContext } from "./types.ts";
 import { verifyRecord } from "./verify.ts";
+
+/** The identity of this database, as the engine's context can tell it (`currentIdentity`). */
+export function identityOf(ctx: EngineContext, records: ManifestRecord[]): string | null {
+  return currentIdentity({ open: ctx.db?.isOpen ? ctx.db.sqlite : null, database: ctx.database, records });
+}
 
 /** A backup to restore, and the SHA-256 of its bytes when they passed the full check. */
 export interface RestoreSource {
@@ -29,14 +35,26 @@ export async function checkedSource(ctx: EngineContext, name: string): Promise<R
 }
 
 /**
- * The newest backup that passes the full check, skipping those already known damaged and safety
- * copies of a damaged database; `NoUsableBackupError` when none passes.
+ * The backup of this database with the newest data (`lineageOf`) that passes the full check,
+ * skipping those already known damaged and safety copies of a damaged database;
+ * `NoUsableBackupError` when none passes. Uploads and files copied in are never chosen here.
  */
 export async function newestUsableSource(ctx: EngineContext): Promise<RestoreSource> {
-  for (const record of ctx.folder.list()) {
-    if (record.health === "damaged" || record.sourceDamaged) continue;
+  for (const record of emergencyCandidates(ctx)) {
     const source = await asSource(ctx, record);
     if (source) return source;
   }
   throw new NoUsableBackupError();
+}
+
+/**
+ * The backups Emergency Restore tries, in order: this database's (`lineageOf`), newest data first,
+ * not known damaged, not a safety copy of a damaged database. The first is what a confirmation
+ * names; the restore takes it unless it fails its full check now.
+ */
+export function emergencyCandidates(ctx: EngineContext): ManifestRecord[] {
+  const records = ctx.folder.list();
+  return lineageOf(records, identityOf(ctx, records)).filter(
+    (r) => r.health !== "damaged" && !r.sourceDamaged,
+  );
 }

@@ -261,6 +261,8 @@ async function putBack(ctx: RestoreContext, safety: KeptSafety | null): Promise<
 function openRestored(ctx: RestoreContext): DatabaseHandle {
   const handle = ctx.db ?? new DatabaseHandle(ctx.database);
   handle.open({
+    // A file without an identity (an older version's backup) stays the database it replaced.
+    adoptIdentity: handle.identity,
     judge: (sqlite) => {
       const trust = checkSchemaTrust(sqlite, handle.migrations);
       if (!trust.ok) throw new Error(`failed the trust rule once in place (${trust.reason})`);

@@ -1,6 +1,7 @@
 import { existsSync, linkSync, readdirSync, rmSync, statSync } from "node:fs";
 import { formatBytes } from "../lib/format.ts";
 import { fsyncDir } from "../lib/fs-sync.ts";
+import { identityOfFile } from "./checks.ts";
 import { setRollbackJournalMode } from "./journal-header.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import { takeBackup } from "./snapshot.ts";
@@ -63,6 +64,7 @@ export async function finishSafety(
   by: string | null,
 ): Promise<ManifestRecord> {
   setRollbackJournalMode(kept.link);
+  const databaseId = identityOfFile(kept.link);
   await ctx.folder.moveIn(kept.link, kept.name);
   const size = statSync(ctx.folder.pathOf(kept.name)).size;
   const record: ManifestRecord = {
@@ -78,6 +80,9 @@ export async function finishSafety(
     reason: null,
     sourceDamaged: false,
     origin: "snapshot",
+    databaseId,
+    // The replaced database as it was when the restore closed it.
+    dataAt: ctx.clock().toISOString(),
   };
   await ctx.folder.update((records) => records.set(kept.name, record));
   ctx.log.info(`Safety backup kept: ${kept.name} (${formatBytes(size)}, the replaced database itself)`);

@@ -64,7 +64,7 @@ export async function takeBackup(
     temp,
   });
   try {
-    const { size, check, sha256 } = await writeSnapshot(ctx, temp, options.salvage);
+    const { size, check, sha256, databaseId } = await writeSnapshot(ctx, temp, options.salvage);
     const liveHealth = check.ok ? healthOf({ ok: true, reason: null }, at) : await checkSource(ctx, at);
     const damaged = !check.ok || !liveHealth.ok;
     // Only a copy of a database that is itself damaged may be kept damaged (it may hold data
@@ -72,7 +72,8 @@ export async function takeBackup(
     if (damaged && !liveHealth.ok && !options.salvage) throw new DatabaseDamagedError(liveHealth);
     if (damaged && liveHealth.ok)
       throw new SnapshotFailedError(`the new backup failed its check (${check.reason}); it was not kept`);
-    // A startup backup replaces the one before it, which another program may hold open for a while.
+    // The startup backup before is kept under its own time; the new one takes the slot's name.
+    if (request.kind === "startup") await ctx.folder.keepPreviousStartup();
     await ctx.folder.replace(temp, name);
     const record: ManifestRecord = {
       name,
@@ -87,6 +88,8 @@ export async function takeBackup(
       reason: damaged ? (liveHealth.reason ?? check.reason) : null,
       sourceDamaged: !liveHealth.ok,
       origin: "snapshot",
+      databaseId: databaseId ?? ctx.db?.identity ?? null,
+      dataAt: at.toISOString(),
     };
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const by = request.createdBy ? `, by ${request.createdBy}` : "";
@@ -127,7 +130,7 @@ async function writeSnapshot(
   ctx: EngineContext,
   temp: string,
   salvage: boolean,
-): Promise<{ size: number; check: CheckResult; sha256: string }> {
+): Promise<{ size: number; check: CheckResult; sha256: string; databaseId: string | null }> {
   let hashed: Promise<string> | null = null;
   ctx.db?.pauseCheckpoints();
   try {
@@ -136,7 +139,7 @@ async function writeSnapshot(
     });
     if (!hashed) throw new Error("the snapshot was not reported written");
     const sha256 = await (hashed as Promise<string>);
-    return { size: written.size, check: written.check, sha256 };
+    return { size: written.size, check: written.check, sha256, databaseId: written.databaseId };
   } catch (error) {
     (hashed as Promise<unknown> | null)?.catch(() => {});
     if (error instanceof OperationAbandonedError) throw error;

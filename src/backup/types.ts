@@ -84,4 +84,6 @@ export interface BroughtIn {
   description: string;
   createdBy: string | null;
   origin: "snapshot" | "rebuilt" | null;
+  databaseId: string | null;
+  dataAt: string | null;
 }

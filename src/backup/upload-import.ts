@@ -64,6 +64,9 @@ export async function importUploadedFile(ctx: EngineContext, options: UploadedFi
     reason: null,
     sourceDamaged: false,
     origin: "rebuilt",
+    databaseId: inspected.databaseId,
+    // When its data was taken nobody knows: an upload is never "the newest", only restored by name.
+    dataAt: null,
     unknownTables: inspected.check.unknownTables ?? [],
     fullCheck: inspected.sha256 ? { sha256: inspected.sha256, at: at.toISOString() } : null,
     ...(inspected.rowCounts ? { rowCounts: inspected.rowCounts } : {}),

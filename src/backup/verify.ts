@@ -41,6 +41,7 @@ export async function inspectRecord(
     ...record,
     health: healthy ? "verified" : "damaged",
     sha256: record.sha256 ?? result.sha256,
+    databaseId: record.databaseId ?? (healthy ? result.databaseId : null),
     size: result.size,
     checkedAt: at,
     reason,
@@ -60,8 +61,9 @@ function rowCountsOf(
 }
 
 /**
- * Records an inspection in the manifest, unless the file changed meanwhile (another size: a new
- * file under the old name); a failure is logged as WARNING. Call it holding the operation lock.
+ * Records an inspection in the manifest, unless the backup under that name changed meanwhile
+ * (another size, time or recorded hash: a new file under the old name, such as the next startup
+ * backup); a failure is logged as WARNING. Call it holding the operation lock.
  */
 export async function recordInspection(
   ctx: { folder: BackupFolder; log: Log },
@@ -71,7 +73,12 @@ export async function recordInspection(
     ctx.log.warning(`Backup ${inspected.name} failed its check: ${inspected.reason}`);
   await ctx.folder.update((records) => {
     const now = records.get(inspected.name);
-    if (now && now.size === inspected.size) records.set(inspected.name, inspected);
+    const same =
+      now &&
+      now.size === inspected.size &&
+      now.createdAt === inspected.createdAt &&
+      (now.sha256 === null || now.sha256 === inspected.sha256);
+    if (same) records.set(inspected.name, inspected);
   });
 }
 

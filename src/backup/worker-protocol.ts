@@ -31,6 +31,8 @@ export interface InspectResult {
   size: number;
   /** Rows per table of a file that passed the check; null otherwise. */
   rowCounts: Record<string, number> | null;
+  /** The identity of the database a file that passed the check is of, or null (none recorded in it). */
+  databaseId: string | null;
 }
 
 /** What a restore drill found in its copy of a backup, opened with the app's migrations. */
@@ -49,6 +51,8 @@ export interface SnapshotChecked {
   size: number;
   snapshotMs: number;
   check: CheckResult;
+  /** The identity of the database the snapshot is of (`database_identity`), or null. */
+  databaseId: string | null;
 }
 
 /**

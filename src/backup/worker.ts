@@ -4,7 +4,7 @@
  */
 import { statSync } from "node:fs";
 import { sha256File } from "../lib/hash.ts";
-import { checkFile, checkLiveDatabase, countBackupRows, countRows } from "./checks.ts";
+import { checkFile, checkLiveDatabase, countRows, describeBackupFile, identityOfFile } from "./checks.ts";
 import { copyFileWhole, snapshotDatabase } from "./snapshot-file.ts";
 import {
   answerRequests,
@@ -33,7 +33,12 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
         snapshotMs: performance.now() - started,
       };
       tell(written);
-      const result: SnapshotChecked = { ...written, check: checkFile(target, { full: false }) };
+      const check = checkFile(target, { full: false });
+      const result: SnapshotChecked = {
+        ...written,
+        check,
+        databaseId: check.ok ? identityOfFile(target) : null,
+      };
       return result;
     }
     case "check-file":
@@ -55,8 +60,14 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       }
       // Counted here, in the full check that follows every new backup, rather than while it is
       // made: a backup's time stays what it was, and a restore drill compares with these counts.
-      const rowCounts = check.ok ? countBackupRows(path) : null;
-      const result: InspectResult = { check, sha256, size, rowCounts };
+      const described = check.ok ? describeBackupFile(path) : null;
+      const result: InspectResult = {
+        check,
+        sha256,
+        size,
+        rowCounts: described?.rowCounts ?? null,
+        databaseId: described?.databaseId ?? null,
+      };
       return result;
     }
     case "drill-file":

@@ -1,3 +1,4 @@
+import { missingDatabase } from "../app/missing-database.ts";
 import { descriptionProblem } from "../backup/description.ts";
 import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
 import { describeError } from "../lib/errors.ts";
@@ -5,7 +6,7 @@ import { formatBytes } from "../lib/format.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
+import { openDataApp, refuseMissing, reportFailure, whileShowing, withProgress } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { copyProgress } from "./offsite.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
@@ -28,7 +29,10 @@ export async function backupCommand(args: string[], ctx: CliContext): Promise<nu
   const description = typeof values.description === "string" ? values.description.trim() : "";
   const problem = descriptionProblem(description);
   if (problem) throw new UsageError(`--description: ${problem}`);
-  const { engine, offsite } = openDataApp(values, ctx);
+  const app = openDataApp(values, ctx);
+  const { engine, offsite } = app;
+  const missing = await missingDatabase(app);
+  if (missing) return refuseMissing(ctx, missing);
   try {
     const by = commandLineUser();
     const record = await withProgress(ctx, engine, () =>

@@ -72,6 +72,17 @@ export async function whileShowing<T>(
   }
 }
 
+/**
+ * A command that would make an empty database where a shop's database went missing refuses, with
+ * the sentence the app says too (`missingDatabase`) and how to go on: exit 1.
+ */
+export function refuseMissing(ctx: CliContext, sentence: string): number {
+  ctx.stderr(
+    `${sentence}\nRestore it with: business-app restore --latest (or restore NAME). To start with an empty database on purpose: business-app serve --new-database (every backup is kept).\n`,
+  );
+  return EXIT.failed;
+}
+
 /** Where a command run without a terminal shows progress: nowhere. */
 export const NO_TERMINAL = { isTTY: false, write: () => {} };
 

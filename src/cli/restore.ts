@@ -1,13 +1,15 @@
 import { readStdinLine } from "#runtime/process.ts";
 import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
+import { NoUsableBackupError } from "../backup/errors.ts";
+import { lineageOf } from "../backup/lineage.ts";
+import type { RestorePreview } from "../backup/restore-preview.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import { formatBytes } from "../lib/format.ts";
-import { formatLogTime } from "../lib/time.ts";
-import type { RemoteCopy } from "../offsite/copies.ts";
+import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
 import { CopyNotFoundError } from "../offsite/errors.ts";
 import { restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";
 import type { TargetId } from "../offsite/target.ts";
+import { restoreSentences, rowChangeLines } from "../views/questions.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
@@ -64,15 +66,19 @@ export async function restoreCommand(
     return EXIT.locked;
   }
   try {
+    // The question names what will be put back; an emergency restore then takes only that one.
+    let expected: string | null = null;
     if (!values.yes) {
-      const what = from
-        ? await describeOffsite(app, from, name)
-        : name
-          ? describeBackup(engine.find(name))
-          : "the newest backup that passes the full check";
+      const preview = await previewOf(app, from, name ?? null);
+      expected = name ? null : preview.name;
       ctx.stdout(
-        `This replaces the database ${paths.database}\nwith ${what}.\n` +
-          "The current database is first saved as a pre-restore backup, and everyone will have to sign in again.\n" +
+        `This replaces the database ${paths.database}.\n` +
+          `${restoreSentences(preview, { emergency: !name }).join("\n")}\n` +
+          (preview.tables.length
+            ? `Rows now → after:\n${rowChangeLines(preview)
+                .map((l) => `  ${l}\n`)
+                .join("")}`
+            : "") +
           "Type yes to continue: ",
       );
       if ((await ask()).toLowerCase() !== "yes") {
@@ -83,9 +89,9 @@ export async function restoreCommand(
     const by = commandLineUser();
     const action = name ? "backup: restore" : "backup: emergency restore";
     const result = await (from
-      ? restoreOffsite(app, ctx, { from, name: name ?? null, by })
+      ? restoreOffsite(app, ctx, { from, name: name ?? null, by, expected })
       : withProgress(ctx, engine, () =>
-          name ? engine.restore(name, { by }) : engine.emergencyRestore({ by }),
+          name ? engine.restore(name, { by }) : engine.emergencyRestore({ by, expected }),
         )
     ).catch((error) => {
       recordQuietly(auth.audit, { action, target: name ?? null, outcome: "failure", username: by });
@@ -104,24 +110,27 @@ export async function restoreCommand(
   }
 }
 
-function describeBackup(record: { name: string; createdAt: string; size: number }): string {
-  return `${record.name} (made ${formatLogTime(new Date(record.createdAt))}, ${formatBytes(record.size)})`;
-}
-
-/** The off-site copy a restore will use, in words; throws when it is not there. */
-async function describeOffsite(app: App, from: TargetId, name: string | undefined): Promise<string> {
+/**
+ * What the restore will do (`previewRestore`): the named backup, or the newest good one of this
+ * database, here or (`from`) in an off-site place, looked at now; throws when there is none.
+ */
+async function previewOf(app: App, from: TargetId | null, name: string | null): Promise<RestorePreview> {
+  if (!from) return app.engine.previewRestore(name);
   const target = app.offsite.target(from);
-  if (!name) return `the newest off-site copy in ${target.label} that passes the full check`;
-  const copy = (await app.offsite.contents(from)).find((c) => c.name === name);
-  if (!copy) throw new CopyNotFoundError(name, target.label);
-  return `${describeBackup(copy)}, downloaded from ${target.label}`;
+  const copies = await app.offsite.contents(from, name ? "named" : "latest");
+  const copy = name ? copies.find((c) => c.name === name) : lineageOf(copies, app.engine.identity())[0];
+  if (!copy) {
+    if (name) throw new CopyNotFoundError(name, target.label);
+    throw new NoUsableBackupError();
+  }
+  return app.engine.previewCopy(copyAsRecord(copy), `in ${target.label}`);
 }
 
 /** The restore from an off-site copy, showing the download and then the restore on a terminal. */
 function restoreOffsite(
   app: App,
   ctx: CliContext,
-  options: { from: TargetId; name: string | null; by: string },
+  options: { from: TargetId; name: string | null; by: string; expected: string | null },
 ) {
   let download: Progress | null = null;
   const engineShown = engineProgress(app.engine);
@@ -129,6 +138,7 @@ function restoreOffsite(
   const request = {
     by: options.by,
     from: options.from,
+    expected: options.expected,
     onDownload: (copy: RemoteCopy, bytes: number) => {
       download =
         bytes < copy.copySize

@@ -29,6 +29,10 @@ export const SERVE_FLAGS: FlagSpec[] = [
   { name: "max-backups", value: "N", help: "automatic backups to keep (default 10)" },
   { name: "no-startup-backup", help: "do not take a backup when the app starts" },
   { name: "no-browser", help: "do not open the web interface in the browser at start" },
+  {
+    name: "new-database",
+    help: "start with an empty database although the database file is missing and backups exist (every backup is kept)",
+  },
 ];
 
 /** Settings given as flags, in the config file's key names. */
@@ -92,7 +96,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   let server: Server | null = null;
   let services: RunningServices | null = null;
   try {
-    const openError = await openDatabase(app);
+    const openError = await openDatabase(app, { newDatabase: values["new-database"] === true });
     server = startServer(createWebApp(app.web), {
       host: settings.host,
       port: settings.port,

@@ -1,4 +1,5 @@
 import { readStdinText } from "#runtime/process.ts";
+import { missingDatabase } from "../app/missing-database.ts";
 import { backUpBeforeUpdate } from "../app/upgrade.ts";
 import { isRole } from "../auth/users.ts";
 import { AppError, describeError } from "../lib/errors.ts";
@@ -6,7 +7,7 @@ import { escapeControlCharacters } from "../lib/text.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { openDataApp } from "./data-command.ts";
+import { openDataApp, refuseMissing } from "./data-command.ts";
 import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -48,6 +49,8 @@ export async function userCommand(
 
   const app = openDataApp(values, ctx, { connection: "own" });
   const { db, auth } = app;
+  const missing = await missingDatabase(app);
+  if (missing) return refuseMissing(ctx, missing);
   try {
     await backUpBeforeUpdate(app);
     db.open();

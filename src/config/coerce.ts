@@ -40,6 +40,7 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
     case "offsite_max_manual_backups":
     case "offsite_max_pre_restore_backups":
     case "offsite_max_pre_update_backups":
+    case "offsite_max_startup_backups":
       if (text === "") return null;
       return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;
     default:

@@ -12,6 +12,7 @@ export const EDITABLE_KEYS = [
   "max_manual_backups",
   "max_pre_restore_backups",
   "max_pre_update_backups",
+  "max_startup_backups",
   "startup_backup",
   "drill_interval_days",
   "audit_retention_days",
@@ -27,6 +28,7 @@ export const EDITABLE_KEYS = [
   "offsite_max_manual_backups",
   "offsite_max_pre_restore_backups",
   "offsite_max_pre_update_backups",
+  "offsite_max_startup_backups",
 ] as const satisfies readonly SettingKey[];
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];

@@ -3,11 +3,12 @@ import { AppError } from "../lib/errors.ts";
 import { waitSync } from "../lib/timers.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { openSqlite } from "./connect.ts";
+import { ensureIdentity } from "./identity.ts";
 import { DatabaseTooNewError, migrationStanding } from "./migration-state.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { createOrm, migrate, type Orm } from "./open.ts";
 
-export const DATABASE_ERROR_CODES = ["db.busy", "db.closed", "db.too_new"] as const;
+export const DATABASE_ERROR_CODES = ["db.busy", "db.closed", "db.too_new", "db.present"] as const;
 export type DatabaseErrorCode = (typeof DATABASE_ERROR_CODES)[number];
 
 export class DatabaseBusyError extends AppError<DatabaseErrorCode> {
@@ -42,6 +43,7 @@ export class DatabaseHandle {
   #orm: Orm | null = null;
   #checkpointPauses = 0;
   #generation = 0;
+  #identity: string | null = null;
 
   constructor(path: string, options: { migrations?: MigrationMeta[] } = {}) {
     this.path = path;
@@ -60,7 +62,7 @@ export class DatabaseHandle {
    * the file it put in place); the `onOpen` listeners run last. One that throws leaves the
    * database closed.
    */
-  open(options: { judge?: (sqlite: SqlDatabase) => void } = {}): void {
+  open(options: { judge?: (sqlite: SqlDatabase) => void; adoptIdentity?: string | null } = {}): void {
     if (this.#sqlite) return;
     const sqlite = openSqlite(this.path, { create: true });
     try {
@@ -69,6 +71,9 @@ export class DatabaseHandle {
       if (standing.state === "newer") throw new DatabaseTooNewError(standing.applied, standing.known);
       const orm = createOrm(sqlite);
       migrate(orm, this.migrations);
+      // A database without an identity gets a new one, or (a restored file of an older version's
+      // backup) the one `adoptIdentity` gives: the database it replaced.
+      this.#identity = ensureIdentity(sqlite, new Date(), options.adoptIdentity ?? null);
       for (const listener of this.#opened) listener(sqlite);
       if (this.#checkpointPauses > 0) sqlite.run("PRAGMA wal_autocheckpoint = 0");
       this.#generation++;
@@ -90,6 +95,11 @@ export class DatabaseHandle {
 
   get isOpen(): boolean {
     return this.#sqlite !== null;
+  }
+
+  /** The identity of the database open now, or last open (`identity.ts`); null before the first open. */
+  get identity(): string | null {
+    return this.#identity;
   }
 
   get sqlite(): SqlDatabase {

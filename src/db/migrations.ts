@@ -1,6 +1,7 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { sha256Hex } from "../lib/hash.ts";
 import m0000 from "./migrations/0000_auth.sql" with { type: "text" };
+import m0001 from "./migrations/0001_database_identity.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /**
@@ -10,6 +11,7 @@ import journal from "./migrations/meta/_journal.json" with { type: "json" };
  */
 export const MIGRATION_SQL: Record<string, string> = {
   "0000_auth": m0000,
+  "0001_database_identity": m0001,
 };
 
 export interface JournalEntry {

@@ -56,3 +56,13 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_at").on(t.at)],
 );
+
+/**
+ * Who this database is: one row, made when the database is created (or first opened by a version
+ * that knows it). Every backup records it, so "the newest backup" means the newest data of this
+ * database, never an upload or a copy of another one.
+ */
+export const databaseIdentity = sqliteTable("database_identity", {
+  id: text("id").primaryKey(),
+  createdAt: timestamp("created_at").notNull(),
+});

@@ -1,10 +1,9 @@
-import { z } from "zod";
-import { newestFirst } from "../backup/manifest.ts";
+import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/names.ts";
-import { sha256Hex } from "../lib/hash.ts";
 import { OffsiteError } from "./errors.ts";
-import { KEY_FILE, macMatches, macOf, type PlaceKey } from "./keys.ts";
+import { KEY_FILE, type PlaceKey } from "./keys.ts";
 import type { PlaceRecord } from "./ledger.ts";
+import { type ReadSidecar, readSidecarText, type Sidecar } from "./sidecar.ts";
 import { type OffsiteTarget, readText, type TargetFile } from "./target.ts";
 
 /** An encrypted copy's name: the backup's name and this (`backup_20250922_143000.db.age`). */
@@ -13,87 +12,39 @@ const AGE_SUFFIX = ".age";
 const SIDECAR_SUFFIX = ".json";
 const SIDECAR_LIMIT = 64 * 1024;
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const count = z.number().int().min(0);
-const text = z.string().max(1000);
-
-/** What a sidecar says of a copy (every version). */
-const sidecarFields = {
-  name: z.string().refine(isPlainBackupName),
-  createdAt: z.iso.datetime(),
-  /** The backup's own bytes (decrypted, for an encrypted copy). */
-  size: count,
-  sha256: hex64,
-  encrypted: z.boolean(),
-  /** The copy's bytes as stored (equal to the above for a plain copy). */
-  copySize: count,
-  copySha256: hex64,
-  copiedAt: z.iso.datetime(),
-};
-
-/**
- * The sidecar of a copy (`<copy name>.json`): the copy counts only when it is there and matches.
- * Version 2 also carries what the backup is (who made it and why, and whether the app made it),
- * and, in a place with a key, a MAC over all of it that only the passphrase's holder can make.
- */
-const sidecarSchema = z.union([
-  z.object({ version: z.literal(1), ...sidecarFields }),
-  z.object({
-    version: z.literal(2),
-    ...sidecarFields,
-    origin: z.enum(["snapshot", "rebuilt"]).nullable(),
-    description: text,
-    createdBy: text.nullable(),
-    mac: hex64.nullable(),
-  }),
-]);
-type AnySidecar = z.infer<typeof sidecarSchema>;
-export type Sidecar = Extract<AnySidecar, { version: 2 }>;
-
 /** A whole off-site copy: its sidecar, the name it has there, the kind its name gives. */
 export interface RemoteCopy extends Sidecar {
   copyName: string;
   kind: BackupKind;
   /**
    * This app wrote it, provably: its MAC holds under the place's key, or (without a passphrase)
-   * this installation recorded writing exactly these bytes. Only such copies are counted by
-   * retention, chosen by a restore of the newest, or removed.
+   * this installation recorded writing exactly this copy and this sidecar. Only such copies are
+   * counted by retention, chosen by a restore of the newest, or removed.
    */
   proven: boolean;
 }
 
+/** An off-site copy as a backup of the list (one only off-site): it was verified when it was copied. */
+export function copyAsRecord(copy: RemoteCopy): ManifestRecord {
+  return {
+    name: copy.name,
+    kind: copy.kind,
+    createdAt: copy.createdAt,
+    size: copy.size,
+    description: copy.description,
+    createdBy: copy.createdBy,
+    health: "verified",
+    sha256: copy.sha256,
+    checkedAt: null,
+    reason: null,
+    sourceDamaged: false,
+    databaseId: copy.databaseId,
+    dataAt: copy.dataAt,
+  };
+}
+
 export const copyNameOf = (name: string, encrypted: boolean) => (encrypted ? `${name}${AGE_SUFFIX}` : name);
 export const sidecarNameOf = (copyName: string) => `${copyName}${SIDECAR_SUFFIX}`;
-
-/** The text a sidecar's MAC covers: its fields but the MAC, in this fixed order. */
-function signedText(sidecar: Omit<Sidecar, "mac">): string {
-  const { version, name, createdAt, size, sha256, encrypted, copySize, copySha256, copiedAt } = sidecar;
-  const { origin, description, createdBy } = sidecar;
-  return JSON.stringify({
-    version,
-    name,
-    createdAt,
-    size,
-    sha256,
-    encrypted,
-    copySize,
-    copySha256,
-    copiedAt,
-    origin,
-    description,
-    createdBy,
-  });
-}
-
-/** A sidecar, with its MAC when the place has a key, and its text. */
-export function makeSidecar(
-  fields: Omit<Sidecar, "mac" | "version">,
-  key: PlaceKey | null,
-): { sidecar: Sidecar; text: string } {
-  const unsigned = { version: 2 as const, ...fields };
-  const sidecar: Sidecar = { ...unsigned, mac: key ? macOf(key, signedText(unsigned)) : null };
-  return { sidecar, text: `${JSON.stringify(sidecar, null, 2)}\n` };
-}
 
 /** True for the name of an encrypted copy (`NAME.db.age`). */
 export const isEncryptedCopyName = (name: string) => name.endsWith(AGE_SUFFIX) && backupNameOf(name) !== null;
@@ -139,15 +90,10 @@ export interface TargetContents {
   encrypted: boolean;
 }
 
-/** A sidecar as read: what it says, and the SHA-256 of its text (what this installation recorded writing). */
-interface ReadSidecar {
-  sidecar: AnySidecar;
-  textSha256: string;
-}
-
 async function readSidecar(
   target: OffsiteTarget,
   file: TargetFile,
+  key: PlaceKey | null,
   signal: AbortSignal | undefined,
 ): Promise<ReadSidecar | null> {
   if (file.size > SIDECAR_LIMIT) return null;
@@ -156,16 +102,10 @@ async function readSidecar(
     body = await readText(await target.read(file.name, signal), SIDECAR_LIMIT);
   } catch (error) {
     // Gone since the listing, or not ours; a failure of the storage itself is the caller's.
-    if (error instanceof OffsiteError && error.code !== "offsite.not_found") throw error;
-    if (!(error instanceof OffsiteError)) throw error;
+    if (!(error instanceof OffsiteError) || error.code !== "offsite.not_found") throw error;
     return null;
   }
-  try {
-    const parsed = sidecarSchema.safeParse(JSON.parse(body));
-    return parsed.success ? { sidecar: parsed.data, textSha256: sha256Hex(body) } : null;
-  } catch {
-    return null;
-  }
+  return readSidecarText(body, key);
 }
 
 /** `work` on each item, a few at a time (a bucket with many copies gets no burst of requests). */
@@ -206,7 +146,7 @@ export async function readContents(
   const sidecarFiles = files.filter(
     (f) => f.name.endsWith(SIDECAR_SUFFIX) && backupNameOf(f.name.slice(0, -5)),
   );
-  const read = await mapFew(sidecarFiles, (file) => readSidecar(target, file, signal));
+  const read = await mapFew(sidecarFiles, (file) => readSidecar(target, file, key, signal));
   const copies: RemoteCopy[] = [];
   const unproven: RemoteCopy[] = [];
   const superseded: RemoteCopy[] = [];
@@ -218,10 +158,6 @@ export async function readContents(
     if (!found || !name || found.sidecar.name !== name) return;
     const { sidecar } = found;
     if (copyNameOf(name, sidecar.encrypted) !== copyName || sizes.get(copyName) !== sidecar.copySize) return;
-    const full: Sidecar =
-      sidecar.version === 2
-        ? sidecar
-        : { ...sidecar, version: 2, origin: null, description: "", createdBy: null, mac: null };
     const mine = record.copies[copyName];
     // What was written, sidecar and all: a sidecar changed since (its date, its origin) proves nothing.
     const recorded =
@@ -229,18 +165,13 @@ export async function readContents(
       mine.sha256 === sidecar.copySha256 &&
       mine.size === sidecar.copySize &&
       mine.sidecar === found.textSha256;
-    const signed =
-      key !== null &&
-      sidecar.version === 2 &&
-      sidecar.mac !== null &&
-      macMatches(key, signedText(sidecar), sidecar.mac);
-    const copy: RemoteCopy = { ...full, copyName, kind: parseBackupName(name).kind, proven: false };
+    const copy: RemoteCopy = { ...sidecar, copyName, kind: parseBackupName(name).kind, proven: false };
     if (encrypted && !sidecar.encrypted) {
       // A plain copy in a place of encrypted copies: this installation's own from before, which
       // goes once its encrypted copies are made; anyone else's is left alone, whatever it says.
       if (!recorded) return;
       superseded.push(copy);
-    } else if (key ? signed : recorded) copies.push({ ...copy, proven: true });
+    } else if (key ? found.signed : recorded) copies.push({ ...copy, proven: true });
     else {
       // Not proven the app's: left alone and counted as such. Without a passphrase no copy can be
       // proven on a new PC, so a restore there may still use it (judged, and rebuilt).

@@ -2,10 +2,11 @@ import type { ManifestRecord } from "../backup/manifest.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import type { Clock } from "../lib/time.ts";
 import { encryptStream } from "./age.ts";
-import { copyNameOf, makeSidecar, type RemoteCopy, sidecarNameOf } from "./copies.ts";
+import { copyNameOf, type RemoteCopy, sidecarNameOf } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
 import type { PlaceKey } from "./keys.ts";
 import type { PlaceLedger } from "./ledger.ts";
+import { sidecarText } from "./sidecar.ts";
 import { type Digest, digestOf, fileStream, measuring } from "./streams.ts";
 import type { OffsiteTarget } from "./target.ts";
 
@@ -106,11 +107,15 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     copySize: written.size,
     copySha256: written.sha256,
     copiedAt: request.clock().toISOString(),
+  };
+  const story = {
     origin: record.origin ?? null,
     description: record.description,
     createdBy: record.createdBy,
+    databaseId: record.databaseId ?? null,
+    dataAt: record.dataAt ?? null,
   };
-  const { sidecar, text } = makeSidecar(fields, key);
+  const { sidecar, text } = await sidecarText(fields, story, key);
   await target.write(sidecarName, text, signal);
   await ledger.change((r) => {
     delete r.writing[copyName];

@@ -92,7 +92,12 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
       place(
         name,
         async (temp) => {
-          const file = await within(open(temp, "wx", 0o600), signal);
+          const opening = open(temp, "wx", 0o600);
+          // A handle that opens after the wait was given up is closed, not left to the collector.
+          const file = await within(opening, signal).catch((error) => {
+            opening.then((late) => late.close()).catch(() => {});
+            throw error;
+          });
           try {
             if (typeof body === "string" || body instanceof Uint8Array)
               await within(file.writeFile(body), signal);

@@ -1,7 +1,13 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupEngine } from "../backup/engine.ts";
-import { BackupNotFoundError, BackupUnusableError, NoUsableBackupError } from "../backup/errors.ts";
+import {
+  BackupNotFoundError,
+  BackupUnusableError,
+  ChoiceChangedError,
+  NoUsableBackupError,
+} from "../backup/errors.ts";
+import { lineageOf } from "../backup/lineage.ts";
 import type { BroughtIn, RestoreResult } from "../backup/types.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
@@ -23,6 +29,8 @@ export interface OffsiteRestoreOptions {
   from?: TargetId;
   /** The bytes of the copy downloaded so far, and its size. */
   onDownload?: (copy: RemoteCopy, bytes: number) => void;
+  /** The newest copy only if it is this one (the backup a confirmation named): `ChoiceChangedError` else. */
+  expected?: string | null;
 }
 
 /** Each target to look in, with the copies it offers (newest first), listed only when reached. */
@@ -80,8 +88,18 @@ async function restoreCopy(
             description: copy.description,
             createdBy: copy.createdBy,
             origin: copy.origin,
+            databaseId: copy.databaseId,
+            dataAt: copy.dataAt,
           }
-        : { createdAt: copy.createdAt, sha256: copy.sha256, description: "", createdBy: null, origin: null };
+        : {
+            createdAt: copy.createdAt,
+            sha256: copy.sha256,
+            description: "",
+            createdBy: null,
+            origin: null,
+            databaseId: null,
+            dataAt: null,
+          };
       await moveIn(temp, about);
     };
     return await deps.engine.restore(copy.name, { by, bringIn });
@@ -108,16 +126,21 @@ export async function restoreFromOffsite(
 }
 
 /**
- * Restores the newest off-site copy that passes the full check: copies are tried newest first,
- * one that fails its check or its download (damaged) is skipped with a WARNING. A wrong
- * passphrase ends the search at once. `NoUsableBackupError` when none is usable.
+ * Restores the off-site copy of this database with the newest data that passes the full check
+ * (`lineageOf`: the app's own backups of a database, never an upload or a file copied in; on a new
+ * PC, where nothing tells which database, those of any): copies are tried newest first, one that
+ * fails its check or its download (damaged) is skipped with a WARNING. A wrong passphrase ends the
+ * search at once. `NoUsableBackupError` when none is usable.
  */
 export async function restoreLatestFromOffsite(
   deps: OffsiteRestoreDeps,
   options: OffsiteRestoreOptions,
 ): Promise<RestoreResult> {
+  const identity = deps.engine.identity();
   for await (const { id, copies } of copiesByTarget(deps.offsite, "latest", options.from)) {
-    for (const copy of copies) {
+    for (const copy of lineageOf(copies, identity)) {
+      if (options.expected && copy.name !== options.expected)
+        throw new ChoiceChangedError(options.expected, copy.name);
       try {
         return await restoreCopy(deps, id, copy, options);
       } catch (error) {
@@ -152,13 +175,20 @@ export async function restoreWithFallback(deps: OffsiteRestoreDeps, name: string
   }
 }
 
-/** The emergency restore: the newest usable local backup, or else the newest usable off-site copy. */
-export async function emergencyRestoreWithFallback(deps: OffsiteRestoreDeps, by: string | null) {
+/**
+ * The emergency restore: the newest usable local backup, or else the newest usable off-site copy;
+ * with `expected` (the backup its confirmation named), only that one (`ChoiceChangedError` else).
+ */
+export async function emergencyRestoreWithFallback(
+  deps: OffsiteRestoreDeps,
+  by: string | null,
+  expected: string | null = null,
+) {
   try {
-    return await deps.engine.emergencyRestore({ by });
+    return await deps.engine.emergencyRestore({ by, expected });
   } catch (error) {
     if (!(error instanceof NoUsableBackupError) || !deps.offsite.configured) throw error;
     deps.log.warning("No local backup is usable; restoring the newest usable off-site copy");
-    return restoreLatestFromOffsite(deps, { by });
+    return restoreLatestFromOffsite(deps, { by, expected });
   }
 }

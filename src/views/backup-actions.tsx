@@ -2,7 +2,6 @@
 import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
 import { ActionForm } from "./action-form.tsx";
 import type { Viewer } from "./layout.tsx";
-import { EMERGENCY_RESTORE_TEXT } from "./questions.ts";
 
 /**
  * The forms keep what a person typed or chose while the area around them refreshes
@@ -54,17 +53,10 @@ function UploadForm(props: { viewer: Viewer }) {
   );
 }
 
+/** Emergency Restore: first the question, which names the backup it will put back and what changes. */
 function EmergencyRestoreForm() {
   return (
-    <form
-      method="get"
-      action="/backup/confirm"
-      hx-post="/backup/emergency-restore"
-      hx-confirm={`Emergency restore: ${EMERGENCY_RESTORE_TEXT} Continue?`}
-      hx-target="#backup-area"
-      hx-swap="outerHTML"
-      class="emergency"
-    >
+    <form method="get" action="/backup/confirm" class="emergency">
       <input type="hidden" name="action" value="emergency-restore" />
       <p class="muted small">If the data is broken: put back the newest backup that passes the full check.</p>
       <button type="submit" class="danger">

@@ -5,7 +5,7 @@ import { ConfirmLink } from "./confirm-link.tsx";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
 import { type OffsiteRows, Places } from "./offsite-places.tsx";
-import { deleteQuestion, restoreQuestion } from "./questions.ts";
+import { deleteQuestion } from "./questions.ts";
 
 /**
  * Restore, Download and Delete of one backup, in three slots that every row has. An action the
@@ -59,17 +59,13 @@ function RowActions(props: {
   );
 }
 
+/** Restore: first the question, which says what changes (rows now and after, what is lost). */
 function RestoreLink(props: { record: ManifestRecord }) {
-  const r = props.record;
   return (
-    <ConfirmLink
-      href={`/backup/confirm?action=restore&name=${encodeURIComponent(r.name)}`}
-      post="/backup/restore"
-      vals={{ name: r.name }}
-      question={restoreQuestion(r)}
-      icon="restore"
-      label="Restore"
-    />
+    <a class="button" href={`/backup/confirm?action=restore&name=${encodeURIComponent(props.record.name)}`}>
+      <Icon name="restore" />
+      Restore
+    </a>
   );
 }
 

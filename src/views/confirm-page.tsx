@@ -1,7 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import type { ManifestRecord } from "../backup/manifest.ts";
+import type { RestorePreview } from "../backup/restore-preview.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
-import { deleteQuestion, EMERGENCY_RESTORE_TEXT, restoreQuestion } from "./questions.ts";
+import { deleteQuestion } from "./questions.ts";
+import { RestoreQuestion } from "./restore-question.tsx";
 import { backupTitle } from "./words.ts";
 
 export type ConfirmAction = "restore" | "delete" | "emergency-restore";
@@ -12,32 +14,49 @@ const TITLE: Record<ConfirmAction, string> = {
   "emergency-restore": "Emergency restore",
 };
 
-/** The page a browser without JavaScript shows before a restore, an emergency restore or a delete. */
-export function ConfirmPage(props: PageProps & { action: ConfirmAction; record: ManifestRecord | null }) {
-  const { viewer, action, record } = props;
-  const title = TITLE[action];
-  const text = !record
-    ? EMERGENCY_RESTORE_TEXT
-    : action === "restore"
-      ? restoreQuestion(record)
-      : deleteQuestion(record);
+/**
+ * The question before a restore or an emergency restore (with what it changes, `preview`), or a
+ * delete (`record`); a browser without JavaScript asks the delete here too.
+ */
+export function ConfirmPage(
+  props: PageProps &
+    (
+      | { action: "delete"; record: ManifestRecord }
+      | { action: "restore" | "emergency-restore"; preview: RestorePreview }
+    ),
+) {
+  const { viewer } = props;
+  const title = TITLE[props.action];
   return (
     <Page title={title} current="/backup/status" viewer={viewer} assets={props.assets}>
       <h1>{title}</h1>
-      <section class="panel">
-        {record ? <h2 class="title">{backupTitle(record)}</h2> : null}
-        <p class="confirm-text">{text}</p>
-        <form method="post" action={`/backup/${action}`} class="confirm-buttons">
-          <CsrfField viewer={viewer} />
-          {record ? <input type="hidden" name="name" value={record.name} /> : null}
-          <button type="submit" class={action === "delete" ? "danger" : ""}>
-            {action === "delete" ? "Yes, delete it" : "Yes, restore"}
-          </button>
-          <a class="button secondary" href="/backup/status">
-            Cancel
-          </a>
-        </form>
-      </section>
+      {props.action === "delete" ? (
+        <section class="panel">
+          <h2 class="title">{backupTitle(props.record)}</h2>
+          <p class="confirm-text">{deleteQuestion(props.record)}</p>
+          <form method="post" action="/backup/delete" class="confirm-buttons">
+            <CsrfField viewer={viewer} />
+            <input type="hidden" name="name" value={props.record.name} />
+            <button type="submit" class="danger">
+              Yes, delete it
+            </button>
+            <a class="button secondary" href="/backup/status">
+              Cancel
+            </a>
+          </form>
+        </section>
+      ) : (
+        <RestoreQuestion
+          preview={props.preview}
+          emergency={props.action === "emergency-restore"}
+          action={`/backup/${props.action}`}
+          fields={
+            props.action === "restore" ? { name: props.preview.name } : { expected: props.preview.name }
+          }
+          csrf={<CsrfField viewer={viewer} />}
+          cancel="/backup/status"
+        />
+      )}
     </Page>
   );
 }

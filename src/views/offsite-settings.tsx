@@ -121,6 +121,7 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
           "Backups before an update",
           settings.offsite_max_pre_update_backups,
         )}
+        {field("offsite_max_startup_backups", "Backups at start", settings.offsite_max_startup_backups)}
         <div class="form-row">
           <button type="submit">Save off-site settings</button>
         </div>

@@ -1,44 +1,46 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import type { ManifestRecord } from "../backup/manifest.ts";
+import type { RestorePreview } from "../backup/restore-preview.ts";
 import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { type AssetUrls, Document } from "./document.tsx";
+import { Icon } from "./icons.tsx";
 import { Notice } from "./layout.tsx";
-import { EMERGENCY_RESTORE_TEXT, restoreQuestion } from "./questions.ts";
-import { backupTitle } from "./words.ts";
+import { RestoreQuestion } from "./restore-question.tsx";
 
 interface RecoveryProps {
   assets: AssetUrls;
   token: string;
   reason: string;
+  /** The database file is missing: starting with an empty one is offered, below the restores. */
+  canStartEmpty: boolean;
 }
 
-/** `/recovery/confirm?…`: the confirmation page without JavaScript; `name` empty for the emergency restore. */
+/** What starting empty does, asked before it. */
+const START_EMPTY_TEXT =
+  "A new, empty database is made: no users, no data. Every backup stays in the backup folder, and any of them can " +
+  "still be restored later. Then you create the first user with the setup link.";
+
+/** `/recovery/confirm?…`: the question before a restore; `name` empty for the emergency restore. */
 const confirmUrl = (token: string, name: string) =>
   `/recovery/confirm?token=${encodeURIComponent(token)}${name ? `&name=${encodeURIComponent(name)}` : ""}`;
 
-/**
- * A restore from the recovery page, asked first like on the Database Backup page: with
- * JavaScript the browser's dialog, then htmx posts it; without, the link opens the confirmation page.
- */
+/** A restore from the recovery page: first the question, which says what it puts back and what changes. */
 function RestoreLink(props: {
   token: string;
   record: ManifestRecord | null;
   danger?: boolean;
   label: string;
 }) {
-  const { token, record } = props;
   return (
-    <ConfirmLink
-      href={confirmUrl(token, record?.name ?? "")}
-      post="/recovery/restore"
-      vals={{ token, name: record?.name ?? "" }}
-      question={record ? restoreQuestion(record) : `Emergency restore: ${EMERGENCY_RESTORE_TEXT} Continue?`}
-      icon="restore"
-      label={props.label}
-      {...(props.danger ? { tone: "danger" as const } : {})}
-    />
+    <a
+      class={props.danger ? "button danger" : "button"}
+      href={confirmUrl(props.token, props.record?.name ?? "")}
+    >
+      <Icon name="restore" />
+      {props.label}
+    </a>
   );
 }
 
@@ -54,7 +56,7 @@ function RecoveryFrame(props: RecoveryProps & { title: string; children: Child }
         hx-swap:inherited="outerHTML"
       >
         <h1>The database needs to be restored</h1>
-        <Notice kind="error">The database cannot be used: {props.reason}.</Notice>
+        <Notice kind="error">{props.reason}</Notice>
         {props.children}
       </main>
     </Document>
@@ -93,29 +95,59 @@ export function RecoveryPage(
           />
         )}
       </section>
+      {props.canStartEmpty ? (
+        <section class="panel">
+          <h2>Or start with an empty database</h2>
+          <p>Only when the shop's data is meant to start anew. {START_EMPTY_TEXT}</p>
+          <ConfirmLink
+            href={`/recovery/start-empty?token=${encodeURIComponent(props.token)}`}
+            post="/recovery/start-empty"
+            vals={{ token: props.token }}
+            question={`Start with an empty database? ${START_EMPTY_TEXT}`}
+            icon="restore"
+            label="Start with an empty database"
+            tone="danger"
+          />
+        </section>
+      ) : null}
     </RecoveryFrame>
   );
 }
 
-/** The question before a restore from the recovery page, for a browser without JavaScript. */
-export function RecoveryConfirmPage(props: RecoveryProps & { record: ManifestRecord | null }) {
-  const { record, token } = props;
+/** The question before starting with an empty database, for a browser without JavaScript. */
+export function StartEmptyConfirmPage(props: RecoveryProps) {
+  const { token } = props;
   return (
-    <RecoveryFrame {...props} title="Confirm the restore">
+    <RecoveryFrame {...props} title="Start with an empty database">
       <section class="panel">
-        <h2 class="title">{record ? backupTitle(record) : "Emergency restore"}</h2>
-        <p class="confirm-text">{record ? restoreQuestion(record) : EMERGENCY_RESTORE_TEXT}</p>
-        <form method="post" action="/recovery/restore" class="confirm-buttons">
+        <h2 class="title">Start with an empty database</h2>
+        <p class="confirm-text">{START_EMPTY_TEXT}</p>
+        <form method="post" action="/recovery/start-empty" class="confirm-buttons">
           <input type="hidden" name="token" value={token} />
-          <input type="hidden" name="name" value={record?.name ?? ""} />
           <button type="submit" class="danger">
-            Yes, restore
+            Yes, start empty
           </button>
           <a class="button secondary" href={`/recovery?token=${encodeURIComponent(token)}`}>
             Cancel
           </a>
         </form>
       </section>
+    </RecoveryFrame>
+  );
+}
+
+/** The question before a restore from the recovery page: what it puts back, and what changes. */
+export function RecoveryConfirmPage(props: RecoveryProps & { preview: RestorePreview; emergency: boolean }) {
+  const { preview, token } = props;
+  return (
+    <RecoveryFrame {...props} title="Confirm the restore">
+      <RestoreQuestion
+        preview={preview}
+        emergency={props.emergency}
+        action="/recovery/restore"
+        fields={props.emergency ? { token, expected: preview.name } : { token, name: preview.name }}
+        cancel={`/recovery?token=${encodeURIComponent(token)}`}
+      />
     </RecoveryFrame>
   );
 }

@@ -145,6 +145,12 @@ export function SettingsPage(props: SettingsPageProps) {
           value={String(settings.max_pre_update_backups)}
           sources={sources}
         />
+        <Field
+          name="max_startup_backups"
+          label="Backups taken at start (the newest is startup_backup.db)"
+          value={String(settings.max_startup_backups)}
+          sources={sources}
+        />
         <h2>Restore drills</h2>
         <p>
           BusinessApp proves now and then that the newest good backup can be restored, without touching your

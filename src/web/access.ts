@@ -56,6 +56,8 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "GET /recovery": "anyone",
   "GET /recovery/confirm": "anyone",
   "POST /recovery/restore": "anyone",
+  "GET /recovery/start-empty": "anyone",
+  "POST /recovery/start-empty": "anyone",
 };
 
 /**
@@ -73,6 +75,7 @@ export const NO_CSRF_TOKEN = new Set([
   "POST /api/session",
   "POST /setup",
   "POST /recovery/restore",
+  "POST /recovery/start-empty",
 ]);
 
 export function allows(access: Access, role: Role | null): boolean {

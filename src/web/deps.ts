@@ -22,7 +22,7 @@ import type { Alert } from "../views/app-status.ts";
 /** Recovery mode as the web sees it: the recovery page and the gate in front of every other page. */
 export interface RecoveryPort {
   readonly active: boolean;
-  /** Why the database cannot be used, in words; null outside recovery mode. */
+  /** Why the database cannot be used, as a sentence; null outside recovery mode. */
   readonly reason: string | null;
   /** True for the one-time token of the recovery link (compared in constant time). */
   accepts(token: string | null | undefined): boolean;
@@ -30,7 +30,11 @@ export interface RecoveryPort {
    * Restores the named backup (the newest usable one when `name` is null; from an off-site copy
    * when it is missing or damaged here), then leaves recovery mode and starts automatic backups again. Throws the engine's errors; stays in recovery mode then.
    */
-  restore(name: string | null, by: string): Promise<RestoreResult>;
+  restore(name: string | null, by: string, expected?: string | null): Promise<RestoreResult>;
+  /** True in recovery mode for a missing database file: starting with an empty one is offered. */
+  readonly canStartEmpty: boolean;
+  /** Starts with an empty database on purpose, keeping every backup; leaves recovery mode. */
+  startEmpty(by: string): void;
 }
 
 /** The running app's settings and the one way to change them. */

@@ -1,26 +1,11 @@
 import type { BackupEngine } from "../backup/engine.ts";
-import { BackupNotFoundError } from "../backup/errors.ts";
+import { BackupNotFoundError, NoUsableBackupError } from "../backup/errors.ts";
+import { lineageOf } from "../backup/lineage.ts";
 import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
-import type { RemoteCopy } from "../offsite/copies.ts";
+import type { RestorePreview } from "../backup/restore-preview.ts";
+import { copyAsRecord } from "../offsite/copies.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { OffsiteRows } from "../views/offsite-places.tsx";
-
-/** A backup that is only off-site, as a row of the list: it was verified when it was copied. */
-function rowOf(copy: RemoteCopy): ManifestRecord {
-  return {
-    name: copy.name,
-    kind: copy.kind,
-    createdAt: copy.createdAt,
-    size: copy.size,
-    description: copy.description,
-    createdBy: copy.createdBy,
-    health: "verified",
-    sha256: copy.sha256,
-    checkedAt: null,
-    reason: null,
-    sourceDamaged: false,
-  };
-}
 
 /**
  * The list with off-site copies as last seen: where each backup has copies, and rows of their
@@ -36,9 +21,35 @@ export function withOffsiteRows(
   const only = offsite
     .knownCopies()
     .filter((c) => !here.has(c.name))
-    .map(rowOf);
+    .map(copyAsRecord);
   const records = [...local, ...only].sort(newestFirst);
   return { records, rows: { places: offsite.places(), only: new Set(only.map((r) => r.name)) } };
+}
+
+/**
+ * What restoring `name` would do (`previewRestore`), from the backup folder or else its off-site
+ * copy as last seen; for `name` null, what Emergency Restore would choose: the newest good backup
+ * of this database here, or else (as its restore does) off-site. The errors of `findHereOrOffsite`,
+ * and `NoUsableBackupError`.
+ */
+export async function previewHereOrOffsite(
+  engine: BackupEngine,
+  offsite: OffsiteService,
+  name: string | null,
+): Promise<RestorePreview> {
+  if (name !== null) {
+    const record = findHereOrOffsite(engine, offsite, name);
+    const here = engine.list().some((r) => r.name === name);
+    return here ? engine.previewRestore(name) : engine.previewCopy(record, "off-site");
+  }
+  try {
+    return await engine.previewRestore(null);
+  } catch (error) {
+    if (!(error instanceof NoUsableBackupError) || !offsite.configured) throw error;
+    const copy = lineageOf(offsite.knownCopies(), engine.identity())[0];
+    if (!copy) throw error;
+    return engine.previewCopy(copyAsRecord(copy), "off-site");
+  }
 }
 
 /** The listed backup called `name`, or else its off-site copy as last seen; `engine.find`'s errors otherwise. */
@@ -51,7 +62,7 @@ export function findHereOrOffsite(
     return engine.find(name);
   } catch (error) {
     const copy = offsite.knownCopies().find((c) => c.name === name);
-    if (error instanceof BackupNotFoundError && copy) return rowOf(copy);
+    if (error instanceof BackupNotFoundError && copy) return copyAsRecord(copy);
     throw error;
   }
 }

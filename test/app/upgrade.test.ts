@@ -107,7 +107,7 @@ describe("a backup before every update of the database", () => {
     const refusal = await openDatabase(older).catch((error) => error);
     expect(refusal).toBeInstanceOf(DatabaseTooNewError);
     expect(refusal.message).toContain(
-      "written by a newer version of BusinessApp (it has 2 database updates, this version knows 1)",
+      "written by a newer version of BusinessApp (it has 3 database updates, this version knows 2)",
     );
     expect(() => older.db.open()).toThrow(DatabaseTooNewError);
     expect(older.db.isOpen).toBe(false);
@@ -150,7 +150,7 @@ describe("a backup before every update of the database", () => {
       reason: null,
       sourceDamaged: false,
     }));
-    const limits = { automatic: 10, manual: null, pre_restore: 5, pre_update: 3 };
+    const limits = { automatic: 10, manual: null, pre_restore: 5, pre_update: 3, startup: 3 };
     expect(planRetention(records, limits).map((r) => r.name)).toEqual(["pre_update_20250921_080000.db"]);
   });
 });

@@ -243,17 +243,31 @@ describe("retention", () => {
     expect(listing.filter((r) => r.health === "damaged")).toHaveLength(3);
   });
 
-  test("the startup slot keeps one file, replaced by each healthy snapshot", async () => {
-    const { engine, db, paths } = makeSetup();
-    addItems(db, ["first"]);
-    await engine.createBackup({ kind: "startup" });
-    addItems(db, ["second"]);
-    const again = await engine.createBackup({ kind: "startup" });
-    expect(again.name).toBe("startup_backup.db");
-    expect(engine.list().map((r) => r.name)).toEqual(["startup_backup.db"]);
-    expect(itemNames(join(paths.backupsDir, "startup_backup.db"))).toEqual(["first", "second"]);
-    // The replaced file was linked aside and deleted off the thread: nothing hidden stays.
+  test("the newest startup backup is startup_backup.db; the ones before are kept under their time, as many as max_startup_backups", async () => {
+    const clock = manualClock(new Date(2025, 8, 22, 8, 0, 0));
+    const { engine, db, paths } = makeSetup({ clock, env: { BUSINESS_APP_MAX_STARTUP_BACKUPS: "3" } });
+    for (const item of ["first", "second", "third", "fourth"]) {
+      addItems(db, [item]);
+      const made = await engine.createBackup({ kind: "startup" });
+      expect(made.name).toBe("startup_backup.db");
+      clock.advance(3600 * 1000);
+    }
     await engine.settled();
+    expect(engine.list().map((r) => r.name)).toEqual([
+      "startup_backup.db",
+      "startup_20250922_100000.db",
+      "startup_20250922_090000.db",
+    ]);
+    expect(itemNames(join(paths.backupsDir, "startup_backup.db"))).toEqual([
+      "first",
+      "second",
+      "third",
+      "fourth",
+    ]);
+    expect(itemNames(join(paths.backupsDir, "startup_20250922_090000.db"))).toEqual(["first", "second"]);
+    const kept = engine.find("startup_20250922_100000.db");
+    expect(kept).toMatchObject({ kind: "startup", health: "verified", databaseId: db.identity });
+    // Nothing hidden stays in the folder.
     expect(readdirSync(paths.backupsDir).filter((f) => f.startsWith("."))).toEqual([]);
   });
 });

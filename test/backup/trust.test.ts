@@ -126,7 +126,7 @@ describe("the trust rule for backup files", () => {
       ok: true,
       reason: null,
       unknownTables: ["items"],
-      migrations: 1,
+      migrations: 2,
     });
     file.close();
   });

@@ -188,6 +188,10 @@ describe("restore (offline)", () => {
     const declined = await runCli(["restore", backup?.name as string, "--data-dir", dir], { input: "no\n" });
     expect(declined.exitCode).toBe(1);
     expect(declined.stdout).toContain("Type yes to continue");
+    // The question names the backup, when its data is from, what is lost, and the rows per table.
+    expect(declined.stdout).toContain(`This puts back: ${backup?.name} (“apples only”), with its data from`);
+    expect(declined.stdout).toMatch(/Changes made since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d are lost/);
+    expect(declined.stdout).toContain("  items: 2 now → 1 after\n");
     expect(declined.stdout).toContain("Restore cancelled");
     expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples", "pears"]);
 

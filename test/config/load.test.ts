@@ -37,6 +37,7 @@ describe("settings", () => {
       max_manual_backups: "unlimited",
       max_pre_restore_backups: 5,
       max_pre_update_backups: 3,
+      max_startup_backups: 3,
       manual_backups_per_hour: 12,
       startup_backup: true,
       max_upload_mb: 4096,
@@ -60,6 +61,7 @@ describe("settings", () => {
       offsite_max_manual_backups: null,
       offsite_max_pre_restore_backups: null,
       offsite_max_pre_update_backups: null,
+      offsite_max_startup_backups: null,
       offsite_timeout_seconds: 30,
       offsite_run_minutes: 360,
     });

@@ -52,7 +52,13 @@ describe("off-site settings", () => {
     });
     expect([...options.policy.kinds]).toEqual(["automatic", "manual"]);
     // Retention there: as set, otherwise as here.
-    expect(options.policy.retention).toEqual({ automatic: 30, manual: null, pre_restore: 5, pre_update: 3 });
+    expect(options.policy.retention).toEqual({
+      automatic: 30,
+      manual: null,
+      pre_restore: 5,
+      pre_update: 3,
+      startup: 3,
+    });
     expect(options.mirrorDir).toBeNull();
     expect(options.passphrase).toBeNull();
   });

@@ -60,9 +60,13 @@ function plantedCopy(name: string, options: { sha256?: string } = {}) {
     copySize: bytes.length,
     copySha256: hash,
     copiedAt: "2099-01-01T00:00:00.000Z",
-    origin: "snapshot",
-    description: "the newest backup",
-    createdBy: "boss",
+    story: {
+      origin: "snapshot",
+      description: "the newest backup",
+      createdBy: "boss",
+      databaseId: null,
+      dataAt: "2099-01-01T00:00:00.000Z",
+    },
     mac: "0".repeat(64),
   });
   return { bytes, sidecar };
@@ -464,16 +468,14 @@ describe("without a passphrase, a sidecar changed after it was written proves no
     await shop.engine.verify(["from_usb_stick.db"]);
     expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
     const sidecar = JSON.parse(readFileSync(join(mirror, "from_usb_stick.db.json"), "utf8"));
-    expect(sidecar.origin).toBeNull();
-    writeFileSync(
-      join(mirror, "from_usb_stick.db.json"),
-      JSON.stringify({
-        ...sidecar,
-        origin: "snapshot",
-        createdBy: "boss",
-        description: "made by the app, honest",
-      }),
-    );
+    expect(sidecar.story.origin).toBeNull();
+    const story = {
+      ...sidecar.story,
+      origin: "snapshot",
+      createdBy: "boss",
+      description: "made by the app, honest",
+    };
+    writeFileSync(join(mirror, "from_usb_stick.db.json"), JSON.stringify({ ...sidecar, story }));
     rmSync(join(shop.paths.backupsDir, "from_usb_stick.db"));
     await restoreFromOffsite(shop.app, "from_usb_stick.db", { by: "test" });
     const table = shop.db.sqlite

@@ -45,7 +45,8 @@ function remote(name: string, kind: BackupKind, day: number, hash = sha(day)): R
     origin: "snapshot",
     description: "",
     createdBy: null,
-    mac: null,
+    databaseId: null,
+    dataAt: null,
     proven: true,
   };
 }
@@ -55,7 +56,7 @@ const policy = (
   kinds = ["startup", "automatic", "manual"],
 ): CopyPolicy => ({
   kinds: new Set(kinds as BackupKind[]),
-  retention: { automatic: 2, manual: null, pre_restore: 5, pre_update: 3, ...over },
+  retention: { automatic: 2, manual: null, pre_restore: 5, pre_update: 3, startup: 3, ...over },
 });
 const names = (items: { name: string }[]) => items.map((i) => i.name);
 
@@ -111,11 +112,12 @@ describe("retention off-site", () => {
       remote("uploaded_20250903_120000.db", "uploaded", 3),
       remote("shop.db", "external", 2),
     ];
-    expect(names(planRemovals(there, { automatic: 2, manual: 1, pre_restore: 1, pre_update: 1 }))).toEqual([
-      "backup_20250906_120000.db",
-      "manual_20250904_120000.db",
-    ]);
-    expect(planRemovals(there, { automatic: 5, manual: null, pre_restore: 1, pre_update: 1 })).toEqual([]);
+    expect(
+      names(planRemovals(there, { automatic: 2, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+    ).toEqual(["backup_20250906_120000.db", "manual_20250904_120000.db"]);
+    expect(
+      planRemovals(there, { automatic: 5, manual: null, pre_restore: 1, pre_update: 1, startup: 1 }),
+    ).toEqual([]);
   });
 
   test("the newest copy of each kind stays, in any order given", () => {
@@ -123,12 +125,12 @@ describe("retention off-site", () => {
       remote("manual_20250909_120000.db", "manual", 9),
       remote("manual_20250901_120000.db", "manual", 1),
     ];
-    expect(names(planRemovals(there, { automatic: 1, manual: 1, pre_restore: 1, pre_update: 1 }))).toEqual([
-      "manual_20250901_120000.db",
-    ]);
+    expect(
+      names(planRemovals(there, { automatic: 1, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+    ).toEqual(["manual_20250901_120000.db"]);
     const unsorted = [...there].reverse();
-    expect(names(planRemovals(unsorted, { automatic: 1, manual: 1, pre_restore: 1, pre_update: 1 }))).toEqual(
-      ["manual_20250901_120000.db"],
-    );
+    expect(
+      names(planRemovals(unsorted, { automatic: 1, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+    ).toEqual(["manual_20250901_120000.db"]);
   });
 });

@@ -75,8 +75,10 @@ describe("Database Backup page", () => {
 
     const confirm = await web.request(`/backup/confirm?action=restore&name=${name}`, { cookie: boss.token });
     const text = await confirm.text();
-    expect(text).toContain("First a safety backup of the current database is taken");
+    expect(text).toContain(`This puts back: ${name} (“plain form”), with its data from`);
+    expect(text).toContain("a safety backup of the database as it is now is taken first");
     expect(text).toContain("Everyone is signed out");
+    expect(text).toContain('<form method="post" action="/backup/restore"');
     const restored = await web.request("/backup/restore", {
       method: "POST",
       cookie: boss.token,

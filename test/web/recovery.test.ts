@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { missingDatabase as missingDatabaseSentence } from "../../src/app/missing-database.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
 describe("recovery page", () => {
@@ -12,7 +13,7 @@ describe("recovery page", () => {
 
     web.db.sqlite.run("DELETE FROM items");
     web.db.close();
-    const token = web.recovery.enter("it failed its check (malformed page)");
+    const token = web.recovery.enter("The database cannot be used: it failed its check (malformed page).");
     expect((await web.request("/recovery?token=wrong")).status).toBe(404);
     const gate = await web.request("/");
     expect(gate.status).toBe(503);
@@ -58,7 +59,7 @@ describe("recovery page", () => {
     writeFileSync(web.paths.database, bytes);
     const found = await web.engine.health.check(false);
     expect(found.ok).toBe(false);
-    const token = web.recovery.enter(`it failed its check (${found.reason})`);
+    const token = web.recovery.enter(`The database cannot be used: it failed its check (${found.reason}).`);
 
     const res = await web.request("/recovery/restore", {
       method: "POST",
@@ -92,7 +93,7 @@ describe("recovery page", () => {
     const web = makeWebApp();
     await web.engine.createBackup({ kind: "manual" });
     web.db.close();
-    const token = web.recovery.enter("it would not open");
+    const token = web.recovery.enter("The database cannot be used: it would not open.");
     const res = await web.request("/recovery/restore", {
       method: "POST",
       headers: { Origin: "http://evil.example", "Content-Type": "application/x-www-form-urlencoded" },
@@ -106,20 +107,21 @@ describe("recovery page", () => {
     const web = makeWebApp();
     const backup = await web.engine.createBackup({ kind: "manual", description: "Friday evening" });
     web.db.close();
-    const token = web.recovery.enter("it would not open");
+    const token = web.recovery.enter("The database cannot be used: it would not open.");
     const page = await (await web.request(`/recovery?token=${token}`)).text();
     expect(page).toContain(`href="/recovery/confirm?token=${token}&amp;name=${backup.name}"`);
-    expect(page).toContain(`hx-confirm="Restore ${backup.name}, made`);
 
     expect((await web.request(`/recovery/confirm?token=wrong&name=${backup.name}`)).status).toBe(404);
     expect((await web.request(`/recovery/confirm?token=${token}&name=nope.db`)).status).toBe(404);
     const emergency = await (await web.request(`/recovery/confirm?token=${token}`)).text();
-    expect(emergency).toContain("The newest backup that passes the full check replaces the database.");
+    expect(emergency).toContain(
+      `Emergency Restore puts back the newest good backup of this database: ${backup.name} (“Friday evening”), with its data from`,
+    );
+    expect(emergency).toContain(`<input type="hidden" name="expected" value="${backup.name}"/>`);
     const confirm = await web.request(`/recovery/confirm?token=${token}&name=${backup.name}`);
     expect(confirm.status).toBe(200);
     const question = await confirm.text();
-    expect(question).toContain("Friday evening");
-    expect(question).toContain(`Restore ${backup.name}, made`);
+    expect(question).toContain(`This puts back: ${backup.name} (“Friday evening”), with its data from`);
     expect(question).toContain('<form method="post" action="/recovery/restore"');
     expect(question).toContain(`<input type="hidden" name="name" value="${backup.name}"/>`);
     // Nothing happened by looking at the question.
@@ -142,5 +144,66 @@ describe("recovery page", () => {
     expect(res.headers.get("hx-redirect")).toStartWith(`/login?restored=${backup.name}`);
     expect(web.recovery.active).toBe(false);
     web.scheduler.stop();
+  });
+});
+
+describe("a missing database: starting empty only on purpose", () => {
+  /** A shop with a backup whose database file is then deleted, in recovery mode as the app starts. */
+  async function missingDatabase() {
+    const web = makeWebApp();
+    web.db.sqlite.run("CREATE TABLE items (name TEXT)");
+    web.db.sqlite.run("INSERT INTO items VALUES ('sold')");
+    const backup = await web.engine.createBackup({ kind: "manual", description: "Friday evening" });
+    const before = web.db.identity;
+    web.db.close();
+    rmSync(web.paths.database);
+    const sentence = await missingDatabaseSentence(web.built);
+    if (!sentence) throw new Error("the missing database was not seen");
+    const token = web.recovery.enter(sentence);
+    return { web, backup, before, token };
+  }
+
+  test("the recovery page offers it behind its link and a question; the new database has an identity of its own, every backup stays", async () => {
+    const { web, backup, before, token } = await missingDatabase();
+    const page = await (await web.request(`/recovery?token=${token}`)).text();
+    expect(page).toContain(`The database file is missing. The newest good backup is ${backup.name} from`);
+    expect(page).toContain("Start with an empty database");
+    expect(page).toContain(`href="/recovery/start-empty?token=${token}"`);
+    expect((await web.request("/recovery/start-empty?token=wrong")).status).toBe(404);
+    const question = await (await web.request(`/recovery/start-empty?token=${token}`)).text();
+    expect(question).toContain("Every backup stays in the backup folder");
+    expect(question).toContain('<form method="post" action="/recovery/start-empty"');
+    expect(existsSync(web.paths.database)).toBe(false);
+
+    const res = await web.request("/recovery/start-empty", { method: "POST", ...form({ token }) });
+    expect(res.status).toBe(303);
+    const setup = res.headers.get("location") ?? "";
+    expect(setup).toMatch(/^\/setup\?token=[\w-]+$/);
+    expect((await web.request(setup)).status).toBe(200);
+    expect(web.recovery.active).toBe(false);
+    expect(web.db.identity).not.toBe(before);
+    expect(web.engine.list().map((r) => r.name)).toEqual([backup.name]);
+    expect(web.auth.audit.newest(1)[0]).toMatchObject({
+      action: "database: start empty",
+      username: "recovery page",
+    });
+    expect(await Bun.file(web.paths.log).text()).toContain(
+      "Started with an empty database, as asked on the recovery page",
+    );
+    expect((await web.request(`/recovery?token=${token}`)).status).toBe(404);
+    web.scheduler.stop();
+    web.built.drills.stop();
+  });
+
+  test("a database file that is there (damaged, or back again) is never replaced by an empty one", async () => {
+    const { web, token } = await missingDatabase();
+    writeFileSync(web.paths.database, "not a database, but someone's file");
+    const page = await (await web.request(`/recovery?token=${token}`)).text();
+    expect(page).not.toContain("Start with an empty database");
+    const res = await web.request("/recovery/start-empty", { method: "POST", ...form({ token }) });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("The database file is there");
+    expect(readFileSync(web.paths.database, "utf8")).toBe("not a database, but someone's file");
+    expect(web.recovery.active).toBe(true);
   });
 });

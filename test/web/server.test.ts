@@ -25,7 +25,7 @@ describe("web server", () => {
     });
     db.open();
     expect(await (await request("/api/health")).json()).toEqual({ status: "ok" });
-    recovery.enter("it failed its check");
+    recovery.enter("The database cannot be used: it failed its check.");
     expect(await (await request("/api/health")).json()).toEqual({
       status: "degraded",
       reasons: ["recovery_mode"],

@@ -120,9 +120,11 @@ export function backupActionRoutes(
     return respondRestored(c, await operations.restore(c, name));
   });
 
+  /** Restores the backup its question named (`expected`), only if that is still the newest good one. */
   app.post("/backup/emergency-restore", async (c) => {
     area.showFailuresAs(c, "Emergency restore failed");
-    return respondRestored(c, await operations.emergencyRestore(c));
+    const expected = textField(await readForm(c), "expected") || null;
+    return respondRestored(c, await operations.emergencyRestore(c, expected));
   });
 
   app.post("/backup/upload", async (c) => {

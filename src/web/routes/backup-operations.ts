@@ -43,8 +43,11 @@ export function backupOperations(deps: {
     restore: (c: Context<AppEnv>, name: string) =>
       audited(c, auth, "backup: restore", name, () => restoreWithFallback(deps, name, by(c))),
 
-    emergencyRestore: (c: Context<AppEnv>) =>
-      audited(c, auth, "backup: emergency restore", null, () => emergencyRestoreWithFallback(deps, by(c))),
+    /** The newest good backup, here or off-site; with `expected`, only if it is still that one. */
+    emergencyRestore: (c: Context<AppEnv>, expected: string | null = null) =>
+      audited(c, auth, "backup: emergency restore", expected, () =>
+        emergencyRestoreWithFallback(deps, by(c), expected),
+      ),
 
     delete: (c: Context<AppEnv>, name: string) =>
       audited(c, auth, "backup: delete", name, () => engine.deleteBackup(name, { by: by(c) })),

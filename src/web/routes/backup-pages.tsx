@@ -6,7 +6,7 @@ import { BackupPage } from "../../views/backup-page.tsx";
 import { type ConfirmAction, ConfirmPage } from "../../views/confirm-page.tsx";
 import type { AppEnv } from "../context.ts";
 import { redirectTo, respondPage } from "../html.ts";
-import { findHereOrOffsite } from "../offsite-rows.ts";
+import { previewHereOrOffsite } from "../offsite-rows.ts";
 import { pagePropsOf } from "../viewer.ts";
 import type { BackupAreaResponder } from "./backup-area.tsx";
 
@@ -33,20 +33,23 @@ export function backupPageRoutes(
     return area.respond(c);
   });
 
-  app.get("/backup/confirm", (c) => {
+  /** The question before a restore (what it changes, worked out now), an emergency restore, or a delete. */
+  app.get("/backup/confirm", async (c) => {
     const action = c.req.query("action") ?? "";
     if (!CONFIRMED.includes(action)) return redirectTo(c, "/backup/status");
+    c.header("Cache-Control", "no-store");
     const name = c.req.query("name") ?? "";
+    if (action === "delete")
+      return respondPage(c, <ConfirmPage {...pagePropsOf(c)} action="delete" record={engine.find(name)} />);
     // A backup only off-site may be restored from its copy, but nothing else.
-    const record =
-      action === "emergency-restore"
-        ? null
-        : action === "restore"
-          ? findHereOrOffsite(engine, deps.offsite, name)
-          : engine.find(name);
+    const preview = await previewHereOrOffsite(engine, deps.offsite, action === "restore" ? name : null);
     return respondPage(
       c,
-      <ConfirmPage {...pagePropsOf(c)} action={action as ConfirmAction} record={record} />,
+      <ConfirmPage
+        {...pagePropsOf(c)}
+        action={action as "restore" | "emergency-restore"}
+        preview={preview}
+      />,
     );
   });
 

@@ -1,16 +1,20 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
+import { consoleUrl } from "../../app/console-url.ts";
+import type { Auth } from "../../auth/auth.ts";
+import { setupLinkLine } from "../../auth/setup.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
 import { describeError } from "../../lib/errors.ts";
+import type { Log } from "../../lib/log.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
-import { RecoveryConfirmPage, RecoveryPage } from "../../views/recovery-page.tsx";
+import { RecoveryConfirmPage, RecoveryPage, StartEmptyConfirmPage } from "../../views/recovery-page.tsx";
 import type { AppEnv } from "../context.ts";
-import type { RecoveryPort } from "../deps.ts";
+import type { RecoveryPort, SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm, textField } from "../form.ts";
-import { respondPage } from "../html.ts";
+import { isHtmx, redirectTo, respondPage } from "../html.ts";
 import { notFound } from "../http-errors.ts";
-import { findHereOrOffsite, withOffsiteRows } from "../offsite-rows.ts";
+import { previewHereOrOffsite, withOffsiteRows } from "../offsite-rows.ts";
 import { respondRestored } from "./restored.ts";
 
 /** The recovery page of recovery mode: only with the one-time token, only while in recovery mode. */
@@ -18,8 +22,11 @@ export function recoveryRoutes(deps: {
   engine: BackupEngine;
   recovery: RecoveryPort;
   offsite: OffsiteService;
+  auth: Auth;
+  log: Log;
+  settings: SettingsPort;
 }) {
-  const { engine, recovery, offsite } = deps;
+  const { engine, recovery, offsite, auth, log } = deps;
   const app = new Hono<AppEnv>();
   /** The backups here, and those only off-site (restored from their copy). */
   const listed = () => {
@@ -38,6 +45,7 @@ export function recoveryRoutes(deps: {
     assets: c.get("assets"),
     token,
     reason: recovery.reason ?? "",
+    canStartEmpty: recovery.canStartEmpty,
   });
 
   app.get("/recovery", (c) => {
@@ -48,11 +56,48 @@ export function recoveryRoutes(deps: {
     );
   });
 
-  app.get("/recovery/confirm", (c) => {
+  app.get("/recovery/start-empty", (c) => {
     const token = admit(c, c.req.query("token") ?? "");
-    const name = c.req.query("name") ?? "";
-    const record = name ? findHereOrOffsite(engine, offsite, name) : null;
-    return respondPage(c, <RecoveryConfirmPage {...pageProps(c, token)} record={record} />);
+    return respondPage(c, <StartEmptyConfirmPage {...pageProps(c, token)} />);
+  });
+
+  /**
+   * Starts with an empty database on purpose: only while the database file is missing. The person
+   * at this machine is sent on to the setup link of the first user (also printed and logged).
+   */
+  app.post("/recovery/start-empty", async (c) => {
+    const form = await readForm(c);
+    const token = admit(c, textField(form, "token"));
+    showProblemsWith(c, (c, problem) =>
+      respondPage(
+        c,
+        <RecoveryPage
+          {...pageProps(c, token)}
+          records={listed()}
+          now={c.get("clock")()}
+          error={problem.message}
+        />,
+        problem.status,
+      ),
+    );
+    recovery.startEmpty("recovery page");
+    const location = `/setup?token=${auth.setup.issue()}`;
+    const { host, port } = deps.settings.current.settings;
+    log.info(setupLinkLine(`${consoleUrl(host, port)}${location}`));
+    if (!isHtmx(c)) return redirectTo(c, location);
+    c.header("HX-Redirect", location);
+    return c.body(null);
+  });
+
+  /** The question before a restore: what it puts back (Emergency Restore's choice, without `name`) and what changes. */
+  app.get("/recovery/confirm", async (c) => {
+    const token = admit(c, c.req.query("token") ?? "");
+    const name = c.req.query("name") || null;
+    const preview = await previewHereOrOffsite(engine, offsite, name);
+    return respondPage(
+      c,
+      <RecoveryConfirmPage {...pageProps(c, token)} preview={preview} emergency={name === null} />,
+    );
   });
 
   app.post("/recovery/restore", async (c) => {
@@ -71,7 +116,9 @@ export function recoveryRoutes(deps: {
         problem.status,
       ),
     );
-    return respondRestored(c, await recovery.restore(textField(form, "name") || null, "recovery page"));
+    const name = textField(form, "name") || null;
+    const expected = textField(form, "expected") || null;
+    return respondRestored(c, await recovery.restore(name, "recovery page", expected));
   });
 
   return app;

@@ -1,0 +1,64 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from "hono/jsx";
+import type { RestorePreview } from "../backup/restore-preview.ts";
+import { rowCount as count, restoreSentences } from "./questions.ts";
+
+/**
+ * The question before a restore, as a panel: which backup, its data time, what is lost, the rows
+ * of each table now and after, and the form that confirms it (posting `fields`, which name the
+ * backup: an emergency restore posts the one it named as `expected`).
+ */
+export function RestoreQuestion(props: {
+  preview: RestorePreview;
+  emergency: boolean;
+  action: string;
+  fields: Record<string, string>;
+  /** The form's CSRF field, where the page has a session. */
+  csrf?: Child;
+  cancel: string;
+}) {
+  const { preview } = props;
+  return (
+    <section class="panel restore-question">
+      <h2 class="title">
+        {props.emergency ? "Emergency Restore: " : "Restore "}
+        {preview.name}
+      </h2>
+      {restoreSentences(preview, { emergency: props.emergency }).map((line) => (
+        <p class="confirm-text">{line}</p>
+      ))}
+      {preview.tables.length > 0 ? (
+        <table class="row-changes">
+          <thead>
+            <tr>
+              <th scope="col">Table</th>
+              <th scope="col">Rows now</th>
+              <th scope="col">Rows after</th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.tables.map((t) => (
+              <tr class={t.now !== null && t.after !== null && t.after < t.now ? "fewer" : undefined}>
+                <th scope="row">{t.name}</th>
+                <td>{count(t.now)}</td>
+                <td>{count(t.after)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <form method="post" action={props.action} class="confirm-buttons">
+        {props.csrf}
+        {Object.entries(props.fields).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
+        <button type="submit" class="danger">
+          Yes, restore {preview.name}
+        </button>
+        <a class="button secondary" href={props.cancel}>
+          Cancel
+        </a>
+      </form>
+    </section>
+  );
+}
