@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { BackupEngine } from "../backup/engine.ts";
 import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
 import { fileSize } from "../backup/space.ts";
 import type { Settings } from "../config/schema.ts";
+import { describeError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
@@ -20,10 +21,32 @@ export const ALERTS_FILE = "alerts.json";
 const FRESH_MS = 60_000;
 
 /** What the serving app keeps in `alerts.json`, so that a restart (and `business-app status`) knows it. */
+/**
+ * Why the backup folder cannot take a backup now, or null: a file in its place, or a file cannot be
+ * made there (tried: permissions say little to an administrator, a read-only disk says it only then).
+ */
+function folderProblem(dir: string): string | null {
+  try {
+    if (!statSync(dir).isDirectory()) return "a file has its name";
+    const probe = join(dir, `.write-check-${process.pid}.tmp`);
+    closeSync(openSync(probe, "w"));
+    unlinkSync(probe);
+    return null;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT") return null; // Made by the next backup.
+    return code === "EACCES" || code === "EPERM" || code === "EROFS"
+      ? "it cannot be written"
+      : describeError(error);
+  }
+}
+
 interface AlertState {
   /** The first time this app looked: what "no drill yet" and "no backup yet" are counted from. */
   watchingSince: string | null;
   lastAutomaticRun: SchedulerStatus["lastRun"];
+  /** The last manual backup that started (the page, the API), and how it ended. */
+  lastManualRun: SchedulerStatus["lastRun"];
   /** Each alert active at the last look, with when it started (its webhook "started" was sent). */
   active: Record<string, string>;
 }
@@ -35,12 +58,13 @@ function readState(path: string): AlertState {
       return {
         watchingSince: data.watchingSince ?? null,
         lastAutomaticRun: data.lastAutomaticRun ?? null,
+        lastManualRun: data.lastManualRun ?? null,
         active: data.active ?? {},
       };
   } catch {
     // Missing or unreadable: the app starts watching anew.
   }
-  return { watchingSince: null, lastAutomaticRun: null, active: {} };
+  return { watchingSince: null, lastAutomaticRun: null, lastManualRun: null, active: {} };
 }
 
 export interface AlertMonitorDeps {
@@ -94,6 +118,7 @@ export class AlertMonitor {
     const before = JSON.stringify(state);
     state.watchingSince ??= now.toISOString();
     state.lastAutomaticRun = scheduler.status().lastRun ?? state.lastAutomaticRun;
+    state.lastManualRun = this.#deps.engine.lastManualRun ?? state.lastManualRun;
     const found = this.#compute(state, listing);
     const active: Record<string, string> = {};
     for (const alert of found) {
@@ -150,7 +175,9 @@ export class AlertMonitor {
       now: clock(),
       cadence: backupCadence(current),
       lastAutomaticRun: state.lastAutomaticRun,
+      lastManualRun: state.lastManualRun,
       latestHealthy: latest ?? null,
+      folderProblem: folderProblem(engine.backupsDir),
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
       watchingSince: state.watchingSince,
       freeBytes: engine.freeBytes(),

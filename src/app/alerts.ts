@@ -24,6 +24,10 @@ export interface AlertInput {
   /** When automatic backups run (the settings), whether or not they are paused now. */
   cadence: Cadence;
   lastAutomaticRun: { at: string; ok: boolean; message: string } | null;
+  /** The last manual backup that started, and how it ended (null: none known). */
+  lastManualRun?: { at: string; ok: boolean; message: string } | null;
+  /** Why the backup folder cannot take a backup (`it cannot be written`), or null. */
+  folderProblem?: string | null;
   /** The newest backup that passed its check. */
   latestHealthy: { createdAt: string } | null;
   drill: { intervalDays: number; last: DrillResult | null };
@@ -66,6 +70,24 @@ export function computeAlerts(input: AlertInput): Alert[] {
       message: sentence(`The last automatic backup failed ${at(run.at)}: ${run.message}`),
       action:
         "Open Database Backup for the reason (often a full disk), put it right, then create a backup there; the app tries again by itself meanwhile.",
+    });
+  }
+  const manual = input.lastManualRun;
+  if (manual && !manual.ok && (!latestHealthy || latestHealthy.createdAt < manual.at)) {
+    alerts.push({
+      id: "manual_backup_failed",
+      since: manual.at,
+      message: sentence(`The last backup made by hand failed ${at(manual.at)}: ${manual.message}`),
+      action: "Put the cause right (the reason says what), then create a backup again on Database Backup.",
+    });
+  }
+  if (input.folderProblem) {
+    alerts.push({
+      id: "backup_folder_unwritable",
+      since: now.toISOString(),
+      message: `The backup folder cannot take a backup: ${input.folderProblem}.`,
+      action:
+        "Give BusinessApp's user the right to write the database_backups folder beside the app (or free the disk it is on), then create a backup.",
     });
   }
   const reference = latestHealthy?.createdAt ?? input.watchingSince;

@@ -141,7 +141,7 @@ async function runStartupTasks(app: App): Promise<void> {
           "No startup backup: the database holds no rows, and the startup backups there stay as they are",
         );
       const health = await engine.health.refresh();
-      if (!health.ok)
+      if (!health.ok && !health.busy)
         app.recovery.enter(`The database cannot be used: it failed its check (${health.reason}).`);
     }
   } catch (error) {

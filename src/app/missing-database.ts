@@ -75,7 +75,12 @@ export async function missingDatabase(app: App): Promise<string | null> {
     }
     const newest = lineageOf(copies, null)[0] ?? copies[0];
     if (newest)
-      return missingSentence({ name: newest.name, dataAt: dataTimeOf(newest), where: `in ${target.label}` });
+      return missingSentence({
+        name: newest.name,
+        dataAt: dataTimeOf(newest),
+        rowCounts: newest.proven ? (newest.rowCounts ?? undefined) : undefined,
+        where: `in ${target.label}`,
+      });
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
-import { openDatabase } from "#runtime/sqlite.ts";
+import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
 import { openSqlite } from "../db/connect.ts";
 import { IDENTITY_TABLE, readIdentity } from "../db/identity.ts";
 import { describeError } from "../lib/errors.ts";
@@ -17,6 +17,8 @@ export interface CheckResult {
   reason: string | null;
   /** Tables of a healthy backup that BusinessApp does not know, kept as plain data (the trust rule). */
   unknownTables?: string[];
+  /** Not checked: another program held the database locked past the wait (SQLite's SQLITE_BUSY). */
+  busy?: boolean;
 }
 
 /** The live database's check, when it was made and how thoroughly. */
@@ -118,7 +120,7 @@ export function checkLiveDatabase(path: string, options: { full: boolean }): Che
     const damage = findDamage(db, options);
     return damage === null ? { ok: true, reason: null } : { ok: false, reason: damage };
   } catch (error) {
-    return { ok: false, reason: describeError(error) };
+    return { ok: false, reason: describeError(error), ...(isBusyError(error) ? { busy: true } : {}) };
   } finally {
     db?.close();
   }

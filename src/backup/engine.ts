@@ -1,9 +1,15 @@
+import { describeError } from "../lib/errors.ts";
 import { backupLive } from "./backup-run.ts";
 import { createEngineContext } from "./context.ts";
 import { assertValidDescription } from "./description.ts";
 import { runDrill } from "./drill.ts";
 import { type DrillResult, readDrillResult } from "./drill-state.ts";
-import { ChoiceChangedError, NoUsableBackupError, OperationAbandonedError } from "./errors.ts";
+import {
+  BackupBusyError,
+  ChoiceChangedError,
+  NoUsableBackupError,
+  OperationAbandonedError,
+} from "./errors.ts";
 import { FollowUps } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
@@ -145,8 +151,27 @@ export class BackupEngine {
         setHealth: this.health.set,
       });
     });
+    if (request.kind === "manual") {
+      // What became of the last manual backup that started: a failure is an alert at once.
+      made.then(
+        (record) => {
+          this.lastManualRun = { at: record.createdAt, ok: true, message: record.name };
+        },
+        (error) => {
+          if (!(error instanceof BackupBusyError))
+            this.lastManualRun = {
+              at: this.#ctx.clock().toISOString(),
+              ok: false,
+              message: describeError(error),
+            };
+        },
+      );
+    }
     return made.then((record) => this.events.tellMade(record, this.#options.log));
   }
+
+  /** The last manual backup that started in this process, and how it ended; null before one. */
+  lastManualRun: { at: string; ok: boolean; message: string } | null = null;
 
   /**
    * Full check (`integrity_check`, the trust rule, the recorded SHA-256) of the named backups,

@@ -173,6 +173,7 @@ export class BackupFolder {
         ...(about.origin ? { origin: about.origin } : {}),
         databaseId: about.databaseId,
         dataAt: about.dataAt,
+        ...(about.rowCounts ? { rowCounts: about.rowCounts } : {}),
       }),
     );
   }

@@ -69,6 +69,9 @@ export async function takeBackup(
     const damaged = !check.ok || !liveHealth.ok;
     // Only a copy of a database that is itself damaged may be kept damaged (it may hold data
     // to salvage); a bad copy of a healthy database is a failed backup, whatever its purpose.
+    // A database another program holds locked could not be checked: that is no damage.
+    if (liveHealth.busy)
+      throw new SnapshotFailedError("another program holds the database locked; try again when it lets go");
     if (damaged && !liveHealth.ok && !options.salvage) throw new DatabaseDamagedError(liveHealth);
     if (damaged && liveHealth.ok)
       throw new SnapshotFailedError(`the new backup failed its check (${check.reason}); it was not kept`);

@@ -86,4 +86,6 @@ export interface BroughtIn {
   origin: "snapshot" | "rebuilt" | null;
   databaseId: string | null;
   dataAt: string | null;
+  /** The rows of each table when it was made, as its story says; null when not known. */
+  rowCounts?: Record<string, number> | null;
 }

@@ -1,10 +1,11 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { consoleProcessCount } from "#runtime/process.ts";
-import { consoleUrl } from "../app/console-url.ts";
+import { consoleUrl, localUrl } from "../app/console-url.ts";
 import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
 import { isStartRefusal } from "../app/upgrade.ts";
 import { createApp } from "../app.ts";
 import type { RawSettings } from "../config/load.ts";
+import { runningUrlFile } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import { isLoopbackHost } from "../lib/hosts.ts";
@@ -108,6 +109,8 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
       );
     }
     log.info(`Application started: open ${consoleUrl(settings.host, settings.port)} in a browser`);
+    // Where `business-app status` asks this app for its health (it may not know the port).
+    writeFileSync(runningUrlFile(paths), localUrl(settings.host, settings.port), { mode: 0o600 });
     ctx.stdout("To stop BusinessApp, close this window or press Ctrl+C.\n");
     services = startServices(app, openError);
     if (shouldOpenBrowser(settings.open_browser, args)) {
@@ -141,6 +144,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     else await app.engine.idle();
     stopping.dispose();
     log.info("Application stopped");
+    rmSync(runningUrlFile(paths), { force: true });
     lock.release();
   }
 }

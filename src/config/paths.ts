@@ -8,6 +8,9 @@ export const BACKUPS_FOLDER = "database_backups";
 export const LOG_FILE = "backup.log";
 export const CONFIG_FILE = "business-app.config.json";
 export const INSTANCE_LOCK_FILE = ".business-app.lock";
+
+/** Beside the instance lock while the app serves: the address it answers at on this machine. */
+export const runningUrlFile = (paths: { instanceLock: string }) => `${paths.instanceLock}.url`;
 export const OPERATION_LOCK_FILE = ".business-app.operation.lock";
 export const OFFSITE_LOCK_FILE = ".business-app.offsite.lock";
 export const OFFSITE_LEDGER_FILE = "offsite.json";

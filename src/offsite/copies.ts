@@ -40,6 +40,8 @@ export function copyAsRecord(copy: RemoteCopy): ManifestRecord {
     sourceDamaged: false,
     databaseId: copy.databaseId,
     dataAt: copy.dataAt,
+    // Counts said by a copy this app cannot prove its own are not shown as facts.
+    ...(copy.proven && copy.rowCounts ? { rowCounts: copy.rowCounts } : {}),
   };
 }
 

@@ -114,6 +114,7 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     createdBy: record.createdBy,
     databaseId: record.databaseId ?? null,
     dataAt: record.dataAt ?? null,
+    rowCounts: record.rowCounts ?? null,
   };
   const { sidecar, text } = await sidecarText(fields, story, key);
   await target.write(sidecarName, text, signal);

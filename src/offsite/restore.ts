@@ -90,6 +90,7 @@ async function restoreCopy(
             origin: copy.origin,
             databaseId: copy.databaseId,
             dataAt: copy.dataAt,
+            rowCounts: copy.rowCounts,
           }
         : {
             createdAt: copy.createdAt,

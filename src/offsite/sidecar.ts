@@ -38,11 +38,24 @@ const storySchema = z.object({
   createdBy: text.nullable(),
   databaseId: z.string().max(100).nullable(),
   dataAt: z.iso.datetime().nullable(),
+  /** The rows of each table when it was made (what a restore's question shows as "after"). */
+  rowCounts: z
+    .record(z.string().max(200), count)
+    .refine((counts) => Object.keys(counts).length <= 1000, "too many tables")
+    .nullable()
+    .default(null),
 });
 /** The backup's story, as its manifest record has it. */
 export type Story = z.infer<typeof storySchema>;
 
-const NO_STORY: Story = { origin: null, description: "", createdBy: null, databaseId: null, dataAt: null };
+const NO_STORY: Story = {
+  origin: null,
+  description: "",
+  createdBy: null,
+  databaseId: null,
+  dataAt: null,
+  rowCounts: null,
+};
 
 const fileSchema = z.union([
   z.object({ version: z.literal(1), ...copyFields }),

@@ -10,6 +10,8 @@ import type { SchedulerStatus } from "../scheduler/scheduler.ts";
  */
 export const ALERT_IDS = [
   "automatic_backup_failed",
+  "manual_backup_failed",
+  "backup_folder_unwritable",
   "backup_stale",
   "drill_failed",
   "drill_overdue",

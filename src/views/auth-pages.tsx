@@ -26,6 +26,8 @@ export function LoginPage(props: {
   username?: string;
   error?: string | null;
   notice?: string | null;
+  /** No user exists yet: where the setup link of the first one is (`logPath`: the backup log). */
+  firstRun?: { logPath: string } | null;
 }) {
   return (
     <Document title="Sign in" assets={props.assets}>
@@ -33,6 +35,7 @@ export function LoginPage(props: {
         <h1>Sign in to BusinessApp</h1>
         {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
         {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+        {props.firstRun ? <FirstRunHelp logPath={props.firstRun.logPath} /> : null}
         <form method="post" action="/login" class="panel">
           <input type="hidden" name="next" value={props.next} />
           <UsernameField value={props.username} />
@@ -96,6 +99,25 @@ export function SetupExpiredPage(props: { assets: AssetUrls }) {
         </p>
       </main>
     </Document>
+  );
+}
+
+/** The way in before the first user exists: the setup link, where it was printed, and how to get a new one. */
+function FirstRunHelp(props: { logPath: string }) {
+  return (
+    <section class="panel first-run" id="first-run">
+      <h2>No users yet</h2>
+      <p>
+        The first user, a super administrator, is created with the setup link BusinessApp printed when it
+        started: in its console window, and in the log file <code>{props.logPath}</code> (the line that starts
+        with "No users yet. Open this link").
+      </p>
+      <p>
+        The link works once, for 30 minutes. For a new one, close BusinessApp and start it again, or create
+        the first user at the command line:{" "}
+        <code>business-app user add --username NAME --role super_admin --password-stdin</code>
+      </p>
+    </section>
   );
 }
 

@@ -39,7 +39,7 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   if (status.operation?.action === "restore") {
     return { tone: "warn", text: "A backup is being restored now; everyone signs in again afterwards." };
   }
-  if (health && !health.ok) {
+  if (health && !health.ok && !health.busy) {
     return {
       tone: "bad",
       text: `Attention: the database is damaged (${inSentence(health.reason ?? "it failed its check")}); ${last}. Restore a good backup.`,

@@ -31,7 +31,14 @@ describe("drill and status at the command line", () => {
     const { dataDir } = await folderWithBackup();
     const ok = await runCli(["status", "--json", "--data-dir", dataDir]);
     expect(ok.exitCode).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ status: "ok", reasons: [], database: null, alerts: [] });
+    expect(JSON.parse(ok.stdout)).toEqual({
+      status: "ok",
+      reasons: [],
+      app: "stopped",
+      database: null,
+      note: null,
+      alerts: [],
+    });
   });
 
   test("drill: passes on a real backup; fails, exit 1, on one damaged after it was made, and status says so", async () => {

@@ -47,6 +47,7 @@ function remote(name: string, kind: BackupKind, day: number, hash = sha(day)): R
     createdBy: null,
     databaseId: null,
     dataAt: null,
+    rowCounts: null,
     proven: true,
   };
 }

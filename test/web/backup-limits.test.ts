@@ -78,6 +78,43 @@ describe("manual backups from the web", () => {
     expect((await web.engine.createBackup({ kind: "automatic" })).health).toBe("verified");
   });
 
+  test("a manual backup that fails turns the status sentence amber at once, until a backup succeeds", async () => {
+    let full = false;
+    const web = makeWebApp({ freeSpace: () => (full ? 1024 : 100 * 1024 ** 3) });
+    web.scheduler.start();
+    const boss = await web.as("super_admin");
+    await web.engine.createBackup({ kind: "automatic" });
+    const sentence = async () => {
+      const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
+      return (
+        page.match(/<p class="verdict verdict-(\w+)" id="status-sentence">.*?<span>([^<]*)</)?.slice(1) ?? []
+      );
+    };
+    expect((await sentence())[0]).toBe("ok");
+    web.clock.advance?.(60_000);
+    full = true;
+    const failed = await web.request("/backup/create", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ description: "", _csrf: boss.csrfToken }),
+    });
+    expect(failed.status).toBe(303);
+    const [tone, text] = await sentence();
+    expect(tone).toBe("warn");
+    expect(text).toStartWith(
+      "Attention: the last backup made by hand failed just now: not enough disk space",
+    );
+    expect(web.built.alerts.current().map((a) => a.id)).toEqual(["manual_backup_failed", "low_disk_space"]);
+    full = false;
+    await web.request("/backup/create", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ description: "", _csrf: boss.csrfToken }),
+    });
+    expect((await sentence())[0]).toBe("ok");
+    web.scheduler.stop();
+  });
+
   test("a description with control characters is refused by the API and the page, and nothing is made", async () => {
     const web = makeWebApp();
     const boss = await web.as("super_admin");

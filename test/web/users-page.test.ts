@@ -49,4 +49,18 @@ describe("a setup link after the first start", () => {
     expect(page).toContain('<a class="button" href="/login">Go to sign-in</a>');
     expect(page).not.toContain("There is nothing at");
   });
+
+  test("before the first user, the sign-in page says where the setup link is and how to get a new one", async () => {
+    const web = makeWebApp();
+    const first = await (await web.request("/login")).text();
+    expect(first).toContain("<h2>No users yet</h2>");
+    expect(first).toContain(`in the log file <code>${web.paths.log}</code>`);
+    expect(first).toContain("close BusinessApp and start it again");
+    expect(first).toContain("business-app user add --username NAME --role super_admin --password-stdin");
+    // A refused sign-in before then says it too.
+    const refused = await web.request("/login", { method: "POST", ...form({ username: "me", password: "x" }) });
+    expect(await refused.text()).toContain("<h2>No users yet</h2>");
+    await web.addUser("owner", "super_admin");
+    expect(await (await web.request("/login")).text()).not.toContain("No users yet");
+  });
 });

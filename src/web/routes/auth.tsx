@@ -3,6 +3,7 @@ import { type Context, Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
 import { signIn, signOut } from "../../auth/sign-in.ts";
 import { publicUser } from "../../auth/users.ts";
+import type { DataPaths } from "../../config/paths.ts";
 import { LoginPage } from "../../views/auth-pages.tsx";
 import type { AppEnv } from "../context.ts";
 import { showProblemsWith } from "../errors.tsx";
@@ -13,8 +14,16 @@ import { clearSessionCookie, safeNext, setSessionCookie } from "../middleware/ac
 import { restoredNotice } from "./restored.ts";
 
 /** Signing in and out: the sign-in page and `/api/session`. The rules are in `auth/sign-in.ts`. */
-export function authRoutes(deps: { auth: Auth }) {
+export function authRoutes(deps: { auth: Auth; paths: DataPaths }) {
   const { auth } = deps;
+  /** Before the first user exists, the sign-in page says where the setup link is. */
+  const firstRun = () => {
+    try {
+      return auth.users.count() === 0 ? { logPath: deps.paths.log } : null;
+    } catch {
+      return null; // The database is closed (a restore): nothing to say about users now.
+    }
+  };
   const app = new Hono<AppEnv>();
 
   async function startSession(c: Context<AppEnv>, username: string, password: string) {
@@ -36,7 +45,10 @@ export function authRoutes(deps: { auth: Auth }) {
     const notice =
       restoredNotice(c.req.query("restored"), c.req.query("safety")) ??
       (c.req.query("signed-out") !== undefined ? "You are signed out." : null);
-    return respondPage(c, <LoginPage assets={c.get("assets")} next={next} notice={notice} />);
+    return respondPage(
+      c,
+      <LoginPage assets={c.get("assets")} next={next} notice={notice} firstRun={firstRun()} />,
+    );
   });
 
   app.post("/login", async (c) => {
@@ -46,7 +58,13 @@ export function authRoutes(deps: { auth: Auth }) {
     showProblemsWith(c, (c, problem) =>
       respondPage(
         c,
-        <LoginPage assets={c.get("assets")} next={next} username={username} error={problem.message} />,
+        <LoginPage
+          assets={c.get("assets")}
+          next={next}
+          username={username}
+          error={problem.message}
+          firstRun={firstRun()}
+        />,
         problem.status,
       ),
     );
