@@ -58,7 +58,10 @@ describe("a setup link after the first start", () => {
     expect(first).toContain("close BusinessApp and start it again");
     expect(first).toContain("business-app user add --username NAME --role super_admin --password-stdin");
     // A refused sign-in before then says it too.
-    const refused = await web.request("/login", { method: "POST", ...form({ username: "me", password: "x" }) });
+    const refused = await web.request("/login", {
+      method: "POST",
+      ...form({ username: "me", password: "x" }),
+    });
     expect(await refused.text()).toContain("<h2>No users yet</h2>");
     await web.addUser("owner", "super_admin");
     expect(await (await web.request("/login")).text()).not.toContain("No users yet");
