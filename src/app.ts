@@ -107,6 +107,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     ...(options.offsiteTimers ? { timers: options.offsiteTimers } : {}),
     lockPath: paths.offsiteLock,
     ledger: new OffsiteLedger(paths.offsiteLedger),
+    auditPath: paths.audit,
   });
   // Every new backup goes off-site in the background; the backup itself never waits for it.
   engine.events.onBackupMade(() => offsite.backupMade());

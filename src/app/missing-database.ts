@@ -74,6 +74,9 @@ export async function missingDatabase(app: App): Promise<string | null> {
       continue;
     }
     const newest = lineageOf(copies, null)[0] ?? copies[0];
+    // Encrypted, and no passphrase here: that comes first, and why.
+    if (newest?.encrypted && !app.offsite.encrypted)
+      return `The database file is missing. The newest backup is ${newest.name} from ${formatLogTime(new Date(dataTimeOf(newest)))}, in ${target.label}, encrypted: set the passphrase it was made with (offsite_passphrase in the settings file, or BUSINESS_APP_OFFSITE_PASSPHRASE) and start BusinessApp again to restore it.`;
     if (newest)
       return missingSentence({
         name: newest.name,

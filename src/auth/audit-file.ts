@@ -33,6 +33,8 @@ const MIGRATIONS = [
 ];
 
 const COLUMNS = "at, user_id, username, action, target, outcome, client_address";
+/** The most rows one merge takes (far more than the trail keeps: `audit_max_entries`). */
+const MERGE_LIMIT = 10_000_000;
 
 type Row = {
   id: number;
@@ -134,20 +136,34 @@ export class AuditFile {
    * Returns how many were added.
    */
   takeOver(database: SqlDatabase): number {
-    const rows = database.query<Row, []>(`SELECT ${COLUMNS} FROM audit_log ORDER BY id`).all();
+    if (!database.query("SELECT 1 FROM audit_log LIMIT 1").get()) return 0;
+    const added = this.merge(database);
+    database.run("DELETE FROM audit_log");
+    return added;
+  }
+
+  /**
+   * Adds the rows of another file's `audit_log` (an older version's database, or the trail's copy
+   * brought back from off-site) that are not here yet, in their order; rows of the wrong types are
+   * left out. Returns how many were added.
+   */
+  merge(source: SqlDatabase): number {
+    const rows = source
+      .query<Row, []>(
+        `SELECT ${COLUMNS} FROM audit_log WHERE typeof(at) = 'integer' AND typeof(action) = 'text' AND outcome IN ('success', 'failure', 'denied') ORDER BY id LIMIT ${MERGE_LIMIT}`,
+      )
+      .all();
     if (rows.length === 0) return 0;
     const db = this.sqlite;
     const add = db.prepare(
       `INSERT INTO audit_log (${COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE at = ?1 AND action = ?4 AND username IS ?3 AND target IS ?5 AND outcome = ?6 AND client_address IS ?7)`,
     );
-    const added = db.transaction(() => {
+    return db.transaction(() => {
       let n = 0;
       for (const r of rows)
         n += add.run(r.at, r.user_id, r.username, r.action, r.target, r.outcome, r.client_address).changes;
       return n;
     })();
-    database.run("DELETE FROM audit_log");
-    return added;
   }
 
   close(): void {

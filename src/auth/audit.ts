@@ -111,6 +111,11 @@ export function createAuditTrail(deps: { path: string; clock: Clock }) {
       return file.takeOver(database);
     },
 
+    /** Adds the entries of a copy of the trail that are not here yet (`AuditFile.merge`). */
+    merge(source: SqlDatabase): number {
+      return file.merge(source);
+    },
+
     /** Checkpoints and closes the file (it opens again on the next use). */
     close(): void {
       file.close();

@@ -134,7 +134,7 @@ function restoreOffsite(
 ) {
   let download: Progress | null = null;
   const engineShown = engineProgress(app.engine);
-  const deps = { engine: app.engine, offsite: app.offsite, log: app.log };
+  const deps = { engine: app.engine, offsite: app.offsite, log: app.log, audit: app.auth.audit };
   const request = {
     by: options.by,
     from: options.from,

@@ -1,5 +1,6 @@
 import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/names.ts";
+import { AUDIT_COPY, AUDIT_SIDECAR, type AuditCopy, readAuditCopy } from "./audit-copy.ts";
 import { OffsiteError } from "./errors.ts";
 import { KEY_FILE, type PlaceKey } from "./keys.ts";
 import type { PlaceRecord } from "./ledger.ts";
@@ -90,6 +91,8 @@ export interface TargetContents {
   foreign: string[];
   /** The place holds encrypted copies (its key file, an encrypted copy, or this installation knows it did). */
   encrypted: boolean;
+  /** The audit trail's copy there, proven the app's own (`readAuditCopy`), or null. */
+  audit: AuditCopy | null;
 }
 
 async function readSidecar(
@@ -153,6 +156,11 @@ export async function readContents(
   const unproven: RemoteCopy[] = [];
   const superseded: RemoteCopy[] = [];
   const accounted = new Set<string>([KEY_FILE]);
+  const audit = await readAuditCopy(target, files, key, signal);
+  if (audit) {
+    accounted.add(AUDIT_COPY);
+    accounted.add(AUDIT_SIDECAR);
+  }
   sidecarFiles.forEach((file, i) => {
     const copyName = file.name.slice(0, -SIDECAR_SUFFIX.length);
     const found = read[i];
@@ -200,5 +208,6 @@ export async function readContents(
     lost,
     foreign,
     encrypted,
+    audit,
   };
 }

@@ -9,9 +9,15 @@ import type { PlaceKey } from "./keys.ts";
 import { measuring } from "./streams.ts";
 import type { OffsiteTarget } from "./target.ts";
 
+/** What a download needs to know of a copy: its names, its sizes and hashes (as stored and its own). */
+export type FetchedCopy = Pick<
+  RemoteCopy,
+  "copyName" | "encrypted" | "copySize" | "copySha256" | "size" | "sha256" | "createdAt"
+>;
+
 export interface FetchRequest {
   target: OffsiteTarget;
-  copy: RemoteCopy;
+  copy: FetchedCopy;
   /** Where the backup goes (in the backup folder, under its own name): the download is written beside it. */
   destination: string;
   passphrase: string | null;

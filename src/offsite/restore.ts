@@ -12,6 +12,8 @@ import type { BroughtIn, RestoreResult } from "../backup/types.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import type { Log } from "../lib/log.ts";
+import type { SqlDatabase } from "../runtime/types.ts";
+import { mergeAuditCopy } from "./audit-copy.ts";
 import type { RemoteCopy } from "./copies.ts";
 import { CopyNotFoundError, OffsiteError } from "./errors.ts";
 import type { OffsiteService } from "./service.ts";
@@ -21,6 +23,8 @@ export interface OffsiteRestoreDeps {
   engine: BackupEngine;
   offsite: OffsiteService;
   log: Log;
+  /** The audit trail: a restore from a place brings back the entries of the trail's copy there. */
+  audit?: { merge(source: SqlDatabase): number };
 }
 
 export interface OffsiteRestoreOptions {
@@ -103,9 +107,35 @@ async function restoreCopy(
           };
       await moveIn(temp, about);
     };
-    return await deps.engine.restore(copy.name, { by, bringIn });
+    const result = await deps.engine.restore(copy.name, { by, bringIn });
+    await bringBackAuditTrail(deps, id);
+    return result;
   } finally {
     await rm(temp, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * After a restore from place `id` (on a new PC, say): the entries of the audit trail's copy there
+ * that the trail here lacks are added (`mergeAuditCopy`). The restore stands whatever happens here:
+ * a failure is a WARNING, and a place without a copy (no passphrase) says so in the log.
+ */
+async function bringBackAuditTrail(deps: OffsiteRestoreDeps, id: TargetId): Promise<void> {
+  if (!deps.audit) return;
+  const label = deps.offsite.target(id).label;
+  let temp: string | null = null;
+  try {
+    temp = await deps.offsite.fetchAuditTrail(id);
+    if (!temp) {
+      deps.log.info(`${label} holds no copy of the audit trail (it is copied only with a passphrase)`);
+      return;
+    }
+    const added = mergeAuditCopy(temp, deps.audit);
+    deps.log.info(`Audit trail brought back from ${label}: ${added} entries added`);
+  } catch (error) {
+    deps.log.warning(`The audit trail's copy in ${label} was not brought back: ${describeError(error)}`);
+  } finally {
+    if (temp) await rm(temp, { force: true }).catch(() => {});
   }
 }
 

@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { newestFirst } from "../backup/manifest.ts";
+import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
 import { isEncryptedCopyName, type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
-import { fetchCopy } from "./fetch.ts";
+import { type FetchedCopy, fetchCopy } from "./fetch.ts";
 import { type KeyRecord, openPlaceKey, type PlaceKey, placeKey } from "./keys.ts";
 import { BackgroundRuns, takeRunLock } from "./runs.ts";
 import { deadline } from "./s3/http.ts";
@@ -178,6 +179,8 @@ export class OffsiteService {
         key,
         local: this.#deps.backups.list(),
         pathOf: (name) => join(this.#deps.backups.backupsDir, name),
+        tempDir: this.#deps.backups.backupsDir,
+        ...(this.#deps.auditPath ? { auditPath: this.#deps.auditPath } : {}),
         policy: this.#options.policy,
         clock,
         log,
@@ -335,10 +338,29 @@ export class OffsiteService {
   }
 
   /**
+   * The audit trail's copy in place `id` (proven the app's own, so only with the passphrase),
+   * downloaded to a hidden temporary file in the backup folder (`fetchCopy`): its path, or null
+   * when the place holds none. The caller merges it (`mergeAuditCopy`) and removes the file.
+   */
+  async fetchAuditTrail(id: TargetId): Promise<string | null> {
+    const { contents } = await this.#contents(id);
+    return contents.audit ? this.#download(id, contents.audit, AUDIT_FILE) : null;
+  }
+
+  /**
    * Downloads `copy` from place `id` to a hidden temporary file in the backup folder and returns
    * its path (`fetchCopy`: decrypted, its size and SHA-256 checked); the restore moves it in.
    */
-  async fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
+  fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
+    return this.#download(id, copy, copy.name, onProgress);
+  }
+
+  async #download(
+    id: TargetId,
+    copy: FetchedCopy,
+    localName: string,
+    onProgress?: (bytes: number) => void,
+  ): Promise<string> {
     const place = this.#place(id);
     // However slowly it trickles in, a download ends: the wait for an answer, then 64 KiB/s.
     const ms = 2 * this.#options.timeouts.answerMs + Math.ceil(copy.copySize / 64);
@@ -347,7 +369,7 @@ export class OffsiteService {
       return await fetchCopy({
         target: place.target,
         copy,
-        destination: join(this.#deps.backups.backupsDir, copy.name),
+        destination: join(this.#deps.backups.backupsDir, localName),
         passphrase: this.#options.passphrase,
         key: copy.encrypted ? await this.#key(place, limit.signal) : null,
         signal: limit.signal,

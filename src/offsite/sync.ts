@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import { copyAuditTrail } from "./audit-copy.ts";
 import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { copyBackup, removeCopy } from "./copy.ts";
 import { OffsiteError } from "./errors.ts";
@@ -33,6 +35,10 @@ export interface SyncRequest {
   log: Log;
   onProgress?: (progress: CopyProgress | null) => void;
   signal?: AbortSignal;
+  /** The audit trail (`business_audit.db`): copied along when the place has a key. */
+  auditPath?: string;
+  /** Where its snapshot is made before it goes (the backup folder). */
+  tempDir?: string;
 }
 
 /** One run over every target: each target's report, or why it failed (neither: given up). */
@@ -105,6 +111,20 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
     log.info(`Removed old off-site copy: ${copy.copyName} from ${target.label}`);
   }
   const gone = new Set(removed.map((c) => c.copyName));
+  // With the place's key, the audit trail goes along (encrypted), unless the same is there already.
+  if (key && request.auditPath) {
+    const wrote = await copyAuditTrail({
+      target,
+      ledger,
+      key,
+      auditPath: request.auditPath,
+      tempDir: request.tempDir ?? dirname(request.auditPath),
+      present: before.audit,
+      clock: request.clock,
+      ...(signal ? { signal } : {}),
+    });
+    if (wrote) log.info(`Audit trail copied to ${target.label}`);
+  }
   return {
     copied,
     removed,

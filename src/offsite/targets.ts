@@ -40,6 +40,8 @@ export interface OffsiteServiceDeps {
   lockPath: string;
   /** What this installation wrote to each place (`offsite.json` in the backup folder). */
   ledger: OffsiteLedger;
+  /** The audit trail (`business_audit.db`): copied off-site with a passphrase, brought back on a new PC. */
+  auditPath?: string;
 }
 
 /** How the ledger names a place: another folder or bucket is another place. */

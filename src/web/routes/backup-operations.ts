@@ -26,6 +26,8 @@ export function backupOperations(deps: {
 }) {
   const { engine, auth } = deps;
   const by = (c: Context<AppEnv>) => viewerOf(c).username;
+  // A restore from an off-site copy brings the trail's entries back too.
+  const restoreDeps = { ...deps, audit: auth.audit };
 
   return {
     /** A manual backup, counted against the person's hourly limit. */
@@ -41,12 +43,12 @@ export function backupOperations(deps: {
 
     /** The backup here, or its off-site copy when it is missing or damaged here. */
     restore: (c: Context<AppEnv>, name: string) =>
-      audited(c, auth, "backup: restore", name, () => restoreWithFallback(deps, name, by(c))),
+      audited(c, auth, "backup: restore", name, () => restoreWithFallback(restoreDeps, name, by(c))),
 
     /** The newest good backup, here or off-site; with `expected`, only if it is still that one. */
     emergencyRestore: (c: Context<AppEnv>, expected: string | null = null) =>
       audited(c, auth, "backup: emergency restore", expected, () =>
-        emergencyRestoreWithFallback(deps, by(c), expected),
+        emergencyRestoreWithFallback(restoreDeps, by(c), expected),
       ),
 
     delete: (c: Context<AppEnv>, name: string) =>
