@@ -53,7 +53,7 @@ export function RestoreQuestion(props: {
           <input type="hidden" name={name} value={value} />
         ))}
         <button type="submit" class="danger">
-          Yes, restore {preview.name}
+          Yes, restore this backup
         </button>
         <a class="button secondary" href={props.cancel}>
           Cancel

@@ -118,18 +118,17 @@ describe.skipIf(!available)("in a real browser", () => {
 
     changeShopData(dataDir, "DELETE FROM items WHERE name = 'apples'");
     expect(items(dataDir)).toEqual(["pears"]);
-    let question = "";
-    page.once("dialog", (dialog) => {
-      question = dialog.message();
-      void dialog.accept();
-    });
+    // Restore asks first on a page of its own: what it puts back, and the rows now and after.
     await Promise.all([
-      page.waitForURL(/\/login\?restored=/),
+      page.waitForURL(/\/backup\/confirm\?action=restore/),
       page.click(`tr:has-text("${name}") a:has-text("Restore")`),
     ]);
-    expect(question).toContain(`Restore ${name}`);
-    expect(question).toContain("First a safety backup of the current database is taken");
+    const question = (await page.textContent(".restore-question")) as string;
+    expect(question).toContain(`This puts back: ${name} (“Before inventory update”), with its data from`);
+    expect(question).toContain("a safety backup of the database as it is now is taken first");
     expect(question).toContain("Everyone is signed out");
+    expect(await page.textContent(".row-changes tr:has-text('items')")).toBe("items12");
+    await Promise.all([page.waitForURL(/\/login\?restored=/), page.click("button:has-text('Yes, restore')")]);
     expect(await page.textContent(".notice")).toContain(
       `Restored from ${name}. A safety backup was saved as pre_restore_`,
     );
@@ -309,15 +308,15 @@ describe.skipIf(!available)("in a real browser", () => {
       // One was deleted, and the damaged file is not offered.
       expect(await expectOneLineOfActions(page, 1)).toBe(BACKUPS - 2);
     });
-    // With JavaScript: the browser asks first; saying no leaves everything as it was.
-    let question = "";
-    page.once("dialog", (dialog) => {
-      question = dialog.message();
-      void dialog.dismiss();
-    });
-    await page.click(".backup-table tr:nth-child(3) a:has-text('Restore this one')");
-    expect(question).toMatch(/^Restore \S+\.db, made .*\n\nFirst a safety backup/);
-    expect(page.url()).toBe(url);
+    // The question first, on a page of its own; Cancel leaves everything as it was.
+    await Promise.all([
+      page.waitForURL(/\/recovery\/confirm\?/),
+      page.click(".backup-table tr:nth-child(3) a:has-text('Restore this one')"),
+    ]);
+    expect(await page.textContent(".restore-question")).toMatch(
+      /This puts back: \S+\.db.*, with its data from /,
+    );
+    await Promise.all([page.waitForURL(url), page.click("a:has-text('Cancel')")]);
     expect((await page.request.get(`${app.url}/api/health`).then((r) => r.json())).status).toBe("degraded");
     await page.close();
 
@@ -333,7 +332,7 @@ describe.skipIf(!available)("in a real browser", () => {
         noScript.click(".backup-table tr:nth-child(2) a:has-text('Restore this one')"),
       ]);
     });
-    expect(await noScript.textContent(".confirm-text")).toContain(`Restore ${chosen}`);
+    expect(await noScript.textContent(".confirm-text")).toContain(`This puts back: ${chosen}`);
     await Promise.all([
       noScript.waitForURL(/\/login\?restored=/),
       noScript.click("button:has-text('Yes, restore')"),
