@@ -8,6 +8,8 @@ import { timeAgo } from "../views/when.tsx";
 const DAY_MS = 86_400_000;
 /** A backup takes a while: a scheduled one is missed only this long after its time. */
 const BACKUP_GRACE_MS = 15 * 60_000;
+/** How far the clock may be behind the newest backup before it is said (a few minutes of drift are nothing). */
+const CLOCK_SLACK_MS = 10 * 60_000;
 
 /** Off-site copies as the alerts see them; null while they are not configured. */
 export interface OffsiteHealth {
@@ -88,6 +90,15 @@ export function computeAlerts(input: AlertInput): Alert[] {
       message: `The backup folder cannot take a backup: ${input.folderProblem}.`,
       action:
         "Give BusinessApp's user the right to write the database_backups folder beside the app (or free the disk it is on), then create a backup.",
+    });
+  }
+  // A clock set back (or a PC that lost its date) would make "newest" and retention go by the wrong time.
+  if (latestHealthy && new Date(latestHealthy.createdAt).getTime() > now.getTime() + CLOCK_SLACK_MS) {
+    alerts.push({
+      id: "clock_behind",
+      since: now.toISOString(),
+      message: `This PC's clock is behind the newest backup, made ${latestHealthy.createdAt.replace("T", " ").slice(0, 16)} UTC: new backups are dated after it, so that they count as the newest.`,
+      action: "Set this PC's date and time (Windows: Settings, Time & language), then restart BusinessApp.",
     });
   }
   const reference = latestHealthy?.createdAt ?? input.watchingSince;

@@ -91,6 +91,16 @@ export class DiskFullError extends AppError<BackupErrorCode> {
   }
 }
 
+/** The backup list (`manifest.json`) could not be written: the disk is full. */
+export class ListNotWrittenError extends AppError<BackupErrorCode> {
+  constructor() {
+    super(
+      "backup.no_space",
+      "not enough disk space: the disk of the backup folder is full, so the list of backups could not be written (free some space, then try again)",
+    );
+  }
+}
+
 export class BackupFolderError extends AppError<BackupErrorCode> {
   constructor(message: string) {
     super("backup.folder", message);

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../lib/errors.ts";
 import { fsyncDir, fsyncFile } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
@@ -19,6 +20,7 @@ import {
   BackupFolderError,
   BackupNotFoundError,
   InvalidBackupNameError,
+  ListNotWrittenError,
   ProtectedBackupError,
 } from "./errors.ts";
 import {
@@ -64,6 +66,27 @@ export class BackupFolder {
     return mergeListing(scanFolder(this.dir), readManifest(this.dir).records);
   }
 
+  /**
+   * The time to give a backup made now: the clock's, or, when the clock is behind the data of the
+   * newest backup the app made here (set back by hand, or a PC that lost its date), one second
+   * after it, said in the log: what is made last is always the newest, for retention and for
+   * Emergency Restore alike. Only times the app recorded count (not a name a copied-in file has).
+   */
+  datedNow(now: Date): Date {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const record of this.list()) {
+      const at = record.dataAt ? Date.parse(record.dataAt) : Number.NaN;
+      if (Number.isFinite(at) && at > newest) newest = at;
+    }
+    if (now.getTime() > newest) return now;
+    const dated = new Date(newest + 1000);
+    if (newest - now.getTime() > 60_000)
+      this.#log.warning(
+        `The PC's clock (${now.toISOString()}) is behind the newest backup (${new Date(newest).toISOString()}): this one is dated ${dated.toISOString()} so that it counts as the newest. Set this PC's date and time.`,
+      );
+    return dated;
+  }
+
   /** Names of the backup files there now. */
   names(): Set<string> {
     return new Set(scanFolder(this.dir).map((f) => f.name));
@@ -101,7 +124,12 @@ export class BackupFolder {
     if (rebuilt) this.#log.warning("The backup manifest was damaged; it was rebuilt from the backup files");
     const current = new Map(mergeListing(scanFolder(this.dir), records).map((r) => [r.name, r]));
     change(current);
-    await writeManifest(this.dir, current.values(), this.wait);
+    try {
+      await writeManifest(this.dir, current.values(), this.wait);
+    } catch (error) {
+      if (isDiskFull(error)) throw new ListNotWrittenError();
+      throw error;
+    }
   }
 
   /**

@@ -35,7 +35,7 @@ export async function keepSafety(
 ): Promise<KeptSafety | null> {
   if (!existsSync(ctx.database)) return null;
   beforeStep?.("keep-safety");
-  const name = ctx.folder.newName("pre_restore", ctx.clock());
+  const name = ctx.folder.newName("pre_restore", ctx.folder.datedNow(ctx.clock()));
   const link = ctx.folder.pathOf(`.${name}.keep`);
   try {
     rmSync(link, { force: true });
@@ -67,10 +67,11 @@ export async function finishSafety(
   const databaseId = identityOfFile(kept.link);
   await ctx.folder.moveIn(kept.link, kept.name);
   const size = statSync(ctx.folder.pathOf(kept.name)).size;
+  const at = ctx.folder.datedNow(ctx.clock()).toISOString();
   const record: ManifestRecord = {
     name: kept.name,
     kind: "pre_restore",
-    createdAt: ctx.clock().toISOString(),
+    createdAt: at,
     size,
     description: "",
     createdBy: by,
@@ -82,7 +83,7 @@ export async function finishSafety(
     origin: "snapshot",
     databaseId,
     // The replaced database as it was when the restore closed it.
-    dataAt: ctx.clock().toISOString(),
+    dataAt: at,
   };
   await ctx.folder.update((records) => records.set(kept.name, record));
   ctx.log.info(`Safety backup kept: ${kept.name} (${formatBytes(size)}, the replaced database itself)`);

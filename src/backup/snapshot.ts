@@ -42,7 +42,7 @@ export async function takeBackup(
   options: { salvage: boolean; retention: RetentionLimits | null },
 ): Promise<TakenBackup> {
   const started = performance.now();
-  const at = ctx.clock();
+  const at = ctx.folder.datedNow(ctx.clock());
   ctx.folder.ensureWritable();
   if (!existsSync(ctx.database)) throw new SnapshotFailedError(`there is no database at ${ctx.database}`);
   const expected = fileSize(ctx.database) + fileSize(`${ctx.database}-wal`);

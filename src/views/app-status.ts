@@ -12,6 +12,7 @@ export const ALERT_IDS = [
   "automatic_backup_failed",
   "manual_backup_failed",
   "backup_folder_unwritable",
+  "clock_behind",
   "backup_stale",
   "drill_failed",
   "drill_overdue",

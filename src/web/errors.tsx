@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isDiskFull } from "#runtime/errors.ts";
 import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
 import type { BackupErrorCode } from "../backup/errors.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
@@ -14,7 +15,7 @@ import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
 import type { AppEnv } from "./context.ts";
 import { respondPage } from "./html.ts";
-import { internalError, notFound, restoreInProgress, type WebErrorCode } from "./http-errors.ts";
+import { diskFull, internalError, notFound, restoreInProgress, type WebErrorCode } from "./http-errors.ts";
 
 /** Every code an error that reaches a route may carry. */
 export type ErrorCode =
@@ -81,6 +82,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "upload.bad_form": 400,
   "upload.too_large": 413,
   "upload.disk_full": 507,
+  disk_full: 507,
   // The storage of off-site copies is another server: its failures are a bad gateway's.
   "offsite.not_configured": 400,
   "offsite.access_denied": 502,
@@ -134,7 +136,9 @@ export type ProblemView = (
 export function problemOf(error: unknown): Problem {
   // The app's own errors are sentences meant for people: shown as they are.
   const known = !(error instanceof AppError)
-    ? internalError()
+    ? isDiskFull(error)
+      ? diskFull()
+      : internalError()
     : error.code === "db.closed"
       ? restoreInProgress()
       : error;

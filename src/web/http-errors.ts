@@ -22,6 +22,7 @@ export const WEB_ERROR_CODES = [
   "upload.bad_form",
   "upload.too_large",
   "upload.disk_full",
+  "disk_full",
 ] as const;
 export type WebErrorCode = (typeof WEB_ERROR_CODES)[number];
 
@@ -74,6 +75,13 @@ export const restoreInProgress = () =>
     "restore_in_progress",
     "The database is being restored or is not available right now. Try again in a moment.",
   );
+/** Whatever ran out of room on a full disk (the audit trail, the list of backups …): said as such. */
+export const diskFull = () =>
+  new WebError(
+    "disk_full",
+    "The disk is full, so this could not be finished. Free some space on the disk of BusinessApp's data folder, then try again.",
+  );
+
 export const internalError = () =>
   new WebError(
     "internal",
