@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { embeddedMigrations, LATEST_MIGRATION_MILLIS } from "../../src/db/migrations.ts";
 import { createOrm, migrate } from "../../src/db/open.ts";
 import { hashToken } from "../../src/lib/tokens.ts";
-import { seededRandom } from "../faults/fault-helpers.ts";
+import { seededRandom } from "../random.ts";
 
 /**
  * A generator of backup files as an attacker, a careless tool or another SQLite could make them:

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, runCli, startApp, tempDir } from "../helpers.ts";
+import { seededRandom } from "../random.ts";
 import { missing } from "../tools.ts";
-import { addBulk, backupsOf, integrity, runSeed, seededRandom } from "./fault-helpers.ts";
+import { addBulk, backupsOf, integrity, runSeed } from "./fault-helpers.ts";
 
 const ITERATIONS = Number(process.env.FAULT_ITERATIONS ?? 20);
 

@@ -7,8 +7,9 @@ import { RESTORE_STEPS } from "../../src/backup/swap.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { cleanEnv, ROOT, scriptCommand, tempDir } from "../helpers.ts";
+import { seededRandom } from "../random.ts";
 import { missing } from "../tools.ts";
-import { addBulk, integrity, itemsChecksum, runSeed, seededRandom } from "./fault-helpers.ts";
+import { addBulk, integrity, itemsChecksum, runSeed } from "./fault-helpers.ts";
 
 const RANDOM_KILLS = Number(process.env.FAULT_ITERATIONS ?? 10);
 

@@ -1,10 +1,25 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
-import { BackupFolderError, DiskFullError, NotEnoughSpaceError } from "../../src/backup/errors.ts";
+import {
+  BackupFolderError,
+  DiskFullError,
+  ListNotWrittenError,
+  NotEnoughSpaceError,
+} from "../../src/backup/errors.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
+import { problemOf } from "../../src/web/errors.tsx";
 import { addUserByCli, startApp, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, itemsChecksum, mountTmpfs, signIn } from "./fault-helpers.ts";
@@ -20,6 +35,19 @@ function onTinyDisk(megabytes: number, size: string, readOnly = false) {
   mkdirSync(paths.backupsDir, { recursive: true });
   const unmount = mountTmpfs(paths.backupsDir, size, readOnly);
   return { paths, unmount };
+}
+
+/** Writes `path` until the disk it is on has no byte left. */
+function fillUp(path: string): void {
+  const fd = openSync(path, "w");
+  const chunk = new Uint8Array(64 * 1024);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOSPC") throw error;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The app's engine on `paths`, working on the files alone, as a command does; its log beside the data. */
@@ -94,6 +122,35 @@ describe("disk full", () => {
         rmSync(join(paths.backupsDir, "filler.bin"));
         const next = await blind.createBackup({ kind: "manual", description: "after space was freed" });
         expect(next.health).toBe("verified");
+      } finally {
+        disk.unmount();
+      }
+    },
+  );
+
+  test.skipIf(missing("tmpfs"))(
+    "a disk that fills up after a backup: recording a check says the list could not be written, the list stays as it was",
+    async () => {
+      const disk = onTinyDisk(1, "40m");
+      try {
+        const engine = engineFor(disk.paths);
+        const made = await engine.createBackup({ kind: "manual", description: "before the disk filled" });
+        await engine.settled();
+        const manifest = join(disk.paths.backupsDir, "manifest.json");
+        const before = readFileSync(manifest, "utf8");
+        fillUp(join(disk.paths.backupsDir, "filler.bin"));
+        const error = await engine.verify([made.name]).catch((e) => e);
+        expect(error).toBeInstanceOf(ListNotWrittenError);
+        expect(error.code).toBe("backup.no_space");
+        expect(error.message).toContain("the list of backups could not be written");
+        expect(readFileSync(manifest, "utf8")).toBe(before);
+        expect(readdirSync(disk.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+        // The web says any full disk as such, also one no operation named.
+        const raw = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+        expect(problemOf(raw)).toMatchObject({ code: "disk_full", status: 507 });
+        expect(problemOf(error)).toMatchObject({ code: "backup.no_space", status: 507 });
+        rmSync(join(disk.paths.backupsDir, "filler.bin"));
+        expect((await engine.verify([made.name]))[0]?.health).toBe("verified");
       } finally {
         disk.unmount();
       }

@@ -3,18 +3,6 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { addUserByCli, type RunningApp, startApp, tempDir } from "../helpers.ts";
 
-/** A small seeded random generator (mulberry32), so a failing run can be repeated. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The seed of this run: FAULT_SEED to repeat one, otherwise new each time; always printed. */
 export function runSeed(name: string): number {
   const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));

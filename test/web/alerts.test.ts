@@ -58,6 +58,37 @@ describe("alerts where people look", () => {
     expect(await health()).toEqual({ status: "ok" });
   });
 
+  test("a clock set back a day: the next backup is dated after the newest, retention removes the oldest, and an alert says to set the clock", async () => {
+    const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
+    const web = makeWebApp({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "2" } });
+    const health = async () =>
+      (await (await web.request("/api/health")).json()) as { status: string; reasons?: string[] };
+    const first = await web.engine.createBackup({ kind: "automatic" });
+    clock.advance(HOUR);
+    const second = await web.engine.createBackup({ kind: "automatic" });
+    await web.engine.settled();
+    clock.advance(-24 * HOUR);
+    expect(await health()).toEqual({ status: "degraded", reasons: ["clock_behind"] });
+    const third = await web.engine.createBackup({ kind: "automatic" });
+    await web.engine.settled();
+    // One second after the newest, not a day before it: the one made last is the newest.
+    expect(third.name).toBe("backup_20250922_100001.db");
+    expect(third.createdAt).toBe(new Date(Date.parse(second.createdAt) + 1000).toISOString());
+    expect(web.engine.list().map((r) => r.name)).toEqual([third.name, second.name]);
+    const log = readFileSync(web.paths.log, "utf8");
+    expect(log).toContain(`Removed old backup: ${first.name}`);
+    expect(log).toMatch(/WARNING - The PC's clock \(.+\) is behind the newest backup/);
+    const anna = await web.as("admin");
+    const status = (await (await web.request("/api/status", { cookie: anna.token })).json()) as {
+      alerts: { id: string; message: string; action: string }[];
+    };
+    expect(status.alerts.map((a) => a.id)).toEqual(["clock_behind"]);
+    expect(status.alerts[0]?.action).toContain("Set this PC's date and time");
+    // Set right again, the alert is gone.
+    clock.advance(24 * HOUR);
+    expect(await health()).toEqual({ status: "ok" });
+  });
+
   test("a failed automatic backup: raised when the scheduler's run fails, cleared when its retry succeeds", async () => {
     const { web, timers, space, health } = shop();
     await web.engine.createBackup({ kind: "manual" });
