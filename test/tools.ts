@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
  * Outside programs some tests compare with or drive: the `sqlite3` shell (an independent SQLite
  * that must open every backup), the `age` tool (that must open every encrypted copy), Debian's Chromium, Wine and the MinGW compiler (the Windows
  * executable and its test helpers), Ceph's RADOS Gateway (a real S3 service), qemu (the linux-arm64
- * executable) and root's right to mount a small tmpfs (a full disk). Where one is missing its
+ * executable), libfaketime (a clock moved) and root's right to mount a small tmpfs (a full disk). Where one is missing its
  * tests are skipped with a one-line reason; with REQUIRE_TEST_TOOLS=1 (set by `.ci/run`) a missing
  * one fails instead.
  */
@@ -43,6 +43,11 @@ export const TOOLS = {
       ),
     install: "apt-get install --no-install-recommends ceph-mon ceph-osd radosgw",
   },
+  // Debian's libfaketime: the model test starts the app with its clock moved.
+  faketime: {
+    present: () => existsSync(FAKETIME_LIBRARY),
+    install: "apt-get install faketime",
+  },
   qemu: {
     present: () => Bun.which(QEMU_ARM64) !== null && existsSync(`${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`),
     install: "apt-get install qemu-user-static libc6-arm64-cross",
@@ -55,6 +60,8 @@ export const QEMU_ARM64 = "qemu-aarch64-static";
 export const ARM64_SYSROOT = "/usr/aarch64-linux-gnu";
 
 export const CHROMIUM = "/usr/bin/chromium";
+/** Debian's libfaketime (package faketime), preloaded to start a program with its clock moved. */
+export const FAKETIME_LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 export type Tool = keyof typeof TOOLS;
 
