@@ -78,7 +78,7 @@ export class BackupFolder {
       const at = record.dataAt ? Date.parse(record.dataAt) : Number.NaN;
       if (Number.isFinite(at) && at > newest) newest = at;
     }
-    if (now.getTime() > newest) return now;
+    if (now.getTime() >= newest) return now;
     const dated = new Date(newest + 1000);
     if (newest - now.getTime() > 60_000)
       this.#log.warning(

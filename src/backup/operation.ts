@@ -1,5 +1,5 @@
 import { describeError } from "../lib/errors.ts";
-import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
+import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import { BackupBusyError } from "./errors.ts";
@@ -20,6 +20,13 @@ export interface Operation {
 
 /** The operation as the engine keeps it: progress is the size of its temporary file. */
 export type RunningOperation = Omit<Operation, "bytesWritten" | "waitingFor"> & { temp: string };
+
+/**
+ * How long an operation waits while another process of the app holds the lock for short
+ * background work (recording a check, removing old backups) before it says "busy".
+ */
+const BACKGROUND_WAIT_MS = 30_000;
+const BACKGROUND_POLL_MS = 50;
 
 /** How an error of a step is logged, when the step knows better than the operation's own label. */
 const labels = new WeakMap<object, string>();
@@ -60,19 +67,14 @@ export class OperationRunner {
 
   /**
    * Runs `fn` holding the operation lock, which is taken before this returns (no await first),
-   * unless background work of this process holds it for a moment: then after that. A failure is
+   * unless background work of this process or another holds it for a moment: then after that
+   * (another process's, up to `BACKGROUND_WAIT_MS`). A failure is
    * logged as ERROR under `label` (or the label a step gave it with `labelFailure`), kept as the
    * last error (not for background work), and thrown on.
    */
   async run<T>(label: string, fn: () => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
     while (this.#background) await this.#background;
-    let lock: ReturnType<typeof acquireFileLock>;
-    try {
-      lock = acquireFileLock(this.#lockPath);
-    } catch (error) {
-      if (error instanceof LockHeldError) throw new BackupBusyError(error.pid);
-      throw error;
-    }
+    const lock = await this.#acquire(options.background === true);
     let done = () => {};
     const ended = new Promise<void>((resolve) => {
       done = resolve;
@@ -134,6 +136,20 @@ export class OperationRunner {
   /** Resolves once the operation running now (if any) has ended. */
   idle(): Promise<void> {
     return this.#idle;
+  }
+
+  /** The operation lock, waiting (bounded) while another process holds it for background work. */
+  async #acquire(background: boolean): Promise<FileLock> {
+    const deadline = performance.now() + BACKGROUND_WAIT_MS;
+    for (;;) {
+      try {
+        return acquireFileLock(this.#lockPath, { background });
+      } catch (error) {
+        if (!(error instanceof LockHeldError)) throw error;
+        if (!error.background || performance.now() >= deadline) throw new BackupBusyError(error.pid);
+      }
+      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
+    }
   }
 
   /** Runs `fn` holding the lock only if it is free right now; false when another process holds it. */

@@ -9,11 +9,23 @@ export type LockErrorCode = (typeof LOCK_ERROR_CODES)[number];
 export class LockHeldError extends AppError<LockErrorCode> {
   /** The holder's process id when it could be read. */
   readonly pid: number | null;
+  /** The holder said it holds the lock for short background work (it ends soon). */
+  readonly background: boolean;
 
-  constructor(path: string, pid: number | null) {
-    super("lock.held", `The lock ${path} is held by ${pid === null ? "another process" : `process ${pid}`}.`);
-    this.pid = pid;
+  constructor(path: string, holder: Holder) {
+    super(
+      "lock.held",
+      `The lock ${path} is held by ${holder.pid === null ? "another process" : `process ${holder.pid}`}.`,
+    );
+    this.pid = holder.pid;
+    this.background = holder.background;
   }
+}
+
+/** Who holds a lock, as the holder wrote it beside the lock. */
+interface Holder {
+  pid: number | null;
+  background: boolean;
 }
 
 export interface FileLock {
@@ -27,13 +39,15 @@ export interface FileLock {
  * The lock is an SQLite exclusive transaction on an empty file, so it is an operating-system
  * lock: it works the same on Linux, macOS and Windows, and it disappears with the process that
  * held it — a lock left by a killed process is simply free again, whatever pid it named.
- * The holder's pid is written to `path + ".pid"` so a refused caller can name it.
+ * The holder's pid is written to `path + ".pid"` so a refused caller can name it, with the word
+ * `background` when `background` says the holder's work is short and needs nobody (a refused
+ * caller may wait for it instead of giving up).
  *
  * Keep the returned handle referenced until `release()`: it owns the SQLite connection that holds
  * the lock, and a dropped handle is garbage whose collection closes that connection — freeing the
  * lock at a moment nobody chose.
  */
-export function acquireFileLock(path: string): FileLock {
+export function acquireFileLock(path: string, options: { background?: boolean } = {}): FileLock {
   // Made owner-only before SQLite opens it, as every file of the app is.
   closeSync(openSync(path, "a", 0o600));
   const db = openDatabase(path, { create: true });
@@ -43,13 +57,13 @@ export function acquireFileLock(path: string): FileLock {
   } catch (error) {
     db.close();
     if (isBusyError(error)) {
-      throw new LockHeldError(path, readHolderPid(path));
+      throw new LockHeldError(path, readHolder(path));
     }
     throw error;
   }
   const pidFile = `${path}.pid`;
   try {
-    writeFileSync(pidFile, String(process.pid), { mode: 0o600 });
+    writeFileSync(pidFile, `${process.pid}${options.background ? " background" : ""}`, { mode: 0o600 });
   } catch {
     // Only a name for the message of a refused caller; the lock itself holds without it.
   }
@@ -70,11 +84,13 @@ export function acquireFileLock(path: string): FileLock {
   };
 }
 
-function readHolderPid(path: string): number | null {
+function readHolder(path: string): Holder {
   try {
-    const pid = Number.parseInt(readFileSync(`${path}.pid`, "utf8"), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+    // Written by another process of the app: read as the short text it should be, nothing more.
+    const [first, second] = readFileSync(`${path}.pid`, "utf8").slice(0, 64).split(" ");
+    const pid = Number.parseInt(first ?? "", 10);
+    return { pid: Number.isSafeInteger(pid) && pid > 0 ? pid : null, background: second === "background" };
   } catch {
-    return null;
+    return { pid: null, background: false };
   }
 }

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { BackupBusyError } from "../../src/backup/errors.ts";
+import { OperationRunner } from "../../src/backup/operation.ts";
 import { acquireFileLock, LockHeldError } from "../../src/lib/file-lock.ts";
+import { createLog } from "../../src/lib/log.ts";
 import { BUN, ROOT, tempDir } from "../helpers.ts";
 
 describe("file lock", () => {
@@ -50,5 +53,38 @@ describe("file lock", () => {
     // The pid file of the killed holder is still there; the lock is free all the same.
     const lock = acquireFileLock(path);
     lock.release();
+  });
+
+  test("an operation waits while another holder's work is background work, and is told busy at once otherwise", async () => {
+    const dir = tempDir();
+    const path = join(dir, "operation.lock");
+    const runner = new OperationRunner({
+      lockPath: path,
+      log: createLog({ path: join(dir, "test.log"), echo: null }),
+      clock: () => new Date(),
+    });
+    // Another holder's real operation: busy at once.
+    const held = acquireFileLock(path);
+    expect(await runner.run("test", async () => "ran").catch((e) => e)).toBeInstanceOf(BackupBusyError);
+    held.release();
+    // Another holder's background work (recording a check): waited for, then run.
+    const background = acquireFileLock(path, { background: true });
+    const refused = (() => {
+      try {
+        acquireFileLock(path);
+      } catch (error) {
+        return error as LockHeldError;
+      }
+    })();
+    expect(refused?.background).toBe(true);
+    let ran = false;
+    const run = runner.run("test", async () => {
+      ran = true;
+      return "ran";
+    });
+    // Its first try was refused (synchronously): it waits, and runs once the lock is free.
+    expect(ran).toBe(false);
+    background.release();
+    expect(await run).toBe("ran");
   });
 });
