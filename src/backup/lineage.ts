@@ -48,7 +48,8 @@ export function lineageOf<
 
 /**
  * The identity of "this database": the one the database open now holds; else the one the database
- * file holds (read only); else the one the app's newest backup of a database recorded (the file is
+ * file holds (read only); else the one the backups say was in place last — the newest backup's,
+ * or the one a restore put in place when that newest backup is the restore's safety backup (the file is
  * missing, broken, or holds no rows: a database just made, on a new PC or started empty, has no
  * data to keep, so it does not decide); null when nothing tells.
  */
@@ -74,5 +75,8 @@ export function currentIdentity(options: {
   } catch {
     // Missing or unreadable: the backups say.
   }
-  return lineageOf(options.records, null).find((r) => r.databaseId)?.databaseId ?? null;
+  // The newest moment the backups know of: a backup of the database then, or a restore that put
+  // another database in place then (its safety backup says which).
+  const newest = lineageOf(options.records, null).find((r) => r.databaseId || r.restoredId);
+  return newest?.restoredId ?? newest?.databaseId ?? null;
 }

@@ -46,6 +46,11 @@ export interface ManifestRecord extends BackupEntry {
    * file arrived.
    */
   dataAt?: string | null;
+  /**
+   * On a restore's safety backup: the identity of the database the restore put in place. From its
+   * `dataAt` on, that database is this installation's (what "this database" is when the file is gone).
+   */
+  restoredId?: string | null;
   /** Tables the last full check found that BusinessApp does not know (kept as plain data). */
   unknownTables?: string[];
   /**

@@ -12,7 +12,7 @@ import {
 import { type ManifestRecord, restoresByCopy } from "./manifest.ts";
 import { labelFailure } from "./operation.ts";
 import type { RestoreEvents } from "./restore-events.ts";
-import { dropSafety, finishSafety, type KeptSafety, keepSafety } from "./safety.ts";
+import { dropSafety, finishSafety, type KeptSafety, keepSafety, noteRestoredIdentity } from "./safety.ts";
 import { spaceNeeded } from "./space.ts";
 import { prepareCopy, type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
 import { checkAppSchema, checkSchemaTrust } from "./trust.ts";
@@ -95,7 +95,13 @@ export async function restoreDatabase(
   ctx.beforeStep?.("answer");
   let unchecked: ManifestRecord | null = null;
   let safetyName: string | null = safety?.how === "copied" ? safety.record.name : null;
-  if (safety?.how === "linked") {
+  if (safety?.how === "copied") {
+    await noteRestoredIdentity(ctx, safety.record.name).catch((error) => {
+      log.warning(
+        `The safety backup ${safety.record.name} could not be told what replaced it: ${describeError(error)}`,
+      );
+    });
+  } else if (safety?.how === "linked") {
     try {
       unchecked = await finishSafety(ctx, safety, by);
       safetyName = unchecked.name;

@@ -65,6 +65,8 @@ export async function finishSafety(
 ): Promise<ManifestRecord> {
   setRollbackJournalMode(kept.link);
   const databaseId = identityOfFile(kept.link);
+  // The swap is done: the file in place is the restored database.
+  const restoredId = identityOfFile(ctx.database);
   await ctx.folder.moveIn(kept.link, kept.name);
   const size = statSync(ctx.folder.pathOf(kept.name)).size;
   const at = ctx.folder.datedNow(ctx.clock()).toISOString();
@@ -84,6 +86,7 @@ export async function finishSafety(
     databaseId,
     // The replaced database as it was when the restore closed it.
     dataAt: at,
+    restoredId,
   };
   await ctx.folder.update((records) => records.set(kept.name, record));
   ctx.log.info(`Safety backup kept: ${kept.name} (${formatBytes(size)}, the replaced database itself)`);
@@ -128,4 +131,13 @@ function sameFile(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Records, on a copied safety backup, the identity of the database the restore put in place. */
+export async function noteRestoredIdentity(ctx: EngineContext, name: string): Promise<void> {
+  const restoredId = identityOfFile(ctx.database);
+  await ctx.folder.update((records) => {
+    const record = records.get(name);
+    if (record) records.set(name, { ...record, restoredId });
+  });
 }

@@ -740,8 +740,11 @@ export class Model {
     if (!newest) throw new Error(`${who} named ${named}, though no good backup of this database is known`);
     if (named !== newest.name) {
       const chosen = this.#known.get(named);
+      const state = chosen
+        ? `kind ${chosen.kind}, health ${chosen.health}, ${chosen.sourceDamaged ? "of a damaged database" : "of a sound database"}, data ${chosen.data ? show(chosen.data) : "unknown"}, ${chosen.identity === this.#identity ? "this database" : `database ${chosen.identity}, not ${this.#identity}`}`
+        : "unknown to the model";
       throw new Error(
-        `${who} named ${named} (data from ${chosen?.dataAt ?? "?"}), not the newest good backup ${newest.name} (data from ${newest.dataAt})`,
+        `${who} named ${named} (data from ${chosen?.dataAt ?? "?"}; ${state}), not the newest good backup ${newest.name} (data from ${newest.dataAt})`,
       );
     }
   }

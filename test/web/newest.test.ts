@@ -138,5 +138,14 @@ describe("Emergency Restore puts back the newest data of this database", () => {
     expect(old.restoredFrom).toBe(before[0] as string);
     expect(web.db.sqlite.query("SELECT name FROM items").all()).toEqual([{ name: "old shop" }]);
     expect(web.db.identity).toBe(oldIdentity);
+    // The file is then lost: "this database" is the one the restore put in place, not the one its
+    // safety backup (the newest file of all) holds, so Emergency Restore offers the old shop's newest.
+    const safety = web.engine.find(old.safetyBackup as string);
+    expect(safety.databaseId).not.toBe(oldIdentity);
+    expect(safety.restoredId).toBe(oldIdentity);
+    web.db.close();
+    for (const side of ["", "-wal", "-shm"]) Bun.spawnSync(["rm", "-f", `${web.paths.database}${side}`]);
+    expect(web.engine.identity()).toBe(oldIdentity);
+    expect((await web.engine.previewRestore(null)).name).toBe(before[1] as string);
   });
 });
