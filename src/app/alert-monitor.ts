@@ -1,7 +1,8 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { BackupEngine } from "../backup/engine.ts";
-import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import { newestDataAt } from "../backup/lineage.ts";
+import type { ManifestRecord } from "../backup/manifest.ts";
 import { fileSize } from "../backup/space.ts";
 import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
@@ -169,7 +170,8 @@ export class AlertMonitor {
 
   #compute(state: AlertState, listing?: ManifestRecord[]): Alert[] {
     const { engine, drills, settings, database, clock } = this.#deps;
-    const latest = newestHealthy(listing ?? engine.list());
+    const records = listing ?? engine.list();
+    const latest = engine.newestGood(records);
     const current = settings();
     return computeAlerts({
       now: clock(),
@@ -177,6 +179,7 @@ export class AlertMonitor {
       lastAutomaticRun: state.lastAutomaticRun,
       lastManualRun: state.lastManualRun,
       latestHealthy: latest ?? null,
+      newestDataAt: newestDataAt(records),
       folderProblem: folderProblem(engine.backupsDir),
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
       watchingSince: state.watchingSince,

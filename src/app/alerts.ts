@@ -32,6 +32,8 @@ export interface AlertInput {
   folderProblem?: string | null;
   /** The newest backup that passed its check. */
   latestHealthy: { createdAt: string } | null;
+  /** The newest data time the app recorded for a backup it took (`newestDataAt`): what new backups are dated after. */
+  newestDataAt?: string | null;
   drill: { intervalDays: number; last: DrillResult | null };
   /** Since when the app has been watching (its first look): what "none yet" is counted from; null: unknown. */
   watchingSince: string | null;
@@ -93,11 +95,12 @@ export function computeAlerts(input: AlertInput): Alert[] {
     });
   }
   // A clock set back (or a PC that lost its date) would make "newest" and retention go by the wrong time.
-  if (latestHealthy && new Date(latestHealthy.createdAt).getTime() > now.getTime() + CLOCK_SLACK_MS) {
+  const newestData = input.newestDataAt ? Date.parse(input.newestDataAt) : Number.NaN;
+  if (newestData > now.getTime() + CLOCK_SLACK_MS) {
     alerts.push({
       id: "clock_behind",
       since: now.toISOString(),
-      message: `This PC's clock is behind the newest backup, made ${latestHealthy.createdAt.replace("T", " ").slice(0, 16)} UTC: new backups are dated after it, so that they count as the newest.`,
+      message: `This PC's clock is behind the newest backup, made ${new Date(newestData).toISOString().replace("T", " ").slice(0, 16)} UTC: new backups are dated after it, so that they count as the newest.`,
       action: "Set this PC's date and time (Windows: Settings, Time & language), then restart BusinessApp.",
     });
   }

@@ -13,6 +13,7 @@ import {
 import { FollowUps } from "./follow-ups.ts";
 import { DatabaseHealth } from "./health.ts";
 import { removeLeftovers } from "./leftovers.ts";
+import { newestGood } from "./lineage.ts";
 import type { ManifestRecord } from "./manifest.ts";
 import type { OperationRunner } from "./operation.ts";
 import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
@@ -89,6 +90,11 @@ export class BackupEngine {
   /** The listed backup called `name`; a name that is not a plain listed file name is refused. */
   find(name: string): ManifestRecord {
     return this.#ctx.folder.find(name);
+  }
+
+  /** The newest good backup (`newestGood`): what the pages call newest and a delete keeps. */
+  newestGood(listing: ManifestRecord[] = this.list()): ManifestRecord | undefined {
+    return newestGood(listing, identityOf(this.#ctx, listing));
   }
 
   /** The identity of this database (`currentIdentity`): open now, in the file, or as its newest backup says. */
@@ -270,10 +276,14 @@ export class BackupEngine {
     return readDrillResult(this.backupsDir);
   }
 
-  /** Deletes a backup; the newest healthy one is refused (`ProtectedBackupError`). */
+  /** Deletes a backup; the newest good one (`newestGood`) is refused (`ProtectedBackupError`). */
   deleteBackup(name: string, options: { by?: string | null } = {}): Promise<void> {
     return this.#operations.run("Delete failed", () =>
-      this.#ctx.folder.removeUnlessNewest(name, options.by ?? null),
+      this.#ctx.folder.removeUnlessNewest(
+        name,
+        options.by ?? null,
+        (listing) => this.newestGood(listing)?.name,
+      ),
     );
   }
 }

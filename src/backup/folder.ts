@@ -23,14 +23,7 @@ import {
   ListNotWrittenError,
   ProtectedBackupError,
 } from "./errors.ts";
-import {
-  type ManifestRecord,
-  mergeListing,
-  newestHealthy,
-  readManifest,
-  scanFolder,
-  writeManifest,
-} from "./manifest.ts";
+import { type ManifestRecord, mergeListing, readManifest, scanFolder, writeManifest } from "./manifest.ts";
 import {
   type BackupKind,
   backupFileName,
@@ -137,11 +130,15 @@ export class BackupFolder {
    * manifest entry, and logs it. Files are deleted off the thread: freeing a large file's space
    * takes the file system a while.
    */
-  /** Deletes the listed backup `name` as `remove` does, but never the newest healthy one (`ProtectedBackupError`). */
-  async removeUnlessNewest(name: string, by: string | null): Promise<void> {
+  /** Deletes the listed backup `name` as `remove` does, but never the one `kept` names (`ProtectedBackupError`). */
+  async removeUnlessNewest(
+    name: string,
+    by: string | null,
+    kept: (listing: ManifestRecord[]) => string | undefined,
+  ): Promise<void> {
     const listing = this.list();
     const record = this.find(name, listing);
-    if (newestHealthy(listing)?.name === record.name) throw new ProtectedBackupError(name);
+    if (kept(listing) === record.name) throw new ProtectedBackupError(name);
     await this.remove(record, by);
   }
 

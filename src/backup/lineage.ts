@@ -2,7 +2,7 @@ import { openDatabase } from "#runtime/sqlite.ts";
 import { readIdentity } from "../db/identity.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { holdsNoRows } from "./checks.ts";
-import type { ManifestRecord } from "./manifest.ts";
+import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import type { BackupKind } from "./names.ts";
 
 /**
@@ -44,6 +44,25 @@ export function lineageOf<
         r.databaseId === databaseId,
     )
     .sort((a, b) => dataTimeOf(b).localeCompare(dataTimeOf(a)) || b.name.localeCompare(a.name));
+}
+
+/**
+ * The newest good backup as the pages, the alerts and the delete rule name it: the one Emergency
+ * Restore would put back (this database's newest data, not a safety copy of a damaged database),
+ * else — no backup of this database is good — the newest good backup of any kind.
+ */
+export function newestGood(records: ManifestRecord[], databaseId: string | null): ManifestRecord | undefined {
+  return (
+    lineageOf(records, databaseId).find((r) => r.health === "verified" && !r.sourceDamaged) ??
+    newestHealthy(records)
+  );
+}
+
+/** The newest time of data the app recorded for a backup it took (`dataAt`), or null. */
+export function newestDataAt(records: ManifestRecord[]): string | null {
+  let newest: string | null = null;
+  for (const r of records) if (r.dataAt && (newest === null || r.dataAt > newest)) newest = r.dataAt;
+  return newest;
 }
 
 /**

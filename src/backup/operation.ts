@@ -74,7 +74,14 @@ export class OperationRunner {
    */
   async run<T>(label: string, fn: () => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
     while (this.#background) await this.#background;
-    const lock = await this.#acquire(options.background === true);
+    const background = options.background === true;
+    let lock: FileLock;
+    try {
+      // Taken at once when free: a caller sees the operation running as soon as this is called.
+      lock = acquireFileLock(this.#lockPath, { background });
+    } catch (error) {
+      lock = await this.#afterBackground(error, background);
+    }
     let done = () => {};
     const ended = new Promise<void>((resolve) => {
       done = resolve;
@@ -138,17 +145,22 @@ export class OperationRunner {
     return this.#idle;
   }
 
-  /** The operation lock, waiting (bounded) while another process holds it for background work. */
-  async #acquire(background: boolean): Promise<FileLock> {
+  /**
+   * The operation lock after `refused` (the first try's error): waited for (bounded) while another
+   * process holds it for background work, else `BackupBusyError`.
+   */
+  async #afterBackground(refused: unknown, background: boolean): Promise<FileLock> {
     const deadline = performance.now() + BACKGROUND_WAIT_MS;
+    let error = refused;
     for (;;) {
+      if (!(error instanceof LockHeldError)) throw error;
+      if (!error.background || performance.now() >= deadline) throw new BackupBusyError(error.pid);
+      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
       try {
         return acquireFileLock(this.#lockPath, { background });
-      } catch (error) {
-        if (!(error instanceof LockHeldError)) throw error;
-        if (!error.background || performance.now() >= deadline) throw new BackupBusyError(error.pid);
+      } catch (next) {
+        error = next;
       }
-      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
     }
   }
 

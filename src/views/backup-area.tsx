@@ -52,6 +52,7 @@ export function BackupArea(props: BackupAreaProps) {
         viewer={viewer}
         records={props.offsite?.records ?? records}
         offsite={props.offsite?.rows ?? null}
+        kept={status.backups.latest?.name ?? null}
         now={now}
       />
       <section class="panel" aria-labelledby="chart-heading">

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/manifest.ts";
 import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { Icon } from "./icons.tsx";
@@ -78,14 +78,15 @@ export function BackupList(props: {
   records: ManifestRecord[];
   now: Date;
   offsite?: OffsiteRows | null;
+  /** The newest good backup (`newestGood`): it says "Kept" instead of offering Delete. */
+  kept: string | null;
 }) {
   const { offsite, now } = props;
   const superAdmin = props.viewer.role === "super_admin";
-  const kept = newestHealthy(props.records.filter((r) => !offsite?.only.has(r.name)))?.name;
   const actions = (r: ManifestRecord) => (
     <RowActions
       record={r}
-      kept={r.name === kept}
+      kept={r.name === props.kept}
       offsiteOnly={offsite?.only.has(r.name) ?? false}
       hasCopy={(offsite?.places.get(r.name)?.length ?? 0) > 0}
     />

@@ -1,5 +1,5 @@
 import type { BackupEngine } from "../backup/engine.ts";
-import { type ManifestRecord, newestHealthy } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/manifest.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
@@ -24,7 +24,7 @@ export function collectStatus(
 ): AppStatus {
   const { engine } = deps;
   const records = listing ?? engine.list();
-  const latest = newestHealthy(records);
+  const latest = engine.newestGood(records);
   return {
     scheduler: deps.scheduler.status(),
     health: engine.health.current,

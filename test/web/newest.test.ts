@@ -53,6 +53,26 @@ describe("Emergency Restore puts back the newest data of this database", () => {
     const uploaded = await upload(web, boss.token, boss.csrfToken, mondayBytes);
     expect(uploaded.status).toBe(303);
     expect(web.engine.list()[0]?.kind).toBe("uploaded");
+    // The page, /api/status and the delete rule name the same newest good backup as Emergency Restore.
+    const status = (await (await web.request("/api/status", { cookie: boss.token })).json()) as {
+      backups: { latest: { name: string } | null };
+    };
+    expect(status.backups.latest?.name).toBe(good.name);
+    const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
+    const rowOf = (name: string) =>
+      page
+        .slice(page.indexOf("<tbody>"))
+        .split("<tr>")
+        .find((row) => row.includes(`>${name}<`)) ?? "";
+    expect(rowOf(good.name)).toContain("Kept");
+    const uploadedName = web.engine.list()[0]?.name as string;
+    expect(rowOf(uploadedName)).not.toContain("Kept");
+    const refused = await web.request(`/api/backups/${good.name}`, {
+      method: "DELETE",
+      cookie: boss.token,
+      csrf: boss.csrfToken,
+    });
+    expect(refused.status).toBe(409);
 
     const question = await (
       await web.request("/backup/confirm?action=emergency-restore", { cookie: boss.token })
