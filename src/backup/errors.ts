@@ -169,7 +169,7 @@ export class ChoiceChangedError extends AppError<BackupErrorCode> {
 
 export class ProtectedBackupError extends AppError<BackupErrorCode> {
   constructor(name: string) {
-    super("backup.protected", `${name} is the newest healthy backup and cannot be deleted.`);
+    super("backup.protected", `${name} is the newest good backup and cannot be deleted.`);
   }
 }
 
