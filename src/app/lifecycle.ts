@@ -47,7 +47,7 @@ export async function openDatabase(
       app.log.warning("Starting with an empty database, as asked (--new-database); every backup is kept");
   } else {
     const missing = await missingDatabase(app);
-    if (missing) return missing;
+    if (missing) return missing.sentence;
   }
   try {
     await backUpBeforeUpdate(app);

@@ -4,6 +4,7 @@ import { dataTimeOf, lineageOf } from "../backup/lineage.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatLogTime } from "../lib/time.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";
+import type { TargetId } from "../offsite/target.ts";
 
 /** The app's own tables: their rows are not "the shop's rows" a person recognises. */
 const APP_TABLES = new Set(["users", "sessions", "audit_log", "database_identity"]);
@@ -42,6 +43,13 @@ export function databaseIsMissing(path: string): boolean {
   }
 }
 
+/** A missing database, said: the sentence, and where the backup it names is. */
+export interface MissingDatabase {
+  sentence: string;
+  /** "here" (the backup folder), the place (`restore --latest --from`), or null: the passphrase comes first. */
+  from: "here" | TargetId | null;
+}
+
 /**
  * When the database file is missing (or empty) while a good backup exists — in the backup folder,
  * or, when off-site copies are set up, in a place (each looked at within its bounds) — the
@@ -50,21 +58,30 @@ export function databaseIsMissing(path: string): boolean {
  * starts in recovery mode and the command line refuses: an empty database never replaces a
  * shop's data silently.
  */
-export async function missingDatabase(app: App): Promise<string | null> {
+export async function missingDatabase(app: App): Promise<MissingDatabase | null> {
   if (!databaseIsMissing(app.paths.database)) return null;
+  const records = app.engine.list();
+  // This database's newest (what Emergency Restore would put back), else any good backup.
   const local = lineageOf(
-    app.engine.list().filter((r) => r.health !== "damaged" && !r.sourceDamaged),
-    null,
+    records.filter((r) => r.health !== "damaged" && !r.sourceDamaged),
+    app.engine.identity(),
   )[0];
   if (local)
-    return missingSentence({
-      name: local.name,
-      dataAt: dataTimeOf(local),
-      rowCounts: local.rowCounts,
-      where: null,
-    });
-  const any = app.engine.list().find((r) => r.health !== "damaged");
-  if (any) return missingSentence({ name: any.name, dataAt: dataTimeOf(any), where: null });
+    return {
+      sentence: missingSentence({
+        name: local.name,
+        dataAt: dataTimeOf(local),
+        rowCounts: local.rowCounts,
+        where: null,
+      }),
+      from: "here",
+    };
+  const any = records.find((r) => r.health !== "damaged");
+  if (any)
+    return {
+      sentence: missingSentence({ name: any.name, dataAt: dataTimeOf(any), where: null }),
+      from: "here",
+    };
   for (const target of app.offsite.targets()) {
     let copies: RemoteCopy[];
     try {
@@ -76,14 +93,20 @@ export async function missingDatabase(app: App): Promise<string | null> {
     const newest = lineageOf(copies, null)[0] ?? copies[0];
     // Encrypted, and no passphrase here: that comes first, and why.
     if (newest?.encrypted && !app.offsite.encrypted)
-      return `The database file is missing. The newest backup is ${newest.name} from ${formatLogTime(new Date(dataTimeOf(newest)))}, in ${target.label}, encrypted: set the passphrase it was made with (offsite_passphrase in the settings file, or BUSINESS_APP_OFFSITE_PASSPHRASE) and start BusinessApp again to restore it.`;
+      return {
+        from: null,
+        sentence: `The database file is missing. The newest backup is ${newest.name} from ${formatLogTime(new Date(dataTimeOf(newest)))}, in ${target.label}, encrypted: set the passphrase it was made with (offsite_passphrase in the settings file, or BUSINESS_APP_OFFSITE_PASSPHRASE) and start BusinessApp again to restore it.`,
+      };
     if (newest)
-      return missingSentence({
-        name: newest.name,
-        dataAt: dataTimeOf(newest),
-        rowCounts: newest.proven ? (newest.rowCounts ?? undefined) : undefined,
-        where: `in ${target.label}`,
-      });
+      return {
+        sentence: missingSentence({
+          name: newest.name,
+          dataAt: dataTimeOf(newest),
+          rowCounts: newest.proven ? (newest.rowCounts ?? undefined) : undefined,
+          where: `in ${target.label}`,
+        }),
+        from: target.id,
+      };
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import type { MissingDatabase } from "../app/missing-database.ts";
 import { type App, createApp } from "../app.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupBusyError } from "../backup/errors.ts";
@@ -76,9 +77,15 @@ export async function whileShowing<T>(
  * A command that would make an empty database where a shop's database went missing refuses, with
  * the sentence the app says too (`missingDatabase`) and how to go on: exit 1.
  */
-export function refuseMissing(ctx: CliContext, sentence: string): number {
+export function refuseMissing(ctx: CliContext, missing: MissingDatabase): number {
+  const restore =
+    missing.from === "here"
+      ? "Restore it with: business-app restore --latest (or restore NAME). "
+      : missing.from
+        ? `Restore it with: business-app restore --latest --from ${missing.from}. `
+        : "";
   ctx.stderr(
-    `${sentence}\nRestore it with: business-app restore --latest (or restore NAME). To start with an empty database on purpose: business-app serve --new-database (every backup is kept).\n`,
+    `${missing.sentence}\n${restore}To start with an empty database on purpose: business-app serve --new-database (every backup is kept).\n`,
   );
   return EXIT.failed;
 }

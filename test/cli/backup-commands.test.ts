@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
@@ -116,6 +116,50 @@ describe("backup, list, verify", () => {
     const missing = await runCli(["verify", "nope.db", "--data-dir", dir]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('There is no backup called "nope.db"');
+  });
+});
+
+describe("a missing database", () => {
+  test("commands refuse with the sentence naming the newest good backup; serve starts in recovery mode; --new-database starts empty and keeps every backup", async () => {
+    const dir = await dataFolder(["apples", "pears"]);
+    const made = await runCli(["backup", "--description", "Friday", "--data-dir", dir]);
+    expect(made.exitCode).toBe(0);
+    const name = made.stdout.match(/Backup created: (\S+)/)?.[1] as string;
+    for (const side of ["", "-wal", "-shm"]) rmSync(join(dir, `business_data.db${side}`), { force: true });
+
+    for (const args of [["backup"], ["user", "list"]]) {
+      const refused = await runCli([...args, "--data-dir", dir]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toStartWith(
+        `The database file is missing. The newest good backup is ${name} from `,
+      );
+      // (Its row counts come with its full check, which the command line leaves to the app.)
+      expect(refused.stderr).toContain(
+        ". Restore it.\nRestore it with: business-app restore --latest (or restore NAME). To start with an empty database on purpose: business-app serve --new-database (every backup is kept).\n",
+      );
+      expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+    }
+    // serve: recovery mode, no empty database, no startup backup over the good ones.
+    const recovering = await startApp({ dataDir: dir });
+    expect(await (await fetch(`${recovering.url}/api/health`)).json()).toEqual({
+      status: "degraded",
+      reasons: ["recovery_mode"],
+    });
+    expect(recovering.output()).toContain(
+      `ERROR - The database file is missing. The newest good backup is ${name}`,
+    );
+    expect(await recovering.stop()).toBe(0);
+    expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+
+    // On purpose: an empty database, every backup kept.
+    const fresh = await startApp({ dataDir: dir, args: ["--new-database"] });
+    expect(await (await fetch(`${fresh.url}/api/health`)).json()).toMatchObject({ status: "ok" });
+    expect(fresh.output()).toContain(
+      "Starting with an empty database, as asked (--new-database); every backup is kept",
+    );
+    expect(await fresh.stop()).toBe(0);
+    expect((await listJson(dir)).backups.map((b) => b.name)).toContain(name);
+    expect(itemNames(join(dir, "database_backups", name))).toEqual(["apples", "pears"]);
   });
 });
 

@@ -63,6 +63,13 @@ describe("a new PC gets the backups' story and the audit trail back", () => {
     expect(readFileSync(join(mirror, AUDIT_SIDECAR), "utf8")).toBe(before);
 
     const pc = newPc(env);
+    // Missing here, the database's newest backup is in the mirror: the command line is told to take it from there.
+    rmSync(pc.paths.database, { force: true });
+    const missing = await missingDatabase(pc.app);
+    expect(missing?.from).toBe("mirror");
+    expect(missing?.sentence).toStartWith(
+      `The database file is missing. The newest good backup is ${backup.name} from 2025-09-22 14:00:00, in the mirror folder (0 users, 2 rows). Restore it.`,
+    );
     const restored = await restoreLatestFromOffsite({ ...pc.app, audit: pc.app.auth.audit }, { by: "test" });
     expect(restored.restoredFrom).toBe(backup.name);
     expect(itemNames(pc.paths.database)).toEqual(["bread", "milk"]);
@@ -126,7 +133,9 @@ describe("a new PC without the passphrase", () => {
     const before = readdirSync(mirror).sort();
     const pc = newPc({ BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror });
     rmSync(pc.paths.database);
-    expect(await missingDatabase(pc.app)).toStartWith(
+    const missing = await missingDatabase(pc.app);
+    expect(missing?.from).toBeNull();
+    expect(missing?.sentence).toStartWith(
       `The database file is missing. The newest backup is ${backup.name} from 2025-09-22 14:00:00, in the mirror folder, encrypted: set the passphrase it was made with (offsite_passphrase in the settings file, or BUSINESS_APP_OFFSITE_PASSPHRASE)`,
     );
     expect(readdirSync(mirror).sort()).toEqual(before);

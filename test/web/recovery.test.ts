@@ -157,9 +157,10 @@ describe("a missing database: starting empty only on purpose", () => {
     const before = web.db.identity;
     web.db.close();
     rmSync(web.paths.database);
-    const sentence = await missingDatabaseSentence(web.built);
-    if (!sentence) throw new Error("the missing database was not seen");
-    const token = web.recovery.enter(sentence);
+    const missing = await missingDatabaseSentence(web.built);
+    if (!missing) throw new Error("the missing database was not seen");
+    expect(missing.from).toBe("here");
+    const token = web.recovery.enter(missing.sentence);
     return { web, backup, before, token };
   }
 
