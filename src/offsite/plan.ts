@@ -13,11 +13,20 @@ export interface CopyPolicy {
   retention: RetentionLimits;
 }
 
-/** A copy as retention judges it: every listed copy is whole and checked, so it counts as verified. */
-const asEntry = (item: { name: string; kind: BackupKind; createdAt: string }) => ({
+/**
+ * A copy as retention judges it: every listed copy is whole and checked, so it counts as verified;
+ * each kind is counted among one database's copies, as locally (`planRetention`).
+ */
+const asEntry = (item: {
+  name: string;
+  kind: BackupKind;
+  createdAt: string;
+  databaseId?: string | null;
+}) => ({
   name: item.name,
   kind: item.kind,
   createdAt: item.createdAt,
+  databaseId: item.databaseId ?? null,
   health: "verified" as const,
 });
 
@@ -49,8 +58,9 @@ export function planCopies(
 }
 
 /**
- * The copies retention off-site removes, from what is there now: per kind the newest N stay;
- * startup, uploaded and external copies always stay, and so does the newest copy of all.
+ * The copies retention off-site removes, from what is there now: per kind the newest N of one
+ * database stay (the startup copies as many as `offsite_max_startup_backups`); uploaded and
+ * external copies always stay, and so does the newest copy of all.
  */
 export function planRemovals(remote: RemoteCopy[], retention: RetentionLimits): RemoteCopy[] {
   const entries = [...remote].sort(newestFirst).map((copy) => ({ ...asEntry(copy), copy }));

@@ -121,6 +121,20 @@ describe("retention off-site", () => {
     ).toEqual([]);
   });
 
+  test("each kind is counted among one database's copies: another database's stay until someone deletes them", () => {
+    const of = (copy: RemoteCopy, databaseId: string) => ({ ...copy, databaseId });
+    const there = [
+      of(remote("backup_20250909_120000.db", "automatic", 9), "new shop"),
+      of(remote("backup_20250908_120000.db", "automatic", 8), "new shop"),
+      of(remote("backup_20250907_120000.db", "automatic", 7), "new shop"),
+      of(remote("backup_20250902_120000.db", "automatic", 2), "old shop"),
+      of(remote("backup_20250901_120000.db", "automatic", 1), "old shop"),
+    ];
+    expect(
+      names(planRemovals(there, { automatic: 2, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+    ).toEqual(["backup_20250907_120000.db"]);
+  });
+
   test("the newest copy of each kind stays, in any order given", () => {
     const there = [
       remote("manual_20250909_120000.db", "manual", 9),
