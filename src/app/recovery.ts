@@ -90,9 +90,7 @@ export class RecoveryController implements RecoveryPort {
     const { db, log, audit } = this.#deps;
     if (!this.canStartEmpty) throw new StartEmptyRefusedError();
     db.open();
-    log.warning(
-      `Started with an empty database, as asked on the recovery page by ${by}; every backup is kept`,
-    );
+    log.warning(`Started with an empty database, as asked on the recovery page; every backup is kept`);
     recordQuietly(audit, { action: "database: start empty", target: null, outcome: "success", username: by });
     this.#leave();
   }

@@ -75,8 +75,10 @@ export function RecoveryPage(
     <RecoveryFrame {...props} title="Recovery">
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <p>
-        Restore a backup to continue. The damaged database is first kept as a safety backup, in case it holds
-        something to salvage. Afterwards everyone signs in with the users of the restored backup.
+        {props.canStartEmpty
+          ? "Restore a backup to continue, or start with an empty database below."
+          : "Restore a backup to continue. The damaged database is first kept as a safety backup, in case it holds something to salvage."}{" "}
+        Afterwards everyone signs in with the users of the restored backup.
       </p>
       <section class="panel">
         <h2>Quickest: the newest good backup</h2>

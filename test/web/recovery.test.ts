@@ -169,6 +169,8 @@ describe("a missing database: starting empty only on purpose", () => {
     const page = await (await web.request(`/recovery?token=${token}`)).text();
     expect(page).toContain(`The database file is missing. The newest good backup is ${backup.name} from`);
     expect(page).toContain("Start with an empty database");
+    expect(page).toContain("Restore a backup to continue, or start with an empty database below.");
+    expect(page).not.toContain("The damaged database");
     expect(page).toContain(`href="/recovery/start-empty?token=${token}"`);
     expect((await web.request("/recovery/start-empty?token=wrong")).status).toBe(404);
     const question = await (await web.request(`/recovery/start-empty?token=${token}`)).text();
