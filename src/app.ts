@@ -11,7 +11,7 @@ import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
 import { BackupEngine } from "./backup/engine.ts";
 import { BackupBusyError } from "./backup/errors.ts";
-import type { RestoreStep } from "./backup/swap.ts";
+import type { RestoreStep } from "./backup/operations/swap.ts";
 import { type LoadedConfig, type LoadInput, loadConfig } from "./config/load.ts";
 import type { DataPaths } from "./config/paths.ts";
 import { SettingsStore } from "./config/settings-store.ts";

@@ -1,9 +1,9 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { newestDataAt } from "../backup/catalog/lineage.ts";
+import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import { fileSize } from "../backup/catalog/space.ts";
 import type { BackupEngine } from "../backup/engine.ts";
-import { newestDataAt } from "../backup/lineage.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
-import { fileSize } from "../backup/space.ts";
 import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs-sync.ts";

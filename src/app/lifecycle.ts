@@ -1,8 +1,8 @@
 import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
-import { holdsNoRows } from "../backup/checks.ts";
 import { DatabaseDamagedError } from "../backup/errors.ts";
+import { holdsNoRows } from "../backup/inspect/checks.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";

@@ -1,6 +1,6 @@
 import { type AuditTrail, recordQuietly } from "../auth/audit.ts";
+import type { RestoreResult } from "../backup/context.ts";
 import type { BackupEngine } from "../backup/engine.ts";
-import type { RestoreResult } from "../backup/types.ts";
 import type { DatabaseErrorCode, DatabaseHandle } from "../db/handle.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";

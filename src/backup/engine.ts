@@ -1,35 +1,11 @@
 import { describeError } from "../lib/errors.ts";
-import { backupLive } from "./backup-run.ts";
-import { createEngineContext } from "./context.ts";
-import { assertValidDescription } from "./description.ts";
-import { runDrill } from "./drill.ts";
-import { type DrillResult, readDrillResult } from "./drill-state.ts";
-import {
-  BackupBusyError,
-  ChoiceChangedError,
-  NoUsableBackupError,
-  OperationAbandonedError,
-} from "./errors.ts";
-import { FollowUps } from "./follow-ups.ts";
-import { DatabaseHealth } from "./health.ts";
-import { removeLeftovers } from "./leftovers.ts";
-import { newestGood } from "./lineage.ts";
-import type { ManifestRecord } from "./manifest.ts";
-import type { OperationRunner } from "./operation.ts";
-import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
-import { RestoreEvents } from "./restore.ts";
-import { previewRestore, type RestorePreview } from "./restore-preview.ts";
-import { restoreChosen } from "./restore-run.ts";
-import {
-  checkedSource,
-  emergencyCandidates,
-  identityOf,
-  newestUsableSource,
-  type RestoreSource,
-} from "./restore-source.ts";
-import type { RetentionLimits } from "./retention.ts";
-import { settleSafetyLinks } from "./safety.ts";
-import { freeBytesWhere } from "./space.ts";
+import { assertValidDescription } from "./catalog/description.ts";
+import { type DrillResult, readDrillResult } from "./catalog/drill-record.ts";
+import { removeLeftovers } from "./catalog/leftovers.ts";
+import { newestGood } from "./catalog/lineage.ts";
+import type { ManifestRecord } from "./catalog/manifest.ts";
+import type { RetentionLimits } from "./catalog/retention.ts";
+import { freeBytesWhere } from "./catalog/space.ts";
 import type {
   BackupEngineOptions,
   CreateBackupRequest,
@@ -37,10 +13,36 @@ import type {
   Operation,
   RestoreOptions,
   RestoreResult,
-} from "./types.ts";
-import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
-import { verifyRecords, verifyUnchecked } from "./verify.ts";
-import { abandonWorkers } from "./worker-client.ts";
+} from "./context.ts";
+import { createEngineContext } from "./context.ts";
+import {
+  BackupBusyError,
+  ChoiceChangedError,
+  NoUsableBackupError,
+  OperationAbandonedError,
+} from "./errors.ts";
+import { abandonWorkers } from "./inspect/worker-client.ts";
+import { runDrill } from "./operations/drill.ts";
+import { FollowUps } from "./operations/follow-ups.ts";
+import { DatabaseHealth } from "./operations/health.ts";
+import {
+  DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR,
+  ManualBackupLimiter,
+} from "./operations/rate-limit.ts";
+import { RestoreEvents, restoreChosen } from "./operations/restore.ts";
+import {
+  checkedSource,
+  emergencyCandidates,
+  identityOf,
+  newestUsableSource,
+  type RestoreSource,
+} from "./operations/restore-choice.ts";
+import { previewRestore, type RestorePreview } from "./operations/restore-preview.ts";
+import type { OperationRunner } from "./operations/runner.ts";
+import { settleSafetyLinks } from "./operations/safety.ts";
+import { backupLive } from "./operations/snapshot.ts";
+import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
+import { verifyRecords, verifyUnchecked } from "./operations/verify.ts";
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database

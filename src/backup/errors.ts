@@ -1,7 +1,7 @@
 import { isDiskFull } from "#runtime/errors.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
-import type { HealthRecord } from "./checks.ts";
+import type { HealthRecord } from "./inspect/checks.ts";
 
 export const BACKUP_ERROR_CODES = [
   "backup.busy",

@@ -1,6 +1,6 @@
 import { missingDatabase } from "../app/missing-database.ts";
-import { descriptionProblem } from "../backup/description.ts";
-import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
+import { descriptionProblem } from "../backup/catalog/description.ts";
+import { MAX_DESCRIPTION_LENGTH } from "../backup/catalog/names.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { OffsiteService } from "../offsite/service.ts";

@@ -1,9 +1,9 @@
 import { readStdinLine } from "#runtime/process.ts";
 import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
+import { lineageOf } from "../backup/catalog/lineage.ts";
 import { NoUsableBackupError } from "../backup/errors.ts";
-import { lineageOf } from "../backup/lineage.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
+import type { RestorePreview } from "../backup/operations/restore-preview.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
 import { CopyNotFoundError } from "../offsite/errors.ts";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { localUrl } from "../app/console-url.ts";
 import { databaseIsMissing } from "../app/missing-database.ts";
 import type { App } from "../app.ts";
-import { checkLiveInWorker } from "../backup/worker-client.ts";
+import { checkLiveInWorker } from "../backup/inspect/worker-client.ts";
 import { runningUrlFile } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";

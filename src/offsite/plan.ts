@@ -1,6 +1,6 @@
-import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
-import type { BackupKind } from "../backup/names.ts";
-import { planRetention, type RetentionLimits } from "../backup/retention.ts";
+import { type ManifestRecord, newestFirst } from "../backup/catalog/manifest.ts";
+import type { BackupKind } from "../backup/catalog/names.ts";
+import { planRetention, type RetentionLimits } from "../backup/catalog/retention.ts";
 import type { RemoteCopy } from "./copies.ts";
 
 /** A local backup that may be copied: verified, with the SHA-256 recorded when it was made. */

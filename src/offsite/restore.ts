@@ -1,5 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { lineageOf } from "../backup/catalog/lineage.ts";
+import type { BroughtIn, RestoreResult } from "../backup/context.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import {
   BackupNotFoundError,
@@ -7,8 +9,6 @@ import {
   ChoiceChangedError,
   NoUsableBackupError,
 } from "../backup/errors.ts";
-import { lineageOf } from "../backup/lineage.ts";
-import type { BroughtIn, RestoreResult } from "../backup/types.ts";
 import { describeError } from "../lib/errors.ts";
 import { sha256File } from "../lib/hash.ts";
 import type { Log } from "../lib/log.ts";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { newestFirst } from "../backup/manifest.ts";
+import { newestFirst } from "../backup/catalog/manifest.ts";
 import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";

@@ -1,4 +1,4 @@
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/catalog/manifest.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";

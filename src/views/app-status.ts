@@ -1,5 +1,5 @@
-import type { DrillResult } from "../backup/drill-state.ts";
-import type { HealthRecord, Operation } from "../backup/types.ts";
+import type { DrillResult } from "../backup/catalog/drill-record.ts";
+import type { HealthRecord, Operation } from "../backup/context.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/manifest.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
+import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import type { RestorePreview } from "../backup/operations/restore-preview.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
 import { deleteQuestion } from "./questions.ts";
 import { RestoreQuestion } from "./restore-question.tsx";

@@ -1,5 +1,5 @@
-import type { ManifestRecord } from "../backup/manifest.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
+import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import type { RestorePreview } from "../backup/operations/restore-preview.ts";
 import { showTime } from "./format.ts";
 
 /**

@@ -1,7 +1,7 @@
 import type { Auth } from "../auth/auth.ts";
+import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import type { RestoreResult } from "../backup/context.ts";
 import type { BackupEngine } from "../backup/engine.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
-import type { RestoreResult } from "../backup/types.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { SettingKey } from "../config/schema.ts";

@@ -1,8 +1,8 @@
+import { lineageOf } from "../backup/catalog/lineage.ts";
+import { type ManifestRecord, newestFirst } from "../backup/catalog/manifest.ts";
 import type { BackupEngine } from "../backup/engine.ts";
 import { BackupNotFoundError, NoUsableBackupError } from "../backup/errors.ts";
-import { lineageOf } from "../backup/lineage.ts";
-import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
+import type { RestorePreview } from "../backup/operations/restore-preview.ts";
 import { copyAsRecord } from "../offsite/copies.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { OffsiteRows } from "../views/offsite-places.tsx";

@@ -1,5 +1,5 @@
+import type { ManifestRecord } from "../backup/catalog/manifest.ts";
 import type { BackupEngine } from "../backup/engine.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";

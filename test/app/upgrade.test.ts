@@ -6,7 +6,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { openDatabase } from "../../src/app/lifecycle.ts";
 import { UpdateBackupFailedError } from "../../src/app/upgrade.ts";
 import { type AppOptions, createApp } from "../../src/app.ts";
-import { planRetention } from "../../src/backup/retention.ts";
+import { planRetention } from "../../src/backup/catalog/retention.ts";
 import { DatabaseTooNewError } from "../../src/db/migration-state.ts";
 import { embeddedMigrations, LATEST_MIGRATION_MILLIS } from "../../src/db/migrations.ts";
 import { sha256Hex } from "../../src/lib/hash.ts";

@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
+import { fileSize } from "../../backup/catalog/space.ts";
 import type { BackupEngine } from "../../backup/engine.ts";
-import { fileSize } from "../../backup/space.ts";
-import { countRowsInWorker } from "../../backup/worker-client.ts";
+import { countRowsInWorker } from "../../backup/inspect/worker-client.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { HomePage } from "../../views/home.tsx";
