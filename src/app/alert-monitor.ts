@@ -1,9 +1,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { newestDataAt } from "../backup/catalog/lineage.ts";
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
-import { fileSize } from "../backup/catalog/space.ts";
-import type { BackupEngine } from "../backup/engine.ts";
+import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
+import { newestDataAt } from "../backup/index.ts";
 import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
@@ -73,7 +71,6 @@ export interface AlertMonitorDeps {
   scheduler: BackupScheduler;
   drills: DrillSchedule;
   settings: () => Settings;
-  database: string;
   clock: Clock;
   log: Log;
   timers?: Timers;
@@ -169,7 +166,7 @@ export class AlertMonitor {
   }
 
   #compute(state: AlertState, listing?: ManifestRecord[]): Alert[] {
-    const { engine, drills, settings, database, clock } = this.#deps;
+    const { engine, drills, settings, clock } = this.#deps;
     const records = listing ?? engine.list();
     const latest = engine.newestGood(records);
     const current = settings();
@@ -184,7 +181,7 @@ export class AlertMonitor {
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
       watchingSince: state.watchingSince,
       freeBytes: engine.freeBytes(),
-      databaseBytes: fileSize(database) + fileSize(`${database}-wal`),
+      databaseBytes: engine.databaseBytes(),
       offsite: this.#deps.offsiteStatus?.() ?? null,
     });
   }

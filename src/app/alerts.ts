@@ -1,5 +1,5 @@
-import type { DrillResult } from "../backup/catalog/drill-record.ts";
-import { spaceNeededKeepingRoom } from "../backup/catalog/space.ts";
+import type { DrillResult } from "../backup/index.ts";
+import { spaceNeededKeepingRoom } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
 import type { Alert } from "../views/app-status.ts";

@@ -1,8 +1,7 @@
 import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
-import { DatabaseDamagedError } from "../backup/errors.ts";
-import { holdsNoRows } from "../backup/inspect/checks.ts";
+import { DatabaseDamagedError } from "../backup/index.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
@@ -155,7 +154,7 @@ async function runStartupTasks(app: App): Promise<void> {
 /** True when the open database holds no rows and startup backups exist (false when it cannot tell). */
 function isEmptyAmongStartups(app: App): boolean {
   try {
-    return app.db.isOpen && holdsNoRows(app.db.sqlite) && app.engine.list().some((r) => r.kind === "startup");
+    return app.engine.holdsNoRows() && app.engine.list().some((r) => r.kind === "startup");
   } catch {
     return false; // A database that fails to read is the startup backup's (and its check's) to find.
   }

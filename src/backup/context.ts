@@ -65,14 +65,15 @@ export interface EngineContext {
 }
 
 export type { HealthRecord, MadeKind, Operation, RunningOperation };
-/** Who asks for a restore, and what first puts the file in the folder (an off-site download). */
+/** Who asks for a restore, and the file it brings into the folder first (an off-site download). */
 export interface RestoreOptions {
   by?: string | null;
   /**
-   * Runs first under the lock; `moveIn` renames a finished file in as the backup
-   * (`BackupFolder.replace`) and records what is known of it (`BroughtIn`).
+   * A finished, checked file (`temp`) to bring in as the backup first, under the same hold of the
+   * lock, with what is known of it: unless the folder holds those very bytes already; never over
+   * another backup of the name (`NameTakenError`).
    */
-  bringIn?: (moveIn: (temp: string, about: BroughtIn) => Promise<void>) => Promise<void>;
+  incoming?: { temp: string; about: BroughtIn };
 }
 
 /**

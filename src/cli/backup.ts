@@ -1,6 +1,5 @@
 import { missingDatabase } from "../app/missing-database.ts";
-import { descriptionProblem } from "../backup/catalog/description.ts";
-import { MAX_DESCRIPTION_LENGTH } from "../backup/catalog/names.ts";
+import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { OffsiteService } from "../offsite/service.ts";

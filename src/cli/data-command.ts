@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import type { MissingDatabase } from "../app/missing-database.ts";
 import { type App, createApp } from "../app.ts";
-import type { BackupEngine } from "../backup/engine.ts";
-import { BackupBusyError } from "../backup/errors.ts";
+import type { BackupEngine } from "../backup/index.ts";
+import { BackupBusyError } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { OffsiteBusyError, OffsiteNotConfiguredError } from "../offsite/errors.ts";
 import type { ParsedFlags } from "./args.ts";

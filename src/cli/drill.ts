@@ -1,4 +1,4 @@
-import type { DrillResult } from "../backup/catalog/drill-record.ts";
+import type { DrillResult } from "../backup/index.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
 import { describeDrill } from "../views/drill-words.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";

@@ -1,4 +1,4 @@
-import { publicEntry } from "../backup/catalog/manifest.ts";
+import { publicEntry } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";

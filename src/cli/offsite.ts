@@ -1,5 +1,5 @@
 import type { App } from "../app.ts";
-import { newestFirst } from "../backup/catalog/manifest.ts";
+import { newestFirst } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";

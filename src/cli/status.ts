@@ -3,7 +3,6 @@ import { z } from "zod";
 import { localUrl } from "../app/console-url.ts";
 import { databaseIsMissing } from "../app/missing-database.ts";
 import type { App } from "../app.ts";
-import { checkLiveInWorker } from "../backup/inspect/worker-client.ts";
 import { runningUrlFile } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
@@ -127,7 +126,7 @@ async function lookWithoutApp(app: App, seconds: number): Promise<Found> {
     timer = setTimeout(() => resolve("late"), seconds * 1000);
   });
   try {
-    const check = await Promise.race([checkLiveInWorker({ path, full: false }), late]);
+    const check = await Promise.race([app.engine.checkDatabaseFile(false), late]);
     if (check === "late") {
       found.note = `The database's check did not finish within ${seconds} s (a large database): it is not counted as damage. The app checks it at every start.`;
     } else if (check.busy) {

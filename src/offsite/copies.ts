@@ -1,5 +1,10 @@
-import { type ManifestRecord, newestFirst } from "../backup/catalog/manifest.ts";
-import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/catalog/names.ts";
+import {
+  type BackupKind,
+  isPlainBackupName,
+  type ManifestRecord,
+  newestFirst,
+  parseBackupName,
+} from "../backup/index.ts";
 import { AUDIT_COPY, AUDIT_SIDECAR, type AuditCopy, readAuditCopy } from "./audit-copy.ts";
 import { OffsiteError } from "./errors.ts";
 import { KEY_FILE, type PlaceKey } from "./keys.ts";

@@ -1,7 +1,7 @@
 import { open, rm, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
-import { DiskFullError } from "../backup/errors.ts";
+import { DiskFullError } from "../backup/index.ts";
 import { decryptError, decryptStream } from "./age.ts";
 import type { RemoteCopy } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";

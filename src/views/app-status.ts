@@ -1,5 +1,4 @@
-import type { DrillResult } from "../backup/catalog/drill-record.ts";
-import type { HealthRecord, Operation } from "../backup/context.ts";
+import type { DrillResult, HealthRecord, Operation } from "../backup/index.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";

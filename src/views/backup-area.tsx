@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { AuditEntry } from "../auth/audit.ts";
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { hideLinkTokens } from "../lib/log-lines.ts";
 import { AlertList } from "./alerts.tsx";
 import type { AppStatus, Message } from "./app-status.ts";

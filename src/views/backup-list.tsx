@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { Icon } from "./icons.tsx";

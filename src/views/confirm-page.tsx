@@ -1,6 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
-import type { RestorePreview } from "../backup/operations/restore-preview.ts";
+import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
 import { deleteQuestion } from "./questions.ts";
 import { RestoreQuestion } from "./restore-question.tsx";

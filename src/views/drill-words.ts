@@ -1,4 +1,4 @@
-import type { DrillResult } from "../backup/catalog/drill-record.ts";
+import type { DrillResult } from "../backup/index.ts";
 import type { DrillStatus } from "./app-status.ts";
 import { timeAgo, timeAhead } from "./when.tsx";
 

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { TableCount } from "../backup/inspect/worker-protocol.ts";
+import type { TableCount } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { AppStatus } from "./app-status.ts";
 import { drillSentence } from "./drill-words.ts";

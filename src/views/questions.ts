@@ -1,5 +1,4 @@
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
-import type { RestorePreview } from "../backup/operations/restore-preview.ts";
+import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
 import { showTime } from "./format.ts";
 
 /**

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { RestorePreview } from "../backup/operations/restore-preview.ts";
+import type { RestorePreview } from "../backup/index.ts";
 import { rowCount as count, restoreSentences } from "./questions.ts";
 
 /**

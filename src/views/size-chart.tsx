@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { showTime } from "./format.ts";
 

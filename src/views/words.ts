@@ -1,5 +1,4 @@
-import type { BackupHealth, ManifestRecord } from "../backup/catalog/manifest.ts";
-import type { BackupKind } from "../backup/catalog/names.ts";
+import type { BackupHealth, BackupKind, ManifestRecord } from "../backup/index.ts";
 
 /** A backup's kind as its title when it has no description. */
 export const KIND_TITLE: Record<BackupKind, string> = {

@@ -1,7 +1,5 @@
 import type { Auth } from "../auth/auth.ts";
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
-import type { RestoreResult } from "../backup/context.ts";
-import type { BackupEngine } from "../backup/engine.ts";
+import type { BackupEngine, ManifestRecord, RestoreResult } from "../backup/index.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { SettingKey } from "../config/schema.ts";

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDiskFull } from "#runtime/errors.ts";
 import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
-import type { BackupErrorCode } from "../backup/errors.ts";
+import type { BackupErrorCode } from "../backup/index.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";
 import { AppError, describeError } from "../lib/errors.ts";
@@ -46,6 +46,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   "restore.unusable": 500,
   "backup.abandoned": 503,
   "backup.choice_changed": 409,
+  "backup.name_taken": 409,
   "user.bad_name": 400,
   "user.bad_role": 400,
   "user.taken": 400,

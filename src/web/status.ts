@@ -1,5 +1,4 @@
-import type { ManifestRecord } from "../backup/catalog/manifest.ts";
-import type { BackupEngine } from "../backup/engine.ts";
+import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { restoreBackup } from "../../src/app/restore.ts";
 import { BackupBusyError } from "../../src/backup/errors.ts";
 import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
 import { copyBackup } from "../../src/offsite/copy.ts";
@@ -8,7 +9,7 @@ import { OffsiteError } from "../../src/offsite/errors.ts";
 import { KEY_FILE, placeKey } from "../../src/offsite/keys.ts";
 import { OffsiteLedger } from "../../src/offsite/ledger.ts";
 import { mirrorTarget } from "../../src/offsite/mirror.ts";
-import { restoreFromOffsite, restoreWithFallback } from "../../src/offsite/restore.ts";
+import { restoreFromOffsite } from "../../src/offsite/restore.ts";
 import { addItems, itemNames, sqliteShell } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
@@ -197,7 +198,7 @@ describe("the mirror folder", () => {
     const bytes = readFileSync(path);
     bytes.fill(7, 4096, 8192);
     writeFileSync(path, bytes);
-    const result = await restoreWithFallback(shop.app, record.name, "boss");
+    const result = await restoreBackup(shop.app, { name: record.name, by: "boss" });
     expect(result.restoredFrom).toBe(record.name);
     expect(itemNames(shop.db)).toEqual(["bread", "butter"]);
     expect(sha256Of(path)).toBe(record.sha256 as string);

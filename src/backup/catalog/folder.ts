@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../../lib/errors.ts";
 import { fsyncDir, fsyncFile } from "../../lib/fs-sync.ts";
+import { sha256File } from "../../lib/hash.ts";
 import type { Log } from "../../lib/log.ts";
 import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
 import type { BroughtIn } from "../context.ts";
@@ -173,6 +174,19 @@ export class BackupFolder {
       // Held by another program: a leftover the next start removes.
       if (linked) await unlink(aside).catch(() => {});
     }
+  }
+
+  /**
+   * How a file with SHA-256 `sha256`, to be brought in as `name`, meets the folder: "same" when
+   * the folder holds those very bytes (by the SHA-256 recorded, else the file's now); "free" when
+   * there is no such backup, or it is damaged and was, when made, this same backup (or is of
+   * unknown bytes): it may be replaced; "taken" when another file has the name (a file copied in
+   * by hand, another backup), which is never replaced.
+   */
+  async compareIncoming(name: string, sha256: string): Promise<"same" | "free" | "taken"> {
+    const here = this.list().find((r) => r.name === name);
+    if (!here || (here.health === "damaged" && (here.sha256 ?? sha256) === sha256)) return "free";
+    return (here.sha256 ?? (await sha256File(this.pathOf(name)))) === sha256 ? "same" : "taken";
   }
 
   /**

@@ -1,5 +1,10 @@
 import { statfsSync, statSync } from "node:fs";
 
+/** The size of the database at `path` with its WAL: what a backup of it copies. */
+export function databaseBytes(path: string): number {
+  return fileSize(path) + fileSize(`${path}-wal`);
+}
+
 /** Room kept free beyond the backup itself: 5% of it, at least 16 MiB. */
 export function spaceNeeded(bytes: number): number {
   return bytes + Math.max(16 * 1024 * 1024, Math.ceil(bytes * 0.05));

@@ -6,7 +6,7 @@ import { fsyncFileAsync } from "../../lib/fs-sync.ts";
 import { sha256File } from "../../lib/hash.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
-import { fileSize, spaceNeeded, spaceNeededKeepingRoom } from "../catalog/space.ts";
+import { databaseBytes, spaceNeeded, spaceNeededKeepingRoom } from "../catalog/space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "../context.ts";
 import {
   DatabaseDamagedError,
@@ -46,7 +46,7 @@ export async function takeBackup(
   const at = ctx.folder.datedNow(ctx.clock());
   ctx.folder.ensureWritable();
   if (!existsSync(ctx.database)) throw new SnapshotFailedError(`there is no database at ${ctx.database}`);
-  const expected = fileSize(ctx.database) + fileSize(`${ctx.database}-wal`);
+  const expected = databaseBytes(ctx.database);
   const needed = spaceNeeded(expected);
   const free = ctx.freeSpace(ctx.folder.dir);
   if (free < needed) throw new NotEnoughSpaceError(needed, free);

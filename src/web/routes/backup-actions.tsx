@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
-import type { ManifestRecord } from "../../backup/catalog/manifest.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
+import type { BackupEngine, ManifestRecord } from "../../backup/index.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import type { Message } from "../../views/app-status.ts";

@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import { readLastLines } from "../../lib/tail.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
