@@ -6,6 +6,7 @@ import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
+import { tempNameFor } from "../lib/temp-name.ts";
 import type { Clock } from "../lib/time.ts";
 import { realTimers, type Timers } from "../lib/timers.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
@@ -27,7 +28,7 @@ const FRESH_MS = 60_000;
 function folderProblem(dir: string): string | null {
   try {
     if (!statSync(dir).isDirectory()) return "a file has its name";
-    const probe = join(dir, `.write-check-${process.pid}.tmp`);
+    const probe = join(dir, tempNameFor("backups-folder", "write-check"));
     closeSync(openSync(probe, "w"));
     unlinkSync(probe);
     return null;

@@ -2,6 +2,7 @@ import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
 import { DatabaseDamagedError } from "../backup/index.ts";
+import { removeSaveLeftovers } from "../config/settings-store.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
@@ -41,6 +42,7 @@ export async function openDatabase(
     `Application starting: BusinessApp ${app.version}, pid ${process.pid}, data folder ${app.paths.dataDir}`,
   );
   await app.engine.cleanupLeftovers();
+  removeSaveLeftovers(app.settings.current.configFile, app.log);
   if (options.newDatabase) {
     if (databaseIsMissing(app.paths.database))
       app.log.warning("Starting with an empty database, as asked (--new-database); every backup is kept");

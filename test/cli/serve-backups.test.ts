@@ -74,13 +74,21 @@ describe("serve with backups", () => {
 
   test("leftovers of a crashed run are removed at start and never listed", async () => {
     const dir = await dataFolder();
-    const snapshot = ".manual_20250101_000000.db.999.tmp";
-    // A snapshot killed while SQLite wrote it leaves its journal (or -wal/-shm) beside it.
-    const inBackups = [snapshot, ...SIDE.map((s) => `${snapshot}${s}`), ".upload.999.0f3c.tmp"];
+    const snapshot = ".manual_20250101_000000.db.snapshot.999.tmp";
+    // A snapshot killed while SQLite wrote it leaves its journal (or -wal/-shm) beside it; and
+    // what an older version named otherwise goes too.
+    const inBackups = [
+      snapshot,
+      ...SIDE.map((s) => `${snapshot}${s}`),
+      ".upload.arriving.999.0f3c.tmp",
+      ".manual_20250101_000000.db.999.tmp",
+      ".upload.999.0f3c.tmp",
+    ];
     const inData = [
       "business_data.db.restore-tmp",
       ...SIDE.map((s) => `business_data.db.restore-tmp${s}`),
-      // A save of the settings cut off before its rename.
+      // A save of the settings cut off before its rename, and one of an older version.
+      ".business-app.config.json.save.999.1700000000000.tmp",
       ".business-app.config.json.999.1700000000000.tmp",
     ];
     for (const name of inBackups) writeFileSync(join(dir, "database_backups", name), "half written");
@@ -88,10 +96,13 @@ describe("serve with backups", () => {
     // Look-alikes that are not leftovers stay.
     writeFileSync(join(dir, "database_backups", "notes.tmp"), "mine");
     writeFileSync(join(dir, "database_backups", ".hidden-journal"), "mine");
+    // In the data folder (the executable's, shared with whatever else is there) only the app's own go.
+    writeFileSync(join(dir, ".someone-elses.save.999.tmp"), "theirs");
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
     expect(backupsOf(dir).sort()).toEqual([".hidden-journal", "alerts.json", "backup.log", "notes.tmp"]);
     for (const name of inData) expect(existsSync(join(dir, name))).toBe(false);
+    expect(existsSync(join(dir, ".someone-elses.save.999.tmp"))).toBe(true);
     const log = logOf(dir);
     for (const name of [...inBackups, ...inData]) {
       const path = inData.includes(name) ? join(dir, name) : join(dir, "database_backups", name);

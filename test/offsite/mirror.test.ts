@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { restoreBackup } from "../../src/app/restore.ts";
 import { BackupBusyError } from "../../src/backup/errors.ts";
 import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
+import { tempNameFor } from "../../src/lib/temp-name.ts";
 import { copyBackup } from "../../src/offsite/copy.ts";
 import { OffsiteError } from "../../src/offsite/errors.ts";
 import { KEY_FILE, placeKey } from "../../src/offsite/keys.ts";
@@ -175,7 +176,7 @@ describe("the mirror folder", () => {
     expect(readdirSync(mirror)).toEqual([KEY_FILE]);
     // What a process killed at that moment leaves: its temporary file, a copy whose sidecar was
     // never written; and beside them a file of someone else's.
-    const temp = `.${record.name}.age.offsite.${process.pid}.tmp`;
+    const temp = tempNameFor(`${record.name}.age`, "offsite");
     expect(Object.keys(ledger.record().writing).sort()).toEqual(
       [`${record.name}.age`, `${record.name}.age.json`, temp].sort(),
     );

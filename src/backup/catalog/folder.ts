@@ -17,6 +17,7 @@ import { fsyncDir, fsyncFile } from "../../lib/fs-sync.ts";
 import { sha256File } from "../../lib/hash.ts";
 import type { Log } from "../../lib/log.ts";
 import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
+import { leftoverOf, tempNameFor } from "../../lib/temp-name.ts";
 import type { BroughtIn } from "../context.ts";
 import {
   BackupFolderError,
@@ -36,8 +37,6 @@ import {
   uniqueName,
 } from "./names.ts";
 import { planRetention, type RetentionLimits } from "./retention.ts";
-
-const LEFTOVER = /^\..*\.tmp(-journal|-wal|-shm)?$/;
 
 /**
  * The backup folder: its files (the truth) and the manifest that adds what a file cannot say.
@@ -159,7 +158,7 @@ export class BackupFolder {
    */
   async replace(temp: string, name: string): Promise<void> {
     const target = this.pathOf(name);
-    const aside = this.pathOf(`.${name}.${process.pid}.old.tmp`);
+    const aside = this.pathOf(tempNameFor(name, "replaced"));
     let linked = false;
     try {
       linkSync(target, aside);
@@ -299,14 +298,14 @@ export class BackupFolder {
   }
 
   /**
-   * What an interrupted backup or upload left behind: the hidden `.…tmp` files (snapshots,
-   * `.upload.….tmp`) and the `-journal`, `-wal` and `-shm` files SQLite keeps beside one while
-   * it writes it, which a kill leaves too.
+   * What an interrupted backup or upload left behind: the app's hidden temporary files
+   * (`leftoverOf`: snapshots, uploads, copies on their way in) and the `-journal`, `-wal` and
+   * `-shm` files SQLite keeps beside one while it writes it, which a kill leaves too.
    */
   leftovers(): string[] {
     try {
       return readdirSync(this.dir)
-        .filter((name) => LEFTOVER.test(name))
+        .filter((name) => leftoverOf(name) !== null)
         .map((name) => this.pathOf(name));
     } catch {
       // No backup folder yet: nothing left over.

@@ -3,6 +3,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { embeddedMigrations } from "../../db/migrations.ts";
 import { describeError } from "../../lib/errors.ts";
 import { sha256File } from "../../lib/hash.ts";
+import { tempNameFor } from "../../lib/temp-name.ts";
 import { type DrillResult, writeDrillResult } from "../catalog/drill-record.ts";
 import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
@@ -77,7 +78,7 @@ async function drill(
     const why = new NotEnoughSpaceError(spaceNeeded(record.size), free).message;
     return failed(`${why} for the temporary copy; free space on the disk of the backup folder`);
   }
-  const temp = ctx.folder.pathOf(`.drill.${process.pid}.tmp`);
+  const temp = ctx.folder.pathOf(tempNameFor("drill", "copy"));
   ctx.operations.show({
     action: "drill",
     kind: null,

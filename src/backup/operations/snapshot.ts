@@ -4,6 +4,7 @@ import { describeError } from "../../lib/errors.ts";
 import { formatBytes } from "../../lib/format.ts";
 import { fsyncFileAsync } from "../../lib/fs-sync.ts";
 import { sha256File } from "../../lib/hash.ts";
+import { tempNameFor } from "../../lib/temp-name.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import { databaseBytes, spaceNeeded, spaceNeededKeepingRoom } from "../catalog/space.ts";
@@ -55,7 +56,7 @@ export async function takeBackup(
   }
 
   const name = ctx.folder.newName(request.kind, at, request.description);
-  const temp = ctx.folder.pathOf(`.${name}.${process.pid}.tmp`);
+  const temp = ctx.folder.pathOf(tempNameFor(name, "snapshot"));
   ctx.operations.show({
     action: "backup",
     kind: request.kind,

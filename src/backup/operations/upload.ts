@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { formatBytes } from "../../lib/format.ts";
+import { tempNameFor, tempPathFor } from "../../lib/temp-name.ts";
 import { assertValidDescription } from "../catalog/description.ts";
 import type { BackupFolder } from "../catalog/folder.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
@@ -11,7 +12,7 @@ import { inspectFileInWorker, rebuildInWorker } from "../inspect/worker-client.t
 /** A hidden temporary name in the backup folder for an upload on its way in (a leftover is removed at start). */
 export function uploadTempPath(folder: BackupFolder): string {
   folder.ensureWritable();
-  return folder.pathOf(`.upload.${process.pid}.${crypto.randomUUID()}.tmp`);
+  return folder.pathOf(tempNameFor("upload", "arriving", crypto.randomUUID()));
 }
 
 export interface UploadedFile {
@@ -24,7 +25,7 @@ export interface UploadedFile {
 }
 
 /** Where an upload's rebuilt file is written, beside it (a leftover is removed at start). */
-const rebuiltPathOf = (tempPath: string) => `${tempPath}.rebuilt.tmp`;
+const rebuiltPathOf = (tempPath: string) => tempPathFor(tempPath, "rebuilt");
 
 /**
  * Takes an uploaded file into the list as `uploaded_YYYYMMDD_HHMMSS[_slug].db` after the full
