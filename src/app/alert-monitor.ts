@@ -11,10 +11,10 @@ import type { Clock } from "../lib/time.ts";
 import { realTimers, type Timers } from "../lib/timers.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
-import type { Alert } from "../views/app-status.ts";
 import type { AlertWebhook } from "./alert-webhook.ts";
 import { computeAlerts, type OffsiteHealth } from "./alerts.ts";
 import { backupCadence } from "./options.ts";
+import type { Alert } from "./status.ts";
 
 export const ALERTS_FILE = "alerts.json";
 /** Alerts read by `/api/health` and the pages are at most this old (by the app's clock). */

@@ -10,7 +10,7 @@ export { dataTimeOf, lineageOf, newestDataAt } from "./catalog/lineage.ts";
 export type { BackupHealth, ManifestRecord } from "./catalog/manifest.ts";
 export { newestFirst, publicEntry } from "./catalog/manifest.ts";
 export type { BackupKind } from "./catalog/names.ts";
-export { isPlainBackupName, MAX_DESCRIPTION_LENGTH, parseBackupName } from "./catalog/names.ts";
+export { BACKUP_KINDS, isPlainBackupName, MAX_DESCRIPTION_LENGTH, parseBackupName } from "./catalog/names.ts";
 export type { RetentionLimits } from "./catalog/retention.ts";
 export { planRetention } from "./catalog/retention.ts";
 export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";

@@ -1,6 +1,6 @@
+import { describeDrill } from "../app/drill-words.ts";
 import type { DrillResult } from "../backup/index.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
-import { describeDrill } from "../views/drill-words.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, withProgress } from "./data-command.ts";

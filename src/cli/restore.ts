@@ -1,11 +1,11 @@
 import { readStdinLine } from "#runtime/process.ts";
+import { restoreSentences, rowChangeLines } from "../app/questions.ts";
 import { previewRestoreOf, restoreBackup } from "../app/restore.ts";
 import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";
 import type { TargetId } from "../offsite/target.ts";
-import { restoreSentences, rowChangeLines } from "../views/questions.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
+
+import { deleteQuestion } from "../app/questions.ts";
 import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
-import { deleteQuestion } from "./questions.ts";
 import { RestoreQuestion } from "./restore-question.tsx";
 import { backupTitle } from "./words.ts";
 

@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
+
+import { drillSentence } from "../app/drill-words.ts";
+import type { AppStatus } from "../app/status.ts";
 import type { TableCount } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
-import type { AppStatus } from "./app-status.ts";
-import { drillSentence } from "./drill-words.ts";
 import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";

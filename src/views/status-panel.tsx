@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
+
+import { drillSentence, nextDrill } from "../app/drill-words.ts";
+import type { AppStatus } from "../app/status.ts";
 import { formatBytes } from "../lib/format.ts";
 import { ActionForm } from "./action-form.tsx";
-import type { AppStatus } from "./app-status.ts";
-import { drillSentence, nextDrill } from "./drill-words.ts";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
 import { OffsiteFact } from "./offsite-panel.tsx";

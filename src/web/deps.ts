@@ -1,3 +1,4 @@
+import type { Alert } from "../app/status.ts";
 import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine, ManifestRecord, RestoreResult } from "../backup/index.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -10,7 +11,6 @@ import type { Clock } from "../lib/time.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
-import type { Alert } from "../views/app-status.ts";
 
 /**
  * What the web layer needs from the rest of the app. The composition root (`src/app.ts`) builds

@@ -1,9 +1,16 @@
-import { KIND_NAMES } from "../../config/schema.ts";
 import { hasControlCharacters } from "../../lib/text.ts";
 import { formatFileStamp } from "../../lib/time.ts";
 
 /** Every kind of backup: one list, which the settings (`offsite_kinds`) name too. */
-export const BACKUP_KINDS = KIND_NAMES;
+export const BACKUP_KINDS = [
+  "startup",
+  "automatic",
+  "manual",
+  "pre_restore",
+  "pre_update",
+  "uploaded",
+  "external",
+] as const;
 export type BackupKind = (typeof BACKUP_KINDS)[number];
 /** The kinds the engine makes itself. */
 export type MadeKind = Exclude<BackupKind, "external" | "uploaded">;

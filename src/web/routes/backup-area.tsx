@@ -7,7 +7,7 @@ import type { DataPaths } from "../../config/paths.ts";
 import { readLastLines } from "../../lib/tail.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import type { Message } from "../../views/app-status.ts";
+import type { Message } from "../../views/backup-area.tsx";
 import { BackupArea, type BackupAreaProps } from "../../views/backup-area.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { dayAndTime, timeAgo, timeAhead } from "../../src/views/when.tsx";
+import { dayAndTime, timeAgo, timeAhead } from "../../src/lib/time.ts";
 
 const now = new Date(2025, 8, 22, 14, 30, 0);
 const at = (day: number, hour: number, minute = 0) => new Date(2025, 8, day, hour, minute, 0);

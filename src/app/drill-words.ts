@@ -1,6 +1,6 @@
 import type { DrillResult } from "../backup/index.ts";
-import type { DrillStatus } from "./app-status.ts";
-import { timeAgo, timeAhead } from "./when.tsx";
+import { timeAgo, timeAhead } from "../lib/time.ts";
+import type { DrillStatus } from "./status.ts";
 
 /**
  * The last restore drill in one sentence, as the dashboard and the Database Backup page say it:

@@ -52,9 +52,3 @@ export interface AppStatus {
   /** Off-site copies; null when none are set up. */
   offsite: OffsiteStatus | null;
 }
-
-/** What became of a person's last action on the backup page, shown until their next one. */
-export interface Message {
-  kind: "ok" | "error";
-  text: string;
-}
