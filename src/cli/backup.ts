@@ -1,3 +1,4 @@
+import { EXIT } from "../app/error-codes.ts";
 import { missingDatabase } from "../app/missing-database.ts";
 import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
@@ -6,7 +7,6 @@ import type { OffsiteService } from "../offsite/service.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, refuseMissing, reportFailure, whileShowing, withProgress } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { copyProgress } from "./offsite.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 

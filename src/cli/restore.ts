@@ -1,4 +1,5 @@
 import { readStdinLine } from "#runtime/process.ts";
+import { EXIT } from "../app/error-codes.ts";
 import { restoreSentences, rowChangeLines } from "../app/questions.ts";
 import { previewRestoreOf, restoreBackup } from "../app/restore.ts";
 import type { App } from "../app.ts";
@@ -9,7 +10,6 @@ import type { TargetId } from "../offsite/target.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import type { Progress } from "./progress.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 

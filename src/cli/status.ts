@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { localUrl } from "../app/console-url.ts";
+import { EXIT } from "../app/error-codes.ts";
 import { databaseIsMissing } from "../app/missing-database.ts";
 import type { Alert } from "../app/status.ts";
 import type { App } from "../app.ts";
@@ -11,7 +12,6 @@ import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const STATUS_FLAGS: FlagSpec[] = [
