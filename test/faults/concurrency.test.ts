@@ -40,7 +40,7 @@ describe("concurrency", () => {
         expect(restored ? [201, 409, 401, 503] : [201, 409]).toContain(res.status);
         const body = (await res.json()) as { error?: { code: string } };
         if (res.status === 409) expect(body.error?.code).toBe("backup.busy");
-        if (res.status === 503) expect(body.error?.code).toBe("restore_in_progress");
+        if (res.status === 503) expect(body.error?.code).toBe("app.restore_in_progress");
       }
       expect(statuses.filter((s) => s === 201).length).toBeGreaterThan(0);
       console.log(

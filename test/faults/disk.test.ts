@@ -147,7 +147,7 @@ describe("disk full", () => {
         expect(readdirSync(disk.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
         // The web says any full disk as such, also one no operation named.
         const raw = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-        expect(problemOf(raw)).toMatchObject({ code: "disk_full", status: 507 });
+        expect(problemOf(raw)).toMatchObject({ code: "app.disk_full", status: 507 });
         expect(problemOf(error)).toMatchObject({ code: "backup.no_space", status: 507 });
         rmSync(join(disk.paths.backupsDir, "filler.bin"));
         expect((await engine.verify([made.name]))[0]?.health).toBe("verified");

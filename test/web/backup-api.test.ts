@@ -216,7 +216,7 @@ const refusals: ApiScenario[] = [
     url: "/api/backups",
     json: { colour: "blue" },
     expectedStatus: 400,
-    expectedJson: { error: { code: "bad_input" } },
+    expectedJson: { error: { code: "request.bad_input" } },
   },
   {
     name: "a body that is not JSON: 400 with an example",
@@ -227,7 +227,10 @@ const refusals: ApiScenario[] = [
     headers: { "Content-Type": "application/json" },
     expectedStatus: 400,
     expectedJson: {
-      error: { code: "bad_json", message: 'Send JSON such as {"description": "Before the stock count"}.' },
+      error: {
+        code: "request.bad_json",
+        message: 'Send JSON such as {"description": "Before the stock count"}.',
+      },
     },
   },
 ];

@@ -113,7 +113,7 @@ export function recoveryRoutes(deps: {
           {...pageProps(c, token)}
           records={listed()}
           now={c.get("clock")()}
-          error={`Restore failed: ${problem.code === "internal" ? describeError(error) : problem.message}`}
+          error={`Restore failed: ${problem.code === "app.internal" ? describeError(error) : problem.message}`}
         />,
         problem.status,
       ),
