@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
-import { runCli } from "../helpers.ts";
+import { dataPaths, runCli } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { backupsOf, integrity, serverWithAdmin } from "./fault-helpers.ts";
+import { integrity, serverWithAdmin } from "./fault-helpers.ts";
 
 describe("concurrency", () => {
   test.skipIf(missing("sqlite3"))(
@@ -55,7 +55,7 @@ describe("concurrency", () => {
       expect(new Set(names).size).toBe(names.length);
       for (const b of list.backups) {
         expect(b.health).toBe("verified");
-        expect(integrity(join(backupsOf(dataDir), b.name))).toBe("ok");
+        expect(integrity(join(dataPaths(dataDir).backupsDir, b.name))).toBe("ok");
       }
     },
     60_000,

@@ -20,9 +20,9 @@ import {
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { problemOf } from "../../src/web/errors.tsx";
-import { addUserByCli, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, signIn, startApp, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { addBulk, integrity, itemsChecksum, mountTmpfs, signIn } from "./fault-helpers.ts";
+import { addBulk, integrity, itemsChecksum, mountTmpfs } from "./fault-helpers.ts";
 
 /** A data folder with a database of `megabytes` and its backup folder on a small tmpfs, or null. */
 function onTinyDisk(megabytes: number, size: string, readOnly = false) {

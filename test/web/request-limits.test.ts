@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { FORM_BODY_LIMIT } from "../../src/web/middleware/body-limit.ts";
-import { type RunningApp, startApp, tempDir } from "../helpers.ts";
+import { dataPaths, type RunningApp, startApp, tempDir } from "../helpers.ts";
 import { makeWebApp } from "./app-fixture.ts";
 import { countedBody } from "./counted-body.ts";
 
@@ -232,7 +232,7 @@ describe("body limits and Host on the real server", () => {
       expect(answer).toStartWith("HTTP/1.1 400");
       expect(answer).toContain("Host header is not a host name or address");
     }
-    expect(readFileSync(join(dataDir, "database_backups", "backup.log"), "utf8")).not.toContain(
+    expect(readFileSync(join(dataPaths(dataDir).backupsDir, "backup.log"), "utf8")).not.toContain(
       " - ERROR - ",
     );
   });
