@@ -7,8 +7,8 @@ import { newToken, sameSecret } from "../lib/tokens.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
-import type { RecoveryPort } from "../web/deps.ts";
 import { databaseIsMissing } from "./missing-database.ts";
+import type { RecoveryPort } from "./ports.ts";
 import { restoreBackup } from "./restore.ts";
 
 export interface RecoveryDeps {

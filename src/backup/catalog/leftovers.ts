@@ -1,6 +1,10 @@
 import { existsSync, rmSync } from "node:fs";
 import type { EngineContext } from "../context.ts";
-import { restoreTempPath } from "../operations/swap.ts";
+
+/** The temporary copy a restore makes beside the database; a leftover of a crash is deleted at start. */
+export function restoreTempPath(database: string): string {
+  return `${database}.restore-tmp`;
+}
 
 /** The files SQLite may keep beside a database file while it is open or after a crash. */
 const SQLITE_SIDE_FILES = ["-journal", "-wal", "-shm"];

@@ -1,7 +1,3 @@
-import { openDatabase } from "#runtime/sqlite.ts";
-import { readIdentity } from "../../db/identity.ts";
-import type { SqlDatabase } from "../../runtime/types.ts";
-import { holdsNoRows } from "../inspect/checks.ts";
 import { type ManifestRecord, newestHealthy } from "./manifest.ts";
 import type { BackupKind } from "./names.ts";
 
@@ -63,39 +59,4 @@ export function newestDataAt(records: ManifestRecord[]): string | null {
   let newest: string | null = null;
   for (const r of records) if (r.dataAt && (newest === null || r.dataAt > newest)) newest = r.dataAt;
   return newest;
-}
-
-/**
- * The identity of "this database": the one the database open now holds; else the one the database
- * file holds (read only); else the one the backups say was in place last — the newest backup's,
- * or the one a restore put in place when that newest backup is the restore's safety backup (the file is
- * missing, broken, or holds no rows: a database just made, on a new PC or started empty, has no
- * data to keep, so it does not decide); null when nothing tells.
- */
-export function currentIdentity(options: {
-  open: SqlDatabase | null;
-  database: string;
-  records: ManifestRecord[];
-}): string | null {
-  const holding = (db: SqlDatabase) => (holdsNoRows(db) ? null : readIdentity(db));
-  try {
-    if (options.open) {
-      const id = holding(options.open);
-      if (id) return id;
-    } else {
-      const db = openDatabase(options.database, { readonly: true });
-      try {
-        const id = holding(db);
-        if (id) return id;
-      } finally {
-        db.close();
-      }
-    }
-  } catch {
-    // Missing or unreadable: the backups say.
-  }
-  // The newest moment the backups know of: a backup of the database then, or a restore that put
-  // another database in place then (its safety backup says which).
-  const newest = lineageOf(options.records, null).find((r) => r.databaseId || r.restoredId);
-  return newest?.restoredId ?? newest?.databaseId ?? null;
 }

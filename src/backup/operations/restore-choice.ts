@@ -1,8 +1,47 @@
-import { currentIdentity, lineageOf } from "../catalog/lineage.ts";
+import { openDatabase } from "#runtime/sqlite.ts";
+import { readIdentity } from "../../db/identity.ts";
+import type { SqlDatabase } from "../../runtime/types.ts";
+import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, passedFullCheck } from "../catalog/manifest.ts";
 import type { EngineContext } from "../context.ts";
 import { BackupUnusableError, NoUsableBackupError } from "../errors.ts";
+import { holdsNoRows } from "../inspect/checks.ts";
 import { verifyRecord } from "./verify.ts";
+
+/**
+ * The identity of "this database": the one the database open now holds; else the one the database
+ * file holds (read only); else the one the backups say was in place last — the newest backup's,
+ * or the one a restore put in place when that newest backup is the restore's safety backup (the file is
+ * missing, broken, or holds no rows: a database just made, on a new PC or started empty, has no
+ * data to keep, so it does not decide); null when nothing tells.
+ */
+function currentIdentity(options: {
+  open: SqlDatabase | null;
+  database: string;
+  records: ManifestRecord[];
+}): string | null {
+  const holding = (db: SqlDatabase) => (holdsNoRows(db) ? null : readIdentity(db));
+  try {
+    if (options.open) {
+      const id = holding(options.open);
+      if (id) return id;
+    } else {
+      const db = openDatabase(options.database, { readonly: true });
+      try {
+        const id = holding(db);
+        if (id) return id;
+      } finally {
+        db.close();
+      }
+    }
+  } catch {
+    // Missing or unreadable: the backups say.
+  }
+  // The newest moment the backups know of: a backup of the database then, or a restore that put
+  // another database in place then (its safety backup says which).
+  const newest = lineageOf(options.records, null).find((r) => r.databaseId || r.restoredId);
+  return newest?.restoredId ?? newest?.databaseId ?? null;
+}
 
 /** The identity of this database, as the engine's context can tell it (`currentIdentity`). */
 export function identityOf(ctx: EngineContext, records: ManifestRecord[]): string | null {

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { DatabaseHandle } from "../../db/handle.ts";
 import { describeError } from "../../lib/errors.ts";
 import { sha256File } from "../../lib/hash.ts";
+import { restoreTempPath } from "../catalog/leftovers.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import { spaceNeeded } from "../catalog/space.ts";
@@ -19,7 +20,7 @@ import type { RestoreSource } from "./restore-choice.ts";
 import type { RestoreEvents } from "./restore-events.ts";
 import { labelFailure } from "./runner.ts";
 import { dropSafety, finishSafety, type KeptSafety, keepSafety, noteRestoredIdentity } from "./safety.ts";
-import { prepareCopy, type RestoreStep, restoreTempPath, swapDatabaseFile } from "./swap.ts";
+import { prepareCopy, type RestoreStep, swapDatabaseFile } from "./swap.ts";
 
 export { type RestoredHook, RestoreEvents } from "./restore-events.ts";
 

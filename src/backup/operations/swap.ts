@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../../lib/fs-sync.ts";
 import { sha256File } from "../../lib/hash.ts";
 import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
+import { restoreTempPath } from "../catalog/leftovers.ts";
 import { copyFileInWorker, rebuildInWorker } from "../inspect/worker-client.ts";
 
 /**
@@ -21,11 +22,6 @@ export const RESTORE_STEPS = [
   "answer",
 ] as const;
 export type RestoreStep = (typeof RESTORE_STEPS)[number];
-
-/** The temporary copy a restore makes beside the database; a leftover of a crash is deleted at start. */
-export function restoreTempPath(database: string): string {
-  return `${database}.restore-tmp`;
-}
 
 /**
  * Copies the backup `source` beside the database (the file system's own copy, in the worker) —
