@@ -5,12 +5,29 @@ import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import { BackupFolder } from "./catalog/folder.ts";
+import type { BroughtIn } from "./catalog/manifest.ts";
 import type { MadeKind } from "./catalog/names.ts";
 import type { RetentionLimits } from "./catalog/retention.ts";
 import { freeSpaceOf } from "./catalog/space.ts";
 import type { HealthRecord } from "./inspect/checks.ts";
 import { type Operation, OperationRunner, type RunningOperation } from "./operations/runner.ts";
-import type { RestoreStep } from "./operations/swap.ts";
+
+/**
+ * The steps of a restore, in order: the copy while the app still serves; from `close` on, the
+ * database is closed and requests are refused, until `answer` (reopened, the app answers again).
+ * The crash tests stop the process before each one; the bench times them.
+ */
+export const RESTORE_STEPS = [
+  "copy",
+  "flush-copy",
+  "close",
+  "keep-safety",
+  "remove-wal",
+  "rename",
+  "flush-folder",
+  "answer",
+] as const;
+export type RestoreStep = (typeof RESTORE_STEPS)[number];
 
 export interface BackupEngineOptions {
   database: string;
@@ -64,7 +81,7 @@ export interface EngineContext {
   operations: OperationRunner;
 }
 
-export type { HealthRecord, MadeKind, Operation, RunningOperation };
+export type { BroughtIn, HealthRecord, MadeKind, Operation, RunningOperation };
 /** Who asks for a restore, and the file it brings into the folder first (an off-site download). */
 export interface RestoreOptions {
   by?: string | null;
@@ -74,23 +91,6 @@ export interface RestoreOptions {
    * another backup of the name (`NameTakenError`).
    */
   incoming?: { temp: string; about: BroughtIn };
-}
-
-/**
- * What is known of a backup brought into the folder (an off-site copy): when it was made, its
- * SHA-256, and — when the copy is proven the app's own — who made it and why, and how it came to
- * be (a restore then puts it in place as it is; a file of unknown origin is rebuilt).
- */
-export interface BroughtIn {
-  createdAt: string;
-  sha256: string;
-  description: string;
-  createdBy: string | null;
-  origin: "snapshot" | "rebuilt" | null;
-  databaseId: string | null;
-  dataAt: string | null;
-  /** The rows of each table when it was made, as its story says; null when not known. */
-  rowCounts?: Record<string, number> | null;
 }
 
 /** What the engine's parts share, made from its options (the defaults: the system clock, the disk's free space). */

@@ -14,7 +14,7 @@ export { BACKUP_KINDS, isPlainBackupName, MAX_DESCRIPTION_LENGTH, parseBackupNam
 export type { RetentionLimits } from "./catalog/retention.ts";
 export { planRetention } from "./catalog/retention.ts";
 export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
-export type { BroughtIn, HealthRecord, Operation, RestoreResult } from "./context.ts";
+export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
 export { BackupEngine } from "./engine.ts";
 export type { BackupErrorCode } from "./errors.ts";
 export {
@@ -30,4 +30,3 @@ export {
 } from "./errors.ts";
 export type { TableCount } from "./inspect/worker-protocol.ts";
 export type { RestorePreview } from "./operations/restore-preview.ts";
-export type { RestoreStep } from "./operations/swap.ts";

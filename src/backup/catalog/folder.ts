@@ -18,7 +18,6 @@ import { sha256File } from "../../lib/hash.ts";
 import type { Log } from "../../lib/log.ts";
 import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
 import { leftoverOf, tempNameFor } from "../../lib/temp-name.ts";
-import type { BroughtIn } from "../context.ts";
 import {
   BackupFolderError,
   BackupNotFoundError,
@@ -26,7 +25,14 @@ import {
   ListNotWrittenError,
   ProtectedBackupError,
 } from "../errors.ts";
-import { type ManifestRecord, mergeListing, readManifest, scanFolder, writeManifest } from "./manifest.ts";
+import {
+  type BroughtIn,
+  type ManifestRecord,
+  mergeListing,
+  readManifest,
+  scanFolder,
+  writeManifest,
+} from "./manifest.ts";
 import {
   type BackupKind,
   backupFileName,

@@ -197,3 +197,20 @@ export function publicEntry(record: ManifestRecord): BackupEntry {
   const { name, kind, createdAt, size, description, createdBy, health, sha256 } = record;
   return { name, kind, createdAt, size, description, createdBy, health, sha256 };
 }
+
+/**
+ * What is known of a backup brought into the folder (an off-site copy): when it was made, its
+ * SHA-256, and — when the copy is proven the app's own — who made it and why, and how it came to
+ * be (a restore then puts it in place as it is; a file of unknown origin is rebuilt).
+ */
+export interface BroughtIn {
+  createdAt: string;
+  sha256: string;
+  description: string;
+  createdBy: string | null;
+  origin: "snapshot" | "rebuilt" | null;
+  databaseId: string | null;
+  dataAt: string | null;
+  /** The rows of each table when it was made, as its story says; null when not known. */
+  rowCounts?: Record<string, number> | null;
+}

@@ -7,7 +7,13 @@ import { restoreTempPath } from "../catalog/leftovers.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import { spaceNeeded } from "../catalog/space.ts";
-import type { EngineContext, HealthRecord, RestoreResult, RunningOperation } from "../context.ts";
+import type {
+  EngineContext,
+  HealthRecord,
+  RestoreResult,
+  RestoreStep,
+  RunningOperation,
+} from "../context.ts";
 import {
   BackupUnusableError,
   NotEnoughSpaceError,
@@ -20,7 +26,7 @@ import type { RestoreSource } from "./restore-choice.ts";
 import type { RestoreEvents } from "./restore-events.ts";
 import { labelFailure } from "./runner.ts";
 import { dropSafety, finishSafety, type KeptSafety, keepSafety, noteRestoredIdentity } from "./safety.ts";
-import { prepareCopy, type RestoreStep, swapDatabaseFile } from "./swap.ts";
+import { prepareCopy, swapDatabaseFile } from "./swap.ts";
 
 export { type RestoredHook, RestoreEvents } from "./restore-events.ts";
 

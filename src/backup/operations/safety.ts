@@ -2,11 +2,10 @@ import { existsSync, linkSync, readdirSync, rmSync, statSync } from "node:fs";
 import { formatBytes } from "../../lib/format.ts";
 import { fsyncDir } from "../../lib/fs-sync.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
-import type { EngineContext } from "../context.ts";
+import type { EngineContext, RestoreStep } from "../context.ts";
 import { identityOfFile } from "../inspect/checks.ts";
 import { setRollbackJournalMode } from "../inspect/journal-header.ts";
 import { takeBackup } from "./snapshot.ts";
-import type { RestoreStep } from "./swap.ts";
 
 /** The replaced database, kept as a restore's safety backup. */
 export type KeptSafety =

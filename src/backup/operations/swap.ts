@@ -4,24 +4,8 @@ import { fsyncDir, fsyncFileAsync } from "../../lib/fs-sync.ts";
 import { sha256File } from "../../lib/hash.ts";
 import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
 import { restoreTempPath } from "../catalog/leftovers.ts";
+import type { RestoreStep } from "../context.ts";
 import { copyFileInWorker, rebuildInWorker } from "../inspect/worker-client.ts";
-
-/**
- * The steps of a restore, in order: the copy while the app still serves; from `close` on, the
- * database is closed and requests are refused, until `answer` (reopened, the app answers again).
- * The crash tests stop the process before each one; the bench times them.
- */
-export const RESTORE_STEPS = [
-  "copy",
-  "flush-copy",
-  "close",
-  "keep-safety",
-  "remove-wal",
-  "rename",
-  "flush-folder",
-  "answer",
-] as const;
-export type RestoreStep = (typeof RESTORE_STEPS)[number];
 
 /**
  * Copies the backup `source` beside the database (the file system's own copy, in the worker) —
