@@ -8,6 +8,7 @@ import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
+import { databaseHealthWord } from "./words.ts";
 
 export interface HomeProps extends PageProps {
   version: string;
@@ -79,9 +80,7 @@ export function HomePage(props: HomeProps) {
         <section class="panel card">
           <h2>Database</h2>
           <p class="big">{formatBytes(props.databaseBytes)}</p>
-          <p class={health && !health.ok ? "status-bad" : "status-ok"}>
-            {health ? (health.ok ? "Good" : `Damaged: ${health.reason}`) : "Not checked yet"}
-          </p>
+          <p class={health && !health.ok ? "status-bad" : "status-ok"}>{databaseHealthWord(health)}</p>
           {health ? (
             <p class="muted small">
               checked <Time at={health.checkedAt} now={now} as="ago" />
