@@ -95,6 +95,16 @@ describe("off-site copies from the command line", () => {
     expect(itemNames(dataPaths(dir).database)).toEqual(["flour", "sugar", "eggs"]);
   });
 
+  test("without --from a backup not here comes from its off-site copy, as on the pages: restore NAME and --latest", async () => {
+    for (const which of [[backupName], ["--latest"]]) {
+      const dir = newPc();
+      const restored = await runCli(["restore", ...which, "--yes", "--data-dir", dir], { env });
+      expect(restored.exitCode).toBe(0);
+      expect(restored.stdout).toContain(`Restored from ${backupName}`);
+      expect(itemNames(dataPaths(dir).database)).toEqual(["flour", "sugar", "eggs"]);
+    }
+  });
+
   test("a wrong passphrase: a clear error, exit 1, and no database", async () => {
     const dir = newPc();
     const wrong = { ...env, BUSINESS_APP_OFFSITE_PASSPHRASE: "not the shop's passphrase" };
