@@ -14,7 +14,7 @@ export type Target = (typeof TARGETS)[number];
 
 const ROOT = import.meta.dir;
 /** Every file that runs as its own entry: the program, and each worker it starts. */
-const ENTRYPOINTS = ["src/main.ts", "src/backup/worker.ts"];
+const ENTRYPOINTS = ["src/main.ts", "src/backup/inspect/worker.ts"];
 
 export function outputName(target: Target | "host"): string {
   if (target === "host") return process.platform === "win32" ? "BusinessApp.exe" : "business-app";

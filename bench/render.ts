@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type ManifestRecord, writeManifest } from "../src/backup/manifest.ts";
-import { backupFileName } from "../src/backup/names.ts";
+import { type ManifestRecord, writeManifest } from "../src/backup/catalog/manifest.ts";
+import { backupFileName } from "../src/backup/catalog/names.ts";
 import { SESSION_COOKIE } from "../src/web/middleware/access.ts";
 import { createWebApp } from "../src/web/server.ts";
 import { benchApp } from "./app.ts";

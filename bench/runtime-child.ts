@@ -8,8 +8,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { RestoreStep } from "../src/backup/swap.ts";
-import { checkFileInWorker, snapshotInWorker } from "../src/backup/worker-client.ts";
+import type { RestoreStep } from "../src/backup/index.ts";
+import { checkFileInWorker, snapshotInWorker } from "../src/backup/inspect/worker-client.ts";
 import { fsyncFile, fsyncFileAsync } from "../src/lib/fs-sync.ts";
 import { sha256File } from "../src/lib/hash.ts";
 import { benchApp } from "./app.ts";

@@ -9,9 +9,8 @@ import { AppSettings } from "./app/settings.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
-import { BackupEngine } from "./backup/engine.ts";
-import { BackupBusyError } from "./backup/errors.ts";
-import type { RestoreStep } from "./backup/swap.ts";
+import type { RestoreStep } from "./backup/index.ts";
+import { BackupBusyError, BackupEngine } from "./backup/index.ts";
 import { type LoadedConfig, type LoadInput, loadConfig } from "./config/load.ts";
 import type { DataPaths } from "./config/paths.ts";
 import { SettingsStore } from "./config/settings-store.ts";
@@ -148,7 +147,6 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     scheduler,
     drills,
     settings: () => appSettings.current.settings,
-    database: paths.database,
     clock,
     log,
     webhook,

@@ -4,6 +4,9 @@ import { join, resolve } from "node:path";
 import { buildExecutable } from "../build.ts";
 import { atEndOfRun } from "./end-of-run.ts";
 
+/** Where a data folder's files are, as the app names them (`business_data.db`, `database_backups/` …). */
+export { dataPaths } from "../src/config/paths.ts";
+
 export const ROOT = resolve(import.meta.dir, "..");
 export const MAIN = join(ROOT, "src", "main.ts");
 export const BUN = process.execPath;
@@ -113,6 +116,32 @@ export async function runCli(
   return { exitCode, stdout, stderr };
 }
 
+/** The tests' password of every user they add. */
+export const TEST_PASSWORD = "long enough password";
+
+/**
+ * Signs in through the API, which must accept the password: the session's cookie and CSRF token,
+ * and `headers`, what a JSON write from this session sends.
+ */
+export async function signIn(app: { url: string }, username: string, password = TEST_PASSWORD) {
+  const res = await fetch(`${app.url}/api/session`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200)
+    throw new Error(`signing in as ${username} answered ${res.status}: ${await res.text()}`);
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
+  const headers = {
+    Cookie: cookie,
+    "X-CSRF-Token": csrfToken,
+    "Content-Type": "application/json",
+    Origin: app.url,
+  };
+  return { cookie, csrfToken, headers };
+}
+
 /** Adds a user through the command line (`user add … --password-stdin`) with the tests' password. */
 export function addUserByCli(dataDir: string, username = "boss", role = "super_admin"): Promise<RunResult> {
   const args = [
@@ -126,7 +155,7 @@ export function addUserByCli(dataDir: string, username = "boss", role = "super_a
     "--data-dir",
     dataDir,
   ];
-  return runCli(args, { input: "long enough password\n" });
+  return runCli(args, { input: `${TEST_PASSWORD}\n` });
 }
 
 export interface RunningApp {

@@ -1,21 +1,20 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { BackupEngine } from "../backup/engine.ts";
-import { newestDataAt } from "../backup/lineage.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
-import { fileSize } from "../backup/space.ts";
+import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
+import { newestDataAt } from "../backup/index.ts";
 import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
+import { tempNameFor } from "../lib/temp-name.ts";
 import type { Clock } from "../lib/time.ts";
 import { realTimers, type Timers } from "../lib/timers.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
-import type { Alert } from "../views/app-status.ts";
 import type { AlertWebhook } from "./alert-webhook.ts";
 import { computeAlerts, type OffsiteHealth } from "./alerts.ts";
 import { backupCadence } from "./options.ts";
+import type { Alert } from "./status.ts";
 
 export const ALERTS_FILE = "alerts.json";
 /** Alerts read by `/api/health` and the pages are at most this old (by the app's clock). */
@@ -29,7 +28,7 @@ const FRESH_MS = 60_000;
 function folderProblem(dir: string): string | null {
   try {
     if (!statSync(dir).isDirectory()) return "a file has its name";
-    const probe = join(dir, `.write-check-${process.pid}.tmp`);
+    const probe = join(dir, tempNameFor("backups-folder", "write-check"));
     closeSync(openSync(probe, "w"));
     unlinkSync(probe);
     return null;
@@ -73,7 +72,6 @@ export interface AlertMonitorDeps {
   scheduler: BackupScheduler;
   drills: DrillSchedule;
   settings: () => Settings;
-  database: string;
   clock: Clock;
   log: Log;
   timers?: Timers;
@@ -169,7 +167,7 @@ export class AlertMonitor {
   }
 
   #compute(state: AlertState, listing?: ManifestRecord[]): Alert[] {
-    const { engine, drills, settings, database, clock } = this.#deps;
+    const { engine, drills, settings, clock } = this.#deps;
     const records = listing ?? engine.list();
     const latest = engine.newestGood(records);
     const current = settings();
@@ -184,7 +182,7 @@ export class AlertMonitor {
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
       watchingSince: state.watchingSince,
       freeBytes: engine.freeBytes(),
-      databaseBytes: fileSize(database) + fileSize(`${database}-wal`),
+      databaseBytes: engine.databaseBytes(),
       offsite: this.#deps.offsiteStatus?.() ?? null,
     });
   }

@@ -2,7 +2,7 @@ import { describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import { realTimers, type Timers } from "../lib/timers.ts";
-import type { Alert } from "../views/app-status.ts";
+import type { Alert } from "./status.ts";
 
 /** Waits before the 2nd, 3rd … try of a notification. */
 export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000];

@@ -1,9 +1,9 @@
-import type { DrillResult } from "../backup/drill-state.ts";
-import { spaceNeededKeepingRoom } from "../backup/space.ts";
+import type { DrillResult } from "../backup/index.ts";
+import { spaceNeededKeepingRoom } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
+import { timeAgo } from "../lib/time.ts";
 import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
-import type { Alert } from "../views/app-status.ts";
-import { timeAgo } from "../views/when.tsx";
+import type { Alert } from "./status.ts";
 
 const DAY_MS = 86_400_000;
 /** A backup takes a while: a scheduled one is missed only this long after its time. */

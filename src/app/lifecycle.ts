@@ -1,8 +1,8 @@
 import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
-import { holdsNoRows } from "../backup/checks.ts";
-import { DatabaseDamagedError } from "../backup/errors.ts";
+import { DatabaseDamagedError } from "../backup/index.ts";
+import { removeSaveLeftovers } from "../config/settings-store.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
@@ -42,6 +42,7 @@ export async function openDatabase(
     `Application starting: BusinessApp ${app.version}, pid ${process.pid}, data folder ${app.paths.dataDir}`,
   );
   await app.engine.cleanupLeftovers();
+  removeSaveLeftovers(app.settings.current.configFile, app.log);
   if (options.newDatabase) {
     if (databaseIsMissing(app.paths.database))
       app.log.warning("Starting with an empty database, as asked (--new-database); every backup is kept");
@@ -155,7 +156,7 @@ async function runStartupTasks(app: App): Promise<void> {
 /** True when the open database holds no rows and startup backups exist (false when it cannot tell). */
 function isEmptyAmongStartups(app: App): boolean {
   try {
-    return app.db.isOpen && holdsNoRows(app.db.sqlite) && app.engine.list().some((r) => r.kind === "startup");
+    return app.engine.holdsNoRows() && app.engine.list().some((r) => r.kind === "startup");
   } catch {
     return false; // A database that fails to read is the startup backup's (and its check's) to find.
   }

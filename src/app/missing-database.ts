@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import type { App } from "../app.ts";
-import { dataTimeOf, lineageOf } from "../backup/lineage.ts";
+import { dataTimeOf, lineageOf } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatLogTime } from "../lib/time.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";

@@ -1,7 +1,6 @@
 import { basename } from "node:path";
 import type { AuditRetention } from "../auth/audit.ts";
-import type { BackupKind } from "../backup/names.ts";
-import type { RetentionLimits } from "../backup/retention.ts";
+import type { BackupKind, RetentionLimits } from "../backup/index.ts";
 import type { Settings } from "../config/schema.ts";
 import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";

@@ -1,16 +1,15 @@
 import { type AuditTrail, recordQuietly } from "../auth/audit.ts";
-import type { BackupEngine } from "../backup/engine.ts";
-import type { RestoreResult } from "../backup/types.ts";
+import type { BackupEngine, RestoreResult } from "../backup/index.ts";
 import type { DatabaseErrorCode, DatabaseHandle } from "../db/handle.ts";
 import { AppError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import { newToken, sameSecret } from "../lib/tokens.ts";
-import { emergencyRestoreWithFallback, restoreWithFallback } from "../offsite/restore.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
-import type { RecoveryPort } from "../web/deps.ts";
 import { databaseIsMissing } from "./missing-database.ts";
+import type { RecoveryPort } from "./ports.ts";
+import { restoreBackup } from "./restore.ts";
 
 export interface RecoveryDeps {
   engine: BackupEngine;
@@ -102,9 +101,7 @@ export class RecoveryController implements RecoveryPort {
     let result: RestoreResult;
     try {
       // A backup missing or damaged here comes from its off-site copy.
-      result = name
-        ? await restoreWithFallback(this.#deps, name, by)
-        : await emergencyRestoreWithFallback(this.#deps, by, expected);
+      result = await restoreBackup(this.#deps, { name, by, expected });
     } catch (error) {
       recordQuietly(audit, { action, target: name, outcome: "failure", username: by });
       throw error;

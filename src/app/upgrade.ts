@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { App } from "../app.ts";
-import { DatabaseDamagedError } from "../backup/errors.ts";
+import { DatabaseDamagedError } from "../backup/index.ts";
 import { openSqlite } from "../db/connect.ts";
 import { DatabaseTooNewError, migrationStanding } from "../db/migration-state.ts";
 import { AppError, describeError } from "../lib/errors.ts";

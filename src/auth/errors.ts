@@ -6,8 +6,8 @@ import { AppError } from "../lib/errors.ts";
  */
 export const AUTH_ERROR_CODES = [
   "auth.weak_password",
-  "wrong_credentials",
-  "too_many_attempts",
+  "auth.wrong_credentials",
+  "auth.too_many_attempts",
   "setup.expired",
   "setup.invalid",
   "setup.passwords_differ",
@@ -17,7 +17,7 @@ export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
 /** One message for a wrong name and a wrong password, so the answer never tells which names exist. */
 export class WrongCredentialsError extends AppError<AuthErrorCode> {
   constructor() {
-    super("wrong_credentials", "Wrong user name or password.");
+    super("auth.wrong_credentials", "Wrong user name or password.");
   }
 }
 
@@ -26,7 +26,7 @@ export class TooManyAttemptsError extends AppError<AuthErrorCode> {
   readonly retryAfterSeconds: number;
 
   constructor(seconds: number) {
-    super("too_many_attempts", `Too many failed attempts. Try again in ${seconds} s.`);
+    super("auth.too_many_attempts", `Too many failed attempts. Try again in ${seconds} s.`);
     this.retryAfterSeconds = seconds;
   }
 }

@@ -1,35 +1,11 @@
 import { describeError } from "../lib/errors.ts";
-import { backupLive } from "./backup-run.ts";
-import { createEngineContext } from "./context.ts";
-import { assertValidDescription } from "./description.ts";
-import { runDrill } from "./drill.ts";
-import { type DrillResult, readDrillResult } from "./drill-state.ts";
-import {
-  BackupBusyError,
-  ChoiceChangedError,
-  NoUsableBackupError,
-  OperationAbandonedError,
-} from "./errors.ts";
-import { FollowUps } from "./follow-ups.ts";
-import { DatabaseHealth } from "./health.ts";
-import { removeLeftovers } from "./leftovers.ts";
-import { newestGood } from "./lineage.ts";
-import type { ManifestRecord } from "./manifest.ts";
-import type { OperationRunner } from "./operation.ts";
-import { DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR, ManualBackupLimiter } from "./rate-limit.ts";
-import { RestoreEvents } from "./restore.ts";
-import { previewRestore, type RestorePreview } from "./restore-preview.ts";
-import { restoreChosen } from "./restore-run.ts";
-import {
-  checkedSource,
-  emergencyCandidates,
-  identityOf,
-  newestUsableSource,
-  type RestoreSource,
-} from "./restore-source.ts";
-import type { RetentionLimits } from "./retention.ts";
-import { settleSafetyLinks } from "./safety.ts";
-import { freeBytesWhere } from "./space.ts";
+import { assertValidDescription } from "./catalog/description.ts";
+import { type DrillResult, readDrillResult } from "./catalog/drill-record.ts";
+import { removeLeftovers } from "./catalog/leftovers.ts";
+import { newestGood } from "./catalog/lineage.ts";
+import type { ManifestRecord } from "./catalog/manifest.ts";
+import type { RetentionLimits } from "./catalog/retention.ts";
+import { databaseBytes, freeBytesWhere } from "./catalog/space.ts";
 import type {
   BackupEngineOptions,
   CreateBackupRequest,
@@ -37,10 +13,39 @@ import type {
   Operation,
   RestoreOptions,
   RestoreResult,
-} from "./types.ts";
-import { importUpload, type UploadedFile, uploadTempPath } from "./upload-import.ts";
-import { verifyRecords, verifyUnchecked } from "./verify.ts";
-import { abandonWorkers } from "./worker-client.ts";
+} from "./context.ts";
+import { createEngineContext } from "./context.ts";
+import {
+  BackupBusyError,
+  ChoiceChangedError,
+  NameTakenError,
+  NoUsableBackupError,
+  OperationAbandonedError,
+} from "./errors.ts";
+import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
+import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
+import type { TableCount } from "./inspect/worker-protocol.ts";
+import { runDrill } from "./operations/drill.ts";
+import { FollowUps } from "./operations/follow-ups.ts";
+import { DatabaseHealth } from "./operations/health.ts";
+import {
+  DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR,
+  ManualBackupLimiter,
+} from "./operations/rate-limit.ts";
+import { RestoreEvents, restoreChosen } from "./operations/restore.ts";
+import {
+  checkedSource,
+  emergencyCandidates,
+  identityOf,
+  newestUsableSource,
+  type RestoreSource,
+} from "./operations/restore-choice.ts";
+import { previewRestore, type RestorePreview } from "./operations/restore-preview.ts";
+import type { OperationRunner } from "./operations/runner.ts";
+import { settleSafetyLinks } from "./operations/safety.ts";
+import { backupLive } from "./operations/snapshot.ts";
+import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
+import { verifyRecords, verifyUnchecked } from "./operations/verify.ts";
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -100,6 +105,32 @@ export class BackupEngine {
   /** The identity of this database (`currentIdentity`): open now, in the file, or as its newest backup says. */
   identity(): string | null {
     return identityOf(this.#ctx, this.list());
+  }
+
+  /** The file of the backup `name` in the backup folder (listed or about to be). */
+  pathOf(name: string): string {
+    return this.#ctx.folder.pathOf(name);
+  }
+
+  /** The size of the database with its WAL: what a backup of it copies. */
+  databaseBytes(): number {
+    return databaseBytes(this.database);
+  }
+
+  /** The rows of each of the database's tables, counted in the worker. */
+  countRows(): Promise<TableCount[]> {
+    return countRowsInWorker({ path: this.database });
+  }
+
+  /** The database file's check (`quick_check`, or the complete one), in the worker, without the lock. */
+  checkDatabaseFile(full: boolean): Promise<CheckResult> {
+    return checkLiveInWorker({ path: this.database, full });
+  }
+
+  /** True when the open database holds no rows of any table (false when none is open). */
+  holdsNoRows(): boolean {
+    const db = this.#ctx.db;
+    return db?.isOpen === true && holdsNoRows(db.sqlite);
   }
 
   /** The running backup or restore with its progress, or null. */
@@ -197,14 +228,25 @@ export class BackupEngine {
   /**
    * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`);
    * throws `BackupUnusableError` for a damaged or foreign backup, or one that could run code.
-   * `bringIn` runs first, under the same hold of the lock: it may put a finished file in as `name`
-   * (an off-site download, with `moveIn`), so nothing else removes or replaces it before the restore.
+   * An `incoming` file (an off-site download) is brought in first, under the same hold of the
+   * lock (`compareIncoming`), so nothing else removes or replaces it before the restore.
    */
   restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
     return this.#restore("Database restore", options.by ?? null, async () => {
-      await options.bringIn?.((temp, about) => this.#ctx.folder.bringIn(temp, name, about));
+      const incoming = options.incoming;
+      if (incoming) {
+        // Looked at under the lock: the folder may have changed while the file was fetched.
+        const meets = await this.#ctx.folder.compareIncoming(name, incoming.about.sha256);
+        if (meets === "taken") throw new NameTakenError(name);
+        if (meets === "free") await this.#ctx.folder.bringIn(incoming.temp, name, incoming.about);
+      }
       return checkedSource(this.#ctx, name);
     });
+  }
+
+  /** How a file with SHA-256 `sha256` to be brought in as `name` meets the backup folder now (`compareIncoming`). */
+  compareIncoming(name: string, sha256: string): Promise<"same" | "free" | "taken"> {
+    return this.#ctx.folder.compareIncoming(name, sha256);
   }
 
   /**

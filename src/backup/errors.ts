@@ -1,7 +1,7 @@
 import { isDiskFull } from "#runtime/errors.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
-import type { HealthRecord } from "./checks.ts";
+import type { HealthRecord } from "./inspect/checks.ts";
 
 export const BACKUP_ERROR_CODES = [
   "backup.busy",
@@ -19,6 +19,7 @@ export const BACKUP_ERROR_CODES = [
   "restore.unusable",
   "backup.abandoned",
   "backup.choice_changed",
+  "backup.name_taken",
 ] as const;
 export type BackupErrorCode = (typeof BACKUP_ERROR_CODES)[number];
 
@@ -132,6 +133,13 @@ export class SnapshotFailedError extends AppError<BackupErrorCode> {
 export class BackupNotFoundError extends AppError<BackupErrorCode> {
   constructor(name: string) {
     super("backup.not_found", `There is no backup called ${JSON.stringify(name)}.`);
+  }
+}
+
+/** A file brought in (an off-site copy) would replace another backup of the same name: never done. */
+export class NameTakenError extends AppError<BackupErrorCode> {
+  constructor(name: string) {
+    super("backup.name_taken", `another backup called ${name} is in the backup folder`);
   }
 }
 

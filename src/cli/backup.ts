@@ -1,13 +1,12 @@
+import { EXIT } from "../app/error-codes.ts";
 import { missingDatabase } from "../app/missing-database.ts";
-import { descriptionProblem } from "../backup/description.ts";
-import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
+import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, refuseMissing, reportFailure, whileShowing, withProgress } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { copyProgress } from "./offsite.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 

@@ -1,13 +1,11 @@
 import { mkdirSync } from "node:fs";
+import { EXIT, exitCodeOf } from "../app/error-codes.ts";
 import type { MissingDatabase } from "../app/missing-database.ts";
 import { type App, createApp } from "../app.ts";
-import type { BackupEngine } from "../backup/engine.ts";
-import { BackupBusyError } from "../backup/errors.ts";
+import type { BackupEngine } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
-import { OffsiteBusyError, OffsiteNotConfiguredError } from "../offsite/errors.ts";
 import type { ParsedFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { EXIT } from "./exit-codes.ts";
 import { type Progress, showProgress } from "./progress.ts";
 
 /**
@@ -94,11 +92,11 @@ export function refuseMissing(ctx: CliContext, missing: MissingDatabase): number
 export const NO_TERMINAL = { isTTY: false, write: () => {} };
 
 /**
- * Writes the failure of an operation in one sentence and returns its exit code: 3 when another
- * one holds the lock, 2 when a setting it needs is missing, else 1.
+ * Writes the failure of an operation in one sentence and returns its exit code (`exitCodeOf`, the
+ * same table as the web's statuses): 3 when another one holds the lock, 2 when a setting it needs
+ * is missing, else 1.
  */
 export function reportFailure(ctx: CliContext, prefix: string, error: unknown): number {
   ctx.stderr(`${prefix}: ${describeError(error)}\n`);
-  if (error instanceof BackupBusyError || error instanceof OffsiteBusyError) return EXIT.locked;
-  return error instanceof OffsiteNotConfiguredError ? EXIT.usage : EXIT.failed;
+  return exitCodeOf(error);
 }

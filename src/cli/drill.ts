@@ -1,10 +1,10 @@
-import type { DrillResult } from "../backup/drill-state.ts";
+import { describeDrill } from "../app/drill-words.ts";
+import { EXIT } from "../app/error-codes.ts";
+import type { DrillResult } from "../backup/index.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
-import { describeDrill } from "../views/drill-words.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const DRILL_FLAGS: FlagSpec[] = [{ name: "json", help: "print the result as JSON" }, ...DATA_FLAGS];

@@ -1,4 +1,5 @@
 import pkg from "../../package.json" with { type: "json" };
+import { EXIT } from "../app/error-codes.ts";
 import { ConfigError } from "../config/load.ts";
 import { currentAppDir } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
@@ -6,7 +7,6 @@ import { UsageError } from "./args.ts";
 import { backupCommand } from "./backup.ts";
 import type { CliContext } from "./context.ts";
 import { drillCommand } from "./drill.ts";
-import { EXIT } from "./exit-codes.ts";
 import { PROGRAM, usage } from "./help.ts";
 import { listCommand } from "./list.ts";
 import { offsiteCommand } from "./offsite.ts";

@@ -1,10 +1,10 @@
-import { publicEntry } from "../backup/manifest.ts";
+import { EXIT } from "../app/error-codes.ts";
+import { publicEntry } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { formatTable } from "./table.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 

@@ -1,5 +1,6 @@
+import { EXIT } from "../app/error-codes.ts";
 import type { App } from "../app.ts";
-import { newestFirst } from "../backup/manifest.ts";
+import { newestFirst } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { formatLogTime } from "../lib/time.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";
@@ -10,7 +11,6 @@ import { foreignWords, UNAUTHENTICATED } from "../offsite/targets.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, whileShowing } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import type { Progress } from "./progress.ts";
 import { formatTable } from "./table.ts";
 import { DATA_FLAGS } from "./wiring.ts";

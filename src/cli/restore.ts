@@ -1,19 +1,15 @@
 import { readStdinLine } from "#runtime/process.ts";
+import { EXIT } from "../app/error-codes.ts";
+import { restoreSentences, rowChangeLines } from "../app/questions.ts";
+import { previewRestoreOf, restoreBackup } from "../app/restore.ts";
 import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
-import { NoUsableBackupError } from "../backup/errors.ts";
-import { lineageOf } from "../backup/lineage.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
-import { CopyNotFoundError } from "../offsite/errors.ts";
-import { restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";
+import type { RemoteCopy } from "../offsite/copies.ts";
 import type { TargetId } from "../offsite/target.ts";
-import { restoreSentences, rowChangeLines } from "../views/questions.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import type { Progress } from "./progress.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
@@ -69,7 +65,7 @@ export async function restoreCommand(
     // The question names what will be put back; an emergency restore then takes only that one.
     let expected: string | null = null;
     if (!values.yes) {
-      const preview = await previewOf(app, from, name ?? null);
+      const preview = await previewRestoreOf(app, { name: name ?? null, from });
       expected = name ? null : preview.name;
       ctx.stdout(
         `This replaces the database ${paths.database}.\n` +
@@ -90,9 +86,7 @@ export async function restoreCommand(
     const action = name ? "backup: restore" : "backup: emergency restore";
     const result = await (from
       ? restoreOffsite(app, ctx, { from, name: name ?? null, by, expected })
-      : withProgress(ctx, engine, () =>
-          name ? engine.restore(name, { by }) : engine.emergencyRestore({ by, expected }),
-        )
+      : withProgress(ctx, engine, () => restoreBackup(app, { name: name ?? null, by, expected }))
     ).catch((error) => {
       recordQuietly(auth.audit, { action, target: name ?? null, outcome: "failure", username: by });
       throw error;
@@ -110,22 +104,6 @@ export async function restoreCommand(
   }
 }
 
-/**
- * What the restore will do (`previewRestore`): the named backup, or the newest good one of this
- * database, here or (`from`) in an off-site place, looked at now; throws when there is none.
- */
-async function previewOf(app: App, from: TargetId | null, name: string | null): Promise<RestorePreview> {
-  if (!from) return app.engine.previewRestore(name);
-  const target = app.offsite.target(from);
-  const copies = await app.offsite.contents(from, name ? "named" : "latest");
-  const copy = name ? copies.find((c) => c.name === name) : lineageOf(copies, app.engine.identity())[0];
-  if (!copy) {
-    if (name) throw new CopyNotFoundError(name, target.label);
-    throw new NoUsableBackupError();
-  }
-  return app.engine.previewCopy(copyAsRecord(copy), `in ${target.label}`);
-}
-
 /** The restore from an off-site copy, showing the download and then the restore on a terminal. */
 function restoreOffsite(
   app: App,
@@ -135,23 +113,18 @@ function restoreOffsite(
   let download: Progress | null = null;
   const engineShown = engineProgress(app.engine);
   const deps = { engine: app.engine, offsite: app.offsite, log: app.log, audit: app.auth.audit };
-  const request = {
-    by: options.by,
-    from: options.from,
-    expected: options.expected,
-    onDownload: (copy: RemoteCopy, bytes: number) => {
-      download =
-        bytes < copy.copySize
-          ? { label: `Downloading ${copy.copyName}`, done: bytes, total: copy.copySize }
-          : null;
-    },
-  };
   return whileShowing(
     ctx,
     () => download ?? engineShown(),
     () =>
-      options.name
-        ? restoreFromOffsite(deps, options.name, request)
-        : restoreLatestFromOffsite(deps, request),
+      restoreBackup(deps, {
+        ...options,
+        onDownload: (copy: RemoteCopy, bytes: number) => {
+          download =
+            bytes < copy.copySize
+              ? { label: `Downloading ${copy.copyName}`, done: bytes, total: copy.copySize }
+              : null;
+        },
+      }),
   );
 }

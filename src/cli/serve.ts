@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { consoleProcessCount } from "#runtime/process.ts";
 import { consoleUrl, localUrl } from "../app/console-url.ts";
+import { EXIT } from "../app/error-codes.ts";
 import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
 import { isStartRefusal } from "../app/upgrade.ts";
 import { createApp } from "../app.ts";
@@ -13,7 +14,6 @@ import { openInBrowser } from "../lib/open-url.ts";
 import { createWebApp, PortInUseError, type Server, startServer } from "../web/server.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
-import { EXIT } from "./exit-codes.ts";
 import { listenForStop } from "./stop-signals.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 

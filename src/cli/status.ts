@@ -1,18 +1,17 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { localUrl } from "../app/console-url.ts";
+import { EXIT } from "../app/error-codes.ts";
 import { databaseIsMissing } from "../app/missing-database.ts";
+import type { Alert } from "../app/status.ts";
 import type { App } from "../app.ts";
-import { checkLiveInWorker } from "../backup/worker-client.ts";
 import { runningUrlFile } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
-import type { Alert } from "../views/app-status.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 export const STATUS_FLAGS: FlagSpec[] = [
@@ -127,7 +126,7 @@ async function lookWithoutApp(app: App, seconds: number): Promise<Found> {
     timer = setTimeout(() => resolve("late"), seconds * 1000);
   });
   try {
-    const check = await Promise.race([checkLiveInWorker({ path, full: false }), late]);
+    const check = await Promise.race([app.engine.checkDatabaseFile(false), late]);
     if (check === "late") {
       found.note = `The database's check did not finish within ${seconds} s (a large database): it is not counted as damage. The app checks it at every start.`;
     } else if (check.busy) {

@@ -1,4 +1,5 @@
 import { readStdinText } from "#runtime/process.ts";
+import { EXIT } from "../app/error-codes.ts";
 import { missingDatabase } from "../app/missing-database.ts";
 import { backUpBeforeUpdate } from "../app/upgrade.ts";
 import { isRole } from "../auth/users.ts";
@@ -8,7 +9,6 @@ import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, refuseMissing } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
 export const USER_FLAGS: FlagSpec[] = [

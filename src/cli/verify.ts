@@ -1,8 +1,8 @@
+import { EXIT } from "../app/error-codes.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, whileShowing } from "./data-command.ts";
-import { EXIT } from "./exit-codes.ts";
 import type { Progress } from "./progress.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 

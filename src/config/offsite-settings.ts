@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
+import { BACKUP_KINDS } from "../backup/index.ts";
 import { hasControlCharacters } from "../lib/text.ts";
 
 /**
@@ -7,16 +8,8 @@ import { hasControlCharacters } from "../lib/text.ts";
  * each accepts, in words, and what it is for.
  */
 
-/** The kinds of backups (the engine's `BACKUP_KINDS`), as the settings name them. */
-export const KIND_NAMES = [
-  "startup",
-  "automatic",
-  "manual",
-  "pre_restore",
-  "pre_update",
-  "uploaded",
-  "external",
-] as const;
+/** The kinds of backups, as the settings name them: the engine's own list. */
+export const KIND_NAMES = BACKUP_KINDS;
 
 /** Settings whose values are secrets: never shown, logged or returned, only "set" or "not set". */
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set([

@@ -52,10 +52,11 @@ export function dataPaths(dataDir: string): DataPaths {
 
 /**
  * The longest name the app gives a file inside the backup folder: a manual backup's temporary
- * snapshot with a 50-character description and a same-second suffix, plus SQLite's `-journal`
- * (`.manual_20250922_150000_<50>_99.db.<pid>.tmp-journal`).
+ * snapshot (`tempNameFor`) with a 50-character description and a same-second suffix, a process id
+ * of up to 11 digits, plus SQLite's `-journal`
+ * (`.manual_20250922_150000_<50>_99.db.snapshot.<pid>.tmp-journal`).
  */
-const LONGEST_BACKUP_FILE_NAME = 104;
+const LONGEST_BACKUP_FILE_NAME = 113;
 
 /** The longest path the app creates in its data folder. */
 export function longestPathIn(paths: DataPaths): number {

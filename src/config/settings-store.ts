@@ -1,5 +1,9 @@
+import { readdirSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
+import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
+import { leftoverOf } from "../lib/temp-name.ts";
 import { coerce } from "./coerce.ts";
 import { type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
 import type { SettingKey } from "./schema.ts";
@@ -37,6 +41,27 @@ export interface SettingsChange {
   /** Automatic backups every N hours, or on a cron schedule; absent: as they are. */
   mode?: "interval" | "schedule";
   values: Partial<Record<EditableKey, string | boolean>>;
+}
+
+/**
+ * Removes what an interrupted save of the settings file `configFile` left beside it
+ * (`writeFileAtomic`'s temporary file, by its one name pattern), each logged; at start, before
+ * anything saves the settings.
+ */
+export function removeSaveLeftovers(configFile: string, log: Log): void {
+  const dir = dirname(configFile);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // No folder yet: nothing left over.
+  }
+  for (const name of names.filter(
+    (n) => leftoverOf(n, (inner) => inner.startsWith(`${basename(configFile)}.`)) !== null,
+  )) {
+    rmSync(join(dir, name), { force: true });
+    log.info(`Removed leftover of an interrupted operation: ${join(dir, name)}`);
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { type SharingWait, whileInUse } from "./sharing.ts";
+import { tempPathFor } from "./temp-name.ts";
 
 /** Flushes a file's content to the disk. */
 export function fsyncFile(path: string): void {
@@ -47,7 +48,7 @@ export async function writeFileAtomic(
   data: string | Uint8Array,
   options: { wait: SharingWait; mode?: number },
 ): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const temp = tempPathFor(path, "save", Date.now());
   try {
     writeFileSync(temp, data, { mode: options.mode ?? 0o600 });
     fsyncFile(temp);

@@ -2,7 +2,9 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { openDatabase } from "#runtime/sqlite.ts";
+import { AUDIT_FILE } from "../config/paths.ts";
 import { sha256Hex } from "../lib/hash.ts";
+import { tempNameFor } from "../lib/temp-name.ts";
 import type { Clock } from "../lib/time.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { encryptStream } from "./age.ts";
@@ -108,7 +110,7 @@ export interface AuditCopyRequest {
 export async function copyAuditTrail(request: AuditCopyRequest): Promise<boolean> {
   const { target, ledger, key, signal } = request;
   if (!existsSync(request.auditPath)) return false;
-  const snapshot = join(request.tempDir, `.business-app-audit.${process.pid}.tmp`);
+  const snapshot = join(request.tempDir, tempNameFor(AUDIT_FILE, "offsite-copy"));
   rmSync(snapshot, { force: true });
   try {
     const entries = snapshotTrail(request.auditPath, snapshot);

@@ -1,5 +1,10 @@
-import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
-import { type BackupKind, isPlainBackupName, parseBackupName } from "../backup/names.ts";
+import {
+  type BackupKind,
+  isPlainBackupName,
+  type ManifestRecord,
+  newestFirst,
+  parseBackupName,
+} from "../backup/index.ts";
 import { AUDIT_COPY, AUDIT_SIDECAR, type AuditCopy, readAuditCopy } from "./audit-copy.ts";
 import { OffsiteError } from "./errors.ts";
 import { KEY_FILE, type PlaceKey } from "./keys.ts";

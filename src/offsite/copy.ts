@@ -1,4 +1,4 @@
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import type { Clock } from "../lib/time.ts";
 import { encryptStream } from "./age.ts";

@@ -1,7 +1,7 @@
 import { open, rm, utimes } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
-import { DiskFullError } from "../backup/errors.ts";
+import { DiskFullError } from "../backup/index.ts";
+import { tempPathFor } from "../lib/temp-name.ts";
 import { decryptError, decryptStream } from "./age.ts";
 import type { RemoteCopy } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
@@ -58,7 +58,7 @@ function ageHeaderGuard(name: string): TransformStream<Uint8Array, Uint8Array> {
 
 /** The hidden temporary name a download is written to (a leftover the app's start removes). */
 function fetchTempPath(destination: string): string {
-  return join(dirname(destination), `.${basename(destination)}.offsite.${process.pid}.tmp`);
+  return tempPathFor(destination, "offsite");
 }
 
 /**

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
+import { leftoverOf, tempNameFor } from "../lib/temp-name.ts";
 import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
 import type { PlaceLedger } from "./ledger.ts";
 import type { S3Timeouts } from "./s3/http.ts";
@@ -9,7 +10,6 @@ import { bounded, fileStream, withIdleTimeout } from "./streams.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
 /** The names of the temporary files a write makes before it renames them. */
-const TEMPORARY = /^\..*\.offsite\.\d+\.tmp$/;
 
 /** The most files the mirror folder may hold before its listing is refused (a folder of someone else's). */
 const MAX_FILES = 100_000;
@@ -31,7 +31,7 @@ const notAnswering = (dir: string, ms: number) =>
  */
 export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeouts): OffsiteTarget {
   const pathOf = (name: string) => join(dir, name);
-  const tempName = (name: string) => `.${name}.offsite.${process.pid}.tmp`;
+  const tempName = (name: string) => tempNameFor(name, "offsite");
   const within = <T>(work: Promise<T>, signal?: AbortSignal, ms = timeouts.answerMs) =>
     bounded(work, { ms, late: () => notAnswering(dir, ms), signal });
 
@@ -146,7 +146,7 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
       await ensureFolder(signal);
       // Only the temporary files this installation's interrupted writes left: names it recorded
       // before writing them (the rest of what it recorded is the run's to judge).
-      const left = Object.keys(ledger.record().writing).filter((n) => TEMPORARY.test(n));
+      const left = Object.keys(ledger.record().writing).filter((n) => leftoverOf(n) !== null);
       for (const name of left) {
         await within(rm(pathOf(name), { force: true }), signal).catch(() => {});
         await ledger.written(name);

@@ -1,6 +1,5 @@
-import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
-import type { BackupKind } from "../backup/names.ts";
-import { planRetention, type RetentionLimits } from "../backup/retention.ts";
+import type { BackupKind } from "../backup/index.ts";
+import { type ManifestRecord, newestFirst, planRetention, type RetentionLimits } from "../backup/index.ts";
 import type { RemoteCopy } from "./copies.ts";
 
 /** A local backup that may be copied: verified, with the SHA-256 recorded when it was made. */

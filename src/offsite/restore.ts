@@ -1,16 +1,13 @@
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
-import type { BackupEngine } from "../backup/engine.ts";
+import type { BackupEngine, BroughtIn, RestoreResult } from "../backup/index.ts";
 import {
-  BackupNotFoundError,
   BackupUnusableError,
   ChoiceChangedError,
+  lineageOf,
+  NameTakenError,
   NoUsableBackupError,
-} from "../backup/errors.ts";
-import { lineageOf } from "../backup/lineage.ts";
-import type { BroughtIn, RestoreResult } from "../backup/types.ts";
+} from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
-import { sha256File } from "../lib/hash.ts";
 import type { Log } from "../lib/log.ts";
 import type { SqlDatabase } from "../runtime/types.ts";
 import { mergeAuditCopy } from "./audit-copy.ts";
@@ -43,31 +40,46 @@ async function* copiesByTarget(offsite: OffsiteService, purpose: "named" | "late
   for (const id of ids) yield { id, copies: await offsite.contents(id, purpose) };
 }
 
-/**
- * Whether the backup folder's file called `copy.name` can be used as it is: false when there is
- * none, or it is damaged and was, when made, this same backup (or is unknown): the download may
- * replace it; true when it holds the same bytes. Any other file of that name is refused
- * (`offsite.conflict`): a file copied in by hand, or another backup, is never overwritten.
- */
-async function usableHere(deps: OffsiteRestoreDeps, copy: RemoteCopy): Promise<boolean> {
-  const here = deps.engine.list().find((r) => r.name === copy.name);
-  if (!here || (here.health === "damaged" && (here.sha256 ?? copy.sha256) === copy.sha256)) return false;
-  // Its recorded SHA-256 when it has one (the restore checks the bytes against it), else its bytes now.
-  const sha256 = here.sha256 ?? (await sha256File(join(deps.engine.backupsDir, copy.name)));
-  if (sha256 === copy.sha256) return true;
-  throw new OffsiteError(
+/** The off-site refusal of a copy whose name another backup here has. */
+function nameTaken(name: string): OffsiteError {
+  return new OffsiteError(
     "offsite.conflict",
-    `another backup called ${copy.name} is in the backup folder`,
+    `another backup called ${name} is in the backup folder`,
     "restore it by its name, or move it out of the backup folder first",
   );
 }
 
+/** What is known of a copy brought in: all its story only when it is proven the app's own (any other is rebuilt when restored). */
+function aboutCopy(copy: RemoteCopy): BroughtIn {
+  return copy.proven
+    ? {
+        createdAt: copy.createdAt,
+        sha256: copy.sha256,
+        description: copy.description,
+        createdBy: copy.createdBy,
+        origin: copy.origin,
+        databaseId: copy.databaseId,
+        dataAt: copy.dataAt,
+        rowCounts: copy.rowCounts,
+      }
+    : {
+        createdAt: copy.createdAt,
+        sha256: copy.sha256,
+        description: "",
+        createdBy: null,
+        origin: null,
+        databaseId: null,
+        dataAt: null,
+      };
+}
+
 /**
- * Restores `copy` from target `id`: unless the backup folder already holds it, it is downloaded
- * to a hidden temporary file there (`fetch`: decrypted, its SHA-256 checked), then moved in under
- * the operation lock, in the same hold as the engine's restore (the full check, the safety
- * backup, the swap), so no backup, retention or delete meets it in between. A download that is
- * not moved in (busy, a conflict, a failure) is removed.
+ * Restores `copy` from target `id`: when the backup folder holds its very bytes already, that
+ * file; otherwise it is downloaded to a hidden temporary file there (`fetch`: decrypted, its
+ * SHA-256 checked) and handed to the engine's restore as `incoming`, which brings it in under the
+ * operation lock, in the same hold as the restore, so no backup, retention or delete meets it in
+ * between. Another backup of the name is never replaced (`offsite.conflict`). A download that is
+ * not brought in (busy, a conflict, a failure) is removed.
  */
 async function restoreCopy(
   deps: OffsiteRestoreDeps,
@@ -76,38 +88,18 @@ async function restoreCopy(
   options: OffsiteRestoreOptions,
 ): Promise<RestoreResult> {
   const by = options.by;
-  if (await usableHere(deps, copy)) return deps.engine.restore(copy.name, { by });
+  const meets = await deps.engine.compareIncoming(copy.name, copy.sha256);
+  if (meets === "taken") throw nameTaken(copy.name);
+  if (meets === "same") return deps.engine.restore(copy.name, { by });
   const target = deps.offsite.target(id);
   deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
   const temp = await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
   try {
-    const bringIn = async (moveIn: (temp: string, about: BroughtIn) => Promise<void>) => {
-      // Looked at again under the lock: the folder may have changed during the download.
-      if (await usableHere(deps, copy)) return;
-      // Only a copy proven the app's own says what it is; any other is rebuilt when restored.
-      const about: BroughtIn = copy.proven
-        ? {
-            createdAt: copy.createdAt,
-            sha256: copy.sha256,
-            description: copy.description,
-            createdBy: copy.createdBy,
-            origin: copy.origin,
-            databaseId: copy.databaseId,
-            dataAt: copy.dataAt,
-            rowCounts: copy.rowCounts,
-          }
-        : {
-            createdAt: copy.createdAt,
-            sha256: copy.sha256,
-            description: "",
-            createdBy: null,
-            origin: null,
-            databaseId: null,
-            dataAt: null,
-          };
-      await moveIn(temp, about);
-    };
-    const result = await deps.engine.restore(copy.name, { by, bringIn });
+    const result = await deps.engine
+      .restore(copy.name, { by, incoming: { temp, about: aboutCopy(copy) } })
+      .catch((error) => {
+        throw error instanceof NameTakenError ? nameTaken(copy.name) : error;
+      });
     await bringBackAuditTrail(deps, id);
     return result;
   } finally {
@@ -185,41 +177,4 @@ export async function restoreLatestFromOffsite(
     }
   }
   throw new NoUsableBackupError();
-}
-
-/**
- * The web's restore of a backup: the local file, or, when it is missing or fails its check, its
- * off-site copy (`restoreFromOffsite`). Without an off-site copy the local failure stands.
- */
-export async function restoreWithFallback(deps: OffsiteRestoreDeps, name: string, by: string | null) {
-  try {
-    return await deps.engine.restore(name, { by });
-  } catch (error) {
-    if (!deps.offsite.configured) throw error;
-    if (!(error instanceof BackupNotFoundError || error instanceof BackupUnusableError)) throw error;
-    deps.log.warning(`Backup ${name} is not usable here; restoring it from its off-site copy`);
-    try {
-      return await restoreFromOffsite(deps, name, { by });
-    } catch (fallback) {
-      throw fallback instanceof CopyNotFoundError ? error : fallback;
-    }
-  }
-}
-
-/**
- * The emergency restore: the newest usable local backup, or else the newest usable off-site copy;
- * with `expected` (the backup its confirmation named), only that one (`ChoiceChangedError` else).
- */
-export async function emergencyRestoreWithFallback(
-  deps: OffsiteRestoreDeps,
-  by: string | null,
-  expected: string | null = null,
-) {
-  try {
-    return await deps.engine.emergencyRestore({ by, expected });
-  } catch (error) {
-    if (!(error instanceof NoUsableBackupError) || !deps.offsite.configured) throw error;
-    deps.log.warning("No local backup is usable; restoring the newest usable off-site copy");
-    return restoreLatestFromOffsite(deps, { by, expected });
-  }
 }

@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { newestFirst } from "../backup/manifest.ts";
+import { newestFirst } from "../backup/index.ts";
 import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
@@ -178,7 +177,7 @@ export class OffsiteService {
         ledger: place.ledger,
         key,
         local: this.#deps.backups.list(),
-        pathOf: (name) => join(this.#deps.backups.backupsDir, name),
+        pathOf: (name) => this.#deps.backups.pathOf(name),
         tempDir: this.#deps.backups.backupsDir,
         ...(this.#deps.auditPath ? { auditPath: this.#deps.auditPath } : {}),
         policy: this.#options.policy,
@@ -369,7 +368,7 @@ export class OffsiteService {
       return await fetchCopy({
         target: place.target,
         copy,
-        destination: join(this.#deps.backups.backupsDir, localName),
+        destination: this.#deps.backups.pathOf(localName),
         passphrase: this.#options.passphrase,
         key: copy.encrypted ? await this.#key(place, limit.signal) : null,
         signal: limit.signal,

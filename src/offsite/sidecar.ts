@@ -1,6 +1,6 @@
 import { Decrypter, Encrypter } from "age-encryption";
 import { z } from "zod";
-import { isPlainBackupName } from "../backup/names.ts";
+import { isPlainBackupName } from "../backup/index.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { macMatches, macOf, type PlaceKey } from "./keys.ts";
 

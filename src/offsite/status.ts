@@ -1,4 +1,4 @@
-import { newestFirst } from "../backup/manifest.ts";
+import { newestFirst } from "../backup/index.ts";
 import type { RemoteCopy } from "./copies.ts";
 import type { OffsiteError } from "./errors.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";

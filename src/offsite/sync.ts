@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { type ManifestRecord, newestFirst } from "../backup/manifest.ts";
+import { type ManifestRecord, newestFirst } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";

@@ -1,4 +1,4 @@
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
@@ -32,7 +32,7 @@ export interface OffsiteOptions {
 /** What the service works with besides its options. */
 export interface OffsiteServiceDeps {
   /** The local backups, newest first, and the folder they are in. */
-  backups: { list(): ManifestRecord[]; readonly backupsDir: string };
+  backups: { list(): ManifestRecord[]; readonly backupsDir: string; pathOf(name: string): string };
   log: Log;
   clock: Clock;
   timers?: Timers;

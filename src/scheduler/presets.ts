@@ -1,3 +1,4 @@
+import { pad } from "../lib/time.ts";
 import type { Cadence } from "./cadence.ts";
 
 /**
@@ -18,7 +19,6 @@ export const OPENING_DAYS = {
 } as const;
 export type OpeningDays = keyof typeof OPENING_DAYS;
 
-const pad = (n: number) => String(n).padStart(2, "0");
 const OPENING = /^0 (\d{1,2})-(\d{1,2}) \* \* (\*|1-5|1-6)$/;
 const DAILY = /^(\d{1,2}) (\d{1,2}) \* \* \*$/;
 

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { createContext, useContext } from "hono/jsx";
-import type { Alert } from "./app-status.ts";
+import type { Alert } from "../app/status.ts";
 import { Icon } from "./icons.tsx";
 
 /**

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { MAX_DESCRIPTION_LENGTH } from "../backup/names.ts";
+import { MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
 import { ActionForm } from "./action-form.tsx";
 import type { Viewer } from "./layout.tsx";
 

@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
+
+import type { AppStatus } from "../app/status.ts";
 import type { AuditEntry } from "../auth/audit.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { hideLinkTokens } from "../lib/log-lines.ts";
 import { AlertList } from "./alerts.tsx";
-import type { AppStatus, Message } from "./app-status.ts";
 import { BackupActions } from "./backup-actions.tsx";
 import { BackupList } from "./backup-list.tsx";
 import { Notice, type Viewer } from "./layout.tsx";
@@ -80,4 +81,10 @@ export function BackupArea(props: BackupAreaProps) {
       ) : null}
     </div>
   );
+}
+
+/** What became of a person's last action on the backup page, shown until their next one. */
+export interface Message {
+  kind: "ok" | "error";
+  text: string;
 }

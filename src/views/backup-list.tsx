@@ -1,11 +1,12 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/manifest.ts";
+
+import { deleteQuestion } from "../app/questions.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
 import { type OffsiteRows, Places } from "./offsite-places.tsx";
-import { deleteQuestion } from "./questions.ts";
 
 /**
  * Restore, Download and Delete of one backup, in three slots that every row has. An action the

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { upperFirst } from "../lib/text.ts";
 import { Icon } from "./icons.tsx";

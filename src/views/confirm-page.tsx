@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/manifest.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
+
+import { deleteQuestion } from "../app/questions.ts";
+import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
-import { deleteQuestion } from "./questions.ts";
 import { RestoreQuestion } from "./restore-question.tsx";
 import { backupTitle } from "./words.ts";
 

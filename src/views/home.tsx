@@ -1,12 +1,14 @@
 /** @jsxImportSource hono/jsx */
-import type { TableCount } from "../backup/worker-protocol.ts";
+
+import { drillSentence } from "../app/drill-words.ts";
+import type { AppStatus } from "../app/status.ts";
+import type { TableCount } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
-import type { AppStatus } from "./app-status.ts";
-import { drillSentence } from "./drill-words.ts";
 import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
+import { databaseHealthWord } from "./words.ts";
 
 export interface HomeProps extends PageProps {
   version: string;
@@ -78,9 +80,7 @@ export function HomePage(props: HomeProps) {
         <section class="panel card">
           <h2>Database</h2>
           <p class="big">{formatBytes(props.databaseBytes)}</p>
-          <p class={health && !health.ok ? "status-bad" : "status-ok"}>
-            {health ? (health.ok ? "Good" : `Damaged: ${health.reason}`) : "Not checked yet"}
-          </p>
+          <p class={health && !health.ok ? "status-bad" : "status-ok"}>{databaseHealthWord(health)}</p>
           {health ? (
             <p class="muted small">
               checked <Time at={health.checkedAt} now={now} as="ago" />

@@ -1,12 +1,14 @@
 /** @jsxImportSource hono/jsx */
+
+import type { AppStatus } from "../app/status.ts";
 import { upperFirst } from "../lib/text.ts";
+import { clockTime } from "../lib/time.ts";
 import type { OffsiteTargetStatus } from "../offsite/status.ts";
 import { foreignWords, UNAUTHENTICATED } from "../offsite/targets.ts";
-import type { AppStatus } from "./app-status.ts";
 import { Icon } from "./icons.tsx";
 import { PLACE_WORD } from "./offsite-places.tsx";
 import { offsiteSentence } from "./offsite-sentence.ts";
-import { clockTime, Time } from "./when.tsx";
+import { Time } from "./when.tsx";
 
 const TONE_ICON = { ok: "good", warn: "alert", bad: "alert" } as const;
 

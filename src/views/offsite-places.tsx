@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import type { CopyPlace } from "../offsite/status.ts";
 import { Time } from "./when.tsx";
 

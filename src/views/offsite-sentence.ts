@@ -1,6 +1,6 @@
+import { clockTime, timeAgo, timeAhead } from "../lib/time.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { StatusSentence } from "./status-sentence.ts";
-import { clockTime, timeAgo, timeAhead } from "./when.tsx";
 
 /** The newest copy of all targets, or null. */
 export function lastCopyAt(status: OffsiteStatus): string | null {

@@ -1,7 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { ManifestRecord } from "../backup/manifest.ts";
-import type { RestorePreview } from "../backup/restore-preview.ts";
+import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
 import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { type AssetUrls, Document } from "./document.tsx";

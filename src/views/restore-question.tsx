@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import type { RestorePreview } from "../backup/restore-preview.ts";
-import { rowCount as count, restoreSentences } from "./questions.ts";
+import { rowCount as count, restoreSentences } from "../app/questions.ts";
+import type { RestorePreview } from "../backup/index.ts";
 
 /**
  * The question before a restore, as a panel: which backup, its data time, what is lost, the rows

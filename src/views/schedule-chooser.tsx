@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
+import { dayAndTime, pad } from "../lib/time.ts";
 import { OPENING_DAYS, type OpeningDays } from "../scheduler/presets.ts";
-import { dayAndTime } from "./when.tsx";
 
 export type ScheduleChoice = "every-6-hours" | "opening-hours" | "daily" | "interval" | "custom";
 
@@ -16,7 +16,6 @@ export interface ScheduleForm {
 }
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
-const pad = (n: number) => String(n).padStart(2, "0");
 
 function Choice(props: { value: ScheduleChoice; form: ScheduleForm; label: string; hint?: string }) {
   return (

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { ManifestRecord } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
-import { showTime } from "./format.ts";
+import { showTime } from "../lib/time.ts";
 
 const WIDTH = 640;
 const HEIGHT = 140;

@@ -1,13 +1,15 @@
 /** @jsxImportSource hono/jsx */
+
+import { drillSentence, nextDrill } from "../app/drill-words.ts";
+import type { AppStatus } from "../app/status.ts";
 import { formatBytes } from "../lib/format.ts";
 import { ActionForm } from "./action-form.tsx";
-import type { AppStatus } from "./app-status.ts";
-import { drillSentence, nextDrill } from "./drill-words.ts";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
 import { OffsiteFact } from "./offsite-panel.tsx";
 import { statusSentence } from "./status-sentence.ts";
 import { Time } from "./when.tsx";
+import { databaseHealthWord } from "./words.ts";
 
 const TONE_ICON = { ok: "good", warn: "alert", bad: "alert" } as const;
 
@@ -59,13 +61,7 @@ function SchedulerFact(props: { viewer: Viewer; status: AppStatus; now: Date }) 
 function HealthFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   const { health, recoveryMode } = props.status;
   const good = !recoveryMode && (!health || health.ok);
-  const word = recoveryMode
-    ? "Cannot be used (recovery mode)"
-    : !health
-      ? "Not checked yet"
-      : health.ok
-        ? "Good"
-        : `Damaged: ${health.reason}`;
+  const word = databaseHealthWord(health, recoveryMode);
   return (
     <dd>
       <span class={good ? "status-ok" : "status-bad"}>{word}</span>

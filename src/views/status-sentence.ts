@@ -1,5 +1,5 @@
-import type { AppStatus } from "./app-status.ts";
-import { timeAgo, timeAhead } from "./when.tsx";
+import type { AppStatus } from "../app/status.ts";
+import { timeAgo, timeAhead } from "../lib/time.ts";
 
 /** The answer to "is my data safe?": one sentence, and a colour for how urgent it is. */
 export interface StatusSentence {

@@ -1,5 +1,4 @@
-import type { BackupHealth, ManifestRecord } from "../backup/manifest.ts";
-import type { BackupKind } from "../backup/names.ts";
+import type { BackupHealth, BackupKind, HealthRecord, ManifestRecord } from "../backup/index.ts";
 
 /** A backup's kind as its title when it has no description. */
 export const KIND_TITLE: Record<BackupKind, string> = {
@@ -22,6 +21,13 @@ export const HEALTH_WORD: Record<BackupHealth, string> = {
   damaged: "Damaged",
   unchecked: "Not checked yet",
 };
+
+/** The live database's health in words, as the status panel and the dashboard say it. */
+export function databaseHealthWord(health: HealthRecord | null, recoveryMode = false): string {
+  if (recoveryMode) return "Cannot be used (recovery mode)";
+  if (!health) return HEALTH_WORD.unchecked;
+  return health.ok ? HEALTH_WORD.verified : `${HEALTH_WORD.damaged}: ${health.reason}`;
+}
 
 /**
  * Who made a backup, in words. `createdBy` holds a user name, or what the app writes for its own

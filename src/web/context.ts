@@ -1,7 +1,7 @@
+import type { Alert } from "../app/status.ts";
 import type { ActiveSession } from "../auth/sessions.ts";
 import type { Clock } from "../lib/time.ts";
 import type { ConnectionInfo } from "../runtime/http-types.ts";
-import type { Alert } from "../views/app-status.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import type { ProblemView } from "./errors.tsx";
 

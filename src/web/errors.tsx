@@ -2,15 +2,9 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDiskFull } from "#runtime/errors.ts";
-import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
-import type { BackupErrorCode } from "../backup/errors.ts";
-import type { ConfigErrorCode } from "../config/load.ts";
-import type { DatabaseErrorCode } from "../db/handle.ts";
+import { ERROR_ANSWERS, type OperationErrorCode } from "../app/error-codes.ts";
 import { AppError, describeError } from "../lib/errors.ts";
-import type { LockErrorCode } from "../lib/file-lock.ts";
 import type { Log } from "../lib/log.ts";
-import type { FileErrorCode } from "../lib/sharing.ts";
-import type { OffsiteErrorCode } from "../offsite/errors.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
 import type { AppEnv } from "./context.ts";
@@ -18,89 +12,31 @@ import { respondPage } from "./html.ts";
 import { diskFull, internalError, notFound, restoreInProgress, type WebErrorCode } from "./http-errors.ts";
 
 /** Every code an error that reaches a route may carry. */
-export type ErrorCode =
-  | BackupErrorCode
-  | UserErrorCode
-  | AuthErrorCode
-  | ConfigErrorCode
-  | DatabaseErrorCode
-  | LockErrorCode
-  | FileErrorCode
-  | OffsiteErrorCode
-  | WebErrorCode;
+export type ErrorCode = OperationErrorCode | WebErrorCode;
 
-/** The answer to each code: a code added to an area's list without a status here fails type checking. */
+/** The answer to each code: the operations' from their one table (`ERROR_ANSWERS`), the web's own here. */
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
-  "backup.busy": 409,
-  "backup.no_space": 507,
-  "backup.rate_limited": 429,
-  "backup.bad_description": 400,
-  "backup.folder": 500,
-  "backup.database_damaged": 500,
-  "backup.snapshot_failed": 500,
-  "backup.not_found": 404,
-  "backup.bad_name": 400,
-  "backup.unusable": 422,
-  "backup.none_usable": 404,
-  "backup.protected": 409,
-  "restore.unusable": 500,
-  "backup.abandoned": 503,
-  "backup.choice_changed": 409,
-  "user.bad_name": 400,
-  "user.bad_role": 400,
-  "user.taken": 400,
-  "user.not_found": 404,
-  "user.not_allowed": 403,
-  "user.last_super_admin": 409,
-  "user.db_changed": 503,
-  "auth.weak_password": 400,
-  wrong_credentials: 401,
-  too_many_attempts: 429,
-  "setup.expired": 410,
-  "setup.invalid": 404,
-  "setup.passwords_differ": 400,
-  "config.invalid": 400,
-  "db.busy": 409,
-  "db.closed": 503,
-  "db.too_new": 500,
-  "db.present": 409,
-  "lock.held": 409,
-  "file.in_use": 409,
+  ...(Object.fromEntries(Object.entries(ERROR_ANSWERS).map(([code, [status]]) => [code, status])) as Record<
+    OperationErrorCode,
+    ContentfulStatusCode
+  >),
   "http.bad_form": 400,
-  bad_json: 400,
-  bad_input: 400,
-  too_large: 413,
-  unauthorized: 401,
-  forbidden: 403,
-  csrf: 403,
-  not_found: 404,
-  bad_host: 400,
-  host_not_allowed: 403,
-  recovery_mode: 503,
-  restore_in_progress: 503,
-  internal: 500,
+  "request.bad_json": 400,
+  "request.bad_input": 400,
+  "request.too_large": 413,
+  "access.unauthorized": 401,
+  "access.forbidden": 403,
+  "access.csrf": 403,
+  "request.not_found": 404,
+  "request.bad_host": 400,
+  "request.host_not_allowed": 403,
+  "app.recovery_mode": 503,
+  "app.restore_in_progress": 503,
+  "app.internal": 500,
   "upload.bad_form": 400,
   "upload.too_large": 413,
   "upload.disk_full": 507,
-  disk_full: 507,
-  // The storage of off-site copies is another server: its failures are a bad gateway's.
-  "offsite.not_configured": 400,
-  "offsite.access_denied": 502,
-  "offsite.no_bucket": 502,
-  "offsite.unreachable": 502,
-  "offsite.timeout": 504,
-  "offsite.clock": 502,
-  "offsite.not_s3": 502,
-  "offsite.mirror_unavailable": 502,
-  "offsite.full": 507,
-  "offsite.not_found": 404,
-  "offsite.no_passphrase": 422,
-  "offsite.wrong_passphrase": 422,
-  "offsite.damaged": 422,
-  "offsite.local_changed": 422,
-  "offsite.conflict": 409,
-  "offsite.busy": 409,
-  "offsite.failed": 502,
+  "app.disk_full": 507,
 };
 
 const TITLES: Partial<Record<number, string>> = {

@@ -1,5 +1,6 @@
 import type { Settings } from "../config/schema.ts";
 import type { SettingsChange } from "../config/settings-store.ts";
+import { pad } from "../lib/time.ts";
 import { type Cadence, nextRuns } from "../scheduler/cadence.ts";
 import {
   OPENING_DAYS,
@@ -28,8 +29,6 @@ const DEFAULTS: ScheduleForm = {
   intervalHours: String(RECOMMENDED_HOURS),
   cron: "",
 };
-
-const pad = (n: number) => String(n).padStart(2, "0");
 
 /** The chooser as the current settings fill it: their schedule selected, defaults in the other choices. */
 export function scheduleFormOf(settings: Settings): ScheduleForm {

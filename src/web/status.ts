@@ -1,9 +1,8 @@
-import type { BackupEngine } from "../backup/engine.ts";
-import type { ManifestRecord } from "../backup/manifest.ts";
+import type { AppStatus } from "../app/status.ts";
+import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
-import type { AppStatus } from "../views/app-status.ts";
 import type { AlertsPort, RecoveryPort } from "./deps.ts";
 
 /** The services the status is gathered from. */

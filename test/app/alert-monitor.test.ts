@@ -14,7 +14,6 @@ describe("the alert monitor", () => {
       scheduler: app.scheduler,
       drills: app.drills,
       settings: () => app.settings.current.settings,
-      database: app.paths.database,
       clock,
       log: app.log,
       offsiteStatus: () => offsite,

@@ -5,7 +5,7 @@ import { AlertWebhook, maskUrl } from "../../src/app/alert-webhook.ts";
 import { createApp } from "../../src/app.ts";
 import { createLog } from "../../src/lib/log.ts";
 import { manualClock } from "../backup/fixtures.ts";
-import { tempDir } from "../helpers.ts";
+import { dataPaths, tempDir } from "../helpers.ts";
 
 /** A real HTTP server on this machine that keeps what it receives and answers as told. */
 function receiver() {
@@ -81,7 +81,7 @@ describe("alerts reach the webhook", () => {
     await again.alerts.settled();
     expect(hook.received.map((r) => r.body.event)).toEqual(["alert.started", "alert.cleared"]);
     expect(hook.received[1]?.body).toMatchObject({ status: "ok", alert: { id: "low_disk_space" } });
-    const log = readFileSync(join(dataDir, "database_backups", "backup.log"), "utf8");
+    const log = readFileSync(join(dataPaths(dataDir).backupsDir, "backup.log"), "utf8");
     expect(log).toContain(`Alert notification sent to http://${hook.base}/…: alert.started low_disk_space`);
     expect(log).toContain("WARNING - Alert: Only 1.0 KB of disk space is free");
     expect(log).toContain("INFO - Alert cleared: low disk space");

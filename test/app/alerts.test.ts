@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type AlertInput, computeAlerts } from "../../src/app/alerts.ts";
-import type { DrillResult } from "../../src/backup/drill-state.ts";
+import type { DrillResult } from "../../src/backup/catalog/drill-record.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

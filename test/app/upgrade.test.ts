@@ -6,11 +6,11 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { openDatabase } from "../../src/app/lifecycle.ts";
 import { UpdateBackupFailedError } from "../../src/app/upgrade.ts";
 import { type AppOptions, createApp } from "../../src/app.ts";
-import { planRetention } from "../../src/backup/retention.ts";
+import { planRetention } from "../../src/backup/catalog/retention.ts";
 import { DatabaseTooNewError } from "../../src/db/migration-state.ts";
 import { embeddedMigrations, LATEST_MIGRATION_MILLIS } from "../../src/db/migrations.ts";
 import { sha256Hex } from "../../src/lib/hash.ts";
-import { freePort, runCli, tempDir } from "../helpers.ts";
+import { dataPaths, freePort, runCli, tempDir } from "../helpers.ts";
 
 /** A migration only this test knows: the next version of the app adds a price list. */
 const PRICE_LIST_SQL =
@@ -56,7 +56,7 @@ const tables = (path: string) => {
 };
 
 const preUpdateBackups = (dataDir: string) =>
-  readdirSync(join(dataDir, "database_backups")).filter((n) => n.startsWith("pre_update_"));
+  readdirSync(dataPaths(dataDir).backupsDir).filter((n) => n.startsWith("pre_update_"));
 
 describe("a backup before every update of the database", () => {
   test("a database of an older version is backed up, verified, and only then migrated", async () => {
@@ -116,7 +116,7 @@ describe("a backup before every update of the database", () => {
 
   test("the commands refuse a database of a newer version with the reason and exit code 1", async () => {
     const dataDir = databaseOfThisVersion();
-    const db = new Database(join(dataDir, "business_data.db"));
+    const db = new Database(dataPaths(dataDir).database);
     db.run(
       `INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('next', ${LATEST_MIGRATION_MILLIS + 1000})`,
     );

@@ -134,7 +134,7 @@ describe("sign-in and sessions", () => {
     });
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).not.toBeNull();
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("too_many_attempts");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("auth.too_many_attempts");
   });
 
   test("a success clears only its account: guessing from that address stays throttled", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { descriptionProblem } from "../../src/backup/description.ts";
+import { descriptionProblem } from "../../src/backup/catalog/description.ts";
 import { InvalidDescriptionError } from "../../src/backup/errors.ts";
 import { makeSetup } from "./fixtures.ts";
 

@@ -12,7 +12,7 @@ import {
   ProtectedBackupError,
 } from "../../src/backup/errors.ts";
 import { sessions, users } from "../../src/db/schema.ts";
-import { tempDir } from "../helpers.ts";
+import { dataPaths, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { addItems, itemNames, makeSetup, manualClock, sqliteShell } from "./fixtures.ts";
 
@@ -170,7 +170,7 @@ describe("creating backups", () => {
 
   test("not enough disk space: a clear error, logged, and no file left", async () => {
     const { engine, paths, readLog } = makeSetup({ freeSpace: () => 30 * 1024 * 1024 });
-    const bigFile = join(paths.dataDir, "business_data.db");
+    const bigFile = dataPaths(paths.dataDir).database;
     // Make the database look larger than the free space by growing it.
     const filler = new Database(bigFile);
     filler.run("CREATE TABLE pad (x BLOB)");

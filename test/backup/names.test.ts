@@ -5,7 +5,7 @@ import {
   parseBackupName,
   slugify,
   uniqueName,
-} from "../../src/backup/names.ts";
+} from "../../src/backup/catalog/names.ts";
 
 const at = new Date(2025, 8, 22, 14, 30, 0);
 

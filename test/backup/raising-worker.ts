@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { DiskFullError, TooManyManualBackupsError } from "../../src/backup/errors.ts";
-import { answerRequests } from "../../src/backup/worker-protocol.ts";
+import { answerRequests } from "../../src/backup/inspect/worker-protocol.ts";
 
 export type RaiseRequest = {
   raise: "disk-full" | "rate-limited" | "no-space-on-device" | "nothing" | "exit";

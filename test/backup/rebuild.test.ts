@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BackupUnusableError } from "../../src/backup/errors.ts";
-import { RebuildError, rebuildDatabase } from "../../src/backup/rebuild.ts";
+import { RebuildError, rebuildDatabase } from "../../src/backup/inspect/rebuild.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
 import { createOrm, migrate } from "../../src/db/open.ts";
 import { tempDir } from "../helpers.ts";

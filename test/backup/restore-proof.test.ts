@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
 import { BackupUnusableError } from "../../src/backup/errors.ts";
-import { passedFullCheck } from "../../src/backup/manifest.ts";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { mountTmpfs } from "../faults/fault-helpers.ts";
 import { missing } from "../tools.ts";

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
+import { fileSize, spaceNeeded } from "../../src/backup/catalog/space.ts";
 import {
   BackupBusyError,
   NoRoomForAutomaticBackupError,
   NotEnoughSpaceError,
   TooManyManualBackupsError,
 } from "../../src/backup/errors.ts";
-import { fileSize, spaceNeeded } from "../../src/backup/space.ts";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { addItems, makeSetup, manualClock } from "./fixtures.ts";
 

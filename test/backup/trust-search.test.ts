@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { hashPassword } from "../../src/auth/passwords.ts";
 import { signIn } from "../../src/auth/sign-in.ts";
 import { BackupUnusableError } from "../../src/backup/errors.ts";
-import { checkRestorable } from "../../src/backup/trust.ts";
+import { checkRestorable } from "../../src/backup/inspect/trust.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { hashToken } from "../../src/lib/tokens.ts";
 import type { SqlDatabase } from "../../src/runtime/types.ts";

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { DiskFullError } from "../../src/backup/errors.ts";
-import { runInWorker, snapshotInWorker } from "../../src/backup/worker-client.ts";
+import { runInWorker, snapshotInWorker } from "../../src/backup/inspect/worker-client.ts";
 import { AppError } from "../../src/lib/errors.ts";
 import { tempDir } from "../helpers.ts";
 import type { RaiseRequest } from "./raising-worker.ts";

@@ -6,14 +6,14 @@ import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
 import { craftBackup, craftedCase } from "../backup/crafted.ts";
 import { itemNames } from "../backup/fixtures.ts";
-import { runCli, startApp, tempDir } from "../helpers.ts";
+import { dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
 
 /** A data folder whose database holds `items`, made by the app itself (migrated), then closed. */
 async function dataFolder(names: string[] = ["apples"]): Promise<string> {
   const dir = tempDir("business-app-cli-");
   const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
   expect(await app.stop()).toBe(0);
-  const db = new Database(join(dir, "business_data.db"));
+  const db = new Database(dataPaths(dir).database);
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   for (const name of names) db.run("INSERT INTO items (name) VALUES (?)", [name]);
   db.close();
@@ -48,7 +48,7 @@ describe("backup, list, verify", () => {
     const table = await runCli(["list", "--data-dir", dir]);
     expect(table.stdout.split("\n")[0]).toMatch(/^NAME\s+KIND\s+CREATED\s+SIZE\s+HEALTH\s+DESCRIPTION$/);
     expect(table.stdout).toContain("Before inventory update!");
-    expect(readFileSync(join(dir, "database_backups", "backup.log"), "utf8")).toContain(
+    expect(readFileSync(join(dataPaths(dir).backupsDir, "backup.log"), "utf8")).toContain(
       "INFO - Database backup created: manual_",
     );
   });
@@ -70,7 +70,7 @@ describe("backup, list, verify", () => {
     const dir = await dataFolder();
     const result = await runCli(["backup", "--description", "x".repeat(201), "--data-dir", dir]);
     expect(result.exitCode).toBe(2);
-    expect(readdirSync(join(dir, "database_backups")).filter((f) => f.endsWith(".db"))).toEqual([]);
+    expect(readdirSync(dataPaths(dir).backupsDir).filter((f) => f.endsWith(".db"))).toEqual([]);
   });
 
   test("control characters: refused in a new description; one already in the manifest is listed escaped", async () => {
@@ -80,12 +80,12 @@ describe("backup, list, verify", () => {
     expect(refused.stderr).toContain(
       "--description: The description may not contain control characters such as line breaks or tabs.",
     );
-    expect(readdirSync(join(dir, "database_backups")).filter((f) => f.endsWith(".db"))).toEqual([]);
+    expect(readdirSync(dataPaths(dir).backupsDir).filter((f) => f.endsWith(".db"))).toEqual([]);
 
     // A description an older version accepted, or a manifest edited by hand: it must not clear the
     // terminal, move the cursor back to fake a row, or reverse the text after it.
     expect((await runCli(["backup", "--description", "plain", "--data-dir", dir])).exitCode).toBe(0);
-    const manifestPath = join(dir, "database_backups", "manifest.json");
+    const manifestPath = join(dataPaths(dir).backupsDir, "manifest.json");
     const hostile = "ok\u001b[2J\u001b[H\rmanual_x.db  manual  FAKE\u009b\u202etxt.exe";
     writeFileSync(
       manifestPath,
@@ -106,7 +106,7 @@ describe("backup, list, verify", () => {
     expect(okRun.exitCode).toBe(0);
     expect(okRun.stdout).toContain(`ok       ${good?.name}`);
 
-    writeFileSync(join(dir, "database_backups", "broken.db"), "not a database at all");
+    writeFileSync(join(dataPaths(dir).backupsDir, "broken.db"), "not a database at all");
     const all = await runCli(["verify", "--all", "--data-dir", dir]);
     expect(all.exitCode).toBe(1);
     expect(all.stdout).toContain("DAMAGED  broken.db: not an SQLite database file");
@@ -137,7 +137,7 @@ describe("a missing database", () => {
       expect(refused.stderr).toContain(
         ". Restore it.\nRestore it with: business-app restore --latest (or restore NAME). To start with an empty database on purpose: business-app serve --new-database (every backup is kept).\n",
       );
-      expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+      expect(existsSync(dataPaths(dir).database)).toBe(false);
     }
     // serve: recovery mode, no empty database, no startup backup over the good ones.
     const recovering = await startApp({ dataDir: dir });
@@ -149,7 +149,7 @@ describe("a missing database", () => {
       `ERROR - The database file is missing. The newest good backup is ${name}`,
     );
     expect(await recovering.stop()).toBe(0);
-    expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+    expect(existsSync(dataPaths(dir).database)).toBe(false);
 
     // On purpose: an empty database, every backup kept.
     const fresh = await startApp({ dataDir: dir, args: ["--new-database"] });
@@ -159,17 +159,17 @@ describe("a missing database", () => {
     );
     expect(await fresh.stop()).toBe(0);
     expect((await listJson(dir)).backups.map((b) => b.name)).toContain(name);
-    expect(itemNames(join(dir, "database_backups", name))).toEqual(["apples", "pears"]);
+    expect(itemNames(join(dataPaths(dir).backupsDir, name))).toEqual(["apples", "pears"]);
   });
 });
 
 describe("the trust rule at the command line", () => {
   test("verify and restore refuse a backup that could run code; a shop's own table is reported", async () => {
     const dir = await dataFolder(["apples"]);
-    const folder = join(dir, "database_backups");
+    const folder = dataPaths(dir).backupsDir;
     for (const which of ["session_trigger", "password_trigger", "shop_items"] as const)
       craftBackup(craftedCase(which), folder);
-    const database = join(dir, "business_data.db");
+    const database = dataPaths(dir).database;
     const schemaOf = () => {
       const db = new Database(database, { readonly: true });
       try {
@@ -225,7 +225,7 @@ describe("restore (offline)", () => {
     const dir = await dataFolder(["apples"]);
     await runCli(["backup", "--description", "apples only", "--data-dir", dir]);
     const [backup] = (await listJson(dir)).backups;
-    const db = new Database(join(dir, "business_data.db"));
+    const db = new Database(dataPaths(dir).database);
     db.run("INSERT INTO items (name) VALUES ('pears')");
     db.close();
 
@@ -237,7 +237,7 @@ describe("restore (offline)", () => {
     expect(declined.stdout).toMatch(/Changes made since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d are lost/);
     expect(declined.stdout).toContain("  items: 2 now → 1 after\n");
     expect(declined.stdout).toContain("Restore cancelled");
-    expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples", "pears"]);
+    expect(itemNames(dataPaths(dir).database)).toEqual(["apples", "pears"]);
 
     const accepted = await runCli(["restore", backup?.name as string, "--data-dir", dir], { input: "yes\n" });
     expect(accepted.exitCode).toBe(0);
@@ -245,15 +245,15 @@ describe("restore (offline)", () => {
       /Restored from manual_.*\. A safety backup was saved as pre_restore_\d{8}_\d{6}\.db\./,
     );
     expect(existsSync(join(dir, "business_data.db-wal"))).toBe(false);
-    expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples"]);
+    expect(itemNames(dataPaths(dir).database)).toEqual(["apples"]);
     const safety = (await listJson(dir)).backups.find((b) => b.kind === "pre_restore");
-    expect(itemNames(join(dir, "database_backups", safety?.name as string))).toEqual(["apples", "pears"]);
+    expect(itemNames(join(dataPaths(dir).backupsDir, safety?.name as string))).toEqual(["apples", "pears"]);
   });
 
   test("--latest skips damaged backups; bad names and usage get clear answers", async () => {
     const dir = await dataFolder(["v1"]);
     await runCli(["backup", "--description", "good", "--data-dir", dir]);
-    writeFileSync(join(dir, "database_backups", "backup_20990101_000000.db"), "garbage");
+    writeFileSync(join(dataPaths(dir).backupsDir, "backup_20990101_000000.db"), "garbage");
     const result = await runCli(["restore", "--latest", "--yes", "--data-dir", dir]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/Restored from manual_\d{8}_\d{6}_good\.db/);

@@ -5,11 +5,14 @@ import { join } from "node:path";
 import { itemNames } from "../backup/fixtures.ts";
 import {
   appCommand,
+  dataPaths,
   LAUNCHER,
   type Launcher,
   type RunningApp,
   runCli,
+  signIn,
   startApp,
+  TEST_PASSWORD,
   tempDir,
 } from "../helpers.ts";
 
@@ -23,20 +26,7 @@ const SIDES = [
   ["Bun", BUN_SIDE],
 ] as const;
 
-const PASSWORD = "long enough password";
-
-/** Signs in through the API, which must accept the password; the headers of a JSON write. */
-async function signIn(app: RunningApp, username: string, password = PASSWORD) {
-  const res = await fetch(`${app.url}/api/session`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(res.status).toBe(200);
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  return { Cookie: cookie, "X-CSRF-Token": csrfToken, "Content-Type": "application/json", Origin: app.url };
-}
+const PASSWORD = TEST_PASSWORD;
 
 function addUser(dir: string, username: string, launcher: Launcher) {
   return runCli(
@@ -50,7 +40,7 @@ function serve(dir: string, launcher: Launcher): Promise<RunningApp> {
 }
 
 async function createBackup(app: RunningApp, username: string, description: string): Promise<string> {
-  const headers = await signIn(app, username);
+  const { headers } = await signIn(app, username);
   const res = await fetch(`${app.url}/api/backups`, {
     method: "POST",
     headers,
@@ -61,7 +51,7 @@ async function createBackup(app: RunningApp, username: string, description: stri
 }
 
 function setItems(dir: string, names: string[]): void {
-  const db = new Database(join(dir, "business_data.db"));
+  const db = new Database(dataPaths(dir).database);
   db.run("PRAGMA busy_timeout = 5000");
   db.run("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
   db.run("DELETE FROM items");
@@ -107,19 +97,19 @@ describe("one data folder under Bun and Deno", () => {
       expect((await runCli(["verify", name, "--data-dir", dir], command)).exitCode).toBe(0);
       const restored = await runCli(["restore", name, "--yes", "--data-dir", dir], command);
       expect(restored.exitCode).toBe(0);
-      expect(itemNames(join(dir, "business_data.db"))).toEqual(["apples", "pears"]);
+      expect(itemNames(dataPaths(dir).database)).toEqual(["apples", "pears"]);
 
       // Back under the maker: the other's backup restores, and its user signs in.
       const again = { command: appCommand(maker) };
       expect((await runCli(["restore", back, "--yes", "--data-dir", dir], again)).exitCode).toBe(0);
-      expect(itemNames(join(dir, "business_data.db"))).toEqual(["changed later"]);
+      expect(itemNames(dataPaths(dir).database)).toEqual(["changed later"]);
       const third = await serve(dir, maker);
       await signIn(third, "second");
-      expect((await fetch(`${third.url}/api/status`, { headers: await signIn(third, user) })).status).toBe(
-        200,
-      );
+      expect(
+        (await fetch(`${third.url}/api/status`, { headers: (await signIn(third, user)).headers })).status,
+      ).toBe(200);
       expect(await third.stop()).toBe(0);
-      const log = readFileSync(join(dir, "database_backups", "backup.log"), "utf8");
+      const log = readFileSync(join(dataPaths(dir).backupsDir, "backup.log"), "utf8");
       expect(log).toMatch(new RegExp(`INFO - .* from ${name} .*completed`));
       expect(log).not.toContain(" - ERROR - ");
     },

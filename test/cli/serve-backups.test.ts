@@ -2,14 +2,14 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { appCommand, cleanEnv, runCli, startApp, tempDir } from "../helpers.ts";
+import { appCommand, cleanEnv, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
 
 /** A data folder made by the app, with `megabytes` of random rows added to its database. */
 async function dataFolder(megabytes = 0): Promise<string> {
   const dir = tempDir("business-app-serve-");
   const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
   expect(await app.stop()).toBe(0);
-  const db = new Database(join(dir, "business_data.db"));
+  const db = new Database(dataPaths(dir).database);
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   db.run("INSERT INTO items (name) VALUES ('apples')");
   if (megabytes > 0) {
@@ -24,8 +24,8 @@ async function dataFolder(megabytes = 0): Promise<string> {
 
 /** What SQLite may keep beside a file it writes. */
 const SIDE = ["-journal", "-wal", "-shm"];
-const backupsOf = (dir: string) => readdirSync(join(dir, "database_backups"));
-const logOf = (dir: string) => readFileSync(join(dir, "database_backups", "backup.log"), "utf8");
+const backupsOf = (dir: string) => readdirSync(dataPaths(dir).backupsDir);
+const logOf = (dir: string) => readFileSync(join(dataPaths(dir).backupsDir, "backup.log"), "utf8");
 
 describe("serve with backups", () => {
   test("a startup backup and the scheduler at every start; a stop waits for a running backup", async () => {
@@ -67,34 +67,45 @@ describe("serve with backups", () => {
     const again = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await again.stop()).toBe(0);
     expect(backupsOf(dir).filter((f) => f.includes(".tmp"))).toEqual([]);
-    const db = new Database(join(dir, "business_data.db"), { readonly: true });
+    const db = new Database(dataPaths(dir).database, { readonly: true });
     expect(db.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
     db.close();
   });
 
   test("leftovers of a crashed run are removed at start and never listed", async () => {
     const dir = await dataFolder();
-    const snapshot = ".manual_20250101_000000.db.999.tmp";
-    // A snapshot killed while SQLite wrote it leaves its journal (or -wal/-shm) beside it.
-    const inBackups = [snapshot, ...SIDE.map((s) => `${snapshot}${s}`), ".upload.999.0f3c.tmp"];
+    const snapshot = ".manual_20250101_000000.db.snapshot.999.tmp";
+    // A snapshot killed while SQLite wrote it leaves its journal (or -wal/-shm) beside it; and
+    // what an older version named otherwise goes too.
+    const inBackups = [
+      snapshot,
+      ...SIDE.map((s) => `${snapshot}${s}`),
+      ".upload.arriving.999.0f3c.tmp",
+      ".manual_20250101_000000.db.999.tmp",
+      ".upload.999.0f3c.tmp",
+    ];
     const inData = [
       "business_data.db.restore-tmp",
       ...SIDE.map((s) => `business_data.db.restore-tmp${s}`),
-      // A save of the settings cut off before its rename.
+      // A save of the settings cut off before its rename, and one of an older version.
+      ".business-app.config.json.save.999.1700000000000.tmp",
       ".business-app.config.json.999.1700000000000.tmp",
     ];
-    for (const name of inBackups) writeFileSync(join(dir, "database_backups", name), "half written");
+    for (const name of inBackups) writeFileSync(join(dataPaths(dir).backupsDir, name), "half written");
     for (const name of inData) writeFileSync(join(dir, name), "half a restore");
     // Look-alikes that are not leftovers stay.
-    writeFileSync(join(dir, "database_backups", "notes.tmp"), "mine");
-    writeFileSync(join(dir, "database_backups", ".hidden-journal"), "mine");
+    writeFileSync(join(dataPaths(dir).backupsDir, "notes.tmp"), "mine");
+    writeFileSync(join(dataPaths(dir).backupsDir, ".hidden-journal"), "mine");
+    // In the data folder (the executable's, shared with whatever else is there) only the app's own go.
+    writeFileSync(join(dir, ".someone-elses.save.999.tmp"), "theirs");
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
     expect(backupsOf(dir).sort()).toEqual([".hidden-journal", "alerts.json", "backup.log", "notes.tmp"]);
     for (const name of inData) expect(existsSync(join(dir, name))).toBe(false);
+    expect(existsSync(join(dir, ".someone-elses.save.999.tmp"))).toBe(true);
     const log = logOf(dir);
     for (const name of [...inBackups, ...inData]) {
-      const path = inData.includes(name) ? join(dir, name) : join(dir, "database_backups", name);
+      const path = inData.includes(name) ? join(dir, name) : join(dataPaths(dir).backupsDir, name);
       expect(log).toContain(`Removed leftover of an interrupted operation: ${path}`);
     }
     expect((await runCli(["list", "--json", "--data-dir", dir])).stdout).toContain('"backups": []');
@@ -138,14 +149,14 @@ describe("recovery mode", () => {
       const first = (
         JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as { name: string }[]
       )[0];
-      const source = readFileSync(join(dir, "database_backups", first?.name as string));
+      const source = readFileSync(join(dataPaths(dir).backupsDir, first?.name as string));
       for (let i = 10; i < 22; i++)
-        writeFileSync(join(dir, "database_backups", `backup_20250101_0000${i}.db`), source);
+        writeFileSync(join(dataPaths(dir).backupsDir, `backup_20250101_0000${i}.db`), source);
       expect((await runCli(["verify", "--all", "--data-dir", dir])).exitCode).toBe(0);
       const made = JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout).backups as {
         name: string;
       }[];
-      const dbPath = join(dir, "business_data.db");
+      const dbPath = dataPaths(dir).database;
       if (how === "not a database") {
         writeFileSync(dbPath, "this is not a database, it was overwritten by mistake".repeat(100));
       } else {

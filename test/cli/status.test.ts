@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addUserByCli, runCli, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 
 /**
@@ -42,7 +42,7 @@ describe("status without the app", () => {
 
   test("a damaged database: degraded, exit 1, with what was found", async () => {
     const dir = await shop();
-    damagePages(join(dir, "business_data.db"));
+    damagePages(dataPaths(dir).database);
     const { exitCode, answer } = await statusOf(dir);
     expect(exitCode).toBe(1);
     expect(answer).toMatchObject({ status: "degraded", reasons: ["database_damaged"], app: "stopped" });
@@ -55,7 +55,7 @@ describe("status without the app", () => {
 
   test("a missing database: degraded, exit 1", async () => {
     const dir = await shop();
-    rmSync(join(dir, "business_data.db"));
+    rmSync(dataPaths(dir).database);
     const { exitCode, answer } = await statusOf(dir);
     expect(exitCode).toBe(1);
     expect(answer).toMatchObject({ status: "degraded", reasons: ["database_missing"] });
@@ -64,7 +64,7 @@ describe("status without the app", () => {
   test("a check that does not finish in its time is a note, not damage; a database another program holds is not called damaged", async () => {
     const dir = await shop();
     // Another program holds the database locked: SQLite waits 5 s for it, past a 1 s bound.
-    const holder = new Database(join(dir, "business_data.db"));
+    const holder = new Database(dataPaths(dir).database);
     holder.run("PRAGMA locking_mode = EXCLUSIVE");
     holder.run("BEGIN EXCLUSIVE");
     try {
@@ -91,7 +91,7 @@ describe("status without the app", () => {
     "a backup folder that cannot be written (a read-only disk): degraded, exit 1, with what to do",
     async () => {
       const dir = await shop();
-      const backups = join(dir, "database_backups");
+      const backups = dataPaths(dir).backupsDir;
       const bind = spawnSync("mount", ["--bind", backups, backups], { encoding: "utf8" });
       expect(bind.status).toBe(0);
       try {
@@ -120,7 +120,7 @@ describe("status beside the running app", () => {
     } finally {
       expect(await app.stop()).toBe(0);
     }
-    damagePages(join(dir, "business_data.db"));
+    damagePages(dataPaths(dir).database);
     const broken = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     try {
       const deadline = Date.now() + 15_000;

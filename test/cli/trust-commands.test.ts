@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, tempDir } from "../helpers.ts";
+import { dataPaths, runCli, tempDir } from "../helpers.ts";
 
 /** A data folder with a database (made by `user add`) and one backup of it. */
 async function folderWithBackup(): Promise<{ dataDir: string; backup: string }> {
@@ -14,9 +14,7 @@ async function folderWithBackup(): Promise<{ dataDir: string; backup: string }> 
   );
   expect(added.exitCode).toBe(0);
   expect((await runCli(["backup", "--data-dir", dataDir])).exitCode).toBe(0);
-  const backup = readdirSync(join(dataDir, "database_backups")).find((n) =>
-    n.startsWith("manual_"),
-  ) as string;
+  const backup = readdirSync(dataPaths(dataDir).backupsDir).find((n) => n.startsWith("manual_")) as string;
   return { dataDir, backup };
 }
 
@@ -49,7 +47,7 @@ describe("drill and status at the command line", () => {
     const json = await runCli(["drill", "--json", "--data-dir", dataDir]);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, reason: null, backup, tables: 3 });
 
-    const path = join(dataDir, "database_backups", backup);
+    const path = join(dataPaths(dataDir).backupsDir, backup);
     const bytes = readFileSync(path);
     bytes.fill(0x5a, bytes.length - 300, bytes.length - 200);
     writeFileSync(path, bytes);
@@ -63,7 +61,7 @@ describe("drill and status at the command line", () => {
     const answer = JSON.parse(status.stdout) as { status: string; reasons: string[] };
     expect(answer.status).toBe("degraded");
     expect(answer.reasons).toContain("drill_failed");
-    const log = readFileSync(join(dataDir, "database_backups", "backup.log"), "utf8");
+    const log = readFileSync(join(dataPaths(dataDir).backupsDir, "backup.log"), "utf8");
     expect(log).toContain(`ERROR - Restore drill failed with ${backup}:`);
   });
 });

@@ -1,7 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import { runCli, startApp, tempDir } from "../helpers.ts";
+import { dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
 
 describe("user commands", () => {
   test("add, list and reset a password, with the app stopped or running", async () => {
@@ -42,7 +41,7 @@ describe("user commands", () => {
     expect(await app.stop()).toBe(0);
 
     // A name written into the database by another tool is listed escaped, on its own line.
-    const db = new Database(join(dir, "business_data.db"));
+    const db = new Database(dataPaths(dir).database);
     db.run("UPDATE users SET username = ? WHERE username = 'clerk'", ["eve\u001b[2J\rboss\tsuper_admin"]);
     db.close();
     const escaped = await runCli(["user", "list", "--data-dir", dir]);

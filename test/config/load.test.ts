@@ -238,7 +238,7 @@ describe("settings", () => {
   test("a data folder whose path leaves no room for backup names is refused, with the longest path allowed", () => {
     // Windows' limit, judged by length (the Windows suite runs the executable on a real long folder).
     const base = { flags: {}, env: {}, cwd: "/", platform: "win32" };
-    const room = 259 - 105 - "/database_backups".length;
+    const room = 259 - 114 - "/database_backups".length;
     const fits = `/${"a".repeat(room - 1)}`;
     expect(() => loadConfig({ ...base, appDir: fits })).not.toThrow();
     const tooLong = `${fits}b`;

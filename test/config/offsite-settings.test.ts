@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { offsiteOptions } from "../../src/app/options.ts";
 import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
-import { tempDir } from "../helpers.ts";
+import { dataPaths, tempDir } from "../helpers.ts";
 
 const SECRET = "s3cr3t-value-that-must-never-show";
 const S3 = {
@@ -112,7 +112,7 @@ describe("off-site settings", () => {
       "Invalid value for setting offsite_mirror_dir",
     );
     const dataDir = tempDir();
-    const own = join(dataDir, "database_backups");
+    const own = dataPaths(dataDir).backupsDir;
     expect(
       refusal(() => load({ BUSINESS_APP_OFFSITE_MIRROR_DIR: own }, undefined, { appDir: dataDir })),
     ).toBe(

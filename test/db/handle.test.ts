@@ -6,7 +6,7 @@ import { DatabaseClosedError, DatabaseHandle } from "../../src/db/handle.ts";
 import { JOURNAL_ENTRIES, MIGRATION_SQL } from "../../src/db/migrations.ts";
 import { users } from "../../src/db/schema.ts";
 import type { SqlDatabase } from "../../src/runtime/types.ts";
-import { ROOT, tempDir } from "../helpers.ts";
+import { dataPaths, ROOT, tempDir } from "../helpers.ts";
 
 function tables(db: SqlDatabase): string[] {
   return db
@@ -27,7 +27,7 @@ function addUser(handle: DatabaseHandle, username: string) {
 
 describe("database handle", () => {
   test("opens with WAL, synchronous=NORMAL, foreign keys and a busy timeout", () => {
-    const handle = new DatabaseHandle(join(tempDir(), "business_data.db"));
+    const handle = new DatabaseHandle(dataPaths(tempDir()).database);
     handle.open();
     const pragma = (name: string) => Object.values(handle.sqlite.query(`PRAGMA ${name}`).get() as object)[0];
     expect(pragma("journal_mode")).toBe("wal");
@@ -38,7 +38,7 @@ describe("database handle", () => {
   });
 
   test("runs the embedded migrations once, from any folder", () => {
-    const path = join(tempDir(), "business_data.db");
+    const path = dataPaths(tempDir()).database;
     const handle = new DatabaseHandle(path);
     handle.open();
     expect(tables(handle.sqlite)).toEqual(
@@ -53,7 +53,7 @@ describe("database handle", () => {
   });
 
   test("usernames are unique whatever their case", () => {
-    const handle = new DatabaseHandle(join(tempDir(), "business_data.db"));
+    const handle = new DatabaseHandle(dataPaths(tempDir()).database);
     handle.open();
     addUser(handle, "Anna");
     expect(() => addUser(handle, "anna")).toThrow();
@@ -71,7 +71,7 @@ describe("database handle", () => {
   });
 
   test("close checkpoints: one self-contained file, no -wal or -shm left", () => {
-    const path = join(tempDir(), "business_data.db");
+    const path = dataPaths(tempDir()).database;
     const handle = new DatabaseHandle(path);
     handle.open();
     addUser(handle, "ben");
@@ -87,7 +87,7 @@ describe("database handle", () => {
 
   test("the database and its -wal and -shm are created readable by their owner only", () => {
     if (process.platform === "win32") return;
-    const path = join(tempDir(), "business_data.db");
+    const path = dataPaths(tempDir()).database;
     const old = process.umask(0o022); // the usual umask, which lets SQLite alone make 0644 files
     try {
       const handle = new DatabaseHandle(path);
@@ -102,7 +102,7 @@ describe("database handle", () => {
 
   test("a database an older version left 0644, with its -wal and -shm, is tightened to 0600 at open", () => {
     if (process.platform === "win32") return;
-    const path = join(tempDir(), "business_data.db");
+    const path = dataPaths(tempDir()).database;
     const writer = new Database(path);
     writer.run("PRAGMA journal_mode = WAL");
     writer.run("CREATE TABLE notes (body TEXT)");
@@ -118,7 +118,7 @@ describe("database handle", () => {
 
   test("reopen in place picks up a file swapped underneath", () => {
     const dir = tempDir();
-    const path = join(dir, "business_data.db");
+    const path = dataPaths(dir).database;
     const other = join(dir, "other.db");
     const handle = new DatabaseHandle(other);
     handle.open();

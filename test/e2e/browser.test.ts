@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { ROOT, type RunningApp, startApp, tempDir } from "../helpers.ts";
+import { dataPaths, ROOT, type RunningApp, startApp, tempDir } from "../helpers.ts";
 import { CHROMIUM, missing } from "../tools.ts";
 import { expectFits, expectOneLineOfActions, WIDTHS } from "./page-checks.ts";
 import {
@@ -169,7 +169,7 @@ describe.skipIf(!available)("in a real browser", () => {
 
     // Upload a copy of a backup as if from a USB stick.
     const usb = join(tempDir("usb-"), "shop copy.db");
-    copyFileSync(join(dataDir, "database_backups", backupName), usb);
+    copyFileSync(join(dataPaths(dataDir).backupsDir, backupName), usb);
     await boss.goto(`${app.url}/backup/status`);
     // The same page shows a super administrator every action.
     expect(await boss.getByRole("link", { name: "Restore", exact: true }).count()).toBeGreaterThan(0);
@@ -215,7 +215,7 @@ describe.skipIf(!available)("in a real browser", () => {
     const good = (await boss.request.get(`${app.url}/api/backups`).then((r) => r.json())) as {
       backups: { name: string; health: string; kind: string }[];
     };
-    copyFilesIn(join(dataDir, "database_backups"), good.backups[0]?.name as string);
+    copyFilesIn(dataPaths(dataDir).backupsDir, good.backups[0]?.name as string);
     await boss.goto(`${app.url}/backup/status`);
     await waitUntilChecked(boss, app.url);
     const { backups } = (await boss.request

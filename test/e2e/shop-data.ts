@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { closeSync, copyFileSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { dataPaths } from "../helpers.ts";
 
 /** The longest description a person may type (200 characters), as one word: nothing to wrap at. */
 export const LONG_DESCRIPTION = "Stocktakingbeforethesummersale".repeat(7).slice(0, 200);
@@ -11,7 +12,7 @@ export const LONG_USERNAME = "northern.branch.accounts.".repeat(3).slice(0, 64);
 
 /** The names of the shop's items, read straight from the database file. */
 export function items(dataDir: string): string[] {
-  const db = new Database(join(dataDir, "business_data.db"), { readonly: true });
+  const db = new Database(dataPaths(dataDir).database, { readonly: true });
   try {
     return db
       .query<{ name: string }, []>("SELECT name FROM items ORDER BY name")
@@ -24,7 +25,7 @@ export function items(dataDir: string): string[] {
 
 /** Runs SQL on the live database, as the shop's own program would. */
 export function changeShopData(dataDir: string, sql: string): void {
-  const db = new Database(join(dataDir, "business_data.db"));
+  const db = new Database(dataPaths(dataDir).database);
   db.run("PRAGMA busy_timeout = 5000");
   try {
     db.run(sql);
@@ -79,7 +80,7 @@ export function breakDatabase(dataDir: string): void {
   for (const name of readdirSync(dataDir)) {
     if (name.startsWith("business_data.db-")) rmSync(join(dataDir, name));
   }
-  const fd = openSync(join(dataDir, "business_data.db"), "r+");
+  const fd = openSync(dataPaths(dataDir).database, "r+");
   try {
     writeSync(fd, Buffer.alloc(100, 0x5a), 0, 100, 0);
   } finally {

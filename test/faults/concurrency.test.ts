@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
-import { runCli } from "../helpers.ts";
+import { dataPaths, runCli } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { backupsOf, integrity, serverWithAdmin } from "./fault-helpers.ts";
+import { integrity, serverWithAdmin } from "./fault-helpers.ts";
 
 describe("concurrency", () => {
   test.skipIf(missing("sqlite3"))(
@@ -40,7 +40,7 @@ describe("concurrency", () => {
         expect(restored ? [201, 409, 401, 503] : [201, 409]).toContain(res.status);
         const body = (await res.json()) as { error?: { code: string } };
         if (res.status === 409) expect(body.error?.code).toBe("backup.busy");
-        if (res.status === 503) expect(body.error?.code).toBe("restore_in_progress");
+        if (res.status === 503) expect(body.error?.code).toBe("app.restore_in_progress");
       }
       expect(statuses.filter((s) => s === 201).length).toBeGreaterThan(0);
       console.log(
@@ -55,7 +55,7 @@ describe("concurrency", () => {
       expect(new Set(names).size).toBe(names.length);
       for (const b of list.backups) {
         expect(b.health).toBe("verified");
-        expect(integrity(join(backupsOf(dataDir), b.name))).toBe("ok");
+        expect(integrity(join(dataPaths(dataDir).backupsDir, b.name))).toBe("ok");
       }
     },
     60_000,

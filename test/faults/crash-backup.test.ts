@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, runCli, startApp, tempDir } from "../helpers.ts";
+import { BUN, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
 import { seededRandom } from "../random.ts";
 import { missing } from "../tools.ts";
-import { addBulk, backupsOf, integrity, runSeed } from "./fault-helpers.ts";
+import { addBulk, integrity, runSeed } from "./fault-helpers.ts";
 
 const ITERATIONS = Number(process.env.FAULT_ITERATIONS ?? 20);
 
@@ -27,7 +27,7 @@ while (true) {
 /** Resolves once a snapshot's temporary file is in the backup folder (or after 10 s). */
 async function snapshotStarted(dataDir: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && !readdirSync(backupsOf(dataDir)).some((f) => f.endsWith(".tmp")))
+  while (Date.now() < deadline && !readdirSync(dataPaths(dataDir).backupsDir).some((f) => f.endsWith(".tmp")))
     await Bun.sleep(1);
 }
 
@@ -40,7 +40,7 @@ describe("kill -9 during snapshots", () => {
       // Make the app's files, then some tens of MB of data.
       const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
       await first.stop();
-      const database = join(dataDir, "business_data.db");
+      const database = dataPaths(dataDir).database;
       addBulk(database, 24);
       const writerFile = join(tempDir(), "writer.ts");
       await Bun.write(writerFile, WRITER);
@@ -67,7 +67,7 @@ describe("kill -9 during snapshots", () => {
           if (i % 2 === 1) await snapshotStarted(dataDir);
           points.push(delay);
           await Bun.sleep(delay);
-          if (readdirSync(backupsOf(dataDir)).some((f) => f.endsWith(".tmp"))) killedMidway++;
+          if (readdirSync(dataPaths(dataDir).backupsDir).some((f) => f.endsWith(".tmp"))) killedMidway++;
           app.proc.kill("SIGKILL");
           await app.proc.exited;
 
@@ -78,7 +78,7 @@ describe("kill -9 during snapshots", () => {
           };
           for (const backup of listing.backups) {
             expect(backup.health).not.toBe("damaged");
-            expect(integrity(join(backupsOf(dataDir), backup.name))).toBe("ok");
+            expect(integrity(join(dataPaths(dataDir).backupsDir, backup.name))).toBe("ok");
           }
           expect(integrity(database)).toBe("ok");
           const count = Bun.spawnSync(["sqlite3", "-readonly", database, "SELECT max(id) FROM ledger"])
@@ -88,7 +88,7 @@ describe("kill -9 during snapshots", () => {
         }
         const app = await startApp({ dataDir, args: ["--no-startup-backup"] });
         await app.stop();
-        expect(readdirSync(backupsOf(dataDir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+        expect(readdirSync(dataPaths(dataDir).backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
       } finally {
         writer.kill("SIGKILL");
         await writer.exited;

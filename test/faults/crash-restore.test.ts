@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
-import { RESTORE_STEPS } from "../../src/backup/swap.ts";
+import { RESTORE_STEPS } from "../../src/backup/context.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { cleanEnv, ROOT, scriptCommand, tempDir } from "../helpers.ts";

@@ -20,9 +20,9 @@ import {
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { problemOf } from "../../src/web/errors.tsx";
-import { addUserByCli, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, signIn, startApp, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { addBulk, integrity, itemsChecksum, mountTmpfs, signIn } from "./fault-helpers.ts";
+import { addBulk, integrity, itemsChecksum, mountTmpfs } from "./fault-helpers.ts";
 
 /** A data folder with a database of `megabytes` and its backup folder on a small tmpfs, or null. */
 function onTinyDisk(megabytes: number, size: string, readOnly = false) {
@@ -147,7 +147,7 @@ describe("disk full", () => {
         expect(readdirSync(disk.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
         // The web says any full disk as such, also one no operation named.
         const raw = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-        expect(problemOf(raw)).toMatchObject({ code: "disk_full", status: 507 });
+        expect(problemOf(raw)).toMatchObject({ code: "app.disk_full", status: 507 });
         expect(problemOf(error)).toMatchObject({ code: "backup.no_space", status: 507 });
         rmSync(join(disk.paths.backupsDir, "filler.bin"));
         expect((await engine.verify([made.name]))[0]?.health).toBe("verified");

@@ -1,7 +1,6 @@
 import { Database } from "bun:sqlite";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { addUserByCli, type RunningApp, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, dataPaths, type RunningApp, signIn, startApp, tempDir } from "../helpers.ts";
 
 /** The seed of this run: FAULT_SEED to repeat one, otherwise new each time; always printed. */
 export function runSeed(name: string): number {
@@ -61,14 +60,12 @@ export function mountTmpfs(dir: string, size: string, readOnly = false): () => v
   };
 }
 
-export const backupsOf = (dir: string) => join(dir, "database_backups");
-
 /** A server on a data folder with `megabytes` of data and a signed-in super admin. */
 export async function serverWithAdmin(megabytes: number, env: Record<string, string> = {}) {
   const dataDir = tempDir("business-app-busy-");
   const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
   await first.stop();
-  addBulk(join(dataDir, "business_data.db"), megabytes);
+  addBulk(dataPaths(dataDir).database, megabytes);
   await addUserByCli(dataDir);
   const app = await startApp({ dataDir, args: ["--no-startup-backup"], env });
   const session = await signIn(app, "boss");
@@ -91,22 +88,4 @@ async function startupCheckDone(app: RunningApp, cookie: string): Promise<void> 
     await Bun.sleep(10);
   }
   throw new Error(`the app did not record its startup check within 15 s:\n${app.output()}`);
-}
-
-/** Signs in through the API; `headers` are what a JSON write from this session sends. */
-export async function signIn(app: RunningApp, username: string) {
-  const res = await fetch(`${app.url}/api/session`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password: "long enough password" }),
-  });
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] as string;
-  const headers = {
-    Cookie: cookie,
-    "X-CSRF-Token": csrfToken,
-    "Content-Type": "application/json",
-    Origin: app.url,
-  };
-  return { cookie, csrfToken, headers };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { addUserByCli, runCli, startApp } from "../helpers.ts";
-import { serverWithAdmin, signIn } from "./fault-helpers.ts";
+import { addUserByCli, runCli, signIn, startApp } from "../helpers.ts";
+import { serverWithAdmin } from "./fault-helpers.ts";
 
 /** BUSINESS_APP_LONG_TESTS=1 runs the full 30 seconds; by default a shorter run keeps CI fast. */
 const SECONDS = process.env.BUSINESS_APP_LONG_TESTS === "1" ? 30 : 6;

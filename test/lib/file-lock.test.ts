@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { BackupBusyError } from "../../src/backup/errors.ts";
-import { OperationRunner } from "../../src/backup/operation.ts";
+import { OperationRunner } from "../../src/backup/operations/runner.ts";
 import { acquireFileLock, LockHeldError } from "../../src/lib/file-lock.ts";
 import { createLog } from "../../src/lib/log.ts";
 import { BUN, ROOT, tempDir } from "../helpers.ts";

@@ -3,13 +3,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from "node:path";
 import { createLog, formatLogLine, type LogLevel } from "../../src/lib/log.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
-import { tempDir } from "../helpers.ts";
+import { dataPaths, tempDir } from "../helpers.ts";
 
 const at = new Date(2025, 8, 22, 14, 30, 0);
 
 describe("log", () => {
   test("writes the seed's exact line format with local time", () => {
-    const path = join(tempDir(), "database_backups", "backup.log");
+    const path = join(dataPaths(tempDir()).backupsDir, "backup.log");
     const log = createLog({ path, clock: () => at, echo: null });
     log.info("Database backup created: backup_20250922_143000.db");
     log.warning("Low disk space");

@@ -13,6 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { dataPaths } from "../../src/config/paths.ts";
 import { seededRandom } from "../random.ts";
 import { FAKETIME_LIBRARY } from "../tools.ts";
 
@@ -169,8 +170,8 @@ export class Model {
     this.#o = options;
     this.#random = seededRandom(options.seed);
     this.#dir = join(options.workDir, "data");
-    this.#db = join(this.#dir, "business_data.db");
-    this.#backups = join(this.#dir, "database_backups");
+    this.#db = dataPaths(this.#dir).database;
+    this.#backups = dataPaths(this.#dir).backupsDir;
     this.#log = join(this.#backups, "backup.log");
   }
 
@@ -225,12 +226,12 @@ export class Model {
       other,
     );
     if (made.exitCode !== 0) throw new Error(`the other shop's user add failed: ${made.stderr}`);
-    const foreign = new Database(join(other, "business_data.db"));
+    const foreign = new Database(dataPaths(other).database);
     foreign.run("CREATE TABLE ledger (n INTEGER PRIMARY KEY)");
     for (const n of [900001, 900002, 900003]) foreign.run("INSERT INTO ledger VALUES (?)", [n]);
     foreign.run("PRAGMA wal_checkpoint(TRUNCATE)");
     foreign.close();
-    this.#foreign = join(other, "business_data.db");
+    this.#foreign = dataPaths(other).database;
     await this.#start();
     await this.#check();
   }

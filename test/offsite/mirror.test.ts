@@ -1,14 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { restoreBackup } from "../../src/app/restore.ts";
 import { BackupBusyError } from "../../src/backup/errors.ts";
 import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
+import { tempNameFor } from "../../src/lib/temp-name.ts";
 import { copyBackup } from "../../src/offsite/copy.ts";
 import { OffsiteError } from "../../src/offsite/errors.ts";
 import { KEY_FILE, placeKey } from "../../src/offsite/keys.ts";
 import { OffsiteLedger } from "../../src/offsite/ledger.ts";
 import { mirrorTarget } from "../../src/offsite/mirror.ts";
-import { restoreFromOffsite, restoreWithFallback } from "../../src/offsite/restore.ts";
+import { restoreFromOffsite } from "../../src/offsite/restore.ts";
 import { addItems, itemNames, sqliteShell } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
@@ -174,7 +176,7 @@ describe("the mirror folder", () => {
     expect(readdirSync(mirror)).toEqual([KEY_FILE]);
     // What a process killed at that moment leaves: its temporary file, a copy whose sidecar was
     // never written; and beside them a file of someone else's.
-    const temp = `.${record.name}.age.offsite.${process.pid}.tmp`;
+    const temp = tempNameFor(`${record.name}.age`, "offsite");
     expect(Object.keys(ledger.record().writing).sort()).toEqual(
       [`${record.name}.age`, `${record.name}.age.json`, temp].sort(),
     );
@@ -197,7 +199,7 @@ describe("the mirror folder", () => {
     const bytes = readFileSync(path);
     bytes.fill(7, 4096, 8192);
     writeFileSync(path, bytes);
-    const result = await restoreWithFallback(shop.app, record.name, "boss");
+    const result = await restoreBackup(shop.app, { name: record.name, by: "boss" });
     expect(result.restoredFrom).toBe(record.name);
     expect(itemNames(shop.db)).toEqual(["bread", "butter"]);
     expect(sha256Of(path)).toBe(record.sha256 as string);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { itemNames } from "../backup/fixtures.ts";
-import { addUserByCli, runCli, tempDir } from "../helpers.ts";
+import { addUserByCli, dataPaths, runCli, tempDir } from "../helpers.ts";
 import { type S3Server, startS3Server } from "./s3rver.ts";
 
 const PASSPHRASE = "the shop's long passphrase";
@@ -22,7 +22,7 @@ beforeAll(async () => {
   });
   oldPc = tempDir("business-app-old-pc-");
   expect((await addUserByCli(oldPc)).exitCode).toBe(0);
-  const db = new Database(join(oldPc, "business_data.db"));
+  const db = new Database(dataPaths(oldPc).database);
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   for (const name of ["flour", "sugar", "eggs"]) db.run("INSERT INTO items (name) VALUES (?)", [name]);
   db.close();
@@ -81,7 +81,7 @@ describe("off-site copies from the command line", () => {
     expect(restored.stderr).toBe("");
     expect(restored.stdout).toBe(`Restored from ${backupName} (its off-site copy in S3).\n`);
     expect(restored.exitCode).toBe(0);
-    expect(itemNames(join(dir, "business_data.db"))).toEqual(["flour", "sugar", "eggs"]);
+    expect(itemNames(dataPaths(dir).database)).toEqual(["flour", "sugar", "eggs"]);
     const users = await runCli(["user", "list", "--data-dir", dir], { env });
     expect(users.stdout).toStartWith("boss\tsuper_admin\tactive");
   });
@@ -92,7 +92,17 @@ describe("off-site copies from the command line", () => {
       env,
     });
     expect(restored.exitCode).toBe(0);
-    expect(itemNames(join(dir, "business_data.db"))).toEqual(["flour", "sugar", "eggs"]);
+    expect(itemNames(dataPaths(dir).database)).toEqual(["flour", "sugar", "eggs"]);
+  });
+
+  test("without --from a backup not here comes from its off-site copy, as on the pages: restore NAME and --latest", async () => {
+    for (const which of [[backupName], ["--latest"]]) {
+      const dir = newPc();
+      const restored = await runCli(["restore", ...which, "--yes", "--data-dir", dir], { env });
+      expect(restored.exitCode).toBe(0);
+      expect(restored.stdout).toContain(`Restored from ${backupName}`);
+      expect(itemNames(dataPaths(dir).database)).toEqual(["flour", "sugar", "eggs"]);
+    }
   });
 
   test("a wrong passphrase: a clear error, exit 1, and no database", async () => {
@@ -105,9 +115,9 @@ describe("off-site copies from the command line", () => {
     expect(refused.stderr).toBe(
       "Restore failed: the passphrase does not open business-app-key.age in S3 (offsite_passphrase is not the one it was encrypted with)\n",
     );
-    expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+    expect(existsSync(dataPaths(dir).database)).toBe(false);
     expect(
-      readdirSync(join(dir, "database_backups")).filter((n) => n.endsWith(".db") || n.endsWith(".tmp")),
+      readdirSync(dataPaths(dir).backupsDir).filter((n) => n.endsWith(".db") || n.endsWith(".tmp")),
     ).toEqual([]);
   });
 
@@ -123,7 +133,7 @@ describe("off-site copies from the command line", () => {
     );
     expect(asked.stdout).toContain("The database now: there is no database file.\n");
     expect(asked.stdout).toEndWith("Restore cancelled; nothing was changed.\n");
-    expect(existsSync(join(dir, "business_data.db"))).toBe(false);
+    expect(existsSync(dataPaths(dir).database)).toBe(false);
   });
 
   test("usage: --from takes mirror or s3, and a place must be set up", async () => {

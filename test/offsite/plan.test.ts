@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { ManifestRecord } from "../../src/backup/manifest.ts";
-import type { BackupKind } from "../../src/backup/names.ts";
+import type { ManifestRecord } from "../../src/backup/catalog/manifest.ts";
+import type { BackupKind } from "../../src/backup/catalog/names.ts";
 import type { RemoteCopy } from "../../src/offsite/copies.ts";
 import { type CopyPolicy, planCopies, planRemovals } from "../../src/offsite/plan.ts";
 

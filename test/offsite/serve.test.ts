@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
-import { signIn } from "../faults/fault-helpers.ts";
-import { addUserByCli, runCli, startApp, tempDir } from "../helpers.ts";
+
+import { addUserByCli, dataPaths, runCli, signIn, startApp, tempDir } from "../helpers.ts";
 
 interface Status {
   offsite: {
@@ -31,7 +31,7 @@ test("a serving app copies its startup backup off-site in the background; anothe
     }
     expect(status.offsite?.targets[0]?.copies).toBe(1);
     expect(status.offsite?.lastSuccessAt).not.toBeNull();
-    expect(readFileSync(join(dataDir, "database_backups", "backup.log"), "utf8")).toContain(
+    expect(readFileSync(join(dataPaths(dataDir).backupsDir, "backup.log"), "utf8")).toContain(
       "INFO - Off-site copy made: startup_backup.db to the mirror folder",
     );
 

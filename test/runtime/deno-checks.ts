@@ -134,7 +134,7 @@ const checks: Record<string, () => void | Promise<void>> = {
     }
   },
   "ATTACH takes an immutable URI; a foreign file is rebuilt with its rows": async () => {
-    const { rebuildDatabase } = await import("../../src/backup/rebuild.ts");
+    const { rebuildDatabase } = await import("../../src/backup/inspect/rebuild.ts");
     const { DatabaseHandle } = await import("../../src/db/handle.ts");
     const source = join(dir, "foreign ?#.db");
     const handle = new DatabaseHandle(source);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { AppStatus } from "../../src/views/app-status.ts";
+import type { AppStatus } from "../../src/app/status.ts";
 import { statusSentence } from "../../src/views/status-sentence.ts";
 
 const now = new Date(2025, 8, 22, 14, 30, 0);

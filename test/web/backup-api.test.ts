@@ -27,6 +27,8 @@ const answers: ApiScenario[] = [
     url: "/api/backups",
     json: { description: "Before inventory update" },
     expectedStatus: 201,
+    expectedAudit: [{ action: "backup: create", outcome: "success" }],
+    expectedLog: ["Database backup created: manual_"],
     expectedJson: { backup: { kind: "manual", health: "verified", description: "Before inventory update" } },
     after: ({ web, body }) => {
       const { backup } = JSON.parse(body) as { backup: { name: string } };
@@ -92,6 +94,8 @@ const answers: ApiScenario[] = [
       web.db.sqlite.run("DELETE FROM items");
     },
     expectedStatus: 200,
+    expectedAudit: [{ action: "backup: restore", outcome: "success" }],
+    expectedLog: ["Database restore started from manual_", "Safety backup kept: pre_restore_", "completed"],
     after: async ({ web, body, session }) => {
       const result = JSON.parse(body) as { restoredFrom: string; safetyBackup: string };
       expect(result.restoredFrom).toMatch(/^manual_/);
@@ -101,12 +105,13 @@ const answers: ApiScenario[] = [
     },
   },
   {
-    name: "the newest healthy backup cannot be deleted: 409",
+    name: "the newest good backup cannot be deleted: 409, the refusal audited",
     as: "super_admin",
     method: "DELETE",
     url: (web) => `/api/backups/${newest(web)}`,
     before: shopWithBackup,
     expectedStatus: 409,
+    expectedAudit: [{ action: "backup: delete", outcome: "failure" }],
     expectedJson: { error: { code: "backup.protected" } },
     after: ({ web }) => expect(existsSync(join(web.paths.backupsDir, newest(web)))).toBe(true),
   },
@@ -121,6 +126,8 @@ const answers: ApiScenario[] = [
       await web.engine.createBackup({ kind: "manual" });
     },
     expectedStatus: 204,
+    expectedAudit: [{ action: "backup: delete", outcome: "success" }],
+    expectedLog: ["Backup deleted: "],
     after: ({ web }) => expect(web.engine.list()).toHaveLength(1),
   },
 ];
@@ -216,7 +223,7 @@ const refusals: ApiScenario[] = [
     url: "/api/backups",
     json: { colour: "blue" },
     expectedStatus: 400,
-    expectedJson: { error: { code: "bad_input" } },
+    expectedJson: { error: { code: "request.bad_input" } },
   },
   {
     name: "a body that is not JSON: 400 with an example",
@@ -227,7 +234,10 @@ const refusals: ApiScenario[] = [
     headers: { "Content-Type": "application/json" },
     expectedStatus: 400,
     expectedJson: {
-      error: { code: "bad_json", message: 'Send JSON such as {"description": "Before the stock count"}.' },
+      error: {
+        code: "request.bad_json",
+        message: 'Send JSON such as {"description": "Before the stock count"}.',
+      },
     },
   },
 ];

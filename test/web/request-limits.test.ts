@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { FORM_BODY_LIMIT } from "../../src/web/middleware/body-limit.ts";
-import { type RunningApp, startApp, tempDir } from "../helpers.ts";
+import { dataPaths, type RunningApp, startApp, tempDir } from "../helpers.ts";
 import { makeWebApp } from "./app-fixture.ts";
 import { countedBody } from "./counted-body.ts";
 
@@ -32,7 +32,7 @@ describe("body limits (app.request)", () => {
       expect(body.read()).toBe(0);
       if (json) {
         expect(await res.json()).toEqual({
-          error: { code: "too_large", message: "The request is too large (at most 64.0 KB)." },
+          error: { code: "request.too_large", message: "The request is too large (at most 64.0 KB)." },
         });
       } else {
         const html = await res.text();
@@ -87,7 +87,9 @@ describe("body limits (app.request)", () => {
       }),
     });
     expect(streamed.status).toBe(401);
-    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe("wrong_credentials");
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe(
+      "auth.wrong_credentials",
+    );
   });
 
   test("only the upload takes max_upload_mb: a file over 64 KiB streams in, an over-long Content-Length is 413 unread", async () => {
@@ -197,7 +199,7 @@ describe("body limits and Host on the real server", () => {
     // … and one that reads the answer first.
     const answer = await rawRequest(app.port, head, size);
     expect(answer).toStartWith("HTTP/1.1 413");
-    expect(answer).toContain('{"error":{"code":"too_large"');
+    expect(answer).toContain('{"error":{"code":"request.too_large"');
     const grown = rssOf(app.proc.pid) - before;
     console.log(`server memory after a 300 MB body: ${(grown / MiB).toFixed(1)} MiB more`);
     expect(grown).toBeLessThan(32 * MiB);
@@ -210,14 +212,14 @@ describe("body limits and Host on the real server", () => {
       `POST /api/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${piece}${piece}`,
     );
     expect(answer).toStartWith("HTTP/1.1 413");
-    expect(answer).toContain('{"error":{"code":"too_large"');
+    expect(answer).toContain('{"error":{"code":"request.too_large"');
   });
 
   test("a request without a Host header or with a malformed one is 400 with a clear message, and no ERROR line", async () => {
     // An HTTP/1.0 request may be answered in either version (Bun says 1.1, Deno 1.0).
     const missing = await rawRequest(app.port, "GET /api/health HTTP/1.0\r\n\r\n");
     expect(missing).toMatch(/^HTTP\/1\.[01] 400 /);
-    expect(missing).toContain('"code":"bad_host"');
+    expect(missing).toContain('"code":"request.bad_host"');
     expect(missing).toContain("The request has no Host header.");
     const page = await rawRequest(app.port, "GET /backup/status HTTP/1.0\r\n\r\n");
     expect(page).toMatch(/^HTTP\/1\.[01] 400 /);
@@ -230,7 +232,7 @@ describe("body limits and Host on the real server", () => {
       expect(answer).toStartWith("HTTP/1.1 400");
       expect(answer).toContain("Host header is not a host name or address");
     }
-    expect(readFileSync(join(dataDir, "database_backups", "backup.log"), "utf8")).not.toContain(
+    expect(readFileSync(join(dataPaths(dataDir).backupsDir, "backup.log"), "utf8")).not.toContain(
       " - ERROR - ",
     );
   });

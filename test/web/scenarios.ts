@@ -1,4 +1,5 @@
 import { beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { Role } from "../../src/db/schema.ts";
 import { makeWebApp } from "./app-fixture.ts";
 
@@ -39,6 +40,13 @@ export interface ApiScenario {
   /** Texts the answer must show, and must not. */
   expectedContent?: string[];
   notExpectedContent?: string[];
+  /**
+   * What the request writes to the audit trail, oldest first (as PocketBase's `ExpectedEvents`):
+   * exactly these entries, each matching its fields; [] for a request that must write none.
+   */
+  expectedAudit?: { action: string; target?: string | null; outcome: "success" | "failure" | "denied" }[];
+  /** Lines `backup.log` gains from the request must contain these texts, in this order. */
+  expectedLog?: string[];
   after?: (ctx: { web: WebApp; res: Response; body: string; bytes: Uint8Array; session: Session }) => unknown;
 }
 
@@ -76,6 +84,8 @@ export function runScenarios(
       const web = shared?.web ?? makeWebApp(scenario.app);
       const session = await sessionOf(web, scenario.as, shared?.users ?? new Map());
       await scenario.before?.(web);
+      const auditBefore = web.auth.audit.count();
+      const logBefore = logText(web).length;
       const res = await web.request(typeof scenario.url === "string" ? scenario.url : scenario.url(web), {
         method: scenario.method,
         cookie: session?.token ?? null,
@@ -94,6 +104,20 @@ export function runScenarios(
       if (scenario.expectedJson) expect(JSON.parse(body)).toMatchObject(scenario.expectedJson);
       for (const text of scenario.expectedContent ?? []) expect(body).toContain(text);
       for (const text of scenario.notExpectedContent ?? []) expect(body).not.toContain(text);
+      if (scenario.expectedAudit) {
+        const written = web.auth.audit.newest(Math.max(web.auth.audit.count() - auditBefore, 0)).reverse();
+        expect(written.map(({ action, target, outcome }) => ({ action, target, outcome }))).toMatchObject(
+          scenario.expectedAudit,
+        );
+        expect(written).toHaveLength(scenario.expectedAudit.length);
+      }
+      if (scenario.expectedLog) {
+        let rest = logText(web).slice(logBefore);
+        for (const text of scenario.expectedLog) {
+          expect(rest).toContain(text);
+          rest = rest.slice(rest.indexOf(text) + text.length);
+        }
+      }
       await scenario.after?.({ web, res, body, bytes, session });
     });
   }
@@ -117,4 +141,13 @@ function bodyOf(scenario: ApiScenario, session: Session): { body?: string; heade
     };
   }
   return { headers };
+}
+
+/** `backup.log` as it is now ("" before its first line). */
+function logText(web: WebApp): string {
+  try {
+    return readFileSync(web.paths.log, "utf8");
+  } catch {
+    return "";
+  }
 }

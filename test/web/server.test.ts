@@ -82,7 +82,7 @@ describe("web server", () => {
     const api = await request("/api/no-such-thing");
     expect(api.status).toBe(404);
     expect(await api.json()).toEqual({
-      error: { code: "not_found", message: "There is nothing at /api/no-such-thing." },
+      error: { code: "request.not_found", message: "There is nothing at /api/no-such-thing." },
     });
     expect((await request("/static/../../package.json")).status).toBe(404);
   });
@@ -94,7 +94,7 @@ describe("web server", () => {
     db.close();
     const api = await request("/api/status", { cookie: token });
     expect(api.status).toBe(503);
-    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("restore_in_progress");
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("app.restore_in_progress");
     const page = await request("/backup/status", { cookie: token });
     expect(page.status).toBe(503);
     expect(await page.text()).toContain("Temporarily unavailable");

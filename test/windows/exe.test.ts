@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../../package.json";
-import { signIn } from "../faults/fault-helpers.ts";
-import { type RunningApp, tempDir } from "../helpers.ts";
+
+import { dataPaths, type RunningApp, signIn, tempDir } from "../helpers.ts";
 import {
   addUser,
   listUsers,
@@ -78,7 +78,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
       expect(res.status).toBe(201);
       const { backup } = (await res.json()) as { backup: Listed };
       expect(backup.name).toMatch(/^manual_\d{8}_\d{6}_before_the_stock_count\.db$/);
-      const file = join(dataDir, "database_backups", backup.name);
+      const file = join(dataPaths(dataDir).backupsDir, backup.name);
       expect(integrity(file)).toBe("ok");
       expect(existsSync(`${file}-wal`)).toBe(false);
 
@@ -105,7 +105,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
       expect(body.restoredFrom).toBe(backup.name);
       expect(body.safetyBackup).toMatch(/^pre_restore_\d{8}_\d{6}(_\d+)?\.db$/);
       expect(await listUsers(wine, data)).toEqual(["boss"]);
-      expect(integrity(join(dataDir, "database_backups", body.safetyBackup))).toBe("ok");
+      expect(integrity(join(dataPaths(dataDir).backupsDir, body.safetyBackup))).toBe("ok");
       expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
       ({ headers } = await signIn(app, "boss"));
     });
@@ -113,12 +113,12 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
     // Last in this block: it stops the server the tests above share.
     test("Ctrl+C (SIGINT) stops it gracefully: exit 0, `Application stopped` logged, the database closed whole", async () => {
       expect(await app.stop("SIGINT")).toBe(0);
-      const log = readFileSync(join(dataDir, "database_backups", "backup.log"), "utf8");
+      const log = readFileSync(join(dataPaths(dataDir).backupsDir, "backup.log"), "utf8");
       expect(log).toContain("Application stopping (SIGINT)");
       expect(log.trimEnd()).toEndWith("INFO - Application stopped");
       // A closed WAL database has been checkpointed into the main file and its -wal removed.
       expect(existsSync(join(dataDir, "business_data.db-wal"))).toBe(false);
-      expect(integrity(join(dataDir, "business_data.db"))).toBe("ok");
+      expect(integrity(dataPaths(dataDir).database)).toBe("ok");
     });
   });
 
@@ -132,7 +132,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
     expect(name).toMatch(/^manual_\d{8}_\d{6}_/);
     // The folder has exactly the name given, not a mangled one beside it.
     expect(readdirSync(dataDir).sort()).toContain("business_data.db");
-    expect(existsSync(join(dataDir, "database_backups", name))).toBe(true);
+    expect(existsSync(join(dataPaths(dataDir).backupsDir, name))).toBe(true);
 
     const verified = await runExe(wine, ["verify", "--all", "--data-dir", data]);
     expect(verified.exitCode).toBe(0);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { signIn } from "../faults/fault-helpers.ts";
-import { type RunningApp, tempDir } from "../helpers.ts";
+
+import { dataPaths, type RunningApp, signIn, tempDir } from "../helpers.ts";
 import {
   addUser,
   holdFile,
@@ -64,7 +64,7 @@ describe.skipIf(wineMissing())("restore while another program holds the database
 
   test("is refused with 409 naming business_data.db; the data stays and at most one safety backup is made", async () => {
     const before = await safetyBackups();
-    const held = await holdFile(wine, join(dataDir, "business_data.db"));
+    const held = await holdFile(wine, dataPaths(dataDir).database);
     let res: Response;
     let body: { error?: { code: string; message: string } };
     try {
@@ -84,10 +84,10 @@ describe.skipIf(wineMissing())("restore while another program holds the database
 
   test("waits for a program that lets go of the file meanwhile, then restores", async () => {
     await addUser(wine, data, "clerk2", "user");
-    const held = await holdFile(wine, join(dataDir, "business_data.db"));
+    const held = await holdFile(wine, dataPaths(dataDir).database);
     const answer = restore();
     // Bounded: the app says in its log that it waits for the other program.
-    const log = join(dataDir, "database_backups", "backup.log");
+    const log = join(dataPaths(dataDir).backupsDir, "backup.log");
     const deadline = Date.now() + 30_000;
     let waitLines = 0;
     const count = () => readFileSync(log, "utf8").split("waiting up to 4 s for it to close it").length - 1;
@@ -106,7 +106,7 @@ describe.skipIf(wineMissing())("restore while another program holds the database
   test("succeeds once the other program has closed the file", async () => {
     // The restore before ended every session.
     ({ headers } = await signIn(app, "boss"));
-    const held = await holdFile(wine, join(dataDir, "business_data.db"));
+    const held = await holdFile(wine, dataPaths(dataDir).database);
     expect(await held.release()).toBe(0);
     const res = await restore();
     expect(res.status).toBe(200);

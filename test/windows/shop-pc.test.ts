@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { freePort, tempDir } from "../helpers.ts";
+import { dataPaths, freePort, tempDir } from "../helpers.ts";
 import { addUser, holdFile, prepareWine, runExe, type Wine, windowsPath, wineMissing } from "./wine.ts";
 
 /** Lines of the data folder's backup.log that contain `text`. */
 function logLines(dataDir: string, text: string): string[] {
-  const log = join(dataDir, "database_backups", "backup.log");
+  const log = join(dataPaths(dataDir).backupsDir, "backup.log");
   if (!existsSync(log)) return [];
   return readFileSync(log, "utf8")
     .split("\n")
@@ -34,8 +34,8 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
     writeFileSync(join(dataDir, "business-app.config.json"), '{ "busy_file_wait_seconds": 2 }');
     await addUser(wine, data, "boss");
     expect((await runExe(wine, ["backup", "--data-dir", data])).exitCode).toBe(0);
-    const before = readFileSync(join(dataDir, "business_data.db"));
-    const held = await holdFile(wine, join(dataDir, "business_data.db"));
+    const before = readFileSync(dataPaths(dataDir).database);
+    const held = await holdFile(wine, dataPaths(dataDir).database);
     let result: Awaited<ReturnType<typeof runExe>>;
     try {
       result = await runExe(wine, ["restore", "--latest", "--yes", "--data-dir", data]);
@@ -44,7 +44,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
     }
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain("Another program has business_data.db open (close it and try again).");
-    expect(readFileSync(join(dataDir, "business_data.db"))).toEqual(before);
+    expect(readFileSync(dataPaths(dataDir).database)).toEqual(before);
     const listed = JSON.parse((await runExe(wine, ["list", "--json", "--data-dir", data])).stdout) as {
       backups: { kind: string }[];
     };
@@ -56,7 +56,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
     const data = windowsPath(dataDir);
     await addUser(wine, data, "boss");
     expect((await runExe(wine, ["backup", "--data-dir", data])).exitCode).toBe(0);
-    const held = await holdFile(wine, join(dataDir, "database_backups", "manifest.json"));
+    const held = await holdFile(wine, join(dataPaths(dataDir).backupsDir, "manifest.json"));
     const backup = runExe(wine, ["backup", "--description", "held manifest", "--data-dir", data]);
     await logSays(dataDir, "Another program has manifest.json open; waiting up to 20 s");
     expect(await held.release()).toBe(0);
@@ -65,7 +65,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
     expect(result.stdout).toMatch(/^Backup created: manual_\d{8}_\d{6}_held_manifest\.db/);
     // The person at the command line sees what it waited for.
     expect(result.stderr).toContain("WARNING - Another program has manifest.json open; waiting up to 20 s");
-    const manifest = JSON.parse(readFileSync(join(dataDir, "database_backups", "manifest.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(dataPaths(dataDir).backupsDir, "manifest.json"), "utf8"));
     expect(Object.values(manifest.backups).map((b) => (b as { description: string }).description)).toContain(
       "held manifest",
     );
@@ -78,7 +78,7 @@ describe.skipIf(wineMissing())("BusinessApp.exe on a shop PC", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("The data folder's path is too long");
     expect(result.stderr).toContain("more than the 259 this system allows");
-    expect(existsSync(join(deep, "database_backups"))).toBe(false);
+    expect(existsSync(dataPaths(deep).backupsDir)).toBe(false);
   });
 
   test("a double-click (no arguments, a console of its own) opens the browser at the first-run link", async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../helpers.ts";
+import { dataPaths, tempDir } from "../helpers.ts";
 import { addUser, listUsers, mapShare, prepareWine, runExe, type Wine, wineMissing } from "./wine.ts";
 
 /**
@@ -21,13 +21,13 @@ describe.skipIf(wineMissing())("a data folder on a network path", () => {
     const onDisk = join(shared, "shop data");
     mkdirSync(onDisk);
     await addUser(wine, data, "boss");
-    expect(existsSync(join(onDisk, "business_data.db"))).toBe(true);
+    expect(existsSync(dataPaths(onDisk).database)).toBe(true);
 
     const made = await runExe(wine, ["backup", "--description", "On the server", "--data-dir", data]);
     expect(made.stdout + made.stderr).toMatch(/^Backup created: manual_\d{8}_\d{6}_on_the_server\.db/);
     expect(made.exitCode).toBe(0);
     const name = made.stdout.match(/Backup created: (\S+\.db)/)?.[1] as string;
-    expect(existsSync(join(onDisk, "database_backups", name))).toBe(true);
+    expect(existsSync(join(dataPaths(onDisk).backupsDir, name))).toBe(true);
 
     const verified = await runExe(wine, ["verify", "--all", "--data-dir", data]);
     expect(verified.stdout + verified.stderr).toContain(name);

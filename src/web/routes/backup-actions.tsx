@@ -1,11 +1,10 @@
 import { type Context, Hono } from "hono";
+import { describeDrill } from "../../app/drill-words.ts";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
-import type { ManifestRecord } from "../../backup/manifest.ts";
+import type { BackupEngine, ManifestRecord } from "../../backup/index.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import type { Message } from "../../views/app-status.ts";
-import { describeDrill } from "../../views/drill-words.ts";
+import type { Message } from "../../views/backup-area.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { readForm, textField } from "../form.ts";

@@ -1,11 +1,10 @@
 import { createReadStream } from "node:fs";
-import { join } from "node:path";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
-import { publicEntry } from "../../backup/manifest.ts";
+import type { BackupEngine } from "../../backup/index.ts";
+import { publicEntry } from "../../backup/index.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
@@ -61,7 +60,7 @@ export function backupApiRoutes(
   app.get("/api/backups/:name/download", (c) => {
     const record = engine.find(c.req.param("name"));
     recordAudit(c, deps.auth, { action: "backup: download", target: record.name, outcome: "success" });
-    const stream = Readable.toWeb(createReadStream(join(engine.backupsDir, record.name))) as ReadableStream;
+    const stream = Readable.toWeb(createReadStream(engine.pathOf(record.name))) as ReadableStream;
     return c.body(stream, {
       headers: {
         "Content-Type": "application/vnd.sqlite3",

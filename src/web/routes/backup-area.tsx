@@ -2,12 +2,12 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import { readLastLines } from "../../lib/tail.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import type { Message } from "../../views/app-status.ts";
+import type { Message } from "../../views/backup-area.tsx";
 import { BackupArea, type BackupAreaProps } from "../../views/backup-area.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
+import { restoreBackup } from "../../app/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import type { Log } from "../../lib/log.ts";
-import { emergencyRestoreWithFallback, restoreWithFallback } from "../../offsite/restore.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import { audited, recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
@@ -43,12 +43,12 @@ export function backupOperations(deps: {
 
     /** The backup here, or its off-site copy when it is missing or damaged here. */
     restore: (c: Context<AppEnv>, name: string) =>
-      audited(c, auth, "backup: restore", name, () => restoreWithFallback(restoreDeps, name, by(c))),
+      audited(c, auth, "backup: restore", name, () => restoreBackup(restoreDeps, { name, by: by(c) })),
 
     /** The newest good backup, here or off-site; with `expected`, only if it is still that one. */
     emergencyRestore: (c: Context<AppEnv>, expected: string | null = null) =>
       audited(c, auth, "backup: emergency restore", expected, () =>
-        emergencyRestoreWithFallback(restoreDeps, by(c), expected),
+        restoreBackup(restoreDeps, { name: null, by: by(c), expected }),
       ),
 
     delete: (c: Context<AppEnv>, name: string) =>

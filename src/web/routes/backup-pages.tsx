@@ -1,12 +1,13 @@
 /** @jsxImportSource hono/jsx */
+
 import { Hono } from "hono";
-import type { BackupEngine } from "../../backup/engine.ts";
+import { previewRestoreOf } from "../../app/restore.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import { BackupPage } from "../../views/backup-page.tsx";
 import { type ConfirmAction, ConfirmPage } from "../../views/confirm-page.tsx";
 import type { AppEnv } from "../context.ts";
 import { redirectTo, respondPage } from "../html.ts";
-import { previewHereOrOffsite } from "../offsite-rows.ts";
 import { pagePropsOf } from "../viewer.ts";
 import type { BackupAreaResponder } from "./backup-area.tsx";
 
@@ -42,7 +43,10 @@ export function backupPageRoutes(
     if (action === "delete")
       return respondPage(c, <ConfirmPage {...pagePropsOf(c)} action="delete" record={engine.find(name)} />);
     // A backup only off-site may be restored from its copy, but nothing else.
-    const preview = await previewHereOrOffsite(engine, deps.offsite, action === "restore" ? name : null);
+    const preview = await previewRestoreOf(
+      { engine, offsite: deps.offsite },
+      { name: action === "restore" ? name : null },
+    );
     return respondPage(
       c,
       <ConfirmPage

@@ -1,9 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
-import { fileSize } from "../../backup/space.ts";
-import { countRowsInWorker } from "../../backup/worker-client.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { HomePage } from "../../views/home.tsx";
@@ -33,8 +31,8 @@ export function homeRoutes(
         version={deps.version}
         dataDir={paths.dataDir}
         databasePath={paths.database}
-        databaseBytes={fileSize(paths.database) + fileSize(`${paths.database}-wal`)}
-        tables={await countRowsInWorker({ path: paths.database })}
+        databaseBytes={deps.engine.databaseBytes()}
+        tables={await deps.engine.countRows()}
         auditEntries={deps.auth.audit.count()}
         status={collectStatus(deps)}
       />,

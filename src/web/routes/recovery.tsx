@@ -1,9 +1,11 @@
 /** @jsxImportSource hono/jsx */
+
 import { type Context, Hono } from "hono";
 import { consoleUrl } from "../../app/console-url.ts";
+import { previewRestoreOf } from "../../app/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { setupLinkLine } from "../../auth/setup.ts";
-import type { BackupEngine } from "../../backup/engine.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
@@ -14,7 +16,7 @@ import { showProblemsWith } from "../errors.tsx";
 import { readForm, textField } from "../form.ts";
 import { isHtmx, redirectTo, respondPage } from "../html.ts";
 import { notFound } from "../http-errors.ts";
-import { previewHereOrOffsite, withOffsiteRows } from "../offsite-rows.ts";
+import { withOffsiteRows } from "../offsite-rows.ts";
 import { respondRestored } from "./restored.ts";
 
 /** The recovery page of recovery mode: only with the one-time token, only while in recovery mode. */
@@ -93,7 +95,7 @@ export function recoveryRoutes(deps: {
   app.get("/recovery/confirm", async (c) => {
     const token = admit(c, c.req.query("token") ?? "");
     const name = c.req.query("name") || null;
-    const preview = await previewHereOrOffsite(engine, offsite, name);
+    const preview = await previewRestoreOf({ engine, offsite }, { name });
     return respondPage(
       c,
       <RecoveryConfirmPage {...pageProps(c, token)} preview={preview} emergency={name === null} />,
@@ -111,7 +113,7 @@ export function recoveryRoutes(deps: {
           {...pageProps(c, token)}
           records={listed()}
           now={c.get("clock")()}
-          error={`Restore failed: ${problem.code === "internal" ? describeError(error) : problem.message}`}
+          error={`Restore failed: ${problem.code === "app.internal" ? describeError(error) : problem.message}`}
         />,
         problem.status,
       ),

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { isPlainBackupName } from "../../backup/names.ts";
-import type { RestoreResult } from "../../backup/types.ts";
+import type { RestoreResult } from "../../backup/index.ts";
+import { isPlainBackupName } from "../../backup/index.ts";
 import { isHtmx, redirectTo } from "../html.ts";
 
 /** Where to go after a restore: everyone is signed out, so to the sign-in page with what happened. */

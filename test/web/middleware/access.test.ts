@@ -23,7 +23,7 @@ describe("access control", () => {
     expect(page.headers.get("location")).toBe(`/login?next=${encodeURIComponent("/backup/status?x=1")}`);
     const api = await app.request(`${ORIGIN}/api/status`);
     expect(api.status).toBe(401);
-    expect(await api.json()).toEqual({ error: { code: "unauthorized", message: "Sign in first." } });
+    expect(await api.json()).toEqual({ error: { code: "access.unauthorized", message: "Sign in first." } });
     expect(await (await app.request(`${ORIGIN}/api/health`)).text()).toBe("anyone: nobody");
   });
 
@@ -61,6 +61,6 @@ describe("access control", () => {
     ).toBe("anyone: nobody");
     const api = await app.request(`${ORIGIN}/api/status`, { headers: { Cookie: user.cookie } });
     expect(api.status).toBe(503);
-    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("restore_in_progress");
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("app.restore_in_progress");
   });
 });

@@ -22,7 +22,7 @@ describe("body limits", () => {
     });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({
-      error: { code: "too_large", message: "The request is too large (at most 64.0 KB)." },
+      error: { code: "request.too_large", message: "The request is too large (at most 64.0 KB)." },
     });
     expect(body.read()).toBe(0);
   });

@@ -53,7 +53,7 @@ describe("CSRF protection", () => {
       post({ Cookie: session.cookie, "X-CSRF-Token": "guess" }),
     );
     expect(wrong.status).toBe(403);
-    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("csrf");
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("access.csrf");
     expect(denials().map((e) => [e.username, e.target])).toEqual([
       [session.user.username, "POST /api/items: missing or wrong CSRF token"],
       [session.user.username, "POST /items: missing or wrong CSRF token"],

@@ -34,7 +34,7 @@ describe("host check", () => {
     const api = await get("/api/health", "evil.example");
     expect(await api.json()).toEqual({
       error: {
-        code: "host_not_allowed",
+        code: "request.host_not_allowed",
         message: 'This app does not answer to the name "evil.example". Add it to allowed_hosts to use it.',
       },
     });
@@ -57,7 +57,7 @@ describe("host check", () => {
       const api = await get("/api/health", host);
       expect(api.status).toBe(400);
       const body = (await api.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe("bad_host");
+      expect(body.error.code).toBe("request.bad_host");
       expect(body.error.message).toContain("Host header is not a host name or address");
       const page = await get("/login", host);
       expect(page.status).toBe(400);

@@ -27,7 +27,7 @@ describe("recovery gate", () => {
     const api = await app.request(`${ORIGIN}/api/status`);
     expect(api.status).toBe(503);
     expect(api.headers.get("retry-after")).toBe("60");
-    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("recovery_mode");
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe("app.recovery_mode");
     expect(logText()).not.toContain(" - ERROR - ");
   });
 

@@ -1,0 +1,54 @@
+import type { DrillResult, HealthRecord, Operation } from "../backup/index.ts";
+import type { OffsiteStatus } from "../offsite/status.ts";
+import type { DrillScheduleStatus } from "../scheduler/drills.ts";
+import type { SchedulerStatus } from "../scheduler/scheduler.ts";
+
+/**
+ * What needs someone's attention: each one says what is wrong and what to do, and clears itself
+ * when the cause is gone. The id is also the reason `GET /api/health` gives (safe for anyone to see).
+ */
+export const ALERT_IDS = [
+  "automatic_backup_failed",
+  "manual_backup_failed",
+  "backup_folder_unwritable",
+  "clock_behind",
+  "backup_stale",
+  "drill_failed",
+  "drill_overdue",
+  "low_disk_space",
+  "offsite_failing",
+  "offsite_passphrase_missing",
+] as const;
+export type AlertId = (typeof ALERT_IDS)[number];
+
+export interface Alert {
+  id: AlertId;
+  /** Since when (ISO 8601). */
+  since: string;
+  /** What is wrong, as a sentence. */
+  message: string;
+  /** What to do about it, as a sentence. */
+  action: string;
+}
+
+/** Restore drills: how often, the next one, and the last result. */
+export interface DrillStatus extends DrillScheduleStatus {
+  last: DrillResult | null;
+}
+
+/** Everything the status panel, the dashboard and `GET /api/status` show. */
+export interface AppStatus {
+  scheduler: SchedulerStatus;
+  health: HealthRecord | null;
+  recoveryMode: boolean;
+  /** `latest` is the newest healthy backup: a damaged copy is never the one to count on. */
+  backups: { count: number; totalBytes: number; latest: { name: string; createdAt: string } | null };
+  folder: string;
+  freeBytes: number | null;
+  lastError: { message: string; at: string } | null;
+  operation: Operation | null;
+  drill: DrillStatus;
+  alerts: Alert[];
+  /** Off-site copies; null when none are set up. */
+  offsite: OffsiteStatus | null;
+}

@@ -1,0 +1,32 @@
+/**
+ * The backup engine's public face: what the rest of the app may use of `src/backup/`. The
+ * engine (`BackupEngine`) does the work; these are the words it speaks (its records, kinds,
+ * errors and results) and the few rules others apply to them (names, descriptions, space,
+ * retention, which backup is newest). Nothing outside `src/backup/` imports a file inside it but this one.
+ */
+export { descriptionProblem } from "./catalog/description.ts";
+export type { DrillResult } from "./catalog/drill-record.ts";
+export { dataTimeOf, lineageOf, newestDataAt } from "./catalog/lineage.ts";
+export type { BackupHealth, ManifestRecord } from "./catalog/manifest.ts";
+export { newestFirst, publicEntry } from "./catalog/manifest.ts";
+export type { BackupKind } from "./catalog/names.ts";
+export { BACKUP_KINDS, isPlainBackupName, MAX_DESCRIPTION_LENGTH, parseBackupName } from "./catalog/names.ts";
+export type { RetentionLimits } from "./catalog/retention.ts";
+export { planRetention } from "./catalog/retention.ts";
+export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
+export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
+export { BackupEngine } from "./engine.ts";
+export type { BackupErrorCode } from "./errors.ts";
+export {
+  BackupBusyError,
+  BackupNotFoundError,
+  BackupUnusableError,
+  ChoiceChangedError,
+  DatabaseDamagedError,
+  DiskFullError,
+  NameTakenError,
+  NotEnoughSpaceError,
+  NoUsableBackupError,
+} from "./errors.ts";
+export type { TableCount } from "./inspect/worker-protocol.ts";
+export type { RestorePreview } from "./operations/restore-preview.ts";

@@ -1,0 +1,124 @@
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import { startWorker } from "#runtime/worker.ts";
+import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
+import type { CheckResult } from "./checks.ts";
+import type { RebuildResult } from "./rebuild.ts";
+import { decodeError } from "./worker-errors.ts";
+import type {
+  DrillFileResult,
+  InspectResult,
+  SnapshotChecked,
+  SnapshotResult,
+  TableCount,
+  WorkerReply,
+  WorkerRequest,
+} from "./worker-protocol.ts";
+
+/**
+ * Runs one request in a new worker thread started from `url` and ends the thread afterwards, so
+ * the memory a large check used is returned at once. Rejects with the error the task threw, of
+ * the same class when it is one that can cross (see `worker-errors.ts`), with its code and
+ * fields otherwise; and when the thread fails or ends without an answer (killed, out of memory).
+ */
+export function runInWorker(
+  url: URL,
+  request: unknown,
+  onNote: (note: unknown) => void = () => {},
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    // Settles first, then ends the thread: a runtime may report the thread's end from inside
+    // `terminate()`, and that report must find the answer already given.
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      running.delete(abandon);
+      settle();
+      thread.terminate();
+    };
+    const abandon = (error: Error) => finish(() => reject(error));
+    running.add(abandon);
+    const thread = startWorker(url, {
+      message(data) {
+        const reply = data as WorkerReply;
+        if ("note" in reply) onNote(reply.note);
+        else finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))));
+      },
+      error(error) {
+        finish(() => reject(new Error(`the backup worker failed: ${error.message}`)));
+      },
+      exit() {
+        finish(() => reject(new Error("the backup worker stopped without an answer")));
+      },
+    });
+    thread.post(request);
+  });
+}
+
+/** How to give up each task running now. */
+const running = new Set<(error: Error) => void>();
+
+/**
+ * Gives up every task running in a worker now: each rejects with `error` at once, and its thread
+ * is told to end (a thread busy inside SQLite ends when that call returns, or with the process).
+ * What a task left half written is a leftover the next start removes.
+ */
+export function abandonWorkers(error: Error): void {
+  for (const abandon of [...running]) abandon(error);
+}
+
+function runTask(request: WorkerRequest, onNote?: (note: unknown) => void): Promise<unknown> {
+  return runInWorker(BACKUP_WORKER_URL, request, onNote);
+}
+
+/**
+ * A snapshot of the live database at `target` (not flushed), then its `quick_check`, in one
+ * worker: `onWritten` hears when the file is whole, so the caller can hash and flush it meanwhile.
+ */
+export function snapshotCheckedInWorker(
+  args: { source: string; target: string; salvage: boolean },
+  onWritten: (written: SnapshotResult) => void,
+) {
+  return runTask({ task: "snapshot-checked", args }, (note) =>
+    onWritten(note as SnapshotResult),
+  ) as Promise<SnapshotChecked>;
+}
+
+/** A snapshot of the live database at `target`, flushed (see `snapshotDatabase`). */
+export function snapshotInWorker(args: { source: string; target: string; salvage: boolean }) {
+  return runTask({ task: "snapshot", args }) as Promise<SnapshotResult>;
+}
+
+/** `copyFileWhole`: the file system's own copy of a large file, off this thread. */
+export function copyFileInWorker(args: { source: string; target: string }) {
+  return runTask({ task: "copy-file", args }) as Promise<null>;
+}
+
+/** `checkFile` of a file no one writes: `quick_check`, or the complete `integrity_check` when `full`. */
+export function checkFileInWorker(args: { path: string; full: boolean }) {
+  return runTask({ task: "check-file", args }) as Promise<CheckResult>;
+}
+
+/** The full check a backup must pass to be restored (`checkRestorable`), with its hash and size. */
+export function inspectFileInWorker(args: { path: string }) {
+  return runTask({ task: "inspect-file", args }) as Promise<InspectResult>;
+}
+
+export function checkLiveInWorker(args: { path: string; full: boolean }) {
+  return runTask({ task: "check-live", args }) as Promise<CheckResult>;
+}
+
+/** A restore drill's copy judged, opened with `migrations`, fully checked and counted (`checkDrillCopy`). */
+export function drillFileInWorker(args: { path: string; migrations: MigrationMeta[] }) {
+  return runTask({ task: "drill-file", args }) as Promise<DrillFileResult>;
+}
+
+/** `rebuildDatabase`: a foreign file made anew from the app's migrations and its rows (not flushed). */
+export function rebuildInWorker(args: { source: string; target: string }) {
+  return runTask({ task: "rebuild", args }) as Promise<RebuildResult>;
+}
+
+/** Every table of the live database with its row count, counted off the server's thread. */
+export function countRowsInWorker(args: { path: string }) {
+  return runTask({ task: "count-rows", args }) as Promise<TableCount[]>;
+}

@@ -1,0 +1,86 @@
+/**
+ * The backup worker thread: the slow parts (snapshot, checks, hashing) run here with their own
+ * SQLite connections, so the server's thread keeps answering requests meanwhile.
+ */
+import { statSync } from "node:fs";
+import { sha256File } from "../../lib/hash.ts";
+import { checkFile, checkLiveDatabase, countRows, describeBackupFile, identityOfFile } from "./checks.ts";
+import { copyFileWhole, snapshotDatabase } from "./snapshot-file.ts";
+import {
+  answerRequests,
+  type InspectResult,
+  type SnapshotChecked,
+  type SnapshotResult,
+  type WorkerRequest,
+} from "./worker-protocol.ts";
+
+async function handle(request: WorkerRequest, tell: (note: unknown) => void): Promise<unknown> {
+  switch (request.task) {
+    case "snapshot": {
+      const { source, target, salvage } = request.args;
+      const started = performance.now();
+      await snapshotDatabase(source, target, { salvage });
+      const result: SnapshotResult = { size: statSync(target).size, snapshotMs: performance.now() - started };
+      return result;
+    }
+    case "snapshot-checked": {
+      // One thread for both: written, the caller hashes and flushes while this one checks.
+      const { source, target, salvage } = request.args;
+      const started = performance.now();
+      await snapshotDatabase(source, target, { salvage });
+      const written: SnapshotResult = {
+        size: statSync(target).size,
+        snapshotMs: performance.now() - started,
+      };
+      tell(written);
+      const check = checkFile(target, { full: false });
+      const result: SnapshotChecked = {
+        ...written,
+        check,
+        databaseId: check.ok ? identityOfFile(target) : null,
+      };
+      return result;
+    }
+    case "check-file":
+      return checkFile(request.args.path, { full: request.args.full });
+    case "copy-file":
+      copyFileWhole(request.args.source, request.args.target);
+      return null;
+    case "inspect-file": {
+      const { path } = request.args;
+      // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.
+      const check = (await import("./trust.ts")).checkRestorable(path);
+      let sha256: string | null = null;
+      let size = 0;
+      try {
+        size = statSync(path).size;
+        sha256 = await sha256File(path);
+      } catch {
+        // Unreadable: the check above already says why.
+      }
+      // Counted here, in the full check that follows every new backup, rather than while it is
+      // made: a backup's time stays what it was, and a restore drill compares with these counts.
+      const described = check.ok ? describeBackupFile(path) : null;
+      const result: InspectResult = {
+        check,
+        sha256,
+        size,
+        rowCounts: described?.rowCounts ?? null,
+        databaseId: described?.databaseId ?? null,
+      };
+      return result;
+    }
+    case "drill-file":
+      return (await import("./drill-file.ts")).checkDrillCopy(request.args.path, request.args.migrations);
+    case "rebuild": {
+      const { rebuildDatabase } = await import("./rebuild.ts");
+      return rebuildDatabase(request.args.source, request.args.target);
+    }
+    case "count-rows":
+      return countRows(request.args.path);
+    case "check-live":
+      return checkLiveDatabase(request.args.path, { full: request.args.full });
+  }
+}
+
+answerRequests(handle);

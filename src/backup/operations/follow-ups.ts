@@ -1,0 +1,138 @@
+import { describeError } from "../../lib/errors.ts";
+import type { Log } from "../../lib/log.ts";
+import type { ManifestRecord } from "../catalog/manifest.ts";
+import type { RetentionLimits } from "../catalog/retention.ts";
+import type { EngineContext } from "../context.ts";
+import type { HealthRecord } from "../inspect/checks.ts";
+import { checkLiveInWorker } from "../inspect/worker-client.ts";
+import type { RestoreOutcome } from "./restore.ts";
+import type { OperationRunner } from "./runner.ts";
+import { inspectRecord, recordInspection } from "./verify.ts";
+
+/** How often, and how many times, a step waits for another process's operation to end. */
+const RETRY_MS = 1000;
+const TRIES = 600;
+
+/** Runs `fn` holding the operation lock, as soon as it is free. */
+export type UnderLock = (fn: () => Promise<void>) => Promise<void>;
+
+/**
+ * Work that follows an operation once the app answers again — checks nobody should wait for
+ * (the full check of a new backup, the check of a restore's safety backup and of the restored
+ * database). One task at a time, in order. A task reads files without the operation lock, so a
+ * backup or restore someone starts meanwhile is never told "busy" because of it; it takes the
+ * lock only to record what it found (`underLock`), after whatever runs then.
+ */
+export class FollowUps {
+  readonly #operations: OperationRunner;
+  readonly #log: Log;
+  #chain: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(operations: OperationRunner, log: Log) {
+    this.#operations = operations;
+    this.#log = log;
+  }
+
+  /** Queues `task`; a failure is logged as a WARNING under `label`, never thrown. */
+  add(label: string, task: (underLock: UnderLock) => Promise<void>): void {
+    this.#chain = this.#chain.then(async () => {
+      if (this.#stopped) return;
+      try {
+        await task((fn) => this.#whenFree(label, fn));
+      } catch (error) {
+        this.#log.warning(`${label} failed: ${describeError(error)}`);
+      }
+    });
+  }
+
+  /**
+   * When the app stops: no task starts from now, and none takes the lock any more (what a task
+   * was about to record is found again later: a backup without a recorded full check gets one
+   * when it is restored). Work holding the lock now ends as the engine's `idle()` says.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** Resolves once every queued task has run. */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  async #whenFree(label: string, fn: () => Promise<void>): Promise<void> {
+    for (let tries = 0; tries < TRIES; tries++) {
+      await this.#operations.idle();
+      if (this.#stopped) return;
+      const done = await this.#operations.runIfFree(
+        `${label} failed`,
+        async () => {
+          await fn();
+          return true;
+        },
+        { background: true },
+      );
+      if (done) return;
+      // Another process holds the lock (a command-line backup): look again in a second.
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+    throw new Error(`another process kept the backups busy for ${(TRIES * RETRY_MS) / 60_000} minutes`);
+  }
+}
+
+/** What the checks after a backup or restore need of the engine. */
+type CheckContext = Pick<EngineContext, "database" | "folder" | "clock" | "log">;
+
+/**
+ * After a new backup, in the background: retention (removing a large old file takes a while),
+ * then the backup's full check, recorded (`fullCheck`), so that restoring it needs no second one.
+ */
+export function tidyAndCheckLater(
+  followUps: FollowUps,
+  ctx: CheckContext,
+  record: ManifestRecord,
+  retention: () => RetentionLimits,
+): void {
+  followUps.add("Removing old backups", (underLock) =>
+    underLock(() => ctx.folder.applyRetentionQuietly(retention())),
+  );
+  followUps.add(`The full check of ${record.name}`, async (underLock) => {
+    const inspected = await inspectRecord(ctx, record);
+    await underLock(() => recordInspection(ctx, inspected));
+  });
+}
+
+/**
+ * After a restore: the restored database's `quick_check` (its health), and the full check of the
+ * safety backup kept unchecked. With `followUps` in the background (the app serves again at
+ * once), otherwise now (at the command line, with its own connection `handle` open until the
+ * database's check is done, so closing it last removes the -wal the check could not).
+ */
+export async function checkAfterRestore(
+  ctx: CheckContext,
+  outcome: RestoreOutcome,
+  setHealth: (health: HealthRecord) => void,
+  followUps: FollowUps | null,
+): Promise<void> {
+  const checkDatabase = async () => {
+    const found = await checkLiveInWorker({ path: ctx.database, full: false });
+    if (!found.ok) ctx.log.error(`The restored database failed its check: ${found.reason}`);
+    setHealth({ ...found, checkedAt: ctx.clock().toISOString(), full: false });
+  };
+  const safety = outcome.unchecked;
+  if (followUps) {
+    followUps.add("The check of the restored database", async (underLock) => {
+      await checkDatabase();
+      if (!safety) return;
+      const inspected = await inspectRecord(ctx, safety);
+      await underLock(() => recordInspection(ctx, inspected));
+    });
+    return;
+  }
+  try {
+    await checkDatabase();
+  } finally {
+    outcome.handle?.close();
+  }
+  if (safety) await recordInspection(ctx, await inspectRecord(ctx, safety));
+}

@@ -1,0 +1,41 @@
+import type { EngineContext } from "../context.ts";
+import type { HealthRecord } from "../inspect/checks.ts";
+import type { OperationRunner } from "./runner.ts";
+import { checkLive } from "./verify.ts";
+
+/** The live database's health as the status shows it: the last check, whoever made it. */
+export class DatabaseHealth {
+  readonly #ctx: EngineContext;
+  readonly #operations: OperationRunner;
+  current: HealthRecord | null = null;
+
+  /** Records what a backup or restore found of the live database (bound: it is passed on). */
+  readonly set = (found: HealthRecord | null): void => {
+    this.current = found;
+  };
+
+  constructor(ctx: EngineContext, operations: OperationRunner) {
+    this.#ctx = ctx;
+    this.#operations = operations;
+  }
+
+  /**
+   * `quick_check`, or the complete `integrity_check` when `full` ("Check now"), in the worker,
+   * holding the operation lock (one such check at a time). Damage is logged.
+   */
+  check(full: boolean): Promise<HealthRecord> {
+    return this.#operations.run("Database check failed", async () => {
+      this.current = await checkLive(this.#ctx, full);
+      return this.current;
+    });
+  }
+
+  /**
+   * `quick_check` without the operation lock (it only reads, and never keeps anyone's backup
+   * waiting): at start and on the housekeeping's schedule.
+   */
+  async refresh(): Promise<HealthRecord> {
+    this.current = await checkLive(this.#ctx, false);
+    return this.current;
+  }
+}

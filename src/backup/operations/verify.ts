@@ -1,0 +1,118 @@
+import type { Log } from "../../lib/log.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { BackupFolder } from "../catalog/folder.ts";
+import type { ManifestRecord } from "../catalog/manifest.ts";
+import type { EngineContext, HealthRecord } from "../context.ts";
+import { checkLiveInWorker, inspectFileInWorker } from "../inspect/worker-client.ts";
+
+/**
+ * The full check of one listed backup (SQLite's `integrity_check`, the trust rule, the SHA-256
+ * recorded when it was made), run in the worker; the result is recorded in the manifest and a
+ * failure logged as WARNING. Returns the updated record. Call it holding the operation lock.
+ */
+export async function verifyRecord(
+  ctx: { folder: BackupFolder; clock: Clock; log: Log },
+  record: ManifestRecord,
+): Promise<ManifestRecord> {
+  const updated = await inspectRecord(ctx, record);
+  await recordInspection(ctx, updated);
+  return updated;
+}
+
+/** What a backup whose bytes no longer hash as when it was made is told: "its content …", "the backup NAME …". */
+export const CHANGED_SINCE_MADE = "changed after it was made (SHA-256 differs), so it may be damaged";
+
+/**
+ * The full check of a listed backup, without recording it: needs no lock (it reads the file
+ * only), so it may run while other operations do; `recordInspection` then records it.
+ */
+export async function inspectRecord(
+  ctx: { folder: BackupFolder; clock: Clock },
+  record: ManifestRecord,
+): Promise<ManifestRecord> {
+  const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) });
+  let reason = result.check.reason;
+  if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
+    reason = `its content ${CHANGED_SINCE_MADE}`;
+  }
+  const healthy = result.check.ok && reason === null;
+  const at = ctx.clock().toISOString();
+  return {
+    ...record,
+    health: healthy ? "verified" : "damaged",
+    sha256: record.sha256 ?? result.sha256,
+    databaseId: record.databaseId ?? (healthy ? result.databaseId : null),
+    size: result.size,
+    checkedAt: at,
+    reason,
+    unknownTables: healthy ? (result.check.unknownTables ?? []) : [],
+    fullCheck: healthy && result.sha256 ? { sha256: result.sha256, at } : null,
+    ...rowCountsOf(record, healthy ? result.rowCounts : null),
+  };
+}
+
+/** The counts recorded first stay; a healthy file seen without them gets the ones just counted. */
+function rowCountsOf(
+  record: ManifestRecord,
+  counted: Record<string, number> | null,
+): Pick<ManifestRecord, "rowCounts"> {
+  const rowCounts = record.rowCounts ?? counted ?? undefined;
+  return rowCounts ? { rowCounts } : {};
+}
+
+/**
+ * Records an inspection in the manifest, unless the backup under that name changed meanwhile
+ * (another size, time or recorded hash: a new file under the old name, such as the next startup
+ * backup); a failure is logged as WARNING. Call it holding the operation lock.
+ */
+export async function recordInspection(
+  ctx: { folder: BackupFolder; log: Log },
+  inspected: ManifestRecord,
+): Promise<void> {
+  if (inspected.health !== "verified")
+    ctx.log.warning(`Backup ${inspected.name} failed its check: ${inspected.reason}`);
+  await ctx.folder.update((records) => {
+    const now = records.get(inspected.name);
+    const same =
+      now &&
+      now.size === inspected.size &&
+      now.createdAt === inspected.createdAt &&
+      (now.sha256 === null || now.sha256 === inspected.sha256);
+    if (same) records.set(inspected.name, inspected);
+  });
+}
+
+/** `verifyRecord` of the named backups, or of all, one after the other. */
+export async function verifyRecords(
+  ctx: EngineContext,
+  names?: string[],
+  onCheck?: (record: ManifestRecord, index: number, count: number) => void,
+): Promise<ManifestRecord[]> {
+  const listing = ctx.folder.list();
+  const targets = names ? names.map((n) => ctx.folder.find(n, listing)) : listing;
+  const results: ManifestRecord[] = [];
+  for (const [i, record] of targets.entries()) {
+    onCheck?.(record, i, targets.length);
+    results.push(await verifyRecord(ctx, record));
+  }
+  return results;
+}
+
+/** `verifyRecord` of every backup not checked yet (a file copied in by hand, a lost manifest). */
+export function verifyUnchecked(ctx: EngineContext): Promise<ManifestRecord[]> {
+  const names = ctx.folder
+    .list()
+    .filter((r) => r.health === "unchecked")
+    .map((r) => r.name);
+  return verifyRecords(ctx, names);
+}
+
+/**
+ * Checks the live database in the worker: `quick_check`, or the complete `integrity_check` when
+ * `full`. Damage is logged as ERROR. Call it holding the operation lock.
+ */
+export async function checkLive(ctx: EngineContext, full: boolean): Promise<HealthRecord> {
+  const result = await checkLiveInWorker({ path: ctx.database, full });
+  if (!result.ok) ctx.log.error(`Database check failed: ${result.reason}`);
+  return { ...result, checkedAt: ctx.clock().toISOString(), full };
+}
