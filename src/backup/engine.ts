@@ -18,7 +18,6 @@ import { createEngineContext } from "./context.ts";
 import {
   BackupBusyError,
   ChoiceChangedError,
-  NameTakenError,
   NoUsableBackupError,
   OperationAbandonedError,
 } from "./errors.ts";
@@ -232,16 +231,9 @@ export class BackupEngine {
    * lock (`compareIncoming`), so nothing else removes or replaces it before the restore.
    */
   restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
-    return this.#restore("Database restore", options.by ?? null, async () => {
-      const incoming = options.incoming;
-      if (incoming) {
-        // Looked at under the lock: the folder may have changed while the file was fetched.
-        const meets = await this.#ctx.folder.compareIncoming(name, incoming.about.sha256);
-        if (meets === "taken") throw new NameTakenError(name);
-        if (meets === "free") await this.#ctx.folder.bringIn(incoming.temp, name, incoming.about);
-      }
-      return checkedSource(this.#ctx, name);
-    });
+    return this.#restore("Database restore", options.by ?? null, () =>
+      checkedSource(this.#ctx, name, options.incoming),
+    );
   }
 
   /** How a file with SHA-256 `sha256` to be brought in as `name` meets the backup folder now (`compareIncoming`). */

@@ -3,8 +3,8 @@ import { readIdentity } from "../../db/identity.ts";
 import type { SqlDatabase } from "../../runtime/types.ts";
 import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, passedFullCheck } from "../catalog/manifest.ts";
-import type { EngineContext } from "../context.ts";
-import { BackupUnusableError, NoUsableBackupError } from "../errors.ts";
+import type { EngineContext, RestoreOptions } from "../context.ts";
+import { BackupUnusableError, NameTakenError, NoUsableBackupError } from "../errors.ts";
 import { holdsNoRows } from "../inspect/checks.ts";
 import { verifyRecord } from "./verify.ts";
 
@@ -65,8 +65,21 @@ async function asSource(ctx: EngineContext, record: ManifestRecord): Promise<Res
   return { record: checked, checkedSha256: checked.fullCheck.sha256 };
 }
 
-/** The named backup as a restore source; `BackupUnusableError` with the reason when it fails its check. */
-export async function checkedSource(ctx: EngineContext, name: string): Promise<RestoreSource> {
+/**
+ * The named backup as a restore source, an `incoming` file brought in as it first (never over another
+ * backup of the name: `NameTakenError`); `BackupUnusableError` with the reason when it fails its check.
+ */
+export async function checkedSource(
+  ctx: EngineContext,
+  name: string,
+  incoming?: RestoreOptions["incoming"],
+): Promise<RestoreSource> {
+  if (incoming) {
+    // Looked at under the lock: the folder may have changed while the file was fetched.
+    const meets = await ctx.folder.compareIncoming(name, incoming.about.sha256);
+    if (meets === "taken") throw new NameTakenError(name);
+    if (meets === "free") await ctx.folder.bringIn(incoming.temp, name, incoming.about);
+  }
   const source = await asSource(ctx, ctx.folder.find(name));
   if (source) return source;
   const now = ctx.folder.find(name);
