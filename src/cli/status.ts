@@ -8,6 +8,7 @@ import type { App } from "../app.ts";
 import { runningUrlFile } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
+import { isLoopbackHost } from "../lib/hosts.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
@@ -76,12 +77,16 @@ async function askRunningApp(app: App): Promise<Found> {
   }
 }
 
-/** The address the running app wrote beside its lock (when it looks like one), else the settings'. */
+/**
+ * The address the running app wrote beside its lock when it is one the app writes (plain HTTP to
+ * this machine itself, a port, nothing more), else the settings': `status` never asks another host.
+ */
 function runningAppUrl(app: App): string {
   try {
     const written = readFileSync(runningUrlFile(app.paths), "utf8").trim();
     const url = new URL(written);
-    if (/^http:$/.test(url.protocol) && url.pathname === "/" && !url.search && url.port) return url.origin;
+    const own = url.protocol === "http:" && url.pathname === "/" && !url.search && !url.hash && url.port;
+    if (own && !url.username && !url.password && isLoopbackHost(url.hostname)) return url.origin;
   } catch {
     // Not written (an older version runs), or not an address: the settings say where it listens.
   }

@@ -139,6 +139,37 @@ describe("status beside the running app", () => {
     }
   });
 
+  test("an address beside the lock that is not the app's own kind is never asked: the settings' address is", async () => {
+    const dir = await shop();
+    const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
+    try {
+      // The settings name the port it listens on; beside the lock stands another host (which would
+      // keep status waiting), another scheme, a path, credentials, no port, or text that is no
+      // address: each is passed over for the address the settings give.
+      writeFileSync(join(dir, "business-app.config.json"), JSON.stringify({ port: app.port }));
+      for (const written of [
+        "http://192.0.2.1:9",
+        "http://example.com:80",
+        "https://127.0.0.1:9",
+        "http://127.0.0.1:9/elsewhere",
+        "http://user:secret@127.0.0.1:9",
+        "http://127.0.0.1",
+        "not an address",
+        "x".repeat(100_000),
+      ]) {
+        writeFileSync(join(dir, ".business-app.lock.url"), written);
+        const { exitCode, answer } = await statusOf(dir);
+        expect({ written: written.slice(0, 40), exitCode, status: answer.status }).toEqual({
+          written: written.slice(0, 40),
+          exitCode: 0,
+          status: "ok",
+        });
+      }
+    } finally {
+      expect(await app.stop()).toBe(0);
+    }
+  });
+
   test("an app that holds the lock but does not answer is degraded", async () => {
     const dir = await shop();
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
