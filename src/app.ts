@@ -10,7 +10,7 @@ import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
 import type { RestoreStep } from "./backup/index.ts";
-import { BackupBusyError, BackupEngine } from "./backup/index.ts";
+import { BackupBusyError, BackupEngine, ContinuousCapture } from "./backup/index.ts";
 import { type LoadedConfig, type LoadInput, loadConfig } from "./config/load.ts";
 import type { DataPaths } from "./config/paths.ts";
 import { SettingsStore } from "./config/settings-store.ts";
@@ -67,6 +67,8 @@ export interface App {
   readonly settings: AppSettings;
   /** Off-site copies: started by a serving app; the commands use it directly. */
   readonly offsite: OffsiteService;
+  /** Continuous protection: every committed change captured while the app serves (`continuous_protection`). */
+  readonly continuous: ContinuousCapture;
   /** What the web layer is built from (`createWebApp`). */
   readonly web: WebDeps;
 }
@@ -110,6 +112,13 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   // Every new backup goes off-site in the background; the backup itself never waits for it.
   engine.events.onBackupMade(() => offsite.backupMade());
+  const continuous = new ContinuousCapture({
+    database: db,
+    backupsDir: paths.backupsDir,
+    log,
+    clock,
+    keepDays: () => appSettings.current.settings.continuous_keep_days,
+  });
   const auth = createAuth({ db, clock, auditPath: paths.audit });
   db.onOpen((sqlite) => takeOverAuditEntries(auth.audit, sqlite, log));
   const scheduler = new BackupScheduler({
@@ -193,6 +202,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     auth,
     settings: appSettings,
     offsite,
+    continuous,
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,
   };
@@ -210,6 +220,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     recovery,
     settings: appSettings,
     offsite,
+    continuous,
     web,
   };
 }

@@ -93,6 +93,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       if (!stopping) app.offsite.start();
     });
   }
+  const stopContinuous = startContinuous(app);
   app.alerts.start();
   // In recovery mode there is no startup backup: what is missing off-site is copied now.
   if (openError) app.offsite.start();
@@ -106,6 +107,7 @@ export function startServices(app: App, openError: string | null): RunningServic
     startUrl,
     async stop(options = {}) {
       stopping = true;
+      stopContinuous();
       app.scheduler.stop();
       app.drills.stop();
       app.alerts.stop();
@@ -122,6 +124,29 @@ export function startServices(app: App, openError: string | null): RunningServic
         app.log.error(`Closing the database failed: ${describeError(error)}`);
       }
     },
+  };
+}
+
+/**
+ * Continuous protection (`continuous_protection`), for as long as the app serves: it captures
+ * while the database is open, stops before every close (a restore's swap) and starts again after
+ * every open (in recovery mode, once a restore brought a database back). Returns how to stop it.
+ */
+function startContinuous(app: App): () => void {
+  const { db, continuous } = app;
+  if (!app.settings.current.settings.continuous_protection) return () => {};
+  let serving = true;
+  db.beforeClose(() => continuous.stop());
+  db.onOpen(() => {
+    // After the open has finished (the listener runs inside it).
+    setTimeout(() => {
+      if (serving && db.isOpen) void continuous.start();
+    }, 0);
+  });
+  if (db.isOpen) void continuous.start();
+  // The last changes are read when the database closes (`beforeClose`), not before.
+  return () => {
+    serving = false;
   };
 }
 

@@ -1,5 +1,14 @@
-import type { ManifestRecord, RestorePreview, RestoreResult } from "../backup/index.ts";
-import { BackupNotFoundError, BackupUnusableError, lineageOf, NoUsableBackupError } from "../backup/index.ts";
+import { rm } from "node:fs/promises";
+import type { ManifestRecord, PointInTime, RestorePreview, RestoreResult } from "../backup/index.ts";
+import {
+  BackupNotFoundError,
+  BackupUnusableError,
+  buildPointInTime,
+  lineageOf,
+  NoUsableBackupError,
+  pointInTimeBackup,
+} from "../backup/index.ts";
+import { sha256File } from "../lib/hash.ts";
 import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
 import { CopyNotFoundError } from "../offsite/errors.ts";
 import { type OffsiteRestoreDeps, restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";
@@ -107,5 +116,35 @@ export function findBackup(deps: Pick<RestoreDeps, "engine" | "offsite">, name: 
     const copy = deps.offsite.knownCopies().find((c) => c.name === name);
     if (error instanceof BackupNotFoundError && copy) return copyAsRecord(copy);
     throw error;
+  }
+}
+
+/** The most names `restoreToPoint` tries when earlier ones are taken by other backups. */
+const NAME_ATTEMPTS = 100;
+
+/**
+ * Restores the database as it was at `at` (`buildPointInTime`: the last transaction captured at or
+ * before it, its state proven), brought into the backup folder as a manual backup
+ * (`pointInTimeBackup`) and restored from there like any backup: the full check, a safety backup,
+ * the swap. `PointInTimeError` when continuous protection holds nothing for that moment.
+ */
+export async function restoreToPoint(
+  deps: Pick<RestoreDeps, "engine">,
+  request: { at: Date; by: string | null; now: Date },
+): Promise<RestoreResult & { point: PointInTime }> {
+  const { engine } = deps;
+  const temp = engine.uploadTempPath();
+  try {
+    const point = buildPointInTime(engine.backupsDir, request.at.getTime(), temp, engine.identity());
+    const sha256 = await sha256File(temp);
+    const made = request.now;
+    for (let attempt = 1; ; attempt++) {
+      const { name, about } = pointInTimeBackup(point, made, request.by, sha256, attempt);
+      if (attempt < NAME_ATTEMPTS && (await engine.compareIncoming(name, sha256)) === "taken") continue;
+      const result = await engine.restore(name, { by: request.by, incoming: { temp, about } });
+      return { ...result, point };
+    }
+  } finally {
+    await rm(temp, { force: true }).catch(() => {});
   }
 }

@@ -1,4 +1,4 @@
-import type { DrillResult, HealthRecord, Operation } from "../backup/index.ts";
+import type { ContinuousStatus, DrillResult, HealthRecord, Operation } from "../backup/index.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
@@ -51,4 +51,6 @@ export interface AppStatus {
   alerts: Alert[];
   /** Off-site copies; null when none are set up. */
   offsite: OffsiteStatus | null;
+  /** Continuous protection: the restorable window; null where it never ran (the command line with no history). */
+  continuous: ContinuousStatus | null;
 }

@@ -15,6 +15,10 @@ export type { RetentionLimits } from "./catalog/retention.ts";
 export { planRetention } from "./catalog/retention.ts";
 export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
 export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
+export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture.ts";
+export { ContinuousCapture } from "./continuous/capture.ts";
+export type { PointInTime } from "./continuous/restore-point.ts";
+export { buildPointInTime, PointInTimeError, pointInTimeBackup } from "./continuous/restore-point.ts";
 export { BackupEngine } from "./engine.ts";
 export type { BackupErrorCode } from "./errors.ts";
 export {

@@ -1,10 +1,11 @@
 import { readStdinLine } from "#runtime/process.ts";
 import { EXIT } from "../app/error-codes.ts";
 import { restoreSentences, rowChangeLines } from "../app/questions.ts";
-import { previewRestoreOf, restoreBackup } from "../app/restore.ts";
+import { previewRestoreOf, restoreBackup, restoreToPoint } from "../app/restore.ts";
 import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
+import { formatLogTime, parseMoment } from "../lib/time.ts";
 import type { RemoteCopy } from "../offsite/copies.ts";
 import type { TargetId } from "../offsite/target.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
@@ -15,6 +16,11 @@ import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
 export const RESTORE_FLAGS: FlagSpec[] = [
   { name: "latest", help: "restore the newest backup that passes the full check" },
+  {
+    name: "at",
+    value: "TIME",
+    help: "restore the database as it was at TIME (continuous protection): now, ISO 8601, or YYYY-MM-DD HH:MM[:SS] local time",
+  },
   { name: "from", value: "mirror|s3", help: "restore from an off-site copy (works in an empty data folder)" },
   { name: "yes", help: "do not ask for confirmation" },
   ...DATA_FLAGS,
@@ -45,9 +51,10 @@ export async function restoreCommand(
 ): Promise<number> {
   const { values, positionals } = parseFlags(args, RESTORE_FLAGS, 1);
   const name = positionals[0];
-  if (Boolean(values.latest) === (name !== undefined))
-    throw new UsageError("Give one backup NAME, or --latest.");
+  const chosen = [Boolean(values.latest), name !== undefined, values.at !== undefined].filter(Boolean).length;
+  if (chosen !== 1) throw new UsageError("Give one backup NAME, or --latest, or --at TIME.");
   const from = offsiteSource(values.from);
+  const at = pointInTime(values.at, new Date());
   const app = openDataApp(values, ctx);
   const { engine, paths, auth } = app;
 
@@ -62,6 +69,7 @@ export async function restoreCommand(
     return EXIT.locked;
   }
   try {
+    if (at) return await restoreAtCommand(app, ctx, at, { yes: Boolean(values.yes), ask });
     // The question names what will be put back; an emergency restore then takes only that one.
     let expected: string | null = null;
     if (!values.yes) {
@@ -102,6 +110,56 @@ export async function restoreCommand(
     auth.audit.close();
     instance.release();
   }
+}
+
+/** `--at TIME` as a moment, or null without it; a `UsageError` for a text that is not one. */
+function pointInTime(value: string | boolean | undefined, now: Date): Date | null {
+  if (value === undefined) return null;
+  const at = typeof value === "string" ? parseMoment(value, now) : null;
+  if (!at)
+    throw new UsageError(
+      "--at takes a moment: now, ISO 8601 such as 2026-12-06T14:05:00Z, or local time as YYYY-MM-DD HH:MM[:SS].",
+    );
+  return at;
+}
+
+/** `restore --at TIME`: the question (unless `--yes`), then `restoreToPoint`, audited. */
+async function restoreAtCommand(
+  app: App,
+  ctx: CliContext,
+  at: Date,
+  options: { yes: boolean; ask: () => Promise<string> },
+): Promise<number> {
+  if (!options.yes) {
+    ctx.stdout(
+      `This replaces the database ${app.paths.database} with the database as it was at ${formatLogTime(at)}\n` +
+        "(the last change continuous protection captured at or before then). A safety backup of the database now is kept.\n" +
+        "Type yes to continue: ",
+    );
+    if ((await options.ask()).toLowerCase() !== "yes") {
+      ctx.stdout("Restore cancelled; nothing was changed.\n");
+      return EXIT.failed;
+    }
+  }
+  const by = commandLineUser();
+  const target = `point in time ${formatLogTime(at)}`;
+  const result = await withProgress(ctx, app.engine, () =>
+    restoreToPoint(app, { at, by, now: new Date() }),
+  ).catch((error) => {
+    recordQuietly(app.auth.audit, { action: "backup: restore", target, outcome: "failure", username: by });
+    throw error;
+  });
+  recordQuietly(app.auth.audit, {
+    action: "backup: restore",
+    target: result.restoredFrom,
+    outcome: "success",
+    username: by,
+  });
+  const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
+  ctx.stdout(
+    `Restored the database as it was at ${formatLogTime(new Date(result.point.at))}, kept as ${result.restoredFrom}.${kept}\n`,
+  );
+  return EXIT.ok;
 }
 
 /** The restore from an off-site copy, showing the download and then the restore on a terminal. */

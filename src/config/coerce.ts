@@ -10,6 +10,7 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
   const text = raw.trim();
   switch (key) {
     case "startup_backup":
+    case "continuous_protection":
     case "open_browser":
       if (TRUE.has(text.toLowerCase())) return true;
       if (FALSE.has(text.toLowerCase())) return false;

@@ -62,6 +62,8 @@ export const settingsSchema = z.strictObject({
   open_browser: z.union([z.literal("auto"), z.boolean()]).default("auto"),
   drill_interval_days: z.number().int().min(0).max(365).default(7),
   alert_webhook_url: z.string().trim().refine(isWebAddress).nullable().default(null),
+  continuous_protection: z.boolean().default(true),
+  continuous_keep_days: z.number().int().min(1).max(3650).default(7),
   ...OFFSITE_FIELDS,
 });
 
@@ -91,6 +93,8 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   drill_interval_days: "a whole number of days from 0 (no scheduled restore drills) to 365",
   alert_webhook_url:
     "an http:// or https:// address that receives a JSON POST when an alert starts or clears",
+  continuous_protection: "true or false",
+  continuous_keep_days: "a whole number of days from 1 to 3650",
   ...OFFSITE_ALLOWED,
 };
 
@@ -115,6 +119,8 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   open_browser: "open the web interface in the default browser at start",
   drill_interval_days: "days between restore drills (0: none on a schedule)",
   alert_webhook_url: "address that receives a JSON POST when an alert starts or clears",
+  continuous_protection: "capture every committed change as it happens, for restores to any moment",
+  continuous_keep_days: "days of continuous protection's history kept (restores go back this far)",
   ...OFFSITE_DESCRIPTIONS,
 };
 

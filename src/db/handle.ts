@@ -39,6 +39,7 @@ export class DatabaseHandle {
   /** The migrations this app runs: the embedded ones, or a test's longer list. */
   readonly migrations: MigrationMeta[];
   readonly #opened: ((sqlite: SqlDatabase) => void)[] = [];
+  readonly #closing: (() => void)[] = [];
   #sqlite: SqlDatabase | null = null;
   #orm: Orm | null = null;
   #checkpointPauses = 0;
@@ -53,6 +54,11 @@ export class DatabaseHandle {
   /** `listener` runs after every open (at start, after a restore), on the open, migrated connection. */
   onOpen(listener: (sqlite: SqlDatabase) => void): void {
     this.#opened.push(listener);
+  }
+
+  /** `listener` runs before every close (at stop, before a restore swaps the file), while the connection is still open. */
+  beforeClose(listener: () => void): void {
+    this.#closing.push(listener);
   }
 
   /**
@@ -137,6 +143,7 @@ export class DatabaseHandle {
   close(options: { requireCheckpoint?: boolean; hurry?: boolean } = {}): void {
     const sqlite = this.#sqlite;
     if (!sqlite) return;
+    for (const listener of this.#closing) listener();
     if (options.requireCheckpoint) {
       // Before the file is replaced the WAL must be empty: a reader in another program can keep
       // a checkpoint from finishing; wait a little for it, then refuse rather than lose commits.

@@ -79,6 +79,14 @@ export function timeAgo(at: At, now: Date): string {
   return `on ${date(d, now)}`;
 }
 
+/** `timeAgo`, to the second under a minute ("2 seconds ago"): for what happens every few seconds. */
+export function secondsAgo(at: At, now: Date): string {
+  const seconds = Math.floor((now.getTime() - toDate(at).getTime()) / 1000);
+  if (seconds >= 60 || Number.isNaN(seconds)) return timeAgo(at, now);
+  if (seconds < 1) return "just now";
+  return seconds === 1 ? "1 second ago" : `${seconds} seconds ago`;
+}
+
 /** For sentences about the future: "at 18:00" (today), "tomorrow at 02:00", "on 29 Sep at 02:00". */
 export function timeAhead(at: At, now: Date): string {
   const d = toDate(at);
@@ -97,4 +105,32 @@ export function clockTime(at: At, now: Date): string {
   if (days === 0) return clock(d);
   if (days === -1) return `yesterday at ${clock(d)}`;
   return `${date(d, now)} at ${clock(d)}`;
+}
+
+const LOCAL_MOMENT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
+const ZONED_MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * A moment as a person types it: `now`, ISO 8601 with its zone (`2026-12-06T14:05:00Z`,
+ * `…+01:00`), or local time `YYYY-MM-DD HH:MM[:SS]` (a `T` may stand for the space). Null for
+ * anything else, and for a local time the calendar does not have (30 February, 25:00).
+ */
+export function parseMoment(text: string, now: Date): Date | null {
+  const t = text.trim();
+  if (t.toLowerCase() === "now") return now;
+  if (ZONED_MOMENT.test(t)) {
+    const d = new Date(t);
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  const m = LOCAL_MOMENT.exec(t);
+  if (!m) return null;
+  const [y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((v) => Number(v ?? 0));
+  const date = new Date(y, mo - 1, d, h, mi, s, Number((m[7] ?? "0").padEnd(3, "0")));
+  const fits =
+    date.getFullYear() === y &&
+    date.getMonth() === mo - 1 &&
+    date.getDate() === d &&
+    date.getHours() === h &&
+    date.getMinutes() === mi;
+  return fits ? date : null;
 }

@@ -1,5 +1,5 @@
 import type { AppStatus } from "../app/status.ts";
-import { timeAgo, timeAhead } from "../lib/time.ts";
+import { secondsAgo, timeAgo, timeAhead } from "../lib/time.ts";
 
 /** The answer to "is my data safe?": one sentence, and a colour for how urgent it is. */
 export interface StatusSentence {
@@ -71,8 +71,13 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
     const more = status.alerts.length - 1;
     return { tone: "warn", text: `Attention: ${what}${more > 0 ? ` (and ${more} more below)` : ""}` };
   }
-  return {
-    tone: "ok",
-    text: `Your data is protected: last backup ${ago}${nextAt ? `, next ${nextAt}` : ""}.`,
-  };
+  const backups = `last backup ${ago}${nextAt ? `, next ${nextAt}` : ""}`;
+  const continuous = status.continuous;
+  if (continuous?.active) {
+    const change = continuous.lastCapturedAt
+      ? `last change captured ${secondsAgo(continuous.lastCapturedAt, now)}`
+      : "from now on";
+    return { tone: "ok", text: `Every change is protected: ${change}; ${backups}.` };
+  }
+  return { tone: "ok", text: `Your data is protected: ${backups}.` };
 }

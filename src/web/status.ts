@@ -1,5 +1,5 @@
 import type { AppStatus } from "../app/status.ts";
-import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
+import type { BackupEngine, ContinuousCapture, ManifestRecord } from "../backup/index.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
@@ -13,6 +13,7 @@ export interface StatusDeps {
   alerts: AlertsPort;
   recovery: Pick<RecoveryPort, "active">;
   offsite: Pick<OffsiteService, "status">;
+  continuous?: Pick<ContinuousCapture, "status">;
 }
 
 /** What the status panel, the dashboard and `GET /api/status` show, gathered now (the alerts looked at again). */
@@ -40,5 +41,6 @@ export function collectStatus(
     drill: { ...deps.drills.status(), last: engine.lastDrill() },
     alerts: deps.alerts.refresh(records),
     offsite: deps.offsite.status(),
+    continuous: deps.continuous?.status() ?? null,
   };
 }

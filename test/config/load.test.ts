@@ -38,6 +38,8 @@ describe("settings", () => {
       max_pre_restore_backups: 5,
       max_pre_update_backups: 3,
       max_startup_backups: 3,
+      continuous_protection: true,
+      continuous_keep_days: 7,
       manual_backups_per_hour: 12,
       startup_backup: true,
       max_upload_mb: 4096,

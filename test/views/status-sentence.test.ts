@@ -33,6 +33,7 @@ function status(
     drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null },
     alerts: [],
     offsite: null,
+    continuous: null,
   };
   return { ...base, ...change, scheduler: { ...base.scheduler, ...change.scheduler } };
 }
@@ -40,6 +41,36 @@ function status(
 describe("the status sentence", () => {
   const cases: [string, AppStatus, "ok" | "warn" | "bad", string][] = [
     ["all well", status(), "ok", "Your data is protected: last backup 2 hours ago, next at 18:00."],
+    [
+      "all well, every change captured",
+      status({
+        continuous: {
+          active: true,
+          from: iso(9),
+          to: new Date(now.getTime() - 2000).toISOString(),
+          lastCapturedAt: new Date(now.getTime() - 2000).toISOString(),
+          chainStartedAt: iso(9),
+          problem: null,
+        },
+      }),
+      "ok",
+      "Every change is protected: last change captured 2 seconds ago; last backup 2 hours ago, next at 18:00.",
+    ],
+    [
+      "continuous protection on, nothing changed yet",
+      status({
+        continuous: {
+          active: true,
+          from: iso(9),
+          to: iso(9),
+          lastCapturedAt: null,
+          chainStartedAt: iso(9),
+          problem: null,
+        },
+      }),
+      "ok",
+      "Every change is protected: from now on; last backup 2 hours ago, next at 18:00.",
+    ],
     [
       "the last automatic backup failed after the newest good one",
       status({

@@ -1,0 +1,533 @@
+import { rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { isBusyError } from "#runtime/sqlite.ts";
+import { openSqlite } from "../../db/connect.ts";
+import { describeError } from "../../lib/errors.ts";
+import type { Log } from "../../lib/log.ts";
+import { type Clock, systemClock } from "../../lib/time.ts";
+import type { SqlDatabase } from "../../runtime/types.ts";
+import {
+  BASE_FILE,
+  type Chain,
+  type ChainInfo,
+  chainEnd,
+  finishChain,
+  listChains,
+  newChainFolder,
+  newChainId,
+  removeChain,
+  removeChainLeftovers,
+} from "./chain.ts";
+import { type ChangeHeader, type ChangeRecord, changeRecords, writeChangeFile } from "./change-file.ts";
+import { releaseDatabaseFile, statePages } from "./database-file.ts";
+import type { StateHash } from "./state-hash.ts";
+import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
+
+/**
+ * Continuous protection: every committed transaction's pages, read from the write-ahead log
+ * before any checkpoint can move them into the database file, written within a second as change
+ * files that carry a chain's base forward (`chain.ts`). How it stays complete:
+ *
+ * - A read transaction (the pin, on a connection of its own) is held open at all times, so no
+ *   connection of any process can checkpoint past what was read or start the log again; the app
+ *   checkpoints itself (`checkpoint`), under a write barrier (`BEGIN IMMEDIATE` on a second
+ *   connection), only after reading everything committed, and pins again before writers go on.
+ *   The log then starts again at most once, with salt-1 one more: anything else is a break.
+ * - Each transaction's record carries the state (`StateHash`) it produces, and each file the
+ *   state it starts from; a start continues a chain only when the database, read as it was at
+ *   the chain's last position, has the chain's last state. Otherwise, or when the log broke, a
+ *   new chain starts from a new base, and `status().problem` says why the last one ended.
+ *
+ * Transactions another process commits (the command line beside the serving app) go through the
+ * same log and are captured the same way. The times recorded are when the capture read each
+ * transaction: within `pollMs` of its commit.
+ */
+
+export interface CapturedDatabase {
+  readonly path: string;
+  readonly identity: string | null;
+  pauseCheckpoints(): void;
+  resumeCheckpoints(): void;
+}
+
+export interface CaptureOptions {
+  database: CapturedDatabase;
+  backupsDir: string;
+  log: Log;
+  clock?: Clock;
+  /** Days of history kept (`continuous_keep_days`). */
+  keepDays: () => number;
+  /** How often the log is read (ms). */
+  pollMs?: number;
+  /** Checkpoint once this many pages were captured since the last one, or `checkpointMs` passed. */
+  checkpointPages?: number;
+  checkpointMs?: number;
+  /** Start a new chain (a new base) once its changes outgrow this many bytes and the base, or after `chainMs`. */
+  chainBytes?: number;
+  chainMs?: number;
+  /** Merge this many change files of one level into one of the next. */
+  mergeFanIn?: number;
+}
+
+export interface ContinuousStatus {
+  /** Capturing now. */
+  active: boolean;
+  /** The first and last moment a restore can go back to (ISO), or null without a chain. */
+  from: string | null;
+  to: string | null;
+  /** When the last transaction was captured. */
+  lastCapturedAt: string | null;
+  /** When the chain being written started, and why the one before it ended (null: nothing was lost). */
+  chainStartedAt: string | null;
+  problem: string | null;
+}
+
+const BARRIER_WAIT_MS = 100;
+const START_BARRIER_WAIT_MS = 5000;
+const DAY_MS = 86_400_000;
+const RETRY_MS = 60_000;
+
+interface Current {
+  chain: Chain;
+  state: StateHash;
+  txn: number;
+  last: string;
+  position: WalPosition | null;
+  changeBytes: number;
+}
+
+export class ContinuousCapture {
+  readonly #o: Required<Omit<CaptureOptions, "clock">> & { clock: Clock };
+  #rd: SqlDatabase | null = null;
+  #ck: SqlDatabase | null = null;
+  #current: Current | null = null;
+  #running = false;
+  #establishing: Promise<void> | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #capturedPages = 0;
+  #lastCheckpoint = 0;
+  #lastMaintain = 0;
+  #retryAt = 0;
+  #problem: string | null = null;
+  #lastCapturedAt: number | null = null;
+
+  constructor(options: CaptureOptions) {
+    this.#o = {
+      clock: systemClock,
+      pollMs: 250,
+      checkpointPages: 1000,
+      checkpointMs: 30_000,
+      chainBytes: 64 << 20,
+      chainMs: DAY_MS,
+      mergeFanIn: 8,
+      ...options,
+    };
+  }
+
+  get #walPath(): string {
+    return `${this.#o.database.path}-wal`;
+  }
+
+  get active(): boolean {
+    return this.#running && this.#current !== null;
+  }
+
+  /** Starts capturing: continues the last chain when it can be proven to fit, else starts a new one. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#o.database.pauseCheckpoints();
+    try {
+      for (const name of ["rd", "ck"] as const) {
+        const db = openSqlite(this.#o.database.path, { create: false });
+        db.run("PRAGMA wal_autocheckpoint = 0");
+        if (name === "rd") this.#rd = db;
+        else this.#ck = db;
+      }
+      await this.#establish("start");
+    } catch (error) {
+      this.#o.log.error(`Continuous protection could not start: ${describeError(error)}`);
+      this.#problem = `it could not start: ${describeError(error)}`;
+      this.#retryAt = this.#o.clock().getTime() + RETRY_MS;
+    }
+    if (!this.#running) return;
+    this.#timer = setInterval(() => this.#tick(), this.#o.pollMs);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Reads what was committed last, closes its connections and lets SQLite checkpoint as before. */
+  stop(): void {
+    if (!this.#running) return;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    try {
+      if (this.#current) this.#withBarrier(START_BARRIER_WAIT_MS, () => this.poll());
+    } catch (error) {
+      this.#o.log.warning(
+        `Continuous protection: the last changes were not read at stop: ${describeError(error)}`,
+      );
+    }
+    this.#running = false;
+    this.#current = null;
+    for (const db of [this.#rd, this.#ck]) db?.close();
+    this.#rd = null;
+    this.#ck = null;
+    releaseDatabaseFile(this.#o.database.path);
+    this.#o.database.resumeCheckpoints();
+  }
+
+  /** Resolves once a start (or a new chain) under way is done. */
+  async settled(): Promise<void> {
+    await this.#establishing;
+  }
+
+  status(): ContinuousStatus {
+    const chains = listChains(this.#o.backupsDir).filter(
+      (c) => c.info.databaseId === this.#o.database.identity,
+    );
+    const first = chains[0];
+    const last = chains.at(-1);
+    const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+    return {
+      active: this.active,
+      from: iso(first?.info.createdAt),
+      to: last ? iso(Math.max(chainEnd(last).at, this.#lastCapturedAt ?? 0)) : null,
+      lastCapturedAt: iso(this.#lastCapturedAt),
+      chainStartedAt: iso(this.#current?.chain.info.createdAt),
+      problem: this.#problem,
+    };
+  }
+
+  #pin(): void {
+    const rd = this.#rd;
+    if (!rd) return;
+    rd.run("BEGIN");
+    rd.query("SELECT count(*) FROM sqlite_schema").get();
+  }
+
+  #unpin(): void {
+    this.#rd?.run("COMMIT");
+  }
+
+  /** Runs `fn` while no connection of any process can commit (`BEGIN IMMEDIATE`); throws busy after `waitMs`. */
+  #withBarrier<T>(waitMs: number, fn: () => T): T {
+    const ck = this.#ck;
+    if (!ck) throw new Error("continuous protection is not running");
+    ck.run(`PRAGMA busy_timeout = ${waitMs}`);
+    ck.run("BEGIN IMMEDIATE");
+    try {
+      return fn();
+    } finally {
+      ck.run("ROLLBACK");
+    }
+  }
+
+  #tick(): void {
+    if (!this.#running || this.#establishing) return;
+    const now = this.#o.clock().getTime();
+    try {
+      if (!this.#current) {
+        if (now >= this.#retryAt) void this.#establish("retry");
+        return;
+      }
+      this.poll();
+      if (
+        this.#capturedPages >= this.#o.checkpointPages ||
+        (this.#capturedPages > 0 && now - this.#lastCheckpoint >= this.#o.checkpointMs)
+      )
+        this.checkpoint();
+      this.#merge();
+      const current = this.#current;
+      if (
+        current &&
+        (now - current.chain.info.createdAt >= this.#o.chainMs ||
+          current.changeBytes >=
+            Math.max(this.#o.chainBytes, statSync(join(current.chain.dir, BASE_FILE)).size))
+      )
+        void this.#establish("rotate");
+      if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
+    } catch (error) {
+      this.#break(`capturing failed: ${describeError(error)}`);
+    }
+  }
+
+  /** The chain cannot go on: the next tick (after a pause) starts a new one from a new base. */
+  #break(why: string): void {
+    this.#o.log.error(`Continuous protection: ${why}; a new chain will start from a new base`);
+    this.#problem = why;
+    this.#current = null;
+    try {
+      if (this.#rd) {
+        this.#unpin();
+        // Nothing is captured meanwhile: let the log be checkpointed so it does not grow.
+        this.#rd.query("PRAGMA wal_checkpoint(PASSIVE)").get();
+      }
+    } catch {
+      // The connection is in no transaction: nothing to undo.
+    }
+    this.#retryAt = this.#o.clock().getTime() + RETRY_MS;
+  }
+
+  /**
+   * Reads the transactions committed since the last read and writes them as one change file.
+   * Returns how many were captured. A log that broke ends the chain (`#break`).
+   */
+  poll(): number {
+    const current = this.#current;
+    if (!current || !this.#rd) return 0;
+    const read = readWal(this.#walPath, current.position);
+    if (read.kind === "none") return 0;
+    if (read.kind === "broken") {
+      this.#break(`continuity was lost (${read.reason})`);
+      return 0;
+    }
+    if (read.pageSize !== current.chain.info.pageSize) {
+      this.#break("continuity was lost (the page size changed)");
+      return 0;
+    }
+    const records = this.#records(current, read.transactions);
+    if (records.length > 0) this.#write(current, records, read.position);
+    current.position = read.position;
+    return records.length;
+  }
+
+  #records(current: Current, transactions: WalTransaction[]): ChangeRecord[] {
+    const at = this.#o.clock().getTime();
+    return transactions.map((t) => {
+      for (const [page, image] of t.pages) current.state.setPage(page, image);
+      current.state.setSize(t.size);
+      this.#capturedPages += t.pages.size;
+      return { txn: ++current.txn, at, size: t.size, state: current.state.digest(), pages: t.pages };
+    });
+  }
+
+  #write(current: Current, records: ChangeRecord[], position: WalPosition): void {
+    const first = records[0] as ChangeRecord;
+    const last = records.at(-1) as ChangeRecord;
+    const header: ChangeHeader = {
+      format: 1,
+      chain: current.chain.info.id,
+      level: 0,
+      first: first.txn,
+      last: last.txn,
+      from: first.at,
+      to: last.at,
+      prev: current.last,
+      result: last.state,
+      pageSize: current.chain.info.pageSize,
+      wal: position,
+    };
+    const path = writeChangeFile(current.chain.dir, header, records);
+    const bytes = statSync(path).size;
+    current.chain.files.push({ path, header, bytes });
+    current.changeBytes += bytes;
+    current.last = last.state;
+    this.#lastCapturedAt = last.at;
+  }
+
+  /**
+   * Lets SQLite move the log into the database file: under the write barrier, everything
+   * committed is read first, then the pin lets go, a PASSIVE checkpoint runs (it never waits),
+   * and the pin is taken again before any writer goes on. When the checkpoint took every frame,
+   * the next writer starts the log again (salt-1 one more), the one start `readWal` accepts.
+   * A writer holding the lock just now postpones it to a later tick.
+   */
+  checkpoint(): void {
+    if (!this.#current || !this.#rd) return;
+    try {
+      this.#withBarrier(BARRIER_WAIT_MS, () => {
+        this.poll();
+        if (!this.#current) return;
+        this.#unpin();
+        try {
+          this.#rd?.query("PRAGMA wal_checkpoint(PASSIVE)").get();
+        } finally {
+          this.#pin();
+        }
+        this.#capturedPages = 0;
+        this.#lastCheckpoint = this.#o.clock().getTime();
+      });
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+    }
+  }
+
+  /** Starts (or restarts) the chain: continue the last one when it fits, else a new base. */
+  #establish(why: "start" | "retry" | "rotate"): Promise<void> {
+    if (this.#establishing) return this.#establishing;
+    this.#establishing = this.#doEstablish(why)
+      .catch((error) => {
+        if (this.#running) this.#break(`a new chain could not start: ${describeError(error)}`);
+      })
+      .finally(() => {
+        this.#establishing = null;
+      });
+    return this.#establishing;
+  }
+
+  async #doEstablish(why: "start" | "retry" | "rotate"): Promise<void> {
+    const { backupsDir, log } = this.#o;
+    const path = this.#o.database.path;
+    if (why !== "rotate") removeChainLeftovers(backupsDir);
+    const identity = this.#o.database.identity;
+    const last = listChains(backupsDir).at(-1);
+    // Under the barrier: everything committed read (a rotation ends the old chain there), the
+    // pin taken at that point, and the size of the database as the pin sees it.
+    const taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
+      if (this.#current) this.poll();
+      if (this.#current) this.#unpin();
+      const wal = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
+      this.#pin();
+      const rd = this.#rd as SqlDatabase;
+      const pageSize = (rd.query("PRAGMA page_size").get() as { page_size: number }).page_size;
+      const size = (rd.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+      return { wal: wal.kind === "read" ? wal : null, pageSize, size };
+    });
+    const cancelled = () => !this.#running;
+    const transactions = taken.wal?.transactions ?? [];
+    const end = taken.wal?.position ?? null;
+
+    let reason = "no chain yet";
+    if (why === "rotate") reason = "";
+    else if (last && last.info.databaseId !== identity) reason = "the database was replaced (a restore)";
+    else if (last?.problem) reason = `the last chain cannot be carried on: ${last.problem}`;
+    else if (last && last.info.pageSize !== taken.pageSize) reason = "the page size changed";
+    else if (last) {
+      const at = chainEnd(last);
+      const stored = last.files.at(-1)?.header.wal ?? null;
+      // The chain's last position: the frames of the log up to it over the file, and those after it still to capture.
+      const sameLog =
+        stored !== null && end !== null && stored.salt1 === end.salt1 && stored.salt2 === end.salt2;
+      const before = sameLog ? transactions.filter((t) => t.end <= (stored as WalPosition).offset) : [];
+      const after = sameLog
+        ? transactions.filter((t) => t.end > (stored as WalPosition).offset)
+        : transactions;
+      const overlay = new Map<number, Uint8Array>();
+      for (const t of before) for (const [page, image] of t.pages) overlay.set(page, image);
+      const size = before.at(-1)?.size ?? Math.floor(statSync(path).size / taken.pageSize);
+      const state = await statePages(path, taken.pageSize, size, overlay, cancelled);
+      if (!state) return;
+      if (state.digest() === at.state) {
+        this.#current = {
+          chain: last,
+          state,
+          txn: at.txn,
+          last: at.state,
+          position: sameLog ? stored : null,
+          changeBytes: last.files.reduce((sum, f) => sum + f.bytes, 0),
+        };
+        const records = this.#records(this.#current, after);
+        if (records.length > 0) this.#write(this.#current, records, end as WalPosition);
+        this.#current.position = end;
+        this.#problem = null;
+        log.info(
+          `Continuous protection continues the chain ${last.info.id}${records.length ? ` (${records.length} transactions made meanwhile captured)` : ""}`,
+        );
+        this.#prune(this.#o.clock().getTime());
+        return;
+      }
+      reason =
+        "changes were made that were not captured (the app was stopped without warning, or another program wrote to the database)";
+    }
+    await this.#newChain(taken.pageSize, taken.size, transactions, end, reason, cancelled);
+  }
+
+  async #newChain(
+    pageSize: number,
+    size: number,
+    transactions: WalTransaction[],
+    end: WalPosition | null,
+    reason: string,
+    cancelled: () => boolean,
+  ): Promise<void> {
+    const { backupsDir, log } = this.#o;
+    const now = this.#o.clock();
+    const id = newChainId(now);
+    const temp = newChainFolder(backupsDir, id);
+    const overlay = new Map<number, Uint8Array>();
+    for (const t of transactions) for (const [page, image] of t.pages) overlay.set(page, image);
+    const base = join(temp, BASE_FILE);
+    const state = await statePages(this.#o.database.path, pageSize, size, overlay, cancelled, base);
+    if (!state) return;
+    const info: ChainInfo = {
+      format: 1,
+      id,
+      databaseId: this.#o.database.identity,
+      createdAt: now.getTime(),
+      pageSize,
+      size,
+      state: state.digest(),
+    };
+    const dir = finishChain(backupsDir, temp, info);
+    this.#current = {
+      chain: { info, dir, files: [], problem: null },
+      state,
+      txn: 0,
+      last: info.state,
+      position: end,
+      changeBytes: 0,
+    };
+    this.#capturedPages = 0;
+    if (reason) {
+      this.#problem = reason === "no chain yet" ? null : reason;
+      log.info(`Continuous protection started a new chain ${id} from a base of ${size} pages: ${reason}`);
+    } else log.info(`Continuous protection started a new chain ${id} (a new base keeps restores short)`);
+    this.#prune(now.getTime());
+  }
+
+  /**
+   * Keeps the history to `keepDays`: a chain goes once the next one started before the window
+   * (so every moment in the window stays restorable); the newest chain always stays.
+   */
+  #prune(now: number): void {
+    this.#lastMaintain = now;
+    const chains = listChains(this.#o.backupsDir);
+    const cutoff = now - this.#o.keepDays() * DAY_MS;
+    for (let i = 0; i < chains.length - 1; i++) {
+      const chain = chains[i] as Chain;
+      const next = chains[i + 1] as Chain;
+      if (next.info.createdAt <= cutoff && chain.info.id !== this.#current?.chain.info.id) removeChain(chain);
+    }
+  }
+
+  /**
+   * Keeps a chain to a few dozen files: when the newest files of one level number `mergeFanIn`,
+   * they become one file of the next level (written whole, then they are removed; a merge cut
+   * short leaves files the merged one covers, which `listChains` passes over).
+   */
+  #merge(): void {
+    const current = this.#current;
+    if (!current) return;
+    const files = current.chain.files;
+    const fanIn = this.#o.mergeFanIn;
+    for (let start = 0; start < files.length; ) {
+      const level = files[start]?.header.level;
+      let end = start;
+      while (end < files.length && files[end]?.header.level === level) end++;
+      if (end - start >= fanIn && level !== undefined) {
+        const merged = files.slice(start, start + fanIn);
+        const first = (merged[0] as (typeof files)[number]).header;
+        const last = (merged.at(-1) as (typeof files)[number]).header;
+        const header: ChangeHeader = {
+          ...first,
+          level: level + 1,
+          last: last.last,
+          to: last.to,
+          result: last.result,
+          wal: last.wal,
+        };
+        const path = writeChangeFile(
+          current.chain.dir,
+          header,
+          (function* () {
+            for (const f of merged) yield* changeRecords(f.path);
+          })(),
+        );
+        for (const f of merged) rmSync(f.path, { force: true });
+        files.splice(start, fanIn, { path, header, bytes: statSync(path).size });
+        return;
+      }
+      start = end;
+    }
+  }
+}

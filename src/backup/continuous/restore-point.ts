@@ -1,0 +1,131 @@
+import { closeSync, copyFileSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { AppError } from "../../lib/errors.ts";
+import { formatLogTime, showTime } from "../../lib/time.ts";
+import type { BroughtIn } from "../catalog/manifest.ts";
+import { backupFileName } from "../catalog/names.ts";
+import { setRollbackJournalMode } from "../inspect/journal-header.ts";
+import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
+import { ChangeFileError, changeRecords } from "./change-file.ts";
+import { stateOfFile } from "./state-hash.ts";
+
+/**
+ * The database as it was at a moment: the chain whose base is the newest one taken at or before
+ * it, carried forward by every transaction captured at or before it. What is built is proven
+ * before anything uses it: its state (`StateHash`) must be the one the chain recorded for that
+ * transaction; the restore that takes it then runs the full check as for any backup.
+ */
+
+export type PointErrorCode = "continuous.not_covered" | "continuous.damaged";
+
+export class PointInTimeError extends AppError<PointErrorCode> {}
+
+/** A moment a restore can go back to: the state after transaction `txn` of `chain`, captured at `at`. */
+export interface PointInTime {
+  chain: string;
+  databaseId: string | null;
+  txn: number;
+  at: number;
+}
+
+/** The restorable window of `chains`: from the first base to the last captured transaction. */
+export function windowOf(chains: Chain[]): { from: number; to: number } | null {
+  const first = chains[0];
+  const last = chains.at(-1);
+  if (!first || !last) return null;
+  return { from: first.info.createdAt, to: chainEnd(last).at };
+}
+
+function chooseChain(chains: Chain[], at: number): Chain {
+  const chain = chains.filter((c) => c.info.createdAt <= at).at(-1);
+  if (chain) return chain;
+  const first = chains[0];
+  throw new PointInTimeError(
+    "continuous.not_covered",
+    first
+      ? `Nothing can be restored as it was at ${showTime(new Date(at))}: continuous protection goes back to ${showTime(new Date(first.info.createdAt))}.`
+      : "Nothing can be restored to a point in time: continuous protection has captured nothing here yet.",
+  );
+}
+
+/**
+ * Writes the database as it was at `at` (ms) into `target` (a new file), flushed, in
+ * rollback-journal mode, from the chains in `backupsDir` (only those of `databaseId` when given).
+ * Returns the moment it holds: the last transaction captured at or before `at`.
+ */
+export function buildPointInTime(
+  backupsDir: string,
+  at: number,
+  target: string,
+  databaseId?: string | null,
+): PointInTime {
+  const chains = listChains(backupsDir).filter((c) => !databaseId || c.info.databaseId === databaseId);
+  const chain = chooseChain(chains, at);
+  const { pageSize } = chain.info;
+  const point = { txn: 0, at: chain.info.createdAt, state: chain.info.state, size: chain.info.size };
+  copyFileSync(join(chain.dir, BASE_FILE), target);
+  const fd = openSync(target, "r+");
+  try {
+    for (const file of chain.files) {
+      if (file.header.from > at) break;
+      for (const record of changeRecords(file.path)) {
+        if (record.at > at) continue;
+        for (const [page, image] of record.pages) {
+          let done = 0;
+          while (done < pageSize)
+            done += writeSync(fd, image, done, pageSize - done, (page - 1) * pageSize + done);
+        }
+        Object.assign(point, { txn: record.txn, at: record.at, state: record.state, size: record.size });
+      }
+    }
+    ftruncateSync(fd, point.size * pageSize);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(target, { force: true });
+    if (error instanceof ChangeFileError)
+      throw new PointInTimeError(
+        "continuous.damaged",
+        `Continuous protection cannot go back there: ${error.message}.`,
+      );
+    throw error;
+  }
+  closeSync(fd);
+  if (stateOfFile(target, pageSize, point.size) !== point.state) {
+    rmSync(target, { force: true });
+    throw new PointInTimeError(
+      "continuous.damaged",
+      `Continuous protection cannot go back there: the database it rebuilt is not the one it recorded (chain ${chain.info.id}, transaction ${point.txn}).`,
+    );
+  }
+  setRollbackJournalMode(target);
+  return { chain: chain.info.id, databaseId: chain.info.databaseId, txn: point.txn, at: point.at };
+}
+
+/**
+ * What a database built by `buildPointInTime` is brought into the backup folder as: a manual
+ * backup named for when it was made (`manual_…_point_in_time.db`, then `_2`, `_3` … for
+ * `attempt`), saying the moment it holds; proven the app's own (its pages are the app's own
+ * database's, and its state was proven), so it is restored as a copy after the full check.
+ */
+export function pointInTimeBackup(
+  point: PointInTime,
+  made: Date,
+  by: string | null,
+  sha256: string,
+  attempt = 1,
+): { name: string; about: BroughtIn } {
+  const name = backupFileName("manual", made, "point in time");
+  return {
+    name: attempt > 1 ? name.replace(/\.db$/, `_${attempt}.db`) : name,
+    about: {
+      createdAt: made.toISOString(),
+      sha256,
+      description: `The database as it was at ${formatLogTime(new Date(point.at))} (continuous protection)`,
+      createdBy: by,
+      origin: "snapshot",
+      databaseId: point.databaseId,
+      dataAt: new Date(point.at).toISOString(),
+    },
+  };
+}
