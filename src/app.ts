@@ -161,6 +161,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     webhook,
     ...(options.timers ? { timers: options.timers } : {}),
     offsiteStatus: () => offsite.status(),
+    continuousStatus: () => (appSettings.current.settings.continuous_protection ? continuous.health() : null),
   });
   const recovery = new RecoveryController({
     engine,

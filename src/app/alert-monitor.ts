@@ -12,7 +12,7 @@ import { realTimers, type Timers } from "../lib/timers.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
 import type { AlertWebhook } from "./alert-webhook.ts";
-import { computeAlerts, type OffsiteHealth } from "./alerts.ts";
+import { type ContinuousHealth, computeAlerts, type OffsiteHealth } from "./alerts.ts";
 import { backupCadence } from "./options.ts";
 import type { Alert } from "./status.ts";
 
@@ -78,6 +78,8 @@ export interface AlertMonitorDeps {
   webhook?: AlertWebhook | null;
   /** Off-site copies' health, for `offsite_failing`; absent or null while they are not configured. */
   offsiteStatus?: () => OffsiteHealth | null;
+  /** Continuous protection's health, for `continuous_lagging`; absent or null while it is off. */
+  continuousStatus?: () => ContinuousHealth | null;
 }
 
 /**
@@ -184,6 +186,7 @@ export class AlertMonitor {
       freeBytes: engine.freeBytes(),
       databaseBytes: engine.databaseBytes(),
       offsite: this.#deps.offsiteStatus?.() ?? null,
+      continuous: this.#deps.continuousStatus?.() ?? null,
     });
   }
 

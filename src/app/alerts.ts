@@ -20,6 +20,16 @@ export interface OffsiteHealth {
   targets?: { label: string; needsPassphrase: boolean; failingSince: string | null }[];
 }
 
+/** How long continuous protection may be down (a new chain on its way) before it is an alert. */
+const CONTINUOUS_GRACE_MS = 2 * 60_000;
+
+/** Continuous protection as the alerts see it; null while it is off or the app does not serve. */
+export interface ContinuousHealth {
+  /** Since when no change has been captured although protection is on (ISO 8601), or null while it captures. */
+  downSince: string | null;
+  problem: string | null;
+}
+
 /** Everything the alerts are computed from; all of it is on disk or in the running app. */
 export interface AlertInput {
   now: Date;
@@ -41,6 +51,7 @@ export interface AlertInput {
   /** The database with its -wal: what the next backup copies. */
   databaseBytes: number;
   offsite?: OffsiteHealth | null;
+  continuous?: ContinuousHealth | null;
 }
 
 /** Text that ends as a sentence does. */
@@ -61,7 +72,8 @@ function secondRunAfter(cadence: Cadence, from: Date): Date | null {
  * good backup newer than two runs of the schedule (2× the interval, or two runs of the cron
  * expression as croner computes them). Drills: the last one failed (whether it ran on the schedule or
  * by hand); none ran in twice the interval (when drills are on). Free space below what two
- * backups need. Off-site copies failing (when configured).
+ * backups need. Off-site copies failing (when configured). Continuous protection down for more
+ * than two minutes (`continuous_lagging`).
  */
 export function computeAlerts(input: AlertInput): Alert[] {
   const { now, latestHealthy, lastAutomaticRun: run, drill } = input;
@@ -177,6 +189,17 @@ export function computeAlerts(input: AlertInput): Alert[] {
       ),
       action:
         "Check that the off-site place is reachable and its settings are right (business-app offsite test); the local backups go on meanwhile.",
+    });
+  }
+  const down = input.continuous?.downSince;
+  if (down && now.getTime() - new Date(down).getTime() >= CONTINUOUS_GRACE_MS) {
+    const why = input.continuous?.problem;
+    alerts.push({
+      id: "continuous_lagging",
+      since: down,
+      message: sentence(`Changes have not been captured since ${at(down)}${why ? `: ${why}` : ""}`),
+      action:
+        "Changes made since then are kept only by the database itself and the next backup. Look at the log for the reason (often a full disk) and put it right; the capture starts again by itself.",
     });
   }
   return alerts;

@@ -1,5 +1,5 @@
 import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
-import type { BackupErrorCode } from "../backup/index.ts";
+import type { BackupErrorCode, PointErrorCode } from "../backup/index.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";
 import type { LockErrorCode } from "../lib/file-lock.ts";
@@ -9,6 +9,7 @@ import type { OffsiteErrorCode } from "../offsite/errors.ts";
 /** Every code an error of the app's operations may carry (the web adds its own: `WebErrorCode`). */
 export type OperationErrorCode =
   | BackupErrorCode
+  | PointErrorCode
   | UserErrorCode
   | AuthErrorCode
   | ConfigErrorCode
@@ -54,6 +55,8 @@ export const ERROR_ANSWERS: Record<OperationErrorCode, readonly [status: ErrorSt
   "backup.abandoned": [503, 1],
   "backup.choice_changed": [409, 1],
   "backup.name_taken": [409, 1],
+  "continuous.not_covered": [404, 1],
+  "continuous.damaged": [422, 1],
   "user.bad_name": [400, 1],
   "user.bad_role": [400, 1],
   "user.taken": [400, 1],

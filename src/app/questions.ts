@@ -1,4 +1,4 @@
-import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
+import type { ManifestRecord, PointInTime, RestorePreview } from "../backup/index.ts";
 import { showTime } from "../lib/time.ts";
 
 /**
@@ -27,6 +27,23 @@ export function restoreSentences(p: RestorePreview, options: { emergency: boolea
       "If this backup fails its full check now, or a newer one appears, nothing is restored and you are asked again.",
     );
   return lines;
+}
+
+/**
+ * The question before going back to a moment (`previewPoint`): the exact moment it puts back (the
+ * last change captured at or before the one chosen) and the next one after it, what is lost,
+ * and what happens to the people signed in.
+ */
+export function pointSentences(point: PointInTime): string[] {
+  const at = showTime(new Date(point.at));
+  const next = point.next
+    ? ` The next change was captured at ${showTime(new Date(point.next))}.`
+    : " Nothing was captured after it.";
+  return [
+    `This puts the database back as it was at ${at}, after the last change captured at or before the moment you chose.${next}`,
+    `Changes made since ${at} are lost: a safety backup of the database as it is now is taken first, and only it keeps them. The moment put back is kept as a backup too.`,
+    "Everyone is signed out, and signs in again with the users of that moment.",
+  ];
 }
 
 /** A count of rows as shown: "1,204", or "not known". */

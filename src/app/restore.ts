@@ -4,6 +4,7 @@ import {
   BackupNotFoundError,
   BackupUnusableError,
   buildPointInTime,
+  countRows,
   lineageOf,
   NoUsableBackupError,
   pointInTimeBackup,
@@ -144,6 +145,39 @@ export async function restoreToPoint(
       const result = await engine.restore(name, { by: request.by, incoming: { temp, about } });
       return { ...result, point };
     }
+  } finally {
+    await rm(temp, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * What restoring the database as it was at `at` would do (`restoreToPoint`), worked out by
+ * building that moment in a hidden temporary file and counting its rows (removed afterwards):
+ * the preview, and the moment it holds with the next one captured after `at`.
+ */
+export async function previewPoint(
+  deps: Pick<RestoreDeps, "engine">,
+  at: Date,
+): Promise<{ preview: RestorePreview; point: PointInTime }> {
+  const { engine } = deps;
+  const temp = engine.uploadTempPath();
+  try {
+    const point = buildPointInTime(engine.backupsDir, at.getTime(), temp, engine.identity());
+    const rows = Object.fromEntries((await countRows({ path: temp })).map((t) => [t.name, t.rows]));
+    const { name, about } = pointInTimeBackup(point, new Date(), null, "");
+    const record: ManifestRecord = {
+      ...about,
+      origin: "snapshot",
+      name,
+      kind: "manual",
+      size: 0,
+      health: "verified",
+      checkedAt: null,
+      reason: null,
+      sourceDamaged: false,
+      rowCounts: rows,
+    };
+    return { preview: await engine.previewCopy(record, "continuous protection"), point };
   } finally {
     await rm(temp, { force: true }).catch(() => {});
   }

@@ -18,6 +18,7 @@ export const ALERT_IDS = [
   "low_disk_space",
   "offsite_failing",
   "offsite_passphrase_missing",
+  "continuous_lagging",
 ] as const;
 export type AlertId = (typeof ALERT_IDS)[number];
 

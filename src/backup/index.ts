@@ -17,7 +17,7 @@ export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
 export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
 export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture.ts";
 export { ContinuousCapture } from "./continuous/capture.ts";
-export type { PointInTime } from "./continuous/restore-point.ts";
+export type { PointErrorCode, PointInTime } from "./continuous/restore-point.ts";
 export { buildPointInTime, PointInTimeError, pointInTimeBackup } from "./continuous/restore-point.ts";
 export { BackupEngine } from "./engine.ts";
 export type { BackupErrorCode } from "./errors.ts";
@@ -32,5 +32,6 @@ export {
   NotEnoughSpaceError,
   NoUsableBackupError,
 } from "./errors.ts";
+export { countRowsInWorker as countRows } from "./inspect/worker-client.ts";
 export type { TableCount } from "./inspect/worker-protocol.ts";
 export type { RestorePreview } from "./operations/restore-preview.ts";

@@ -16,15 +16,22 @@ export const LIST_FLAGS: FlagSpec[] = [
 /** `list [--json]`: the backups, newest first; files seen for the first time are checked first. */
 export async function listCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, LIST_FLAGS);
-  const { engine } = openDataApp(values, ctx);
+  const { engine, continuous } = openDataApp(values, ctx);
   await engine.verifyNew();
   const records = engine.list();
+  const window = continuous.status();
   if (values.json) {
-    ctx.stdout(`${JSON.stringify({ backups: records.map(publicEntry) }, null, 2)}\n`);
+    const { from, to, lastCapturedAt } = window;
+    const answer = { backups: records.map(publicEntry), continuous: { from, to, lastCapturedAt } };
+    ctx.stdout(`${JSON.stringify(answer, null, 2)}\n`);
     return EXIT.ok;
   }
+  const moments =
+    window.from && window.to
+      ? `Continuous protection can restore any moment from ${formatLogTime(new Date(window.from))} to ${formatLogTime(new Date(window.to))} (restore --at TIME).\n`
+      : "";
   if (records.length === 0) {
-    ctx.stdout(`No backups yet in ${engine.backupsDir}\n`);
+    ctx.stdout(`No backups yet in ${engine.backupsDir}\n${moments}`);
     return EXIT.ok;
   }
   // A description written before control characters were refused, or by another tool, must not
@@ -37,6 +44,8 @@ export async function listCommand(args: string[], ctx: CliContext): Promise<numb
     r.health,
     r.description,
   ]);
-  ctx.stdout(`${formatTable(["NAME", "KIND", "CREATED", "SIZE", "HEALTH", "DESCRIPTION"], rows)}\n`);
+  ctx.stdout(
+    `${formatTable(["NAME", "KIND", "CREATED", "SIZE", "HEALTH", "DESCRIPTION"], rows)}\n${moments}`,
+  );
   return EXIT.ok;
 }

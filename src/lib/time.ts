@@ -79,6 +79,11 @@ export function timeAgo(at: At, now: Date): string {
   return `on ${date(d, now)}`;
 }
 
+/** A moment as a `datetime-local` field holds it, in local time to the second: `2026-12-06T14:05:09`. */
+export function localInputTime(d: Date): string {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 /** `timeAgo`, to the second under a minute ("2 seconds ago"): for what happens every few seconds. */
 export function secondsAgo(at: At, now: Date): string {
   const seconds = Math.floor((now.getTime() - toDate(at).getTime()) / 1000);

@@ -1,7 +1,10 @@
 /** @jsxImportSource hono/jsx */
+import type { ContinuousStatus } from "../backup/index.ts";
 import { MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
+import { localInputTime } from "../lib/time.ts";
 import { ActionForm } from "./action-form.tsx";
 import type { Viewer } from "./layout.tsx";
+import { Time } from "./when.tsx";
 
 /**
  * The forms keep what a person typed or chose while the area around them refreshes
@@ -66,14 +69,53 @@ function EmergencyRestoreForm() {
   );
 }
 
-/** What a person can do from the Database Backup page: make a backup; for super admins also upload and emergency restore. */
-export function BackupActions(props: { viewer: Viewer }) {
+/**
+ * Undo to a point in time (continuous protection): a date and time within the window, then the
+ * question with what it brings back (`/backup/point-in-time`), which names the exact moment.
+ */
+function PointInTimeForm(props: { window: ContinuousStatus; now: Date }) {
+  const { from, to } = props.window;
+  if (!from || !to) return null;
+  return (
+    <details class="more" id="point-more" hx-preserve="true">
+      <summary>Undo to a point in time</summary>
+      <form method="get" action="/backup/point-in-time">
+        <p class="muted small">
+          Any moment from <Time at={from} now={props.now} as="exact" /> to{" "}
+          <Time at={to} now={props.now} as="exact" /> can be put back, to the second.
+        </p>
+        <label for="point-at">Date and time</label>
+        <input
+          id="point-at"
+          name="at"
+          type="datetime-local"
+          step="1"
+          required
+          min={localInputTime(new Date(from))}
+          value={localInputTime(new Date(to))}
+        />
+        <div class="form-row">
+          <button type="submit" class="secondary">
+            Show what it brings back
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}
+
+/**
+ * What a person can do from the Database Backup page: make a backup; for super admins also
+ * upload, undo to a point in time and emergency restore.
+ */
+export function BackupActions(props: { viewer: Viewer; continuous: ContinuousStatus | null; now: Date }) {
   const superAdmin = props.viewer.role === "super_admin";
   return (
     <section class="panel" aria-labelledby="create-heading">
       <h2 id="create-heading">Make a backup now</h2>
       <CreateForm viewer={props.viewer} />
       {superAdmin ? <UploadForm viewer={props.viewer} /> : null}
+      {superAdmin && props.continuous ? <PointInTimeForm window={props.continuous} now={props.now} /> : null}
       {superAdmin ? <EmergencyRestoreForm /> : null}
     </section>
   );

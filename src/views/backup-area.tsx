@@ -47,7 +47,7 @@ export function BackupArea(props: BackupAreaProps) {
       <Progress status={status} />
       <div class="status-grid">
         <StatusFacts viewer={viewer} status={status} now={now} />
-        <BackupActions viewer={viewer} />
+        <BackupActions viewer={viewer} continuous={status.continuous} now={now} />
       </div>
       <BackupList
         viewer={viewer}

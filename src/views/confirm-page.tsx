@@ -1,17 +1,18 @@
 /** @jsxImportSource hono/jsx */
 
-import { deleteQuestion } from "../app/questions.ts";
-import type { ManifestRecord, RestorePreview } from "../backup/index.ts";
+import { deleteQuestion, pointSentences } from "../app/questions.ts";
+import type { ManifestRecord, PointInTime, RestorePreview } from "../backup/index.ts";
 import { CsrfField, Page, type PageProps } from "./layout.tsx";
 import { RestoreQuestion } from "./restore-question.tsx";
 import { backupTitle } from "./words.ts";
 
 export type ConfirmAction = "restore" | "delete" | "emergency-restore";
 
-const TITLE: Record<ConfirmAction, string> = {
+const TITLE: Record<ConfirmAction | "point-in-time", string> = {
   restore: "Restore a backup",
   delete: "Delete a backup",
   "emergency-restore": "Emergency restore",
+  "point-in-time": "Undo to a point in time",
 };
 
 /**
@@ -23,6 +24,7 @@ export function ConfirmPage(
     (
       | { action: "delete"; record: ManifestRecord }
       | { action: "restore" | "emergency-restore"; preview: RestorePreview }
+      | { action: "point-in-time"; preview: RestorePreview; point: PointInTime }
     ),
 ) {
   const { viewer } = props;
@@ -45,6 +47,16 @@ export function ConfirmPage(
             </a>
           </form>
         </section>
+      ) : props.action === "point-in-time" ? (
+        <RestoreQuestion
+          preview={props.preview}
+          emergency={false}
+          action="/backup/point-in-time"
+          fields={{ at: new Date(props.point.at).toISOString() }}
+          csrf={<CsrfField viewer={viewer} />}
+          cancel="/backup/status"
+          own={{ title: "The database as it was", sentences: pointSentences(props.point) }}
+        />
       ) : (
         <RestoreQuestion
           preview={props.preview}

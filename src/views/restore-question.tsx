@@ -16,15 +16,19 @@ export function RestoreQuestion(props: {
   /** The form's CSRF field, where the page has a session. */
   csrf?: Child;
   cancel: string;
+  /** A question of its own (a point in time): its title and sentences instead of a backup's. */
+  own?: { title: string; sentences: string[] };
 }) {
   const { preview } = props;
+  const sentences = props.own?.sentences ?? restoreSentences(preview, { emergency: props.emergency });
   return (
     <section class="panel restore-question">
       <h2 class="title">
-        {props.emergency ? "Emergency Restore: " : "Restore "}
-        {preview.name}
+        {props.own
+          ? props.own.title
+          : `${props.emergency ? "Emergency Restore: " : "Restore "}${preview.name}`}
       </h2>
-      {restoreSentences(preview, { emergency: props.emergency }).map((line) => (
+      {sentences.map((line) => (
         <p class="confirm-text">{line}</p>
       ))}
       {preview.tables.length > 0 ? (
@@ -53,7 +57,7 @@ export function RestoreQuestion(props: {
           <input type="hidden" name={name} value={value} />
         ))}
         <button type="submit" class="danger">
-          Yes, restore this backup
+          {props.own ? "Yes, put this moment back" : "Yes, restore this backup"}
         </button>
         <a class="button secondary" href={props.cancel}>
           Cancel

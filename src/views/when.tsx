@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { type At, dayAndTime, showTime, timeAgo, timeAhead, toDate } from "../lib/time.ts";
 
-const FORMATS = { day: dayAndTime, ago: timeAgo, ahead: timeAhead } as const;
+const FORMATS = { day: dayAndTime, ago: timeAgo, ahead: timeAhead, exact: (d: Date) => showTime(d) } as const;
 
 /** A friendly time with the exact one (`2025-09-22 14:30:00`) on hover and for machines. */
 export function Time(props: { at: At | null | undefined; now: Date; as?: keyof typeof FORMATS }) {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { badForm, badJson } from "./http-errors.ts";
+import { parseMoment } from "../lib/time.ts";
+import { badForm, badInput, badJson } from "./http-errors.ts";
 
 type FormValues = Record<string, string | File | (string | File)[]>;
 
@@ -30,4 +31,17 @@ export async function readJson(c: Context, example: string): Promise<unknown> {
   } catch {
     throw badJson(`Send JSON such as ${example}.`);
   }
+}
+
+/**
+ * A moment a person chose (`at`: ISO 8601, or local time `YYYY-MM-DDTHH:MM[:SS]` as a
+ * `datetime-local` field sends it); a 400 with the accepted forms otherwise.
+ */
+export function momentField(value: unknown): Date {
+  const at = typeof value === "string" ? parseMoment(value, new Date()) : null;
+  if (!at)
+    throw badInput(
+      "Choose a date and time: ISO 8601 such as 2026-12-06T14:05:00Z, or local time as 2026-12-06T14:05:00.",
+    );
+  return at;
 }

@@ -160,4 +160,17 @@ describe("alerts", () => {
     ).toEqual([]);
     expect(ids({ ...failing, offsite: null })).toEqual([]);
   });
+
+  test("continuous protection down: said after two minutes with the reason, cleared once it captures", () => {
+    const problem = "capturing failed: ENOSPC: no space left on device, write";
+    const down = (ms: number) => input({ continuous: { downSince: iso(-ms), problem } });
+    expect(ids(down(60_000))).toEqual([]);
+    expect(computeAlerts(down(3 * 60_000))[0]).toMatchObject({
+      id: "continuous_lagging",
+      since: iso(-3 * 60_000),
+      message: `Changes have not been captured since 3 minutes ago: ${problem}.`,
+    });
+    expect(ids(input({ continuous: { downSince: null, problem } }))).toEqual([]);
+    expect(ids(input({ continuous: null }))).toEqual([]);
+  });
 });

@@ -41,6 +41,7 @@ describe("compiled executable", () => {
     expect(readdirSync(join(alone, "database_backups")).sort()).toEqual([
       "alerts.json",
       "backup.log",
+      "continuous",
       "manifest.json",
       "startup_backup.db",
     ]);

@@ -110,6 +110,8 @@ export class ContinuousCapture {
   #retryAt = 0;
   #problem: string | null = null;
   #lastCapturedAt: number | null = null;
+  /** Since when nothing has been captured although the capture runs (a chain broke, a start failed). */
+  #downSince: number | null = null;
 
   constructor(options: CaptureOptions) {
     this.#o = {
@@ -149,6 +151,7 @@ export class ContinuousCapture {
       this.#o.log.error(`Continuous protection could not start: ${describeError(error)}`);
       this.#problem = `it could not start: ${describeError(error)}`;
       this.#retryAt = this.#o.clock().getTime() + RETRY_MS;
+      this.#downSince ??= this.#o.clock().getTime();
     }
     if (!this.#running) return;
     this.#timer = setInterval(() => this.#tick(), this.#o.pollMs);
@@ -161,7 +164,7 @@ export class ContinuousCapture {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     try {
-      if (this.#current) this.#withBarrier(START_BARRIER_WAIT_MS, () => this.poll());
+      if (this.#current) this.#withBarrier(START_BARRIER_WAIT_MS, () => this.#read());
     } catch (error) {
       this.#o.log.warning(
         `Continuous protection: the last changes were not read at stop: ${describeError(error)}`,
@@ -169,6 +172,7 @@ export class ContinuousCapture {
     }
     this.#running = false;
     this.#current = null;
+    this.#downSince = null;
     for (const db of [this.#rd, this.#ck]) db?.close();
     this.#rd = null;
     this.#ck = null;
@@ -181,18 +185,23 @@ export class ContinuousCapture {
     await this.#establishing;
   }
 
+  /**
+   * The restorable window (the chains of the database open now, or of every database when none
+   * was opened: the command line), and how current the capture is.
+   */
   status(): ContinuousStatus {
-    const chains = listChains(this.#o.backupsDir).filter(
-      (c) => c.info.databaseId === this.#o.database.identity,
-    );
+    const identity = this.#o.database.identity;
+    const chains = listChains(this.#o.backupsDir).filter((c) => !identity || c.info.databaseId === identity);
     const first = chains[0];
     const last = chains.at(-1);
     const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+    const lastChange = last?.files.length ? chainEnd(last).at : null;
+    const capturedAt = Math.max(this.#lastCapturedAt ?? 0, lastChange ?? 0) || null;
     return {
       active: this.active,
       from: iso(first?.info.createdAt),
-      to: last ? iso(Math.max(chainEnd(last).at, this.#lastCapturedAt ?? 0)) : null,
-      lastCapturedAt: iso(this.#lastCapturedAt),
+      to: last ? iso(Math.max(chainEnd(last).at, capturedAt ?? 0)) : null,
+      lastCapturedAt: iso(capturedAt),
       chainStartedAt: iso(this.#current?.chain.info.createdAt),
       problem: this.#problem,
     };
@@ -247,12 +256,23 @@ export class ContinuousCapture {
         void this.#establish("rotate");
       if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
     } catch (error) {
-      this.#break(`capturing failed: ${describeError(error)}`);
+      this.#break(`capturing failed: ${describeError(error)}`, { pause: true });
     }
   }
 
-  /** The chain cannot go on: the next tick (after a pause) starts a new one from a new base. */
-  #break(why: string): void {
+  /** For `continuous_lagging`: since when nothing is captured although it should be, and why; from memory. */
+  health(): { downSince: string | null; problem: string | null } {
+    return {
+      downSince: this.#downSince === null ? null : new Date(this.#downSince).toISOString(),
+      problem: this.#problem,
+    };
+  }
+
+  /**
+   * The chain cannot go on: a new one starts from a new base at the next tick, or after
+   * `RETRY_MS` when writing failed (a full disk is not cured by trying again at once).
+   */
+  #break(why: string, options: { pause?: boolean } = {}): void {
     this.#o.log.error(`Continuous protection: ${why}; a new chain will start from a new base`);
     this.#problem = why;
     this.#current = null;
@@ -265,7 +285,9 @@ export class ContinuousCapture {
     } catch {
       // The connection is in no transaction: nothing to undo.
     }
-    this.#retryAt = this.#o.clock().getTime() + RETRY_MS;
+    const now = this.#o.clock().getTime();
+    this.#retryAt = options.pause ? now + RETRY_MS : now;
+    this.#downSince ??= now;
   }
 
   /**
@@ -273,6 +295,12 @@ export class ContinuousCapture {
    * Returns how many were captured. A log that broke ends the chain (`#break`).
    */
   poll(): number {
+    // A new base is on its way: what is committed meanwhile is read into the new chain.
+    if (this.#establishing) return 0;
+    return this.#read();
+  }
+
+  #read(): number {
     const current = this.#current;
     if (!current || !this.#rd) return 0;
     const read = readWal(this.#walPath, current.position);
@@ -336,7 +364,7 @@ export class ContinuousCapture {
     if (!this.#current || !this.#rd) return;
     try {
       this.#withBarrier(BARRIER_WAIT_MS, () => {
-        this.poll();
+        this.#read();
         if (!this.#current) return;
         this.#unpin();
         try {
@@ -357,7 +385,8 @@ export class ContinuousCapture {
     if (this.#establishing) return this.#establishing;
     this.#establishing = this.#doEstablish(why)
       .catch((error) => {
-        if (this.#running) this.#break(`a new chain could not start: ${describeError(error)}`);
+        if (this.#running)
+          this.#break(`a new chain could not start: ${describeError(error)}`, { pause: true });
       })
       .finally(() => {
         this.#establishing = null;
@@ -374,7 +403,7 @@ export class ContinuousCapture {
     // Under the barrier: everything committed read (a rotation ends the old chain there), the
     // pin taken at that point, and the size of the database as the pin sees it.
     const taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
-      if (this.#current) this.poll();
+      if (this.#current) this.#read();
       if (this.#current) this.#unpin();
       const wal = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
       this.#pin();
@@ -420,6 +449,7 @@ export class ContinuousCapture {
         if (records.length > 0) this.#write(this.#current, records, end as WalPosition);
         this.#current.position = end;
         this.#problem = null;
+        this.#downSince = null;
         log.info(
           `Continuous protection continues the chain ${last.info.id}${records.length ? ` (${records.length} transactions made meanwhile captured)` : ""}`,
         );
@@ -468,6 +498,7 @@ export class ContinuousCapture {
       changeBytes: 0,
     };
     this.#capturedPages = 0;
+    this.#downSince = null;
     if (reason) {
       this.#problem = reason === "no chain yet" ? null : reason;
       log.info(`Continuous protection started a new chain ${id} from a base of ${size} pages: ${reason}`);

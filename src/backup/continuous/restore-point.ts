@@ -26,6 +26,8 @@ export interface PointInTime {
   databaseId: string | null;
   txn: number;
   at: number;
+  /** The first change captured after the moment asked for, in the same chain; null: none yet. */
+  next: number | null;
 }
 
 /** The restorable window of `chains`: from the first base to the last captured transaction. */
@@ -63,13 +65,20 @@ export function buildPointInTime(
   const chain = chooseChain(chains, at);
   const { pageSize } = chain.info;
   const point = { txn: 0, at: chain.info.createdAt, state: chain.info.state, size: chain.info.size };
+  let next: number | null = null;
   copyFileSync(join(chain.dir, BASE_FILE), target);
   const fd = openSync(target, "r+");
   try {
     for (const file of chain.files) {
-      if (file.header.from > at) break;
+      if (file.header.from > at) {
+        next ??= file.header.from;
+        break;
+      }
       for (const record of changeRecords(file.path)) {
-        if (record.at > at) continue;
+        if (record.at > at) {
+          next ??= record.at;
+          continue;
+        }
         for (const [page, image] of record.pages) {
           let done = 0;
           while (done < pageSize)
@@ -99,7 +108,7 @@ export function buildPointInTime(
     );
   }
   setRollbackJournalMode(target);
-  return { chain: chain.info.id, databaseId: chain.info.databaseId, txn: point.txn, at: point.at };
+  return { chain: chain.info.id, databaseId: chain.info.databaseId, txn: point.txn, at: point.at, next };
 }
 
 /**

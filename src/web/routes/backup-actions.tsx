@@ -7,7 +7,7 @@ import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import type { Message } from "../../views/backup-area.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
-import { readForm, textField } from "../form.ts";
+import { momentField, readForm, textField } from "../form.ts";
 import { isHtmx, redirectTo } from "../html.ts";
 import { badForm } from "../http-errors.ts";
 import { viewerOf } from "../viewer.ts";
@@ -117,6 +117,13 @@ export function backupActionRoutes(
     area.showFailuresAs(c, "Failed to restore backup");
     const name = textField(await readForm(c), "name");
     return respondRestored(c, await operations.restore(c, name));
+  });
+
+  /** Puts back the moment its question named (`at`, exact to the millisecond). */
+  app.post("/backup/point-in-time", async (c) => {
+    area.showFailuresAs(c, "Failed to undo to a point in time");
+    const at = momentField(textField(await readForm(c), "at"));
+    return respondRestored(c, await operations.restoreAt(c, at));
   });
 
   /** Restores the backup its question named (`expected`), only if that is still the newest good one. */

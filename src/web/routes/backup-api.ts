@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { z } from "zod";
+import { previewPoint } from "../../app/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import { publicEntry } from "../../backup/index.ts";
@@ -9,7 +10,7 @@ import type { BackupScheduler } from "../../scheduler/scheduler.ts";
 import { recordAudit } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";
-import { readJson } from "../form.ts";
+import { momentField, readJson } from "../form.ts";
 import { respondNoContent } from "../html.ts";
 import { badInput } from "../http-errors.ts";
 import { collectStatus, type StatusDeps } from "../status.ts";
@@ -19,6 +20,8 @@ const CREATED = 201;
 
 /** `POST /api/backups`: an optional description; its rules are the engine's. */
 const createInput = z.strictObject({ description: z.string().optional() });
+/** `POST /api/continuous/restore`: the moment to go back to. */
+const pointInput = z.strictObject({ at: z.string() });
 
 /** An attachment header any browser reads, whatever characters the file name has. */
 function contentDisposition(name: string): string {
@@ -49,6 +52,19 @@ export function backupApiRoutes(
     if (!input.success) throw badInput(input.error.issues[0]?.message ?? "Bad input.");
     const backup = await operations.create(c, input.data.description ?? "");
     return c.json({ backup: publicEntry(backup) }, CREATED);
+  });
+
+  /** What going back to `at` would bring back: the exact moment, the next one, the rows then and now. */
+  app.get("/api/continuous/preview", async (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json(await previewPoint({ engine }, momentField(c.req.query("at"))));
+  });
+
+  app.post("/api/continuous/restore", async (c) => {
+    const input = pointInput.safeParse(await readJson(c, '{"at": "2026-12-06T14:05:00Z"}'));
+    if (!input.success) throw badInput("Send the moment to go back to as at, such as 2026-12-06T14:05:00Z.");
+    const result = await operations.restoreAt(c, momentField(input.data.at));
+    return c.json({ ...result, point: { ...result.point, at: new Date(result.point.at).toISOString() } });
   });
 
   app.post("/api/backups/emergency-restore", async (c) => c.json(await operations.emergencyRestore(c)));

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { restoreBackup } from "../../app/restore.ts";
+import { restoreBackup, restoreToPoint } from "../../app/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { Log } from "../../lib/log.ts";
@@ -49,6 +49,12 @@ export function backupOperations(deps: {
     emergencyRestore: (c: Context<AppEnv>, expected: string | null = null) =>
       audited(c, auth, "backup: emergency restore", expected, () =>
         restoreBackup(restoreDeps, { name: null, by: by(c), expected }),
+      ),
+
+    /** The database as it was at `at` (continuous protection), kept as a backup and restored from it. */
+    restoreAt: (c: Context<AppEnv>, at: Date) =>
+      audited(c, auth, "backup: restore", `point in time ${at.toISOString()}`, () =>
+        restoreToPoint(deps, { at, by: by(c), now: c.get("clock")() }),
       ),
 
     delete: (c: Context<AppEnv>, name: string) =>

@@ -1,12 +1,13 @@
 /** @jsxImportSource hono/jsx */
 
 import { Hono } from "hono";
-import { previewRestoreOf } from "../../app/restore.ts";
+import { previewPoint, previewRestoreOf } from "../../app/restore.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import { BackupPage } from "../../views/backup-page.tsx";
 import { type ConfirmAction, ConfirmPage } from "../../views/confirm-page.tsx";
 import type { AppEnv } from "../context.ts";
+import { momentField } from "../form.ts";
 import { redirectTo, respondPage } from "../html.ts";
 import { pagePropsOf } from "../viewer.ts";
 import type { BackupAreaResponder } from "./backup-area.tsx";
@@ -54,6 +55,16 @@ export function backupPageRoutes(
         action={action as "restore" | "emergency-restore"}
         preview={preview}
       />,
+    );
+  });
+
+  /** The question before going back to a moment: what it brings back, worked out now. */
+  app.get("/backup/point-in-time", async (c) => {
+    c.header("Cache-Control", "no-store");
+    const { preview, point } = await previewPoint({ engine }, momentField(c.req.query("at")));
+    return respondPage(
+      c,
+      <ConfirmPage {...pagePropsOf(c)} action="point-in-time" preview={preview} point={point} />,
     );
   });
 

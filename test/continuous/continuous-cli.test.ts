@@ -1,0 +1,236 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync, rmSync } from "node:fs";
+import {
+  addUserByCli,
+  dataPaths,
+  LAUNCHER,
+  type RunningApp,
+  runCli,
+  signIn,
+  startApp,
+  tempDir,
+} from "../helpers.ts";
+
+/**
+ * Continuous protection as a shop meets it, through the real app (`BUSINESS_APP_LAUNCHER`: the
+ * executable, or Deno): a change made by the command line beside the serving app is captured;
+ * `restore --at` goes back to the moment before a mistake, and brings back the last change after
+ * the database file is lost; a clean restart carries the chain on, while a kill followed by a
+ * change nobody captured starts a new chain and says why.
+ */
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = tempDir("business-app-continuous-cli-");
+  dirs.push(dir);
+  return dir;
+}
+
+interface Continuous {
+  active: boolean;
+  from: string | null;
+  to: string | null;
+  lastCapturedAt: string | null;
+}
+
+async function continuousOf(app: RunningApp, headers: Record<string, string>): Promise<Continuous> {
+  const res = await fetch(`${app.url}/api/status`, { headers });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { continuous: Continuous }).continuous;
+}
+
+/** Waits (at most 15 s) until the app has captured a change made at or after `since`. */
+async function captured(
+  app: RunningApp,
+  headers: Record<string, string>,
+  since: number,
+): Promise<Continuous> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const status = await continuousOf(app, headers);
+    if (status.lastCapturedAt && Date.parse(status.lastCapturedAt) >= since) return status;
+    if (Date.now() > deadline)
+      throw new Error(`nothing captured since ${new Date(since).toISOString()}: ${JSON.stringify(status)}`);
+    await Bun.sleep(50);
+  }
+}
+
+async function users(dir: string): Promise<string[]> {
+  const listed = await runCli(["user", "list", "--data-dir", dir]);
+  expect(listed.exitCode).toBe(0);
+  return listed.stdout
+    .trim()
+    .split("\n")
+    .map((line) => line.split("\t")[0] as string)
+    .sort();
+}
+
+function log(dir: string): string {
+  return readFileSync(dataPaths(dir).log, "utf8");
+}
+
+describe(`continuous protection (${LAUNCHER})`, () => {
+  test("a change made beside the serving app is captured; restore --at goes back to before a mistake", async () => {
+    const dir = dataDir();
+    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
+    const app = await startApp({ dataDir: dir });
+    let before = new Date();
+    try {
+      const { headers } = await signIn(app, "boss");
+      const started = await continuousOf(app, headers);
+      expect(started.active).toBe(true);
+      expect(started.from).not.toBeNull();
+      let since = Date.now();
+      expect((await addUserByCli(dir, "alice", "admin")).exitCode).toBe(0);
+      await captured(app, headers, since);
+      // The moment to go back to: after alice, before the mistake.
+      await Bun.sleep(1100);
+      before = new Date();
+      await Bun.sleep(1100);
+      since = Date.now();
+      expect((await addUserByCli(dir, "mallory", "admin")).exitCode).toBe(0);
+      const after = await captured(app, headers, since);
+      expect(Date.parse(after.to as string)).toBeGreaterThanOrEqual(since);
+    } finally {
+      await app.stop("SIGKILL");
+    }
+    const restored = await runCli(["restore", "--at", before.toISOString(), "--yes", "--data-dir", dir]);
+    expect(restored.stderr).toBe("");
+    expect(restored.stdout).toContain("Restored the database as it was at");
+    expect(restored.exitCode).toBe(0);
+    expect(await users(dir)).toEqual(["alice", "boss"]);
+    // The moment restored is kept as a backup, listed and verified like any other.
+    const list = await runCli(["list", "--json", "--data-dir", dir]);
+    expect(list.stdout).toContain("_point_in_time.db");
+  });
+
+  test("the database file lost: restore --at now brings back the last change", async () => {
+    const dir = dataDir();
+    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
+    const app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      const since = Date.now();
+      expect((await addUserByCli(dir, "last_change", "admin")).exitCode).toBe(0);
+      await captured(app, headers, since);
+    } finally {
+      await app.stop("SIGKILL");
+    }
+    const { database } = dataPaths(dir);
+    for (const file of [database, `${database}-wal`, `${database}-shm`]) rmSync(file, { force: true });
+    const restored = await runCli(["restore", "--at", "now", "--yes", "--data-dir", dir]);
+    expect(restored.exitCode).toBe(0);
+    expect(await users(dir)).toEqual(["boss", "last_change"]);
+  });
+
+  test("a clean restart carries the chain on; a change nobody captured starts a new chain, and says why", async () => {
+    const dir = dataDir();
+    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
+    let app = await startApp({ dataDir: dir });
+    expect(await app.stop()).toBe(0);
+    app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      const deadline = Date.now() + 15_000;
+      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
+      expect(log(dir)).toContain("Continuous protection continues the chain");
+    } finally {
+      await app.stop("SIGKILL");
+    }
+    // Written while nothing captured: the command line checkpoints its change into the file.
+    expect((await addUserByCli(dir, "unseen", "admin")).exitCode).toBe(0);
+    app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      const deadline = Date.now() + 15_000;
+      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
+      const status = (await (await fetch(`${app.url}/api/status`, { headers })).json()) as {
+        continuous: { problem: string | null };
+      };
+      expect(status.continuous.problem).toContain("not captured");
+      expect(log(dir)).toMatch(
+        /Continuous protection started a new chain \S+ from a base of \d+ pages: changes were made that were not captured/,
+      );
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe(`undo to a point in time on the page and through the API (${LAUNCHER})`, () => {
+  test("the page offers the window, previews the moment with its rows, and puts it back", async () => {
+    const dir = dataDir();
+    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
+    const app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      let since = Date.now();
+      expect((await addUserByCli(dir, "alice", "admin")).exitCode).toBe(0);
+      await captured(app, headers, since);
+      await Bun.sleep(1100);
+      const before = new Date();
+      await Bun.sleep(1100);
+      since = Date.now();
+      expect((await addUserByCli(dir, "mallory", "admin")).exitCode).toBe(0);
+      await captured(app, headers, since);
+
+      const page = await (await fetch(`${app.url}/backup/status`, { headers })).text();
+      expect(page).toContain("Undo to a point in time");
+      expect(page).toContain('type="datetime-local"');
+
+      // The API's preview: the exact moment, the next change after it, the rows then and now.
+      const res = await fetch(
+        `${app.url}/api/continuous/preview?at=${encodeURIComponent(before.toISOString())}`,
+        { headers },
+      );
+      expect(res.status).toBe(200);
+      const { preview, point } = (await res.json()) as {
+        preview: { tables: { name: string; now: number; after: number }[] };
+        point: { at: number; next: number | null };
+      };
+      expect(point.at).toBeLessThanOrEqual(before.getTime());
+      expect(point.next).toBeGreaterThan(before.getTime());
+      expect(preview.tables.find((t) => t.name === "users")).toEqual({ name: "users", now: 3, after: 2 });
+
+      // A moment before anything was captured, and a text that is no moment, are refused in words.
+      const early = await fetch(`${app.url}/api/continuous/preview?at=2000-01-01T00:00:00Z`, { headers });
+      expect(early.status).toBe(404);
+      expect(((await early.json()) as { error: { message: string } }).error.message).toContain(
+        "goes back to",
+      );
+      const junk = await fetch(`${app.url}/api/continuous/preview?at=yesterday`, { headers });
+      expect(junk.status).toBe(400);
+
+      // The page's question, then its answer: everyone signs in again, the moment is back.
+      const local = (d: Date) =>
+        new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+      const question = await (
+        await fetch(`${app.url}/backup/point-in-time?at=${local(before)}`, { headers })
+      ).text();
+      expect(question).toContain("This puts the database back as it was at");
+      const at = /name="at" value="([^"]+)"/.exec(question)?.[1] as string;
+      expect(Date.parse(at)).toBe(point.at);
+      const form = new URLSearchParams({ at, _csrf: headers["X-CSRF-Token"] as string });
+      const done = await fetch(`${app.url}/backup/point-in-time`, {
+        method: "POST",
+        headers: { ...headers, "Content-Type": "application/x-www-form-urlencoded" },
+        body: form,
+        redirect: "manual",
+      });
+      expect(done.status).toBe(303);
+      expect(done.headers.get("location")).toContain("/login?restored=manual_");
+      const { headers: again } = await signIn(app, "boss");
+      const list = (await (await fetch(`${app.url}/api/backups`, { headers: again })).json()) as {
+        backups: { name: string }[];
+      };
+      expect(list.backups.some((b) => b.name.endsWith("_point_in_time.db"))).toBe(true);
+    } finally {
+      await app.stop();
+    }
+    expect(await users(dir)).toEqual(["alice", "boss"]);
+  });
+});
