@@ -110,6 +110,39 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
       ({ headers } = await signIn(app, "boss"));
     });
 
+    test("every change is captured under Windows: a user added beside the app is undone to the second before it", async () => {
+      const status = async () =>
+        (
+          (await (await fetch(`${app.url}/api/status`, { headers })).json()) as {
+            continuous: { active: boolean; lastCapturedAt: string | null };
+          }
+        ).continuous;
+      const settle = async (since: number) => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const now = await status();
+          if (now.active && (now.lastCapturedAt ? Date.parse(now.lastCapturedAt) : 0) >= since) return;
+          if (Date.now() > deadline) throw new Error(`nothing captured: ${JSON.stringify(now)}`);
+          await Bun.sleep(100);
+        }
+      };
+      let since = Date.now();
+      await addUser(wine, data, "alice", "admin");
+      await settle(since);
+      const before = new Date(Date.now() + 500);
+      await Bun.sleep(1000);
+      since = Date.now();
+      await addUser(wine, data, "mallory", "admin");
+      await settle(since);
+      const res = await post("/api/continuous/restore", { at: before.toISOString() });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { restoredFrom: string; point: { at: string } };
+      expect(body.restoredFrom).toMatch(/_point_in_time\.db$/);
+      expect(Date.parse(body.point.at)).toBeLessThanOrEqual(before.getTime());
+      expect(await listUsers(wine, data)).toEqual(["alice", "boss"]);
+      ({ headers } = await signIn(app, "boss"));
+    });
+
     // Last in this block: it stops the server the tests above share.
     test("Ctrl+C (SIGINT) stops it gracefully: exit 0, `Application stopped` logged, the database closed whole", async () => {
       expect(await app.stop("SIGINT")).toBe(0);
