@@ -3,6 +3,7 @@ import pkg from "../package.json" with { type: "json" };
 import { AlertMonitor } from "./app/alert-monitor.ts";
 import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
+import { type ContinuousView, continuousView } from "./app/continuous.ts";
 import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
@@ -19,6 +20,7 @@ import { formatBytes } from "./lib/format.ts";
 import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
+import { ChangeShipping } from "./offsite/change-shipping.ts";
 import { OffsiteLedger } from "./offsite/ledger.ts";
 import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";
@@ -69,6 +71,10 @@ export interface App {
   readonly offsite: OffsiteService;
   /** Continuous protection: every committed change captured while the app serves (`continuous_protection`). */
   readonly continuous: ContinuousCapture;
+  /** Continuous protection off the PC: the change files sent to every off-site place. */
+  readonly shipping: ChangeShipping;
+  /** Continuous protection as the status shows it (`continuousView`). */
+  continuousStatus(): ContinuousView;
   /** What the web layer is built from (`createWebApp`). */
   readonly web: WebDeps;
 }
@@ -112,13 +118,17 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   // Every new backup goes off-site in the background; the backup itself never waits for it.
   engine.events.onBackupMade(() => offsite.backupMade());
+  const keepDays = () => appSettings.current.settings.continuous_keep_days;
+  const shipping = new ChangeShipping({ offsite, backupsDir: paths.backupsDir, keepDays, clock, log });
   const continuous = new ContinuousCapture({
     database: db,
     backupsDir: paths.backupsDir,
     log,
     clock,
-    keepDays: () => appSettings.current.settings.continuous_keep_days,
+    keepDays,
+    onChange: () => shipping.changed(),
   });
+  const continuousStatus = () => continuousView(continuous, shipping, paths.backupsDir);
   const auth = createAuth({ db, clock, auditPath: paths.audit });
   db.onOpen((sqlite) => takeOverAuditEntries(auth.audit, sqlite, log));
   const scheduler = new BackupScheduler({
@@ -161,7 +171,10 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     webhook,
     ...(options.timers ? { timers: options.timers } : {}),
     offsiteStatus: () => offsite.status(),
-    continuousStatus: () => (appSettings.current.settings.continuous_protection ? continuous.health() : null),
+    continuousStatus: () =>
+      appSettings.current.settings.continuous_protection
+        ? { ...continuous.health(), places: shipping.health() }
+        : null,
   });
   const recovery = new RecoveryController({
     engine,
@@ -203,7 +216,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     auth,
     settings: appSettings,
     offsite,
-    continuous,
+    continuous: { status: continuousStatus },
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,
   };
@@ -222,6 +235,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     settings: appSettings,
     offsite,
     continuous,
+    shipping,
+    continuousStatus,
     web,
   };
 }

@@ -28,7 +28,12 @@ export interface ContinuousHealth {
   /** Since when no change has been captured although protection is on (ISO 8601), or null while it captures. */
   downSince: string | null;
   problem: string | null;
+  /** Each off-site place: seconds its oldest change not there yet has waited, and why the last try failed. */
+  places?: { label: string; lagSeconds: number; problem: string | null }[];
 }
+
+/** A place this far behind is said (the mirror gets each change within seconds, S3 within 15). */
+const PLACE_LAG_SECONDS = 5 * 60;
 
 /** Everything the alerts are computed from; all of it is on disk or in the running app. */
 export interface AlertInput {
@@ -200,6 +205,20 @@ export function computeAlerts(input: AlertInput): Alert[] {
       message: sentence(`Changes have not been captured since ${at(down)}${why ? `: ${why}` : ""}`),
       action:
         "Changes made since then are kept only by the database itself and the next backup. Look at the log for the reason (often a full disk) and put it right; the capture starts again by itself.",
+    });
+  }
+  const late = (input.continuous?.places ?? []).filter((p) => p.lagSeconds > PLACE_LAG_SECONDS);
+  if (!down && late.length > 0) {
+    const worst = late.reduce((a, b) => (b.lagSeconds > a.lagSeconds ? b : a));
+    const since = new Date(now.getTime() - worst.lagSeconds * 1000).toISOString();
+    alerts.push({
+      id: "continuous_lagging",
+      since,
+      message: sentence(
+        `Changes have not reached ${worst.label} since ${at(since)}${worst.problem ? `: ${worst.problem}` : ""}`,
+      ),
+      action:
+        "Check that the off-site place is reachable (business-app offsite test); the changes wait on this PC and go there, in order, once it is.",
     });
   }
   return alerts;

@@ -123,6 +123,8 @@ export function startServices(app: App, openError: string | null): RunningServic
       } catch (error) {
         app.log.error(`Closing the database failed: ${describeError(error)}`);
       }
+      // The changes read at the close go off the PC too (briefly; the next start sends the rest).
+      await app.shipping.stop({ hurry: options.hurry ?? false });
     },
   };
 }
@@ -144,6 +146,7 @@ function startContinuous(app: App): () => void {
     }, 0);
   });
   if (db.isOpen) void continuous.start();
+  app.shipping.start();
   // The last changes are read when the database closes (`beforeClose`), not before.
   return () => {
     serving = false;

@@ -7,9 +7,13 @@ import {
   countRows,
   lineageOf,
   NoUsableBackupError,
+  PointInTimeError,
   pointInTimeBackup,
 } from "../backup/index.ts";
 import { sha256File } from "../lib/hash.ts";
+import { showTime } from "../lib/time.ts";
+import type { ChangeShipping } from "../offsite/change-shipping.ts";
+import { fetchChain } from "../offsite/changes.ts";
 import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
 import { CopyNotFoundError } from "../offsite/errors.ts";
 import { type OffsiteRestoreDeps, restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";
@@ -122,26 +126,84 @@ export function findBackup(deps: Pick<RestoreDeps, "engine" | "offsite">, name: 
 
 /** The most names `restoreToPoint` tries when earlier ones are taken by other backups. */
 const NAME_ATTEMPTS = 100;
+/** Fetching a chain from a place (its base and change files) ends within this. */
+const FETCH_MS = 60 * 60_000;
+
+/** Nothing in place `label` covers `at`: its history starts at `first` (ms), or it holds none. */
+function notCoveredIn(label: string, at: Date, first: number | null): PointInTimeError {
+  return new PointInTimeError(
+    "continuous.not_covered",
+    first === null
+      ? `Nothing can be restored to a point in time from ${label}: it holds no changes of continuous protection.`
+      : `Nothing can be restored as it was at ${showTime(at)} from ${label}: its changes go back to ${showTime(new Date(first))}.`,
+  );
+}
+
+/** What a restore to a moment from a place needs besides the engine. */
+export interface PointDeps {
+  engine: RestoreDeps["engine"];
+  offsite?: RestoreDeps["offsite"];
+  shipping?: ChangeShipping;
+}
 
 /**
- * Restores the database as it was at `at` (`buildPointInTime`: the last transaction captured at or
- * before it, its state proven), brought into the backup folder as a manual backup
- * (`pointInTimeBackup`) and restored from there like any backup: the full check, a safety backup,
- * the swap. `PointInTimeError` when continuous protection holds nothing for that moment.
+ * The database as it was at `at`, built into `temp` (`buildPointInTime`): from the chains here,
+ * or with `from` from that place's (the chain whose base is the newest at or before `at`,
+ * downloaded into a hidden temporary folder in the backup folder, each file checked against its
+ * manifest, removed afterwards). Returns the moment and whether the app stands behind its chain
+ * (a chain off-site that is not proven the app's own is rebuilt when restored).
+ */
+async function buildMoment(
+  deps: PointDeps,
+  at: Date,
+  temp: string,
+  from: TargetId | null,
+): Promise<{ point: PointInTime; proven: boolean }> {
+  const { engine } = deps;
+  if (!from)
+    return {
+      point: buildPointInTime(engine.backupsDir, at.getTime(), temp, engine.identity()),
+      proven: true,
+    };
+  if (!deps.offsite || !deps.shipping)
+    throw new Error("restoring a moment from a place needs the off-site service");
+  const signal = AbortSignal.timeout(FETCH_MS);
+  const label = deps.offsite.target(from).label;
+  const chains = await deps.shipping.remoteChains(from, signal);
+  const chain = chains.find((c) => c.manifest.chain.createdAt <= at.getTime());
+  if (!chain) throw notCoveredIn(label, at, chains.at(-1)?.manifest.chain.createdAt ?? null);
+  const root = `${temp}.chain`;
+  try {
+    const { key, passphrase } = await deps.offsite.forReading(from, signal);
+    await fetchChain(deps.offsite.target(from), chain, at.getTime(), root, { key, passphrase }, signal);
+    return { point: buildPointInTime(root, at.getTime(), temp), proven: chain.proven };
+  } finally {
+    await rm(root, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Restores the database as it was at `at` (the last transaction captured at or before it, its
+ * state proven; `buildMoment`: here, or from the place `from`), brought into the backup folder as
+ * a manual backup (`pointInTimeBackup`) and restored from there like any backup: the full check,
+ * a safety backup, the swap. `PointInTimeError` when continuous protection holds nothing for that
+ * moment; the places' `OffsiteError`s.
  */
 export async function restoreToPoint(
-  deps: Pick<RestoreDeps, "engine">,
-  request: { at: Date; by: string | null; now: Date },
+  deps: PointDeps,
+  request: { at: Date; by: string | null; now: Date; from?: TargetId | null },
 ): Promise<RestoreResult & { point: PointInTime }> {
   const { engine } = deps;
   const temp = engine.uploadTempPath();
   try {
-    const point = buildPointInTime(engine.backupsDir, request.at.getTime(), temp, engine.identity());
+    const { point, proven } = await buildMoment(deps, request.at, temp, request.from ?? null);
     const sha256 = await sha256File(temp);
     const made = request.now;
     for (let attempt = 1; ; attempt++) {
-      const { name, about } = pointInTimeBackup(point, made, request.by, sha256, attempt);
+      const backup = pointInTimeBackup(point, made, request.by, sha256, attempt);
+      const { name } = backup;
       if (attempt < NAME_ATTEMPTS && (await engine.compareIncoming(name, sha256)) === "taken") continue;
+      const about = proven ? backup.about : { ...backup.about, origin: null };
       const result = await engine.restore(name, { by: request.by, incoming: { temp, about } });
       return { ...result, point };
     }

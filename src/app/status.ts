@@ -1,7 +1,8 @@
-import type { ContinuousStatus, DrillResult, HealthRecord, Operation } from "../backup/index.ts";
+import type { DrillResult, HealthRecord, Operation } from "../backup/index.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
+import type { ContinuousView } from "./continuous.ts";
 
 /**
  * What needs someone's attention: each one says what is wrong and what to do, and clears itself
@@ -53,5 +54,5 @@ export interface AppStatus {
   /** Off-site copies; null when none are set up. */
   offsite: OffsiteStatus | null;
   /** Continuous protection: the restorable window; null where it never ran (the command line with no history). */
-  continuous: ContinuousStatus | null;
+  continuous: ContinuousView | null;
 }

@@ -17,6 +17,8 @@ export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
 export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
 export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture.ts";
 export { ContinuousCapture } from "./continuous/capture.ts";
+export type { Chain, ChainInfo } from "./continuous/chain.ts";
+export { continuousDir, listChains } from "./continuous/chain.ts";
 export type { PointErrorCode, PointInTime } from "./continuous/restore-point.ts";
 export { buildPointInTime, PointInTimeError, pointInTimeBackup } from "./continuous/restore-point.ts";
 export { BackupEngine } from "./engine.ts";

@@ -16,13 +16,14 @@ export const LIST_FLAGS: FlagSpec[] = [
 /** `list [--json]`: the backups, newest first; files seen for the first time are checked first. */
 export async function listCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values } = parseFlags(args, LIST_FLAGS);
-  const { engine, continuous } = openDataApp(values, ctx);
+  const app = openDataApp(values, ctx);
+  const { engine } = app;
   await engine.verifyNew();
   const records = engine.list();
-  const window = continuous.status();
+  const window = app.continuousStatus();
   if (values.json) {
-    const { from, to, lastCapturedAt } = window;
-    const answer = { backups: records.map(publicEntry), continuous: { from, to, lastCapturedAt } };
+    const { from, to, lastCapturedAt, places } = window;
+    const answer = { backups: records.map(publicEntry), continuous: { from, to, lastCapturedAt, places } };
     ctx.stdout(`${JSON.stringify(answer, null, 2)}\n`);
     return EXIT.ok;
   }

@@ -69,7 +69,7 @@ export async function restoreCommand(
     return EXIT.locked;
   }
   try {
-    if (at) return await restoreAtCommand(app, ctx, at, { yes: Boolean(values.yes), ask });
+    if (at) return await restoreAtCommand(app, ctx, at, { yes: Boolean(values.yes), ask, from });
     // The question names what will be put back; an emergency restore then takes only that one.
     let expected: string | null = null;
     if (!values.yes) {
@@ -128,11 +128,13 @@ async function restoreAtCommand(
   app: App,
   ctx: CliContext,
   at: Date,
-  options: { yes: boolean; ask: () => Promise<string> },
+  options: { yes: boolean; ask: () => Promise<string>; from: TargetId | null },
 ): Promise<number> {
+  const { from } = options;
+  const where = from ? `, from ${app.offsite.target(from).label}` : "";
   if (!options.yes) {
     ctx.stdout(
-      `This replaces the database ${app.paths.database} with the database as it was at ${formatLogTime(at)}\n` +
+      `This replaces the database ${app.paths.database} with the database as it was at ${formatLogTime(at)}${where}\n` +
         "(the last change continuous protection captured at or before then). A safety backup of the database now is kept.\n" +
         "Type yes to continue: ",
     );
@@ -144,7 +146,7 @@ async function restoreAtCommand(
   const by = commandLineUser();
   const target = `point in time ${formatLogTime(at)}`;
   const result = await withProgress(ctx, app.engine, () =>
-    restoreToPoint(app, { at, by, now: new Date() }),
+    restoreToPoint(app, { at, by, now: new Date(), from }),
   ).catch((error) => {
     recordQuietly(app.auth.audit, { action: "backup: restore", target, outcome: "failure", username: by });
     throw error;
@@ -157,7 +159,7 @@ async function restoreAtCommand(
   });
   const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
   ctx.stdout(
-    `Restored the database as it was at ${formatLogTime(new Date(result.point.at))}, kept as ${result.restoredFrom}.${kept}\n`,
+    `Restored the database as it was at ${formatLogTime(new Date(result.point.at))}${where}, kept as ${result.restoredFrom}.${kept}\n`,
   );
   return EXIT.ok;
 }

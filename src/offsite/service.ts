@@ -265,6 +265,46 @@ export class OffsiteService {
     });
   }
 
+  /**
+   * For continuous protection's shipping (`change-shipping.ts`): place `id`'s target and its key
+   * for writing (made when the place never held encrypted copies), or null without a passphrase.
+   * A place of encrypted copies gets nothing plain: `offsite.no_passphrase`.
+   */
+  async forWriting(
+    id: TargetId,
+    signal: AbortSignal,
+  ): Promise<{ target: OffsiteTarget; key: PlaceKey | null }> {
+    const place = this.#place(id);
+    const key = await this.#keyForWriting(place, signal);
+    if (!key && place.ledger.record().encrypted) {
+      this.#ledger.needsPassphrase(place.target, true);
+      throw new OffsiteError(
+        "offsite.no_passphrase",
+        `${place.target.label} holds encrypted copies, and no passphrase is set on this PC`,
+        "set the passphrase they were made with (BUSINESS_APP_OFFSITE_PASSPHRASE, or offsite_passphrase); nothing is written there until then",
+      );
+    }
+    return { target: place.target, key };
+  }
+
+  /** For reading what a place holds of continuous protection: its target, its key (or null) and the passphrase. */
+  async forReading(
+    id: TargetId,
+    signal?: AbortSignal,
+  ): Promise<{ target: OffsiteTarget; key: PlaceKey | null; passphrase: string | null }> {
+    const place = this.#place(id);
+    return {
+      target: place.target,
+      key: await this.#key(place, signal),
+      passphrase: this.#options.passphrase,
+    };
+  }
+
+  /** The places set up now, by id, mirror first. */
+  placeIds(): TargetId[] {
+    return this.#places.map((p) => p.target.id);
+  }
+
   /** A deadline for work on a place outside a run: `what` took longer than `ms`. */
   #deadline(ms: number, what: string) {
     return deadline(

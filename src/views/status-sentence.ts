@@ -74,10 +74,15 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   const backups = `last backup ${ago}${nextAt ? `, next ${nextAt}` : ""}`;
   const continuous = status.continuous;
   if (continuous?.active) {
+    // With places: "copied" once every place has it, else how far the slowest is behind.
+    const places = Object.values(continuous.places);
+    const behind = Math.max(0, ...places.map((p) => p.lagSeconds));
+    const verb = places.length > 0 && behind === 0 ? "copied" : "captured";
     const change = continuous.lastCapturedAt
-      ? `last change captured ${secondsAgo(continuous.lastCapturedAt, now)}`
+      ? `last change ${verb} ${secondsAgo(continuous.lastCapturedAt, now)}`
       : "from now on";
-    return { tone: "ok", text: `Every change is protected: ${change}; ${backups}.` };
+    const late = behind > 0 ? ` (off-site ${behind} second${behind === 1 ? "" : "s"} behind)` : "";
+    return { tone: "ok", text: `Every change is protected: ${change}${late}; ${backups}.` };
   }
   return { tone: "ok", text: `Your data is protected: ${backups}.` };
 }

@@ -1,6 +1,7 @@
+import type { ContinuousView } from "../app/continuous.ts";
 import type { AlertsPort, RecoveryPort, SettingsPort } from "../app/ports.ts";
 import type { Auth } from "../auth/auth.ts";
-import type { BackupEngine, ContinuousCapture } from "../backup/index.ts";
+import type { BackupEngine } from "../backup/index.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
@@ -34,7 +35,7 @@ export interface WebDeps {
   /** Off-site copies: their status, where each backup lives, restores that fall back to them. */
   offsite: OffsiteService;
   /** Continuous protection: its window and how current it is. */
-  continuous: Pick<ContinuousCapture, "status" | "active">;
+  continuous: { status(): ContinuousView };
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */
   listenHost: string;
   allowedHosts: string[];

@@ -1,5 +1,6 @@
+import type { ContinuousView } from "../app/continuous.ts";
 import type { AppStatus } from "../app/status.ts";
-import type { BackupEngine, ContinuousCapture, ManifestRecord } from "../backup/index.ts";
+import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
@@ -13,7 +14,7 @@ export interface StatusDeps {
   alerts: AlertsPort;
   recovery: Pick<RecoveryPort, "active">;
   offsite: Pick<OffsiteService, "status">;
-  continuous?: Pick<ContinuousCapture, "status">;
+  continuous?: { status(): ContinuousView };
 }
 
 /** What the status panel, the dashboard and `GET /api/status` show, gathered now (the alerts looked at again). */

@@ -173,4 +173,19 @@ describe("alerts", () => {
     expect(ids(input({ continuous: { downSince: null, problem } }))).toEqual([]);
     expect(ids(input({ continuous: null }))).toEqual([]);
   });
+
+  test("a place more than five minutes behind: continuous_lagging names it and why", () => {
+    const places = [
+      { label: "the mirror folder", lagSeconds: 0, problem: null },
+      { label: "S3", lagSeconds: 3600, problem: "the storage service cannot be reached" },
+    ];
+    expect(computeAlerts(input({ continuous: { downSince: null, problem: null, places } }))[0]).toMatchObject(
+      {
+        id: "continuous_lagging",
+        message: "Changes have not reached S3 since 1 hour ago: the storage service cannot be reached.",
+      },
+    );
+    const close = places.map((p) => ({ ...p, lagSeconds: 299 }));
+    expect(ids(input({ continuous: { downSince: null, problem: null, places: close } }))).toEqual([]);
+  });
 });

@@ -22,7 +22,7 @@ describe("restore to a point in time", () => {
       const dir = tempDir("business-app-continuous-");
       dirs.push(dir);
       const w = await startWorkload(dir, { mergeFanIn: 4 });
-      runWorkload(w, 120, seed);
+      await runWorkload(w, 120, seed);
       const random = seededRandom(seed * 7919);
       const first = w.states[0]?.[0] as number;
       const last = w.states.at(-1)?.[0] as number;

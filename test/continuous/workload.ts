@@ -109,8 +109,11 @@ export function randomChange(db: SqlDatabase, random: () => number): void {
   else db.run("VACUUM");
 }
 
-/** Runs `steps` steps: a second apart, each captured, now and then a checkpoint or a second writer. */
-export function runWorkload(w: Workload, steps: number, seed: number): void {
+/**
+ * Runs `steps` steps: a second apart, each captured (`tick`: with the merges and new chains that
+ * come due), now and then a checkpoint, or a change by a second connection.
+ */
+export async function runWorkload(w: Workload, steps: number, seed: number): Promise<void> {
   const random = seededRandom(seed);
   const other = openSqlite(w.handle.path, { create: false });
   try {
@@ -119,7 +122,7 @@ export function runWorkload(w: Workload, steps: number, seed: number): void {
       const writer = random() < 0.15 ? other : w.handle.sqlite;
       randomChange(writer, random);
       if (random() < 0.3) randomChange(w.handle.sqlite, random);
-      w.capture.poll();
+      await w.capture.tick();
       if (random() < 0.15) w.capture.checkpoint();
       if (random() < 0.05) other.run("PRAGMA wal_checkpoint(PASSIVE)");
       w.states.push([w.clock.now, contentOf(w.handle.sqlite)]);

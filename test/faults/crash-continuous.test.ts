@@ -27,19 +27,17 @@ import { join } from "node:path";
 import { contentOf, randomChange, startWorkload } from ${JSON.stringify(join(ROOT, "test/continuous/workload.ts"))};
 import { seededRandom } from ${JSON.stringify(join(ROOT, "test/random.ts"))};
 const [dir, seed] = process.argv.slice(2);
-const w = await startWorkload(dir, { mergeFanIn: 3, chainBytes: 200_000, pollMs: 5 });
+const w = await startWorkload(dir, { mergeFanIn: 3, chainBytes: 200_000 });
 const random = seededRandom(Number(seed));
 const moments = openSync(join(dir, "moments.txt"), "a");
 console.log("ready");
 for (;;) {
-  await w.capture.settled();
   w.clock.now += 1000;
   randomChange(w.handle.sqlite, random);
-  w.capture.poll();
+  await w.capture.tick();
   if (random() < 0.1) w.capture.checkpoint();
   writeSync(moments, w.clock.now + " " + contentOf(w.handle.sqlite) + "\\n");
   fsyncSync(moments);
-  await new Promise((resolve) => setTimeout(resolve, 1));
 }
 `;
 

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import type { ContinuousView } from "../../src/app/continuous.ts";
 import type { AppStatus } from "../../src/app/status.ts";
 import { statusSentence } from "../../src/views/status-sentence.ts";
 
 const now = new Date(2025, 8, 22, 14, 30, 0);
 const iso = (hour: number, minute = 0, day = 22) => new Date(2025, 8, day, hour, minute).toISOString();
+const twoSecondsAgo = new Date(now.getTime() - 2000).toISOString();
 
 /** A running app whose newest good backup is from 12:30 and whose next automatic one is at 18:00. */
 function status(
@@ -38,36 +40,53 @@ function status(
   return { ...base, ...change, scheduler: { ...base.scheduler, ...change.scheduler } };
 }
 
+/** Continuous protection capturing, its last change 2 seconds before `now`, with `places`. */
+function capturing(
+  places: ContinuousView["places"] = {},
+  lastCapturedAt: string | null = twoSecondsAgo,
+): ContinuousView {
+  return {
+    active: true,
+    from: iso(9),
+    to: lastCapturedAt ?? iso(9),
+    lastCapturedAt,
+    chainStartedAt: iso(9),
+    problem: null,
+    places,
+  };
+}
+
 describe("the status sentence", () => {
   const cases: [string, AppStatus, "ok" | "warn" | "bad", string][] = [
     ["all well", status(), "ok", "Your data is protected: last backup 2 hours ago, next at 18:00."],
     [
       "all well, every change captured",
-      status({
-        continuous: {
-          active: true,
-          from: iso(9),
-          to: new Date(now.getTime() - 2000).toISOString(),
-          lastCapturedAt: new Date(now.getTime() - 2000).toISOString(),
-          chainStartedAt: iso(9),
-          problem: null,
-        },
-      }),
+      status({ continuous: capturing() }),
       "ok",
       "Every change is protected: last change captured 2 seconds ago; last backup 2 hours ago, next at 18:00.",
     ],
     [
-      "continuous protection on, nothing changed yet",
+      "every change captured and copied off-site",
       status({
-        continuous: {
-          active: true,
-          from: iso(9),
-          to: iso(9),
-          lastCapturedAt: null,
-          chainStartedAt: iso(9),
-          problem: null,
-        },
+        continuous: capturing({ mirror: { lastCopiedAt: twoSecondsAgo, lagSeconds: 0, problem: null } }),
       }),
+      "ok",
+      "Every change is protected: last change copied 2 seconds ago; last backup 2 hours ago, next at 18:00.",
+    ],
+    [
+      "every change captured, S3 a little behind",
+      status({
+        continuous: capturing({
+          mirror: { lastCopiedAt: iso(14, 29), lagSeconds: 0, problem: null },
+          s3: { lastCopiedAt: iso(14, 29), lagSeconds: 8, problem: null },
+        }),
+      }),
+      "ok",
+      "Every change is protected: last change captured 2 seconds ago (off-site 8 seconds behind); last backup 2 hours ago, next at 18:00.",
+    ],
+    [
+      "continuous protection on, nothing changed yet",
+      status({ continuous: capturing({}, null) }),
       "ok",
       "Every change is protected: from now on; last backup 2 hours ago, next at 18:00.",
     ],

@@ -67,6 +67,8 @@ export interface CaptureOptions {
   chainMs?: number;
   /** Merge this many change files of one level into one of the next. */
   mergeFanIn?: number;
+  /** Called after each change file, merge or new chain written (what goes off-site next). */
+  onChange?: () => void;
 }
 
 export interface ContinuousStatus {
@@ -97,7 +99,8 @@ interface Current {
 }
 
 export class ContinuousCapture {
-  readonly #o: Required<Omit<CaptureOptions, "clock">> & { clock: Clock };
+  readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange">> &
+    Pick<CaptureOptions, "onChange"> & { clock: Clock };
   #rd: SqlDatabase | null = null;
   #ck: SqlDatabase | null = null;
   #current: Current | null = null;
@@ -154,7 +157,7 @@ export class ContinuousCapture {
       this.#downSince ??= this.#o.clock().getTime();
     }
     if (!this.#running) return;
-    this.#timer = setInterval(() => this.#tick(), this.#o.pollMs);
+    this.#timer = setInterval(() => void this.tick(), this.#o.pollMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
@@ -231,14 +234,16 @@ export class ContinuousCapture {
     }
   }
 
-  #tick(): void {
-    if (!this.#running || this.#establishing) return;
+  /**
+   * What the timer does every `pollMs`: read what was committed, checkpoint when due, merge
+   * change files, start a new chain when due (or after a break); resolves once a new chain that
+   * it started is in place.
+   */
+  tick(): Promise<void> {
+    if (!this.#running || this.#establishing) return Promise.resolve();
     const now = this.#o.clock().getTime();
     try {
-      if (!this.#current) {
-        if (now >= this.#retryAt) void this.#establish("retry");
-        return;
-      }
+      if (!this.#current) return now >= this.#retryAt ? this.#establish("retry") : Promise.resolve();
       this.poll();
       if (
         this.#capturedPages >= this.#o.checkpointPages ||
@@ -246,6 +251,7 @@ export class ContinuousCapture {
       )
         this.checkpoint();
       this.#merge();
+      if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
       const current = this.#current;
       if (
         current &&
@@ -253,11 +259,11 @@ export class ContinuousCapture {
           current.changeBytes >=
             Math.max(this.#o.chainBytes, statSync(join(current.chain.dir, BASE_FILE)).size))
       )
-        void this.#establish("rotate");
-      if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
+        return this.#establish("rotate");
     } catch (error) {
       this.#break(`capturing failed: ${describeError(error)}`, { pause: true });
     }
+    return Promise.resolve();
   }
 
   /** For `continuous_lagging`: since when nothing is captured although it should be, and why; from memory. */
@@ -351,6 +357,7 @@ export class ContinuousCapture {
     current.changeBytes += bytes;
     current.last = last.state;
     this.#lastCapturedAt = last.at;
+    this.#o.onChange?.();
   }
 
   /**
@@ -499,6 +506,7 @@ export class ContinuousCapture {
     };
     this.#capturedPages = 0;
     this.#downSince = null;
+    this.#o.onChange?.();
     if (reason) {
       this.#problem = reason === "no chain yet" ? null : reason;
       log.info(`Continuous protection started a new chain ${id} from a base of ${size} pages: ${reason}`);
@@ -556,6 +564,7 @@ export class ContinuousCapture {
         );
         for (const f of merged) rmSync(f.path, { force: true });
         files.splice(start, fanIn, { path, header, bytes: statSync(path).size });
+        this.#o.onChange?.();
         return;
       }
       start = end;

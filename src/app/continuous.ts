@@ -1,0 +1,25 @@
+import { type ContinuousCapture, type ContinuousStatus, listChains } from "../backup/index.ts";
+import type { ChangeShipping, PlaceShipping } from "../offsite/change-shipping.ts";
+import type { TargetId } from "../offsite/target.ts";
+
+/** Continuous protection as the status, the API and `list --json` show it: the capture and, per place, its copies. */
+export interface ContinuousView extends ContinuousStatus {
+  /** Per off-site place: when changes last arrived there and how far behind it is; `{}` without places. */
+  places: Partial<Record<TargetId, PlaceShipping>>;
+}
+
+/** The view of continuous protection from the capture and the shipping off-site. */
+export function continuousView(
+  capture: ContinuousCapture,
+  shipping: ChangeShipping,
+  backupsDir: string,
+): ContinuousView {
+  const status = capture.status();
+  const files = listChains(backupsDir).flatMap((c) => c.files.map((f) => f.header));
+  const newest = files.reduce<number | null>((max, f) => (max === null || f.to > max ? f.to : max), null);
+  const oldestAfter = (after: number | null) =>
+    files
+      .filter((f) => after === null || f.to > after)
+      .reduce<number | null>((min, f) => (min === null || f.from < min ? f.from : min), null);
+  return { ...status, places: shipping.status(newest, oldestAfter) };
+}

@@ -1,0 +1,283 @@
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { type Chain, type ChainInfo, continuousDir } from "../backup/index.ts";
+import { sha256Hex } from "../lib/hash.ts";
+import { encryptStream } from "./age.ts";
+import { OffsiteError } from "./errors.ts";
+import { fetchCopy } from "./fetch.ts";
+import { macMatches, macOf, type PlaceKey } from "./keys.ts";
+import { fileStream, measuring } from "./streams.ts";
+import { type OffsiteTarget, readText } from "./target.ts";
+
+/**
+ * Continuous protection's chains in an off-site place: each local chain file (its base, its
+ * change files) as an object `continuous_<chain>_<file>` (`.age` when encrypted to the place's
+ * key), and a manifest `continuous_<chain>.json` written after them, listing each object with its
+ * sizes and SHA-256 (as stored and its own). With the place's key the manifest carries a MAC, so
+ * only the passphrase's holder can make one the app believes; without it, a manifest counts as
+ * the app's own only when this installation recorded writing exactly it (`shipped`). An object
+ * no manifest lists is not part of any chain. The manifest is written before objects it no
+ * longer lists are removed (merged files, a chain past `continuous_keep_days`), so a chain there
+ * is always whole.
+ */
+
+export const CHANGES_PREFIX = "continuous_";
+const MANIFEST_LIMIT = 1024 * 1024;
+const AGE_SUFFIX = ".age";
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const count = z.number().int().min(0);
+const fileSchema = z.object({
+  name: z.string().regex(/^(base\.db|L\d{1,2}-\d{12}-\d{12}\.changes)$/),
+  object: z.string().max(300),
+  size: count,
+  sha256: hex64,
+  storedSize: count,
+  storedSha256: hex64,
+  /** For a change file: when its last transaction was captured (ms). */
+  to: count.nullable(),
+});
+export type ShippedFile = z.infer<typeof fileSchema>;
+
+const infoSchema = z.object({
+  format: z.literal(1),
+  id: z.string().regex(/^\d{8}_\d{6}_[0-9a-f]{4}$/),
+  databaseId: z.string().max(100).nullable(),
+  createdAt: count,
+  pageSize: count,
+  size: count,
+  state: hex64,
+});
+
+const manifestSchema = z.object({
+  format: z.literal(1),
+  chain: infoSchema,
+  encrypted: z.boolean(),
+  files: z.array(fileSchema).max(10_000),
+});
+export type ChainManifest = z.infer<typeof manifestSchema>;
+
+/** A manifest as stored: its body as text (exactly what the MAC covers) and the MAC, or null. */
+const storedSchema = z.object({ body: z.string(), mac: hex64.nullable() });
+
+/** The object a local chain file is stored as. */
+export const objectName = (chain: string, file: string, encrypted: boolean) =>
+  `${CHANGES_PREFIX}${chain}_${file}${encrypted ? AGE_SUFFIX : ""}`;
+export const manifestName = (chain: string) => `${CHANGES_PREFIX}${chain}.json`;
+const MANIFEST_NAME = /^continuous_(\d{8}_\d{6}_[0-9a-f]{4})\.json$/;
+
+/** True for every name continuous protection uses in a place (judged here, never by the copies' rules). */
+export const isChangesObject = (name: string) => name.startsWith(CHANGES_PREFIX);
+
+/** What a place holds of one chain, as its manifest says, and whether the app stands behind it. */
+export interface RemoteChain {
+  manifest: ChainManifest;
+  /** Its MAC holds under the place's key, or this installation recorded writing exactly it. */
+  proven: boolean;
+  /** The SHA-256 of the stored manifest. */
+  sha256: string;
+}
+
+/** The stored text of a manifest, MAC'd with `key` when there is one. */
+function manifestText(manifest: ChainManifest, key: PlaceKey | null): string {
+  const body = JSON.stringify(manifest);
+  return JSON.stringify({ body, mac: key ? macOf(key, body) : null });
+}
+
+/**
+ * The chains a place holds: every manifest there that reads as one (at most `MANIFEST_LIMIT`
+ * bytes, its schema, its objects all listed by the place with the sizes it gives), proven by its
+ * MAC under `key`, or (without a key) by `recorded` (manifest SHA-256s this installation wrote).
+ * A manifest without a MAC in a place with a key proves nothing and is left out.
+ */
+export async function readRemoteChains(
+  target: OffsiteTarget,
+  key: PlaceKey | null,
+  recorded: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<RemoteChain[]> {
+  const files = await target.list(signal);
+  const sizes = new Map(files.map((f) => [f.name, f.size]));
+  const chains: RemoteChain[] = [];
+  for (const file of files) {
+    const id = MANIFEST_NAME.exec(file.name)?.[1];
+    if (!id || file.size > MANIFEST_LIMIT) continue;
+    let text: string;
+    try {
+      text = await readText(await target.read(file.name, signal), MANIFEST_LIMIT);
+    } catch (error) {
+      if (error instanceof OffsiteError && error.code !== "offsite.not_found") throw error;
+      continue;
+    }
+    const stored = storedSchema.safeParse(safeJson(text));
+    if (!stored.success) continue;
+    const parsed = manifestSchema.safeParse(safeJson(stored.data.body));
+    if (!parsed.success || parsed.data.chain.id !== id) continue;
+    const manifest = parsed.data;
+    const whole = manifest.files.every(
+      (f) => f.object === objectName(id, f.name, manifest.encrypted) && sizes.get(f.object) === f.storedSize,
+    );
+    if (!whole) continue;
+    const sha256 = sha256Hex(text);
+    const proven = key
+      ? stored.data.mac !== null && macMatches(key, stored.data.body, stored.data.mac)
+      : recorded.has(sha256);
+    if (key && !proven) continue;
+    chains.push({ manifest, proven, sha256 });
+  }
+  return chains.sort((a, b) => a.manifest.chain.createdAt - b.manifest.chain.createdAt);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** Writes one local file of a chain as its object (encrypted to `key` when given); its sizes and hashes. */
+async function putFile(
+  target: OffsiteTarget,
+  chain: string,
+  name: string,
+  path: string,
+  key: PlaceKey | null,
+  signal?: AbortSignal,
+): Promise<ShippedFile> {
+  const object = objectName(chain, name, key !== null);
+  const plain = measuring(signal ? { signal } : {});
+  const stored = measuring(signal ? { signal } : {});
+  let body = fileStream(path).pipeThrough(plain.stream);
+  if (key) body = await encryptStream(body, key.recipient);
+  await target.write(object, body.pipeThrough(stored.stream), signal);
+  const own = plain.digest();
+  const kept = stored.digest();
+  return {
+    name,
+    object,
+    size: own.size,
+    sha256: own.sha256,
+    storedSize: kept.size,
+    storedSha256: kept.sha256,
+    to: null,
+  };
+}
+
+export interface ShipRequest {
+  target: OffsiteTarget;
+  key: PlaceKey | null;
+  /** The local chains to be there (within `continuous_keep_days`), oldest first. */
+  chains: Chain[];
+  /** What this installation last wrote there: chain id → manifest (null: not known yet, read it). */
+  known: Map<string, ChainManifest>;
+  /** Called after each manifest written (its SHA-256: the proof of a plain one) and each chain removed. */
+  onManifest: (chain: string, manifest: ChainManifest | null, sha256: string | null) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Brings a place's chains up to the local ones: for each chain, the files it lacks are written
+ * (the base first, then the change files in order), then its manifest; objects the manifest no
+ * longer lists (files merged locally) are removed after it. Chains no longer kept here go,
+ * manifest first. Returns the time of the newest change now there (ms), or null. Throws
+ * `OffsiteError`.
+ */
+export async function shipChains(request: ShipRequest): Promise<number | null> {
+  const { target, key, signal } = request;
+  const encrypted = key !== null;
+  let newest: number | null = null;
+  for (const chain of request.chains) {
+    const id = chain.info.id;
+    const before = request.known.get(id);
+    const usable = before && before.encrypted === encrypted ? before : null;
+    const have = new Map((usable?.files ?? []).map((f) => [f.name, f]));
+    const wanted = [
+      { name: "base.db", path: join(chain.dir, "base.db"), to: null as number | null },
+      ...chain.files.map((f) => ({
+        name: f.path.slice(chain.dir.length + 1),
+        path: f.path,
+        to: f.header.to,
+      })),
+    ];
+    const files: ShippedFile[] = [];
+    let changed = !usable;
+    for (const file of wanted) {
+      const there = have.get(file.name);
+      if (there && there.size === statSync(file.path).size) {
+        files.push(there);
+        continue;
+      }
+      files.push({ ...(await putFile(target, id, file.name, file.path, key, signal)), to: file.to });
+      changed = true;
+    }
+    const gone = [...have.values()].filter((f) => !files.some((g) => g.object === f.object));
+    if (changed || gone.length > 0) {
+      const manifest: ChainManifest = { format: 1, chain: chain.info as ChainInfo, encrypted, files };
+      const text = manifestText(manifest, key);
+      await target.write(manifestName(id), text, signal);
+      request.onManifest(id, manifest, sha256Hex(text));
+      for (const file of gone) await target.remove(file.object, signal);
+    }
+    for (const f of files) if (f.to !== null) newest = Math.max(newest ?? 0, f.to);
+  }
+  const local = new Set(request.chains.map((c) => c.info.id));
+  for (const [id, manifest] of request.known) {
+    if (local.has(id)) continue;
+    await target.remove(manifestName(id), signal);
+    for (const file of manifest.files) await target.remove(file.object, signal);
+    request.onManifest(id, null, null);
+  }
+  return newest;
+}
+
+/**
+ * Downloads the chain `remote` from `target` into `root`'s continuous folder (`root` is a
+ * temporary backup folder): `chain.json` from the manifest, and its base and every change file
+ * captured up to `until` (ms), each decrypted and checked against the manifest's sizes and
+ * SHA-256. `buildPointInTime(root, …)` then builds the moment from them.
+ */
+export async function fetchChain(
+  target: OffsiteTarget,
+  remote: RemoteChain,
+  until: number,
+  root: string,
+  keys: { key: PlaceKey | null; passphrase: string | null },
+  signal?: AbortSignal,
+): Promise<void> {
+  const { manifest } = remote;
+  const dir = join(continuousDir(root), manifest.chain.id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const needed = manifest.files.filter(
+    (f) => f.name === "base.db" || (f.to ?? 0) <= until || isFirstAfter(manifest, f, until),
+  );
+  for (const file of needed) {
+    const destination = join(dir, file.name);
+    const temp = await fetchCopy({
+      target,
+      copy: {
+        copyName: file.object,
+        encrypted: manifest.encrypted,
+        copySize: file.storedSize,
+        copySha256: file.storedSha256,
+        size: file.size,
+        sha256: file.sha256,
+        createdAt: new Date(manifest.chain.createdAt).toISOString(),
+      },
+      destination,
+      passphrase: keys.passphrase,
+      key: keys.key,
+      ...(signal ? { signal } : {}),
+    });
+    rmSync(destination, { force: true });
+    renameSync(temp, destination);
+  }
+  writeFileSync(join(dir, "chain.json"), `${JSON.stringify(manifest.chain)}\n`, { mode: 0o600 });
+}
+
+/** The first change file that goes past `until`: it holds the transactions up to it, and the next moment. */
+function isFirstAfter(manifest: ChainManifest, file: ShippedFile, until: number): boolean {
+  const after = manifest.files.filter((f) => f.to !== null && f.to > until);
+  return after[0] === file;
+}
