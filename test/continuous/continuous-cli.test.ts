@@ -8,15 +8,18 @@ import {
   runCli,
   signIn,
   startApp,
+  TEST_PASSWORD,
   tempDir,
 } from "../helpers.ts";
+import { type S3Server, startS3Server } from "../offsite/s3rver.ts";
 
 /**
  * Continuous protection as a shop meets it, through the real app (`BUSINESS_APP_LAUNCHER`: the
  * executable, or Deno): a change made by the command line beside the serving app is captured;
  * `restore --at` goes back to the moment before a mistake, and brings back the last change after
  * the database file is lost; a clean restart carries the chain on, while a kill followed by a
- * change nobody captured starts a new chain and says why.
+ * change nobody captured starts a new chain and says why; the page and the API undo to a moment;
+ * and the dead-disk drill brings the last commit back from each off-site place.
  */
 
 const dirs: string[] = [];
@@ -59,8 +62,8 @@ async function captured(
   }
 }
 
-async function users(dir: string): Promise<string[]> {
-  const listed = await runCli(["user", "list", "--data-dir", dir]);
+async function users(dir: string, env: Record<string, string> = {}): Promise<string[]> {
+  const listed = await runCli(["user", "list", "--data-dir", dir], { env });
   expect(listed.exitCode).toBe(0);
   return listed.stdout
     .trim()
@@ -233,4 +236,98 @@ describe(`undo to a point in time on the page and through the API (${LAUNCHER})`
     }
     expect(await users(dir)).toEqual(["alice", "boss"]);
   });
+});
+
+describe(`every change off the PC (${LAUNCHER})`, () => {
+  test("the dead-disk drill: commit, wait 3 s, kill -9, lose the data folder; restore --at now --from mirror and --from s3 on an empty folder bring back the last commit", async () => {
+    const s3: S3Server = await startS3Server();
+    try {
+      const env = s3.env({
+        BUSINESS_APP_OFFSITE_MIRROR_DIR: dataDir(),
+        BUSINESS_APP_OFFSITE_PASSPHRASE: "the shop's long passphrase",
+      });
+      const dir = dataDir();
+      expect(
+        (
+          await runCli(
+            [
+              "user",
+              "add",
+              "--username",
+              "boss",
+              "--role",
+              "super_admin",
+              "--password-stdin",
+              "--data-dir",
+              dir,
+            ],
+            { env, input: `${TEST_PASSWORD}\n` },
+          )
+        ).exitCode,
+      ).toBe(0);
+      const app = await startApp({ dataDir: dir, env });
+      let copied: { mirror: number; s3: number } = { mirror: 0, s3: 0 };
+      try {
+        const { headers } = await signIn(app, "boss");
+        const since = Date.now();
+        const added = await runCli(
+          [
+            "user",
+            "add",
+            "--username",
+            "last_change",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--data-dir",
+            dir,
+          ],
+          { env, input: `${TEST_PASSWORD}\n` },
+        );
+        expect(added.exitCode).toBe(0);
+        const committed = Date.now();
+        await captured(app, headers, since);
+        // Each place has the change once it is no longer behind: the mirror within seconds, S3 within its batch.
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const { places } = (await continuousOf(app, headers)) as Continuous & {
+            places: Record<string, { lagSeconds: number; lastCopiedAt: string | null }>;
+          };
+          for (const id of ["mirror", "s3"] as const) {
+            const place = places[id];
+            if (
+              !copied[id] &&
+              place &&
+              place.lagSeconds === 0 &&
+              Date.parse(place.lastCopiedAt ?? "0") >= committed
+            )
+              copied = { ...copied, [id]: Date.now() - committed };
+          }
+          if (copied.mirror && copied.s3) break;
+          if (Date.now() > deadline) throw new Error(`not copied off-site: ${JSON.stringify(places)}`);
+          await Bun.sleep(100);
+        }
+        console.log(
+          `continuous off-site: mirror had the change ${copied.mirror} ms after the commit, S3 ${copied.s3} ms`,
+        );
+        await Bun.sleep(3000);
+      } finally {
+        await app.stop("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+      for (const from of ["mirror", "s3"]) {
+        const newPc = dataDir();
+        const restored = await runCli(
+          ["restore", "--at", "now", "--from", from, "--yes", "--data-dir", newPc],
+          { env },
+        );
+        expect(restored.stderr).toBe("");
+        expect(restored.stdout).toContain(`Restored the database as it was at`);
+        expect(restored.exitCode).toBe(0);
+        expect(await users(newPc, env)).toEqual(["boss", "last_change"]);
+      }
+    } finally {
+      await s3.stop();
+    }
+  }, 120_000);
 });
