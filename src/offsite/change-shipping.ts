@@ -47,6 +47,9 @@ interface PlaceRecord {
 interface PlaceState {
   /** When the oldest change not known to be there was captured (or noticed), or null. */
   pendingSince: number | null;
+  /** The writing under way, and how to give it up. */
+  busy: Promise<void> | null;
+  abort: AbortController | null;
   known: Map<string, ChainManifest> | null;
   lastShipAt: number;
   lastCopiedAt: number | null;
@@ -68,9 +71,7 @@ export class ChangeShipping {
   readonly #deps: ShippingDeps;
   readonly #places = new Map<string, PlaceState>();
   #dirty = true;
-  #running: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
-  #abort: AbortController | null = null;
   #writing: Promise<unknown> = Promise.resolve();
 
   constructor(deps: ShippingDeps) {
@@ -145,6 +146,11 @@ export class ChangeShipping {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
+  /** Resolves once no place is being written to. */
+  async #idle(): Promise<void> {
+    await Promise.all([...this.#places.values()].map((s) => s.busy));
+  }
+
   /**
    * No more passes. Unless `hurry`, one last pass first (within `lastPassMs`) takes the changes
    * read at the database's close off the PC too; the next start sends whatever it could not.
@@ -154,41 +160,41 @@ export class ChangeShipping {
     clearInterval(this.#timer);
     this.#timer = null;
     if (!options.hurry) {
-      await this.#running;
-      this.#dirty = true;
-      for (const state of this.#places.values()) state.lastShipAt = 0;
-      const last = this.pass();
-      const limit = setTimeout(() => this.#abort?.abort("stopping"), options.lastPassMs ?? 5_000);
-      await last;
+      const limit = setTimeout(() => this.#abortAll(), options.lastPassMs ?? 5_000);
+      await this.#idle();
+      await this.#passNow();
       clearTimeout(limit);
     }
-    this.#abort?.abort("stopping");
-    await this.#running;
+    this.#abortAll();
+    await this.#idle();
+  }
+
+  #abortAll(): void {
+    for (const state of this.#places.values()) state.abort?.abort("stopping");
   }
 
   /** Every place brought up to date now, whatever its pace (`offsite sync`, tests); resolves when done. */
   async syncNow(): Promise<void> {
-    await this.#running;
+    await this.#idle();
+    await this.#passNow();
+  }
+
+  #passNow(): Promise<void> {
     this.#dirty = true;
     for (const state of this.#places.values()) {
       state.lastShipAt = 0;
       state.nextAt = 0;
     }
-    await this.pass();
+    return this.pass();
   }
 
-  /** One look at every place that is due; resolves when it is done (one at a time). */
+  /**
+   * Starts the places that are due, each on its own (a slow S3 never holds the mirror folder
+   * up); resolves when the ones it started are done.
+   */
   pass(): Promise<void> {
-    if (this.#running) return this.#running;
-    this.#running = this.#pass().finally(() => {
-      this.#running = null;
-    });
-    return this.#running;
-  }
-
-  async #pass(): Promise<void> {
     const { offsite, clock } = this.#deps;
-    if (!offsite.configured) return;
+    if (!offsite.configured) return Promise.resolve();
     const now = clock().getTime();
     const dirty = this.#dirty;
     this.#dirty = false;
@@ -200,7 +206,7 @@ export class ChangeShipping {
       const gap = id === "mirror" ? MIRROR_GAP_MS : S3_GAP_MS;
       const wanted =
         now >= state.nextAt && (dirty || state.problem !== null || now - state.lastShipAt >= SWEEP_MS);
-      if (!wanted || now - state.lastShipAt < gap) {
+      if (state.busy || !wanted || now - state.lastShipAt < gap) {
         if (dirty) this.#dirty = true;
         continue;
       }
@@ -208,16 +214,26 @@ export class ChangeShipping {
       due.push({ id, key, state, pending: state.pendingSince });
       state.pendingSince = null;
     }
-    if (due.length === 0) return;
+    if (due.length === 0) return Promise.resolve();
     const chains = this.#chainsToKeep(now);
-    for (const { id, key, state, pending } of due) {
-      if (await this.#shipTo(id, key, state, chains, now)) continue;
-      state.pendingSince = Math.min(pending ?? now, state.pendingSince ?? now);
-    }
+    const runs = due.map(({ id, key, state, pending }) => {
+      const run = this.#shipTo(id, key, state, chains, now)
+        .then((ok) => {
+          if (!ok) state.pendingSince = Math.min(pending ?? now, state.pendingSince ?? now);
+        })
+        .finally(() => {
+          state.busy = null;
+        });
+      state.busy = run;
+      return run;
+    });
+    return Promise.all(runs).then(() => {});
   }
 
   #newState(now: number): PlaceState {
     return {
+      busy: null,
+      abort: null,
       pendingSince: now,
       known: null,
       lastShipAt: 0,
@@ -248,7 +264,7 @@ export class ChangeShipping {
   ): Promise<boolean> {
     const { offsite, clock, log } = this.#deps;
     const abort = new AbortController();
-    this.#abort = abort;
+    state.abort = abort;
     const limit = setTimeout(() => abort.abort(new Error("the shipping pass took too long")), PASS_MS);
     state.lastShipAt = now;
     try {
@@ -304,7 +320,7 @@ export class ChangeShipping {
       return false;
     } finally {
       clearTimeout(limit);
-      this.#abort = null;
+      state.abort = null;
     }
   }
 

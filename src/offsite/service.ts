@@ -40,6 +40,8 @@ export class OffsiteService {
   readonly #runs: BackgroundRuns;
   readonly #ledger = new RunLedger();
   readonly #testing = new Set<string>();
+  /** The key work going on per place (`#keyForWriting`). */
+  readonly #keyWork = new Map<string, Promise<PlaceKey | null>>();
   #options!: OffsiteOptions;
   #places: Place[] = [];
   #abort: AbortController | null = null;
@@ -248,8 +250,20 @@ export class OffsiteService {
     return passphrase === null ? null : openPlaceKey(place.target, passphrase, this.#known(place), signal);
   }
 
-  /** For a run: the place's key (made when the place never held encrypted copies), or null without a passphrase. */
-  async #keyForWriting(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
+  /**
+   * For a run: the place's key (made when the place never held encrypted copies), or null without
+   * a passphrase. One at a time per place in this process: a backup's run and continuous
+   * protection's shipping asking at once must not each make a key there.
+   */
+  #keyForWriting(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
+    const id = `${place.target.id} ${place.target.where}`;
+    const before = this.#keyWork.get(id) ?? Promise.resolve(null);
+    const next = before.catch(() => null).then(() => this.#makeOrOpenKey(place, signal));
+    this.#keyWork.set(id, next);
+    return next;
+  }
+
+  async #makeOrOpenKey(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
     const passphrase = this.#options.passphrase;
     if (passphrase === null) return null;
     const files = await place.target.list(signal);
@@ -284,6 +298,10 @@ export class OffsiteService {
         "set the passphrase they were made with (BUSINESS_APP_OFFSITE_PASSPHRASE, or offsite_passphrase); nothing is written there until then",
       );
     }
+    if (key && !place.ledger.record().encrypted)
+      await place.ledger.change((r) => {
+        r.encrypted = true;
+      });
     return { target: place.target, key };
   }
 
