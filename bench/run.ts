@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
+import { measureContinuous } from "./continuous.ts";
 import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
 import { measureOffsite } from "./offsite.ts";
@@ -81,6 +82,7 @@ try {
     for (const runtime of runtimes)
       rows.push(...(await measureServing({ runtime, database, work, runs: Math.min(runs, 3), label })));
     rows.push(...(await measureOffsite({ database, work, runs: Math.min(runs, 3), label, runtimes })));
+    rows.push(...(await measureContinuous({ database, work, label, exe })));
     for (const runtime of runtimes)
       rmSync(join(work, `restore-${runtime.name.toLowerCase()}`), { recursive: true, force: true });
     rmSync(dirname(database), { recursive: true, force: true });

@@ -138,7 +138,7 @@ function startContinuous(app: App): () => void {
   const { db, continuous } = app;
   if (!app.settings.current.settings.continuous_protection) return () => {};
   let serving = true;
-  db.beforeClose(() => continuous.stop());
+  // It stops by itself before every close (`ContinuousCapture`); it starts again after every open.
   db.onOpen(() => {
     // After the open has finished (the listener runs inside it).
     setTimeout(() => {

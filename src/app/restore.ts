@@ -10,7 +10,6 @@ import {
   PointInTimeError,
   pointInTimeBackup,
 } from "../backup/index.ts";
-import { sha256File } from "../lib/hash.ts";
 import { showTime } from "../lib/time.ts";
 import type { ChangeShipping } from "../offsite/change-shipping.ts";
 import { fetchChain } from "../offsite/changes.ts";
@@ -197,7 +196,7 @@ export async function restoreToPoint(
   const temp = engine.uploadTempPath();
   try {
     const { point, proven } = await buildMoment(deps, request.at, temp, request.from ?? null);
-    const sha256 = await sha256File(temp);
+    const { sha256 } = point;
     const made = request.now;
     for (let attempt = 1; ; attempt++) {
       const backup = pointInTimeBackup(point, made, request.by, sha256, attempt);

@@ -48,6 +48,8 @@ export interface CapturedDatabase {
   readonly identity: string | null;
   pauseCheckpoints(): void;
   resumeCheckpoints(): void;
+  /** `listener` runs before the database closes (a restore's swap, the stop). */
+  beforeClose(listener: () => void): void;
 }
 
 export interface CaptureOptions {
@@ -127,6 +129,8 @@ export class ContinuousCapture {
       mergeFanIn: 8,
       ...options,
     };
+    // The pin would keep the close's checkpoint from finishing: the capture always stops first.
+    options.database.beforeClose(() => this.stop());
   }
 
   get #walPath(): string {

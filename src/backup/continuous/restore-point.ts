@@ -28,6 +28,8 @@ export interface PointInTime {
   at: number;
   /** The first change captured after the moment asked for, in the same chain; null: none yet. */
   next: number | null;
+  /** The SHA-256 of the file built. */
+  sha256: string;
 }
 
 /** The restorable window of `chains`: from the first base to the last captured transaction. */
@@ -100,7 +102,8 @@ export function buildPointInTime(
     throw error;
   }
   closeSync(fd);
-  if (stateOfFile(target, pageSize, point.size) !== point.state) {
+  const built = stateOfFile(target, pageSize, point.size);
+  if (built.state !== point.state) {
     rmSync(target, { force: true });
     throw new PointInTimeError(
       "continuous.damaged",
@@ -108,7 +111,14 @@ export function buildPointInTime(
     );
   }
   setRollbackJournalMode(target);
-  return { chain: chain.info.id, databaseId: chain.info.databaseId, txn: point.txn, at: point.at, next };
+  return {
+    chain: chain.info.id,
+    databaseId: chain.info.databaseId,
+    txn: point.txn,
+    at: point.at,
+    next,
+    sha256: built.sha256,
+  };
 }
 
 /**

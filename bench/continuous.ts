@@ -1,0 +1,175 @@
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnS3Server } from "../test/offsite/s3rver-process.ts";
+import { benchApp } from "./app.ts";
+import { timeCommand } from "./runtimes.ts";
+import { type Row, summarize } from "./table.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quote = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+const MiB = 1024 * 1024;
+const COMMITS = 1000;
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** The newest change each place had at its last pass (ms of capture), from `shipped.json`. */
+function newestThere(dir: string, id: "mirror" | "s3"): number {
+  try {
+    const file = JSON.parse(
+      readFileSync(join(dir, "database_backups", "continuous", "shipped.json"), "utf8"),
+    ) as {
+      places: Record<string, { newestThere: number | null }>;
+    };
+    const entry = Object.entries(file.places).find(([key]) => key.startsWith(`${id} `));
+    return entry?.[1].newestThere ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The change files' bytes in the data folder's chains. */
+function changeBytes(dir: string): number {
+  const root = join(dir, "database_backups", "continuous");
+  let total = 0;
+  for (const chain of readdirSync(root).filter((n) => /^\d{8}_/.test(n)))
+    for (const name of readdirSync(join(root, chain)).filter((n) => n.endsWith(".changes")))
+      total += statSync(join(root, chain, name)).size;
+  return total;
+}
+
+/**
+ * Continuous protection (Bun, in this process, as the app runs it): single-row updates of a
+ * customer, each its own transaction and paced as requests are, with protection off and then on
+ * (the capture polling every 250 ms, the shipping to a mirror folder and to s3rver); their commit
+ * latency (p50, p99), the memory growth while capturing, the bytes of change files per 1,000
+ * updates; the time from a commit to its arrival in the mirror folder and in S3 (the change's
+ * capture time in what each place last received); then `restore --at now` with the executable,
+ * against `cp` of the database plus a flush.
+ */
+export async function measureContinuous(options: {
+  database: string;
+  work: string;
+  label: string;
+  exe: string;
+}): Promise<Row[]> {
+  const dir = join(options.work, "continuous-shop");
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(options.database, join(dir, "business_data.db"));
+  const mirror = join(options.work, "continuous-mirror");
+  mkdirSync(mirror, { recursive: true });
+  const s3 = await spawnS3Server({ dir: join(options.work, "continuous-s3rver") });
+  const env = s3.env({ BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror });
+  const app = benchApp(dir, { env });
+  const rows: Row[] = [];
+  try {
+    app.db.open();
+    const ids = (app.db.sqlite.query("SELECT max(id) AS n FROM customers").get() as { n: number }).n;
+    let n = 0;
+    const commits = async (count: number) => {
+      const times: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const started = performance.now();
+        app.db.sqlite.run("UPDATE customers SET phone = ? WHERE id = ?", [
+          `+49 ${n++}`,
+          1 + ((n * 7919) % ids),
+        ]);
+        times.push(performance.now() - started);
+        // Requests come one after another, with the event loop between them (where the capture runs).
+        await new Promise((resolve) => setImmediate(resolve));
+        if (i % 20 === 0) await sleep(5);
+      }
+      return times;
+    };
+    const off = await commits(COMMITS);
+    await app.continuous.start();
+    app.shipping.start();
+    // The steady state: the first base has gone to the places (its upload is the off-site bench's).
+    await app.shipping.syncNow();
+    const bytesBefore = changeBytes(dir);
+    const rssBefore = process.memoryUsage.rss();
+    let peak = rssBefore;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }, 5);
+    const on = await commits(COMMITS);
+    await sleep(1000);
+    clearInterval(sampler);
+    const bytes = changeBytes(dir) - bytesBefore;
+    const p99off = percentile(off, 99);
+    rows.push(
+      { ...summarize(`${options.label}: commit, protection off, p50`, "ms", [percentile(off, 50)]) },
+      { ...summarize(`${options.label}: commit, protection off, p99`, "ms", [p99off]) },
+      { ...summarize(`${options.label}: commit, protection on, p50`, "ms", [percentile(on, 50)]) },
+      {
+        ...summarize(
+          `${options.label}: commit, protection on, p99 (≤ off +10%)`,
+          "ms",
+          [percentile(on, 99)],
+          p99off * 1.1,
+        ),
+        anchor: p99off,
+      },
+      summarize(`${options.label}: change files for ${COMMITS} single-row updates`, "MiB", [bytes / MiB], 20),
+      summarize(
+        `${options.label}: memory growth while capturing and shipping`,
+        "MiB",
+        [(peak - rssBefore) / MiB],
+        32,
+      ),
+    );
+    for (const [id, samples, gap] of [
+      ["mirror", 20, 300],
+      ["s3", 5, 2000],
+    ] as const) {
+      const arrivals: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        await sleep(gap);
+        const committed = Date.now();
+        await commits(1);
+        const deadline = committed + 60_000;
+        while (newestThere(dir, id) < committed && Date.now() < deadline) await sleep(20);
+        arrivals.push(Date.now() - committed);
+      }
+      rows.push(
+        summarize(
+          `${options.label}: commit to durable in ${id === "mirror" ? "the mirror folder" : "S3 (s3rver)"}, p99`,
+          "ms",
+          [percentile(arrivals, 99)],
+          id === "mirror" ? 2000 : 15_000,
+        ),
+      );
+    }
+    app.continuous.stop();
+    await app.shipping.stop();
+    app.db.close();
+    const cp = join(options.work, "continuous-cp.db");
+    const cpMs = timeCommand([
+      "sh",
+      "-c",
+      `cp ${quote(join(dir, "business_data.db"))} ${quote(cp)} && sync ${quote(cp)}`,
+    ]);
+    rmSync(cp, { force: true });
+    const restoreMs = timeCommand([options.exe, "restore", "--at", "now", "--yes", "--data-dir", dir]);
+    rows.push(
+      {
+        ...summarize(
+          `${options.label}: restore --at now (executable; base and ${2 * COMMITS + 25} changes)`,
+          "ms",
+          [restoreMs],
+          cpMs * 4,
+        ),
+        anchor: cpMs,
+      },
+      summarize(`${options.label}: cp of the database (+ flush)`, "ms", [cpMs]),
+    );
+  } finally {
+    app.continuous.stop();
+    await s3.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(mirror, { recursive: true, force: true });
+  }
+  return rows;
+}
