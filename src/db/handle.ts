@@ -162,7 +162,10 @@ export class DatabaseHandle {
     this.#orm = null;
     try {
       // In a hurry (Windows closes the app within seconds) the checkpoint takes what it can without
-      // waiting for readers; the rest stays in the -wal, which the next open reads.
+      // waiting for readers; the rest stays in the -wal, which the next open reads. Otherwise it
+      // empties the log unless another program reads it now (the serving app's continuous
+      // protection always does): a command beside the running app never waits for that.
+      if (!options.requireCheckpoint) sqlite.run("PRAGMA busy_timeout = 0");
       sqlite.run(`PRAGMA wal_checkpoint(${options.hurry ? "PASSIVE" : "TRUNCATE"})`);
     } finally {
       sqlite.close(true);

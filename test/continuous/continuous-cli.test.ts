@@ -46,18 +46,25 @@ async function continuousOf(app: RunningApp, headers: Record<string, string>): P
   return ((await res.json()) as { continuous: Continuous }).continuous;
 }
 
-/** Waits (at most 15 s) until the app has captured a change made at or after `since`. */
+/**
+ * Waits (at most 15 s) until what continuous protection holds has `count` users: the moment a
+ * restore to now would put back (the preview builds it), so the change just committed is captured.
+ * Returns the status then.
+ */
 async function captured(
   app: RunningApp,
   headers: Record<string, string>,
-  since: number,
+  count: number,
 ): Promise<Continuous> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const status = await continuousOf(app, headers);
-    if (status.lastCapturedAt && Date.parse(status.lastCapturedAt) >= since) return status;
+    const at = encodeURIComponent(new Date().toISOString());
+    const res = await fetch(`${app.url}/api/continuous/preview?at=${at}`, { headers });
+    const body = (await res.json()) as { preview?: { tables: { name: string; after: number | null }[] } };
+    const users = body.preview?.tables.find((t) => t.name === "users")?.after;
+    if (users === count) return continuousOf(app, headers);
     if (Date.now() > deadline)
-      throw new Error(`nothing captured since ${new Date(since).toISOString()}: ${JSON.stringify(status)}`);
+      throw new Error(`not captured: ${count} users wanted, ${JSON.stringify(body)}`);
     await Bun.sleep(50);
   }
 }
@@ -77,110 +84,27 @@ function log(dir: string): string {
 }
 
 describe(`continuous protection (${LAUNCHER})`, () => {
-  test("a change made beside the serving app is captured; restore --at goes back to before a mistake", async () => {
+  test("a change made beside the serving app is captured; the page and the API undo it to the second before; restore --at undoes that undo", async () => {
     const dir = dataDir();
     expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
     const app = await startApp({ dataDir: dir });
-    let before = new Date();
+    let afterMallory = 0;
     try {
       const { headers } = await signIn(app, "boss");
       const started = await continuousOf(app, headers);
       expect(started.active).toBe(true);
       expect(started.from).not.toBeNull();
-      let since = Date.now();
       expect((await addUserByCli(dir, "alice", "admin")).exitCode).toBe(0);
-      await captured(app, headers, since);
+      await captured(app, headers, 2);
       // The moment to go back to: after alice, before the mistake.
-      await Bun.sleep(1100);
-      before = new Date();
-      await Bun.sleep(1100);
-      since = Date.now();
-      expect((await addUserByCli(dir, "mallory", "admin")).exitCode).toBe(0);
-      const after = await captured(app, headers, since);
-      expect(Date.parse(after.to as string)).toBeGreaterThanOrEqual(since);
-    } finally {
-      await app.stop("SIGKILL");
-    }
-    const restored = await runCli(["restore", "--at", before.toISOString(), "--yes", "--data-dir", dir]);
-    expect(restored.stderr).toBe("");
-    expect(restored.stdout).toContain("Restored the database as it was at");
-    expect(restored.exitCode).toBe(0);
-    expect(await users(dir)).toEqual(["alice", "boss"]);
-    // The moment restored is kept as a backup, listed and verified like any other.
-    const list = await runCli(["list", "--json", "--data-dir", dir]);
-    expect(list.stdout).toContain("_point_in_time.db");
-  });
-
-  test("the database file lost: restore --at now brings back the last change", async () => {
-    const dir = dataDir();
-    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
-    const app = await startApp({ dataDir: dir });
-    try {
-      const { headers } = await signIn(app, "boss");
-      const since = Date.now();
-      expect((await addUserByCli(dir, "last_change", "admin")).exitCode).toBe(0);
-      await captured(app, headers, since);
-    } finally {
-      await app.stop("SIGKILL");
-    }
-    const { database } = dataPaths(dir);
-    for (const file of [database, `${database}-wal`, `${database}-shm`]) rmSync(file, { force: true });
-    const restored = await runCli(["restore", "--at", "now", "--yes", "--data-dir", dir]);
-    expect(restored.exitCode).toBe(0);
-    expect(await users(dir)).toEqual(["boss", "last_change"]);
-  });
-
-  test("a clean restart carries the chain on; a change nobody captured starts a new chain, and says why", async () => {
-    const dir = dataDir();
-    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
-    let app = await startApp({ dataDir: dir });
-    expect(await app.stop()).toBe(0);
-    app = await startApp({ dataDir: dir });
-    try {
-      const { headers } = await signIn(app, "boss");
-      const deadline = Date.now() + 15_000;
-      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
-      expect(log(dir)).toContain("Continuous protection continues the chain");
-    } finally {
-      await app.stop("SIGKILL");
-    }
-    // Written while nothing captured: the command line checkpoints its change into the file.
-    expect((await addUserByCli(dir, "unseen", "admin")).exitCode).toBe(0);
-    app = await startApp({ dataDir: dir });
-    try {
-      const { headers } = await signIn(app, "boss");
-      const deadline = Date.now() + 15_000;
-      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
-      const status = (await (await fetch(`${app.url}/api/status`, { headers })).json()) as {
-        continuous: { problem: string | null };
-      };
-      expect(status.continuous.problem).toContain("not captured");
-      expect(log(dir)).toMatch(
-        /Continuous protection started a new chain \S+ from a base of \d+ pages: changes were made that were not captured/,
-      );
-    } finally {
-      await app.stop();
-    }
-  });
-});
-
-describe(`undo to a point in time on the page and through the API (${LAUNCHER})`, () => {
-  test("the page offers the window, previews the moment with its rows, and puts it back", async () => {
-    const dir = dataDir();
-    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
-    const app = await startApp({ dataDir: dir });
-    try {
-      const { headers } = await signIn(app, "boss");
-      let since = Date.now();
-      expect((await addUserByCli(dir, "alice", "admin")).exitCode).toBe(0);
-      await captured(app, headers, since);
       await Bun.sleep(1100);
       const before = new Date();
       await Bun.sleep(1100);
-      since = Date.now();
+      const since = Date.now();
       expect((await addUserByCli(dir, "mallory", "admin")).exitCode).toBe(0);
-      await captured(app, headers, since);
-
+      const after = await captured(app, headers, 3);
+      afterMallory = Date.parse(after.to as string);
+      expect(afterMallory).toBeGreaterThanOrEqual(since);
       const page = await (await fetch(`${app.url}/backup/status`, { headers })).text();
       expect(page).toContain("Undo to a point in time");
       expect(page).toContain('type="datetime-local"');
@@ -232,9 +156,75 @@ describe(`undo to a point in time on the page and through the API (${LAUNCHER})`
       };
       expect(list.backups.some((b) => b.name.endsWith("_point_in_time.db"))).toBe(true);
     } finally {
-      await app.stop();
+      await app.stop("SIGKILL");
     }
     expect(await users(dir)).toEqual(["alice", "boss"]);
+    // Offline, back to a moment of the chain before that restore: mallory again.
+    const restored = await runCli([
+      "restore",
+      "--at",
+      new Date(afterMallory).toISOString(),
+      "--yes",
+      "--data-dir",
+      dir,
+    ]);
+    expect(restored.stderr).toBe("");
+    expect(restored.stdout).toContain("Restored the database as it was at");
+    expect(restored.exitCode).toBe(0);
+    expect(await users(dir)).toEqual(["alice", "boss", "mallory"]);
+    const list = await runCli(["list", "--json", "--data-dir", dir]);
+    expect(list.stdout.match(/_point_in_time(_\d+)?\.db/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("the database file lost: restore --at now brings back the last change", async () => {
+    const dir = dataDir();
+    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
+    const app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      expect((await addUserByCli(dir, "last_change", "admin")).exitCode).toBe(0);
+      await captured(app, headers, 2);
+    } finally {
+      await app.stop("SIGKILL");
+    }
+    const { database } = dataPaths(dir);
+    for (const file of [database, `${database}-wal`, `${database}-shm`]) rmSync(file, { force: true });
+    const restored = await runCli(["restore", "--at", "now", "--yes", "--data-dir", dir]);
+    expect(restored.exitCode).toBe(0);
+    expect(await users(dir)).toEqual(["boss", "last_change"]);
+  });
+
+  test("a clean restart carries the chain on; a change nobody captured starts a new chain, and says why", async () => {
+    const dir = dataDir();
+    expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
+    let app = await startApp({ dataDir: dir });
+    expect(await app.stop()).toBe(0);
+    app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      const deadline = Date.now() + 15_000;
+      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
+      expect(log(dir)).toContain("Continuous protection continues the chain");
+    } finally {
+      await app.stop("SIGKILL");
+    }
+    // Written while nothing captured: the command line checkpoints its change into the file.
+    expect((await addUserByCli(dir, "unseen", "admin")).exitCode).toBe(0);
+    app = await startApp({ dataDir: dir });
+    try {
+      const { headers } = await signIn(app, "boss");
+      const deadline = Date.now() + 15_000;
+      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
+      const status = (await (await fetch(`${app.url}/api/status`, { headers })).json()) as {
+        continuous: { problem: string | null };
+      };
+      expect(status.continuous.problem).toContain("not captured");
+      expect(log(dir)).toMatch(
+        /Continuous protection started a new chain \S+ from a base of \d+ pages: changes were made that were not captured/,
+      );
+    } finally {
+      await app.stop();
+    }
   });
 });
 
@@ -269,7 +259,6 @@ describe(`every change off the PC (${LAUNCHER})`, () => {
       let copied: { mirror: number; s3: number } = { mirror: 0, s3: 0 };
       try {
         const { headers } = await signIn(app, "boss");
-        const since = Date.now();
         const added = await runCli(
           [
             "user",
@@ -286,7 +275,7 @@ describe(`every change off the PC (${LAUNCHER})`, () => {
         );
         expect(added.exitCode).toBe(0);
         const committed = Date.now();
-        await captured(app, headers, since);
+        await captured(app, headers, 2);
         // Each place has the change once it is no longer behind: the mirror within seconds, S3 within its batch.
         const deadline = Date.now() + 30_000;
         for (;;) {

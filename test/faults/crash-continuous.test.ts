@@ -15,7 +15,7 @@ import { runSeed } from "./fault-helpers.ts";
  * starting a new one).
  */
 
-const KILLS = Number(process.env.FAULT_ITERATIONS ?? 6);
+const KILLS = Number(process.env.FAULT_ITERATIONS ?? 4);
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
