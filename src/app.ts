@@ -129,6 +129,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     onChange: () => shipping.changed(),
   });
   const continuousStatus = () => continuousView(continuous, shipping, paths.backupsDir);
+  // After a restore the capture begins a new chain from the restored database: expected, no loss.
+  engine.events.onRestored(() => continuous.replaced());
   const auth = createAuth({ db, clock, auditPath: paths.audit });
   db.onOpen((sqlite) => takeOverAuditEntries(auth.audit, sqlite, log));
   const scheduler = new BackupScheduler({

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { ManifestRecord, PointInTime, RestorePreview, RestoreResult } from "../backup/index.ts";
 import {
   BackupNotFoundError,
@@ -10,6 +12,7 @@ import {
   PointInTimeError,
   pointInTimeBackup,
 } from "../backup/index.ts";
+import { tempNameFor } from "../lib/temp-name.ts";
 import { showTime } from "../lib/time.ts";
 import type { ChangeShipping } from "../offsite/change-shipping.ts";
 import { fetchChain } from "../offsite/changes.ts";
@@ -171,7 +174,8 @@ async function buildMoment(
   const chains = await deps.shipping.remoteChains(from, signal);
   const chain = chains.find((c) => c.manifest.chain.createdAt <= at.getTime());
   if (!chain) throw notCoveredIn(label, at, chains.at(-1)?.manifest.chain.createdAt ?? null);
-  const root = `${temp}.chain`;
+  // Hidden in the backup folder: a leftover of a crash is removed at the next start.
+  const root = join(engine.backupsDir, tempNameFor("continuous", "fetch", randomUUID()));
   try {
     const { key, passphrase } = await deps.offsite.forReading(from, signal);
     await fetchChain(deps.offsite.target(from), chain, at.getTime(), root, { key, passphrase }, signal);

@@ -35,6 +35,8 @@ function dataDir(): string {
 
 interface Continuous {
   active: boolean;
+  chainStartedAt: string | null;
+  problem: string | null;
   from: string | null;
   to: string | null;
   lastCapturedAt: string | null;
@@ -151,6 +153,16 @@ describe(`continuous protection (${LAUNCHER})`, () => {
       expect(done.status).toBe(303);
       expect(done.headers.get("location")).toContain("/login?restored=manual_");
       const { headers: again } = await signIn(app, "boss");
+      // The capture goes on with a new chain from the restored database, as expected: no loss said.
+      const deadline = Date.now() + 15_000;
+      let status = await continuousOf(app, again);
+      while (!(status.active && status.chainStartedAt !== started.chainStartedAt) && Date.now() < deadline) {
+        await Bun.sleep(50);
+        status = await continuousOf(app, again);
+      }
+      expect(status).toMatchObject({ active: true, problem: null });
+      expect(log(dir)).toContain("from a base of");
+      expect(log(dir)).toContain("the database was replaced by a restore");
       const list = (await (await fetch(`${app.url}/api/backups`, { headers: again })).json()) as {
         backups: { name: string }[];
       };

@@ -19,7 +19,8 @@ export function removeLeftovers(ctx: Pick<EngineContext, "database" | "folder" |
   const restoreTemp = restoreTempPath(ctx.database);
   const beside = [restoreTemp, ...SQLITE_SIDE_FILES.map((suffix) => `${restoreTemp}${suffix}`)];
   for (const file of [...beside.filter((f) => existsSync(f)), ...ctx.folder.leftovers()]) {
-    rmSync(file, { force: true });
+    // A download of a chain from a place is a folder.
+    rmSync(file, { force: true, recursive: true });
     ctx.log.info(`Removed leftover of an interrupted operation: ${file}`);
   }
 }

@@ -115,6 +115,8 @@ export class ContinuousCapture {
   #retryAt = 0;
   #problem: string | null = null;
   #lastCapturedAt: number | null = null;
+  /** A restore put another database in place: the next chain starts for that reason, not as a loss. */
+  #replaced = false;
   /** Since when nothing has been captured although the capture runs (a chain broke, a start failed). */
   #downSince: number | null = null;
 
@@ -185,6 +187,11 @@ export class ContinuousCapture {
     this.#ck = null;
     releaseDatabaseFile(this.#o.database.path);
     this.#o.database.resumeCheckpoints();
+  }
+
+  /** A restore replaced the database: the next start begins a new chain, as expected, not as a loss. */
+  replaced(): void {
+    this.#replaced = true;
   }
 
   /** Resolves once a start (or a new chain) under way is done. */
@@ -429,7 +436,9 @@ export class ContinuousCapture {
 
     let reason = "no chain yet";
     if (why === "rotate") reason = "";
-    else if (last && last.info.databaseId !== identity) reason = "the database was replaced (a restore)";
+    else if (this.#replaced) reason = "the database was replaced by a restore";
+    else if (last && last.info.databaseId !== identity)
+      reason = "the database is another one than the last chain's";
     else if (last?.problem) reason = `the last chain cannot be carried on: ${last.problem}`;
     else if (last && last.info.pageSize !== taken.pageSize) reason = "the page size changed";
     else if (last) {
@@ -511,8 +520,10 @@ export class ContinuousCapture {
     this.#capturedPages = 0;
     this.#downSince = null;
     this.#o.onChange?.();
+    const expected = reason === "no chain yet" || this.#replaced;
+    this.#replaced = false;
     if (reason) {
-      this.#problem = reason === "no chain yet" ? null : reason;
+      this.#problem = expected ? null : reason;
       log.info(`Continuous protection started a new chain ${id} from a base of ${size} pages: ${reason}`);
     } else log.info(`Continuous protection started a new chain ${id} (a new base keeps restores short)`);
     this.#prune(now.getTime());

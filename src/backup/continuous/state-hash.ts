@@ -112,7 +112,11 @@ export const PAGES_PER_READ = 256;
  * it will be once its header says rollback journal (`setRollbackJournalMode`: bytes 18 and 19 of a
  * WAL-mode header as 1), so a restore needs no second reading to know it.
  */
-export function stateOfFile(path: string, pageSize: number, size?: number): { state: string; sha256: string } {
+export function stateOfFile(
+  path: string,
+  pageSize: number,
+  size?: number,
+): { state: string; sha256: string } {
   const fd = openSync(path, "r");
   try {
     const state = new StateHash(pageSize);
