@@ -77,6 +77,7 @@ export function startServices(app: App, openError: string | null): RunningServic
   const { settings } = app.config;
   let startUrl = consoleUrl(settings.host, settings.port);
   let stopping = false;
+  const continuousProtection = startContinuous(app);
   if (openError) {
     app.recovery.enter(openError);
   } else {
@@ -88,12 +89,16 @@ export function startServices(app: App, openError: string | null): RunningServic
     app.scheduler.start();
     app.drills.start();
     // Off-site copies start once the startup backup is made: one run then copies it and whatever
-    // else is missing, not a run beside the backup and another after it.
+    // else is missing, not a run beside the backup and another after it. So does continuous
+    // protection (its base is read then).
     void runStartupTasks(app).finally(() => {
-      if (!stopping) app.offsite.start();
+      if (stopping) return;
+      app.offsite.start();
+      continuousProtection.begin();
     });
   }
-  const stopContinuous = startContinuous(app);
+  // In recovery mode it begins at once: it starts once a restore brought a database back.
+  if (openError) continuousProtection.begin();
   app.alerts.start();
   // In recovery mode there is no startup backup: what is missing off-site is copied now.
   if (openError) app.offsite.start();
@@ -107,7 +112,7 @@ export function startServices(app: App, openError: string | null): RunningServic
     startUrl,
     async stop(options = {}) {
       stopping = true;
-      stopContinuous();
+      continuousProtection.stop();
       app.scheduler.stop();
       app.drills.stop();
       app.alerts.stop();
@@ -134,22 +139,30 @@ export function startServices(app: App, openError: string | null): RunningServic
  * while the database is open, stops before every close (a restore's swap) and starts again after
  * every open (in recovery mode, once a restore brought a database back). Returns how to stop it.
  */
-function startContinuous(app: App): () => void {
+function startContinuous(app: App): { begin(): void; stop(): void } {
   const { db, continuous } = app;
-  if (!app.settings.current.settings.continuous_protection) return () => {};
+  if (!app.settings.current.settings.continuous_protection) return { begin() {}, stop() {} };
   let serving = true;
+  let begun = false;
   // It stops by itself before every close (`ContinuousCapture`); it starts again after every open.
   db.onOpen(() => {
     // After the open has finished (the listener runs inside it).
     setTimeout(() => {
-      if (serving && db.isOpen) void continuous.start();
+      if (serving && begun && db.isOpen) void continuous.start();
     }, 0);
   });
-  if (db.isOpen) void continuous.start();
-  app.shipping.start();
-  // The last changes are read when the database closes (`beforeClose`), not before.
-  return () => {
-    serving = false;
+  return {
+    // Once the startup backup is made: its base is read then, not beside it (a start stays quick).
+    begin() {
+      if (!serving) return;
+      begun = true;
+      if (db.isOpen) void continuous.start();
+      app.shipping.start();
+    },
+    // The last changes are read when the database closes (`beforeClose`), not before.
+    stop() {
+      serving = false;
+    },
   };
 }
 

@@ -171,7 +171,11 @@ async function buildMoment(
     throw new Error("restoring a moment from a place needs the off-site service");
   const signal = AbortSignal.timeout(FETCH_MS);
   const label = deps.offsite.target(from).label;
-  const chains = await deps.shipping.remoteChains(from, signal);
+  // Of this database (when it has one here: a new PC has none, and takes the place's newest).
+  const identity = engine.identity();
+  const chains = (await deps.shipping.remoteChains(from, signal)).filter(
+    (c) => !identity || c.manifest.chain.databaseId === identity,
+  );
   const chain = chains.find((c) => c.manifest.chain.createdAt <= at.getTime());
   if (!chain) throw notCoveredIn(label, at, chains.at(-1)?.manifest.chain.createdAt ?? null);
   // Hidden in the backup folder: a leftover of a crash is removed at the next start.

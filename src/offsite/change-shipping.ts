@@ -276,11 +276,21 @@ export class ChangeShipping {
       }
       const known = state.known;
       const writes: Promise<void>[] = [];
+      const mine = new Set(Object.keys(this.#recorded()[key]?.manifests ?? {}));
+      const cutoff = now - this.#deps.keepDays() * 86_400_000;
+      const starts = [
+        ...chains.map((c) => c.info.createdAt),
+        ...[...known.values()].map((m) => m.chain.createdAt),
+      ];
       state.newestThere = await shipChains({
         target,
         key: placeKey,
         chains,
+        reload: (chain) => listChains(this.#deps.backupsDir).find((c) => c.info.id === chain) ?? null,
         known,
+        // Only a chain this installation wrote there, whose successor started before the window.
+        mayRemove: (chain, manifest) =>
+          mine.has(chain) && starts.some((t) => t > manifest.chain.createdAt && t <= cutoff),
         onManifest: (chain, manifest, sha256) => {
           if (manifest) known.set(chain, manifest);
           else known.delete(chain);

@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { type Chain, type ChainInfo, continuousDir } from "../backup/index.ts";
@@ -170,66 +170,106 @@ export interface ShipRequest {
   key: PlaceKey | null;
   /** The local chains to be there (within `continuous_keep_days`), oldest first. */
   chains: Chain[];
-  /** What this installation last wrote there: chain id → manifest (null: not known yet, read it). */
+  /** A chain as it is on disk now (after a merge changed its files), or null when it is gone. */
+  reload: (id: string) => Chain | null;
+  /** What the app stands behind there: chain id → manifest (its own, proven). */
   known: Map<string, ChainManifest>;
+  /**
+   * Whether a chain there that is not kept here may go: only one this installation wrote, past
+   * the window (never another PC's, nor one that only looks missing here).
+   */
+  mayRemove: (id: string, manifest: ChainManifest) => boolean;
   /** Called after each manifest written (its SHA-256: the proof of a plain one) and each chain removed. */
   onManifest: (chain: string, manifest: ChainManifest | null, sha256: string | null) => void;
   signal?: AbortSignal;
 }
 
+/** A merge removed a file while it was on its way: the chain is read again and the pass goes on. */
+class ChainChanged extends Error {}
+
 /**
  * Brings a place's chains up to the local ones: for each chain, the files it lacks are written
- * (the base first, then the change files in order), then its manifest; objects the manifest no
- * longer lists (files merged locally) are removed after it. Chains no longer kept here go,
- * manifest first. Returns the time of the newest change now there (ms), or null. Throws
- * `OffsiteError`.
+ * (the base first, with a manifest right after it, so a long upload is never done twice; then
+ * the change files in order), then its manifest; objects the manifest no longer lists (files
+ * merged here, objects of a pass that failed) are removed after it. A chain with a problem here
+ * (a file that cannot be read) is left there as it is. Chains no longer kept here go only when
+ * `mayRemove` says so, manifest first. Returns the time of the newest change now there (ms), or
+ * null. Throws `OffsiteError`.
  */
 export async function shipChains(request: ShipRequest): Promise<number | null> {
-  const { target, key, signal } = request;
-  const encrypted = key !== null;
+  const { target, signal } = request;
+  const listed = new Set((await target.list(signal)).map((f) => f.name));
   let newest: number | null = null;
-  for (const chain of request.chains) {
-    const id = chain.info.id;
-    const before = request.known.get(id);
-    const usable = before && before.encrypted === encrypted ? before : null;
-    const have = new Map((usable?.files ?? []).map((f) => [f.name, f]));
-    const wanted = [
-      { name: "base.db", path: join(chain.dir, "base.db"), to: null as number | null },
-      ...chain.files.map((f) => ({
-        name: f.path.slice(chain.dir.length + 1),
-        path: f.path,
-        to: f.header.to,
-      })),
-    ];
-    const files: ShippedFile[] = [];
-    let changed = !usable;
-    for (const file of wanted) {
-      const there = have.get(file.name);
-      if (there && there.size === statSync(file.path).size) {
-        files.push(there);
-        continue;
+  for (const first of request.chains) {
+    let chain: Chain | null = first;
+    for (let attempt = 0; chain; attempt++) {
+      try {
+        const to = await shipChain(request, chain, listed);
+        if (to !== null) newest = Math.max(newest ?? 0, to);
+        break;
+      } catch (error) {
+        if (!(error instanceof ChainChanged) || attempt >= 3) throw error;
+        chain = request.reload(chain.info.id);
       }
-      files.push({ ...(await putFile(target, id, file.name, file.path, key, signal)), to: file.to });
-      changed = true;
     }
-    const gone = [...have.values()].filter((f) => !files.some((g) => g.object === f.object));
-    if (changed || gone.length > 0) {
-      const manifest: ChainManifest = { format: 1, chain: chain.info as ChainInfo, encrypted, files };
-      const text = manifestText(manifest, key);
-      await target.write(manifestName(id), text, signal);
-      request.onManifest(id, manifest, sha256Hex(text));
-      for (const file of gone) await target.remove(file.object, signal);
-    }
-    for (const f of files) if (f.to !== null) newest = Math.max(newest ?? 0, f.to);
   }
   const local = new Set(request.chains.map((c) => c.info.id));
   for (const [id, manifest] of request.known) {
-    if (local.has(id)) continue;
+    if (local.has(id) || !request.mayRemove(id, manifest)) continue;
     await target.remove(manifestName(id), signal);
     for (const file of manifest.files) await target.remove(file.object, signal);
     request.onManifest(id, null, null);
   }
   return newest;
+}
+
+/** One chain brought up to date there (`shipChains`); the newest change there, or null. */
+async function shipChain(request: ShipRequest, chain: Chain, listed: Set<string>): Promise<number | null> {
+  const { target, key, signal } = request;
+  const encrypted = key !== null;
+  const id = chain.info.id;
+  const before = request.known.get(id);
+  const usable = before && before.encrypted === encrypted ? before : null;
+  const newestOf = (files: ShippedFile[]) =>
+    files.reduce<number | null>((max, f) => (f.to !== null && f.to > (max ?? 0) ? f.to : max), null);
+  // A file here that cannot be read: what is there stays as it is.
+  if (chain.problem) return newestOf(usable?.files ?? []);
+  const have = new Map((usable?.files ?? []).map((f) => [f.name, f]));
+  const wanted = [
+    { name: "base.db", path: join(chain.dir, "base.db"), to: null as number | null },
+    ...chain.files.map((f) => ({ name: f.path.slice(chain.dir.length + 1), path: f.path, to: f.header.to })),
+  ];
+  const files: ShippedFile[] = [];
+  const writeManifest = async (list: ShippedFile[]) => {
+    const manifest: ChainManifest = { format: 1, chain: chain.info as ChainInfo, encrypted, files: list };
+    const text = manifestText(manifest, key);
+    await target.write(manifestName(id), text, signal);
+    request.onManifest(id, manifest, sha256Hex(text));
+  };
+  let changed = !usable;
+  for (const file of wanted) {
+    if (!existsSync(file.path)) throw new ChainChanged();
+    const there = have.get(file.name);
+    if (there && there.size === statSync(file.path).size) {
+      files.push(there);
+      continue;
+    }
+    files.push({ ...(await putFile(target, id, file.name, file.path, key, signal)), to: file.to });
+    changed = true;
+    // The base is the long one: once it is there, a manifest says so.
+    if (file.name === "base.db")
+      await writeManifest([...files, ...[...have.values()].filter((f) => f.name !== "base.db")]);
+  }
+  const kept = new Set([...files.map((f) => f.object), manifestName(id)]);
+  const gone = [...have.values()].filter((f) => !kept.has(f.object));
+  if (changed || gone.length > 0) await writeManifest(files);
+  for (const file of gone) await target.remove(file.object, signal);
+  // What a pass that failed wrote and no manifest lists: this installation's own chain, so it goes.
+  const prefix = `${CHANGES_PREFIX}${id}_`;
+  for (const name of listed)
+    if (name.startsWith(prefix) && !kept.has(name) && !gone.some((f) => f.object === name))
+      await target.remove(name, signal);
+  return newestOf(files);
 }
 
 /**

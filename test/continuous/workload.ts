@@ -41,7 +41,13 @@ export interface Workload {
  */
 export async function startWorkload(
   dir: string,
-  options: { chainBytes?: number; mergeFanIn?: number; pollMs?: number; startAt?: number } = {},
+  options: {
+    chainBytes?: number;
+    mergeFanIn?: number;
+    pollMs?: number;
+    startAt?: number;
+    readBytes?: number;
+  } = {},
 ): Promise<Workload> {
   const backups = join(dir, "database_backups");
   mkdirSync(backups, { recursive: true });
@@ -58,6 +64,7 @@ export async function startWorkload(
     pollMs: options.pollMs ?? 60_000,
     ...(options.chainBytes ? { chainBytes: options.chainBytes } : {}),
     ...(options.mergeFanIn ? { mergeFanIn: options.mergeFanIn } : {}),
+    ...(options.readBytes ? { readBytes: options.readBytes } : {}),
   });
   await capture.start();
   return { dir, backups, handle, capture, clock, states: [[clock.now, contentOf(handle.sqlite)]] };

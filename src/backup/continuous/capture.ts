@@ -71,6 +71,8 @@ export interface CaptureOptions {
   mergeFanIn?: number;
   /** Called after each change file, merge or new chain written (what goes off-site next). */
   onChange?: () => void;
+  /** The most bytes of the log read into one change file (64 MiB). */
+  readBytes?: number;
 }
 
 export interface ContinuousStatus {
@@ -129,6 +131,7 @@ export class ContinuousCapture {
       chainBytes: 64 << 20,
       chainMs: DAY_MS,
       mergeFanIn: 8,
+      readBytes: 64 << 20,
       ...options,
     };
     // The pin would keep the close's checkpoint from finishing: the capture always stops first.
@@ -173,7 +176,7 @@ export class ContinuousCapture {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     try {
-      if (this.#current) this.#withBarrier(START_BARRIER_WAIT_MS, () => this.#read());
+      if (this.#current) this.#withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
     } catch (error) {
       this.#o.log.warning(
         `Continuous protection: the last changes were not read at stop: ${describeError(error)}`,
@@ -230,6 +233,15 @@ export class ContinuousCapture {
 
   #unpin(): void {
     this.#rd?.run("COMMIT");
+  }
+
+  /** The pin again after a checkpoint; without it nothing stops a second restart of the log: the chain ends. */
+  #repin(): void {
+    try {
+      this.#pin();
+    } catch (error) {
+      this.#break(`the log could not be held for reading (${describeError(error)})`, { pause: true });
+    }
   }
 
   /** Runs `fn` while no connection of any process can commit (`BEGIN IMMEDIATE`); throws busy after `waitMs`. */
@@ -314,26 +326,36 @@ export class ContinuousCapture {
   poll(): number {
     // A new base is on its way: what is committed meanwhile is read into the new chain.
     if (this.#establishing) return 0;
-    return this.#read();
+    return this.#read() ?? 0;
   }
 
-  #read(): number {
-    const current = this.#current;
-    if (!current || !this.#rd) return 0;
-    const read = readWal(this.#walPath, current.position);
-    if (read.kind === "none") return 0;
-    if (read.kind === "broken") {
-      this.#break(`continuity was lost (${read.reason})`);
-      return 0;
+  /**
+   * Reads what was committed since the last read, a bounded part at a time, each part its own
+   * change file; with `all`, on to the end of the log (what must be read before the pin lets go:
+   * a checkpoint, a stop, a new chain), else one part (the rest at the next tick). Returns how many
+   * transactions were captured, or null when the chain broke.
+   */
+  #read(options: { all?: boolean } = {}): number | null {
+    let captured = 0;
+    for (;;) {
+      const current = this.#current;
+      if (!current || !this.#rd) return null;
+      const read = readWal(this.#walPath, current.position, this.#o.readBytes);
+      if (read.kind === "none") return captured;
+      if (read.kind === "broken") {
+        this.#break(`continuity was lost (${read.reason})`);
+        return null;
+      }
+      if (read.pageSize !== current.chain.info.pageSize) {
+        this.#break("continuity was lost (the page size changed)");
+        return null;
+      }
+      const records = this.#records(current, read.transactions);
+      if (records.length > 0) this.#write(current, records, read.position);
+      current.position = read.position;
+      captured += records.length;
+      if (read.complete || !options.all) return captured;
     }
-    if (read.pageSize !== current.chain.info.pageSize) {
-      this.#break("continuity was lost (the page size changed)");
-      return 0;
-    }
-    const records = this.#records(current, read.transactions);
-    if (records.length > 0) this.#write(current, records, read.position);
-    current.position = read.position;
-    return records.length;
   }
 
   #records(current: Current, transactions: WalTransaction[]): ChangeRecord[] {
@@ -382,13 +404,14 @@ export class ContinuousCapture {
     if (!this.#current || !this.#rd) return;
     try {
       this.#withBarrier(BARRIER_WAIT_MS, () => {
-        this.#read();
-        if (!this.#current) return;
+        // Every committed frame is read before the pin lets go: the checkpoint may then take them
+        // all, and the one restart of the log that follows hides nothing.
+        if (this.#read({ all: true }) === null || !this.#current) return;
         this.#unpin();
         try {
           this.#rd?.query("PRAGMA wal_checkpoint(PASSIVE)").get();
         } finally {
-          this.#pin();
+          this.#repin();
         }
         this.#capturedPages = 0;
         this.#lastCheckpoint = this.#o.clock().getTime();
@@ -421,14 +444,15 @@ export class ContinuousCapture {
     // Under the barrier: everything committed read (a rotation ends the old chain there), the
     // pin taken at that point, and the size of the database as the pin sees it.
     const taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
-      if (this.#current) this.#read();
+      if (this.#current) this.#read({ all: true });
       if (this.#current) this.#unpin();
       const wal = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
       this.#pin();
       const rd = this.#rd as SqlDatabase;
       const pageSize = (rd.query("PRAGMA page_size").get() as { page_size: number }).page_size;
       const size = (rd.query("PRAGMA page_count").get() as { page_count: number }).page_count;
-      return { wal: wal.kind === "read" ? wal : null, pageSize, size };
+      // The base is the database as it is now: the chain's first moment.
+      return { wal: wal.kind === "read" ? wal : null, pageSize, size, at: this.#o.clock() };
     });
     const cancelled = () => !this.#running;
     const transactions = taken.wal?.transactions ?? [];
@@ -479,10 +503,11 @@ export class ContinuousCapture {
       reason =
         "changes were made that were not captured (the app was stopped without warning, or another program wrote to the database)";
     }
-    await this.#newChain(taken.pageSize, taken.size, transactions, end, reason, cancelled);
+    await this.#newChain(taken.at, taken.pageSize, taken.size, transactions, end, reason, cancelled);
   }
 
   async #newChain(
+    now: Date,
     pageSize: number,
     size: number,
     transactions: WalTransaction[],
@@ -491,7 +516,6 @@ export class ContinuousCapture {
     cancelled: () => boolean,
   ): Promise<void> {
     const { backupsDir, log } = this.#o;
-    const now = this.#o.clock();
     const id = newChainId(now);
     const temp = newChainFolder(backupsDir, id);
     const overlay = new Map<number, Uint8Array>();
@@ -540,7 +564,15 @@ export class ContinuousCapture {
     for (let i = 0; i < chains.length - 1; i++) {
       const chain = chains[i] as Chain;
       const next = chains[i + 1] as Chain;
-      if (next.info.createdAt <= cutoff && chain.info.id !== this.#current?.chain.info.id) removeChain(chain);
+      if (next.info.createdAt > cutoff || chain.info.id === this.#current?.chain.info.id) continue;
+      try {
+        removeChain(chain);
+      } catch (error) {
+        // A file still open there (Windows: an upload, a virus scanner): the next look removes it.
+        this.#o.log.warning(
+          `Continuous protection: the old chain ${chain.info.id} could not be removed yet: ${describeError(error)}`,
+        );
+      }
     }
   }
 

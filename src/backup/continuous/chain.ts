@@ -14,6 +14,7 @@ import { fsyncDir, fsyncFile } from "../../lib/fs-sync.ts";
 import { leftoverOf } from "../../lib/temp-name.ts";
 import { formatFileStamp } from "../../lib/time.ts";
 import { ChangeFileError, type ChangeHeader, parseChangeFileName, readChangeHeader } from "./change-file.ts";
+import { isPageSize, MAX_PAGES } from "./page-size.ts";
 
 /**
  * The continuous protection's folder, `database_backups/continuous/`: one folder per chain. A
@@ -68,12 +69,36 @@ function readInfo(dir: string, id: string): ChainInfo | null {
       info?.format === 1 &&
       info.id === id &&
       (info.databaseId === null || typeof info.databaseId === "string") &&
-      [info.createdAt, info.pageSize, info.size].every((n) => Number.isSafeInteger(n) && n > 0) &&
+      Number.isSafeInteger(info.createdAt) &&
+      info.createdAt > 0 &&
+      isPageSize(info.pageSize) &&
+      Number.isSafeInteger(info.size) &&
+      info.size > 0 &&
+      info.size <= MAX_PAGES &&
       typeof info.state === "string";
-    return ok && existsSync(join(dir, BASE_FILE)) ? info : null;
+    // The base must be as long as the chain says: a size from outside never makes a file grow.
+    return ok && statSync(join(dir, BASE_FILE)).size === info.size * info.pageSize ? info : null;
   } catch {
     return null;
   }
+}
+
+/** The change files in `dir` that another one covers (a merge cut short before it removed what it merged). */
+function coveredFiles(dir: string): string[] {
+  const named = readdirSync(dir)
+    .map((name) => ({ name, range: parseChangeFileName(name) }))
+    .filter((f): f is { name: string; range: NonNullable<typeof f.range> } => f.range !== null);
+  return named
+    .filter((f) =>
+      named.some(
+        (g) =>
+          g !== f &&
+          g.range.first <= f.range.first &&
+          g.range.last >= f.range.last &&
+          (g.range.level > f.range.level || g.range.last - g.range.first > f.range.last - f.range.first),
+      ),
+    )
+    .map((f) => f.name);
 }
 
 /**
@@ -82,19 +107,11 @@ function readInfo(dir: string, id: string): ChainInfo | null {
  * passed over; the first gap or unreadable file ends what can be used.
  */
 function loadChain(dir: string, info: ChainInfo): Chain {
-  const named = readdirSync(dir)
+  const covered = new Set(coveredFiles(dir));
+  const covering = readdirSync(dir)
+    .filter((name) => !covered.has(name))
     .map((name) => ({ name, range: parseChangeFileName(name) }))
     .filter((f): f is { name: string; range: NonNullable<typeof f.range> } => f.range !== null);
-  const covering = named.filter(
-    (f) =>
-      !named.some(
-        (g) =>
-          g !== f &&
-          g.range.first <= f.range.first &&
-          g.range.last >= f.range.last &&
-          (g.range.level > f.range.level || g.range.last - g.range.first > f.range.last - f.range.first),
-      ),
-  );
   covering.sort((a, b) => a.range.first - b.range.first);
   const files: Chain["files"] = [];
   let next = 1;
@@ -171,15 +188,17 @@ export function finishChain(backupsDir: string, temp: string, info: ChainInfo): 
   return dir;
 }
 
-/** Removes chain folders and change files a stopped process left half made. */
+/** Removes chain folders and change files a stopped process left half made, and files a merge cut short had merged. */
 export function removeChainLeftovers(backupsDir: string): void {
   const root = continuousDir(backupsDir);
   if (!existsSync(root)) return;
   for (const name of readdirSync(root)) {
     if (leftoverOf(name)) rmSync(join(root, name), { recursive: true, force: true });
-    else if (CHAIN_ID.test(name))
-      for (const inner of readdirSync(join(root, name)))
-        if (leftoverOf(inner)) rmSync(join(root, name, inner), { force: true });
+    else if (CHAIN_ID.test(name)) {
+      const dir = join(root, name);
+      for (const inner of readdirSync(dir)) if (leftoverOf(inner)) rmSync(join(dir, inner), { force: true });
+      for (const merged of coveredFiles(dir)) rmSync(join(dir, merged), { force: true });
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync
 import { basename, dirname, join } from "node:path";
 import { fsyncDir } from "../../lib/fs-sync.ts";
 import { tempPathFor } from "../../lib/temp-name.ts";
+import { isPageSize } from "./page-size.ts";
 import type { WalPosition } from "./wal.ts";
 
 /**
@@ -193,8 +194,7 @@ function checkHeader(path: string, value: unknown): ChangeHeader {
     h.first >= 1 &&
     h.last >= h.first &&
     h.to >= h.from &&
-    h.pageSize >= 512 &&
-    h.pageSize <= 65536 &&
+    isPageSize(h.pageSize) &&
     isState(h.prev) &&
     isState(h.result) &&
     isPosition(h.wal);

@@ -71,29 +71,47 @@ export function buildPointInTime(
   copyFileSync(join(chain.dir, BASE_FILE), target);
   const fd = openSync(target, "r+");
   try {
+    let done = false;
     for (const file of chain.files) {
       if (file.header.from > at) {
         next ??= file.header.from;
         break;
       }
+      // Every record is read (the file is proven whole at its end); those after the moment only name the next one.
       for (const record of changeRecords(file.path)) {
-        if (record.at > at) {
+        if (done || record.at > at) {
+          done = true;
           next ??= record.at;
           continue;
         }
+        // A database grows only by the pages a transaction writes (and SQLite's lock-byte page).
+        const limit = Math.max(point.size, record.size);
+        if (
+          record.size > point.size + record.pages.size + 1 ||
+          [...record.pages.keys()].some((p) => p > limit + record.pages.size)
+        )
+          throw new ChangeFileError(file.path, "holds a transaction that makes no sense");
         for (const [page, image] of record.pages) {
-          let done = 0;
-          while (done < pageSize)
-            done += writeSync(fd, image, done, pageSize - done, (page - 1) * pageSize + done);
+          let written = 0;
+          while (written < pageSize)
+            written += writeSync(fd, image, written, pageSize - written, (page - 1) * pageSize + written);
         }
         Object.assign(point, { txn: record.txn, at: record.at, state: record.state, size: record.size });
       }
+      if (done) break;
     }
+    // A gap before the moment: what comes after it cannot be proven; never an older state in silence.
+    if (!done && next === null && chain.problem && at > point.at)
+      throw new PointInTimeError(
+        "continuous.damaged",
+        `Continuous protection cannot go back to ${showTime(new Date(at))}: ${chain.problem}. The last moment it can restore before then is ${showTime(new Date(point.at))}.`,
+      );
     ftruncateSync(fd, point.size * pageSize);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     rmSync(target, { force: true });
+    if (error instanceof PointInTimeError) throw error;
     if (error instanceof ChangeFileError)
       throw new PointInTimeError(
         "continuous.damaged",

@@ -41,7 +41,15 @@ export type WalRead =
   | { kind: "none" }
   /** The log is not the one `from` was in, nor its one permitted successor: what came between may be lost. */
   | { kind: "broken"; reason: string }
-  | { kind: "read"; pageSize: number; transactions: WalTransaction[]; position: WalPosition; reset: boolean };
+  | {
+      kind: "read";
+      pageSize: number;
+      transactions: WalTransaction[];
+      position: WalPosition;
+      reset: boolean;
+      /** Every committed transaction there is read (false: `maxBytes` was reached; read on from `position`). */
+      complete: boolean;
+    };
 
 interface Header {
   pageSize: number;
@@ -127,9 +135,12 @@ export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64
     let check = start.check;
     let offset = start.offset;
     let read = 0;
+    let complete = true;
     scan: while (offset + frameBytes <= size) {
       const count = Math.min(CHUNK_FRAMES, Math.floor((size - offset) / frameBytes));
       const chunk = readAt(fd, count * frameBytes, offset);
+      // The file shrank since it was measured (another program truncated it): what is there is all.
+      if (chunk.length < frameBytes) break;
       for (let at = 0; at + frameBytes <= chunk.length; at += frameBytes) {
         const view = new DataView(chunk.buffer, chunk.byteOffset + at, FRAME_HEADER_BYTES);
         if (view.getUint32(8) !== header.salt1 || view.getUint32(12) !== header.salt2) break scan;
@@ -146,11 +157,15 @@ export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64
           transactions.push({ size: commitSize, pages: pending, end: offset });
           pending = new Map();
           position = { salt1: header.salt1, salt2: header.salt2, offset, check };
-          if (read >= maxBytes) break scan;
+          if (read >= maxBytes) {
+            complete = false;
+            break scan;
+          }
         }
       }
+      if (chunk.length < count * frameBytes) break;
     }
-    return { kind: "read", pageSize: header.pageSize, transactions, position, reset };
+    return { kind: "read", pageSize: header.pageSize, transactions, position, reset, complete };
   } finally {
     closeSync(fd);
   }
