@@ -71,6 +71,15 @@ async function captured(
   }
 }
 
+/** Waits (at most 15 s) until the capture runs. */
+async function activeCapture(app: RunningApp, headers: Record<string, string>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await continuousOf(app, headers)).active) {
+    if (Date.now() > deadline) throw new Error("continuous protection did not start");
+    await Bun.sleep(50);
+  }
+}
+
 async function users(dir: string, env: Record<string, string> = {}): Promise<string[]> {
   const listed = await runCli(["user", "list", "--data-dir", dir], { env });
   expect(listed.exitCode).toBe(0);
@@ -93,8 +102,8 @@ describe(`continuous protection (${LAUNCHER})`, () => {
     let afterMallory = 0;
     try {
       const { headers } = await signIn(app, "boss");
+      await activeCapture(app, headers);
       const started = await continuousOf(app, headers);
-      expect(started.active).toBe(true);
       expect(started.from).not.toBeNull();
       expect((await addUserByCli(dir, "alice", "admin")).exitCode).toBe(0);
       await captured(app, headers, 2);
@@ -210,12 +219,13 @@ describe(`continuous protection (${LAUNCHER})`, () => {
     const dir = dataDir();
     expect((await addUserByCli(dir, "boss")).exitCode).toBe(0);
     let app = await startApp({ dataDir: dir });
+    // The capture begins once the startup backup is made; then a clean stop.
+    await activeCapture(app, (await signIn(app, "boss")).headers);
     expect(await app.stop()).toBe(0);
     app = await startApp({ dataDir: dir });
     try {
       const { headers } = await signIn(app, "boss");
-      const deadline = Date.now() + 15_000;
-      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
+      await activeCapture(app, headers);
       expect(log(dir)).toContain("Continuous protection continues the chain");
     } finally {
       await app.stop("SIGKILL");
@@ -225,8 +235,7 @@ describe(`continuous protection (${LAUNCHER})`, () => {
     app = await startApp({ dataDir: dir });
     try {
       const { headers } = await signIn(app, "boss");
-      const deadline = Date.now() + 15_000;
-      while (!(await continuousOf(app, headers)).active && Date.now() < deadline) await Bun.sleep(50);
+      await activeCapture(app, headers);
       const status = (await (await fetch(`${app.url}/api/status`, { headers })).json()) as {
         continuous: { problem: string | null };
       };

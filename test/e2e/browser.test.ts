@@ -107,7 +107,8 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await page.inputValue("#description")).toBe("");
     expect(await page.textContent("#description-count")).toContain("0 of 200 characters");
     expect(await page.textContent(".verdict")).toMatch(
-      /^Every change is protected: (last change captured (just now|\d+ seconds? ago)|from now on); last backup just now, next (at|tomorrow at) \d\d:\d\d\.$/,
+      // Continuous protection begins once the startup backup is made: either sentence, as it stands.
+      /^(Every change is protected: (last change captured (just now|\d+ seconds? ago)|from now on); |Your data is protected: )last backup just now, next (at|tomorrow at) \d\d:\d\d\.$/,
     );
     const name = (await page.textContent(".backup-table .file")) as string;
     expect(name).toMatch(/^manual_\d{8}_\d{6}_before_inventory_update\.db$/);
