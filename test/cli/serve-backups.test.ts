@@ -100,13 +100,12 @@ describe("serve with backups", () => {
     writeFileSync(join(dir, ".someone-elses.save.999.tmp"), "theirs");
     const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
     expect(await app.stop()).toBe(0);
-    expect(backupsOf(dir).sort()).toEqual([
-      ".hidden-journal",
-      "alerts.json",
-      "backup.log",
-      "continuous",
-      "notes.tmp",
-    ]);
+    // Continuous protection's folder appears once it begins (after the startup work): maybe not yet.
+    expect(
+      backupsOf(dir)
+        .filter((f) => f !== "continuous")
+        .sort(),
+    ).toEqual([".hidden-journal", "alerts.json", "backup.log", "notes.tmp"]);
     for (const name of inData) expect(existsSync(join(dir, name))).toBe(false);
     expect(existsSync(join(dir, ".someone-elses.save.999.tmp"))).toBe(true);
     const log = logOf(dir);
