@@ -64,7 +64,7 @@ async function travel(
   env: Record<string, string>,
   seed: number,
   encrypted: boolean,
-  steps = 40,
+  steps = 25,
 ) {
   const data = dir("business-app-travel-");
   const app = createApp(
@@ -135,7 +135,7 @@ describe("restore to a point in time from the places", () => {
       const rgw = await startRealS3();
       servers.push(rgw);
       // A real service answers each request in tens of milliseconds: fewer steps, the same searches.
-      expect(await travel("s3", rgw.env(), 14, false, 15)).toBeGreaterThan(20);
+      expect(await travel("s3", rgw.env(), 14, false, 10)).toBeGreaterThan(20);
     },
     180_000,
   );
