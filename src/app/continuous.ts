@@ -14,8 +14,9 @@ export function continuousView(
   shipping: ChangeShipping,
   backupsDir: string,
 ): ContinuousView {
-  const status = capture.status();
-  const files = listChains(backupsDir).flatMap((c) => c.files.map((f) => f.header));
+  const chains = listChains(backupsDir);
+  const status = capture.status(chains);
+  const files = chains.flatMap((c) => c.files.map((f) => f.header));
   const newest = files.reduce<number | null>((max, f) => (max === null || f.to > max ? f.to : max), null);
   const oldestAfter = (after: number | null) =>
     files

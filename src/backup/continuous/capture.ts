@@ -204,11 +204,12 @@ export class ContinuousCapture {
 
   /**
    * The restorable window (the chains of the database open now, or of every database when none
-   * was opened: the command line), and how current the capture is.
+   * was opened: the command line), and how current the capture is. `listing`: the chains when
+   * the caller has read them already (one reading of the folder per request).
    */
-  status(): ContinuousStatus {
+  status(listing: Chain[] = listChains(this.#o.backupsDir)): ContinuousStatus {
     const identity = this.#o.database.identity;
-    const chains = listChains(this.#o.backupsDir).filter((c) => !identity || c.info.databaseId === identity);
+    const chains = listing.filter((c) => !identity || c.info.databaseId === identity);
     const first = chains[0];
     const last = chains.at(-1);
     const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
