@@ -130,8 +130,10 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
       await settle(0);
       const before = new Date();
       await Bun.sleep(1000);
+      // Taken before the command starts: the app may capture its change before Wine lets it end.
+      const added = Date.now();
       await addUser(wine, data, "mallory", "admin");
-      await settle(Date.now());
+      await settle(added);
       const res = await post("/api/continuous/restore", { at: before.toISOString() });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { restoredFrom: string; point: { at: string } };

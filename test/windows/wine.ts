@@ -100,26 +100,34 @@ export function windowsPath(path: string): string {
   return `Z:${path.replaceAll("/", "\\")}`;
 }
 
-/** Runs one command of BusinessApp.exe to its end; `input` goes to its standard input. */
-export function runExe(wine: Wine, args: string[], input?: string): Promise<RunResult> {
-  return runCli(args, {
-    command: ["wine", wine.exe],
-    env: wine.env,
-    ...(input === undefined ? {} : { input }),
-  });
+/**
+ * Runs one command of BusinessApp.exe to its end; `input` goes to its standard input. A run that
+ * fails without a word on either stream never reached the app (which always says why it fails):
+ * Wine itself failed to start the program, seen rarely on a busy machine. It runs once more, and
+ * says so on the test's output.
+ */
+export async function runExe(wine: Wine, args: string[], input?: string): Promise<RunResult> {
+  const run = () =>
+    runCli(args, { command: ["wine", wine.exe], env: wine.env, ...(input === undefined ? {} : { input }) });
+  const result = await run();
+  if (result.exitCode === 0 || result.stdout !== "" || result.stderr !== "") return result;
+  console.warn(`Wine ended "${args.join(" ")}" with ${result.exitCode} and no output; running it again`);
+  return run();
 }
 
 /** `user add` of a user with PASSWORD; `dataDir` as the app is given it (a Windows path). */
 export async function addUser(wine: Wine, dataDir: string, username: string, role = "super_admin") {
   const args = ["user", "add", "--username", username, "--role", role, "--password-stdin"];
   const result = await runExe(wine, [...args, "--data-dir", dataDir], `${PASSWORD}\n`);
-  if (result.exitCode !== 0) throw new Error(`user add ${username} failed: ${result.stdout}${result.stderr}`);
+  if (result.exitCode !== 0)
+    throw new Error(`user add ${username} failed (${result.exitCode}): ${result.stdout}${result.stderr}`);
 }
 
 /** The users of the data folder, by name, as `user list` prints them. */
 export async function listUsers(wine: Wine, dataDir: string): Promise<string[]> {
   const result = await runExe(wine, ["user", "list", "--data-dir", dataDir]);
-  if (result.exitCode !== 0) throw new Error(`user list failed: ${result.stdout}${result.stderr}`);
+  if (result.exitCode !== 0)
+    throw new Error(`user list failed (${result.exitCode}): ${result.stdout}${result.stderr}`);
   return result.stdout
     .trim()
     .split("\n")
