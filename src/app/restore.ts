@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { ManifestRecord, PointInTime, RestorePreview, RestoreResult } from "../backup/index.ts";
+import type {
+  BuiltPoint,
+  ManifestRecord,
+  PointInTime,
+  RestorePreview,
+  RestoreResult,
+} from "../backup/index.ts";
 import {
   BackupNotFoundError,
   BackupUnusableError,
@@ -160,11 +166,14 @@ async function buildMoment(
   at: Date,
   temp: string,
   from: TargetId | null,
-): Promise<{ point: PointInTime; proven: boolean }> {
+): Promise<{ point: BuiltPoint; proven: boolean }> {
   const { engine } = deps;
   if (!from)
     return {
-      point: buildPointInTime(engine.backupsDir, at.getTime(), temp, engine.identity()),
+      point: await buildPointInTime(engine.backupsDir, at.getTime(), temp, {
+        databaseId: engine.identity(),
+        inspect: true,
+      }),
       proven: true,
     };
   if (!deps.offsite || !deps.shipping)
@@ -183,7 +192,10 @@ async function buildMoment(
   try {
     const { key, passphrase } = await deps.offsite.forReading(from, signal);
     await fetchChain(deps.offsite.target(from), chain, at.getTime(), root, { key, passphrase }, signal);
-    return { point: buildPointInTime(root, at.getTime(), temp), proven: chain.proven };
+    return {
+      point: await buildPointInTime(root, at.getTime(), temp, { inspect: true }),
+      proven: chain.proven,
+    };
   } finally {
     await rm(root, { recursive: true, force: true }).catch(() => {});
   }
@@ -204,15 +216,16 @@ export async function restoreToPoint(
   const temp = engine.uploadTempPath();
   try {
     const { point, proven } = await buildMoment(deps, request.at, temp, request.from ?? null);
-    const { sha256 } = point;
+    const { inspection, ...moment } = point;
     const made = request.now;
     for (let attempt = 1; ; attempt++) {
-      const backup = pointInTimeBackup(point, made, request.by, sha256, attempt);
+      const backup = pointInTimeBackup(point, made, request.by, attempt);
       const { name } = backup;
-      if (attempt < NAME_ATTEMPTS && (await engine.compareIncoming(name, sha256)) === "taken") continue;
+      if (attempt < NAME_ATTEMPTS && (await engine.compareIncoming(name, backup.about.sha256)) === "taken")
+        continue;
       const about = proven ? backup.about : { ...backup.about, origin: null };
       const result = await engine.restore(name, { by: request.by, incoming: { temp, about } });
-      return { ...result, point };
+      return { ...result, point: moment };
     }
   } finally {
     await rm(temp, { force: true }).catch(() => {});
@@ -231,9 +244,11 @@ export async function previewPoint(
   const { engine } = deps;
   const temp = engine.uploadTempPath();
   try {
-    const point = buildPointInTime(engine.backupsDir, at.getTime(), temp, engine.identity());
+    const point = await buildPointInTime(engine.backupsDir, at.getTime(), temp, {
+      databaseId: engine.identity(),
+    });
     const rows = Object.fromEntries((await countRows({ path: temp })).map((t) => [t.name, t.rows]));
-    const { name, about } = pointInTimeBackup(point, new Date(), null, "");
+    const { name, about } = pointInTimeBackup(point, new Date(), null);
     const record: ManifestRecord = {
       ...about,
       origin: "snapshot",
@@ -246,7 +261,8 @@ export async function previewPoint(
       sourceDamaged: false,
       rowCounts: rows,
     };
-    return { preview: await engine.previewCopy(record, "continuous protection"), point };
+    const { inspection: _, ...moment } = point;
+    return { preview: await engine.previewCopy(record, "continuous protection"), point: moment };
   } finally {
     await rm(temp, { force: true }).catch(() => {});
   }

@@ -20,7 +20,12 @@ export { ContinuousCapture } from "./continuous/capture.ts";
 export type { Chain, ChainInfo } from "./continuous/chain.ts";
 export { continuousDir, listChains } from "./continuous/chain.ts";
 export type { PointErrorCode, PointInTime } from "./continuous/restore-point.ts";
-export { buildPointInTime, PointInTimeError, pointInTimeBackup } from "./continuous/restore-point.ts";
+export {
+  type BuiltPoint,
+  buildPointInTime,
+  PointInTimeError,
+  pointInTimeBackup,
+} from "./continuous/restore-point.ts";
 export { BackupEngine } from "./engine.ts";
 export type { BackupErrorCode } from "./errors.ts";
 export {

@@ -193,8 +193,21 @@ describe(`continuous protection (${LAUNCHER})`, () => {
     expect(restored.stdout).toContain("Restored the database as it was at");
     expect(restored.exitCode).toBe(0);
     expect(await users(dir)).toEqual(["alice", "boss", "mallory"]);
+    // The moment put back passed its full check as it was built; the safety backup's check is left
+    // to the app (here `list`, which checks what it has not seen checked).
+    const manifest = () =>
+      (
+        JSON.parse(readFileSync(`${dataPaths(dir).backupsDir}/manifest.json`, "utf8")) as {
+          backups: Record<string, { health: string }>;
+        }
+      ).backups;
+    const moment = restored.stdout.match(/kept as (\S+?\.db)/)?.[1] as string;
+    const safety = restored.stdout.match(/safety backup was saved as (\S+?\.db)/)?.[1] as string;
+    expect(manifest()[moment]?.health).toBe("verified");
+    expect(manifest()[safety]?.health).toBe("unchecked");
     const list = await runCli(["list", "--json", "--data-dir", dir]);
     expect(list.stdout.match(/_point_in_time(_\d+)?\.db/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(manifest()[safety]?.health).toBe("verified");
   });
 
   test("the database file lost: restore --at now brings back the last change", async () => {

@@ -48,7 +48,7 @@ describe("continuous protection against what a review found", () => {
     randomChange(w.handle.sqlite, () => 0.1);
     await w.capture.tick();
     w.states.push([w.clock.now, contentOf(w.handle.sqlite)]);
-    expect(restoredAt(w, w.clock.now)).toEqual({
+    expect(await restoredAt(w, w.clock.now)).toEqual({
       content: expectedAt(w, w.clock.now) as string,
       integrity: "ok",
     });
@@ -94,12 +94,12 @@ describe("continuous protection against what a review found", () => {
         .filter((n) => n.startsWith("continuous_"))
         .sort(),
     ).toEqual(there);
-    expect(() => buildPointInTime(w.backups, w.clock.now, join(data, "rebuilt.db"))).toThrow(
+    await expect(buildPointInTime(w.backups, w.clock.now, join(data, "rebuilt.db"))).rejects.toThrow(
       PointInTimeError,
     );
     // A moment before the damaged file still restores exactly.
     const early = w.states[1] as [number, string];
-    expect(restoredAt(w, early[0]).content).toBe(early[1]);
+    expect((await restoredAt(w, early[0])).content).toBe(early[1]);
     w.capture.stop();
     w.handle.close();
   });
@@ -141,7 +141,7 @@ describe("continuous protection against what a review found", () => {
     const records = [...changeRecords(last)].map((r, i) => (i === 0 ? { ...r, size: 2 ** 31 } : r));
     rmSync(last);
     writeChangeFile(chain.dir, header, records);
-    expect(() => buildPointInTime(w.backups, w.clock.now, join(data, "rebuilt.db"))).toThrow(
+    await expect(buildPointInTime(w.backups, w.clock.now, join(data, "rebuilt.db"))).rejects.toThrow(
       /makes no sense/,
     );
     // chain.json that claims a size its base does not have: not a chain at all.

@@ -45,7 +45,7 @@ async function fromPlace(app: ReturnType<typeof createApp>, id: TargetId, w: Wor
   const { key, passphrase } = await app.offsite.forReading(id);
   await fetchChain(app.offsite.target(id), chain, at, root, { key, passphrase });
   const target = join(root, "rebuilt.db");
-  buildPointInTime(root, at, target);
+  await buildPointInTime(root, at, target);
   const db = openSqlite(target, { readonly: true });
   try {
     return {

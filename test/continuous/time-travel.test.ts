@@ -35,13 +35,13 @@ describe("restore to a point in time", () => {
       for (const at of instants) {
         const expected = expectedAt(w, at);
         if (expected === null) continue;
-        const restored = restoredAt(w, at);
+        const restored = await restoredAt(w, at);
         expect(restored.integrity).toBe("ok");
         expect(restored.content).toBe(expected);
         checked++;
       }
       expect(checked).toBeGreaterThan(60);
-      expect(() => restoredAt(w, first - 1)).toThrow(PointInTimeError);
+      await expect(restoredAt(w, first - 1)).rejects.toThrow(PointInTimeError);
       w.capture.stop();
       w.handle.close();
     });

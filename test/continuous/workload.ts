@@ -147,9 +147,9 @@ export function expectedAt(w: Workload, at: number): string | null {
 }
 
 /** Builds the database at `at` and returns its content and integrity_check answer. */
-export function restoredAt(w: Workload, at: number): { content: string; integrity: string } {
+export async function restoredAt(w: Workload, at: number): Promise<{ content: string; integrity: string }> {
   const target = join(w.dir, `restored-${at}.db`);
-  buildPointInTime(w.backups, at, target);
+  await buildPointInTime(w.backups, at, target);
   const db = openSqlite(target, { readonly: true });
   try {
     const integrity = (db.query("PRAGMA integrity_check").values()[0] as unknown[])[0] as string;

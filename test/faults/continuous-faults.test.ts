@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
+import { buildPointInTime } from "../../src/backup/index.ts";
 import { restoredAt, runWorkload, startWorkload } from "../continuous/workload.ts";
 import { tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
@@ -69,8 +70,8 @@ describe("continuous protection's faults", () => {
       expect(w.capture.health().downSince).toBeNull();
       await runWorkload(w, 10, 7);
       const after = w.states.at(-1) as [number, string];
-      expect(restoredAt(w, before[0])).toEqual({ content: before[1], integrity: "ok" });
-      expect(restoredAt(w, after[0])).toEqual({ content: after[1], integrity: "ok" });
+      expect(await restoredAt(w, before[0])).toEqual({ content: before[1], integrity: "ok" });
+      expect(await restoredAt(w, after[0])).toEqual({ content: after[1], integrity: "ok" });
       w.capture.stop();
       w.handle.close();
     },
@@ -138,16 +139,22 @@ describe("continuous protection's faults", () => {
     } catch {
       integrity = "the database refused the write";
     }
-    expect(restoredAt(w, before[0])).toEqual({ content: before[1], integrity: "ok" });
+    expect(await restoredAt(w, before[0])).toEqual({ content: before[1], integrity: "ok" });
     let later: { content: string; integrity: string } | null = null;
     try {
-      later = restoredAt(again, again.clock.now);
+      later = await restoredAt(again, again.clock.now);
     } catch (error) {
       integrity = String(error);
     }
-    // Whatever holds the damage is never passed as a good database.
-    if (later) expect(later.integrity).not.toBe("ok");
-    else expect(integrity).not.toBe("ok");
+    // Whatever holds the damage is never passed as a good database: a restore's full check refuses it.
+    if (later) {
+      expect(later.integrity).not.toBe("ok");
+      const checked = join(dir, "checked.db");
+      await expect(
+        buildPointInTime(again.backups, again.clock.now, checked, { inspect: true }),
+      ).rejects.toThrow(/fails its check/);
+      expect(existsSync(checked)).toBe(false);
+    } else expect(integrity).not.toBe("ok");
     again.capture.stop();
     again.handle.close();
   }, 60_000);

@@ -76,7 +76,7 @@ describe("kill -9 during continuous protection", () => {
       const w = { dir, backups: join(dir, "database_backups"), states } as unknown as Workload;
       const picked = states.filter((_, j) => j === states.length - 1 || random() < 0.2);
       for (const [at, content] of picked) {
-        const restored = restoredAt(w, at);
+        const restored = await restoredAt(w, at);
         expect(restored.integrity).toBe("ok");
         expect(restored.content).toBe(content);
       }
@@ -87,7 +87,7 @@ describe("kill -9 during continuous protection", () => {
       again.handle.sqlite.run("INSERT INTO t (k, v) VALUES ('after the kill', x'00')");
       expect(again.capture.poll()).toBe(1);
       const now = contentOf(again.handle.sqlite);
-      expect(restoredAt(again, again.clock.now).content).toBe(now);
+      expect((await restoredAt(again, again.clock.now)).content).toBe(now);
       again.capture.stop();
       again.handle.close();
       const chains = readdirSync(join(dir, "database_backups", "continuous")).filter(

@@ -209,15 +209,21 @@ export class BackupFolder {
         size,
         description: about.description,
         createdBy: about.createdBy,
-        health: "unchecked",
+        health: about.checked ? "verified" : "unchecked",
         sha256: about.sha256,
-        checkedAt: null,
+        checkedAt: about.checked?.at ?? null,
         reason: null,
         sourceDamaged: false,
         ...(about.origin ? { origin: about.origin } : {}),
         databaseId: about.databaseId,
         dataAt: about.dataAt,
         ...(about.rowCounts ? { rowCounts: about.rowCounts } : {}),
+        ...(about.checked
+          ? {
+              fullCheck: { sha256: about.sha256, at: about.checked.at },
+              unknownTables: about.checked.unknownTables,
+            }
+          : {}),
       }),
     );
   }

@@ -213,4 +213,6 @@ export interface BroughtIn {
   dataAt: string | null;
   /** The rows of each table when it was made, as its story says; null when not known. */
   rowCounts?: Record<string, number> | null;
+  /** The full check it passed just before it was brought in (its bytes hash to `sha256`). */
+  checked?: { at: string; unknownTables: string[] };
 }

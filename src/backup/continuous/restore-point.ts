@@ -1,13 +1,14 @@
-import { closeSync, copyFileSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
 import { formatLogTime, showTime } from "../../lib/time.ts";
 import type { BroughtIn } from "../catalog/manifest.ts";
 import { backupFileName } from "../catalog/names.ts";
 import { setRollbackJournalMode } from "../inspect/journal-header.ts";
+import { copyFileInWorker, inspectFileInWorker, pointStateInWorker } from "../inspect/worker-client.ts";
+import type { InspectResult } from "../inspect/worker-protocol.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
 import { ChangeFileError, changeRecords } from "./change-file.ts";
-import { stateOfFile } from "./state-hash.ts";
 
 /**
  * The database as it was at a moment: the chain whose base is the newest one taken at or before
@@ -28,8 +29,8 @@ export interface PointInTime {
   at: number;
   /** The first change captured after the moment asked for, in the same chain; null: none yet. */
   next: number | null;
-  /** The SHA-256 of the file built. */
-  sha256: string;
+  /** The SHA-256 of the file built, when it was inspected. */
+  sha256: string | null;
 }
 
 /** The restorable window of `chains`: from the first base to the last captured transaction. */
@@ -52,23 +53,78 @@ function chooseChain(chains: Chain[], at: number): Chain {
   );
 }
 
+/** A moment built (`buildPointInTime`) and its full check (`inspectFileInWorker`), when asked for. */
+export interface BuiltPoint extends PointInTime {
+  inspection: InspectResult | null;
+}
+
 /**
  * Writes the database as it was at `at` (ms) into `target` (a new file), flushed, in
- * rollback-journal mode, from the chains in `backupsDir` (only those of `databaseId` when given).
+ * rollback-journal mode, from the chains in `backupsDir` (only those of `databaseId` when given),
+ * and proves it: its state recomputed, and with `inspect` its full check (`inspectFileInWorker`:
+ * `integrity_check`, the trust rule, the SHA-256, the rows), both in worker threads at once.
  * Returns the moment it holds: the last transaction captured at or before `at`.
  */
-export function buildPointInTime(
+export async function buildPointInTime(
   backupsDir: string,
   at: number,
   target: string,
-  databaseId?: string | null,
-): PointInTime {
+  options: { databaseId?: string | null; inspect?: boolean } = {},
+): Promise<BuiltPoint> {
+  const { databaseId } = options;
   const chains = listChains(backupsDir).filter((c) => !databaseId || c.info.databaseId === databaseId);
   const chain = chooseChain(chains, at);
   const { pageSize } = chain.info;
+  let point: ReturnType<typeof applyChanges>;
+  let state: string;
+  let inspection: InspectResult | null = null;
+  try {
+    await copyFileInWorker({ source: join(chain.dir, BASE_FILE), target });
+    point = applyChanges(chain, at, target);
+    [state, inspection] = await Promise.all([
+      pointStateInWorker({ path: target, pageSize, size: point.size }),
+      options.inspect ? inspectFileInWorker({ path: target }) : null,
+    ]);
+  } catch (error) {
+    rmSync(target, { force: true });
+    if (error instanceof PointInTimeError) throw error;
+    if (error instanceof ChangeFileError)
+      throw new PointInTimeError(
+        "continuous.damaged",
+        `Continuous protection cannot go back there: ${error.message}.`,
+      );
+    throw error;
+  }
+  const refuse = (why: string) => {
+    rmSync(target, { force: true });
+    return new PointInTimeError("continuous.damaged", `Continuous protection cannot go back there: ${why}.`);
+  };
+  if (state !== point.state)
+    throw refuse(
+      `the database it rebuilt is not the one it recorded (chain ${chain.info.id}, transaction ${point.txn})`,
+    );
+  if (inspection && !inspection.check.ok)
+    throw refuse(`the database it rebuilt fails its check (${inspection.check.reason})`);
+  return {
+    chain: chain.info.id,
+    databaseId: chain.info.databaseId,
+    txn: point.txn,
+    at: point.at,
+    next: point.next,
+    sha256: inspection?.sha256 ?? null,
+    inspection,
+  };
+}
+
+/**
+ * Carries the copy of `chain`'s base at `target` forward by every transaction captured at or
+ * before `at`, then cuts it to the size of the last, switches it to rollback-journal mode and
+ * flushes it. Returns that transaction's number, time, state and size, and the next change's time.
+ */
+function applyChanges(chain: Chain, at: number, target: string) {
+  const { pageSize } = chain.info;
   const point = { txn: 0, at: chain.info.createdAt, state: chain.info.state, size: chain.info.size };
   let next: number | null = null;
-  copyFileSync(join(chain.dir, BASE_FILE), target);
   const fd = openSync(target, "r+");
   try {
     let done = false;
@@ -107,62 +163,50 @@ export function buildPointInTime(
         `Continuous protection cannot go back to ${showTime(new Date(at))}: ${chain.problem}. The last moment it can restore before then is ${showTime(new Date(point.at))}.`,
       );
     ftruncateSync(fd, point.size * pageSize);
-    fsyncSync(fd);
-  } catch (error) {
+  } finally {
     closeSync(fd);
-    rmSync(target, { force: true });
-    if (error instanceof PointInTimeError) throw error;
-    if (error instanceof ChangeFileError)
-      throw new PointInTimeError(
-        "continuous.damaged",
-        `Continuous protection cannot go back there: ${error.message}.`,
-      );
-    throw error;
-  }
-  closeSync(fd);
-  const built = stateOfFile(target, pageSize, point.size);
-  if (built.state !== point.state) {
-    rmSync(target, { force: true });
-    throw new PointInTimeError(
-      "continuous.damaged",
-      `Continuous protection cannot go back there: the database it rebuilt is not the one it recorded (chain ${chain.info.id}, transaction ${point.txn}).`,
-    );
   }
   setRollbackJournalMode(target);
-  return {
-    chain: chain.info.id,
-    databaseId: chain.info.databaseId,
-    txn: point.txn,
-    at: point.at,
-    next,
-    sha256: built.sha256,
-  };
+  const flush = openSync(target, "r+");
+  try {
+    fsyncSync(flush);
+  } finally {
+    closeSync(flush);
+  }
+  return { ...point, next };
 }
 
 /**
  * What a database built by `buildPointInTime` is brought into the backup folder as: a manual
  * backup named for when it was made (`manual_…_point_in_time.db`, then `_2`, `_3` … for
  * `attempt`), saying the moment it holds; proven the app's own (its pages are the app's own
- * database's, and its state was proven), so it is restored as a copy after the full check.
+ * database's, and its state was proven), so it is restored as a copy, with the full check it
+ * passed as it was built.
  */
 export function pointInTimeBackup(
-  point: PointInTime,
+  point: BuiltPoint,
   made: Date,
   by: string | null,
-  sha256: string,
   attempt = 1,
 ): { name: string; about: BroughtIn } {
   const name = backupFileName("manual", made, "point in time");
+  const { inspection } = point;
   return {
     name: attempt > 1 ? name.replace(/\.db$/, `_${attempt}.db`) : name,
     about: {
       createdAt: made.toISOString(),
-      sha256,
+      sha256: point.sha256 ?? "",
       description: `The database as it was at ${formatLogTime(new Date(point.at))} (continuous protection)`,
       createdBy: by,
       origin: "snapshot",
       databaseId: point.databaseId,
       dataAt: new Date(point.at).toISOString(),
+      ...(inspection?.check.ok
+        ? {
+            rowCounts: inspection.rowCounts,
+            checked: { at: made.toISOString(), unknownTables: inspection.check.unknownTables ?? [] },
+          }
+        : {}),
     },
   };
 }

@@ -108,41 +108,36 @@ export const PAGES_PER_READ = 256;
 
 /**
  * The state of the database file at `path` (nothing else may write it meanwhile), read in bounded
- * chunks: `size` pages (the file's own length when absent). Also the SHA-256 of the whole file as
- * it will be once its header says rollback journal (`setRollbackJournalMode`: bytes 18 and 19 of a
- * WAL-mode header as 1), so a restore needs no second reading to know it.
+ * chunks: `size` pages (the file's own length when absent). With `asWal`, of the file as it was in
+ * WAL mode: a database rebuilt from a chain is switched to rollback-journal mode before it is
+ * checked (`setRollbackJournalMode`: header bytes 18 and 19 from 2 to 1), while the states the
+ * chain recorded are of the database as it ran, in WAL mode.
  */
 export function stateOfFile(
   path: string,
   pageSize: number,
   size?: number,
-): { state: string; sha256: string } {
+  options: { asWal?: boolean } = {},
+): string {
   const fd = openSync(path, "r");
   try {
     const state = new StateHash(pageSize);
-    const sha = createHash("sha256");
     const buffer = new Uint8Array(PAGES_PER_READ * pageSize);
     let page = 1;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, (page - 1) * pageSize);
       const pages = Math.floor(n / pageSize);
-      let taken = 0;
-      for (let i = 0; i < pages && (size === undefined || page + i <= size); i++) {
-        state.setPage(page + i, buffer.subarray(i * pageSize, (i + 1) * pageSize));
-        taken++;
+      if (page === 1 && pages > 0 && options.asWal) {
+        buffer[18] = 2;
+        buffer[19] = 2;
       }
-      const bytes = buffer.subarray(0, taken * pageSize);
-      if (page === 1 && taken > 0 && (bytes[18] === 2 || bytes[19] === 2)) {
-        const first = bytes.slice(0, pageSize);
-        first[18] = 1;
-        first[19] = 1;
-        sha.update(first).update(bytes.subarray(pageSize));
-      } else sha.update(bytes);
+      for (let i = 0; i < pages && (size === undefined || page + i <= size); i++)
+        state.setPage(page + i, buffer.subarray(i * pageSize, (i + 1) * pageSize));
       page += pages;
       if (pages < PAGES_PER_READ || (size !== undefined && page > size)) break;
     }
     state.setSize(size ?? page - 1);
-    return { state: state.digest(), sha256: sha.digest("hex") };
+    return state.digest();
   } finally {
     closeSync(fd);
   }

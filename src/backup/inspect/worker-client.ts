@@ -118,6 +118,11 @@ export function rebuildInWorker(args: { source: string; target: string }) {
   return runTask({ task: "rebuild", args }) as Promise<RebuildResult>;
 }
 
+/** The state of a database rebuilt from a chain of continuous protection (`stateOfFile`, as in WAL mode). */
+export function pointStateInWorker(args: { path: string; pageSize: number; size: number }) {
+  return runTask({ task: "point-state", args }) as Promise<string>;
+}
+
 /** Every table of the live database with its row count, counted off the server's thread. */
 export function countRowsInWorker(args: { path: string }) {
   return runTask({ task: "count-rows", args }) as Promise<TableCount[]>;

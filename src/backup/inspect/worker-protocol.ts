@@ -12,7 +12,8 @@ export type WorkerRequest =
   | { task: "check-live"; args: { path: string; full: boolean } }
   | { task: "count-rows"; args: { path: string } }
   | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } }
-  | { task: "rebuild"; args: { source: string; target: string } };
+  | { task: "rebuild"; args: { source: string; target: string } }
+  | { task: "point-state"; args: { path: string; pageSize: number; size: number } };
 
 export interface TableCount {
   name: string;

@@ -80,6 +80,11 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       return countRows(request.args.path);
     case "check-live":
       return checkLiveDatabase(request.args.path, { full: request.args.full });
+    case "point-state": {
+      const { path, pageSize, size } = request.args;
+      const { stateOfFile } = await import("../continuous/state-hash.ts");
+      return stateOfFile(path, pageSize, size, { asWal: true });
+    }
   }
 }
 

@@ -104,9 +104,12 @@ export function tidyAndCheckLater(
 
 /**
  * After a restore: the restored database's `quick_check` (its health), and the full check of the
- * safety backup kept unchecked. With `followUps` in the background (the app serves again at
- * once), otherwise now (at the command line, with its own connection `handle` open until the
- * database's check is done, so closing it last removes the -wal the check could not).
+ * safety backup kept unchecked — with `followUps` in the background (the app serves again at
+ * once). At the command line (no `followUps`) only what cannot wait runs, with its own connection
+ * `handle` open until then (so closing it last removes the -wal a check could not): the restored
+ * database's check, unless its bytes are those of the backup's full check (`outcome.asChecked`);
+ * the safety backup stays listed unchecked, and the app checks it when it next starts (as any
+ * backup it has not seen checked; `list` and `verify` do too).
  */
 export async function checkAfterRestore(
   ctx: CheckContext,
@@ -130,9 +133,8 @@ export async function checkAfterRestore(
     return;
   }
   try {
-    await checkDatabase();
+    if (!outcome.asChecked) await checkDatabase();
   } finally {
     outcome.handle?.close();
   }
-  if (safety) await recordInspection(ctx, await inspectRecord(ctx, safety));
 }

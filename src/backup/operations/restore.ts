@@ -42,6 +42,8 @@ export interface RestoreOutcome {
   unchecked: ManifestRecord | null;
   /** The command line's own connection to the restored database, still open; null for the app's. */
   handle: DatabaseHandle | null;
+  /** The restored file is byte for byte what passed the backup's full check (copied, not rebuilt). */
+  asChecked: boolean;
 }
 
 /**
@@ -80,8 +82,9 @@ export async function restoreDatabase(
     temp: restoreTempPath(database),
   };
   ctx.operations.show(operation);
+  let asChecked = false;
   try {
-    await copyBeside(ctx, record, options.checkedSha256);
+    asChecked = await copyBeside(ctx, record, options.checkedSha256);
   } catch (error) {
     throw labelFailure(untouched, error);
   }
@@ -126,6 +129,7 @@ export async function restoreDatabase(
     result: { restoredFrom: record.name, safetyBackup: safetyName },
     unchecked,
     handle: ctx.db ? null : handle,
+    asChecked,
   };
 }
 
@@ -135,9 +139,13 @@ export async function restoreDatabase(
  * from the checked bytes (the backup must still hash as checked afterwards). Either way the
  * result passes the trust rule. A copy that hashes otherwise is refused (`BackupUnusableError`)
  * — and the backup itself listed damaged when it is the backup that changed since its check, not
- * the copy. The app serves meanwhile.
+ * the copy. The app serves meanwhile. Returns true when the copy is the checked bytes themselves.
  */
-async function copyBeside(ctx: RestoreContext, record: ManifestRecord, checkedSha256: string): Promise<void> {
+async function copyBeside(
+  ctx: RestoreContext,
+  record: ManifestRecord,
+  checkedSha256: string,
+): Promise<boolean> {
   const source = ctx.folder.pathOf(record.name);
   const rebuild = !restoresByCopy(record);
   const sha256 = await prepareCopy({
@@ -161,7 +169,7 @@ async function copyBeside(ctx: RestoreContext, record: ManifestRecord, checkedSh
       records.set(record.name, { ...record, health: "damaged", reason, fullCheck: null }),
     );
   }
-  if (reason === null) return;
+  if (reason === null) return !rebuild;
   discardCopy(ctx);
   throw new BackupUnusableError(record.name, reason);
 }
