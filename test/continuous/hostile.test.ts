@@ -56,6 +56,28 @@ describe("continuous protection against what a review found", () => {
     w.handle.close();
   });
 
+  test("a start over a log far longer than one read: the chain is carried on from its place in it, what came after read a bounded part at a time, and every moment restores exactly", async () => {
+    const w = await startWorkload(dir(), { readBytes: 16 * 1024 });
+    await runWorkload(w, 6, 11);
+    const { chainStartedAt } = w.capture.status();
+    const before = listChains(w.backups).at(-1)?.files.length ?? 0;
+    w.capture.stop();
+    // While nobody captures, transactions of 20–60 KB each pile up in the log (no checkpoint: the
+    // app's connection stays open and writes fewer pages than SQLite's own checkpoint waits for).
+    for (let i = 0; i < 12; i++)
+      w.handle.sqlite.run("INSERT INTO t (k, v) VALUES ('while away', randomblob(?))", [20_000 + i * 3000]);
+    w.clock.now += 60_000;
+    await w.capture.start();
+    w.states.push([w.clock.now, contentOf(w.handle.sqlite)]);
+    expect(w.capture.status()).toMatchObject({ active: true, problem: null, chainStartedAt });
+    // More than one change file: each holds at most about one read.
+    expect((listChains(w.backups).at(-1)?.files.length ?? 0) - before).toBeGreaterThan(3);
+    for (const [at, content] of w.states.slice(-3))
+      expect(await restoredAt(w, at)).toEqual({ content, integrity: "ok" });
+    w.capture.stop();
+    w.handle.close();
+  });
+
   test("a new PC on the same place with the same passphrase never removes the chains the old PC wrote", async () => {
     const mirror = dir("business-app-usb-");
     const oldPc = dir();

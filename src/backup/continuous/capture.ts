@@ -1,4 +1,4 @@
-import { rmSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { isBusyError } from "#runtime/sqlite.ts";
 import { openSqlite } from "../../db/connect.ts";
@@ -6,22 +6,20 @@ import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import { type Clock, systemClock } from "../../lib/time.ts";
 import type { SqlDatabase } from "../../runtime/types.ts";
+import { BASE_FILE, type Chain, chainEnd, listChains, removeChainLeftovers } from "./chain.ts";
 import {
-  BASE_FILE,
-  type Chain,
-  type ChainInfo,
-  chainEnd,
-  finishChain,
-  listChains,
-  newChainFolder,
-  newChainId,
-  removeChain,
-  removeChainLeftovers,
-} from "./chain.ts";
-import { type ChangeHeader, type ChangeRecord, changeRecords, writeChangeFile } from "./change-file.ts";
-import { releaseDatabaseFile, statePages } from "./database-file.ts";
-import type { StateHash } from "./state-hash.ts";
-import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
+  type Current,
+  carryOn,
+  NOT_CAPTURED,
+  newChain,
+  reasonBeforeReading,
+  type StartFiles,
+  type Taken,
+} from "./chain-start.ts";
+import { type ChangeHeader, type ChangeRecord, writeChangeFile } from "./change-file.ts";
+import { releaseDatabaseFile } from "./database-file.ts";
+import { mergeOnce, pruneChains } from "./maintenance.ts";
+import { indexWal, readWal, type WalPosition, type WalTransaction } from "./wal.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log
@@ -92,15 +90,6 @@ const BARRIER_WAIT_MS = 100;
 const START_BARRIER_WAIT_MS = 5000;
 const DAY_MS = 86_400_000;
 const RETRY_MS = 60_000;
-
-interface Current {
-  chain: Chain;
-  state: StateHash;
-  txn: number;
-  last: string;
-  position: WalPosition | null;
-  changeBytes: number;
-}
 
 export class ContinuousCapture {
   readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange">> &
@@ -438,184 +427,83 @@ export class ContinuousCapture {
 
   async #doEstablish(why: "start" | "retry" | "rotate"): Promise<void> {
     const { backupsDir, log } = this.#o;
-    const path = this.#o.database.path;
     if (why !== "rotate") removeChainLeftovers(backupsDir);
     const identity = this.#o.database.identity;
     const last = listChains(backupsDir).at(-1);
     // Under the barrier: everything committed read (a rotation ends the old chain there), the
-    // pin taken at that point, and the size of the database as the pin sees it.
-    const taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
+    // pin taken at that point, the log indexed to it, and the database's size as the pin sees it.
+    const taken: Taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
       if (this.#current) this.#read({ all: true });
       if (this.#current) this.#unpin();
-      const wal = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
+      const wal = indexWal(this.#walPath);
       this.#pin();
       const rd = this.#rd as SqlDatabase;
       const pageSize = (rd.query("PRAGMA page_size").get() as { page_size: number }).page_size;
       const size = (rd.query("PRAGMA page_count").get() as { page_count: number }).page_count;
       // The base is the database as it is now: the chain's first moment.
-      return { wal: wal.kind === "read" ? wal : null, pageSize, size, at: this.#o.clock() };
+      return { wal, pageSize, size, at: this.#o.clock() };
     });
-    const cancelled = () => !this.#running;
-    const transactions = taken.wal?.transactions ?? [];
-    const end = taken.wal?.position ?? null;
-
-    let reason = "no chain yet";
-    if (why === "rotate") reason = "";
-    else if (this.#replaced) reason = "the database was replaced by a restore";
-    else if (last && last.info.databaseId !== identity)
-      reason = "the database is another one than the last chain's";
-    else if (last?.problem) reason = `the last chain cannot be carried on: ${last.problem}`;
-    else if (last && last.info.pageSize !== taken.pageSize) reason = "the page size changed";
-    else if (last) {
-      const at = chainEnd(last);
-      const stored = last.files.at(-1)?.header.wal ?? null;
-      // The chain's last position: the frames of the log up to it over the file, and those after it still to capture.
-      const sameLog =
-        stored !== null && end !== null && stored.salt1 === end.salt1 && stored.salt2 === end.salt2;
-      const before = sameLog ? transactions.filter((t) => t.end <= (stored as WalPosition).offset) : [];
-      const after = sameLog
-        ? transactions.filter((t) => t.end > (stored as WalPosition).offset)
-        : transactions;
-      const overlay = new Map<number, Uint8Array>();
-      for (const t of before) for (const [page, image] of t.pages) overlay.set(page, image);
-      const size = before.at(-1)?.size ?? Math.floor(statSync(path).size / taken.pageSize);
-      const state = await statePages(path, taken.pageSize, size, overlay, cancelled);
-      if (!state) return;
-      if (state.digest() === at.state) {
-        this.#current = {
-          chain: last,
-          state,
-          txn: at.txn,
-          last: at.state,
-          position: sameLog ? stored : null,
-          changeBytes: last.files.reduce((sum, f) => sum + f.bytes, 0),
-        };
-        const records = this.#records(this.#current, after);
-        if (records.length > 0) this.#write(this.#current, records, end as WalPosition);
-        this.#current.position = end;
+    const files: StartFiles = {
+      database: this.#o.database.path,
+      wal: this.#walPath,
+      cancelled: () => !this.#running,
+    };
+    let reason = reasonBeforeReading({
+      rotate: why === "rotate",
+      replaced: this.#replaced,
+      last,
+      identity,
+      pageSize: taken.pageSize,
+    });
+    if (reason === null && last) {
+      const carried = await carryOn(files, last, taken);
+      if (files.cancelled()) return;
+      if (carried) {
+        this.#current = carried;
+        // What was committed after the chain's end (while the app was away, or meanwhile), read now.
+        const captured = this.#read({ all: true });
+        // The log broke on the way: `#break` said why, and a new chain starts.
+        if (captured === null) return;
         this.#problem = null;
         this.#downSince = null;
         log.info(
-          `Continuous protection continues the chain ${last.info.id}${records.length ? ` (${records.length} transactions made meanwhile captured)` : ""}`,
+          `Continuous protection continues the chain ${last.info.id}${captured ? ` (${captured} transactions made meanwhile captured)` : ""}`,
         );
         this.#prune(this.#o.clock().getTime());
         return;
       }
-      reason =
-        "changes were made that were not captured (the app was stopped without warning, or another program wrote to the database)";
+      reason = NOT_CAPTURED;
     }
-    await this.#newChain(taken.at, taken.pageSize, taken.size, transactions, end, reason, cancelled);
-  }
-
-  async #newChain(
-    now: Date,
-    pageSize: number,
-    size: number,
-    transactions: WalTransaction[],
-    end: WalPosition | null,
-    reason: string,
-    cancelled: () => boolean,
-  ): Promise<void> {
-    const { backupsDir, log } = this.#o;
-    const id = newChainId(now);
-    const temp = newChainFolder(backupsDir, id);
-    const overlay = new Map<number, Uint8Array>();
-    for (const t of transactions) for (const [page, image] of t.pages) overlay.set(page, image);
-    const base = join(temp, BASE_FILE);
-    const state = await statePages(this.#o.database.path, pageSize, size, overlay, cancelled, base);
-    if (!state) return;
-    const info: ChainInfo = {
-      format: 1,
-      id,
-      databaseId: this.#o.database.identity,
-      createdAt: now.getTime(),
-      pageSize,
-      size,
-      state: state.digest(),
-    };
-    const dir = finishChain(backupsDir, temp, info);
-    this.#current = {
-      chain: { info, dir, files: [], problem: null },
-      state,
-      txn: 0,
-      last: info.state,
-      position: end,
-      changeBytes: 0,
-    };
+    const started = await newChain(files, backupsDir, identity, taken);
+    if (!started) return;
+    this.#current = started;
     this.#capturedPages = 0;
     this.#downSince = null;
     this.#o.onChange?.();
     const expected = reason === "no chain yet" || this.#replaced;
     this.#replaced = false;
+    const { id } = started.chain.info;
     if (reason) {
       this.#problem = expected ? null : reason;
-      log.info(`Continuous protection started a new chain ${id} from a base of ${size} pages: ${reason}`);
+      log.info(
+        `Continuous protection started a new chain ${id} from a base of ${taken.size} pages: ${reason}`,
+      );
     } else log.info(`Continuous protection started a new chain ${id} (a new base keeps restores short)`);
-    this.#prune(now.getTime());
+    this.#prune(taken.at.getTime());
   }
 
-  /**
-   * Keeps the history to `keepDays`: a chain goes once the next one started before the window
-   * (so every moment in the window stays restorable); the newest chain always stays.
-   */
   #prune(now: number): void {
     this.#lastMaintain = now;
-    const chains = listChains(this.#o.backupsDir);
-    const cutoff = now - this.#o.keepDays() * DAY_MS;
-    for (let i = 0; i < chains.length - 1; i++) {
-      const chain = chains[i] as Chain;
-      const next = chains[i + 1] as Chain;
-      if (next.info.createdAt > cutoff || chain.info.id === this.#current?.chain.info.id) continue;
-      try {
-        removeChain(chain);
-      } catch (error) {
-        // A file still open there (Windows: an upload, a virus scanner): the next look removes it.
-        this.#o.log.warning(
-          `Continuous protection: the old chain ${chain.info.id} could not be removed yet: ${describeError(error)}`,
-        );
-      }
-    }
+    pruneChains({
+      backupsDir: this.#o.backupsDir,
+      keepDays: this.#o.keepDays(),
+      now,
+      currentId: this.#current?.chain.info.id ?? null,
+      log: this.#o.log,
+    });
   }
 
-  /**
-   * Keeps a chain to a few dozen files: when the newest files of one level number `mergeFanIn`,
-   * they become one file of the next level (written whole, then they are removed; a merge cut
-   * short leaves files the merged one covers, which `listChains` passes over).
-   */
   #merge(): void {
-    const current = this.#current;
-    if (!current) return;
-    const files = current.chain.files;
-    const fanIn = this.#o.mergeFanIn;
-    for (let start = 0; start < files.length; ) {
-      const level = files[start]?.header.level;
-      let end = start;
-      while (end < files.length && files[end]?.header.level === level) end++;
-      if (end - start >= fanIn && level !== undefined) {
-        const merged = files.slice(start, start + fanIn);
-        const first = (merged[0] as (typeof files)[number]).header;
-        const last = (merged.at(-1) as (typeof files)[number]).header;
-        const header: ChangeHeader = {
-          ...first,
-          level: level + 1,
-          last: last.last,
-          to: last.to,
-          result: last.result,
-          wal: last.wal,
-        };
-        const path = writeChangeFile(
-          current.chain.dir,
-          header,
-          (function* () {
-            for (const f of merged) yield* changeRecords(f.path);
-          })(),
-        );
-        for (const f of merged) rmSync(f.path, { force: true });
-        files.splice(start, fanIn, { path, header, bytes: statSync(path).size });
-        this.#o.onChange?.();
-        return;
-      }
-      start = end;
-    }
+    if (this.#current && mergeOnce(this.#current.chain, this.#o.mergeFanIn)) this.#o.onChange?.();
   }
 }

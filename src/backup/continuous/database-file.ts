@@ -12,6 +12,11 @@ import { lockBytePage, PAGES_PER_READ, StateHash } from "./state-hash.ts";
  */
 const held = new Map<string, { fd: number; dev: number; ino: number }>();
 
+/** Newer images of some pages than the file holds (`WalImages`: the log's, read when asked for). */
+export interface PageOverlay {
+  get(page: number): Uint8Array | undefined;
+}
+
 function databaseDescriptor(path: string): number {
   const now = statSync(path);
   const known = held.get(path);
@@ -34,7 +39,7 @@ export function releaseDatabaseFile(path: string): void {
 /**
  * Hands out the database's pages 1…`size` in order, `PAGES_PER_READ` at a time, as the file holds
  * them with `overlay`'s images put over (the write-ahead log's newest images of the pages it
- * holds), yielding to the event loop between reads. The file must not change meanwhile beyond
+ * wrote), yielding to the event loop between reads. The file must not change meanwhile beyond
  * what `overlay` covers (a pinned read transaction sees to that). SQLite's lock-byte page is
  * never read (Windows locks it) and handed out as zeros. Stops early when `cancelled()`.
  */
@@ -42,7 +47,7 @@ export async function readPages(
   path: string,
   pageSize: number,
   size: number,
-  overlay: ReadonlyMap<number, Uint8Array>,
+  overlay: PageOverlay,
   onPages: (first: number, bytes: Uint8Array, count: number) => void,
   cancelled: () => boolean,
 ): Promise<boolean> {
@@ -87,7 +92,7 @@ export async function statePages(
   path: string,
   pageSize: number,
   size: number,
-  overlay: ReadonlyMap<number, Uint8Array>,
+  overlay: PageOverlay,
   cancelled: () => boolean,
   copyTo?: string,
 ): Promise<StateHash | null> {

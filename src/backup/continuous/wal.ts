@@ -102,6 +102,62 @@ export function startOf(header: Pick<Header, "salt1" | "salt2" | "check">): WalP
   return { salt1: header.salt1, salt2: header.salt2, offset: WAL_HEADER_BYTES, check: header.check };
 }
 
+/** One valid frame of the log, in order: `image` is a view valid only until the next frame is asked for. */
+interface Frame {
+  page: number;
+  image: Uint8Array;
+  /** Byte offset of its page image in the log. */
+  imageAt: number;
+  /** The database's size after it when it commits a transaction; 0 otherwise. */
+  commitSize: number;
+  /** Where reading stands just past it. */
+  next: WalPosition;
+}
+
+/**
+ * The frames SQLite itself would use after `start`, read `CHUNK_FRAMES` at a time: salts equal to
+ * the header's, the cumulative checksum holding, a page number. Stops at the first that is not,
+ * and where the file ends (or shrank since it was measured: what is there is all).
+ */
+function* framesOf(fd: number, header: Header, start: WalPosition): Generator<Frame> {
+  const size = fstatSync(fd).size;
+  const frameBytes = FRAME_HEADER_BYTES + header.pageSize;
+  let check = start.check;
+  let offset = start.offset;
+  while (offset + frameBytes <= size) {
+    const count = Math.min(CHUNK_FRAMES, Math.floor((size - offset) / frameBytes));
+    const chunk = readAt(fd, count * frameBytes, offset);
+    if (chunk.length < frameBytes) return;
+    for (let at = 0; at + frameBytes <= chunk.length; at += frameBytes) {
+      const view = new DataView(chunk.buffer, chunk.byteOffset + at, FRAME_HEADER_BYTES);
+      if (view.getUint32(8) !== header.salt1 || view.getUint32(12) !== header.salt2) return;
+      check = checksum(chunk, at, 8, check, header.bigEndian);
+      check = checksum(chunk, at + FRAME_HEADER_BYTES, header.pageSize, check, header.bigEndian);
+      if (check[0] !== view.getUint32(16) || check[1] !== view.getUint32(20)) return;
+      const page = view.getUint32(0);
+      if (page === 0) return;
+      const imageAt = offset + FRAME_HEADER_BYTES;
+      offset += frameBytes;
+      yield {
+        page,
+        image: chunk.subarray(at + FRAME_HEADER_BYTES, at + frameBytes),
+        imageAt,
+        commitSize: view.getUint32(4),
+        next: { salt1: header.salt1, salt2: header.salt2, offset, check },
+      };
+    }
+    if (chunk.length < count * frameBytes) return;
+  }
+}
+
+function openLog(walPath: string): number | null {
+  try {
+    return openSync(walPath, "r");
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Reads the transactions committed after `from` (null: the log was not there or not read yet, so
  * its first header starts the reading). A log whose salts differ from `from`'s is the next one
@@ -110,12 +166,8 @@ export function startOf(header: Pick<Header, "salt1" | "salt2" | "check">): WalP
  * `maxBytes` of frames (more only to finish a transaction).
  */
 export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64 << 20): WalRead {
-  let fd: number;
-  try {
-    fd = openSync(walPath, "r");
-  } catch {
-    return from ? { kind: "broken", reason: "the write-ahead log is gone" } : { kind: "none" };
-  }
+  const fd = openLog(walPath);
+  if (fd === null) return from ? { kind: "broken", reason: "the write-ahead log is gone" } : { kind: "none" };
   try {
     const header = readHeader(fd);
     if (!header) return { kind: "none" };
@@ -127,46 +179,99 @@ export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64
       start = startOf(header);
       reset = true;
     } else return { kind: "broken", reason: "the write-ahead log was started again by another program" };
-    const size = fstatSync(fd).size;
-    const frameBytes = FRAME_HEADER_BYTES + header.pageSize;
     const transactions: WalTransaction[] = [];
     let position = start;
     let pending = new Map<number, Uint8Array>();
-    let check = start.check;
-    let offset = start.offset;
     let read = 0;
     let complete = true;
-    scan: while (offset + frameBytes <= size) {
-      const count = Math.min(CHUNK_FRAMES, Math.floor((size - offset) / frameBytes));
-      const chunk = readAt(fd, count * frameBytes, offset);
-      // The file shrank since it was measured (another program truncated it): what is there is all.
-      if (chunk.length < frameBytes) break;
-      for (let at = 0; at + frameBytes <= chunk.length; at += frameBytes) {
-        const view = new DataView(chunk.buffer, chunk.byteOffset + at, FRAME_HEADER_BYTES);
-        if (view.getUint32(8) !== header.salt1 || view.getUint32(12) !== header.salt2) break scan;
-        check = checksum(chunk, at, 8, check, header.bigEndian);
-        check = checksum(chunk, at + FRAME_HEADER_BYTES, header.pageSize, check, header.bigEndian);
-        if (check[0] !== view.getUint32(16) || check[1] !== view.getUint32(20)) break scan;
-        const page = view.getUint32(0);
-        if (page === 0) break scan;
-        pending.set(page, chunk.slice(at + FRAME_HEADER_BYTES, at + frameBytes));
-        offset += frameBytes;
-        read += frameBytes;
-        const commitSize = view.getUint32(4);
-        if (commitSize !== 0) {
-          transactions.push({ size: commitSize, pages: pending, end: offset });
-          pending = new Map();
-          position = { salt1: header.salt1, salt2: header.salt2, offset, check };
-          if (read >= maxBytes) {
-            complete = false;
-            break scan;
-          }
-        }
+    for (const frame of framesOf(fd, header, start)) {
+      pending.set(frame.page, frame.image.slice());
+      read += FRAME_HEADER_BYTES + header.pageSize;
+      if (frame.commitSize === 0) continue;
+      transactions.push({ size: frame.commitSize, pages: pending, end: frame.next.offset });
+      pending = new Map();
+      position = frame.next;
+      if (read >= maxBytes) {
+        complete = false;
+        break;
       }
-      if (chunk.length < count * frameBytes) break;
     }
     return { kind: "read", pageSize: header.pageSize, transactions, position, reset, complete };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The committed part of a log up to a point, as where each page's newest image lies, not the images. */
+export interface WalIndex {
+  pageSize: number;
+  /** Just past the last commit indexed. */
+  position: WalPosition;
+  /** Each page written, with the offset of its newest committed image in the log. */
+  images: Map<number, number>;
+  /** The database's size in pages after the last commit indexed; null: none. */
+  size: number | null;
+  /** The transactions indexed. */
+  commits: number;
+}
+
+/**
+ * Indexes the log's committed transactions from its start, those ending at or before byte
+ * `upTo`: what a start needs to read the database as it was there (`WalImages`) in memory bounded
+ * by the pages, however long the log is. Null without a log or a header SQLite would use.
+ */
+export function indexWal(walPath: string, upTo = Number.POSITIVE_INFINITY): WalIndex | null {
+  const fd = openLog(walPath);
+  if (fd === null) return null;
+  try {
+    const header = readHeader(fd);
+    if (!header) return null;
+    const index: WalIndex = {
+      pageSize: header.pageSize,
+      position: startOf(header),
+      images: new Map(),
+      size: null,
+      commits: 0,
+    };
+    const pending = new Map<number, number>();
+    for (const frame of framesOf(fd, header, index.position)) {
+      if (frame.next.offset > upTo) break;
+      pending.set(frame.page, frame.imageAt);
+      if (frame.commitSize === 0) continue;
+      for (const [page, at] of pending) index.images.set(page, at);
+      pending.clear();
+      Object.assign(index, { size: frame.commitSize, position: frame.next, commits: index.commits + 1 });
+    }
+    return index;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The page images an index points to, read from the log when asked for (`get`). The log must not
+ * change up to the index's end meanwhile: a pinned read transaction keeps SQLite from starting it
+ * again. `close` when done.
+ */
+export class WalImages {
+  readonly #fd: number | null;
+  readonly #index: WalIndex | null;
+
+  constructor(walPath: string, index: WalIndex | null) {
+    this.#index = index && index.images.size > 0 ? index : null;
+    this.#fd = this.#index ? openSync(walPath, "r") : null;
+  }
+
+  get(page: number): Uint8Array | undefined {
+    const at = this.#index?.images.get(page);
+    if (at === undefined || this.#fd === null || !this.#index) return undefined;
+    const image = readAt(this.#fd, this.#index.pageSize, at);
+    if (image.length !== this.#index.pageSize)
+      throw new Error("the write-ahead log was cut short while it was read");
+    return image;
+  }
+
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
   }
 }
