@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { embeddedMigrations, JOURNAL_ENTRIES } from "../../db/migrations.ts";
 import { describeError } from "../../lib/errors.ts";
@@ -19,12 +20,24 @@ import {
 } from "./schema-shape.ts";
 
 /**
+ * Lets SQLite read the file `db` has open through a memory map of all of it rather than a read
+ * per page: its `integrity_check` runs two to three times as fast. Only for a file this process
+ * made and nobody else writes (one cut short under a map ends the process), never a file from
+ * elsewhere. What the map holds is the system's file cache, shared and given back under pressure,
+ * not memory of the app's own.
+ */
+function mapWhole(db: SqlDatabase, path: string): void {
+  db.run(`PRAGMA mmap_size = ${statSync(path).size}`);
+}
+
+/**
  * The full check a backup must pass before it may replace the database: the file's shape
  * (`checkFileShape`), the trust rule, then SQLite's complete `integrity_check` — in that order,
  * because SQLite's check runs the code of a virtual table's module over the file's own data.
  */
-export function checkRestorable(path: string): CheckResult {
+export function checkRestorable(path: string, options: { mapped?: boolean } = {}): CheckResult {
   return checkShapeAndSchema(path, (db) => {
+    if (options.mapped) mapWhole(db, path);
     const damage = findDamage(db, { full: true });
     return damage === null ? null : `SQLite found damage: ${damage}`;
   });

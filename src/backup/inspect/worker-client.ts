@@ -99,8 +99,11 @@ export function checkFileInWorker(args: { path: string; full: boolean }) {
   return runTask({ task: "check-file", args }) as Promise<CheckResult>;
 }
 
-/** The full check a backup must pass to be restored (`checkRestorable`), with its hash and size. */
-export function inspectFileInWorker(args: { path: string }) {
+/**
+ * The full check a backup must pass to be restored (`checkRestorable`), with its hash and size;
+ * `mapped` only for a file this process made and nobody else writes (see `checkRestorable`).
+ */
+export function inspectFileInWorker(args: { path: string; mapped?: boolean }) {
   return runTask({ task: "inspect-file", args }) as Promise<InspectResult>;
 }
 

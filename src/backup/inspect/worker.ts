@@ -47,9 +47,9 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       copyFileWhole(request.args.source, request.args.target);
       return null;
     case "inspect-file": {
-      const { path } = request.args;
+      const { path, mapped } = request.args;
       // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.
-      const check = (await import("./trust.ts")).checkRestorable(path);
+      const check = (await import("./trust.ts")).checkRestorable(path, { mapped: mapped === true });
       let sha256: string | null = null;
       let size = 0;
       try {
