@@ -113,6 +113,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.offsiteTimers ? { timers: options.offsiteTimers } : {}),
     lockPath: paths.offsiteLock,
+    keyLockPath: paths.offsiteKeyLock,
     ledger: new OffsiteLedger(paths.offsiteLedger),
     auditPath: paths.audit,
   });

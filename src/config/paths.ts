@@ -13,6 +13,7 @@ export const INSTANCE_LOCK_FILE = ".business-app.lock";
 export const runningUrlFile = (paths: { instanceLock: string }) => `${paths.instanceLock}.url`;
 export const OPERATION_LOCK_FILE = ".business-app.operation.lock";
 export const OFFSITE_LOCK_FILE = ".business-app.offsite.lock";
+export const OFFSITE_KEY_LOCK_FILE = ".business-app.offsite-key.lock";
 export const OFFSITE_LEDGER_FILE = "offsite.json";
 
 /** Where every file of the app lives, all inside one folder so copying it moves everything. */
@@ -29,6 +30,8 @@ export interface DataPaths {
   operationLock: string;
   /** Held while off-site copies are made, by the server and `offsite sync` alike. */
   offsiteLock: string;
+  /** Held while a place's key is opened or made, by any process: one key per place, never two. */
+  offsiteKeyLock: string;
   /** What this installation wrote to each off-site place. */
   offsiteLedger: string;
 }
@@ -46,6 +49,7 @@ export function dataPaths(dataDir: string): DataPaths {
     instanceLock: join(dir, INSTANCE_LOCK_FILE),
     operationLock: join(dir, OPERATION_LOCK_FILE),
     offsiteLock: join(dir, OFFSITE_LOCK_FILE),
+    offsiteKeyLock: join(dir, OFFSITE_KEY_LOCK_FILE),
     offsiteLedger: join(backupsDir, OFFSITE_LEDGER_FILE),
   };
 }

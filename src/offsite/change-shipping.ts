@@ -1,8 +1,7 @@
-import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Chain, continuousDir, listChains } from "../backup/index.ts";
-import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
+import { SharedRecordFile } from "../lib/shared-file.ts";
 import type { Clock } from "../lib/time.ts";
 import { type ChainManifest, type RemoteChain, readRemoteChains, shipChains } from "./changes.ts";
 import { asOffsiteError } from "./errors.ts";
@@ -72,31 +71,26 @@ export class ChangeShipping {
   readonly #places = new Map<string, PlaceState>();
   #dirty = true;
   #timer: ReturnType<typeof setInterval> | null = null;
-  #writing: Promise<unknown> = Promise.resolve();
+  readonly #file: SharedRecordFile<{ version: 1; places: Record<string, PlaceRecord> }>;
 
   constructor(deps: ShippingDeps) {
     this.#deps = deps;
-  }
-
-  get #recordPath(): string {
-    return join(continuousDir(this.#deps.backupsDir), RECORD_FILE);
+    this.#file = new SharedRecordFile(join(continuousDir(deps.backupsDir), RECORD_FILE), (value) => {
+      const places = (value as { places?: unknown } | null)?.places;
+      return {
+        version: 1,
+        places: typeof places === "object" && places !== null ? (places as Record<string, PlaceRecord>) : {},
+      };
+    });
   }
 
   #recorded(): Record<string, PlaceRecord> {
-    try {
-      const parsed = JSON.parse(readFileSync(this.#recordPath, "utf8")) as { places?: unknown };
-      return typeof parsed.places === "object" && parsed.places !== null
-        ? (parsed.places as Record<string, PlaceRecord>)
-        : {};
-    } catch {
-      return {};
-    }
+    return this.#file.read().places;
   }
 
-  /** Records what place `key` holds now (one write at a time, in this process). */
+  /** Records what place `key` holds now (one change at a time, across processes too). */
   #record(key: string, change: (record: PlaceRecord) => void): Promise<void> {
-    const next = this.#writing.then(async () => {
-      const places = this.#recorded();
+    return this.#file.change(({ places }) => {
       const own: PlaceRecord = {
         manifests: {},
         lastCopiedAt: null,
@@ -105,13 +99,7 @@ export class ChangeShipping {
       };
       change(own);
       places[key] = own;
-      mkdirSync(continuousDir(this.#deps.backupsDir), { recursive: true });
-      await writeFileAtomic(this.#recordPath, `${JSON.stringify({ version: 1, places }, null, 2)}\n`, {
-        wait: { timeoutMs: 0 },
-      });
     });
-    this.#writing = next.catch(() => {});
-    return next;
   }
 
   /** The capture wrote something: it goes out at the next chance. */

@@ -1,7 +1,5 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../lib/fs-sync.ts";
+import { SharedRecordFile } from "../lib/shared-file.ts";
 
 /**
  * What this installation knows it wrote to each off-site place, kept in
@@ -44,43 +42,29 @@ const EMPTY: () => PlaceRecord = () => ({
   key: null,
 });
 
-/** The record of every place, in one file; changes are made one at a time in this process. */
+/** The record of every place, in one file shared with the other processes of the app (`SharedRecordFile`). */
 export class OffsiteLedger {
-  readonly #path: string;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #file: SharedRecordFile<z.infer<typeof fileSchema>>;
 
   constructor(path: string) {
-    this.#path = path;
-  }
-
-  #read(): Record<string, PlaceRecord> {
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.#path, "utf8")));
-      return parsed.success ? parsed.data.places : {};
-    } catch {
-      return {};
-    }
+    this.#file = new SharedRecordFile(path, (value) => {
+      const parsed = fileSchema.safeParse(value);
+      return parsed.success ? parsed.data : { version: 1, places: {} };
+    });
   }
 
   /** What is known of the place `id` now (read from the file). */
   record(id: string): PlaceRecord {
-    return this.#read()[id] ?? EMPTY();
+    return this.#file.read().places[id] ?? EMPTY();
   }
 
   /** Reads the file, applies `change` to the place `id`, writes it atomically; one change at a time. */
   change(id: string, change: (record: PlaceRecord) => void): Promise<void> {
-    const next = this.#queue.then(async () => {
-      const places = this.#read();
+    return this.#file.change(({ places }) => {
       const record = places[id] ?? EMPTY();
       change(record);
       places[id] = record;
-      mkdirSync(dirname(this.#path), { recursive: true });
-      await writeFileAtomic(this.#path, `${JSON.stringify({ version: 1, places }, null, 2)}\n`, {
-        wait: { timeoutMs: 0 },
-      });
     });
-    this.#queue = next.catch(() => {});
-    return next;
   }
 
   /** The view of one place that its target and its runs use. */

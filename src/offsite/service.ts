@@ -1,6 +1,7 @@
 import { newestFirst } from "../backup/index.ts";
 import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
+import { lockWithin } from "../lib/shared-file.ts";
 import { realTimers } from "../lib/timers.ts";
 import { isEncryptedCopyName, type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
@@ -27,6 +28,8 @@ const STOPPING = "stopping";
 const LOOK_MS = 10 * 60_000;
 /** A connection test may take this many times the wait for one answer. */
 const TEST_REQUESTS = 8;
+/** The longest a process waits while another opens or makes a place's key (network work, itself bounded). */
+const KEY_LOCK_WAIT_MS = 2 * 60_000;
 
 /**
  * Off-site copies: once `start`ed, after each backup every place is brought up to date in the
@@ -263,20 +266,30 @@ export class OffsiteService {
     return next;
   }
 
+  /**
+   * Under the key lock, across processes too: two processes finding no key at once (the app's
+   * shipping, `offsite sync` beside it) would each make one, and the copies made with the key
+   * written over would open with neither. The second one waits, then finds the first one's key.
+   */
   async #makeOrOpenKey(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
     const passphrase = this.#options.passphrase;
     if (passphrase === null) return null;
-    const files = await place.target.list(signal);
-    return placeKey(place.target, passphrase, {
-      known: this.#known(place),
-      holdsEncrypted: files.some((f) => isEncryptedCopyName(f.name)),
-      remember: (recipient) =>
-        place.ledger.change((r) => {
-          r.key = recipient;
-        }),
-      clock: this.#deps.clock,
-      signal,
-    });
+    const lock = await lockWithin(this.#deps.keyLockPath, KEY_LOCK_WAIT_MS);
+    try {
+      const files = await place.target.list(signal);
+      return await placeKey(place.target, passphrase, {
+        known: this.#known(place),
+        holdsEncrypted: files.some((f) => isEncryptedCopyName(f.name)),
+        remember: (recipient) =>
+          place.ledger.change((r) => {
+            r.key = recipient;
+          }),
+        clock: this.#deps.clock,
+        signal,
+      });
+    } finally {
+      lock.release();
+    }
   }
 
   /**

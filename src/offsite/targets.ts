@@ -38,6 +38,8 @@ export interface OffsiteServiceDeps {
   timers?: Timers;
   /** Keeps runs one at a time across processes (the server and `offsite sync`). */
   lockPath: string;
+  /** Keeps the opening or making of a place's key one at a time across processes. */
+  keyLockPath: string;
   /** What this installation wrote to each place (`offsite.json` in the backup folder). */
   ledger: OffsiteLedger;
   /** The audit trail (`business_audit.db`): copied off-site with a passphrase, brought back on a new PC. */
