@@ -20,7 +20,7 @@ import { formatBytes } from "./lib/format.ts";
 import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
-import { ChangeShipping } from "./offsite/change-shipping.ts";
+import { ChangeShipping } from "./offsite/continuous/shipping.ts";
 import { OffsiteLedger } from "./offsite/ledger.ts";
 import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";

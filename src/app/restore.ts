@@ -20,8 +20,8 @@ import {
 } from "../backup/index.ts";
 import { tempNameFor } from "../lib/temp-name.ts";
 import { showTime } from "../lib/time.ts";
-import type { ChangeShipping } from "../offsite/change-shipping.ts";
-import { fetchChain } from "../offsite/changes.ts";
+import { fetchChain } from "../offsite/continuous/changes.ts";
+import type { ChangeShipping } from "../offsite/continuous/shipping.ts";
 import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
 import { CopyNotFoundError } from "../offsite/errors.ts";
 import { type OffsiteRestoreDeps, restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";

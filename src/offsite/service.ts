@@ -293,7 +293,7 @@ export class OffsiteService {
   }
 
   /**
-   * For continuous protection's shipping (`change-shipping.ts`): place `id`'s target and its key
+   * For continuous protection's shipping (`continuous/shipping.ts`): place `id`'s target and its key
    * for writing (made when the place never held encrypted copies), or null without a passphrase.
    * A place of encrypted copies gets nothing plain: `offsite.no_passphrase`.
    */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";
-import { fetchChain } from "../../src/offsite/changes.ts";
+import { fetchChain } from "../../src/offsite/continuous/changes.ts";
 import type { TargetId } from "../../src/offsite/target.ts";
 import { tempDir } from "../helpers.ts";
 import { startRealS3 } from "../offsite/rgw.ts";

@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { type Chain, type ChainInfo, continuousDir } from "../backup/index.ts";
-import { sha256Hex } from "../lib/hash.ts";
-import { encryptStream } from "./age.ts";
-import { OffsiteError } from "./errors.ts";
-import { fetchCopy } from "./fetch.ts";
-import { macMatches, macOf, type PlaceKey } from "./keys.ts";
-import { fileStream, measuring } from "./streams.ts";
-import { type OffsiteTarget, readText } from "./target.ts";
+import { type Chain, type ChainInfo, continuousDir } from "../../backup/index.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { encryptStream } from "../age.ts";
+import { OffsiteError } from "../errors.ts";
+import { fetchCopy } from "../fetch.ts";
+import { macMatches, macOf, type PlaceKey } from "../keys.ts";
+import { fileStream, measuring } from "../streams.ts";
+import { type OffsiteTarget, readText } from "../target.ts";
 
 /**
  * Continuous protection's chains in an off-site place: each local chain file (its base, its

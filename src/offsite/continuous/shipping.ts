@@ -1,12 +1,12 @@
 import { join } from "node:path";
-import { type Chain, continuousDir, listChains } from "../backup/index.ts";
-import type { Log } from "../lib/log.ts";
-import { SharedRecordFile } from "../lib/shared-file.ts";
-import type { Clock } from "../lib/time.ts";
+import { type Chain, continuousDir, listChains } from "../../backup/index.ts";
+import type { Log } from "../../lib/log.ts";
+import { SharedRecordFile } from "../../lib/shared-file.ts";
+import type { Clock } from "../../lib/time.ts";
+import { asOffsiteError } from "../errors.ts";
+import type { OffsiteService } from "../service.ts";
+import type { TargetId } from "../target.ts";
 import { type ChainManifest, type RemoteChain, readRemoteChains, shipChains } from "./changes.ts";
-import { asOffsiteError } from "./errors.ts";
-import type { OffsiteService } from "./service.ts";
-import type { TargetId } from "./target.ts";
 
 /**
  * Continuous protection off the PC: every change file the capture writes goes to every place
