@@ -1,12 +1,12 @@
 import { newestFirst } from "../backup/index.ts";
 import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
-import { lockWithin } from "../lib/shared-file.ts";
 import { realTimers } from "../lib/timers.ts";
-import { isEncryptedCopyName, type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
+import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { type FetchedCopy, fetchCopy } from "./fetch.ts";
-import { type KeyRecord, openPlaceKey, type PlaceKey, placeKey } from "./keys.ts";
+import type { PlaceKey } from "./keys.ts";
+import { PlaceKeys } from "./place-keys.ts";
 import { BackgroundRuns, takeRunLock } from "./runs.ts";
 import { deadline } from "./s3/http.ts";
 import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
@@ -28,8 +28,6 @@ const STOPPING = "stopping";
 const LOOK_MS = 10 * 60_000;
 /** A connection test may take this many times the wait for one answer. */
 const TEST_REQUESTS = 8;
-/** The longest a process waits while another opens or makes a place's key (network work, itself bounded). */
-const KEY_LOCK_WAIT_MS = 2 * 60_000;
 
 /**
  * Off-site copies: once `start`ed, after each backup every place is brought up to date in the
@@ -43,8 +41,7 @@ export class OffsiteService {
   readonly #runs: BackgroundRuns;
   readonly #ledger = new RunLedger();
   readonly #testing = new Set<string>();
-  /** The key work going on per place (`#keyForWriting`). */
-  readonly #keyWork = new Map<string, Promise<PlaceKey | null>>();
+  readonly #keys: PlaceKeys;
   #options!: OffsiteOptions;
   #places: Place[] = [];
   #abort: AbortController | null = null;
@@ -55,6 +52,11 @@ export class OffsiteService {
     this.#runs = new BackgroundRuns(() => this.#runInBackground(), {
       timers: deps.timers ?? realTimers,
       clock: deps.clock,
+    });
+    this.#keys = new PlaceKeys({
+      lockPath: deps.keyLockPath,
+      clock: deps.clock,
+      passphrase: () => this.#options.passphrase,
     });
     this.configure(options);
   }
@@ -176,7 +178,7 @@ export class OffsiteService {
     const { target } = place;
     try {
       signal.throwIfAborted();
-      const key = await this.#keyForWriting(place, signal);
+      const key = await this.#keys.forWriting(place, signal);
       const report = await syncTarget({
         target,
         ledger: place.ledger,
@@ -241,57 +243,6 @@ export class OffsiteService {
     return this.#ledger.copies(this.targets());
   }
 
-  /** What this installation knows of a place's key. */
-  #known(place: Place): KeyRecord {
-    const record = place.ledger.record();
-    return { pinned: record.key, encrypted: record.encrypted };
-  }
-
-  /** The place's key opened with the passphrase (never made here), or null. */
-  async #key(place: Place, signal?: AbortSignal): Promise<PlaceKey | null> {
-    const passphrase = this.#options.passphrase;
-    return passphrase === null ? null : openPlaceKey(place.target, passphrase, this.#known(place), signal);
-  }
-
-  /**
-   * For a run: the place's key (made when the place never held encrypted copies), or null without
-   * a passphrase. One at a time per place in this process: a backup's run and continuous
-   * protection's shipping asking at once must not each make a key there.
-   */
-  #keyForWriting(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
-    const id = `${place.target.id} ${place.target.where}`;
-    const before = this.#keyWork.get(id) ?? Promise.resolve(null);
-    const next = before.catch(() => null).then(() => this.#makeOrOpenKey(place, signal));
-    this.#keyWork.set(id, next);
-    return next;
-  }
-
-  /**
-   * Under the key lock, across processes too: two processes finding no key at once (the app's
-   * shipping, `offsite sync` beside it) would each make one, and the copies made with the key
-   * written over would open with neither. The second one waits, then finds the first one's key.
-   */
-  async #makeOrOpenKey(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
-    const passphrase = this.#options.passphrase;
-    if (passphrase === null) return null;
-    const lock = await lockWithin(this.#deps.keyLockPath, KEY_LOCK_WAIT_MS);
-    try {
-      const files = await place.target.list(signal);
-      return await placeKey(place.target, passphrase, {
-        known: this.#known(place),
-        holdsEncrypted: files.some((f) => isEncryptedCopyName(f.name)),
-        remember: (recipient) =>
-          place.ledger.change((r) => {
-            r.key = recipient;
-          }),
-        clock: this.#deps.clock,
-        signal,
-      });
-    } finally {
-      lock.release();
-    }
-  }
-
   /**
    * For continuous protection's shipping (`continuous/shipping.ts`): place `id`'s target and its key
    * for writing (made when the place never held encrypted copies), or null without a passphrase.
@@ -302,7 +253,7 @@ export class OffsiteService {
     signal: AbortSignal,
   ): Promise<{ target: OffsiteTarget; key: PlaceKey | null }> {
     const place = this.#place(id);
-    const key = await this.#keyForWriting(place, signal);
+    const key = await this.#keys.forWriting(place, signal);
     if (!key && place.ledger.record().encrypted) {
       this.#ledger.needsPassphrase(place.target, true);
       throw new OffsiteError(
@@ -326,7 +277,7 @@ export class OffsiteService {
     const place = this.#place(id);
     return {
       target: place.target,
-      key: await this.#key(place, signal),
+      key: await this.#keys.open(place, signal),
       passphrase: this.#options.passphrase,
     };
   }
@@ -353,7 +304,7 @@ export class OffsiteService {
       contents = await readContents(
         place.target,
         {
-          key: await this.#key(place, limit.signal),
+          key: await this.#keys.open(place, limit.signal),
           passphrase: this.#options.passphrase !== null,
           record: place.ledger.record(),
         },
@@ -399,7 +350,7 @@ export class OffsiteService {
     const limit = this.#deadline(TEST_REQUESTS * this.#options.timeouts.answerMs, "the connection test");
     try {
       return await Promise.all(
-        this.#places.map((p) => testPlace(p, this.#options.passphrase, this.#known(p), limit.signal)),
+        this.#places.map((p) => testPlace(p, this.#options.passphrase, this.#keys.known(p), limit.signal)),
       );
     } finally {
       limit.clear();
@@ -441,7 +392,7 @@ export class OffsiteService {
         copy,
         destination: this.#deps.backups.pathOf(localName),
         passphrase: this.#options.passphrase,
-        key: copy.encrypted ? await this.#key(place, limit.signal) : null,
+        key: copy.encrypted ? await this.#keys.open(place, limit.signal) : null,
         signal: limit.signal,
         ...(onProgress ? { onProgress } : {}),
       });
