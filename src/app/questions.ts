@@ -41,7 +41,7 @@ export function pointSentences(point: PointInTime): string[] {
     : " Nothing was captured after it.";
   return [
     `This puts the database back as it was at ${at}, after the last change captured at or before the moment you chose.${next}`,
-    `Changes made since ${at} are lost: a safety backup of the database as it is now is taken first, and only it keeps them. The moment put back is kept as a backup too.`,
+    `Changes made since ${at} are lost: a safety backup of the database as it is now is taken first, and only it keeps them.`,
     "Everyone is signed out, and signs in again with the users of that moment.",
   ];
 }

@@ -12,6 +12,7 @@ import {
   BackupNotFoundError,
   BackupUnusableError,
   buildPointInTime,
+  chainAt,
   countRows,
   lineageOf,
   NoUsableBackupError,
@@ -19,7 +20,7 @@ import {
   pointInTimeBackup,
 } from "../backup/index.ts";
 import { tempNameFor } from "../lib/temp-name.ts";
-import { showTime } from "../lib/time.ts";
+import { formatLogTime, showTime } from "../lib/time.ts";
 import { fetchChain } from "../offsite/continuous/changes.ts";
 import type { ChangeShipping } from "../offsite/continuous/shipping.ts";
 import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
@@ -155,77 +156,119 @@ export interface PointDeps {
 }
 
 /**
- * The database as it was at `at`, built into `temp` (`buildPointInTime`): from the chains here,
- * or with `from` from that place's (the chain whose base is the newest at or before `at`,
- * downloaded into a hidden temporary folder in the backup folder, each file checked against its
- * manifest, removed afterwards). Returns the moment and whether the app stands behind its chain
- * (a chain off-site that is not proven the app's own is rebuilt when restored).
+ * The chain for a restore to `at` from place `from`: the newest whose base is at or before `at`
+ * (of this database, when it has one here: a new PC has none, and takes the place's newest),
+ * downloaded into a hidden temporary folder in the backup folder (a leftover of a crash is removed
+ * at the next start), each file checked against the manifest. Returns the folder, to be removed
+ * afterwards, and whether the app stands behind the chain.
  */
-async function buildMoment(
+async function fetchMoment(
   deps: PointDeps,
   at: Date,
-  temp: string,
-  from: TargetId | null,
-): Promise<{ point: BuiltPoint; proven: boolean }> {
+  from: TargetId,
+): Promise<{ root: string; proven: boolean }> {
   const { engine } = deps;
-  if (!from)
-    return {
-      point: await buildPointInTime(engine.backupsDir, at.getTime(), temp, {
-        databaseId: engine.identity(),
-        inspect: true,
-      }),
-      proven: true,
-    };
   if (!deps.offsite || !deps.shipping)
     throw new Error("restoring a moment from a place needs the off-site service");
   const signal = AbortSignal.timeout(FETCH_MS);
   const label = deps.offsite.target(from).label;
-  // Of this database (when it has one here: a new PC has none, and takes the place's newest).
   const identity = engine.identity();
   const chains = (await deps.shipping.remoteChains(from, signal)).filter(
     (c) => !identity || c.manifest.chain.databaseId === identity,
   );
   const chain = chains.find((c) => c.manifest.chain.createdAt <= at.getTime());
   if (!chain) throw notCoveredIn(label, at, chains.at(-1)?.manifest.chain.createdAt ?? null);
-  // Hidden in the backup folder: a leftover of a crash is removed at the next start.
   const root = join(engine.backupsDir, tempNameFor("continuous", "fetch", randomUUID()));
   try {
     const { key, passphrase } = await deps.offsite.forReading(from, signal);
     await fetchChain(deps.offsite.target(from), chain, at.getTime(), root, { key, passphrase }, signal);
-    return {
-      point: await buildPointInTime(root, at.getTime(), temp, { inspect: true }),
-      proven: chain.proven,
-    };
+  } catch (error) {
+    await rm(root, { recursive: true, force: true }).catch(() => {});
+    throw error;
+  }
+  return { root, proven: chain.proven };
+}
+
+/** What a restore to the moment `at` restores from, in words (its `restoredFrom`, the log, the preview). */
+function momentLabel(at: Date): string {
+  return `the database as it was at ${formatLogTime(at)}`;
+}
+
+/** What a restore to a moment asks for. */
+interface PointRequest {
+  at: Date;
+  by: string | null;
+  now: Date;
+  from?: TargetId | null;
+}
+
+/** A restore to a moment's result: the moment put back, and the backup it was kept as (null: none). */
+export type PointRestored = RestoreResult & { point: PointInTime; kept: string | null };
+
+/**
+ * Restores the database as it was at `at` (the last transaction captured at or before it): from
+ * the chains here, or with `from` from that place's (`fetchMoment`). The moment is rebuilt and
+ * proven (its state the one recorded, the full check) beside the database under the operation
+ * lock, then swapped in as any restore (a safety backup first): `engine.restoreBuilt`, no second
+ * copy. A chain off-site that is not proven the app's own takes the way of a file from elsewhere:
+ * kept as a manual backup (`pointInTimeBackup`) and restored from it rebuilt. `PointInTimeError`
+ * when continuous protection holds nothing for that moment; the places' `OffsiteError`s.
+ */
+export async function restoreToPoint(deps: PointDeps, request: PointRequest): Promise<PointRestored> {
+  const { engine } = deps;
+  if (!request.from) return restoreMoment(engine, engine.backupsDir, request, engine.identity());
+  const { root, proven } = await fetchMoment(deps, request.at, request.from);
+  try {
+    return proven
+      ? await restoreMoment(engine, root, request, null)
+      : await restoreKept(engine, root, request);
   } finally {
     await rm(root, { recursive: true, force: true }).catch(() => {});
   }
 }
 
-/**
- * Restores the database as it was at `at` (the last transaction captured at or before it, its
- * state proven; `buildMoment`: here, or from the place `from`), brought into the backup folder as
- * a manual backup (`pointInTimeBackup`) and restored from there like any backup: the full check,
- * a safety backup, the swap. `PointInTimeError` when continuous protection holds nothing for that
- * moment; the places' `OffsiteError`s.
- */
-export async function restoreToPoint(
-  deps: PointDeps,
-  request: { at: Date; by: string | null; now: Date; from?: TargetId | null },
-): Promise<RestoreResult & { point: PointInTime }> {
-  const { engine } = deps;
+/** The moment built beside the database and restored from there (`engine.restoreBuilt`). */
+async function restoreMoment(
+  engine: RestoreDeps["engine"],
+  dir: string,
+  request: PointRequest,
+  databaseId: string | null,
+): Promise<PointRestored> {
+  const at = request.at.getTime();
+  const chain = chainAt(dir, at, databaseId);
+  let built: BuiltPoint | null = null;
+  const result = await engine.restoreBuilt(
+    {
+      label: momentLabel(request.at),
+      size: chain.info.size * chain.info.pageSize,
+      build: async (target) => {
+        built = await buildPointInTime(dir, at, target, { databaseId, inspect: true });
+      },
+    },
+    { by: request.by },
+  );
+  const { inspection: _, ...point } = built as unknown as BuiltPoint;
+  return { ...result, point, kept: null };
+}
+
+/** The moment kept as a manual backup, then restored from it as a file from elsewhere is (rebuilt). */
+async function restoreKept(
+  engine: RestoreDeps["engine"],
+  dir: string,
+  request: PointRequest,
+): Promise<PointRestored> {
   const temp = engine.uploadTempPath();
   try {
-    const { point, proven } = await buildMoment(deps, request.at, temp, request.from ?? null);
-    const { inspection, ...moment } = point;
-    const made = request.now;
+    const built = await buildPointInTime(dir, request.at.getTime(), temp, { inspect: true });
+    const { inspection: _, ...point } = built;
     for (let attempt = 1; ; attempt++) {
-      const backup = pointInTimeBackup(point, made, request.by, attempt);
+      const backup = pointInTimeBackup(built, request.now, request.by, attempt);
       const { name } = backup;
       if (attempt < NAME_ATTEMPTS && (await engine.compareIncoming(name, backup.about.sha256)) === "taken")
         continue;
-      const about = proven ? backup.about : { ...backup.about, origin: null };
+      const about = { ...backup.about, origin: null };
       const result = await engine.restore(name, { by: request.by, incoming: { temp, about } });
-      return { ...result, point: moment };
+      return { ...result, point, kept: name };
     }
   } finally {
     await rm(temp, { force: true }).catch(() => {});
@@ -248,11 +291,11 @@ export async function previewPoint(
       databaseId: engine.identity(),
     });
     const rows = Object.fromEntries((await countRows({ path: temp })).map((t) => [t.name, t.rows]));
-    const { name, about } = pointInTimeBackup(point, new Date(), null);
+    const { about } = pointInTimeBackup(point, new Date(), null);
     const record: ManifestRecord = {
       ...about,
       origin: "snapshot",
-      name,
+      name: momentLabel(at),
       kind: "manual",
       size: 0,
       health: "verified",

@@ -33,6 +33,7 @@ import {
 } from "./operations/rate-limit.ts";
 import { RestoreEvents, restoreChosen } from "./operations/restore.ts";
 import {
+  builtRecord,
   checkedSource,
   emergencyCandidates,
   identityOf,
@@ -234,6 +235,25 @@ export class BackupEngine {
     return this.#restore("Database restore", options.by ?? null, () =>
       checkedSource(this.#ctx, name, options.incoming),
     );
+  }
+
+  /**
+   * Restores a database that `source.build` writes beside the live one and proves (the full check,
+   * the trust rule) under the operation lock, instead of a backup's copy: continuous protection's
+   * moment, which needs no second copy. Then as any restore (`restoreChosen`): the safety backup,
+   * the swap. `source.label` names what was put back (the result's `restoredFrom`); `source.size`,
+   * about its size, is what the free space is judged by.
+   */
+  restoreBuilt(
+    source: { label: string; size: number; build: (target: string) => Promise<void> },
+    options: { by?: string | null } = {},
+  ): Promise<RestoreResult> {
+    const by = options.by ?? null;
+    return this.#restore("Database restore", by, async () => ({
+      record: builtRecord(source, by, this.#ctx.clock()),
+      checkedSha256: "",
+      build: source.build,
+    }));
   }
 
   /** How a file with SHA-256 `sha256` to be brought in as `name` meets the backup folder now (`compareIncoming`). */

@@ -23,6 +23,7 @@ export type { PointErrorCode, PointInTime } from "./continuous/restore-point.ts"
 export {
   type BuiltPoint,
   buildPointInTime,
+  chainAt,
   PointInTimeError,
   pointInTimeBackup,
 } from "./continuous/restore-point.ts";

@@ -159,7 +159,7 @@ async function restoreAtCommand(
   });
   const kept = result.safetyBackup ? ` A safety backup was saved as ${result.safetyBackup}.` : "";
   ctx.stdout(
-    `Restored the database as it was at ${formatLogTime(new Date(result.point.at))}${where}, kept as ${result.restoredFrom}.${kept}\n`,
+    `Restored the database as it was at ${formatLogTime(new Date(result.point.at))}${where}${result.kept ? `, kept as ${result.kept}` : ""}.${kept}\n`,
   );
   return EXIT.ok;
 }

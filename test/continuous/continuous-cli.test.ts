@@ -160,7 +160,12 @@ describe(`continuous protection (${LAUNCHER})`, () => {
         redirect: "manual",
       });
       expect(done.status).toBe(303);
-      expect(done.headers.get("location")).toContain("/login?restored=manual_");
+      // The sign-in page says which moment came back and where today's data is.
+      const location = done.headers.get("location") as string;
+      expect(location).toContain(`/login?restored_at=${point.at}&safety=pre_restore_`);
+      const notice = await (await fetch(`${app.url}${location}`)).text();
+      expect(notice).toContain("The database is back as it was at");
+      expect(notice).toContain("A safety backup was saved as pre_restore_");
       const { headers: again } = await signIn(app, "boss");
       // The capture goes on with a new chain from the restored database, as expected: no loss said.
       const deadline = Date.now() + 15_000;
@@ -175,7 +180,8 @@ describe(`continuous protection (${LAUNCHER})`, () => {
       const list = (await (await fetch(`${app.url}/api/backups`, { headers: again })).json()) as {
         backups: { name: string }[];
       };
-      expect(list.backups.some((b) => b.name.endsWith("_point_in_time.db"))).toBe(true);
+      // Rebuilt beside the database: no second copy of it kept as a backup.
+      expect(list.backups.some((b) => b.name.includes("point_in_time"))).toBe(false);
     } finally {
       await app.stop("SIGKILL");
     }
@@ -193,20 +199,18 @@ describe(`continuous protection (${LAUNCHER})`, () => {
     expect(restored.stdout).toContain("Restored the database as it was at");
     expect(restored.exitCode).toBe(0);
     expect(await users(dir)).toEqual(["alice", "boss", "mallory"]);
-    // The moment put back passed its full check as it was built; the safety backup's check is left
-    // to the app (here `list`, which checks what it has not seen checked).
+    expect(restored.stdout).not.toContain("kept as");
+    // The safety backup's check is left to the app (here `list`, which checks what it has not seen checked).
     const manifest = () =>
       (
         JSON.parse(readFileSync(`${dataPaths(dir).backupsDir}/manifest.json`, "utf8")) as {
           backups: Record<string, { health: string }>;
         }
       ).backups;
-    const moment = restored.stdout.match(/kept as (\S+?\.db)/)?.[1] as string;
     const safety = restored.stdout.match(/safety backup was saved as (\S+?\.db)/)?.[1] as string;
-    expect(manifest()[moment]?.health).toBe("verified");
     expect(manifest()[safety]?.health).toBe("unchecked");
     const list = await runCli(["list", "--json", "--data-dir", dir]);
-    expect(list.stdout.match(/_point_in_time(_\d+)?\.db/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(list.stdout).not.toContain("point_in_time");
     expect(manifest()[safety]?.health).toBe("verified");
   });
 
@@ -346,6 +350,8 @@ describe(`every change off the PC (${LAUNCHER})`, () => {
         );
         expect(restored.stderr).toBe("");
         expect(restored.stdout).toContain(`Restored the database as it was at`);
+        // Proven by the passphrase's MAC: rebuilt in place, no backup of it kept.
+        expect(restored.stdout).not.toContain("kept as");
         expect(restored.exitCode).toBe(0);
         expect(await users(newPc, env)).toEqual(["boss", "last_change"]);
       }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { restoreToPoint } from "../../src/app/restore.ts";
 import { createApp } from "../../src/app.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";
@@ -104,6 +105,23 @@ async function travel(
   // Merged files replaced what they merged there too; encrypted places hold only encrypted objects.
   expect(names.some((n) => /_L[1-9]-/.test(n))).toBe(true);
   expect(names.filter((n) => !n.endsWith(".json")).every((n) => n.endsWith(".age") === encrypted)).toBe(true);
+  // A new PC with only the settings: the last moment restored whole. A chain proven by the
+  // passphrase's MAC is rebuilt in place; a plain one, which this PC never recorded writing, is a
+  // file from elsewhere: kept as a backup and restored rebuilt.
+  const newPc = dir("business-app-travel-new-pc-");
+  const fresh = createApp(
+    { flags: { data_dir: newPc }, env, appDir: newPc, cwd: newPc },
+    { echo: null, connection: "none" },
+  );
+  const restored = await restoreToPoint(fresh, { at: new Date(last), by: null, now: new Date(), from: id });
+  expect(restored.kept === null).toBe(encrypted);
+  if (restored.kept) expect(restored.kept).toMatch(/_point_in_time\.db$/);
+  const db = openSqlite(join(newPc, "business_data.db"), { readonly: true });
+  try {
+    expect(contentOf(db)).toBe(expectedAt(w, last) as string);
+  } finally {
+    db.close();
+  }
   return checked;
 }
 

@@ -136,8 +136,9 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
       await settle(added);
       const res = await post("/api/continuous/restore", { at: before.toISOString() });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { restoredFrom: string; point: { at: string } };
-      expect(body.restoredFrom).toMatch(/_point_in_time\.db$/);
+      const body = (await res.json()) as { restoredFrom: string; kept: string | null; point: { at: string } };
+      expect(body.restoredFrom).toStartWith("the database as it was at ");
+      expect(body.kept).toBeNull();
       expect(Date.parse(body.point.at)).toBeLessThanOrEqual(before.getTime());
       expect(await listUsers(wine, data)).toEqual(["boss"]);
       ({ headers } = await signIn(app, "boss"));

@@ -41,6 +41,15 @@ export function windowOf(chains: Chain[]): { from: number; to: number } | null {
   return { from: first.info.createdAt, to: chainEnd(last).at };
 }
 
+/**
+ * The chain in `backupsDir` a restore to `at` starts from: the newest whose base was taken at or
+ * before it (only those of `databaseId` when given); `PointInTimeError` when none was.
+ */
+export function chainAt(backupsDir: string, at: number, databaseId?: string | null): Chain {
+  const chains = listChains(backupsDir).filter((c) => !databaseId || c.info.databaseId === databaseId);
+  return chooseChain(chains, at);
+}
+
 function chooseChain(chains: Chain[], at: number): Chain {
   const chain = chains.filter((c) => c.info.createdAt <= at).at(-1);
   if (chain) return chain;
@@ -71,9 +80,7 @@ export async function buildPointInTime(
   target: string,
   options: { databaseId?: string | null; inspect?: boolean } = {},
 ): Promise<BuiltPoint> {
-  const { databaseId } = options;
-  const chains = listChains(backupsDir).filter((c) => !databaseId || c.info.databaseId === databaseId);
-  const chain = chooseChain(chains, at);
+  const chain = chainAt(backupsDir, at, options.databaseId);
   const { pageSize } = chain.info;
   let point: ReturnType<typeof applyChanges>;
   let state: string;

@@ -52,6 +52,12 @@ export function identityOf(ctx: EngineContext, records: ManifestRecord[]): strin
 export interface RestoreSource {
   record: ManifestRecord;
   checkedSha256: string;
+  /**
+   * Writes the database to restore at `target` (beside the live one) and proves it (the full check,
+   * the trust rule), in place of copying `record`'s file there: a database built for the restore
+   * (continuous protection's moment), not a backup in the folder.
+   */
+  build?: (target: string) => Promise<void>;
 }
 
 /**
@@ -109,4 +115,29 @@ export function emergencyCandidates(ctx: EngineContext): ManifestRecord[] {
   return lineageOf(records, identityOf(ctx, records)).filter(
     (r) => r.health !== "damaged" && !r.sourceDamaged,
   );
+}
+
+/**
+ * What a restore of a database built for it (`RestoreSource.build`) is told about its source: a
+ * record of no backup in the folder, named by `label` ("the database as it was at …"), of about
+ * `size` bytes.
+ */
+export function builtRecord(
+  source: { label: string; size: number },
+  by: string | null,
+  now: Date,
+): ManifestRecord {
+  return {
+    name: source.label,
+    kind: "manual",
+    createdAt: now.toISOString(),
+    size: source.size,
+    description: source.label,
+    createdBy: by,
+    health: "verified",
+    sha256: null,
+    checkedAt: now.toISOString(),
+    reason: null,
+    sourceDamaged: false,
+  };
 }

@@ -62,7 +62,7 @@ export interface RestoreOutcome {
 export async function restoreDatabase(
   ctx: RestoreContext,
   record: ManifestRecord,
-  options: { by: string | null; label: string; checkedSha256: string },
+  options: { by: string | null; label: string; checkedSha256: string; build?: RestoreSource["build"] },
 ): Promise<RestoreOutcome> {
   const { by, label } = options;
   const { db, log, database } = ctx;
@@ -84,8 +84,12 @@ export async function restoreDatabase(
   ctx.operations.show(operation);
   let asChecked = false;
   try {
-    asChecked = await copyBeside(ctx, record, options.checkedSha256);
+    if (options.build) {
+      await options.build(restoreTempPath(database));
+      asChecked = true;
+    } else asChecked = await copyBeside(ctx, record, options.checkedSha256);
   } catch (error) {
+    discardCopy(ctx);
     throw labelFailure(untouched, error);
   }
   // From here on every write is held back (requests get 503), so the safety backup holds exactly
@@ -319,8 +323,13 @@ export async function restoreChosen(
     setHealth: (health: HealthRecord) => void;
   },
 ): Promise<RestoreResult> {
-  const { record, checkedSha256 } = source;
-  const outcome = await restoreDatabase(ctx, record, { by: options.by, label: options.label, checkedSha256 });
+  const { record, checkedSha256, build } = source;
+  const outcome = await restoreDatabase(ctx, record, {
+    by: options.by,
+    label: options.label,
+    checkedSha256,
+    ...(build ? { build } : {}),
+  });
   ctx.operations.lastError = null;
   const safety = outcome.result.safetyBackup;
   const protect = new Set([record.name, ...(safety ? [safety] : [])]);

@@ -43,7 +43,7 @@ export function authRoutes(deps: { auth: Auth; paths: DataPaths }) {
     const next = safeNext(c.req.query("next"));
     if (c.get("session")) return redirectTo(c, next);
     const notice =
-      restoredNotice(c.req.query("restored"), c.req.query("safety")) ??
+      restoredNotice(c.req.query("restored"), c.req.query("safety"), c.req.query("restored_at")) ??
       (c.req.query("signed-out") !== undefined ? "You are signed out." : null);
     return respondPage(
       c,

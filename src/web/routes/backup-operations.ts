@@ -51,7 +51,7 @@ export function backupOperations(deps: {
         restoreBackup(restoreDeps, { name: null, by: by(c), expected }),
       ),
 
-    /** The database as it was at `at` (continuous protection), kept as a backup and restored from it. */
+    /** The database as it was at `at` (continuous protection), rebuilt and restored (`restoreToPoint`). */
     restoreAt: (c: Context<AppEnv>, at: Date) =>
       audited(c, auth, "backup: restore", `point in time ${at.toISOString()}`, () =>
         restoreToPoint(deps, { at, by: by(c), now: c.get("clock")() }),
