@@ -242,7 +242,7 @@ async function restoreMoment(
       label: momentLabel(request.at),
       size: chain.info.size * chain.info.pageSize,
       build: async (target) => {
-        built = await buildPointInTime(dir, at, target, { databaseId, inspect: true });
+        built = await buildPointInTime(dir, at, target, { databaseId, check: true });
       },
     },
     { by: request.by },

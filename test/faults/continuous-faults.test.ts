@@ -150,10 +150,12 @@ describe("continuous protection's faults", () => {
     if (later) {
       expect(later.integrity).not.toBe("ok");
       const checked = join(dir, "checked.db");
-      await expect(
-        buildPointInTime(again.backups, again.clock.now, checked, { inspect: true }),
-      ).rejects.toThrow(/fails its check/);
-      expect(existsSync(checked)).toBe(false);
+      for (const proof of [{ inspect: true }, { check: true }]) {
+        await expect(buildPointInTime(again.backups, again.clock.now, checked, proof)).rejects.toThrow(
+          /fails its check/,
+        );
+        expect(existsSync(checked)).toBe(false);
+      }
     } else expect(integrity).not.toBe("ok");
     again.capture.stop();
     again.handle.close();

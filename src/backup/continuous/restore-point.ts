@@ -4,8 +4,14 @@ import { AppError } from "../../lib/errors.ts";
 import { formatLogTime, showTime } from "../../lib/time.ts";
 import type { BroughtIn } from "../catalog/manifest.ts";
 import { backupFileName } from "../catalog/names.ts";
+import type { CheckResult } from "../inspect/checks.ts";
 import { setRollbackJournalMode } from "../inspect/journal-header.ts";
-import { copyFileInWorker, inspectFileInWorker, pointStateInWorker } from "../inspect/worker-client.ts";
+import {
+  checkRestorableInWorker,
+  copyFileInWorker,
+  inspectFileInWorker,
+  pointStateInWorker,
+} from "../inspect/worker-client.ts";
 import type { InspectResult } from "../inspect/worker-protocol.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
 import { ChangeFileError, changeRecords } from "./change-file.ts";
@@ -62,7 +68,7 @@ function chooseChain(chains: Chain[], at: number): Chain {
   );
 }
 
-/** A moment built (`buildPointInTime`) and its full check (`inspectFileInWorker`), when asked for. */
+/** A moment built (`buildPointInTime`) and its inspection (`inspectFileInWorker`), when asked for. */
 export interface BuiltPoint extends PointInTime {
   inspection: InspectResult | null;
 }
@@ -70,7 +76,9 @@ export interface BuiltPoint extends PointInTime {
 /**
  * Writes the database as it was at `at` (ms) into `target` (a new file), flushed, in
  * rollback-journal mode, from the chains in `backupsDir` (only those of `databaseId` when given),
- * and proves it: its state recomputed, and with `inspect` its full check (`inspectFileInWorker`:
+ * and proves it: its state recomputed, and with `check` the full check a restore needs
+ * (`checkRestorable`: the trust rule, `integrity_check`), or with `inspect` that check with what a
+ * backup records of it (`inspectFileInWorker`:
  * `integrity_check`, the trust rule, the SHA-256, the rows), both in worker threads at once.
  * Returns the moment it holds: the last transaction captured at or before `at`.
  */
@@ -78,20 +86,22 @@ export async function buildPointInTime(
   backupsDir: string,
   at: number,
   target: string,
-  options: { databaseId?: string | null; inspect?: boolean } = {},
+  options: { databaseId?: string | null; check?: boolean; inspect?: boolean } = {},
 ): Promise<BuiltPoint> {
   const chain = chainAt(backupsDir, at, options.databaseId);
   const { pageSize } = chain.info;
   let point: ReturnType<typeof applyChanges>;
   let state: string;
   let inspection: InspectResult | null = null;
+  let check: CheckResult | null = null;
   try {
     await copyFileInWorker({ source: join(chain.dir, BASE_FILE), target });
     point = applyChanges(chain, at, target);
-    [state, inspection] = await Promise.all([
+    [state, inspection, check] = await Promise.all([
       pointStateInWorker({ path: target, pageSize, size: point.size }),
       // Built here from the app's own chain, and written by nobody else: checked through a map.
       options.inspect ? inspectFileInWorker({ path: target, mapped: true }) : null,
+      options.check && !options.inspect ? checkRestorableInWorker({ path: target, mapped: true }) : null,
     ]);
   } catch (error) {
     rmSync(target, { force: true });
@@ -111,8 +121,8 @@ export async function buildPointInTime(
     throw refuse(
       `the database it rebuilt is not the one it recorded (chain ${chain.info.id}, transaction ${point.txn})`,
     );
-  if (inspection && !inspection.check.ok)
-    throw refuse(`the database it rebuilt fails its check (${inspection.check.reason})`);
+  const checked = inspection?.check ?? check;
+  if (checked && !checked.ok) throw refuse(`the database it rebuilt fails its check (${checked.reason})`);
   return {
     chain: chain.info.id,
     databaseId: chain.info.databaseId,

@@ -121,6 +121,11 @@ export function rebuildInWorker(args: { source: string; target: string }) {
   return runTask({ task: "rebuild", args }) as Promise<RebuildResult>;
 }
 
+/** `checkRestorable` (the trust rule, `integrity_check`) alone; `mapped` as for `inspectFileInWorker`. */
+export function checkRestorableInWorker(args: { path: string; mapped?: boolean }) {
+  return runTask({ task: "check-restorable", args }) as Promise<CheckResult>;
+}
+
 /** The state of a database rebuilt from a chain of continuous protection (`stateOfFile`, as in WAL mode). */
 export function pointStateInWorker(args: { path: string; pageSize: number; size: number }) {
   return runTask({ task: "point-state", args }) as Promise<string>;

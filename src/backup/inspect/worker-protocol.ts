@@ -9,6 +9,7 @@ export type WorkerRequest =
   | { task: "check-file"; args: { path: string; full: boolean } }
   | { task: "copy-file"; args: { source: string; target: string } }
   | { task: "inspect-file"; args: { path: string; mapped?: boolean } }
+  | { task: "check-restorable"; args: { path: string; mapped?: boolean } }
   | { task: "check-live"; args: { path: string; full: boolean } }
   | { task: "count-rows"; args: { path: string } }
   | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } }

@@ -70,6 +70,10 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       };
       return result;
     }
+    case "check-restorable":
+      return (await import("./trust.ts")).checkRestorable(request.args.path, {
+        mapped: request.args.mapped === true,
+      });
     case "drill-file":
       return (await import("./drill-file.ts")).checkDrillCopy(request.args.path, request.args.migrations);
     case "rebuild": {
