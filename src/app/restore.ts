@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type {
@@ -189,6 +190,15 @@ async function fetchMoment(
   return { root, proven: chain.proven };
 }
 
+/** The size of the file at `path`, 0 when there is none. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** What a restore to the moment `at` restores from, in words (its `restoredFrom`, the log, the preview). */
 function momentLabel(at: Date): string {
   return `the database as it was at ${formatLogTime(at)}`;
@@ -240,7 +250,8 @@ async function restoreMoment(
   const result = await engine.restoreBuilt(
     {
       label: momentLabel(request.at),
-      size: chain.info.size * chain.info.pageSize,
+      // The moment is about the size of its base, or of the database now when that grew since.
+      size: Math.max(chain.info.size * chain.info.pageSize, sizeOf(engine.database)),
       build: async (target) => {
         built = await buildPointInTime(dir, at, target, { databaseId, check: true });
       },
@@ -259,7 +270,7 @@ async function restoreKept(
 ): Promise<PointRestored> {
   const temp = engine.uploadTempPath();
   try {
-    const built = await buildPointInTime(dir, request.at.getTime(), temp, { inspect: true });
+    const built = await buildPointInTime(dir, request.at.getTime(), temp, { inspect: true, ownChain: false });
     const { inspection: _, ...point } = built;
     for (let attempt = 1; ; attempt++) {
       const backup = pointInTimeBackup(built, request.now, request.by, attempt);

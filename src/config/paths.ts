@@ -30,7 +30,7 @@ export interface DataPaths {
   operationLock: string;
   /** Held while off-site copies are made, by the server and `offsite sync` alike. */
   offsiteLock: string;
-  /** Held while a place's key is opened or made, by any process: one key per place, never two. */
+  /** Held while a place's key is opened or made, by any process (with the place's id: `…-mirror.lock`). */
   offsiteKeyLock: string;
   /** What this installation wrote to each off-site place. */
   offsiteLedger: string;

@@ -10,7 +10,8 @@ const KEY_LOCK_WAIT_MS = 2 * 60_000;
 /**
  * The places' keys as the service's runs and continuous protection's shipping get them: opened
  * with the passphrase, or made for a place that never held encrypted copies (`placeKey`) — one at
- * a time per place in this process, and under the key lock (`lockPath`) across processes: two
+ * a time per place in this process, and under the place's key lock (`lockPath` with the place's
+ * id: `.business-app.offsite-key-mirror.lock`, `…-s3.lock`) across processes: two
  * processes finding no key at once (the app's shipping, `offsite sync` beside it) would each make
  * one, and the copies made with the key written over would open with neither. The second waits,
  * then finds the first one's key.
@@ -48,7 +49,12 @@ export class PlaceKeys {
   async #makeOrOpen(place: Place, signal: AbortSignal): Promise<PlaceKey | null> {
     const passphrase = this.#deps.passphrase();
     if (passphrase === null) return null;
-    const lock = await lockWithin(this.#deps.lockPath, KEY_LOCK_WAIT_MS);
+    // One lock per kind of place (a data folder has one mirror and one bucket): a slow bucket
+    // never holds up the mirror.
+    const lock = await lockWithin(
+      this.#deps.lockPath.replace(/\.lock$/, `-${place.target.id}.lock`),
+      KEY_LOCK_WAIT_MS,
+    );
     try {
       const files = await place.target.list(signal);
       return await placeKey(place.target, passphrase, {

@@ -56,7 +56,7 @@ describe("continuous protection against what a review found", () => {
     w.handle.close();
   });
 
-  test("a start over a log far longer than one read: the chain is carried on from its place in it, what came after read a bounded part at a time, and every moment restores exactly", async () => {
+  test("a start over a log far longer than one read: the chain is carried on from its place in it, what came after written in change files of about one read each, and every moment restores exactly", async () => {
     const w = await startWorkload(dir(), { readBytes: 16 * 1024 });
     await runWorkload(w, 6, 11);
     const { chainStartedAt } = w.capture.status();

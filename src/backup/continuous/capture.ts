@@ -19,7 +19,7 @@ import {
 import { type ChangeHeader, type ChangeRecord, writeChangeFile } from "./change-file.ts";
 import { releaseDatabaseFile } from "./database-file.ts";
 import { mergeOnce, pruneChains } from "./maintenance.ts";
-import { indexWal, readWal, type WalPosition, type WalTransaction } from "./wal.ts";
+import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log
@@ -358,6 +358,25 @@ export class ContinuousCapture {
     });
   }
 
+  /**
+   * Writes `transactions` (read already) into the chain, in change files of about one read
+   * (`readBytes`) each, every file ending where its last transaction ends in the log. Returns how
+   * many were written.
+   */
+  #writeAll(current: Current, transactions: WalTransaction[]): number {
+    const pageSize = current.chain.info.pageSize;
+    for (let first = 0; first < transactions.length; ) {
+      let bytes = 0;
+      let end = first;
+      while (end < transactions.length && (end === first || bytes < this.#o.readBytes))
+        bytes += ((transactions[end++] as WalTransaction).pages.size || 1) * pageSize;
+      const part = transactions.slice(first, end);
+      this.#write(current, this.#records(current, part), (part.at(-1) as WalTransaction).position);
+      first = end;
+    }
+    return transactions.length;
+  }
+
   #write(current: Current, records: ChangeRecord[], position: WalPosition): void {
     const first = records[0] as ChangeRecord;
     const last = records.at(-1) as ChangeRecord;
@@ -435,7 +454,9 @@ export class ContinuousCapture {
     const taken: Taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
       if (this.#current) this.#read({ all: true });
       if (this.#current) this.#unpin();
-      const wal = indexWal(this.#walPath);
+      // Read whole here, while no one commits: see `chain-start.ts`.
+      const read = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
+      const wal = read.kind === "read" ? { transactions: read.transactions, position: read.position } : null;
       this.#pin();
       const rd = this.#rd as SqlDatabase;
       const pageSize = (rd.query("PRAGMA page_size").get() as { page_size: number }).page_size;
@@ -443,11 +464,7 @@ export class ContinuousCapture {
       // The base is the database as it is now: the chain's first moment.
       return { wal, pageSize, size, at: this.#o.clock() };
     });
-    const files: StartFiles = {
-      database: this.#o.database.path,
-      wal: this.#walPath,
-      cancelled: () => !this.#running,
-    };
+    const files: StartFiles = { database: this.#o.database.path, cancelled: () => !this.#running };
     let reason = reasonBeforeReading({
       rotate: why === "rotate",
       replaced: this.#replaced,
@@ -459,11 +476,9 @@ export class ContinuousCapture {
       const carried = await carryOn(files, last, taken);
       if (files.cancelled()) return;
       if (carried) {
-        this.#current = carried;
-        // What was committed after the chain's end (while the app was away, or meanwhile), read now.
-        const captured = this.#read({ all: true });
-        // The log broke on the way: `#break` said why, and a new chain starts.
-        if (captured === null) return;
+        this.#current = carried.current;
+        // What was committed after the chain's end (while the app was away, or meanwhile).
+        const captured = this.#writeAll(carried.current, carried.after);
         this.#problem = null;
         this.#downSince = null;
         log.info(

@@ -11,14 +11,17 @@ import {
 } from "./chain.ts";
 import { statePages } from "./database-file.ts";
 import type { StateHash } from "./state-hash.ts";
-import { indexWal, WalImages, type WalIndex, type WalPosition } from "./wal.ts";
+import type { WalPosition, WalTransaction } from "./wal.ts";
 
 /**
  * How continuous protection takes up a chain when it starts (or after a break, or for a new
  * base): the last chain carried on when the database, read as it was at the chain's last
  * position, has the chain's last state; else a new chain from a base, a page-for-page copy of the
- * database as the pin sees it. Either way the log is only indexed (`indexWal`) and its page
- * images read when needed, so a start holds the pages' positions in memory, never the log.
+ * database as the pin sees it. The log's committed transactions are read whole under the write
+ * barrier (`Taken.wal`): once writers go on, SQLite may start the log again over them (a pin
+ * taken when every frame was already in the database file does not stop that), so nothing of the
+ * log is read afterwards. The database file itself stays as the pin sees it, or changes only by
+ * pages those transactions hold.
  */
 
 /** The chain being written, and where its reading of the log stands. */
@@ -35,20 +38,26 @@ export interface Current {
 
 /** What a start took under the write barrier, with the pin taken at that point. */
 export interface Taken {
-  /** The log's committed part then, indexed; null without one. */
-  wal: WalIndex | null;
+  /** The log's committed transactions then, and where reading stood after them; null without a log. */
+  wal: { transactions: WalTransaction[]; position: WalPosition } | null;
   pageSize: number;
   /** The database's size in pages as the pin sees it. */
   size: number;
   at: Date;
 }
 
-/** The log and the database a start reads. */
+/** The database a start reads. */
 export interface StartFiles {
   database: string;
-  wal: string;
   /** True once the capture stopped: the reading ends early. */
   cancelled: () => boolean;
+}
+
+/** The newest image of each page the transactions wrote. */
+function overlayOf(transactions: WalTransaction[]): Map<number, Uint8Array> {
+  const overlay = new Map<number, Uint8Array>();
+  for (const t of transactions) for (const [page, image] of t.pages) overlay.set(page, image);
+  return overlay;
 }
 
 /**
@@ -77,33 +86,37 @@ export const NOT_CAPTURED =
   "changes were made that were not captured (the app was stopped without warning, or another program wrote to the database)";
 
 /**
- * The last chain carried on: the database file with the log's frames up to the chain's last
- * position put over it must have the chain's last state. Returns it as the chain being written,
- * reading on from that position (or from the log's start when the log is another one since: what
- * it holds is all after the chain's end); null when the state differs, or when cancelled.
+ * The last chain carried on: the database file with the log's transactions up to the chain's last
+ * position put over it must have the chain's last state. Returns it as the chain being written
+ * (reading on from the log's end as taken), with the transactions after that position, still to
+ * be written into it (all of the log's when it is another log since: what it holds is all after
+ * the chain's end); null when the state differs, or when cancelled.
  */
-export async function carryOn(files: StartFiles, last: Chain, taken: Taken): Promise<Current | null> {
+export async function carryOn(
+  files: StartFiles,
+  last: Chain,
+  taken: Taken,
+): Promise<{ current: Current; after: WalTransaction[] } | null> {
   const end = chainEnd(last);
   const stored = last.files.at(-1)?.header.wal ?? null;
+  const transactions = taken.wal?.transactions ?? [];
   const now = taken.wal?.position ?? null;
   const sameLog = stored !== null && now !== null && stored.salt1 === now.salt1 && stored.salt2 === now.salt2;
-  const before = sameLog ? indexWal(files.wal, (stored as WalPosition).offset) : null;
-  const size = before?.size ?? Math.floor(statSync(files.database).size / taken.pageSize);
-  const images = new WalImages(files.wal, before);
-  let state: StateHash | null;
-  try {
-    state = await statePages(files.database, taken.pageSize, size, images, files.cancelled);
-  } finally {
-    images.close();
-  }
+  const within = (t: WalTransaction) => sameLog && t.end <= (stored as WalPosition).offset;
+  const before = transactions.filter(within);
+  const size = before.at(-1)?.size ?? Math.floor(statSync(files.database).size / taken.pageSize);
+  const state = await statePages(files.database, taken.pageSize, size, overlayOf(before), files.cancelled);
   if (!state || state.digest() !== end.state) return null;
   return {
-    chain: last,
-    state,
-    txn: end.txn,
-    last: end.state,
-    position: sameLog ? stored : null,
-    changeBytes: last.files.reduce((sum, f) => sum + f.bytes, 0),
+    current: {
+      chain: last,
+      state,
+      txn: end.txn,
+      last: end.state,
+      position: now,
+      changeBytes: last.files.reduce((sum, f) => sum + f.bytes, 0),
+    },
+    after: transactions.filter((t) => !within(t)),
   };
 }
 
@@ -121,20 +134,9 @@ export async function newChain(
 ): Promise<Current | null> {
   const id = newChainId(taken.at);
   const temp = newChainFolder(backupsDir, id);
-  const images = new WalImages(files.wal, taken.wal);
-  let state: StateHash | null;
-  try {
-    state = await statePages(
-      files.database,
-      taken.pageSize,
-      taken.size,
-      images,
-      files.cancelled,
-      join(temp, BASE_FILE),
-    );
-  } finally {
-    images.close();
-  }
+  const overlay = overlayOf(taken.wal?.transactions ?? []);
+  const base = join(temp, BASE_FILE);
+  const state = await statePages(files.database, taken.pageSize, taken.size, overlay, files.cancelled, base);
   if (!state) return null;
   const info: ChainInfo = {
     format: 1,

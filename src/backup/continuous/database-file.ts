@@ -12,7 +12,7 @@ import { lockBytePage, PAGES_PER_READ, StateHash } from "./state-hash.ts";
  */
 const held = new Map<string, { fd: number; dev: number; ino: number }>();
 
-/** Newer images of some pages than the file holds (`WalImages`: the log's, read when asked for). */
+/** Newer images of some pages than the file holds (the log's newest, read under the write barrier). */
 export interface PageOverlay {
   get(page: number): Uint8Array | undefined;
 }

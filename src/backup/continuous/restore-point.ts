@@ -86,23 +86,38 @@ export async function buildPointInTime(
   backupsDir: string,
   at: number,
   target: string,
-  options: { databaseId?: string | null; check?: boolean; inspect?: boolean } = {},
+  options: { databaseId?: string | null; check?: boolean; inspect?: boolean; ownChain?: boolean } = {},
 ): Promise<BuiltPoint> {
-  const chain = chainAt(backupsDir, at, options.databaseId);
-  const { pageSize } = chain.info;
+  const { databaseId } = options;
+  const first = chainAt(backupsDir, at, databaseId);
+  const { pageSize } = first.info;
   let point: ReturnType<typeof applyChanges>;
   let state: string;
   let inspection: InspectResult | null = null;
   let check: CheckResult | null = null;
+  // A file built from the app's own chain, written by nobody else, is checked through a map;
+  // a chain not proven the app's own is read page by page, as any file from elsewhere.
+  const mapped = options.ownChain !== false;
   try {
-    await copyFileInWorker({ source: join(chain.dir, BASE_FILE), target });
+    await copyFileInWorker({ source: join(first.dir, BASE_FILE), target });
+    // Listed again: the serving app's capture may have merged files while the base was copied.
+    // Nothing waits between this listing and their reading.
+    const chain = listChains(backupsDir).find((c) => c.info.id === first.info.id) ?? first;
     point = applyChanges(chain, at, target);
-    [state, inspection, check] = await Promise.all([
+    // Both finish before anything else happens to the file (a thread still reading it would keep
+    // it from being removed on Windows).
+    const proofs = await Promise.allSettled([
       pointStateInWorker({ path: target, pageSize, size: point.size }),
-      // Built here from the app's own chain, and written by nobody else: checked through a map.
-      options.inspect ? inspectFileInWorker({ path: target, mapped: true }) : null,
-      options.check && !options.inspect ? checkRestorableInWorker({ path: target, mapped: true }) : null,
+      options.inspect ? inspectFileInWorker({ path: target, mapped }) : null,
+      options.check && !options.inspect ? checkRestorableInWorker({ path: target, mapped }) : null,
     ]);
+    const failed = proofs.find((p) => p.status === "rejected");
+    if (failed) throw failed.reason;
+    [state, inspection, check] = proofs.map((p) => (p as PromiseFulfilledResult<unknown>).value) as [
+      string,
+      InspectResult | null,
+      CheckResult | null,
+    ];
   } catch (error) {
     rmSync(target, { force: true });
     if (error instanceof PointInTimeError) throw error;
@@ -119,13 +134,13 @@ export async function buildPointInTime(
   };
   if (state !== point.state)
     throw refuse(
-      `the database it rebuilt is not the one it recorded (chain ${chain.info.id}, transaction ${point.txn})`,
+      `the database it rebuilt is not the one it recorded (chain ${first.info.id}, transaction ${point.txn})`,
     );
   const checked = inspection?.check ?? check;
   if (checked && !checked.ok) throw refuse(`the database it rebuilt fails its check (${checked.reason})`);
   return {
-    chain: chain.info.id,
-    databaseId: chain.info.databaseId,
+    chain: first.info.id,
+    databaseId: first.info.databaseId,
     txn: point.txn,
     at: point.at,
     next: point.next,

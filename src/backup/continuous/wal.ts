@@ -34,6 +34,8 @@ export interface WalTransaction {
   pages: Map<number, Uint8Array>;
   /** Byte offset just past its commit frame. */
   end: number;
+  /** Where reading stands just past it (its `end`, with the checksum running there). */
+  position: WalPosition;
 }
 
 export type WalRead =
@@ -188,7 +190,12 @@ export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64
       pending.set(frame.page, frame.image.slice());
       read += FRAME_HEADER_BYTES + header.pageSize;
       if (frame.commitSize === 0) continue;
-      transactions.push({ size: frame.commitSize, pages: pending, end: frame.next.offset });
+      transactions.push({
+        size: frame.commitSize,
+        pages: pending,
+        end: frame.next.offset,
+        position: frame.next,
+      });
       pending = new Map();
       position = frame.next;
       if (read >= maxBytes) {
@@ -199,79 +206,5 @@ export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64
     return { kind: "read", pageSize: header.pageSize, transactions, position, reset, complete };
   } finally {
     closeSync(fd);
-  }
-}
-
-/** The committed part of a log up to a point, as where each page's newest image lies, not the images. */
-export interface WalIndex {
-  pageSize: number;
-  /** Just past the last commit indexed. */
-  position: WalPosition;
-  /** Each page written, with the offset of its newest committed image in the log. */
-  images: Map<number, number>;
-  /** The database's size in pages after the last commit indexed; null: none. */
-  size: number | null;
-  /** The transactions indexed. */
-  commits: number;
-}
-
-/**
- * Indexes the log's committed transactions from its start, those ending at or before byte
- * `upTo`: what a start needs to read the database as it was there (`WalImages`) in memory bounded
- * by the pages, however long the log is. Null without a log or a header SQLite would use.
- */
-export function indexWal(walPath: string, upTo = Number.POSITIVE_INFINITY): WalIndex | null {
-  const fd = openLog(walPath);
-  if (fd === null) return null;
-  try {
-    const header = readHeader(fd);
-    if (!header) return null;
-    const index: WalIndex = {
-      pageSize: header.pageSize,
-      position: startOf(header),
-      images: new Map(),
-      size: null,
-      commits: 0,
-    };
-    const pending = new Map<number, number>();
-    for (const frame of framesOf(fd, header, index.position)) {
-      if (frame.next.offset > upTo) break;
-      pending.set(frame.page, frame.imageAt);
-      if (frame.commitSize === 0) continue;
-      for (const [page, at] of pending) index.images.set(page, at);
-      pending.clear();
-      Object.assign(index, { size: frame.commitSize, position: frame.next, commits: index.commits + 1 });
-    }
-    return index;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The page images an index points to, read from the log when asked for (`get`). The log must not
- * change up to the index's end meanwhile: a pinned read transaction keeps SQLite from starting it
- * again. `close` when done.
- */
-export class WalImages {
-  readonly #fd: number | null;
-  readonly #index: WalIndex | null;
-
-  constructor(walPath: string, index: WalIndex | null) {
-    this.#index = index && index.images.size > 0 ? index : null;
-    this.#fd = this.#index ? openSync(walPath, "r") : null;
-  }
-
-  get(page: number): Uint8Array | undefined {
-    const at = this.#index?.images.get(page);
-    if (at === undefined || this.#fd === null || !this.#index) return undefined;
-    const image = readAt(this.#fd, this.#index.pageSize, at);
-    if (image.length !== this.#index.pageSize)
-      throw new Error("the write-ahead log was cut short while it was read");
-    return image;
-  }
-
-  close(): void {
-    if (this.#fd !== null) closeSync(this.#fd);
   }
 }
