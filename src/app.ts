@@ -5,6 +5,7 @@ import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { type ContinuousView, continuousView } from "./app/continuous.ts";
 import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
+import { PassphraseKeeper } from "./app/passphrase.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
@@ -174,6 +175,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     webhook,
     ...(options.timers ? { timers: options.timers } : {}),
     offsiteStatus: () => offsite.status(),
+    passphraseDueAt: () => passphrase.status().dueAt,
     continuousStatus: () =>
       appSettings.current.settings.continuous_protection
         ? { ...continuous.health(), places: shipping.health() }
@@ -205,6 +207,12 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       offsite.configure(offsiteOptions(next));
     },
   });
+  const passphrase = new PassphraseKeeper(paths.backupsDir, {
+    settings: appSettings,
+    tryPassphrase: (text) => offsite.tryPassphrase(text),
+    clock,
+    log,
+  });
   const web: WebDeps = {
     db,
     paths,
@@ -219,6 +227,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     auth,
     settings: appSettings,
     offsite,
+    passphrase,
     continuous: { status: continuousStatus },
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,

@@ -80,6 +80,8 @@ export interface AlertMonitorDeps {
   offsiteStatus?: () => OffsiteHealth | null;
   /** Continuous protection's health, for `continuous_lagging`; absent or null while it is off. */
   continuousStatus?: () => ContinuousHealth | null;
+  /** When an administrator was due to type the off-site passphrase again (`PassphraseKeeper`), for `passphrase_unconfirmed`. */
+  passphraseDueAt?: () => string | null;
 }
 
 /**
@@ -187,6 +189,7 @@ export class AlertMonitor {
       databaseBytes: engine.databaseBytes(),
       offsite: this.#deps.offsiteStatus?.() ?? null,
       continuous: this.#deps.continuousStatus?.() ?? null,
+      passphraseDueAt: this.#deps.passphraseDueAt?.() ?? null,
     });
   }
 

@@ -3,6 +3,7 @@ import { spaceNeededKeepingRoom } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { timeAgo } from "../lib/time.ts";
 import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
+import { PASSPHRASE_GRACE_DAYS } from "./passphrase.ts";
 import type { Alert } from "./status.ts";
 
 const DAY_MS = 86_400_000;
@@ -57,6 +58,8 @@ export interface AlertInput {
   databaseBytes: number;
   offsite?: OffsiteHealth | null;
   continuous?: ContinuousHealth | null;
+  /** When an administrator was due to type the off-site passphrase again; null when no check is due (none set, or checks off). */
+  passphraseDueAt?: string | null;
 }
 
 /** Text that ends as a sentence does. */
@@ -178,7 +181,7 @@ export function computeAlerts(input: AlertInput): Alert[] {
       since: locked[0]?.failingSince ?? now.toISOString(),
       message: `The off-site copies in ${places} are encrypted, and no passphrase is set on this PC: nothing is copied there until it is.`,
       action:
-        "Set the passphrase those copies were made with (offsite_passphrase in the settings file, or BUSINESS_APP_OFFSITE_PASSPHRASE), then start BusinessApp again.",
+        "Type the passphrase those copies were made with on the Settings page (Off-site copies, Passphrase), or set BUSINESS_APP_OFFSITE_PASSPHRASE where BusinessApp starts.",
     });
   }
   // A place that only waits for its passphrase is said above; any other failure is said here.
@@ -219,6 +222,17 @@ export function computeAlerts(input: AlertInput): Alert[] {
       ),
       action:
         "Check that the off-site place is reachable (business-app offsite test); the changes wait on this PC and go there, in order, once it is.",
+    });
+  }
+  const passphraseDue = input.passphraseDueAt ? Date.parse(input.passphraseDueAt) : Number.NaN;
+  const unconfirmedAt = passphraseDue + PASSPHRASE_GRACE_DAYS * DAY_MS;
+  if (unconfirmedAt <= now.getTime()) {
+    alerts.push({
+      id: "passphrase_unconfirmed",
+      since: new Date(unconfirmedAt).toISOString(),
+      message: `The off-site passphrase was due to be typed again ${at(new Date(passphraseDue).toISOString())}, and nobody has: it may be forgotten, and the copies open only with it.`,
+      action:
+        "An administrator types it on the dashboard (Check the passphrase). If nobody knows it any more, set up off-site copies anew in an empty place with a new passphrase, and print the emergency kit.",
     });
   }
   return alerts;

@@ -93,6 +93,7 @@ export const ERROR_ANSWERS: Record<OperationErrorCode, readonly [status: ErrorSt
   "offsite.local_changed": [422, 1],
   "offsite.conflict": [409, 1],
   "offsite.busy": [409, 3],
+  "offsite.passphrase_refused": [400, 1],
   "offsite.failed": [502, 1],
 };
 

@@ -20,6 +20,7 @@ export const ALERT_IDS = [
   "offsite_failing",
   "offsite_passphrase_missing",
   "continuous_lagging",
+  "passphrase_unconfirmed",
 ] as const;
 export type AlertId = (typeof ALERT_IDS)[number];
 

@@ -73,6 +73,7 @@ export const OFFSITE_FIELDS = {
   offsite_max_pre_restore_backups: keepLimit.nullable().default(null),
   offsite_max_pre_update_backups: keepLimit.nullable().default(null),
   offsite_max_startup_backups: keepLimit.nullable().default(null),
+  offsite_passphrase_check_days: z.number().int().min(0).max(3650).default(90),
   offsite_timeout_seconds: z.number().int().min(1).max(600).default(30),
   offsite_run_minutes: z.number().int().min(1).max(10080).default(360),
 };
@@ -98,6 +99,7 @@ export const OFFSITE_ALLOWED: Record<OffsiteKey, string> = {
   offsite_max_pre_update_backups:
     "a whole number from 1 to 100000, or null for as many as max_pre_update_backups",
   offsite_max_startup_backups: "a whole number from 1 to 100000, or null for as many as max_startup_backups",
+  offsite_passphrase_check_days: "a whole number of days from 0 (never ask) to 3650",
   offsite_timeout_seconds: "a whole number of seconds from 1 to 600",
   offsite_run_minutes: "a whole number of minutes from 1 to 10080 (a week)",
 };
@@ -117,6 +119,8 @@ export const OFFSITE_DESCRIPTIONS: Record<OffsiteKey, string> = {
   offsite_max_pre_restore_backups: "safety backups kept off-site (default as max_pre_restore_backups)",
   offsite_max_pre_update_backups: "pre-update backups kept off-site (default as max_pre_update_backups)",
   offsite_max_startup_backups: "startup backups kept off-site (default as max_startup_backups)",
+  offsite_passphrase_check_days:
+    "days after which an administrator is asked to type the passphrase, to be sure it is still known (default 90)",
   offsite_timeout_seconds:
     "how long a request to an off-site place may wait for its answer, or for the next data (default 30)",
   offsite_run_minutes:

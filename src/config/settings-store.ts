@@ -33,7 +33,11 @@ export const EDITABLE_KEYS = [
   "offsite_max_pre_restore_backups",
   "offsite_max_pre_update_backups",
   "offsite_max_startup_backups",
+  "offsite_passphrase_check_days",
 ] as const satisfies readonly SettingKey[];
+
+/** The secrets a page may set (written only, never shown again). */
+export type SecretKey = "offsite_passphrase";
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];
 
@@ -87,6 +91,18 @@ export class SettingsStore {
   isFixed(key: SettingKey): boolean {
     const source = this.#current.sources[key];
     return source === "flag" || source === "environment";
+  }
+
+  /**
+   * Sets the secret `key` in the settings file (written owner-only, as every save is), validated as
+   * at start; `ConfigError` (nothing written) when the value is not allowed.
+   */
+  async saveSecret(key: SecretKey, value: string, wait: SharingWait): Promise<LoadedConfig> {
+    const file = { ...readConfigFile(this.#current.configFile, false), [key]: value };
+    const next = loadConfig(this.#input, { fileValues: file });
+    await writeFileAtomic(this.#current.configFile, `${JSON.stringify(file, null, 2)}\n`, { wait });
+    this.#current = next;
+    return next;
   }
 
   /**

@@ -19,6 +19,7 @@ export const OFFSITE_ERROR_CODES = [
   "offsite.local_changed",
   "offsite.conflict",
   "offsite.busy",
+  "offsite.passphrase_refused",
   "offsite.failed",
 ] as const;
 export type OffsiteErrorCode = (typeof OFFSITE_ERROR_CODES)[number];

@@ -5,7 +5,8 @@ import { realTimers } from "../lib/timers.ts";
 import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { type FetchedCopy, fetchCopy } from "./fetch.ts";
-import type { PlaceKey } from "./keys.ts";
+import { openPlaceKey, type PlaceKey } from "./keys.ts";
+import type { PassphraseTry } from "./passphrase.ts";
 import { PlaceKeys } from "./place-keys.ts";
 import { BackgroundRuns, takeRunLock } from "./runs.ts";
 import { deadline } from "./s3/http.ts";
@@ -355,6 +356,32 @@ export class OffsiteService {
     } finally {
       limit.clear();
       for (const id of ids) this.#testing.delete(id);
+    }
+  }
+
+  /**
+   * What `passphrase` opens in each place, looked at now (within the connection test's wait): the
+   * key of the place's encrypted copies, nothing yet (a place that never held encrypted copies),
+   * or why not. Changes nothing anywhere.
+   */
+  async tryPassphrase(passphrase: string): Promise<PassphraseTry[]> {
+    const limit = this.#deadline(TEST_REQUESTS * this.#options.timeouts.answerMs, "checking the passphrase");
+    try {
+      return await Promise.all(
+        this.#places.map(async (place): Promise<PassphraseTry> => {
+          const label = place.target.label;
+          try {
+            const key = await openPlaceKey(place.target, passphrase, this.#keys.known(place), limit.signal);
+            return { label, outcome: key ? "opens" : "no_key", reason: null };
+          } catch (error) {
+            const failure = asOffsiteError(error);
+            const wrong = failure.code === "offsite.wrong_passphrase" || failure.code === "offsite.damaged";
+            return { label, outcome: wrong ? "wrong" : "unreachable", reason: describeError(failure) };
+          }
+        }),
+      );
+    } finally {
+      limit.clear();
     }
   }
 

@@ -1,16 +1,21 @@
 /** @jsxImportSource hono/jsx */
 
 import { drillSentence } from "../app/drill-words.ts";
+import type { PassphraseStatus } from "../app/passphrase.ts";
 import type { AppStatus } from "../app/status.ts";
+import { hasRole } from "../auth/roles.ts";
 import type { TableCount } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
+import { PassphraseReminder } from "./passphrase.tsx";
 import { StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
 import { databaseHealthWord } from "./words.ts";
 
 export interface HomeProps extends PageProps {
+  /** The off-site passphrase: administrators are asked to type it when it is due. */
+  passphrase?: PassphraseStatus;
   version: string;
   dataDir: string;
   databasePath: string;
@@ -76,6 +81,9 @@ export function HomePage(props: HomeProps) {
       <p class={status.drill.last && !status.drill.last.ok ? "status-bad" : "muted"} id="drill-sentence">
         {drillSentence(status.drill, now)}
       </p>
+      {props.passphrase?.due && hasRole(props.viewer.role, "admin") ? (
+        <PassphraseReminder viewer={props.viewer} status={props.passphrase} now={now} />
+      ) : null}
       <div class="cards">
         <section class="panel card">
           <h2>Database</h2>

@@ -1,8 +1,11 @@
 /** @jsxImportSource hono/jsx */
+
+import type { PassphraseStatus } from "../app/passphrase.ts";
 import type { SettingSource } from "../config/load.ts";
 import { envName, KIND_NAMES, type SettingKey, type Settings } from "../config/schema.ts";
 import type { TargetTest } from "../offsite/targets.ts";
 import { CsrfField, type PageProps } from "./layout.tsx";
+import { PassphraseSettings } from "./passphrase.tsx";
 import { Field, fixedBy } from "./setting-field.tsx";
 import { KIND_TITLE } from "./words.ts";
 
@@ -12,6 +15,8 @@ export interface OffsiteSettingsProps {
   sources: Record<SettingKey, SettingSource>;
   /** The results of "Test connection", when it was just pressed. */
   tests?: TargetTest[] | null;
+  passphrase: PassphraseStatus;
+  now: Date;
 }
 
 /** Whether a secret is set, and where: its value is never shown. */
@@ -93,7 +98,6 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
             settings={settings}
             sources={sources}
           />
-          <SecretFact name="offsite_passphrase" label="Passphrase" settings={settings} sources={sources} />
         </dl>
         <h3>Which backups, and how many stay there</h3>
         <fieldset class="form-row" disabled={kindsFixed !== null}>
@@ -122,10 +126,16 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
           settings.offsite_max_pre_update_backups,
         )}
         {field("offsite_max_startup_backups", "Backups at start", settings.offsite_max_startup_backups)}
+        {field(
+          "offsite_passphrase_check_days",
+          "Ask an administrator to type the passphrase every … days (0: never)",
+          settings.offsite_passphrase_check_days,
+        )}
         <div class="form-row">
           <button type="submit">Save off-site settings</button>
         </div>
       </form>
+      <PassphraseSettings viewer={viewer} status={props.passphrase} now={props.now} />
     </section>
   );
 }

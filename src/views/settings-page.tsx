@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { PassphraseStatus } from "../app/passphrase.ts";
 import type { SettingSource } from "../config/load.ts";
 import type { SettingKey, Settings } from "../config/schema.ts";
 import type { TargetTest } from "../offsite/targets.ts";
@@ -21,6 +22,7 @@ export interface SettingsPageProps extends PageProps {
   error?: string | null;
   /** The results of the off-site connection test, when it was just run. */
   offsiteTests?: TargetTest[] | null;
+  passphrase: PassphraseStatus;
 }
 
 function SchedulerPanel(props: { viewer: PageProps["viewer"]; scheduler: SchedulerStatus; now: Date }) {
@@ -188,6 +190,8 @@ export function SettingsPage(props: SettingsPageProps) {
         settings={settings}
         sources={sources}
         tests={props.offsiteTests ?? null}
+        passphrase={props.passphrase}
+        now={now}
       />
       <SchedulerPanel viewer={viewer} scheduler={scheduler} now={now} />
       <StartSettings settings={settings} />

@@ -1,4 +1,5 @@
 import type { ContinuousView } from "../app/continuous.ts";
+import type { PassphraseKeeper } from "../app/passphrase.ts";
 import type { AlertsPort, RecoveryPort, SettingsPort } from "../app/ports.ts";
 import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/index.ts";
@@ -34,6 +35,8 @@ export interface WebDeps {
   settings: SettingsPort;
   /** Off-site copies: their status, where each backup lives, restores that fall back to them. */
   offsite: OffsiteService;
+  /** The off-site passphrase kept by the app: set on the Settings page, checked from time to time. */
+  passphrase: PassphraseKeeper;
   /** Continuous protection: its window and how current it is. */
   continuous: { status(): ContinuousView };
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */

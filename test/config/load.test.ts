@@ -64,6 +64,7 @@ describe("settings", () => {
       offsite_max_pre_restore_backups: null,
       offsite_max_pre_update_backups: null,
       offsite_max_startup_backups: null,
+      offsite_passphrase_check_days: 90,
       offsite_timeout_seconds: 30,
       offsite_run_minutes: 360,
     });

@@ -99,7 +99,9 @@ describe("off-site copies on the pages", () => {
   test("the Settings page: secrets as set or not set, off-site settings saved and applied, the connection tested", async () => {
     const { web, boss, mirror } = await shopWithCopy();
     const settings = await page(web, "/settings", boss.token);
-    expect(settings).toContain("Passphrase</dt><dd>set (by BUSINESS_APP_OFFSITE_PASSPHRASE)");
+    expect(settings).toContain(
+      "The passphrase is set by <code>BUSINESS_APP_OFFSITE_PASSPHRASE</code> where BusinessApp starts.",
+    );
     expect(settings).toContain("Secret access key</dt><dd>not set");
     const other = tempDir("business-app-nas-");
     const body = new URLSearchParams({

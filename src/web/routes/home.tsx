@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
+import type { PassphraseKeeper } from "../../app/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { DataPaths } from "../../config/paths.ts";
@@ -20,6 +21,7 @@ export function homeRoutes(
     scheduler: BackupScheduler;
     recovery: RecoveryPort;
     auth: Auth;
+    passphrase: PassphraseKeeper;
   },
 ) {
   return new Hono<AppEnv>().get("/", async (c) => {
@@ -35,6 +37,7 @@ export function homeRoutes(
         tables={await deps.engine.countRows()}
         auditEntries={deps.auth.audit.count()}
         status={collectStatus(deps)}
+        passphrase={deps.passphrase.status()}
       />,
     );
   });

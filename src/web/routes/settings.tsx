@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { PassphraseKeeper } from "../../app/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
@@ -12,7 +13,7 @@ import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
-import { readForm } from "../form.ts";
+import { readForm, textField } from "../form.ts";
 import { redirectTo, respondFragment, respondPage } from "../html.ts";
 import { badForm } from "../http-errors.ts";
 import { offsiteChangeOf } from "../offsite-form.ts";
@@ -62,6 +63,7 @@ export function settingsRoutes(deps: {
   scheduler: BackupScheduler;
   auth: Auth;
   offsite: OffsiteService;
+  passphrase: PassphraseKeeper;
 }) {
   const app = new Hono<AppEnv>();
   const cadenceFixed = () => deps.settings.isFixed("interval_hours") || deps.settings.isFixed("schedule");
@@ -85,6 +87,7 @@ export function settingsRoutes(deps: {
         scheduler={deps.scheduler.status()}
         schedule={schedule}
         preview={previewSchedule(fieldsOf(schedule), props.now, next ? new Date(next) : undefined)}
+        passphrase={deps.passphrase.status()}
         {...extra}
       />,
       status,
@@ -117,6 +120,20 @@ export function settingsRoutes(deps: {
       deps.settings.apply(change, viewerOf(c).username),
     );
     return redirectTo(c, "/settings?saved#offsite");
+  });
+
+  // Typed twice, proven against the places that hold encrypted copies, then the kit to print.
+  app.post("/settings/passphrase", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const form = await readForm(c);
+    await audited(c, deps.auth, "settings: set passphrase", null, () =>
+      deps.passphrase.save(
+        textField(form, "passphrase"),
+        textField(form, "passphrase2"),
+        viewerOf(c).username,
+      ),
+    );
+    return redirectTo(c, "/settings/emergency-kit?saved");
   });
 
   // Tries the saved settings as a copy would: write, read back, remove, list.
