@@ -130,7 +130,7 @@ export class PassphraseKeeper {
       throw new PassphraseRefused(
         `The passphrase was not saved: ${refusing.map((t) => `${t.label}: ${t.reason}`).join("; ")}.`,
       );
-    await this.#deps.settings.applySecret("offsite_passphrase", passphrase, by);
+    await this.#deps.settings.apply({ values: {}, secrets: { offsite_passphrase: passphrase } }, by);
     await this.#write({
       fingerprint: passphraseFingerprint(passphrase),
       since: this.#deps.clock().toISOString(),

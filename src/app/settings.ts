@@ -1,6 +1,6 @@
 import type { LoadedConfig } from "../config/load.ts";
 import type { SettingKey, Settings } from "../config/schema.ts";
-import type { SecretKey, SettingsChange, SettingsStore } from "../config/settings-store.ts";
+import type { SettingsChange, SettingsStore } from "../config/settings-store.ts";
 import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
 import type { SettingsPort } from "./ports.ts";
@@ -34,14 +34,6 @@ export class AppSettings implements SettingsPort {
 
   isFixed(key: SettingKey): boolean {
     return this.#store.isFixed(key);
-  }
-
-  /** Saves one secret setting (`offsite_passphrase`) to the owner-only settings file and applies it. */
-  async applySecret(key: SecretKey, value: string, by: string): Promise<LoadedConfig> {
-    const next = await this.#store.saveSecret(key, value, this.#wait);
-    this.#log.info(`Settings changed by ${by}: ${key} set`);
-    this.#applyTo(next.settings);
-    return next;
   }
 
   async apply(change: SettingsChange, by: string): Promise<LoadedConfig> {

@@ -37,7 +37,7 @@ export const EDITABLE_KEYS = [
 ] as const satisfies readonly SettingKey[];
 
 /** The secrets a page may set (written only, never shown again). */
-export type SecretKey = "offsite_passphrase";
+export type SecretKey = "offsite_passphrase" | "offsite_s3_secret_access_key";
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];
 
@@ -45,6 +45,8 @@ export interface SettingsChange {
   /** Automatic backups every N hours, or on a cron schedule; absent: as they are. */
   mode?: "interval" | "schedule";
   values: Partial<Record<EditableKey, string | boolean>>;
+  /** Secrets set with the same save (a bucket and its secret key must arrive together); never read back by a page. */
+  secrets?: Partial<Record<SecretKey, string>>;
 }
 
 /**
@@ -94,18 +96,6 @@ export class SettingsStore {
   }
 
   /**
-   * Sets the secret `key` in the settings file (written owner-only, as every save is), validated as
-   * at start; `ConfigError` (nothing written) when the value is not allowed.
-   */
-  async saveSecret(key: SecretKey, value: string, wait: SharingWait): Promise<LoadedConfig> {
-    const file = { ...readConfigFile(this.#current.configFile, false), [key]: value };
-    const next = loadConfig(this.#input, { fileValues: file });
-    await writeFileAtomic(this.#current.configFile, `${JSON.stringify(file, null, 2)}\n`, { wait });
-    this.#current = next;
-    return next;
-  }
-
-  /**
    * Throws `ConfigError` (nothing written) when a value is not allowed, `FileInUseError` when
    * another program holds the settings file for longer than `wait`.
    */
@@ -115,6 +105,9 @@ export class SettingsStore {
       const value = change.values[key];
       if (value === undefined || this.isFixed(key)) continue;
       file[key] = coerce(key, value);
+    }
+    for (const [key, value] of Object.entries(change.secrets ?? {}) as [SecretKey, string][]) {
+      if (!this.isFixed(key)) file[key] = value;
     }
     if (change.mode && !this.isFixed("interval_hours") && !this.isFixed("schedule")) {
       if (change.mode === "interval") delete file.schedule;

@@ -347,15 +347,30 @@ export class OffsiteService {
         "A connection test is going on. Try again when it has finished.",
       );
     for (const id of ids) this.#testing.add(id);
+    try {
+      return await this.#testPlaces(this.#places, this.#options);
+    } finally {
+      for (const id of ids) this.#testing.delete(id);
+    }
+  }
+
+  /**
+   * Tests the places `options` would set up, before anyone saves them (the set-up guide): the same
+   * test as `test`, with nothing kept of it.
+   */
+  testCandidate(options: OffsiteOptions): Promise<TargetTest[]> {
+    return this.#testPlaces(placesOf(options, this.#deps.ledger), options);
+  }
+
+  async #testPlaces(places: Place[], options: OffsiteOptions): Promise<TargetTest[]> {
     // A test makes a handful of requests: it takes at most a few times the wait for one.
-    const limit = this.#deadline(TEST_REQUESTS * this.#options.timeouts.answerMs, "the connection test");
+    const limit = this.#deadline(TEST_REQUESTS * options.timeouts.answerMs, "the connection test");
     try {
       return await Promise.all(
-        this.#places.map((p) => testPlace(p, this.#options.passphrase, this.#keys.known(p), limit.signal)),
+        places.map((p) => testPlace(p, options.passphrase, this.#keys.known(p), limit.signal)),
       );
     } finally {
       limit.clear();
-      for (const id of ids) this.#testing.delete(id);
     }
   }
 

@@ -44,9 +44,10 @@ function SecretFact(props: {
   );
 }
 
-function TestResults(props: { tests: TargetTest[] }) {
+/** The outcome of a connection test, place by place. */
+export function TestResults(props: { tests: TargetTest[]; id?: string }) {
   return (
-    <ul class="plain" id="offsite-test-results">
+    <ul class="plain" id={props.id ?? "offsite-test-results"}>
       {props.tests.map((t) => (
         <li class={t.ok ? "status-ok" : "status-bad"}>
           {t.ok ? "Works" : "Failed"}: {t.label} (<code class="path">{t.where}</code>) — {t.message}

@@ -94,7 +94,7 @@ export function SettingsPage(props: SettingsPageProps) {
       <h1>Settings</h1>
       <p>
         When BusinessApp copies your data by itself, and how many copies it keeps. Saving applies them at
-        once.
+        once. New here? The <a href="/welcome">set-up guide</a> does the important part in three steps.
       </p>
       {props.notice ? <Notice kind="ok">{props.notice}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}

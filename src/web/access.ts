@@ -60,6 +60,12 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "GET /settings/emergency-kit": "super_admin",
   "GET /settings/emergency-kit.txt": "super_admin",
   "POST /passphrase/check": "admin",
+  "GET /welcome": "super_admin",
+  "GET /welcome/folders": "super_admin",
+  "POST /welcome/folders/new": "super_admin",
+  "POST /welcome/protection": "super_admin",
+  "POST /welcome/mirror": "super_admin",
+  "POST /welcome/s3": "super_admin",
   // Recovery mode: no sign-in (the users live in the broken database); the one-time token is the key.
   "GET /recovery": "anyone",
   "GET /recovery/confirm": "anyone",

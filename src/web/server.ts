@@ -28,6 +28,7 @@ import { settingsRoutes } from "./routes/settings.tsx";
 import { setupRoutes } from "./routes/setup.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { userRoutes } from "./routes/users.tsx";
+import { welcomeRoutes } from "./routes/welcome.tsx";
 
 const SECURE_HEADERS = secureHeaders({
   contentSecurityPolicy: {
@@ -80,6 +81,7 @@ export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   app.route("/", recoveryRoutes(deps));
   app.route("/", settingsRoutes(deps));
   app.route("/", passphraseRoutes(deps));
+  app.route("/", welcomeRoutes(deps));
   app.route("/", logRoutes(deps));
   app.notFound(errors.notFound);
   app.onError(errors.onError);

@@ -1,5 +1,6 @@
 import { expect } from "bun:test";
-import type { Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { CHROMIUM } from "../tools.ts";
 
 /** The few parts of the browser's DOM the checks use inside the page (the project compiles without the DOM's types). */
 interface El {
@@ -93,4 +94,12 @@ export async function expectOneLineOfActions(page: Page, slots: number): Promise
   }
   expect([...heights]).toHaveLength(1);
   return rows.length;
+}
+
+/** Debian's Chromium, headless, as every browser test drives it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  });
 }

@@ -57,7 +57,8 @@ export function setupRoutes(deps: { auth: Auth; log: Log }) {
       clientAddress: c.get("clientAddress"),
     });
     setSessionCookie(c, started.token);
-    return redirectTo(c, "/");
+    // The first super administrator goes on to the set-up guide: protection, copies, passphrase.
+    return redirectTo(c, "/welcome");
   });
 
   return app;
