@@ -73,6 +73,18 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
       expect(app.output()).toContain(`data folder ${data}`);
     });
 
+    test("the set-up guide's folder chooser lists the drive letters, with their free space", async () => {
+      const res = await fetch(`${app.url}/welcome/folders`, { headers });
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain('hx-get="/welcome/folders?path=C%3A%5C"');
+      expect(html).toMatch(/C:<\/a> <span class="muted small">(removable · )?[\d.]+ [KMGT]?B free<\/span>/);
+      const inside = await (
+        await fetch(`${app.url}/welcome/folders?path=${encodeURIComponent("C:\\")}`, { headers })
+      ).text();
+      expect(inside).toContain("windows");
+    });
+
     test("a backup through the web API while serving is a whole SQLite file that `list --json` shows verified", async () => {
       const res = await post("/api/backups", { description: "Before the stock count" });
       expect(res.status).toBe(201);
