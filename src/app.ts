@@ -21,6 +21,7 @@ import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
 import { ChangeShipping } from "./offsite/continuous/shipping.ts";
+import { OffsiteDrills } from "./offsite/drill.ts";
 import { OffsiteLedger } from "./offsite/ledger.ts";
 import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";
@@ -62,6 +63,10 @@ export interface App {
   readonly scheduler: BackupScheduler;
   /** Restore drills on a schedule (`drill_interval_days`). */
   readonly drills: DrillSchedule;
+  /** Off-site drills: the newest copy in each place, on demand and on the same interval (`placeDrills`). */
+  readonly offsiteDrills: OffsiteDrills;
+  /** Off-site drills on a schedule (`drill_interval_days`), each place counted from its own last drill. */
+  readonly placeDrills: DrillSchedule;
   /** What needs attention (`computeAlerts`), looked at every minute, sent to `alert_webhook_url`. */
   readonly alerts: AlertMonitor;
   readonly auth: Auth;
@@ -158,6 +163,23 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.timers ? { timers: options.timers } : {}),
   });
+  const offsiteDrills = new OffsiteDrills({
+    engine,
+    offsite,
+    log,
+    clock,
+    lockPath: paths.offsiteDrillLock,
+    wait: fileWait(settings, log),
+  });
+  const placeDrills = new DrillSchedule({
+    run: () => offsiteDrills.drillDue(appSettings.current.settings.drill_interval_days),
+    lastAt: () => offsiteDrills.lastAt(),
+    intervalDays: settings.drill_interval_days,
+    log,
+    what: "Off-site drill",
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
   const webhook = new AlertWebhook({
     url: settings.alert_webhook_url,
     log,
@@ -168,6 +190,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     scheduler,
     drills,
+    offsiteDrills,
     settings: () => appSettings.current.settings,
     clock,
     log,
@@ -183,7 +206,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     offsite,
     scheduler,
-    drills,
+    drills: [drills, placeDrills],
     db,
     log,
     audit: auth.audit,
@@ -200,6 +223,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       scheduler.reschedule(backupCadence(next));
       engine.setRetention(retentionLimits(next));
       drills.setIntervalDays(next.drill_interval_days);
+      placeDrills.setIntervalDays(next.drill_interval_days);
       webhook.setUrl(next.alert_webhook_url);
       pruneAuditTrail(auth.audit, auditRetention(next), log);
       offsite.configure(offsiteOptions(next));
@@ -214,6 +238,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     scheduler,
     drills,
+    offsiteDrills,
     alerts,
     recovery,
     auth,
@@ -232,6 +257,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     scheduler,
     drills,
+    offsiteDrills,
+    placeDrills,
     alerts,
     auth,
     recovery,

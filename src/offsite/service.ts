@@ -376,6 +376,14 @@ export class OffsiteService {
     return this.#download(id, copy, copy.name, onProgress);
   }
 
+  /**
+   * `fetch` for an off-site drill: the same download, under a temporary name of its own, so a
+   * restore of the same copy meanwhile never meets it. The caller removes the file.
+   */
+  fetchForDrill(id: TargetId, copy: RemoteCopy): Promise<string> {
+    return this.#download(id, copy, `${copy.name}.drill`);
+  }
+
   async #download(
     id: TargetId,
     copy: FetchedCopy,
