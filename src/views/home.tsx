@@ -6,7 +6,7 @@ import type { TableCount } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
-import { StatusSentenceBanner } from "./status-panel.tsx";
+import { PlaceDrillLines, StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
 import { databaseHealthWord } from "./words.ts";
 
@@ -76,6 +76,7 @@ export function HomePage(props: HomeProps) {
       <p class={status.drill.last && !status.drill.last.ok ? "status-bad" : "muted"} id="drill-sentence">
         {drillSentence(status.drill, now)}
       </p>
+      <PlaceDrillLines status={status} now={now} />
       <div class="cards">
         <section class="panel card">
           <h2>Database</h2>

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { placeDrillSentence } from "../../src/app/drill-words.ts";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { OFFSITE_DRILL_FILE, readPlaceDrills } from "../../src/offsite/drill-record.ts";
-import { addItems, itemNames } from "../backup/fixtures.ts";
+import { addItems, itemNames, makeSetup, manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
+import { fakeTimers } from "../scheduler/fake-timers.ts";
 import { offsiteSetup, sha256Of } from "./offsite-fixtures.ts";
 import { type S3Server, startS3Server } from "./s3rver.ts";
 
@@ -165,6 +166,44 @@ describe("a place with no copy yet", () => {
     expect(JSON.parse(readFileSync(join(mirror, `${record.name}.json`), "utf8")).story.rowCounts).toBeNull();
     const drilled = await shop.app.offsiteDrills.drill("mirror");
     expect(drilled).toMatchObject({ ok: true, backup: record.name, rows: 1, countsCompared: true });
+  });
+});
+
+describe("on the schedule", () => {
+  test("each place is drilled in the background every drill_interval_days, counted from its last drill", async () => {
+    const DAY = 86_400_000;
+    const clock = manualClock(new Date(2025, 8, 22, 14, 0, 0));
+    const timers = fakeTimers(clock);
+    const env = {
+      BUSINESS_APP_OFFSITE_MIRROR_DIR: tempDir("business-app-mirror-"),
+      BUSINESS_APP_DRILL_INTERVAL_DAYS: "2",
+    };
+    const shop = makeSetup({ env, clock, timers });
+    addItems(shop.db, FIVE);
+    await shop.engine.createBackup({ kind: "manual" });
+    await shop.engine.settled();
+    await shop.app.offsite.syncNow();
+    const drilledAt = () => readPlaceDrills(shop.paths.backupsDir).mirror?.at ?? null;
+    /** Moves the clock, then waits (at most 20 s) for a drill it started to end. */
+    const advance = async (ms: number) => {
+      await timers.advance(ms);
+      for (const end = Date.now() + 20_000; shop.app.placeDrills.status().running && Date.now() < end; )
+        await Bun.sleep(10);
+    };
+    shop.app.placeDrills.start();
+    try {
+      expect(drilledAt()).toBeNull();
+      await advance(5 * 60_000);
+      const first = drilledAt();
+      expect(first).toBe(clock().toISOString());
+      expect(readPlaceDrills(shop.paths.backupsDir).mirror?.ok).toBe(true);
+      await advance(2 * DAY - 20 * 60_000);
+      expect(drilledAt()).toBe(first);
+      await advance(30 * 60_000);
+      expect(drilledAt()).not.toBe(first);
+    } finally {
+      shop.app.placeDrills.stop();
+    }
   });
 });
 
