@@ -2,7 +2,6 @@ import type { DrillResult } from "../backup/index.ts";
 import { spaceNeededKeepingRoom } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { timeAgo } from "../lib/time.ts";
-import type { PlaceDrillStatus } from "../offsite/drill.ts";
 import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
 import type { Alert } from "./status.ts";
 
@@ -52,7 +51,7 @@ export interface AlertInput {
   newestDataAt?: string | null;
   drill: { intervalDays: number; last: DrillResult | null };
   /** Each off-site place's last drill, and the copies it holds (the same interval as `drill`). */
-  placeDrills?: Pick<PlaceDrillStatus, "label" | "copies" | "last">[];
+  placeDrills?: { label: string; copies: number | null; last: DrillResult | null }[];
   /** Since when the app has been watching (its first look): what "none yet" is counted from; null: unknown. */
   watchingSince: string | null;
   freeBytes: number | null;
@@ -268,7 +267,7 @@ function placeDrillAlerts(input: AlertInput, at: (time: string) => string): Aler
       message: overdue
         .map((p) =>
           p.last
-            ? `No off-site drill of ${p.label} has run since ${at(p.last.at)}; one should run every ${days} days.`
+            ? `The last off-site drill of ${p.label} ran ${at(p.last.at)}; one should run every ${days} days.`
             : `No off-site drill of ${p.label} has run yet; one should run every ${days} days.`,
         )
         .join(" "),
