@@ -40,13 +40,18 @@ export interface PlaceDrillStatus {
 
 const failed = (reason: string): DrillFinding => ({ ok: false, reason, tables: 0, rows: 0 });
 
-/** A failure in words a shop owner understands; the passphrase's own failures without setting names. */
+/**
+ * A failure in words a shop owner understands, as the pages show it: of a place's own failures the
+ * short cause (as the off-site status says it: its detail may name settings), of a damaged copy
+ * what is wrong with it, the passphrase's failures without setting names.
+ */
 function reasonOf(error: unknown): string {
-  if (error instanceof OffsiteError && error.code === "offsite.wrong_passphrase")
+  if (!(error instanceof OffsiteError)) return describeError(error);
+  if (error.code === "offsite.wrong_passphrase")
     return "the passphrase set on this PC does not open the copies there (it is not the one they were encrypted with)";
-  if (error instanceof OffsiteError && error.code === "offsite.no_passphrase")
+  if (error.code === "offsite.no_passphrase")
     return "the copies there are encrypted, and no passphrase is set on this PC";
-  return describeError(error);
+  return error.code === "offsite.damaged" ? error.message : error.reason;
 }
 
 /**
