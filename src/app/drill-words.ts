@@ -69,9 +69,10 @@ export function describePlaceDrill(result: PlaceDrill): string {
   if (result.noCopy) return `${head}: nothing to drill yet, it holds no copy of a backup.`;
   if (!result.ok) return `${head} failed${result.backup ? ` with ${result.backup}` : ""}: ${result.reason}`;
   const seconds = (result.durationMs / 1000).toFixed(1);
+  const counted = `${result.rows} ${result.rows === 1 ? "row" : "rows"} in ${result.tables} tables`;
   const rows = result.countsCompared
-    ? `holds the ${result.rows} rows in ${result.tables} tables recorded when it was made`
-    : `holds ${result.rows} rows in ${result.tables} tables (no counts were recorded with the copy to compare them with)`;
+    ? `holds the ${counted} recorded when it was made`
+    : `holds ${counted} (no counts were recorded with the copy to compare them with)`;
   return (
     `${head} passed: its copy of ${result.backup} was downloaded into a temporary file, restored, opened with this version's migrations, ` +
     `passed integrity_check, and ${rows} (${seconds} s).`

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { placeDrillSentence } from "../../src/app/drill-words.ts";
+import { describePlaceDrill, placeDrillSentence } from "../../src/app/drill-words.ts";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { OFFSITE_DRILL_FILE, readPlaceDrills } from "../../src/offsite/drill-record.ts";
 import { addItems, itemNames, makeSetup, manualClock } from "../backup/fixtures.ts";
@@ -64,6 +64,9 @@ describe("off-site drill of the mirror folder", () => {
     });
     expect(result.tables).toBeGreaterThanOrEqual(3);
     expect(result.noCopy).toBeUndefined();
+    expect(describePlaceDrill(result)).toBe(
+      `Off-site drill of the mirror folder (${mirror}) passed: its copy of ${name} was downloaded into a temporary file, restored, opened with this version's migrations, passed integrity_check, and holds the 5 rows in ${result.tables} tables recorded when it was made (${(result.durationMs / 1000).toFixed(1)} s).`,
+    );
     // Nothing here changed, and nothing was left behind (no hidden file either).
     expect(snapshot(shop)).toEqual(before);
     expect(itemNames(shop.db)).toEqual(liveBefore);
@@ -149,6 +152,9 @@ describe("a place with no copy yet", () => {
     const empty = await shop.app.offsiteDrills.drill("mirror");
     expect(empty).toMatchObject({ noCopy: true, ok: false, backup: null });
     expect(empty.reason).toBe("the mirror folder holds no copy of a backup yet");
+    expect(describePlaceDrill(empty)).toBe(
+      `Off-site drill of the mirror folder (${mirror}): nothing to drill yet, it holds no copy of a backup.`,
+    );
     expect(existsSync(join(shop.paths.backupsDir, OFFSITE_DRILL_FILE))).toBe(false);
     const [place] = shop.app.offsiteDrills.status();
     expect(placeDrillSentence(place as NonNullable<typeof place>, shop.clock())).toBe(
