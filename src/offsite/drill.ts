@@ -120,7 +120,8 @@ export class OffsiteDrills {
    * within the place's wait for an answer and never more bytes than its sidecar announces — decrypted
    * when encrypted, its SHA-256 checked, then given the local drill's full check and its rows compared
    * with those recorded when the backup was made (the copy's sidecar, else this folder's manifest).
-   * The file is removed whatever happens. A failure is a result, kept in `offsite-drill.json` and
+   * The file is removed whatever happens. A copy this installation wrote there that is no longer as
+   * it wrote it (cut short, say) fails the drill, naming it. A failure is a result, kept in `offsite-drill.json` and
    * logged (INFO passed, ERROR failed); a place that holds no copy yet says so and records nothing.
    * Throws `OffsiteNotConfiguredError` when the place is not set up, `offsite.busy` while another
    * off-site drill runs (in any process).
@@ -136,11 +137,19 @@ export class OffsiteDrills {
       let finding: DrillFinding;
       let empty = false;
       try {
-        copy = lineageOf(await offsite.contents(id, "latest"), engine.identity())[0];
-        empty = copy === undefined;
-        finding = copy
-          ? await this.#drillCopy(id, copy)
-          : failed(`${target.label} holds no copy of a backup yet`);
+        const there = await offsite.drillContents(id);
+        copy = lineageOf(there.copies, engine.identity())[0];
+        const [lost] = there.lost;
+        empty = copy === undefined && lost === undefined;
+        if (lost !== undefined)
+          // A copy the app wrote that is no longer whole would not restore: that is the finding.
+          finding = failed(
+            `the copy ${lost} there is no longer as BusinessApp wrote it (cut short, grown or changed since it was copied)`,
+          );
+        else
+          finding = copy
+            ? await this.#drillCopy(id, copy)
+            : failed(`${target.label} holds no copy of a backup yet`);
       } catch (error) {
         finding = failed(reasonOf(error));
       }

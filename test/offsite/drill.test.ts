@@ -115,6 +115,25 @@ describe("off-site drill of the mirror folder", () => {
     expect(alertIds(shop)).not.toContain("offsite_drill_failed");
   });
 
+  test("a copy cut short in the place (no longer whole) fails the drill, naming it", async () => {
+    const copy = join(mirror, `${name}.age`);
+    const good = readFileSync(copy);
+    writeFileSync(copy, good.subarray(0, good.length - 1000));
+    try {
+      const result = await shop.app.offsiteDrills.drill("mirror");
+      expect(result).toMatchObject({
+        ok: false,
+        backup: null,
+        reason: `the copy ${name}.age there is no longer as BusinessApp wrote it (cut short, grown or changed since it was copied)`,
+      });
+      expect(result.noCopy).toBeUndefined();
+      expect(alertIds(shop)).toContain("offsite_drill_failed");
+    } finally {
+      writeFileSync(copy, good);
+    }
+    expect((await shop.app.offsiteDrills.drill("mirror")).ok).toBe(true);
+  });
+
   test("a copy the passphrase on this PC does not open: a clear reason, in plain words", async () => {
     const other = offsiteSetup({ ...env, BUSINESS_APP_OFFSITE_PASSPHRASE: "not the passphrase at all" });
     const result = await other.app.offsiteDrills.drill("mirror");
