@@ -22,6 +22,7 @@ import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
 import { ChangeShipping } from "./offsite/continuous/shipping.ts";
+import { OffsiteDrills } from "./offsite/drill.ts";
 import { OffsiteLedger } from "./offsite/ledger.ts";
 import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";
@@ -63,6 +64,10 @@ export interface App {
   readonly scheduler: BackupScheduler;
   /** Restore drills on a schedule (`drill_interval_days`). */
   readonly drills: DrillSchedule;
+  /** Off-site drills: the newest copy in each place, on demand and on the same interval (`placeDrills`). */
+  readonly offsiteDrills: OffsiteDrills;
+  /** Off-site drills on a schedule (`drill_interval_days`), each place counted from its own last drill. */
+  readonly placeDrills: DrillSchedule;
   /** What needs attention (`computeAlerts`), looked at every minute, sent to `alert_webhook_url`. */
   readonly alerts: AlertMonitor;
   readonly auth: Auth;
@@ -159,6 +164,23 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.timers ? { timers: options.timers } : {}),
   });
+  const offsiteDrills = new OffsiteDrills({
+    engine,
+    offsite,
+    log,
+    clock,
+    lockPath: paths.offsiteDrillLock,
+    wait: fileWait(settings, log),
+  });
+  const placeDrills = new DrillSchedule({
+    run: () => offsiteDrills.drillDue(appSettings.current.settings.drill_interval_days),
+    lastAt: () => offsiteDrills.lastAt(),
+    intervalDays: settings.drill_interval_days,
+    log,
+    what: "Off-site drill",
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
   const webhook = new AlertWebhook({
     url: settings.alert_webhook_url,
     log,
@@ -169,6 +191,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     scheduler,
     drills,
+    offsiteDrills,
     settings: () => appSettings.current.settings,
     clock,
     log,
@@ -185,7 +208,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     offsite,
     scheduler,
-    drills,
+    drills: [drills, placeDrills],
     db,
     log,
     audit: auth.audit,
@@ -202,6 +225,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       scheduler.reschedule(backupCadence(next));
       engine.setRetention(retentionLimits(next));
       drills.setIntervalDays(next.drill_interval_days);
+      placeDrills.setIntervalDays(next.drill_interval_days);
       webhook.setUrl(next.alert_webhook_url);
       pruneAuditTrail(auth.audit, auditRetention(next), log);
       offsite.configure(offsiteOptions(next));
@@ -222,6 +246,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     scheduler,
     drills,
+    offsiteDrills,
     alerts,
     recovery,
     auth,
@@ -241,6 +266,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     engine,
     scheduler,
     drills,
+    offsiteDrills,
+    placeDrills,
     alerts,
     auth,
     recovery,

@@ -9,6 +9,7 @@ import type { Log } from "../lib/log.ts";
 import { tempNameFor } from "../lib/temp-name.ts";
 import type { Clock } from "../lib/time.ts";
 import { realTimers, type Timers } from "../lib/timers.ts";
+import type { PlaceDrillStatus } from "../offsite/drill.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
 import type { AlertWebhook } from "./alert-webhook.ts";
@@ -71,6 +72,8 @@ export interface AlertMonitorDeps {
   engine: BackupEngine;
   scheduler: BackupScheduler;
   drills: DrillSchedule;
+  /** Each off-site place's last drill, for `offsite_drill_failed` and `offsite_drill_overdue`. */
+  offsiteDrills?: { status(): PlaceDrillStatus[] };
   settings: () => Settings;
   clock: Clock;
   log: Log;
@@ -184,6 +187,7 @@ export class AlertMonitor {
       newestDataAt: newestDataAt(records),
       folderProblem: folderProblem(engine.backupsDir),
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
+      placeDrills: this.#deps.offsiteDrills?.status() ?? [],
       watchingSince: state.watchingSince,
       freeBytes: engine.freeBytes(),
       databaseBytes: engine.databaseBytes(),

@@ -51,6 +51,8 @@ export interface AlertInput {
   /** The newest data time the app recorded for a backup it took (`newestDataAt`): what new backups are dated after. */
   newestDataAt?: string | null;
   drill: { intervalDays: number; last: DrillResult | null };
+  /** Each off-site place's last drill, and the copies it holds (the same interval as `drill`). */
+  placeDrills?: { label: string; copies: number | null; last: DrillResult | null }[];
   /** Since when the app has been watching (its first look): what "none yet" is counted from; null: unknown. */
   watchingSince: string | null;
   freeBytes: number | null;
@@ -162,6 +164,7 @@ export function computeAlerts(input: AlertInput): Alert[] {
       });
     }
   }
+  alerts.push(...placeDrillAlerts(input, at));
   const needed = spaceNeededKeepingRoom(input.databaseBytes);
   if (input.freeBytes !== null && input.freeBytes < needed) {
     alerts.push({
@@ -233,6 +236,57 @@ export function computeAlerts(input: AlertInput): Alert[] {
       message: `The off-site passphrase was due to be typed again ${at(new Date(passphraseDue).toISOString())}, and nobody has: it may be forgotten, and the copies open only with it.`,
       action:
         "An administrator types it on the dashboard (Check the passphrase). If nobody knows it any more, set up off-site copies anew in an empty place with a new passphrase, and print the emergency kit.",
+    });
+  }
+  return alerts;
+}
+
+/**
+ * Off-site drills: the last drill of a place failed (one alert for every such place); a place that
+ * holds copies had no drill in twice the interval (when drills are on). A place with no copy yet
+ * has nothing to drill: no alert.
+ */
+function placeDrillAlerts(input: AlertInput, at: (time: string) => string): Alert[] {
+  const alerts: Alert[] = [];
+  const places = input.placeDrills ?? [];
+  const failed = places.flatMap((p) => (p.last && !p.last.ok ? [{ ...p, last: p.last }] : []));
+  if (failed.length > 0) {
+    alerts.push({
+      id: "offsite_drill_failed",
+      since: failed.map((p) => p.last.at).sort()[0] as string,
+      message: failed
+        .map((p) =>
+          sentence(
+            `The last off-site drill of ${p.label} failed ${at(p.last.at)}${p.last.backup ? ` with ${p.last.backup}` : ""}: ${p.last.reason}`,
+          ),
+        )
+        .join(" "),
+      action:
+        "The copies there may not restore on a new PC. Check that the place is reachable and the passphrase is the one the copies were made with, then start the off-site drill again (business-app drill --from mirror or s3); a new backup makes a new copy there.",
+    });
+  }
+  const days = input.drill.intervalDays;
+  if (days === 0) return alerts;
+  const overdue = places.flatMap((p) => {
+    const from = p.last?.at ?? input.watchingSince;
+    if (p.copies === 0 || p.copies === null || (p.last && !p.last.ok) || !from) return [];
+    const due = new Date(new Date(from).getTime() + 2 * days * DAY_MS);
+    return due <= input.now ? [{ label: p.label, last: p.last, due }] : [];
+  });
+  const first = overdue[0];
+  if (first) {
+    alerts.push({
+      id: "offsite_drill_overdue",
+      since: first.due.toISOString(),
+      message: overdue
+        .map((p) =>
+          p.last
+            ? `The last off-site drill of ${p.label} ran ${at(p.last.at)}; one should run every ${days} days.`
+            : `No off-site drill of ${p.label} has run yet; one should run every ${days} days.`,
+        )
+        .join(" "),
+      action:
+        "Keep BusinessApp running so that it runs them by itself, or start one now (business-app drill --from mirror or s3).",
     });
   }
   return alerts;

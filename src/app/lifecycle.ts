@@ -88,6 +88,7 @@ export function startServices(app: App, openError: string | null): RunningServic
     sweepDatabase(app);
     app.scheduler.start();
     app.drills.start();
+    app.placeDrills.start();
     // Off-site copies start once the startup backup is made: one run then copies it and whatever
     // else is missing, not a run beside the backup and another after it. So does continuous
     // protection (its base is read then).
@@ -115,6 +116,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       continuousProtection.stop();
       app.scheduler.stop();
       app.drills.stop();
+      app.placeDrills.stop();
       app.alerts.stop();
       clearInterval(sweeper);
       app.engine.stopFollowUps();

@@ -16,7 +16,8 @@ export interface RecoveryDeps {
   /** Where a backup that is missing or damaged here is restored from. */
   offsite: OffsiteService;
   scheduler: BackupScheduler;
-  drills: DrillSchedule;
+  /** The restore drills and the off-site drills. */
+  drills: DrillSchedule[];
   db: DatabaseHandle;
   log: Log;
   /** Where the restores of the recovery page are recorded (beside the database, so they stay). */
@@ -117,7 +118,7 @@ export class RecoveryController implements RecoveryPort {
     this.#reason = null;
     this.#token = null;
     this.#deps.scheduler.start();
-    this.#deps.drills.start();
+    for (const drills of this.#deps.drills) drills.start();
   }
 }
 

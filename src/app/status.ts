@@ -1,4 +1,5 @@
 import type { DrillResult, HealthRecord, Operation } from "../backup/index.ts";
+import type { PlaceDrillStatus } from "../offsite/drill.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
@@ -16,6 +17,8 @@ export const ALERT_IDS = [
   "backup_stale",
   "drill_failed",
   "drill_overdue",
+  "offsite_drill_failed",
+  "offsite_drill_overdue",
   "low_disk_space",
   "offsite_failing",
   "offsite_passphrase_missing",
@@ -34,9 +37,11 @@ export interface Alert {
   action: string;
 }
 
-/** Restore drills: how often, the next one, and the last result. */
+/** Restore drills: how often, the next one, and the last result; and each off-site place's last drill. */
 export interface DrillStatus extends DrillScheduleStatus {
   last: DrillResult | null;
+  /** One per off-site place set up (the mirror folder first); empty when none is. */
+  places: PlaceDrillStatus[];
 }
 
 /** Everything the status panel, the dashboard and `GET /api/status` show. */

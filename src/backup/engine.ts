@@ -24,7 +24,7 @@ import {
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
-import { runDrill } from "./operations/drill.ts";
+import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
 import { FollowUps } from "./operations/follow-ups.ts";
 import { DatabaseHealth } from "./operations/health.ts";
 import {
@@ -323,6 +323,18 @@ export class BackupEngine {
   /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */
   drill(): Promise<DrillResult> {
     return this.#operations.run("Restore drill failed", () => runDrill(this.#ctx, this.#options.migrations));
+  }
+
+  /**
+   * A restore drill of a backup that is not in the list: an off-site copy downloaded to the hidden
+   * temporary file `path` (`drillBroughtCopy`: the full check and the counts `record` carries).
+   * Takes no operation lock: it touches neither the database nor the list. Never throws.
+   */
+  drillBroughtCopy(
+    path: string,
+    record: Pick<ManifestRecord, "name" | "origin" | "rowCounts">,
+  ): Promise<DrillFinding> {
+    return drillBroughtCopy(path, record, this.#options.migrations);
   }
 
   /** The last restore drill, from `drill.json` (by this process or another), or null. */

@@ -38,8 +38,10 @@ Usage:
                                            test the off-site places, list local and
                                            off-site copies side by side, or copy what is
                                            missing now and apply retention there
-  ${PROGRAM} drill [--json]                prove that the newest good backup can be restored
-                                           (into a temporary file; exit 1 if it cannot)
+  ${PROGRAM} drill [--from mirror|s3] [--json]
+                                           prove that the newest good backup can be restored
+                                           (into a temporary file; exit 1 if it cannot);
+                                           --from: the newest copy in that off-site place
   ${PROGRAM} status [--json]               ok, or degraded with each alert and what to do
                                            (exit 0 ok, 1 degraded)
   ${PROGRAM} user add --username U --role user|admin|super_admin --password-stdin

@@ -33,7 +33,7 @@ async function readAnswer(): Promise<string> {
 }
 
 /** `--from`: which off-site place, or null for the backup folder. */
-function offsiteSource(value: string | boolean | undefined): TargetId | null {
+export function offsiteSource(value: string | boolean | undefined): TargetId | null {
   if (value === undefined) return null;
   if (value === "mirror" || value === "s3") return value;
   throw new UsageError("--from must be mirror or s3.");

@@ -15,6 +15,7 @@ export const OPERATION_LOCK_FILE = ".business-app.operation.lock";
 export const OFFSITE_LOCK_FILE = ".business-app.offsite.lock";
 export const OFFSITE_KEY_LOCK_FILE = ".business-app.offsite-key.lock";
 export const OFFSITE_LEDGER_FILE = "offsite.json";
+export const OFFSITE_DRILL_LOCK_FILE = ".business-app.offsite-drill.lock";
 
 /** Where every file of the app lives, all inside one folder so copying it moves everything. */
 export interface DataPaths {
@@ -34,6 +35,8 @@ export interface DataPaths {
   offsiteKeyLock: string;
   /** What this installation wrote to each off-site place. */
   offsiteLedger: string;
+  /** Held while an off-site drill runs, by the server and `drill --from` alike. */
+  offsiteDrillLock: string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -51,6 +54,7 @@ export function dataPaths(dataDir: string): DataPaths {
     offsiteLock: join(dir, OFFSITE_LOCK_FILE),
     offsiteKeyLock: join(dir, OFFSITE_KEY_LOCK_FILE),
     offsiteLedger: join(backupsDir, OFFSITE_LEDGER_FILE),
+    offsiteDrillLock: join(dir, OFFSITE_DRILL_LOCK_FILE),
   };
 }
 

@@ -328,10 +328,26 @@ export class OffsiteService {
    * else's, and never chosen as the newest.
    */
   async contents(id: TargetId, purpose: "named" | "latest" = "named"): Promise<RemoteCopy[]> {
+    return (await this.#offered(id, purpose)).copies;
+  }
+
+  /**
+   * For an off-site drill: the copies `contents(id, "latest")` offers, and the copies this
+   * installation wrote there that are no longer as it wrote them (`TargetContents.lost`: cut short,
+   * grown, or their sidecar changed), which the next run forgets and copies again.
+   */
+  drillContents(id: TargetId): Promise<{ copies: RemoteCopy[]; lost: string[] }> {
+    return this.#offered(id, "latest");
+  }
+
+  async #offered(
+    id: TargetId,
+    purpose: "named" | "latest",
+  ): Promise<{ copies: RemoteCopy[]; lost: string[] }> {
     const { place, contents } = await this.#contents(id);
     const knowsPlace = Object.keys(place.ledger.record().copies).length > 0;
     const offered = purpose === "latest" && knowsPlace ? [] : contents.unproven;
-    return [...contents.copies, ...offered].sort(newestFirst);
+    return { copies: [...contents.copies, ...offered].sort(newestFirst), lost: contents.lost };
   }
 
   /**
@@ -416,6 +432,14 @@ export class OffsiteService {
    */
   fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
     return this.#download(id, copy, copy.name, onProgress);
+  }
+
+  /**
+   * `fetch` for an off-site drill: the same download, under a temporary name of its own, so a
+   * restore of the same copy meanwhile never meets it. The caller removes the file.
+   */
+  fetchForDrill(id: TargetId, copy: RemoteCopy): Promise<string> {
+    return this.#download(id, copy, `${copy.name}.drill`);
   }
 
   async #download(

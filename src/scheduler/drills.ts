@@ -28,6 +28,7 @@ export class DrillSchedule {
   readonly #run: () => Promise<unknown>;
   readonly #lastAt: () => string | null;
   readonly #log: Log;
+  readonly #what: string;
   readonly #clock: Clock;
   readonly #timers: Timers;
   #days: number;
@@ -43,6 +44,8 @@ export class DrillSchedule {
     lastAt: () => string | null;
     intervalDays: number;
     log: Log;
+    /** What it runs, as the log names it ("Restore drill", "Off-site drill"). */
+    what?: string;
     clock?: Clock;
     timers?: Timers;
   }) {
@@ -50,6 +53,7 @@ export class DrillSchedule {
     this.#lastAt = options.lastAt;
     this.#days = options.intervalDays;
     this.#log = options.log;
+    this.#what = options.what ?? "Restore drill";
     this.#clock = options.clock ?? systemClock;
     this.#timers = options.timers ?? realTimers;
   }
@@ -110,7 +114,7 @@ export class DrillSchedule {
       await this.#run();
     } catch (error) {
       this.#log.info(
-        `Restore drill postponed (${describeError(error)}); it is tried again within 10 minutes`,
+        `${this.#what} postponed (${describeError(error)}); it is tried again within 10 minutes`,
       );
     } finally {
       this.#running = false;

@@ -9,7 +9,7 @@ import { formatBytes } from "../lib/format.ts";
 import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
 import { PassphraseReminder } from "./passphrase.tsx";
-import { StatusSentenceBanner } from "./status-panel.tsx";
+import { PlaceDrillLines, StatusSentenceBanner } from "./status-panel.tsx";
 import { Time } from "./when.tsx";
 import { databaseHealthWord } from "./words.ts";
 
@@ -81,6 +81,7 @@ export function HomePage(props: HomeProps) {
       <p class={status.drill.last && !status.drill.last.ok ? "status-bad" : "muted"} id="drill-sentence">
         {drillSentence(status.drill, now)}
       </p>
+      <PlaceDrillLines status={status} now={now} />
       {props.passphrase?.due && hasRole(props.viewer.role, "admin") ? (
         <PassphraseReminder viewer={props.viewer} status={props.passphrase} now={now} />
       ) : null}

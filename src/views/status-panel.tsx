@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 
-import { drillSentence, nextDrill } from "../app/drill-words.ts";
+import { drillSentence, nextDrill, placeDrillSentence } from "../app/drill-words.ts";
 import type { AppStatus } from "../app/status.ts";
 import { formatBytes } from "../lib/format.ts";
 import { ActionForm } from "./action-form.tsx";
@@ -79,6 +79,22 @@ function HealthFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   );
 }
 
+/**
+ * Each off-site place's last drill, a sentence each, beside the restore drill's (the dashboard
+ * and the Database Backup page): red when it failed.
+ */
+export function PlaceDrillLines(props: { status: AppStatus; now: Date }) {
+  return (
+    <>
+      {props.status.drill.places.map((place) => (
+        <p class={place.last && !place.last.ok ? "status-bad" : "muted"} id={`offsite-drill-${place.place}`}>
+          {placeDrillSentence(place, props.now)}
+        </p>
+      ))}
+    </>
+  );
+}
+
 /** The last restore drill, when the next runs, and (administrators) a button to run one now. */
 function DrillFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   const { drill } = props.status;
@@ -98,6 +114,7 @@ function DrillFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
           </button>
         </ActionForm>
       ) : null}
+      <PlaceDrillLines status={props.status} now={props.now} />
     </dd>
   );
 }

@@ -7,6 +7,7 @@ import type { DataPaths } from "../config/paths.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
+import type { OffsiteDrills } from "../offsite/drill.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
@@ -29,6 +30,8 @@ export interface WebDeps {
   scheduler: BackupScheduler;
   /** When restore drills run on their own (the status shows the next one). */
   drills: DrillSchedule;
+  /** Each off-site place's last drill (the status shows it beside the restore drill's). */
+  offsiteDrills: Pick<OffsiteDrills, "status">;
   alerts: AlertsPort;
   recovery: RecoveryPort;
   auth: Auth;

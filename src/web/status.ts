@@ -1,6 +1,7 @@
 import type { ContinuousView } from "../app/continuous.ts";
 import type { AppStatus } from "../app/status.ts";
 import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
+import type { OffsiteDrills } from "../offsite/drill.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";
@@ -11,6 +12,7 @@ export interface StatusDeps {
   engine: BackupEngine;
   scheduler: BackupScheduler;
   drills: DrillSchedule;
+  offsiteDrills: Pick<OffsiteDrills, "status">;
   alerts: AlertsPort;
   recovery: Pick<RecoveryPort, "active">;
   offsite: Pick<OffsiteService, "status">;
@@ -39,7 +41,7 @@ export function collectStatus(
     freeBytes: engine.freeBytes(),
     lastError: engine.lastError,
     operation: engine.progress(),
-    drill: { ...deps.drills.status(), last: engine.lastDrill() },
+    drill: { ...deps.drills.status(), last: engine.lastDrill(), places: deps.offsiteDrills.status() },
     alerts: deps.alerts.refresh(records),
     offsite: deps.offsite.status(),
     continuous: deps.continuous?.status() ?? null,

@@ -119,6 +119,50 @@ describe("alerts", () => {
     expect(ids({ ...failed, drill: { intervalDays: 7, last: drillAt(DAY - HOUR, true) } })).toEqual([]);
   });
 
+  test("off-site drills: a failed place raises one alert naming it, cleared by a pass; overdue only for a place with copies", () => {
+    const place = (label: string, copies: number | null, last: DrillResult | null) => ({
+      label,
+      copies,
+      last,
+    });
+    const failedMirror = place("the mirror folder", 2, drillAt(0, false));
+    const failing = input({ now: at(HOUR), placeDrills: [failedMirror, place("S3", 3, drillAt(0, true))] });
+    expect(computeAlerts(failing)).toEqual([
+      {
+        id: "offsite_drill_failed",
+        since: iso(0),
+        message:
+          "The last off-site drill of the mirror folder failed 1 hour ago with backup_20250922_090000.db: the restored copy differs from the backup: table `items` has 7 rows, 10 when the backup was made.",
+        action: expect.stringContaining("business-app drill --from mirror or s3"),
+      },
+    ]);
+    expect(
+      ids(input({ now: at(HOUR), placeDrills: [place("the mirror folder", 2, drillAt(HOUR, true))] })),
+    ).toEqual([]);
+    // Twice the weekly interval without a drill: only the place that holds copies is said.
+    const late = {
+      now: at(14 * DAY),
+      latestHealthy: { createdAt: iso(14 * DAY) },
+      lastAutomaticRun: null,
+      drill: { intervalDays: 7, last: drillAt(14 * DAY - HOUR, true) },
+    };
+    const overdue = input({
+      ...late,
+      placeDrills: [place("the mirror folder", 1, drillAt(0, true)), place("S3", 0, null)],
+    });
+    expect(computeAlerts(overdue)).toMatchObject([
+      {
+        id: "offsite_drill_overdue",
+        since: iso(14 * DAY),
+        message: "The last off-site drill of the mirror folder ran on 22 Sep; one should run every 7 days.",
+      },
+    ]);
+    expect(
+      ids(input({ ...late, placeDrills: [place("S3", 0, null), place("the mirror folder", null, null)] })),
+    ).toEqual([]);
+    expect(ids({ ...overdue, drill: { intervalDays: 0, last: drillAt(0, true) } })).toEqual([]);
+  });
+
   test("no drill in twice its interval: raised after 14 days of a weekly drill, never when drills are off", () => {
     const passed = { intervalDays: 7, last: drillAt(0, true) };
     const fresh = { latestHealthy: { createdAt: iso(14 * DAY) }, lastAutomaticRun: null };

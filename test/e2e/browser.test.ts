@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { dataPaths, ROOT, type RunningApp, startApp, tempDir } from "../helpers.ts";
+import {
+  addUserByCli,
+  dataPaths,
+  ROOT,
+  type RunningApp,
+  runCli,
+  startApp,
+  TEST_PASSWORD,
+  tempDir,
+} from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { expectFits, expectOneLineOfActions, launchChromium, WIDTHS } from "./page-checks.ts";
 import {
@@ -293,6 +302,55 @@ describe.skipIf(!available)("in a real browser", () => {
     );
     await boss.close();
   });
+
+  test("the off-site drill of the mirror folder under the restore drill: passed, then failed in red with its alert", async () => {
+    const shopDir = tempDir("business-app-e2e-drill-");
+    const mirror = tempDir("business-app-e2e-usb-");
+    const env = { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
+    expect((await addUserByCli(shopDir, "owner")).exitCode).toBe(0);
+    const shop = await startApp({ dataDir: shopDir, env });
+    const page = await browser.newPage({ viewport: WIDTHS[0] });
+    try {
+      await page.goto(`${shop.url}/login`);
+      await page.fill("#username", "owner");
+      await page.fill("#password", TEST_PASSWORD);
+      await Promise.all([page.waitForURL(`${shop.url}/`), page.click("button[type=submit]")]);
+      // The startup backup goes to the mirror folder in the background: at most 15 s.
+      for (
+        const end = Date.now() + 15_000;
+        !existsSync(join(mirror, "startup_backup.db.json")) && Date.now() < end;
+      )
+        await Bun.sleep(50);
+      const drill = () => runCli(["drill", "--from", "mirror", "--data-dir", shopDir], { env });
+      expect((await drill()).exitCode).toBe(0);
+      const line = page.locator("#offsite-drill-mirror");
+      await page.goto(`${shop.url}/`);
+      expect(await line.textContent()).toBe(
+        "Off-site drill (Mirror folder): passed just now with startup_backup.db.",
+      );
+      await page.goto(`${shop.url}/backup/status`);
+      expect(await line.textContent()).toBe(
+        "Off-site drill (Mirror folder): passed just now with startup_backup.db.",
+      );
+
+      const copy = join(mirror, "startup_backup.db");
+      const bytes = readFileSync(copy);
+      bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 0xff;
+      writeFileSync(copy, bytes);
+      expect((await drill()).exitCode).toBe(1);
+      await lookAt(page, "backup-status-offsite-drill-failed", () => page.goto(`${shop.url}/backup/status`));
+      expect(await line.getAttribute("class")).toBe("status-bad");
+      expect(await line.textContent()).toStartWith(
+        "Off-site drill (Mirror folder): failed just now with startup_backup.db (the copy startup_backup.db is damaged",
+      );
+      expect(await page.textContent("body")).toContain(
+        "The last off-site drill of the mirror folder failed just now",
+      );
+    } finally {
+      await page.close();
+      await shop.stop();
+    }
+  }, 60_000);
 
   test("recovery page: the backups fit, and a restore asks first, with and without JavaScript", async () => {
     await app.stop();

@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 
-import { addUserByCli, dataPaths, runCli, signIn, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, dataPaths, type RunningApp, runCli, signIn, startApp, tempDir } from "../helpers.ts";
 
 interface Status {
   offsite: {
@@ -47,8 +47,72 @@ test("a serving app copies its startup backup off-site in the background; anothe
     }
     const synced = await runCli(["offsite", "sync", "--data-dir", dataDir], { env });
     expect(synced.stdout).toBe(`ok      the mirror folder (${mirror}): 0 copied, 0 removed; 1 there\n`);
+    await offsiteDrills({ app, cookie, dataDir, mirror, env });
   } finally {
     stopped = await app.stop();
   }
   expect(stopped).toBe(0);
 });
+
+/**
+ * `drill --from mirror --json` beside the serving app (as the command line runs it: the executable
+ * under `npm test`), and what the status, the dashboard and the Database Backup page then say;
+ * a copy damaged in the place fails it (exit 1) and raises the alert; a place not set up is exit 2.
+ */
+async function offsiteDrills(shop: {
+  app: RunningApp;
+  cookie: string;
+  dataDir: string;
+  mirror: string;
+  env: Record<string, string>;
+}) {
+  const { app, cookie, dataDir, mirror, env } = shop;
+  const get = (path: string) => fetch(`${app.url}${path}`, { headers: { Cookie: cookie } });
+  const drill = (from: string, json = true) =>
+    runCli(["drill", "--from", from, ...(json ? ["--json"] : []), "--data-dir", dataDir], { env });
+  const passed = await drill("mirror");
+  expect(passed.stderr).toBe("");
+  expect(passed.exitCode).toBe(0);
+  const result = JSON.parse(passed.stdout);
+  expect(result).toMatchObject({
+    ok: true,
+    place: "mirror",
+    backup: "startup_backup.db",
+    countsCompared: true,
+  });
+  const status = (await (await get("/api/status")).json()) as {
+    drill: { places: unknown[] };
+  };
+  expect(status.drill.places).toEqual([
+    { place: "mirror", label: "the mirror folder", where: mirror, copies: 1, last: result },
+  ]);
+  const sentence = "Off-site drill (Mirror folder): passed just now with startup_backup.db.";
+  expect(await (await get("/")).text()).toContain(sentence);
+  expect(await (await get("/backup/status")).text()).toContain(sentence);
+
+  const copy = join(mirror, "startup_backup.db");
+  const good = readFileSync(copy);
+  const bad = Buffer.from(good);
+  bad[bad.length - 10] = (bad[bad.length - 10] as number) ^ 0xff;
+  writeFileSync(copy, bad);
+  const failed = await drill("mirror", false);
+  expect(failed.exitCode).toBe(1);
+  expect(failed.stderr).toBe(
+    `Off-site drill of the mirror folder (${mirror}) failed with startup_backup.db: the copy startup_backup.db is damaged (${mirror}: its SHA-256 is not the one recorded when it was copied)\n`,
+  );
+  const alerts = ((await (await get("/api/status")).json()) as { alerts: { id: string }[] }).alerts;
+  expect(alerts.map((a) => a.id)).toContain("offsite_drill_failed");
+  expect(await (await get("/")).text()).toContain(
+    "Off-site drill (Mirror folder): failed just now with startup_backup.db (the copy startup_backup.db is damaged",
+  );
+  writeFileSync(copy, good);
+
+  const s3 = await drill("s3");
+  expect(s3.exitCode).toBe(2);
+  expect(s3.stderr).toBe(
+    "Off-site drill failed: Off-site copies to S3 are not set up: set offsite_mirror_dir, or offsite_s3_bucket with its endpoint and keys\n",
+  );
+  const usb = await drill("usb");
+  expect(usb.exitCode).toBe(2);
+  expect(usb.stderr).toContain("--from must be mirror or s3.");
+}

@@ -32,7 +32,7 @@ function status(
     freeBytes: 10_000_000_000,
     lastError: null,
     operation: null,
-    drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null },
+    drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null, places: [] },
     alerts: [],
     offsite: null,
     continuous: null,

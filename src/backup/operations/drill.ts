@@ -3,7 +3,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { embeddedMigrations } from "../../db/migrations.ts";
 import { describeError } from "../../lib/errors.ts";
 import { sha256File } from "../../lib/hash.ts";
-import { tempNameFor } from "../../lib/temp-name.ts";
+import { tempNameFor, tempPathFor } from "../../lib/temp-name.ts";
 import { type DrillResult, writeDrillResult } from "../catalog/drill-record.ts";
 import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
@@ -16,7 +16,10 @@ import { identityOf } from "./restore-choice.ts";
 import { CHANGED_SINCE_MADE, verifyRecord } from "./verify.ts";
 
 /** What a drill found, before it is timed and recorded. */
-type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows">;
+export type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows"> & {
+  /** False when the backup carried no row counts to compare with (an off-site copy made before its check). */
+  countsCompared?: boolean;
+};
 
 const failed = (reason: string): Finding => ({ ok: false, reason, tables: 0, rows: 0 });
 
@@ -105,18 +108,74 @@ async function drill(
       ctx.log.warning(`Backup ${record.name} failed its check: ${reason}`);
       return failed(`the backup ${record.name} ${CHANGED_SINCE_MADE}`);
     }
-    const found = await drillFileInWorker({ path: temp, migrations });
-    if (!found.ok || !found.rowCounts)
-      return failed(`the restored copy ${found.reason ?? "failed its check"}`);
-    // A rebuild leaves some of the app's tables' rows behind on purpose: they are not compared.
-    const expected = restoresByCopy(record)
-      ? record.rowCounts
-      : Object.fromEntries(Object.entries(record.rowCounts).filter(([table]) => !NOT_CARRIED.has(table)));
-    return compareCounts(expected, found.rowCounts);
+    return await checkDrillCopyOf(temp, record, migrations);
   } finally {
-    // Off the thread: freeing a large copy's space takes the file system a while.
-    for (const side of ["", "-wal", "-shm", "-journal"]) await rm(`${temp}${side}`, { force: true });
+    await removeDrillCopy(temp);
     ctx.operations.show(null);
+  }
+}
+
+/** Removes a drill's copy and what SQLite made beside it; off the thread: freeing a large copy's space takes the file system a while. */
+async function removeDrillCopy(temp: string): Promise<void> {
+  for (const side of ["", "-wal", "-shm", "-journal"]) await rm(`${temp}${side}`, { force: true });
+}
+
+/**
+ * The full check of a drill's copy at `temp` (which it may change: the migrations run on it), as
+ * a restored database: the trust rule, this version's `migrations`, `integrity_check`, then the
+ * rows of each table compared with those `record` holds from when it was made — none when it holds
+ * none (`countsCompared` false). A rebuilt backup leaves some of the app's tables behind on purpose:
+ * they are not compared.
+ */
+async function checkDrillCopyOf(
+  temp: string,
+  record: Pick<ManifestRecord, "origin" | "rowCounts">,
+  migrations: MigrationMeta[],
+): Promise<Finding> {
+  const found = await drillFileInWorker({ path: temp, migrations });
+  if (!found.ok || !found.rowCounts) return failed(`the restored copy ${found.reason ?? "failed its check"}`);
+  if (!record.rowCounts) {
+    const counted = Object.values(found.rowCounts).reduce((sum, n) => sum + n, 0);
+    return {
+      ok: true,
+      reason: null,
+      tables: Object.keys(found.rowCounts).length,
+      rows: counted,
+      countsCompared: false,
+    };
+  }
+  const expected = restoresByCopy(record)
+    ? record.rowCounts
+    : Object.fromEntries(Object.entries(record.rowCounts).filter(([table]) => !NOT_CARRIED.has(table)));
+  return compareCounts(expected, found.rowCounts);
+}
+
+/**
+ * A restore drill of a backup brought from elsewhere (an off-site copy the caller downloaded to
+ * the hidden temporary file `path` in the backup folder, its bytes already proven the backup's):
+ * a copy the app made is checked in place, any other is rebuilt first into a temporary file of
+ * its own, as a restore would; then the full check and the counts (`checkDrillCopyOf`). It never
+ * touches the live database or the backup folder's list, so it needs no operation lock; `path`
+ * may be changed (the migrations) and its `-wal`/`-shm` are removed, the caller removes `path`.
+ * A failure is a finding, never an exception.
+ */
+export async function drillBroughtCopy(
+  path: string,
+  record: Pick<ManifestRecord, "name" | "origin" | "rowCounts">,
+  migrations: MigrationMeta[] = embeddedMigrations(),
+): Promise<Finding> {
+  const rebuilt = restoresByCopy(record) ? null : tempPathFor(path, "drill");
+  try {
+    if (rebuilt)
+      await rebuildInWorker({ source: path, target: rebuilt }).catch((error) => {
+        throw rebuildFailure(record.name, error);
+      });
+    return await checkDrillCopyOf(rebuilt ?? path, record, migrations);
+  } catch (error) {
+    return failed(describeError(error));
+  } finally {
+    if (rebuilt) await removeDrillCopy(rebuilt);
+    for (const side of ["-wal", "-shm", "-journal"]) await rm(`${path}${side}`, { force: true });
   }
 }
 
