@@ -66,6 +66,15 @@ describe("settings", () => {
       offsite_max_startup_backups: null,
       offsite_timeout_seconds: 30,
       offsite_run_minutes: 360,
+      smtp_host: null,
+      smtp_port: null,
+      smtp_security: "starttls",
+      smtp_user: null,
+      smtp_password: null,
+      smtp_tls_ca_file: null,
+      alert_email_from: null,
+      alert_email_to: [],
+      alert_email_weekly_summary: false,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });
