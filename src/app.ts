@@ -1,5 +1,6 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
+import { AlertEmail, emailOptions } from "./app/alert-email.ts";
 import { AlertMonitor } from "./app/alert-monitor.ts";
 import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
@@ -7,6 +8,7 @@ import { type ContinuousView, continuousView } from "./app/continuous.ts";
 import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
+import { WeeklySummary } from "./app/weekly-summary.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
@@ -64,6 +66,10 @@ export interface App {
   readonly drills: DrillSchedule;
   /** What needs attention (`computeAlerts`), looked at every minute, sent to `alert_webhook_url`. */
   readonly alerts: AlertMonitor;
+  /** E-mail alerts and the weekly summary through the shop's mail account; `test()` for the button and `email test`. */
+  readonly email: AlertEmail;
+  /** The weekly summary by e-mail (`alert_email_weekly_summary`), started by a serving app. */
+  readonly weeklySummary: WeeklySummary;
   readonly auth: Auth;
   readonly recovery: RecoveryController;
   readonly settings: AppSettings;
@@ -164,6 +170,12 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.timers ? { timers: options.timers } : {}),
   });
+  const email = new AlertEmail({
+    options: emailOptions(settings),
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
   const alerts = new AlertMonitor({
     engine,
     scheduler,
@@ -172,12 +184,26 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     log,
     webhook,
+    email,
     ...(options.timers ? { timers: options.timers } : {}),
     offsiteStatus: () => offsite.status(),
     continuousStatus: () =>
       appSettings.current.settings.continuous_protection
         ? { ...continuous.health(), places: shipping.health() }
         : null,
+  });
+  const weeklySummary = new WeeklySummary({
+    email,
+    enabled: () => appSettings.current.settings.alert_email_weekly_summary,
+    facts: () => ({
+      newestBackup: engine.newestGood() ?? null,
+      lastDrill: engine.lastDrill(),
+      offsite: offsite.status(),
+      alerts: alerts.current(),
+    }),
+    clock,
+    log,
+    ...(options.timers ? { timers: options.timers } : {}),
   });
   const recovery = new RecoveryController({
     engine,
@@ -201,6 +227,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       engine.setRetention(retentionLimits(next));
       drills.setIntervalDays(next.drill_interval_days);
       webhook.setUrl(next.alert_webhook_url);
+      email.configure(emailOptions(next));
       pruneAuditTrail(auth.audit, auditRetention(next), log);
       offsite.configure(offsiteOptions(next));
     },
@@ -233,6 +260,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     scheduler,
     drills,
     alerts,
+    email,
+    weeklySummary,
     auth,
     recovery,
     settings: appSettings,

@@ -100,6 +100,7 @@ export function startServices(app: App, openError: string | null): RunningServic
   // In recovery mode it begins at once: it starts once a restore brought a database back.
   if (openError) continuousProtection.begin();
   app.alerts.start();
+  app.weeklySummary.start();
   // In recovery mode there is no startup backup: what is missing off-site is copied now.
   if (openError) app.offsite.start();
   const sweeper = setInterval(() => {
@@ -116,6 +117,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       app.scheduler.stop();
       app.drills.stop();
       app.alerts.stop();
+      app.weeklySummary.stop();
       clearInterval(sweeper);
       app.engine.stopFollowUps();
       if (options.hurry) app.engine.abandon();
