@@ -80,6 +80,7 @@ function readCa(path: string | null): string | null {
 export class AlertEmail {
   #options: EmailOptions | null;
   readonly #clock: Clock;
+  readonly #log: Log;
   readonly #queue: DeliveryQueue;
 
   constructor(options: {
@@ -91,6 +92,7 @@ export class AlertEmail {
   }) {
     this.#options = options.options;
     this.#clock = options.clock;
+    this.#log = options.log;
     this.#queue = new DeliveryQueue({ what: "Alert e-mail", ...options });
   }
 
@@ -165,7 +167,9 @@ export class AlertEmail {
         ].join("\n"),
       }),
     );
-    return { to: options.to, server: `${options.server.host}:${options.server.port}` };
+    const server = `${options.server.host}:${options.server.port}`;
+    this.#log.info(`Test e-mail sent to ${options.to.join(", ")} through ${server}`);
+    return { to: options.to, server };
   }
 
   /** Resolves once every queued e-mail was sent or given up. */
