@@ -246,6 +246,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     auth,
     settings: appSettings,
     offsite,
+    email,
     continuous: { status: continuousStatus },
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,

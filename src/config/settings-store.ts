@@ -33,6 +33,15 @@ export const EDITABLE_KEYS = [
   "offsite_max_pre_restore_backups",
   "offsite_max_pre_update_backups",
   "offsite_max_startup_backups",
+  "smtp_host",
+  "smtp_port",
+  "smtp_security",
+  "smtp_user",
+  "smtp_password",
+  "smtp_tls_ca_file",
+  "alert_email_from",
+  "alert_email_to",
+  "alert_email_weekly_summary",
 ] as const satisfies readonly SettingKey[];
 
 export type EditableKey = (typeof EDITABLE_KEYS)[number];

@@ -3,6 +3,7 @@ import type { SettingSource } from "../config/load.ts";
 import type { SettingKey, Settings } from "../config/schema.ts";
 import type { TargetTest } from "../offsite/targets.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
+import { EmailSettings } from "./email-settings.tsx";
 import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
 import { OffsiteSettings } from "./offsite-settings.tsx";
 import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
@@ -21,6 +22,8 @@ export interface SettingsPageProps extends PageProps {
   error?: string | null;
   /** The results of the off-site connection test, when it was just run. */
   offsiteTests?: TargetTest[] | null;
+  /** What the test e-mail just did, when it was just sent. */
+  emailTest?: { ok: boolean; message: string } | null;
 }
 
 function SchedulerPanel(props: { viewer: PageProps["viewer"]; scheduler: SchedulerStatus; now: Date }) {
@@ -189,6 +192,7 @@ export function SettingsPage(props: SettingsPageProps) {
         sources={sources}
         tests={props.offsiteTests ?? null}
       />
+      <EmailSettings viewer={viewer} settings={settings} sources={sources} test={props.emailTest ?? null} />
       <SchedulerPanel viewer={viewer} scheduler={scheduler} now={now} />
       <StartSettings settings={settings} />
     </Page>

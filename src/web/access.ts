@@ -56,6 +56,8 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "GET /settings/schedule": "super_admin",
   "POST /settings/offsite": "super_admin",
   "POST /settings/offsite/test": "super_admin",
+  "POST /settings/email": "super_admin",
+  "POST /settings/email/test": "super_admin",
   // Recovery mode: no sign-in (the users live in the broken database); the one-time token is the key.
   "GET /recovery": "anyone",
   "GET /recovery/confirm": "anyone",

@@ -1,3 +1,4 @@
+import type { AlertEmail } from "../app/alert-email.ts";
 import type { ContinuousView } from "../app/continuous.ts";
 import type { AlertsPort, RecoveryPort, SettingsPort } from "../app/ports.ts";
 import type { Auth } from "../auth/auth.ts";
@@ -34,6 +35,8 @@ export interface WebDeps {
   settings: SettingsPort;
   /** Off-site copies: their status, where each backup lives, restores that fall back to them. */
   offsite: OffsiteService;
+  /** E-mail alerts: the Settings page's test e-mail. */
+  email: Pick<AlertEmail, "test">;
   /** Continuous protection: its window and how current it is. */
   continuous: { status(): ContinuousView };
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */

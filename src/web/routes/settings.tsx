@@ -1,8 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AlertEmail } from "../../app/alert-email.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
+import { MailError } from "../../lib/smtp.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { TargetTest } from "../../offsite/targets.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
@@ -11,6 +13,7 @@ import { SettingsPage } from "../../views/settings-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
+import { emailChangeOf } from "../email-form.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm } from "../form.ts";
 import { redirectTo, respondFragment, respondPage } from "../html.ts";
@@ -62,13 +65,19 @@ export function settingsRoutes(deps: {
   scheduler: BackupScheduler;
   auth: Auth;
   offsite: OffsiteService;
+  email: Pick<AlertEmail, "test">;
 }) {
   const app = new Hono<AppEnv>();
   const cadenceFixed = () => deps.settings.isFixed("interval_hours") || deps.settings.isFixed("schedule");
 
   function page(
     c: Context<AppEnv>,
-    extra: { notice?: string | null; error?: string | null; offsiteTests?: TargetTest[] },
+    extra: {
+      notice?: string | null;
+      error?: string | null;
+      offsiteTests?: TargetTest[];
+      emailTest?: { ok: boolean; message: string };
+    },
     status?: ContentfulStatusCode,
   ) {
     const current = deps.settings.current;
@@ -129,6 +138,45 @@ export function settingsRoutes(deps: {
       ...(failed
         ? { error: "The connection test failed: see Off-site copies below." }
         : { notice: "The connection test passed." }),
+    });
+  });
+
+  app.post("/settings/email", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const change = emailChangeOf(await readForm(c, { all: true }));
+    await audited(c, deps.auth, "settings: save e-mail", null, () =>
+      deps.settings.apply(change, viewerOf(c).username),
+    );
+    return redirectTo(c, "/settings?saved#email");
+  });
+
+  // Sends a test e-mail with the saved settings and says in words what happened.
+  app.post("/settings/email/test", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const outcome = await audited(c, deps.auth, "settings: test e-mail", null, async () => {
+      try {
+        const sent = await deps.email.test();
+        return {
+          ok: true,
+          message: `Test e-mail sent to ${sent.to.join(", ")}. Look in that inbox (and its spam folder).`,
+        };
+      } catch (error) {
+        if (!(error instanceof MailError)) throw error;
+        const words = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+        return {
+          ok: false,
+          message:
+            error.code === "mail.not_configured"
+              ? "E-mail alerts are not set up yet: fill in the mail server, the addresses and save first."
+              : `The test e-mail was not sent: ${words}.`,
+        };
+      }
+    });
+    return page(c, {
+      emailTest: outcome,
+      ...(outcome.ok
+        ? { notice: "The test e-mail was sent." }
+        : { error: "The test e-mail was not sent: see E-mail alerts below." }),
     });
   });
 
