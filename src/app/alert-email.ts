@@ -133,7 +133,7 @@ export class AlertEmail {
               : "Something else still needs attention: see the other e-mails, or open BusinessApp.",
           ];
     this.#push(options, `${event} ${alert.id}`, {
-      subject: event === "alert.started" ? `BusinessApp: ${title}` : `BusinessApp: cleared - ${title}`,
+      subject: event === "alert.started" ? `BusinessApp: ${title}` : `BusinessApp: cleared — ${title}`,
       text: lines.join("\n"),
     });
   }

@@ -96,8 +96,8 @@ export class WeeklySummary {
     email.sendNote(
       "weekly summary",
       gathered.alerts.length === 0
-        ? "BusinessApp: weekly summary - all is well"
-        : "BusinessApp: weekly summary - needs attention",
+        ? "BusinessApp: weekly summary — all is well"
+        : "BusinessApp: weekly summary — needs attention",
       summaryLines(gathered),
     );
   }

@@ -39,17 +39,29 @@ export function EmailSettings(props: EmailSettingsProps) {
         off-site copies stopped) and again when it is fixed, through your own mail account. Your mail
         provider's help pages list the outgoing (SMTP) server, its port and security.
       </p>
-      {props.test ? (
-        <p id="email-test-result" class={props.test.ok ? "status-ok" : "status-bad"} role="status">
-          {props.test.message}
-        </p>
-      ) : null}
-      <form method="post" action="/settings/email/test">
-        <CsrfField viewer={viewer} />
-        <button type="submit" class="secondary">
-          Send a test e-mail
-        </button>
-      </form>
+      {/* With JavaScript, the answer replaces only this part (htmx picks it out of the page). */}
+      <div id="email-test">
+        {props.test ? (
+          <p id="email-test-result" class={props.test.ok ? "status-ok" : "status-bad"} role="status">
+            {props.test.message}
+          </p>
+        ) : null}
+        <form
+          method="post"
+          action="/settings/email/test"
+          hx-post="/settings/email/test"
+          hx-target="#email-test"
+          hx-select="#email-test"
+          hx-swap="outerHTML"
+          hx-disable="find button"
+        >
+          <CsrfField viewer={viewer} />
+          <button type="submit" class="secondary">
+            Send a test e-mail
+          </button>{" "}
+          <span class="muted small when-busy">Sending… this can take up to a minute.</span>
+        </form>
+      </div>
       <form method="post" action="/settings/email">
         <CsrfField viewer={viewer} />
         <input type="hidden" name="email_form_sent" value="true" />

@@ -117,7 +117,7 @@ describe("alerts by e-mail, through a real SMTP server", () => {
     expect(app.alerts.refresh()).toEqual([]);
     await app.alerts.settled();
     const [cleared] = (await starttls.waitFor(before + 2)).slice(before + 1);
-    expect(cleared?.subject).toBe("BusinessApp: cleared - low disk space");
+    expect(cleared?.subject).toBe("BusinessApp: cleared — low disk space");
     expect(cleared?.text).toContain("It had needed attention since 2025-09-22 09:01:00");
     expect(cleared?.text).toContain("Nothing else needs attention now.");
     const log = readFileSync(app.paths.log, "utf8");
@@ -268,7 +268,7 @@ describe("alerts by e-mail, through a real SMTP server", () => {
     await timers.advance(7 * 24 * 3600_000);
     await email.settled();
     const [mail] = (await starttls.waitFor(before + 1)).slice(before);
-    expect(mail?.subject).toBe("BusinessApp: weekly summary - all is well");
+    expect(mail?.subject).toBe("BusinessApp: weekly summary — all is well");
     expect(mail?.text).toContain("All is well: nothing needs attention.");
     expect(mail?.text).toContain("Newest good backup: backup_20250921_180000.db, made 2025-09-21 18:00:00.");
     expect(mail?.text).toContain("Last restore drill: passed on 2025-09-19 03:00:00.");
