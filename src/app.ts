@@ -1,11 +1,18 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
-import { AlertEmail, emailOptions } from "./app/alert-email.ts";
+import { AlertEmail } from "./app/alert-email.ts";
 import { AlertMonitor } from "./app/alert-monitor.ts";
 import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { type ContinuousView, continuousView } from "./app/continuous.ts";
-import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
+import {
+  auditRetention,
+  backupCadence,
+  emailOptions,
+  fileWait,
+  offsiteOptions,
+  retentionLimits,
+} from "./app/options.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
 import { WeeklySummary } from "./app/weekly-summary.ts";

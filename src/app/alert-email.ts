@@ -1,12 +1,9 @@
 import { readFileSync, statSync } from "node:fs";
-import { DEFAULT_SMTP_PORT, emailSender } from "../config/email-settings.ts";
-import type { Settings } from "../config/schema.ts";
 import type { Log } from "../lib/log.ts";
 import { MailError, type MailMessage, type MailServer, sendMail } from "../lib/smtp.ts";
 import { type Clock, formatLogTime } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
 import type { AlertEvent } from "./alert-webhook.ts";
-import { consoleUrl } from "./console-url.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
 import type { Alert, AlertId } from "./status.ts";
 
@@ -39,25 +36,6 @@ export interface EmailOptions {
   to: string[];
   /** Where the e-mails say BusinessApp is opened. */
   appUrl: string;
-}
-
-export function emailOptions(settings: Settings): EmailOptions | null {
-  const from = emailSender(settings);
-  if (!settings.smtp_host || settings.alert_email_to.length === 0 || !from) return null;
-  return {
-    server: {
-      host: settings.smtp_host,
-      port: settings.smtp_port ?? DEFAULT_SMTP_PORT[settings.smtp_security],
-      security: settings.smtp_security,
-      user: settings.smtp_user,
-      password: settings.smtp_password,
-      caFile: settings.smtp_tls_ca_file,
-      timeoutMs: MAIL_TIMEOUT_MS,
-    },
-    from,
-    to: settings.alert_email_to,
-    appUrl: consoleUrl(settings.host, settings.port),
-  };
 }
 
 /** The certificate file to trust, read now (it may have been replaced); bounded in size. */

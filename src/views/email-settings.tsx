@@ -2,7 +2,7 @@
 import type { SettingSource } from "../config/load.ts";
 import { envName, type SettingKey, type Settings } from "../config/schema.ts";
 import { CsrfField, type PageProps } from "./layout.tsx";
-import { Field, fixedBy } from "./setting-field.tsx";
+import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
 
 export interface EmailSettingsProps {
   viewer: PageProps["viewer"];
@@ -29,7 +29,6 @@ export function EmailSettings(props: EmailSettingsProps) {
   );
   const securityFixed = fixedBy("smtp_security", sources.smtp_security);
   const passwordFixed = fixedBy("smtp_password", sources.smtp_password);
-  const weeklyFixed = fixedBy("alert_email_weekly_summary", sources.alert_email_weekly_summary);
   const passwordSet = settings.smtp_password !== null;
   return (
     <section class="panel" aria-labelledby="email-heading" id="email">
@@ -112,20 +111,12 @@ export function EmailSettings(props: EmailSettingsProps) {
           "Send alerts to (addresses, separated by commas)",
           settings.alert_email_to.join(", "),
         )}
-        <div class="form-row">
-          <input type="hidden" name="alert_email_weekly_summary" value="false" />
-          <label class="inline">
-            <input
-              type="checkbox"
-              name="alert_email_weekly_summary"
-              value="true"
-              checked={settings.alert_email_weekly_summary}
-              disabled={weeklyFixed !== null}
-            />{" "}
-            Also send a short summary every Monday morning (if it stops coming, BusinessApp is not running)
-          </label>
-          {weeklyFixed ? <p class="muted small">{weeklyFixed}</p> : null}
-        </div>
+        <SwitchField
+          name="alert_email_weekly_summary"
+          label="Also send a short summary every Monday morning (if it stops coming, BusinessApp is not running)"
+          checked={settings.alert_email_weekly_summary}
+          sources={sources}
+        />
         <div class="form-row">
           <button type="submit">Save e-mail settings</button>
         </div>

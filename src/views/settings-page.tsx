@@ -7,7 +7,7 @@ import { EmailSettings } from "./email-settings.tsx";
 import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
 import { OffsiteSettings } from "./offsite-settings.tsx";
 import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
-import { Field, fixedBy } from "./setting-field.tsx";
+import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
 import { Time } from "./when.tsx";
 
 export interface SettingsPageProps extends PageProps {
@@ -89,7 +89,6 @@ export function SettingsPage(props: SettingsPageProps) {
   const { settings, sources, viewer, scheduler, now } = props;
   const cadenceFixed =
     fixedBy("interval_hours", sources.interval_hours) ?? fixedBy("schedule", sources.schedule);
-  const startupFixed = fixedBy("startup_backup", sources.startup_backup);
   return (
     <Page title="Settings" current="/settings" viewer={viewer} assets={props.assets}>
       <h1>Settings</h1>
@@ -105,20 +104,12 @@ export function SettingsPage(props: SettingsPageProps) {
         <p>While BusinessApp runs, it makes a backup of the database by itself at these times.</p>
         {cadenceFixed ? <input type="hidden" name="schedule_choice" value="fixed" /> : null}
         <ScheduleChooser form={props.schedule} preview={props.preview} now={now} fixed={cadenceFixed} />
-        <div class="form-row">
-          <input type="hidden" name="startup_backup" value="false" />
-          <label class="inline">
-            <input
-              type="checkbox"
-              name="startup_backup"
-              value="true"
-              checked={settings.startup_backup}
-              disabled={startupFixed !== null}
-            />
-            Also make a backup every time BusinessApp starts
-          </label>
-          {startupFixed ? <p class="muted small">{startupFixed}</p> : null}
-        </div>
+        <SwitchField
+          name="startup_backup"
+          label="Also make a backup every time BusinessApp starts"
+          checked={settings.startup_backup}
+          sources={sources}
+        />
         <h2>How many backups to keep</h2>
         <p>
           When there are more, the oldest are removed. The newest good backup is never removed, and damaged
