@@ -2,7 +2,7 @@ import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
 import { DatabaseDamagedError } from "../backup/index.ts";
-import { removeSaveLeftovers } from "../config/settings-store.ts";
+import { protectSecrets, removeSaveLeftovers } from "../config/settings-store.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
@@ -43,6 +43,7 @@ export async function openDatabase(
   );
   await app.engine.cleanupLeftovers();
   removeSaveLeftovers(app.settings.current.configFile, app.log);
+  protectSecrets(app.settings.current.configFile, app.log);
   if (options.newDatabase) {
     if (databaseIsMissing(app.paths.database))
       app.log.warning("Starting with an empty database, as asked (--new-database); every backup is kept");
