@@ -47,14 +47,15 @@ type EmailKey = keyof typeof EMAIL_FIELDS;
 
 export const EMAIL_ALLOWED: Record<EmailKey, string> = {
   smtp_host: "the name of your mail provider's outgoing (SMTP) server, such as smtp.example.com",
-  smtp_port: "a whole number from 1 to 65535, or null for the usual port of smtp_security (465, 587 or 25)",
+  smtp_port:
+    "a whole number from 1 to 65535; without one, the usual port of the security chosen: 465, 587 or 25",
   smtp_security: '"tls" (port 465), "starttls" (port 587) or "none" (no encryption)',
   smtp_user: "the user name of the mail account, usually its e-mail address",
   smtp_password: "the password of the mail account (often an app password), at most 1024 characters",
   smtp_tls_ca_file:
     "the full path of a PEM file with the certificate a mail server of your own uses, such as C:\\BusinessApp\\mail.pem",
   alert_email_from: "the sender's e-mail address, such as backups@example.com",
-  alert_email_to: "one to 20 e-mail addresses (comma-separated in the environment and on the page)",
+  alert_email_to: "one to 20 e-mail addresses, separated by commas",
   alert_email_weekly_summary: "true or false",
 };
 
@@ -78,25 +79,45 @@ export function emailSender(settings: EmailSettings): string | null {
   return settings.smtp_user && isAddress(settings.smtp_user) ? settings.smtp_user : null;
 }
 
+/** Each e-mail setting as the pages call it; messages about the settings file add the key. */
+export const EMAIL_WORDS: Record<EmailKey, string> = {
+  smtp_host: "the outgoing mail server",
+  smtp_port: "the port",
+  smtp_security: "the security",
+  smtp_user: "the user name",
+  smtp_password: "the password",
+  smtp_tls_ca_file: "the certificate file to trust",
+  alert_email_from: "the sender's address",
+  alert_email_to: "the addresses to send alerts to",
+  alert_email_weekly_summary: "the weekly summary",
+};
+
 /**
  * Settings that only work together: a mail server needs someone to write to and a sender, and
  * the other way round; a user name needs its password and a password its user name. Returns what
- * is wrong in words, or null.
+ * is wrong in words (`forPage`: without the settings' keys), or null.
  */
-export function emailSettingsProblem(settings: EmailSettings): string | null {
-  const host = settings.smtp_host;
-  if (host === null) {
-    if (settings.alert_email_to.length > 0)
-      return "E-mail alerts need the outgoing mail server (smtp_host) as well as the addresses to write to (alert_email_to).";
+export function emailSettingsProblem(
+  settings: EmailSettings,
+  options: { forPage?: boolean } = {},
+): string | null {
+  const name = (key: EmailKey) => {
+    if (options.forPage) return EMAIL_WORDS[key];
+    return `${EMAIL_WORDS[key]} (${key === "smtp_password" ? "smtp_password or BUSINESS_APP_SMTP_PASSWORD" : key})`;
+  };
+  const account = (key: EmailKey) => key === "smtp_user" || key === "smtp_password";
+  const both = (given: EmailKey, missing: EmailKey) =>
+    `${account(given) ? "The mail account needs" : "E-mail alerts need"} ${name(missing)} as well as ${name(given)}.`;
+  if (settings.smtp_host === null) {
+    if (settings.alert_email_to.length > 0) return both("alert_email_to", "smtp_host");
     return null;
   }
-  if (settings.alert_email_to.length === 0)
-    return `The mail server ${host} is set (smtp_host), but nobody to write to: set alert_email_to too, or remove smtp_host.`;
+  if (settings.alert_email_to.length === 0) return both("smtp_host", "alert_email_to");
   if (emailSender(settings) === null)
-    return "E-mail alerts need the sender's address (alert_email_from), as the user name of the mail account is not one.";
+    return `E-mail alerts need ${name("alert_email_from")}, as ${name("smtp_user")} is not an e-mail address.`;
   if (settings.smtp_user !== null && settings.smtp_password === null)
-    return "The mail account's user name is set (smtp_user), but not its password: set BUSINESS_APP_SMTP_PASSWORD or smtp_password too.";
+    return both("smtp_user", "smtp_password");
   if (settings.smtp_user === null && settings.smtp_password !== null)
-    return "The mail account's password is set, but not its user name: set smtp_user too.";
+    return both("smtp_password", "smtp_user");
   return null;
 }

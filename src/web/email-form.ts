@@ -1,3 +1,6 @@
+import { coerce } from "../config/coerce.ts";
+import { EMAIL_FIELDS, EMAIL_WORDS, emailSettingsProblem } from "../config/email-settings.ts";
+import { SETTING_ALLOWED, type Settings } from "../config/schema.ts";
 import type { SettingsChange } from "../config/settings-store.ts";
 import { badForm } from "./http-errors.ts";
 
@@ -33,4 +36,24 @@ export function emailChangeOf(form: Form): SettingsChange {
   const weekly = form.alert_email_weekly_summary;
   values.alert_email_weekly_summary = Array.isArray(weekly) ? weekly.includes("true") : weekly === "true";
   return { values };
+}
+
+/**
+ * Why the e-mail form's change cannot be saved, in the page's words (no settings' keys; a value
+ * is never repeated, a password least of all), or null when the settings' own check has the
+ * reason. Asked once a save was refused.
+ */
+export function emailFormProblem(change: SettingsChange, current: Settings): string | null {
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change.values)) {
+    if (!(key in EMAIL_FIELDS) || value === undefined) continue;
+    const field = EMAIL_FIELDS[key as keyof typeof EMAIL_FIELDS];
+    const parsed = field.safeParse(coerce(key as keyof typeof EMAIL_FIELDS, value));
+    if (!parsed.success) {
+      const words = EMAIL_WORDS[key as keyof typeof EMAIL_FIELDS];
+      return `${words.charAt(0).toUpperCase()}${words.slice(1)} cannot be used. Allowed: ${SETTING_ALLOWED[key as keyof typeof EMAIL_FIELDS]}.`;
+    }
+    next[key] = parsed.data;
+  }
+  return emailSettingsProblem(next as Settings, { forPage: true });
 }

@@ -79,6 +79,8 @@ describe("email test", () => {
       env: { BUSINESS_APP_SMTP_HOST: "mail.example.com" },
     });
     expect(half.exitCode).toBe(2);
-    expect(half.stderr).toContain("but nobody to write to: set alert_email_to too");
+    expect(half.stderr).toBe(
+      "E-mail alerts need the addresses to send alerts to (alert_email_to) as well as the outgoing mail server (smtp_host).\n",
+    );
   });
 });

@@ -286,10 +286,22 @@ describe("e-mail alert settings", () => {
     ).toBe(2525);
     expect(emailOptions(load().settings)).toBeNull();
     const cases: [Record<string, string>, string][] = [
-      [{ BUSINESS_APP_SMTP_HOST: "smtp.example.com" }, "but nobody to write to"],
-      [{ BUSINESS_APP_ALERT_EMAIL_TO: "owner@example.com" }, "E-mail alerts need the outgoing mail server"],
-      [{ ...env, BUSINESS_APP_SMTP_USER: "shop" }, "E-mail alerts need the sender's address"],
-      [{ ...env, BUSINESS_APP_SMTP_PASSWORD: "" }, "but not its password"],
+      [
+        { BUSINESS_APP_SMTP_HOST: "smtp.example.com" },
+        "E-mail alerts need the addresses to send alerts to (alert_email_to) as well as the outgoing mail server (smtp_host).",
+      ],
+      [
+        { BUSINESS_APP_ALERT_EMAIL_TO: "owner@example.com" },
+        "E-mail alerts need the outgoing mail server (smtp_host) as well as the addresses to send alerts to (alert_email_to).",
+      ],
+      [
+        { ...env, BUSINESS_APP_SMTP_USER: "shop" },
+        "E-mail alerts need the sender's address (alert_email_from), as the user name (smtp_user) is not an e-mail address.",
+      ],
+      [
+        { ...env, BUSINESS_APP_SMTP_PASSWORD: "" },
+        "The mail account needs the password (smtp_password or BUSINESS_APP_SMTP_PASSWORD) as well as the user name (smtp_user).",
+      ],
       [{ ...env, BUSINESS_APP_SMTP_SECURITY: "ssl" }, "Invalid value for setting smtp_security"],
       [{ ...env, BUSINESS_APP_ALERT_EMAIL_TO: "owner" }, "Invalid value for setting alert_email_to"],
     ];

@@ -50,6 +50,7 @@ async function testButton(web: Web, boss: Boss): Promise<string> {
   return res.text();
 }
 
+const noticeOf = (page: string) => /<p class="notice notice-error"[^>]*>([^<]*)<\/p>/.exec(page)?.[1] ?? null;
 const resultOf = (page: string) => /<p id="email-test-result"[^>]*>([^<]*)<\/p>/.exec(page)?.[1] ?? null;
 
 describe("e-mail alerts on the Settings page", () => {
@@ -135,10 +136,25 @@ describe("e-mail alerts on the Settings page", () => {
     const boss = await web.as("super_admin");
     const res = await save(web, boss, { alert_email_to: "" });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain("but nobody to write to");
-    const bad = await save(web, boss, { smtp_password: PASSWORD, alert_email_to: "not an address" });
+    const missing = await res.text();
+    expect(noticeOf(missing)).toBe(
+      "E-mail alerts need the addresses to send alerts to as well as the outgoing mail server.",
+    );
+    const bad = await save(web, boss, {
+      smtp_password: PASSWORD,
+      alert_email_to: "owner@example.com, not an address",
+    });
     expect(bad.status).toBe(400);
     const text = await bad.text();
+    expect(noticeOf(text)).toBe(
+      "The addresses to send alerts to cannot be used. Allowed: one to 20 e-mail addresses, separated by commas.",
+    );
+    const noPassword = await save(web, boss, {});
+    expect(await noPassword.text()).toContain(
+      "The mail account needs the password as well as the user name.",
+    );
+    // The page names no setting's key, and repeats no password.
+    for (const page of [missing, text]) expect(noticeOf(page)).not.toMatch(/alert_email|smtp_/);
     expect(text).not.toContain(PASSWORD);
     expect(web.built.settings.current.settings.smtp_host).toBeNull();
   });

@@ -3,6 +3,7 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AlertEmail } from "../../app/alert-email.ts";
 import type { Auth } from "../../auth/auth.ts";
+import { ConfigError } from "../../config/load.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
 import { MailError } from "../../lib/smtp.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
@@ -13,7 +14,7 @@ import { SettingsPage } from "../../views/settings-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
-import { emailChangeOf } from "../email-form.ts";
+import { emailChangeOf, emailFormProblem } from "../email-form.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm } from "../form.ts";
 import { redirectTo, respondFragment, respondPage } from "../html.ts";
@@ -144,9 +145,16 @@ export function settingsRoutes(deps: {
   app.post("/settings/email", async (c) => {
     showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
     const change = emailChangeOf(await readForm(c, { all: true }));
-    await audited(c, deps.auth, "settings: save e-mail", null, () =>
-      deps.settings.apply(change, viewerOf(c).username),
-    );
+    await audited(c, deps.auth, "settings: save e-mail", null, async () => {
+      try {
+        return await deps.settings.apply(change, viewerOf(c).username);
+      } catch (error) {
+        // Said as the page names things, not as the settings file does.
+        const problem =
+          error instanceof ConfigError ? emailFormProblem(change, deps.settings.current.settings) : null;
+        throw problem ? badForm(problem) : error;
+      }
+    });
     return redirectTo(c, "/settings?saved#email");
   });
 
