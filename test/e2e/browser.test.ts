@@ -329,7 +329,7 @@ describe.skipIf(!available)("in a real browser", () => {
       await boss.click("button:has-text('Send a test e-mail')");
       await boss.waitForSelector("#email-test-result.status-bad");
       expect(await boss.textContent("#email-test-result")).toBe(
-        "The test e-mail was not sent: The mail server refused the user name or password.",
+        "The test e-mail was not sent: The mail server refused the user name or password. Many providers want an app password here, made in the account's security settings.",
       );
       // Answered in place by htmx: the page was not reloaded.
       expect(await boss.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);

@@ -50,8 +50,11 @@ async function testButton(web: Web, boss: Boss): Promise<string> {
   return res.text();
 }
 
-const noticeOf = (page: string) => /<p class="notice notice-error"[^>]*>([^<]*)<\/p>/.exec(page)?.[1] ?? null;
-const resultOf = (page: string) => /<p id="email-test-result"[^>]*>([^<]*)<\/p>/.exec(page)?.[1] ?? null;
+/** The text of an element of the page, its apostrophes as written. */
+const asWritten = (html: string | undefined) => html?.replaceAll("&#39;", "'") ?? null;
+const noticeOf = (page: string) =>
+  asWritten(/<p class="notice notice-error"[^>]*>([^<]*)<\/p>/.exec(page)?.[1]);
+const resultOf = (page: string) => asWritten(/<p id="email-test-result"[^>]*>([^<]*)<\/p>/.exec(page)?.[1]);
 
 describe("e-mail alerts on the Settings page", () => {
   test("saved from the page with a write-only password into an owner-only file; the test e-mail arrives; the password is on no page, answer or log line", async () => {
@@ -107,7 +110,7 @@ describe("e-mail alerts on the Settings page", () => {
     const cases: [Record<string, string>, string][] = [
       [
         { smtp_password: "not the password" },
-        "The test e-mail was not sent: The mail server refused the user name or password.",
+        "The test e-mail was not sent: The mail server refused the user name or password. Many providers want an app password here, made in the account's security settings.",
       ],
       [
         { smtp_password: PASSWORD, smtp_port: String(closed) },
@@ -115,11 +118,11 @@ describe("e-mail alerts on the Settings page", () => {
       ],
       [
         { smtp_tls_ca_file: "" },
-        "The test e-mail was not sent: The certificate of 127.0.0.1 is not trusted.",
+        "The test e-mail was not sent: The certificate of 127.0.0.1 is not trusted. If the mail server is your own, save its certificate as a file on this PC and give it as the certificate file to trust.",
       ],
       [
         { smtp_port: String(plain.port) },
-        `The test e-mail was not sent: The mail server 127.0.0.1:${plain.port} does not offer STARTTLS (encryption).`,
+        `The test e-mail was not sent: The mail server 127.0.0.1:${plain.port} does not offer STARTTLS (encryption). Choose SSL/TLS (usually port 465) if your provider offers it.`,
       ],
     ];
     for (const [fields, words] of cases) {

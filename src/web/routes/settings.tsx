@@ -5,7 +5,7 @@ import type { AlertEmail } from "../../app/alert-email.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { ConfigError } from "../../config/load.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
-import { MailError } from "../../lib/smtp.ts";
+import { MailError, type MailFailure } from "../../lib/smtp.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { TargetTest } from "../../offsite/targets.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
@@ -59,6 +59,14 @@ function changeOf(form: Form, cadenceFixed: boolean): SettingsChange {
   const schedule = scheduleChange(scheduleOfForm(form));
   return { mode: schedule.mode, values: { ...values, ...schedule.values } };
 }
+
+/** What a shop owner can try after a failed test e-mail, where there is something to try. */
+const MAIL_HINTS: Partial<Record<MailFailure, string>> = {
+  auth: "Many providers want an app password here, made in the account's security settings.",
+  certificate:
+    "If the mail server is your own, save its certificate as a file on this PC and give it as the certificate file to trust.",
+  no_starttls: "Choose SSL/TLS (usually port 465) if your provider offers it.",
+};
 
 /** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
 export function settingsRoutes(deps: {
@@ -171,12 +179,13 @@ export function settingsRoutes(deps: {
       } catch (error) {
         if (!(error instanceof MailError)) throw error;
         const words = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+        const hint = error.failure ? MAIL_HINTS[error.failure] : undefined;
         return {
           ok: false,
           message:
             error.code === "mail.not_configured"
               ? "E-mail alerts are not set up yet: fill in the mail server, the addresses and save first."
-              : `The test e-mail was not sent: ${words}.`,
+              : `The test e-mail was not sent: ${words}.${hint ? ` ${hint}` : ""}`,
         };
       }
     });
