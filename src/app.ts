@@ -1,13 +1,22 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
+import { AlertEmail } from "./app/alert-email.ts";
 import { AlertMonitor } from "./app/alert-monitor.ts";
 import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { type ContinuousView, continuousView } from "./app/continuous.ts";
-import { auditRetention, backupCadence, fileWait, offsiteOptions, retentionLimits } from "./app/options.ts";
+import {
+  auditRetention,
+  backupCadence,
+  emailOptions,
+  fileWait,
+  offsiteOptions,
+  retentionLimits,
+} from "./app/options.ts";
 import { PassphraseKeeper } from "./app/passphrase.ts";
 import { RecoveryController } from "./app/recovery.ts";
 import { AppSettings } from "./app/settings.ts";
+import { WeeklySummary } from "./app/weekly-summary.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
@@ -70,6 +79,10 @@ export interface App {
   readonly placeDrills: DrillSchedule;
   /** What needs attention (`computeAlerts`), looked at every minute, sent to `alert_webhook_url`. */
   readonly alerts: AlertMonitor;
+  /** E-mail alerts and the weekly summary through the shop's mail account; `test()` for the button and `email test`. */
+  readonly email: AlertEmail;
+  /** The weekly summary by e-mail (`alert_email_weekly_summary`), started by a serving app. */
+  readonly weeklySummary: WeeklySummary;
   readonly auth: Auth;
   readonly recovery: RecoveryController;
   readonly settings: AppSettings;
@@ -187,6 +200,12 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.timers ? { timers: options.timers } : {}),
   });
+  const email = new AlertEmail({
+    options: emailOptions(settings),
+    log,
+    clock,
+    ...(options.timers ? { timers: options.timers } : {}),
+  });
   const alerts = new AlertMonitor({
     engine,
     scheduler,
@@ -196,6 +215,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     log,
     webhook,
+    email,
     ...(options.timers ? { timers: options.timers } : {}),
     offsiteStatus: () => offsite.status(),
     passphraseDueAt: () => passphrase.status().dueAt,
@@ -203,6 +223,19 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       appSettings.current.settings.continuous_protection
         ? { ...continuous.health(), places: shipping.health() }
         : null,
+  });
+  const weeklySummary = new WeeklySummary({
+    email,
+    enabled: () => appSettings.current.settings.alert_email_weekly_summary,
+    facts: () => ({
+      newestBackup: engine.newestGood() ?? null,
+      lastDrill: engine.lastDrill(),
+      offsite: offsite.status(),
+      alerts: alerts.current(),
+    }),
+    clock,
+    log,
+    ...(options.timers ? { timers: options.timers } : {}),
   });
   const recovery = new RecoveryController({
     engine,
@@ -227,6 +260,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
       drills.setIntervalDays(next.drill_interval_days);
       placeDrills.setIntervalDays(next.drill_interval_days);
       webhook.setUrl(next.alert_webhook_url);
+      email.configure(emailOptions(next));
       pruneAuditTrail(auth.audit, auditRetention(next), log);
       offsite.configure(offsiteOptions(next));
     },
@@ -253,6 +287,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     settings: appSettings,
     offsite,
     passphrase,
+    email,
     continuous: { status: continuousStatus },
     listenHost: settings.host,
     allowedHosts: settings.allowed_hosts,
@@ -269,6 +304,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     offsiteDrills,
     placeDrills,
     alerts,
+    email,
+    weeklySummary,
     auth,
     recovery,
     settings: appSettings,

@@ -12,6 +12,7 @@ import { realTimers, type Timers } from "../lib/timers.ts";
 import type { PlaceDrillStatus } from "../offsite/drill.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
+import type { AlertEmail } from "./alert-email.ts";
 import type { AlertWebhook } from "./alert-webhook.ts";
 import { type ContinuousHealth, computeAlerts, type OffsiteHealth } from "./alerts.ts";
 import { backupCadence } from "./options.ts";
@@ -79,6 +80,8 @@ export interface AlertMonitorDeps {
   log: Log;
   timers?: Timers;
   webhook?: AlertWebhook | null;
+  /** E-mail alerts through the shop's mail account (`smtp_host`, `alert_email_to`). */
+  email?: AlertEmail | null;
   /** Off-site copies' health, for `offsite_failing`; absent or null while they are not configured. */
   offsiteStatus?: () => OffsiteHealth | null;
   /** Continuous protection's health, for `continuous_lagging`; absent or null while it is off. */
@@ -116,7 +119,8 @@ export class AlertMonitor {
 
   /** Looks now (`listing`: the backups when the caller has them), records what started or ended, and sends it. */
   refresh(listing?: ManifestRecord[]): Alert[] {
-    const { clock, scheduler, webhook, log } = this.#deps;
+    const { clock, scheduler, log } = this.#deps;
+    const notifiers = this.#notifiers();
     const now = clock();
     this.#lookedAt = now.getTime();
     this.#state ??= readState(this.#path);
@@ -132,13 +136,14 @@ export class AlertMonitor {
       active[alert.id] = started ?? alert.since;
       if (!started) {
         log.warning(`Alert: ${alert.message} ${alert.action}`);
-        webhook?.send("alert.started", { ...alert, since: active[alert.id] as string }, "degraded");
+        for (const n of notifiers)
+          n.send("alert.started", { ...alert, since: active[alert.id] as string }, "degraded");
       }
     }
     for (const [id, since] of Object.entries(state.active)) {
       if (active[id]) continue;
       log.info(`Alert cleared: ${id.replaceAll("_", " ")}`);
-      webhook?.send("alert.cleared", { id, since }, found.length > 0 ? "degraded" : "ok");
+      for (const n of notifiers) n.send("alert.cleared", { id, since }, found.length > 0 ? "degraded" : "ok");
     }
     state.active = active;
     this.#alerts = found.map((a) => ({ ...a, since: active[a.id] ?? a.since }));
@@ -146,10 +151,14 @@ export class AlertMonitor {
     return this.#alerts;
   }
 
-  /** Resolves once what the looks so far found is written to `alerts.json` and sent to the webhook. */
+  /** Resolves once what the looks so far found is written to `alerts.json` and sent to the webhook and by e-mail. */
   async settled(): Promise<void> {
     await this.#saving;
-    await this.#deps.webhook?.settled();
+    await Promise.all(this.#notifiers().map((n) => n.settled()));
+  }
+
+  #notifiers(): (AlertWebhook | AlertEmail)[] {
+    return [this.#deps.webhook, this.#deps.email].filter((n) => n != null);
   }
 
   /** The alerts now, from what is on disk, changing nothing: `business-app status` beside (or without) the app. */

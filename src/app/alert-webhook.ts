@@ -1,11 +1,10 @@
 import { describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import { realTimers, type Timers } from "../lib/timers.ts";
+import type { Timers } from "../lib/timers.ts";
+import { DeliveryQueue } from "./delivery-queue.ts";
 import type { Alert } from "./status.ts";
 
-/** Waits before the 2nd, 3rd … try of a notification. */
-export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000];
 /** How long one try may take. */
 const TRY_TIMEOUT_MS = 10_000;
 
@@ -46,15 +45,13 @@ function requestOf(url: string): { target: string; headers: Record<string, strin
  * Sends each start and end of an alert to `alert_webhook_url` as a JSON POST: `{event, alert,
  * status, app, at}`. Never blocks the caller: notifications queue and go out one after the
  * other; a refusal (not 2xx) or a network error is tried again after 5 s, 30 s, 2 min and 10
- * min, then given up with a WARNING. The log names the receiver by its host only (`maskUrl`).
+ * min, then given up with a WARNING (`DeliveryQueue`). The log names the receiver by its host
+ * only (`maskUrl`).
  */
 export class AlertWebhook {
   #url: string | null;
-  readonly #log: Log;
   readonly #clock: Clock;
-  readonly #timers: Timers;
-  readonly #delays: number[];
-  #queue: Promise<void> = Promise.resolve();
+  readonly #queue: DeliveryQueue;
 
   constructor(options: {
     url: string | null;
@@ -64,10 +61,8 @@ export class AlertWebhook {
     retryDelaysMs?: number[];
   }) {
     this.#url = options.url;
-    this.#log = options.log;
     this.#clock = options.clock;
-    this.#timers = options.timers ?? realTimers;
-    this.#delays = options.retryDelaysMs ?? RETRY_DELAYS_MS;
+    this.#queue = new DeliveryQueue({ what: "Alert notification", ...options });
   }
 
   /** A new address (or none) from the settings, for the notifications from now on. */
@@ -90,47 +85,31 @@ export class AlertWebhook {
       app: "BusinessApp",
       at: this.#clock().toISOString(),
     });
-    this.#queue = this.#queue.then(() => this.#deliver(url, event, alert.id, body));
+    const shown = maskUrl(url);
+    const { target, headers } = requestOf(url);
+    this.#queue.push({
+      to: shown,
+      label: `${event} ${alert.id}`,
+      attempt: async () => {
+        try {
+          const res = await fetch(target, {
+            method: "POST",
+            headers,
+            body,
+            signal: AbortSignal.timeout(TRY_TIMEOUT_MS),
+          });
+          await res.body?.cancel();
+          return res.ok ? null : `HTTP ${res.status}`;
+        } catch (error) {
+          // A network error names no secret of the address, but it may repeat the address: keep the reason only.
+          return describeError(error).replaceAll(url, shown).replaceAll(target, shown);
+        }
+      },
+    });
   }
 
   /** Resolves once every queued notification was delivered or given up. */
   settled(): Promise<void> {
-    return this.#queue;
-  }
-
-  async #deliver(url: string, event: AlertEvent, id: string, body: string): Promise<void> {
-    const shown = maskUrl(url);
-    const { target, headers } = requestOf(url);
-    for (let attempt = 0; ; attempt++) {
-      let problem: string;
-      try {
-        const res = await fetch(target, {
-          method: "POST",
-          headers,
-          body,
-          signal: AbortSignal.timeout(TRY_TIMEOUT_MS),
-        });
-        await res.body?.cancel();
-        if (res.ok) {
-          this.#log.info(`Alert notification sent to ${shown}: ${event} ${id}`);
-          return;
-        }
-        problem = `HTTP ${res.status}`;
-      } catch (error) {
-        // A network error names no secret of the address, but it may repeat the address: keep the reason only.
-        problem = describeError(error).replaceAll(url, shown).replaceAll(target, shown);
-      }
-      const delay = this.#delays[attempt];
-      if (delay === undefined) {
-        this.#log.warning(
-          `Alert notification to ${shown} failed (${problem}); ${event} ${id} was not delivered`,
-        );
-        return;
-      }
-      this.#log.warning(
-        `Alert notification to ${shown} failed (${problem}); it is tried again in ${Math.round(delay / 1000)} s`,
-      );
-      await new Promise<void>((resolve) => this.#timers.set(resolve, delay));
-    }
+    return this.#queue.settled();
   }
 }

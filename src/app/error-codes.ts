@@ -4,6 +4,7 @@ import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";
 import type { LockErrorCode } from "../lib/file-lock.ts";
 import type { FileErrorCode } from "../lib/sharing.ts";
+import type { MailErrorCode } from "../lib/smtp.ts";
 import type { OffsiteErrorCode } from "../offsite/errors.ts";
 
 /** Every code an error of the app's operations may carry (the web adds its own: `WebErrorCode`). */
@@ -16,7 +17,8 @@ export type OperationErrorCode =
   | DatabaseErrorCode
   | LockErrorCode
   | FileErrorCode
-  | OffsiteErrorCode;
+  | OffsiteErrorCode
+  | MailErrorCode;
 
 /** An HTTP status an error is answered with. */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 500 | 502 | 503 | 504 | 507;
@@ -95,6 +97,8 @@ export const ERROR_ANSWERS: Record<OperationErrorCode, readonly [status: ErrorSt
   "offsite.busy": [409, 3],
   "offsite.passphrase_refused": [400, 1],
   "offsite.failed": [502, 1],
+  "mail.not_configured": [400, 2],
+  "mail.failed": [502, 1],
 };
 
 /** The exit code for an error a command failed with: the table's for the app's own errors, else 1. */

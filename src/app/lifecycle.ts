@@ -2,7 +2,7 @@ import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
 import { DatabaseDamagedError } from "../backup/index.ts";
-import { removeSaveLeftovers } from "../config/settings-store.ts";
+import { protectSecrets, removeSaveLeftovers } from "../config/settings-store.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
@@ -43,6 +43,7 @@ export async function openDatabase(
   );
   await app.engine.cleanupLeftovers();
   removeSaveLeftovers(app.settings.current.configFile, app.log);
+  protectSecrets(app.settings.current.configFile, app.log);
   if (options.newDatabase) {
     if (databaseIsMissing(app.paths.database))
       app.log.warning("Starting with an empty database, as asked (--new-database); every backup is kept");
@@ -101,6 +102,7 @@ export function startServices(app: App, openError: string | null): RunningServic
   // In recovery mode it begins at once: it starts once a restore brought a database back.
   if (openError) continuousProtection.begin();
   app.alerts.start();
+  app.weeklySummary.start();
   // In recovery mode there is no startup backup: what is missing off-site is copied now.
   if (openError) app.offsite.start();
   const sweeper = setInterval(() => {
@@ -118,6 +120,7 @@ export function startServices(app: App, openError: string | null): RunningServic
       app.drills.stop();
       app.placeDrills.stop();
       app.alerts.stop();
+      app.weeklySummary.stop();
       clearInterval(sweeper);
       app.engine.stopFollowUps();
       if (options.hurry) app.engine.abandon();

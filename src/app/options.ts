@@ -1,11 +1,14 @@
 import { basename } from "node:path";
 import type { AuditRetention } from "../auth/audit.ts";
 import type { BackupKind, RetentionLimits } from "../backup/index.ts";
+import { DEFAULT_SMTP_PORT, emailSender } from "../config/email-settings.ts";
 import type { Settings } from "../config/schema.ts";
 import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
 import type { OffsiteOptions } from "../offsite/targets.ts";
 import type { Cadence } from "../scheduler/cadence.ts";
+import { type EmailOptions, MAIL_TIMEOUT_MS } from "./alert-email.ts";
+import { consoleUrl } from "./console-url.ts";
 
 /**
  * The settings as the services take them: the engine, the scheduler and the audit trail know
@@ -85,5 +88,25 @@ export function offsiteOptions(settings: Settings): OffsiteOptions {
         max_startup_backups: settings.offsite_max_startup_backups ?? settings.max_startup_backups,
       }),
     },
+  };
+}
+
+/** E-mail alerts: the mail account (the port by security when not set), sender, recipients; null while not set up. */
+export function emailOptions(settings: Settings): EmailOptions | null {
+  const from = emailSender(settings);
+  if (!settings.smtp_host || settings.alert_email_to.length === 0 || !from) return null;
+  return {
+    server: {
+      host: settings.smtp_host,
+      port: settings.smtp_port ?? DEFAULT_SMTP_PORT[settings.smtp_security],
+      security: settings.smtp_security,
+      user: settings.smtp_user,
+      password: settings.smtp_password,
+      caFile: settings.smtp_tls_ca_file,
+      timeoutMs: MAIL_TIMEOUT_MS,
+    },
+    from,
+    to: settings.alert_email_to,
+    appUrl: consoleUrl(settings.host, settings.port),
   };
 }

@@ -42,6 +42,8 @@ Usage:
                                            prove that the newest good backup can be restored
                                            (into a temporary file; exit 1 if it cannot);
                                            --from: the newest copy in that off-site place
+  ${PROGRAM} email test [--json]           send a test e-mail with the e-mail alert settings
+                                           (exit 1 if the mail server does not take it)
   ${PROGRAM} status [--json]               ok, or degraded with each alert and what to do
                                            (exit 0 ok, 1 degraded)
   ${PROGRAM} user add --username U --role user|admin|super_admin --password-stdin
@@ -53,7 +55,7 @@ Usage:
 Options of serve:
 ${describeFlags(SERVE_FLAGS)}
 
-Options of backup, list, verify, restore, drill and status:
+Options of backup, list, verify, restore, drill, status and email:
 ${describeFlags(once([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(RESTORE_FLAGS), ...own(DRILL_FLAGS), ...own(STATUS_FLAGS), ...DATA_FLAGS]))}
 
 Environment variables (a flag wins over the environment, which wins over the settings file):

@@ -7,6 +7,7 @@ import { UsageError } from "./args.ts";
 import { backupCommand } from "./backup.ts";
 import type { CliContext } from "./context.ts";
 import { drillCommand } from "./drill.ts";
+import { emailCommand } from "./email.ts";
 import { PROGRAM, usage } from "./help.ts";
 import { listCommand } from "./list.ts";
 import { offsiteCommand } from "./offsite.ts";
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   user: (args, ctx) => userCommand(args, ctx),
   offsite: offsiteCommand,
+  email: emailCommand,
 };
 
 export function processContext(): CliContext {

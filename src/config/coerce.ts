@@ -12,11 +12,13 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
     case "startup_backup":
     case "continuous_protection":
     case "open_browser":
+    case "alert_email_weekly_summary":
       if (TRUE.has(text.toLowerCase())) return true;
       if (FALSE.has(text.toLowerCase())) return false;
       return text;
     case "allowed_hosts":
     case "offsite_kinds":
+    case "alert_email_to":
       return text === "" ? [] : text.split(",").map((h) => h.trim());
     case "host":
     case "schedule":
@@ -30,10 +32,20 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
     case "offsite_s3_endpoint":
     case "offsite_s3_bucket":
     case "offsite_s3_access_key_id":
+    case "smtp_host":
+    case "smtp_user":
+    case "smtp_tls_ca_file":
+    case "alert_email_from":
       return text === "" ? null : text;
+    case "smtp_security":
+      return text.toLowerCase();
+    case "smtp_port":
+      if (text === "") return null;
+      return NUMBER.test(text) ? Number(text) : text;
     // A secret is taken exactly as given: spaces may belong to it.
     case "offsite_s3_secret_access_key":
     case "offsite_passphrase":
+    case "smtp_password":
       return raw === "" ? null : raw;
     case "max_manual_backups":
       return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;

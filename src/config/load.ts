@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
 import { AppError } from "../lib/errors.ts";
 import { coerce } from "./coerce.ts";
+import { emailSettingsProblem } from "./email-settings.ts";
 import { type DataPaths, dataPaths, longestPathIn, pathLimit } from "./paths.ts";
 import {
   envName,
@@ -181,5 +182,7 @@ export function loadConfig(
   }
   const offsiteProblem = offsiteSettingsProblem(parsed.data, [paths.dataDir, paths.backupsDir]);
   if (offsiteProblem) throw new ConfigError(offsiteProblem);
+  const emailProblem = emailSettingsProblem(parsed.data);
+  if (emailProblem) throw new ConfigError(emailProblem);
   return { settings: parsed.data, sources, paths, configFile };
 }

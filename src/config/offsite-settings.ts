@@ -15,6 +15,7 @@ export const KIND_NAMES = BACKUP_KINDS;
 export const SECRET_SETTINGS: ReadonlySet<string> = new Set([
   "offsite_s3_secret_access_key",
   "offsite_passphrase",
+  "smtp_password",
 ]);
 
 const PRINTABLE = /^[\x21-\x7e]+$/;

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
+import { EMAIL_ALLOWED, EMAIL_DESCRIPTIONS, EMAIL_FIELDS } from "./email-settings.ts";
+import { hostSchema } from "./host-schema.ts";
 import {
   OFFSITE_ALLOWED,
   OFFSITE_DESCRIPTIONS,
@@ -14,12 +16,6 @@ export { KIND_NAMES, SECRET_SETTINGS } from "./offsite-settings.ts";
  * Every setting of the app, in the form the config file uses (snake_case keys), with its
  * default. One schema validates all sources: the config file, the environment and the flags.
  */
-const HOSTNAME =
-  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/;
-
-const hostSchema = z.string().refine((v) => IPV4.test(v) || IPV6.test(v) || HOSTNAME.test(v));
 
 function isValidCron(text: string): boolean {
   try {
@@ -65,6 +61,7 @@ export const settingsSchema = z.strictObject({
   continuous_protection: z.boolean().default(true),
   continuous_keep_days: z.number().int().min(1).max(3650).default(7),
   ...OFFSITE_FIELDS,
+  ...EMAIL_FIELDS,
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -96,6 +93,7 @@ export const SETTING_ALLOWED: Record<SettingKey, string> = {
   continuous_protection: "true or false",
   continuous_keep_days: "a whole number of days from 1 to 3650",
   ...OFFSITE_ALLOWED,
+  ...EMAIL_ALLOWED,
 };
 
 export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
@@ -122,6 +120,7 @@ export const SETTING_DESCRIPTIONS: Record<SettingKey, string> = {
   continuous_protection: "capture every committed change as it happens, for restores to any moment",
   continuous_keep_days: "days of continuous protection's history kept (restores go back this far)",
   ...OFFSITE_DESCRIPTIONS,
+  ...EMAIL_DESCRIPTIONS,
 };
 
 /** `max_backups` → `BUSINESS_APP_MAX_BACKUPS`. */

@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
@@ -6,7 +6,7 @@ import type { SharingWait } from "../lib/sharing.ts";
 import { leftoverOf } from "../lib/temp-name.ts";
 import { coerce } from "./coerce.ts";
 import { type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
-import type { SettingKey } from "./schema.ts";
+import { SECRET_SETTINGS, type SettingKey } from "./schema.ts";
 
 /** The settings the Settings page may change while the app runs. */
 export const EDITABLE_KEYS = [
@@ -34,6 +34,15 @@ export const EDITABLE_KEYS = [
   "offsite_max_pre_update_backups",
   "offsite_max_startup_backups",
   "offsite_passphrase_check_days",
+  "smtp_host",
+  "smtp_port",
+  "smtp_security",
+  "smtp_user",
+  "smtp_password",
+  "smtp_tls_ca_file",
+  "alert_email_from",
+  "alert_email_to",
+  "alert_email_weekly_summary",
 ] as const satisfies readonly SettingKey[];
 
 /** The secrets a page may set (written only, never shown again). */
@@ -67,6 +76,35 @@ export function removeSaveLeftovers(configFile: string, log: Log): void {
   )) {
     rmSync(join(dir, name), { force: true });
     log.info(`Removed leftover of an interrupted operation: ${join(dir, name)}`);
+  }
+}
+
+/**
+ * Makes the settings file readable by its owner only when it holds a secret (a mail password, an
+ * S3 key, the passphrase) and others may read it: a file written by hand, or copied in. Saves by
+ * the app already write it so (`writeFileAtomic`). Logged; on Windows, where the mode says
+ * nothing of who may read, nothing is done.
+ */
+export function protectSecrets(configFile: string, log: Log, platform: string = process.platform): void {
+  if (platform === "win32") return;
+  let mode: number;
+  let secrets: string[];
+  try {
+    mode = statSync(configFile).mode & 0o777;
+    secrets = Object.entries(readConfigFile(configFile, false))
+      .filter(([key, value]) => SECRET_SETTINGS.has(key) && value !== null)
+      .map(([key]) => key);
+  } catch {
+    return; // No file, or one the start already refused.
+  }
+  if (secrets.length === 0 || (mode & 0o077) === 0) return;
+  try {
+    chmodSync(configFile, 0o600);
+    log.info(`The settings file holds a password or key, so only its owner may read it now: ${configFile}`);
+  } catch {
+    log.warning(
+      `The settings file holds a password or key and others may read it; make it readable by its owner only: ${configFile}`,
+    );
   }
 }
 

@@ -38,3 +38,32 @@ export function Field(props: {
     </div>
   );
 }
+
+/**
+ * One true/false setting as a checkbox, disabled with the reason when the page cannot change it.
+ * A hidden "false" comes first, so an unticked box is sent too (a post without it is not from the page).
+ */
+export function SwitchField(props: {
+  name: SettingKey;
+  label: string;
+  checked: boolean;
+  sources: Record<SettingKey, SettingSource>;
+}) {
+  const fixed = fixedBy(props.name, props.sources[props.name]);
+  return (
+    <div class="form-row">
+      <input type="hidden" name={props.name} value="false" />
+      <label class="inline">
+        <input
+          type="checkbox"
+          name={props.name}
+          value="true"
+          checked={props.checked}
+          disabled={fixed !== null}
+        />{" "}
+        {props.label}
+      </label>
+      {fixed ? <p class="muted small">{fixed}</p> : null}
+    </div>
+  );
+}

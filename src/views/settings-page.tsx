@@ -4,10 +4,11 @@ import type { SettingSource } from "../config/load.ts";
 import type { SettingKey, Settings } from "../config/schema.ts";
 import type { TargetTest } from "../offsite/targets.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";
+import { EmailSettings } from "./email-settings.tsx";
 import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
 import { OffsiteSettings } from "./offsite-settings.tsx";
 import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
-import { Field, fixedBy } from "./setting-field.tsx";
+import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
 import { Time } from "./when.tsx";
 
 export interface SettingsPageProps extends PageProps {
@@ -23,6 +24,8 @@ export interface SettingsPageProps extends PageProps {
   /** The results of the off-site connection test, when it was just run. */
   offsiteTests?: TargetTest[] | null;
   passphrase: PassphraseStatus;
+  /** What the test e-mail just did, when it was just sent. */
+  emailTest?: { ok: boolean; message: string } | null;
 }
 
 function SchedulerPanel(props: { viewer: PageProps["viewer"]; scheduler: SchedulerStatus; now: Date }) {
@@ -88,7 +91,6 @@ export function SettingsPage(props: SettingsPageProps) {
   const { settings, sources, viewer, scheduler, now } = props;
   const cadenceFixed =
     fixedBy("interval_hours", sources.interval_hours) ?? fixedBy("schedule", sources.schedule);
-  const startupFixed = fixedBy("startup_backup", sources.startup_backup);
   return (
     <Page title="Settings" current="/settings" viewer={viewer} assets={props.assets}>
       <h1>Settings</h1>
@@ -104,20 +106,12 @@ export function SettingsPage(props: SettingsPageProps) {
         <p>While BusinessApp runs, it makes a backup of the database by itself at these times.</p>
         {cadenceFixed ? <input type="hidden" name="schedule_choice" value="fixed" /> : null}
         <ScheduleChooser form={props.schedule} preview={props.preview} now={now} fixed={cadenceFixed} />
-        <div class="form-row">
-          <input type="hidden" name="startup_backup" value="false" />
-          <label class="inline">
-            <input
-              type="checkbox"
-              name="startup_backup"
-              value="true"
-              checked={settings.startup_backup}
-              disabled={startupFixed !== null}
-            />
-            Also make a backup every time BusinessApp starts
-          </label>
-          {startupFixed ? <p class="muted small">{startupFixed}</p> : null}
-        </div>
+        <SwitchField
+          name="startup_backup"
+          label="Also make a backup every time BusinessApp starts"
+          checked={settings.startup_backup}
+          sources={sources}
+        />
         <h2>How many backups to keep</h2>
         <p>
           When there are more, the oldest are removed. The newest good backup is never removed, and damaged
@@ -193,6 +187,7 @@ export function SettingsPage(props: SettingsPageProps) {
         passphrase={props.passphrase}
         now={now}
       />
+      <EmailSettings viewer={viewer} settings={settings} sources={sources} test={props.emailTest ?? null} />
       <SchedulerPanel viewer={viewer} scheduler={scheduler} now={now} />
       <StartSettings settings={settings} />
     </Page>

@@ -66,6 +66,8 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "POST /welcome/protection": "super_admin",
   "POST /welcome/mirror": "super_admin",
   "POST /welcome/s3": "super_admin",
+  "POST /settings/email": "super_admin",
+  "POST /settings/email/test": "super_admin",
   // Recovery mode: no sign-in (the users live in the broken database); the one-time token is the key.
   "GET /recovery": "anyone",
   "GET /recovery/confirm": "anyone",

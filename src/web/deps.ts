@@ -1,3 +1,4 @@
+import type { AlertEmail } from "../app/alert-email.ts";
 import type { ContinuousView } from "../app/continuous.ts";
 import type { PassphraseKeeper } from "../app/passphrase.ts";
 import type { AlertsPort, RecoveryPort, SettingsPort } from "../app/ports.ts";
@@ -40,6 +41,8 @@ export interface WebDeps {
   offsite: OffsiteService;
   /** The off-site passphrase kept by the app: set on the Settings page, checked from time to time. */
   passphrase: PassphraseKeeper;
+  /** E-mail alerts: the Settings page's test e-mail. */
+  email: Pick<AlertEmail, "test">;
   /** Continuous protection: its window and how current it is. */
   continuous: { status(): ContinuousView };
   /** The address the server listens on and the extra names it answers to (DNS-rebinding check). */

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { emailOptions } from "../../src/app/options.ts";
 import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
+import { protectSecrets } from "../../src/config/settings-store.ts";
+import { createLog } from "../../src/lib/log.ts";
 import { tempDir } from "../helpers.ts";
 
 function load(partial: Partial<LoadInput> & { files?: Record<string, string> } = {}) {
@@ -67,6 +70,15 @@ describe("settings", () => {
       offsite_passphrase_check_days: 90,
       offsite_timeout_seconds: 30,
       offsite_run_minutes: 360,
+      smtp_host: null,
+      smtp_port: null,
+      smtp_security: "starttls",
+      smtp_user: null,
+      smtp_password: null,
+      smtp_tls_ca_file: null,
+      alert_email_from: null,
+      alert_email_to: [],
+      alert_email_weekly_summary: false,
     });
     expect(Object.values(sources).every((s) => s === "default")).toBe(true);
   });
@@ -250,5 +262,77 @@ describe("settings", () => {
     );
     // Elsewhere the limit is PATH_MAX: the same folder is fine.
     expect(() => loadConfig({ ...base, platform: "linux", appDir: tooLong })).not.toThrow();
+  });
+});
+
+describe("e-mail alert settings", () => {
+  test("the port by security unless set; the sender from the user name; a mail server needs someone to write to", () => {
+    const env = {
+      BUSINESS_APP_SMTP_HOST: "smtp.example.com",
+      BUSINESS_APP_SMTP_USER: "shop@example.com",
+      BUSINESS_APP_SMTP_PASSWORD: " spaces count ",
+      BUSINESS_APP_ALERT_EMAIL_TO: "owner@example.com,partner@example.com",
+    };
+    const { settings } = load({ env });
+    expect(emailOptions(settings)).toMatchObject({
+      server: { host: "smtp.example.com", port: 587, security: "starttls", password: " spaces count " },
+      from: "shop@example.com",
+      to: ["owner@example.com", "partner@example.com"],
+    });
+    expect(
+      emailOptions(load({ env: { ...env, BUSINESS_APP_SMTP_SECURITY: "TLS" } }).settings)?.server.port,
+    ).toBe(465);
+    expect(
+      emailOptions(load({ env: { ...env, BUSINESS_APP_SMTP_PORT: "2525" } }).settings)?.server.port,
+    ).toBe(2525);
+    expect(emailOptions(load().settings)).toBeNull();
+    const cases: [Record<string, string>, string][] = [
+      [
+        { BUSINESS_APP_SMTP_HOST: "smtp.example.com" },
+        "E-mail alerts need the addresses to send alerts to (alert_email_to) as well as the outgoing mail server (smtp_host).",
+      ],
+      [
+        { BUSINESS_APP_ALERT_EMAIL_TO: "owner@example.com" },
+        "E-mail alerts need the outgoing mail server (smtp_host) as well as the addresses to send alerts to (alert_email_to).",
+      ],
+      [
+        { ...env, BUSINESS_APP_SMTP_USER: "shop" },
+        "E-mail alerts need the sender's address (alert_email_from), as the user name (smtp_user) is not an e-mail address.",
+      ],
+      [
+        { ...env, BUSINESS_APP_SMTP_PASSWORD: "" },
+        "The mail account needs the password (smtp_password or BUSINESS_APP_SMTP_PASSWORD) as well as the user name (smtp_user).",
+      ],
+      [{ ...env, BUSINESS_APP_SMTP_SECURITY: "ssl" }, "Invalid value for setting smtp_security"],
+      [{ ...env, BUSINESS_APP_ALERT_EMAIL_TO: "owner" }, "Invalid value for setting alert_email_to"],
+    ];
+    for (const [given, words] of cases) expect(errorOf(() => load({ env: given })).message).toContain(words);
+    const secret = errorOf(() => load({ env: { ...env, BUSINESS_APP_SMTP_PASSWORD: "bad\nline" } })).message;
+    expect(secret).toContain("(not shown)");
+    expect(secret).not.toContain("bad");
+  });
+
+  test("a settings file with a secret that others may read is made owner-only at start, and logged", () => {
+    if (process.platform === "win32") return;
+    const dir = tempDir();
+    const file = join(dir, "business-app.config.json");
+    writeFileSync(file, JSON.stringify({ smtp_password: "secret" }), { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const lines: string[] = [];
+    const log = createLog({
+      path: join(dir, "backup.log"),
+      clock: () => new Date(),
+      echo: (_, line) => lines.push(line),
+    });
+    protectSecrets(file, log);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(lines).toEqual([expect.stringContaining(`only its owner may read it now: ${file}`)]);
+    protectSecrets(file, log);
+    expect(lines).toHaveLength(1);
+    const plain = join(dir, "plain.json");
+    writeFileSync(plain, JSON.stringify({ max_backups: 3 }), { mode: 0o644 });
+    chmodSync(plain, 0o644);
+    protectSecrets(plain, log);
+    expect(statSync(plain).mode & 0o777).toBe(0o644);
   });
 });

@@ -12,6 +12,7 @@ import {
   TEST_PASSWORD,
   tempDir,
 } from "../helpers.ts";
+import { selfSignedCertificate, startMailServer } from "../mail/mail-server.ts";
 import { missing } from "../tools.ts";
 import { expectFits, expectOneLineOfActions, launchChromium, WIDTHS } from "./page-checks.ts";
 import {
@@ -349,6 +350,67 @@ describe.skipIf(!available)("in a real browser", () => {
     } finally {
       await page.close();
       await shop.stop();
+    }
+  }, 60_000);
+
+  test("Settings: e-mail alerts saved with a write-only password; the test e-mail says in place what happened", async () => {
+    const mailPassword = "Sh0p-Mail-S3cret!";
+    const cert = selfSignedCertificate();
+    const mail = await startMailServer({
+      security: "starttls",
+      cert,
+      user: "shop@example.com",
+      password: mailPassword,
+    });
+    const boss = await browser.newPage({ viewport: WIDTHS[0] });
+    try {
+      await signIn(boss, "owner");
+      await boss.goto(`${app.url}/settings`);
+      await boss.fill("#setting-smtp_host", "127.0.0.1");
+      await boss.fill("#setting-smtp_port", String(mail.port));
+      await boss.fill("#setting-smtp_user", "shop@example.com");
+      await boss.fill("#setting-smtp_password", "not the password");
+      await boss.fill("#setting-smtp_tls_ca_file", cert.certFile);
+      await boss.fill("#setting-alert_email_to", "owner@example.com");
+      await Promise.all([
+        boss.waitForURL(/\/settings\?saved/),
+        boss.click("button:has-text('Save e-mail settings')"),
+      ]);
+      expect(await boss.inputValue("#setting-smtp_password")).toBe("");
+      expect(await boss.textContent("#setting-smtp_password-help")).toContain(
+        "A password is saved; it is never shown.",
+      );
+      await boss.evaluate(() => {
+        (globalThis as unknown as { stayed: boolean }).stayed = true;
+      });
+      await boss.click("button:has-text('Send a test e-mail')");
+      await boss.waitForSelector("#email-test-result.status-bad");
+      expect(await boss.textContent("#email-test-result")).toBe(
+        "The test e-mail was not sent: The mail server refused the user name or password. Many providers want an app password here, made in the account's security settings.",
+      );
+      // Answered in place by htmx: the page was not reloaded.
+      expect(await boss.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed)).toBe(true);
+      await boss.fill("#setting-smtp_password", mailPassword);
+      await Promise.all([
+        boss.waitForURL(/\/settings\?saved/),
+        boss.click("button:has-text('Save e-mail settings')"),
+      ]);
+      await boss.click("button:has-text('Send a test e-mail')");
+      await boss.waitForSelector("#email-test-result.status-ok");
+      expect(await boss.textContent("#email-test-result")).toBe(
+        "Test e-mail sent to owner@example.com. Look in that inbox (and its spam folder).",
+      );
+      const [received] = await mail.waitFor(1);
+      expect(received).toMatchObject({
+        subject: "BusinessApp: test e-mail",
+        secure: true,
+        to: ["owner@example.com"],
+      });
+      expect(await boss.content()).not.toContain(mailPassword);
+      await lookAt(boss, "settings-email");
+    } finally {
+      await boss.close();
+      await mail.stop();
     }
   }, 60_000);
 

@@ -1,9 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AlertEmail } from "../../app/alert-email.ts";
 import type { PassphraseKeeper } from "../../app/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
+import { ConfigError } from "../../config/load.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
+import { MailError, type MailFailure } from "../../lib/smtp.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { TargetTest } from "../../offsite/targets.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
@@ -12,6 +15,7 @@ import { SettingsPage } from "../../views/settings-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
+import { emailChangeOf, emailFormProblem } from "../email-form.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm, textField } from "../form.ts";
 import { redirectTo, respondFragment, respondPage } from "../html.ts";
@@ -57,6 +61,14 @@ function changeOf(form: Form, cadenceFixed: boolean): SettingsChange {
   return { mode: schedule.mode, values: { ...values, ...schedule.values } };
 }
 
+/** What a shop owner can try after a failed test e-mail, where there is something to try. */
+const MAIL_HINTS: Partial<Record<MailFailure, string>> = {
+  auth: "Many providers want an app password here, made in the account's security settings.",
+  certificate:
+    "If the mail server is your own, save its certificate as a file on this PC and give it as the certificate file to trust.",
+  no_starttls: "Choose SSL/TLS (usually port 465) if your provider offers it.",
+};
+
 /** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
 export function settingsRoutes(deps: {
   settings: SettingsPort;
@@ -64,13 +76,19 @@ export function settingsRoutes(deps: {
   auth: Auth;
   offsite: OffsiteService;
   passphrase: PassphraseKeeper;
+  email: Pick<AlertEmail, "test">;
 }) {
   const app = new Hono<AppEnv>();
   const cadenceFixed = () => deps.settings.isFixed("interval_hours") || deps.settings.isFixed("schedule");
 
   function page(
     c: Context<AppEnv>,
-    extra: { notice?: string | null; error?: string | null; offsiteTests?: TargetTest[] },
+    extra: {
+      notice?: string | null;
+      error?: string | null;
+      offsiteTests?: TargetTest[];
+      emailTest?: { ok: boolean; message: string };
+    },
     status?: ContentfulStatusCode,
   ) {
     const current = deps.settings.current;
@@ -146,6 +164,53 @@ export function settingsRoutes(deps: {
       ...(failed
         ? { error: "The connection test failed: see Off-site copies below." }
         : { notice: "The connection test passed." }),
+    });
+  });
+
+  app.post("/settings/email", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const change = emailChangeOf(await readForm(c, { all: true }));
+    await audited(c, deps.auth, "settings: save e-mail", null, async () => {
+      try {
+        return await deps.settings.apply(change, viewerOf(c).username);
+      } catch (error) {
+        // Said as the page names things, not as the settings file does.
+        const problem =
+          error instanceof ConfigError ? emailFormProblem(change, deps.settings.current.settings) : null;
+        throw problem ? badForm(problem) : error;
+      }
+    });
+    return redirectTo(c, "/settings?saved#email");
+  });
+
+  // Sends a test e-mail with the saved settings and says in words what happened.
+  app.post("/settings/email/test", async (c) => {
+    showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
+    const outcome = await audited(c, deps.auth, "settings: test e-mail", null, async () => {
+      try {
+        const sent = await deps.email.test();
+        return {
+          ok: true,
+          message: `Test e-mail sent to ${sent.to.join(", ")}. Look in that inbox (and its spam folder).`,
+        };
+      } catch (error) {
+        if (!(error instanceof MailError)) throw error;
+        const words = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+        const hint = error.failure ? MAIL_HINTS[error.failure] : undefined;
+        return {
+          ok: false,
+          message:
+            error.code === "mail.not_configured"
+              ? "E-mail alerts are not set up yet: fill in the mail server, the addresses and save first."
+              : `The test e-mail was not sent: ${words}.${hint ? ` ${hint}` : ""}`,
+        };
+      }
+    });
+    return page(c, {
+      emailTest: outcome,
+      ...(outcome.ok
+        ? { notice: "The test e-mail was sent." }
+        : { error: "The test e-mail was not sent: see E-mail alerts below." }),
     });
   });
 

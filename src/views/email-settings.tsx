@@ -1,0 +1,126 @@
+/** @jsxImportSource hono/jsx */
+import type { SettingSource } from "../config/load.ts";
+import { envName, type SettingKey, type Settings } from "../config/schema.ts";
+import { CsrfField, type PageProps } from "./layout.tsx";
+import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
+
+export interface EmailSettingsProps {
+  viewer: PageProps["viewer"];
+  settings: Settings;
+  sources: Record<SettingKey, SettingSource>;
+  /** What "Send a test e-mail" just did, in words. */
+  test?: { ok: boolean; message: string } | null;
+}
+
+const SECURITY_WORDS = {
+  starttls: "STARTTLS (usually port 587)",
+  tls: "SSL/TLS (usually port 465)",
+  none: "None: not encrypted (usually port 25; only inside your own network)",
+} as const;
+
+/**
+ * The Settings page's section on e-mail alerts: the shop's mail account, who receives the
+ * e-mails, the weekly summary, and a test e-mail. The password is write-only: never put in the page.
+ */
+export function EmailSettings(props: EmailSettingsProps) {
+  const { settings, sources, viewer } = props;
+  const field = (name: SettingKey, label: string, value: string | number | null) => (
+    <Field name={name} label={label} value={value === null ? "" : String(value)} sources={sources} />
+  );
+  const securityFixed = fixedBy("smtp_security", sources.smtp_security);
+  const passwordFixed = fixedBy("smtp_password", sources.smtp_password);
+  const passwordSet = settings.smtp_password !== null;
+  return (
+    <section class="panel" aria-labelledby="email-heading" id="email">
+      <h2 id="email-heading">E-mail alerts</h2>
+      <p>
+        BusinessApp writes an e-mail when something needs attention (a backup failed, the disk is nearly full,
+        off-site copies stopped) and again when it is fixed, through your own mail account. Your mail
+        provider's help pages list the outgoing (SMTP) server, its port and security.
+      </p>
+      {/* With JavaScript, the answer replaces only this part (htmx picks it out of the page). */}
+      <div id="email-test">
+        {props.test ? (
+          <p id="email-test-result" class={props.test.ok ? "status-ok" : "status-bad"} role="status">
+            {props.test.message}
+          </p>
+        ) : null}
+        <form
+          method="post"
+          action="/settings/email/test"
+          hx-post="/settings/email/test"
+          hx-target="#email-test"
+          hx-select="#email-test"
+          hx-swap="outerHTML"
+          hx-disable="find button"
+        >
+          <CsrfField viewer={viewer} />
+          <button type="submit" class="secondary">
+            Send a test e-mail
+          </button>{" "}
+          <span class="muted small when-busy">Sending… this can take up to a minute.</span>
+        </form>
+      </div>
+      <form method="post" action="/settings/email">
+        <CsrfField viewer={viewer} />
+        <input type="hidden" name="email_form_sent" value="true" />
+        <h3>Your mail account</h3>
+        {field("smtp_host", "Outgoing mail server (empty: no e-mail alerts)", settings.smtp_host)}
+        <div class="form-row">
+          <label for="setting-smtp_security">Security</label>
+          <select id="setting-smtp_security" name="smtp_security" disabled={securityFixed !== null}>
+            {(["starttls", "tls", "none"] as const).map((value) => (
+              <option value={value} selected={settings.smtp_security === value}>
+                {SECURITY_WORDS[value]}
+              </option>
+            ))}
+          </select>
+          {securityFixed ? <p class="muted small">{securityFixed}</p> : null}
+        </div>
+        {field("smtp_port", "Port (empty: the usual one for the security chosen)", settings.smtp_port)}
+        {field("smtp_user", "User name (usually your e-mail address)", settings.smtp_user)}
+        <div class="form-row">
+          <label for="setting-smtp_password">Password</label>
+          <input
+            id="setting-smtp_password"
+            name="smtp_password"
+            type="password"
+            autocomplete="new-password"
+            value=""
+            disabled={passwordFixed !== null}
+            aria-describedby="setting-smtp_password-help"
+          />
+          <p class="muted small" id="setting-smtp_password-help">
+            {passwordFixed ??
+              (passwordSet
+                ? "A password is saved; it is never shown. Leave this empty to keep it, or type a new one."
+                : "Not set. Many providers want an app password here, made in your account's security settings.")}{" "}
+            It is kept in the settings file, which only this PC's user that runs BusinessApp can read; or set
+            it with the environment variable <code>{envName("smtp_password")}</code>.
+          </p>
+        </div>
+        {field(
+          "smtp_tls_ca_file",
+          "Certificate file to trust (only for a mail server with a certificate of its own)",
+          settings.smtp_tls_ca_file,
+        )}
+        <h3>Who writes, who reads</h3>
+        {field("alert_email_from", "Sender (empty: the user name)", settings.alert_email_from)}
+        {field(
+          "alert_email_to",
+          "Send alerts to (addresses, separated by commas)",
+          settings.alert_email_to.join(", "),
+        )}
+        <SwitchField
+          name="alert_email_weekly_summary"
+          label="Also send a short summary every Monday morning (if it stops coming, BusinessApp is not running)"
+          checked={settings.alert_email_weekly_summary}
+          sources={sources}
+        />
+        <div class="form-row">
+          <button type="submit">Save e-mail settings</button>
+        </div>
+      </form>
+    </section>
+  );
+}
