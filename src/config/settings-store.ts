@@ -18,6 +18,7 @@ export const EDITABLE_KEYS = [
   "max_pre_update_backups",
   "max_startup_backups",
   "startup_backup",
+  "continuous_protection",
   "drill_interval_days",
   "audit_retention_days",
   "audit_max_entries",

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import type { Role } from "../../src/db/schema.ts";
 import type { Clock } from "../../src/lib/time.ts";
@@ -20,11 +22,15 @@ export function makeWebApp(
     timers?: Timers;
     /** Environment variables of the settings, e.g. to fix one so the page cannot change it. */
     env?: Record<string, string>;
+    /** The settings file's contents at start. */
+    config?: Record<string, unknown>;
   } = {},
 ) {
   const clock = options.clock ?? manualClock(new Date(2025, 8, 22, 9, 0, 0));
   const dataDir = tempDir("business-app-web-");
   const env = { ...(options.env ?? {}) };
+  if (options.config)
+    writeFileSync(join(dataDir, "business-app.config.json"), `${JSON.stringify(options.config, null, 2)}\n`);
   if (options.allowedHosts) env.BUSINESS_APP_ALLOWED_HOSTS = options.allowedHosts.join(",");
   const built = createApp(
     { flags: { data_dir: dataDir }, env, appDir: dataDir, cwd: dataDir },

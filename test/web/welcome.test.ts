@@ -7,8 +7,8 @@ import { type S3Server, startS3Server } from "../offsite/s3rver.ts";
 import { form, makeWebApp, PASSWORD, sessionCookieOf } from "./app-fixture.ts";
 
 /** A shop just set up: the first super administrator, by the setup link, as a new owner does it. */
-async function newShop() {
-  const web = makeWebApp();
+async function newShop(config?: Record<string, unknown>) {
+  const web = makeWebApp(config ? { config } : {});
   const token = web.auth.setup.issue();
   const res = await web.request("/setup", {
     method: "POST",
@@ -72,6 +72,16 @@ describe("the set-up guide", () => {
     // Only a super administrator sees the guide.
     const admin = await s.web.as("admin");
     expect((await s.web.request("/welcome", { cookie: admin.token })).status).toBe(403);
+  });
+
+  test("continuous protection turned off in the settings file is turned on, from the next start", async () => {
+    const s = await newShop({ continuous_protection: false });
+    const res = await post(s, "/welcome/protection", { choice: "every-6-hours" });
+    expect(res.headers.get("location")).toBe("/welcome?protected=restart#step-place");
+    expect(fileSettings(s).continuous_protection).toBe(true);
+    expect(await (await get(s, "/welcome?protected=restart")).text()).toContain(
+      "continuous protection starts when BusinessApp starts next",
+    );
   });
 
   test("the folder chooser: folders of a drive, a new folder made there, bad names refused; the folder tested, then saved", async () => {

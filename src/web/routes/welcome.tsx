@@ -122,9 +122,11 @@ export function welcomeRoutes(deps: {
     page(c, {
       path: c.req.query("path"),
       notice:
-        c.req.query("protected") !== undefined
-          ? "Recommended protection is on. Next: where the copies go."
-          : null,
+        c.req.query("protected") === undefined
+          ? null
+          : c.req.query("protected") === "restart"
+            ? "Recommended protection is on; continuous protection starts when BusinessApp starts next. Next: where the copies go."
+            : "Recommended protection is on. Next: where the copies go.",
     }),
   );
 
@@ -186,6 +188,10 @@ export function welcomeRoutes(deps: {
     showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
     const form = await readForm(c);
     const values: SettingsChange["values"] = { max_backups: "10", drill_interval_days: "7" };
+    // Continuous protection starts with the app: turned on here, it begins at the next start.
+    const continuousLater =
+      !deps.settings.current.settings.continuous_protection && !fixed("continuous_protection");
+    if (continuousLater) values.continuous_protection = "true";
     let change: SettingsChange = { values };
     if (!fixed("interval_hours") && !fixed("schedule")) {
       const choice = textField(form, "choice") === "opening-hours" ? "opening-hours" : "every-6-hours";
@@ -202,7 +208,7 @@ export function welcomeRoutes(deps: {
     await audited(c, deps.auth, "settings: set-up guide", "recommended protection", () =>
       deps.settings.apply(change, viewerOf(c).username),
     );
-    return redirectTo(c, "/welcome?protected#step-place");
+    return redirectTo(c, `/welcome?protected${continuousLater ? "=restart" : ""}#step-place`);
   });
 
   app.post("/welcome/mirror", async (c) => {
