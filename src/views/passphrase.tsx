@@ -156,7 +156,8 @@ export function EmergencyKitPage(props: PageProps & { sections: KitSection[]; ju
           <a href="/settings/emergency-kit.txt" download="BusinessApp-emergency-kit.txt">
             Download as a text file
           </a>{" "}
-          · Print: Ctrl+P · <a href="/settings#offsite">Back to Settings</a>
+          · Print: Ctrl+P · <a href="/settings#offsite">Back to Settings</a> ·{" "}
+          <a href="/welcome#step-passphrase">Back to the set-up guide</a>
         </p>
         {props.sections.map((section, i) => (
           <section class="panel kit-section">

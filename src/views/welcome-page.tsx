@@ -223,6 +223,10 @@ export function WelcomePage(props: WelcomeProps) {
           <p class="muted small">The folder is set where BusinessApp starts.</p>
         ) : (
           <>
+            <p class="muted small">
+              Click the drive, then a folder on it (or make one there), then <strong>Use this folder</strong>.
+              BusinessApp tests it before it saves it.
+            </p>
             <FolderChooser viewer={viewer} {...props.chooser} />
             <form method="post" action="/welcome/mirror" class="chooser-form">
               <CsrfField viewer={viewer} />
@@ -240,29 +244,35 @@ export function WelcomePage(props: WelcomeProps) {
             </form>
           </>
         )}
-        <h3>Online storage (S3-compatible: Backblaze B2, Cloudflare R2, AWS S3, MinIO)</h3>
-        {props.fixed.s3 ? (
-          <p class="muted small">The storage is set where BusinessApp starts.</p>
-        ) : (
-          <form method="post" action="/welcome/s3">
-            <CsrfField viewer={viewer} />
-            {s3Field("offsite_s3_endpoint", "Endpoint (the address the provider gives, https://…)")}
-            {s3Field("offsite_s3_bucket", "Bucket")}
-            {s3Field("offsite_s3_region", "Region")}
-            {s3Field("offsite_s3_prefix", "Folder in the bucket (may stay empty)")}
-            {s3Field("offsite_s3_access_key_id", "Access key id")}
-            {s3Field(
-              "offsite_s3_secret_access_key",
-              settings.offsite_s3_secret_access_key
-                ? "Secret access key (set; empty keeps it)"
-                : "Secret access key",
-              "password",
-            )}
-            <button type="submit" class="secondary">
-              Test and use
-            </button>
-          </form>
-        )}
+        <details open={props.s3Typed || settings.offsite_s3_bucket ? true : undefined}>
+          <summary>
+            <h3 class="inline-heading">
+              Online storage (S3-compatible: Backblaze B2, Cloudflare R2, AWS S3, MinIO)
+            </h3>
+          </summary>
+          {props.fixed.s3 ? (
+            <p class="muted small">The storage is set where BusinessApp starts.</p>
+          ) : (
+            <form method="post" action="/welcome/s3">
+              <CsrfField viewer={viewer} />
+              {s3Field("offsite_s3_endpoint", "Endpoint (the address the provider gives, https://…)")}
+              {s3Field("offsite_s3_bucket", "Bucket")}
+              {s3Field("offsite_s3_region", "Region")}
+              {s3Field("offsite_s3_prefix", "Folder in the bucket (may stay empty)")}
+              {s3Field("offsite_s3_access_key_id", "Access key id")}
+              {s3Field(
+                "offsite_s3_secret_access_key",
+                settings.offsite_s3_secret_access_key
+                  ? "Secret access key (set; empty keeps it)"
+                  : "Secret access key",
+                "password",
+              )}
+              <button type="submit" class="secondary">
+                Test and use
+              </button>
+            </form>
+          )}
+        </details>
       </section>
       <section class="panel" id="step-passphrase" aria-labelledby="step-passphrase-heading">
         <h2 id="step-passphrase-heading">3. A passphrase, and the emergency kit</h2>
