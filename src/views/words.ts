@@ -29,6 +29,12 @@ export function databaseHealthWord(health: HealthRecord | null, recoveryMode = f
   return health.ok ? HEALTH_WORD.verified : `${HEALTH_WORD.damaged}: ${health.reason}`;
 }
 
+/** The colour of that word: green only once a check found the database good, neutral before any check. */
+export function healthClass(health: HealthRecord | null, recoveryMode = false): string {
+  if (recoveryMode || (health && !health.ok)) return "status-bad";
+  return health ? "status-ok" : "muted";
+}
+
 /**
  * Who made a backup, in words. `createdBy` holds a user name, or what the app writes for its own
  * makers: "startup", "scheduler", "recovery page", and the command line's
