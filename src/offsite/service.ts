@@ -1,4 +1,4 @@
-import { newestFirst } from "../backup/index.ts";
+import { type BackupKind, newestFirst } from "../backup/index.ts";
 import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
@@ -70,6 +70,11 @@ export class OffsiteService {
 
   get configured(): boolean {
     return this.#places.length > 0;
+  }
+
+  /** Whether backups of `kind` are copied off-site at all (`offsite_kinds`). */
+  copies(kind: BackupKind): boolean {
+    return this.#options.policy.kinds.has(kind);
   }
 
   get encrypted(): boolean {

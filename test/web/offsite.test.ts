@@ -49,6 +49,11 @@ describe("off-site copies on the pages", () => {
       copiesMade: 1,
       targets: [{ target: "mirror", where: mirror, copies: 1, lastCopyAt: web.clock().toISOString() }],
     });
+    // A safety backup, a kind never copied off-site by default, does not wait for a copy.
+    await web.engine.createBackup({ kind: "pre_restore" });
+    const withSafety = await page(web, "/backup/status", boss.token);
+    expect(withSafety).toContain("Here only, not copied off-site");
+    expect(withSafety).not.toContain("no off-site copy yet");
     for (const text of [dashboard, status, JSON.stringify(api), await page(web, "/settings", boss.token)])
       expect(text).not.toContain(PASSPHRASE);
     expect(readFileSync(web.paths.log, "utf8")).not.toContain(PASSPHRASE);
