@@ -200,7 +200,10 @@ describe("upload", () => {
       new TextEncoder().encode("just some text, not a database"),
     );
     expect(notSqlite.status).toBe(422);
-    expect(await notSqlite.text()).toContain("not an SQLite database file");
+    const refusal = await notSqlite.text();
+    // The refusal is about the file sent, not a restore.
+    expect(refusal).toContain("was not accepted as a backup: not an SQLite database file");
+    expect(refusal).not.toContain("cannot be restored");
     const foreign = new Database(join(web.paths.dataDir, "other.db"));
     foreign.run("CREATE TABLE invoices (id INTEGER)");
     foreign.close();
@@ -329,7 +332,7 @@ describe("upload", () => {
     expect(res.status).toBe(422);
     const log = readFileSync(web.paths.log, "utf8");
     // A header with a control character is not a readable file name: the file is judged without one.
-    expect(log).toContain("ERROR - Upload failed: The backup the uploaded file cannot be restored");
+    expect(log).toContain("ERROR - Upload failed: The uploaded file was not accepted as a backup");
     expect(log).not.toContain("\r");
     expect(
       log
