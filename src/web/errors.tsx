@@ -3,10 +3,12 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDiskFull } from "#runtime/errors.ts";
 import { ERROR_ANSWERS, type OperationErrorCode } from "../app/error-codes.ts";
+import { ConfigError } from "../config/load.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
+import { refusedSettingWords } from "../views/setting-labels.ts";
 import type { AppEnv } from "./context.ts";
 import { respondPage } from "./html.ts";
 import { diskFull, internalError, notFound, restoreInProgress, type WebErrorCode } from "./http-errors.ts";
@@ -81,7 +83,8 @@ export function problemOf(error: unknown): Problem {
   const problem: Problem = {
     status: STATUS[known.code as ErrorCode] ?? 500,
     code: known.code,
-    message: known.message,
+    // A refused setting is said by its label on the Settings page; its key is for the file and the log.
+    message: known instanceof ConfigError && known.issue ? refusedSettingWords(known.issue) : known.message,
   };
   const retryAfter = (known as { retryAfterSeconds?: unknown }).retryAfterSeconds;
   if (typeof retryAfter === "number") problem.retryAfterSeconds = retryAfter;
