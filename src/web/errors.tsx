@@ -102,7 +102,7 @@ function pathOf(c: Context): string {
   return url.startsWith("/") ? (url.split(/[?#]/)[0] ?? "/") : c.req.path;
 }
 
-function wantsJson(c: Context): boolean {
+export function wantsJson(c: Context): boolean {
   return pathOf(c).startsWith("/api/") || (c.req.header("accept") ?? "").startsWith("application/json");
 }
 
@@ -113,7 +113,11 @@ function wantsJson(c: Context): boolean {
  * while a restore has the database closed, 507 no disk space) are answers, not faults, and the
  * engine logs its own failures.
  */
-export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
+export function createErrorHandling(deps: {
+  log: Log;
+  assets: AssetUrls;
+  recovery: { readonly active: boolean };
+}) {
   async function onError(error: unknown, c: Context<AppEnv>): Promise<Response> {
     const problem = problemOf(error);
     if (problem.status === 500)
@@ -131,7 +135,13 @@ export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
     const title = TITLES[problem.status] ?? "Error";
     return respondPage(
       c,
-      <ErrorPage status={problem.status} title={title} message={problem.message} assets={deps.assets} />,
+      <ErrorPage
+        status={problem.status}
+        title={title}
+        message={problem.message}
+        assets={deps.assets}
+        recoveryMode={deps.recovery.active}
+      />,
       problem.status,
     );
   }

@@ -304,6 +304,13 @@ describe.skipIf(!available)("in a real browser", () => {
     const url = link.replace("http://localhost", "http://127.0.0.1");
 
     const page = await browser.newPage({ viewport: WIDTHS[0] });
+    // Any page, the link not at hand: the recovery page says what happened and where the link is.
+    await lookAt(page, "recovery-help", async () => {
+      await page.goto(`${app.url}/backup/status`);
+      await page.waitForURL(`${app.url}/recovery`);
+    });
+    expect(await page.textContent("h1")).toBe("The database needs to be restored");
+    expect(await page.textContent("main")).toContain("Open this link once to restore a backup");
     await lookAt(page, "recovery", async () => {
       await page.goto(url);
       // One was deleted, and the damaged file is not offered.
