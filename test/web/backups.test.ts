@@ -71,7 +71,31 @@ describe("Database Backup page", () => {
     expect(created.headers.get("location")).toBe("/backup/status");
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
     expect(page).toContain("Backup created: manual_");
-    const name = web.engine.list()[0]?.name as string;
+    // Shown once, to the one who did it: not on a reload, not to another session of the same person.
+    expect(await (await web.request("/backup/status", { cookie: boss.token })).text()).not.toContain(
+      "Backup created",
+    );
+    const again = await web.request("/backup/create", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ description: "second", _csrf: boss.csrfToken }),
+    });
+    expect(again.status).toBe(303);
+    const owner = await web.addUser("owner-two-browsers", "super_admin");
+    const mine = web.sessionFor(owner);
+    const elsewhere = web.sessionFor(owner);
+    await web.request("/backup/create", {
+      method: "POST",
+      cookie: mine.token,
+      ...form({ description: "third", _csrf: mine.csrfToken }),
+    });
+    expect(await (await web.request("/backup/status", { cookie: elsewhere.token })).text()).not.toContain(
+      "Backup created",
+    );
+    expect(await (await web.request("/backup/status", { cookie: boss.token })).text()).toContain(
+      "Backup created: manual_",
+    );
+    const name = web.engine.list().find((r) => r.description === "plain form")?.name as string;
 
     const confirm = await web.request(`/backup/confirm?action=restore&name=${name}`, { cookie: boss.token });
     const text = await confirm.text();
