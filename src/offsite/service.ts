@@ -63,9 +63,12 @@ export class OffsiteService {
 
   /** Applies new settings; what is known of a target stays while it is the same place. */
   configure(options: OffsiteOptions): void {
+    const before = this.configured;
     this.#options = options;
     this.#places = placesOf(options, this.#deps.ledger);
     this.#ledger.keepOnly(this.targets());
+    // Set up just now (the Settings page): the first copies follow at once, not at the next backup.
+    if (!before && this.configured) this.#runs.request();
   }
 
   get configured(): boolean {
@@ -121,9 +124,12 @@ export class OffsiteService {
 
   /** A run in the background; another process copying now only postpones it. */
   async #runInBackground(): Promise<void> {
+    // A shop that never chose off-site copies hears nothing of them: no line at each start or backup.
+    if (!this.configured) return;
     try {
       await this.syncNow();
     } catch (error) {
+      if (error instanceof OffsiteNotConfiguredError) return; // Turned off meanwhile.
       this.#deps.log.info(`Off-site copy postponed: ${describeError(error)}`);
       this.#runs.later(1);
     }
