@@ -3,7 +3,7 @@ import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
 import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
-import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
+import { asOffsiteError, OffsiteBusyError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { type FetchedCopy, fetchCopy } from "./fetch.ts";
 import type { PlaceKey } from "./keys.ts";
 import { PlaceKeys } from "./place-keys.ts";
@@ -36,6 +36,9 @@ const TEST_REQUESTS = 8;
  * counts as failed. A local backup never waits for a copy. Also lists, tests and downloads copies
  * for the command line and for restores that fall back to them.
  */
+/** How often a run waiting for another one tries the off-site lock again. */
+const RETRY_LOCK_MS = 500;
+
 export class OffsiteService {
   readonly #deps: OffsiteServiceDeps;
   readonly #runs: BackgroundRuns;
@@ -132,6 +135,25 @@ export class OffsiteService {
       if (error instanceof OffsiteNotConfiguredError) return; // Turned off meanwhile.
       this.#deps.log.info(`Off-site copy postponed: ${describeError(error)}`);
       this.#runs.later(1);
+    }
+  }
+
+  /**
+   * `syncNow` after the run another process is making (the serving app's, in the background): while
+   * it holds the off-site lock, `waiting` is called once and the lock is tried again every half
+   * second, at most as long as that run may take (its deadline) and a minute; then `OffsiteBusyError`.
+   */
+  async syncAfterOthers(waiting: () => void): Promise<RunResult> {
+    const timers = this.#deps.timers ?? realTimers;
+    const tries = Math.ceil((this.#options.runDeadlineMs + 60_000) / RETRY_LOCK_MS);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.syncNow();
+      } catch (error) {
+        if (!(error instanceof OffsiteBusyError) || attempt >= tries) throw error;
+        if (attempt === 1) waiting();
+        await new Promise<void>((resolve) => timers.set(resolve, RETRY_LOCK_MS));
+      }
     }
   }
 
