@@ -93,9 +93,10 @@ export function computeAlerts(input: AlertInput): Alert[] {
     alerts.push({
       id: "automatic_backup_failed",
       since: run.at,
-      message: sentence(`The last automatic backup failed ${at(run.at)}: ${run.message}`),
-      action:
-        "Open Database Backup for the reason (often a full disk), put it right, then create a backup there; the app tries again by itself meanwhile.",
+      message: sentence(
+        `The last automatic backup failed ${at(run.at)}${run.message ? `: ${run.message}` : ""}`,
+      ),
+      action: `${run.message ? "Put that right" : "Look at the log for the reason (often a full disk) and put it right"}, then create a backup on the Database Backup page; the app tries again by itself meanwhile.`,
     });
   }
   const manual = input.lastManualRun;
@@ -209,8 +210,7 @@ export function computeAlerts(input: AlertInput): Alert[] {
       id: "continuous_lagging",
       since: down,
       message: sentence(`Changes have not been captured since ${at(down)}${why ? `: ${why}` : ""}`),
-      action:
-        "Changes made since then are kept only by the database itself and the next backup. Look at the log for the reason (often a full disk) and put it right; the capture starts again by itself.",
+      action: `Changes made since then are kept only by the database itself and the next backup. ${why ? "Put that right" : "Look at the log for the reason (often a full disk) and put it right"}; the capture starts again by itself.`,
     });
   }
   const late = (input.continuous?.places ?? []).filter((p) => p.lagSeconds > PLACE_LAG_SECONDS);

@@ -79,10 +79,10 @@ export class InvalidDescriptionError extends AppError<BackupErrorCode> {
  * Why a foreign file's rebuild failed, as the error to throw: the disk filled up, or the file
  * (`name`) cannot be rebuilt (`BackupUnusableError`).
  */
-export function rebuildFailure(name: string, error: unknown): Error {
+export function rebuildFailure(name: string, error: unknown, what: "backup" | "upload" = "backup"): Error {
   if (isDiskFull(error)) return new DiskFullError();
   if (error instanceof AppError) return error;
-  return new BackupUnusableError(name, `it could not be rebuilt (${describeError(error)})`);
+  return new BackupUnusableError(name, `it could not be rebuilt (${describeError(error)})`, what);
 }
 
 /** The disk filled up while the backup was being written. */
@@ -149,10 +149,18 @@ export class InvalidBackupNameError extends AppError<BackupErrorCode> {
   }
 }
 
-/** The chosen backup failed the full check or is not a database of this app. */
+/**
+ * The chosen backup failed the full check or is not a database of this app; for an `upload`, the
+ * file sent was not taken in (nothing is restored then, so the sentence does not speak of a restore).
+ */
 export class BackupUnusableError extends AppError<BackupErrorCode> {
-  constructor(name: string, reason: string) {
-    super("backup.unusable", `The backup ${name} cannot be restored: ${reason}.`);
+  constructor(name: string, reason: string, what: "backup" | "upload" = "backup") {
+    super(
+      "backup.unusable",
+      what === "upload"
+        ? `${name ? `The file ${name}` : "The uploaded file"} was not accepted as a backup: ${reason}.`
+        : `The backup ${name} cannot be restored: ${reason}.`,
+    );
   }
 }
 

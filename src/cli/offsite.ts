@@ -56,7 +56,9 @@ async function testTargets(app: App, ctx: CliContext): Promise<number> {
 }
 
 async function syncTargets(app: App, ctx: CliContext): Promise<number> {
-  const results = await whileShowing(ctx, copyProgress(app.offsite), () => app.offsite.syncNow());
+  const results = await whileShowing(ctx, copyProgress(app.offsite), () =>
+    app.offsite.syncAfterOthers(() => ctx.stderr("Waiting for the app's off-site copy to finish…\n")),
+  );
   for (const { target, report, error } of results) {
     const where = `${target.label} (${target.where})`;
     if (error || !report) ctx.stdout(`FAILED  ${where}: ${error?.message ?? "stopped"}\n`);

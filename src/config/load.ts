@@ -19,10 +19,24 @@ import {
 export const CONFIG_ERROR_CODES = ["config.invalid"] as const;
 export type ConfigErrorCode = (typeof CONFIG_ERROR_CODES)[number];
 
-/** A setting, a config file or a flag has a value the app cannot use. */
+/** One setting's refused value: which, as shown (a secret never is), and what is allowed. */
+export interface SettingIssue {
+  key: SettingKey;
+  value: string;
+  allowed: string;
+}
+
+/**
+ * A setting, a config file or a flag has a value the app cannot use. `message` names the key and
+ * where it came from (for the command line and the log); `issue`, when one setting is to blame,
+ * lets a page say it by its label instead.
+ */
 export class ConfigError extends AppError<ConfigErrorCode> {
-  constructor(message: string) {
+  readonly issue: SettingIssue | null;
+
+  constructor(message: string, issue: SettingIssue | null = null) {
     super("config.invalid", message);
+    this.issue = issue;
   }
 }
 
@@ -92,15 +106,20 @@ const SOURCE_LABEL = {
   default: (key: SettingKey) => `default of ${key}`,
 } as const;
 
-function describeIssue(
+function refusal(
   issue: z.core.$ZodIssue,
   raw: Record<string, unknown>,
   sources: Record<SettingKey, SettingSource>,
-) {
+): ConfigError {
   const key = issue.path[0] as SettingKey;
   const source = SOURCE_LABEL[sources[key] ?? "default"](key);
   const value = SECRET_SETTINGS.has(key) ? "(not shown)" : shown(raw[key]);
-  return `Invalid value for setting ${key} (${source}): ${value}. Allowed: ${SETTING_ALLOWED[key]}.`;
+  const allowed = SETTING_ALLOWED[key];
+  return new ConfigError(`Invalid value for setting ${key} (${source}): ${value}. Allowed: ${allowed}.`, {
+    key,
+    value,
+    allowed,
+  });
 }
 
 /** Refuses a data folder whose path leaves no room for the names of backup files inside it. */
@@ -178,7 +197,7 @@ export function loadConfig(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (!issue) throw new ConfigError("The settings are not valid.");
-    throw new ConfigError(describeIssue(issue, raw, sources));
+    throw refusal(issue, raw, sources);
   }
   const offsiteProblem = offsiteSettingsProblem(parsed.data, [paths.dataDir, paths.backupsDir]);
   if (offsiteProblem) throw new ConfigError(offsiteProblem);

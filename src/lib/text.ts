@@ -47,3 +47,8 @@ export function escapeControlCharacters(text: string): string {
 export function upperFirst(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** Whether `name` is what a system says for a user it cannot name ("unknown", empty, "nobody"). */
+export function isUnknownUserName(name: string): boolean {
+  return /^(|unknown|\?+|nobody)$/i.test(name.trim());
+}

@@ -1,9 +1,9 @@
-import { newestFirst } from "../backup/index.ts";
+import { type BackupKind, newestFirst } from "../backup/index.ts";
 import { AUDIT_FILE } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
 import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
-import { asOffsiteError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
+import { asOffsiteError, OffsiteBusyError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
 import { type FetchedCopy, fetchCopy } from "./fetch.ts";
 import { openPlaceKey, type PlaceKey } from "./keys.ts";
 import type { PassphraseTry } from "./passphrase.ts";
@@ -37,6 +37,9 @@ const TEST_REQUESTS = 8;
  * counts as failed. A local backup never waits for a copy. Also lists, tests and downloads copies
  * for the command line and for restores that fall back to them.
  */
+/** How often a run waiting for another one tries the off-site lock again. */
+const RETRY_LOCK_MS = 500;
+
 export class OffsiteService {
   readonly #deps: OffsiteServiceDeps;
   readonly #runs: BackgroundRuns;
@@ -64,13 +67,21 @@ export class OffsiteService {
 
   /** Applies new settings; what is known of a target stays while it is the same place. */
   configure(options: OffsiteOptions): void {
+    const before = this.configured;
     this.#options = options;
     this.#places = placesOf(options, this.#deps.ledger);
     this.#ledger.keepOnly(this.targets());
+    // Set up just now (the Settings page): the first copies follow at once, not at the next backup.
+    if (!before && this.configured) this.#runs.request();
   }
 
   get configured(): boolean {
     return this.#places.length > 0;
+  }
+
+  /** Whether backups of `kind` are copied off-site at all (`offsite_kinds`). */
+  copies(kind: BackupKind): boolean {
+    return this.#options.policy.kinds.has(kind);
   }
 
   get encrypted(): boolean {
@@ -117,11 +128,33 @@ export class OffsiteService {
 
   /** A run in the background; another process copying now only postpones it. */
   async #runInBackground(): Promise<void> {
+    // A shop that never chose off-site copies hears nothing of them: no line at each start or backup.
+    if (!this.configured) return;
     try {
       await this.syncNow();
     } catch (error) {
+      if (error instanceof OffsiteNotConfiguredError) return; // Turned off meanwhile.
       this.#deps.log.info(`Off-site copy postponed: ${describeError(error)}`);
       this.#runs.later(1);
+    }
+  }
+
+  /**
+   * `syncNow` after the run another process is making (the serving app's, in the background): while
+   * it holds the off-site lock, `waiting` is called once and the lock is tried again every half
+   * second, at most as long as that run may take (its deadline) and a minute; then `OffsiteBusyError`.
+   */
+  async syncAfterOthers(waiting: () => void): Promise<RunResult> {
+    const timers = this.#deps.timers ?? realTimers;
+    const tries = Math.ceil((this.#options.runDeadlineMs + 60_000) / RETRY_LOCK_MS);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.syncNow();
+      } catch (error) {
+        if (!(error instanceof OffsiteBusyError) || attempt >= tries) throw error;
+        if (attempt === 1) waiting();
+        await new Promise<void>((resolve) => timers.set(resolve, RETRY_LOCK_MS));
+      }
     }
   }
 

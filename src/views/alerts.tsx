@@ -31,16 +31,28 @@ export function AlertList(props: { alerts: Alert[]; id?: string }) {
   );
 }
 
-/** The banner at the top of every signed-in page, with a way to the page where most of it is put right. */
-export function AlertsBanner() {
-  const alerts = useContext(AlertsContext);
+/** The alerts but the one a status sentence beside them already says (`covers`). */
+export function alertsBeside(alerts: Alert[], covers: string | undefined): Alert[] {
+  return covers ? alerts.filter((a) => a.id !== covers) : alerts;
+}
+
+/**
+ * The banner at the top of every signed-in page, with a way to the page where most of it is put
+ * right (not on that page itself); `without` is the alert the page's status sentence already says.
+ */
+export function AlertsBanner(props: { current?: string | undefined; without?: string | undefined }) {
+  const alerts = alertsBeside(useContext(AlertsContext), props.without);
   if (alerts.length === 0) return null;
   return (
     <div class="alert-banner">
       <AlertList alerts={alerts} id="alert-banner" />
-      <p class="small">
-        <a href="/backup/status">Open Database Backup</a>
-      </p>
+      {props.current === BACKUP_PAGE ? null : (
+        <p class="small">
+          <a href={BACKUP_PAGE}>Open Database Backup</a>
+        </p>
+      )}
     </div>
   );
 }
+
+const BACKUP_PAGE = "/backup/status";

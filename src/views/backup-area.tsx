@@ -4,7 +4,7 @@ import type { AppStatus } from "../app/status.ts";
 import type { AuditEntry } from "../auth/audit.ts";
 import type { ManifestRecord } from "../backup/index.ts";
 import { hideLinkTokens } from "../lib/log-lines.ts";
-import { AlertList } from "./alerts.tsx";
+import { AlertList, alertsBeside } from "./alerts.tsx";
 import { BackupActions } from "./backup-actions.tsx";
 import { BackupList } from "./backup-list.tsx";
 import { Notice, type Viewer } from "./layout.tsx";
@@ -12,6 +12,7 @@ import { OffsiteBanner } from "./offsite-panel.tsx";
 import type { OffsiteRows } from "./offsite-places.tsx";
 import { SizeChart } from "./size-chart.tsx";
 import { Progress, StatusFacts, StatusSentenceBanner } from "./status-panel.tsx";
+import { statusSentence } from "./status-sentence.ts";
 import { Time } from "./when.tsx";
 
 export interface BackupAreaProps {
@@ -35,14 +36,15 @@ export interface BackupAreaProps {
  */
 export function BackupArea(props: BackupAreaProps) {
   const { viewer, status, records, now } = props;
+  const sentence = statusSentence(status, now);
   const polling = status.operation
     ? { "hx-get": "/backup/list", "hx-trigger": "every 2s", "hx-swap": "outerHTML" }
     : {};
   return (
     <div id="backup-area" {...polling}>
       {props.message ? <Notice kind={props.message.kind}>{props.message.text}</Notice> : null}
-      <AlertList alerts={status.alerts} id="status-alerts" />
-      <StatusSentenceBanner status={status} now={now} />
+      <AlertList alerts={alertsBeside(status.alerts, sentence.covers)} id="status-alerts" />
+      <StatusSentenceBanner sentence={sentence} />
       <OffsiteBanner status={status} now={now} />
       <Progress status={status} />
       <div class="status-grid">

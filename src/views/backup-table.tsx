@@ -17,7 +17,9 @@ function BackupCell(props: { record: ManifestRecord; where?: Child }) {
   const about = [kind, by].filter(Boolean).join(" · ");
   return (
     <td class="backup">
-      <span class="title">{backupTitle(r)}</span>
+      <span class="title" title={backupTitle(r)}>
+        {backupTitle(r)}
+      </span>
       {about ? <span class="about">{upperFirst(about)}</span> : null}
       <span class="file">{r.name}</span>
       {r.health === "damaged" && r.reason ? <span class="reason">{r.reason}</span> : null}

@@ -3,6 +3,7 @@ import type { SettingSource } from "../config/load.ts";
 import { envName, type SettingKey, type Settings } from "../config/schema.ts";
 import { CsrfField, type PageProps } from "./layout.tsx";
 import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
+import { labelOf } from "./setting-labels.ts";
 
 export interface EmailSettingsProps {
   viewer: PageProps["viewer"];
@@ -24,8 +25,8 @@ const SECURITY_WORDS = {
  */
 export function EmailSettings(props: EmailSettingsProps) {
   const { settings, sources, viewer } = props;
-  const field = (name: SettingKey, label: string, value: string | number | null) => (
-    <Field name={name} label={label} value={value === null ? "" : String(value)} sources={sources} />
+  const field = (name: SettingKey, value: string | number | null) => (
+    <Field name={name} label={labelOf(name)} value={value === null ? "" : String(value)} sources={sources} />
   );
   const securityFixed = fixedBy("smtp_security", sources.smtp_security);
   const passwordFixed = fixedBy("smtp_password", sources.smtp_password);
@@ -65,7 +66,7 @@ export function EmailSettings(props: EmailSettingsProps) {
         <CsrfField viewer={viewer} />
         <input type="hidden" name="email_form_sent" value="true" />
         <h3>Your mail account</h3>
-        {field("smtp_host", "Outgoing mail server (empty: no e-mail alerts)", settings.smtp_host)}
+        {field("smtp_host", settings.smtp_host)}
         <div class="form-row">
           <label for="setting-smtp_security">Security</label>
           <select id="setting-smtp_security" name="smtp_security" disabled={securityFixed !== null}>
@@ -77,8 +78,8 @@ export function EmailSettings(props: EmailSettingsProps) {
           </select>
           {securityFixed ? <p class="muted small">{securityFixed}</p> : null}
         </div>
-        {field("smtp_port", "Port (empty: the usual one for the security chosen)", settings.smtp_port)}
-        {field("smtp_user", "User name (usually your e-mail address)", settings.smtp_user)}
+        {field("smtp_port", settings.smtp_port)}
+        {field("smtp_user", settings.smtp_user)}
         <div class="form-row">
           <label for="setting-smtp_password">Password</label>
           <input
@@ -99,21 +100,13 @@ export function EmailSettings(props: EmailSettingsProps) {
             it with the environment variable <code>{envName("smtp_password")}</code>.
           </p>
         </div>
-        {field(
-          "smtp_tls_ca_file",
-          "Certificate file to trust (only for a mail server with a certificate of its own)",
-          settings.smtp_tls_ca_file,
-        )}
+        {field("smtp_tls_ca_file", settings.smtp_tls_ca_file)}
         <h3>Who writes, who reads</h3>
-        {field("alert_email_from", "Sender (empty: the user name)", settings.alert_email_from)}
-        {field(
-          "alert_email_to",
-          "Send alerts to (addresses, separated by commas)",
-          settings.alert_email_to.join(", "),
-        )}
+        {field("alert_email_from", settings.alert_email_from)}
+        {field("alert_email_to", settings.alert_email_to.join(", "))}
         <SwitchField
           name="alert_email_weekly_summary"
-          label="Also send a short summary every Monday morning (if it stops coming, BusinessApp is not running)"
+          label={labelOf("alert_email_weekly_summary")}
           checked={settings.alert_email_weekly_summary}
           sources={sources}
         />

@@ -10,8 +10,9 @@ import { Page, type PageProps } from "./layout.tsx";
 import { OffsiteBanner } from "./offsite-panel.tsx";
 import { PassphraseReminder } from "./passphrase.tsx";
 import { PlaceDrillLines, StatusSentenceBanner } from "./status-panel.tsx";
+import { statusSentence } from "./status-sentence.ts";
 import { Time } from "./when.tsx";
-import { databaseHealthWord } from "./words.ts";
+import { databaseHealthWord, healthClass } from "./words.ts";
 
 export interface HomeProps extends PageProps {
   /** The off-site passphrase: administrators are asked to type it when it is due. */
@@ -72,11 +73,18 @@ function Contents(props: { tables: TableCount[]; auditEntries: number }) {
 export function HomePage(props: HomeProps) {
   const { status, now } = props;
   const { health, scheduler } = status;
+  const sentence = statusSentence(status, now);
   const latest = status.backups.latest;
   return (
-    <Page title="Dashboard" current="/" viewer={props.viewer} assets={props.assets}>
+    <Page
+      title="Dashboard"
+      current="/"
+      viewer={props.viewer}
+      assets={props.assets}
+      bannerWithout={sentence.covers}
+    >
       <h1>Dashboard</h1>
-      <StatusSentenceBanner status={status} now={now} />
+      <StatusSentenceBanner sentence={sentence} />
       <OffsiteBanner status={status} now={now} />
       <p class={status.drill.last && !status.drill.last.ok ? "status-bad" : "muted"} id="drill-sentence">
         {drillSentence(status.drill, now)}
@@ -89,7 +97,7 @@ export function HomePage(props: HomeProps) {
         <section class="panel card">
           <h2>Database</h2>
           <p class="big">{formatBytes(props.databaseBytes)}</p>
-          <p class={health && !health.ok ? "status-bad" : "status-ok"}>{databaseHealthWord(health)}</p>
+          <p class={healthClass(health)}>{databaseHealthWord(health)}</p>
           {health ? (
             <p class="muted small">
               checked <Time at={health.checkedAt} now={now} as="ago" />

@@ -65,6 +65,8 @@ export function Page(props: {
   title: string;
   current?: string;
   banner?: boolean;
+  /** The alert the page's own status sentence says: the banner leaves it out. */
+  bannerWithout?: string | undefined;
   children: Child;
 }) {
   const { viewer, assets } = props;
@@ -97,7 +99,9 @@ export function Page(props: {
         </p>
       </aside>
       <main id="main">
-        {props.banner === false ? null : <AlertsBanner />}
+        {props.banner === false ? null : (
+          <AlertsBanner current={props.current} without={props.bannerWithout} />
+        )}
         {props.children}
       </main>
     </Document>

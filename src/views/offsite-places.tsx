@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../backup/index.ts";
+import type { BackupKind, ManifestRecord } from "../backup/index.ts";
 import type { CopyPlace } from "../offsite/status.ts";
 import { Time } from "./when.tsx";
 
@@ -9,6 +9,8 @@ export interface OffsiteRows {
   places: Map<string, CopyPlace[]>;
   /** The backups that are only off-site (no file here). */
   only: Set<string>;
+  /** Whether backups of a kind are copied off-site at all (safety backups are not, by default). */
+  copied: (kind: BackupKind) => boolean;
 }
 
 /** What each place is called in a sentence. */
@@ -20,7 +22,13 @@ export function Places(props: { record: ManifestRecord; offsite: OffsiteRows; no
   const only = props.offsite.only.has(props.record.name);
   return (
     <span class="places">
-      {only ? "Only off-site" : places.length ? "Here" : "Here only, no off-site copy yet"}
+      {only
+        ? "Only off-site"
+        : places.length
+          ? "Here"
+          : props.offsite.copied(props.record.kind)
+            ? "Here only, no off-site copy yet"
+            : "Here only, not copied off-site"}
       {places.map((p) => (
         <>
           {" · "}

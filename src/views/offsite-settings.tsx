@@ -7,6 +7,7 @@ import type { TargetTest } from "../offsite/targets.ts";
 import { CsrfField, type PageProps } from "./layout.tsx";
 import { PassphraseSettings } from "./passphrase.tsx";
 import { Field, fixedBy } from "./setting-field.tsx";
+import { labelOf } from "./setting-labels.ts";
 import { KIND_TITLE } from "./words.ts";
 
 export interface OffsiteSettingsProps {
@@ -63,8 +64,8 @@ export function TestResults(props: { tests: TargetTest[]; id?: string }) {
  */
 export function OffsiteSettings(props: OffsiteSettingsProps) {
   const { settings, sources, viewer } = props;
-  const field = (name: SettingKey, label: string, value: string | number | null) => (
-    <Field name={name} label={label} value={value === null ? "" : String(value)} sources={sources} />
+  const field = (name: SettingKey, value: string | number | null) => (
+    <Field name={name} label={labelOf(name)} value={value === null ? "" : String(value)} sources={sources} />
   );
   const kindsFixed = fixedBy("offsite_kinds", sources.offsite_kinds);
   return (
@@ -85,24 +86,30 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
       <form method="post" action="/settings/offsite">
         <CsrfField viewer={viewer} />
         <h3>Mirror folder</h3>
-        {field("offsite_mirror_dir", "Folder on another disk (empty: none)", settings.offsite_mirror_dir)}
+        {field("offsite_mirror_dir", settings.offsite_mirror_dir)}
         <h3>S3-compatible storage</h3>
-        {field("offsite_s3_endpoint", "Endpoint", settings.offsite_s3_endpoint)}
-        {field("offsite_s3_bucket", "Bucket (empty: none)", settings.offsite_s3_bucket)}
-        {field("offsite_s3_region", "Region", settings.offsite_s3_region)}
-        {field("offsite_s3_prefix", "Folder in the bucket", settings.offsite_s3_prefix)}
-        {field("offsite_s3_access_key_id", "Access key id", settings.offsite_s3_access_key_id)}
+        {field("offsite_s3_endpoint", settings.offsite_s3_endpoint)}
+        {field("offsite_s3_bucket", settings.offsite_s3_bucket)}
+        {field("offsite_s3_region", settings.offsite_s3_region)}
+        {field("offsite_s3_prefix", settings.offsite_s3_prefix)}
+        {field("offsite_s3_access_key_id", settings.offsite_s3_access_key_id)}
         <dl class="facts">
           <SecretFact
             name="offsite_s3_secret_access_key"
-            label="Secret access key"
+            label={labelOf("offsite_s3_secret_access_key")}
+            settings={settings}
+            sources={sources}
+          />
+          <SecretFact
+            name="offsite_passphrase"
+            label={labelOf("offsite_passphrase")}
             settings={settings}
             sources={sources}
           />
         </dl>
         <h3>Which backups, and how many stay there</h3>
         <fieldset class="form-row" disabled={kindsFixed !== null}>
-          <legend>Copied off-site</legend>
+          <legend>{labelOf("offsite_kinds")}</legend>
           <input type="hidden" name="offsite_kinds_sent" value="true" />
           {KIND_NAMES.map((kind) => (
             <label class="inline">
@@ -118,20 +125,12 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
           {kindsFixed ? <p class="muted small">{kindsFixed}</p> : null}
         </fieldset>
         <p class="muted small">Empty: as many as are kept here. The newest copy is never removed.</p>
-        {field("offsite_max_backups", "Automatic backups", settings.offsite_max_backups)}
-        {field("offsite_max_manual_backups", "Backups made by hand", settings.offsite_max_manual_backups)}
-        {field("offsite_max_pre_restore_backups", "Safety backups", settings.offsite_max_pre_restore_backups)}
-        {field(
-          "offsite_max_pre_update_backups",
-          "Backups before an update",
-          settings.offsite_max_pre_update_backups,
-        )}
-        {field("offsite_max_startup_backups", "Backups at start", settings.offsite_max_startup_backups)}
-        {field(
-          "offsite_passphrase_check_days",
-          "Ask an administrator to type the passphrase every … days (0: never)",
-          settings.offsite_passphrase_check_days,
-        )}
+        {field("offsite_max_backups", settings.offsite_max_backups)}
+        {field("offsite_max_manual_backups", settings.offsite_max_manual_backups)}
+        {field("offsite_max_pre_restore_backups", settings.offsite_max_pre_restore_backups)}
+        {field("offsite_max_pre_update_backups", settings.offsite_max_pre_update_backups)}
+        {field("offsite_max_startup_backups", settings.offsite_max_startup_backups)}
+        {field("offsite_passphrase_check_days", settings.offsite_passphrase_check_days)}
         <div class="form-row">
           <button type="submit">Save off-site settings</button>
         </div>

@@ -152,3 +152,49 @@ export function RecoveryConfirmPage(props: RecoveryProps & { preview: RestorePre
     </RecoveryFrame>
   );
 }
+
+/**
+ * The recovery page without its link's token: where every page leads in recovery mode. It says why
+ * nothing else works and where the link is; `staleLink` when a link was used that does not work (any more).
+ */
+export function RecoveryHelpPage(props: { assets: AssetUrls; staleLink: boolean }) {
+  return (
+    <Document title="Recovery" assets={props.assets}>
+      <main class="recovery-page" id="recovery">
+        <h1>The database needs to be restored</h1>
+        <Notice kind="error">
+          BusinessApp cannot use its database, so it runs in recovery mode: the other pages work again once a
+          backup is restored.
+        </Notice>
+        {props.staleLink ? (
+          <p>
+            This recovery link does not work: each start of BusinessApp makes a new one, and a link stops
+            working once the database is restored.
+          </p>
+        ) : null}
+        <section class="panel">
+          <h2>Restore with the recovery link</h2>
+          <p>
+            BusinessApp wrote a recovery link when it started. Find the line “Open this link once to restore a
+            backup” in the window BusinessApp runs in, or in the file <code>backup.log</code> in the{" "}
+            <code>database_backups</code> folder beside BusinessApp, and open that link in this browser.
+          </p>
+        </section>
+        <section class="panel">
+          <h2>Or at the command line</h2>
+          <p>
+            Close BusinessApp, then run <code>business-app restore --latest</code> in its folder (on Windows{" "}
+            <code>BusinessApp.exe restore --latest</code>): it puts back the newest good backup. Then start
+            BusinessApp again.
+          </p>
+        </section>
+        <p>
+          <a href={RECOVERY_HELP}>Look again</a> (once the database is restored, this leads to the sign-in).
+        </p>
+      </main>
+    </Document>
+  );
+}
+
+/** The recovery page's own address, without a token. */
+export const RECOVERY_HELP = "/recovery";

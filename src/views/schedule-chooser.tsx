@@ -108,7 +108,20 @@ export function ScheduleChooser(props: {
           <label for="daily-time" class="visually-hidden">
             Time of the daily backup
           </label>
-          <input type="time" name="daily_time" id="daily-time" value={form.dailyTime} class="narrow" />
+          {/* A text field, not type="time": that one shows "06:00 PM" where the browser's language
+              has 12-hour times, and the app says every time in 24 hours. */}
+          <input
+            type="text"
+            name="daily_time"
+            id="daily-time"
+            value={form.dailyTime}
+            class="narrow"
+            inputmode="numeric"
+            pattern="([01]?[0-9]|2[0-3]):[0-5][0-9]"
+            maxlength={5}
+            placeholder="18:00"
+            title="A time in 24 hours, such as 18:00"
+          />
         </div>
       </div>
       <div class="choice">

@@ -9,6 +9,7 @@ import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
 import { OffsiteSettings } from "./offsite-settings.tsx";
 import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
 import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
+import { labelOf } from "./setting-labels.ts";
 import { Time } from "./when.tsx";
 
 export interface SettingsPageProps extends PageProps {
@@ -119,31 +120,31 @@ export function SettingsPage(props: SettingsPageProps) {
         </p>
         <Field
           name="max_backups"
-          label="Automatic backups"
+          label={labelOf("max_backups")}
           value={String(settings.max_backups)}
           sources={sources}
         />
         <Field
           name="max_manual_backups"
-          label="Backups made by hand (“unlimited” keeps them until someone deletes them)"
+          label={labelOf("max_manual_backups")}
           value={String(settings.max_manual_backups)}
           sources={sources}
         />
         <Field
           name="max_pre_restore_backups"
-          label="Safety backups, taken before each restore"
+          label={labelOf("max_pre_restore_backups")}
           value={String(settings.max_pre_restore_backups)}
           sources={sources}
         />
         <Field
           name="max_pre_update_backups"
-          label="Backups taken before BusinessApp updates the database to a new version"
+          label={labelOf("max_pre_update_backups")}
           value={String(settings.max_pre_update_backups)}
           sources={sources}
         />
         <Field
           name="max_startup_backups"
-          label="Backups taken at start (the newest is startup_backup.db)"
+          label={labelOf("max_startup_backups")}
           value={String(settings.max_startup_backups)}
           sources={sources}
         />
@@ -154,7 +155,7 @@ export function SettingsPage(props: SettingsPageProps) {
         </p>
         <Field
           name="drill_interval_days"
-          label="Days between restore drills (0: only when someone starts one)"
+          label={labelOf("drill_interval_days")}
           value={String(settings.drill_interval_days)}
           sources={sources}
         />
@@ -162,13 +163,13 @@ export function SettingsPage(props: SettingsPageProps) {
         <p>The audit trail records who signed in and what they changed (Users, then Audit trail).</p>
         <Field
           name="audit_retention_days"
-          label="Days an entry is kept"
+          label={labelOf("audit_retention_days")}
           value={String(settings.audit_retention_days)}
           sources={sources}
         />
         <Field
           name="audit_max_entries"
-          label="Entries kept at most (the oldest go first)"
+          label={labelOf("audit_max_entries")}
           value={String(settings.audit_max_entries)}
           sources={sources}
         />

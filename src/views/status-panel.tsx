@@ -7,15 +7,15 @@ import { ActionForm } from "./action-form.tsx";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
 import { OffsiteFact } from "./offsite-panel.tsx";
-import { statusSentence } from "./status-sentence.ts";
+import type { StatusSentence } from "./status-sentence.ts";
 import { Time } from "./when.tsx";
-import { databaseHealthWord } from "./words.ts";
+import { databaseHealthWord, healthClass } from "./words.ts";
 
 const TONE_ICON = { ok: "good", warn: "alert", bad: "alert" } as const;
 
 /** The answer first: one sentence with a colour (see `statusSentence`). */
-export function StatusSentenceBanner(props: { status: AppStatus; now: Date }) {
-  const sentence = statusSentence(props.status, props.now);
+export function StatusSentenceBanner(props: { sentence: StatusSentence }) {
+  const { sentence } = props;
   return (
     <p class={`verdict verdict-${sentence.tone}`} id="status-sentence">
       <Icon name={TONE_ICON[sentence.tone]} />
@@ -60,11 +60,10 @@ function SchedulerFact(props: { viewer: Viewer; status: AppStatus; now: Date }) 
 
 function HealthFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   const { health, recoveryMode } = props.status;
-  const good = !recoveryMode && (!health || health.ok);
   const word = databaseHealthWord(health, recoveryMode);
   return (
     <dd>
-      <span class={good ? "status-ok" : "status-bad"}>{word}</span>
+      <span class={healthClass(health, recoveryMode)}>{word}</span>
       {health ? (
         <>
           , checked <Time at={health.checkedAt} now={props.now} as="ago" />

@@ -1,10 +1,12 @@
-import type { AppStatus } from "../app/status.ts";
+import type { AlertId, AppStatus } from "../app/status.ts";
 import { secondsAgo, timeAgo, timeAhead } from "../lib/time.ts";
 
 /** The answer to "is my data safe?": one sentence, and a colour for how urgent it is. */
 export interface StatusSentence {
   tone: "ok" | "warn" | "bad";
   text: string;
+  /** The alert this sentence already says, left out of the alerts beside it so it is not said twice. */
+  covers?: AlertId;
 }
 
 /** A good backup older than this is news even when nothing failed (the app was off, say). */
@@ -51,9 +53,16 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
     return {
       tone: "bad",
       text: `Attention: the last automatic backup failed ${timeAgo(lastRun.at, now)} (${inSentence(lastRun.message)})${retry}.`,
+      covers: "automatic_backup_failed",
     };
   }
-  if (!latest) return { tone: "warn", text: "Attention: there is no good backup yet. Create one now." };
+  if (!latest) {
+    return {
+      tone: "warn",
+      text: "Attention: there is no good backup yet. Create one now.",
+      covers: "backup_stale",
+    };
+  }
   const ago = timeAgo(latest.createdAt, now);
   if (!scheduler.active) {
     const state = scheduler.paused ? "paused" : "off";
@@ -62,14 +71,22 @@ export function statusSentence(status: AppStatus, now: Date): StatusSentence {
   const nextAt = scheduler.nextRun ? timeAhead(scheduler.nextRun, now) : null;
   if (now.getTime() - new Date(latest.createdAt).getTime() > STALE_MS) {
     const coming = nextAt ? `; the next automatic one is ${nextAt}` : "";
-    return { tone: "warn", text: `Attention: the last good backup was made ${ago}${coming}.` };
+    return {
+      tone: "warn",
+      text: `Attention: the last good backup was made ${ago}${coming}.`,
+      covers: "backup_stale",
+    };
   }
   // Anything else that needs attention (a failed restore drill, little disk space …) outranks "protected".
   const alert = status.alerts[0];
   if (alert) {
     const what = alert.message.charAt(0).toLowerCase() + alert.message.slice(1);
     const more = status.alerts.length - 1;
-    return { tone: "warn", text: `Attention: ${what}${more > 0 ? ` (and ${more} more below)` : ""}` };
+    return {
+      tone: "warn",
+      text: `Attention: ${what}${more > 0 ? ` (and ${more} more below)` : ""}`,
+      covers: alert.id,
+    };
   }
   const backups = `last backup ${ago}${nextAt ? `, next ${nextAt}` : ""}`;
   const continuous = status.continuous;

@@ -1,4 +1,5 @@
 import type { BackupHealth, BackupKind, HealthRecord, ManifestRecord } from "../backup/index.ts";
+import { isUnknownUserName } from "../lib/text.ts";
 
 /** A backup's kind as its title when it has no description. */
 export const KIND_TITLE: Record<BackupKind, string> = {
@@ -29,6 +30,12 @@ export function databaseHealthWord(health: HealthRecord | null, recoveryMode = f
   return health.ok ? HEALTH_WORD.verified : `${HEALTH_WORD.damaged}: ${health.reason}`;
 }
 
+/** The colour of that word: green only once a check found the database good, neutral before any check. */
+export function healthClass(health: HealthRecord | null, recoveryMode = false): string {
+  if (recoveryMode || (health && !health.ok)) return "status-bad";
+  return health ? "status-ok" : "muted";
+}
+
 /**
  * Who made a backup, in words. `createdBy` holds a user name, or what the app writes for its own
  * makers: "startup", "scheduler", "recovery page", and the command line's
@@ -41,7 +48,9 @@ export function madeBy(createdBy: string | null): string | null {
   if (createdBy === "recovery page") return "made from the recovery page";
   const commandLine = /^command line(?: \((.+)\))?$/.exec(createdBy);
   if (commandLine) {
-    return commandLine[1] ? `by the command line, as user ${commandLine[1]}` : "by the command line";
+    const user = commandLine[1]?.trim();
+    // Entries of older versions may say "(unknown)": nobody is named then.
+    return user && !isUnknownUserName(user) ? `by the command line, as user ${user}` : "by the command line";
   }
   return `by ${createdBy}`;
 }

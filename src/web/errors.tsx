@@ -3,10 +3,12 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { isDiskFull } from "#runtime/errors.ts";
 import { ERROR_ANSWERS, type OperationErrorCode } from "../app/error-codes.ts";
+import { ConfigError } from "../config/load.ts";
 import { AppError, describeError } from "../lib/errors.ts";
 import type { Log } from "../lib/log.ts";
 import type { AssetUrls } from "../views/document.tsx";
 import { ErrorPage } from "../views/error-page.tsx";
+import { refusedSettingWords } from "../views/setting-labels.ts";
 import type { AppEnv } from "./context.ts";
 import { respondPage } from "./html.ts";
 import { diskFull, internalError, notFound, restoreInProgress, type WebErrorCode } from "./http-errors.ts";
@@ -81,7 +83,8 @@ export function problemOf(error: unknown): Problem {
   const problem: Problem = {
     status: STATUS[known.code as ErrorCode] ?? 500,
     code: known.code,
-    message: known.message,
+    // A refused setting is said by its label on the Settings page; its key is for the file and the log.
+    message: known instanceof ConfigError && known.issue ? refusedSettingWords(known.issue) : known.message,
   };
   const retryAfter = (known as { retryAfterSeconds?: unknown }).retryAfterSeconds;
   if (typeof retryAfter === "number") problem.retryAfterSeconds = retryAfter;
@@ -99,7 +102,7 @@ function pathOf(c: Context): string {
   return url.startsWith("/") ? (url.split(/[?#]/)[0] ?? "/") : c.req.path;
 }
 
-function wantsJson(c: Context): boolean {
+export function wantsJson(c: Context): boolean {
   return pathOf(c).startsWith("/api/") || (c.req.header("accept") ?? "").startsWith("application/json");
 }
 
@@ -110,7 +113,11 @@ function wantsJson(c: Context): boolean {
  * while a restore has the database closed, 507 no disk space) are answers, not faults, and the
  * engine logs its own failures.
  */
-export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
+export function createErrorHandling(deps: {
+  log: Log;
+  assets: AssetUrls;
+  recovery: { readonly active: boolean };
+}) {
   async function onError(error: unknown, c: Context<AppEnv>): Promise<Response> {
     const problem = problemOf(error);
     if (problem.status === 500)
@@ -128,7 +135,13 @@ export function createErrorHandling(deps: { log: Log; assets: AssetUrls }) {
     const title = TITLES[problem.status] ?? "Error";
     return respondPage(
       c,
-      <ErrorPage status={problem.status} title={title} message={problem.message} assets={deps.assets} />,
+      <ErrorPage
+        status={problem.status}
+        title={title}
+        message={problem.message}
+        assets={deps.assets}
+        recoveryMode={deps.recovery.active}
+      />,
       problem.status,
     );
   }

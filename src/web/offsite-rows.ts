@@ -19,5 +19,12 @@ export function withOffsiteRows(
     .filter((c) => !here.has(c.name))
     .map(copyAsRecord);
   const records = [...local, ...only].sort(newestFirst);
-  return { records, rows: { places: offsite.places(), only: new Set(only.map((r) => r.name)) } };
+  return {
+    records,
+    rows: {
+      places: offsite.places(),
+      only: new Set(only.map((r) => r.name)),
+      copied: (kind) => offsite.copies(kind),
+    },
+  };
 }

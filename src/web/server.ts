@@ -51,7 +51,7 @@ const SECURE_HEADERS = secureHeaders({
 /** The whole web application; `app.request()` drives it in tests without a socket. */
 export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   const assets = loadAssets();
-  const errors = createErrorHandling({ log: deps.log, assets: assets.urls });
+  const errors = createErrorHandling({ log: deps.log, assets: assets.urls, recovery: deps.recovery });
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set("assets", assets.urls);

@@ -60,8 +60,14 @@ describe("alerts", () => {
       since: iso(6 * HOUR),
       message:
         "The last automatic backup failed 1 minute ago: not enough disk space (needs 210 MB, 12 MB free).",
-      action: expect.stringContaining("Open Database Backup for the reason"),
+      action:
+        "Put that right, then create a backup on the Database Backup page; the app tries again by itself meanwhile.",
     });
+    // Only a failure without a reason guesses at one.
+    const unexplained = input({ ...failed, lastAutomaticRun: { at: iso(6 * HOUR), ok: false, message: "" } });
+    expect(computeAlerts(unexplained)[0]?.action).toContain(
+      "Look at the log for the reason (often a full disk)",
+    );
     // A manual backup after the failure makes up for it.
     expect(ids({ ...failed, latestHealthy: { createdAt: iso(6 * HOUR + 30_000) } })).toEqual([]);
   });

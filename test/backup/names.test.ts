@@ -25,7 +25,10 @@ describe("backup names", () => {
   test.each([
     ["Before inventory update!", "before_inventory_update"],
     ["  --Year end 2025 -- ", "year_end_2025"],
-    ["Ünïcödé 売上 only", "n_c_d_only"],
+    ["Ünïcödé 売上 only", "uenicoede_only"],
+    ["Inventur Lager Ü", "inventur_lager_ue"],
+    ["Straße café Øresund", "strasse_cafe_oeresund"],
+    ["ﬁle Ｆｕｌｌ", "file_full"],
     ["売上", ""],
     ["x".repeat(80), "x".repeat(50)],
     [`${"a".repeat(49)} b`, "a".repeat(49)],

@@ -14,7 +14,7 @@ import {
 } from "../helpers.ts";
 import { selfSignedCertificate, startMailServer } from "../mail/mail-server.ts";
 import { missing } from "../tools.ts";
-import { expectFits, expectOneLineOfActions, launchChromium, WIDTHS } from "./page-checks.ts";
+import { expectFits, expectOneLineOfActions, launchChromium, linesOf, WIDTHS } from "./page-checks.ts";
 import {
   breakDatabase,
   changeShopData,
@@ -250,6 +250,14 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).count()).toBeGreaterThan(
       5,
     );
+    // A 200-character description takes two lines at most, at both widths; all of it is in its tooltip.
+    for (const size of WIDTHS) {
+      await boss.setViewportSize(size);
+      const long = boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).first();
+      expect(await long.getAttribute("title")).toBe(LONG_DESCRIPTION);
+      expect(await linesOf(long)).toBeLessThanOrEqual(2.1);
+    }
+    await boss.setViewportSize(WIDTHS[0]);
     // Delete far down the list: after the dialog, the message at the top comes into view.
     await boss.goto(`${app.url}/backup/status`);
     const last = boss.locator(".backup-table tbody tr", { hasText: "manual_" }).last();
@@ -264,6 +272,13 @@ describe.skipIf(!available)("in a real browser", () => {
     await lookAt(boss, "backup-confirm", () => boss.goto(`${app.url}${confirm}`));
     await lookAt(boss, "users", () => boss.goto(`${app.url}/users`));
     await lookAt(boss, "audit", () => boss.goto(`${app.url}/audit`));
+    // On a phone each entry is a card: a field with nothing in it (no "On:" for a sign-in) is not shown.
+    await boss.setViewportSize(WIDTHS[1]);
+    const empty = boss.locator(".audit-table td:empty");
+    expect(await empty.count()).toBeGreaterThan(0);
+    for (const cell of await empty.all()) expect(await cell.isVisible()).toBe(false);
+    expect(await boss.locator(".audit-table td[data-label='What']").first().isVisible()).toBe(true);
+    await boss.setViewportSize(WIDTHS[0]);
     await lookAt(boss, "settings", () => boss.goto(`${app.url}/settings`));
     await lookAt(boss, "not-found", () => boss.goto(`${app.url}/no-such-page`));
 
@@ -282,7 +297,7 @@ describe.skipIf(!available)("in a real browser", () => {
   }, 60_000);
 
   test("Settings: a preset schedule with its next three runs, shown as it is chosen, saved and applied", async () => {
-    const boss = await browser.newPage({ viewport: WIDTHS[0] });
+    const boss = await browser.newPage({ viewport: WIDTHS[0], locale: "en-US" });
     await signIn(boss, "owner");
     await boss.goto(`${app.url}/settings`);
     expect(await boss.isChecked("input[value='every-6-hours']")).toBe(true);
@@ -292,6 +307,14 @@ describe.skipIf(!available)("in a real browser", () => {
     await boss.waitForSelector("#schedule-next:has-text('This schedule cannot be read')");
     await boss.fill("#setting-schedule", "30 12 * * *");
     await boss.waitForSelector("#schedule-next:has-text('12:30 ·')");
+    // The daily time in 24 hours, as every time the app shows, whatever the browser's language: a
+    // time field (type="time") shows "06:00 PM" in an en-US Chromium, this page's browser; a text field
+    // shows its value as it is.
+    await boss.check("input[value='daily']");
+    expect(await boss.locator("#daily-time").evaluate((el: { type: string }) => el.type)).toBe("text");
+    expect(await boss.inputValue("#daily-time")).toBe("18:00");
+    await boss.fill("#daily-time", "06:30");
+    await boss.waitForSelector("#schedule-next:has-text('06:30')");
     await boss.check("input[value='opening-hours']");
     await boss.selectOption("#opening-from", "9");
     await boss.waitForSelector("#schedule-next:has-text('09:00')");
@@ -423,6 +446,13 @@ describe.skipIf(!available)("in a real browser", () => {
     const url = link.replace("http://localhost", "http://127.0.0.1");
 
     const page = await browser.newPage({ viewport: WIDTHS[0] });
+    // Any page, the link not at hand: the recovery page says what happened and where the link is.
+    await lookAt(page, "recovery-help", async () => {
+      await page.goto(`${app.url}/backup/status`);
+      await page.waitForURL(`${app.url}/recovery`);
+    });
+    expect(await page.textContent("h1")).toBe("The database needs to be restored");
+    expect(await page.textContent("main")).toContain("Open this link once to restore a backup");
     await lookAt(page, "recovery", async () => {
       await page.goto(url);
       // One was deleted, and the damaged file is not offered.

@@ -1,5 +1,5 @@
 import { expect } from "bun:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { CHROMIUM } from "../tools.ts";
 
 /** The few parts of the browser's DOM the checks use inside the page (the project compiles without the DOM's types). */
@@ -19,7 +19,12 @@ interface El {
 }
 declare const document: { documentElement: El; querySelectorAll(selector: string): ArrayLike<El> };
 declare const window: { innerWidth: number };
-declare function getComputedStyle(el: El): { paddingRight: string; borderRightWidth: string };
+declare function getComputedStyle(el: El): {
+  paddingRight: string;
+  borderRightWidth: string;
+  lineHeight: string;
+  fontSize: string;
+};
 
 /** The two widths every page is looked at: a desktop and a phone. */
 export const WIDTHS = [
@@ -101,5 +106,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+  });
+}
+
+/** How many lines of text the element `locator` finds takes on the page. */
+export function linesOf(locator: Locator): Promise<number> {
+  return locator.evaluate((el: El) => {
+    const style = getComputedStyle(el);
+    const line = Number.parseFloat(style.lineHeight) || Number.parseFloat(style.fontSize) * 1.25;
+    return el.getBoundingClientRect().height / line;
   });
 }

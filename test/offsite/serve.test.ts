@@ -3,7 +3,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/file-lock.ts";
 
-import { addUserByCli, dataPaths, type RunningApp, runCli, signIn, startApp, tempDir } from "../helpers.ts";
+import {
+  addUserByCli,
+  appCommand,
+  cleanEnv,
+  dataPaths,
+  type RunningApp,
+  runCli,
+  signIn,
+  startApp,
+  tempDir,
+} from "../helpers.ts";
 
 interface Status {
   offsite: {
@@ -12,7 +22,7 @@ interface Status {
   } | null;
 }
 
-test("a serving app copies its startup backup off-site in the background; another run meanwhile is told it is busy", async () => {
+test("a serving app copies its startup backup off-site in the background; offsite sync meanwhile waits for its run", async () => {
   const dataDir = tempDir("business-app-serve-offsite-");
   const mirror = tempDir("business-app-usb-");
   const env = { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
@@ -35,18 +45,35 @@ test("a serving app copies its startup backup off-site in the background; anothe
       "INFO - Off-site copy made: startup_backup.db to the mirror folder",
     );
 
+    // Another run holds the off-site lock: the command waits for it, says so, then makes its own run.
     const lock = acquireFileLock(join(dataDir, ".business-app.offsite.lock"));
+    let released = false;
+    const sync = Bun.spawn([...appCommand(), "offsite", "sync", "--data-dir", dataDir], {
+      cwd: tempDir("business-app-cwd-"),
+      env: cleanEnv(env),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     try {
-      const busy = await runCli(["offsite", "sync", "--data-dir", dataDir], { env });
-      expect(busy.exitCode).toBe(3);
-      expect(busy.stderr).toBe(
-        `offsite sync failed: Off-site copies are being made by another run (process ${process.pid}). Try again when it has finished.\n`,
-      );
-    } finally {
+      const stderr = sync.stderr.getReader();
+      let said = "";
+      // Read until it says it waits (or its output ends); each read is bounded by the process.
+      while (!said.includes("Waiting")) {
+        const chunk = await stderr.read();
+        if (chunk.done) break;
+        said += new TextDecoder().decode(chunk.value);
+      }
+      stderr.releaseLock();
+      expect(said).toBe("Waiting for the app's off-site copy to finish…\n");
       lock.release();
+      released = true;
+      const [stdout, exitCode] = await Promise.all([new Response(sync.stdout).text(), sync.exited]);
+      expect(exitCode).toBe(0);
+      expect(stdout).toBe(`ok      the mirror folder (${mirror}): 0 copied, 0 removed; 1 there\n`);
+    } finally {
+      if (!released) lock.release();
+      sync.kill();
     }
-    const synced = await runCli(["offsite", "sync", "--data-dir", dataDir], { env });
-    expect(synced.stdout).toBe(`ok      the mirror folder (${mirror}): 0 copied, 0 removed; 1 there\n`);
     await offsiteDrills({ app, cookie, dataDir, mirror, env });
   } finally {
     stopped = await app.stop();

@@ -178,6 +178,21 @@ describe("the status sentence", () => {
     ],
   ];
   for (const [name, given, tone, text] of cases) {
-    test(name, () => expect(statusSentence(given, now)).toEqual({ tone, text }));
+    test(name, () => expect(statusSentence(given, now)).toMatchObject({ tone, text }));
   }
+
+  test("names the alert it says, so the alerts beside it leave that one out", () => {
+    const alert = {
+      id: "drill_failed" as const,
+      since: iso(10),
+      message: "The last restore drill failed.",
+      action: "",
+    };
+    expect(statusSentence(status({ alerts: [alert] }), now).covers).toBe("drill_failed");
+    const failed = { at: iso(14), ok: false, message: "not enough disk space" };
+    expect(statusSentence(status({ scheduler: { lastRun: failed } }), now).covers).toBe(
+      "automatic_backup_failed",
+    );
+    expect(statusSentence(status(), now).covers).toBeUndefined();
+  });
 });

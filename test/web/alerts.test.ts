@@ -58,6 +58,15 @@ describe("alerts where people look", () => {
     expect(await health()).toEqual({ status: "ok" });
   });
 
+  test("a database not checked yet is said in a neutral colour, not the green of a good check", async () => {
+    const web = makeWebApp();
+    const anna = await web.as("user");
+    const page = await (await web.request("/backup/status", { cookie: anna.token })).text();
+    expect(page).toContain('<span class="muted">Not checked yet</span>');
+    const home = await (await web.request("/", { cookie: anna.token })).text();
+    expect(home).toContain('<p class="muted">Not checked yet</p>');
+  });
+
   test("a clock set back a day: the next backup is dated after the newest, retention removes the oldest, and an alert says to set the clock", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
     const web = makeWebApp({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "2" } });
@@ -101,6 +110,20 @@ describe("alerts where people look", () => {
       status: "degraded",
       reasons: ["automatic_backup_failed", "low_disk_space"],
     });
+    // Said once on each page (the status sentence, not again in the alerts beside it), with its
+    // known reason and no guess; the Database Backup page sends nobody to itself.
+    const anna = await web.as("user");
+    for (const path of ["/", "/backup/status"]) {
+      const html = await (await web.request(path, { cookie: anna.token })).text();
+      expect(html.match(/automatic backup failed/gi)?.length).toBe(1);
+      expect(html).toContain("not enough disk space");
+      expect(html).not.toContain("often a full disk");
+      expect(html).toContain("of disk space is free where the backups are kept");
+    }
+    const page = await (await web.request("/backup/status", { cookie: anna.token })).text();
+    expect(page).not.toContain("Open Database Backup");
+    const home = await (await web.request("/", { cookie: anna.token })).text();
+    expect(home).toContain('href="/backup/status">Open Database Backup');
     space.free = 1e12;
     await timers.advance(MINUTE / 2);
     await web.engine.idle();

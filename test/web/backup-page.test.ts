@@ -67,9 +67,13 @@ describe("the Database Backup page as a shop owner reads it", () => {
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
     const rows = page.split("<tr>").slice(2);
     const row = (name: string) => rows.find((r) => r.includes(`>${name}<`)) ?? "";
-    expect(row(older.name)).toContain('<span class="title">Before the price update</span>');
+    expect(row(older.name)).toContain(
+      '<span class="title" title="Before the price update">Before the price update</span>',
+    );
     expect(row(older.name)).toContain("Manual backup · by the command line, as user anna");
-    expect(row(newest.name)).toContain('<span class="title">Automatic backup</span>');
+    expect(row(newest.name)).toContain(
+      '<span class="title" title="Automatic backup">Automatic backup</span>',
+    );
     expect(row(newest.name)).toContain("Made on schedule");
     // The newest good backup cannot be deleted: it is marked as kept instead.
     expect(row(newest.name)).not.toContain("/backup/delete");

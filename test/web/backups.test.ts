@@ -71,7 +71,31 @@ describe("Database Backup page", () => {
     expect(created.headers.get("location")).toBe("/backup/status");
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
     expect(page).toContain("Backup created: manual_");
-    const name = web.engine.list()[0]?.name as string;
+    // Shown once, to the one who did it: not on a reload, not to another session of the same person.
+    expect(await (await web.request("/backup/status", { cookie: boss.token })).text()).not.toContain(
+      "Backup created",
+    );
+    const again = await web.request("/backup/create", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({ description: "second", _csrf: boss.csrfToken }),
+    });
+    expect(again.status).toBe(303);
+    const owner = await web.addUser("owner-two-browsers", "super_admin");
+    const mine = web.sessionFor(owner);
+    const elsewhere = web.sessionFor(owner);
+    await web.request("/backup/create", {
+      method: "POST",
+      cookie: mine.token,
+      ...form({ description: "third", _csrf: mine.csrfToken }),
+    });
+    expect(await (await web.request("/backup/status", { cookie: elsewhere.token })).text()).not.toContain(
+      "Backup created",
+    );
+    expect(await (await web.request("/backup/status", { cookie: boss.token })).text()).toContain(
+      "Backup created: manual_",
+    );
+    const name = web.engine.list().find((r) => r.description === "plain form")?.name as string;
 
     const confirm = await web.request(`/backup/confirm?action=restore&name=${name}`, { cookie: boss.token });
     const text = await confirm.text();
@@ -200,7 +224,10 @@ describe("upload", () => {
       new TextEncoder().encode("just some text, not a database"),
     );
     expect(notSqlite.status).toBe(422);
-    expect(await notSqlite.text()).toContain("not an SQLite database file");
+    const refusal = await notSqlite.text();
+    // The refusal is about the file sent, not a restore.
+    expect(refusal).toContain("was not accepted as a backup: not an SQLite database file");
+    expect(refusal).not.toContain("cannot be restored");
     const foreign = new Database(join(web.paths.dataDir, "other.db"));
     foreign.run("CREATE TABLE invoices (id INTEGER)");
     foreign.close();
@@ -329,7 +356,7 @@ describe("upload", () => {
     expect(res.status).toBe(422);
     const log = readFileSync(web.paths.log, "utf8");
     // A header with a control character is not a readable file name: the file is judged without one.
-    expect(log).toContain("ERROR - Upload failed: The backup the uploaded file cannot be restored");
+    expect(log).toContain("ERROR - Upload failed: The uploaded file was not accepted as a backup");
     expect(log).not.toContain("\r");
     expect(
       log

@@ -49,12 +49,44 @@ describe("off-site copies on the pages", () => {
       copiesMade: 1,
       targets: [{ target: "mirror", where: mirror, copies: 1, lastCopyAt: web.clock().toISOString() }],
     });
+    // A safety backup, a kind never copied off-site by default, does not wait for a copy.
+    await web.engine.createBackup({ kind: "pre_restore" });
+    const withSafety = await page(web, "/backup/status", boss.token);
+    expect(withSafety).toContain("Here only, not copied off-site");
+    expect(withSafety).not.toContain("no off-site copy yet");
     for (const text of [dashboard, status, JSON.stringify(api), await page(web, "/settings", boss.token)])
       expect(text).not.toContain(PASSPHRASE);
     expect(readFileSync(web.paths.log, "utf8")).not.toContain(PASSPHRASE);
     expect(readFileSync(web.paths.log, "utf8")).toContain(
       `Off-site copy made: ${backup.name}.age to the mirror folder`,
     );
+  });
+
+  test("a shop that never chose off-site copies hears nothing of them, at start or after a backup; set up later, they start at once", async () => {
+    const web = makeWebApp();
+    const offsite = web.built.offsite;
+    offsite.start();
+    await offsite.idle();
+    await web.engine.createBackup({ kind: "manual" });
+    await offsite.idle();
+    expect(readFileSync(web.paths.log, "utf8")).not.toContain("Off-site");
+    expect(offsite.status()?.retryAt ?? null).toBeNull();
+    const mirror = tempDir("business-app-usb-");
+    const boss = await web.as("super_admin");
+    const saved = await web.request("/settings/offsite", {
+      method: "POST",
+      cookie: boss.token,
+      ...form({
+        _csrf: boss.csrfToken,
+        offsite_kinds_sent: "true",
+        offsite_kinds: "manual",
+        offsite_mirror_dir: mirror,
+      }),
+    });
+    expect(saved.status).toBe(303);
+    await offsite.idle();
+    expect(readFileSync(web.paths.log, "utf8")).toContain("Off-site copy made:");
+    await offsite.stop();
   });
 
   test("failing copies say since when and why, on the dashboard and the status page", async () => {

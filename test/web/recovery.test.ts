@@ -9,15 +9,30 @@ describe("recovery page", () => {
     web.db.sqlite.run("CREATE TABLE items (name TEXT)");
     web.db.sqlite.run("INSERT INTO items VALUES ('kept')");
     const backup = await web.engine.createBackup({ kind: "manual", description: "good" });
-    expect((await web.request("/recovery")).status).toBe(404);
+    // Out of recovery mode there is nothing to recover: on to the app.
+    expect((await web.request("/recovery")).headers.get("location")).toBe("/");
 
     web.db.sqlite.run("DELETE FROM items");
     web.db.close();
     const token = web.recovery.enter("The database cannot be used: it failed its check (malformed page).");
-    expect((await web.request("/recovery?token=wrong")).status).toBe(404);
-    const gate = await web.request("/");
-    expect(gate.status).toBe(503);
-    expect(await gate.text()).toContain("recovery mode");
+    const wrong = await web.request("/recovery?token=wrong");
+    expect(wrong.status).toBe(404);
+    expect(await wrong.text()).toContain("This recovery link does not work");
+    // Every page leads to the recovery page, which says what to do without the link's secret.
+    for (const path of ["/", "/backup/status", "/login", "/settings"]) {
+      const gate = await web.request(path);
+      expect(gate.status).toBe(303);
+      expect(gate.headers.get("location")).toBe("/recovery");
+    }
+    const help = await web.request("/recovery");
+    expect(help.status).toBe(200);
+    const helpHtml = await help.text();
+    expect(helpHtml).toContain("runs in recovery mode");
+    expect(helpHtml).toContain("Open this link once to restore a backup");
+    expect(helpHtml).toContain("business-app restore --latest");
+    expect(helpHtml).not.toContain(token);
+    expect(helpHtml).not.toContain("Back to the dashboard");
+    expect(helpHtml).not.toContain("Error 503");
     const page = await web.request(`/recovery?token=${token}`);
     expect(page.status).toBe(200);
     const html = await page.text();

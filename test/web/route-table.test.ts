@@ -109,10 +109,18 @@ async function inRecovery(web: WebApp, options: { missing?: boolean } = {}) {
 
 const recovery: ApiScenario[] = [
   {
-    name: "the recovery page without recovery mode: 404",
+    name: "the recovery page without recovery mode: on to the app",
     as: "anonymous",
     method: "GET",
     url: "/recovery",
+    expectedStatus: 303,
+    after: ({ res }) => expect(res.headers.get("location")).toBe("/"),
+  },
+  {
+    name: "a recovery link without recovery mode: 404",
+    as: "anonymous",
+    method: "GET",
+    url: "/recovery?token=from-an-earlier-start",
     expectedStatus: 404,
   },
   {

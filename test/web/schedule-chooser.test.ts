@@ -57,8 +57,14 @@ describe("the schedule chooser of the Settings page", () => {
         "Opening hours: the first backup must be before the last one.",
       ],
       [{ schedule_choice: "daily", daily_time: "25:00" }, "Daily backup: give a time such as 18:00."],
-      [{ schedule_choice: "custom", schedule: "every now and then" }, "Invalid value for setting schedule"],
-      [{ schedule_choice: "interval", interval_hours: "0" }, "Invalid value for setting interval_hours"],
+      [
+        { schedule_choice: "custom", schedule: "every now and then" },
+        "“Custom schedule, for experts” under Automatic backups: &quot;every now and then&quot; cannot be used.",
+      ],
+      [
+        { schedule_choice: "interval", interval_hours: "0" },
+        "“Another interval: every … hours” under Automatic backups: 0 cannot be used.",
+      ],
       [{ schedule_choice: "fixed" }, "The settings form was incomplete; nothing was changed."],
     ];
     for (const [fields, message] of cases) {

@@ -62,7 +62,11 @@ describe("Settings page", () => {
       }),
     });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain("Invalid value for setting");
+    // Said by the setting's label on the page, never by its key in the settings file.
+    const refusal = await res.text();
+    expect(refusal).toContain("“Another interval: every … hours” under Automatic backups: 0 cannot be used.");
+    expect(refusal).not.toContain("Invalid value for setting");
+    expect(refusal).not.toContain("config file");
     expect(existsSync(join(web.paths.dataDir, "business-app.config.json"))).toBe(false);
   });
 
@@ -85,7 +89,9 @@ describe("Settings page", () => {
       ...form({ ...fields, audit_retention_days: "30", audit_max_entries: "5" }),
     });
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toContain("Invalid value for setting audit_max_entries");
+    expect(await refused.text()).toContain(
+      "“Entries kept at most (the oldest go first)” under Audit trail: 5 cannot be used. Enter a whole number from 1000 to 10000000.",
+    );
     expect(web.auth.audit.newest(100).filter((e) => e.action === "sign-in")).toHaveLength(4);
 
     const res = await web.request("/settings", {

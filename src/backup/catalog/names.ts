@@ -20,14 +20,33 @@ export const STARTUP_NAME = "startup_backup.db";
 export const MAX_DESCRIPTION_LENGTH = 200;
 const MAX_SLUG_LENGTH = 50;
 
+/** Letters that are not a Latin letter with a mark, written as German and Nordic writers spell them without it. */
+const SPELLED: Record<string, string> = {
+  ä: "ae",
+  ö: "oe",
+  ü: "ue",
+  ß: "ss",
+  æ: "ae",
+  œ: "oe",
+  ø: "oe",
+  å: "aa",
+  þ: "th",
+  đ: "d",
+  ł: "l",
+};
+
 /**
- * The description as it goes into a file name: lower case, every run of anything but `a-z0-9`
- * becomes `_`, trimmed of `_`, at most 50 characters. "Before inventory update!" →
- * "before_inventory_update". Empty when nothing is left.
+ * The description as it goes into a file name: lower case, letters with marks spelled in plain
+ * Latin ("Ü" → "ue", "ß" → "ss", "é" → "e"), every run of anything else but `a-z0-9` becomes `_`,
+ * trimmed of `_`, at most 50 characters. "Before inventory update!" → "before_inventory_update",
+ * "Inventur Lager Ü" → "inventur_lager_ue". Empty when nothing is left.
  */
 export function slugify(description: string): string {
   return description
     .toLowerCase()
+    .replace(/[äöüßæœøåþđł]/g, (letter) => SPELLED[letter] ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "")
     .slice(0, MAX_SLUG_LENGTH)

@@ -7,6 +7,7 @@ import { sha256File } from "../../lib/hash.ts";
 import { tempNameFor } from "../../lib/temp-name.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
+import { snapshotBytes } from "../catalog/snapshot-size.ts";
 import { databaseBytes, spaceNeeded, spaceNeededKeepingRoom } from "../catalog/space.ts";
 import type { CreateBackupRequest, EngineContext, HealthRecord } from "../context.ts";
 import {
@@ -47,13 +48,15 @@ export async function takeBackup(
   const at = ctx.folder.datedNow(ctx.clock());
   ctx.folder.ensureWritable();
   if (!existsSync(ctx.database)) throw new SnapshotFailedError(`there is no database at ${ctx.database}`);
-  const expected = databaseBytes(ctx.database);
-  const needed = spaceNeeded(expected);
+  // Room for the files as they are (a safe bound); progress against what the snapshot will write.
+  const bound = databaseBytes(ctx.database);
+  const needed = spaceNeeded(bound);
   const free = ctx.freeSpace(ctx.folder.dir);
   if (free < needed) throw new NotEnoughSpaceError(needed, free);
-  if (request.kind === "manual" && free < spaceNeededKeepingRoom(expected)) {
-    throw new NoRoomForAutomaticBackupError(spaceNeededKeepingRoom(expected), free);
+  if (request.kind === "manual" && free < spaceNeededKeepingRoom(bound)) {
+    throw new NoRoomForAutomaticBackupError(spaceNeededKeepingRoom(bound), free);
   }
+  const expected = snapshotBytes(ctx.database);
 
   const name = ctx.folder.newName(request.kind, at, request.description);
   const temp = ctx.folder.pathOf(tempNameFor(name, "snapshot"));

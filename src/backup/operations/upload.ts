@@ -38,17 +38,22 @@ const rebuiltPathOf = (tempPath: string) => tempPathFor(tempPath, "rebuilt");
  */
 export async function importUploadedFile(ctx: EngineContext, options: UploadedFile): Promise<ManifestRecord> {
   const at = ctx.clock();
-  const shown = options.originalName || "the uploaded file";
+  const shown = options.originalName;
   setRollbackJournalMode(options.tempPath);
   const sent = await inspectFileInWorker({ path: options.tempPath });
-  if (!sent.check.ok) throw new BackupUnusableError(shown, sent.check.reason ?? "it failed its check");
+  if (!sent.check.ok)
+    throw new BackupUnusableError(shown, sent.check.reason ?? "it failed its check", "upload");
   const rebuilt = rebuiltPathOf(options.tempPath);
   await rebuildInWorker({ source: options.tempPath, target: rebuilt }).catch((error) => {
-    throw rebuildFailure(shown, error);
+    throw rebuildFailure(shown, error, "upload");
   });
   const inspected = await inspectFileInWorker({ path: rebuilt });
   if (!inspected.check.ok)
-    throw new BackupUnusableError(shown, `its rebuilt copy failed its check (${inspected.check.reason})`);
+    throw new BackupUnusableError(
+      shown,
+      `its rebuilt copy failed its check (${inspected.check.reason})`,
+      "upload",
+    );
   const stem = options.originalName.replace(/\.(db|sqlite3?)$/i, "");
   const name = ctx.folder.newName("uploaded", at, options.description || stem);
   await ctx.folder.moveIn(rebuilt, name);

@@ -19,11 +19,13 @@ import { viewerOf } from "../viewer.ts";
 
 /** How many sessions' last messages are kept; the oldest is forgotten first. */
 const MAX_MESSAGES = 1000;
+/** A result not seen within this time (the page was closed meanwhile) is news no more. */
+const MESSAGE_MS = 10 * 60_000;
 
 /**
  * The part of the Database Backup page that its actions answer with. Every action works twice:
  * with htmx it answers with this part, swapped in place, and as a plain form post (no JavaScript)
- * with a redirect back to the page. Each session's last result is shown until its next action.
+ * with a redirect back to the page. Each session's last result is shown once, to that session only.
  */
 export function createBackupArea(
   deps: StatusDeps & {
@@ -35,12 +37,21 @@ export function createBackupArea(
     offsite: OffsiteService;
   },
 ) {
-  const messages = new Map<string, Message>();
+  const messages = new Map<string, { message: Message; at: number }>();
 
   function tell(c: Context<AppEnv>, message: Message): void {
     const session = c.get("session");
-    if (session) messages.set(session.tokenHash, message);
+    if (session) messages.set(session.tokenHash, { message, at: c.get("clock")().getTime() });
     if (messages.size > MAX_MESSAGES) messages.delete(messages.keys().next().value as string);
+  }
+
+  /** The session's last result, once: shown, it is gone (a reload does not show it again); too old, it is dropped. */
+  function take(c: Context<AppEnv>): Message | null {
+    const session = c.get("session");
+    const told = session ? messages.get(session.tokenHash) : undefined;
+    if (!session || !told) return null;
+    messages.delete(session.tokenHash);
+    return c.get("clock")().getTime() - told.at <= MESSAGE_MS ? told.message : null;
   }
 
   function failure(prefix: string, error: unknown): Message {
@@ -50,14 +61,13 @@ export function createBackupArea(
   function props(c: Context<AppEnv>): BackupAreaProps {
     const viewer = viewerOf(c);
     const admin = viewer.role !== "user";
-    const session = c.get("session");
     const records = deps.engine.list();
     return {
       viewer,
       status: collectStatus(deps, records),
       records,
       offsite: withOffsiteRows(deps.offsite, records),
-      message: session ? (messages.get(session.tokenHash) ?? null) : null,
+      message: take(c),
       logLines: admin ? readLastLines(deps.paths.log, 15) : null,
       audit: admin ? deps.auth.audit.newest(8) : null,
       now: c.get("clock")(),

@@ -9,7 +9,12 @@ import type { BackupEngine } from "../../backup/index.ts";
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
-import { RecoveryConfirmPage, RecoveryPage, StartEmptyConfirmPage } from "../../views/recovery-page.tsx";
+import {
+  RecoveryConfirmPage,
+  RecoveryHelpPage,
+  RecoveryPage,
+  StartEmptyConfirmPage,
+} from "../../views/recovery-page.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort, SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
@@ -51,7 +56,21 @@ export function recoveryRoutes(deps: {
   });
 
   app.get("/recovery", (c) => {
-    const token = admit(c, c.req.query("token") ?? "");
+    const given = c.req.query("token") ?? "";
+    // Out of recovery mode there is nothing to recover: on to the app (the dashboard or the sign-in).
+    if (!recovery.active) {
+      if (given) throw notFound(c.req.path);
+      return redirectTo(c, "/");
+    }
+    if (!recovery.accepts(given)) {
+      c.header("Cache-Control", "no-store");
+      return respondPage(
+        c,
+        <RecoveryHelpPage assets={c.get("assets")} staleLink={given !== ""} />,
+        given ? 404 : 200,
+      );
+    }
+    const token = admit(c, given);
     return respondPage(
       c,
       <RecoveryPage {...pageProps(c, token)} records={listed()} now={c.get("clock")()} />,

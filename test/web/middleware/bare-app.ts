@@ -15,12 +15,12 @@ import { tempDir } from "../../helpers.ts";
  * A bare Hono app with only the app's error handling, as Hono's own middleware tests build one:
  * each test adds the middleware it tests and a route or two, then calls `app.request()`.
  */
-export function bareApp() {
+export function bareApp(recovery: { readonly active: boolean } = { active: false }) {
   const dir = tempDir("business-app-middleware-");
   const logPath = join(dir, "backup.log");
   const log = createLog({ path: logPath, echo: null });
   const assets = loadAssets().urls;
-  const errors = createErrorHandling({ log, assets });
+  const errors = createErrorHandling({ log, assets, recovery });
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set("assets", assets);
