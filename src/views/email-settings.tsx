@@ -96,7 +96,7 @@ export function EmailSettings(props: EmailSettingsProps) {
               (passwordSet
                 ? "A password is saved; it is never shown. Leave this empty to keep it, or type a new one."
                 : "Not set. Many providers want an app password here, made in your account's security settings.")}{" "}
-            It is kept in the settings file, which only this PC's user that runs BusinessApp can read; or set
+            It is kept in the settings file beside BusinessApp (on Windows as private as that folder); or set
             it with the environment variable <code>{envName("smtp_password")}</code>.
           </p>
         </div>
