@@ -29,6 +29,16 @@ function setLine(platform: string, key: string, value: string): string {
 }
 
 /**
+ * A secret asked for where the commands run (typed in answer, not into the command): whatever
+ * characters it has, the command window takes it as it is, and it stays out of the shell's history.
+ */
+function askLine(platform: string, key: string, question: string): string {
+  const name = envName(key);
+  if (platform === "win32") return `set /p ${name}=${question}: `;
+  return `printf '${question}: '; read -rs ${name}; echo; export ${name}`;
+}
+
+/**
  * The emergency kit: what someone needs to get the shop's data back on another PC when this one is
  * gone: where the copies are, the passphrase (a line to write it by hand, never printed) and its
  * fingerprint, and the exact steps. The page prints it and the text file is the same words.
@@ -61,6 +71,7 @@ export function emergencyKit(input: KitInput): KitSection[] {
   });
   const where: string[] = [];
   const set: [string, string][] = [];
+  const asks: [string, string][] = [];
   if (settings.offsite_mirror_dir !== null) {
     where.push(
       `Mirror folder: ${settings.offsite_mirror_dir} (a USB drive or network drive: plug it into the new PC; its drive letter may differ there).`,
@@ -83,22 +94,23 @@ export function emergencyKit(input: KitInput): KitSection[] {
       const value = settings[key];
       if (value) set.push([key, String(value)]);
     }
-    set.push(["offsite_s3_secret_access_key", "THE SECRET ACCESS KEY"]);
+    asks.push(["offsite_s3_secret_access_key", "Secret access key"]);
   }
   if (where.length === 0) where.push("No off-site copies are set up: the backups are only on this PC.");
   sections.push({ heading: "Where the copies are", lines: where });
   if (set.length > 0) {
-    if (encrypted) set.push(["offsite_passphrase", "THE PASSPHRASE"]);
+    if (encrypted) asks.push(["offsite_passphrase", "Passphrase"]);
     const from = settings.offsite_mirror_dir !== null ? "mirror" : "s3";
     sections.push({
       heading: "Getting the data back on a new PC",
       lines: [
         `1. Download BusinessApp ${input.version} or newer and unpack it where it should stay${windows ? ", for example C:\\BusinessApp" : ""}.`,
-        `2. ${from === "mirror" ? "Plug in the drive with the mirror folder. " : ""}Open a ${windows ? "command window (Windows key, type cmd, Enter)" : "terminal"} and type these lines, with the values written above in place of the capitals${from === "mirror" ? " and the drive's folder as the new PC names it" : ""}:`,
+        `2. ${from === "mirror" ? "Plug in the drive with the mirror folder. " : ""}Open a ${windows ? "command window (Windows key, type cmd, Enter)" : "terminal"} and type these lines${from === "mirror" ? ", with the drive's folder as the new PC names it" : ""}. Where a line asks, type what is written above and press Enter.`,
       ],
       commands: [
         windows ? "cd C:\\BusinessApp" : "cd business-app",
         ...set.map(([key, value]) => setLine(platform, key, value)),
+        ...asks.map(([key, question]) => askLine(platform, key, question)),
         `${exe} restore --latest --from ${from} --yes`,
         exe,
       ],

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Settings } from "../config/schema.ts";
+import { describeError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { hasControlCharacters } from "../lib/text.ts";
@@ -55,6 +56,19 @@ export interface PassphraseKeeperDeps {
   log: Log;
 }
 
+/** Wrong tries of one person within this window stop further tries. */
+const WRONG_WINDOW_MS = 15 * 60_000;
+const MAX_WRONG = 5;
+
+/** Refuses when a place cannot be reached: nothing could be checked against its copies. */
+function unreachable(tries: PassphraseTry[], what: "saved" | "changed"): void {
+  const away = tries.filter((t) => t.outcome === "unreachable");
+  if (away.length > 0)
+    throw new PassphraseRefused(
+      `The passphrase was not ${what}: ${away.map((t) => `${t.label} cannot be reached now (${t.reason})`).join("; ")}. Plug the drive in or check the connection, and try again: BusinessApp checks the passphrase against the copies there first.`,
+    );
+}
+
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
 /**
@@ -68,6 +82,9 @@ export class PassphraseKeeper {
   readonly #path: string;
   readonly #deps: PassphraseKeeperDeps;
   #record: PassphraseRecord | null | undefined;
+  /** When each person typed a wrong passphrase lately. */
+  readonly #wrong = new Map<string, number[]>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(backupsDir: string, deps: PassphraseKeeperDeps) {
     this.#path = join(backupsDir, PASSPHRASE_FILE);
@@ -89,7 +106,7 @@ export class PassphraseKeeper {
         due: false,
       };
     const record = this.#recordFor(passphrase);
-    const dueAt = dueOf(record, settings);
+    const dueAt = dueOf(record, settings, this.#deps.clock());
     return {
       set: true,
       fixed,
@@ -102,67 +119,127 @@ export class PassphraseKeeper {
   }
 
   /**
-   * Saves `passphrase` (typed twice) as the off-site passphrase. Refused, with nothing changed, when
-   * the two differ, when it is shorter than 12 characters, when an environment variable sets it, when one is set already and places hold
-   * copies encrypted with it, or when a place already holds encrypted copies this passphrase does
-   * not open (a new PC must get the passphrase its copies were made with).
+   * Saves `passphrase` (typed twice) as the off-site passphrase; one save or check at a time.
+   * Refused, with nothing changed, when the two differ, when it is not 12 to 1024 characters or
+   * has spaces at its ends, when an environment variable sets it, when a place cannot be reached
+   * now (nothing could be checked there), when a place holds encrypted copies it does not open (a
+   * new PC must get the passphrase its copies were made with), or when another passphrase is set
+   * already and opens copies somewhere (they open only with it).
    */
-  async save(passphrase: string, again: string, by: string): Promise<PassphraseStatus> {
+  save(passphrase: string, again: string, by: string): Promise<PassphraseStatus> {
+    return this.#oneAtATime(() => this.#save(passphrase, again, by));
+  }
+
+  async #save(passphrase: string, again: string, by: string): Promise<PassphraseStatus> {
     if (passphrase !== again)
       throw new PassphraseRefused("The two passphrases differ. Type the same one twice.");
     if ([...passphrase].length < 12 || passphrase.length > 1024 || hasControlCharacters(passphrase))
       throw new PassphraseRefused(
         "A passphrase needs 12 to 1024 characters, without tabs or line breaks: several words, such as four words from a book, are easy to write down and hard to guess.",
       );
+    if (passphrase.trim() !== passphrase)
+      throw new PassphraseRefused(
+        "The passphrase starts or ends with a space, which is easy to miss when it is typed again: leave it out.",
+      );
     if (this.#deps.settings.isFixed("offsite_passphrase"))
       throw new PassphraseRefused(
         "The passphrase is set where BusinessApp starts (an environment variable); change it there.",
       );
-    const tries = await this.#deps.tryPassphrase(passphrase);
     const current = this.#deps.settings.current.settings.offsite_passphrase;
-    if (current !== null && current !== passphrase && tries.some((t) => t.outcome !== "no_key"))
-      throw new PassphraseRefused(
-        "A passphrase is set already, and off-site copies are encrypted with it. Keep using it: the copies there open only with the passphrase they were made with.",
-      );
-    // A place out of reach now (a USB drive not plugged in) cannot say no: its next copy does.
+    if (current !== null && current !== passphrase) {
+      // Copies made with the passphrase set now open only with it: it stays while any place holds them.
+      const withCurrent = await this.#deps.tryPassphrase(current);
+      unreachable(withCurrent, "changed");
+      if (withCurrent.some((t) => t.outcome === "opens"))
+        throw new PassphraseRefused(
+          `The passphrase set now opens the copies in ${withCurrent
+            .filter((t) => t.outcome === "opens")
+            .map((t) => t.label)
+            .join(" and ")}: they open only with it, so it stays. Type the one on the emergency kit.`,
+        );
+    }
+    const tries = await this.#deps.tryPassphrase(passphrase);
+    unreachable(tries, "saved");
     const refusing = tries.filter((t) => t.outcome === "wrong");
     if (refusing.length > 0)
       throw new PassphraseRefused(
         `The passphrase was not saved: ${refusing.map((t) => `${t.label}: ${t.reason}`).join("; ")}.`,
       );
     await this.#deps.settings.apply({ values: {}, secrets: { offsite_passphrase: passphrase } }, by);
-    await this.#write({
+    const now = this.#deps.clock().toISOString();
+    await this.#tryWrite({
       fingerprint: passphraseFingerprint(passphrase),
-      since: this.#deps.clock().toISOString(),
-      confirmedAt: this.#deps.clock().toISOString(),
+      since: now,
+      confirmedAt: now,
       confirmedBy: by,
     });
     return this.status();
   }
 
   /**
-   * An administrator types the passphrase to show it is still known: it must be the saved one and
-   * open every place's key. Recorded when it does; `PassphraseRefused` when it does not.
+   * An administrator types the passphrase to show it is still known: it must be the saved one, and
+   * no place may say it does not open its copies (a place out of reach, such as a USB drive taken
+   * home, is named in `unreachable` and does not stop the check). Recorded when it passes;
+   * `PassphraseRefused` when not, and after 5 wrong tries by one person within 15 minutes.
    */
-  async confirm(typed: string, by: string): Promise<{ status: PassphraseStatus; tries: PassphraseTry[] }> {
+  confirm(typed: string, by: string): Promise<{ status: PassphraseStatus; unreachable: string[] }> {
+    return this.#oneAtATime(() => this.#confirm(typed, by));
+  }
+
+  async #confirm(typed: string, by: string): Promise<{ status: PassphraseStatus; unreachable: string[] }> {
     const saved = this.#deps.settings.current.settings.offsite_passphrase;
     if (saved === null) throw new PassphraseRefused("No passphrase is set on this PC.");
+    const now = this.#deps.clock().getTime();
+    const recent = (this.#wrong.get(by) ?? []).filter((at) => now - at < WRONG_WINDOW_MS);
+    if (recent.length >= MAX_WRONG)
+      throw new PassphraseRefused(
+        "That was the fifth wrong try in a quarter of an hour. Wait a while, and look at the emergency kit meanwhile.",
+      );
     if (!timingSafeEqual(digest(typed), digest(saved))) {
+      this.#wrong.set(by, [...recent, now]);
       this.#deps.log.warning(`Passphrase check by ${by}: the passphrase typed is not the one set`);
       throw new PassphraseRefused(
-        "That is not the passphrase set here. Look at the emergency kit, and try again (the fingerprint of what you typed is shown).",
+        "That is not the passphrase set here. Look at the emergency kit, and try again.",
       );
     }
+    this.#wrong.delete(by);
     const tries = await this.#deps.tryPassphrase(typed);
-    const failing = tries.filter((t) => t.outcome === "wrong" || t.outcome === "unreachable");
+    const failing = tries.filter((t) => t.outcome === "wrong");
     if (failing.length > 0)
       throw new PassphraseRefused(
-        `The passphrase is the one set here, but ${failing.map((t) => `${t.label}: ${t.reason}`).join("; ")}.`,
+        `The passphrase is the one set here, but it does not open the copies in ${failing.map((t) => t.label).join(" and ")}: someone may have put other copies there. A super administrator sees more on the Settings page (Test connection).`,
       );
     const record = this.#recordFor(saved);
-    await this.#write({ ...record, confirmedAt: this.#deps.clock().toISOString(), confirmedBy: by });
-    this.#deps.log.info(`Passphrase check by ${by}: it opens the off-site copies`);
-    return { status: this.status(), tries };
+    await this.#tryWrite({ ...record, confirmedAt: this.#deps.clock().toISOString(), confirmedBy: by });
+    this.#deps.log.info(
+      `Passphrase check by ${by}: it is the one set, and opens the off-site copies it reached`,
+    );
+    return {
+      status: this.status(),
+      unreachable: tries.filter((t) => t.outcome === "unreachable").map((t) => t.label),
+    };
+  }
+
+  /** True when `typed` is the passphrase set (compared in constant time). */
+  async isSaved(typed: string): Promise<boolean> {
+    const saved = this.#deps.settings.current.settings.offsite_passphrase;
+    return saved !== null && timingSafeEqual(digest(typed), digest(saved));
+  }
+
+  /** Runs `work` after every save or check before it has ended: two at once never both change the record. */
+  #oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(work, work);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  /** Writes the record; a failure is logged, never undoes what was done (the passphrase saved stays saved). */
+  async #tryWrite(record: PassphraseRecord): Promise<void> {
+    try {
+      await this.#write(record);
+    } catch (error) {
+      this.#deps.log.warning(`Could not write ${PASSPHRASE_FILE}: ${describeError(error)}`);
+    }
   }
 
   /** The record of `passphrase`: the one on disk, or a new one (first seen now) when it is about another passphrase. */
@@ -176,7 +253,7 @@ export class PassphraseKeeper {
       confirmedAt: null,
       confirmedBy: null,
     };
-    void this.#write(fresh).catch(() => {});
+    void this.#tryWrite(fresh);
     return fresh;
   }
 
@@ -189,17 +266,27 @@ export class PassphraseKeeper {
 }
 
 /** When the next check is due: the check interval after the last confirmation (or after the passphrase came). */
-function dueOf(record: PassphraseRecord, settings: Settings): string | null {
+function dueOf(record: PassphraseRecord, settings: Settings, now: Date): string | null {
   const days = settings.offsite_passphrase_check_days;
   if (days === 0) return null;
-  return new Date(Date.parse(record.confirmedAt ?? record.since) + days * DAY_MS).toISOString();
+  // A time after now (a clock set back, a hand-edited file) counts from now: it never silences the question.
+  const from = Math.min(Date.parse(record.confirmedAt ?? record.since), now.getTime());
+  return new Date(from + days * DAY_MS).toISOString();
 }
 
 function readRecord(path: string): PassphraseRecord | null {
   try {
     const data = JSON.parse(readFileSync(path, "utf8")) as Partial<PassphraseRecord> & { version?: number };
-    const iso = (v: unknown) => typeof v === "string" && !Number.isNaN(Date.parse(v));
-    if (data.version !== 1 || typeof data.fingerprint !== "string" || !iso(data.since)) return null;
+    // A time the app can count with: 2000 to 2999 (anything else in the file is not one it wrote).
+    const iso = (v: unknown) =>
+      typeof v === "string" && Date.parse(v) >= Date.UTC(2000, 0, 1) && Date.parse(v) < Date.UTC(3000, 0, 1);
+    if (
+      data.version !== 1 ||
+      typeof data.fingerprint !== "string" ||
+      !/^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(data.fingerprint) ||
+      !iso(data.since)
+    )
+      return null;
     return {
       fingerprint: data.fingerprint,
       since: data.since as string,

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
 import { EMAIL_ALLOWED, EMAIL_DESCRIPTIONS, EMAIL_FIELDS } from "./email-settings.ts";
@@ -128,6 +128,20 @@ export function envName(key: string): string {
   return `BUSINESS_APP_${key.toUpperCase()}`;
 }
 
+/** True when `folder` is one of `ownFolders` or inside one (as written; compared case-blind on Windows). */
+export function isInOwnFolders(
+  folder: string,
+  ownFolders: string[],
+  platform: string = process.platform,
+): boolean {
+  const norm = (p: string) => (platform === "win32" ? resolve(p).toLowerCase() : resolve(p));
+  const target = norm(folder);
+  return ownFolders.some((dir) => {
+    const own = norm(dir);
+    return target === own || target.startsWith(own.endsWith(sep) ? own : own + sep);
+  });
+}
+
 /**
  * Settings that only work together: a bucket needs its endpoint and both keys, and the S3 details
  * mean nothing without a bucket; the mirror folder is none of `ownFolders` (the data folder and
@@ -135,8 +149,8 @@ export function envName(key: string): string {
  */
 export function offsiteSettingsProblem(settings: Settings, ownFolders: string[]): string | null {
   const mirror = settings.offsite_mirror_dir;
-  if (mirror !== null && ownFolders.some((dir) => resolve(mirror) === resolve(dir)))
-    return `Setting offsite_mirror_dir is ${mirror}, a folder of BusinessApp's own data: choose a folder on another disk.`;
+  if (mirror !== null && isInOwnFolders(mirror, ownFolders))
+    return `Setting offsite_mirror_dir is ${mirror}, a folder of BusinessApp's own data (or inside one): choose a folder on another disk.`;
   const s3 = {
     offsite_s3_endpoint: settings.offsite_s3_endpoint,
     offsite_s3_access_key_id: settings.offsite_s3_access_key_id,

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdirSync, statfsSync, statSync } from "node:fs";
+import { opendir, stat, statfs } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 
 /** A drive or mounted disk the folder chooser offers. */
@@ -24,41 +24,75 @@ export interface FolderListing {
 
 /** The chooser shows at most this many subfolders of one folder. */
 const MAX_FOLDERS = 300;
+/** A folder's entries read at most, and for at most this long (a slow network drive, a folder of millions). */
+const MAX_ENTRIES = 20_000;
+const LIST_MS = 3_000;
 /** How long the system may take to name the drives (PowerShell starts in a second or two). */
 const DRIVE_QUERY_MS = 8_000;
+/** The drives found are shown again for this long without asking the system again. */
+const DRIVES_FRESH_MS = 30_000;
 /** Where Linux and macOS mount removable disks: each one's folders (`/media/usb`) and their users' (`/media/anna/USB`). */
 const MOUNT_ROOTS = ["/media", "/run/media", "/mnt", "/Volumes"];
 
-function freeBytesOf(path: string): number | null {
-  try {
-    const stats = statfsSync(path);
-    return Number(stats.bavail) * Number(stats.bsize);
-  } catch {
-    return null;
-  }
+/** `promise`, or `fallback` once `ms` have passed (the work itself goes on, its answer unused). */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((done) => {
+    timer = setTimeout(() => done(fallback), ms);
+  });
+  return Promise.race([promise.catch(() => fallback), late]).finally(() => clearTimeout(timer));
 }
 
-/** The visible subfolders of `path`, sorted; null when it cannot be read. */
-function readFolders(path: string): string[] | null {
-  try {
-    return readdirSync(path, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith(".") && !e.name.startsWith("$"))
-      .map((e) => e.name)
-      .sort((a, b) => a.localeCompare(b));
-  } catch {
-    return null;
-  }
+function freeBytesOf(path: string): Promise<number | null> {
+  return within(
+    statfs(path).then((stats) => Number(stats.bavail) * Number(stats.bsize)),
+    LIST_MS,
+    null,
+  );
 }
 
-const subfolders = (path: string) => readFolders(path) ?? [];
+/**
+ * The visible subfolders of `path`, sorted (at most `MAX_FOLDERS`, `more` when there were others),
+ * from at most `MAX_ENTRIES` entries read within `LIST_MS`; null when it cannot be read.
+ */
+async function readFolders(path: string): Promise<{ names: string[]; more: boolean } | null> {
+  const names: string[] = [];
+  let more = false;
+  const reading = (async () => {
+    const dir = await opendir(path);
+    const deadline = Date.now() + LIST_MS;
+    let seen = 0;
+    try {
+      for await (const entry of dir) {
+        if (++seen > MAX_ENTRIES || Date.now() > deadline) {
+          more = true;
+          break;
+        }
+        if (entry.isDirectory() && !entry.name.startsWith(".") && !entry.name.startsWith("$"))
+          names.push(entry.name);
+      }
+    } finally {
+      await dir.close().catch(() => {});
+    }
+    return true;
+  })();
+  if (!(await within(reading, LIST_MS + 500, false))) return null;
+  names.sort((a, b) => a.localeCompare(b));
+  return { names: names.slice(0, MAX_FOLDERS), more: more || names.length > MAX_FOLDERS };
+}
 
-function sameDisk(a: string, b: string): boolean {
+const subfolders = async (path: string) => (await readFolders(path))?.names ?? [];
+
+async function sameDisk(a: string, b: string): Promise<boolean> {
   try {
-    return statSync(a).dev === statSync(b).dev;
+    return (await stat(a)).dev === (await stat(b)).dev;
   } catch {
     return false;
   }
 }
+
+/** True when both folders are on one disk (a copy there goes with the data when the disk breaks). */
+export const onSameDisk = sameDisk;
 
 /** The standard output of a program, or null when it is missing, fails or takes longer than `ms`. */
 function outputOf(command: string, args: string[], ms: number): Promise<string | null> {
@@ -133,63 +167,82 @@ async function windowsDrives(): Promise<Drive[] | null> {
   return drives;
 }
 
-/** Windows without PowerShell: the drive letters that answer. */
-function driveLetters(): Drive[] {
-  const drives: Drive[] = [];
-  for (const letter of "CDEFGHIJKLMNOPQRSTUVWXYZ") {
-    const path = `${letter}:\\`;
-    const freeBytes = freeBytesOf(path);
-    if (freeBytes !== null) drives.push({ path, label: `${letter}:`, removable: false, freeBytes });
-  }
-  return drives;
+/** Windows without PowerShell: the drive letters that answer, all asked at once (each bounded). */
+async function driveLetters(): Promise<Drive[]> {
+  const letters = [..."CDEFGHIJKLMNOPQRSTUVWXYZ"];
+  const free = await Promise.all(letters.map((letter) => freeBytesOf(`${letter}:\\`)));
+  return letters.flatMap((letter, i) => {
+    const freeBytes = free[i] ?? null;
+    return freeBytes === null
+      ? []
+      : [{ path: `${letter}:\\`, label: `${letter}:`, removable: false, freeBytes }];
+  });
 }
+
+let cached: { key: string; at: number; drives: Promise<Drive[]> } | null = null;
 
 /**
  * The drives a copy could go to: on Windows every drive with its label, whether it is removable
  * and its free space; elsewhere the disks mounted under /media, /run/media, /mnt and /Volumes.
- * Removable ones first. Never waits longer than a few seconds.
+ * Removable ones first, 50 at most. Never waits longer than a few seconds, and asks the system at
+ * most every 30 s (every page of the set-up guide shows them).
  */
-export async function listDrives(
+export function listDrives(
   platform: string = process.platform,
   mountRoots: readonly string[] = MOUNT_ROOTS,
 ): Promise<Drive[]> {
+  const key = `${platform}\0${mountRoots.join("\0")}`;
+  const now = Date.now();
+  if (cached?.key === key && now - cached.at < DRIVES_FRESH_MS) return cached.drives;
+  const drives = findDrives(platform, mountRoots);
+  cached = { key, at: now, drives };
+  return drives;
+}
+
+async function findDrives(platform: string, mountRoots: readonly string[]): Promise<Drive[]> {
   let drives: Drive[];
-  if (platform === "win32") drives = (await windowsDrives()) ?? driveLetters();
+  if (platform === "win32") drives = (await windowsDrives()) ?? (await driveLetters());
   else {
-    drives = [];
+    const paths: [string, boolean][] = [];
     for (const root of mountRoots) {
-      for (const name of subfolders(root)) {
+      for (const name of await subfolders(root)) {
         const path = join(root, name);
         // /media/anna/USB: a user's folder (on the same disk as /media) holds the disks themselves.
-        const userFolder = /[\\/]media$/.test(root) && sameDisk(path, root);
-        const disks = userFolder ? subfolders(path).map((n) => join(path, n)) : [path];
-        for (const disk of disks) {
-          if (drives.length >= 50) break;
-          drives.push({
-            path: disk,
-            label: basename(disk),
-            removable: !/[\\/]mnt$/.test(root),
-            freeBytes: freeBytesOf(disk),
-          });
-        }
+        const userFolder = /[\\/]media$/.test(root) && (await sameDisk(path, root));
+        const disks = userFolder ? (await subfolders(path)).map((n) => join(path, n)) : [path];
+        for (const disk of disks) if (paths.length < 50) paths.push([disk, !/[\\/]mnt$/.test(root)]);
       }
     }
+    drives = await Promise.all(
+      paths.map(async ([path, removable]) => ({
+        path,
+        label: basename(path),
+        removable,
+        freeBytes: await freeBytesOf(path),
+      })),
+    );
   }
   return drives.sort((a, b) => Number(b.removable) - Number(a.removable));
 }
 
-/** The subfolders of `path` (an absolute path), at most `MAX_FOLDERS`; null when it is not a folder that can be read. */
-export function listFolder(path: string): FolderListing | null {
-  if (!isAbsolute(path)) return null;
+/** A network path (`\\\\server\\share`): the chooser never opens one itself (a page must not make the PC reach out to a server). */
+const isNetworkPath = (path: string) => /^[\\/]{2}/.test(path);
+
+/**
+ * The subfolders of `path` (an absolute path on this PC), at most `MAX_FOLDERS`; null when it is not
+ * a folder that can be read, or a network path (typed into the guide, such a folder is still tested and used).
+ */
+export async function listFolder(path: string): Promise<FolderListing | null> {
+  if (!isAbsolute(path) || isNetworkPath(path)) return null;
   const full = resolve(path);
-  const names = readFolders(full);
-  if (names === null) return null;
+  const read = await readFolders(full);
+  if (read === null) return null;
   const parent = dirname(full);
   return {
     path: full,
     parent: parent === full ? null : parent,
-    folders: names.slice(0, MAX_FOLDERS),
-    more: names.length > MAX_FOLDERS,
-    freeBytes: freeBytesOf(full),
+    folders: read.names,
+    more: read.more,
+    freeBytes: await freeBytesOf(full),
   };
 }

@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { offsiteOptions } from "../../src/app/options.ts";
 import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
+import { isInOwnFolders } from "../../src/config/schema.ts";
 import { dataPaths, tempDir } from "../helpers.ts";
 
 const SECRET = "s3cr3t-value-that-must-never-show";
@@ -116,8 +117,26 @@ describe("off-site settings", () => {
     expect(
       refusal(() => load({ BUSINESS_APP_OFFSITE_MIRROR_DIR: own }, undefined, { appDir: dataDir })),
     ).toBe(
-      `Setting offsite_mirror_dir is ${own}, a folder of BusinessApp's own data: choose a folder on another disk.`,
+      `Setting offsite_mirror_dir is ${own}, a folder of BusinessApp's own data (or inside one): choose a folder on another disk.`,
     );
+    // Inside it is no better: the copies would go with the data.
+    const inside = join(own, "copies");
+    expect(
+      refusal(() => load({ BUSINESS_APP_OFFSITE_MIRROR_DIR: inside }, undefined, { appDir: dataDir })),
+    ).toContain(
+      `Setting offsite_mirror_dir is ${inside}, a folder of BusinessApp's own data (or inside one)`,
+    );
+  });
+
+  test("a folder inside one of the app's own is told apart from one that only starts with its name", () => {
+    expect(isInOwnFolders("/srv/shop/database_backups/usb", ["/srv/shop/database_backups"], "linux")).toBe(
+      true,
+    );
+    expect(isInOwnFolders("/srv/shop/database_backups2", ["/srv/shop/database_backups"], "linux")).toBe(
+      false,
+    );
+    expect(isInOwnFolders("/srv/shop", ["/srv/shop/database_backups"], "linux")).toBe(false);
+    expect(isInOwnFolders("/SRV/Shop", ["/srv/shop"], "linux")).toBe(false);
   });
 
   test("bad values are refused with what is allowed", () => {

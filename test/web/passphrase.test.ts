@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emergencyKit, kitText } from "../../src/app/emergency-kit.ts";
 import { settingsSchema } from "../../src/config/schema.ts";
 import { encryptWithPassphrase } from "../../src/offsite/age.ts";
-import { passphraseFingerprint } from "../../src/offsite/passphrase.ts";
+import { passphraseFingerprint, typedFingerprint } from "../../src/offsite/passphrase.ts";
 import { tempDir } from "../helpers.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
@@ -107,7 +107,9 @@ describe("the passphrase set in the app, and asked for from time to time", () =>
     // Changing it once copies are encrypted with it would leave them unreadable: refused.
     const change = await setPassphrase(s, "another passphrase entirely");
     expect(change.status).toBe(400);
-    expect(await change.text()).toContain("off-site copies are encrypted with it. Keep using it");
+    expect(await change.text()).toContain(
+      "The passphrase set now opens the copies in the mirror folder: they open only with it, so it stays.",
+    );
     expect(fileSettings(s).offsite_passphrase).toBe(PASSPHRASE);
   });
 
@@ -152,7 +154,9 @@ describe("the passphrase set in the app, and asked for from time to time", () =>
     expect(wrong.status).toBe(400);
     const wrongText = await wrong.text();
     expect(wrongText).toContain("That is not the passphrase set here.");
-    expect(wrongText).toContain(passphraseFingerprint("four words from a cookbook?"));
+    expect(wrongText).toContain(
+      `The fingerprint of what you typed is ${passphraseFingerprint("four words from a cookbook?")}.`,
+    );
     expect(await alertIds(s)).toContain("passphrase_unconfirmed");
 
     const right = await check(s, admin, PASSPHRASE);
@@ -176,15 +180,98 @@ describe("the passphrase set in the app, and asked for from time to time", () =>
 
   test("a place whose key the passphrase does not open fails the check, though the passphrase is the one set", async () => {
     const s = first;
+    const key = join(s.mirror, "business-app-key.age");
+    const own = readFileSync(key);
     // Someone put another installation's key file in the place.
     const foreign = await encryptWithPassphrase(
       "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n",
       "someone else's passphrase",
     );
-    writeFileSync(join(s.mirror, "business-app-key.age"), foreign);
-    const res = await check(s, await s.web.as("super_admin"), PASSPHRASE);
+    writeFileSync(key, foreign);
+    const boss = await s.web.as("super_admin");
+    const res = await check(s, boss, PASSPHRASE);
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain("The passphrase is the one set here, but the mirror folder:");
+    const said = await res.text();
+    expect(said).toContain(
+      "The passphrase is the one set here, but it does not open the copies in the mirror folder",
+    );
+    // The passphrase was right: no fingerprint to compare, and no path for an administrator to see.
+    expect(said).not.toContain("fingerprint of what you typed");
+    expect(said).not.toContain(s.mirror);
+    writeFileSync(key, own);
+  });
+
+  test("the drive taken home: the check passes and says so; a save waits for the place", async () => {
+    const s = first;
+    const away = `${s.mirror}-at-home`;
+    renameSync(s.mirror, away);
+    try {
+      const res = await check(s, await s.web.as("admin"), PASSPHRASE);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain("the mirror folder could not be reached now");
+      const fresh = await shop(s.mirror);
+      const save = await setPassphrase(fresh, PASSPHRASE);
+      expect(save.status).toBe(400);
+      expect(await save.text()).toContain("the mirror folder cannot be reached now");
+      expect(fileSettings(fresh).offsite_passphrase).toBeUndefined();
+    } finally {
+      renameSync(away, s.mirror);
+    }
+  });
+
+  test("five wrong tries in a quarter of an hour stop the next, the right one too", async () => {
+    const s = first;
+    const admin = await s.web.as("admin");
+    for (let i = 0; i < 5; i++) expect((await check(s, admin, `wrong passphrase ${i}!`)).status).toBe(400);
+    const sixth = await check(s, admin, PASSPHRASE);
+    expect(sixth.status).toBe(400);
+    expect(await sixth.text()).toContain("That was the fifth wrong try in a quarter of an hour.");
+    s.web.clock.advance?.(16 * 60_000);
+    expect((await check(s, admin, PASSPHRASE)).status).toBe(200);
+  });
+
+  test("passphrase.json written by hand: far or future times count from now, never break a page", async () => {
+    const fingerprint = passphraseFingerprint(PASSPHRASE);
+    for (const confirmedAt of ["+275760-09-13T00:00:00.000Z", "2999-01-01T00:00:00.000Z", "yesterday"]) {
+      const fresh = makeWebApp({ env: { BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE } });
+      mkdirSync(fresh.paths.backupsDir, { recursive: true });
+      writeFileSync(
+        join(fresh.paths.backupsDir, "passphrase.json"),
+        JSON.stringify({
+          version: 1,
+          fingerprint,
+          since: "2999-01-01T00:00:00Z",
+          confirmedAt,
+          confirmedBy: "x",
+        }),
+      );
+      const boss = await fresh.as("super_admin");
+      for (const path of ["/", "/settings", "/welcome", "/settings/emergency-kit", "/api/status"])
+        expect((await fresh.request(path, { cookie: boss.token })).status).toBe(200);
+      const due = Date.parse(fresh.built.web.passphrase.status().dueAt as string);
+      expect(due).toBeLessThanOrEqual(fresh.clock().getTime() + 90 * DAY);
+      expect(() => fresh.built.alerts.refresh()).not.toThrow();
+    }
+  });
+
+  test("two saves at once: one wins, the other is told; a record that cannot be written does not undo the save", async () => {
+    const s = await shop();
+    const [a, b] = await Promise.all([
+      setPassphrase(s, "first of the two passphrases"),
+      setPassphrase(s, "second of the two passphrases"),
+    ]);
+    expect([a.status, b.status]).toEqual([303, 303]);
+    // No place held copies yet, so the later replaced the earlier: the kit shows the one kept.
+    const kept = fileSettings(s).offsite_passphrase as string;
+    expect(["first of the two passphrases", "second of the two passphrases"]).toContain(kept);
+    expect(await text(s, "/settings/emergency-kit")).toContain(passphraseFingerprint(kept));
+
+    const t = await shop();
+    mkdirSync(join(t.web.paths.backupsDir, "passphrase.json"), { recursive: true });
+    const saved = await setPassphrase(t, PASSPHRASE);
+    expect(saved.status).toBe(303);
+    expect(fileSettings(t).offsite_passphrase).toBe(PASSPHRASE);
+    expect(readFileSync(t.web.paths.log, "utf8")).toContain("Could not write passphrase.json");
   });
 });
 
@@ -212,12 +299,14 @@ describe("the emergency kit's words", () => {
   test("Windows: a command window's lines; elsewhere a shell's, quoted; the secrets only as blanks", () => {
     const windows = kit("win32");
     expect(windows).toContain('    set "BUSINESS_APP_OFFSITE_MIRROR_DIR=/media/usb/Shop backups"');
-    expect(windows).toContain('    set "BUSINESS_APP_OFFSITE_PASSPHRASE=THE PASSPHRASE"');
+    expect(windows).toContain("    set /p BUSINESS_APP_OFFSITE_PASSPHRASE=Passphrase: ");
     expect(windows).toContain("    BusinessApp.exe restore --latest --from mirror --yes");
     expect(windows).toContain("Access key id: 003abc");
     const linux = kit("linux");
     expect(linux).toContain("    export BUSINESS_APP_OFFSITE_MIRROR_DIR='/media/usb/Shop backups'");
-    expect(linux).toContain("    export BUSINESS_APP_OFFSITE_PASSPHRASE='THE PASSPHRASE'");
+    expect(linux).toContain(
+      "    printf 'Passphrase: '; read -rs BUSINESS_APP_OFFSITE_PASSPHRASE; echo; export BUSINESS_APP_OFFSITE_PASSPHRASE",
+    );
     expect(linux).toContain("    ./business-app restore --latest --from mirror --yes");
     for (const text of [windows, linux]) {
       expect(text).not.toContain("secret-never-printed");
@@ -226,8 +315,36 @@ describe("the emergency kit's words", () => {
     }
   });
 
-  test("the fingerprint is the same for the same passphrase, and differs for one letter", () => {
-    expect(passphraseFingerprint(PASSPHRASE)).toBe(passphraseFingerprint(`${PASSPHRASE}`));
-    expect(passphraseFingerprint(PASSPHRASE)).not.toBe(passphraseFingerprint("four words from a cookbooK"));
+  test("the fingerprint: a known answer, the same typed or set, another for one letter", async () => {
+    // Computed once by hand from its definition (scrypt N=2^15, r=8, p=1, 5 bytes, Crockford base 32).
+    expect(passphraseFingerprint(PASSPHRASE)).toBe("7GD3-7Q08");
+    expect(await typedFingerprint(PASSPHRASE)).toBe("7GD3-7Q08");
+    expect(await typedFingerprint("four words from a cookbooK")).not.toBe("7GD3-7Q08");
+  });
+
+  test("the shell lines take any folder and any passphrase as they are (run in bash)", async () => {
+    const odd = ['/media/usb/it\'s $HOME `x` \\ "q" & ; | *', "/media/usb/plain"];
+    const secret = 'it\'s $(rm -rf /) `x` "q" %PATH% ^ & \\ ; end';
+    for (const folder of odd) {
+      const lines = emergencyKit({
+        settings: settingsSchema.parse({
+          offsite_mirror_dir: folder,
+          offsite_passphrase: "twelve chars at least",
+        }),
+        dataDir: "/srv/shop",
+        fingerprint: "K7QP-2M9X",
+        version: "1.2.3",
+        platform: "linux",
+        now: new Date(),
+      }).find((section) => section.commands)?.commands as string[];
+      const script = [
+        ...lines.filter((l) => !l.includes("business-app") && !l.startsWith("cd ")),
+        "env",
+      ].join("\n");
+      const run = Bun.spawnSync(["bash", "-c", script], { stdin: new TextEncoder().encode(`${secret}\n`) });
+      const env = run.stdout.toString();
+      expect(env).toContain(`BUSINESS_APP_OFFSITE_MIRROR_DIR=${folder}\n`);
+      expect(env).toContain(`BUSINESS_APP_OFFSITE_PASSPHRASE=${secret}\n`);
+    }
   });
 });

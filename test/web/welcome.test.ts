@@ -93,7 +93,19 @@ describe("the set-up guide", () => {
     expect(chooser).toContain(">Photos</a>");
     expect(chooser).not.toContain(".hidden");
     expect(chooser).toContain("Use this folder");
-    for (const name of ["..", "a/b", "what?", "x".repeat(101)]) {
+    for (const name of [
+      "..",
+      "a/b",
+      "what?",
+      "x".repeat(101),
+      "CON",
+      "nul.txt",
+      "Com1",
+      "trailing.",
+      ".hidden",
+      "$x",
+      "a\u200bb",
+    ]) {
       const refused = await post(s, "/welcome/folders/new", { path: usb, name });
       expect(refused.status).toBe(400);
       expect(await refused.text()).toContain("A folder name has up to 100 characters");
@@ -107,11 +119,14 @@ describe("the set-up guide", () => {
       400,
     );
 
-    // Refused with a reason, nothing saved: not a full path, not there, BusinessApp's own folder.
+    // Refused with a reason, nothing saved: not a full path, not there, BusinessApp's own folder or one inside it.
+    const inside = join(s.web.paths.backupsDir, "BusinessApp backups");
+    mkdirSync(inside, { recursive: true });
     for (const [path, words] of [
       ["backups", "Type the folder&#39;s full path"],
       [join(usb, "missing"), "There is no folder"],
-      [s.web.paths.backupsDir, "That is a folder of BusinessApp&#39;s own data"],
+      [s.web.paths.backupsDir, "That folder is BusinessApp&#39;s own, or inside it"],
+      [inside, "That folder is BusinessApp&#39;s own, or inside it"],
     ] as const) {
       const res = await post(s, "/welcome/mirror", { offsite_mirror_dir: path });
       expect(res.status).toBe(400);
@@ -130,6 +145,8 @@ describe("the set-up guide", () => {
     expect(saved.status).toBe(200);
     const text = await saved.text();
     expect(text).toContain("The folder works and is saved");
+    // The temporary "USB drive" is on the same disk as the data here: said, as a broken disk takes both.
+    expect(text).toContain("It is on the same disk as BusinessApp&#39;s data, though");
     expect(text).toContain("Works: the mirror folder");
     expect(fileSettings(s).offsite_mirror_dir).toBe(target);
     expect(s.web.built.offsite.configured).toBe(true);

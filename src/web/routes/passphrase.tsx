@@ -5,7 +5,7 @@ import { emergencyKit, kitText } from "../../app/emergency-kit.ts";
 import type { PassphraseKeeper } from "../../app/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { DataPaths } from "../../config/paths.ts";
-import { passphraseFingerprint } from "../../offsite/passphrase.ts";
+import { typedFingerprint } from "../../offsite/passphrase.ts";
 import { Page } from "../../views/layout.tsx";
 import { EmergencyKitPage, PassphraseCheckForm } from "../../views/passphrase.tsx";
 import { audited } from "../audit.ts";
@@ -70,24 +70,29 @@ export function passphraseRoutes(deps: {
             </Page>,
             status,
           );
-    showProblemsWith(c, (_c, problem) =>
-      answer(
+    showProblemsWith(c, async (_c, problem) => {
+      // Only a passphrase that is not the one set shows its fingerprint, to compare with the kit.
+      const notSet = deps.passphrase.status().set && !(await deps.passphrase.isSaved(typed));
+      return answer(
         <PassphraseCheckForm
           viewer={viewer}
           error={problem.message}
-          typedFingerprint={typed ? passphraseFingerprint(typed) : null}
+          typedFingerprint={notSet && typed ? await typedFingerprint(typed) : null}
         />,
         400,
-      ),
-    );
-    await audited(c, deps.auth, "passphrase: check", null, () =>
+      );
+    });
+    const checked = await audited(c, deps.auth, "passphrase: check", null, () =>
       deps.passphrase.confirm(typed, viewer.username),
     );
     if (!isHtmx(c)) return redirectTo(c, "/?passphrase=checked");
+    const away = checked.unreachable.length
+      ? ` ${checked.unreachable.join(" and ")} could not be reached now, so it was checked against the other copies.`
+      : "";
     return answer(
       <PassphraseCheckForm
         viewer={viewer}
-        notice="The passphrase is right, and it opens the off-site copies. Thank you."
+        notice={`The passphrase is right, and it opens the off-site copies. Thank you.${away}`}
       />,
     );
   });

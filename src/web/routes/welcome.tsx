@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -8,10 +9,10 @@ import type { PassphraseKeeper } from "../../app/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { OFFSITE_ALLOWED, OFFSITE_FIELDS } from "../../config/offsite-settings.ts";
 import type { DataPaths } from "../../config/paths.ts";
-import { offsiteSettingsProblem, type Settings } from "../../config/schema.ts";
+import { isInOwnFolders, offsiteSettingsProblem, type Settings } from "../../config/schema.ts";
 import type { SettingsChange } from "../../config/settings-store.ts";
 import { hasControlCharacters } from "../../lib/text.ts";
-import { listDrives, listFolder } from "../../offsite/drives.ts";
+import { listDrives, listFolder, onSameDisk } from "../../offsite/drives.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { TargetTest } from "../../offsite/targets.ts";
 import { describeCadence } from "../../scheduler/cadence.ts";
@@ -38,6 +39,24 @@ const S3_KEYS = Object.keys(S3_LABELS) as S3Key[];
 
 /** Characters no folder name may have on Windows or elsewhere. */
 const BAD_NAME = /[<>:"/\\|?*]/;
+/** Names Windows keeps for devices, with or without an extension. */
+const DEVICE_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+/** Characters that do not show (zero-width spaces, direction marks): two names would look the same. */
+const INVISIBLE = /\p{Cf}/u;
+
+/** A name for a new folder that works on Windows and elsewhere and shows as it is. */
+function isGoodFolderName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 100 &&
+    !BAD_NAME.test(name) &&
+    !hasControlCharacters(name) &&
+    !INVISIBLE.test(name) &&
+    !DEVICE_NAME.test(name) &&
+    !/^[.$]/.test(name) &&
+    !/[. ]$/.test(name)
+  );
+}
 
 /** A refusal the guide shows on its own page, in words; nothing was changed. */
 class GuideRefusal extends Error {}
@@ -61,7 +80,7 @@ export function welcomeRoutes(deps: {
     status?: ContentfulStatusCode,
   ) {
     const settings = deps.settings.current.settings;
-    const listing = extra.path ? listFolder(extra.path) : null;
+    const listing = extra.path ? await listFolder(extra.path) : null;
     return respondPage(
       c,
       <WelcomePage
@@ -96,8 +115,13 @@ export function welcomeRoutes(deps: {
     what: string,
     s3Typed?: Record<string, string>,
   ) {
-    const problem = offsiteSettingsProblem(candidate, [deps.paths.dataDir, deps.paths.backupsDir]);
-    if (problem) throw new GuideRefusal(problem.replace(/Setting \S+ is \S+, a folder/, "That is a folder"));
+    const own = [deps.paths.dataDir, deps.paths.backupsDir];
+    if (candidate.offsite_mirror_dir !== null && isInOwnFolders(candidate.offsite_mirror_dir, own))
+      throw new GuideRefusal(
+        "That folder is BusinessApp's own, or inside it: the copies would be lost with the data. Choose a folder on a USB drive or another disk.",
+      );
+    if (offsiteSettingsProblem(candidate, own))
+      throw new GuideRefusal("These settings do not fit together: fill in every field of the storage.");
     const tests: TargetTest[] = await deps.offsite.testCandidate(offsiteOptions(candidate));
     if (tests.some((t) => !t.ok))
       return page(
@@ -112,9 +136,15 @@ export function welcomeRoutes(deps: {
     await audited(c, deps.auth, "settings: set-up guide", what, () =>
       deps.settings.apply(change, viewerOf(c).username),
     );
+    const mirror = candidate.offsite_mirror_dir;
+    const sameDisk = mirror !== null && (await onSameDisk(mirror, deps.paths.dataDir));
     return page(c, {
       tests,
-      notice: `${what} works and is saved: every backup is copied there from now on.`,
+      notice: `${what} works and is saved: every backup is copied there from now on.${
+        sameDisk
+          ? " It is on the same disk as BusinessApp's data, though: a broken disk takes both. A USB drive or another disk is safer."
+          : ""
+      }`,
     });
   }
 
@@ -132,7 +162,7 @@ export function welcomeRoutes(deps: {
 
   app.get("/welcome/folders", async (c) => {
     const path = c.req.query("path");
-    const listing = path ? listFolder(path) : null;
+    const listing = path ? await listFolder(path) : null;
     return respondFragment(
       c,
       <FolderChooser
@@ -148,21 +178,15 @@ export function welcomeRoutes(deps: {
     const form = await readForm(c);
     const path = textField(form, "path");
     const name = textField(form, "name").trim();
-    const listing = listFolder(path);
+    const listing = await listFolder(path);
     let error: string | null = null;
     if (!listing) error = "That folder cannot be opened.";
-    else if (
-      !name ||
-      name === "." ||
-      name === ".." ||
-      BAD_NAME.test(name) ||
-      hasControlCharacters(name) ||
-      name.length > 100
-    )
-      error = 'A folder name has up to 100 characters and none of < > : " / \\ | ? *.';
+    else if (!isGoodFolderName(name))
+      error =
+        'A folder name has up to 100 characters, none of < > : " / \\ | ? *, does not start with . or $ or end with a dot or a space, and is not a name Windows keeps for itself (CON, NUL, COM1 …).';
     else {
       try {
-        mkdirSync(join(listing.path, name));
+        await mkdir(join(listing.path, name));
       } catch (e) {
         const code = (e as { code?: string }).code;
         error =
@@ -171,7 +195,7 @@ export function welcomeRoutes(deps: {
             : "The folder cannot be made there (the disk is full, read-only, or BusinessApp may not write there).";
       }
     }
-    const shown = error || !listing ? listing : listFolder(join(listing.path, name));
+    const shown = error || !listing ? listing : await listFolder(join(listing.path, name));
     return respondFragment(
       c,
       <FolderChooser
