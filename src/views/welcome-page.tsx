@@ -180,7 +180,10 @@ export function WelcomePage(props: WelcomeProps) {
         <form method="post" action="/welcome/protection">
           <CsrfField viewer={viewer} />
           {props.fixed.cadence ? (
-            <p class="muted small">When backups run is set where BusinessApp starts; the rest is set here.</p>
+            <p class="muted small">
+              <input type="hidden" name="choice" value="fixed" />
+              When backups run is set where BusinessApp starts; the rest is set here.
+            </p>
           ) : (
             <fieldset>
               <legend>When automatic backups run</legend>

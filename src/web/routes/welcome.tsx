@@ -23,6 +23,7 @@ import type { SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm, textField } from "../form.ts";
 import { redirectTo, respondFragment, respondPage } from "../html.ts";
+import { badForm } from "../http-errors.ts";
 import { scheduleChange, scheduleOfForm } from "../schedule-choice.ts";
 import { pagePropsOf, viewerOf } from "../viewer.ts";
 
@@ -211,6 +212,10 @@ export function welcomeRoutes(deps: {
   app.post("/welcome/protection", async (c) => {
     showProblemsWith(c, (c, problem) => page(c, { error: problem.message }, problem.status));
     const form = await readForm(c);
+    const choice = textField(form, "choice");
+    // The page always sends its choice ("fixed" when the schedule is set where BusinessApp starts).
+    if (!["every-6-hours", "opening-hours", "fixed"].includes(choice))
+      throw badForm("The form was incomplete; nothing was changed. Reload the page and try again.");
     const values: SettingsChange["values"] = { max_backups: "10", drill_interval_days: "7" };
     // Continuous protection starts with the app: turned on here, it begins at the next start.
     const continuousLater =
