@@ -22,7 +22,7 @@ import { BOSS_PASSWORD, PLANTED_TOKEN, type Variant, variants, writeVariant } fr
  * TRUST_SEED repeats a run; TRUST_VARIANTS sets how many.
  */
 const SEED = Number(process.env.TRUST_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const COUNT = Number(process.env.TRUST_VARIANTS ?? 300);
+const COUNT = Number(process.env.TRUST_VARIANTS ?? 100);
 /** Every this many refused variants, a restore is tried too (the same check, through the engine). */
 const RESTORE_EVERY = 8;
 

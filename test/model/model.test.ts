@@ -9,7 +9,7 @@ import { Model } from "./machine.ts";
  * `npm run test:model -- --steps 5000`. Without libfaketime there are no clock jumps, without
  * root no full disk: each is said once.
  */
-const STEPS = Number(process.env.MODEL_STEPS ?? 40);
+const STEPS = Number(process.env.MODEL_STEPS ?? 25);
 const seed = Number(process.env.MODEL_SEED ?? Math.floor(Math.random() * 2 ** 31));
 missing("faketime");
 missing("tmpfs");
