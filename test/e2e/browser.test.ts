@@ -213,94 +213,101 @@ describe.skipIf(!available)("in a real browser", () => {
     await boss.close();
   });
 
-  test(`every page fits at 1280 and 390 px, with long names and ${BACKUPS} backups`, async () => {
-    const boss = await browser.newPage({ viewport: WIDTHS[0] });
-    await signIn(boss, "owner");
-    await boss.goto(`${app.url}/users`);
-    await boss.fill("#new-username", LONG_USERNAME);
-    await boss.selectOption("#new-role", "admin");
-    await boss.fill("#new-password", PASSWORD);
-    await Promise.all([boss.waitForURL(/\/users\?done=created/), boss.click("button:has-text('Add user')")]);
-    // The only super administrator can neither be disabled nor lose the role.
-    const ownerRow = boss.locator(".users-table tr", { hasText: "owner" });
-    expect(await ownerRow.locator("button:has-text('Disable')").count()).toBe(0);
-    expect(await ownerRow.locator("select").count()).toBe(0);
-    expect(await boss.locator(".users-table button:has-text('Disable')").count()).toBe(2);
+  test.skipIf(PAGES_ONLY_ONCE)(
+    `every page fits at 1280 and 390 px, with long names and ${BACKUPS} backups`,
+    async () => {
+      const boss = await browser.newPage({ viewport: WIDTHS[0] });
+      await signIn(boss, "owner");
+      await boss.goto(`${app.url}/users`);
+      await boss.fill("#new-username", LONG_USERNAME);
+      await boss.selectOption("#new-role", "admin");
+      await boss.fill("#new-password", PASSWORD);
+      await Promise.all([
+        boss.waitForURL(/\/users\?done=created/),
+        boss.click("button:has-text('Add user')"),
+      ]);
+      // The only super administrator can neither be disabled nor lose the role.
+      const ownerRow = boss.locator(".users-table tr", { hasText: "owner" });
+      expect(await ownerRow.locator("button:has-text('Disable')").count()).toBe(0);
+      expect(await ownerRow.locator("select").count()).toBe(0);
+      expect(await boss.locator(".users-table button:has-text('Disable')").count()).toBe(2);
 
-    await makeBackupsUntil(boss, app.url, BACKUPS - 2);
-    const good = (await boss.request.get(`${app.url}/api/backups`).then((r) => r.json())) as {
-      backups: { name: string; health: string; kind: string }[];
-    };
-    copyFilesIn(dataPaths(dataDir).backupsDir, good.backups[0]?.name as string);
-    await boss.goto(`${app.url}/backup/status`);
-    await waitUntilChecked(boss, app.url);
-    const { backups } = (await boss.request
-      .get(`${app.url}/api/backups`)
-      .then((r) => r.json())) as typeof good;
-    expect(backups).toHaveLength(BACKUPS);
-    expect(backups.filter((b) => b.health === "damaged").map((b) => b.name)).toEqual([
-      "backup_20200101_080000.db",
-    ]);
-    const longest = backups.map((b) => b.name).sort((a, b) => b.length - a.length)[0] as string;
-    const safety = backups.find((b) => b.kind === "pre_restore")?.name as string;
-
-    await lookAt(boss, "dashboard", () => boss.goto(`${app.url}/`));
-    await lookAt(boss, "backup-status", async () => {
+      await makeBackupsUntil(boss, app.url, BACKUPS - 2);
+      const good = (await boss.request.get(`${app.url}/api/backups`).then((r) => r.json())) as {
+        backups: { name: string; health: string; kind: string }[];
+      };
+      copyFilesIn(dataPaths(dataDir).backupsDir, good.backups[0]?.name as string);
       await boss.goto(`${app.url}/backup/status`);
-      expect(await expectOneLineOfActions(boss, 3)).toBe(BACKUPS);
-    });
-    // Refused actions are not offered: one Kept instead of Delete, no Restore for the damaged file.
-    expect(await boss.locator(".backup-table .kept").count()).toBe(1);
-    expect(await boss.locator(".backup-table a:has-text('Delete')").count()).toBe(BACKUPS - 1);
-    expect(await boss.locator(".backup-table a:has-text('Restore')").count()).toBe(BACKUPS - 1);
-    expect(await boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).count()).toBeGreaterThan(
-      5,
-    );
-    // A 200-character description takes two lines at most, at both widths; all of it is in its tooltip.
-    for (const size of WIDTHS) {
-      await boss.setViewportSize(size);
-      const long = boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).first();
-      expect(await long.getAttribute("title")).toBe(LONG_DESCRIPTION);
-      expect(await linesOf(long)).toBeLessThanOrEqual(2.1);
-    }
-    await boss.setViewportSize(WIDTHS[0]);
-    // Delete far down the list: after the dialog, the message at the top comes into view.
-    await boss.goto(`${app.url}/backup/status`);
-    const last = boss.locator(".backup-table tbody tr", { hasText: "manual_" }).last();
-    const gone = (await last.locator(".file").textContent()) as string;
-    boss.once("dialog", (dialog) => void dialog.accept());
-    await last.locator("a:has-text('Delete')").click();
-    const message = boss.locator(`.notice:has-text("Backup deleted: ${gone}")`);
-    await message.waitFor();
-    const box = await message.boundingBox();
-    expect(box && box.y >= 0 && box.y + box.height <= WIDTHS[0].height).toBe(true);
-    const confirm = `/backup/confirm?action=restore&name=${encodeURIComponent(longest)}`;
-    await lookAt(boss, "backup-confirm", () => boss.goto(`${app.url}${confirm}`));
-    await lookAt(boss, "users", () => boss.goto(`${app.url}/users`));
-    await lookAt(boss, "audit", () => boss.goto(`${app.url}/audit`));
-    // On a phone each entry is a card: a field with nothing in it (no "On:" for a sign-in) is not shown.
-    await boss.setViewportSize(WIDTHS[1]);
-    const empty = boss.locator(".audit-table td:empty");
-    expect(await empty.count()).toBeGreaterThan(0);
-    for (const cell of await empty.all()) expect(await cell.isVisible()).toBe(false);
-    expect(await boss.locator(".audit-table td[data-label='What']").first().isVisible()).toBe(true);
-    await boss.setViewportSize(WIDTHS[0]);
-    await lookAt(boss, "settings", () => boss.goto(`${app.url}/settings`));
-    await lookAt(boss, "not-found", () => boss.goto(`${app.url}/no-such-page`));
+      await waitUntilChecked(boss, app.url);
+      const { backups } = (await boss.request
+        .get(`${app.url}/api/backups`)
+        .then((r) => r.json())) as typeof good;
+      expect(backups).toHaveLength(BACKUPS);
+      expect(backups.filter((b) => b.health === "damaged").map((b) => b.name)).toEqual([
+        "backup_20200101_080000.db",
+      ]);
+      const longest = backups.map((b) => b.name).sort((a, b) => b.length - a.length)[0] as string;
+      const safety = backups.find((b) => b.kind === "pre_restore")?.name as string;
 
-    const visitor = await (await browser.newContext()).newPage();
-    await lookAt(visitor, "sign-in", () => visitor.goto(`${app.url}/login`));
-    const restored = `/login?restored=${encodeURIComponent(longest)}&safety=${encodeURIComponent(safety)}`;
-    await lookAt(visitor, "signed-out-after-restore", () => visitor.goto(`${app.url}${restored}`));
-    await lookAt(visitor, "setup-used", async () => {
-      const res = await visitor.goto(`${app.url}/setup?token=used-already`);
-      expect(res?.status()).toBe(404);
-    });
-    expect(await visitor.textContent("h1")).toBe("BusinessApp is already set up");
-    expect(await visitor.getAttribute("a.button", "href")).toBe("/login");
-    await visitor.context().close();
-    await boss.close();
-  }, 60_000);
+      await lookAt(boss, "dashboard", () => boss.goto(`${app.url}/`));
+      await lookAt(boss, "backup-status", async () => {
+        await boss.goto(`${app.url}/backup/status`);
+        expect(await expectOneLineOfActions(boss, 3)).toBe(BACKUPS);
+      });
+      // Refused actions are not offered: one Kept instead of Delete, no Restore for the damaged file.
+      expect(await boss.locator(".backup-table .kept").count()).toBe(1);
+      expect(await boss.locator(".backup-table a:has-text('Delete')").count()).toBe(BACKUPS - 1);
+      expect(await boss.locator(".backup-table a:has-text('Restore')").count()).toBe(BACKUPS - 1);
+      expect(
+        await boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).count(),
+      ).toBeGreaterThan(5);
+      // A 200-character description takes two lines at most, at both widths; all of it is in its tooltip.
+      for (const size of WIDTHS) {
+        await boss.setViewportSize(size);
+        const long = boss.locator(".backup-table .title", { hasText: LONG_DESCRIPTION }).first();
+        expect(await long.getAttribute("title")).toBe(LONG_DESCRIPTION);
+        expect(await linesOf(long)).toBeLessThanOrEqual(2.1);
+      }
+      await boss.setViewportSize(WIDTHS[0]);
+      // Delete far down the list: after the dialog, the message at the top comes into view.
+      await boss.goto(`${app.url}/backup/status`);
+      const last = boss.locator(".backup-table tbody tr", { hasText: "manual_" }).last();
+      const gone = (await last.locator(".file").textContent()) as string;
+      boss.once("dialog", (dialog) => void dialog.accept());
+      await last.locator("a:has-text('Delete')").click();
+      const message = boss.locator(`.notice:has-text("Backup deleted: ${gone}")`);
+      await message.waitFor();
+      const box = await message.boundingBox();
+      expect(box && box.y >= 0 && box.y + box.height <= WIDTHS[0].height).toBe(true);
+      const confirm = `/backup/confirm?action=restore&name=${encodeURIComponent(longest)}`;
+      await lookAt(boss, "backup-confirm", () => boss.goto(`${app.url}${confirm}`));
+      await lookAt(boss, "users", () => boss.goto(`${app.url}/users`));
+      await lookAt(boss, "audit", () => boss.goto(`${app.url}/audit`));
+      // On a phone each entry is a card: a field with nothing in it (no "On:" for a sign-in) is not shown.
+      await boss.setViewportSize(WIDTHS[1]);
+      const empty = boss.locator(".audit-table td:empty");
+      expect(await empty.count()).toBeGreaterThan(0);
+      for (const cell of await empty.all()) expect(await cell.isVisible()).toBe(false);
+      expect(await boss.locator(".audit-table td[data-label='What']").first().isVisible()).toBe(true);
+      await boss.setViewportSize(WIDTHS[0]);
+      await lookAt(boss, "settings", () => boss.goto(`${app.url}/settings`));
+      await lookAt(boss, "not-found", () => boss.goto(`${app.url}/no-such-page`));
+
+      const visitor = await (await browser.newContext()).newPage();
+      await lookAt(visitor, "sign-in", () => visitor.goto(`${app.url}/login`));
+      const restored = `/login?restored=${encodeURIComponent(longest)}&safety=${encodeURIComponent(safety)}`;
+      await lookAt(visitor, "signed-out-after-restore", () => visitor.goto(`${app.url}${restored}`));
+      await lookAt(visitor, "setup-used", async () => {
+        const res = await visitor.goto(`${app.url}/setup?token=used-already`);
+        expect(res?.status()).toBe(404);
+      });
+      expect(await visitor.textContent("h1")).toBe("BusinessApp is already set up");
+      expect(await visitor.getAttribute("a.button", "href")).toBe("/login");
+      await visitor.context().close();
+      await boss.close();
+    },
+    60_000,
+  );
 
   test.skipIf(PAGES_ONLY_ONCE)(
     "Settings: a preset schedule with its next three runs, shown as it is chosen, saved and applied",
@@ -477,8 +484,10 @@ describe.skipIf(!available)("in a real browser", () => {
     expect(await page.textContent("main")).toContain("Open this link once to restore a backup");
     await lookAt(page, "recovery", async () => {
       await page.goto(url);
-      // One was deleted, and the damaged file is not offered.
-      expect(await expectOneLineOfActions(page, 1)).toBe(BACKUPS - 2);
+      // One was deleted, and the damaged file is not offered (under Deno, the backups of the first tests).
+      const rows = await expectOneLineOfActions(page, 1);
+      if (PAGES_ONLY_ONCE) expect(rows).toBeGreaterThanOrEqual(3);
+      else expect(rows).toBe(BACKUPS - 2);
     });
     // The question first, on a page of its own; Cancel leaves everything as it was.
     await Promise.all([

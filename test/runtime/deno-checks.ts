@@ -34,6 +34,14 @@ const checks: Record<string, () => void | Promise<void>> = {
     immutable.close();
     writer.close();
   },
+  "a connection does not wait for a busy file unless told to, as bun:sqlite's (node:sqlite waits 5 s)":
+    () => {
+      const db = openDatabase(join(dir, "waits.db"));
+      assert.deepEqual({ ...(db.query("PRAGMA busy_timeout").get() as object) }, { timeout: 0 });
+      db.run("PRAGMA busy_timeout = 250");
+      assert.deepEqual({ ...(db.query("PRAGMA busy_timeout").get() as object) }, { timeout: 250 });
+      db.close();
+    },
   "an immutable open reads while a writer holds a lock that makes others busy": () => {
     const path = join(dir, "locked.db");
     const writer = openDatabase(path);

@@ -14,6 +14,12 @@ function count(db: ReturnType<typeof openDatabase>): number {
 }
 
 describe("openDatabase", () => {
+  test("a connection does not wait for a busy file unless told to (Deno's side: deno-checks.ts)", () => {
+    const db = openDatabase(join(tempDir(), "waits.db"));
+    expect({ ...(db.query("PRAGMA busy_timeout").get() as object) }).toEqual({ timeout: 0 });
+    db.close();
+  });
+
   test("every connection distrusts the schema: a view may not read a pragma's table", () => {
     const path = join(tempDir(), "views.db");
     const maker = openDatabase(path);

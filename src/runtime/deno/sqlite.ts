@@ -25,9 +25,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     throw cannotOpenError(path);
   const location = options.immutable ? immutableUri(path) : path;
   const readOnly = options.immutable === true || options.readonly === true;
-  return distrustSchema(
+  const db = distrustSchema(
     new NodeSqlDatabase(withSqliteCodes(() => new DatabaseSync(location, { ...AS_BUN_DOES, readOnly }))),
   );
+  // Deno's node:sqlite waits 5 s for a busy file by default (its `timeout` option does not lower it);
+  // bun:sqlite does not wait. As Bun does: a connection that should wait says how long itself.
+  db.run("PRAGMA busy_timeout = 0");
+  return db;
 }
 
 /**
