@@ -1,4 +1,3 @@
-import { createTransport } from "nodemailer";
 import { AppError } from "./errors.ts";
 
 /**
@@ -125,6 +124,8 @@ export function describeMailFailure(
  * exchange is bounded: each wait by `timeoutMs`, all of it by four times that.
  */
 export async function sendMail(server: MailServer, message: MailMessage): Promise<void> {
+  // Loaded when an e-mail goes out, not at every start of every command (about 0.1 s under Deno).
+  const { createTransport } = await import("nodemailer");
   const transport = createTransport({
     host: server.host,
     port: server.port,
