@@ -7,17 +7,12 @@ import { createLog } from "../../src/lib/log.ts";
 import { MailError } from "../../src/lib/smtp.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { dataPaths, freePort, tempDir } from "../helpers.ts";
-import { selfSignedCertificate, startMailServer } from "../mail/mail-server.ts";
+import { SHOP_MAIL, startMailServer, startShopMailServer } from "../mail/mail-server.ts";
 import { fakeTimers } from "../scheduler/fake-timers.ts";
 
-const PASSWORD = "Sh0p-Mail-S3cret!";
-const cert = selfSignedCertificate();
-const starttls = await startMailServer({
-  security: "starttls",
-  cert,
-  user: "shop@example.com",
-  password: PASSWORD,
-});
+const PASSWORD = SHOP_MAIL.password;
+const starttls = await startShopMailServer();
+const { cert } = starttls;
 const implicit = await startMailServer({
   security: "tls",
   cert,

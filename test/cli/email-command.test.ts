@@ -1,20 +1,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { dataPaths, runCli, tempDir } from "../helpers.ts";
-import { selfSignedCertificate, startMailServer } from "../mail/mail-server.ts";
+import { SHOP_MAIL, startShopMailServer } from "../mail/mail-server.ts";
 
 /**
  * `business-app email test` sends a test e-mail with the settings as the app would: through a real
  * SMTP server with STARTTLS, AUTH and a certificate of its own, the password from the environment.
  */
-const PASSWORD = "Sh0p-Mail-S3cret!";
-const cert = selfSignedCertificate();
-const server = await startMailServer({
-  security: "starttls",
-  cert,
-  user: "shop@example.com",
-  password: PASSWORD,
-});
+const PASSWORD = SHOP_MAIL.password;
+const server = await startShopMailServer();
+const { cert } = server;
 afterAll(() => server.stop());
 
 const settingsEnv = (password: string) => ({

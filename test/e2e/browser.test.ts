@@ -13,7 +13,7 @@ import {
   TEST_PASSWORD,
   tempDir,
 } from "../helpers.ts";
-import { selfSignedCertificate, startMailServer } from "../mail/mail-server.ts";
+import { SHOP_MAIL, startShopMailServer } from "../mail/mail-server.ts";
 import { missing } from "../tools.ts";
 import { expectFits, expectOneLineOfActions, launchChromium, linesOf, WIDTHS } from "./page-checks.ts";
 import {
@@ -404,14 +404,9 @@ describe.skipIf(!available)("in a real browser", () => {
   test.skipIf(PAGES_ONLY_ONCE)(
     "Settings: e-mail alerts saved with a write-only password; the test e-mail says in place what happened",
     async () => {
-      const mailPassword = "Sh0p-Mail-S3cret!";
-      const cert = selfSignedCertificate();
-      const mail = await startMailServer({
-        security: "starttls",
-        cert,
-        user: "shop@example.com",
-        password: mailPassword,
-      });
+      const mailPassword = SHOP_MAIL.password;
+      const mail = await startShopMailServer();
+      const { cert } = mail;
       const boss = await browser.newPage({ viewport: WIDTHS[0] });
       try {
         await signIn(boss, "owner");

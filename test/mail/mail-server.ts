@@ -158,3 +158,13 @@ export async function startMailServer(options: {
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The shop's mail account as the tests use it: its user name and password. */
+export const SHOP_MAIL = { user: "shop@example.com", password: "Sh0p-Mail-S3cret!" } as const;
+
+/** The shop's own mail server: STARTTLS with a self-signed certificate (`cert`, to trust), AUTH as `SHOP_MAIL`. */
+export async function startShopMailServer() {
+  const cert = selfSignedCertificate();
+  const server = await startMailServer({ security: "starttls", cert, ...SHOP_MAIL });
+  return Object.assign(server, { cert });
+}

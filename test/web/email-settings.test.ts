@@ -1,17 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { freePort } from "../helpers.ts";
-import { selfSignedCertificate, startMailServer } from "../mail/mail-server.ts";
+import { SHOP_MAIL, startMailServer, startShopMailServer } from "../mail/mail-server.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
-const PASSWORD = "Sh0p-Mail-S3cret!";
-const cert = selfSignedCertificate();
-const starttls = await startMailServer({
-  security: "starttls",
-  cert,
-  user: "shop@example.com",
-  password: PASSWORD,
-});
+const PASSWORD = SHOP_MAIL.password;
+const starttls = await startShopMailServer();
+const { cert } = starttls;
 const plain = await startMailServer({ security: "none", user: "shop@example.com", password: PASSWORD });
 afterAll(() => Promise.all([starttls.stop(), plain.stop()]));
 
