@@ -254,7 +254,7 @@ describe("the passphrase set in the app, and asked for from time to time", () =>
     }
   });
 
-  test("two saves at once: one wins, the other is told; a record that cannot be written does not undo the save", async () => {
+  test("two saves at once run one after the other; a record that cannot be written does not undo the save", async () => {
     const s = await shop();
     const [a, b] = await Promise.all([
       setPassphrase(s, "first of the two passphrases"),
