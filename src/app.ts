@@ -4,7 +4,7 @@ import { AlertEmail } from "./app/alert-email.ts";
 import { AlertMonitor } from "./app/alert-monitor.ts";
 import { AlertWebhook } from "./app/alert-webhook.ts";
 import { consoleUrl } from "./app/console-url.ts";
-import { type ContinuousView, continuousView } from "./app/continuous.ts";
+import { type ContinuousView, continuousRoom, continuousView } from "./app/continuous.ts";
 import {
   auditRetention,
   backupCadence,
@@ -219,6 +219,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     ...(options.timers ? { timers: options.timers } : {}),
     offsiteStatus: () => offsite.status(),
     passphraseDueAt: () => passphrase.status().dueAt,
+    continuousRoom: () => continuousRoom(paths.backupsDir),
     continuousStatus: () =>
       appSettings.current.settings.continuous_protection
         ? { ...continuous.health(), places: shipping.health() }

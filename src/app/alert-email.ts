@@ -22,6 +22,7 @@ export const ALERT_TITLES: Record<AlertId, string> = {
   drill_failed: "restore drill failed",
   drill_overdue: "restore drill overdue",
   low_disk_space: "low disk space",
+  disk_full_soon: "the disk will be full soon",
   offsite_failing: "off-site copies are failing",
   offsite_passphrase_missing: "the off-site passphrase is missing",
   continuous_lagging: "continuous protection is behind",

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
+import type { BackupEngine, DiskForecast, ManifestRecord } from "../backup/index.ts";
 import { newestDataAt } from "../backup/index.ts";
 import type { Settings } from "../config/schema.ts";
 import { describeError } from "../lib/errors.ts";
@@ -15,6 +15,8 @@ import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts
 import type { AlertEmail } from "./alert-email.ts";
 import type { AlertWebhook } from "./alert-webhook.ts";
 import { type ContinuousHealth, computeAlerts, type OffsiteHealth } from "./alerts.ts";
+import type { ContinuousRoom } from "./continuous.ts";
+import { DiskForecaster } from "./disk-forecast.ts";
 import { backupCadence } from "./options.ts";
 import type { Alert } from "./status.ts";
 
@@ -88,6 +90,8 @@ export interface AlertMonitorDeps {
   continuousStatus?: () => ContinuousHealth | null;
   /** When an administrator was due to type the off-site passphrase again (`PassphraseKeeper`), for `passphrase_unconfirmed`. */
   passphraseDueAt?: () => string | null;
+  /** What continuous protection's history takes in the backup folder, for the disk-full forecast (`disk_full_soon`). */
+  continuousRoom?: () => ContinuousRoom;
 }
 
 /**
@@ -100,6 +104,8 @@ export class AlertMonitor {
   readonly #deps: AlertMonitorDeps;
   readonly #path: string;
   #alerts: Alert[] = [];
+  readonly #forecaster: DiskForecaster;
+  #forecast: DiskForecast | null = null;
   #lookedAt = Number.NEGATIVE_INFINITY;
   #timer: unknown = null;
   /** Read from the file at the first look, then kept here and written through (one write at a time). */
@@ -109,6 +115,16 @@ export class AlertMonitor {
   constructor(deps: AlertMonitorDeps) {
     this.#deps = deps;
     this.#path = join(deps.engine.backupsDir, ALERTS_FILE);
+    this.#forecaster = new DiskForecaster({
+      settings: deps.settings,
+      clock: deps.clock,
+      ...(deps.continuousRoom ? { continuousRoom: deps.continuousRoom } : {}),
+    });
+  }
+
+  /** The disk-full forecast of the last look (the status shows it beside the alerts it raised). */
+  forecast(): DiskForecast | null {
+    return this.#forecast;
   }
 
   /** The alerts of the last look, looking again when that is over a minute ago. */
@@ -187,6 +203,8 @@ export class AlertMonitor {
     const records = listing ?? engine.list();
     const latest = engine.newestGood(records);
     const current = settings();
+    const freeBytes = engine.freeBytes();
+    this.#forecast = this.#forecaster.forecast(records, freeBytes);
     return computeAlerts({
       now: clock(),
       cadence: backupCadence(current),
@@ -198,8 +216,9 @@ export class AlertMonitor {
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
       placeDrills: this.#deps.offsiteDrills?.status() ?? [],
       watchingSince: state.watchingSince,
-      freeBytes: engine.freeBytes(),
+      freeBytes,
       databaseBytes: engine.databaseBytes(),
+      forecast: this.#forecast,
       offsite: this.#deps.offsiteStatus?.() ?? null,
       continuous: this.#deps.continuousStatus?.() ?? null,
       passphraseDueAt: this.#deps.passphraseDueAt?.() ?? null,

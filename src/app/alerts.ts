@@ -1,8 +1,9 @@
-import type { DrillResult } from "../backup/index.ts";
+import type { DiskForecast, DrillResult } from "../backup/index.ts";
 import { spaceNeededKeepingRoom } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import { timeAgo } from "../lib/time.ts";
 import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
+import { FULL_SOON_DAYS, forecastBasisWords, fullIn, fullSoon } from "./forecast-words.ts";
 import { PASSPHRASE_GRACE_DAYS } from "./passphrase.ts";
 import type { Alert } from "./status.ts";
 
@@ -58,6 +59,8 @@ export interface AlertInput {
   freeBytes: number | null;
   /** The database with its -wal: what the next backup copies. */
   databaseBytes: number;
+  /** When the disk that holds the backups is full at the rate things go (`forecastDiskFull`); null: unknown. */
+  forecast?: DiskForecast | null;
   offsite?: OffsiteHealth | null;
   continuous?: ContinuousHealth | null;
   /** When an administrator was due to type the off-site passphrase again; null when no check is due (none set, or checks off). */
@@ -82,7 +85,8 @@ function secondRunAfter(cadence: Cadence, from: Date): Date | null {
  * good backup newer than two runs of the schedule (2× the interval, or two runs of the cron
  * expression as croner computes them). Drills: the last one failed (whether it ran on the schedule or
  * by hand); none ran in twice the interval (when drills are on). Free space below what two
- * backups need. Off-site copies failing (when configured). Continuous protection down for more
+ * backups need; else the forecast says the disk is full in under 14 days (`disk_full_soon`: the
+ * low-space alert says it already when it is nearly full now). Off-site copies failing (when configured). Continuous protection down for more
  * than two minutes (`continuous_lagging`).
  */
 export function computeAlerts(input: AlertInput): Alert[] {
@@ -174,6 +178,13 @@ export function computeAlerts(input: AlertInput): Alert[] {
       message: `Only ${formatBytes(input.freeBytes)} of disk space is free where the backups are kept; two more backups need ${formatBytes(needed)}.`,
       action:
         "Free space on that disk (delete files you do not need, or copy old backups elsewhere), or keep fewer backups (Settings).",
+    });
+  } else if (input.forecast?.state === "full" && fullSoon(input.forecast)) {
+    alerts.push({
+      id: "disk_full_soon",
+      since: now.toISOString(),
+      message: `At this rate the disk that holds the backups is full ${fullIn(input.forecast.days)}: ${forecastBasisWords(input.forecast)}.`,
+      action: `Within ${FULL_SOON_DAYS} days, free space on that disk (delete files you do not need, or copy old backups elsewhere), keep fewer backups (Settings), or move the data folder to a larger disk; otherwise automatic backups start to fail.`,
     });
   }
   const offsite = input.offsite;

@@ -24,3 +24,21 @@ export function continuousView(
       .reduce<number | null>((min, f) => (min === null || f.from < min ? f.from : min), null);
   return { ...status, places: shipping.status(newest, oldestAfter) };
 }
+
+/** The room continuous protection's history takes in the backup folder, and the first moment it reaches back to. */
+export interface ContinuousRoom {
+  bytes: number;
+  /** ISO 8601, or null without a chain. */
+  from: string | null;
+}
+
+/** What the chains in `backupsDir` take on disk: each base and its change files. */
+export function continuousRoom(backupsDir: string): ContinuousRoom {
+  const chains = listChains(backupsDir);
+  const bytes = chains.reduce(
+    (sum, c) => sum + c.info.size * c.info.pageSize + c.files.reduce((s, f) => s + f.bytes, 0),
+    0,
+  );
+  const first = chains[0]?.info.createdAt;
+  return { bytes, from: first === undefined ? null : new Date(first).toISOString() };
+}

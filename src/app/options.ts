@@ -25,6 +25,14 @@ export function retentionLimits(settings: Settings): RetentionLimits {
   };
 }
 
+/**
+ * How many automatic backups retention keeps once it is steady: what the disk-full forecast
+ * counts. The one place to change when retention keeps backups by age as well as by number.
+ */
+export function keptAutomaticBackups(settings: Settings): number {
+  return settings.max_backups;
+}
+
 export function backupCadence(settings: Settings): Cadence {
   return settings.schedule ? { cron: settings.schedule } : { hours: settings.interval_hours };
 }

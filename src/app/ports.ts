@@ -1,4 +1,4 @@
-import type { ManifestRecord, RestoreResult } from "../backup/index.ts";
+import type { DiskForecast, ManifestRecord, RestoreResult } from "../backup/index.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { SettingKey } from "../config/schema.ts";
 import type { SettingsChange } from "../config/settings-store.ts";
@@ -47,4 +47,6 @@ export interface AlertsPort {
   current(): Alert[];
   /** Looks again now (`listing`: the backups, when the caller has them). */
   refresh(listing?: ManifestRecord[]): Alert[];
+  /** The disk-full forecast of the last look (null: the free space could not be told). */
+  forecast(): DiskForecast | null;
 }

@@ -1,4 +1,4 @@
-import type { DrillResult, HealthRecord, Operation } from "../backup/index.ts";
+import type { DiskForecast, DrillResult, HealthRecord, Operation } from "../backup/index.ts";
 import type { PlaceDrillStatus } from "../offsite/drill.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
@@ -20,6 +20,7 @@ export const ALERT_IDS = [
   "offsite_drill_failed",
   "offsite_drill_overdue",
   "low_disk_space",
+  "disk_full_soon",
   "offsite_failing",
   "offsite_passphrase_missing",
   "continuous_lagging",
@@ -53,6 +54,8 @@ export interface AppStatus {
   backups: { count: number; totalBytes: number; latest: { name: string; createdAt: string } | null };
   folder: string;
   freeBytes: number | null;
+  /** When the disk that holds the backups is full at the rate things go; null while its free space cannot be told. */
+  forecast: DiskForecast | null;
   lastError: { message: string; at: string } | null;
   operation: Operation | null;
   drill: DrillStatus;

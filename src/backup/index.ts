@@ -6,6 +6,8 @@
  */
 export { descriptionProblem } from "./catalog/description.ts";
 export type { DrillResult } from "./catalog/drill-record.ts";
+export type { DiskForecast, ForecastBasis, ForecastInput } from "./catalog/forecast.ts";
+export { forecastDiskFull } from "./catalog/forecast.ts";
 export { dataTimeOf, lineageOf, newestDataAt } from "./catalog/lineage.ts";
 export type { BackupHealth, ManifestRecord } from "./catalog/manifest.ts";
 export { newestFirst, publicEntry } from "./catalog/manifest.ts";

@@ -40,6 +40,31 @@ export function nextRuns(cadence: Cadence, from: Date, count: number): Date[] {
   );
 }
 
+/** The most runs of a cron schedule counted for `runsPerDay`: beyond ~30 a day, the pace of the first 200 is near enough. */
+const MAX_COUNTED_RUNS = 200;
+
+/**
+ * Automatic backups a day, on average: 24 / N for every N hours; for a cron schedule, its runs in
+ * the week after `from` (croner computes them; counting stops at 200, and then the pace of those
+ * is the answer), so weekdays-only or opening-hours schedules count what they really do; 0 for a
+ * schedule with no run left.
+ */
+export function runsPerDay(cadence: Cadence, from: Date): number {
+  if (!("cron" in cadence)) return 24 / cadence.hours;
+  const end = from.getTime() + 7 * 86_400_000;
+  const cron = new Cron(cadence.cron, { paused: true });
+  let count = 0;
+  let at: Date | null = from;
+  while (count < MAX_COUNTED_RUNS) {
+    at = cron.nextRun(at);
+    if (!at || at.getTime() > end) break;
+    count++;
+  }
+  // Counting stopped early: the pace of the runs counted is the schedule's.
+  if (at && count === MAX_COUNTED_RUNS) return (count * 86_400_000) / (at.getTime() - from.getTime());
+  return (count * 86_400_000) / (end - from.getTime());
+}
+
 /** The first retry of a failed automatic backup comes after this; each next one waits twice as long. */
 const FIRST_RETRY_MS = 60_000;
 

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 
 import { drillSentence, nextDrill, placeDrillSentence } from "../app/drill-words.ts";
+import { forecastSentence, fullSoon } from "../app/forecast-words.ts";
 import type { AppStatus } from "../app/status.ts";
 import { formatBytes } from "../lib/format.ts";
 import { ActionForm } from "./action-form.tsx";
@@ -118,7 +119,7 @@ function DrillFact(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   );
 }
 
-/** The facts behind the sentence: counts, schedule, health, newest good backup, folder, space, last problem. */
+/** The facts behind the sentence: counts, schedule, health, newest good backup, folder, space and when it runs out, last problem. */
 export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Date }) {
   const { status, viewer, now } = props;
   const { count, totalBytes, latest } = status.backups;
@@ -153,7 +154,14 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
         </dd>
         <OffsiteFact status={status} now={now} />
         <dt>Free disk space</dt>
-        <dd>{status.freeBytes === null ? "unknown" : formatBytes(status.freeBytes)}</dd>
+        <dd>
+          {status.freeBytes === null ? "unknown" : formatBytes(status.freeBytes)}
+          {status.forecast ? (
+            <p class={fullSoon(status.forecast) ? "status-bad" : "muted"} id="disk-forecast">
+              {forecastSentence(status.forecast)}
+            </p>
+          ) : null}
+        </dd>
         {status.lastError ? (
           <>
             <dt>Last problem</dt>

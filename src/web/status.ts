@@ -43,6 +43,8 @@ export function collectStatus(
     operation: engine.progress(),
     drill: { ...deps.drills.status(), last: engine.lastDrill(), places: deps.offsiteDrills.status() },
     alerts: deps.alerts.refresh(records),
+    // Made by that look, from the listing and free space it had: nothing more is read for it.
+    forecast: deps.alerts.forecast(),
     offsite: deps.offsite.status(),
     continuous: deps.continuous?.status() ?? null,
   };

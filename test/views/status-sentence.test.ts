@@ -30,6 +30,7 @@ function status(
     },
     folder: "/shop/database_backups",
     freeBytes: 10_000_000_000,
+    forecast: null,
     lastError: null,
     operation: null,
     drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null, places: [] },
