@@ -195,6 +195,32 @@ describe("alerts", () => {
     expect(ids({ ...low, freeBytes: null })).toEqual([]);
   });
 
+  test("the disk full in under 14 days by the forecast: disk_full_soon, unless the disk is nearly full already (low_disk_space says it)", () => {
+    const basis = {
+      freeBytes: 900 * MB,
+      folderBytes: 2000 * MB,
+      backupBytes: 200 * MB,
+      growthBytesPerDay: 5 * MB,
+      keptBackups: 10,
+      backupsPerDay: 4,
+      continuousBytes: 0,
+      steadyBytes: 2216 * MB,
+      samples: 30,
+      historyDays: 29.8,
+    };
+    const soon = input({ forecast: { state: "full", days: 13, fullAt: iso(13 * DAY), basis } });
+    expect(computeAlerts(soon)[0]).toMatchObject({
+      id: "disk_full_soon",
+      message:
+        "At this rate the disk that holds the backups is full in about 13 days: a backup is 200 MB, growing 5.0 MB a day, 10 automatic ones are kept, and 900 MB is free.",
+    });
+    expect(ids({ ...soon, forecast: { state: "full", days: 14, fullAt: iso(14 * DAY), basis } })).toEqual([]);
+    expect(ids({ ...soon, forecast: { state: "no_end_in_sight", days: null, fullAt: null, basis } })).toEqual(
+      [],
+    );
+    expect(ids({ ...soon, freeBytes: 231 * MB })).toEqual(["low_disk_space"]);
+  });
+
   test("off-site copies failing (the off-site status hook): raised while failing, cleared when they succeed", () => {
     const failing = input({
       offsite: { failingSince: iso(-2 * HOUR), lastError: "the bucket refused the key" },

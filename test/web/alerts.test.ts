@@ -177,4 +177,35 @@ describe("alerts where people look", () => {
     const trail = web.auth.audit.newest(10).filter((e) => e.action === "backup: drill");
     expect(trail.map((e) => e.outcome)).toEqual(["success", "failure", "success"]);
   });
+
+  test("the disk-full forecast in /api/status and on the status panel: too little history at first, then room for the foreseeable future", async () => {
+    const { web, clock } = shop();
+    let anna = await web.as("user");
+    const forecast = async () =>
+      (
+        (await (await web.request("/api/status", { cookie: anna.token })).json()) as {
+          forecast: Record<string, unknown>;
+        }
+      ).forecast;
+    expect(await forecast()).toMatchObject({ state: "not_enough_history", days: null, fullAt: null });
+    await web.engine.createBackup({ kind: "manual" });
+    clock.advance(24 * HOUR);
+    await web.engine.createBackup({ kind: "manual" });
+    await web.engine.settled();
+    // Signed in again: a session ends after 12 idle hours.
+    anna = await web.as("user");
+    const answer = await forecast();
+    expect(answer).toMatchObject({ state: "no_end_in_sight", days: null, fullAt: null });
+    expect(answer.basis).toMatchObject({
+      freeBytes: 1e12,
+      keptBackups: 10,
+      backupsPerDay: 4,
+      samples: 2,
+      historyDays: 1,
+    });
+    const page = await (await web.request("/backup/status", { cookie: anna.token })).text();
+    expect(page).toContain(
+      '<p class="muted" id="disk-forecast">Room for the backups for the foreseeable future.</p>',
+    );
+  });
 });
