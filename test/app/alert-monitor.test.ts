@@ -1,26 +1,36 @@
 import { describe, expect, test } from "bun:test";
-import { AlertMonitor } from "../../src/app/alert-monitor.ts";
+import { AlertMonitor, type AlertMonitorDeps } from "../../src/app/alert-monitor.ts";
 import type { OffsiteHealth } from "../../src/app/alerts.ts";
 import { makeSetup, manualClock } from "../backup/fixtures.ts";
 
 const MB = 1024 * 1024;
 const DAY = 86_400_000;
 
+/** A monitor of a test setup's app, on the test's clock, with the hooks given. */
+function monitorOf(
+  { app, engine }: ReturnType<typeof makeSetup>,
+  clock: AlertMonitorDeps["clock"],
+  hooks: Partial<AlertMonitorDeps> = {},
+) {
+  return new AlertMonitor({
+    engine,
+    scheduler: app.scheduler,
+    drills: app.drills,
+    settings: () => app.settings.current.settings,
+    clock,
+    log: app.log,
+    ...hooks,
+  });
+}
+
 describe("the alert monitor", () => {
   test("the off-site hook: an off-site status that reports failures raises offsite_failing, and its success clears it", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
-    const { app, engine } = makeSetup({ clock });
+    const setup = makeSetup({ clock });
+    const { app, engine } = setup;
     await engine.createBackup({ kind: "manual" });
     let offsite: OffsiteHealth | null = null;
-    const monitor = new AlertMonitor({
-      engine,
-      scheduler: app.scheduler,
-      drills: app.drills,
-      settings: () => app.settings.current.settings,
-      clock,
-      log: app.log,
-      offsiteStatus: () => offsite,
-    });
+    const monitor = monitorOf(setup, clock, { offsiteStatus: () => offsite });
     expect(monitor.refresh()).toEqual([]);
     offsite = { failingSince: clock().toISOString(), lastError: "the mirror folder is not there" };
     clock.advance(60_000);
@@ -36,20 +46,14 @@ describe("the alert monitor", () => {
   test("disk_full_soon: a database growing 1 MB a day on a disk with room for a day more is an alert, and room enough clears it", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 9, 0, 0));
     const space = { free: 45 * MB };
-    const { app, engine, db } = makeSetup({ clock, freeSpace: () => space.free });
+    const setup = makeSetup({ clock, freeSpace: () => space.free });
+    const { app, engine, db } = setup;
     for (let day = 0; day < 3; day++) {
       if (day > 0) clock.advance(DAY);
       db.sqlite.run("INSERT INTO items (name, payload) VALUES ('day', randomblob(1000000))");
       await engine.createBackup({ kind: "automatic" });
     }
-    const monitor = new AlertMonitor({
-      engine,
-      scheduler: app.scheduler,
-      drills: app.drills,
-      settings: () => app.settings.current.settings,
-      clock,
-      log: app.log,
-    });
+    const monitor = monitorOf(setup, clock);
     // Ten kept, four a day (every 6 hours), each about 1 MB more a day: the room runs out within a couple of days.
     expect(monitor.refresh().map((a) => a.id)).toEqual(["disk_full_soon"]);
     const forecast = monitor.forecast();
