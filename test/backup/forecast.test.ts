@@ -84,6 +84,12 @@ describe("the disk-full forecast", () => {
     expect(forecastDiskFull(input({ backups: twoToday })).state).toBe("not_enough_history");
     // Uploaded files are someone else's database: they make no history of this one.
     const uploads = daily([5 * MB, 6 * MB, 7 * MB], "uploaded");
+    // A manifest's size that is no size counts as nothing.
+    const spoilt = daily([5 * MB, Number.NaN, -1]);
+    expect(forecastDiskFull(input({ backups: spoilt })).basis).toMatchObject({
+      samples: 1,
+      folderBytes: 5 * MB,
+    });
     expect(forecastDiskFull(input({ backups: uploads })).state).toBe("not_enough_history");
   });
 

@@ -86,7 +86,9 @@ function slope(points: { x: number; y: number }[]): number {
 export function forecastDiskFull(input: ForecastInput): DiskForecast {
   const { now, freeBytes, keptAutomatic, backupsPerDay } = input;
   const nowMs = now.getTime();
-  const made = input.backups
+  // Sizes come from the manifest on disk: one that is no size counts as nothing rather than spoil the sums.
+  const backups = input.backups.filter((b) => Number.isFinite(b.size) && b.size >= 0);
+  const made = backups
     .filter(
       (b) => b.health === "verified" && MADE_HERE.has(b.kind) && Number.isFinite(Date.parse(b.createdAt)),
     )
@@ -97,14 +99,15 @@ export function forecastDiskFull(input: ForecastInput): DiskForecast {
     .filter((b) => !database || !b.databaseId || b.databaseId === database)
     .map((b) => ({ x: (Date.parse(b.createdAt) - nowMs) / DAY_MS, y: b.size }))
     .filter((p) => p.x >= -TREND_DAYS && p.x <= 0);
-  const historyDays =
-    points.length > 0 ? Math.max(...points.map((p) => p.x)) - Math.min(...points.map((p) => p.x)) : 0;
+  const first = points.reduce((min, p) => Math.min(min, p.x), Number.POSITIVE_INFINITY);
+  const last = points.reduce((max, p) => Math.max(max, p.x), Number.NEGATIVE_INFINITY);
+  const historyDays = points.length > 0 ? last - first : 0;
   const growth = points.length >= 2 ? Math.max(0, slope(points)) : 0;
   const size0 = newest?.size ?? 0;
 
-  const automatic = input.backups.filter((b) => b.kind === "automatic" && b.health === "verified");
+  const automatic = backups.filter((b) => b.kind === "automatic" && b.health === "verified");
   const automaticBytes = automatic.reduce((s, b) => s + b.size, 0);
-  const backupBytes = input.backups.reduce((s, b) => s + b.size, 0);
+  const backupBytes = backups.reduce((s, b) => s + b.size, 0);
   const fixedBytes = backupBytes - automaticBytes;
   const continuous = continuousAt(input, nowMs);
   const folderBytes = backupBytes + (input.continuous?.bytes ?? 0);
@@ -121,7 +124,7 @@ export function forecastDiskFull(input: ForecastInput): DiskForecast {
     backupBytes: size0,
     growthBytesPerDay: Math.round(growth),
     keptBackups: keptAutomatic,
-    backupsPerDay,
+    backupsPerDay: Math.round(backupsPerDay * 100) / 100,
     continuousBytes: Math.round(continuous(HORIZON_DAYS)),
     steadyBytes: Math.round(
       fixedBytes + continuous(HORIZON_DAYS) + keptAutomatic * size0 + spaceNeeded(size0),
