@@ -4,6 +4,11 @@
  * errors and results) and the few rules others apply to them (names, descriptions, space,
  * retention, which backup is newest). Nothing outside `src/backup/` imports a file inside it but this one.
  */
+
+export type { BringBackRequest, BringBackResult } from "./browse/bring-back.ts";
+export { MAX_BRING_BACK_KEYS } from "./browse/bring-back.ts";
+export type { BringBackErrorCode } from "./browse/bring-back-errors.ts";
+export { BringBackError } from "./browse/bring-back-errors.ts";
 export { descriptionProblem } from "./catalog/description.ts";
 export type { DrillResult } from "./catalog/drill-record.ts";
 export { dataTimeOf, lineageOf, newestDataAt } from "./catalog/lineage.ts";
