@@ -1,5 +1,5 @@
 import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
-import type { BackupErrorCode, BringBackErrorCode, PointErrorCode } from "../backup/index.ts";
+import type { BackupErrorCode, BringBackErrorCode, LookErrorCode, PointErrorCode } from "../backup/index.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";
 import type { LockErrorCode } from "../lib/file-lock.ts";
@@ -12,6 +12,7 @@ export type OperationErrorCode =
   | BackupErrorCode
   | PointErrorCode
   | BringBackErrorCode
+  | LookErrorCode
   | UserErrorCode
   | AuthErrorCode
   | ConfigErrorCode
@@ -60,6 +61,15 @@ export const ERROR_ANSWERS: Record<OperationErrorCode, readonly [status: ErrorSt
   "backup.name_taken": [409, 1],
   "bring_back.refused": [409, 1],
   "bring_back.bad_keys": [400, 1],
+  "look.not_found": [404, 1],
+  "look.app_table": [403, 1],
+  "look.no_key": [422, 1],
+  "look.untrusted": [422, 1],
+  "look.unverified": [409, 1],
+  "look.bad_cursor": [400, 1],
+  "look.changed": [409, 1],
+  "look.bad_side": [400, 1],
+  "look.no_database": [404, 1],
   "continuous.not_covered": [404, 1],
   "continuous.damaged": [422, 1],
   "user.bad_name": [400, 1],
