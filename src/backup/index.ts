@@ -17,6 +17,7 @@ export { LOOK_ERROR_CODES, LookError } from "./browse/errors.ts";
 export type { LookContext } from "./browse/gate.ts";
 export type { LookSummary, LookTable } from "./browse/look.ts";
 export { diffCounts, diffTable, readRows, summarizeBackup } from "./browse/look.ts";
+export { describeValues as describeRowKey } from "./browse/row-rules.ts";
 export type { RowsPage } from "./browse/rows.ts";
 export { DEFAULT_PAGE, MAX_PAGE } from "./browse/rows.ts";
 export { descriptionProblem } from "./catalog/description.ts";

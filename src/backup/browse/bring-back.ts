@@ -1,34 +1,23 @@
 import { DatabaseClosedError } from "../../db/handle.ts";
 import type { SqlDatabase, SqlValue } from "../../runtime/types.ts";
 import type { EngineContext } from "../context.ts";
-import { BackupUnusableError } from "../errors.ts";
 import { openBackupFile } from "../inspect/checks.ts";
 import { foldName, quoteName } from "../inspect/schema-shape.ts";
-import { checkAppSchema } from "../inspect/trust.ts";
 import { BringBackError } from "./bring-back-errors.ts";
+import { noKeyRefused } from "./errors.ts";
+import { openForLook, shopTable } from "./gate.ts";
 import {
   describeValues,
   type IncomingRow,
+  type KeyedShape,
   keysTakenNow,
   missingParents,
-  type TableShape,
-  tableShape,
   uniqueValuesTaken,
 } from "./row-rules.ts";
+import { findShape, readShapes } from "./tables.ts";
 
 /** The most rows one request may bring back: the page offers a page of rows at a time. */
 export const MAX_BRING_BACK_KEYS = 500;
-
-/**
- * The app's own tables: users, sessions, the audit trail and the database's identity are the
- * app's, not the shop's data, and the bookkeeping of migrations and AUTOINCREMENT is SQLite's and
- * Drizzle's. Rows of these are never put back (password hashes, session tokens).
- */
-const APP_TABLES = new Set(
-  ["users", "sessions", "audit_log", "database_identity", "__drizzle_migrations", "sqlite_sequence"].map(
-    foldName,
-  ),
-);
 
 export interface BringBackRequest {
   /** The backup, as listed. */
@@ -51,29 +40,38 @@ const refused = (...reasons: string[]) => new BringBackError("bring_back.refused
 const badKeys = (...reasons: string[]) => new BringBackError("bring_back.bad_keys", reasons);
 
 /**
- * Puts rows of one table of a backup back into the live database: the rows `keys` name are read
- * from the backup (opened read-only and immutable once it passed the trust rule) and inserted
- * through the app's own connection in one transaction, all of them or none. Refused, with every
- * reason in words and nothing changed (`BringBackError`): an app table, more than
- * `MAX_BRING_BACK_KEYS` keys, a key not in the backup or taken now (never overwritten), a unique
- * value taken now, a reference to a row that does not exist now, a table whose columns or key
- * changed. Foreign keys stay enforced (the app's connection has them on); they are deferred to the
- * end of the transaction only so that rows put back together may point to each other. The caller
- * holds the operation lock, so no restore swaps the database meanwhile.
+ * Puts rows of one table of a backup back into the live database: the backup passes the same gate
+ * as looking inside it (`openForLook`: listed, verified, the trust rule), the rows `keys` name are
+ * read from it (opened read-only and immutable) and inserted through the app's own connection in
+ * one transaction, all of them or none. Refused, with nothing changed: one of the app's own tables
+ * (`look.app_table`, as the trust rule tells them from the shop's), a table without a primary key
+ * (`look.no_key`); with every reason in words (`BringBackError`): more than `MAX_BRING_BACK_KEYS`
+ * keys, a key not in the backup or taken now (never overwritten), a unique value taken now, a
+ * reference to a row that does not exist now, a table whose columns or key changed. Foreign keys
+ * stay enforced (the app's connection has them on); they are deferred to the end of the
+ * transaction only so that rows put back together may point to each other. The caller holds the
+ * operation lock, so no restore swaps the database meanwhile.
  */
 export async function bringRowsBack(ctx: EngineContext, request: BringBackRequest): Promise<BringBackResult> {
   const keys = distinctKeys(request.keys);
   if (keys.length === 0) throw badKeys("no rows were chosen");
   if (keys.length > MAX_BRING_BACK_KEYS)
     throw badKeys(`${keys.length} rows were chosen, at most ${MAX_BRING_BACK_KEYS} go back at once`);
-  if (APP_TABLES.has(foldName(request.table)))
-    throw refused(`${request.table} is one of the app's own tables, whose rows are never put back`);
-  ctx.folder.find(request.name);
+  const { folder } = ctx;
+  const look = {
+    database: ctx.database,
+    find: (n: string) => folder.find(n),
+    pathOf: (n: string) => folder.pathOf(n),
+  };
+  const opened = await openForLook(look, request.name);
+  const shape = shopTable(opened, request.table);
+  if (!shape.key) throw noKeyRefused(shape.name);
+  const keyed = { ...shape, key: shape.key };
   const live = ctx.db?.sqlite;
   if (!live) throw new DatabaseClosedError();
-  const { shape, rows } = readBackupRows(ctx, request.name, request.table, keys);
-  const table = liveTableFor(live, shape);
-  insertAll(live, table, shape.columns, rows);
+  const rows = readBackupRows(opened.path, keyed, keys);
+  const table = liveTableFor(live, keyed);
+  insertAll(live, table, keyed.columns, rows);
   ctx.log.info(
     `Rows put back: ${rows.length} ${rows.length === 1 ? "row" : "rows"} of ${table.name} from ${request.name}${request.actor ? ` by ${request.actor}` : ""}`,
   );
@@ -91,25 +89,13 @@ function distinctKeys(keys: SqlValue[][]): SqlValue[][] {
   });
 }
 
-/** The backup's table and the rows `keys` name in it; every key must be found there. */
-function readBackupRows(
-  ctx: EngineContext,
-  name: string,
-  table: string,
-  keys: SqlValue[][],
-): { shape: TableShape; rows: IncomingRow[] } {
-  const path = ctx.folder.pathOf(name);
-  const trust = checkAppSchema(path);
-  if (!trust.ok) throw new BackupUnusableError(name, trust.reason ?? "it failed the check");
+/** The rows `keys` name in the backup's table; every key must be found there. */
+function readBackupRows(path: string, shape: KeyedShape, keys: SqlValue[][]): IncomingRow[] {
+  const wrong = keys.find((k) => k.length !== shape.key.length);
+  if (wrong)
+    throw badKeys(`${describeValues(wrong)} is not a key of ${shape.name} (${shape.key.join(", ")})`);
   const db = openBackupFile(path);
   try {
-    const shape = tableShape(db, table);
-    if (!shape) throw badKeys(`the backup has no table ${table}`);
-    if (shape.key.length === 0)
-      throw refused(`${shape.name} has no primary key, so its rows cannot be told apart to put back`);
-    const wrong = keys.find((k) => k.length !== shape.key.length);
-    if (wrong)
-      throw badKeys(`${describeValues(wrong)} is not a key of ${shape.name} (${shape.key.join(", ")})`);
     const select = db.prepare(
       `SELECT ${shape.columns.map(quoteName).join(", ")} FROM ${quoteName(shape.name)} WHERE ${shape.key
         .map((c) => `${quoteName(c)} = ?`)
@@ -123,15 +109,15 @@ function readBackupRows(
       else missing.push(`${shape.name} ${describeValues(key)} is not in the backup`);
     }
     if (missing.length > 0) throw badKeys(...missing);
-    return { shape, rows };
+    return rows;
   } finally {
     db.close();
   }
 }
 
 /** The live table the backup's rows go into: there now, with every column they have and the same key. */
-function liveTableFor(live: SqlDatabase, shape: TableShape): TableShape {
-  const table = tableShape(live, shape.name);
+function liveTableFor(live: SqlDatabase, shape: KeyedShape): KeyedShape {
+  const table = findShape(readShapes(live), shape.name);
   if (!table) throw refused(`there is no table ${shape.name} now`);
   const now = new Set(table.columns.map(foldName));
   const gone = shape.columns.filter((c) => !now.has(foldName(c)));
@@ -139,11 +125,12 @@ function liveTableFor(live: SqlDatabase, shape: TableShape): TableShape {
     throw refused(
       `${table.name} has no column ${gone.join(", ")} now, so its rows cannot go back as they were`,
     );
-  if (table.key.map(foldName).join("\0") !== shape.key.map(foldName).join("\0"))
+  const key = table.key ?? [];
+  if (key.map(foldName).join("\0") !== shape.key.map(foldName).join("\0"))
     throw refused(
-      `the key of ${table.name} is (${table.key.join(", ")}) now, not (${shape.key.join(", ")}) as in the backup`,
+      `the key of ${table.name} is (${key.join(", ")}) now, not (${shape.key.join(", ")}) as in the backup`,
     );
-  return table;
+  return { ...table, key };
 }
 
 /**
@@ -152,7 +139,7 @@ function liveTableFor(live: SqlDatabase, shape: TableShape): TableShape {
  * SQLite's own refusal of anything else (a CHECK, NOT NULL) rolls everything back too. The whole
  * transaction runs without an await, so no other use of the connection comes between.
  */
-function insertAll(live: SqlDatabase, table: TableShape, columns: string[], rows: IncomingRow[]): void {
+function insertAll(live: SqlDatabase, table: KeyedShape, columns: string[], rows: IncomingRow[]): void {
   live.run("BEGIN IMMEDIATE");
   try {
     // A row whose key is taken is said once, as such, not again for its unique values.

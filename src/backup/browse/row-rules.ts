@@ -1,5 +1,6 @@
 import type { SqlDatabase, SqlValue } from "../../runtime/types.ts";
-import { foldName, quoteName, readColumns, readIndexes, readTableList } from "../inspect/schema-shape.ts";
+import { foldName, quoteName, readIndexes } from "../inspect/schema-shape.ts";
+import { findShape, readShapes, type TableShape } from "./tables.ts";
 
 /**
  * What the live database would say to rows put back into one of its tables, found out before
@@ -9,22 +10,18 @@ import { foldName, quoteName, readColumns, readIndexes, readTableList } from "..
  * (`table_xinfo`, `index_list`, `foreign_key_list`); names are always quoted, never spliced.
  */
 
-/** An ordinary table's name as stored, its columns (without generated ones) and its primary key. */
-export interface TableShape {
-  name: string;
-  columns: string[];
-  key: string[];
-}
-
 /** One row on its way back: its key and its values, in the order of the backup's columns. */
 export interface IncomingRow {
   key: SqlValue[];
   values: SqlValue[];
 }
 
+/** A table rows go back into: one with a primary key. */
+export type KeyedShape = TableShape & { key: string[] };
+
 /** Rows on their way back into `table`, with the backup's `columns` their values follow. */
 export interface RowBatch {
-  table: TableShape;
+  table: KeyedShape;
   columns: string[];
   rows: IncomingRow[];
 }
@@ -37,18 +34,6 @@ function picker(columns: string[]): (row: IncomingRow, names: string[]) => SqlVa
       const at = position.get(foldName(name));
       return at === undefined ? null : (row.values[at] ?? null);
     });
-}
-
-/** The ordinary table `table` of `db` (its name folded as SQLite folds it), or null. */
-export function tableShape(db: SqlDatabase, table: string): TableShape | null {
-  const facts = readTableList(db).get(foldName(table));
-  if (facts?.kind !== "table") return null;
-  const columns = readColumns(db, facts.name).filter((c) => c.hidden === 0);
-  const key = columns
-    .filter((c) => c.primaryKey > 0)
-    .sort((a, b) => a.primaryKey - b.primaryKey)
-    .map((c) => c.name);
-  return { name: facts.name, columns: columns.map((c) => c.name), key };
 }
 
 /** A key or values as a person reads them: `17`, `"ABC-1"`, `(3, "b")`. */
@@ -70,7 +55,7 @@ const where = (columns: string[], collations: (string | null)[] = []) =>
 /** The rows whose key is taken in `table` now (they are never overwritten), and why, in words. */
 export function keysTakenNow(
   db: SqlDatabase,
-  table: TableShape,
+  table: KeyedShape,
   rows: IncomingRow[],
 ): { taken: Set<IncomingRow>; reasons: string[] } {
   const lookup = db.prepare(`SELECT 1 FROM ${quoteName(table.name)} WHERE ${where(table.key)} LIMIT 1`);
@@ -152,8 +137,9 @@ function referencesOf(db: SqlDatabase, table: string): Reference[] {
 export function missingParents(db: SqlDatabase, { table, columns, rows }: RowBatch): string[] {
   const reasons: string[] = [];
   const pick = picker(columns);
+  const shapes = readShapes(db);
   for (const ref of referencesOf(db, table.name)) {
-    const parent = tableShape(db, ref.parent);
+    const parent = findShape(shapes, ref.parent);
     // Without "to", a reference points to the parent's primary key.
     const to = ref.to.every((c) => c !== null) ? (ref.to as string[]) : (parent?.key ?? []);
     const lookup =
