@@ -267,8 +267,12 @@ describe("looking inside a small backup", () => {
         cwd: paths.dataDir,
         appDir: paths.dataDir,
         version: "test",
-        stdout: (t) => void (out += t),
-        stderr: (t) => void (err += t),
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: (t) => {
+          err += t;
+        },
       });
       return { code, out, err };
     };
