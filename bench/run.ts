@@ -4,6 +4,7 @@
  *   --sizes 256,1024   database sizes in MB (default 256 and 1024)
  *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
  *   --json FILE        also write the figures as JSON
+ *   --only look        only looking inside a backup (no executable, no other contenders needed)
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
 import { measureContinuous } from "./continuous.ts";
+import { measureLook } from "./look.ts";
 import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
 import { measureOffsite } from "./offsite.ts";
@@ -24,7 +26,12 @@ import { printTable, type Row } from "./table.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { runs: { type: "string" }, sizes: { type: "string" }, json: { type: "string" } },
+  options: {
+    runs: { type: "string" },
+    sizes: { type: "string" },
+    json: { type: "string" },
+    only: { type: "string" },
+  },
   strict: true,
 });
 const runs = Number(values.runs ?? 5);
@@ -32,6 +39,27 @@ const sizes = (values.sizes ?? "256,1024").split(",").map(Number);
 if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
   console.error("--runs must be a whole number of at least 1, --sizes a list of whole MB such as 256,1024");
   process.exit(2);
+}
+if (values.only !== undefined && values.only !== "look") {
+  console.error("--only takes look (looking inside a backup)");
+  process.exit(2);
+}
+if (values.only === "look") {
+  const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
+  try {
+    const rows: Row[] = [];
+    for (const size of sizes) {
+      const database = join(work, `shop-${size}`, "business_data.db");
+      const label = `${(makeDatabase(database, size) / 1024 / 1024).toFixed(0)} MB`;
+      console.log(`made ${label} database`);
+      rows.push(...(await measureLook({ database, work, runs, label })));
+      rmSync(dirname(database), { recursive: true, force: true });
+    }
+    printTable(rows);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
 }
 if (Bun.spawnSync(["sh", "-c", "command -v sqlite3"]).exitCode !== 0) {
   console.error(
@@ -83,6 +111,7 @@ try {
       rows.push(...(await measureServing({ runtime, database, work, runs: Math.min(runs, 3), label })));
     rows.push(...(await measureOffsite({ database, work, runs: Math.min(runs, 3), label, runtimes })));
     rows.push(...(await measureContinuous({ database, work, label, exe })));
+    rows.push(...(await measureLook({ database, work, runs, label })));
     for (const runtime of runtimes)
       rmSync(join(work, `restore-${runtime.name.toLowerCase()}`), { recursive: true, force: true });
     rmSync(dirname(database), { recursive: true, force: true });

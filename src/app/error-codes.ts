@@ -1,5 +1,5 @@
 import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
-import type { BackupErrorCode, PointErrorCode } from "../backup/index.ts";
+import type { BackupErrorCode, BringBackErrorCode, LookErrorCode, PointErrorCode } from "../backup/index.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";
 import type { LockErrorCode } from "../lib/file-lock.ts";
@@ -11,6 +11,8 @@ import type { OffsiteErrorCode } from "../offsite/errors.ts";
 export type OperationErrorCode =
   | BackupErrorCode
   | PointErrorCode
+  | BringBackErrorCode
+  | LookErrorCode
   | UserErrorCode
   | AuthErrorCode
   | ConfigErrorCode
@@ -57,6 +59,17 @@ export const ERROR_ANSWERS: Record<OperationErrorCode, readonly [status: ErrorSt
   "backup.abandoned": [503, 1],
   "backup.choice_changed": [409, 1],
   "backup.name_taken": [409, 1],
+  "bring_back.refused": [409, 1],
+  "bring_back.bad_keys": [400, 1],
+  "look.not_found": [404, 1],
+  "look.app_table": [403, 1],
+  "look.no_key": [422, 1],
+  "look.untrusted": [422, 1],
+  "look.unverified": [409, 1],
+  "look.bad_cursor": [400, 1],
+  "look.changed": [409, 1],
+  "look.bad_side": [400, 1],
+  "look.no_database": [404, 1],
   "continuous.not_covered": [404, 1],
   "continuous.damaged": [422, 1],
   "user.bad_name": [400, 1],

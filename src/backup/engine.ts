@@ -1,4 +1,5 @@
-import { describeError } from "../lib/errors.ts";
+import { AppError, describeError } from "../lib/errors.ts";
+import { type BringBackRequest, type BringBackResult, bringRowsBack } from "./browse/bring-back.ts";
 import { assertValidDescription } from "./catalog/description.ts";
 import { type DrillResult, readDrillResult } from "./catalog/drill-record.ts";
 import { removeLeftovers } from "./catalog/leftovers.ts";
@@ -340,6 +341,25 @@ export class BackupEngine {
   /** The last restore drill, from `drill.json` (by this process or another), or null. */
   lastDrill(): DrillResult | null {
     return readDrillResult(this.backupsDir);
+  }
+
+  /**
+   * Puts rows of a table of the backup `name` back into the live database (`bringRowsBack`),
+   * under the operation lock: no restore swaps the database and no backup copies it meanwhile.
+   * A refusal (a row that would not fit, a backup not found) answers the request and changes
+   * nothing; it is neither logged as an error nor kept as the last problem.
+   */
+  async bringRowsBack(request: BringBackRequest): Promise<BringBackResult> {
+    const outcome = await this.#operations.run("Putting rows back failed", async () => {
+      try {
+        return { done: await bringRowsBack(this.#ctx, request) };
+      } catch (error) {
+        if (error instanceof AppError) return { refused: error };
+        throw error;
+      }
+    });
+    if ("refused" in outcome) throw outcome.refused;
+    return outcome.done;
   }
 
   /** Deletes a backup; the newest good one (`newestGood`) is refused (`ProtectedBackupError`). */

@@ -4,6 +4,22 @@
  * errors and results) and the few rules others apply to them (names, descriptions, space,
  * retention, which backup is newest). Nothing outside `src/backup/` imports a file inside it but this one.
  */
+
+export type { BringBackRequest, BringBackResult } from "./browse/bring-back.ts";
+export { MAX_BRING_BACK_KEYS } from "./browse/bring-back.ts";
+export type { BringBackErrorCode } from "./browse/bring-back-errors.ts";
+export { BringBackError } from "./browse/bring-back-errors.ts";
+export { csvField, csvLine, exportCsv } from "./browse/csv.ts";
+export type { DiffCounts, DiffPage, DiffRow, DiffSide } from "./browse/diff.ts";
+export { DIFF_SIDES } from "./browse/diff.ts";
+export type { LookErrorCode } from "./browse/errors.ts";
+export { LOOK_ERROR_CODES, LookError } from "./browse/errors.ts";
+export type { LookContext } from "./browse/gate.ts";
+export type { LookSummary, LookTable } from "./browse/look.ts";
+export { diffCounts, diffTable, readRows, summarizeBackup } from "./browse/look.ts";
+export { describeValues as describeRowKey } from "./browse/row-rules.ts";
+export type { RowsPage } from "./browse/rows.ts";
+export { DEFAULT_PAGE, MAX_PAGE } from "./browse/rows.ts";
 export { descriptionProblem } from "./catalog/description.ts";
 export type { DrillResult } from "./catalog/drill-record.ts";
 export type { DiskForecast, ForecastBasis, ForecastInput } from "./catalog/forecast.ts";

@@ -2,6 +2,7 @@ import { envName, SETTING_DESCRIPTIONS, SETTING_KEYS } from "../config/schema.ts
 import { describeFlags } from "./args.ts";
 import { BACKUP_FLAGS } from "./backup.ts";
 import { DRILL_FLAGS } from "./drill.ts";
+import { INSPECT_FLAGS } from "./inspect.ts";
 import { LIST_FLAGS } from "./list.ts";
 import { RESTORE_FLAGS } from "./restore.ts";
 import { SERVE_FLAGS } from "./serve.ts";
@@ -31,6 +32,10 @@ Usage:
   ${PROGRAM} backup [--description TEXT]   take one manual backup (works while the app runs)
   ${PROGRAM} list [--json]                 list the backups, newest first
   ${PROGRAM} verify NAME | --all           fully check backups; exit 1 if any is damaged
+  ${PROGRAM} inspect NAME [--table T] [--diff] [--csv] [--search TEXT] [--json]
+                                           look inside a verified backup without restoring it:
+                                           its tables with their rows then and now, a table's
+                                           rows, or how it differs from the database now
   ${PROGRAM} restore NAME | --latest [--from mirror|s3] [--yes]
                                            restore a backup while the app is stopped;
                                            --from: its off-site copy (also on a new PC)
@@ -55,8 +60,8 @@ Usage:
 Options of serve:
 ${describeFlags(SERVE_FLAGS)}
 
-Options of backup, list, verify, restore, drill, status and email:
-${describeFlags(once([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(RESTORE_FLAGS), ...own(DRILL_FLAGS), ...own(STATUS_FLAGS), ...DATA_FLAGS]))}
+Options of backup, list, verify, inspect, restore, drill, status and email:
+${describeFlags(once([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(INSPECT_FLAGS), ...own(RESTORE_FLAGS), ...own(DRILL_FLAGS), ...own(STATUS_FLAGS), ...DATA_FLAGS]))}
 
 Environment variables (a flag wins over the environment, which wins over the settings file):
 ${envLines.map(([name, text]) => `  ${(name ?? "").padEnd(width)}${text}`).join("\n")}

@@ -9,6 +9,7 @@ import type { CliContext } from "./context.ts";
 import { drillCommand } from "./drill.ts";
 import { emailCommand } from "./email.ts";
 import { PROGRAM, usage } from "./help.ts";
+import { inspectCommand } from "./inspect.ts";
 import { listCommand } from "./list.ts";
 import { offsiteCommand } from "./offsite.ts";
 import { restoreCommand } from "./restore.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   backup: backupCommand,
   list: listCommand,
   verify: verifyCommand,
+  inspect: inspectCommand,
   restore: (args, ctx) => restoreCommand(args, ctx),
   drill: drillCommand,
   status: statusCommand,

@@ -93,4 +93,6 @@ export interface WorkerThread {
   post(data: unknown): void;
   /** Ends the thread at once; settle on its answer before calling this. */
   terminate(): void;
+  /** Whether the thread keeps the process alive: while it works, yes; a kept thread at rest, no. */
+  hold(busy: boolean): void;
 }

@@ -1,11 +1,13 @@
 /** @jsxImportSource hono/jsx */
 
 import { deleteQuestion } from "../app/questions.ts";
+import { hasRole } from "../auth/roles.ts";
 import type { ManifestRecord } from "../backup/index.ts";
 import { BackupTable } from "./backup-table.tsx";
 import { ConfirmLink } from "./confirm-link.tsx";
 import { Icon } from "./icons.tsx";
 import type { Viewer } from "./layout.tsx";
+import { lookUrl } from "./look-parts.tsx";
 import { type OffsiteRows, Places } from "./offsite-places.tsx";
 
 /**
@@ -70,6 +72,16 @@ function RestoreLink(props: { record: ManifestRecord }) {
   );
 }
 
+/** Inside a backup (admins): only a backup here that passed its full check is opened. */
+function LookInsideLink(props: { record: ManifestRecord }) {
+  if (props.record.health !== "verified") return null;
+  return (
+    <a class="look-inside small" href={lookUrl(props.record.name)}>
+      Look inside
+    </a>
+  );
+}
+
 /**
  * The backups, newest first; for super admins with restore, download and delete. With off-site
  * copies, each row says where the backup lives, and backups only off-site have rows too.
@@ -84,6 +96,14 @@ export function BackupList(props: {
 }) {
   const { offsite, now } = props;
   const superAdmin = props.viewer.role === "super_admin";
+  const admin = hasRole(props.viewer.role, "admin");
+  const here = (r: ManifestRecord) => !(offsite?.only.has(r.name) ?? false);
+  const where = (r: ManifestRecord) => (
+    <>
+      {offsite ? <Places record={r} offsite={offsite} now={now} /> : null}
+      {admin && here(r) ? <LookInsideLink record={r} /> : null}
+    </>
+  );
   const actions = (r: ManifestRecord) => (
     <RowActions
       record={r}
@@ -101,9 +121,7 @@ export function BackupList(props: {
         <BackupTable
           records={props.records}
           now={now}
-          {...(offsite
-            ? { where: (r: ManifestRecord) => <Places record={r} offsite={offsite} now={now} /> }
-            : {})}
+          {...(offsite || admin ? { where } : {})}
           // After an action far down the list, its message at the top of the area is brought into view.
           inherit={{
             "hx-target:inherited": "#backup-area",

@@ -42,6 +42,13 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "POST /backup/point-in-time": "super_admin",
   "POST /backup/delete": "super_admin",
   "POST /backup/upload": "super_admin",
+  // Looking inside a backup shows the shop's data (never the app's own tables): not for every user.
+  "GET /backup/look/:name": "admin",
+  "GET /backup/look/:name/rows": "admin",
+  "GET /backup/look/:name/diff": "admin",
+  "GET /backup/look/:name/counts": "admin",
+  "GET /backup/look/:name/csv": "admin",
+  "POST /backup/look/:name/put-back": "super_admin",
   "GET /api/status": "signed-in",
   "GET /api/backups": "signed-in",
   "POST /api/backups": "signed-in",

@@ -22,6 +22,7 @@ import { backupPageRoutes } from "./routes/backup-pages.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
 import { logRoutes } from "./routes/log.tsx";
+import { lookRoutes } from "./routes/look.tsx";
 import { passphraseRoutes } from "./routes/passphrase.tsx";
 import { recoveryRoutes } from "./routes/recovery.tsx";
 import { settingsRoutes } from "./routes/settings.tsx";
@@ -78,6 +79,7 @@ export function createWebApp(deps: WebDeps): Hono<AppEnv> {
   app.route("/", backupPageRoutes(deps, area));
   app.route("/", backupActionRoutes(deps, area, operations));
   app.route("/", backupApiRoutes(deps, operations));
+  app.route("/", lookRoutes(deps));
   app.route("/", recoveryRoutes(deps));
   app.route("/", settingsRoutes(deps));
   app.route("/", passphraseRoutes(deps));

@@ -158,7 +158,7 @@ export function holdsNoRows(db: SqlDatabase): boolean {
  * The tables whose rows are counted: not SQLite's own, nor the migrator's (by the name's start, as
  * SQLite folds it), nor the database's identity — bookkeeping, not rows of the shop.
  */
-function countedTables(db: SqlDatabase): string[] {
+export function countedTables(db: SqlDatabase): string[] {
   return db
     .query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     .values()

@@ -1,7 +1,9 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { startWorker } from "#runtime/worker.ts";
 import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
+import type { LookTask } from "../browse/tasks.ts";
 import type { CheckResult } from "./checks.ts";
+import { KeptWorker } from "./kept-worker.ts";
 import type { RebuildResult } from "./rebuild.ts";
 import { decodeError } from "./worker-errors.ts";
 import type {
@@ -65,7 +67,11 @@ const running = new Set<(error: Error) => void>();
  */
 export function abandonWorkers(error: Error): void {
   for (const abandon of [...running]) abandon(error);
+  pages.stop(error);
 }
+
+/** The thread that reads pages of backups (`lookPageInWorker`). */
+const pages = new KeptWorker(BACKUP_WORKER_URL);
 
 function runTask(request: WorkerRequest, onNote?: (note: unknown) => void): Promise<unknown> {
   return runInWorker(BACKUP_WORKER_URL, request, onNote);
@@ -134,4 +140,14 @@ export function pointStateInWorker(args: { path: string; pageSize: number; size:
 /** Every table of the live database with its row count, counted off the server's thread. */
 export function countRowsInWorker(args: { path: string }) {
   return runTask({ task: "count-rows", args }) as Promise<TableCount[]>;
+}
+
+/** One long task of looking inside a backup (`runLookTask`): the trust rule's verdict, a full count. */
+export function lookInWorker(task: LookTask) {
+  return runTask({ task: "look", args: task });
+}
+
+/** One page of a backup's rows or of a difference (`runLookTask`), on the kept thread. */
+export function lookPageInWorker(task: LookTask) {
+  return pages.run({ task: "look", args: task } satisfies WorkerRequest);
 }

@@ -1,3 +1,4 @@
+import { LookError } from "../browse/errors.ts";
 import { DatabaseDamagedError, DiskFullError, SnapshotFailedError } from "../errors.ts";
 
 /**
@@ -23,6 +24,7 @@ const CROSSING: Record<string, abstract new (...args: never[]) => Error> = {
   DatabaseDamagedError,
   DiskFullError,
   SnapshotFailedError,
+  LookError,
 };
 
 /** `error` as data that `postMessage` can carry and `decodeError` rebuilds. */

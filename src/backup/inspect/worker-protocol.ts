@@ -1,5 +1,6 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import { answerParent } from "#runtime/worker.ts";
+import type { LookTask } from "../browse/tasks.ts";
 import type { CheckResult } from "./checks.ts";
 import { type ErrorPayload, encodeError } from "./worker-errors.ts";
 
@@ -14,7 +15,8 @@ export type WorkerRequest =
   | { task: "count-rows"; args: { path: string } }
   | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } }
   | { task: "rebuild"; args: { source: string; target: string } }
-  | { task: "point-state"; args: { path: string; pageSize: number; size: number } };
+  | { task: "point-state"; args: { path: string; pageSize: number; size: number } }
+  | { task: "look"; args: LookTask };
 
 export interface TableCount {
   name: string;

@@ -89,6 +89,9 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       const { stateOfFile } = await import("../continuous/state-hash.ts");
       return stateOfFile(path, pageSize, size, { asWal: true });
     }
+    case "look":
+      // Loaded only here: looking inside a backup brings the trust rule and its own readers.
+      return (await import("../browse/tasks.ts")).runLookTask(request.args);
   }
 }
 

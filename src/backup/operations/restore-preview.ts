@@ -34,27 +34,10 @@ export async function previewRestore(
   record: ManifestRecord,
   where: string | null = null,
 ): Promise<RestorePreview> {
-  let now: Record<string, number> | null = null;
-  let nowUnknown: string | null = null;
-  if (!existsSync(ctx.database)) nowUnknown = "there is no database file";
-  else {
-    try {
-      now = Object.fromEntries(
-        (await countRowsInWorker({ path: ctx.database })).map((t) => [t.name, t.rows]),
-      );
-    } catch (error) {
-      nowUnknown = `the database cannot be read (${describeError(error)})`;
-    }
-  }
-  let after: Record<string, number> | null = record.rowCounts ?? null;
-  if (!after && where === null && record.health === "verified") {
-    try {
-      const counted = await countRowsInWorker({ path: ctx.folder.pathOf(record.name) });
-      after = Object.fromEntries(counted.map((t) => [t.name, t.rows]));
-    } catch {
-      after = null;
-    }
-  }
+  const [{ now, nowUnknown }, after] = await Promise.all([
+    rowsNow(ctx.database),
+    rowsInBackup(record, where === null ? ctx.folder.pathOf(record.name) : null),
+  ]);
   const names = [...new Set([...Object.keys(now ?? {}), ...Object.keys(after ?? {})])]
     .filter((t) => !NOT_RESTORED.has(t))
     .sort(byTableOrder);
@@ -70,6 +53,40 @@ export async function previewRestore(
     })),
     nowUnknown,
   };
+}
+
+/**
+ * The rows of each table of the live database now, counted off the server's thread; null with
+ * the reason when they cannot be (no database file, or it cannot be read).
+ */
+export async function rowsNow(
+  database: string,
+): Promise<{ now: Record<string, number> | null; nowUnknown: string | null }> {
+  if (!existsSync(database)) return { now: null, nowUnknown: "there is no database file" };
+  try {
+    const counted = await countRowsInWorker({ path: database });
+    return { now: Object.fromEntries(counted.map((t) => [t.name, t.rows])), nowUnknown: null };
+  } catch (error) {
+    return { now: null, nowUnknown: `the database cannot be read (${describeError(error)})` };
+  }
+}
+
+/**
+ * The rows of each table of a backup: those recorded with it, or counted in its file (at `path`,
+ * null when it is not in the backup folder) when it passed its check and has none recorded.
+ */
+export async function rowsInBackup(
+  record: ManifestRecord,
+  path: string | null,
+): Promise<Record<string, number> | null> {
+  if (record.rowCounts) return record.rowCounts;
+  if (path === null || record.health !== "verified") return null;
+  try {
+    const counted = await countRowsInWorker({ path });
+    return Object.fromEntries(counted.map((t) => [t.name, t.rows]));
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ export function startWorker(url: URL, events: WorkerEvents): WorkerThread {
   return {
     post: (data) => worker.postMessage(data),
     terminate: () => void worker.terminate(),
+    hold: (busy) => (busy ? worker.ref() : worker.unref()),
   };
 }
 
