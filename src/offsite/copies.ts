@@ -6,7 +6,7 @@ import {
   parseBackupName,
 } from "../backup/index.ts";
 import { AUDIT_COPY, AUDIT_SIDECAR, type AuditCopy, readAuditCopy } from "./audit-copy.ts";
-import { isChangesObject } from "./continuous/changes.ts";
+import { isChangesObject } from "./continuous/manifest.ts";
 import { OffsiteError } from "./errors.ts";
 import { KEY_FILE, type PlaceKey } from "./keys.ts";
 import type { PlaceRecord } from "./ledger.ts";
@@ -201,7 +201,7 @@ export async function readContents(
   const leftovers: string[] = [];
   const foreign: string[] = [];
   for (const file of files) {
-    // Continuous protection's objects are judged by its own rules (`continuous/changes.ts`).
+    // Continuous protection's objects are judged by its own rules (`continuous/manifest.ts`).
     if (accounted.has(file.name) || isChangesObject(file.name)) continue;
     if (writing.has(file.name)) leftovers.push(file.name);
     else foreign.push(file.name);

@@ -1,15 +1,14 @@
-import { type BackupKind, newestFirst } from "../backup/index.ts";
-import { AUDIT_FILE } from "../config/paths.ts";
+import type { BackupKind } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
-import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
+import type { RemoteCopy } from "./copies.ts";
 import { asOffsiteError, OffsiteBusyError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
-import { type FetchedCopy, fetchCopy } from "./fetch.ts";
-import { openPlaceKey, type PlaceKey } from "./keys.ts";
+import type { PlaceKey } from "./keys.ts";
 import type { PassphraseTry } from "./passphrase.ts";
+import { PlaceChecks } from "./place-checks.ts";
 import { PlaceKeys } from "./place-keys.ts";
+import { PlaceReads } from "./place-reads.ts";
 import { BackgroundRuns, takeRunLock } from "./runs.ts";
-import { deadline } from "./s3/http.ts";
 import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
 import { type CopyProgress, type RunResult, syncTarget } from "./sync.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
@@ -20,22 +19,17 @@ import {
   type Place,
   placesOf,
   type TargetTest,
-  testPlace,
 } from "./targets.ts";
 
 /** A run's end that is no failure of a place: the app is closing. */
 const STOPPING = "stopping";
-/** Looking at what a place holds (for `offsite status`, a restore) takes at most this long. */
-const LOOK_MS = 10 * 60_000;
-/** A connection test may take this many times the wait for one answer. */
-const TEST_REQUESTS = 8;
 
 /**
  * Off-site copies: once `start`ed, after each backup every place is brought up to date in the
  * background (`syncTarget`), one run at a time across processes; a failed run is logged, counted
  * and tried again after 1, 2, 4 … 60 minutes, and a run that passes its deadline is given up and
- * counts as failed. A local backup never waits for a copy. Also lists, tests and downloads copies
- * for the command line and for restores that fall back to them.
+ * counts as failed. A local backup never waits for a copy. Also lists, tests (`place-checks.ts`)
+ * and downloads (`place-reads.ts`) copies for the command line and for restores that fall back to them.
  */
 /** How often a run waiting for another one tries the off-site lock again. */
 const RETRY_LOCK_MS = 500;
@@ -44,8 +38,9 @@ export class OffsiteService {
   readonly #deps: OffsiteServiceDeps;
   readonly #runs: BackgroundRuns;
   readonly #ledger = new RunLedger();
-  readonly #testing = new Set<string>();
   readonly #keys: PlaceKeys;
+  readonly #checks: PlaceChecks;
+  readonly #reads: PlaceReads;
   #options!: OffsiteOptions;
   #places: Place[] = [];
   #abort: AbortController | null = null;
@@ -61,6 +56,18 @@ export class OffsiteService {
       lockPath: deps.keyLockPath,
       clock: deps.clock,
       passphrase: () => this.#options.passphrase,
+    });
+    this.#checks = new PlaceChecks(this.#keys);
+    this.#reads = new PlaceReads({
+      place: (id) => this.#place(id),
+      keys: this.#keys,
+      options: () => this.#options,
+      saw: (place, contents) => {
+        this.#ledger.saw(place.target, contents.copies);
+        this.#ledger.needsPassphrase(place.target, contents.encrypted && this.#options.passphrase === null);
+        this.#noteForeign(place.target, contents.foreign);
+      },
+      pathOf: (name) => deps.backups.pathOf(name),
     });
     this.configure(options);
   }
@@ -321,47 +328,9 @@ export class OffsiteService {
     return this.#places.map((p) => p.target.id);
   }
 
-  /** A deadline for work on a place outside a run: `what` took longer than `ms`. */
-  #deadline(ms: number, what: string) {
-    return deadline(
-      ms,
-      () => new OffsiteError("offsite.timeout", `${what} took longer than ${Math.round(ms / 1000)} s`),
-    );
-  }
-
-  /** What place `id` holds, looked up now (within `LOOK_MS`). */
-  async #contents(id: TargetId): Promise<{ place: Place; contents: TargetContents }> {
-    const place = this.#place(id);
-    const limit = this.#deadline(LOOK_MS, `looking at ${place.target.label}`);
-    let contents: TargetContents;
-    try {
-      contents = await readContents(
-        place.target,
-        {
-          key: await this.#keys.open(place, limit.signal),
-          passphrase: this.#options.passphrase !== null,
-          record: place.ledger.record(),
-        },
-        limit.signal,
-      );
-    } finally {
-      limit.clear();
-    }
-    this.#ledger.saw(place.target, contents.copies);
-    this.#ledger.needsPassphrase(place.target, contents.encrypted && this.#options.passphrase === null);
-    this.#noteForeign(place.target, contents.foreign);
-    return { place, contents };
-  }
-
-  /**
-   * The copies in place `id` a restore may use, looked up now, newest first: the app's own, proven
-   * copies. Without a passphrase also the whole copies it cannot prove — each is judged by the
-   * trust rule and rebuilt when restored — but for "the newest" (`latest`) only while this
-   * installation has written none there (a new PC): once it has, an unproven copy is someone
-   * else's, and never chosen as the newest.
-   */
+  /** The copies in place `id` a restore may use, looked up now, newest first (`PlaceReads.offered`). */
   async contents(id: TargetId, purpose: "named" | "latest" = "named"): Promise<RemoteCopy[]> {
-    return (await this.#offered(id, purpose)).copies;
+    return (await this.#reads.offered(id, purpose)).copies;
   }
 
   /**
@@ -370,37 +339,16 @@ export class OffsiteService {
    * grown, or their sidecar changed), which the next run forgets and copies again.
    */
   drillContents(id: TargetId): Promise<{ copies: RemoteCopy[]; lost: string[] }> {
-    return this.#offered(id, "latest");
-  }
-
-  async #offered(
-    id: TargetId,
-    purpose: "named" | "latest",
-  ): Promise<{ copies: RemoteCopy[]; lost: string[] }> {
-    const { place, contents } = await this.#contents(id);
-    const knowsPlace = Object.keys(place.ledger.record().copies).length > 0;
-    const offered = purpose === "latest" && knowsPlace ? [] : contents.unproven;
-    return { copies: [...contents.copies, ...offered].sort(newestFirst), lost: contents.lost };
+    return this.#reads.offered(id, "latest");
   }
 
   /**
-   * Tests every place (`testPlace`); `OffsiteNotConfiguredError` when there is none, and
+   * Tests every place (`PlaceChecks.test`); `OffsiteNotConfiguredError` when there is none, and
    * `offsite.busy` while a test of the same place is going on (one at a time).
    */
   async test(): Promise<TargetTest[]> {
     if (!this.configured) throw new OffsiteNotConfiguredError();
-    const ids = this.#places.map((p) => `${p.target.id} ${p.target.where}`);
-    if (ids.some((id) => this.#testing.has(id)))
-      throw new OffsiteError(
-        "offsite.busy",
-        "A connection test is going on. Try again when it has finished.",
-      );
-    for (const id of ids) this.#testing.add(id);
-    try {
-      return await this.#testPlaces(this.#places, this.#options);
-    } finally {
-      for (const id of ids) this.#testing.delete(id);
-    }
+    return this.#checks.test(this.#places, this.#options);
   }
 
   /**
@@ -408,55 +356,20 @@ export class OffsiteService {
    * test as `test`, with nothing kept of it.
    */
   testCandidate(options: OffsiteOptions): Promise<TargetTest[]> {
-    return this.#testPlaces(placesOf(options, this.#deps.ledger), options);
+    return this.#checks.testAnyway(placesOf(options, this.#deps.ledger), options);
   }
 
-  async #testPlaces(places: Place[], options: OffsiteOptions): Promise<TargetTest[]> {
-    // A test makes a handful of requests: it takes at most a few times the wait for one.
-    const limit = this.#deadline(TEST_REQUESTS * options.timeouts.answerMs, "the connection test");
-    try {
-      return await Promise.all(
-        places.map((p) => testPlace(p, options.passphrase, this.#keys.known(p), limit.signal)),
-      );
-    } finally {
-      limit.clear();
-    }
+  /** What `passphrase` opens in each place, looked at now (`PlaceChecks.tryPassphrase`); changes nothing. */
+  tryPassphrase(passphrase: string): Promise<PassphraseTry[]> {
+    return this.#checks.tryPassphrase(this.#places, passphrase, this.#options.timeouts.answerMs);
   }
 
   /**
-   * What `passphrase` opens in each place, looked at now (within the connection test's wait): the
-   * key of the place's encrypted copies, nothing yet (a place that never held encrypted copies),
-   * or why not. Changes nothing anywhere.
+   * The audit trail's copy in place `id`, downloaded (`PlaceReads.fetchAuditTrail`): its path, or
+   * null. The caller merges it (`mergeAuditCopy`) and removes the file.
    */
-  async tryPassphrase(passphrase: string): Promise<PassphraseTry[]> {
-    const limit = this.#deadline(TEST_REQUESTS * this.#options.timeouts.answerMs, "checking the passphrase");
-    try {
-      return await Promise.all(
-        this.#places.map(async (place): Promise<PassphraseTry> => {
-          const label = place.target.label;
-          try {
-            const key = await openPlaceKey(place.target, passphrase, this.#keys.known(place), limit.signal);
-            return { label, outcome: key ? "opens" : "no_key", reason: null };
-          } catch (error) {
-            const failure = asOffsiteError(error);
-            const wrong = failure.code === "offsite.wrong_passphrase" || failure.code === "offsite.damaged";
-            return { label, outcome: wrong ? "wrong" : "unreachable", reason: describeError(failure) };
-          }
-        }),
-      );
-    } finally {
-      limit.clear();
-    }
-  }
-
-  /**
-   * The audit trail's copy in place `id` (proven the app's own, so only with the passphrase),
-   * downloaded to a hidden temporary file in the backup folder (`fetchCopy`): its path, or null
-   * when the place holds none. The caller merges it (`mergeAuditCopy`) and removes the file.
-   */
-  async fetchAuditTrail(id: TargetId): Promise<string | null> {
-    const { contents } = await this.#contents(id);
-    return contents.audit ? this.#download(id, contents.audit, AUDIT_FILE) : null;
+  fetchAuditTrail(id: TargetId): Promise<string | null> {
+    return this.#reads.fetchAuditTrail(id);
   }
 
   /**
@@ -464,7 +377,7 @@ export class OffsiteService {
    * its path (`fetchCopy`: decrypted, its size and SHA-256 checked); the restore moves it in.
    */
   fetch(id: TargetId, copy: RemoteCopy, onProgress?: (bytes: number) => void): Promise<string> {
-    return this.#download(id, copy, copy.name, onProgress);
+    return this.#reads.download(id, copy, copy.name, onProgress);
   }
 
   /**
@@ -472,31 +385,6 @@ export class OffsiteService {
    * restore of the same copy meanwhile never meets it. The caller removes the file.
    */
   fetchForDrill(id: TargetId, copy: RemoteCopy): Promise<string> {
-    return this.#download(id, copy, `${copy.name}.drill`);
-  }
-
-  async #download(
-    id: TargetId,
-    copy: FetchedCopy,
-    localName: string,
-    onProgress?: (bytes: number) => void,
-  ): Promise<string> {
-    const place = this.#place(id);
-    // However slowly it trickles in, a download ends: the wait for an answer, then 64 KiB/s.
-    const ms = 2 * this.#options.timeouts.answerMs + Math.ceil(copy.copySize / 64);
-    const limit = this.#deadline(ms, `the download of ${copy.copyName}`);
-    try {
-      return await fetchCopy({
-        target: place.target,
-        copy,
-        destination: this.#deps.backups.pathOf(localName),
-        passphrase: this.#options.passphrase,
-        key: copy.encrypted ? await this.#keys.open(place, limit.signal) : null,
-        signal: limit.signal,
-        ...(onProgress ? { onProgress } : {}),
-      });
-    } finally {
-      limit.clear();
-    }
+    return this.#reads.download(id, copy, `${copy.name}.drill`);
   }
 }

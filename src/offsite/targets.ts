@@ -2,16 +2,14 @@ import type { ManifestRecord } from "../backup/index.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
-import { readContents } from "./copies.ts";
 import { OffsiteError } from "./errors.ts";
-import { type KeyRecord, openPlaceKey } from "./keys.ts";
 import type { OffsiteLedger, PlaceLedger } from "./ledger.ts";
 import { mirrorTarget } from "./mirror.ts";
 import type { CopyPolicy } from "./plan.ts";
-import type { S3Timeouts } from "./s3/http.ts";
+import { deadline, type S3Timeouts } from "./s3/http.ts";
 import type { StoreTuning } from "./s3/store.ts";
 import { type S3TargetOptions, s3Target, s3Where } from "./s3.ts";
-import { type OffsiteTarget, readText, type TargetId } from "./target.ts";
+import type { OffsiteTarget, TargetId } from "./target.ts";
 
 /** Off-site copies as the service takes them (the settings mapped in `app/options.ts`). */
 export interface OffsiteOptions {
@@ -69,7 +67,15 @@ export function placesOf(options: OffsiteOptions, ledger: OffsiteLedger): Place[
   return places;
 }
 
-/** The outcome of a connection test of one target. */
+/** A deadline for work on a place outside a run: `what` took longer than `ms` (`offsite.timeout`). */
+export function placeDeadline(ms: number, what: string): { signal: AbortSignal; clear(): void } {
+  return deadline(
+    ms,
+    () => new OffsiteError("offsite.timeout", `${what} took longer than ${Math.round(ms / 1000)} s`),
+  );
+}
+
+/** The outcome of a connection test of one target (`place-checks.ts`). */
 export interface TargetTest {
   target: TargetId;
   label: string;
@@ -77,48 +83,6 @@ export interface TargetTest {
   ok: boolean;
   /** "works: 3 copies there", or the failure: what kind, the HTTP status, what to do. */
   message: string;
-}
-
-/**
- * Tests a place as a copy would use it: lists it (opening its key with the passphrase when there
- * is one), writes a small file (recorded in the ledger first), reads it back, removes it, and
- * counts the copies there. Never throws: a failure is the result, in words that never repeat what the service said.
- */
-export async function testPlace(
-  place: Place,
-  passphrase: string | null,
-  known: KeyRecord,
-  signal: AbortSignal,
-): Promise<TargetTest> {
-  const { target, ledger } = place;
-  const result = { target: target.id, label: target.label, where: target.where };
-  const probe = `.business-app-test.${process.pid}.${Date.now()}`;
-  const text = "BusinessApp checks that it can write here; this file is removed at once.\n";
-  try {
-    const key = passphrase === null ? null : await openPlaceKey(target, passphrase, known, signal);
-    const contents = await readContents(
-      target,
-      { key, passphrase: passphrase !== null, record: ledger.record() },
-      signal,
-    );
-    if (contents.encrypted && passphrase === null)
-      return {
-        ...result,
-        ok: false,
-        message: "it holds encrypted copies, and no passphrase is set on this PC",
-      };
-    await ledger.writing(probe);
-    await target.write(probe, text, signal);
-    const back = await readText(await target.read(probe, signal), 1024);
-    await target.remove(probe, signal);
-    await ledger.written(probe);
-    if (back !== text) throw new OffsiteError("offsite.damaged", "a test file read back differently");
-    const n = contents.copies.length + contents.unproven.length;
-    const foreign = contents.foreign.length > 0 ? `; ${foreignWords(contents.foreign.length)}` : "";
-    return { ...result, ok: true, message: `works: ${n === 1 ? "1 copy" : `${n} copies`} there${foreign}` };
-  } catch (error) {
-    return { ...result, ok: false, message: error instanceof Error ? error.message : String(error) };
-  }
 }
 
 /** "3 objects here that BusinessApp did not write; left alone". */

@@ -1,11 +1,8 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { isBusyError } from "#runtime/sqlite.ts";
-import { openSqlite } from "../../db/connect.ts";
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import { type Clock, systemClock } from "../../lib/time.ts";
-import type { SqlDatabase } from "../../runtime/types.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains, removeChainLeftovers } from "./chain.ts";
 import {
   type Current,
@@ -16,10 +13,11 @@ import {
   type StartFiles,
   type Taken,
 } from "./chain-start.ts";
-import { type ChangeHeader, type ChangeRecord, writeChangeFile } from "./change-file.ts";
+import { ChainWriter } from "./chain-writer.ts";
 import { releaseDatabaseFile } from "./database-file.ts";
+import { LogHold } from "./log-hold.ts";
 import { mergeOnce, pruneChains } from "./maintenance.ts";
-import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
+import { readWal } from "./wal.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log
@@ -30,11 +28,13 @@ import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
  *   connection of any process can checkpoint past what was read or start the log again; the app
  *   checkpoints itself (`checkpoint`), under a write barrier (`BEGIN IMMEDIATE` on a second
  *   connection), only after reading everything committed, and pins again before writers go on.
- *   The log then starts again at most once, with salt-1 one more: anything else is a break.
+ *   The log then starts again at most once, with salt-1 one more: anything else is a break
+ *   (`log-hold.ts`).
  * - Each transaction's record carries the state (`StateHash`) it produces, and each file the
- *   state it starts from; a start continues a chain only when the database, read as it was at
- *   the chain's last position, has the chain's last state. Otherwise, or when the log broke, a
- *   new chain starts from a new base, and `status().problem` says why the last one ended.
+ *   state it starts from (`chain-writer.ts`); a start continues a chain only when the database,
+ *   read as it was at the chain's last position, has the chain's last state (`chain-start.ts`).
+ *   Otherwise, or when the log broke, a new chain starts from a new base, and `status().problem`
+ *   says why the last one ended.
  *
  * Transactions another process commits (the command line beside the serving app) go through the
  * same log and are captured the same way. The times recorded are when the capture read each
@@ -94,18 +94,16 @@ const RETRY_MS = 60_000;
 export class ContinuousCapture {
   readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange">> &
     Pick<CaptureOptions, "onChange"> & { clock: Clock };
-  #rd: SqlDatabase | null = null;
-  #ck: SqlDatabase | null = null;
+  readonly #hold = new LogHold();
+  readonly #writer: ChainWriter;
   #current: Current | null = null;
   #running = false;
   #establishing: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
-  #capturedPages = 0;
   #lastCheckpoint = 0;
   #lastMaintain = 0;
   #retryAt = 0;
   #problem: string | null = null;
-  #lastCapturedAt: number | null = null;
   /** A restore put another database in place: the next chain starts for that reason, not as a loss. */
   #replaced = false;
   /** Since when nothing has been captured although the capture runs (a chain broke, a start failed). */
@@ -123,6 +121,7 @@ export class ContinuousCapture {
       readBytes: 64 << 20,
       ...options,
     };
+    this.#writer = new ChainWriter(this.#o);
     // The pin would keep the close's checkpoint from finishing: the capture always stops first.
     options.database.beforeClose(() => this.stop());
   }
@@ -141,12 +140,7 @@ export class ContinuousCapture {
     this.#running = true;
     this.#o.database.pauseCheckpoints();
     try {
-      for (const name of ["rd", "ck"] as const) {
-        const db = openSqlite(this.#o.database.path, { create: false });
-        db.run("PRAGMA wal_autocheckpoint = 0");
-        if (name === "rd") this.#rd = db;
-        else this.#ck = db;
-      }
+      this.#hold.open(this.#o.database.path);
       await this.#establish("start");
     } catch (error) {
       this.#o.log.error(`Continuous protection could not start: ${describeError(error)}`);
@@ -165,7 +159,7 @@ export class ContinuousCapture {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     try {
-      if (this.#current) this.#withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
+      if (this.#current) this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
     } catch (error) {
       this.#o.log.warning(
         `Continuous protection: the last changes were not read at stop: ${describeError(error)}`,
@@ -174,9 +168,7 @@ export class ContinuousCapture {
     this.#running = false;
     this.#current = null;
     this.#downSince = null;
-    for (const db of [this.#rd, this.#ck]) db?.close();
-    this.#rd = null;
-    this.#ck = null;
+    this.#hold.close();
     releaseDatabaseFile(this.#o.database.path);
     this.#o.database.resumeCheckpoints();
   }
@@ -203,7 +195,7 @@ export class ContinuousCapture {
     const last = chains.at(-1);
     const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
     const lastChange = last?.files.length ? chainEnd(last).at : null;
-    const capturedAt = Math.max(this.#lastCapturedAt ?? 0, lastChange ?? 0) || null;
+    const capturedAt = Math.max(this.#writer.lastCapturedAt ?? 0, lastChange ?? 0) || null;
     return {
       active: this.active,
       from: iso(first?.info.createdAt),
@@ -212,39 +204,6 @@ export class ContinuousCapture {
       chainStartedAt: iso(this.#current?.chain.info.createdAt),
       problem: this.#problem,
     };
-  }
-
-  #pin(): void {
-    const rd = this.#rd;
-    if (!rd) return;
-    rd.run("BEGIN");
-    rd.query("SELECT count(*) FROM sqlite_schema").get();
-  }
-
-  #unpin(): void {
-    this.#rd?.run("COMMIT");
-  }
-
-  /** The pin again after a checkpoint; without it nothing stops a second restart of the log: the chain ends. */
-  #repin(): void {
-    try {
-      this.#pin();
-    } catch (error) {
-      this.#break(`the log could not be held for reading (${describeError(error)})`, { pause: true });
-    }
-  }
-
-  /** Runs `fn` while no connection of any process can commit (`BEGIN IMMEDIATE`); throws busy after `waitMs`. */
-  #withBarrier<T>(waitMs: number, fn: () => T): T {
-    const ck = this.#ck;
-    if (!ck) throw new Error("continuous protection is not running");
-    ck.run(`PRAGMA busy_timeout = ${waitMs}`);
-    ck.run("BEGIN IMMEDIATE");
-    try {
-      return fn();
-    } finally {
-      ck.run("ROLLBACK");
-    }
   }
 
   /**
@@ -259,8 +218,8 @@ export class ContinuousCapture {
       if (!this.#current) return now >= this.#retryAt ? this.#establish("retry") : Promise.resolve();
       this.poll();
       if (
-        this.#capturedPages >= this.#o.checkpointPages ||
-        (this.#capturedPages > 0 && now - this.#lastCheckpoint >= this.#o.checkpointMs)
+        this.#writer.capturedPages >= this.#o.checkpointPages ||
+        (this.#writer.capturedPages > 0 && now - this.#lastCheckpoint >= this.#o.checkpointMs)
       )
         this.checkpoint();
       this.#merge();
@@ -295,15 +254,8 @@ export class ContinuousCapture {
     this.#o.log.error(`Continuous protection: ${why}; a new chain will start from a new base`);
     this.#problem = why;
     this.#current = null;
-    try {
-      if (this.#rd) {
-        this.#unpin();
-        // Nothing is captured meanwhile: let the log be checkpointed so it does not grow.
-        this.#rd.query("PRAGMA wal_checkpoint(PASSIVE)").get();
-      }
-    } catch {
-      // The connection is in no transaction: nothing to undo.
-    }
+    // Nothing is captured meanwhile: the log may be checkpointed so it does not grow.
+    this.#hold.release();
     const now = this.#o.clock().getTime();
     this.#retryAt = options.pause ? now + RETRY_MS : now;
     this.#downSince ??= now;
@@ -320,114 +272,34 @@ export class ContinuousCapture {
   }
 
   /**
-   * Reads what was committed since the last read, a bounded part at a time, each part its own
-   * change file; with `all`, on to the end of the log (what must be read before the pin lets go:
-   * a checkpoint, a stop, a new chain), else one part (the rest at the next tick). Returns how many
-   * transactions were captured, or null when the chain broke.
+   * Reads what was committed since the last read into the chain (`ChainWriter.read`); with
+   * `all`, on to the end of the log. Returns how many transactions were captured, or null when
+   * the chain broke (`#break`).
    */
   #read(options: { all?: boolean } = {}): number | null {
-    let captured = 0;
-    for (;;) {
-      const current = this.#current;
-      if (!current || !this.#rd) return null;
-      const read = readWal(this.#walPath, current.position, this.#o.readBytes);
-      if (read.kind === "none") return captured;
-      if (read.kind === "broken") {
-        this.#break(`continuity was lost (${read.reason})`);
-        return null;
-      }
-      if (read.pageSize !== current.chain.info.pageSize) {
-        this.#break("continuity was lost (the page size changed)");
-        return null;
-      }
-      const records = this.#records(current, read.transactions);
-      if (records.length > 0) this.#write(current, records, read.position);
-      current.position = read.position;
-      captured += records.length;
-      if (read.complete || !options.all) return captured;
-    }
-  }
-
-  #records(current: Current, transactions: WalTransaction[]): ChangeRecord[] {
-    const at = this.#o.clock().getTime();
-    return transactions.map((t) => {
-      for (const [page, image] of t.pages) current.state.setPage(page, image);
-      current.state.setSize(t.size);
-      this.#capturedPages += t.pages.size;
-      return { txn: ++current.txn, at, size: t.size, state: current.state.digest(), pages: t.pages };
-    });
+    const current = this.#current;
+    if (!current || !this.#hold.isOpen) return null;
+    const read = this.#writer.read(current, this.#walPath, options.all ?? false);
+    if (typeof read === "number") return read;
+    this.#break(`continuity was lost (${read.broken})`);
+    return null;
   }
 
   /**
-   * Writes `transactions` (read already) into the chain, in change files of about one read
-   * (`readBytes`) each, every file ending where its last transaction ends in the log. Returns how
-   * many were written.
-   */
-  #writeAll(current: Current, transactions: WalTransaction[]): number {
-    const pageSize = current.chain.info.pageSize;
-    for (let first = 0; first < transactions.length; ) {
-      let bytes = 0;
-      let end = first;
-      while (end < transactions.length && (end === first || bytes < this.#o.readBytes))
-        bytes += ((transactions[end++] as WalTransaction).pages.size || 1) * pageSize;
-      const part = transactions.slice(first, end);
-      this.#write(current, this.#records(current, part), (part.at(-1) as WalTransaction).position);
-      first = end;
-    }
-    return transactions.length;
-  }
-
-  #write(current: Current, records: ChangeRecord[], position: WalPosition): void {
-    const first = records[0] as ChangeRecord;
-    const last = records.at(-1) as ChangeRecord;
-    const header: ChangeHeader = {
-      format: 1,
-      chain: current.chain.info.id,
-      level: 0,
-      first: first.txn,
-      last: last.txn,
-      from: first.at,
-      to: last.at,
-      prev: current.last,
-      result: last.state,
-      pageSize: current.chain.info.pageSize,
-      wal: position,
-    };
-    const path = writeChangeFile(current.chain.dir, header, records);
-    const bytes = statSync(path).size;
-    current.chain.files.push({ path, header, bytes });
-    current.changeBytes += bytes;
-    current.last = last.state;
-    this.#lastCapturedAt = last.at;
-    this.#o.onChange?.();
-  }
-
-  /**
-   * Lets SQLite move the log into the database file: under the write barrier, everything
-   * committed is read first, then the pin lets go, a PASSIVE checkpoint runs (it never waits),
-   * and the pin is taken again before any writer goes on. When the checkpoint took every frame,
-   * the next writer starts the log again (salt-1 one more), the one start `readWal` accepts.
-   * A writer holding the lock just now postpones it to a later tick.
+   * Lets SQLite move the log into the database file (`LogHold.checkpoint`: everything committed
+   * read first, under the write barrier); a writer holding the lock just now postpones it to a
+   * later tick.
    */
   checkpoint(): void {
-    if (!this.#current || !this.#rd) return;
-    try {
-      this.#withBarrier(BARRIER_WAIT_MS, () => {
-        // Every committed frame is read before the pin lets go: the checkpoint may then take them
-        // all, and the one restart of the log that follows hides nothing.
-        if (this.#read({ all: true }) === null || !this.#current) return;
-        this.#unpin();
-        try {
-          this.#rd?.query("PRAGMA wal_checkpoint(PASSIVE)").get();
-        } finally {
-          this.#repin();
-        }
-        this.#capturedPages = 0;
-        this.#lastCheckpoint = this.#o.clock().getTime();
-      });
-    } catch (error) {
-      if (!isBusyError(error)) throw error;
-    }
+    if (!this.#current) return;
+    const done = this.#hold.checkpoint(
+      BARRIER_WAIT_MS,
+      () => this.#read({ all: true }) !== null && this.#current !== null,
+      (why) => this.#break(why, { pause: true }),
+    );
+    if (!done) return;
+    this.#writer.capturedPages = 0;
+    this.#lastCheckpoint = this.#o.clock().getTime();
   }
 
   /** Starts (or restarts) the chain: continue the last one when it fits, else a new base. */
@@ -451,18 +323,15 @@ export class ContinuousCapture {
     const last = listChains(backupsDir).at(-1);
     // Under the barrier: everything committed read (a rotation ends the old chain there), the
     // pin taken at that point, the log indexed to it, and the database's size as the pin sees it.
-    const taken: Taken = this.#withBarrier(START_BARRIER_WAIT_MS, () => {
+    const taken: Taken = this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => {
       if (this.#current) this.#read({ all: true });
-      if (this.#current) this.#unpin();
+      if (this.#current) this.#hold.unpin();
       // Read whole here, while no one commits: see `chain-start.ts`.
       const read = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
       const wal = read.kind === "read" ? { transactions: read.transactions, position: read.position } : null;
-      this.#pin();
-      const rd = this.#rd as SqlDatabase;
-      const pageSize = (rd.query("PRAGMA page_size").get() as { page_size: number }).page_size;
-      const size = (rd.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+      this.#hold.pin();
       // The base is the database as it is now: the chain's first moment.
-      return { wal, pageSize, size, at: this.#o.clock() };
+      return { wal, ...this.#hold.pages(), at: this.#o.clock() };
     });
     const files: StartFiles = { database: this.#o.database.path, cancelled: () => !this.#running };
     let reason = reasonBeforeReading({
@@ -478,7 +347,7 @@ export class ContinuousCapture {
       if (carried) {
         this.#current = carried.current;
         // What was committed after the chain's end (while the app was away, or meanwhile).
-        const captured = this.#writeAll(carried.current, carried.after);
+        const captured = this.#writer.writeAll(carried.current, carried.after);
         this.#problem = null;
         this.#downSince = null;
         log.info(
@@ -492,7 +361,7 @@ export class ContinuousCapture {
     const started = await newChain(files, backupsDir, identity, taken);
     if (!started) return;
     this.#current = started;
-    this.#capturedPages = 0;
+    this.#writer.capturedPages = 0;
     this.#downSince = null;
     this.#o.onChange?.();
     const expected = reason === "no chain yet" || this.#replaced;

@@ -71,6 +71,11 @@ export interface IndexFacts {
   keys: IndexKey[];
 }
 
+/** The same row of `sqlite_schema`: type, name, table and stored statement, byte for byte. */
+export function sameRow(a: SchemaRow, b: SchemaRow): boolean {
+  return a.type === b.type && a.name === b.name && a.table === b.table && a.sql === b.sql;
+}
+
 /** SQLite's own case folding of names: ASCII letters only. */
 export function foldName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
