@@ -111,6 +111,14 @@ export class AlertMonitor {
     this.#path = join(deps.engine.backupsDir, ALERTS_FILE);
   }
 
+  /**
+   * The last automatic backup's outcome: this app's scheduler's, else as `alerts.json` keeps it
+   * (after a restart, in a command beside the serving app).
+   */
+  lastAutomaticRun(): SchedulerStatus["lastRun"] {
+    return this.#deps.scheduler.status().lastRun ?? (this.#state ?? readState(this.#path)).lastAutomaticRun;
+  }
+
   /** The alerts of the last look, looking again when that is over a minute ago. */
   current(): Alert[] {
     if (this.#deps.clock().getTime() - this.#lookedAt >= FRESH_MS) this.refresh();

@@ -55,6 +55,7 @@ describe("off-site settings", () => {
     // Retention there: as set, otherwise as here.
     expect(options.policy.retention).toEqual({
       automatic: 30,
+      calendar: { daily: 7, weekly: 4, monthly: 12, yearly: 3 },
       manual: null,
       pre_restore: 5,
       pre_update: 3,
