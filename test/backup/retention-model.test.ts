@@ -81,7 +81,7 @@ function modelKeeps(
     .sort((a, b) => (a.dataAt < b.dataAt ? 1 : -1))[0];
   const waits =
     (failedAt !== null && (!newestAutomatic || newestAutomatic.dataAt < failedAt)) ||
-    (newestAutomatic !== undefined && newestAutomatic.health !== "verified");
+    (newestAutomatic !== undefined && newestAutomatic.health === "unchecked");
   return waits ? new Set(listing.map((b) => b.name)) : keep;
 }
 
@@ -144,8 +144,7 @@ test.each([0, 1, 2])(
         const newestHealthy = listing.find((b) => b.health === "verified");
         if (newestHealthy) expect(goes).not.toContain(newestHealthy);
         const newestAutomatic = listing.find((b) => b.kind === "automatic");
-        const waits =
-          failedAt !== null || (newestAutomatic !== undefined && newestAutomatic.health !== "verified");
+        const waits = failedAt !== null || newestAutomatic?.health === "unchecked";
         if (waits) expect(goes).toEqual([]);
         const keptAutomatic = decisions.filter(
           (d) => d.keep && d.record.kind === "automatic" && d.record.health === "verified",

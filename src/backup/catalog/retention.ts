@@ -55,16 +55,16 @@ const PERIOD_WORD: Record<Period, string> = {
 
 /**
  * Why retention must wait, or null: the last automatic backup attempt failed after the newest
- * automatic backup, or the newest automatic backup is not verified. Until then nothing is removed,
+ * automatic backup, or the newest automatic backup is not checked yet. Until then nothing is removed,
  * so a run of failures never thins out the backups that are left.
  */
 function waitReason(automatic: Judged[], facts: RetentionFacts): string | null {
   const newest = automatic[0];
   if (facts.automaticFailedAt && (!newest || dataTimeOf(newest) < facts.automaticFailedAt))
     return "kept: retention waits — the last automatic backup failed";
+  // A damaged one is a person's to judge, and never stops retention (as before).
   if (newest && newest.health === "unchecked")
     return "kept: retention waits — the newest backup is not verified yet";
-  if (newest && newest.health === "damaged") return "kept: retention waits — the newest backup is damaged";
   return null;
 }
 
