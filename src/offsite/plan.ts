@@ -40,13 +40,13 @@ const asEntry = (item: {
 /**
  * The local backups to copy, newest first: verified backups of the chosen kinds (never a copy
  * of a damaged database) whose copy is missing or holds other bytes (the startup slot is
- * replaced), less those that retention off-site would remove at once.
+ * replaced), less those that retention off-site would remove at once (were it not waiting).
  */
 export function planCopies(
   local: ManifestRecord[],
   remote: RemoteCopy[],
   policy: CopyPolicy,
-  facts: RetentionFacts,
+  now: Date,
 ): CopyableRecord[] {
   const there = new Map(remote.map((copy) => [copy.name, copy.sha256]));
   const missing = local.filter(
@@ -61,7 +61,13 @@ export function planCopies(
     ...remote.filter((copy) => !missing.some((r) => r.name === copy.name)).map(asEntry),
     ...missing.map(asEntry),
   ].sort(newestFirst);
-  const doomed = new Set(planRetention(afterwards, policy.retention, facts).map((e) => e.name));
+  const doomed = new Set(
+    planRetention(afterwards, policy.retention, {
+      now,
+      // Retention's wait keeps what is there; it never brings back what it would remove.
+      automaticFailedAt: null,
+    }).map((e) => e.name),
+  );
   return missing.filter((r) => !doomed.has(r.name)).sort(newestFirst);
 }
 

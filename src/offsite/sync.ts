@@ -87,7 +87,7 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
   await removeLeftovers(request, before);
   const facts = request.facts ?? { now: request.clock(), automaticFailedAt: null };
   const copied: RemoteCopy[] = [];
-  for (const record of planCopies(request.local, before.copies, request.policy, facts)) {
+  for (const record of planCopies(request.local, before.copies, request.policy, facts.now)) {
     const path = request.pathOf(record.name);
     // Removed by local retention meanwhile: nothing to copy.
     if (!existsSync(path)) continue;

@@ -14,7 +14,14 @@ import {
 import { sessions, users } from "../../src/db/schema.ts";
 import { dataPaths, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { addItems, itemNames, makeSetup, manualClock, sqliteShell } from "./fixtures.ts";
+import {
+  addItems,
+  itemNames,
+  makeSetup,
+  manualClock,
+  recordFailedAutomaticBackup,
+  sqliteShell,
+} from "./fixtures.ts";
 
 describe("creating backups", () => {
   test.skipIf(missing("sqlite3"))(
@@ -240,25 +247,19 @@ describe("retention", () => {
         .sort()
         .reverse();
     // The newest (max_backups 1), the newest of yesterday (keep_daily 2), the newest of August (keep_monthly 2).
-    expect(onDisk()).toEqual([made[6], made[4], made[1]]);
+    expect(onDisk()).toEqual([made[6] as string, made[4] as string, made[1] as string]);
     // The last automatic backup failed after the newest: a backup by hand removes nothing.
     clock.advance(new Date(2025, 8, 23, 8).getTime() - clock().getTime());
-    const failed = { at: clock().toISOString(), ok: false, message: "the disk is full" };
-    const alerts = {
-      version: 1,
-      watchingSince: null,
-      lastAutomaticRun: failed,
-      lastManualRun: null,
-      active: {},
-    };
-    writeFileSync(join(paths.backupsDir, "alerts.json"), JSON.stringify(alerts));
+    recordFailedAutomaticBackup(paths.backupsDir, clock());
     clock.advance(3_600_000);
     const manual = (await engine.createBackup({ kind: "manual" })).name;
     await engine.settled();
-    expect(onDisk()).toEqual([made[6], made[4], made[1], manual].sort().reverse());
+    expect(onDisk()).toEqual(
+      [made[6] as string, made[4] as string, made[1] as string, manual].sort().reverse(),
+    );
     // An automatic backup that works again: yesterday's 18:00 is no longer one of the last 2 days.
     const next = await at(new Date(2025, 8, 23, 14));
-    expect(onDisk()).toEqual([next, made[6], made[1], manual].sort().reverse());
+    expect(onDisk()).toEqual([next, made[6] as string, made[1] as string, manual].sort().reverse());
   });
 
   test("keeps the newest max_backups verified automatic backups and logs each removal", async () => {

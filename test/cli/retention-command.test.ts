@@ -65,14 +65,14 @@ describe("retention --preview", () => {
     expect(result.exitCode).toBe(0);
     const answer = JSON.parse(result.stdout) as { local: { name: string; keep: boolean; reason: string }[] };
     expect(answer.local.map(({ name, keep, reason }) => ({ name, keep, reason }))).toEqual([
-      { name: made[3], keep: true, reason: "kept: one of the newest 1" },
+      { name: made[3] as string, keep: true, reason: "kept: one of the newest 1" },
       {
-        name: made[2],
+        name: made[2] as string,
         keep: true,
         reason: expect.stringMatching(/^kept: newest of \d+ \w+( \d{4})? \(daily\)$/),
       },
-      { name: made[1], keep: false, reason: "goes: not the newest of its day" },
-      { name: made[0], keep: false, reason: "goes: older than the 2 days kept" },
+      { name: made[1] as string, keep: false, reason: "goes: not the newest of its day" },
+      { name: made[0] as string, keep: false, reason: "goes: older than the 2 days kept" },
     ]);
     expect(readdirSync(paths.backupsDir).filter((n) => n.endsWith(".db"))).toHaveLength(4);
   });

@@ -82,24 +82,26 @@ describe("what goes off-site", () => {
       local("manual_20250901_120000.db", "manual", 1, { health: "unchecked", sha256: null }),
     ];
     const there = [remote("backup_20250902_120000.db", "automatic", 2)];
-    expect(names(planCopies(mine, there, policy(), FACTS))).toEqual(["backup_20250905_120000.db"]);
+    expect(names(planCopies(mine, there, policy(), FACTS.now))).toEqual(["backup_20250905_120000.db"]);
   });
 
   test("a copy of a damaged database is never copied", () => {
     const mine = [local("pre_restore_20250905_120000.db", "pre_restore", 5, { sourceDamaged: true })];
-    expect(planCopies(mine, [], policy({}, ["pre_restore"]), FACTS)).toEqual([]);
+    expect(planCopies(mine, [], policy({}, ["pre_restore"]), FACTS.now)).toEqual([]);
   });
 
   test("the startup slot is copied again when it holds another backup", () => {
     const mine = [local("startup_backup.db", "startup", 6)];
-    expect(names(planCopies(mine, [remote("startup_backup.db", "startup", 6)], policy(), FACTS))).toEqual([]);
+    expect(names(planCopies(mine, [remote("startup_backup.db", "startup", 6)], policy(), FACTS.now))).toEqual(
+      [],
+    );
     const older = remote("startup_backup.db", "startup", 2);
-    expect(names(planCopies(mine, [older], policy(), FACTS))).toEqual(["startup_backup.db"]);
+    expect(names(planCopies(mine, [older], policy(), FACTS.now))).toEqual(["startup_backup.db"]);
   });
 
   test("backups that retention there would remove at once are not copied", () => {
     const mine = [1, 2, 3, 4].map((d) => local(`backup_2025090${d}_120000.db`, "automatic", d));
-    expect(names(planCopies(mine, [], policy({ automatic: 2 }), FACTS))).toEqual([
+    expect(names(planCopies(mine, [], policy({ automatic: 2 }), FACTS.now))).toEqual([
       "backup_20250904_120000.db",
       "backup_20250903_120000.db",
     ]);
@@ -108,7 +110,7 @@ describe("what goes off-site", () => {
       remote("backup_20250910_120000.db", "automatic", 10),
       remote("backup_20250911_120000.db", "automatic", 11),
     ];
-    expect(planCopies(mine, there, policy({ automatic: 2 }), FACTS)).toEqual([]);
+    expect(planCopies(mine, there, policy({ automatic: 2 }), FACTS.now)).toEqual([]);
   });
 });
 
