@@ -122,7 +122,7 @@ export function SettingsPage(props: SettingsPageProps) {
         <fieldset
           id="retention-fields"
           hx-get="/settings/retention-preview"
-          hx-trigger="change, keyup delay:500ms"
+          hx-trigger="change, input delay:500ms"
           hx-include="#retention-fields input"
           hx-sync="this:replace"
           hx-target="#retention-preview"
