@@ -116,6 +116,11 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     operationLock: paths.operationLock,
     log,
     retention: retentionLimits(settings),
+    // Retention waits while the last automatic backup failed (the alerts keep that across restarts).
+    automaticFailedAt: () => {
+      const run = alerts.lastAutomaticRun();
+      return run && !run.ok ? run.at : null;
+    },
     db: options.connection === "none" ? null : db,
     clock,
     manualBackupsPerHour: settings.manual_backups_per_hour,

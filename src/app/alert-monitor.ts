@@ -127,6 +127,14 @@ export class AlertMonitor {
     return this.#forecast;
   }
 
+  /**
+   * The last automatic backup's outcome: this app's scheduler's, else as `alerts.json` keeps it
+   * (after a restart, in a command beside the serving app).
+   */
+  lastAutomaticRun(): SchedulerStatus["lastRun"] {
+    return this.#deps.scheduler.status().lastRun ?? (this.#state ?? readState(this.#path)).lastAutomaticRun;
+  }
+
   /** The alerts of the last look, looking again when that is over a minute ago. */
   current(): Alert[] {
     if (this.#deps.clock().getTime() - this.#lookedAt >= FRESH_MS) this.refresh();

@@ -18,6 +18,12 @@ import { consoleUrl } from "./console-url.ts";
 export function retentionLimits(settings: Settings): RetentionLimits {
   return {
     automatic: settings.max_backups,
+    calendar: {
+      daily: settings.keep_daily,
+      weekly: settings.keep_weekly,
+      monthly: settings.keep_monthly,
+      yearly: settings.keep_yearly,
+    },
     manual: settings.max_manual_backups === "unlimited" ? null : settings.max_manual_backups,
     pre_restore: settings.max_pre_restore_backups,
     pre_update: settings.max_pre_update_backups,
@@ -94,6 +100,10 @@ export function offsiteOptions(settings: Settings): OffsiteOptions {
         max_pre_restore_backups: settings.offsite_max_pre_restore_backups ?? settings.max_pre_restore_backups,
         max_pre_update_backups: settings.offsite_max_pre_update_backups ?? settings.max_pre_update_backups,
         max_startup_backups: settings.offsite_max_startup_backups ?? settings.max_startup_backups,
+        keep_daily: settings.offsite_keep_daily ?? settings.keep_daily,
+        keep_weekly: settings.offsite_keep_weekly ?? settings.keep_weekly,
+        keep_monthly: settings.offsite_keep_monthly ?? settings.keep_monthly,
+        keep_yearly: settings.offsite_keep_yearly ?? settings.keep_yearly,
       }),
     },
   };

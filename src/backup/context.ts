@@ -7,7 +7,7 @@ import { type Clock, systemClock } from "../lib/time.ts";
 import { BackupFolder } from "./catalog/folder.ts";
 import type { BroughtIn } from "./catalog/manifest.ts";
 import type { MadeKind } from "./catalog/names.ts";
-import type { RetentionLimits } from "./catalog/retention.ts";
+import type { RetentionFacts, RetentionLimits } from "./catalog/retention.ts";
 import { freeSpaceOf } from "./catalog/space.ts";
 import type { HealthRecord } from "./inspect/checks.ts";
 import { type Operation, OperationRunner, type RunningOperation } from "./operations/runner.ts";
@@ -36,6 +36,11 @@ export interface BackupEngineOptions {
   operationLock: string;
   log: Log;
   retention: RetentionLimits;
+  /**
+   * When the last automatic backup attempt failed (ISO 8601), or null: retention waits while it is
+   * newer than the newest automatic backup. The app knows it (its scheduler, `alerts.json`); default null.
+   */
+  automaticFailedAt?: () => string | null;
   /** The app's own connection, closed and reopened around a restore; absent for the command line. */
   db?: DatabaseHandle | null;
   clock?: Clock;
@@ -79,6 +84,8 @@ export interface EngineContext {
   freeSpace: (dir: string) => number;
   /** Shows the running operation and its progress. */
   operations: OperationRunner;
+  /** What retention is judged against now: the clock, and whether the last automatic backup failed. */
+  retentionFacts: () => RetentionFacts;
 }
 
 export type { BroughtIn, HealthRecord, MadeKind, Operation, RunningOperation };
@@ -114,5 +121,6 @@ export function createEngineContext(options: BackupEngineOptions): EngineContext
     clock,
     freeSpace: options.freeSpace ?? freeSpaceOf,
     operations,
+    retentionFacts: () => ({ now: clock(), automaticFailedAt: options.automaticFailedAt?.() ?? null }),
   };
 }

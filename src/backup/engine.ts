@@ -5,7 +5,7 @@ import { type DrillResult, readDrillResult } from "./catalog/drill-record.ts";
 import { removeLeftovers } from "./catalog/leftovers.ts";
 import { newestGood } from "./catalog/lineage.ts";
 import type { ManifestRecord } from "./catalog/manifest.ts";
-import type { RetentionLimits } from "./catalog/retention.ts";
+import type { RetentionFacts, RetentionLimits } from "./catalog/retention.ts";
 import { databaseBytes, freeBytesWhere } from "./catalog/space.ts";
 import type {
   BackupEngineOptions,
@@ -82,6 +82,11 @@ export class BackupEngine {
 
   setRetention(limits: RetentionLimits): void {
     this.#retention = limits;
+  }
+
+  /** What retention is judged against now (`RetentionFacts`): the clock, a failed automatic backup. */
+  retentionFacts(): RetentionFacts {
+    return this.#ctx.retentionFacts();
   }
 
   get lastError(): { message: string; at: string } | null {

@@ -29,8 +29,13 @@ export type { BackupHealth, ManifestRecord } from "./catalog/manifest.ts";
 export { newestFirst, publicEntry } from "./catalog/manifest.ts";
 export type { BackupKind } from "./catalog/names.ts";
 export { BACKUP_KINDS, isPlainBackupName, MAX_DESCRIPTION_LENGTH, parseBackupName } from "./catalog/names.ts";
-export type { RetentionLimits } from "./catalog/retention.ts";
-export { planRetention } from "./catalog/retention.ts";
+export type {
+  CalendarLimits,
+  RetentionDecision,
+  RetentionFacts,
+  RetentionLimits,
+} from "./catalog/retention.ts";
+export { explainRetention, planRetention } from "./catalog/retention.ts";
 export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
 export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
 export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture.ts";

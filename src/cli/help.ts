@@ -5,6 +5,7 @@ import { DRILL_FLAGS } from "./drill.ts";
 import { INSPECT_FLAGS } from "./inspect.ts";
 import { LIST_FLAGS } from "./list.ts";
 import { RESTORE_FLAGS } from "./restore.ts";
+import { RETENTION_FLAGS } from "./retention.ts";
 import { SERVE_FLAGS } from "./serve.ts";
 import { STATUS_FLAGS } from "./status.ts";
 import { VERIFY_FLAGS } from "./verify.ts";
@@ -49,6 +50,11 @@ Usage:
                                            --from: the newest copy in that off-site place
   ${PROGRAM} email test [--json]           send a test e-mail with the e-mail alert settings
                                            (exit 1 if the mail server does not take it)
+  ${PROGRAM} retention --preview [--json] [--keep-daily N] [--keep-weekly N] [--keep-monthly N]
+                    [--keep-yearly N] [--max-backups N]
+                                           show which backups retention keeps and which go,
+                                           with the reason of each (here and, as this PC
+                                           recorded them, off-site); changes nothing
   ${PROGRAM} status [--json]               ok, or degraded with each alert and what to do
                                            (exit 0 ok, 1 degraded)
   ${PROGRAM} user add --username U --role user|admin|super_admin --password-stdin
@@ -62,6 +68,9 @@ ${describeFlags(SERVE_FLAGS)}
 
 Options of backup, list, verify, inspect, restore, drill, status and email:
 ${describeFlags(once([...own(BACKUP_FLAGS), ...own(LIST_FLAGS), ...own(VERIFY_FLAGS), ...own(INSPECT_FLAGS), ...own(RESTORE_FLAGS), ...own(DRILL_FLAGS), ...own(STATUS_FLAGS), ...DATA_FLAGS]))}
+
+Options of retention:
+${describeFlags(own(RETENTION_FLAGS))}
 
 Environment variables (a flag wins over the environment, which wins over the settings file):
 ${envLines.map(([name, text]) => `  ${(name ?? "").padEnd(width)}${text}`).join("\n")}

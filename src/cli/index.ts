@@ -13,6 +13,7 @@ import { inspectCommand } from "./inspect.ts";
 import { listCommand } from "./list.ts";
 import { offsiteCommand } from "./offsite.ts";
 import { restoreCommand } from "./restore.ts";
+import { retentionCommand } from "./retention.ts";
 import { serveCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
 import { userCommand } from "./user.ts";
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   user: (args, ctx) => userCommand(args, ctx),
   offsite: offsiteCommand,
   email: emailCommand,
+  retention: retentionCommand,
 };
 
 export function processContext(): CliContext {

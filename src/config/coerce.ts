@@ -54,6 +54,10 @@ export function coerce(key: SettingKey, raw: string | boolean): unknown {
     case "offsite_max_pre_restore_backups":
     case "offsite_max_pre_update_backups":
     case "offsite_max_startup_backups":
+    case "offsite_keep_daily":
+    case "offsite_keep_weekly":
+    case "offsite_keep_monthly":
+    case "offsite_keep_yearly":
       if (text === "") return null;
       return text === "unlimited" ? text : NUMBER.test(text) ? Number(text) : text;
     default:

@@ -33,6 +33,7 @@ function isHttpUrl(text: string): boolean {
 }
 
 const keepLimit = z.number().int().min(1).max(100000);
+const periodLimit = z.number().int().min(0).max(100000);
 
 /** The off-site settings' fields of the schema. */
 export const OFFSITE_FIELDS = {
@@ -74,6 +75,10 @@ export const OFFSITE_FIELDS = {
   offsite_max_pre_restore_backups: keepLimit.nullable().default(null),
   offsite_max_pre_update_backups: keepLimit.nullable().default(null),
   offsite_max_startup_backups: keepLimit.nullable().default(null),
+  offsite_keep_daily: periodLimit.nullable().default(null),
+  offsite_keep_weekly: periodLimit.nullable().default(null),
+  offsite_keep_monthly: periodLimit.nullable().default(null),
+  offsite_keep_yearly: periodLimit.nullable().default(null),
   offsite_passphrase_check_days: z.number().int().min(0).max(3650).default(90),
   offsite_timeout_seconds: z.number().int().min(1).max(600).default(30),
   offsite_run_minutes: z.number().int().min(1).max(10080).default(360),
@@ -100,6 +105,11 @@ export const OFFSITE_ALLOWED: Record<OffsiteKey, string> = {
   offsite_max_pre_update_backups:
     "a whole number from 1 to 100000, or null for as many as max_pre_update_backups",
   offsite_max_startup_backups: "a whole number from 1 to 100000, or null for as many as max_startup_backups",
+  offsite_keep_daily: "a whole number of days from 0 (none) to 100000, or null for as many as keep_daily",
+  offsite_keep_weekly: "a whole number of weeks from 0 (none) to 100000, or null for as many as keep_weekly",
+  offsite_keep_monthly:
+    "a whole number of months from 0 (none) to 100000, or null for as many as keep_monthly",
+  offsite_keep_yearly: "a whole number of years from 0 (none) to 100000, or null for as many as keep_yearly",
   offsite_passphrase_check_days: "a whole number of days from 0 (never ask) to 3650",
   offsite_timeout_seconds: "a whole number of seconds from 1 to 600",
   offsite_run_minutes: "a whole number of minutes from 1 to 10080 (a week)",
@@ -120,6 +130,11 @@ export const OFFSITE_DESCRIPTIONS: Record<OffsiteKey, string> = {
   offsite_max_pre_restore_backups: "safety backups kept off-site (default as max_pre_restore_backups)",
   offsite_max_pre_update_backups: "pre-update backups kept off-site (default as max_pre_update_backups)",
   offsite_max_startup_backups: "startup backups kept off-site (default as max_startup_backups)",
+  offsite_keep_daily: "days of which the newest automatic backup is kept off-site (default as keep_daily)",
+  offsite_keep_weekly: "weeks of which the newest automatic backup is kept off-site (default as keep_weekly)",
+  offsite_keep_monthly:
+    "months of which the newest automatic backup is kept off-site (default as keep_monthly)",
+  offsite_keep_yearly: "years of which the newest automatic backup is kept off-site (default as keep_yearly)",
   offsite_passphrase_check_days:
     "days after which an administrator is asked to type the passphrase, to be sure it is still known (default 90)",
   offsite_timeout_seconds:

@@ -229,6 +229,7 @@ export class OffsiteService {
         tempDir: this.#deps.backups.backupsDir,
         ...(this.#deps.auditPath ? { auditPath: this.#deps.auditPath } : {}),
         policy: this.#options.policy,
+        ...(this.#deps.backups.retentionFacts ? { facts: this.#deps.backups.retentionFacts() } : {}),
         clock,
         log,
         signal,
@@ -257,6 +258,18 @@ export class OffsiteService {
   #noteForeign(target: OffsiteTarget, foreign: string[]): void {
     if (!this.#ledger.sawForeign(target, foreign.length) || foreign.length === 0) return;
     this.#deps.log.warning(`${target.label} (${target.where}): ${foreignWords(foreign.length)}`);
+  }
+
+  /**
+   * Each place with the copies this installation recorded writing there (`offsite.json`), by
+   * backup name; asks no place, so it says nothing of copies another PC wrote or someone removed.
+   */
+  recordedCopies(): { label: string; where: string; names: string[] }[] {
+    return this.#places.map(({ target, ledger }) => ({
+      label: target.label,
+      where: target.where,
+      names: Object.keys(ledger.record().copies).map((name) => name.replace(/\.age$/, "")),
+    }));
   }
 
   /** The copy on its way now, if any. */

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { type ManifestRecord, newestFirst } from "../backup/index.ts";
+import { type ManifestRecord, newestFirst, type RetentionFacts } from "../backup/index.ts";
 import { formatBytes } from "../lib/format.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
@@ -31,6 +31,8 @@ export interface SyncRequest {
   local: ManifestRecord[];
   pathOf: (name: string) => string;
   policy: CopyPolicy;
+  /** What retention there is judged against (as locally); default: the clock, no failed backup. */
+  facts?: RetentionFacts;
   clock: Clock;
   log: Log;
   onProgress?: (progress: CopyProgress | null) => void;
@@ -83,8 +85,9 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
   );
   if (before.encrypted && !key) throw refusePlainInto(target);
   await removeLeftovers(request, before);
+  const facts = request.facts ?? { now: request.clock(), automaticFailedAt: null };
   const copied: RemoteCopy[] = [];
-  for (const record of planCopies(request.local, before.copies, request.policy)) {
+  for (const record of planCopies(request.local, before.copies, request.policy, facts.now)) {
     const path = request.pathOf(record.name);
     // Removed by local retention meanwhile: nothing to copy.
     if (!existsSync(path)) continue;
@@ -105,7 +108,7 @@ export async function syncTarget(request: SyncRequest): Promise<SyncReport> {
   }
   // The copies there now: the new ones, and those before of backups not copied again.
   const after = [...copied, ...before.copies.filter((c) => !replaced.has(c.name))];
-  const removed = planRemovals(after, request.policy.retention);
+  const removed = planRemovals(after, request.policy.retention, facts);
   for (const copy of removed) {
     await removeCopy(target, ledger, copy.copyName, signal);
     log.info(`Removed old off-site copy: ${copy.copyName} from ${target.label}`);

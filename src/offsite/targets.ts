@@ -1,4 +1,4 @@
-import type { ManifestRecord } from "../backup/index.ts";
+import type { ManifestRecord, RetentionFacts } from "../backup/index.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
@@ -30,7 +30,13 @@ export interface OffsiteOptions {
 /** What the service works with besides its options. */
 export interface OffsiteServiceDeps {
   /** The local backups, newest first, and the folder they are in. */
-  backups: { list(): ManifestRecord[]; readonly backupsDir: string; pathOf(name: string): string };
+  backups: {
+    list(): ManifestRecord[];
+    readonly backupsDir: string;
+    pathOf(name: string): string;
+    /** What retention is judged against, as locally (a failed automatic backup holds it there too). */
+    retentionFacts?(): RetentionFacts;
+  };
   log: Log;
   clock: Clock;
   timers?: Timers;

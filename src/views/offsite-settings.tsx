@@ -130,6 +130,10 @@ export function OffsiteSettings(props: OffsiteSettingsProps) {
         {field("offsite_max_pre_restore_backups", settings.offsite_max_pre_restore_backups)}
         {field("offsite_max_pre_update_backups", settings.offsite_max_pre_update_backups)}
         {field("offsite_max_startup_backups", settings.offsite_max_startup_backups)}
+        {field("offsite_keep_daily", settings.offsite_keep_daily)}
+        {field("offsite_keep_weekly", settings.offsite_keep_weekly)}
+        {field("offsite_keep_monthly", settings.offsite_keep_monthly)}
+        {field("offsite_keep_yearly", settings.offsite_keep_yearly)}
         {field("offsite_passphrase_check_days", settings.offsite_passphrase_check_days)}
         <div class="form-row">
           <button type="submit">Save off-site settings</button>

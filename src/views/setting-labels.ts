@@ -25,6 +25,16 @@ export const SETTING_LABELS: Partial<Record<SettingKey, { section: string; label
     section: "How many backups to keep",
     label: "Backups taken at start (the newest is startup_backup.db)",
   },
+  keep_daily: {
+    section: "How many backups to keep",
+    label: "Besides those: the newest automatic backup of each of the last … days",
+  },
+  keep_weekly: {
+    section: "How many backups to keep",
+    label: "… of each of the last … weeks (Monday to Sunday)",
+  },
+  keep_monthly: { section: "How many backups to keep", label: "… of each of the last … months" },
+  keep_yearly: { section: "How many backups to keep", label: "… of each of the last … years" },
   drill_interval_days: {
     section: "Restore drills",
     label: "Days between restore drills (0: only when someone starts one)",
@@ -45,6 +55,13 @@ export const SETTING_LABELS: Partial<Record<SettingKey, { section: string; label
   offsite_max_pre_restore_backups: { section: "Off-site copies", label: "Safety backups" },
   offsite_max_pre_update_backups: { section: "Off-site copies", label: "Backups before an update" },
   offsite_max_startup_backups: { section: "Off-site copies", label: "Backups at start" },
+  offsite_keep_daily: {
+    section: "Off-site copies",
+    label: "Newest automatic backup of each of the last … days",
+  },
+  offsite_keep_weekly: { section: "Off-site copies", label: "… of each of the last … weeks" },
+  offsite_keep_monthly: { section: "Off-site copies", label: "… of each of the last … months" },
+  offsite_keep_yearly: { section: "Off-site copies", label: "… of each of the last … years" },
   offsite_passphrase_check_days: {
     section: "Off-site copies",
     label: "Ask an administrator to type the passphrase every … days (0: never)",

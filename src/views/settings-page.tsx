@@ -7,6 +7,7 @@ import type { SchedulerStatus } from "../scheduler/scheduler.ts";
 import { EmailSettings } from "./email-settings.tsx";
 import { CsrfField, Notice, Page, type PageProps } from "./layout.tsx";
 import { OffsiteSettings } from "./offsite-settings.tsx";
+import { RetentionPreviewPanel } from "./retention-preview.tsx";
 import { ScheduleChooser, type ScheduleForm } from "./schedule-chooser.tsx";
 import { Field, fixedBy, SwitchField } from "./setting-field.tsx";
 import { labelOf } from "./setting-labels.ts";
@@ -118,12 +119,30 @@ export function SettingsPage(props: SettingsPageProps) {
           When there are more, the oldest are removed. The newest good backup is never removed, and damaged
           copies do not count.
         </p>
-        <Field
-          name="max_backups"
-          label={labelOf("max_backups")}
-          value={String(settings.max_backups)}
-          sources={sources}
-        />
+        <fieldset
+          id="retention-fields"
+          hx-get="/settings/retention-preview"
+          hx-trigger="change, input delay:500ms"
+          hx-include="#retention-fields input"
+          hx-sync="this:replace"
+          hx-target="#retention-preview"
+          hx-swap="outerHTML"
+        >
+          <legend>
+            Automatic backups: the newest ones, and one from each day, week, month and year before
+          </legend>
+          {(["max_backups", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly"] as const).map(
+            (name) => (
+              <Field name={name} label={labelOf(name)} value={String(settings[name])} sources={sources} />
+            ),
+          )}
+          <p class="muted small">
+            Days, weeks (Monday to Sunday) and months as the calendar of this PC has them, counted back from
+            today. While the last automatic backup failed, or the newest is not checked yet, nothing is
+            removed.
+          </p>
+          <RetentionPreviewPanel preview={null} now={now} />
+        </fieldset>
         <Field
           name="max_manual_backups"
           label={labelOf("max_manual_backups")}

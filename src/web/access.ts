@@ -61,6 +61,7 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "GET /settings": "super_admin",
   "POST /settings": "super_admin",
   "GET /settings/schedule": "super_admin",
+  "GET /settings/retention-preview": "super_admin",
   "POST /settings/offsite": "super_admin",
   "POST /settings/offsite/test": "super_admin",
   "POST /settings/passphrase": "super_admin",

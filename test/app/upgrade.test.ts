@@ -150,7 +150,11 @@ describe("a backup before every update of the database", () => {
       reason: null,
       sourceDamaged: false,
     }));
-    const limits = { automatic: 10, manual: null, pre_restore: 5, pre_update: 3, startup: 3 };
-    expect(planRetention(records, limits).map((r) => r.name)).toEqual(["pre_update_20250921_080000.db"]);
+    const calendar = { daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+    const limits = { automatic: 10, calendar, manual: null, pre_restore: 5, pre_update: 3, startup: 3 };
+    const facts = { now: new Date("2025-09-30T00:00:00Z"), automaticFailedAt: null };
+    expect(planRetention(records, limits, facts).map((r) => r.name)).toEqual([
+      "pre_update_20250921_080000.db",
+    ]);
   });
 });

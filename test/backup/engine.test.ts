@@ -14,7 +14,14 @@ import {
 import { sessions, users } from "../../src/db/schema.ts";
 import { dataPaths, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
-import { addItems, itemNames, makeSetup, manualClock, sqliteShell } from "./fixtures.ts";
+import {
+  addItems,
+  itemNames,
+  makeSetup,
+  manualClock,
+  recordFailedAutomaticBackup,
+  sqliteShell,
+} from "./fixtures.ts";
 
 describe("creating backups", () => {
   test.skipIf(missing("sqlite3"))(
@@ -204,10 +211,60 @@ describe("creating backups", () => {
   });
 });
 
+/** Retention by count alone: no backup kept for its day, week, month or year. */
+const NO_CALENDAR = {
+  BUSINESS_APP_KEEP_DAILY: "0",
+  BUSINESS_APP_KEEP_WEEKLY: "0",
+  BUSINESS_APP_KEEP_MONTHLY: "0",
+  BUSINESS_APP_KEEP_YEARLY: "0",
+};
+
 describe("retention", () => {
+  test("by calendar: the newest of each of the last days and months stay on disk; nothing goes while the last automatic backup failed", async () => {
+    const clock = manualClock(new Date(2025, 7, 10, 8, 0, 0));
+    const env = { ...NO_CALENDAR, BUSINESS_APP_MAX_BACKUPS: "1", BUSINESS_APP_KEEP_DAILY: "2" };
+    const { engine, paths } = makeSetup({ clock, env: { ...env, BUSINESS_APP_KEEP_MONTHLY: "2" } });
+    const at = async (when: Date) => {
+      clock.advance(when.getTime() - clock().getTime());
+      const made = await engine.createBackup({ kind: "automatic" });
+      await engine.settled();
+      return made.name;
+    };
+    const times = [
+      new Date(2025, 7, 10, 8),
+      new Date(2025, 7, 20, 8),
+      new Date(2025, 8, 20, 8),
+      new Date(2025, 8, 21, 10),
+      new Date(2025, 8, 21, 18),
+      new Date(2025, 8, 22, 8),
+      new Date(2025, 8, 22, 14),
+    ];
+    const made: string[] = [];
+    for (const when of times) made.push(await at(when));
+    const onDisk = () =>
+      readdirSync(paths.backupsDir)
+        .filter((n) => n.endsWith(".db"))
+        .sort()
+        .reverse();
+    // The newest (max_backups 1), the newest of yesterday (keep_daily 2), the newest of August (keep_monthly 2).
+    expect(onDisk()).toEqual([made[6] as string, made[4] as string, made[1] as string]);
+    // The last automatic backup failed after the newest: a backup by hand removes nothing.
+    clock.advance(new Date(2025, 8, 23, 8).getTime() - clock().getTime());
+    recordFailedAutomaticBackup(paths.backupsDir, clock());
+    clock.advance(3_600_000);
+    const manual = (await engine.createBackup({ kind: "manual" })).name;
+    await engine.settled();
+    expect(onDisk()).toEqual(
+      [made[6] as string, made[4] as string, made[1] as string, manual].sort().reverse(),
+    );
+    // An automatic backup that works again: yesterday's 18:00 is no longer one of the last 2 days.
+    const next = await at(new Date(2025, 8, 23, 14));
+    expect(onDisk()).toEqual([next, made[6] as string, made[1] as string, manual].sort().reverse());
+  });
+
   test("keeps the newest max_backups verified automatic backups and logs each removal", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 8, 0, 0));
-    const { engine, readLog } = makeSetup({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "3" } });
+    const { engine, readLog } = makeSetup({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "3", ...NO_CALENDAR } });
     const manual = await engine.createBackup({ kind: "manual" });
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -225,7 +282,7 @@ describe("retention", () => {
 
   test("damaged backups are neither counted as kept nor deleted", async () => {
     const clock = manualClock(new Date(2025, 8, 22, 8, 0, 0));
-    const { engine, paths } = makeSetup({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "2" } });
+    const { engine, paths } = makeSetup({ clock, env: { BUSINESS_APP_MAX_BACKUPS: "2", ...NO_CALENDAR } });
     // Three damaged "automatic" backups newer than anything the engine will make.
     for (const stamp of ["20300101_000000", "20300102_000000", "20300103_000000"]) {
       writeFileSync(join(paths.backupsDir, `backup_${stamp}.db`), "garbage, not a database");

@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type AppOptions, createApp } from "../../src/app.ts";
 import type { DatabaseHandle } from "../../src/db/handle.ts";
 import { tempDir } from "../helpers.ts";
@@ -59,6 +60,13 @@ export function sqliteShell(path: string, sql: string): string {
 }
 
 /** A clock that starts at `start` and moves only when told. */
+/** Records in `alerts.json`, as the serving app does, that the last automatic backup failed at `at`. */
+export function recordFailedAutomaticBackup(backupsDir: string, at: Date): void {
+  const lastAutomaticRun = { at: at.toISOString(), ok: false, message: "the disk is full" };
+  const alerts = { version: 1, watchingSince: null, lastAutomaticRun, lastManualRun: null, active: {} };
+  writeFileSync(join(backupsDir, "alerts.json"), JSON.stringify(alerts));
+}
+
 export function manualClock(start: Date) {
   let now = start.getTime();
   const clock = () => new Date(now);

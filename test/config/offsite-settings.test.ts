@@ -55,6 +55,7 @@ describe("off-site settings", () => {
     // Retention there: as set, otherwise as here.
     expect(options.policy.retention).toEqual({
       automatic: 30,
+      calendar: { daily: 7, weekly: 4, monthly: 12, yearly: 3 },
       manual: null,
       pre_restore: 5,
       pre_update: 3,
@@ -70,6 +71,32 @@ describe("off-site settings", () => {
     expect(manualThere({ max_manual_backups: 20, offsite_max_manual_backups: "unlimited" })).toBeNull();
     expect(manualThere({ max_manual_backups: 20, offsite_max_manual_backups: 7 })).toBe(7);
     expect(manualThere({ max_manual_backups: 20 })).toBe(20);
+  });
+
+  test("calendar retention: 0 to 100000 here; off-site the same or empty (null) for as here", () => {
+    const calendarThere = (env: Record<string, string>, file?: Record<string, unknown>) =>
+      offsiteOptions(load(env, file).settings).policy.retention.calendar;
+    expect(calendarThere({})).toEqual({ daily: 7, weekly: 4, monthly: 12, yearly: 3 });
+    expect(
+      calendarThere(
+        {
+          BUSINESS_APP_KEEP_DAILY: "0",
+          BUSINESS_APP_OFFSITE_KEEP_WEEKLY: "",
+          BUSINESS_APP_OFFSITE_KEEP_YEARLY: "10",
+        },
+        { keep_weekly: 100000, offsite_keep_monthly: 0 },
+      ),
+    ).toEqual({ daily: 0, weekly: 100000, monthly: 0, yearly: 10 });
+    expect(load({}, { offsite_keep_daily: null }).settings.offsite_keep_daily).toBeNull();
+    for (const bad of ["-1", "1.5", "100001"])
+      expect(refusal(() => load({ BUSINESS_APP_KEEP_MONTHLY: bad }))).toBe(
+        `Invalid value for setting keep_monthly (BUSINESS_APP_KEEP_MONTHLY): ${bad}. Allowed: a whole number of months from 0 (none) to 100000.`,
+      );
+    expect(refusal(() => load({}, { offsite_keep_daily: 100001 }))).toContain(
+      "Allowed: a whole number of days from 0 (none) to 100000, or null for as many as keep_daily.",
+    );
+    // Null means "as here" off-site only: here a number is needed.
+    expect(refusal(() => load({}, { keep_yearly: null }))).toContain("Invalid value for setting keep_yearly");
   });
 
   test("by default every kind but safety backups goes off-site, and nothing is set up", () => {

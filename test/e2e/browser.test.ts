@@ -310,6 +310,31 @@ describe.skipIf(!available)("in a real browser", () => {
   );
 
   test.skipIf(PAGES_ONLY_ONCE)(
+    "Settings: the retention preview says what would stay and go as a number is typed, and removes nothing",
+    async () => {
+      const boss = await browser.newPage({ viewport: WIDTHS[0], locale: "en-US" });
+      await signIn(boss, "owner");
+      const listed = async () =>
+        ((await (await boss.request.get(`${app.url}/api/backups`)).json()) as { backups: unknown[] }).backups
+          .length;
+      const before = await listed();
+      await boss.goto(`${app.url}/settings`);
+      expect(await boss.textContent("#retention-preview")).toContain("Change a number above");
+      await boss.fill("#setting-keep_daily", "0");
+      await boss.fill("#setting-max_backups", "1");
+      await boss.waitForSelector(`#retention-preview:has-text('of ${before} backups here would go')`);
+      expect(await boss.locator("#retention-preview li").count()).toBe(before);
+      expect(await boss.textContent("#retention-preview")).toContain("kept: ");
+      await lookAt(boss, "retention-preview");
+      await boss.fill("#setting-keep_weekly", "-1");
+      await boss.waitForSelector("#retention-preview:has-text('-1 cannot be used')");
+      expect(await listed()).toBe(before);
+      await boss.close();
+    },
+    60_000,
+  );
+
+  test.skipIf(PAGES_ONLY_ONCE)(
     "Settings: a preset schedule with its next three runs, shown as it is chosen, saved and applied",
     async () => {
       const boss = await browser.newPage({ viewport: WIDTHS[0], locale: "en-US" });

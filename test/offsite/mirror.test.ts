@@ -11,7 +11,7 @@ import { KEY_FILE, placeKey } from "../../src/offsite/keys.ts";
 import { OffsiteLedger } from "../../src/offsite/ledger.ts";
 import { mirrorTarget } from "../../src/offsite/mirror.ts";
 import { restoreFromOffsite } from "../../src/offsite/restore.ts";
-import { addItems, itemNames, sqliteShell } from "../backup/fixtures.ts";
+import { addItems, itemNames, recordFailedAutomaticBackup, sqliteShell } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { ageDecrypt } from "./age-cli.ts";
@@ -35,6 +35,42 @@ async function copiedShop(extra: Record<string, string> = {}) {
 const leftIn = (dir: string) => readdirSync(dir).filter((n) => !["backup.log", "manifest.json"].includes(n));
 
 describe("the mirror folder", () => {
+  test("retention there follows offsite_keep_*: the newest of each of the last days stays; nothing goes while the last automatic backup failed", async () => {
+    const mirror = tempDir("business-app-mirror-");
+    const shop = offsiteSetup({
+      BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
+      BUSINESS_APP_OFFSITE_KINDS: "automatic",
+      BUSINESS_APP_MAX_BACKUPS: "100",
+      BUSINESS_APP_OFFSITE_MAX_BACKUPS: "1",
+      BUSINESS_APP_OFFSITE_KEEP_DAILY: "2",
+      BUSINESS_APP_OFFSITE_KEEP_WEEKLY: "0",
+      BUSINESS_APP_OFFSITE_KEEP_MONTHLY: "0",
+      BUSINESS_APP_OFFSITE_KEEP_YEARLY: "0",
+    });
+    const made: string[] = [];
+    const times = [
+      new Date(2025, 8, 22, 14),
+      new Date(2025, 8, 23, 9),
+      new Date(2025, 8, 23, 15),
+      new Date(2025, 8, 24, 9),
+    ];
+    for (const when of times) {
+      shop.clock.advance(when.getTime() - shop.clock().getTime());
+      made.push((await shop.engine.createBackup({ kind: "automatic", createdBy: "scheduler" })).name);
+      const [result] = await shop.offsite.syncNow();
+      expect(result?.error).toBeNull();
+    }
+    const there = async () => (await shop.offsite.contents("mirror")).map((c) => c.name);
+    // The newest (offsite_max_backups 1) and the newest of yesterday (offsite_keep_daily 2); all stay here.
+    expect(await there()).toEqual([made[3] as string, made[2] as string]);
+    expect(shop.engine.list()).toHaveLength(4);
+    // The last automatic backup failed: the next run removes nothing there, though yesterday's is now too old.
+    shop.clock.advance(86_400_000);
+    recordFailedAutomaticBackup(shop.paths.backupsDir, shop.clock());
+    await shop.offsite.syncNow();
+    expect(await there()).toEqual([made[3] as string, made[2] as string]);
+  });
+
   test("a plain copy keeps the backup's name and bytes", async () => {
     const { mirror, record } = await copiedShop();
     expect(readdirSync(mirror).sort()).toEqual([record.name, `${record.name}.json`]);

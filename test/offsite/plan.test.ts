@@ -57,8 +57,19 @@ const policy = (
   kinds = ["startup", "automatic", "manual"],
 ): CopyPolicy => ({
   kinds: new Set(kinds as BackupKind[]),
-  retention: { automatic: 2, manual: null, pre_restore: 5, pre_update: 3, startup: 3, ...over },
+  retention: {
+    automatic: 2,
+    calendar: NONE,
+    manual: null,
+    pre_restore: 5,
+    pre_update: 3,
+    startup: 3,
+    ...over,
+  },
 });
+/** No calendar periods: these cases are about the newest N of each kind. */
+const NONE = { daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+const FACTS = { now: new Date(Date.UTC(2025, 8, 30)), automaticFailedAt: null };
 const names = (items: { name: string }[]) => items.map((i) => i.name);
 
 describe("what goes off-site", () => {
@@ -71,24 +82,26 @@ describe("what goes off-site", () => {
       local("manual_20250901_120000.db", "manual", 1, { health: "unchecked", sha256: null }),
     ];
     const there = [remote("backup_20250902_120000.db", "automatic", 2)];
-    expect(names(planCopies(mine, there, policy()))).toEqual(["backup_20250905_120000.db"]);
+    expect(names(planCopies(mine, there, policy(), FACTS.now))).toEqual(["backup_20250905_120000.db"]);
   });
 
   test("a copy of a damaged database is never copied", () => {
     const mine = [local("pre_restore_20250905_120000.db", "pre_restore", 5, { sourceDamaged: true })];
-    expect(planCopies(mine, [], policy({}, ["pre_restore"]))).toEqual([]);
+    expect(planCopies(mine, [], policy({}, ["pre_restore"]), FACTS.now)).toEqual([]);
   });
 
   test("the startup slot is copied again when it holds another backup", () => {
     const mine = [local("startup_backup.db", "startup", 6)];
-    expect(names(planCopies(mine, [remote("startup_backup.db", "startup", 6)], policy()))).toEqual([]);
+    expect(names(planCopies(mine, [remote("startup_backup.db", "startup", 6)], policy(), FACTS.now))).toEqual(
+      [],
+    );
     const older = remote("startup_backup.db", "startup", 2);
-    expect(names(planCopies(mine, [older], policy()))).toEqual(["startup_backup.db"]);
+    expect(names(planCopies(mine, [older], policy(), FACTS.now))).toEqual(["startup_backup.db"]);
   });
 
   test("backups that retention there would remove at once are not copied", () => {
     const mine = [1, 2, 3, 4].map((d) => local(`backup_2025090${d}_120000.db`, "automatic", d));
-    expect(names(planCopies(mine, [], policy({ automatic: 2 })))).toEqual([
+    expect(names(planCopies(mine, [], policy({ automatic: 2 }), FACTS.now))).toEqual([
       "backup_20250904_120000.db",
       "backup_20250903_120000.db",
     ]);
@@ -97,7 +110,7 @@ describe("what goes off-site", () => {
       remote("backup_20250910_120000.db", "automatic", 10),
       remote("backup_20250911_120000.db", "automatic", 11),
     ];
-    expect(planCopies(mine, there, policy({ automatic: 2 }))).toEqual([]);
+    expect(planCopies(mine, there, policy({ automatic: 2 }), FACTS.now)).toEqual([]);
   });
 });
 
@@ -114,10 +127,20 @@ describe("retention off-site", () => {
       remote("shop.db", "external", 2),
     ];
     expect(
-      names(planRemovals(there, { automatic: 2, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+      names(
+        planRemovals(
+          there,
+          { automatic: 2, calendar: NONE, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 },
+          FACTS,
+        ),
+      ),
     ).toEqual(["backup_20250906_120000.db", "manual_20250904_120000.db"]);
     expect(
-      planRemovals(there, { automatic: 5, manual: null, pre_restore: 1, pre_update: 1, startup: 1 }),
+      planRemovals(
+        there,
+        { automatic: 5, calendar: NONE, manual: null, pre_restore: 1, pre_update: 1, startup: 1 },
+        FACTS,
+      ),
     ).toEqual([]);
   });
 
@@ -131,7 +154,13 @@ describe("retention off-site", () => {
       of(remote("backup_20250901_120000.db", "automatic", 1), "old shop"),
     ];
     expect(
-      names(planRemovals(there, { automatic: 2, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+      names(
+        planRemovals(
+          there,
+          { automatic: 2, calendar: NONE, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 },
+          FACTS,
+        ),
+      ),
     ).toEqual(["backup_20250907_120000.db"]);
   });
 
@@ -141,11 +170,23 @@ describe("retention off-site", () => {
       remote("manual_20250901_120000.db", "manual", 1),
     ];
     expect(
-      names(planRemovals(there, { automatic: 1, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+      names(
+        planRemovals(
+          there,
+          { automatic: 1, calendar: NONE, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 },
+          FACTS,
+        ),
+      ),
     ).toEqual(["manual_20250901_120000.db"]);
     const unsorted = [...there].reverse();
     expect(
-      names(planRemovals(unsorted, { automatic: 1, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 })),
+      names(
+        planRemovals(
+          unsorted,
+          { automatic: 1, calendar: NONE, manual: 1, pre_restore: 1, pre_update: 1, startup: 1 },
+          FACTS,
+        ),
+      ),
     ).toEqual(["manual_20250901_120000.db"]);
   });
 });

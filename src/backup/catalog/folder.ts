@@ -42,7 +42,7 @@ import {
   STARTUP_NAME,
   uniqueName,
 } from "./names.ts";
-import { planRetention, type RetentionLimits } from "./retention.ts";
+import { planRetention, type RetentionFacts, type RetentionLimits } from "./retention.ts";
 
 /**
  * The backup folder: its files (the truth) and the manifest that adds what a file cannot say.
@@ -280,9 +280,10 @@ export class BackupFolder {
    */
   async applyRetention(
     limits: RetentionLimits,
+    facts: RetentionFacts,
     options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
   ): Promise<void> {
-    const planned = planRetention(this.list(), limits, options.protect);
+    const planned = planRetention(this.list(), limits, facts, options.protect);
     let removed = 0;
     for (const record of planned.filter((r) => !options.kinds || options.kinds.has(r.kind))) {
       try {
@@ -300,10 +301,11 @@ export class BackupFolder {
   /** `applyRetention` where a failure must not undo what was done: it is logged as a WARNING. */
   async applyRetentionQuietly(
     limits: RetentionLimits,
+    facts: RetentionFacts,
     options: { protect?: ReadonlySet<string>; kinds?: ReadonlySet<BackupKind> } = {},
   ): Promise<void> {
     try {
-      await this.applyRetention(limits, options);
+      await this.applyRetention(limits, facts, options);
     } catch (error) {
       this.#log.warning(`Retention failed: ${describeError(error)}`);
     }

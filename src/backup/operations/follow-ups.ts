@@ -81,7 +81,7 @@ export class FollowUps {
 }
 
 /** What the checks after a backup or restore need of the engine. */
-type CheckContext = Pick<EngineContext, "database" | "folder" | "clock" | "log">;
+type CheckContext = Pick<EngineContext, "database" | "folder" | "clock" | "log" | "retentionFacts">;
 
 /**
  * After a new backup, in the background: retention (removing a large old file takes a while),
@@ -94,7 +94,7 @@ export function tidyAndCheckLater(
   retention: () => RetentionLimits,
 ): void {
   followUps.add("Removing old backups", (underLock) =>
-    underLock(() => ctx.folder.applyRetentionQuietly(retention())),
+    underLock(() => ctx.folder.applyRetentionQuietly(retention(), ctx.retentionFacts())),
   );
   followUps.add(`The full check of ${record.name}`, async (underLock) => {
     const inspected = await inspectRecord(ctx, record);

@@ -334,7 +334,10 @@ export async function restoreChosen(
   const safety = outcome.result.safetyBackup;
   const protect = new Set([record.name, ...(safety ? [safety] : [])]);
   const rotate = () =>
-    ctx.folder.applyRetentionQuietly(options.retention, { protect, kinds: new Set(["pre_restore"]) });
+    ctx.folder.applyRetentionQuietly(options.retention, ctx.retentionFacts(), {
+      protect,
+      kinds: new Set(["pre_restore"]),
+    });
   // Removing a large old file takes a while: beside a serving app, after it answers again.
   if (options.followUps)
     options.followUps.add("Removing old safety backups", (underLock) => underLock(rotate));

@@ -106,7 +106,8 @@ export async function takeBackup(
     // The backup exists from the rename on: bookkeeping that fails now is a warning, not a failure.
     try {
       await ctx.folder.update((records) => records.set(name, record));
-      if (!damaged && options.retention) await ctx.folder.applyRetention(options.retention);
+      if (!damaged && options.retention)
+        await ctx.folder.applyRetention(options.retention, ctx.retentionFacts());
     } catch (error) {
       ctx.log.warning(`Backup ${name} was made, but its bookkeeping failed: ${describeError(error)}`);
     }

@@ -3,14 +3,18 @@ import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AlertEmail } from "../../app/alert-email.ts";
 import type { PassphraseKeeper } from "../../app/passphrase.ts";
+import { PREVIEW_KEYS, previewRetention, withRetentionValues } from "../../app/retention-preview.ts";
 import type { Auth } from "../../auth/auth.ts";
+import type { BackupEngine } from "../../backup/index.ts";
 import { ConfigError } from "../../config/load.ts";
 import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
 import { MailError, type MailFailure } from "../../lib/smtp.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { TargetTest } from "../../offsite/targets.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
+import { RetentionPreviewPanel } from "../../views/retention-preview.tsx";
 import { NextRuns } from "../../views/schedule-chooser.tsx";
+import { refusedSettingWords } from "../../views/setting-labels.ts";
 import { SettingsPage } from "../../views/settings-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
@@ -72,6 +76,7 @@ const MAIL_HINTS: Partial<Record<MailFailure, string>> = {
 /** The Settings page (super admin): backup and audit settings saved to the config file and applied at once. */
 export function settingsRoutes(deps: {
   settings: SettingsPort;
+  engine: BackupEngine;
   scheduler: BackupScheduler;
   auth: Auth;
   offsite: OffsiteService;
@@ -120,6 +125,26 @@ export function settingsRoutes(deps: {
   app.get("/settings/schedule", (c) => {
     const now = c.get("clock")();
     return respondFragment(c, <NextRuns preview={previewSchedule(c.req.query(), now)} now={now} />);
+  });
+
+  // What retention would keep and remove with the numbers being typed (htmx); changes nothing.
+  app.get("/settings/retention-preview", (c) => {
+    const now = c.get("clock")();
+    const query = c.req.query();
+    const values = Object.fromEntries(
+      PREVIEW_KEYS.flatMap((key) => (key in query ? [[key, query[key]]] : [])),
+    );
+    try {
+      const settings = withRetentionValues(deps.settings.current.settings, values);
+      return respondFragment(
+        c,
+        <RetentionPreviewPanel preview={previewRetention(deps, settings)} now={now} />,
+      );
+    } catch (error) {
+      if (!(error instanceof ConfigError) || !error.issue) throw error;
+      const problem = refusedSettingWords(error.issue);
+      return respondFragment(c, <RetentionPreviewPanel preview={null} problem={problem} now={now} />);
+    }
   });
 
   app.post("/settings", async (c) => {
