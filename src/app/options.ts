@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import type { AuditRetention } from "../auth/audit.ts";
-import type { BackupKind, RetentionLimits } from "../backup/index.ts";
+import type { BackupKind, KeptAutomatic, RetentionLimits } from "../backup/index.ts";
 import { DEFAULT_SMTP_PORT, emailSender } from "../config/email-settings.ts";
 import type { Settings } from "../config/schema.ts";
 import type { Log } from "../lib/log.ts";
@@ -31,12 +31,10 @@ export function retentionLimits(settings: Settings): RetentionLimits {
   };
 }
 
-/**
- * How many automatic backups retention keeps once it is steady: what the disk-full forecast
- * counts. The one place to change when retention keeps backups by age as well as by number.
- */
-export function keptAutomaticBackups(settings: Settings): number {
-  return settings.max_backups;
+/** What retention keeps of the automatic backups: what the disk-full forecast counts. */
+export function keptAutomaticBackups(settings: Settings): KeptAutomatic {
+  const { automatic, calendar } = retentionLimits(settings);
+  return { last: automatic, ...calendar };
 }
 
 export function backupCadence(settings: Settings): Cadence {

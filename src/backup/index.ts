@@ -22,7 +22,7 @@ export type { RowsPage } from "./browse/rows.ts";
 export { DEFAULT_PAGE, MAX_PAGE } from "./browse/rows.ts";
 export { descriptionProblem } from "./catalog/description.ts";
 export type { DrillResult } from "./catalog/drill-record.ts";
-export type { DiskForecast, ForecastBasis, ForecastInput } from "./catalog/forecast.ts";
+export type { DiskForecast, ForecastBasis, ForecastInput, KeptAutomatic } from "./catalog/forecast.ts";
 export { forecastDiskFull } from "./catalog/forecast.ts";
 export { dataTimeOf, lineageOf, newestDataAt } from "./catalog/lineage.ts";
 export type { BackupHealth, ManifestRecord } from "./catalog/manifest.ts";

@@ -54,12 +54,13 @@ describe("the alert monitor", () => {
       await engine.createBackup({ kind: "automatic" });
     }
     const monitor = monitorOf(setup, clock);
-    // Ten kept, four a day (every 6 hours), each about 1 MB more a day: the room runs out within a couple of days.
+    // Ten kept by number and the calendar's (36 at most), four a day (every 6 hours), each about 1 MB more a
+    // day: the room runs out within a couple of days.
     expect(monitor.refresh().map((a) => a.id)).toEqual(["disk_full_soon"]);
     const forecast = monitor.forecast();
     expect(forecast?.state).toBe("full");
     expect(forecast?.days).toBeLessThan(3);
-    expect(forecast?.basis).toMatchObject({ keptBackups: 10, backupsPerDay: 4, samples: 3, historyDays: 2 });
+    expect(forecast?.basis).toMatchObject({ keptBackups: 36, backupsPerDay: 4, samples: 3, historyDays: 2 });
     expect(forecast?.basis.growthBytesPerDay).toBeGreaterThan(900_000);
     expect(monitor.current()[0]?.message).toMatch(
       /^At this rate the disk that holds the backups is full (within a day|in about (a day|2 days)): a backup is /,

@@ -24,7 +24,7 @@ function input(change: Partial<ForecastInput>): ForecastInput {
   return {
     now,
     backups: [],
-    keptAutomatic: 10,
+    keptAutomatic: { last: 10, daily: 0, weekly: 0, monthly: 0, yearly: 0 },
     backupsPerDay: 1,
     freeBytes: 100_000 * MB,
     continuous: null,
@@ -123,5 +123,23 @@ describe("the disk-full forecast", () => {
       input({ backups: daily([5 * MB, 5 * MB]), continuous: { ...continuous, keepDays: null } }),
     );
     expect(off.basis.continuousBytes).toBe(10 * MB);
+  });
+
+  test("calendar retention fills by days, weeks and months, not at the schedule's pace: no alarm years early", () => {
+    // Ten 5 MB backups kept by number, room for twenty (with the one being written): the calendar
+    // adds one a day for a week, then one a week and one a month; the 19th kept one, and the disk
+    // full, come after about 11 days, not the 3 that 36 backups at four a day would take.
+    const keptAutomatic = { last: 10, daily: 7, weekly: 4, monthly: 12, yearly: 3 };
+    const forecast = forecastDiskFull(
+      input({
+        backups: daily(Array(10).fill(5 * MB)),
+        keptAutomatic,
+        backupsPerDay: 4,
+        freeBytes: 50 * MB + MARGIN,
+      }),
+    );
+    expect(forecast.state).toBe("full");
+    expect(forecast.days).toBe(11);
+    expect(forecast.basis.keptBackups).toBe(36);
   });
 });

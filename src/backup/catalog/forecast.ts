@@ -13,8 +13,8 @@ export interface ForecastInput {
   now: Date;
   /** The backup folder's listing (any order). */
   backups: Pick<ManifestRecord, "kind" | "createdAt" | "size" | "health" | "databaseId">[];
-  /** How many automatic backups retention keeps once it is steady. */
-  keptAutomatic: number;
+  /** What retention keeps of the automatic backups: the newest N and the calendar's periods. */
+  keptAutomatic: KeptAutomatic;
   /** Automatic backups a day on the schedule. */
   backupsPerDay: number;
   /** Free bytes on the disk that holds the backup folder. */
@@ -26,6 +26,41 @@ export interface ForecastInput {
   continuous: { bytes: number; from: string | null; keepDays: number | null } | null;
 }
 
+/** Retention's limits for automatic backups: the newest `last`, and the newest of each period. */
+export interface KeptAutomatic {
+  last: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+  yearly: number;
+}
+
+const DAYS_A_MONTH = 30.44;
+const DAYS_A_YEAR = 365.25;
+
+/**
+ * How many automatic backups retention holds `days` from now, at most: the newest `last` fill at
+ * the schedule's pace; the calendar's periods add at most one backup per new day, week, month and
+ * year until each holds its count. Counted from the `now` backups there are, never past the sum of
+ * all limits. A shop that starts today does not reach its yearly backups for years, and a forecast
+ * that filled them at the schedule's pace would warn of a full disk that is years away.
+ */
+export function keptAutomaticAt(
+  kept: KeptAutomatic,
+  now: number,
+  backupsPerDay: number,
+  days: number,
+): number {
+  const total = kept.last + kept.daily + kept.weekly + kept.monthly + kept.yearly;
+  const recent = Math.min(backupsPerDay * days, Math.max(0, kept.last - now));
+  const calendar =
+    Math.min(kept.daily, days) +
+    Math.min(kept.weekly, days / 7) +
+    Math.min(kept.monthly, days / DAYS_A_MONTH) +
+    Math.min(kept.yearly, days / DAYS_A_YEAR);
+  return Math.min(total, Math.max(now, Math.min(total, now + recent + calendar)));
+}
+
 /** The numbers a forecast was made from. */
 export interface ForecastBasis {
   freeBytes: number;
@@ -35,6 +70,7 @@ export interface ForecastBasis {
   backupBytes: number;
   /** How much a backup grows a day (the trend; 0 when it stays or shrinks). */
   growthBytesPerDay: number;
+  /** Automatic backups retention keeps once steady: the sum of its limits. */
   keptBackups: number;
   backupsPerDay: number;
   /** Continuous protection's history once it reaches back its kept days (0 without one). */
@@ -74,7 +110,7 @@ function slope(points: { x: number; y: number }[]): number {
  * stands the folder at its fullest `t` days from now — the backups that are not automatic ones as
  * they are (they come by hand or by event, not by schedule), continuous protection's history (as
  * now, or scaled up to its kept days while it is younger than that), and the automatic backups:
- * as many as there are now plus `backupsPerDay` a day, at most `keptAutomatic`, each the size of
+ * as many as there are now, growing as retention lets them (`keptAutomaticAt`), each the size of
  * the newest verified backup plus the trend's growth, and one more being written with the margin
  * a backup needs (`spaceNeeded`) before retention removes the oldest. Every part only grows, so
  * the day it passes the room is found by halving. The trend is the least-squares slope of size
@@ -113,9 +149,15 @@ export function forecastDiskFull(input: ForecastInput): DiskForecast {
   const folderBytes = backupBytes + (input.continuous?.bytes ?? 0);
   const room = freeBytes + folderBytes;
 
+  const steadyCount =
+    keptAutomatic.last +
+    keptAutomatic.daily +
+    keptAutomatic.weekly +
+    keptAutomatic.monthly +
+    keptAutomatic.yearly;
   const need = (days: number) => {
     const size = size0 + growth * days;
-    const count = Math.min(keptAutomatic, automatic.length + backupsPerDay * days);
+    const count = keptAutomaticAt(keptAutomatic, automatic.length, backupsPerDay, days);
     return fixedBytes + continuous(days) + count * size + spaceNeeded(size);
   };
   const basis: ForecastBasis = {
@@ -123,12 +165,10 @@ export function forecastDiskFull(input: ForecastInput): DiskForecast {
     folderBytes,
     backupBytes: size0,
     growthBytesPerDay: Math.round(growth),
-    keptBackups: keptAutomatic,
+    keptBackups: steadyCount,
     backupsPerDay: Math.round(backupsPerDay * 100) / 100,
     continuousBytes: Math.round(continuous(HORIZON_DAYS)),
-    steadyBytes: Math.round(
-      fixedBytes + continuous(HORIZON_DAYS) + keptAutomatic * size0 + spaceNeeded(size0),
-    ),
+    steadyBytes: Math.round(fixedBytes + continuous(HORIZON_DAYS) + steadyCount * size0 + spaceNeeded(size0)),
     samples: points.length,
     historyDays: Math.round(historyDays * 10) / 10,
   };
