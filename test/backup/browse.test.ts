@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
+import { statSync, utimesSync } from "node:fs";
 import {
   type DiffSide,
   diffCounts,
@@ -333,6 +334,30 @@ describe("looking inside a small backup", () => {
       pathOf: (n) => engine.pathOf(n),
     };
     expect(await refusal(readRows(unverified, { name, table: "customers" }))).toBe("look.unverified");
+  });
+
+  test("a count is fresh after each of many quick commits that leave the files' sizes and times as they were", async () => {
+    const { engine, name, db, paths } = shop;
+    const files = [paths.database, `${paths.database}-wal`];
+    // Each commit's WAL starts again at its beginning (sizes stay), and the times are set back as a
+    // clock that ticks in coarse steps would leave them: only what SQLite wrote tells them apart.
+    const commit = (sql: string) => {
+      db.sqlite.run(sql);
+      db.sqlite.run("PRAGMA wal_checkpoint(RESTART)");
+      for (const file of files) utimesSync(file, 1_700_000_000, 1_700_000_000);
+    };
+    commit(`UPDATE "order" SET total = total WHERE id = 20`);
+    const first = await diffCounts(engine, { name, table: "order", wait: true });
+    if (first === "counting") throw new Error("a count asked to wait answered counting");
+    const sizes = files.map((f) => statSync(f).size);
+    for (let i = 1; i <= 4; i++) {
+      commit(`UPDATE "order" SET "it""s" = 'changed' WHERE id = ${50 + 10 * i}`);
+      expect(files.map((f) => statSync(f).size)).toEqual(sizes);
+      expect(await diffCounts(engine, { name, table: "order", wait: true })).toEqual({
+        ...first,
+        changed: first.changed + i,
+      });
+    }
   });
 });
 
