@@ -16,6 +16,18 @@ import { missing } from "../tools.ts";
 import { craftBackup, craftedCase } from "./crafted.ts";
 import { makeSetup } from "./fixtures.ts";
 
+/** Keys beyond JavaScript's exact integers (2^53), in key order: neighbours near ±2^62 and the ends. */
+const BIG = [
+  "-9223372036854775808",
+  "-4611686018427387905",
+  "-4611686018427387904",
+  "1",
+  "4611686018427387904",
+  "4611686018427387905",
+  "4611686018427387906",
+  "9223372036854775807",
+];
+
 /**
  * A shop's tables with foreign keys, names that need quoting, a composite key, a table without a
  * key; the backup taken, then today's data changed (rows deleted, added, changed).
@@ -28,7 +40,8 @@ function shopWithBackup(customers: number) {
     CREATE TABLE "order" (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), "it""s" TEXT, total REAL);
     CREATE TABLE lines (order_id INTEGER NOT NULL REFERENCES "order"(id), n INTEGER NOT NULL, what TEXT,
       PRIMARY KEY (order_id, n)) WITHOUT ROWID;
-    CREATE TABLE notes (body TEXT);`);
+    CREATE TABLE notes (body TEXT);
+    CREATE TABLE big (id INTEGER PRIMARY KEY, amount INTEGER, label TEXT);`);
   db.sqlite.transaction(() => {
     db.sqlite.run(`INSERT INTO customers (id, name, note)
       WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${customers})
@@ -38,6 +51,7 @@ function shopWithBackup(customers: number) {
     db.sqlite.run(`INSERT INTO lines SELECT id, 1, 'first' FROM "order"`);
     db.sqlite.run(`INSERT INTO lines SELECT id, 2, NULL FROM "order" WHERE id % 20 = 0`);
     db.sqlite.run("INSERT INTO notes VALUES ('one'), ('two')");
+    db.sqlite.run(`INSERT INTO big VALUES ${BIG.map((id) => `(${id}, ${id}, 'k ${id}')`).join(", ")}`);
   })();
   return { ...setup, backup: engine.createBackup({ kind: "manual" }) };
 }
@@ -53,7 +67,8 @@ function changeToday(db: ReturnType<typeof makeSetup>["db"]): void {
     UPDATE customers SET name = 'Renamed' WHERE id = 9;
     UPDATE customers SET id = id WHERE id = 10;         -- the same values: not changed
     UPDATE "order" SET total = 15 WHERE id = 10;        -- 15.0 IS 15: not changed
-    UPDATE lines SET what = 'second' WHERE order_id = 20 AND n = 2;`);
+    UPDATE lines SET what = 'second' WHERE order_id = 20 AND n = 2;
+    UPDATE big SET amount = amount + 1 WHERE id = 4611686018427387905;`);
 }
 
 /** Rows of a table as `JSON key → JSON values`, read independently with bun:sqlite. */
@@ -210,6 +225,35 @@ describe("looking inside a small backup", () => {
     expect(await refusal(readRows(engine, { name, table: "order", after: "not-a-cursor!" }))).toBe(
       "look.bad_cursor",
     );
+  });
+
+  test("integers beyond 2^53 are read, paged, compared and exported exactly", async () => {
+    const { engine, name } = shop;
+    const exact = (digits: string) => (Number.isSafeInteger(Number(digits)) ? Number(digits) : digits);
+    const seen: unknown[][] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await readRows(engine, { name, table: "big", after, limit: 1 });
+      seen.push(...page.rows);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    expect(seen).toEqual(BIG.map((id) => [exact(id), exact(id), `k ${id}`]));
+    const changed = await diffTable(engine, { name, table: "big", side: "changed", limit: 1 });
+    expect(changed.rows).toEqual([
+      {
+        key: ["4611686018427387905"],
+        backup: ["4611686018427387905", "4611686018427387905", "k 4611686018427387905"],
+        now: ["4611686018427387905", "4611686018427387906", "k 4611686018427387905"],
+      },
+    ]);
+    expect(await diffCounts(engine, { name, table: "big", wait: true })).toEqual({
+      deleted: 0,
+      added: 0,
+      changed: 1,
+    });
+    const csv = parseCsv(await csvOf(engine, { name, table: "big" }));
+    expect(csv.slice(1).map((l) => l.slice(0, 2))).toEqual(BIG.map((id) => [id, id]));
   });
 
   test("the difference by primary key matches one computed apart, side by side, page by page", async () => {
