@@ -40,7 +40,7 @@ function shopWithBackup(customers: number) {
     CREATE TABLE "order" (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), "it""s" TEXT, total REAL);
     CREATE TABLE lines (order_id INTEGER NOT NULL REFERENCES "order"(id), n INTEGER NOT NULL, what TEXT,
       PRIMARY KEY (order_id, n)) WITHOUT ROWID;
-    CREATE TABLE notes (body TEXT);
+    CREATE TABLE notes (body TEXT, "@n" INTEGER);
     CREATE TABLE big (id INTEGER PRIMARY KEY, amount INTEGER, label TEXT);`);
   db.sqlite.transaction(() => {
     db.sqlite.run(`INSERT INTO customers (id, name, note)
@@ -50,7 +50,8 @@ function shopWithBackup(customers: number) {
       SELECT id, id, 'say "hi", ok' || char(10) || 'next line', id * 1.5 FROM customers WHERE id % 10 = 0`);
     db.sqlite.run(`INSERT INTO lines SELECT id, 1, 'first' FROM "order"`);
     db.sqlite.run(`INSERT INTO lines SELECT id, 2, NULL FROM "order" WHERE id % 20 = 0`);
-    db.sqlite.run("INSERT INTO notes VALUES ('one'), ('two')");
+    db.sqlite.run(`INSERT INTO notes VALUES ('one', 1), ('two', -2), ('=1+2', NULL), ('+x', NULL), ('-5', -5),
+      ('@SUM(A1)', NULL), (char(9) || 'tab', NULL), (char(13) || 'cr', NULL), ('a=b', NULL)`);
     db.sqlite.run(`INSERT INTO big VALUES ${BIG.map((id) => `(${id}, ${id}, 'k ${id}')`).join(", ")}`);
   })();
   return { ...setup, backup: engine.createBackup({ kind: "manual" }) };
@@ -300,6 +301,22 @@ describe("looking inside a small backup", () => {
     expect(customers[4]).toEqual(["4", "Customer 4", null]);
     const deleted = parseCsv(await csvOf(engine, { name, table: "customers", side: "deleted" }));
     expect(deleted.map((l) => l[0])).toEqual(["change", "deleted", "deleted", "deleted"]);
+  });
+
+  test("CSV: text a spreadsheet would take for a formula starts with a quote; numbers do not", async () => {
+    const { engine, name } = shop;
+    expect(parseCsv(await csvOf(engine, { name, table: "notes" }))).toEqual([
+      ["body", "'@n"],
+      ["one", "1"],
+      ["two", "-2"],
+      ["'=1+2", null],
+      ["'+x", null],
+      ["'-5", "-5"],
+      ["'@SUM(A1)", null],
+      ["'\ttab", null],
+      ["'\rcr", null],
+      ["a=b", null],
+    ]);
   });
 
   test("the command line shows the summary, the rows, the difference and CSV", async () => {
