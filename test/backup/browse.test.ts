@@ -12,6 +12,7 @@ import {
   summarizeBackup,
 } from "../../src/backup/index.ts";
 import { runCli } from "../../src/cli/index.ts";
+import { appCommand, cleanEnv } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { craftBackup, craftedCase } from "./crafted.ts";
 import { makeSetup } from "./fixtures.ts";
@@ -364,6 +365,30 @@ describe("looking inside a small backup", () => {
     const refused = await run("--table", "users");
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("only its row count is shown");
+  });
+
+  test("the real command (as BUSINESS_APP_LAUNCHER starts the app) reads through its workers and exits", async () => {
+    const { name, paths } = shop;
+    // Bounded: a worker thread that kept the process alive would show as a kill, not as a hang.
+    const proc = Bun.spawn(
+      [...appCommand(), "inspect", name, "--table", "customers", "--diff", "--data-dir", paths.dataDir],
+      {
+        cwd: paths.dataDir,
+        env: cleanEnv(),
+        stdout: "pipe",
+        stderr: "pipe",
+        stdin: "ignore",
+        timeout: 30_000,
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect({ code, signal: proc.signalCode, err }).toEqual({ code: 0, signal: null, err: "" });
+    expect(out).toContain("3 deleted, 2 added, 3 changed since the backup");
+    expect(out).toContain("Customer 7");
   });
 
   test("a hostile file is refused before anything of it is read; an unverified backup is not opened", async () => {
