@@ -26,6 +26,11 @@ export interface SqlStatement<Row = unknown, Params extends unknown[] = SqlValue
   run(...params: Params): SqlChanges;
   /** The rows as arrays of column values, in the order of the select list. */
   values(...params: Params): SqlValue[][];
+  /**
+   * With `true`, every integer this statement reads comes as a `bigint` (exact beyond 2^53, where
+   * a `number` rounds); the statement itself is returned.
+   */
+  safeIntegers(enabled: boolean): SqlStatement<Row, Params>;
 }
 
 /** `fn` wrapped in BEGIN…COMMIT (ROLLBACK when it throws); each property picks the BEGIN. */

@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
+import { statSync, utimesSync } from "node:fs";
 import {
   type DiffSide,
   diffCounts,
@@ -11,9 +12,22 @@ import {
   summarizeBackup,
 } from "../../src/backup/index.ts";
 import { runCli } from "../../src/cli/index.ts";
+import { appCommand, cleanEnv } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { craftBackup, craftedCase } from "./crafted.ts";
 import { makeSetup } from "./fixtures.ts";
+
+/** Keys beyond JavaScript's exact integers (2^53), in key order: neighbours near ±2^62 and the ends. */
+const BIG = [
+  "-9223372036854775808",
+  "-4611686018427387905",
+  "-4611686018427387904",
+  "1",
+  "4611686018427387904",
+  "4611686018427387905",
+  "4611686018427387906",
+  "9223372036854775807",
+];
 
 /**
  * A shop's tables with foreign keys, names that need quoting, a composite key, a table without a
@@ -27,7 +41,8 @@ function shopWithBackup(customers: number) {
     CREATE TABLE "order" (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id), "it""s" TEXT, total REAL);
     CREATE TABLE lines (order_id INTEGER NOT NULL REFERENCES "order"(id), n INTEGER NOT NULL, what TEXT,
       PRIMARY KEY (order_id, n)) WITHOUT ROWID;
-    CREATE TABLE notes (body TEXT);`);
+    CREATE TABLE notes (body TEXT, "@n" INTEGER);
+    CREATE TABLE big (id INTEGER PRIMARY KEY, amount INTEGER, label TEXT);`);
   db.sqlite.transaction(() => {
     db.sqlite.run(`INSERT INTO customers (id, name, note)
       WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ${customers})
@@ -36,7 +51,9 @@ function shopWithBackup(customers: number) {
       SELECT id, id, 'say "hi", ok' || char(10) || 'next line', id * 1.5 FROM customers WHERE id % 10 = 0`);
     db.sqlite.run(`INSERT INTO lines SELECT id, 1, 'first' FROM "order"`);
     db.sqlite.run(`INSERT INTO lines SELECT id, 2, NULL FROM "order" WHERE id % 20 = 0`);
-    db.sqlite.run("INSERT INTO notes VALUES ('one'), ('two')");
+    db.sqlite.run(`INSERT INTO notes VALUES ('one', 1), ('two', -2), ('=1+2', NULL), ('+x', NULL), ('-5', -5),
+      ('@SUM(A1)', NULL), (char(9) || 'tab', NULL), (char(13) || 'cr', NULL), ('a=b', NULL)`);
+    db.sqlite.run(`INSERT INTO big VALUES ${BIG.map((id) => `(${id}, ${id}, 'k ${id}')`).join(", ")}`);
   })();
   return { ...setup, backup: engine.createBackup({ kind: "manual" }) };
 }
@@ -52,7 +69,8 @@ function changeToday(db: ReturnType<typeof makeSetup>["db"]): void {
     UPDATE customers SET name = 'Renamed' WHERE id = 9;
     UPDATE customers SET id = id WHERE id = 10;         -- the same values: not changed
     UPDATE "order" SET total = 15 WHERE id = 10;        -- 15.0 IS 15: not changed
-    UPDATE lines SET what = 'second' WHERE order_id = 20 AND n = 2;`);
+    UPDATE lines SET what = 'second' WHERE order_id = 20 AND n = 2;
+    UPDATE big SET amount = amount + 1 WHERE id = 4611686018427387905;`);
 }
 
 /** Rows of a table as `JSON key → JSON values`, read independently with bun:sqlite. */
@@ -211,6 +229,35 @@ describe("looking inside a small backup", () => {
     );
   });
 
+  test("integers beyond 2^53 are read, paged, compared and exported exactly", async () => {
+    const { engine, name } = shop;
+    const exact = (digits: string) => (Number.isSafeInteger(Number(digits)) ? Number(digits) : digits);
+    const seen: unknown[][] = [];
+    let after: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const page = await readRows(engine, { name, table: "big", after, limit: 1 });
+      seen.push(...page.rows);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    expect(seen).toEqual(BIG.map((id) => [exact(id), exact(id), `k ${id}`]));
+    const changed = await diffTable(engine, { name, table: "big", side: "changed", limit: 1 });
+    expect(changed.rows).toEqual([
+      {
+        key: ["4611686018427387905"],
+        backup: ["4611686018427387905", "4611686018427387905", "k 4611686018427387905"],
+        now: ["4611686018427387905", "4611686018427387906", "k 4611686018427387905"],
+      },
+    ]);
+    expect(await diffCounts(engine, { name, table: "big", wait: true })).toEqual({
+      deleted: 0,
+      added: 0,
+      changed: 1,
+    });
+    const csv = parseCsv(await csvOf(engine, { name, table: "big" }));
+    expect(csv.slice(1).map((l) => l.slice(0, 2))).toEqual(BIG.map((id) => [id, id]));
+  });
+
   test("the difference by primary key matches one computed apart, side by side, page by page", async () => {
     const { engine, name, paths } = shop;
     for (const [table, key] of [
@@ -255,6 +302,22 @@ describe("looking inside a small backup", () => {
     expect(customers[4]).toEqual(["4", "Customer 4", null]);
     const deleted = parseCsv(await csvOf(engine, { name, table: "customers", side: "deleted" }));
     expect(deleted.map((l) => l[0])).toEqual(["change", "deleted", "deleted", "deleted"]);
+  });
+
+  test("CSV: text a spreadsheet would take for a formula starts with a quote; numbers do not", async () => {
+    const { engine, name } = shop;
+    expect(parseCsv(await csvOf(engine, { name, table: "notes" }))).toEqual([
+      ["body", "'@n"],
+      ["one", "1"],
+      ["two", "-2"],
+      ["'=1+2", null],
+      ["'+x", null],
+      ["'-5", "-5"],
+      ["'@SUM(A1)", null],
+      ["'\ttab", null],
+      ["'\rcr", null],
+      ["a=b", null],
+    ]);
   });
 
   test("the command line shows the summary, the rows, the difference and CSV", async () => {
@@ -304,6 +367,30 @@ describe("looking inside a small backup", () => {
     expect(refused.err).toContain("only its row count is shown");
   });
 
+  test("the real command (as BUSINESS_APP_LAUNCHER starts the app) reads through its workers and exits", async () => {
+    const { name, paths } = shop;
+    // Bounded: a worker thread that kept the process alive would show as a kill, not as a hang.
+    const proc = Bun.spawn(
+      [...appCommand(), "inspect", name, "--table", "customers", "--diff", "--data-dir", paths.dataDir],
+      {
+        cwd: paths.dataDir,
+        env: cleanEnv(),
+        stdout: "pipe",
+        stderr: "pipe",
+        stdin: "ignore",
+        timeout: 30_000,
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    expect({ code, signal: proc.signalCode, err }).toEqual({ code: 0, signal: null, err: "" });
+    expect(out).toContain("3 deleted, 2 added, 3 changed since the backup");
+    expect(out).toContain("Customer 7");
+  });
+
   test("a hostile file is refused before anything of it is read; an unverified backup is not opened", async () => {
     const { engine, name, paths } = shop;
     const trigger = craftBackup(craftedCase("items_trigger"));
@@ -333,6 +420,30 @@ describe("looking inside a small backup", () => {
       pathOf: (n) => engine.pathOf(n),
     };
     expect(await refusal(readRows(unverified, { name, table: "customers" }))).toBe("look.unverified");
+  });
+
+  test("a count is fresh after each of many quick commits that leave the files' sizes and times as they were", async () => {
+    const { engine, name, db, paths } = shop;
+    const files = [paths.database, `${paths.database}-wal`];
+    // Each commit's WAL starts again at its beginning (sizes stay), and the times are set back as a
+    // clock that ticks in coarse steps would leave them: only what SQLite wrote tells them apart.
+    const commit = (sql: string) => {
+      db.sqlite.run(sql);
+      db.sqlite.run("PRAGMA wal_checkpoint(RESTART)");
+      for (const file of files) utimesSync(file, 1_700_000_000, 1_700_000_000);
+    };
+    commit(`UPDATE "order" SET total = total WHERE id = 20`);
+    const first = await diffCounts(engine, { name, table: "order", wait: true });
+    if (first === "counting") throw new Error("a count asked to wait answered counting");
+    const sizes = files.map((f) => statSync(f).size);
+    for (let i = 1; i <= 4; i++) {
+      commit(`UPDATE "order" SET "it""s" = 'changed' WHERE id = ${50 + 10 * i}`);
+      expect(files.map((f) => statSync(f).size)).toEqual(sizes);
+      expect(await diffCounts(engine, { name, table: "order", wait: true })).toEqual({
+        ...first,
+        changed: first.changed + i,
+      });
+    }
   });
 });
 

@@ -15,12 +15,20 @@ const STEP_BUDGET: ScanBudget = { rows: 4_000, ms: 20 };
 export const CHANGE_COLUMN = "change";
 
 /**
+ * How a text starts that a spreadsheet would run as a formula when the file is opened (`=`, `+`,
+ * `-`, `@`, a tab or a carriage return): a backup may come from elsewhere, and its text with it.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
  * One field as RFC 4180 has it: quoted when it holds a quote, a comma or a line break (quotes
- * doubled); NULL as nothing, the empty text as `""`, so the two stay apart.
+ * doubled); NULL as nothing, the empty text as `""`, so the two stay apart. Text that would start
+ * a formula gets a `'` before it, as spreadsheets write text typed that way; a number (an integer
+ * or a real as SQLite gave it, a negative one too) is written as it is.
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = String(value);
+  const text = typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : String(value);
   if (text === "" || /[",\r\n]/.test(text)) return `"${text.replaceAll('"', '""')}"`;
   return text;
 }

@@ -32,7 +32,7 @@ export interface DiffRequest {
   side: DiffSide;
   after?: string | undefined;
   limit?: number | undefined;
-  /** Values whole (a CSV export), not cut for a page. */
+  /** Values whole (a CSV export): text not cut, integers as bigint (see `shown`). */
   whole?: boolean;
 }
 
@@ -156,6 +156,7 @@ function stepEnd(db: SqlDatabase, p: Pairing, lo: SqlValue[] | null): SqlValue[]
       .query<unknown, SqlValue[]>(
         `SELECT ${columnList(p.key, alias)} FROM ${table} ${alias} WHERE ${range.sql} ORDER BY ${columnList(p.key, alias)} LIMIT ?`,
       )
+      .safeIntegers(true)
       .values(...range.params, DIFF_CHUNK);
     return keys.length < DIFF_CHUNK ? null : (keys.at(-1) as SqlValue[]);
   };
@@ -189,7 +190,11 @@ function sideRows(
       : side === "added"
         ? `SELECT ${keys}, ${p.nowColumns} FROM ${p.live} n WHERE ${range.sql} AND NOT EXISTS (SELECT 1 FROM ${p.backup} b WHERE ${p.sameKey})`
         : `SELECT ${keys}, ${columnList(p.columns, "b")}, ${p.nowColumns} FROM ${p.backup} b JOIN ${p.live} n ON ${p.sameKey} WHERE ${range.sql} AND ${p.differ}`;
-  return db.query<unknown, SqlValue[]>(`${sql} ORDER BY ${keys} LIMIT ?`).values(...range.params, limit);
+  // Integers as bigint, as a page of rows reads them (`readRowsPage`): keys and values exact.
+  return db
+    .query<unknown, SqlValue[]>(`${sql} ORDER BY ${keys} LIMIT ?`)
+    .safeIntegers(true)
+    .values(...range.params, limit);
 }
 
 function shownRow(row: SqlValue[], keyLength: number, request: DiffRequest): DiffRow {

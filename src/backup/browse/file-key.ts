@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 
 /**
  * The identity of a backup file in this process: path, size, modification time and inode. A
@@ -10,20 +10,51 @@ export function fileKeyOf(path: string): string {
 }
 
 /**
- * The version of the live database's data, as cheaply as it can be told from outside: the sizes
- * and modification times of the file and its WAL. A commit appends to the WAL (or, after a
- * checkpoint, rewrites it from the start: a new time); a checkpoint writes the file. SQLite's
- * `data_version` would tell it exactly but only to a connection kept open, and counting rows
- * would cost what the count it guards costs. The WAL may be missing (no write since it closed).
+ * The version of the live database's data: what SQLite itself rewrites on every commit, read from
+ * outside with plain bounded reads (no connection, no lock). In WAL mode each commit rewrites the
+ * wal-index header at the start of the `-shm` file (its change counter `iChange`, the last frame
+ * `mxFrame`, the salts and checksums: both 48-byte copies); in rollback-journal mode each commit
+ * increments the file change counter in the database header (bytes 24–27, with the size in pages
+ * after it). With them the inode and sizes (a file put in place by a restore) and the times.
+ * File times alone are not enough: they advance in steps of a few milliseconds, and two commits
+ * of the same size within one step left them as they were. One case is told by times and sizes
+ * only: a WAL database nobody holds open has no `-shm`, and a connection that opens, commits and
+ * closes within one step of the clock between two counts (the app holds its own open while it
+ * runs, so there it does not happen). Missing files (no WAL since the last close) count as such.
  */
 export function liveVersionOf(database: string): string {
-  const part = (path: string) => {
-    try {
-      const stat = statSync(path);
-      return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
-    } catch {
-      return "-";
+  return [
+    fileVersion(database, DB_HEADER_CHANGE),
+    fileVersion(`${database}-wal`, null),
+    fileVersion(`${database}-shm`, WAL_INDEX_HEADERS),
+  ].join("\0");
+}
+
+/** The database header's file change counter and size in pages (bytes 24–31). */
+const DB_HEADER_CHANGE = { offset: 24, length: 8 };
+/**
+ * The wal-index header's two copies (bytes 0–95): bounded, so a read never reaches the lock bytes
+ * SQLite holds further on (on Windows a locked range cannot be read).
+ */
+const WAL_INDEX_HEADERS = { offset: 0, length: 96 };
+
+function fileVersion(path: string, bytes: { offset: number; length: number } | null): string {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return "-";
+  }
+  try {
+    const stat = fstatSync(fd);
+    let content = "";
+    if (bytes) {
+      const buffer = Buffer.alloc(bytes.length);
+      const read = readSync(fd, buffer, 0, bytes.length, bytes.offset);
+      content = buffer.subarray(0, read).toString("hex");
     }
-  };
-  return `${part(database)}\0${part(`${database}-wal`)}`;
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${content}`;
+  } finally {
+    closeSync(fd);
+  }
 }

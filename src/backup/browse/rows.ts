@@ -23,7 +23,7 @@ export interface RowsRequest {
   search?: string | undefined;
   after?: string | undefined;
   limit?: number | undefined;
-  /** Values whole (a CSV export), not cut for a page. */
+  /** Values whole (a CSV export): text not cut, integers as bigint (see `shown`). */
   whole?: boolean;
 }
 
@@ -70,10 +70,14 @@ export function readRowsPage(
   const started = now();
   const from = tableRef(options.schema ?? "main", shape.name);
   const select = `SELECT ${columnList(order)}, ${columnList(shape.columns)} FROM ${from}`;
-  const first = db.query<unknown, [number]>(`${select} ORDER BY ${columnList(order)} LIMIT ?`);
-  const later = db.query<unknown, SqlValue[]>(
-    `${select} WHERE ${afterKey(order)} ORDER BY ${columnList(order)} LIMIT ?`,
-  );
+  // Integers as bigint: a key beyond 2^53 must come back into the cursor exactly (`shown` says
+  // which ones a page shows as digits).
+  const first = db
+    .query<unknown, [number]>(`${select} ORDER BY ${columnList(order)} LIMIT ?`)
+    .safeIntegers(true);
+  const later = db
+    .query<unknown, SqlValue[]>(`${select} WHERE ${afterKey(order)} ORDER BY ${columnList(order)} LIMIT ?`)
+    .safeIntegers(true);
   const chunk = needle === null ? limit + 1 : SEARCH_CHUNK;
   let cursor: SqlValue[] | null = request.after ? decodeCursor(request.after, order.length) : null;
   const rows: unknown[][] = [];

@@ -6,12 +6,16 @@ export const SHOWN_TEXT_LENGTH = 200;
 
 /**
  * A value as a page shows it: as SQLite gives it (a number stays a number, NULL stays null), a
- * blob as `<blob N bytes>`, long text cut unless `whole`, an integer JavaScript cannot hold
- * exactly as its digits.
+ * blob as `<blob N bytes>`, long text cut unless `whole`. Integers are read as bigint (exact): on
+ * a page one within 2^53 is a number, one beyond it its digits (a page crosses JSON, which has no
+ * exact big numbers); `whole` (an export, which writes them itself) keeps the bigint.
  */
-export function shown(value: SqlValue, whole = false): string | number | null {
+export function shown(value: SqlValue, whole = false): string | number | bigint | null {
   if (value === null || typeof value === "number") return value;
-  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "bigint") {
+    if (whole) return value;
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
   if (typeof value === "boolean") return value ? 1 : 0;
   if (value instanceof Uint8Array) return `<blob ${value.byteLength} bytes>`;
   if (!whole && value.length > SHOWN_TEXT_LENGTH) return `${value.slice(0, SHOWN_TEXT_LENGTH)}…`;

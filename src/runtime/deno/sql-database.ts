@@ -169,4 +169,10 @@ class NodeSqlStatement implements SqlStatement<unknown, unknown[]> {
   values(...params: unknown[]): SqlValue[][] {
     return withSqliteCodes(() => this.#rows(true).all(...bind(params))) as unknown as SqlValue[][];
   }
+
+  /** bun:sqlite's name for node:sqlite's `setReadBigInts`. */
+  safeIntegers(enabled: boolean): this {
+    this.#statement.setReadBigInts(enabled);
+    return this;
+  }
 }
