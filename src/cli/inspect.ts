@@ -123,7 +123,14 @@ async function printDiff(
     pages[side] = page;
   }
   if (json) {
-    ctx.stdout(`${JSON.stringify({ counts, ...pages }, null, 2)}\n`);
+    // The key as shown (digits beyond 2^53); the exact one is bigint, which JSON has not.
+    const shown = Object.fromEntries(
+      Object.entries(pages).map(([side, page]) => [
+        side,
+        { ...page, rows: page.rows.map(({ exactKey: _, ...row }) => row) },
+      ]),
+    );
+    ctx.stdout(`${JSON.stringify({ counts, ...shown }, null, 2)}\n`);
     return EXIT.ok;
   }
   if (counts === "counting") return EXIT.failed;

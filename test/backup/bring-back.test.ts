@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { BringBackError, LookError, MAX_BRING_BACK_KEYS } from "../../src/backup/index.ts";
+import type { SqlValue } from "../../src/runtime/types.ts";
 import { makeSetup } from "./fixtures.ts";
 
 /**
@@ -17,8 +18,24 @@ const customers = (ids: number[]) =>
   live()
     .query(`SELECT * FROM customers WHERE id IN (${ids.map(() => "?").join(",")}) ORDER BY id`)
     .all(...ids);
-const bring = (table: string, keys: (number | string)[][]) =>
+const bring = (table: string, keys: SqlValue[][]) =>
   setup.engine.bringRowsBack({ name: backup, table, keys, actor: "owner" });
+
+const EXACT_KEYS = [
+  4611686018427387904n,
+  4611686018427387905n,
+  -4611686018427387904n,
+  -9223372036854775808n,
+  9223372036854775807n,
+];
+/** Every value of `exact` with its type, integers as bigint: what SQLite holds, nothing rounded. */
+const exactRows = () =>
+  live()
+    .query(
+      "SELECT *, typeof(id), typeof(big), typeof(tally), typeof(r), typeof(loose), typeof(t), typeof(b) FROM exact ORDER BY id",
+    )
+    .safeIntegers(true)
+    .values();
 
 async function refusal<E extends Error = BringBackError>(
   promise: Promise<unknown>,
@@ -50,6 +67,23 @@ beforeAll(async () => {
       SELECT i, 'c' || i || '@example.com', 'Customer ' || i,
         CASE WHEN i = 20 THEN 100001 WHEN i % 7 = 0 THEN NULL ELSE i % 1000 + 1 END FROM n;
     COMMIT;
+  `);
+  // Integers at the edges of 64 bits and 2^62 with its neighbour (one double apart from it: a
+  // number would round them together), REALs a number would turn into integers or lose (1.0 in an
+  // untyped column, -0.0, the smallest and largest), unicode text and blobs.
+  live().run(`
+    CREATE TABLE tallies (id INTEGER PRIMARY KEY);
+    INSERT INTO tallies VALUES (4611686018427387904), (4611686018427387905);
+    CREATE TABLE exact (
+      id INTEGER PRIMARY KEY, big INTEGER UNIQUE, tally INTEGER REFERENCES tallies(id),
+      r REAL, loose, t TEXT, b BLOB
+    );
+    INSERT INTO exact VALUES
+      (4611686018427387904, 4611686018427387904, 4611686018427387904, 0.1, 1.0, 'héllo ✓ 𝄞 日本', x'00ff10'),
+      (4611686018427387905, 4611686018427387905, 4611686018427387905, 1e308, -0.0, '', x''),
+      (-4611686018427387904, -9223372036854775808, NULL, -2.5, 9007199254740993, 'x', NULL),
+      (-9223372036854775808, 9223372036854775807, NULL, 5e-324, 0.30000000000000004, NULL, zeroblob(3)),
+      (9223372036854775807, 9007199254740993, NULL, -1e-308, 'text', 'y', x'');
   `);
   backup = (await setup.engine.createBackup({ kind: "manual", description: "before" })).name;
   await setup.engine.settled();
@@ -92,6 +126,36 @@ describe("bring rows back", () => {
     const error = await refusal(bring("customers", [[1], [2]]));
     expect(error.message).toBe("Nothing was put back: customers 1 exists now (it is not overwritten).");
     expect(customers([1, 2])).toMatchObject([{ id: 1, name: "Changed" }]);
+  });
+
+  test("integers beyond 2^53, REALs, text and blobs come back exactly as stored", async () => {
+    const before = exactRows();
+    live().run("DELETE FROM exact");
+    const keys = EXACT_KEYS.map((k) => [k]);
+    expect((await bring("exact", keys)).keys).toEqual(keys);
+    expect(exactRows()).toEqual(before);
+    // -0.0 keeps its sign (toEqual tells 0 from -0 too; said here in so many words).
+    const loose = live().query("SELECT loose FROM exact WHERE id = 4611686018427387905").values();
+    expect(Object.is(loose[0]?.[0], -0)).toBe(true);
+  });
+
+  test("keys, unique values and references beyond 2^53 are checked exactly, not by a neighbour", async () => {
+    const big = 4611686018427387905n;
+    const row = () => exactRows().filter((r) => r[0] === big);
+    const before = row();
+    // 2^62 (key, unique value and parent) is still there: its neighbour is free to come back.
+    live().run(`DELETE FROM exact WHERE id = ${big}`);
+    await bring("exact", [[big]]);
+    expect(row()).toEqual(before);
+    live().run(`DELETE FROM exact WHERE id = ${big}; DELETE FROM tallies WHERE id = ${big}`);
+    expect((await refusal(bring("exact", [[big]]))).message).toBe(
+      `Nothing was put back: exact ${big} would point to tallies ${big}, which does not exist now.`,
+    );
+    live().run(`INSERT INTO tallies VALUES (${big}); INSERT INTO exact (id, big) VALUES (1, ${big})`);
+    expect((await refusal(bring("exact", [[big]]))).message).toBe(
+      `Nothing was put back: exact ${big}: a row with the same big exists now.`,
+    );
+    expect(row()).toEqual([]);
   });
 
   test("the app's own tables are refused, however their name is written", async () => {

@@ -245,6 +245,7 @@ describe("looking inside a small backup", () => {
     expect(changed.rows).toEqual([
       {
         key: ["4611686018427387905"],
+        exactKey: [4611686018427387905n],
         backup: ["4611686018427387905", "4611686018427387905", "k 4611686018427387905"],
         now: ["4611686018427387905", "4611686018427387906", "k 4611686018427387905"],
       },
@@ -280,6 +281,7 @@ describe("looking inside a small backup", () => {
     const changed = await diffTable(engine, { name, table: "customers", side: "changed" });
     expect(changed.rows[0]).toEqual({
       key: [5],
+      exactKey: [5n],
       backup: [5, "Customer 5", ""],
       now: [5, "Customer 5", null],
     });
@@ -362,6 +364,13 @@ describe("looking inside a small backup", () => {
     ]);
     const json = JSON.parse((await run("--table", "order", "--json")).out);
     expect(json.rows).toHaveLength(20);
+    // The difference as JSON: keys as shown (the exact key, a bigint, is not JSON).
+    const diffJson = JSON.parse((await run("--table", "customers", "--diff", "--json")).out);
+    expect(diffJson.changed.rows[0]).toEqual({
+      key: [5],
+      backup: [5, "Customer 5", ""],
+      now: [5, "Customer 5", null],
+    });
     const refused = await run("--table", "users");
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("only its row count is shown");

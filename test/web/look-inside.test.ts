@@ -23,8 +23,18 @@ const putBack = (ids: number[], confirmed: boolean, table = "customers") => {
   return { body: form.toString(), headers: { "Content-Type": "application/x-www-form-urlencoded" } };
 };
 
+/** Rows of a table whose untyped key holds integers beyond 2^53 and text of the same digits. */
+const tags = (web: WebApp) =>
+  web.db.sqlite.query("SELECT quote(k), typeof(k), v FROM tags ORDER BY k").values();
+let tagsInBackup: ReturnType<typeof tags> = [];
+/** The check box of the deleted side of `tags`, as the page offers it. */
+let tagToken = "";
+
 async function setup(web: WebApp) {
   web.db.sqlite.run(`
+    CREATE TABLE tags (k PRIMARY KEY, v TEXT) WITHOUT ROWID;
+    INSERT INTO tags VALUES (4611686018427387904, 'two to the 62'), (4611686018427387905, 'and one'),
+      ('4611686018427387905', 'the digits as text');
     CREATE TABLE orders (id INTEGER PRIMARY KEY, placed TEXT NOT NULL);
     CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, last_order INTEGER REFERENCES orders(id));
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
@@ -34,9 +44,11 @@ async function setup(web: WebApp) {
   `);
   backup = (await web.engine.createBackup({ kind: "manual", description: "before" })).name;
   await web.engine.settled();
+  tagsInBackup = tags(web);
   web.db.sqlite.run(
     "DELETE FROM customers WHERE id IN (17, 18, 19); UPDATE customers SET email = 'new@example.com' WHERE id = 5",
   );
+  web.db.sqlite.run("DELETE FROM tags WHERE k = 4611686018427387905");
 }
 
 const pages: ApiScenario[] = [
@@ -191,6 +203,34 @@ const putBacks: ApiScenario[] = [
     ...putBack([1], true, "users"),
     expectedStatus: { rule: "refused", test: (status) => status >= 400 && status < 500 },
     expectedContent: ["own tables"],
+  },
+  {
+    name: "a key beyond 2^53 goes through its check box exactly: the integer, not its neighbour or its digits as text",
+    as: "super_admin",
+    method: "GET",
+    url: () => look("diff", "table=tags&side=deleted"),
+    expectedStatus: 200,
+    expectedContent: ["4611686018427387905", "and one"],
+    after: ({ body }) => {
+      const boxes = [...body.matchAll(/name="key" value="([^"]*)"/g)].map((m) =>
+        (m[1] ?? "").replaceAll("&quot;", '"').replaceAll("&amp;", "&"),
+      );
+      expect(boxes).toHaveLength(1);
+      tagToken = boxes[0] ?? "";
+    },
+  },
+  {
+    name: "that check box, confirmed: the integer row is back as it was",
+    as: "super_admin",
+    method: "POST",
+    url: () => look("put-back"),
+    form: () => ({ table: "tags", key: tagToken, confirmed: "yes" }),
+    expectedStatus: 303,
+    expectedAudit: [{ action: "backup: put rows back", outcome: "success" }],
+    after: ({ web }) => {
+      expect(web.auth.audit.newest(1)[0]?.target).toBe(`1 row of tags from ${backup}: 4611686018427387905`);
+      expect(tags(web)).toEqual(tagsInBackup);
+    },
   },
 ];
 

@@ -10,7 +10,13 @@ export type DiffSide = "deleted" | "added" | "changed";
 export const DIFF_SIDES: readonly DiffSide[] = ["deleted", "added", "changed"];
 
 export interface DiffRow {
+  /** The key as a page shows it (see `shown`: beyond 2^53 an integer's digits, as text). */
   key: unknown[];
+  /**
+   * The key's values as stored (integers as bigint, exact): what names the row again, for
+   * putting it back. Not JSON (bigint); `key` is what is shown.
+   */
+  exactKey: SqlValue[];
   backup: unknown[] | null;
   now: unknown[] | null;
 }
@@ -199,10 +205,11 @@ function sideRows(
 
 function shownRow(row: SqlValue[], keyLength: number, request: DiffRequest): DiffRow {
   const show = (values: SqlValue[]) => values.map((v) => shown(v, request.whole));
-  const key = show(row.slice(0, keyLength));
+  const exactKey = row.slice(0, keyLength);
+  const key = show(exactKey);
   const values = row.slice(keyLength);
-  if (request.side === "deleted") return { key, backup: show(values), now: null };
-  if (request.side === "added") return { key, backup: null, now: show(values) };
+  if (request.side === "deleted") return { key, exactKey, backup: show(values), now: null };
+  if (request.side === "added") return { key, exactKey, backup: null, now: show(values) };
   const half = values.length / 2;
-  return { key, backup: show(values.slice(0, half)), now: show(values.slice(half)) };
+  return { key, exactKey, backup: show(values.slice(0, half)), now: show(values.slice(half)) };
 }

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { LookError } from "./errors.ts";
 
 /**
  * The identity of a backup file in this process: path, size, modification time and inode. A
@@ -7,6 +8,12 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 export function fileKeyOf(path: string): string {
   const stat = statSync(path);
   return `${path}\0${stat.size}\0${stat.mtimeMs}\0${stat.ino}`;
+}
+
+/** Throws `LookError` (`look.changed`) unless `path` is still the file whose identity is `fileKey`. */
+export function sameFile(task: { path: string; fileKey: string }): void {
+  if (fileKeyOf(task.path) !== task.fileKey)
+    throw new LookError("look.changed", "The backup file changed since it was checked; open it again.");
 }
 
 /**

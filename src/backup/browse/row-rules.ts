@@ -1,6 +1,7 @@
 import type { SqlDatabase, SqlValue } from "../../runtime/types.ts";
 import { foldName, quoteName, readIndexes } from "../inspect/schema-shape.ts";
-import { findShape, readShapes, type TableShape } from "./tables.ts";
+import { findShape, readShapes, type TableShape, tableRef } from "./tables.ts";
+import { valuesToken } from "./values.ts";
 
 /**
  * What the live database would say to rows put back into one of its tables, found out before
@@ -8,6 +9,8 @@ import { findShape, readShapes, type TableShape } from "./tables.ts";
  * (references to rows that are gone), so that a refusal names the row and the reason in words
  * rather than SQLite's bare "constraint failed". Everything is read from what SQLite reports
  * (`table_xinfo`, `index_list`, `foreign_key_list`); names are always quoted, never spliced.
+ * Only `main` is asked: the backup is attached beside it while its rows go back. Values are the
+ * backup's as read with integers as bigint, so a value beyond 2^53 is compared exactly.
  */
 
 /** One row on its way back: its key and its values, in the order of the backup's columns. */
@@ -58,7 +61,9 @@ export function keysTakenNow(
   table: KeyedShape,
   rows: IncomingRow[],
 ): { taken: Set<IncomingRow>; reasons: string[] } {
-  const lookup = db.prepare(`SELECT 1 FROM ${quoteName(table.name)} WHERE ${where(table.key)} LIMIT 1`);
+  const lookup = db.prepare(
+    `SELECT 1 FROM ${tableRef("main", table.name)} WHERE ${where(table.key)} LIMIT 1`,
+  );
   const taken = new Set(rows.filter((row) => lookup.get(...row.key) !== null));
   const reasons = [...taken].map(
     (row) => `${table.name} ${describeValues(row.key)} exists now (it is not overwritten)`,
@@ -82,7 +87,7 @@ export function uniqueValuesTaken(db: SqlDatabase, { table, columns, rows }: Row
     const cols = names as string[];
     const what = cols.join(", ");
     const taken = db.prepare(
-      `SELECT 1 FROM ${quoteName(table.name)} WHERE ${where(
+      `SELECT 1 FROM ${tableRef("main", table.name)} WHERE ${where(
         cols,
         index.keys.map((k) => quoteName(k.collation)),
       )} LIMIT 1`,
@@ -97,7 +102,7 @@ export function uniqueValuesTaken(db: SqlDatabase, { table, columns, rows }: Row
         continue;
       }
       // Compared as SQLite would only for BINARY collation; others are left to the insert.
-      const token = JSON.stringify(values.map((v) => (v instanceof Uint8Array ? [...v] : v)));
+      const token = valuesToken(values);
       const twin = seen.get(token);
       if (twin) reasons.push(`${label} and ${table.name} ${describeValues(twin.key)} have the same ${what}`);
       else seen.set(token, row);
@@ -116,7 +121,7 @@ interface Reference {
 function referencesOf(db: SqlDatabase, table: string): Reference[] {
   const rows = db
     .query<{ id: number; table: string; from: string; to: string | null }, [string]>(
-      'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+      'SELECT id, "table", "from", "to" FROM pragma_foreign_key_list(?, \'main\') ORDER BY id, seq',
     )
     .all(table);
   const byId = new Map<number, Reference>();
@@ -144,7 +149,7 @@ export function missingParents(db: SqlDatabase, { table, columns, rows }: RowBat
     const to = ref.to.every((c) => c !== null) ? (ref.to as string[]) : (parent?.key ?? []);
     const lookup =
       parent && to.length === ref.from.length
-        ? db.prepare(`SELECT 1 FROM ${quoteName(parent.name)} WHERE ${where(to)} LIMIT 1`)
+        ? db.prepare(`SELECT 1 FROM ${tableRef("main", parent.name)} WHERE ${where(to)} LIMIT 1`)
         : null;
     for (const row of rows) {
       const values = pick(row, ref.from);

@@ -4,8 +4,7 @@ import type { SqlDatabase } from "../../runtime/types.ts";
 import { type CheckResult, countedTables, openBackupFile } from "../inspect/checks.ts";
 import { checkAppSchema } from "../inspect/trust.ts";
 import { countDifference, type DiffRequest, readDiffPage } from "./diff.ts";
-import { LookError } from "./errors.ts";
-import { fileKeyOf } from "./file-key.ts";
+import { fileKeyOf, sameFile } from "./file-key.ts";
 import { type RowsRequest, readRowsPage } from "./rows.ts";
 import { readShapes, shapeOf, type TableShape, tableRef } from "./tables.ts";
 
@@ -121,11 +120,6 @@ export function openPair(task: { path: string; fileKey: string; live: string }):
     throw error;
   }
   return db;
-}
-
-function sameFile(task: { path: string; fileKey: string }): void {
-  if (fileKeyOf(task.path) !== task.fileKey)
-    throw new LookError("look.changed", "The backup file changed since it was checked; open it again.");
 }
 
 /** Rows of the bookkeeping tables `countRowsIn` leaves out (migrations, identity, SQLite's counters). */

@@ -78,3 +78,20 @@ export function decodeCursor(cursor: string, length: number): SqlValue[] {
     throw badCursor();
   });
 }
+
+/**
+ * The values as one text, the same for values SQLite holds equal by BINARY comparison: an integer
+ * alike as bigint or number, a REAL whole number alike as the integer, 0.0 alike as -0.0; text
+ * and blobs apart. For telling repeats among incoming values (JSON has no bigint).
+ */
+export function valuesToken(values: SqlValue[]): string {
+  return JSON.stringify(
+    values.map((v) => {
+      if (v === null) return null;
+      if (v instanceof Uint8Array) return ["b", Buffer.from(v).toString("base64")];
+      if (typeof v === "string") return ["s", v];
+      if (typeof v === "boolean") return ["n", v ? "1" : "0"];
+      return ["n", String(v)];
+    }),
+  );
+}

@@ -97,7 +97,7 @@ export function lookRoutes(deps: { engine: BackupEngine; auth: Auth }) {
       side,
       after: after ?? null,
       columns: page.columns,
-      rows: page.rows.map((row) => ({ token: encodeRowKey(row.key), backup: row.backup, now: row.now })),
+      rows: page.rows.map((row) => ({ token: encodeRowKey(row.exactKey), backup: row.backup, now: row.now })),
       next: page.next,
       canPutBack: side === "deleted" && viewerOf(c).role === "super_admin",
     };
