@@ -11,9 +11,11 @@ import {
   readRows,
   summarizeBackup,
 } from "../backup/index.ts";
+import { showTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure } from "./data-command.ts";
+import { PROGRAM } from "./help.ts";
 import { formatTable } from "./table.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
@@ -78,8 +80,12 @@ function printSummary(ctx: CliContext, summary: LookSummary, json: boolean): num
     t.appTable ? "BusinessApp's own: counts only" : t.key ? "" : "no primary key: rows only, no difference",
   ]);
   const unknown = summary.nowUnknown ? `The rows now are not known: ${summary.nowUnknown}.\n` : "";
+  // A count that stayed the same may hide rows deleted and others added: the hint says where to look.
+  const hint = summary.tables.some((t) => !t.appTable && t.key)
+    ? `Which rows were deleted, added or changed since: ${PROGRAM} inspect ${summary.name} --table T --diff\n`
+    : "";
   ctx.stdout(
-    `Backup ${summary.name}, data of ${summary.dataAt}\n${formatTable(["TABLE", "IN BACKUP", "NOW", "DIFFERENCE", "NOTE"], rows)}\n${unknown}`,
+    `Backup ${summary.name}, data of ${showTime(summary.dataAt)}\n${formatTable(["TABLE", "IN BACKUP", "NOW", "ROWS +/-", "NOTE"], rows)}\n${unknown}${hint}`,
   );
   return EXIT.ok;
 }

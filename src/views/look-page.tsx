@@ -4,11 +4,14 @@ import { Page, type PageProps } from "./layout.tsx";
 import { count, LookTrail, lookUrl } from "./look-parts.tsx";
 import { Time } from "./when.tsx";
 
-/** The rows now less the rows in the backup, as "+5", "−3" or "same"; "" when either is unknown. */
+/**
+ * The rows now less the rows in the backup, as "+5", "−3" or "as many" (rows may still have been
+ * deleted and others added: the difference view tells); "" when either is unknown.
+ */
 function difference(t: LookTable): string {
   if (t.backupRows === null || t.nowRows === null) return "";
   const d = t.nowRows - t.backupRows;
-  if (d === 0) return "same";
+  if (d === 0) return "as many";
   return `${d > 0 ? "+" : "−"}${Math.abs(d).toLocaleString("en-US")}`;
 }
 
@@ -66,7 +69,7 @@ export function LookPage(props: PageProps & { summary: LookSummary }) {
                 Now
               </th>
               <th scope="col" class="number">
-                Difference
+                Rows +/−
               </th>
               <th scope="col">
                 <span class="visually-hidden">Look at</span>
@@ -85,7 +88,7 @@ export function LookPage(props: PageProps & { summary: LookSummary }) {
                 <td data-label="Now" class="number">
                   {count(t.nowRows)}
                 </td>
-                <td data-label="Difference" class="number">
+                <td data-label="Rows +/−" class="number">
                   {difference(t)}
                 </td>
                 <td>

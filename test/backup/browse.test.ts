@@ -345,6 +345,8 @@ describe("looking inside a small backup", () => {
     expect(summary.code).toBe(0);
     expect(summary.out).toMatch(/customers\s+200\s+199\s+-1/);
     expect(summary.out).toMatch(/users\s+0\s+0\s+0\s+BusinessApp's own: counts only/);
+    // A count alone hides rows deleted and others added: the summary says where to see them.
+    expect(summary.out).toContain(`inspect ${name} --table T --diff`);
     const rows = await run("--table", "customers", "--search", "CUSTOMER 19");
     expect(rows.out).toContain("Customer 190");
     const diff = await run("--table", "customers", "--diff");
