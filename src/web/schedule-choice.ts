@@ -9,7 +9,7 @@ import {
   presetOf,
   type SchedulePreset,
 } from "../scheduler/presets.ts";
-import type { ScheduleChoice, ScheduleForm } from "../views/schedule-chooser.tsx";
+import type { ScheduleChoice, ScheduleForm } from "../views/settings/schedule-chooser.tsx";
 import { badForm, WebError } from "./http-errors.ts";
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OffsiteError } from "../../src/offsite/errors.ts";
 import { restoreFromOffsite } from "../../src/offsite/restore.ts";
-import { offsiteSentence } from "../../src/views/offsite-sentence.ts";
+import { offsiteSentence } from "../../src/views/offsite/offsite-sentence.ts";
 import { addItems, itemNames } from "../backup/fixtures.ts";
 import { missing } from "../tools.ts";
 import { addMegabytes, offsiteSetup, sha256Of } from "./offsite-fixtures.ts";

@@ -4,7 +4,7 @@ import type { Auth } from "../../auth/auth.ts";
 import { signIn, signOut } from "../../auth/sign-in.ts";
 import { publicUser } from "../../auth/users.ts";
 import type { DataPaths } from "../../config/paths.ts";
-import { LoginPage } from "../../views/auth-pages.tsx";
+import { LoginPage } from "../../views/auth/auth-pages.tsx";
 import type { AppEnv } from "../context.ts";
 import { showProblemsWith } from "../errors.tsx";
 import { readForm, readJson, textField } from "../form.ts";

@@ -4,7 +4,7 @@ import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine, ManifestRecord } from "../../backup/index.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import type { Message } from "../../views/backup-area.tsx";
+import type { Message } from "../../views/backup/backup-area.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { momentField, readForm, textField } from "../form.ts";

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { DataPaths } from "../../config/paths.ts";
 import { readLogLines, readLogText } from "../../lib/log-lines.ts";
-import { LogPage } from "../../views/log-page.tsx";
+import { LogPage } from "../../views/backup/log-page.tsx";
 import type { AppEnv } from "../context.ts";
 import { respondPage } from "../html.ts";
 import { pagePropsOf } from "../viewer.ts";

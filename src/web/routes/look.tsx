@@ -17,11 +17,11 @@ import {
   DiffSection,
   type DiffView,
   LookDiffPage,
-} from "../../views/look-diff.tsx";
-import { LookPage } from "../../views/look-page.tsx";
-import { lookUrl } from "../../views/look-parts.tsx";
-import { PutBackPage } from "../../views/look-put-back.tsx";
-import { LookRowsPage, RowsSection, type RowsView } from "../../views/look-rows.tsx";
+} from "../../views/look/look-diff.tsx";
+import { LookPage } from "../../views/look/look-page.tsx";
+import { lookUrl } from "../../views/look/look-parts.tsx";
+import { PutBackPage } from "../../views/look/look-put-back.tsx";
+import { LookRowsPage, RowsSection, type RowsView } from "../../views/look/look-rows.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import { showProblemsWith } from "../errors.tsx";

@@ -14,7 +14,7 @@ import {
   RecoveryHelpPage,
   RecoveryPage,
   StartEmptyConfirmPage,
-} from "../../views/recovery-page.tsx";
+} from "../../views/backup/recovery-page.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort, SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { Auth } from "../../auth/auth.ts";
 import { checkSetupLink, completeSetup } from "../../auth/first-run.ts";
 import type { Log } from "../../lib/log.ts";
-import { SetupExpiredPage, SetupLinkUsedPage, SetupPage } from "../../views/auth-pages.tsx";
+import { SetupExpiredPage, SetupLinkUsedPage, SetupPage } from "../../views/auth/auth-pages.tsx";
 import type { AppEnv } from "../context.ts";
 import { type ProblemView, showProblemsWith } from "../errors.tsx";
 import { readForm, textField } from "../form.ts";

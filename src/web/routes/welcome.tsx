@@ -16,7 +16,7 @@ import { listDrives, listFolder, onSameDisk } from "../../offsite/drives.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import type { TargetTest } from "../../offsite/targets.ts";
 import { describeCadence } from "../../scheduler/cadence.ts";
-import { FolderChooser, WelcomePage, type WelcomeProps } from "../../views/welcome-page.tsx";
+import { FolderChooser, WelcomePage, type WelcomeProps } from "../../views/settings/welcome-page.tsx";
 import { audited } from "../audit.ts";
 import type { AppEnv } from "../context.ts";
 import type { SettingsPort } from "../deps.ts";
