@@ -9,7 +9,7 @@ import type { Log } from "../lib/log.ts";
 import { tempNameFor } from "../lib/temp-name.ts";
 import type { Clock } from "../lib/time.ts";
 import { realTimers, type Timers } from "../lib/timers.ts";
-import type { PlaceDrillStatus } from "../offsite/drill.ts";
+import type { PlaceDrillStatus } from "../offsite/drills/drill.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler, SchedulerStatus } from "../scheduler/scheduler.ts";
 import type { AlertEmail } from "./alert-email.ts";

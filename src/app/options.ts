@@ -5,7 +5,7 @@ import { DEFAULT_SMTP_PORT, emailSender } from "../config/email-settings.ts";
 import type { Settings } from "../config/schema.ts";
 import type { Log } from "../lib/log.ts";
 import type { SharingWait } from "../lib/sharing.ts";
-import type { OffsiteOptions } from "../offsite/targets.ts";
+import type { OffsiteOptions } from "../offsite/places/targets.ts";
 import type { Cadence } from "../scheduler/cadence.ts";
 import { type EmailOptions, MAIL_TIMEOUT_MS } from "./alert-email.ts";
 import { consoleUrl } from "./console-url.ts";

@@ -7,8 +7,8 @@ import { writeFileAtomic } from "../lib/fs-sync.ts";
 import type { Log } from "../lib/log.ts";
 import { hasControlCharacters } from "../lib/text.ts";
 import type { Clock } from "../lib/time.ts";
+import { type PassphraseTry, passphraseFingerprint } from "../offsite/crypto/passphrase.ts";
 import { OffsiteError } from "../offsite/errors.ts";
-import { type PassphraseTry, passphraseFingerprint } from "../offsite/passphrase.ts";
 import type { AppSettings } from "./settings.ts";
 
 export const PASSPHRASE_FILE = "passphrase.json";

@@ -20,7 +20,7 @@ import { tempNameFor } from "../lib/temp-name.ts";
 import { formatLogTime, showTime } from "../lib/time.ts";
 import { fetchChain } from "../offsite/continuous/changes.ts";
 import type { ChangeShipping } from "../offsite/continuous/shipping.ts";
-import type { TargetId } from "../offsite/target.ts";
+import type { TargetId } from "../offsite/places/target.ts";
 import type { RestoreDeps } from "./restore.ts";
 
 /**

@@ -1,15 +1,19 @@
 import type { ManifestRecord, RestorePreview, RestoreResult } from "../backup/index.ts";
 import { BackupNotFoundError, BackupUnusableError, lineageOf, NoUsableBackupError } from "../backup/index.ts";
-import { copyAsRecord, type RemoteCopy } from "../offsite/copies.ts";
+import { copyAsRecord, type RemoteCopy } from "../offsite/copies/copies.ts";
+import {
+  type OffsiteRestoreDeps,
+  restoreFromOffsite,
+  restoreLatestFromOffsite,
+} from "../offsite/copies/restore.ts";
 import { CopyNotFoundError } from "../offsite/errors.ts";
-import { type OffsiteRestoreDeps, restoreFromOffsite, restoreLatestFromOffsite } from "../offsite/restore.ts";
-import type { TargetId } from "../offsite/target.ts";
+import type { TargetId } from "../offsite/places/target.ts";
 
 /**
  * Where a restore's backup comes from, decided in this one place for the Database Backup page, the
  * JSON API, the recovery page and the command line alike: the backup folder; else — the backup is
  * missing here or fails its check, or (Emergency Restore) nothing here is usable — its off-site
- * copy, the mirror folder first, then S3 (`offsite/restore.ts` fetches and checks it and hands it
+ * copy, the mirror folder first, then S3 (`offsite/copies/restore.ts` fetches and checks it and hands it
  * to the engine's restore as a file). With `from`, one place only, never the folder. What a
  * restore will do is told the same way (`previewRestoreOf`).
  */

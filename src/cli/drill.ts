@@ -2,7 +2,7 @@ import { describeDrill, describePlaceDrill } from "../app/drill-words.ts";
 import { EXIT } from "../app/error-codes.ts";
 import type { DrillResult } from "../backup/index.ts";
 import { escapeControlCharacters } from "../lib/text.ts";
-import type { PlaceDrill } from "../offsite/drill.ts";
+import type { PlaceDrill } from "../offsite/drills/drill.ts";
 import { type FlagSpec, parseFlags } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { openDataApp, reportFailure, withProgress } from "./data-command.ts";

@@ -8,7 +8,7 @@ import type { DataPaths } from "../config/paths.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import type { OffsiteDrills } from "../offsite/drill.ts";
+import type { OffsiteDrills } from "../offsite/drills/drill.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";

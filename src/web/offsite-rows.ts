@@ -1,5 +1,5 @@
 import { type ManifestRecord, newestFirst } from "../backup/index.ts";
-import { copyAsRecord } from "../offsite/copies.ts";
+import { copyAsRecord } from "../offsite/copies/copies.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { OffsiteRows } from "../views/offsite/offsite-places.tsx";
 

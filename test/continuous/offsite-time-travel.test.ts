@@ -6,7 +6,7 @@ import { createApp } from "../../src/app.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";
 import { fetchChain } from "../../src/offsite/continuous/changes.ts";
-import type { TargetId } from "../../src/offsite/target.ts";
+import type { TargetId } from "../../src/offsite/places/target.ts";
 import { tempDir } from "../helpers.ts";
 import { startRealS3 } from "../offsite/rgw.ts";
 import { type S3Server, startS3Server } from "../offsite/s3rver.ts";

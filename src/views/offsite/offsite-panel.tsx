@@ -3,8 +3,8 @@
 import type { AppStatus } from "../../app/status.ts";
 import { upperFirst } from "../../lib/text.ts";
 import { clockTime } from "../../lib/time.ts";
+import { foreignWords, UNAUTHENTICATED } from "../../offsite/places/targets.ts";
 import type { OffsiteTargetStatus } from "../../offsite/status.ts";
-import { foreignWords, UNAUTHENTICATED } from "../../offsite/targets.ts";
 import { Icon } from "../layout/icons.tsx";
 import { Time } from "../layout/when.tsx";
 import { PLACE_WORD } from "./offsite-places.tsx";

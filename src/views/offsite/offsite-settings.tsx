@@ -3,7 +3,7 @@
 import type { PassphraseStatus } from "../../app/passphrase.ts";
 import type { SettingSource } from "../../config/load.ts";
 import { envName, KIND_NAMES, type SettingKey, type Settings } from "../../config/schema.ts";
-import type { TargetTest } from "../../offsite/targets.ts";
+import type { TargetTest } from "../../offsite/places/targets.ts";
 import { CsrfField, type PageProps } from "../layout/layout.tsx";
 import { KIND_TITLE } from "../layout/words.ts";
 import { Field, fixedBy } from "../settings/setting-field.tsx";

@@ -2,7 +2,7 @@
 import type { PassphraseStatus } from "../../app/passphrase.ts";
 import type { SettingSource } from "../../config/load.ts";
 import type { SettingKey, Settings } from "../../config/schema.ts";
-import type { TargetTest } from "../../offsite/targets.ts";
+import type { TargetTest } from "../../offsite/places/targets.ts";
 import type { SchedulerStatus } from "../../scheduler/scheduler.ts";
 import { CsrfField, Notice, Page, type PageProps } from "../layout/layout.tsx";
 import { Time } from "../layout/when.tsx";

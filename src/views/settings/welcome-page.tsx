@@ -2,8 +2,8 @@
 import type { PassphraseStatus } from "../../app/passphrase.ts";
 import type { Settings } from "../../config/schema.ts";
 import { formatBytes } from "../../lib/format.ts";
-import type { Drive, FolderListing } from "../../offsite/drives.ts";
-import type { TargetTest } from "../../offsite/targets.ts";
+import type { Drive, FolderListing } from "../../offsite/places/drives.ts";
+import type { TargetTest } from "../../offsite/places/targets.ts";
 import { CsrfField, Notice, Page, type PageProps, type Viewer } from "../layout/layout.tsx";
 import { TestResults } from "../offsite/offsite-settings.tsx";
 import { PassphraseSettings } from "../offsite/passphrase.tsx";

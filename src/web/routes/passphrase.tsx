@@ -5,7 +5,7 @@ import { emergencyKit, kitText } from "../../app/emergency-kit.ts";
 import type { PassphraseKeeper } from "../../app/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { DataPaths } from "../../config/paths.ts";
-import { typedFingerprint } from "../../offsite/passphrase.ts";
+import { typedFingerprint } from "../../offsite/crypto/passphrase.ts";
 import { Page } from "../../views/layout/layout.tsx";
 import { EmergencyKitPage, PassphraseCheckForm } from "../../views/offsite/passphrase.tsx";
 import { audited } from "../audit.ts";

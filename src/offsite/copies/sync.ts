@@ -1,17 +1,17 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { type ManifestRecord, newestFirst, type RetentionFacts } from "../backup/index.ts";
-import { formatBytes } from "../lib/format.ts";
-import type { Log } from "../lib/log.ts";
-import type { Clock } from "../lib/time.ts";
+import { type ManifestRecord, newestFirst, type RetentionFacts } from "../../backup/index.ts";
+import { formatBytes } from "../../lib/format.ts";
+import type { Log } from "../../lib/log.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { PlaceKey } from "../crypto/keys.ts";
+import { OffsiteError } from "../errors.ts";
+import type { OffsiteTarget } from "../places/target.ts";
 import { copyAuditTrail } from "./audit-copy.ts";
 import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
 import { copyBackup, removeCopy } from "./copy.ts";
-import { OffsiteError } from "./errors.ts";
-import type { PlaceKey } from "./keys.ts";
 import type { PlaceLedger } from "./ledger.ts";
 import { type CopyPolicy, planCopies, planRemovals } from "./plan.ts";
-import type { OffsiteTarget } from "./target.ts";
 
 /** A copy on its way: the backup, and the bytes of it read so far. */
 export interface CopyProgress {

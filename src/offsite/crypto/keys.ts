@@ -1,9 +1,9 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import { sha256Hex } from "../lib/hash.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { OffsiteError } from "../errors.ts";
+import type { OffsiteTarget } from "../places/target.ts";
 import { decryptWithPassphrase, encryptWithPassphrase } from "./age.ts";
-import { OffsiteError } from "./errors.ts";
-import type { OffsiteTarget } from "./target.ts";
 
 /**
  * A place's key: an age identity (X25519) kept in the place as `business-app-key.age`, encrypted

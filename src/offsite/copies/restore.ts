@@ -1,20 +1,20 @@
 import { rm } from "node:fs/promises";
-import type { BackupEngine, BroughtIn, RestoreResult } from "../backup/index.ts";
+import type { BackupEngine, BroughtIn, RestoreResult } from "../../backup/index.ts";
 import {
   BackupUnusableError,
   ChoiceChangedError,
   lineageOf,
   NameTakenError,
   NoUsableBackupError,
-} from "../backup/index.ts";
-import { describeError } from "../lib/errors.ts";
-import type { Log } from "../lib/log.ts";
-import type { SqlDatabase } from "../runtime/types.ts";
+} from "../../backup/index.ts";
+import { describeError } from "../../lib/errors.ts";
+import type { Log } from "../../lib/log.ts";
+import type { SqlDatabase } from "../../runtime/types.ts";
+import { CopyNotFoundError, OffsiteError } from "../errors.ts";
+import type { TargetId } from "../places/target.ts";
+import type { OffsiteService } from "../service.ts";
 import { mergeAuditCopy } from "./audit-copy.ts";
 import type { RemoteCopy } from "./copies.ts";
-import { CopyNotFoundError, OffsiteError } from "./errors.ts";
-import type { OffsiteService } from "./service.ts";
-import type { TargetId } from "./target.ts";
 
 export interface OffsiteRestoreDeps {
   engine: BackupEngine;

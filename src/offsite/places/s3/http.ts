@@ -1,4 +1,4 @@
-import { emptyStream, withIdleTimeout } from "../streams.ts";
+import { emptyStream, withIdleTimeout } from "../../copies/streams.ts";
 import { canonicalQuery, signedHeaders, uriEncode } from "./sigv4.ts";
 
 /** Where an S3-compatible bucket is, and the keys that sign its requests (SigV4). */

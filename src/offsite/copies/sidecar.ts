@@ -1,8 +1,8 @@
 import { Decrypter, Encrypter } from "age-encryption";
 import { z } from "zod";
-import { isPlainBackupName } from "../backup/index.ts";
-import { sha256Hex } from "../lib/hash.ts";
-import { macMatches, macOf, type PlaceKey } from "./keys.ts";
+import { isPlainBackupName } from "../../backup/index.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { macMatches, macOf, type PlaceKey } from "../crypto/keys.ts";
 
 /**
  * The sidecar of a copy (`<copy name>.json`), written after the copy: what the copy holds and how

@@ -1,8 +1,8 @@
-import { lockWithin } from "../lib/shared-file.ts";
-import type { Clock } from "../lib/time.ts";
-import { isEncryptedCopyName } from "./copies.ts";
+import { lockWithin } from "../../lib/shared-file.ts";
+import type { Clock } from "../../lib/time.ts";
+import { isEncryptedCopyName } from "../copies/copies.ts";
+import type { Place } from "../places/targets.ts";
 import { type KeyRecord, openPlaceKey, type PlaceKey, placeKey } from "./keys.ts";
-import type { Place } from "./targets.ts";
 
 /** The longest a process waits while another opens or makes a place's key (network work, itself bounded). */
 const KEY_LOCK_WAIT_MS = 2 * 60_000;

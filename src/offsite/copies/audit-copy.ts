@@ -2,17 +2,17 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { openDatabase } from "#runtime/sqlite.ts";
-import { AUDIT_FILE } from "../config/paths.ts";
-import { sha256Hex } from "../lib/hash.ts";
-import { tempNameFor } from "../lib/temp-name.ts";
-import type { Clock } from "../lib/time.ts";
-import type { SqlDatabase } from "../runtime/types.ts";
-import { encryptStream } from "./age.ts";
-import { OffsiteError } from "./errors.ts";
-import { macMatches, macOf, type PlaceKey } from "./keys.ts";
+import { AUDIT_FILE } from "../../config/paths.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { tempNameFor } from "../../lib/temp-name.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { SqlDatabase } from "../../runtime/types.ts";
+import { encryptStream } from "../crypto/age.ts";
+import { macMatches, macOf, type PlaceKey } from "../crypto/keys.ts";
+import { OffsiteError } from "../errors.ts";
+import { type OffsiteTarget, readText, type TargetFile } from "../places/target.ts";
 import type { PlaceLedger } from "./ledger.ts";
 import { type Digest, digestOf, fileStream, measuring } from "./streams.ts";
-import { type OffsiteTarget, readText, type TargetFile } from "./target.ts";
 
 /**
  * The audit trail off-site: with a passphrase, each run puts a copy of `business_audit.db` in the

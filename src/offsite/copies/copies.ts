@@ -4,14 +4,14 @@ import {
   type ManifestRecord,
   newestFirst,
   parseBackupName,
-} from "../backup/index.ts";
+} from "../../backup/index.ts";
+import { isChangesObject } from "../continuous/manifest.ts";
+import { KEY_FILE, type PlaceKey } from "../crypto/keys.ts";
+import { OffsiteError } from "../errors.ts";
+import { type OffsiteTarget, readText, type TargetFile } from "../places/target.ts";
 import { AUDIT_COPY, AUDIT_SIDECAR, type AuditCopy, readAuditCopy } from "./audit-copy.ts";
-import { isChangesObject } from "./continuous/manifest.ts";
-import { OffsiteError } from "./errors.ts";
-import { KEY_FILE, type PlaceKey } from "./keys.ts";
 import type { PlaceRecord } from "./ledger.ts";
 import { type ReadSidecar, readSidecarText, type Sidecar } from "./sidecar.ts";
-import { type OffsiteTarget, readText, type TargetFile } from "./target.ts";
 
 /** An encrypted copy's name: the backup's name and this (`backup_20250922_143000.db.age`). */
 const AGE_SUFFIX = ".age";

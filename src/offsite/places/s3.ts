@@ -1,5 +1,5 @@
-import { isAbort, storeError } from "./errors.ts";
-import type { PlaceLedger } from "./ledger.ts";
+import type { PlaceLedger } from "../copies/ledger.ts";
+import { isAbort, storeError } from "../errors.ts";
 import { S3Http, type S3Options, type S3Timeouts } from "./s3/http.ts";
 import { S3Store, type StoreTuning } from "./s3/store.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";

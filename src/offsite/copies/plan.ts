@@ -1,11 +1,11 @@
-import type { BackupKind } from "../backup/index.ts";
+import type { BackupKind } from "../../backup/index.ts";
 import {
   type ManifestRecord,
   newestFirst,
   planRetention,
   type RetentionFacts,
   type RetentionLimits,
-} from "../backup/index.ts";
+} from "../../backup/index.ts";
 import type { RemoteCopy } from "./copies.ts";
 
 /** A local backup that may be copied: verified, with the SHA-256 recorded when it was made. */

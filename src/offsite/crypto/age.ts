@@ -1,8 +1,8 @@
 import { randomBytes, scrypt } from "node:crypto";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { Decrypter, Encrypter, type Identity, type Recipient, Stanza } from "age-encryption";
-import { AppError } from "../lib/errors.ts";
-import { OffsiteError, storeError } from "./errors.ts";
+import { AppError } from "../../lib/errors.ts";
+import { OffsiteError, storeError } from "../errors.ts";
 
 /**
  * The standard age format, so `age -d` opens every copy on any machine. Copies are encrypted to an

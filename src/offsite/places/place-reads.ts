@@ -1,8 +1,8 @@
-import { newestFirst } from "../backup/index.ts";
-import { AUDIT_FILE } from "../config/paths.ts";
-import { type RemoteCopy, readContents, type TargetContents } from "./copies.ts";
-import { type FetchedCopy, fetchCopy } from "./fetch.ts";
-import type { PlaceKeys } from "./place-keys.ts";
+import { newestFirst } from "../../backup/index.ts";
+import { AUDIT_FILE } from "../../config/paths.ts";
+import { type RemoteCopy, readContents, type TargetContents } from "../copies/copies.ts";
+import { type FetchedCopy, fetchCopy } from "../copies/fetch.ts";
+import type { PlaceKeys } from "../crypto/place-keys.ts";
 import type { TargetId } from "./target.ts";
 import { type OffsiteOptions, type Place, placeDeadline } from "./targets.ts";
 

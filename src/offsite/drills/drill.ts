@@ -1,16 +1,16 @@
 import { rm } from "node:fs/promises";
-import type { BackupEngine, DrillFinding, ManifestRecord } from "../backup/index.ts";
-import { lineageOf, NotEnoughSpaceError, spaceNeeded } from "../backup/index.ts";
-import { describeError } from "../lib/errors.ts";
-import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
-import type { Clock } from "../lib/time.ts";
-import type { RemoteCopy } from "./copies.ts";
+import type { BackupEngine, DrillFinding, ManifestRecord } from "../../backup/index.ts";
+import { lineageOf, NotEnoughSpaceError, spaceNeeded } from "../../backup/index.ts";
+import { describeError } from "../../lib/errors.ts";
+import { acquireFileLock, LockHeldError } from "../../lib/file-lock.ts";
+import type { Log } from "../../lib/log.ts";
+import type { SharingWait } from "../../lib/sharing.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { RemoteCopy } from "../copies/copies.ts";
+import { OffsiteError } from "../errors.ts";
+import type { TargetId } from "../places/target.ts";
+import type { OffsiteService } from "../service.ts";
 import { type PlaceDrillResult, readPlaceDrills, writePlaceDrill } from "./drill-record.ts";
-import { OffsiteError } from "./errors.ts";
-import type { OffsiteService } from "./service.ts";
-import type { TargetId } from "./target.ts";
 
 const DAY_MS = 86_400_000;
 

@@ -1,9 +1,9 @@
-import { describeError } from "../lib/errors.ts";
-import { readContents } from "./copies.ts";
-import { asOffsiteError, OffsiteError } from "./errors.ts";
-import { type KeyRecord, openPlaceKey } from "./keys.ts";
-import type { PassphraseTry } from "./passphrase.ts";
-import type { PlaceKeys } from "./place-keys.ts";
+import { describeError } from "../../lib/errors.ts";
+import { readContents } from "../copies/copies.ts";
+import { type KeyRecord, openPlaceKey } from "../crypto/keys.ts";
+import type { PassphraseTry } from "../crypto/passphrase.ts";
+import type { PlaceKeys } from "../crypto/place-keys.ts";
+import { asOffsiteError, OffsiteError } from "../errors.ts";
 import { readText } from "./target.ts";
 import { foreignWords, type OffsiteOptions, type Place, placeDeadline, type TargetTest } from "./targets.ts";
 

@@ -1,14 +1,14 @@
-import type { ManifestRecord } from "../backup/index.ts";
-import { sha256Hex } from "../lib/hash.ts";
-import type { Clock } from "../lib/time.ts";
-import { encryptStream } from "./age.ts";
+import type { ManifestRecord } from "../../backup/index.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import type { Clock } from "../../lib/time.ts";
+import { encryptStream } from "../crypto/age.ts";
+import type { PlaceKey } from "../crypto/keys.ts";
+import { OffsiteError } from "../errors.ts";
+import type { OffsiteTarget } from "../places/target.ts";
 import { copyNameOf, type RemoteCopy, sidecarNameOf } from "./copies.ts";
-import { OffsiteError } from "./errors.ts";
-import type { PlaceKey } from "./keys.ts";
 import type { PlaceLedger } from "./ledger.ts";
 import { sidecarText } from "./sidecar.ts";
 import { type Digest, digestOf, fileStream, measuring } from "./streams.ts";
-import type { OffsiteTarget } from "./target.ts";
 
 export interface CopyRequest {
   target: OffsiteTarget;

@@ -1,11 +1,11 @@
-import type { ManifestRecord, RetentionFacts } from "../backup/index.ts";
-import type { Log } from "../lib/log.ts";
-import type { Clock } from "../lib/time.ts";
-import type { Timers } from "../lib/timers.ts";
-import { OffsiteError } from "./errors.ts";
-import type { OffsiteLedger, PlaceLedger } from "./ledger.ts";
+import type { ManifestRecord, RetentionFacts } from "../../backup/index.ts";
+import type { Log } from "../../lib/log.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { Timers } from "../../lib/timers.ts";
+import type { OffsiteLedger, PlaceLedger } from "../copies/ledger.ts";
+import type { CopyPolicy } from "../copies/plan.ts";
+import { OffsiteError } from "../errors.ts";
 import { mirrorTarget } from "./mirror.ts";
-import type { CopyPolicy } from "./plan.ts";
 import { deadline, type S3Timeouts } from "./s3/http.ts";
 import type { StoreTuning } from "./s3/store.ts";
 import { type S3TargetOptions, s3Target, s3Where } from "./s3.ts";

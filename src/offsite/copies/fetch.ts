@@ -1,13 +1,13 @@
 import { open, rm, utimes } from "node:fs/promises";
 import { isDiskFull } from "#runtime/errors.ts";
-import { DiskFullError } from "../backup/index.ts";
-import { tempPathFor } from "../lib/temp-name.ts";
-import { decryptError, decryptStream } from "./age.ts";
+import { DiskFullError } from "../../backup/index.ts";
+import { tempPathFor } from "../../lib/temp-name.ts";
+import { decryptError, decryptStream } from "../crypto/age.ts";
+import type { PlaceKey } from "../crypto/keys.ts";
+import { OffsiteError } from "../errors.ts";
+import type { OffsiteTarget } from "../places/target.ts";
 import type { RemoteCopy } from "./copies.ts";
-import { OffsiteError } from "./errors.ts";
-import type { PlaceKey } from "./keys.ts";
 import { measuring } from "./streams.ts";
-import type { OffsiteTarget } from "./target.ts";
 
 /** What a download needs to know of a copy: its names, its sizes and hashes (as stored and its own). */
 export type FetchedCopy = Pick<

@@ -1,12 +1,12 @@
 import { constants } from "node:fs";
 import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir, fsyncFileAsync } from "../lib/fs-sync.ts";
-import { leftoverOf, tempNameFor } from "../lib/temp-name.ts";
-import { isAbort, mirrorError, OffsiteError } from "./errors.ts";
-import type { PlaceLedger } from "./ledger.ts";
+import { fsyncDir, fsyncFileAsync } from "../../lib/fs-sync.ts";
+import { leftoverOf, tempNameFor } from "../../lib/temp-name.ts";
+import type { PlaceLedger } from "../copies/ledger.ts";
+import { bounded, fileStream, withIdleTimeout } from "../copies/streams.ts";
+import { isAbort, mirrorError, OffsiteError } from "../errors.ts";
 import type { S3Timeouts } from "./s3/http.ts";
-import { bounded, fileStream, withIdleTimeout } from "./streams.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
 
 /** The names of the temporary files a write makes before it renames them. */
