@@ -1,5 +1,5 @@
 import { EXIT } from "../app/error-codes.ts";
-import { missingDatabase } from "../app/missing-database.ts";
+import { missingDatabase } from "../app/restore/missing-database.ts";
 import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { formatBytes } from "../lib/format.ts";

@@ -1,8 +1,8 @@
 import { readStdinLine } from "#runtime/process.ts";
 import { EXIT } from "../app/error-codes.ts";
-import { restoreToPoint } from "../app/point-restore.ts";
-import { restoreSentences, rowChangeLines } from "../app/questions.ts";
-import { previewRestoreOf, restoreBackup } from "../app/restore.ts";
+import { restoreToPoint } from "../app/restore/point-restore.ts";
+import { restoreSentences, rowChangeLines } from "../app/restore/questions.ts";
+import { previewRestoreOf, restoreBackup } from "../app/restore/restore.ts";
 import type { App } from "../app.ts";
 import { recordQuietly } from "../auth/audit.ts";
 import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";

@@ -4,7 +4,7 @@ import {
   type PreviewKey,
   previewRetention,
   withRetentionValues,
-} from "../app/retention-preview.ts";
+} from "../app/settings/retention-preview.ts";
 import type { RetentionDecision } from "../backup/index.ts";
 import { formatLogTime } from "../lib/time.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./args.ts";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { localUrl } from "../app/console-url.ts";
 import { EXIT } from "../app/error-codes.ts";
-import { databaseIsMissing } from "../app/missing-database.ts";
+import { databaseIsMissing } from "../app/restore/missing-database.ts";
 import type { Alert } from "../app/status.ts";
 import type { App } from "../app.ts";
 import { runningUrlFile } from "../config/paths.ts";

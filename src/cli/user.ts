@@ -1,6 +1,6 @@
 import { readStdinText } from "#runtime/process.ts";
 import { EXIT } from "../app/error-codes.ts";
-import { missingDatabase } from "../app/missing-database.ts";
+import { missingDatabase } from "../app/restore/missing-database.ts";
 import { backUpBeforeUpdate } from "../app/upgrade.ts";
 import { isRole } from "../auth/users.ts";
 import { AppError, describeError } from "../lib/errors.ts";

@@ -1,7 +1,7 @@
-import type { AlertEmail } from "../app/alert-email.ts";
+import type { AlertEmail } from "../app/alerts/alert-email.ts";
 import type { ContinuousView } from "../app/continuous.ts";
-import type { PassphraseKeeper } from "../app/passphrase.ts";
 import type { AlertsPort, RecoveryPort, SettingsPort } from "../app/ports.ts";
+import type { PassphraseKeeper } from "../app/settings/passphrase.ts";
 import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/index.ts";
 import type { DataPaths } from "../config/paths.ts";

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { restoreToPoint } from "../../src/app/point-restore.ts";
+import { restoreToPoint } from "../../src/app/restore/point-restore.ts";
 import { createApp } from "../../src/app.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";

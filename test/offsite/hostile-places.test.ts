@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { computeAlerts } from "../../src/app/alerts.ts";
+import { computeAlerts } from "../../src/app/alerts/alerts.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
 import { restoreFromOffsite, restoreLatestFromOffsite } from "../../src/offsite/copies/restore.ts";
 import { KEY_FILE } from "../../src/offsite/crypto/keys.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { restoreBackup } from "../../src/app/restore.ts";
+import { restoreBackup } from "../../src/app/restore/restore.ts";
 import { BackupBusyError } from "../../src/backup/errors.ts";
 import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
 import { tempNameFor } from "../../src/lib/temp-name.ts";

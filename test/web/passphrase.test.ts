@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emergencyKit, kitText } from "../../src/app/emergency-kit.ts";
+import { emergencyKit, kitText } from "../../src/app/settings/emergency-kit.ts";
 import { settingsSchema } from "../../src/config/schema.ts";
 import { encryptWithPassphrase } from "../../src/offsite/crypto/age.ts";
 import { passphraseFingerprint, typedFingerprint } from "../../src/offsite/crypto/passphrase.ts";

@@ -11,7 +11,7 @@ import type { StoreTuning } from "./s3/store.ts";
 import { type S3TargetOptions, s3Target, s3Where } from "./s3.ts";
 import type { OffsiteTarget, TargetId } from "./target.ts";
 
-/** Off-site copies as the service takes them (the settings mapped in `app/options.ts`). */
+/** Off-site copies as the service takes them (the settings mapped in `app/settings/options.ts`). */
 export interface OffsiteOptions {
   /** A folder on another disk (USB drive, NAS), or null. */
   mirrorDir: string | null;

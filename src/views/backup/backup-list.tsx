@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 
-import { deleteQuestion } from "../../app/questions.ts";
+import { deleteQuestion } from "../../app/restore/questions.ts";
 import { hasRole } from "../../auth/roles.ts";
 import type { ManifestRecord } from "../../backup/index.ts";
 import { ConfirmLink } from "../layout/confirm-link.tsx";

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 
-import { deleteQuestion, pointSentences } from "../../app/questions.ts";
+import { deleteQuestion, pointSentences } from "../../app/restore/questions.ts";
 import type { ManifestRecord, PointInTime, RestorePreview } from "../../backup/index.ts";
 import { CsrfField, Page, type PageProps } from "../layout/layout.tsx";
 import { backupTitle } from "../layout/words.ts";

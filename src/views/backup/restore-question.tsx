@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
-import { rowCount as count, restoreSentences } from "../../app/questions.ts";
+import { rowCount as count, restoreSentences } from "../../app/restore/questions.ts";
 import type { RestorePreview } from "../../backup/index.ts";
 
 /**

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 
 import { drillSentence } from "../../app/drill-words.ts";
-import type { PassphraseStatus } from "../../app/passphrase.ts";
+import type { PassphraseStatus } from "../../app/settings/passphrase.ts";
 import type { AppStatus } from "../../app/status.ts";
 import { hasRole } from "../../auth/roles.ts";
 import type { TableCount } from "../../backup/index.ts";

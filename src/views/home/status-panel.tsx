@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 
+import { forecastSentence, fullSoon } from "../../app/alerts/forecast-words.ts";
 import { drillSentence, nextDrill, placeDrillSentence } from "../../app/drill-words.ts";
-import { forecastSentence, fullSoon } from "../../app/forecast-words.ts";
 import type { AppStatus } from "../../app/status.ts";
 import { formatBytes } from "../../lib/format.ts";
 import { ActionForm } from "../layout/action-form.tsx";

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 
-import type { PassphraseStatus } from "../../app/passphrase.ts";
+import type { PassphraseStatus } from "../../app/settings/passphrase.ts";
 import type { SettingSource } from "../../config/load.ts";
 import { envName, KIND_NAMES, type SettingKey, type Settings } from "../../config/schema.ts";
 import type { TargetTest } from "../../offsite/places/targets.ts";

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import type { KitSection } from "../../app/emergency-kit.ts";
-import type { PassphraseStatus } from "../../app/passphrase.ts";
+import type { KitSection } from "../../app/settings/emergency-kit.ts";
+import type { PassphraseStatus } from "../../app/settings/passphrase.ts";
 import { envName } from "../../config/schema.ts";
 import { CsrfField, Notice, Page, type PageProps, type Viewer } from "../layout/layout.tsx";
 import { Time } from "../layout/when.tsx";

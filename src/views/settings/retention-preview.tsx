@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { RetentionPreview } from "../../app/retention-preview.ts";
+import type { RetentionPreview } from "../../app/settings/retention-preview.ts";
 import type { RetentionDecision } from "../../backup/index.ts";
 import { Time } from "../layout/when.tsx";
 import { KIND_TITLE } from "../layout/words.ts";

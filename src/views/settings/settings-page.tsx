@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { PassphraseStatus } from "../../app/passphrase.ts";
+import type { PassphraseStatus } from "../../app/settings/passphrase.ts";
 import type { SettingSource } from "../../config/load.ts";
 import type { SettingKey, Settings } from "../../config/schema.ts";
 import type { TargetTest } from "../../offsite/places/targets.ts";

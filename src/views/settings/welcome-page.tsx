@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { PassphraseStatus } from "../../app/passphrase.ts";
+import type { PassphraseStatus } from "../../app/settings/passphrase.ts";
 import type { Settings } from "../../config/schema.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { Drive, FolderListing } from "../../offsite/places/drives.ts";

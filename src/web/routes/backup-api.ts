@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { z } from "zod";
-import { previewPoint } from "../../app/point-restore.ts";
+import { previewPoint } from "../../app/restore/point-restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import { publicEntry } from "../../backup/index.ts";

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { restoreToPoint } from "../../app/point-restore.ts";
-import { restoreBackup } from "../../app/restore.ts";
+import { restoreToPoint } from "../../app/restore/point-restore.ts";
+import { restoreBackup } from "../../app/restore/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { Log } from "../../lib/log.ts";

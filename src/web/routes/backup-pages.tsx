@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 
 import { Hono } from "hono";
-import { previewPoint } from "../../app/point-restore.ts";
-import { previewRestoreOf } from "../../app/restore.ts";
+import { previewPoint } from "../../app/restore/point-restore.ts";
+import { previewRestoreOf } from "../../app/restore/restore.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { OffsiteService } from "../../offsite/service.ts";
 import { BackupPage } from "../../views/backup/backup-page.tsx";

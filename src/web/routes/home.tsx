@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
-import type { PassphraseKeeper } from "../../app/passphrase.ts";
+import type { PassphraseKeeper } from "../../app/settings/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { DataPaths } from "../../config/paths.ts";

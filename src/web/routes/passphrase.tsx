@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
-import { emergencyKit, kitText } from "../../app/emergency-kit.ts";
-import type { PassphraseKeeper } from "../../app/passphrase.ts";
+import { emergencyKit, kitText } from "../../app/settings/emergency-kit.ts";
+import type { PassphraseKeeper } from "../../app/settings/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import { typedFingerprint } from "../../offsite/crypto/passphrase.ts";

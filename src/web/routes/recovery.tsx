@@ -2,7 +2,7 @@
 
 import { type Context, Hono } from "hono";
 import { consoleUrl } from "../../app/console-url.ts";
-import { previewRestoreOf } from "../../app/restore.ts";
+import { previewRestoreOf } from "../../app/restore/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { setupLinkLine } from "../../auth/setup.ts";
 import type { BackupEngine } from "../../backup/index.ts";

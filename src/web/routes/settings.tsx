@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AlertEmail } from "../../app/alert-email.ts";
-import type { PassphraseKeeper } from "../../app/passphrase.ts";
-import { PREVIEW_KEYS, previewRetention, withRetentionValues } from "../../app/retention-preview.ts";
+import type { AlertEmail } from "../../app/alerts/alert-email.ts";
+import type { PassphraseKeeper } from "../../app/settings/passphrase.ts";
+import { PREVIEW_KEYS, previewRetention, withRetentionValues } from "../../app/settings/retention-preview.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import { ConfigError } from "../../config/load.ts";

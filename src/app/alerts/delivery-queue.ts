@@ -1,5 +1,5 @@
-import type { Log } from "../lib/log.ts";
-import { realTimers, type Timers } from "../lib/timers.ts";
+import type { Log } from "../../lib/log.ts";
+import { realTimers, type Timers } from "../../lib/timers.ts";
 
 /** Waits before the 2nd, 3rd … try of a notification. */
 export const RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000];

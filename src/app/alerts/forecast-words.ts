@@ -1,5 +1,5 @@
-import type { DiskForecast } from "../backup/index.ts";
-import { formatBytes } from "../lib/format.ts";
+import type { DiskForecast } from "../../backup/index.ts";
+import { formatBytes } from "../../lib/format.ts";
 
 /** Under this many days the forecast is an alert (`disk_full_soon`) and is said in red. */
 export const FULL_SOON_DAYS = 14;

@@ -8,19 +8,19 @@ import type {
   PointInTime,
   RestorePreview,
   RestoreResult,
-} from "../backup/index.ts";
+} from "../../backup/index.ts";
 import {
   buildPointInTime,
   chainAt,
   countRows,
   PointInTimeError,
   pointInTimeBackup,
-} from "../backup/index.ts";
-import { tempNameFor } from "../lib/temp-name.ts";
-import { formatLogTime, showTime } from "../lib/time.ts";
-import { fetchChain } from "../offsite/continuous/changes.ts";
-import type { ChangeShipping } from "../offsite/continuous/shipping.ts";
-import type { TargetId } from "../offsite/places/target.ts";
+} from "../../backup/index.ts";
+import { tempNameFor } from "../../lib/temp-name.ts";
+import { formatLogTime, showTime } from "../../lib/time.ts";
+import { fetchChain } from "../../offsite/continuous/changes.ts";
+import type { ChangeShipping } from "../../offsite/continuous/shipping.ts";
+import type { TargetId } from "../../offsite/places/target.ts";
 import type { RestoreDeps } from "./restore.ts";
 
 /**

@@ -1,9 +1,9 @@
-import type { LoadedConfig } from "../config/load.ts";
-import type { SettingKey, Settings } from "../config/schema.ts";
-import type { SettingsChange, SettingsStore } from "../config/settings-store.ts";
-import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
-import type { SettingsPort } from "./ports.ts";
+import type { LoadedConfig } from "../../config/load.ts";
+import type { SettingKey, Settings } from "../../config/schema.ts";
+import type { SettingsChange, SettingsStore } from "../../config/settings-store.ts";
+import type { Log } from "../../lib/log.ts";
+import type { SharingWait } from "../../lib/sharing.ts";
+import type { SettingsPort } from "../ports.ts";
 
 /**
  * The one way the running app's settings change: saved by the store (validated with the start's

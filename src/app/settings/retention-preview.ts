@@ -5,11 +5,11 @@ import {
   newestFirst,
   parseBackupName,
   type RetentionDecision,
-} from "../backup/index.ts";
-import { coerce } from "../config/coerce.ts";
-import { ConfigError } from "../config/load.ts";
-import { SETTING_ALLOWED, type Settings, settingsSchema } from "../config/schema.ts";
-import type { OffsiteService } from "../offsite/service.ts";
+} from "../../backup/index.ts";
+import { coerce } from "../../config/coerce.ts";
+import { ConfigError } from "../../config/load.ts";
+import { SETTING_ALLOWED, type Settings, settingsSchema } from "../../config/schema.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
 import { offsiteOptions, retentionLimits } from "./options.ts";
 
 /** The settings a retention preview may try other values of (the Settings page's fields, the command's flags). */

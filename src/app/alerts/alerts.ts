@@ -1,11 +1,11 @@
-import type { DiskForecast, DrillResult } from "../backup/index.ts";
-import { spaceNeededKeepingRoom } from "../backup/index.ts";
-import { formatBytes } from "../lib/format.ts";
-import { timeAgo } from "../lib/time.ts";
-import { type Cadence, describeCadence, nextRunAfter } from "../scheduler/cadence.ts";
+import type { DiskForecast, DrillResult } from "../../backup/index.ts";
+import { spaceNeededKeepingRoom } from "../../backup/index.ts";
+import { formatBytes } from "../../lib/format.ts";
+import { timeAgo } from "../../lib/time.ts";
+import { type Cadence, describeCadence, nextRunAfter } from "../../scheduler/cadence.ts";
+import { PASSPHRASE_GRACE_DAYS } from "../settings/passphrase.ts";
+import type { Alert } from "../status.ts";
 import { FULL_SOON_DAYS, forecastBasisWords, fullIn, fullSoon } from "./forecast-words.ts";
-import { PASSPHRASE_GRACE_DAYS } from "./passphrase.ts";
-import type { Alert } from "./status.ts";
 
 const DAY_MS = 86_400_000;
 /** A backup takes a while: a scheduled one is missed only this long after its time. */

@@ -1,14 +1,14 @@
-import { type AuditTrail, recordQuietly } from "../auth/audit.ts";
-import type { BackupEngine, RestoreResult } from "../backup/index.ts";
-import type { DatabaseErrorCode, DatabaseHandle } from "../db/handle.ts";
-import { AppError } from "../lib/errors.ts";
-import type { Log } from "../lib/log.ts";
-import { newToken, sameSecret } from "../lib/tokens.ts";
-import type { OffsiteService } from "../offsite/service.ts";
-import type { DrillSchedule } from "../scheduler/drills.ts";
-import type { BackupScheduler } from "../scheduler/scheduler.ts";
+import { type AuditTrail, recordQuietly } from "../../auth/audit.ts";
+import type { BackupEngine, RestoreResult } from "../../backup/index.ts";
+import type { DatabaseErrorCode, DatabaseHandle } from "../../db/handle.ts";
+import { AppError } from "../../lib/errors.ts";
+import type { Log } from "../../lib/log.ts";
+import { newToken, sameSecret } from "../../lib/tokens.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
+import type { DrillSchedule } from "../../scheduler/drills.ts";
+import type { BackupScheduler } from "../../scheduler/scheduler.ts";
+import type { RecoveryPort } from "../ports.ts";
 import { databaseIsMissing } from "./missing-database.ts";
-import type { RecoveryPort } from "./ports.ts";
 import { restoreBackup } from "./restore.ts";
 
 export interface RecoveryDeps {

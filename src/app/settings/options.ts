@@ -1,14 +1,14 @@
 import { basename } from "node:path";
-import type { AuditRetention } from "../auth/audit.ts";
-import type { BackupKind, KeptAutomatic, RetentionLimits } from "../backup/index.ts";
-import { DEFAULT_SMTP_PORT, emailSender } from "../config/email-settings.ts";
-import type { Settings } from "../config/schema.ts";
-import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
-import type { OffsiteOptions } from "../offsite/places/targets.ts";
-import type { Cadence } from "../scheduler/cadence.ts";
-import { type EmailOptions, MAIL_TIMEOUT_MS } from "./alert-email.ts";
-import { consoleUrl } from "./console-url.ts";
+import type { AuditRetention } from "../../auth/audit.ts";
+import type { BackupKind, KeptAutomatic, RetentionLimits } from "../../backup/index.ts";
+import { DEFAULT_SMTP_PORT, emailSender } from "../../config/email-settings.ts";
+import type { Settings } from "../../config/schema.ts";
+import type { Log } from "../../lib/log.ts";
+import type { SharingWait } from "../../lib/sharing.ts";
+import type { OffsiteOptions } from "../../offsite/places/targets.ts";
+import type { Cadence } from "../../scheduler/cadence.ts";
+import { type EmailOptions, MAIL_TIMEOUT_MS } from "../alerts/alert-email.ts";
+import { consoleUrl } from "../console-url.ts";
 
 /**
  * The settings as the services take them: the engine, the scheduler and the audit trail know

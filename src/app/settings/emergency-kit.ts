@@ -1,4 +1,4 @@
-import { envName, type Settings } from "../config/schema.ts";
+import { envName, type Settings } from "../../config/schema.ts";
 
 /** One part of the emergency kit: a heading and its lines; `commands` are shown as typed. */
 export interface KitSection {

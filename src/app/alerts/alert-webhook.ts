@@ -1,9 +1,9 @@
-import { describeError } from "../lib/errors.ts";
-import type { Log } from "../lib/log.ts";
-import type { Clock } from "../lib/time.ts";
-import type { Timers } from "../lib/timers.ts";
+import { describeError } from "../../lib/errors.ts";
+import type { Log } from "../../lib/log.ts";
+import type { Clock } from "../../lib/time.ts";
+import type { Timers } from "../../lib/timers.ts";
+import type { Alert } from "../status.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
-import type { Alert } from "./status.ts";
 
 /** How long one try may take. */
 const TRY_TIMEOUT_MS = 10_000;

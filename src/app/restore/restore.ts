@@ -1,13 +1,18 @@
-import type { ManifestRecord, RestorePreview, RestoreResult } from "../backup/index.ts";
-import { BackupNotFoundError, BackupUnusableError, lineageOf, NoUsableBackupError } from "../backup/index.ts";
-import { copyAsRecord, type RemoteCopy } from "../offsite/copies/copies.ts";
+import type { ManifestRecord, RestorePreview, RestoreResult } from "../../backup/index.ts";
+import {
+  BackupNotFoundError,
+  BackupUnusableError,
+  lineageOf,
+  NoUsableBackupError,
+} from "../../backup/index.ts";
+import { copyAsRecord, type RemoteCopy } from "../../offsite/copies/copies.ts";
 import {
   type OffsiteRestoreDeps,
   restoreFromOffsite,
   restoreLatestFromOffsite,
-} from "../offsite/copies/restore.ts";
-import { CopyNotFoundError } from "../offsite/errors.ts";
-import type { TargetId } from "../offsite/places/target.ts";
+} from "../../offsite/copies/restore.ts";
+import { CopyNotFoundError } from "../../offsite/errors.ts";
+import type { TargetId } from "../../offsite/places/target.ts";
 
 /**
  * Where a restore's backup comes from, decided in this one place for the Database Backup page, the

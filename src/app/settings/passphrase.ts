@@ -1,14 +1,14 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Settings } from "../config/schema.ts";
-import { describeError } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/fs-sync.ts";
-import type { Log } from "../lib/log.ts";
-import { hasControlCharacters } from "../lib/text.ts";
-import type { Clock } from "../lib/time.ts";
-import { type PassphraseTry, passphraseFingerprint } from "../offsite/crypto/passphrase.ts";
-import { OffsiteError } from "../offsite/errors.ts";
+import type { Settings } from "../../config/schema.ts";
+import { describeError } from "../../lib/errors.ts";
+import { writeFileAtomic } from "../../lib/fs-sync.ts";
+import type { Log } from "../../lib/log.ts";
+import { hasControlCharacters } from "../../lib/text.ts";
+import type { Clock } from "../../lib/time.ts";
+import { type PassphraseTry, passphraseFingerprint } from "../../offsite/crypto/passphrase.ts";
+import { OffsiteError } from "../../offsite/errors.ts";
 import type { AppSettings } from "./settings.ts";
 
 export const PASSPHRASE_FILE = "passphrase.json";

@@ -1,9 +1,9 @@
-import { type DiskForecast, forecastDiskFull, type ManifestRecord } from "../backup/index.ts";
-import type { Settings } from "../config/schema.ts";
-import type { Clock } from "../lib/time.ts";
-import { runsPerDay } from "../scheduler/cadence.ts";
-import type { ContinuousRoom } from "./continuous.ts";
-import { backupCadence, keptAutomaticBackups } from "./options.ts";
+import { type DiskForecast, forecastDiskFull, type ManifestRecord } from "../../backup/index.ts";
+import type { Settings } from "../../config/schema.ts";
+import type { Clock } from "../../lib/time.ts";
+import { runsPerDay } from "../../scheduler/cadence.ts";
+import type { ContinuousRoom } from "../continuous.ts";
+import { backupCadence, keptAutomaticBackups } from "../settings/options.ts";
 
 /** Continuous protection's history is listed again after this long (the alerts look every minute). */
 const ROOM_FRESH_MS = 60_000;

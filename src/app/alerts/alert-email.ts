@@ -1,11 +1,11 @@
 import { readFileSync, statSync } from "node:fs";
-import type { Log } from "../lib/log.ts";
-import { MailError, type MailMessage, type MailServer, sendMail } from "../lib/smtp.ts";
-import { type Clock, formatLogTime } from "../lib/time.ts";
-import type { Timers } from "../lib/timers.ts";
+import type { Log } from "../../lib/log.ts";
+import { MailError, type MailMessage, type MailServer, sendMail } from "../../lib/smtp.ts";
+import { type Clock, formatLogTime } from "../../lib/time.ts";
+import type { Timers } from "../../lib/timers.ts";
+import type { Alert, AlertId } from "../status.ts";
 import type { AlertEvent } from "./alert-webhook.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
-import type { Alert, AlertId } from "./status.ts";
 
 /** How long connecting to the mail server, its greeting and each answer may take. */
 export const MAIL_TIMEOUT_MS = 15_000;

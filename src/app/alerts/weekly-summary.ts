@@ -1,11 +1,11 @@
 import { Cron } from "croner";
-import type { DrillResult } from "../backup/index.ts";
-import type { Log } from "../lib/log.ts";
-import { type Clock, formatLogTime } from "../lib/time.ts";
-import { realTimers, type Timers } from "../lib/timers.ts";
-import type { OffsiteStatus } from "../offsite/status.ts";
+import type { DrillResult } from "../../backup/index.ts";
+import type { Log } from "../../lib/log.ts";
+import { type Clock, formatLogTime } from "../../lib/time.ts";
+import { realTimers, type Timers } from "../../lib/timers.ts";
+import type { OffsiteStatus } from "../../offsite/status.ts";
+import type { Alert } from "../status.ts";
 import type { AlertEmail } from "./alert-email.ts";
-import type { Alert } from "./status.ts";
 
 /** Every Monday at 08:00 on the PC's clock. */
 export const SUMMARY_SCHEDULE = "0 8 * * 1";

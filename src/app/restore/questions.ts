@@ -1,5 +1,5 @@
-import type { ManifestRecord, PointInTime, RestorePreview } from "../backup/index.ts";
-import { showTime } from "../lib/time.ts";
+import type { ManifestRecord, PointInTime, RestorePreview } from "../../backup/index.ts";
+import { showTime } from "../../lib/time.ts";
 
 /**
  * What a person is asked before a restore, an emergency restore or a delete: exactly what will

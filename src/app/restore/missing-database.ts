@@ -1,10 +1,10 @@
 import { statSync } from "node:fs";
-import type { App } from "../app.ts";
-import { dataTimeOf, lineageOf } from "../backup/index.ts";
-import { describeError } from "../lib/errors.ts";
-import { formatLogTime } from "../lib/time.ts";
-import type { RemoteCopy } from "../offsite/copies/copies.ts";
-import type { TargetId } from "../offsite/places/target.ts";
+import type { App } from "../../app.ts";
+import { dataTimeOf, lineageOf } from "../../backup/index.ts";
+import { describeError } from "../../lib/errors.ts";
+import { formatLogTime } from "../../lib/time.ts";
+import type { RemoteCopy } from "../../offsite/copies/copies.ts";
+import type { TargetId } from "../../offsite/places/target.ts";
 
 /** The app's own tables: their rows are not "the shop's rows" a person recognises. */
 const APP_TABLES = new Set(["users", "sessions", "audit_log", "database_identity"]);
