@@ -1,14 +1,14 @@
-import { EXIT } from "../app/error-codes.ts";
-import { missingDatabase } from "../app/restore/missing-database.ts";
-import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../backup/index.ts";
-import { describeError } from "../lib/errors.ts";
-import { formatBytes } from "../lib/format.ts";
-import type { OffsiteService } from "../offsite/service.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, refuseMissing, reportFailure, whileShowing, withProgress } from "./data-command.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { missingDatabase } from "../../app/restore/missing-database.ts";
+import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../../backup/index.ts";
+import { describeError } from "../../lib/errors.ts";
+import { formatBytes } from "../../lib/format.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, refuseMissing, reportFailure, whileShowing, withProgress } from "../data-command.ts";
+import { commandLineUser, DATA_FLAGS } from "../wiring.ts";
 import { copyProgress } from "./offsite.ts";
-import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
 
 export const BACKUP_FLAGS: FlagSpec[] = [
   {

@@ -1,4 +1,4 @@
-import { EXIT } from "../app/error-codes.ts";
+import { EXIT } from "../../app/error-codes.ts";
 import {
   DIFF_SIDES,
   type DiffPage,
@@ -10,12 +10,12 @@ import {
   type RowsPage,
   readRows,
   summarizeBackup,
-} from "../backup/index.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure } from "./data-command.ts";
-import { formatTable } from "./table.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+} from "../../backup/index.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, reportFailure } from "../data-command.ts";
+import { formatTable } from "../table.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 export const INSPECT_FLAGS: FlagSpec[] = [
   { name: "table", value: "T", help: "inspect: the rows of table T (the first page)" },

@@ -1,19 +1,19 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { localUrl } from "../app/console-url.ts";
-import { EXIT } from "../app/error-codes.ts";
-import { databaseIsMissing } from "../app/restore/missing-database.ts";
-import type { Alert } from "../app/status.ts";
-import type { App } from "../app.ts";
-import { runningUrlFile } from "../config/paths.ts";
-import { describeError } from "../lib/errors.ts";
-import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import { isLoopbackHost } from "../lib/hosts.ts";
-import { escapeControlCharacters } from "../lib/text.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp } from "./data-command.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+import { localUrl } from "../../app/console-url.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { databaseIsMissing } from "../../app/restore/missing-database.ts";
+import type { Alert } from "../../app/status.ts";
+import type { App } from "../../app.ts";
+import { runningUrlFile } from "../../config/paths.ts";
+import { describeError } from "../../lib/errors.ts";
+import { acquireFileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { isLoopbackHost } from "../../lib/hosts.ts";
+import { escapeControlCharacters } from "../../lib/text.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp } from "../data-command.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 export const STATUS_FLAGS: FlagSpec[] = [
   { name: "json", help: "print the result as JSON" },

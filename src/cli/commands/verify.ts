@@ -1,10 +1,10 @@
-import { EXIT } from "../app/error-codes.ts";
-import { escapeControlCharacters } from "../lib/text.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure, whileShowing } from "./data-command.ts";
-import type { Progress } from "./progress.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { escapeControlCharacters } from "../../lib/text.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, reportFailure, whileShowing } from "../data-command.ts";
+import type { Progress } from "../progress.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 export const VERIFY_FLAGS: FlagSpec[] = [{ name: "all", help: "check every backup" }, ...DATA_FLAGS];
 

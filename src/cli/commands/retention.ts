@@ -1,17 +1,17 @@
-import { EXIT } from "../app/error-codes.ts";
+import { EXIT } from "../../app/error-codes.ts";
 import {
   PREVIEW_KEYS,
   type PreviewKey,
   previewRetention,
   withRetentionValues,
-} from "../app/settings/retention-preview.ts";
-import type { RetentionDecision } from "../backup/index.ts";
-import { formatLogTime } from "../lib/time.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp } from "./data-command.ts";
-import { formatTable } from "./table.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+} from "../../app/settings/retention-preview.ts";
+import type { RetentionDecision } from "../../backup/index.ts";
+import { formatLogTime } from "../../lib/time.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp } from "../data-command.ts";
+import { formatTable } from "../table.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 /** `--keep-daily` → `keep_daily`: the flags of the values a preview may try. */
 const flagOf = (key: PreviewKey) => key.replaceAll("_", "-");

@@ -1,10 +1,10 @@
-import { EXIT } from "../app/error-codes.ts";
-import { MailError } from "../lib/smtp.ts";
-import { escapeControlCharacters } from "../lib/text.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure } from "./data-command.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { MailError } from "../../lib/smtp.ts";
+import { escapeControlCharacters } from "../../lib/text.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, reportFailure } from "../data-command.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 export const EMAIL_FLAGS: FlagSpec[] = [
   { name: "json", help: "email test: print the result as JSON" },

@@ -1,12 +1,12 @@
-import { EXIT } from "../app/error-codes.ts";
-import { publicEntry } from "../backup/index.ts";
-import { formatBytes } from "../lib/format.ts";
-import { formatLogTime } from "../lib/time.ts";
-import { type FlagSpec, parseFlags } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp } from "./data-command.ts";
-import { formatTable } from "./table.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { publicEntry } from "../../backup/index.ts";
+import { formatBytes } from "../../lib/format.ts";
+import { formatLogTime } from "../../lib/time.ts";
+import { type FlagSpec, parseFlags } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp } from "../data-command.ts";
+import { formatTable } from "../table.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 export const LIST_FLAGS: FlagSpec[] = [
   { name: "json", help: 'JSON instead of text (list: {"backups":[…]} as the API answers)' },

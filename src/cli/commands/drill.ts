@@ -1,13 +1,13 @@
-import { describeDrill, describePlaceDrill } from "../app/drill-words.ts";
-import { EXIT } from "../app/error-codes.ts";
-import type { DrillResult } from "../backup/index.ts";
-import { escapeControlCharacters } from "../lib/text.ts";
-import type { PlaceDrill } from "../offsite/drills/drill.ts";
-import { type FlagSpec, parseFlags } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure, withProgress } from "./data-command.ts";
+import { describeDrill, describePlaceDrill } from "../../app/drill-words.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import type { DrillResult } from "../../backup/index.ts";
+import { escapeControlCharacters } from "../../lib/text.ts";
+import type { PlaceDrill } from "../../offsite/drills/drill.ts";
+import { type FlagSpec, parseFlags } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, reportFailure, withProgress } from "../data-command.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 import { offsiteSource } from "./restore.ts";
-import { DATA_FLAGS } from "./wiring.ts";
 
 export const DRILL_FLAGS: FlagSpec[] = [
   { name: "from", value: "mirror|s3", help: "drill the newest copy in that off-site place instead" },

@@ -1,19 +1,19 @@
 import { readStdinLine } from "#runtime/process.ts";
-import { EXIT } from "../app/error-codes.ts";
-import { restoreToPoint } from "../app/restore/point-restore.ts";
-import { restoreSentences, rowChangeLines } from "../app/restore/questions.ts";
-import { previewRestoreOf, restoreBackup } from "../app/restore/restore.ts";
-import type { App } from "../app.ts";
-import { recordQuietly } from "../auth/audit.ts";
-import { acquireFileLock, LockHeldError } from "../lib/file-lock.ts";
-import { formatLogTime, parseMoment } from "../lib/time.ts";
-import type { RemoteCopy } from "../offsite/copies/copies.ts";
-import type { TargetId } from "../offsite/places/target.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "./data-command.ts";
-import type { Progress } from "./progress.ts";
-import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { restoreToPoint } from "../../app/restore/point-restore.ts";
+import { restoreSentences, rowChangeLines } from "../../app/restore/questions.ts";
+import { previewRestoreOf, restoreBackup } from "../../app/restore/restore.ts";
+import type { App } from "../../app.ts";
+import { recordQuietly } from "../../auth/audit.ts";
+import { acquireFileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { formatLogTime, parseMoment } from "../../lib/time.ts";
+import type { RemoteCopy } from "../../offsite/copies/copies.ts";
+import type { TargetId } from "../../offsite/places/target.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { engineProgress, openDataApp, reportFailure, whileShowing, withProgress } from "../data-command.ts";
+import type { Progress } from "../progress.ts";
+import { commandLineUser, DATA_FLAGS } from "../wiring.ts";
 
 export const RESTORE_FLAGS: FlagSpec[] = [
   { name: "latest", help: "restore the newest backup that passes the full check" },

@@ -1,21 +1,21 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { consoleProcessCount } from "#runtime/process.ts";
-import { consoleUrl, localUrl } from "../app/console-url.ts";
-import { EXIT } from "../app/error-codes.ts";
-import { openDatabase, type RunningServices, startServices } from "../app/lifecycle.ts";
-import { isStartRefusal } from "../app/upgrade.ts";
-import { createApp } from "../app.ts";
-import type { RawSettings } from "../config/load.ts";
-import { runningUrlFile } from "../config/paths.ts";
-import { describeError } from "../lib/errors.ts";
-import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
-import { isLoopbackHost } from "../lib/hosts.ts";
-import { openInBrowser } from "../lib/open-url.ts";
-import { createWebApp, PortInUseError, type Server, startServer } from "../web/server.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { listenForStop } from "./stop-signals.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+import { consoleUrl, localUrl } from "../../app/console-url.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { openDatabase, type RunningServices, startServices } from "../../app/lifecycle.ts";
+import { isStartRefusal } from "../../app/upgrade.ts";
+import { createApp } from "../../app.ts";
+import type { RawSettings } from "../../config/load.ts";
+import { runningUrlFile } from "../../config/paths.ts";
+import { describeError } from "../../lib/errors.ts";
+import { acquireFileLock, type FileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { isLoopbackHost } from "../../lib/hosts.ts";
+import { openInBrowser } from "../../lib/open-url.ts";
+import { createWebApp, PortInUseError, type Server, startServer } from "../../web/server.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { listenForStop } from "../stop-signals.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 export const SERVE_FLAGS: FlagSpec[] = [
   { name: "port", value: "N", help: "port of the web interface (default 5000)" },

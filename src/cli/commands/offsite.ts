@@ -1,19 +1,19 @@
-import { EXIT } from "../app/error-codes.ts";
-import type { App } from "../app.ts";
-import { newestFirst } from "../backup/index.ts";
-import { formatBytes } from "../lib/format.ts";
-import { formatLogTime } from "../lib/time.ts";
-import type { RemoteCopy } from "../offsite/copies/copies.ts";
-import { OffsiteError, OffsiteNotConfiguredError } from "../offsite/errors.ts";
-import type { TargetId } from "../offsite/places/target.ts";
-import { foreignWords, UNAUTHENTICATED } from "../offsite/places/targets.ts";
-import type { OffsiteService } from "../offsite/service.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, reportFailure, whileShowing } from "./data-command.ts";
-import type { Progress } from "./progress.ts";
-import { formatTable } from "./table.ts";
-import { DATA_FLAGS } from "./wiring.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import type { App } from "../../app.ts";
+import { newestFirst } from "../../backup/index.ts";
+import { formatBytes } from "../../lib/format.ts";
+import { formatLogTime } from "../../lib/time.ts";
+import type { RemoteCopy } from "../../offsite/copies/copies.ts";
+import { OffsiteError, OffsiteNotConfiguredError } from "../../offsite/errors.ts";
+import type { TargetId } from "../../offsite/places/target.ts";
+import { foreignWords, UNAUTHENTICATED } from "../../offsite/places/targets.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, reportFailure, whileShowing } from "../data-command.ts";
+import type { Progress } from "../progress.ts";
+import { formatTable } from "../table.ts";
+import { DATA_FLAGS } from "../wiring.ts";
 
 const OFFSITE_FLAGS: FlagSpec[] = [{ name: "json", help: "offsite status: print JSON" }, ...DATA_FLAGS];
 

@@ -1,15 +1,15 @@
 import { readStdinText } from "#runtime/process.ts";
-import { EXIT } from "../app/error-codes.ts";
-import { missingDatabase } from "../app/restore/missing-database.ts";
-import { backUpBeforeUpdate } from "../app/upgrade.ts";
-import { isRole } from "../auth/users.ts";
-import { AppError, describeError } from "../lib/errors.ts";
-import { escapeControlCharacters } from "../lib/text.ts";
-import { formatLogTime } from "../lib/time.ts";
-import { type FlagSpec, parseFlags, UsageError } from "./args.ts";
-import type { CliContext } from "./context.ts";
-import { openDataApp, refuseMissing } from "./data-command.ts";
-import { commandLineUser, DATA_FLAGS } from "./wiring.ts";
+import { EXIT } from "../../app/error-codes.ts";
+import { missingDatabase } from "../../app/restore/missing-database.ts";
+import { backUpBeforeUpdate } from "../../app/upgrade.ts";
+import { isRole } from "../../auth/users.ts";
+import { AppError, describeError } from "../../lib/errors.ts";
+import { escapeControlCharacters } from "../../lib/text.ts";
+import { formatLogTime } from "../../lib/time.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, refuseMissing } from "../data-command.ts";
+import { commandLineUser, DATA_FLAGS } from "../wiring.ts";
 
 export const USER_FLAGS: FlagSpec[] = [
   { name: "username", value: "U", help: "the user's name" },
