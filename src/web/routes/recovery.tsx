@@ -18,11 +18,11 @@ import {
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort, SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
+import { readForm, textField } from "../forms/form.ts";
 import { isHtmx, redirectTo, respondPage } from "../html.ts";
 import { notFound } from "../http-errors.ts";
 import { withOffsiteRows } from "../offsite-rows.ts";
-import { respondRestored } from "./restored.ts";
+import { respondRestored } from "./backup/restored.ts";
 
 /** The recovery page of recovery mode: only with the one-time token, only while in recovery mode. */
 export function recoveryRoutes(deps: {

@@ -1,11 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
-import type { DataPaths } from "../../config/paths.ts";
-import { readLogLines, readLogText } from "../../lib/log-lines.ts";
-import { LogPage } from "../../views/backup/log-page.tsx";
-import type { AppEnv } from "../context.ts";
-import { respondPage } from "../html.ts";
-import { pagePropsOf } from "../viewer.ts";
+import type { DataPaths } from "../../../config/paths.ts";
+import { readLogLines, readLogText } from "../../../lib/log-lines.ts";
+import { LogPage } from "../../../views/backup/log-page.tsx";
+import type { AppEnv } from "../../context.ts";
+import { respondPage } from "../../html.ts";
+import { pagePropsOf } from "../../viewer.ts";
 
 /** How many lines the page shows at most, newest first. */
 const PAGE_LINES = 500;

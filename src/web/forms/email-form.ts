@@ -1,8 +1,8 @@
-import { coerce } from "../config/coerce.ts";
-import { EMAIL_FIELDS, EMAIL_WORDS, emailSettingsProblem } from "../config/email-settings.ts";
-import { SETTING_ALLOWED, type Settings } from "../config/schema.ts";
-import type { SettingsChange } from "../config/settings-store.ts";
-import { badForm } from "./http-errors.ts";
+import { coerce } from "../../config/coerce.ts";
+import { EMAIL_FIELDS, EMAIL_WORDS, emailSettingsProblem } from "../../config/email-settings.ts";
+import { SETTING_ALLOWED, type Settings } from "../../config/schema.ts";
+import type { SettingsChange } from "../../config/settings-store.ts";
+import { badForm } from "../http-errors.ts";
 
 type Form = Record<string, string | File | (string | File)[]>;
 

@@ -1,15 +1,15 @@
 import type { Context } from "hono";
-import { restoreToPoint } from "../../app/restore/point-restore.ts";
-import { restoreBackup } from "../../app/restore/restore.ts";
-import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/index.ts";
-import type { Log } from "../../lib/log.ts";
-import type { OffsiteService } from "../../offsite/service.ts";
-import { audited, recordAudit } from "../audit.ts";
-import type { AppEnv } from "../context.ts";
-import type { SettingsPort } from "../deps.ts";
-import { receiveUpload } from "../upload.ts";
-import { viewerOf } from "../viewer.ts";
+import { restoreToPoint } from "../../../app/restore/point-restore.ts";
+import { restoreBackup } from "../../../app/restore/restore.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import type { BackupEngine } from "../../../backup/index.ts";
+import type { Log } from "../../../lib/log.ts";
+import type { OffsiteService } from "../../../offsite/service.ts";
+import { audited, recordAudit } from "../../audit.ts";
+import type { AppEnv } from "../../context.ts";
+import type { SettingsPort } from "../../deps.ts";
+import { receiveUpload } from "../../forms/upload.ts";
+import { viewerOf } from "../../viewer.ts";
 
 /**
  * The backup operations a person starts from the web, each in one place: it takes the input the

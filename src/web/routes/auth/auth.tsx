@@ -1,17 +1,17 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
-import type { Auth } from "../../auth/auth.ts";
-import { signIn, signOut } from "../../auth/sign-in.ts";
-import { publicUser } from "../../auth/users.ts";
-import type { DataPaths } from "../../config/paths.ts";
-import { LoginPage } from "../../views/auth/auth-pages.tsx";
-import type { AppEnv } from "../context.ts";
-import { showProblemsWith } from "../errors.tsx";
-import { readForm, readJson, textField } from "../form.ts";
-import { redirectTo, respondNoContent, respondPage } from "../html.ts";
-import { badInput } from "../http-errors.ts";
-import { clearSessionCookie, safeNext, setSessionCookie } from "../middleware/access.ts";
-import { restoredNotice } from "./restored.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import { signIn, signOut } from "../../../auth/sign-in.ts";
+import { publicUser } from "../../../auth/users.ts";
+import type { DataPaths } from "../../../config/paths.ts";
+import { LoginPage } from "../../../views/auth/auth-pages.tsx";
+import type { AppEnv } from "../../context.ts";
+import { showProblemsWith } from "../../errors.tsx";
+import { readForm, readJson, textField } from "../../forms/form.ts";
+import { redirectTo, respondNoContent, respondPage } from "../../html.ts";
+import { badInput } from "../../http-errors.ts";
+import { clearSessionCookie, safeNext, setSessionCookie } from "../../middleware/access.ts";
+import { restoredNotice } from "../backup/restored.ts";
 
 /** Signing in and out: the sign-in page and `/api/session`. The rules are in `auth/sign-in.ts`. */
 export function authRoutes(deps: { auth: Auth; paths: DataPaths }) {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import { parseMoment } from "../lib/time.ts";
-import { badForm, badInput, badJson } from "./http-errors.ts";
+import { parseMoment } from "../../lib/time.ts";
+import { badForm, badInput, badJson } from "../http-errors.ts";
 
 type FormValues = Record<string, string | File | (string | File)[]>;
 

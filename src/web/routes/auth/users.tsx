@@ -1,18 +1,18 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Auth } from "../../auth/auth.ts";
-import { assertMayManageRole, mayManageRole, requireRole } from "../../auth/roles.ts";
-import type { User } from "../../auth/users.ts";
-import { ROLES } from "../../db/schema.ts";
-import { AuditPage } from "../../views/auth/audit-page.tsx";
-import { UsersPage } from "../../views/auth/users-page.tsx";
-import { audited } from "../audit.ts";
-import type { AppEnv } from "../context.ts";
-import { showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
-import { redirectTo, respondPage } from "../html.ts";
-import { pagePropsOf, viewerOf } from "../viewer.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import { assertMayManageRole, mayManageRole, requireRole } from "../../../auth/roles.ts";
+import type { User } from "../../../auth/users.ts";
+import { ROLES } from "../../../db/schema.ts";
+import { AuditPage } from "../../../views/auth/audit-page.tsx";
+import { UsersPage } from "../../../views/auth/users-page.tsx";
+import { audited } from "../../audit.ts";
+import type { AppEnv } from "../../context.ts";
+import { showProblemsWith } from "../../errors.tsx";
+import { readForm, textField } from "../../forms/form.ts";
+import { redirectTo, respondPage } from "../../html.ts";
+import { pagePropsOf, viewerOf } from "../../viewer.ts";
 
 /** How many entries of the audit trail its page shows, newest first. */
 const AUDIT_PAGE_ENTRIES = 200;

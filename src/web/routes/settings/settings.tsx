@@ -1,30 +1,32 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AlertEmail } from "../../app/alerts/alert-email.ts";
-import type { PassphraseKeeper } from "../../app/settings/passphrase.ts";
-import { PREVIEW_KEYS, previewRetention, withRetentionValues } from "../../app/settings/retention-preview.ts";
-import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/index.ts";
-import { ConfigError } from "../../config/load.ts";
-import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
-import { MailError, type MailFailure } from "../../lib/smtp.ts";
-import type { TargetTest } from "../../offsite/places/targets.ts";
-import type { OffsiteService } from "../../offsite/service.ts";
-import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import { RetentionPreviewPanel } from "../../views/settings/retention-preview.tsx";
-import { NextRuns } from "../../views/settings/schedule-chooser.tsx";
-import { refusedSettingWords } from "../../views/settings/setting-labels.ts";
-import { SettingsPage } from "../../views/settings/settings-page.tsx";
-import { audited } from "../audit.ts";
-import type { AppEnv } from "../context.ts";
-import type { SettingsPort } from "../deps.ts";
-import { emailChangeOf, emailFormProblem } from "../email-form.ts";
-import { showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
-import { redirectTo, respondFragment, respondPage } from "../html.ts";
-import { badForm } from "../http-errors.ts";
-import { offsiteChangeOf } from "../offsite-form.ts";
+import type { AlertEmail } from "../../../app/alerts/alert-email.ts";
+import type { PassphraseKeeper } from "../../../app/settings/passphrase.ts";
+import {
+  PREVIEW_KEYS,
+  previewRetention,
+  withRetentionValues,
+} from "../../../app/settings/retention-preview.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import type { BackupEngine } from "../../../backup/index.ts";
+import { ConfigError } from "../../../config/load.ts";
+import { EDITABLE_KEYS, type SettingsChange } from "../../../config/settings-store.ts";
+import { MailError, type MailFailure } from "../../../lib/smtp.ts";
+import type { TargetTest } from "../../../offsite/places/targets.ts";
+import type { OffsiteService } from "../../../offsite/service.ts";
+import type { BackupScheduler } from "../../../scheduler/scheduler.ts";
+import { RetentionPreviewPanel } from "../../../views/settings/retention-preview.tsx";
+import { NextRuns } from "../../../views/settings/schedule-chooser.tsx";
+import { refusedSettingWords } from "../../../views/settings/setting-labels.ts";
+import { SettingsPage } from "../../../views/settings/settings-page.tsx";
+import { audited } from "../../audit.ts";
+import type { AppEnv } from "../../context.ts";
+import type { SettingsPort } from "../../deps.ts";
+import { showProblemsWith } from "../../errors.tsx";
+import { emailChangeOf, emailFormProblem } from "../../forms/email-form.ts";
+import { readForm, textField } from "../../forms/form.ts";
+import { offsiteChangeOf } from "../../forms/offsite-form.ts";
 import {
   fieldsOf,
   isScheduleChoice,
@@ -32,8 +34,10 @@ import {
   scheduleChange,
   scheduleFormOf,
   scheduleOfForm,
-} from "../schedule-choice.ts";
-import { pagePropsOf, viewerOf } from "../viewer.ts";
+} from "../../forms/schedule-choice.ts";
+import { redirectTo, respondFragment, respondPage } from "../../html.ts";
+import { badForm } from "../../http-errors.ts";
+import { pagePropsOf, viewerOf } from "../../viewer.ts";
 
 type Form = Awaited<ReturnType<typeof readForm>>;
 

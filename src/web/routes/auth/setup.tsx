@@ -1,14 +1,14 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
-import type { Auth } from "../../auth/auth.ts";
-import { checkSetupLink, completeSetup } from "../../auth/first-run.ts";
-import type { Log } from "../../lib/log.ts";
-import { SetupExpiredPage, SetupLinkUsedPage, SetupPage } from "../../views/auth/auth-pages.tsx";
-import type { AppEnv } from "../context.ts";
-import { type ProblemView, showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
-import { redirectTo, respondPage } from "../html.ts";
-import { setSessionCookie } from "../middleware/access.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import { checkSetupLink, completeSetup } from "../../../auth/first-run.ts";
+import type { Log } from "../../../lib/log.ts";
+import { SetupExpiredPage, SetupLinkUsedPage, SetupPage } from "../../../views/auth/auth-pages.tsx";
+import type { AppEnv } from "../../context.ts";
+import { type ProblemView, showProblemsWith } from "../../errors.tsx";
+import { readForm, textField } from "../../forms/form.ts";
+import { redirectTo, respondPage } from "../../html.ts";
+import { setSessionCookie } from "../../middleware/access.ts";
 
 /**
  * How the setup page shows a refusal: an expired link gets its own page, a wrong or used one a

@@ -1,16 +1,16 @@
-import type { Settings } from "../config/schema.ts";
-import type { SettingsChange } from "../config/settings-store.ts";
-import { pad } from "../lib/time.ts";
-import { type Cadence, nextRuns } from "../scheduler/cadence.ts";
+import type { Settings } from "../../config/schema.ts";
+import type { SettingsChange } from "../../config/settings-store.ts";
+import { pad } from "../../lib/time.ts";
+import { type Cadence, nextRuns } from "../../scheduler/cadence.ts";
 import {
   OPENING_DAYS,
   type OpeningDays,
   presetCadence,
   presetOf,
   type SchedulePreset,
-} from "../scheduler/presets.ts";
-import type { ScheduleChoice, ScheduleForm } from "../views/settings/schedule-chooser.tsx";
-import { badForm, WebError } from "./http-errors.ts";
+} from "../../scheduler/presets.ts";
+import type { ScheduleChoice, ScheduleForm } from "../../views/settings/schedule-chooser.tsx";
+import { badForm, WebError } from "../http-errors.ts";
 
 /**
  * The schedule chooser of the Settings page: which choice and which values it shows for the

@@ -1,16 +1,16 @@
 /** @jsxImportSource hono/jsx */
 
 import { Hono } from "hono";
-import { previewPoint } from "../../app/restore/point-restore.ts";
-import { previewRestoreOf } from "../../app/restore/restore.ts";
-import type { BackupEngine } from "../../backup/index.ts";
-import type { OffsiteService } from "../../offsite/service.ts";
-import { BackupPage } from "../../views/backup/backup-page.tsx";
-import { type ConfirmAction, ConfirmPage } from "../../views/backup/confirm-page.tsx";
-import type { AppEnv } from "../context.ts";
-import { momentField } from "../form.ts";
-import { redirectTo, respondPage } from "../html.ts";
-import { pagePropsOf } from "../viewer.ts";
+import { previewPoint } from "../../../app/restore/point-restore.ts";
+import { previewRestoreOf } from "../../../app/restore/restore.ts";
+import type { BackupEngine } from "../../../backup/index.ts";
+import type { OffsiteService } from "../../../offsite/service.ts";
+import { BackupPage } from "../../../views/backup/backup-page.tsx";
+import { type ConfirmAction, ConfirmPage } from "../../../views/backup/confirm-page.tsx";
+import type { AppEnv } from "../../context.ts";
+import { momentField } from "../../forms/form.ts";
+import { redirectTo, respondPage } from "../../html.ts";
+import { pagePropsOf } from "../../viewer.ts";
 import type { BackupAreaResponder } from "./backup-area.tsx";
 
 const CONFIRMED: readonly string[] = ["restore", "delete", "emergency-restore"] satisfies ConfirmAction[];

@@ -1,21 +1,21 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Auth } from "../../auth/auth.ts";
-import type { BackupEngine } from "../../backup/index.ts";
-import type { DataPaths } from "../../config/paths.ts";
-import { readLastLines } from "../../lib/tail.ts";
-import type { OffsiteService } from "../../offsite/service.ts";
-import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import type { Message } from "../../views/backup/backup-area.tsx";
-import { BackupArea, type BackupAreaProps } from "../../views/backup/backup-area.tsx";
-import type { AppEnv } from "../context.ts";
-import type { RecoveryPort } from "../deps.ts";
-import { problemOf, showProblemsWith } from "../errors.tsx";
-import { isHtmx, redirectTo, respondFragment } from "../html.ts";
-import { withOffsiteRows } from "../offsite-rows.ts";
-import { collectStatus, type StatusDeps } from "../status.ts";
-import { viewerOf } from "../viewer.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import type { BackupEngine } from "../../../backup/index.ts";
+import type { DataPaths } from "../../../config/paths.ts";
+import { readLastLines } from "../../../lib/tail.ts";
+import type { OffsiteService } from "../../../offsite/service.ts";
+import type { BackupScheduler } from "../../../scheduler/scheduler.ts";
+import type { Message } from "../../../views/backup/backup-area.tsx";
+import { BackupArea, type BackupAreaProps } from "../../../views/backup/backup-area.tsx";
+import type { AppEnv } from "../../context.ts";
+import type { RecoveryPort } from "../../deps.ts";
+import { problemOf, showProblemsWith } from "../../errors.tsx";
+import { isHtmx, redirectTo, respondFragment } from "../../html.ts";
+import { withOffsiteRows } from "../../offsite-rows.ts";
+import { collectStatus, type StatusDeps } from "../../status.ts";
+import { viewerOf } from "../../viewer.ts";
 
 /** How many sessions' last messages are kept; the oldest is forgotten first. */
 const MAX_MESSAGES = 1000;

@@ -1,20 +1,20 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
-import { emergencyKit, kitText } from "../../app/settings/emergency-kit.ts";
-import type { PassphraseKeeper } from "../../app/settings/passphrase.ts";
-import type { Auth } from "../../auth/auth.ts";
-import type { DataPaths } from "../../config/paths.ts";
-import { typedFingerprint } from "../../offsite/crypto/passphrase.ts";
-import { Page } from "../../views/layout/layout.tsx";
-import { EmergencyKitPage, PassphraseCheckForm } from "../../views/offsite/passphrase.tsx";
-import { audited } from "../audit.ts";
-import type { AppEnv } from "../context.ts";
-import type { SettingsPort } from "../deps.ts";
-import { showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
-import { isHtmx, redirectTo, respondFragment, respondPage } from "../html.ts";
-import { pagePropsOf, viewerOf } from "../viewer.ts";
+import { emergencyKit, kitText } from "../../../app/settings/emergency-kit.ts";
+import type { PassphraseKeeper } from "../../../app/settings/passphrase.ts";
+import type { Auth } from "../../../auth/auth.ts";
+import type { DataPaths } from "../../../config/paths.ts";
+import { typedFingerprint } from "../../../offsite/crypto/passphrase.ts";
+import { Page } from "../../../views/layout/layout.tsx";
+import { EmergencyKitPage, PassphraseCheckForm } from "../../../views/offsite/passphrase.tsx";
+import { audited } from "../../audit.ts";
+import type { AppEnv } from "../../context.ts";
+import type { SettingsPort } from "../../deps.ts";
+import { showProblemsWith } from "../../errors.tsx";
+import { readForm, textField } from "../../forms/form.ts";
+import { isHtmx, redirectTo, respondFragment, respondPage } from "../../html.ts";
+import { pagePropsOf, viewerOf } from "../../viewer.ts";
 
 /**
  * The emergency kit (super administrators: it says where the copies are) as a page to print and

@@ -1,5 +1,5 @@
-import type { SqlValue } from "../runtime/types.ts";
-import { badInput } from "./http-errors.ts";
+import type { SqlValue } from "../../runtime/types.ts";
+import { badInput } from "../http-errors.ts";
 
 /**
  * A row's primary key as a check box sends it back: its values with their types (text, number,

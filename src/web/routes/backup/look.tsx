@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { type Context, Hono } from "hono";
 import { stream } from "hono/streaming";
-import type { Auth } from "../../auth/auth.ts";
+import type { Auth } from "../../../auth/auth.ts";
 import {
   type BackupEngine,
   type DiffSide,
@@ -11,25 +11,25 @@ import {
   exportCsv,
   readRows,
   summarizeBackup,
-} from "../../backup/index.ts";
+} from "../../../backup/index.ts";
 import {
   DiffCounts as DiffCountsPart,
   DiffSection,
   type DiffView,
   LookDiffPage,
-} from "../../views/look/look-diff.tsx";
-import { LookPage } from "../../views/look/look-page.tsx";
-import { lookUrl } from "../../views/look/look-parts.tsx";
-import { PutBackPage } from "../../views/look/look-put-back.tsx";
-import { LookRowsPage, RowsSection, type RowsView } from "../../views/look/look-rows.tsx";
-import { audited } from "../audit.ts";
-import type { AppEnv } from "../context.ts";
-import { showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
-import { isHtmx, redirectTo, respondFragment, respondPage } from "../html.ts";
-import { badInput } from "../http-errors.ts";
-import { decodeRowKey, encodeRowKey } from "../row-keys.ts";
-import { pagePropsOf, viewerOf } from "../viewer.ts";
+} from "../../../views/look/look-diff.tsx";
+import { LookPage } from "../../../views/look/look-page.tsx";
+import { lookUrl } from "../../../views/look/look-parts.tsx";
+import { PutBackPage } from "../../../views/look/look-put-back.tsx";
+import { LookRowsPage, RowsSection, type RowsView } from "../../../views/look/look-rows.tsx";
+import { audited } from "../../audit.ts";
+import type { AppEnv } from "../../context.ts";
+import { showProblemsWith } from "../../errors.tsx";
+import { readForm, textField } from "../../forms/form.ts";
+import { decodeRowKey, encodeRowKey } from "../../forms/row-keys.ts";
+import { isHtmx, redirectTo, respondFragment, respondPage } from "../../html.ts";
+import { badInput } from "../../http-errors.ts";
+import { pagePropsOf, viewerOf } from "../../viewer.ts";
 
 /** The longest search text taken: a search is a word or two, not a document. */
 const MAX_SEARCH = 200;

@@ -1,5 +1,5 @@
-import { EDITABLE_KEYS, type SettingsChange } from "../config/settings-store.ts";
-import { badForm } from "./http-errors.ts";
+import { EDITABLE_KEYS, type SettingsChange } from "../../config/settings-store.ts";
+import { badForm } from "../http-errors.ts";
 
 type Form = Record<string, string | File | (string | File)[]>;
 

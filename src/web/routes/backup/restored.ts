@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import type { RestoreResult } from "../../backup/index.ts";
-import { isPlainBackupName } from "../../backup/index.ts";
-import { formatLogTime } from "../../lib/time.ts";
-import { isHtmx, redirectTo } from "../html.ts";
+import type { RestoreResult } from "../../../backup/index.ts";
+import { isPlainBackupName } from "../../../backup/index.ts";
+import { formatLogTime } from "../../../lib/time.ts";
+import { isHtmx, redirectTo } from "../../html.ts";
 
 /** Where to go after a restore: everyone is signed out, so to the sign-in page with what happened. */
 function restoredLocation(result: RestoreResult & { point?: { at: number }; kept?: string | null }): string {

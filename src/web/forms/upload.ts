@@ -2,17 +2,17 @@ import { closeSync, openSync, rmSync, writeSync } from "node:fs";
 import type { Context } from "hono";
 import { decodeField, type MultipartError, make as makeMultipartParser } from "multipasta";
 import { isDiskFull } from "#runtime/errors.ts";
-import type { Auth } from "../auth/auth.ts";
-import type { BackupEngine } from "../backup/index.ts";
-import { NotEnoughSpaceError, spaceNeeded } from "../backup/index.ts";
-import { describeError } from "../lib/errors.ts";
-import { formatBytes } from "../lib/format.ts";
-import { sameSecret } from "../lib/tokens.ts";
-import { recordAudit } from "./audit.ts";
-import type { AppEnv } from "./context.ts";
-import type { SettingsPort } from "./deps.ts";
-import { csrfRefused, uploadRefused } from "./http-errors.ts";
-import { uploadBodyLimit } from "./middleware/body-limit.ts";
+import type { Auth } from "../../auth/auth.ts";
+import type { BackupEngine } from "../../backup/index.ts";
+import { NotEnoughSpaceError, spaceNeeded } from "../../backup/index.ts";
+import { describeError } from "../../lib/errors.ts";
+import { formatBytes } from "../../lib/format.ts";
+import { sameSecret } from "../../lib/tokens.ts";
+import { recordAudit } from "../audit.ts";
+import type { AppEnv } from "../context.ts";
+import type { SettingsPort } from "../deps.ts";
+import { csrfRefused, uploadRefused } from "../http-errors.ts";
+import { uploadBodyLimit } from "../middleware/body-limit.ts";
 
 /** The largest text field of the upload form (the description, the CSRF token). */
 const MAX_FIELD_BYTES = 64 * 1024;
