@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describePlaceDrill, placeDrillSentence } from "../../src/app/drill-words.ts";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { OFFSITE_DRILL_FILE, readPlaceDrills } from "../../src/offsite/drills/drill-record.ts";
 import { addItems, itemNames, makeSetup, manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";

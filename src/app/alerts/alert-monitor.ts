@@ -4,9 +4,9 @@ import type { BackupEngine, DiskForecast, ManifestRecord } from "../../backup/in
 import { newestDataAt } from "../../backup/index.ts";
 import type { Settings } from "../../config/schema.ts";
 import { describeError } from "../../lib/errors.ts";
-import { writeFileAtomic } from "../../lib/fs-sync.ts";
+import { writeFileAtomic } from "../../lib/files/fs-sync.ts";
+import { tempNameFor } from "../../lib/files/temp-name.ts";
 import type { Log } from "../../lib/log.ts";
-import { tempNameFor } from "../../lib/temp-name.ts";
 import type { Clock } from "../../lib/time.ts";
 import { realTimers, type Timers } from "../../lib/timers.ts";
 import type { PlaceDrillStatus } from "../../offsite/drills/drill.ts";

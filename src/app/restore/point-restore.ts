@@ -16,7 +16,7 @@ import {
   PointInTimeError,
   pointInTimeBackup,
 } from "../../backup/index.ts";
-import { tempNameFor } from "../../lib/temp-name.ts";
+import { tempNameFor } from "../../lib/files/temp-name.ts";
 import { formatLogTime, showTime } from "../../lib/time.ts";
 import { fetchChain } from "../../offsite/continuous/changes.ts";
 import type { ChangeShipping } from "../../offsite/continuous/shipping.ts";

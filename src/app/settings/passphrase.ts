@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Settings } from "../../config/schema.ts";
 import { describeError } from "../../lib/errors.ts";
-import { writeFileAtomic } from "../../lib/fs-sync.ts";
+import { writeFileAtomic } from "../../lib/files/fs-sync.ts";
 import type { Log } from "../../lib/log.ts";
 import { hasControlCharacters } from "../../lib/text.ts";
 import type { Clock } from "../../lib/time.ts";

@@ -1,8 +1,8 @@
 import type { LoadedConfig } from "../../config/load.ts";
 import type { SettingKey, Settings } from "../../config/schema.ts";
 import type { SettingsChange, SettingsStore } from "../../config/settings-store.ts";
+import type { SharingWait } from "../../lib/files/sharing.ts";
 import type { Log } from "../../lib/log.ts";
-import type { SharingWait } from "../../lib/sharing.ts";
 import type { SettingsPort } from "../ports.ts";
 
 /**

@@ -5,7 +5,7 @@ import { restoreSentences, rowChangeLines } from "../../app/restore/questions.ts
 import { previewRestoreOf, restoreBackup } from "../../app/restore/restore.ts";
 import type { App } from "../../app.ts";
 import { recordQuietly } from "../../auth/audit.ts";
-import { acquireFileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { acquireFileLock, LockHeldError } from "../../lib/files/file-lock.ts";
 import { formatLogTime, parseMoment } from "../../lib/time.ts";
 import type { RemoteCopy } from "../../offsite/copies/copies.ts";
 import type { TargetId } from "../../offsite/places/target.ts";

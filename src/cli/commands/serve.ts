@@ -8,7 +8,7 @@ import { createApp } from "../../app.ts";
 import type { RawSettings } from "../../config/load.ts";
 import { runningUrlFile } from "../../config/paths.ts";
 import { describeError } from "../../lib/errors.ts";
-import { acquireFileLock, type FileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { acquireFileLock, type FileLock, LockHeldError } from "../../lib/files/file-lock.ts";
 import { isLoopbackHost } from "../../lib/hosts.ts";
 import { openInBrowser } from "../../lib/open-url.ts";
 import { createWebApp, PortInUseError, type Server, startServer } from "../../web/server.ts";

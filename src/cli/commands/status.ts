@@ -7,7 +7,7 @@ import type { Alert } from "../../app/status.ts";
 import type { App } from "../../app.ts";
 import { runningUrlFile } from "../../config/paths.ts";
 import { describeError } from "../../lib/errors.ts";
-import { acquireFileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { acquireFileLock, LockHeldError } from "../../lib/files/file-lock.ts";
 import { isLoopbackHost } from "../../lib/hosts.ts";
 import { escapeControlCharacters } from "../../lib/text.ts";
 import { type FlagSpec, parseFlags, UsageError } from "../args.ts";

@@ -1,7 +1,7 @@
 import { open, rm, utimes } from "node:fs/promises";
 import { isDiskFull } from "#runtime/errors.ts";
 import { DiskFullError } from "../../backup/index.ts";
-import { tempPathFor } from "../../lib/temp-name.ts";
+import { tempPathFor } from "../../lib/files/temp-name.ts";
 import { decryptError, decryptStream } from "../crypto/age.ts";
 import type { PlaceKey } from "../crypto/keys.ts";
 import { OffsiteError } from "../errors.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { SharedRecordFile } from "../../lib/shared-file.ts";
+import { SharedRecordFile } from "../../lib/files/shared-file.ts";
 
 /**
  * What this installation knows it wrote to each off-site place, kept in

@@ -1,4 +1,4 @@
-import { lockWithin } from "../../lib/shared-file.ts";
+import { lockWithin } from "../../lib/files/shared-file.ts";
 import type { Clock } from "../../lib/time.ts";
 import { isEncryptedCopyName } from "../copies/copies.ts";
 import type { Place } from "../places/targets.ts";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DrillResult } from "../../backup/index.ts";
-import { writeFileAtomic } from "../../lib/fs-sync.ts";
-import type { SharingWait } from "../../lib/sharing.ts";
+import { writeFileAtomic } from "../../lib/files/fs-sync.ts";
+import type { SharingWait } from "../../lib/files/sharing.ts";
 import type { TargetId } from "../places/target.ts";
 
 /** Beside `drill.json` in the backup folder: the last off-site drill of each place. */

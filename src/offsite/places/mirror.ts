@@ -1,8 +1,8 @@
 import { constants } from "node:fs";
 import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir, fsyncFileAsync } from "../../lib/fs-sync.ts";
-import { leftoverOf, tempNameFor } from "../../lib/temp-name.ts";
+import { fsyncDir, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
+import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
 import type { PlaceLedger } from "../copies/ledger.ts";
 import { bounded, fileStream, withIdleTimeout } from "../copies/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "../errors.ts";

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Auth } from "../../../auth/auth.ts";
 import type { BackupEngine } from "../../../backup/index.ts";
 import type { DataPaths } from "../../../config/paths.ts";
-import { readLastLines } from "../../../lib/tail.ts";
+import { readLastLines } from "../../../lib/files/tail.ts";
 import type { OffsiteService } from "../../../offsite/service.ts";
 import type { BackupScheduler } from "../../../scheduler/scheduler.ts";
 import type { Message } from "../../../views/backup/backup-area.tsx";

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isBusyError, openDatabase } from "#runtime/sqlite.ts";
-import { AppError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 
 export const LOCK_ERROR_CODES = ["lock.held"] as const;
 export type LockErrorCode = (typeof LOCK_ERROR_CODES)[number];

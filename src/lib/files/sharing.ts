@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { AppError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 
 export const FILE_ERROR_CODES = ["file.in_use"] as const;
 export type FileErrorCode = (typeof FILE_ERROR_CODES)[number];
