@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { RestoreStep } from "../src/backup/index.ts";
 import { checkFileInWorker, snapshotInWorker } from "../src/backup/inspect/worker-client.ts";
-import { fsyncFile, fsyncFileAsync } from "../src/lib/fs-sync.ts";
+import { fsyncFile, fsyncFileAsync } from "../src/lib/files/fs-sync.ts";
 import { sha256File } from "../src/lib/hash.ts";
 import { benchApp } from "./app.ts";
 import { idleAndPeak } from "./rss.ts";

@@ -1,10 +1,12 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
-import { AlertEmail } from "./app/alert-email.ts";
-import { AlertMonitor } from "./app/alert-monitor.ts";
-import { AlertWebhook } from "./app/alert-webhook.ts";
+import { AlertEmail } from "./app/alerts/alert-email.ts";
+import { AlertMonitor } from "./app/alerts/alert-monitor.ts";
+import { AlertWebhook } from "./app/alerts/alert-webhook.ts";
+import { WeeklySummary } from "./app/alerts/weekly-summary.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { type ContinuousView, continuousRoom, continuousView } from "./app/continuous.ts";
+import { RecoveryController } from "./app/restore/recovery.ts";
 import {
   auditRetention,
   backupCadence,
@@ -12,11 +14,9 @@ import {
   fileWait,
   offsiteOptions,
   retentionLimits,
-} from "./app/options.ts";
-import { PassphraseKeeper } from "./app/passphrase.ts";
-import { RecoveryController } from "./app/recovery.ts";
-import { AppSettings } from "./app/settings.ts";
-import { WeeklySummary } from "./app/weekly-summary.ts";
+} from "./app/settings/options.ts";
+import { PassphraseKeeper } from "./app/settings/passphrase.ts";
+import { AppSettings } from "./app/settings/settings.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
@@ -31,8 +31,8 @@ import { createLog, type Log, type LogOptions } from "./lib/log.ts";
 import { type Clock, systemClock } from "./lib/time.ts";
 import type { Timers } from "./lib/timers.ts";
 import { ChangeShipping } from "./offsite/continuous/shipping.ts";
-import { OffsiteDrills } from "./offsite/drill.ts";
-import { OffsiteLedger } from "./offsite/ledger.ts";
+import { OffsiteLedger } from "./offsite/copies/ledger.ts";
+import { OffsiteDrills } from "./offsite/drills/drill.ts";
 import { OffsiteService } from "./offsite/service.ts";
 import { DrillSchedule } from "./scheduler/drills.ts";
 import { BackupScheduler } from "./scheduler/scheduler.ts";

@@ -1,6 +1,6 @@
 import { type ContinuousCapture, type ContinuousStatus, listChains } from "../backup/index.ts";
 import type { ChangeShipping, PlaceShipping } from "../offsite/continuous/shipping.ts";
-import type { TargetId } from "../offsite/target.ts";
+import type { TargetId } from "../offsite/places/target.ts";
 
 /** Continuous protection as the status, the API and `list --json` show it: the capture and, per place, its copies. */
 export interface ContinuousView extends ContinuousStatus {

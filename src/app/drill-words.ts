@@ -1,6 +1,6 @@
 import type { DrillResult } from "../backup/index.ts";
 import { timeAgo, timeAhead } from "../lib/time.ts";
-import type { PlaceDrill, PlaceDrillStatus } from "../offsite/drill.ts";
+import type { PlaceDrill, PlaceDrillStatus } from "../offsite/drills/drill.ts";
 import type { DrillStatus } from "./status.ts";
 
 /**

@@ -2,8 +2,8 @@ import type { AuthErrorCode, UserErrorCode } from "../auth/errors.ts";
 import type { BackupErrorCode, BringBackErrorCode, LookErrorCode, PointErrorCode } from "../backup/index.ts";
 import type { ConfigErrorCode } from "../config/load.ts";
 import type { DatabaseErrorCode } from "../db/handle.ts";
-import type { LockErrorCode } from "../lib/file-lock.ts";
-import type { FileErrorCode } from "../lib/sharing.ts";
+import type { LockErrorCode } from "../lib/files/file-lock.ts";
+import type { FileErrorCode } from "../lib/files/sharing.ts";
 import type { MailErrorCode } from "../lib/smtp.ts";
 import type { OffsiteErrorCode } from "../offsite/errors.ts";
 

@@ -7,8 +7,8 @@ import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
 import { consoleUrl } from "./console-url.ts";
-import { databaseIsMissing, missingDatabase } from "./missing-database.ts";
-import { auditRetention } from "./options.ts";
+import { databaseIsMissing, missingDatabase } from "./restore/missing-database.ts";
+import { auditRetention } from "./settings/options.ts";
 import { backUpBeforeUpdate } from "./upgrade.ts";
 
 const HOUR_MS = 3600_000;

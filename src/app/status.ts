@@ -1,5 +1,5 @@
 import type { DiskForecast, DrillResult, HealthRecord, Operation } from "../backup/index.ts";
-import type { PlaceDrillStatus } from "../offsite/drill.ts";
+import type { PlaceDrillStatus } from "../offsite/drills/drill.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
 import type { SchedulerStatus } from "../scheduler/scheduler.ts";

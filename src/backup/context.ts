@@ -1,8 +1,8 @@
 import { basename } from "node:path";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import type { DatabaseHandle } from "../db/handle.ts";
+import type { SharingWait } from "../lib/files/sharing.ts";
 import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import { BackupFolder } from "./catalog/folder.ts";
 import type { BroughtIn } from "./catalog/manifest.ts";

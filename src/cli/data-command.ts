@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { EXIT, exitCodeOf } from "../app/error-codes.ts";
-import type { MissingDatabase } from "../app/missing-database.ts";
+import type { MissingDatabase } from "../app/restore/missing-database.ts";
 import { type App, createApp } from "../app.ts";
 import type { BackupEngine } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";

@@ -1,14 +1,14 @@
 import { envName, SETTING_DESCRIPTIONS, SETTING_KEYS } from "../config/schema.ts";
 import { describeFlags } from "./args.ts";
-import { BACKUP_FLAGS } from "./backup.ts";
-import { DRILL_FLAGS } from "./drill.ts";
-import { INSPECT_FLAGS } from "./inspect.ts";
-import { LIST_FLAGS } from "./list.ts";
-import { RESTORE_FLAGS } from "./restore.ts";
-import { RETENTION_FLAGS } from "./retention.ts";
-import { SERVE_FLAGS } from "./serve.ts";
-import { STATUS_FLAGS } from "./status.ts";
-import { VERIFY_FLAGS } from "./verify.ts";
+import { BACKUP_FLAGS } from "./commands/backup.ts";
+import { DRILL_FLAGS } from "./commands/drill.ts";
+import { INSPECT_FLAGS } from "./commands/inspect.ts";
+import { LIST_FLAGS } from "./commands/list.ts";
+import { RESTORE_FLAGS } from "./commands/restore.ts";
+import { RETENTION_FLAGS } from "./commands/retention.ts";
+import { SERVE_FLAGS } from "./commands/serve.ts";
+import { STATUS_FLAGS } from "./commands/status.ts";
+import { VERIFY_FLAGS } from "./commands/verify.ts";
 import { DATA_FLAGS } from "./wiring.ts";
 
 const own = (flags: typeof SERVE_FLAGS) => flags.filter((f) => !DATA_FLAGS.some((d) => d.name === f.name));

@@ -1,9 +1,9 @@
 import { chmodSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeFileAtomic } from "../lib/fs-sync.ts";
+import { writeFileAtomic } from "../lib/files/fs-sync.ts";
+import type { SharingWait } from "../lib/files/sharing.ts";
+import { leftoverOf } from "../lib/files/temp-name.ts";
 import type { Log } from "../lib/log.ts";
-import type { SharingWait } from "../lib/sharing.ts";
-import { leftoverOf } from "../lib/temp-name.ts";
 import { coerce } from "./coerce.ts";
 import { type LoadedConfig, type LoadInput, loadConfig, readConfigFile } from "./load.ts";
 import { SECRET_SETTINGS, type SettingKey } from "./schema.ts";

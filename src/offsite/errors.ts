@@ -1,6 +1,6 @@
 import { isDiskFull } from "#runtime/errors.ts";
 import { AppError, describeError } from "../lib/errors.ts";
-import { S3Failure, type S3Problem } from "./s3/http.ts";
+import { S3Failure, type S3Problem } from "./places/s3/http.ts";
 
 export const OFFSITE_ERROR_CODES = [
   "offsite.not_configured",

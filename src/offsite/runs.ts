@@ -1,4 +1,4 @@
-import { acquireFileLock, type FileLock, LockHeldError } from "../lib/file-lock.ts";
+import { acquireFileLock, type FileLock, LockHeldError } from "../lib/files/file-lock.ts";
 import type { Clock } from "../lib/time.ts";
 import type { Timers } from "../lib/timers.ts";
 import { OffsiteBusyError } from "./errors.ts";

@@ -1,17 +1,15 @@
 import type { BackupKind } from "../backup/index.ts";
 import { describeError } from "../lib/errors.ts";
 import { realTimers } from "../lib/timers.ts";
-import type { RemoteCopy } from "./copies.ts";
+import type { RemoteCopy } from "./copies/copies.ts";
+import { type CopyProgress, type RunResult, syncTarget } from "./copies/sync.ts";
+import type { PlaceKey } from "./crypto/keys.ts";
+import type { PassphraseTry } from "./crypto/passphrase.ts";
+import { PlaceKeys } from "./crypto/place-keys.ts";
 import { asOffsiteError, OffsiteBusyError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
-import type { PlaceKey } from "./keys.ts";
-import type { PassphraseTry } from "./passphrase.ts";
-import { PlaceChecks } from "./place-checks.ts";
-import { PlaceKeys } from "./place-keys.ts";
-import { PlaceReads } from "./place-reads.ts";
-import { BackgroundRuns, takeRunLock } from "./runs.ts";
-import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
-import { type CopyProgress, type RunResult, syncTarget } from "./sync.ts";
-import type { OffsiteTarget, TargetId } from "./target.ts";
+import { PlaceChecks } from "./places/place-checks.ts";
+import { PlaceReads } from "./places/place-reads.ts";
+import type { OffsiteTarget, TargetId } from "./places/target.ts";
 import {
   foreignWords,
   type OffsiteOptions,
@@ -19,7 +17,9 @@ import {
   type Place,
   placesOf,
   type TargetTest,
-} from "./targets.ts";
+} from "./places/targets.ts";
+import { BackgroundRuns, takeRunLock } from "./runs.ts";
+import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
 
 /** A run's end that is no failure of a place: the app is closing. */
 const STOPPING = "stopping";

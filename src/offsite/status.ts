@@ -1,7 +1,7 @@
 import { newestFirst } from "../backup/index.ts";
-import type { RemoteCopy } from "./copies.ts";
+import type { RemoteCopy } from "./copies/copies.ts";
 import type { OffsiteError } from "./errors.ts";
-import type { OffsiteTarget, TargetId } from "./target.ts";
+import type { OffsiteTarget, TargetId } from "./places/target.ts";
 
 /** One target's part of the status. */
 export interface OffsiteTargetStatus {

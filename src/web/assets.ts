@@ -4,7 +4,7 @@ import stylesheet from "../../static/app.css" with { type: "text" };
 import script from "../../static/app.js" with { type: "text" };
 import favicon from "../../static/favicon.svg" with { type: "text" };
 import icons from "../../static/icons.svg" with { type: "text" };
-import type { AssetUrls } from "../views/document.tsx";
+import type { AssetUrls } from "../views/layout/document.tsx";
 
 /**
  * The files the pages use. Imported as text, so `bun build --compile` embeds them in the

@@ -2,7 +2,7 @@ import type { Alert } from "../app/status.ts";
 import type { ActiveSession } from "../auth/sessions.ts";
 import type { Clock } from "../lib/time.ts";
 import type { ConnectionInfo } from "../runtime/http-types.ts";
-import type { AssetUrls } from "../views/document.tsx";
+import type { AssetUrls } from "../views/layout/document.tsx";
 import type { ProblemView } from "./errors.tsx";
 
 /** What the listener hands every request, and what the middleware puts on its context. */

@@ -1,14 +1,14 @@
-import type { AlertEmail } from "../app/alert-email.ts";
+import type { AlertEmail } from "../app/alerts/alert-email.ts";
 import type { ContinuousView } from "../app/continuous.ts";
-import type { PassphraseKeeper } from "../app/passphrase.ts";
 import type { AlertsPort, RecoveryPort, SettingsPort } from "../app/ports.ts";
+import type { PassphraseKeeper } from "../app/settings/passphrase.ts";
 import type { Auth } from "../auth/auth.ts";
 import type { BackupEngine } from "../backup/index.ts";
 import type { DataPaths } from "../config/paths.ts";
 import type { DatabaseHandle } from "../db/handle.ts";
 import type { Log } from "../lib/log.ts";
 import type { Clock } from "../lib/time.ts";
-import type { OffsiteDrills } from "../offsite/drill.ts";
+import type { OffsiteDrills } from "../offsite/drills/drill.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";

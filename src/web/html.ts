@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { withAlerts } from "../views/alerts.tsx";
+import { withAlerts } from "../views/layout/alerts.tsx";
 import type { AppEnv } from "./context.ts";
 
 const SEE_OTHER = 303;

@@ -1,7 +1,7 @@
 import { type ManifestRecord, newestFirst } from "../backup/index.ts";
-import { copyAsRecord } from "../offsite/copies.ts";
+import { copyAsRecord } from "../offsite/copies/copies.ts";
 import type { OffsiteService } from "../offsite/service.ts";
-import type { OffsiteRows } from "../views/offsite-places.tsx";
+import type { OffsiteRows } from "../views/offsite/offsite-places.tsx";
 
 /**
  * The list with off-site copies as last seen: where each backup has copies, and rows of their

@@ -13,23 +13,23 @@ import { clientAddress } from "./middleware/client-address.ts";
 import { csrfProtection } from "./middleware/csrf.ts";
 import { hostCheck } from "./middleware/host-check.ts";
 import { recoveryGate } from "./middleware/recovery-gate.ts";
-import { authRoutes } from "./routes/auth.tsx";
-import { backupActionRoutes } from "./routes/backup-actions.tsx";
-import { backupApiRoutes } from "./routes/backup-api.ts";
-import { createBackupArea } from "./routes/backup-area.tsx";
-import { backupOperations } from "./routes/backup-operations.ts";
-import { backupPageRoutes } from "./routes/backup-pages.tsx";
+import { authRoutes } from "./routes/auth/auth.tsx";
+import { setupRoutes } from "./routes/auth/setup.tsx";
+import { userRoutes } from "./routes/auth/users.tsx";
+import { backupActionRoutes } from "./routes/backup/backup-actions.tsx";
+import { backupApiRoutes } from "./routes/backup/backup-api.ts";
+import { createBackupArea } from "./routes/backup/backup-area.tsx";
+import { backupOperations } from "./routes/backup/backup-operations.ts";
+import { backupPageRoutes } from "./routes/backup/backup-pages.tsx";
+import { logRoutes } from "./routes/backup/log.tsx";
+import { lookRoutes } from "./routes/backup/look.tsx";
 import { healthRoutes } from "./routes/health.ts";
 import { homeRoutes } from "./routes/home.tsx";
-import { logRoutes } from "./routes/log.tsx";
-import { lookRoutes } from "./routes/look.tsx";
-import { passphraseRoutes } from "./routes/passphrase.tsx";
 import { recoveryRoutes } from "./routes/recovery.tsx";
-import { settingsRoutes } from "./routes/settings.tsx";
-import { setupRoutes } from "./routes/setup.tsx";
+import { passphraseRoutes } from "./routes/settings/passphrase.tsx";
+import { settingsRoutes } from "./routes/settings/settings.tsx";
+import { welcomeRoutes } from "./routes/settings/welcome.tsx";
 import { staticRoutes } from "./routes/static.ts";
-import { userRoutes } from "./routes/users.tsx";
-import { welcomeRoutes } from "./routes/welcome.tsx";
 
 const SECURE_HEADERS = secureHeaders({
   contentSecurityPolicy: {

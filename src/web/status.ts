@@ -1,7 +1,7 @@
 import type { ContinuousView } from "../app/continuous.ts";
 import type { AppStatus } from "../app/status.ts";
 import type { BackupEngine, ManifestRecord } from "../backup/index.ts";
-import type { OffsiteDrills } from "../offsite/drill.ts";
+import type { OffsiteDrills } from "../offsite/drills/drill.ts";
 import type { OffsiteService } from "../offsite/service.ts";
 import type { DrillSchedule } from "../scheduler/drills.ts";
 import type { BackupScheduler } from "../scheduler/scheduler.ts";

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { PageProps, Viewer } from "../views/layout.tsx";
+import type { PageProps, Viewer } from "../views/layout/layout.tsx";
 import type { AppEnv } from "./context.ts";
 
 /** The signed-in person of a route that the access table opened to signed-in users only. */

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { AlertEmail, type EmailOptions } from "../../src/app/alert-email.ts";
-import { summaryLines, WeeklySummary } from "../../src/app/weekly-summary.ts";
+import { AlertEmail, type EmailOptions } from "../../src/app/alerts/alert-email.ts";
+import { summaryLines, WeeklySummary } from "../../src/app/alerts/weekly-summary.ts";
 import { createApp } from "../../src/app.ts";
 import { createLog } from "../../src/lib/log.ts";
 import { MailError } from "../../src/lib/smtp.ts";

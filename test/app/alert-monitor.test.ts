@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { AlertMonitor, type AlertMonitorDeps } from "../../src/app/alert-monitor.ts";
-import type { OffsiteHealth } from "../../src/app/alerts.ts";
+import { AlertMonitor, type AlertMonitorDeps } from "../../src/app/alerts/alert-monitor.ts";
+import type { OffsiteHealth } from "../../src/app/alerts/alerts.ts";
 import { makeSetup, manualClock } from "../backup/fixtures.ts";
 
 const MB = 1024 * 1024;

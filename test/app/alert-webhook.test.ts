@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AlertWebhook, maskUrl } from "../../src/app/alert-webhook.ts";
+import { AlertWebhook, maskUrl } from "../../src/app/alerts/alert-webhook.ts";
 import { createApp } from "../../src/app.ts";
 import { createLog } from "../../src/lib/log.ts";
 import { manualClock } from "../backup/fixtures.ts";

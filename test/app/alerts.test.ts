@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type AlertInput, computeAlerts } from "../../src/app/alerts.ts";
+import { type AlertInput, computeAlerts } from "../../src/app/alerts/alerts.ts";
 import type { DrillResult } from "../../src/backup/catalog/drill-record.ts";
 
 const HOUR = 3600_000;

@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
 import { BackupUnusableError } from "../../src/backup/errors.ts";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { mountTmpfs } from "../faults/fault-helpers.ts";
 import { missing } from "../tools.ts";
 import { addItems, itemNames, makeSetup } from "./fixtures.ts";

@@ -7,7 +7,7 @@ import {
   NotEnoughSpaceError,
   TooManyManualBackupsError,
 } from "../../src/backup/errors.ts";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { addItems, makeSetup, manualClock } from "./fixtures.ts";
 
 describe("room for automatic backups", () => {

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
 import { craftBackup, craftedCase } from "../backup/crafted.ts";
 import { itemNames } from "../backup/fixtures.ts";

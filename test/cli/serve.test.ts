@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SERVE_FLAGS } from "../../src/cli/serve.ts";
+import { SERVE_FLAGS } from "../../src/cli/commands/serve.ts";
 import { envName, SETTING_KEYS } from "../../src/config/schema.ts";
 import { BUN, MAIN, runCli, startApp, tempDir } from "../helpers.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emailOptions } from "../../src/app/options.ts";
+import { emailOptions } from "../../src/app/settings/options.ts";
 import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
 import { protectSecrets } from "../../src/config/settings-store.ts";
 import { createLog } from "../../src/lib/log.ts";

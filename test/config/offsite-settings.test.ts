@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { offsiteOptions } from "../../src/app/options.ts";
+import { offsiteOptions } from "../../src/app/settings/options.ts";
 import { ConfigError, type LoadInput, loadConfig } from "../../src/config/load.ts";
 import { isInOwnFolders } from "../../src/config/schema.ts";
 import { dataPaths, tempDir } from "../helpers.ts";

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { restoreToPoint } from "../../src/app/point-restore.ts";
+import { restoreToPoint } from "../../src/app/restore/point-restore.ts";
 import { createApp } from "../../src/app.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";
 import { fetchChain } from "../../src/offsite/continuous/changes.ts";
-import type { TargetId } from "../../src/offsite/target.ts";
+import type { TargetId } from "../../src/offsite/places/target.ts";
 import { tempDir } from "../helpers.ts";
 import { startRealS3 } from "../offsite/rgw.ts";
 import { type S3Server, startS3Server } from "../offsite/s3rver.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { dataPaths, runCli } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { integrity, serverWithAdmin } from "./fault-helpers.ts";

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { BackupBusyError } from "../../src/backup/errors.ts";
 import { OperationRunner } from "../../src/backup/operations/runner.ts";
-import { acquireFileLock, LockHeldError } from "../../src/lib/file-lock.ts";
+import { acquireFileLock, LockHeldError } from "../../src/lib/files/file-lock.ts";
 import { createLog } from "../../src/lib/log.ts";
 import { BUN, ROOT, tempDir } from "../helpers.ts";
 
@@ -28,7 +28,7 @@ describe("file lock", () => {
 
   test("is held across processes and taken over once the holder is killed", async () => {
     const path = join(tempDir(), "app.lock");
-    const script = `import { acquireFileLock } from ${JSON.stringify(join(ROOT, "src/lib/file-lock.ts"))};
+    const script = `import { acquireFileLock } from ${JSON.stringify(join(ROOT, "src/lib/files/file-lock.ts"))};
       // Kept referenced: a lock handle that is dropped is garbage, and collecting it frees the lock.
       globalThis.heldLock = acquireFileLock(${JSON.stringify(path)}); console.log("locked"); setInterval(() => {}, 1000);`;
     const holder = Bun.spawn([BUN, "-e", script], { stdout: "pipe", stderr: "pipe" });

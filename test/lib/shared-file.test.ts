@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquireFileLock, LockHeldError } from "../../src/lib/file-lock.ts";
-import { lockWithin } from "../../src/lib/shared-file.ts";
+import { acquireFileLock, LockHeldError } from "../../src/lib/files/file-lock.ts";
+import { lockWithin } from "../../src/lib/files/shared-file.ts";
 import { BUN, ROOT, tempDir } from "../helpers.ts";
 
 /** A process of the app that makes `count` changes to the record file at `path`, all at once. */
 function writer(path: string, name: string, count: number) {
-  const script = `import { SharedRecordFile } from ${JSON.stringify(join(ROOT, "src/lib/shared-file.ts"))};
+  const script = `import { SharedRecordFile } from ${JSON.stringify(join(ROOT, "src/lib/files/shared-file.ts"))};
     const file = new SharedRecordFile(${JSON.stringify(path)}, (v) => v ?? { entries: {} });
     await Promise.all(Array.from({ length: ${count} }, (_, i) =>
       file.change((r) => { r.entries[${JSON.stringify(name)} + i] = i; })));

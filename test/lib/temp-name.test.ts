@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { leftoverOf, tempNameFor, tempPathFor } from "../../src/lib/temp-name.ts";
+import { leftoverOf, tempNameFor, tempPathFor } from "../../src/lib/files/temp-name.ts";
 
 describe("temporary names", () => {
   test("one form, hidden beside the file, saying what for and by which process", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { S3Http } from "../../src/offsite/s3/http.ts";
+import { S3Http } from "../../src/offsite/places/s3/http.ts";
 import { addUserByCli, runCli, tempDir } from "../helpers.ts";
 import { LEAK, placeEnv, silentPlace, skewedService, webService } from "./fake-places.ts";
 import { type S3Server, startS3Server } from "./s3rver.ts";

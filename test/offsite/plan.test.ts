@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ManifestRecord } from "../../src/backup/catalog/manifest.ts";
 import type { BackupKind } from "../../src/backup/catalog/names.ts";
-import type { RemoteCopy } from "../../src/offsite/copies.ts";
-import { type CopyPolicy, planCopies, planRemovals } from "../../src/offsite/plan.ts";
+import type { RemoteCopy } from "../../src/offsite/copies/copies.ts";
+import { type CopyPolicy, planCopies, planRemovals } from "../../src/offsite/copies/plan.ts";
 
 const at = (day: number) => new Date(Date.UTC(2025, 8, day, 12)).toISOString();
 const sha = (n: number) => n.toString(16).padStart(64, "0");

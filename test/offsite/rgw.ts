@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { S3Http } from "../../src/offsite/s3/http.ts";
+import { S3Http } from "../../src/offsite/places/s3/http.ts";
 import { atEndOfRun } from "../end-of-run.ts";
 import { freePort, tempDir } from "../helpers.ts";
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, test as bunTest, describe, expect } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { restoreFromOffsite } from "../../src/offsite/copies/restore.ts";
 import type { OffsiteError } from "../../src/offsite/errors.ts";
-import { restoreFromOffsite } from "../../src/offsite/restore.ts";
-import { offsiteSentence } from "../../src/views/offsite-sentence.ts";
+import { offsiteSentence } from "../../src/views/offsite/offsite-sentence.ts";
 import { addItems, itemNames } from "../backup/fixtures.ts";
 import { missing } from "../tools.ts";
 import { addMegabytes, offsiteSetup, sha256Of } from "./offsite-fixtures.ts";

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 
 import {
   addUserByCli,

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { missingDatabase } from "../../src/app/missing-database.ts";
-import { AUDIT_COPY, AUDIT_SIDECAR } from "../../src/offsite/audit-copy.ts";
-import { restoreLatestFromOffsite } from "../../src/offsite/restore.ts";
+import { missingDatabase } from "../../src/app/restore/missing-database.ts";
+import { AUDIT_COPY, AUDIT_SIDECAR } from "../../src/offsite/copies/audit-copy.ts";
+import { restoreLatestFromOffsite } from "../../src/offsite/copies/restore.ts";
 import { addItems, itemNames } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
 import { offsiteSetup } from "./offsite-fixtures.ts";

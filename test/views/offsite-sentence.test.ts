@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { OffsiteStatus, OffsiteTargetStatus } from "../../src/offsite/status.ts";
-import { offsiteSentence } from "../../src/views/offsite-sentence.ts";
+import { offsiteSentence } from "../../src/views/offsite/offsite-sentence.ts";
 
 const now = new Date(2025, 8, 22, 16, 0, 0);
 const iso = (hour: number, minute = 0) => new Date(2025, 8, 22, hour, minute).toISOString();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ContinuousView } from "../../src/app/continuous.ts";
 import type { AppStatus } from "../../src/app/status.ts";
-import { statusSentence } from "../../src/views/status-sentence.ts";
+import { statusSentence } from "../../src/views/home/status-sentence.ts";
 
 const now = new Date(2025, 8, 22, 14, 30, 0);
 const iso = (hour: number, minute = 0, day = 22) => new Date(2025, 8, day, hour, minute).toISOString();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { commandLineUser } from "../../src/cli/wiring.ts";
-import { backupTitle, madeBy } from "../../src/views/words.ts";
+import { backupTitle, madeBy } from "../../src/views/layout/words.ts";
 
 describe("words for people", () => {
   test("who made a backup, for every maker the app writes", () => {

@@ -1,7 +1,7 @@
 import { describe, expect } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { acquireFileLock, type FileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock, type FileLock } from "../../src/lib/files/file-lock.ts";
 import { sqliteShell } from "../backup/fixtures.ts";
 import { missing } from "../tools.ts";
 import { type ApiScenario, runScenarios, type WebApp } from "./scenarios.ts";

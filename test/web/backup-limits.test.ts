@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { fileSize, spaceNeeded } from "../../src/backup/catalog/space.ts";
-import { acquireFileLock } from "../../src/lib/file-lock.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { manualClock } from "../backup/fixtures.ts";
 import { fakeTimers } from "../scheduler/fake-timers.ts";
 import { form, makeWebApp } from "./app-fixture.ts";

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emergencyKit, kitText } from "../../src/app/emergency-kit.ts";
+import { emergencyKit, kitText } from "../../src/app/settings/emergency-kit.ts";
 import { settingsSchema } from "../../src/config/schema.ts";
-import { encryptWithPassphrase } from "../../src/offsite/age.ts";
-import { passphraseFingerprint, typedFingerprint } from "../../src/offsite/passphrase.ts";
+import { encryptWithPassphrase } from "../../src/offsite/crypto/age.ts";
+import { passphraseFingerprint, typedFingerprint } from "../../src/offsite/crypto/passphrase.ts";
 import { tempDir } from "../helpers.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { missingDatabase as missingDatabaseSentence } from "../../src/app/missing-database.ts";
+import { missingDatabase as missingDatabaseSentence } from "../../src/app/restore/missing-database.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
 
 describe("recovery page", () => {

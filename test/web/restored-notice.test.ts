@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { restoredNotice } from "../../src/web/routes/restored.ts";
+import { restoredNotice } from "../../src/web/routes/backup/restored.ts";
 
 describe("the sign-in page's notice after a restore (from its address, which anyone can write)", () => {
   test("a backup name, or a moment as milliseconds, with the safety backup", () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { listDrives } from "../../src/offsite/drives.ts";
+import { listDrives } from "../../src/offsite/places/drives.ts";
 import { tempDir } from "../helpers.ts";
 import { type S3Server, startS3Server } from "../offsite/s3rver.ts";
 import { form, makeWebApp, PASSWORD, sessionCookieOf } from "./app-fixture.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../lib/fs-sync.ts";
-import type { SharingWait } from "../../lib/sharing.ts";
+import { writeFileAtomic } from "../../lib/files/fs-sync.ts";
+import type { SharingWait } from "../../lib/files/sharing.ts";
 
 export const DRILL_FILE = "drill.json";
 

@@ -13,11 +13,11 @@ import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../../lib/errors.ts";
-import { fsyncDir, fsyncFile } from "../../lib/fs-sync.ts";
+import { fsyncDir, fsyncFile } from "../../lib/files/fs-sync.ts";
+import { type SharingWait, whileInUse } from "../../lib/files/sharing.ts";
+import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
 import { sha256File } from "../../lib/hash.ts";
 import type { Log } from "../../lib/log.ts";
-import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
-import { leftoverOf, tempNameFor } from "../../lib/temp-name.ts";
 import {
   BackupFolderError,
   BackupNotFoundError,

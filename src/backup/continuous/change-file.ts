@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fsyncDir } from "../../lib/fs-sync.ts";
-import { tempPathFor } from "../../lib/temp-name.ts";
+import { fsyncDir } from "../../lib/files/fs-sync.ts";
+import { tempPathFor } from "../../lib/files/temp-name.ts";
 import { isPageSize } from "./page-size.ts";
 import type { WalPosition } from "./wal.ts";
 

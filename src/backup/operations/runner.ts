@@ -1,5 +1,5 @@
 import { describeError } from "../../lib/errors.ts";
-import { acquireFileLock, type FileLock, LockHeldError } from "../../lib/file-lock.ts";
+import { acquireFileLock, type FileLock, LockHeldError } from "../../lib/files/file-lock.ts";
 import type { Log } from "../../lib/log.ts";
 import type { Clock } from "../../lib/time.ts";
 import type { MadeKind } from "../catalog/names.ts";

@@ -1,6 +1,6 @@
 import { existsSync, linkSync, readdirSync, rmSync, statSync } from "node:fs";
+import { fsyncDir } from "../../lib/files/fs-sync.ts";
 import { formatBytes } from "../../lib/format.ts";
-import { fsyncDir } from "../../lib/fs-sync.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { EngineContext, RestoreStep } from "../context.ts";
 import { identityOfFile } from "../inspect/checks.ts";

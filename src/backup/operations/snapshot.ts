@@ -1,10 +1,10 @@
 import { existsSync, rmSync } from "node:fs";
 import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../../lib/errors.ts";
+import { fsyncFileAsync } from "../../lib/files/fs-sync.ts";
+import { tempNameFor } from "../../lib/files/temp-name.ts";
 import { formatBytes } from "../../lib/format.ts";
-import { fsyncFileAsync } from "../../lib/fs-sync.ts";
 import { sha256File } from "../../lib/hash.ts";
-import { tempNameFor } from "../../lib/temp-name.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import { snapshotBytes } from "../catalog/snapshot-size.ts";

@@ -1,8 +1,8 @@
 import { renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { fsyncDir, fsyncFileAsync } from "../../lib/fs-sync.ts";
+import { fsyncDir, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
+import { type SharingWait, whileInUse } from "../../lib/files/sharing.ts";
 import { sha256File } from "../../lib/hash.ts";
-import { type SharingWait, whileInUse } from "../../lib/sharing.ts";
 import { restoreTempPath } from "../catalog/leftovers.ts";
 import type { RestoreStep } from "../context.ts";
 import { copyFileInWorker, rebuildInWorker } from "../inspect/worker-client.ts";

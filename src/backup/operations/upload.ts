@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
+import { tempNameFor, tempPathFor } from "../../lib/files/temp-name.ts";
 import { formatBytes } from "../../lib/format.ts";
-import { tempNameFor, tempPathFor } from "../../lib/temp-name.ts";
 import { assertValidDescription } from "../catalog/description.ts";
 import type { BackupFolder } from "../catalog/folder.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";

@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } fr
 import { join } from "node:path";
 import { type Chain, type ChainInfo, continuousDir } from "../../backup/index.ts";
 import { sha256Hex } from "../../lib/hash.ts";
-import { encryptStream } from "../age.ts";
-import { fetchCopy } from "../fetch.ts";
-import type { PlaceKey } from "../keys.ts";
-import { fileStream, measuring } from "../streams.ts";
-import type { OffsiteTarget } from "../target.ts";
+import { fetchCopy } from "../copies/fetch.ts";
+import { fileStream, measuring } from "../copies/streams.ts";
+import { encryptStream } from "../crypto/age.ts";
+import type { PlaceKey } from "../crypto/keys.ts";
+import type { OffsiteTarget } from "../places/target.ts";
 import {
   CHANGES_PREFIX,
   type ChainManifest,

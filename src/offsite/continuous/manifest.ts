@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { sha256Hex } from "../../lib/hash.ts";
+import { macMatches, macOf, type PlaceKey } from "../crypto/keys.ts";
 import { OffsiteError } from "../errors.ts";
-import { macMatches, macOf, type PlaceKey } from "../keys.ts";
-import { type OffsiteTarget, readText } from "../target.ts";
+import { type OffsiteTarget, readText } from "../places/target.ts";
 
 /**
  * Continuous protection's chains in an off-site place: each local chain file (its base, its

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { continuousDir } from "../../backup/index.ts";
-import { SharedRecordFile } from "../../lib/shared-file.ts";
+import { SharedRecordFile } from "../../lib/files/shared-file.ts";
 
 const RECORD_FILE = "shipped.json";
 

@@ -1,5 +1,5 @@
 import { type Chain, listChains } from "../../backup/index.ts";
-import type { TargetId } from "../target.ts";
+import type { TargetId } from "../places/target.ts";
 import { type RemoteChain, readRemoteChains } from "./manifest.ts";
 import { newPlaceState, type PlaceState, type ShippingDeps, shipToPlace } from "./place-shipping.ts";
 import { ShippedRecord } from "./shipped-record.ts";

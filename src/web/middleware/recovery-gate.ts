@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { RECOVERY_HELP } from "../../views/recovery-page.tsx";
+import { RECOVERY_HELP } from "../../views/backup/recovery-page.tsx";
 import type { RecoveryPort } from "../deps.ts";
 import { wantsJson } from "../errors.tsx";
 import { isHtmx, redirectTo } from "../html.ts";

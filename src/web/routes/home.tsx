@@ -1,11 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
-import type { PassphraseKeeper } from "../../app/passphrase.ts";
+import type { PassphraseKeeper } from "../../app/settings/passphrase.ts";
 import type { Auth } from "../../auth/auth.ts";
 import type { BackupEngine } from "../../backup/index.ts";
 import type { DataPaths } from "../../config/paths.ts";
 import type { BackupScheduler } from "../../scheduler/scheduler.ts";
-import { HomePage } from "../../views/home.tsx";
+import { HomePage } from "../../views/home/home.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort } from "../deps.ts";
 import { respondPage } from "../html.ts";

@@ -2,7 +2,7 @@
 
 import { type Context, Hono } from "hono";
 import { consoleUrl } from "../../app/console-url.ts";
-import { previewRestoreOf } from "../../app/restore.ts";
+import { previewRestoreOf } from "../../app/restore/restore.ts";
 import type { Auth } from "../../auth/auth.ts";
 import { setupLinkLine } from "../../auth/setup.ts";
 import type { BackupEngine } from "../../backup/index.ts";
@@ -14,15 +14,15 @@ import {
   RecoveryHelpPage,
   RecoveryPage,
   StartEmptyConfirmPage,
-} from "../../views/recovery-page.tsx";
+} from "../../views/backup/recovery-page.tsx";
 import type { AppEnv } from "../context.ts";
 import type { RecoveryPort, SettingsPort } from "../deps.ts";
 import { showProblemsWith } from "../errors.tsx";
-import { readForm, textField } from "../form.ts";
+import { readForm, textField } from "../forms/form.ts";
 import { isHtmx, redirectTo, respondPage } from "../html.ts";
 import { notFound } from "../http-errors.ts";
 import { withOffsiteRows } from "../offsite-rows.ts";
-import { respondRestored } from "./restored.ts";
+import { respondRestored } from "./backup/restored.ts";
 
 /** The recovery page of recovery mode: only with the one-time token, only while in recovery mode. */
 export function recoveryRoutes(deps: {

@@ -1,0 +1,65 @@
+import { EXIT } from "../../app/error-codes.ts";
+import { missingDatabase } from "../../app/restore/missing-database.ts";
+import { descriptionProblem, MAX_DESCRIPTION_LENGTH } from "../../backup/index.ts";
+import { describeError } from "../../lib/errors.ts";
+import { formatBytes } from "../../lib/format.ts";
+import type { OffsiteService } from "../../offsite/service.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { openDataApp, refuseMissing, reportFailure, whileShowing, withProgress } from "../data-command.ts";
+import { commandLineUser, DATA_FLAGS } from "../wiring.ts";
+import { copyProgress } from "./offsite.ts";
+
+export const BACKUP_FLAGS: FlagSpec[] = [
+  {
+    name: "description",
+    value: "TEXT",
+    help: `what the backup is for (at most ${MAX_DESCRIPTION_LENGTH} characters)`,
+  },
+  ...DATA_FLAGS,
+];
+
+/**
+ * `backup [--description TEXT]`: one manual backup; works while the server runs. A local
+ * operator is not held to the web's hourly limit of manual backups.
+ */
+export async function backupCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseFlags(args, BACKUP_FLAGS);
+  const description = typeof values.description === "string" ? values.description.trim() : "";
+  const problem = descriptionProblem(description);
+  if (problem) throw new UsageError(`--description: ${problem}`);
+  const app = openDataApp(values, ctx);
+  const { engine, offsite } = app;
+  const missing = await missingDatabase(app);
+  if (missing) return refuseMissing(ctx, missing);
+  try {
+    const by = commandLineUser();
+    const record = await withProgress(ctx, engine, () =>
+      engine.createBackup({ kind: "manual", description, createdBy: by }),
+    );
+    ctx.stdout(`Backup created: ${record.name} (${formatBytes(record.size)})\n`);
+  } catch (error) {
+    return reportFailure(ctx, "Failed to create backup", error);
+  }
+  if (offsite.configured) await copyOffsite(offsite, ctx);
+  return EXIT.ok;
+}
+
+/**
+ * The off-site copy after the backup, as the app makes it in the background: its failure is
+ * told, never the backup's (which is made, and exit code 0); a later run copies what is missing.
+ */
+async function copyOffsite(offsite: OffsiteService, ctx: CliContext): Promise<void> {
+  try {
+    const results = await whileShowing(ctx, copyProgress(offsite), () => offsite.syncNow());
+    for (const { target, error } of results) {
+      if (error)
+        ctx.stderr(
+          `Off-site copy to ${target.label} failed: ${error.message}; it is copied at the next run.\n`,
+        );
+      else ctx.stdout(`Off-site copies up to date: ${target.label} (${target.where})\n`);
+    }
+  } catch (error) {
+    ctx.stderr(`Off-site copy postponed: ${describeError(error)}\n`);
+  }
+}

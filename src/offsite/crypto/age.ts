@@ -1,0 +1,153 @@
+import { randomBytes, scrypt } from "node:crypto";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { Decrypter, Encrypter, type Identity, type Recipient, Stanza } from "age-encryption";
+import { AppError } from "../../lib/errors.ts";
+import { OffsiteError, storeError } from "../errors.ts";
+
+/**
+ * The standard age format, so `age -d` opens every copy on any machine. Copies are encrypted to an
+ * X25519 recipient (no key derivation per copy: the payload streams at ChaCha20-Poly1305's speed);
+ * its identity is kept in the place itself, encrypted with the passphrase (an `scrypt` recipient,
+ * `keys.ts`). The passphrase's scrypt is the runtime's native one, which runs off the main thread:
+ * `2^18 × 1 KiB` = 256 MiB of memory for about a second, once per place and process. Copies that
+ * an older version encrypted with the passphrase itself still open.
+ */
+const SCRYPT_WORK_FACTOR = 18;
+/** The highest work factor a file may ask for when it is opened (1 GiB of memory), as age's own library. */
+const HIGHEST_WORK_FACTOR = 20;
+const LABEL = "age-encryption.org/v1/scrypt";
+const ZERO_NONCE = new Uint8Array(12);
+
+function deriveKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Uint8Array> {
+  const labelAndSalt = Buffer.concat([Buffer.from(LABEL), salt]);
+  const N = 2 ** logN;
+  return new Promise((resolve, reject) =>
+    scrypt(
+      passphrase,
+      labelAndSalt,
+      32,
+      { N, r: 8, p: 1, maxmem: 1024 * N + 2 * 1024 * 1024 },
+      (error, key) => (error ? reject(error) : resolve(new Uint8Array(key))),
+    ),
+  );
+}
+
+const base64NoPad = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64").replace(/=+$/, "");
+
+function passphraseRecipient(passphrase: string): Recipient {
+  return {
+    async wrapFileKey(fileKey) {
+      const salt = new Uint8Array(randomBytes(16));
+      const key = await deriveKey(passphrase, salt, SCRYPT_WORK_FACTOR);
+      const body = chacha20poly1305(key, ZERO_NONCE).encrypt(fileKey);
+      return [new Stanza(["scrypt", base64NoPad(salt), String(SCRYPT_WORK_FACTOR)], body)];
+    },
+  };
+}
+
+function passphraseIdentity(passphrase: string): Identity {
+  return {
+    async unwrapFileKey(stanzas) {
+      const stanza = stanzas.find((s) => s.args[0] === "scrypt");
+      if (!stanza) return null;
+      const [, saltText = "", logText = ""] = stanza.args;
+      const salt = new Uint8Array(Buffer.from(saltText, "base64"));
+      const logN = Number(logText);
+      if (
+        stanzas.length !== 1 ||
+        stanza.args.length !== 3 ||
+        salt.length !== 16 ||
+        !/^[1-9]\d*$/.test(logText)
+      )
+        throw new Error("invalid scrypt stanza");
+      if (logN > HIGHEST_WORK_FACTOR) throw new Error("scrypt work factor is too high");
+      if (stanza.body.length !== 32) throw new Error("invalid stanza");
+      const key = await deriveKey(passphrase, salt, logN);
+      try {
+        return chacha20poly1305(key, ZERO_NONCE).decrypt(stanza.body);
+      } catch {
+        // Another passphrase: this identity does not match (the library then says so).
+        return null;
+      }
+    },
+  };
+}
+
+/** Text encrypted with `passphrase` as a small age file (the place's key file). */
+export async function encryptWithPassphrase(text: string, passphrase: string): Promise<Uint8Array> {
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(passphraseRecipient(passphrase));
+  return encrypter.encrypt(text);
+}
+
+/** The text of a small age file encrypted with `passphrase`; `offsite.wrong_passphrase` when it does not open it. */
+export async function decryptWithPassphrase(
+  file: Uint8Array,
+  passphrase: string,
+  name: string,
+): Promise<string> {
+  const decrypter = new Decrypter();
+  decrypter.addIdentity(passphraseIdentity(passphrase));
+  try {
+    return await decrypter.decrypt(file, "text");
+  } catch (error) {
+    throw decryptError(error, name);
+  }
+}
+
+/** `plain` encrypted to the X25519 `recipient` (`age1…`) as an age file, streamed. */
+export async function encryptStream(
+  plain: ReadableStream<Uint8Array>,
+  recipient: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(recipient);
+  return encrypter.encrypt(plain);
+}
+
+/** What opens an encrypted copy: the place's identity, and the passphrase (copies of older versions). */
+export interface CopyKeys {
+  identity: string | null;
+  passphrase: string;
+}
+
+/**
+ * The plain bytes of the age file `encrypted`, streamed; each chunk is authenticated before it is
+ * given out, so a damaged file fails at the damaged chunk (decrypt to a temporary file and keep
+ * it only after a clean end). Rejects with `OffsiteError` `offsite.wrong_passphrase` when neither
+ * key opens it, and `offsite.damaged` when it is not an intact age file.
+ */
+export async function decryptStream(
+  encrypted: ReadableStream<Uint8Array>,
+  keys: CopyKeys,
+  name: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const decrypter = new Decrypter();
+  if (keys.identity) decrypter.addIdentity(keys.identity);
+  decrypter.addIdentity(passphraseIdentity(keys.passphrase));
+  try {
+    return await decrypter.decrypt(encrypted);
+  } catch (error) {
+    throw decryptError(error, name);
+  }
+}
+
+/**
+ * What a failure while reading an encrypted copy means: the storage's own failure, a wrong
+ * passphrase, or a damaged copy.
+ */
+export function decryptError(error: unknown, name: string): Error {
+  if (error instanceof AppError) return error;
+  if (error instanceof Error && error.name === "S3Failure") return storeError(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (/no identity matched/.test(message))
+    return new OffsiteError(
+      "offsite.wrong_passphrase",
+      `the passphrase does not open ${name}`,
+      "offsite_passphrase is not the one it was encrypted with",
+    );
+  // The library's own words may quote the file (its first line): fixed words instead.
+  return new OffsiteError("offsite.damaged", `${name} is damaged`, "it is not an intact age file", {
+    cause: error,
+  });
+}

@@ -1,0 +1,310 @@
+import { emptyStream, withIdleTimeout } from "../../copies/streams.ts";
+import { canonicalQuery, signedHeaders, uriEncode } from "./sigv4.ts";
+
+/** Where an S3-compatible bucket is, and the keys that sign its requests (SigV4). */
+export interface S3Options {
+  /** `https://s3.eu-central-003.backblazeb2.com`; requests are path-style: `<endpoint>/<bucket>/<key>`. */
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** How long a request may wait: for the answer to begin (connect and first byte), and between two chunks of a body. */
+export interface S3Timeouts {
+  answerMs: number;
+  idleMs: number;
+}
+
+/**
+ * What went wrong, by what a person can do about it: the connection was refused or the name not
+ * found (`refused`), no answer in time (`timeout`), a wrong key or no permission (`credentials`),
+ * this PC's clock too far off for a signature (`clock`), no such bucket (`bucket`), an answer that
+ * is not an S3 service's (`not_s3`), no such object (`not_found`) or upload (`no_upload`), a listing
+ * past the app's bounds (`too_many`), `other`.
+ */
+export type S3Problem =
+  | "refused"
+  | "timeout"
+  | "credentials"
+  | "clock"
+  | "bucket"
+  | "not_s3"
+  | "not_found"
+  | "no_upload"
+  | "too_many"
+  | "other";
+
+/**
+ * A request that failed. Its message holds only what the app itself can vouch for — the HTTP
+ * status, the service's error code when it is a plain word, the clock's offset — never a body.
+ */
+export class S3Failure extends Error {
+  readonly problem: S3Problem;
+  readonly status: number | null;
+  readonly serviceCode: string | null;
+  /** How far this PC's clock is from the service's, in minutes, for `clock`. */
+  readonly skewMinutes: number | null;
+
+  constructor(
+    problem: S3Problem,
+    facts: {
+      status?: number | null;
+      serviceCode?: string | null;
+      skewMinutes?: number | null;
+      what?: string;
+    },
+    options?: { cause?: unknown },
+  ) {
+    const parts = [
+      ...(facts.what ? [facts.what] : []),
+      ...(facts.status ? [`HTTP ${facts.status}`] : []),
+      ...(facts.serviceCode ? [facts.serviceCode] : []),
+    ];
+    super(parts.join(", ") || problem, options);
+    this.name = "S3Failure";
+    this.problem = problem;
+    this.status = facts.status ?? null;
+    this.serviceCode = facts.serviceCode ?? null;
+    this.skewMinutes = facts.skewMinutes ?? null;
+  }
+}
+
+/** An upload is given at least this rate (64 KiB/s) on top of the time to an answer. */
+const SLOWEST_UPLOAD_BYTES_PER_MS = 64;
+/** What is read of a failed request's answer, to find its code: never more. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+/** A clock this far off is what a 403 means, whatever code came with it. */
+const SKEW_LIMIT_MS = 10 * 60_000;
+
+const CREDENTIALS = new Set([
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "InvalidToken",
+  "ExpiredToken",
+  "AuthorizationHeaderMalformed",
+  "MissingSecurityHeader",
+  "AllAccessDisabled",
+  "Forbidden",
+]);
+
+/** A service's error code, when it is a plain word (anything else is not repeated). */
+const plainWord = (text: string | null) =>
+  text !== null && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(text) ? text : null;
+
+/** The text of the first `<tag>` element of `xml`, or null. `xml` is a bounded answer of the service. */
+export function xmlText(xml: string, tag: string): string | null {
+  const open = xml.indexOf(`<${tag}>`);
+  if (open < 0) return null;
+  const start = open + tag.length + 2;
+  const close = xml.indexOf(`</${tag}>`, start);
+  return close < 0 ? null : unescapeXml(xml.slice(start, close));
+}
+
+/** Every `<tag>` element's inner text, in order. */
+export function xmlElements(xml: string, tag: string): string[] {
+  const found: string[] = [];
+  for (let at = xml.indexOf(`<${tag}>`); at >= 0; at = xml.indexOf(`<${tag}>`, at)) {
+    const start = at + tag.length + 2;
+    const close = xml.indexOf(`</${tag}>`, start);
+    if (close < 0) break;
+    found.push(xml.slice(start, close));
+    at = close;
+  }
+  return found;
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp|#\d{1,7}|#x[0-9a-f]{1,6});/gi, (all, name: string) => {
+    const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
+    const known = named[name.toLowerCase()];
+    if (known) return known;
+    const code = name[1]?.toLowerCase() === "x" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+  });
+}
+
+/**
+ * An `AbortSignal` that aborts with `reason()` after `ms`, or with `outer`'s reason when that
+ * aborts first; `clear()` ends the timer.
+ */
+export function deadline(
+  ms: number,
+  reason: () => Error,
+  outer?: AbortSignal,
+): { signal: AbortSignal; clear(): void } {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(reason()), ms);
+  const follow = () => abort.abort(outer?.reason);
+  if (outer?.aborted) follow();
+  else outer?.addEventListener("abort", follow, { once: true });
+  return {
+    signal: abort.signal,
+    clear() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", follow);
+    },
+  };
+}
+
+/**
+ * Reads a body to its end as text, at most `limit` bytes (then `S3Failure`), failing when no chunk
+ * comes for the idle time, when the whole of it takes longer than the time to an answer plus
+ * `limit` at 64 KiB/s (a service that drips), or when `signal` aborts.
+ */
+export async function readBody(
+  response: Response,
+  limit: number,
+  timeouts: S3Timeouts,
+  signal?: AbortSignal,
+): Promise<string> {
+  const ms = timeouts.answerMs + Math.ceil(limit / SLOWEST_UPLOAD_BYTES_PER_MS);
+  const whole = deadline(
+    ms,
+    () => new S3Failure("timeout", { what: `the answer took more than ${Math.round(ms / 1000)} s` }),
+    signal,
+  );
+  try {
+    return await readAll(response, limit, timeouts.idleMs, whole.signal);
+  } finally {
+    whole.clear();
+  }
+}
+
+async function readAll(
+  response: Response,
+  limit: number,
+  idleMs: number,
+  signal: AbortSignal,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of bodyOf(response, idleMs, signal)) {
+    total += chunk.byteLength;
+    if (total > limit)
+      throw new S3Failure("not_s3", {
+        status: response.status,
+        what: `an answer of more than ${limit} bytes`,
+      });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * An answer's body (or an empty one), failing with a `timeout` `S3Failure` when no chunk comes for
+ * `idleMs`, and with `signal`'s reason when it aborts.
+ */
+export function bodyOf(response: Response, idleMs: number, signal?: AbortSignal): ReadableStream<Uint8Array> {
+  return withIdleTimeout(response.body ?? emptyStream(), {
+    idleMs,
+    idle: () => new S3Failure("timeout", { what: `no data for ${Math.round(idleMs / 1000)} s` }),
+    map: networkFailure,
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** A failure before any answer: refused, a name not found, a reset. */
+export function networkFailure(error: unknown): S3Failure {
+  if (error instanceof S3Failure) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const what = typeof code === "string" && /^[A-Za-z_]{2,40}$/.test(code) ? code : "no connection";
+  return new S3Failure("refused", { what }, { cause: error });
+}
+
+/** Signed requests to one bucket, each bounded in time and in what is read of its answer. */
+export class S3Http {
+  readonly #options: S3Options;
+  readonly timeouts: S3Timeouts;
+  readonly #base: URL;
+  readonly #now: () => number;
+
+  /** `now` is the time requests are signed with: this PC's clock (a test plays one that is off). */
+  constructor(options: S3Options, timeouts: S3Timeouts, now: () => number = Date.now) {
+    this.#options = options;
+    this.timeouts = timeouts;
+    this.#base = new URL(options.endpoint);
+    this.#now = now;
+  }
+
+  /** The URL of an object (or of the bucket, for `null`), path-style, with the query as SigV4 orders it. */
+  urlOf(key: string | null, query: Record<string, string> = {}): URL {
+    const bucket = `/${uriEncode(this.#options.bucket)}`;
+    const path = key === null ? bucket : `${bucket}/${key.split("/").map(uriEncode).join("/")}`;
+    const url = new URL(path, this.#base);
+    url.search = canonicalQuery(query);
+    return url;
+  }
+
+  /**
+   * Sends one signed request and returns its answer once it begins (2xx); otherwise rejects with
+   * `S3Failure`. The answer must begin within `answerMs` (plus time for the body at 64 KiB/s);
+   * its body is the caller's to read, with `readBody` or `bodyOf`. `signal` gives up the request
+   * (with its reason) when it aborts: a run past its deadline, the app closing.
+   */
+  async send(request: {
+    method: string;
+    key: string | null;
+    query?: Record<string, string>;
+    body?: Uint8Array | string;
+    contentType?: string;
+    signal?: AbortSignal | undefined;
+  }): Promise<Response> {
+    request.signal?.throwIfAborted();
+    const url = this.urlOf(request.key, request.query);
+    const sentAt = this.#now();
+    const signed = signedHeaders(
+      {
+        method: request.method,
+        url,
+        ...(request.contentType ? { headers: { "content-type": request.contentType } } : {}),
+      },
+      this.#options,
+      new Date(sentAt),
+    );
+    const size =
+      typeof request.body === "string" ? Buffer.byteLength(request.body) : (request.body?.byteLength ?? 0);
+    const limit = this.timeouts.answerMs + Math.ceil(size / SLOWEST_UPLOAD_BYTES_PER_MS);
+    const late = () => new S3Failure("timeout", { what: `no answer within ${Math.round(limit / 1000)} s` });
+    const waiting = deadline(limit, late, request.signal);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers: signed,
+        redirect: "manual",
+        signal: waiting.signal,
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+    } catch (error) {
+      if (waiting.signal.aborted) throw waiting.signal.reason;
+      throw networkFailure(error);
+    } finally {
+      waiting.clear();
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    throw await this.#failureOf(response, sentAt, request.signal);
+  }
+
+  /** What a refusal means, judged by its status, its error code and the service's clock; its body is never repeated. */
+  async #failureOf(response: Response, sentAt: number, signal?: AbortSignal): Promise<S3Failure> {
+    const status = response.status;
+    const body = await readBody(response, ERROR_BODY_LIMIT, this.timeouts, signal).catch(() => "");
+    const isS3Error = body.includes("<Error>") && xmlText(body, "Code") !== null;
+    const serviceCode = isS3Error ? plainWord(xmlText(body, "Code")) : null;
+    const serverTime = Date.parse(response.headers.get("date") ?? "");
+    const skew = Number.isFinite(serverTime) ? Math.abs(serverTime - sentAt) : 0;
+    if (serviceCode === "RequestTimeTooSkewed" || (status === 403 && skew > SKEW_LIMIT_MS))
+      return new S3Failure("clock", { status, serviceCode, skewMinutes: Math.round(skew / 60_000) });
+    if (!isS3Error) return new S3Failure(status === 404 && body === "" ? "not_found" : "not_s3", { status });
+    if (serviceCode && CREDENTIALS.has(serviceCode))
+      return new S3Failure("credentials", { status, serviceCode });
+    if (serviceCode === "NoSuchBucket") return new S3Failure("bucket", { status, serviceCode });
+    if (serviceCode === "NoSuchKey") return new S3Failure("not_found", { status, serviceCode });
+    if (serviceCode === "NoSuchUpload") return new S3Failure("no_upload", { status, serviceCode });
+    if (status === 403) return new S3Failure("credentials", { status, serviceCode });
+    return new S3Failure("other", { status, serviceCode });
+  }
+}

@@ -1,0 +1,135 @@
+/** @jsxImportSource hono/jsx */
+
+import { deleteQuestion } from "../../app/restore/questions.ts";
+import { hasRole } from "../../auth/roles.ts";
+import type { ManifestRecord } from "../../backup/index.ts";
+import { ConfirmLink } from "../layout/confirm-link.tsx";
+import { Icon } from "../layout/icons.tsx";
+import type { Viewer } from "../layout/layout.tsx";
+import { lookUrl } from "../look/look-parts.tsx";
+import { type OffsiteRows, Places } from "../offsite/offsite-places.tsx";
+import { BackupTable } from "./backup-table.tsx";
+
+/**
+ * Restore, Download and Delete of one backup, in three slots that every row has. An action the
+ * app would refuse is not offered: no Restore for a damaged backup, no Delete for the newest good
+ * one (it says "Kept" instead). Links work without JavaScript (a confirmation page); htmx posts
+ * them in place after the browser's dialog.
+ */
+function RowActions(props: {
+  record: ManifestRecord;
+  kept: boolean;
+  offsiteOnly: boolean;
+  hasCopy: boolean;
+}) {
+  const { record: r } = props;
+  if (props.offsiteOnly) {
+    // No file here to download or delete: it can only be restored, from its off-site copy.
+    return (
+      <>
+        <RestoreLink record={r} />
+        <span class="action-slot" />
+        <span class="action-slot" />
+      </>
+    );
+  }
+  const name = encodeURIComponent(r.name);
+  return (
+    <>
+      {/* A damaged backup with an off-site copy is restored from that copy. */}
+      {r.health === "damaged" && !props.hasCopy ? <span class="action-slot" /> : <RestoreLink record={r} />}
+      <a class="button secondary" href={`/api/backups/${name}/download`} download={r.name}>
+        <Icon name="download" />
+        Download
+      </a>
+      {props.kept ? (
+        <span class="action-slot kept" title="The newest good backup is always kept: it cannot be deleted.">
+          <Icon name="kept" />
+          Kept
+        </span>
+      ) : (
+        <ConfirmLink
+          href={`/backup/confirm?action=delete&name=${name}`}
+          post="/backup/delete"
+          vals={{ name: r.name }}
+          question={deleteQuestion(r)}
+          icon="delete"
+          label="Delete"
+          tone="danger"
+        />
+      )}
+    </>
+  );
+}
+
+/** Restore: first the question, which says what changes (rows now and after, what is lost). */
+function RestoreLink(props: { record: ManifestRecord }) {
+  return (
+    <a class="button" href={`/backup/confirm?action=restore&name=${encodeURIComponent(props.record.name)}`}>
+      <Icon name="restore" />
+      Restore
+    </a>
+  );
+}
+
+/** Inside a backup (admins): only a backup here that passed its full check is opened. */
+function LookInsideLink(props: { record: ManifestRecord }) {
+  if (props.record.health !== "verified") return null;
+  return (
+    <a class="look-inside small" href={lookUrl(props.record.name)}>
+      Look inside
+    </a>
+  );
+}
+
+/**
+ * The backups, newest first; for super admins with restore, download and delete. With off-site
+ * copies, each row says where the backup lives, and backups only off-site have rows too.
+ */
+export function BackupList(props: {
+  viewer: Viewer;
+  records: ManifestRecord[];
+  now: Date;
+  offsite?: OffsiteRows | null;
+  /** The newest good backup (`newestGood`): it says "Kept" instead of offering Delete. */
+  kept: string | null;
+}) {
+  const { offsite, now } = props;
+  const superAdmin = props.viewer.role === "super_admin";
+  const admin = hasRole(props.viewer.role, "admin");
+  const here = (r: ManifestRecord) => !(offsite?.only.has(r.name) ?? false);
+  const where = (r: ManifestRecord) => (
+    <>
+      {offsite ? <Places record={r} offsite={offsite} now={now} /> : null}
+      {admin && here(r) ? <LookInsideLink record={r} /> : null}
+    </>
+  );
+  const actions = (r: ManifestRecord) => (
+    <RowActions
+      record={r}
+      kept={r.name === props.kept}
+      offsiteOnly={offsite?.only.has(r.name) ?? false}
+      hasCopy={(offsite?.places.get(r.name)?.length ?? 0) > 0}
+    />
+  );
+  return (
+    <section class="panel list-panel backup-list" aria-labelledby="list-heading">
+      <h2 id="list-heading">Backups, newest first</h2>
+      {props.records.length === 0 ? (
+        <p class="muted">No backups yet.</p>
+      ) : (
+        <BackupTable
+          records={props.records}
+          now={now}
+          {...(offsite || admin ? { where } : {})}
+          // After an action far down the list, its message at the top of the area is brought into view.
+          inherit={{
+            "hx-target:inherited": "#backup-area",
+            "hx-swap:inherited": "outerHTML show:top showTarget:#backup-area",
+          }}
+          {...(superAdmin ? { actions } : {})}
+        />
+      )}
+    </section>
+  );
+}
