@@ -277,4 +277,20 @@ describe("the mirror folder", () => {
     expect(result.restoredFrom).toBe(record.name);
     expect(sha256Of(path)).toBe(record.sha256 as string);
   });
+
+  test("a backup here damaged after its full check: restoring it from the mirror folder restores the copy", async () => {
+    const { shop, record } = await copiedShop();
+    await shop.engine.settled();
+    expect(shop.engine.find(record.name).fullCheck?.sha256).toBe(record.sha256 as string);
+    addItems(shop.db, ["later"]);
+    const path = join(shop.paths.backupsDir, record.name);
+    damage(path);
+    const result = await restoreBackup(shop.app, { name: record.name, by: "boss", from: "mirror" });
+    expect(result.restoredFrom).toBe(record.name);
+    expect(itemNames(shop.db)).toEqual(["bread", "butter"]);
+    expect(sha256Of(path)).toBe(record.sha256 as string);
+    expect(await shop.readLog()).toContain(
+      `WARNING - Backup ${record.name} here is damaged; restoring its off-site copy instead`,
+    );
+  });
 });
