@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { restoreBackup } from "../../src/app/restore/restore.ts";
-import { BackupBusyError } from "../../src/backup/errors.ts";
+import { BackupFolder } from "../../src/backup/catalog/folder.ts";
+import { BackupBusyError, BackupUnusableError } from "../../src/backup/errors.ts";
+import { inspectRecord, recordInspection } from "../../src/backup/operations/verify.ts";
 import { acquireFileLock, type FileLock } from "../../src/lib/files/file-lock.ts";
 import { tempNameFor } from "../../src/lib/files/temp-name.ts";
 import { copyBackup } from "../../src/offsite/copies/copy.ts";
@@ -29,6 +31,13 @@ async function copiedShop(extra: Record<string, string> = {}) {
   const [result] = await shop.offsite.syncNow();
   expect(result?.error).toBeNull();
   return { shop, mirror, env, record };
+}
+
+/** Overwrites a page of the file at `path` in place: same size, same time in the listing, other bytes. */
+function damage(path: string): void {
+  const bytes = readFileSync(path);
+  bytes.fill(7, 4096, 8192);
+  writeFileSync(path, bytes);
 }
 
 /** What a restore on a new PC left in its data folder, besides the log and the manifest. */
@@ -230,17 +239,58 @@ describe("the mirror folder", () => {
 
   test("a local backup missing or damaged here is restored from its copy", async () => {
     const { shop, record } = await copiedShop();
+    // The new backup's full check runs in the background; the damage below comes after it.
+    await shop.engine.settled();
     addItems(shop.db, ["later"]);
     const path = join(shop.paths.backupsDir, record.name);
-    const bytes = readFileSync(path);
-    bytes.fill(7, 4096, 8192);
-    writeFileSync(path, bytes);
+    damage(path);
     const result = await restoreBackup(shop.app, { name: record.name, by: "boss" });
     expect(result.restoredFrom).toBe(record.name);
     expect(itemNames(shop.db)).toEqual(["bread", "butter"]);
     expect(sha256Of(path)).toBe(record.sha256 as string);
     expect(await shop.readLog()).toContain(
       `WARNING - Backup ${record.name} is not usable here; restoring it from its off-site copy`,
+    );
+  });
+
+  test("a check that read a backup before it was damaged never lists it verified again: its copy is restored", async () => {
+    const { shop, record } = await copiedShop();
+    await shop.engine.settled();
+    const folder = new BackupFolder(shop.paths.backupsDir, shop.log, { timeoutMs: 5000 });
+    const path = join(shop.paths.backupsDir, record.name);
+    // What a busy PC does: the background full check reads the backup as it was made …
+    const inspected = await inspectRecord({ folder, clock: shop.clock }, record);
+    // … the file is damaged, and a restore finds it so …
+    damage(path);
+    const failure = await shop.engine.restore(record.name, { by: "boss" }).catch((e) => e);
+    expect(failure).toBeInstanceOf(BackupUnusableError);
+    expect(shop.engine.find(record.name).health).toBe("damaged");
+    // … and only then the check takes the lock to record what it read.
+    const lock = acquireFileLock(shop.paths.operationLock);
+    try {
+      await recordInspection({ folder, log: shop.log }, inspected, record);
+    } finally {
+      lock.release();
+    }
+    expect(shop.engine.find(record.name).health).toBe("damaged");
+    const result = await restoreBackup(shop.app, { name: record.name, by: "boss", from: "mirror" });
+    expect(result.restoredFrom).toBe(record.name);
+    expect(sha256Of(path)).toBe(record.sha256 as string);
+  });
+
+  test("a backup here damaged after its full check: restoring it from the mirror folder restores the copy", async () => {
+    const { shop, record } = await copiedShop();
+    await shop.engine.settled();
+    expect(shop.engine.find(record.name).fullCheck?.sha256).toBe(record.sha256 as string);
+    addItems(shop.db, ["later"]);
+    const path = join(shop.paths.backupsDir, record.name);
+    damage(path);
+    const result = await restoreBackup(shop.app, { name: record.name, by: "boss", from: "mirror" });
+    expect(result.restoredFrom).toBe(record.name);
+    expect(itemNames(shop.db)).toEqual(["bread", "butter"]);
+    expect(sha256Of(path)).toBe(record.sha256 as string);
+    expect(await shop.readLog()).toContain(
+      `WARNING - Backup ${record.name} here is damaged; restoring its off-site copy instead`,
     );
   });
 });

@@ -98,7 +98,7 @@ export function tidyAndCheckLater(
   );
   followUps.add(`The full check of ${record.name}`, async (underLock) => {
     const inspected = await inspectRecord(ctx, record);
-    await underLock(() => recordInspection(ctx, inspected));
+    await underLock(() => recordInspection(ctx, inspected, record));
   });
 }
 
@@ -128,7 +128,7 @@ export async function checkAfterRestore(
       await checkDatabase();
       if (!safety) return;
       const inspected = await inspectRecord(ctx, safety);
-      await underLock(() => recordInspection(ctx, inspected));
+      await underLock(() => recordInspection(ctx, inspected, safety));
     });
     return;
   }

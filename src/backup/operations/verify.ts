@@ -15,7 +15,7 @@ export async function verifyRecord(
   record: ManifestRecord,
 ): Promise<ManifestRecord> {
   const updated = await inspectRecord(ctx, record);
-  await recordInspection(ctx, updated);
+  await recordInspection(ctx, updated, record);
   return updated;
 }
 
@@ -61,13 +61,18 @@ function rowCountsOf(
 }
 
 /**
- * Records an inspection in the manifest, unless the backup under that name changed meanwhile
- * (another size, time or recorded hash: a new file under the old name, such as the next startup
- * backup); a failure is logged as WARNING. Call it holding the operation lock.
+ * Records `inspected`, the inspection of `from`, in the manifest, unless the backup under that
+ * name changed meanwhile (another size, time or recorded hash: a new file under the old name,
+ * such as the next startup backup) or was judged again since `from` (a restore that found it
+ * damaged, a verify): an inspection that read the file before that verdict must not replace it —
+ * a file damaged in place keeps its size, so a check that read it whole would list it verified
+ * again, and its off-site copy would be passed over for it. A failure is logged as WARNING. Call
+ * it holding the operation lock.
  */
 export async function recordInspection(
   ctx: { folder: BackupFolder; log: Log },
   inspected: ManifestRecord,
+  from: ManifestRecord,
 ): Promise<void> {
   if (inspected.health !== "verified")
     ctx.log.warning(`Backup ${inspected.name} failed its check: ${inspected.reason}`);
@@ -77,9 +82,21 @@ export async function recordInspection(
       now &&
       now.size === inspected.size &&
       now.createdAt === inspected.createdAt &&
-      (now.sha256 === null || now.sha256 === inspected.sha256);
+      (now.sha256 === null || now.sha256 === inspected.sha256) &&
+      sameVerdict(now, from);
     if (same) records.set(inspected.name, inspected);
   });
+}
+
+/** Whether `a` and `b` say the same of a backup's check: its health, when, why, and its full check. */
+function sameVerdict(a: ManifestRecord, b: ManifestRecord): boolean {
+  return (
+    a.health === b.health &&
+    a.checkedAt === b.checkedAt &&
+    a.reason === b.reason &&
+    a.fullCheck?.sha256 === b.fullCheck?.sha256 &&
+    a.fullCheck?.at === b.fullCheck?.at
+  );
 }
 
 /** `verifyRecord` of the named backups, or of all, one after the other. */

@@ -75,7 +75,7 @@ function aboutCopy(copy: RemoteCopy): BroughtIn {
 
 /**
  * Restores `copy` from target `id`: when the backup folder holds its very bytes already, that
- * file; otherwise it is downloaded to a hidden temporary file there (`fetch`: decrypted, its
+ * file (`restoreHeld`); otherwise it is downloaded to a hidden temporary file there (`fetch`: decrypted, its
  * SHA-256 checked) and handed to the engine's restore as `incoming`, which brings it in under the
  * operation lock, in the same hold as the restore, so no backup, retention or delete meets it in
  * between. Another backup of the name is never replaced (`offsite.conflict`). A download that is
@@ -90,7 +90,10 @@ async function restoreCopy(
   const by = options.by;
   const meets = await deps.engine.compareIncoming(copy.name, copy.sha256);
   if (meets === "taken") throw nameTaken(copy.name);
-  if (meets === "same") return deps.engine.restore(copy.name, { by });
+  if (meets === "same") {
+    const restored = await restoreHeld(deps, copy, by);
+    if (restored) return restored;
+  }
   const target = deps.offsite.target(id);
   deps.log.info(`Downloading the off-site copy ${copy.copyName} from ${target.label} (${target.where})`);
   const temp = await deps.offsite.fetch(id, copy, (bytes) => options.onDownload?.(copy, bytes));
@@ -104,6 +107,28 @@ async function restoreCopy(
     return result;
   } finally {
     await rm(temp, { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * Restores the backup here that the manifest says holds `copy`'s bytes. The manifest speaks of
+ * the file when it was checked: one damaged in place since keeps its name, size and recorded
+ * SHA-256, fails the restore's hash or check, and is listed damaged by it — then null, and the
+ * caller downloads the copy, which replaces it. Any other failure, or a file the restore did not
+ * list damaged (a backup the trust rule refuses, its copy too), is thrown.
+ */
+async function restoreHeld(
+  deps: OffsiteRestoreDeps,
+  copy: RemoteCopy,
+  by: string | null,
+): Promise<RestoreResult | null> {
+  try {
+    return await deps.engine.restore(copy.name, { by });
+  } catch (error) {
+    if (!(error instanceof BackupUnusableError)) throw error;
+    if ((await deps.engine.compareIncoming(copy.name, copy.sha256)) !== "free") throw error;
+    deps.log.warning(`Backup ${copy.name} here is damaged; restoring its off-site copy instead`);
+    return null;
   }
 }
 
