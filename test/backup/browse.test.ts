@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { statSync, utimesSync } from "node:fs";
+import { copyFileSync, statSync, utimesSync } from "node:fs";
+import { join } from "node:path";
 import {
   type DiffSide,
   diffCounts,
@@ -12,7 +13,7 @@ import {
   summarizeBackup,
 } from "../../src/backup/index.ts";
 import { runCli } from "../../src/cli/index.ts";
-import { appCommand, cleanEnv } from "../helpers.ts";
+import { appCommand, cleanEnv, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import { craftBackup, craftedCase } from "./crafted.ts";
 import { makeSetup } from "./fixtures.ts";
@@ -455,6 +456,26 @@ describe("looking inside a small backup", () => {
         changed: first.changed + i,
       });
     }
+  });
+
+  test("the summary takes the backup's rows recorded with it, and today's afresh after a commit", async () => {
+    const { engine, name, db, paths } = shop;
+    // A copy elsewhere is another file: nothing counted of the backup is kept for it yet.
+    const copy = join(tempDir("business-app-look-"), "copy.db");
+    copyFileSync(engine.pathOf(name), copy);
+    const recorded: LookContext = {
+      database: paths.database,
+      find: (n) => ({ ...engine.find(n), rowCounts: { ...engine.find(n).rowCounts, customers: 12_345 } }),
+      pathOf: () => copy,
+    };
+    const customers = async () =>
+      (await summarizeBackup(recorded, name)).tables.find((t) => t.name === "customers");
+    const before = await customers();
+    expect(before?.backupRows).toBe(12_345);
+    db.sqlite.run("INSERT INTO customers (name) VALUES ('Counted again')");
+    expect((await customers())?.nowRows).toBe((before?.nowRows ?? 0) + 1);
+    db.sqlite.run("DELETE FROM customers WHERE name = 'Counted again'");
+    expect(await customers()).toEqual(before);
   });
 });
 

@@ -1,7 +1,5 @@
 import { existsSync } from "node:fs";
-import { dataTimeOf } from "../catalog/lineage.ts";
 import { lookInWorker, lookPageInWorker } from "../inspect/worker-client.ts";
-import { rowsInBackup, rowsNow } from "../operations/restore-preview.ts";
 import type { DiffCounts, DiffPage, DiffSide } from "./diff.ts";
 import { DIFF_SIDES } from "./diff.ts";
 import { LookError, noKeyRefused } from "./errors.ts";
@@ -11,55 +9,10 @@ import type { RowsPage } from "./rows.ts";
 import type { TableShape } from "./tables.ts";
 
 /**
- * Looking inside a backup without touching the live database: its tables and their rows then and
- * now, its rows page by page, and how a table differs from today's by primary key. Every call
+ * Looking inside a backup without touching the live database (its summary: `summary.ts`): its
+ * rows page by page, and how a table differs from today's by primary key. Every call
  * passes the gate first (`openForLook`); the reading runs in the backup worker.
  */
-
-export interface LookTable {
-  name: string;
-  backupRows: number | null;
-  nowRows: number | null;
-  /** One of BusinessApp's own tables: only its counts are shown. */
-  appTable: boolean;
-  /** The primary key's columns; null: none, so no difference can be told. */
-  key: string[] | null;
-  columns: string[];
-}
-
-export interface LookSummary {
-  name: string;
-  dataAt: string;
-  tables: LookTable[];
-  /** Why the rows now are not known, or null. */
-  nowUnknown: string | null;
-}
-
-/** Every ordinary table of the backup with its rows in the backup and now (the restore preview's counts). */
-export async function summarizeBackup(ctx: LookContext, name: string): Promise<LookSummary> {
-  const opened = await openForLook(ctx, name);
-  const [{ now, nowUnknown }, inBackup, uncounted] = await Promise.all([
-    rowsNow(ctx.database),
-    rowsInBackup(opened.record, opened.path),
-    lookPageInWorker({
-      kind: "uncounted",
-      path: opened.path,
-      fileKey: opened.fileKey,
-      live: existsSync(ctx.database) ? ctx.database : null,
-    }) as Promise<{ backup: Record<string, number>; now: Record<string, number> | null }>,
-  ]);
-  const tables = opened.shapes.map(
-    (shape): LookTable => ({
-      name: shape.name,
-      backupRows: inBackup?.[shape.name] ?? uncounted.backup[shape.name] ?? null,
-      nowRows: now ? (now[shape.name] ?? uncounted.now?.[shape.name] ?? 0) : null,
-      appTable: !opened.shopTables.has(shape.name),
-      key: shape.key,
-      columns: shape.columns,
-    }),
-  );
-  return { name: opened.record.name, dataAt: dataTimeOf(opened.record), tables, nowUnknown };
-}
 
 /** Rows of one of the shop's tables of the backup, in rowid (or primary-key) order, keyset-paged. */
 export async function readRows(

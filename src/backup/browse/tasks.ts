@@ -16,7 +16,8 @@ import { readShapes, shapeOf, type TableShape, tableRef } from "./tables.ts";
  */
 export type LookTask =
   | { kind: "judge"; path: string }
-  | { kind: "uncounted"; path: string; fileKey: string; live: string | null }
+  | { kind: "uncounted"; path: string; fileKey: string }
+  | { kind: "uncounted-now"; live: string }
   | { kind: "rows"; path: string; fileKey: string; table: string; request: RowsRequest }
   | { kind: "diff"; path: string; fileKey: string; live: string; table: string; request: DiffRequest }
   | { kind: "diff-counts"; path: string; fileKey: string; live: string; table: string };
@@ -33,10 +34,9 @@ export function runLookTask(task: LookTask): unknown {
     case "judge":
       return judge(task.path);
     case "uncounted":
-      return withBackup(task, (db) => ({
-        backup: uncountedRows(db),
-        now: task.live === null ? null : withLive(task.live, (live) => uncountedRows(live)),
-      }));
+      return withBackup(task, (db) => uncountedRows(db));
+    case "uncounted-now":
+      return withLive(task.live, (live) => uncountedRows(live));
     case "rows":
       return withBackup(task, (db) => readRowsPage(db, shapeOf(readShapes(db), task.table), task.request));
     case "diff":
