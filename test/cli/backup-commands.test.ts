@@ -6,13 +6,11 @@ import { acquireFileLock } from "../../src/lib/file-lock.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
 import { craftBackup, craftedCase } from "../backup/crafted.ts";
 import { itemNames } from "../backup/fixtures.ts";
-import { dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { appLaidOutFolder, dataPaths, runCli, startApp } from "../helpers.ts";
 
 /** A data folder whose database holds `items`, made by the app itself (migrated), then closed. */
 async function dataFolder(names: string[] = ["apples"]): Promise<string> {
-  const dir = tempDir("business-app-cli-");
-  const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
-  expect(await app.stop()).toBe(0);
+  const dir = await appLaidOutFolder("business-app-cli-");
   const db = new Database(dataPaths(dir).database);
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   for (const name of names) db.run("INSERT INTO items (name) VALUES (?)", [name]);
