@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildExecutable } from "../build.ts";
@@ -236,4 +236,48 @@ export async function startApp(options: {
       return code;
     },
   };
+}
+
+/** A copy of a data folder no process has open (SQLite's -wal and -shm with it, as they are). */
+export function copyOfFolder(folder: string, prefix = "business-app-test-"): string {
+  const dir = tempDir(prefix);
+  cpSync(folder, dir, { recursive: true });
+  return dir;
+}
+
+let laidOut: Promise<string> | null = null;
+
+/**
+ * A new data folder as the app (`LAUNCHER`) lays it out at its first start, stopped, with no
+ * backup yet: made by one real start per run and copied for each caller, so that tests which
+ * only need such a folder do not each pay for a start.
+ */
+export async function appLaidOutFolder(prefix = "business-app-test-"): Promise<string> {
+  laidOut ??= (async () => {
+    const template = tempDir("business-app-laid-out-");
+    const app = await startApp({ dataDir: template, args: ["--no-startup-backup"] });
+    const code = await app.stop();
+    if (code !== 0)
+      throw new Error(`laying out a data folder: the app exited with ${code}:\n${app.output()}`);
+    return template;
+  })();
+  return copyOfFolder(await laidOut, prefix);
+}
+
+let backedUp: Promise<string> | null = null;
+
+/**
+ * A data folder whose database holds a super admin (`boss`, added by `user add`) and one good
+ * manual backup of it (`backup`), made by the app (`LAUNCHER`) once per run and copied for each caller.
+ */
+export async function folderWithBackup(prefix = "business-app-test-"): Promise<string> {
+  backedUp ??= (async () => {
+    const dir = tempDir("business-app-backed-up-");
+    const added = await addUserByCli(dir);
+    if (added.exitCode !== 0) throw new Error(`user add exited with ${added.exitCode}: ${added.stderr}`);
+    const made = await runCli(["backup", "--data-dir", dir]);
+    if (made.exitCode !== 0) throw new Error(`backup exited with ${made.exitCode}: ${made.stderr}`);
+    return dir;
+  })();
+  return copyOfFolder(await backedUp, prefix);
 }

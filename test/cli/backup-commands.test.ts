@@ -6,19 +6,23 @@ import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
 import { craftBackup, craftedCase } from "../backup/crafted.ts";
 import { itemNames } from "../backup/fixtures.ts";
-import { dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { appLaidOutFolder, dataPaths, runCli, startApp } from "../helpers.ts";
 
 /** A data folder whose database holds `items`, made by the app itself (migrated), then closed. */
 async function dataFolder(names: string[] = ["apples"]): Promise<string> {
-  const dir = tempDir("business-app-cli-");
-  const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
-  expect(await app.stop()).toBe(0);
+  const dir = await appLaidOutFolder("business-app-cli-");
   const db = new Database(dataPaths(dir).database);
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   for (const name of names) db.run("INSERT INTO items (name) VALUES (?)", [name]);
   db.close();
   return dir;
 }
+
+/** The name of the backup a `backup` command says it created. */
+const createdName = (made: { exitCode: number; stdout: string }) => {
+  expect(made.exitCode).toBe(0);
+  return /Backup created: (\S+)/.exec(made.stdout)?.[1] as string;
+};
 
 const listJson = async (dir: string) =>
   JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout) as {
@@ -105,17 +109,16 @@ describe("backup, list, verify", () => {
 
   test("verify: exit 0 when healthy, 1 with the reason when damaged, 2 without a name", async () => {
     const dir = await dataFolder();
-    await runCli(["backup", "--data-dir", dir]);
-    const [good] = (await listJson(dir)).backups;
-    const okRun = await runCli(["verify", good?.name as string, "--data-dir", dir]);
+    const good = createdName(await runCli(["backup", "--data-dir", dir]));
+    const okRun = await runCli(["verify", good, "--data-dir", dir]);
     expect(okRun.exitCode).toBe(0);
-    expect(okRun.stdout).toContain(`ok       ${good?.name}`);
+    expect(okRun.stdout).toContain(`ok       ${good}`);
 
     writeFileSync(join(dataPaths(dir).backupsDir, "broken.db"), "not a database at all");
     const all = await runCli(["verify", "--all", "--data-dir", dir]);
     expect(all.exitCode).toBe(1);
     expect(all.stdout).toContain("DAMAGED  broken.db: not an SQLite database file");
-    expect(all.stdout).toContain(`ok       ${good?.name}`);
+    expect(all.stdout).toContain(`ok       ${good}`);
 
     expect((await runCli(["verify", "--data-dir", dir])).exitCode).toBe(2);
     const missing = await runCli(["verify", "nope.db", "--data-dir", dir]);
@@ -228,31 +231,30 @@ describe("restore (offline)", () => {
 
   test("asks first: anything but yes changes nothing; yes restores and keeps a safety backup", async () => {
     const dir = await dataFolder(["apples"]);
-    await runCli(["backup", "--description", "apples only", "--data-dir", dir]);
-    const [backup] = (await listJson(dir)).backups;
+    const name = createdName(await runCli(["backup", "--description", "apples only", "--data-dir", dir]));
     const db = new Database(dataPaths(dir).database);
     db.run("INSERT INTO items (name) VALUES ('pears')");
     db.close();
 
-    const declined = await runCli(["restore", backup?.name as string, "--data-dir", dir], { input: "no\n" });
+    const declined = await runCli(["restore", name, "--data-dir", dir], { input: "no\n" });
     expect(declined.exitCode).toBe(1);
     expect(declined.stdout).toContain("Type yes to continue");
     // The question names the backup, when its data is from, what is lost, and the rows per table.
-    expect(declined.stdout).toContain(`This puts back: ${backup?.name} (“apples only”), with its data from`);
+    expect(declined.stdout).toContain(`This puts back: ${name} (“apples only”), with its data from`);
     expect(declined.stdout).toMatch(/Changes made since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d are lost/);
     expect(declined.stdout).toContain("  items: 2 now → 1 after\n");
     expect(declined.stdout).toContain("Restore cancelled");
     expect(itemNames(dataPaths(dir).database)).toEqual(["apples", "pears"]);
 
-    const accepted = await runCli(["restore", backup?.name as string, "--data-dir", dir], { input: "yes\n" });
+    const accepted = await runCli(["restore", name, "--data-dir", dir], { input: "yes\n" });
     expect(accepted.exitCode).toBe(0);
     expect(accepted.stdout).toMatch(
       /Restored from manual_.*\. A safety backup was saved as pre_restore_\d{8}_\d{6}\.db\./,
     );
     expect(existsSync(join(dir, "business_data.db-wal"))).toBe(false);
     expect(itemNames(dataPaths(dir).database)).toEqual(["apples"]);
-    const safety = (await listJson(dir)).backups.find((b) => b.kind === "pre_restore");
-    expect(itemNames(join(dataPaths(dir).backupsDir, safety?.name as string))).toEqual(["apples", "pears"]);
+    const safety = /saved as (pre_restore_\S+\.db)\./.exec(accepted.stdout)?.[1] as string;
+    expect(itemNames(join(dataPaths(dir).backupsDir, safety))).toEqual(["apples", "pears"]);
   });
 
   test("--latest skips damaged backups; bad names and usage get clear answers", async () => {

@@ -2,13 +2,11 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { appCommand, cleanEnv, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { appCommand, appLaidOutFolder, cleanEnv, dataPaths, runCli, startApp } from "../helpers.ts";
 
 /** A data folder made by the app, with `megabytes` of random rows added to its database. */
 async function dataFolder(megabytes = 0): Promise<string> {
-  const dir = tempDir("business-app-serve-");
-  const app = await startApp({ dataDir: dir, args: ["--no-startup-backup"] });
-  expect(await app.stop()).toBe(0);
+  const dir = await appLaidOutFolder("business-app-serve-");
   const db = new Database(dataPaths(dir).database);
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   db.run("INSERT INTO items (name) VALUES ('apples')");

@@ -2,8 +2,28 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SERVE_FLAGS } from "../../src/cli/commands/serve.ts";
+import { runCli as runCommandLine } from "../../src/cli/index.ts";
 import { envName, SETTING_KEYS } from "../../src/config/schema.ts";
-import { BUN, MAIN, runCli, startApp, tempDir } from "../helpers.ts";
+import { BUN, cleanEnv, MAIN, type RunResult, runCli, startApp, tempDir } from "../helpers.ts";
+
+/** The command line run inside this process, with `env` as a process started by `runCli` would have it. */
+async function runHere(args: string[], options: { env?: Record<string, string> } = {}): Promise<RunResult> {
+  const cwd = tempDir("business-app-cwd-");
+  const out = { stdout: "", stderr: "" };
+  const exitCode = await runCommandLine(args, {
+    env: cleanEnv(options.env),
+    cwd,
+    appDir: cwd,
+    version: "in process",
+    stdout: (text) => {
+      out.stdout += text;
+    },
+    stderr: (text) => {
+      out.stderr += text;
+    },
+  });
+  return { exitCode, ...out };
+}
 
 describe("command line", () => {
   test("--help lists every command, flag and environment variable", async () => {
@@ -23,15 +43,17 @@ describe("command line", () => {
     expect(stdout.trim()).toBe(`BusinessApp ${pkg.version}`);
   });
 
+  // The first case of each table is run as a process, by the app under test; the others are
+  // the same refusal in other words, run in this process.
   test.each([
-    [["frobnicate"], 'Unknown command "frobnicate"'],
-    [["--frobnicate"], "Unknown option '--frobnicate'"],
-    [["serve", "--port"], "--port"],
-    [["serve", "extra"], 'Unexpected argument "extra"'],
-    [["--interval-hours", "2", "--schedule", "0 * * * *"], "either --interval-hours or --schedule"],
-  ])("%p is bad usage: exit 2 with the usage", async (args, message) => {
+    [["frobnicate"], 'Unknown command "frobnicate"', runCli],
+    [["--frobnicate"], "Unknown option '--frobnicate'", runHere],
+    [["serve", "--port"], "--port", runHere],
+    [["serve", "extra"], 'Unexpected argument "extra"', runHere],
+    [["--interval-hours", "2", "--schedule", "0 * * * *"], "either --interval-hours or --schedule", runHere],
+  ])("%p is bad usage: exit 2 with the usage", async (args, message, run) => {
     const dataDir = tempDir();
-    const { exitCode, stderr } = await runCli([...args, "--data-dir", dataDir]);
+    const { exitCode, stderr } = await run([...args, "--data-dir", dataDir]);
     expect(exitCode).toBe(2);
     expect(stderr).toContain(message);
     expect(stderr).toContain("Usage:");
@@ -39,14 +61,14 @@ describe("command line", () => {
   });
 
   test.each([
-    [["--port", "70000"], {}, "setting port (--port): 70000"],
-    [["--interval-hours", "0"], {}, "setting interval_hours (--interval-hours): 0"],
-    [["--max-backups", "-1"], {}, "setting max_backups (--max-backups): -1"],
-    [["--schedule", "61 * * * *"], {}, 'setting schedule (--schedule): "61 * * * *"'],
-    [[], { BUSINESS_APP_PORT: "http" }, 'setting port (BUSINESS_APP_PORT): "http"'],
-  ])("bad setting %p %p: exit 2, a message naming it, nothing created", async (args, env, message) => {
+    [["--port", "70000"], {}, "setting port (--port): 70000", runCli],
+    [["--interval-hours", "0"], {}, "setting interval_hours (--interval-hours): 0", runHere],
+    [["--max-backups", "-1"], {}, "setting max_backups (--max-backups): -1", runHere],
+    [["--schedule", "61 * * * *"], {}, 'setting schedule (--schedule): "61 * * * *"', runHere],
+    [[], { BUSINESS_APP_PORT: "http" }, 'setting port (BUSINESS_APP_PORT): "http"', runHere],
+  ])("bad setting %p %p: exit 2, a message naming it, nothing created", async (args, env, message, run) => {
     const dataDir = join(tempDir(), "data");
-    const { exitCode, stderr } = await runCli([...args, "--data-dir", dataDir], { env });
+    const { exitCode, stderr } = await run([...args, "--data-dir", dataDir], { env });
     expect(exitCode).toBe(2);
     expect(stderr).toContain(message);
     expect(stderr).toContain("Allowed:");

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { addUserByCli, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { dataPaths, folderWithBackup, runCli, startApp } from "../helpers.ts";
 import { missing } from "../tools.ts";
 
 /**
@@ -12,12 +12,7 @@ import { missing } from "../tools.ts";
  */
 
 /** A data folder with a database holding a user, and a good backup of it. */
-async function shop(): Promise<string> {
-  const dir = tempDir("business-app-status-");
-  expect((await addUserByCli(dir)).exitCode).toBe(0);
-  expect((await runCli(["backup", "--data-dir", dir])).exitCode).toBe(0);
-  return dir;
-}
+const shop = () => folderWithBackup("business-app-status-");
 
 const statusOf = async (dir: string, ...args: string[]) => {
   const result = await runCli(["status", "--json", ...args, "--data-dir", dir]);

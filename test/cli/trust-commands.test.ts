@@ -1,19 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dataPaths, runCli, tempDir } from "../helpers.ts";
+import { dataPaths, folderWithBackup, runCli, tempDir } from "../helpers.ts";
 
 /** A data folder with a database (made by `user add`) and one backup of it. */
-async function folderWithBackup(): Promise<{ dataDir: string; backup: string }> {
-  const dataDir = tempDir("business-app-trust-cli-");
-  const added = await runCli(
-    ["user", "add", "--username", "boss", "--role", "super_admin", "--password-stdin", "--data-dir", dataDir],
-    {
-      input: "a long enough password\n",
-    },
-  );
-  expect(added.exitCode).toBe(0);
-  expect((await runCli(["backup", "--data-dir", dataDir])).exitCode).toBe(0);
+async function withBackup(): Promise<{ dataDir: string; backup: string }> {
+  const dataDir = await folderWithBackup("business-app-trust-cli-");
   const backup = readdirSync(dataPaths(dataDir).backupsDir).find((n) => n.startsWith("manual_")) as string;
   return { dataDir, backup };
 }
@@ -26,7 +18,7 @@ describe("drill and status at the command line", () => {
     expect(none.stdout).toContain("BusinessApp: degraded");
     expect(none.stdout).toContain("- There is no good backup of the database.");
     expect(none.stdout).toContain("  What to do: Make sure BusinessApp is running");
-    const { dataDir } = await folderWithBackup();
+    const { dataDir } = await withBackup();
     const ok = await runCli(["status", "--json", "--data-dir", dataDir]);
     expect(ok.exitCode).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({
@@ -40,7 +32,7 @@ describe("drill and status at the command line", () => {
   });
 
   test("drill: passes on a real backup; fails, exit 1, on one damaged after it was made, and status says so", async () => {
-    const { dataDir, backup } = await folderWithBackup();
+    const { dataDir, backup } = await withBackup();
     const passed = await runCli(["drill", "--data-dir", dataDir]);
     expect(passed.exitCode).toBe(0);
     expect(passed.stdout).toStartWith(`Restore drill passed: ${backup} was restored into a temporary file`);

@@ -107,10 +107,10 @@ describe(`continuous protection (${LAUNCHER})`, () => {
       expect(started.from).not.toBeNull();
       expect((await addUserByCli(dir, "alice", "admin")).exitCode).toBe(0);
       await captured(app, headers, 2);
-      // The moment to go back to: after alice, before the mistake.
-      await Bun.sleep(1100);
+      // The moment to go back to: after alice, before the mistake, in a second of its own (the
+      // page takes whole seconds, so alice's second must be over).
+      await Bun.sleep(1010 - (Date.now() % 1000));
       const before = new Date();
-      await Bun.sleep(1100);
       const since = Date.now();
       expect((await addUserByCli(dir, "mallory", "admin")).exitCode).toBe(0);
       const after = await captured(app, headers, 3);
@@ -337,7 +337,8 @@ describe(`every change off the PC (${LAUNCHER})`, () => {
         console.log(
           `continuous off-site: mirror had the change ${copied.mirror} ms after the commit, S3 ${copied.s3} ms`,
         );
-        await Bun.sleep(3000);
+        // The disk dies three seconds after the commit.
+        await Bun.sleep(Math.max(0, committed + 3000 - Date.now()));
       } finally {
         await app.stop("SIGKILL");
       }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { appLaidOutFolder, BUN, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
 import { seededRandom } from "../random.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, runSeed } from "./fault-helpers.ts";
@@ -36,10 +36,8 @@ describe("kill -9 during snapshots", () => {
     `${ITERATIONS} kills of the server in the middle of its startup backup, with a writer running`,
     async () => {
       const random = seededRandom(runSeed("crash during backup"));
-      const dataDir = tempDir("business-app-crash-");
-      // Make the app's files, then some tens of MB of data.
-      const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
-      await first.stop();
+      // The app's files, then some tens of MB of data.
+      const dataDir = await appLaidOutFolder("business-app-crash-");
       const database = dataPaths(dataDir).database;
       addBulk(database, 24);
       const writerFile = join(tempDir(), "writer.ts");

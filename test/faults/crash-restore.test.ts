@@ -6,7 +6,7 @@ import { createApp } from "../../src/app.ts";
 import { RESTORE_STEPS } from "../../src/backup/context.ts";
 import { dataPaths } from "../../src/config/paths.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { cleanEnv, ROOT, scriptCommand, tempDir } from "../helpers.ts";
+import { cleanEnv, copyOfFolder, ROOT, scriptCommand, tempDir } from "../helpers.ts";
 import { seededRandom } from "../random.ts";
 import { missing } from "../tools.ts";
 import { addBulk, integrity, itemsChecksum, runSeed } from "./fault-helpers.ts";
@@ -29,7 +29,7 @@ console.log("done");
 `;
 
 /** A data folder whose database is in state "old", with a backup of an earlier state "backup". */
-async function prepare() {
+async function made() {
   const dir = tempDir("business-app-crash-restore-");
   const paths = dataPaths(dir);
   const handle = new DatabaseHandle(paths.database);
@@ -46,7 +46,21 @@ async function prepare() {
   const db = new Database(paths.database);
   db.run("DELETE FROM items WHERE id % 3 = 0");
   db.close();
-  return { dir, paths, engine, backup: backup.name, backupSum, oldSum: itemsChecksum(paths.database) };
+  return { dir, backup: backup.name, backupSum, oldSum: itemsChecksum(paths.database) };
+}
+
+let template: ReturnType<typeof made> | null = null;
+
+/** `made()` once per file, copied for each restore that is killed (each kill gets a folder of its own). */
+async function prepare() {
+  template ??= made();
+  const { dir: original, ...states } = await template;
+  const dir = copyOfFolder(original, "business-app-crash-restore-");
+  const { engine } = createApp(
+    { flags: { data_dir: dir }, env: {}, appDir: dir, cwd: dir },
+    { echo: null, connection: "none" },
+  );
+  return { dir, paths: dataPaths(dir), engine, ...states };
 }
 
 async function check(setup: Awaited<ReturnType<typeof prepare>>) {

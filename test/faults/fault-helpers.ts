@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { spawnSync } from "node:child_process";
-import { addUserByCli, dataPaths, type RunningApp, signIn, startApp, tempDir } from "../helpers.ts";
+import { addUserByCli, appLaidOutFolder, dataPaths, type RunningApp, signIn, startApp } from "../helpers.ts";
 
 /** The seed of this run: FAULT_SEED to repeat one, otherwise new each time; always printed. */
 export function runSeed(name: string): number {
@@ -60,14 +60,19 @@ export function mountTmpfs(dir: string, size: string, readOnly = false): () => v
   };
 }
 
-/** A server on a data folder with `megabytes` of data and a signed-in super admin. */
-export async function serverWithAdmin(megabytes: number, env: Record<string, string> = {}) {
-  const dataDir = tempDir("business-app-busy-");
-  const first = await startApp({ dataDir, args: ["--no-startup-backup"] });
-  await first.stop();
+/**
+ * A server on a data folder with `megabytes` of data and a signed-in super admin; `args` are
+ * added to its command line (it never makes a startup backup).
+ */
+export async function serverWithAdmin(
+  megabytes: number,
+  env: Record<string, string> = {},
+  args: string[] = [],
+) {
+  const dataDir = await appLaidOutFolder("business-app-busy-");
   addBulk(dataPaths(dataDir).database, megabytes);
   await addUserByCli(dataDir);
-  const app = await startApp({ dataDir, args: ["--no-startup-backup"], env });
+  const app = await startApp({ dataDir, args: ["--no-startup-backup", ...args], env });
   const session = await signIn(app, "boss");
   await startupCheckDone(app, session.cookie);
   return { dataDir, app, ...session };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { addUserByCli, runCli, signIn, startApp, trySignIn } from "../helpers.ts";
+import { addUserByCli, runCli, signIn, trySignIn } from "../helpers.ts";
 import { serverWithAdmin } from "./fault-helpers.ts";
 
 /** BUSINESS_APP_LONG_TESTS=1 runs the full 30 seconds; by default a shorter run keeps CI fast. */
@@ -14,10 +14,7 @@ function rssMiB(pid: number): number {
 
 describe("load", () => {
   test(`${CLIENTS} clients for ${SECONDS} s with backups every 3 s and a restore in the middle`, async () => {
-    const { dataDir, app } = await serverWithAdmin(4);
-    // Restart on a 3-second schedule (the admin already exists).
-    await app.stop();
-    const server = await startApp({ dataDir, args: ["--no-startup-backup", "--schedule", "*/3 * * * * *"] });
+    const { dataDir, app: server } = await serverWithAdmin(4, {}, ["--schedule", "*/3 * * * * *"]);
     for (let i = 0; i < 5; i++) {
       await addUserByCli(dataDir, `clerk${i}`, "user");
     }
