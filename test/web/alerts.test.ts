@@ -198,7 +198,7 @@ describe("alerts where people look", () => {
     expect(answer).toMatchObject({ state: "no_end_in_sight", days: null, fullAt: null });
     expect(answer.basis).toMatchObject({
       freeBytes: 1e12,
-      keptBackups: 10,
+      keptBackups: 36, // the newest 10 and the calendar's 7 + 4 + 12 + 3
       backupsPerDay: 4,
       samples: 2,
       historyDays: 1,
