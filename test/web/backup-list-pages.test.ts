@@ -18,20 +18,22 @@ async function manyBackups(): Promise<string[]> {
   const records: ManifestRecord[] = [];
   for (let i = 0; i < COUNT; i++) {
     const at = new Date(Date.UTC(2025, 0, 1) + i * 3600_000);
-    const name = backupFileName("automatic", at, `Hour ${i}`);
+    // Far down the list: the only manual backup, and a damaged one.
+    const kind = i === 3 ? "manual" : "automatic";
+    const name = backupFileName(kind, at, `Hour ${i}`);
     copyFileSync(join(dir, first.name), join(dir, name));
-    records.push({ ...first, name, kind: "automatic", createdAt: at.toISOString() });
+    const health = i === 10 ? { health: "damaged" as const, reason: "it failed its check" } : {};
+    records.push({ ...first, name, kind, createdAt: at.toISOString(), ...health });
   }
   rmSync(join(dir, first.name));
   await writeManifest(dir, records);
   return records.map((r) => r.name).reverse();
 }
 
+const namesIn = (html: string) => [...html.matchAll(/<span class="file">([^<]+)<\/span>/g)].map((m) => m[1]);
 /** The file names of the list's rows (the status facts above it name the newest too). */
 const filesIn = (html: string) =>
-  [...html.slice(Math.max(0, html.indexOf("<tbody>"))).matchAll(/<span class="file">([^<]+)<\/span>/g)].map(
-    (m) => m[1],
-  );
+  namesIn(html.includes("<tbody>") ? html.slice(html.indexOf("<tbody>"), html.indexOf("</tbody>")) : html);
 
 describe("the list of backups, a page at a time", () => {
   test("the page holds the newest 50; Show older brings the next 50 until none are left", async () => {
@@ -44,7 +46,10 @@ describe("the list of backups, a page at a time", () => {
     expect(page).toContain('hx-get="/backup/older?from=50"');
     expect(page).toContain("Show older (150 more)");
     // Only the rows shown carry their Delete question.
-    expect(page.match(/hx-confirm=/g)?.length).toBe(49);
+    expect(page.match(/hx-confirm=/g)?.length).toBe(49 + 2);
+    // Below them, older backups not to miss: the newest manual one and the damaged one.
+    const further = page.slice(page.indexOf('<tbody class="worth-a-look">'));
+    expect(namesIn(further)).toEqual([names[COUNT - 1 - 10], names[COUNT - 1 - 3]]);
 
     const next = await get("/backup/older?from=50");
     expect(filesIn(next)).toEqual(names.slice(50, 100));

@@ -158,9 +158,41 @@ export function OlderBackups(props: ListProps & { from: number }) {
 }
 
 /**
+ * The backups past the first `shown` that one must not lose sight of: damaged or unchecked ones
+ * and the newest of each kind (say the newest upload under hundreds of automatic backups). At
+ * most a page of them, newest first; one pass over the listing.
+ */
+function worthALook(records: ManifestRecord[], shown: number): ManifestRecord[] {
+  const kinds = new Set(records.slice(0, shown).map((r) => r.kind));
+  const found: ManifestRecord[] = [];
+  for (let i = shown; i < records.length && found.length < PAGE_ROWS; i++) {
+    const r = records[i] as ManifestRecord;
+    const firstOfKind = !kinds.has(r.kind);
+    kinds.add(r.kind);
+    if (firstOfKind || r.health !== "verified") found.push(r);
+  }
+  return found;
+}
+
+/** Older backups shown on the first page too, below the list, under their own heading row. */
+function WorthALook(props: { records: ManifestRecord[]; parts: RowParts }) {
+  if (props.records.length === 0) return null;
+  return (
+    <tbody class="worth-a-look">
+      <tr class="worth-a-look-head">
+        <th scope="rowgroup" colspan={props.parts.actions ? 5 : 4}>
+          Further down the list: damaged or unchecked backups and the newest of each kind
+        </th>
+      </tr>
+      <BackupRows {...props.parts} records={props.records} />
+    </tbody>
+  );
+}
+
+/**
  * The backups, newest first, a page at a time (`rows` of them at first); for super admins with
- * restore, download and delete. With off-site copies, each row says where the backup lives, and
- * backups only off-site have rows too.
+ * restore, download and delete; older backups one must not miss are listed below them too.
+ * With off-site copies, each row says where the backup lives, and backups only off-site have rows.
  */
 export function BackupList(props: ListProps & { rows?: number }) {
   const parts = rowParts(props);
@@ -180,6 +212,7 @@ export function BackupList(props: ListProps & { rows?: number }) {
             "hx-swap:inherited": "outerHTML show:top showTarget:#backup-area",
           }}
           more={<ShowOlder from={shown} total={props.records.length} columns={parts.actions ? 5 : 4} />}
+          after={<WorthALook records={worthALook(props.records, shown)} parts={parts} />}
         />
       )}
     </section>

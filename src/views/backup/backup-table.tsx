@@ -76,7 +76,7 @@ export function BackupRows(props: RowParts & { records: ManifestRecord[] }) {
  * Backups newest first, one row each: what it is, when, size, health, and the actions the caller
  * offers for it (the same slots in every row, so the buttons line up). Below the panel's width
  * for a table, each row becomes a card (see `.backup-table` in app.css). `more` is the last row
- * (a "Show older" link) when the list goes on.
+ * (a "Show older" link) when the list goes on; `after` follows the rows.
  */
 export function BackupTable(
   props: RowParts & {
@@ -84,6 +84,8 @@ export function BackupTable(
     /** htmx attributes the rows' actions inherit. */
     inherit?: Record<string, string>;
     more?: Child;
+    /** Bodies after the rows (and after any that "Show older" brings). */
+    after?: Child;
   },
 ) {
   return (
@@ -113,6 +115,7 @@ export function BackupTable(
         <BackupRows {...props} />
         {props.more ?? null}
       </tbody>
+      {props.after ?? null}
     </table>
   );
 }
