@@ -1,6 +1,6 @@
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
-import type { ManifestRecord } from "../catalog/manifest.ts";
+import { type ManifestRecord, passedFullCheck } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import type { EngineContext } from "../context.ts";
 import type { HealthRecord } from "../inspect/checks.ts";
@@ -96,10 +96,26 @@ export function tidyAndCheckLater(
   followUps.add("Removing old backups", (underLock) =>
     underLock(() => ctx.folder.applyRetentionQuietly(retention(), ctx.retentionFacts())),
   );
+  checkLater(followUps, ctx, record);
+}
+
+/** The full check of `record` in the background, recorded (`fullCheck`) when the lock is free. */
+function checkLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
   followUps.add(`The full check of ${record.name}`, async (underLock) => {
     const inspected = await inspectRecord(ctx, record);
     await underLock(() => recordInspection(ctx, inspected, record));
   });
+}
+
+/**
+ * In the background, the full check of each backup listed without a passed one and not known
+ * damaged: one a command-line `backup` could not record (stopped during its check, or another
+ * process held the lock), one made before full checks were recorded, one whose file changed
+ * since. Each is then restored without a second full check under the lock.
+ */
+export function checkUnprovenLater(followUps: FollowUps, ctx: CheckContext): void {
+  for (const record of ctx.folder.list())
+    if (record.health !== "damaged" && !passedFullCheck(record)) checkLater(followUps, ctx, record);
 }
 
 /**
