@@ -55,9 +55,13 @@ export class FollowUps {
     this.#stopped = true;
   }
 
-  /** Resolves once every queued task has run. */
-  settled(): Promise<void> {
-    return this.#chain;
+  /** Resolves once every queued task has run, those that tasks queued too. */
+  async settled(): Promise<void> {
+    let chain: Promise<void>;
+    do {
+      chain = this.#chain;
+      await chain;
+    } while (chain !== this.#chain);
   }
 
   async #whenFree(label: string, fn: () => Promise<void>): Promise<void> {
@@ -114,8 +118,11 @@ function checkLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRec
  * since. Each is then restored without a second full check under the lock.
  */
 export function checkUnprovenLater(followUps: FollowUps, ctx: CheckContext): void {
-  for (const record of ctx.folder.list())
-    if (record.health !== "damaged" && !passedFullCheck(record)) checkLater(followUps, ctx, record);
+  // Listed when the tasks queued before it have run: a new backup's own check is not made twice.
+  followUps.add("The full check of backups without one", async () => {
+    for (const record of ctx.folder.list())
+      if (record.health !== "damaged" && !passedFullCheck(record)) checkLater(followUps, ctx, record);
+  });
 }
 
 /**
