@@ -21,7 +21,7 @@ import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
 import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
-import { FollowUps } from "./operations/follow-ups.ts";
+import { checkUnprovenLater, FollowUps } from "./operations/follow-ups.ts";
 import { DatabaseHealth } from "./operations/health.ts";
 import {
   DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR,
@@ -35,7 +35,7 @@ import type { OperationRunner } from "./operations/runner.ts";
 import { settleSafetyLinks } from "./operations/safety.ts";
 import { backupLive } from "./operations/snapshot.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
-import { verifyRecords, verifyUnchecked } from "./operations/verify.ts";
+import { checkAndRecord, verifyRecords, verifyUnchecked } from "./operations/verify.ts";
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -227,6 +227,19 @@ export class BackupEngine {
   async verifyNew(): Promise<void> {
     if (!this.list().some((r) => r.health === "unchecked")) return;
     await this.#operations.runIfFree("Checking new backup files failed", () => verifyUnchecked(this.#ctx));
+  }
+
+  /**
+   * The full check of a backup just made (`checkAndRecord`): a command-line `backup` waits for it,
+   * so that a restore of its backup needs no second check. Returns the backup as listed then.
+   */
+  checkMade(record: ManifestRecord): Promise<ManifestRecord | null> {
+    return checkAndRecord(this.#ctx, record);
+  }
+
+  /** Beside a serving app, the full check of each backup without a passed one, in the background (`checkUnprovenLater`). */
+  checkUnprovenLater(): void {
+    if (this.#followUps) checkUnprovenLater(this.#followUps, this.#ctx);
   }
 
   /** Restores the named backup once it passed the full check (`Restorer.restore`). */
