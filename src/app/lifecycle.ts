@@ -172,7 +172,8 @@ function startContinuous(app: App): { begin(): void; stop(): void } {
 }
 
 /**
- * The startup backup (or, without one, a quick check), then the check of new backup files. A
+ * The startup backup (or, without one, a quick check), then the check of new backup files, and in
+ * the background the full check of backups without one (`checkUnprovenLater`). A
  * database that holds no rows takes no startup backup where startup backups exist already: an
  * empty database (a new start on purpose) is not a backup worth a place among them.
  */
@@ -197,6 +198,7 @@ async function runStartupTasks(app: App): Promise<void> {
     // Any other failure is in the log and the status; the app goes on serving.
   }
   await engine.verifyNew().catch(() => {});
+  engine.checkUnprovenLater();
 }
 
 /** True when the open database holds no rows and startup backups exist (false when it cannot tell). */

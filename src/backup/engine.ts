@@ -16,37 +16,26 @@ import type {
   RestoreResult,
 } from "./context.ts";
 import { createEngineContext } from "./context.ts";
-import {
-  BackupBusyError,
-  ChoiceChangedError,
-  NoUsableBackupError,
-  OperationAbandonedError,
-} from "./errors.ts";
+import { BackupBusyError, OperationAbandonedError } from "./errors.ts";
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
 import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
-import { FollowUps } from "./operations/follow-ups.ts";
+import { checkUnprovenLater, FollowUps } from "./operations/follow-ups.ts";
 import { DatabaseHealth } from "./operations/health.ts";
 import {
   DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR,
   ManualBackupLimiter,
 } from "./operations/rate-limit.ts";
-import { RestoreEvents, restoreChosen } from "./operations/restore.ts";
-import {
-  builtRecord,
-  checkedSource,
-  emergencyCandidates,
-  identityOf,
-  newestUsableSource,
-  type RestoreSource,
-} from "./operations/restore-choice.ts";
-import { previewRestore, type RestorePreview } from "./operations/restore-preview.ts";
+import { RestoreEvents } from "./operations/restore.ts";
+import { identityOf } from "./operations/restore-choice.ts";
+import type { RestorePreview } from "./operations/restore-preview.ts";
+import { Restorer } from "./operations/restorer.ts";
 import type { OperationRunner } from "./operations/runner.ts";
 import { settleSafetyLinks } from "./operations/safety.ts";
 import { backupLive } from "./operations/snapshot.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
-import { verifyRecords, verifyUnchecked } from "./operations/verify.ts";
+import { checkAndRecord, verifyRecords, verifyUnchecked } from "./operations/verify.ts";
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -62,6 +51,7 @@ export class BackupEngine {
   readonly #operations: OperationRunner;
   readonly #limiter: ManualBackupLimiter;
   readonly #followUps: FollowUps | null;
+  readonly #restorer: Restorer;
   /** Who hears of restores: `onRestored` hooks, `onDatabaseUnusable` listeners. */
   readonly events = new RestoreEvents();
   #retention: RetentionLimits;
@@ -78,6 +68,14 @@ export class BackupEngine {
     this.#limiter = new ManualBackupLimiter(perHour, this.#ctx.clock);
     // Beside a serving app, checks that follow an operation run in the background; a command waits for them.
     this.#followUps = options.db ? new FollowUps(this.#operations, options.log) : null;
+    this.#restorer = new Restorer({
+      ctx: this.#ctx,
+      events: this.events,
+      health: this.health,
+      followUps: this.#followUps,
+      retention: () => this.#retention,
+      beforeStep: options.beforeRestoreStep,
+    });
   }
 
   setRetention(limits: RetentionLimits): void {
@@ -232,34 +230,29 @@ export class BackupEngine {
   }
 
   /**
-   * Restores the named backup (`restoreChosen`) once it passed the full check (`checkedSource`);
-   * throws `BackupUnusableError` for a damaged or foreign backup, or one that could run code.
-   * An `incoming` file (an off-site download) is brought in first, under the same hold of the
-   * lock (`compareIncoming`), so nothing else removes or replaces it before the restore.
+   * The full check of a backup just made (`checkAndRecord`): a command-line `backup` waits for it,
+   * so that a restore of its backup needs no second check. Returns the backup as listed then.
    */
-  restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
-    return this.#restore("Database restore", options.by ?? null, () =>
-      checkedSource(this.#ctx, name, options.incoming),
-    );
+  checkMade(record: ManifestRecord): Promise<ManifestRecord | null> {
+    return checkAndRecord(this.#ctx, record);
   }
 
-  /**
-   * Restores a database that `source.build` writes beside the live one and proves (the full check,
-   * the trust rule) under the operation lock, instead of a backup's copy: continuous protection's
-   * moment, which needs no second copy. Then as any restore (`restoreChosen`): the safety backup,
-   * the swap. `source.label` names what was put back (the result's `restoredFrom`); `source.size`,
-   * about its size, is what the free space is judged by.
-   */
+  /** Beside a serving app, the full check of each backup without a passed one, in the background (`checkUnprovenLater`). */
+  checkUnprovenLater(): void {
+    if (this.#followUps) checkUnprovenLater(this.#followUps, this.#ctx);
+  }
+
+  /** Restores the named backup once it passed the full check (`Restorer.restore`). */
+  restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    return this.#restorer.restore(name, options);
+  }
+
+  /** Restores a database built and proven for the moment, no backup's copy (`Restorer.restoreBuilt`). */
   restoreBuilt(
     source: { label: string; size: number; build: (target: string) => Promise<void> },
     options: { by?: string | null } = {},
   ): Promise<RestoreResult> {
-    const by = options.by ?? null;
-    return this.#restore("Database restore", by, async () => ({
-      record: builtRecord(source, by, this.#ctx.clock()),
-      checkedSha256: "",
-      build: source.build,
-    }));
+    return this.#restorer.restoreBuilt(source, options);
   }
 
   /** How a file with SHA-256 `sha256` to be brought in as `name` meets the backup folder now (`compareIncoming`). */
@@ -267,47 +260,19 @@ export class BackupEngine {
     return this.#ctx.folder.compareIncoming(name, sha256);
   }
 
-  /**
-   * Restores the newest backup of this database that passes the full check (`newestUsableSource`),
-   * else `NoUsableBackupError`. With `expected` (the backup a confirmation named), any other
-   * choice is `ChoiceChangedError`, before anything is changed.
-   */
+  /** Restores the newest backup of this database that passes the full check (`Restorer.emergencyRestore`). */
   emergencyRestore(options: { by?: string | null; expected?: string | null } = {}): Promise<RestoreResult> {
-    return this.#restore("Emergency restore", options.by ?? null, async () => {
-      const source = await newestUsableSource(this.#ctx);
-      if (options.expected && source.record.name !== options.expected)
-        throw new ChoiceChangedError(options.expected, source.record.name);
-      return source;
-    });
+    return this.#restorer.emergencyRestore(options);
   }
 
-  /**
-   * What restoring `name` (null: Emergency Restore's first choice, `emergencyCandidates`) would do
-   * (`previewRestore`); `NoUsableBackupError` when Emergency Restore has nothing here to choose.
-   */
-  async previewRestore(name: string | null): Promise<RestorePreview> {
-    const record = name === null ? emergencyCandidates(this.#ctx)[0] : this.find(name);
-    if (!record) throw new NoUsableBackupError();
-    return previewRestore(this.#ctx, record);
+  /** What restoring `name` (null: Emergency Restore's first choice) would do (`Restorer.preview`). */
+  previewRestore(name: string | null): Promise<RestorePreview> {
+    return this.#restorer.preview(name);
   }
 
   /** `previewRestore` of a backup that is not in the backup folder (an off-site copy, `where` it is). */
   previewCopy(record: ManifestRecord, where: string): Promise<RestorePreview> {
-    return previewRestore(this.#ctx, record, where);
-  }
-
-  #restore(label: string, by: string | null, choose: () => Promise<RestoreSource>): Promise<RestoreResult> {
-    return this.#operations.run(`${label} failed`, async () => {
-      this.health.set(null);
-      const context = { ...this.#ctx, events: this.events, beforeStep: this.#options.beforeRestoreStep };
-      return restoreChosen(context, await choose(), {
-        by,
-        label,
-        retention: this.#retention,
-        followUps: this.#followUps,
-        setHealth: this.health.set,
-      });
-    });
+    return this.#restorer.previewCopy(record, where);
   }
 
   /** Resolves once the running operation and the checks that follow it in the background are done. */

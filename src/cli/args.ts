@@ -1,6 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { AppError } from "../lib/errors.ts";
 
+/** The program's name as a person types it on this system (in help and in the hints commands print). */
+export const PROGRAM = process.platform === "win32" ? "BusinessApp.exe" : "business-app";
+
 /** The command line is wrong: unknown command or flag, missing value. Exit code 2. */
 export class UsageError extends AppError {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 import { envName, SETTING_DESCRIPTIONS, SETTING_KEYS } from "../config/schema.ts";
-import { describeFlags } from "./args.ts";
+import { describeFlags, PROGRAM } from "./args.ts";
 import { BACKUP_FLAGS } from "./commands/backup.ts";
 import { DRILL_FLAGS } from "./commands/drill.ts";
 import { INSPECT_FLAGS } from "./commands/inspect.ts";
@@ -15,8 +15,6 @@ const own = (flags: typeof SERVE_FLAGS) => flags.filter((f) => !DATA_FLAGS.some(
 /** Each flag once, as the first command that has it describes it. */
 const once = (flags: typeof SERVE_FLAGS) =>
   flags.filter((f, i) => flags.findIndex((g) => g.name === f.name) === i);
-
-export const PROGRAM = process.platform === "win32" ? "BusinessApp.exe" : "business-app";
 
 /** The whole `--help` text: commands, flags and environment variables. */
 export function usage(): string {

@@ -3,7 +3,7 @@ import { EXIT } from "../app/error-codes.ts";
 import { ConfigError } from "../config/load.ts";
 import { currentAppDir } from "../config/paths.ts";
 import { describeError } from "../lib/errors.ts";
-import { UsageError } from "./args.ts";
+import { PROGRAM, UsageError } from "./args.ts";
 import { backupCommand } from "./commands/backup.ts";
 import { drillCommand } from "./commands/drill.ts";
 import { emailCommand } from "./commands/email.ts";
@@ -17,7 +17,7 @@ import { statusCommand } from "./commands/status.ts";
 import { userCommand } from "./commands/user.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import type { CliContext } from "./context.ts";
-import { PROGRAM, usage } from "./help.ts";
+import { usage } from "./help.ts";
 
 export const VERSION = pkg.version;
 

@@ -1,12 +1,11 @@
 import type { BackupKind } from "../backup/index.ts";
-import { describeError } from "../lib/errors.ts";
-import { realTimers } from "../lib/timers.ts";
 import type { RemoteCopy } from "./copies/copies.ts";
-import { type CopyProgress, type RunResult, syncTarget } from "./copies/sync.ts";
+import type { CopyProgress, RunResult } from "./copies/sync.ts";
 import type { PlaceKey } from "./crypto/keys.ts";
 import type { PassphraseTry } from "./crypto/passphrase.ts";
 import { PlaceKeys } from "./crypto/place-keys.ts";
-import { asOffsiteError, OffsiteBusyError, OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
+import { OffsiteError, OffsiteNotConfiguredError } from "./errors.ts";
+import { PlaceRuns } from "./place-runs.ts";
 import { PlaceChecks } from "./places/place-checks.ts";
 import { PlaceReads } from "./places/place-reads.ts";
 import type { OffsiteTarget, TargetId } from "./places/target.ts";
@@ -18,44 +17,38 @@ import {
   placesOf,
   type TargetTest,
 } from "./places/targets.ts";
-import { BackgroundRuns, takeRunLock } from "./runs.ts";
 import { type CopyPlace, type OffsiteStatus, RunLedger } from "./status.ts";
-
-/** A run's end that is no failure of a place: the app is closing. */
-const STOPPING = "stopping";
 
 /**
  * Off-site copies: once `start`ed, after each backup every place is brought up to date in the
- * background (`syncTarget`), one run at a time across processes; a failed run is logged, counted
- * and tried again after 1, 2, 4 … 60 minutes, and a run that passes its deadline is given up and
- * counts as failed. A local backup never waits for a copy. Also lists, tests (`place-checks.ts`)
- * and downloads (`place-reads.ts`) copies for the command line and for restores that fall back to them.
+ * background (`place-runs.ts`); a local backup never waits for a copy. Also lists, tests
+ * (`place-checks.ts`) and downloads (`place-reads.ts`) copies for the command line and for
+ * restores that fall back to them, and says what is known of them (`status.ts`).
  */
-/** How often a run waiting for another one tries the off-site lock again. */
-const RETRY_LOCK_MS = 500;
-
 export class OffsiteService {
   readonly #deps: OffsiteServiceDeps;
-  readonly #runs: BackgroundRuns;
+  readonly #runs: PlaceRuns;
   readonly #ledger = new RunLedger();
   readonly #keys: PlaceKeys;
   readonly #checks: PlaceChecks;
   readonly #reads: PlaceReads;
   #options!: OffsiteOptions;
   #places: Place[] = [];
-  #abort: AbortController | null = null;
-  #progress: CopyProgress | null = null;
 
   constructor(options: OffsiteOptions, deps: OffsiteServiceDeps) {
     this.#deps = deps;
-    this.#runs = new BackgroundRuns(() => this.#runInBackground(), {
-      timers: deps.timers ?? realTimers,
-      clock: deps.clock,
-    });
     this.#keys = new PlaceKeys({
       lockPath: deps.keyLockPath,
       clock: deps.clock,
       passphrase: () => this.#options.passphrase,
+    });
+    this.#runs = new PlaceRuns({
+      deps,
+      ledger: this.#ledger,
+      keys: this.#keys,
+      options: () => this.#options,
+      places: () => this.#places,
+      noteForeign: (target, foreign) => this.#noteForeign(target, foreign),
     });
     this.#checks = new PlaceChecks(this.#keys);
     this.#reads = new PlaceReads({
@@ -118,9 +111,8 @@ export class OffsiteService {
   }
 
   /** No more runs; the one going on is given up (what it copied so far stays, half a copy never does). */
-  async stop(): Promise<void> {
-    this.#abort?.abort(STOPPING);
-    await this.#runs.stop();
+  stop(): Promise<void> {
+    return this.#runs.stop();
   }
 
   /** Called after each backup: once started, a run follows in the background. */
@@ -133,36 +125,13 @@ export class OffsiteService {
     return this.#runs.idle();
   }
 
-  /** A run in the background; another process copying now only postpones it. */
-  async #runInBackground(): Promise<void> {
-    // A shop that never chose off-site copies hears nothing of them: no line at each start or backup.
-    if (!this.configured) return;
-    try {
-      await this.syncNow();
-    } catch (error) {
-      if (error instanceof OffsiteNotConfiguredError) return; // Turned off meanwhile.
-      this.#deps.log.info(`Off-site copy postponed: ${describeError(error)}`);
-      this.#runs.later(1);
-    }
-  }
-
   /**
    * `syncNow` after the run another process is making (the serving app's, in the background): while
    * it holds the off-site lock, `waiting` is called once and the lock is tried again every half
    * second, at most as long as that run may take (its deadline) and a minute; then `OffsiteBusyError`.
    */
-  async syncAfterOthers(waiting: () => void): Promise<RunResult> {
-    const timers = this.#deps.timers ?? realTimers;
-    const tries = Math.ceil((this.#options.runDeadlineMs + 60_000) / RETRY_LOCK_MS);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.syncNow();
-      } catch (error) {
-        if (!(error instanceof OffsiteBusyError) || attempt >= tries) throw error;
-        if (attempt === 1) waiting();
-        await new Promise<void>((resolve) => timers.set(resolve, RETRY_LOCK_MS));
-      }
-    }
+  syncAfterOthers(waiting: () => void): Promise<RunResult> {
+    return this.#runs.syncAfterOthers(waiting);
   }
 
   /**
@@ -172,86 +141,8 @@ export class OffsiteService {
    * takes longer than the deadline is given up where it is (half a copy is never listed) and
    * fails with `offsite.timeout`.
    */
-  async syncNow(): Promise<RunResult> {
-    if (!this.configured) throw new OffsiteNotConfiguredError();
-    const lock = takeRunLock(this.#deps.lockPath);
-    const abort = new AbortController();
-    this.#abort = abort;
-    const minutes = Math.round(this.#options.runDeadlineMs / 60_000);
-    const timers = this.#deps.timers ?? realTimers;
-    const deadline = timers.set(
-      () =>
-        abort.abort(
-          new OffsiteError(
-            "offsite.timeout",
-            `the off-site run took longer than ${minutes} minutes and was given up`,
-            "it is tried again later; a very slow connection needs a longer offsite_run_minutes",
-          ),
-        ),
-      this.#options.runDeadlineMs,
-    );
-    try {
-      const results: RunResult = [];
-      for (const place of this.#places) {
-        if (!abort.signal.aborted || abort.signal.reason !== STOPPING)
-          results.push(await this.#syncOne(place, abort.signal));
-      }
-      const failed = results.find((r) => r.error !== null);
-      if (abort.signal.reason !== STOPPING) {
-        const delay = this.#ledger.retryMinutes();
-        this.#ledger.ended(
-          this.#deps.clock().toISOString(),
-          failed?.error ? { ...failed, error: failed.error } : null,
-        );
-        if (failed) this.#runs.later(delay);
-      }
-      return results;
-    } finally {
-      timers.clear(deadline);
-      this.#abort = null;
-      this.#progress = null;
-      lock.release();
-    }
-  }
-
-  async #syncOne(place: Place, signal: AbortSignal): Promise<RunResult[number]> {
-    const { clock, log } = this.#deps;
-    const { target } = place;
-    try {
-      signal.throwIfAborted();
-      const key = await this.#keys.forWriting(place, signal);
-      const report = await syncTarget({
-        target,
-        ledger: place.ledger,
-        key,
-        local: this.#deps.backups.list(),
-        pathOf: (name) => this.#deps.backups.pathOf(name),
-        tempDir: this.#deps.backups.backupsDir,
-        ...(this.#deps.auditPath ? { auditPath: this.#deps.auditPath } : {}),
-        policy: this.#options.policy,
-        ...(this.#deps.backups.retentionFacts ? { facts: this.#deps.backups.retentionFacts() } : {}),
-        clock,
-        log,
-        signal,
-        onProgress: (progress) => {
-          this.#progress = progress;
-        },
-      });
-      this.#ledger.succeeded(target, clock().toISOString(), report.copies, report.copied.length);
-      this.#noteForeign(target, report.foreign);
-      return { target, report, error: null };
-    } catch (error) {
-      if (signal.aborted && signal.reason === STOPPING) return { target, report: null, error: null };
-      const failure = asOffsiteError(signal.aborted ? signal.reason : error);
-      this.#ledger.failed(target, clock().toISOString(), failure);
-      if (failure.code === "offsite.no_passphrase") this.#ledger.needsPassphrase(target, true);
-      const minutes = this.#ledger.retryMinutes();
-      const again = this.#runs.started
-        ? `; it is tried again in ${minutes} minute${minutes === 1 ? "" : "s"}`
-        : "";
-      log.error(`Off-site copy to ${target.label} failed: ${failure.message}${again}`);
-      return { target, report: null, error: failure };
-    }
+  syncNow(): Promise<RunResult> {
+    return this.#runs.syncNow();
   }
 
   /** Says once in the log what a place holds that the app did not write (and again when that changes). */
@@ -274,7 +165,7 @@ export class OffsiteService {
 
   /** The copy on its way now, if any. */
   progress(): CopyProgress | null {
-    return this.#progress;
+    return this.#runs.progress();
   }
 
   /** What the pages and `GET /api/status` show; null when off-site copies are not set up. */

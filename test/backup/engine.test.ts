@@ -2,6 +2,8 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createApp } from "../../src/app.ts";
+import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
 import {
   BackupBusyError,
   BackupFolderError,
@@ -356,6 +358,23 @@ describe("verifying", () => {
     expect(heard).toEqual(listed.map((name, i) => `${name} ${i + 1}/3`));
     expect(results.map((r) => r.health)).toEqual(["damaged", "verified", "verified"]);
     for (const outcome of await Promise.all(between)) expect(outcome).toBeInstanceOf(BackupBusyError);
+  });
+
+  test("a backup without a recorded full check gets one in the background beside a serving app", async () => {
+    const { engine, paths } = makeSetup();
+    // Made by a command beside the app (no connection of its own), which stopped before its check.
+    const where = { flags: { data_dir: paths.dataDir }, env: {}, appDir: paths.dataDir, cwd: paths.dataDir };
+    const made = await createApp(where, { connection: "none", echo: null }).engine.createBackup({
+      kind: "manual",
+    });
+    expect(made.health).toBe("verified");
+    expect(passedFullCheck(engine.find(made.name))).toBe(false);
+
+    engine.checkUnprovenLater();
+    await engine.settled();
+    const checked = engine.find(made.name);
+    expect(passedFullCheck(checked)).toBe(true);
+    expect(checked.fullCheck?.sha256).toBe(made.sha256 as string);
   });
 });
 

@@ -24,6 +24,17 @@ const createdName = (made: { exitCode: number; stdout: string }) => {
   return /Backup created: (\S+)/.exec(made.stdout)?.[1] as string;
 };
 
+/** The manifest's record of the backup `name` in the data folder `dir`. */
+const manifestRecord = (dir: string, name: string) =>
+  (
+    JSON.parse(readFileSync(join(dataPaths(dir).backupsDir, "manifest.json"), "utf8")) as {
+      backups: Record<
+        string,
+        { sha256: string; checkedAt: string; fullCheck?: { sha256: string; at: string } }
+      >;
+    }
+  ).backups[name];
+
 const listJson = async (dir: string) =>
   JSON.parse((await runCli(["list", "--json", "--data-dir", dir])).stdout) as {
     backups: { name: string; kind: string; health: string; description: string; createdBy: string }[];
@@ -35,7 +46,7 @@ describe("backup, list, verify", () => {
     const first = await runCli(["backup", "--description", "Before inventory update!", "--data-dir", dir]);
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toMatch(
-      /^Backup created: manual_\d{8}_\d{6}_before_inventory_update\.db \(\d+(\.\d)? KB\)\n$/,
+      /^Backup created: manual_\d{8}_\d{6}_before_inventory_update\.db \(\d+(\.\d)? KB\), fully checked\n$/,
     );
     const second = await runCli(["backup", "--data-dir", dir]);
     expect(second.exitCode).toBe(0);
@@ -232,6 +243,9 @@ describe("restore (offline)", () => {
   test("asks first: anything but yes changes nothing; yes restores and keeps a safety backup", async () => {
     const dir = await dataFolder(["apples"]);
     const name = createdName(await runCli(["backup", "--description", "apples only", "--data-dir", dir]));
+    // Fully checked before the command exited, so the restore below needs no second check.
+    const checked = manifestRecord(dir, name);
+    expect(checked?.fullCheck?.sha256).toBe(checked?.sha256 as string);
     const db = new Database(dataPaths(dir).database);
     db.run("INSERT INTO items (name) VALUES ('pears')");
     db.close();
@@ -255,6 +269,8 @@ describe("restore (offline)", () => {
     expect(itemNames(dataPaths(dir).database)).toEqual(["apples"]);
     const safety = /saved as (pre_restore_\S+\.db)\./.exec(accepted.stdout)?.[1] as string;
     expect(itemNames(join(dataPaths(dir).backupsDir, safety))).toEqual(["apples", "pears"]);
+    // A check under the restore would have recorded itself anew.
+    expect(manifestRecord(dir, name)).toEqual(checked);
   });
 
   test("--latest skips damaged backups; bad names and usage get clear answers", async () => {

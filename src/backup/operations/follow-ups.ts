@@ -1,6 +1,6 @@
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
-import type { ManifestRecord } from "../catalog/manifest.ts";
+import { type ManifestRecord, passedFullCheck } from "../catalog/manifest.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import type { EngineContext } from "../context.ts";
 import type { HealthRecord } from "../inspect/checks.ts";
@@ -55,9 +55,13 @@ export class FollowUps {
     this.#stopped = true;
   }
 
-  /** Resolves once every queued task has run. */
-  settled(): Promise<void> {
-    return this.#chain;
+  /** Resolves once every queued task has run, those that tasks queued too. */
+  async settled(): Promise<void> {
+    let chain: Promise<void>;
+    do {
+      chain = this.#chain;
+      await chain;
+    } while (chain !== this.#chain);
   }
 
   async #whenFree(label: string, fn: () => Promise<void>): Promise<void> {
@@ -96,9 +100,28 @@ export function tidyAndCheckLater(
   followUps.add("Removing old backups", (underLock) =>
     underLock(() => ctx.folder.applyRetentionQuietly(retention(), ctx.retentionFacts())),
   );
+  checkLater(followUps, ctx, record);
+}
+
+/** The full check of `record` in the background, recorded (`fullCheck`) when the lock is free. */
+function checkLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
   followUps.add(`The full check of ${record.name}`, async (underLock) => {
     const inspected = await inspectRecord(ctx, record);
     await underLock(() => recordInspection(ctx, inspected, record));
+  });
+}
+
+/**
+ * In the background, the full check of each backup listed without a passed one and not known
+ * damaged: one a command-line `backup` could not record (stopped during its check, or another
+ * process held the lock), one made before full checks were recorded, one whose file changed
+ * since. Each is then restored without a second full check under the lock.
+ */
+export function checkUnprovenLater(followUps: FollowUps, ctx: CheckContext): void {
+  // Listed when the tasks queued before it have run: a new backup's own check is not made twice.
+  followUps.add("The full check of backups without one", async () => {
+    for (const record of ctx.folder.list())
+      if (record.health !== "damaged" && !passedFullCheck(record)) checkLater(followUps, ctx, record);
   });
 }
 

@@ -12,10 +12,9 @@ import {
   summarizeBackup,
 } from "../../backup/index.ts";
 import { showTime } from "../../lib/time.ts";
-import { type FlagSpec, parseFlags, UsageError } from "../args.ts";
+import { type FlagSpec, PROGRAM, parseFlags, UsageError } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { openDataApp, reportFailure } from "../data-command.ts";
-import { PROGRAM } from "../help.ts";
 import { formatTable } from "../table.ts";
 import { DATA_FLAGS } from "../wiring.ts";
 
