@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type ManifestRecord, writeManifest } from "../../src/backup/catalog/manifest.ts";
 import { backupFileName } from "../../src/backup/catalog/names.ts";
@@ -64,5 +64,19 @@ describe("the list of backups, a page at a time", () => {
     expect(filesIn(await get("/backup/status?rows=100"))).toEqual(names.slice(0, 100));
     expect(filesIn(await get("/backup/status?rows=-3"))).toEqual(names.slice(0, 50));
     expect(filesIn(await get("/backup/older?from=x"))).toEqual(names.slice(50, 100));
+  });
+
+  test("looking at the page again leaves the backup folder as it was, so its listing is kept", async () => {
+    const boss = await web.as("super_admin");
+    const look = async () => (await web.request("/backup/status", { cookie: boss.token })).text();
+    // The first look may write alerts.json and test that a file can be made there.
+    await look();
+    await web.built.alerts.settled();
+    const folder = () => statSync(web.paths.backupsDir, { bigint: true });
+    const before = folder();
+    await look();
+    await look();
+    await web.built.alerts.settled();
+    expect([folder().mtimeNs, folder().ctimeNs]).toEqual([before.mtimeNs, before.ctimeNs]);
   });
 });
