@@ -1,4 +1,4 @@
-import type { ManifestRecord } from "./manifest.ts";
+import { createdMs, type ManifestRecord } from "./manifest.ts";
 import { spaceNeeded } from "./space.ts";
 
 const DAY_MS = 86_400_000;
@@ -124,10 +124,10 @@ export function forecastDiskFull(input: ForecastInput): DiskForecast {
   const nowMs = now.getTime();
   // Sizes come from the manifest on disk: one that is no size counts as nothing rather than spoil the sums.
   const backups = input.backups.filter((b) => Number.isFinite(b.size) && b.size >= 0);
-  // Each time read once: with thousands of backups, parsing them in the sort's comparisons shows.
+  // Each time read once (and kept with the listing): with thousands of backups, parsing shows.
   const made = backups
     .filter((b) => b.health === "verified" && MADE_HERE.has(b.kind))
-    .map((b) => ({ b, at: Date.parse(b.createdAt) }))
+    .map((b) => ({ b, at: createdMs(b) }))
     .filter((m) => Number.isFinite(m.at))
     .sort((m, n) => n.at - m.at);
   const newest = made[0]?.b;

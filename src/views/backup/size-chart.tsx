@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { ManifestRecord } from "../../backup/index.ts";
+import { createdMs, type ManifestRecord } from "../../backup/index.ts";
 import { formatBytes } from "../../lib/format.ts";
 import { showTime } from "../../lib/time.ts";
 
@@ -42,7 +42,7 @@ function thin<T extends { size: number }>(points: T[]): T[] {
 export function SizeChart(props: { records: ManifestRecord[] }) {
   const all = props.records
     .filter((r) => r.health === "verified")
-    .map((r) => ({ t: new Date(r.createdAt).getTime(), size: r.size, name: r.name, at: r.createdAt }))
+    .map((r) => ({ t: createdMs(r), size: r.size, name: r.name, at: r.createdAt }))
     .filter((p) => Number.isFinite(p.t))
     .sort((a, b) => a.t - b.t);
   const points = thin(all);
