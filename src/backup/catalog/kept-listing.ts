@@ -35,7 +35,7 @@ export interface ListingTimes {
 /** What `stat` says of the folder and the manifest: it changes whenever either could have. */
 interface Stamp {
   key: string;
-  /** The newest change time of the two (ms since 1970), NaN when neither exists. */
+  /** The newest change time of the two (ms since 1970), 0 when neither exists. */
   changedMs: number;
 }
 
@@ -80,7 +80,7 @@ export class KeptListing {
   readonly #fileTime: () => number;
   readonly #tick: bigint;
   #kept: { key: string; listing: ManifestRecord[]; at: number } | null = null;
-  /** How many reads built the listing and how many got the kept one (for tests and the bench). */
+  /** How many reads built the listing and how many got the kept one (the tests look). */
   readonly counts = { built: 0, kept: 0 };
 
   constructor(dir: string, times: ListingTimes = {}) {
