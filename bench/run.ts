@@ -5,6 +5,7 @@
  *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
  *   --json FILE        also write the figures as JSON
  *   --only look        only looking inside a backup (no executable, no other contenders needed)
+ *   --only status      only the Database Backup page with 10, 1,000 and 10,000 backups
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { measureLook } from "./look.ts";
 import { makeDatabase } from "./make-db.ts";
 import { measureMemory } from "./memory.ts";
 import { measureOffsite } from "./offsite.ts";
-import { measureStatusPage } from "./render.ts";
+import { measureStatusPage, onlyStatusPage } from "./render.ts";
 import { measureRestore } from "./restore.ts";
 import { benchRuntimes } from "./runtimes.ts";
 import { measureServing } from "./serving.ts";
@@ -40,8 +41,9 @@ if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s
   console.error("--runs must be a whole number of at least 1, --sizes a list of whole MB such as 256,1024");
   process.exit(2);
 }
+if (values.only === "status") process.exit(await onlyStatusPage(runs));
 if (values.only !== undefined && values.only !== "look") {
-  console.error("--only takes look (looking inside a backup)");
+  console.error("--only takes look (looking inside a backup) or status (the Database Backup page)");
   process.exit(2);
 }
 if (values.only === "look") {
@@ -97,7 +99,7 @@ try {
       }),
     );
   }
-  for (const count of [10, 1000]) rows.push(await measureStatusPage({ work, count, runs }));
+  for (const count of [10, 1000, 10000]) rows.push(await measureStatusPage({ work, count, runs }));
   for (const size of sizes) {
     // The database lies in a data folder of its own, as the app keeps it.
     const database = join(work, `shop-${size}`, "business_data.db");

@@ -103,7 +103,14 @@ export interface RestoreOptions {
 /** What the engine's parts share, made from its options (the defaults: the system clock, the disk's free space). */
 export function createEngineContext(options: BackupEngineOptions): EngineContext {
   const clock = options.clock ?? systemClock;
-  const operations = new OperationRunner({ lockPath: options.operationLock, log: options.log, clock });
+  // What an operation decides, it decides on a listing built after it took the lock.
+  const onLocked = () => folder.forget();
+  const operations = new OperationRunner({
+    lockPath: options.operationLock,
+    log: options.log,
+    clock,
+    onLocked,
+  });
   const wait = options.fileWait ?? { timeoutMs: 20_000 };
   // The status shows what the running operation waits for, besides whatever the app does.
   const shownWait: SharingWait = {
@@ -113,9 +120,10 @@ export function createEngineContext(options: BackupEngineOptions): EngineContext
       wait.onWait?.(path, timeoutMs);
     },
   };
+  const folder = new BackupFolder(options.backupsDir, options.log, shownWait);
   return {
     database: options.database,
-    folder: new BackupFolder(options.backupsDir, options.log, shownWait),
+    folder,
     db: options.db ?? null,
     log: options.log,
     clock,

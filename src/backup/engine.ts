@@ -1,10 +1,12 @@
 import { AppError, describeError } from "../lib/errors.ts";
 import { type BringBackRequest, type BringBackResult, bringRowsBack } from "./browse/bring-back.ts";
+import { compareIncoming } from "./catalog/arrivals.ts";
 import { assertValidDescription } from "./catalog/description.ts";
 import { type DrillResult, readDrillResult } from "./catalog/drill-record.ts";
 import { removeLeftovers } from "./catalog/leftovers.ts";
 import { newestGood } from "./catalog/lineage.ts";
 import type { ManifestRecord } from "./catalog/manifest.ts";
+import { removeUnlessKept } from "./catalog/removals.ts";
 import type { RetentionFacts, RetentionLimits } from "./catalog/retention.ts";
 import { databaseBytes, freeBytesWhere } from "./catalog/space.ts";
 import type {
@@ -257,7 +259,7 @@ export class BackupEngine {
 
   /** How a file with SHA-256 `sha256` to be brought in as `name` meets the backup folder now (`compareIncoming`). */
   compareIncoming(name: string, sha256: string): Promise<"same" | "free" | "taken"> {
-    return this.#ctx.folder.compareIncoming(name, sha256);
+    return compareIncoming(this.#ctx.folder, name, sha256);
   }
 
   /** Restores the newest backup of this database that passes the full check (`Restorer.emergencyRestore`). */
@@ -335,7 +337,8 @@ export class BackupEngine {
   /** Deletes a backup; the newest good one (`newestGood`) is refused (`ProtectedBackupError`). */
   deleteBackup(name: string, options: { by?: string | null } = {}): Promise<void> {
     return this.#operations.run("Delete failed", () =>
-      this.#ctx.folder.removeUnlessNewest(
+      removeUnlessKept(
+        this.#ctx.folder,
         name,
         options.by ?? null,
         (listing) => this.newestGood(listing)?.name,

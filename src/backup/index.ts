@@ -27,7 +27,7 @@ export type { DiskForecast, ForecastBasis, ForecastInput, KeptAutomatic } from "
 export { forecastDiskFull } from "./catalog/forecast.ts";
 export { dataTimeOf, lineageOf, newestDataAt } from "./catalog/lineage.ts";
 export type { BackupHealth, ManifestRecord } from "./catalog/manifest.ts";
-export { newestFirst, passedFullCheck, publicEntry } from "./catalog/manifest.ts";
+export { createdMs, newestFirst, passedFullCheck, publicEntry } from "./catalog/manifest.ts";
 export type { BackupKind } from "./catalog/names.ts";
 export { BACKUP_KINDS, isPlainBackupName, MAX_DESCRIPTION_LENGTH, parseBackupName } from "./catalog/names.ts";
 export type {

@@ -30,6 +30,7 @@ export const ROUTE_ACCESS: Record<string, Access> = {
   "GET /log/download": "admin",
   "GET /backup/status": "signed-in",
   "GET /backup/list": "signed-in",
+  "GET /backup/older": "signed-in",
   "POST /backup/create": "signed-in",
   "POST /backup/check": "signed-in",
   // A drill changes no data, but it holds the backups for a while and needs room for a copy.

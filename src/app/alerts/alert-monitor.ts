@@ -111,6 +111,8 @@ export class AlertMonitor {
   /** Read from the file at the first look, then kept here and written through (one write at a time). */
   #state: AlertState | null = null;
   #saving: Promise<void> = Promise.resolve();
+  /** The last try of the backup folder (`#folderProblem`), by the app's clock. */
+  #probed: { at: number; problem: string | null } | null = null;
 
   constructor(deps: AlertMonitorDeps) {
     this.#deps = deps;
@@ -220,7 +222,7 @@ export class AlertMonitor {
       lastManualRun: state.lastManualRun,
       latestHealthy: latest ?? null,
       newestDataAt: newestDataAt(records),
-      folderProblem: folderProblem(engine.backupsDir),
+      folderProblem: this.#folderProblem(),
       drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
       placeDrills: this.#deps.offsiteDrills?.status() ?? [],
       watchingSince: state.watchingSince,
@@ -231,6 +233,20 @@ export class AlertMonitor {
       continuous: this.#deps.continuousStatus?.() ?? null,
       passphraseDueAt: this.#deps.passphraseDueAt?.() ?? null,
     });
+  }
+
+  /**
+   * `folderProblem`, tried again at most once a minute while the last try found none: each try makes
+   * and removes a file in the backup folder, which changes the folder, so the engine's kept listing
+   * would be built again from every file at each look of the page.
+   */
+  #folderProblem(): string | null {
+    const now = this.#deps.clock().getTime();
+    const last = this.#probed;
+    if (last && last.problem === null && now >= last.at && now - last.at < FRESH_MS) return null;
+    const problem = folderProblem(this.#deps.engine.backupsDir);
+    this.#probed = { at: now, problem };
+    return problem;
   }
 
   #save(state: AlertState): void {

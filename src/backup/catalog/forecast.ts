@@ -1,4 +1,4 @@
-import type { ManifestRecord } from "./manifest.ts";
+import { createdMs, type ManifestRecord } from "./manifest.ts";
 import { spaceNeeded } from "./space.ts";
 
 const DAY_MS = 86_400_000;
@@ -124,16 +124,17 @@ export function forecastDiskFull(input: ForecastInput): DiskForecast {
   const nowMs = now.getTime();
   // Sizes come from the manifest on disk: one that is no size counts as nothing rather than spoil the sums.
   const backups = input.backups.filter((b) => Number.isFinite(b.size) && b.size >= 0);
+  // Each time read once (and kept with the listing): with thousands of backups, parsing shows.
   const made = backups
-    .filter(
-      (b) => b.health === "verified" && MADE_HERE.has(b.kind) && Number.isFinite(Date.parse(b.createdAt)),
-    )
-    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
-  const newest = made[0];
+    .filter((b) => b.health === "verified" && MADE_HERE.has(b.kind))
+    .map((b) => ({ b, at: createdMs(b) }))
+    .filter((m) => Number.isFinite(m.at))
+    .sort((m, n) => n.at - m.at);
+  const newest = made[0]?.b;
   const database = newest?.databaseId ?? null;
   const points = made
-    .filter((b) => !database || !b.databaseId || b.databaseId === database)
-    .map((b) => ({ x: (Date.parse(b.createdAt) - nowMs) / DAY_MS, y: b.size }))
+    .filter(({ b }) => !database || !b.databaseId || b.databaseId === database)
+    .map(({ b, at }) => ({ x: (at - nowMs) / DAY_MS, y: b.size }))
     .filter((p) => p.x >= -TREND_DAYS && p.x <= 0);
   const first = points.reduce((min, p) => Math.min(min, p.x), Number.POSITIVE_INFINITY);
   const last = points.reduce((max, p) => Math.max(max, p.x), Number.NEGATIVE_INFINITY);

@@ -23,6 +23,25 @@ export function dataTimeOf(record: Pick<ManifestRecord, "dataAt" | "createdAt">)
   return record.dataAt ?? record.createdAt;
 }
 
+/** True when `r` is a backup the app took of the database `databaseId` (see `lineageOf`). */
+function ofLineage(r: Pick<ManifestRecord, "kind" | "databaseId">, databaseId: string | null): boolean {
+  return (
+    TAKEN.has(r.kind) &&
+    (databaseId === null ||
+      r.databaseId === undefined ||
+      r.databaseId === null ||
+      r.databaseId === databaseId)
+  );
+}
+
+/** The order of a lineage: newer data first, then by name, descending. */
+function newerFirst(
+  a: Pick<ManifestRecord, "dataAt" | "createdAt" | "name">,
+  b: Pick<ManifestRecord, "dataAt" | "createdAt" | "name">,
+): number {
+  return dataTimeOf(b).localeCompare(dataTimeOf(a)) || b.name.localeCompare(a.name);
+}
+
 /**
  * The backups of the database `databaseId` (null: not known, then all the app took), newest data
  * first. A backup an older version took has no identity recorded: it counts as this database's.
@@ -30,28 +49,21 @@ export function dataTimeOf(record: Pick<ManifestRecord, "dataAt" | "createdAt">)
 export function lineageOf<
   T extends Pick<ManifestRecord, "kind" | "databaseId" | "dataAt" | "createdAt" | "name">,
 >(records: T[], databaseId: string | null): T[] {
-  return records
-    .filter((r) => TAKEN.has(r.kind))
-    .filter(
-      (r) =>
-        databaseId === null ||
-        r.databaseId === undefined ||
-        r.databaseId === null ||
-        r.databaseId === databaseId,
-    )
-    .sort((a, b) => dataTimeOf(b).localeCompare(dataTimeOf(a)) || b.name.localeCompare(a.name));
+  return records.filter((r) => ofLineage(r, databaseId)).sort(newerFirst);
 }
 
 /**
  * The newest good backup as the pages, the alerts and the delete rule name it: the one Emergency
  * Restore would put back (this database's newest data, not a safety copy of a damaged database),
- * else — no backup of this database is good — the newest good backup of any kind.
+ * else — no backup of this database is good — the newest good backup of any kind. The first of
+ * `lineageOf` that is good, found in one pass: every page asks, with thousands of backups.
  */
 export function newestGood(records: ManifestRecord[], databaseId: string | null): ManifestRecord | undefined {
-  return (
-    lineageOf(records, databaseId).find((r) => r.health === "verified" && !r.sourceDamaged) ??
-    newestHealthy(records)
-  );
+  let newest: ManifestRecord | undefined;
+  for (const r of records)
+    if (r.health === "verified" && !r.sourceDamaged && ofLineage(r, databaseId))
+      if (!newest || newerFirst(r, newest) < 0) newest = r;
+  return newest ?? newestHealthy(records);
 }
 
 /** The newest time of data the app recorded for a backup it took (`dataAt`), or null. */

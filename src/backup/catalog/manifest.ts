@@ -192,6 +192,20 @@ export function newestFirst(
   return b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name);
 }
 
+const createdTimes = new WeakMap<object, number>();
+
+/**
+ * `Date.parse(record.createdAt)`, remembered for a frozen record (the kept listing's, which never
+ * changes): the page and the alerts ask it of every backup at each look.
+ */
+export function createdMs(record: Pick<BackupEntry, "createdAt">): number {
+  const known = createdTimes.get(record);
+  if (known !== undefined) return known;
+  const at = Date.parse(record.createdAt);
+  if (Object.isFrozen(record)) createdTimes.set(record, at);
+  return at;
+}
+
 /** The public fields of a record, as the API shows them. */
 export function publicEntry(record: ManifestRecord): BackupEntry {
   const { name, kind, createdAt, size, description, createdBy, health, sha256 } = record;

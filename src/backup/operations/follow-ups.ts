@@ -1,6 +1,7 @@
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import { type ManifestRecord, passedFullCheck } from "../catalog/manifest.ts";
+import { applyRetentionQuietly } from "../catalog/removals.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import type { EngineContext } from "../context.ts";
 import type { HealthRecord } from "../inspect/checks.ts";
@@ -98,7 +99,7 @@ export function tidyAndCheckLater(
   retention: () => RetentionLimits,
 ): void {
   followUps.add("Removing old backups", (underLock) =>
-    underLock(() => ctx.folder.applyRetentionQuietly(retention(), ctx.retentionFacts())),
+    underLock(() => applyRetentionQuietly(ctx.folder, { limits: retention(), facts: ctx.retentionFacts() })),
   );
   checkLater(followUps, ctx, record);
 }

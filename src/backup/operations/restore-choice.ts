@@ -1,6 +1,7 @@
 import { openDatabase } from "#runtime/sqlite.ts";
 import { readIdentity } from "../../db/identity.ts";
 import type { SqlDatabase } from "../../runtime/types.ts";
+import { bringIn, compareIncoming } from "../catalog/arrivals.ts";
 import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, passedFullCheck } from "../catalog/manifest.ts";
 import type { EngineContext, RestoreOptions } from "../context.ts";
@@ -82,9 +83,9 @@ export async function checkedSource(
 ): Promise<RestoreSource> {
   if (incoming) {
     // Looked at under the lock: the folder may have changed while the file was fetched.
-    const meets = await ctx.folder.compareIncoming(name, incoming.about.sha256);
+    const meets = await compareIncoming(ctx.folder, name, incoming.about.sha256);
     if (meets === "taken") throw new NameTakenError(name);
-    if (meets === "free") await ctx.folder.bringIn(incoming.temp, name, incoming.about);
+    if (meets === "free") await bringIn(ctx.folder, incoming.temp, name, incoming.about);
   }
   const source = await asSource(ctx, ctx.folder.find(name));
   if (source) return source;

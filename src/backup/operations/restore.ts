@@ -5,6 +5,7 @@ import { describeError } from "../../lib/errors.ts";
 import { sha256File } from "../../lib/hash.ts";
 import { restoreTempPath } from "../catalog/leftovers.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
+import { applyRetentionQuietly } from "../catalog/removals.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import { spaceNeeded } from "../catalog/space.ts";
 import type {
@@ -334,7 +335,9 @@ export async function restoreChosen(
   const safety = outcome.result.safetyBackup;
   const protect = new Set([record.name, ...(safety ? [safety] : [])]);
   const rotate = () =>
-    ctx.folder.applyRetentionQuietly(options.retention, ctx.retentionFacts(), {
+    applyRetentionQuietly(ctx.folder, {
+      limits: options.retention,
+      facts: ctx.retentionFacts(),
       protect,
       kinds: new Set(["pre_restore"]),
     });

@@ -52,6 +52,7 @@ export class OperationRunner {
   readonly #lockPath: string;
   readonly #log: Log;
   readonly #clock: Clock;
+  readonly #onLocked: () => void;
   #idle: Promise<void> = Promise.resolve();
   #current: RunningOperation | null = null;
   /** Ends when the short background work holding the lock now (if any) is done. */
@@ -59,10 +60,19 @@ export class OperationRunner {
   #waitingFor: string | null = null;
   lastError: { message: string; at: string } | null = null;
 
-  constructor(options: { lockPath: string; log: Log; clock: Clock }) {
+  /** `onLocked` is called each time this process takes the lock (the engine forgets its kept listing). */
+  constructor(options: { lockPath: string; log: Log; clock: Clock; onLocked?: () => void }) {
     this.#lockPath = options.lockPath;
     this.#log = options.log;
     this.#clock = options.clock;
+    this.#onLocked = options.onLocked ?? (() => {});
+  }
+
+  /** Takes the operation lock (`acquireFileLock`) and says so. */
+  #lock(background = false): FileLock {
+    const lock = acquireFileLock(this.#lockPath, { background });
+    this.#onLocked();
+    return lock;
   }
 
   /**
@@ -78,7 +88,7 @@ export class OperationRunner {
     let lock: FileLock;
     try {
       // Taken at once when free: a caller sees the operation running as soon as this is called.
-      lock = acquireFileLock(this.#lockPath, { background });
+      lock = this.#lock(background);
     } catch (error) {
       lock = await this.#afterBackground(error, background);
     }
@@ -157,7 +167,7 @@ export class OperationRunner {
       if (!error.background || performance.now() >= deadline) throw new BackupBusyError(error.pid);
       await new Promise((resolve) => setTimeout(resolve, BACKGROUND_POLL_MS));
       try {
-        return acquireFileLock(this.#lockPath, { background });
+        return this.#lock(background);
       } catch (next) {
         error = next;
       }
@@ -166,9 +176,9 @@ export class OperationRunner {
 
   /** Runs `fn` holding the lock only if it is free right now; false when another process holds it. */
   async tryExclusive(fn: () => Promise<void>): Promise<boolean> {
-    let lock: ReturnType<typeof acquireFileLock>;
+    let lock: FileLock;
     try {
-      lock = acquireFileLock(this.#lockPath);
+      lock = this.#lock();
     } catch (error) {
       if (error instanceof LockHeldError) return false;
       throw error;

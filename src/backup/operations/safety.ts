@@ -2,6 +2,7 @@ import { existsSync, linkSync, readdirSync, rmSync, statSync } from "node:fs";
 import { fsyncDir } from "../../lib/files/fs-sync.ts";
 import { formatBytes } from "../../lib/format.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
+import { removeBackup } from "../catalog/removals.ts";
 import type { EngineContext, RestoreStep } from "../context.ts";
 import { identityOfFile } from "../inspect/checks.ts";
 import { setRollbackJournalMode } from "../inspect/journal-header.ts";
@@ -95,7 +96,7 @@ export async function finishSafety(
 /** Lets go of the safety backup of a restore that did not happen (the database it holds is still in place). */
 export async function dropSafety(ctx: EngineContext, kept: KeptSafety): Promise<void> {
   if (kept.how === "linked") rmSync(kept.link, { force: true });
-  else await ctx.folder.remove(kept.record, null);
+  else await removeBackup(ctx.folder, kept.record, null);
 }
 
 /**

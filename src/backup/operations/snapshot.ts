@@ -5,7 +5,9 @@ import { fsyncFileAsync } from "../../lib/files/fs-sync.ts";
 import { tempNameFor } from "../../lib/files/temp-name.ts";
 import { formatBytes } from "../../lib/format.ts";
 import { sha256File } from "../../lib/hash.ts";
+import { keepPreviousStartup } from "../catalog/arrivals.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
+import { applyRetention } from "../catalog/removals.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
 import { snapshotBytes } from "../catalog/snapshot-size.ts";
 import { databaseBytes, spaceNeeded, spaceNeededKeepingRoom } from "../catalog/space.ts";
@@ -81,7 +83,7 @@ export async function takeBackup(
     if (damaged && liveHealth.ok)
       throw new SnapshotFailedError(`the new backup failed its check (${check.reason}); it was not kept`);
     // The startup backup before is kept under its own time; the new one takes the slot's name.
-    if (request.kind === "startup") await ctx.folder.keepPreviousStartup();
+    if (request.kind === "startup") await keepPreviousStartup(ctx.folder);
     await ctx.folder.replace(temp, name);
     const record: ManifestRecord = {
       name,
@@ -107,7 +109,7 @@ export async function takeBackup(
     try {
       await ctx.folder.update((records) => records.set(name, record));
       if (!damaged && options.retention)
-        await ctx.folder.applyRetention(options.retention, ctx.retentionFacts());
+        await applyRetention(ctx.folder, { limits: options.retention, facts: ctx.retentionFacts() });
     } catch (error) {
       ctx.log.warning(`Backup ${name} was made, but its bookkeeping failed: ${describeError(error)}`);
     }

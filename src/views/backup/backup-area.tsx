@@ -27,6 +27,8 @@ export interface BackupAreaProps {
   audit: AuditEntry[] | null;
   /** The app's clock, for times like "2 hours ago". */
   now: Date;
+  /** How many rows of the list to show at first (a page unless asked for more). */
+  rows?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export function BackupArea(props: BackupAreaProps) {
         offsite={props.offsite?.rows ?? null}
         kept={status.backups.latest?.name ?? null}
         now={now}
+        {...(props.rows ? { rows: props.rows } : {})}
       />
       <section class="panel" aria-labelledby="chart-heading">
         <h2 id="chart-heading">Size of good backups over time</h2>

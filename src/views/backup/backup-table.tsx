@@ -38,21 +38,56 @@ function HealthWord(props: { record: ManifestRecord }) {
   );
 }
 
-/**
- * Backups newest first, one row each: what it is, when, size, health, and the actions the caller
- * offers for it (the same slots in every row, so the buttons line up). Below the panel's width
- * for a table, each row becomes a card (see `.backup-table` in app.css).
- */
-export function BackupTable(props: {
-  records: ManifestRecord[];
+/** What a table of backups shows for each row, besides the facts every row has. */
+export interface RowParts {
   now: Date;
   actions?: (record: ManifestRecord) => Child;
   /** Where each backup lives (here, off-site), shown under its name. */
   where?: (record: ManifestRecord) => Child;
-  /** htmx attributes the rows' actions inherit. */
-  inherit?: Record<string, string>;
-}) {
+}
+
+/** One row per backup: the table's body, or the next page of it. */
+export function BackupRows(props: RowParts & { records: ManifestRecord[] }) {
   const { actions } = props;
+  return (
+    <>
+      {props.records.map((r) => (
+        <tr>
+          <BackupCell record={r} where={props.where?.(r)} />
+          <td class="when">
+            <Time at={r.createdAt} now={props.now} />
+          </td>
+          <td class="size">{formatBytes(r.size)}</td>
+          <td class="health-cell">
+            <HealthWord record={r} />
+          </td>
+          {actions ? (
+            <td class="actions">
+              <div class="action-row">{actions(r)}</div>
+            </td>
+          ) : null}
+        </tr>
+      ))}
+    </>
+  );
+}
+
+/**
+ * Backups newest first, one row each: what it is, when, size, health, and the actions the caller
+ * offers for it (the same slots in every row, so the buttons line up). Below the panel's width
+ * for a table, each row becomes a card (see `.backup-table` in app.css). `more` is the last row
+ * (a "Show older" link) when the list goes on; `after` follows the rows.
+ */
+export function BackupTable(
+  props: RowParts & {
+    records: ManifestRecord[];
+    /** htmx attributes the rows' actions inherit. */
+    inherit?: Record<string, string>;
+    more?: Child;
+    /** Bodies after the rows (and after any that "Show older" brings). */
+    after?: Child;
+  },
+) {
   return (
     <table class="backup-table" {...(props.inherit ?? {})}>
       <thead>
@@ -69,7 +104,7 @@ export function BackupTable(props: {
           <th scope="col" class="health-cell">
             Health
           </th>
-          {actions ? (
+          {props.actions ? (
             <th scope="col" class="actions">
               <span class="visually-hidden">Actions</span>
             </th>
@@ -77,24 +112,10 @@ export function BackupTable(props: {
         </tr>
       </thead>
       <tbody>
-        {props.records.map((r) => (
-          <tr>
-            <BackupCell record={r} where={props.where?.(r)} />
-            <td class="when">
-              <Time at={r.createdAt} now={props.now} />
-            </td>
-            <td class="size">{formatBytes(r.size)}</td>
-            <td class="health-cell">
-              <HealthWord record={r} />
-            </td>
-            {actions ? (
-              <td class="actions">
-                <div class="action-row">{actions(r)}</div>
-              </td>
-            ) : null}
-          </tr>
-        ))}
+        <BackupRows {...props} />
+        {props.more ?? null}
       </tbody>
+      {props.after ?? null}
     </table>
   );
 }

@@ -9,6 +9,7 @@ import type { OffsiteService } from "../../../offsite/service.ts";
 import type { BackupScheduler } from "../../../scheduler/scheduler.ts";
 import type { Message } from "../../../views/backup/backup-area.tsx";
 import { BackupArea, type BackupAreaProps } from "../../../views/backup/backup-area.tsx";
+import { PAGE_ROWS } from "../../../views/backup/backup-list.tsx";
 import type { AppEnv } from "../../context.ts";
 import type { RecoveryPort } from "../../deps.ts";
 import { problemOf, showProblemsWith } from "../../errors.tsx";
@@ -71,6 +72,7 @@ export function createBackupArea(
       logLines: admin ? readLastLines(deps.paths.log, 15) : null,
       audit: admin ? deps.auth.audit.newest(8) : null,
       now: c.get("clock")(),
+      rows: rowsAsked(c.req.query("rows"), records.length),
     };
   }
 
@@ -93,6 +95,16 @@ export function createBackupArea(
       });
     },
   };
+}
+
+/**
+ * How many rows of the list a page asks for (`?rows=`, the no-JavaScript "Show older"): a whole
+ * number of pages, at least one, at most the backups there are; anything else is one page.
+ */
+export function rowsAsked(asked: string | undefined, total: number): number {
+  const n = Number(asked);
+  if (!Number.isSafeInteger(n) || n <= PAGE_ROWS) return PAGE_ROWS;
+  return Math.min(Math.ceil(n / PAGE_ROWS), Math.ceil(total / PAGE_ROWS)) * PAGE_ROWS;
 }
 
 export type BackupAreaResponder = ReturnType<typeof createBackupArea>;

@@ -5,13 +5,14 @@ import { previewPoint } from "../../../app/restore/point-restore.ts";
 import { previewRestoreOf } from "../../../app/restore/restore.ts";
 import type { BackupEngine } from "../../../backup/index.ts";
 import type { OffsiteService } from "../../../offsite/service.ts";
+import { OlderBackups } from "../../../views/backup/backup-list.tsx";
 import { BackupPage } from "../../../views/backup/backup-page.tsx";
 import { type ConfirmAction, ConfirmPage } from "../../../views/backup/confirm-page.tsx";
 import type { AppEnv } from "../../context.ts";
 import { momentField } from "../../forms/form.ts";
-import { redirectTo, respondPage } from "../../html.ts";
+import { redirectTo, respondFragment, respondPage } from "../../html.ts";
 import { pagePropsOf } from "../../viewer.ts";
-import type { BackupAreaResponder } from "./backup-area.tsx";
+import { type BackupAreaResponder, rowsAsked } from "./backup-area.tsx";
 
 const CONFIRMED: readonly string[] = ["restore", "delete", "emergency-restore"] satisfies ConfirmAction[];
 
@@ -34,6 +35,25 @@ export function backupPageRoutes(
   app.get("/backup/list", (c) => {
     c.header("Cache-Control", "no-store");
     return area.respond(c);
+  });
+
+  /** The next page of the list's rows (htmx "Show older"), after the first `from`. */
+  app.get("/backup/older", (c) => {
+    c.header("Cache-Control", "no-store");
+    const props = area.props(c);
+    const records = props.offsite?.records ?? props.records;
+    const from = rowsAsked(c.req.query("from"), records.length);
+    return respondFragment(
+      c,
+      <OlderBackups
+        viewer={props.viewer}
+        records={records}
+        offsite={props.offsite?.rows ?? null}
+        kept={props.status.backups.latest?.name ?? null}
+        now={props.now}
+        from={from}
+      />,
+    );
   });
 
   /** The question before a restore (what it changes, worked out now), an emergency restore, or a delete. */
