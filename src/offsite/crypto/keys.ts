@@ -4,6 +4,7 @@ import { sha256Hex } from "../../lib/hash.ts";
 import { OffsiteError } from "../errors.ts";
 import type { OffsiteTarget } from "../places/target.ts";
 import { decryptWithPassphrase, encryptWithPassphrase } from "./age.ts";
+import { holdsOnlyOlderCopies } from "./older-places.ts";
 
 /**
  * A place's key: an age identity (X25519) kept in the place as `business-app-key.age`, encrypted
@@ -113,7 +114,8 @@ export async function openPlaceKey(
 
 /**
  * The place's key for a run that writes there: opened, or — only for a place that has never held
- * encrypted copies and has no key this installation knows — made and written there. A missing key
+ * encrypted copies and has no key this installation knows, or one whose copies an older version
+ * encrypted with the passphrase itself (`older-places.ts`) — made and written there. A missing key
  * in a place of encrypted copies is refused, never replaced (the copies made with it would be lost
  * to anyone). The key is remembered (`remember`, its recipient), so a key swapped in later is
  * refused.
@@ -123,8 +125,8 @@ export async function placeKey(
   passphrase: string,
   options: {
     known: KeyRecord;
-    /** The place lists encrypted copies now. */
-    holdsEncrypted: boolean;
+    /** The encrypted copies the place lists now. */
+    encryptedCopies: string[];
     remember: (recipient: string) => Promise<void>;
     clock: () => Date;
     signal?: AbortSignal | undefined;
@@ -136,7 +138,13 @@ export async function placeKey(
     if (known.pinned === null) await options.remember(existing.recipient);
     return existing;
   }
-  if (known.pinned !== null || known.encrypted || options.holdsEncrypted) throw keyMissing(target);
+  const { encryptedCopies } = options;
+  if (known.pinned !== null || known.encrypted || encryptedCopies.length > 0) {
+    // A place of an older version's copies (each with the passphrase itself) gets its key now.
+    const older =
+      known.pinned === null && (await holdsOnlyOlderCopies(target, encryptedCopies, passphrase, signal));
+    if (!older) throw keyMissing(target);
+  }
   const identity = await generateX25519Identity();
   const text = [
     "# BusinessApp's key for the encrypted off-site copies in this place, itself encrypted with the passphrase.",

@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { decryptStream } from "../../src/offsite/crypto/age.ts";
+import { KEY_FILE, openPlaceKey } from "../../src/offsite/crypto/keys.ts";
+import { addItems } from "../backup/fixtures.ts";
+import { tempDir } from "../helpers.ts";
+import { missing } from "../tools.ts";
+import { ageDecrypt, agePassphraseEncrypt } from "./age-cli.ts";
+import { offsiteSetup, sha256Of } from "./offsite-fixtures.ts";
+
+/**
+ * A place an older version wrote: each copy encrypted with the passphrase itself by `age -p`
+ * (one scrypt stanza), a sidecar of version 1, no key file. After the upgrade the next run makes
+ * the key file and new copies; the old copies stay, and still open with the passphrase.
+ */
+const PASSPHRASE = "correct horse battery staple";
+const header = (path: string) => readFileSync(path).subarray(0, 40).toString("latin1");
+
+describe("a place of an older version's copies", () => {
+  test.skipIf(missing("age"))(
+    "gets its key file and new copies; the old copies stay and open with the passphrase",
+    async () => {
+      const mirror = tempDir("business-app-mirror-");
+      const env = { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror, BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE };
+      const shop = offsiteSetup(env);
+      addItems(shop.db, ["bread"]);
+      const old = await shop.engine.createBackup({
+        kind: "manual",
+        description: "copied by the older version",
+      });
+      shop.clock.advance(60_000);
+      addItems(shop.db, ["butter"]);
+      const kept = await shop.engine.createBackup({ kind: "manual", description: "copied again" });
+      for (const record of [old, kept]) {
+        const copy = join(mirror, `${record.name}.age`);
+        const made = await agePassphraseEncrypt(shop.engine.pathOf(record.name), copy, PASSPHRASE);
+        expect(made.exitCode).toBe(0);
+        const sidecar = {
+          version: 1,
+          name: record.name,
+          createdAt: record.createdAt,
+          size: record.size,
+          sha256: record.sha256,
+          encrypted: true,
+          copySize: statSync(copy).size,
+          copySha256: sha256Of(copy),
+          copiedAt: record.createdAt,
+        };
+        writeFileSync(`${copy}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
+      }
+      // The older copy is now only off-site.
+      await shop.engine.deleteBackup(old.name);
+      const oldCopy = join(mirror, `${old.name}.age`);
+      const oldBytes = sha256Of(oldCopy);
+
+      const [run] = await shop.offsite.syncNow();
+      expect(run?.error).toBeNull();
+      expect(run?.report?.copied.map((c) => c.name)).toEqual([kept.name]);
+      const key = await openPlaceKey(shop.offsite.target("mirror"), PASSPHRASE);
+      expect(key).not.toBeNull();
+      // The backup still here is copied anew, to the place's key; the old copy is as it was.
+      expect(header(join(mirror, `${kept.name}.age`))).toStartWith("age-encryption.org/v1\n-> X25519 ");
+      expect(header(oldCopy)).toStartWith("age-encryption.org/v1\n-> scrypt ");
+      expect(sha256Of(oldCopy)).toBe(oldBytes);
+
+      const out = join(mirror, "..", `opened-${Date.now()}.db`);
+      expect((await ageDecrypt(oldCopy, out, PASSPHRASE)).exitCode).toBe(0);
+      expect(sha256Of(out)).toBe(old.sha256 as string);
+      rmSync(out);
+      expect(
+        (await ageDecrypt(join(mirror, `${kept.name}.age`), out, PASSPHRASE, join(mirror, KEY_FILE)))
+          .exitCode,
+      ).toBe(0);
+      expect(sha256Of(out)).toBe(kept.sha256 as string);
+      rmSync(out);
+      const plain = await decryptStream(
+        await shop.offsite.target("mirror").read(`${old.name}.age`),
+        { identity: key?.identity ?? null, passphrase: PASSPHRASE },
+        old.name,
+      );
+      expect(Buffer.from(await new Response(plain).arrayBuffer()).length).toBe(old.size);
+
+      // A new PC finding a copy to a key whose key file is gone: refused, never a new key.
+      rmSync(join(mirror, KEY_FILE));
+      const newPc = offsiteSetup(env);
+      const [refused] = await newPc.offsite.syncNow();
+      expect(refused?.error?.message).toStartWith(`${KEY_FILE} is missing from the mirror folder`);
+    },
+  );
+});
