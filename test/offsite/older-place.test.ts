@@ -31,27 +31,25 @@ describe("a place of an older version's copies", () => {
       });
       shop.clock.advance(60_000);
       addItems(shop.db, ["butter"]);
-      const kept = await shop.engine.createBackup({ kind: "manual", description: "copied again" });
-      for (const record of [old, kept]) {
-        const copy = join(mirror, `${record.name}.age`);
-        const made = await agePassphraseEncrypt(shop.engine.pathOf(record.name), copy, PASSPHRASE);
-        expect(made.exitCode).toBe(0);
-        const sidecar = {
-          version: 1,
-          name: record.name,
-          createdAt: record.createdAt,
-          size: record.size,
-          sha256: record.sha256,
-          encrypted: true,
-          copySize: statSync(copy).size,
-          copySha256: sha256Of(copy),
-          copiedAt: record.createdAt,
-        };
-        writeFileSync(`${copy}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
-      }
+      const kept = await shop.engine.createBackup({ kind: "manual", description: "made after the upgrade" });
+      // The copy the older version made of it: `age -p`, and a sidecar of version 1.
+      const oldCopy = join(mirror, `${old.name}.age`);
+      const made = await agePassphraseEncrypt(shop.engine.pathOf(old.name), oldCopy, PASSPHRASE);
+      expect(made.exitCode).toBe(0);
+      const sidecar = {
+        version: 1,
+        name: old.name,
+        createdAt: old.createdAt,
+        size: old.size,
+        sha256: old.sha256,
+        encrypted: true,
+        copySize: statSync(oldCopy).size,
+        copySha256: sha256Of(oldCopy),
+        copiedAt: old.createdAt,
+      };
+      writeFileSync(`${oldCopy}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
       // The older copy is now only off-site.
       await shop.engine.deleteBackup(old.name);
-      const oldCopy = join(mirror, `${old.name}.age`);
       const oldBytes = sha256Of(oldCopy);
 
       const [run] = await shop.offsite.syncNow();
@@ -59,7 +57,7 @@ describe("a place of an older version's copies", () => {
       expect(run?.report?.copied.map((c) => c.name)).toEqual([kept.name]);
       const key = await openPlaceKey(shop.offsite.target("mirror"), PASSPHRASE);
       expect(key).not.toBeNull();
-      // The backup still here is copied anew, to the place's key; the old copy is as it was.
+      // The backup here is copied, to the place's key; the old copy is as it was.
       expect(header(join(mirror, `${kept.name}.age`))).toStartWith("age-encryption.org/v1\n-> X25519 ");
       expect(header(oldCopy)).toStartWith("age-encryption.org/v1\n-> scrypt ");
       expect(sha256Of(oldCopy)).toBe(oldBytes);

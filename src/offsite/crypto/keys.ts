@@ -25,8 +25,13 @@ export interface PlaceKey {
   macKey: Uint8Array;
 }
 
-/** Keys already opened in this process: a key file opens with one scrypt, not one per run. */
-const opened = new Map<string, PlaceKey>();
+/**
+ * Keys opened in this process, per place, key file (its SHA-256) and passphrase: a key file costs
+ * one scrypt (256 MiB for about a second, freed at once) per process, however many runs, copies
+ * and downloads follow; two asking at once share it. Kept in memory only, never written anywhere
+ * (docs/files.md says why).
+ */
+const opened = new Map<string, Promise<PlaceKey>>();
 
 async function keyOf(identity: string): Promise<PlaceKey> {
   const macKey = new Uint8Array(hkdfSync("sha256", identity, "", "BusinessApp sidecar MAC v1", 32));
@@ -62,6 +67,13 @@ async function readKeyFile(target: OffsiteTarget, signal?: AbortSignal): Promise
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+async function openKeyFile(file: Uint8Array, passphrase: string, target: OffsiteTarget): Promise<PlaceKey> {
+  const text = await decryptWithPassphrase(file, passphrase, `${KEY_FILE} in ${target.label}`);
+  const identity = identityIn(text);
+  if (!identity) throw new OffsiteError("offsite.damaged", `${KEY_FILE} holds no key`, target.where);
+  return keyOf(identity);
+}
+
 /** What is known of a place's key here. */
 export interface KeyRecord {
   /** The recipient of the key first made or opened for this place here, or null. */
@@ -95,14 +107,14 @@ export async function openPlaceKey(
   const file = await readKeyFile(target, signal);
   if (!file) return null;
   const cacheKey = `${target.id}\0${target.where}\0${sha256Hex(file)}\0${sha256Hex(passphrase)}`;
-  let key = opened.get(cacheKey);
-  if (!key) {
-    const text = await decryptWithPassphrase(file, passphrase, `${KEY_FILE} in ${target.label}`);
-    const identity = identityIn(text);
-    if (!identity) throw new OffsiteError("offsite.damaged", `${KEY_FILE} holds no key`, target.where);
-    key = await keyOf(identity);
-    opened.set(cacheKey, key);
+  let opening = opened.get(cacheKey);
+  if (!opening) {
+    opening = openKeyFile(file, passphrase, target);
+    opened.set(cacheKey, opening);
+    // A failure is not kept: a passphrase set right, a key file put back, opens at the next try.
+    opening.catch(() => opened.delete(cacheKey));
   }
+  const key = await opening;
   if (known.pinned !== null && key.recipient !== known.pinned)
     throw new OffsiteError(
       "offsite.damaged",
