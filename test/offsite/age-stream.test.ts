@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { decryptError, decryptStream, encryptStream } from "../../src/offsite/crypto/age.ts";
+import { sealFile } from "../../src/offsite/crypto/seal-file.ts";
 import type { OffsiteError } from "../../src/offsite/errors.ts";
 import { BUN, cleanEnv, ROOT, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
@@ -58,6 +59,7 @@ function ageOpens(sealed: Uint8Array): Uint8Array | null {
   return existsSync(output) ? new Uint8Array(readFileSync(output)) : new Uint8Array(0);
 }
 
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const same = (a: Uint8Array | null, b: Uint8Array) => a !== null && Buffer.compare(a, b) === 0;
 
 describe("age files written and read here", () => {
@@ -71,6 +73,22 @@ describe("age files written and read here", () => {
         expect(same(ageOpens(sealed), plain)).toBe(true);
         expect(same(await decrypt(sealed, 4093), plain)).toBe(true);
         expect(same(await decrypt(sealed), plain)).toBe(true);
+      }
+    },
+  );
+
+  test.skipIf(missing("age"))(
+    `a local file of ${sizes.join(", ")} bytes, sealed as a copy is: age opens it, both digests hold`,
+    async () => {
+      for (const size of sizes) {
+        const plain = new Uint8Array(randomBytes(size));
+        const path = join(dir, "backup.db");
+        writeFileSync(path, plain);
+        const file = await sealFile(path, recipient);
+        const sealed = await whole(file.stream);
+        expect(same(ageOpens(sealed), plain)).toBe(true);
+        expect(file.plain()).toEqual({ size, sha256: sha256(plain) });
+        expect(file.sealed()).toEqual({ size: sealed.length, sha256: sha256(sealed) });
       }
     },
   );

@@ -82,8 +82,15 @@ class Chunker {
   }
 }
 
-/** Seals a plain stream into age's payload, after `head` (the file's header and nonce). */
-export function sealPayload(key: Uint8Array, head: Uint8Array): TransformStream<Uint8Array, Uint8Array> {
+/** Seals plain bytes into age's payload as they come: `push` each batch, then `end` once. */
+export interface PayloadSealer {
+  /** The chunks `data` completes, sealed (the latest one is held back), or null. */
+  push(data: Uint8Array): Uint8Array | null;
+  /** The last chunk, sealed. */
+  end(): Uint8Array;
+}
+
+export function payloadSealer(key: Uint8Array): PayloadSealer {
   const aead = chacha20poly1305();
   const chunker = new Chunker(
     CHUNK,
@@ -93,16 +100,22 @@ export function sealPayload(key: Uint8Array, head: Uint8Array): TransformStream<
       return true;
     },
   );
+  return { push: (data) => chunker.push(data), end: () => chunker.end(() => {}) };
+}
+
+/** Seals a plain stream into age's payload, after `head` (the file's header and nonce). */
+export function sealPayload(key: Uint8Array, head: Uint8Array): TransformStream<Uint8Array, Uint8Array> {
+  const sealer = payloadSealer(key);
   return new TransformStream({
     start(controller) {
       controller.enqueue(head);
     },
     transform(data, controller) {
-      const out = chunker.push(data);
+      const out = sealer.push(data);
       if (out) controller.enqueue(out);
     },
     flush(controller) {
-      controller.enqueue(chunker.end(() => {}));
+      controller.enqueue(sealer.end());
     },
   });
 }

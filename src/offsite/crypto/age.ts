@@ -122,12 +122,18 @@ export async function encryptStream(
   plain: ReadableStream<Uint8Array>,
   recipient: string,
 ): Promise<ReadableStream<Uint8Array>> {
+  const { head, key } = await newFile(recipient);
+  return plain.pipeThrough(sealPayload(key, head));
+}
+
+/** A new age file to `recipient`: its first bytes (the header, the nonce) and its payload's key. */
+export async function newFile(recipient: string): Promise<{ head: Uint8Array; key: Uint8Array }> {
   const { header, fileKey } = await headerFor(recipient);
   const nonce = new Uint8Array(randomBytes(16));
   const head = new Uint8Array(header.length + nonce.length);
   head.set(header);
   head.set(nonce, header.length);
-  return plain.pipeThrough(sealPayload(payloadKey(fileKey, nonce), head));
+  return { head, key: payloadKey(fileKey, nonce) };
 }
 
 /** The payload's key: HKDF-SHA256 of the file key, salted with the file's nonce. */

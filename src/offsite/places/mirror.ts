@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
 import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
 import type { PlaceLedger } from "../copies/ledger.ts";
-import { bounded, fileStream, withIdleTimeout } from "../copies/streams.ts";
+import { bounded, digestFile, fileStream, withIdleTimeout } from "../copies/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "../errors.ts";
 import type { S3Timeouts } from "./s3/http.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
@@ -134,6 +134,16 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
         map: (error) => mirrorError(error, dir),
         ...(signal ? { signal } : {}),
       });
+    },
+    async digest(name, signal) {
+      try {
+        return await digestFile(pathOf(name), (work) => within(work, signal, timeouts.idleMs), signal);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "ENOENT")
+          throw isAbort(error) ? error : mirrorError(error, dir);
+        await ensureFolder(signal);
+        throw new OffsiteError("offsite.not_found", "the file is not there", `${dir}: ${name}`);
+      }
     },
     async remove(name, signal) {
       try {
