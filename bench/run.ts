@@ -5,6 +5,7 @@
  *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
  *   --json FILE        also write the figures as JSON
  *   --only look        only looking inside a backup (no executable, no other contenders needed)
+ *   --only offsite     only the off-site copies (needs age, script and node; no executable)
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,11 +41,11 @@ if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s
   console.error("--runs must be a whole number of at least 1, --sizes a list of whole MB such as 256,1024");
   process.exit(2);
 }
-if (values.only !== undefined && values.only !== "look") {
-  console.error("--only takes look (looking inside a backup)");
+if (values.only !== undefined && values.only !== "look" && values.only !== "offsite") {
+  console.error("--only takes look (looking inside a backup) or offsite (off-site copies)");
   process.exit(2);
 }
-if (values.only === "look") {
+if (values.only === "look" || values.only === "offsite") {
   const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
   try {
     const rows: Row[] = [];
@@ -52,7 +53,8 @@ if (values.only === "look") {
       const database = join(work, `shop-${size}`, "business_data.db");
       const label = `${(makeDatabase(database, size) / 1024 / 1024).toFixed(0)} MB`;
       console.log(`made ${label} database`);
-      rows.push(...(await measureLook({ database, work, runs, label })));
+      if (values.only === "look") rows.push(...(await measureLook({ database, work, runs, label })));
+      else rows.push(...(await measureOffsite({ database, work, runs, label, runtimes: benchRuntimes("") })));
       rmSync(dirname(database), { recursive: true, force: true });
     }
     printTable(rows);
