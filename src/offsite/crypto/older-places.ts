@@ -1,3 +1,4 @@
+import { OffsiteError } from "../errors.ts";
 import type { OffsiteTarget } from "../places/target.ts";
 import { openWithPassphrase } from "./age.ts";
 import { splitAgeFile, stanzaKinds } from "./age-header.ts";
@@ -34,7 +35,11 @@ export async function holdsOnlyOlderCopies(
   const newest = [...names].sort().at(-1) as string;
   let newestHeader: Uint8Array | null = null;
   for (const name of names) {
-    const header = await headerOf(target, name, signal).catch(() => null);
+    // Not an age file: not an older version's copy. The storage failing is the run's failure.
+    const header = await headerOf(target, name, signal).catch((error) => {
+      if (error instanceof OffsiteError) throw error;
+      return null;
+    });
     const kinds = header ? stanzaKinds(header) : [];
     if (!header || kinds.length !== 1 || kinds[0] !== "scrypt") return false;
     if (name === newest) newestHeader = header;
