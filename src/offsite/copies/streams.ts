@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 
 /** The size and SHA-256 of bytes that passed by. */
@@ -59,32 +58,6 @@ export async function digestOf(stream: ReadableStream<Uint8Array>, signal?: Abor
     // Only the digest is wanted.
   }
   return meter.digest();
-}
-
-/**
- * The size and SHA-256 of the file at `path`, read 1 MiB at a time into one buffer (no new memory
- * per read, unlike a stream, whose every chunk is new); each read waits at most as `bound` allows.
- */
-export async function digestFile(
-  path: string,
-  bound: <T>(work: Promise<T>) => Promise<T>,
-  signal?: AbortSignal,
-): Promise<Digest> {
-  const file = await bound(open(path, "r"));
-  try {
-    const hash = createHash("sha256");
-    const buffer = new Uint8Array(1024 * 1024);
-    let size = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const { bytesRead } = await bound(file.read(buffer, 0, buffer.length, null));
-      if (bytesRead === 0) return { size, sha256: hash.digest("hex") };
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-  } finally {
-    await file.close();
-  }
 }
 
 /** A stream that ends at once. */

@@ -19,8 +19,8 @@ export interface SealedFile {
 }
 
 /**
- * The file at `path` encrypted to `recipient` (`age1…`) as it is read: 1 MiB at a time into one
- * buffer, hashed, sealed (`age-stream.ts`) into the batch given out, which is hashed too. A batch
+ * The file at `path` encrypted to `recipient` (`age1…`) as it is read: 1 MiB at a time into two
+ * buffers in turn, hashed, sealed (`age-stream.ts`) into the batch given out, which is hashed too. A batch
  * is read only when the writer asks for the next (no queue builds up), and only the sealed batch
  * is new memory: a copy of a large database grows the process by a few dozen MiB at most. Between
  * batches the thread answers other work. Fails once `signal` aborts.
@@ -36,12 +36,23 @@ export async function sealFile(
   const sealedHash = createHash("sha256");
   let plainSize = 0;
   let sealedSize = 0;
-  const buffer = new Uint8Array(BATCH);
+  // Two buffers in turn: the next batch is read while the last one is sealed and hashed.
+  const buffers = [new Uint8Array(BATCH), new Uint8Array(BATCH)];
+  let turn = 0;
   const file = await open(path, "r");
+  type Read = Promise<{ bytesRead: number; buffer: Uint8Array }>;
+  let reading: Read | null = null;
+  const readNext = (): Read => {
+    const buffer = buffers[turn] as Uint8Array;
+    turn ^= 1;
+    reading = file.read(buffer, 0, BATCH, null).then(({ bytesRead }) => ({ bytesRead, buffer }));
+    return reading;
+  };
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    await reading?.catch(() => {});
     await file.close();
   };
   const give = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
@@ -58,13 +69,14 @@ export async function sealFile(
           options.signal?.throwIfAborted();
           await new Promise((resolve) => setImmediate(resolve));
           for (;;) {
-            const { bytesRead } = await file.read(buffer, 0, BATCH, null);
+            const { bytesRead, buffer } = await (reading ?? readNext());
             if (bytesRead === 0) {
               give(controller, sealer.end());
               await close();
               controller.close();
               return;
             }
+            readNext();
             const plain = buffer.subarray(0, bytesRead);
             plainHash.update(plain);
             plainSize += bytesRead;

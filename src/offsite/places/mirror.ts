@@ -3,8 +3,9 @@ import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
 import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
+import { fileDigest } from "../../lib/hash.ts";
 import type { PlaceLedger } from "../copies/ledger.ts";
-import { bounded, digestFile, fileStream, withIdleTimeout } from "../copies/streams.ts";
+import { bounded, fileStream, withIdleTimeout } from "../copies/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "../errors.ts";
 import type { S3Timeouts } from "./s3/http.ts";
 import type { OffsiteTarget, TargetFile } from "./target.ts";
@@ -137,7 +138,8 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
     },
     async digest(name, signal) {
       try {
-        return await digestFile(pathOf(name), (work) => within(work, signal, timeouts.idleMs), signal);
+        const bound = <T>(work: Promise<T>) => within(work, signal, timeouts.idleMs);
+        return await fileDigest(pathOf(name), { bound, ...(signal ? { signal } : {}) });
       } catch (error) {
         if ((error as { code?: unknown }).code !== "ENOENT")
           throw isAbort(error) ? error : mirrorError(error, dir);
