@@ -10,9 +10,9 @@ import { type Row, summarize } from "./table.ts";
 const CHILD = resolve(import.meta.dirname, "offsite-child.ts");
 const PASSPHRASE = "a long passphrase for the benchmark";
 const MiB = 1024 * 1024;
-/** An encrypted copy may take at most this many times `age -r` to a file and a `cp` of it (+ flush). */
+/** An encrypted copy to the mirror folder may take at most this many times `age -r` to a file and a `cp` of it (+ flush). */
 const AGE_RATIO = 2;
-/** The most a process may grow by while it makes an encrypted copy (its key already open). */
+/** The most a process may grow by while it makes an encrypted copy to the mirror folder (its key already open). */
 const MEMORY_MIB = 64;
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
@@ -136,13 +136,16 @@ export async function measureOffsite(options: {
       const key = `${runtime.name} ${mode.id}`;
       const name = `${label}: ${runtime.name}: copy ${mode.name}${mode.encrypted ? ` (${cipher})` : ""}`;
       const anchor = mode.encrypted ? age.median : cp.median;
-      const target = mode.encrypted ? AGE_RATIO * age.median : undefined;
+      // The targets are the mirror folder's: to s3rver on loopback, s3rver itself sets the pace.
+      const target = mode.id === "mirror-age" ? AGE_RATIO * age.median : undefined;
       rows.push({ ...summarize(name, "ms", samples[key] ?? [], target), anchor });
     }
     for (const mode of MODES) {
       const key = `${runtime.name} ${mode.id} memory`;
       const name = `${label}: ${runtime.name}: memory growth, copy ${mode.name}`;
-      rows.push(summarize(name, "MiB", samples[key] ?? [], mode.encrypted ? MEMORY_MIB : undefined));
+      rows.push(
+        summarize(name, "MiB", samples[key] ?? [], mode.id === "mirror-age" ? MEMORY_MIB : undefined),
+      );
     }
     // The app keeps serving while it copies: no pause of its thread may pass what a backup allows.
     for (const mode of MODES) {
