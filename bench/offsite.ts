@@ -1,5 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { KEY_FILE } from "../src/offsite/crypto/keys.ts";
 import { spawnS3Server } from "../test/offsite/s3rver-process.ts";
 import { benchApp } from "./app.ts";
 import { type BenchRuntime, runChild, timeCommand } from "./runtimes.ts";
@@ -8,25 +10,25 @@ import { type Row, summarize } from "./table.ts";
 const CHILD = resolve(import.meta.dirname, "offsite-child.ts");
 const PASSPHRASE = "a long passphrase for the benchmark";
 const MiB = 1024 * 1024;
+/** An encrypted copy to the mirror folder may take at most this many times `age -r` to a file and a `cp` of it (+ flush). */
+const AGE_RATIO = 2;
+/** The most a process may grow by while it makes an encrypted copy to the mirror folder (its key already open). */
+const MEMORY_MIB = 64;
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-/** Milliseconds `cmd` takes, run to its end; it must succeed. */
-/** `age -p -o OUT IN` for `script -c`, under GNU time when it is there (for its peak memory). */
-function ageCommand(output: string, input: string, measure = false): string {
-  const age = ["age", "-p", "-o", output, input].map(quote).join(" ");
+/** `age -r RECIPIENT -o OUT IN`, under GNU time when `measure` (for its peak memory). */
+function ageCommand(recipient: string, output: string, input: string, measure = false): string {
+  const age = ["age", "-r", recipient, "-o", output, input].map(quote).join(" ");
   return measure ? `/usr/bin/time -f 'peak %M' ${age}` : age;
 }
 
-/** Peak RSS of `age -p` (whole process, MiB), where GNU time is installed to tell it. */
-function agePeak(work: string, file: string): number | null {
+/** Peak RSS of `age -r` (whole process, MiB), where GNU time is installed to tell it. */
+function agePeak(work: string, file: string, recipient: string): number | null {
   if (!Bun.which("/usr/bin/time")) return null;
   const sealed = join(work, "offsite-age-peak.age");
-  const typed = new TextEncoder().encode(`${PASSPHRASE}\n${PASSPHRASE}\n`);
-  const result = Bun.spawnSync(["script", "-qec", ageCommand(sealed, file, true), "/dev/null"], {
-    stdin: typed,
-  });
+  const result = Bun.spawnSync(["sh", "-c", ageCommand(recipient, sealed, file, true)]);
   rmSync(sealed, { force: true });
-  const kb = Number(/peak (\d+)/.exec(result.stdout.toString())?.[1]);
+  const kb = Number(/peak (\d+)/.exec(result.stderr.toString())?.[1]);
   return Number.isFinite(kb) ? kb / 1024 : null;
 }
 
@@ -37,12 +39,23 @@ const MODES = [
   { id: "s3-age", name: "to S3 on loopback (s3rver), encrypted", encrypted: true },
 ] as const;
 
+interface ChildResult {
+  ms: number;
+  idle: number;
+  peak: number;
+  longestPause: number;
+  keyMs: number;
+  aead: string;
+}
+
 /**
  * Off-site copies of one backup of `database`, each run a whole off-site run of the app in a new
- * process (list, copy, read back, sidecar), runs alternating between runtimes and places: to a
- * mirror folder on this disk and to s3rver on loopback, plain and encrypted (age, scrypt work
- * factor 18), against `cp` (+ flush) and the `age -p` command on the same file. Also the memory
- * each process grew by during its copy.
+ * process (list, copy, read back, sidecar) after its places' keys were opened (as the service
+ * does when it starts), runs alternating between runtimes and places: to a mirror folder on this
+ * disk and to s3rver on loopback, plain and encrypted, against `cp` (+ flush) and, for the
+ * encrypted copies, `age -r` to a file then `cp` of it (+ flush). Also the memory each process grew
+ * by during its copy, and the time its keys took to open (one scrypt, once per process).
+ *   bun bench/run.ts --only offsite --sizes 256,1024
  */
 export async function measureOffsite(options: {
   database: string;
@@ -57,75 +70,81 @@ export async function measureOffsite(options: {
   copyFileSync(options.database, join(shop, "business_data.db"));
   const backup = await benchApp(shop, { connection: "none" }).engine.createBackup({ kind: "manual" });
   const file = join(shop, "database_backups", backup.name);
-  const mirror = join(work, "offsite-mirror");
-  mkdirSync(mirror, { recursive: true });
+  const recipient = await identityToRecipient(await generateX25519Identity());
   const s3 = await spawnS3Server({ dir: join(work, "offsite-s3rver") });
   const samples: Record<string, number[]> = {};
   const add = (key: string, value: number) => {
     samples[key] = [...(samples[key] ?? []), value];
   };
+  const ciphers = new Map<string, string>();
   try {
     for (let run = 0; run < options.runs; run++) {
       const plain = join(work, "offsite-cp.db");
       add("cp", timeCommand(["sh", "-c", `cp ${quote(file)} ${quote(plain)} && sync ${quote(plain)}`]));
       rmSync(plain, { force: true });
-      // age reads a passphrase only from a terminal: `script` gives it one (typed twice).
       const sealed = join(work, "offsite-age.age");
-      add(
-        "age",
-        timeCommand(
-          ["script", "-qec", ageCommand(sealed, file), "/dev/null"],
-          `${PASSPHRASE}\n${PASSPHRASE}\n`,
-        ),
-      );
+      const copied = join(work, "offsite-age-copy.age");
+      const ageThenCp = `${ageCommand(recipient, sealed, file)} && cp ${quote(sealed)} ${quote(copied)} && sync ${quote(copied)}`;
+      add("age", timeCommand(["sh", "-c", ageThenCp]));
       rmSync(sealed, { force: true });
+      rmSync(copied, { force: true });
       for (const runtime of options.runtimes) {
         for (const mode of MODES) {
+          // A mirror folder per mode: a plain copy never goes into a folder of encrypted ones.
+          const mirror = join(work, `offsite-${mode.id}`);
+          mkdirSync(mirror, { recursive: true });
           const prefix = `${runtime.name}-${mode.id}-${run}/`;
           const env: Record<string, string> = mode.id.startsWith("s3")
             ? s3.env({ BUSINESS_APP_OFFSITE_S3_PREFIX: prefix })
             : { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
           if (mode.encrypted) env.BUSINESS_APP_OFFSITE_PASSPHRASE = PASSPHRASE;
-          const result = runChild<{ ms: number; idle: number; peak: number; longestPause: number }>(
-            runtime,
-            "",
-            [shop, JSON.stringify(env)],
-            CHILD,
-          );
+          const result = runChild<ChildResult>(runtime, "", [shop, JSON.stringify(env)], CHILD);
           add(`${runtime.name} ${mode.id}`, result.ms);
           add(`${runtime.name} ${mode.id} memory`, (result.peak - result.idle) / MiB);
           add(`${runtime.name} ${mode.id} pause`, result.longestPause);
-          // Each copy is measured, then removed: a dozen 1 GB copies would fill a small disk.
-          for (const name of readdirSync(mirror)) rmSync(join(mirror, name));
+          if (mode.encrypted) {
+            add(`${runtime.name} key`, result.keyMs);
+            ciphers.set(runtime.name, result.aead);
+          }
+          // Each copy is measured, then removed (a dozen 1 GB copies would fill a small disk); the
+          // place's key stays, as it does in a place.
+          for (const name of readdirSync(mirror)) if (name !== KEY_FILE) rmSync(join(mirror, name));
           rmSync(join(s3.dir, s3.bucket, prefix), { recursive: true, force: true });
         }
       }
     }
-    const peak = agePeak(work, file);
+    const peak = agePeak(work, file, recipient);
     if (peak !== null) add("age peak", peak);
   } finally {
     await s3.stop();
     rmSync(shop, { recursive: true, force: true });
+    for (const mode of MODES) rmSync(join(work, `offsite-${mode.id}`), { recursive: true, force: true });
   }
   const cp = summarize(`${label}: cp of the backup to another folder (+ flush)`, "ms", samples.cp ?? []);
-  const age = summarize(`${label}: age -p of the backup (the age command)`, "ms", samples.age ?? []);
+  const age = summarize(
+    `${label}: age -r of the backup to a file, then cp of it (+ flush)`,
+    "ms",
+    samples.age ?? [],
+  );
   const rows: Row[] = [
     { ...cp, anchor: cp.median },
     { ...age, anchor: age.median },
   ];
   for (const runtime of options.runtimes) {
+    const cipher = ciphers.get(runtime.name) ?? "?";
     for (const mode of MODES) {
       const key = `${runtime.name} ${mode.id}`;
+      const name = `${label}: ${runtime.name}: copy ${mode.name}${mode.encrypted ? ` (${cipher})` : ""}`;
       const anchor = mode.encrypted ? age.median : cp.median;
-      rows.push({
-        ...summarize(`${label}: ${runtime.name}: copy ${mode.name}`, "ms", samples[key] ?? []),
-        anchor,
-      });
+      // The targets are the mirror folder's: to s3rver on loopback, s3rver itself sets the pace.
+      const target = mode.id === "mirror-age" ? AGE_RATIO * age.median : undefined;
+      rows.push({ ...summarize(name, "ms", samples[key] ?? [], target), anchor });
     }
     for (const mode of MODES) {
       const key = `${runtime.name} ${mode.id} memory`;
+      const name = `${label}: ${runtime.name}: memory growth, copy ${mode.name}`;
       rows.push(
-        summarize(`${label}: ${runtime.name}: memory growth, copy ${mode.name}`, "MiB", samples[key] ?? []),
+        summarize(name, "MiB", samples[key] ?? [], mode.id === "mirror-age" ? MEMORY_MIB : undefined),
       );
     }
     // The app keeps serving while it copies: no pause of its thread may pass what a backup allows.
@@ -134,8 +153,10 @@ export async function measureOffsite(options: {
       const name = `${label}: ${runtime.name}: longest pause of the thread, copy ${mode.name}`;
       rows.push(summarize(name, "ms", samples[key] ?? [], 100));
     }
+    const keyName = `${label}: ${runtime.name}: opening a place's key at start (scrypt 2^18, once per process)`;
+    rows.push(summarize(keyName, "ms", samples[`${runtime.name} key`] ?? []));
   }
   if (samples["age peak"])
-    rows.push(summarize(`${label}: age -p peak RSS (whole process)`, "MiB", samples["age peak"]));
+    rows.push(summarize(`${label}: age -r peak RSS (whole process)`, "MiB", samples["age peak"]));
   return rows;
 }

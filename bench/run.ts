@@ -5,7 +5,11 @@
  *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
  *   --json FILE        also write the figures as JSON
  *   --only look        only looking inside a backup (no executable, no other contenders needed)
- *   --only status      only the Database Backup page with 10, 1,000 and 10,000 backups
+if (values.only === "status") process.exit(await onlyStatusPage(runs));
+if (values.only !== undefined && values.only !== "look" && values.only !== "offsite") {
+  console.error(
+    "--only takes look (looking inside a backup), offsite (off-site copies) or status (the Database Backup page)",
+  );
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,11 +46,13 @@ if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s
   process.exit(2);
 }
 if (values.only === "status") process.exit(await onlyStatusPage(runs));
-if (values.only !== undefined && values.only !== "look") {
-  console.error("--only takes look (looking inside a backup) or status (the Database Backup page)");
+if (values.only !== undefined && values.only !== "look" && values.only !== "offsite") {
+  console.error(
+    "--only takes look (looking inside a backup), offsite (off-site copies) or status (the Database Backup page)",
+  );
   process.exit(2);
 }
-if (values.only === "look") {
+if (values.only === "look" || values.only === "offsite") {
   const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
   try {
     const rows: Row[] = [];
@@ -54,7 +60,8 @@ if (values.only === "look") {
       const database = join(work, `shop-${size}`, "business_data.db");
       const label = `${(makeDatabase(database, size) / 1024 / 1024).toFixed(0)} MB`;
       console.log(`made ${label} database`);
-      rows.push(...(await measureLook({ database, work, runs, label })));
+      if (values.only === "look") rows.push(...(await measureLook({ database, work, runs, label })));
+      else rows.push(...(await measureOffsite({ database, work, runs, label, runtimes: benchRuntimes("") })));
       rmSync(dirname(database), { recursive: true, force: true });
     }
     printTable(rows);

@@ -105,9 +105,23 @@ export class OffsiteService {
     return this.#place(id).target;
   }
 
-  /** Copies from now on after each backup, and once now. */
+  /**
+   * Copies from now on after each backup, and once now. The places' keys are opened now, in the
+   * background (`openKeys`): the first copy after a backup does not wait for the passphrase's scrypt.
+   */
   start(): void {
     this.#runs.start();
+    void this.openKeys();
+  }
+
+  /**
+   * Opens each place's key with the passphrase, once for the process (`keys.ts` keeps it): a key
+   * file costs one scrypt of 256 MiB for about a second, paid here rather than in a copy. Never
+   * makes a key, never fails: what goes wrong is the next run's to report.
+   */
+  async openKeys(): Promise<void> {
+    if (this.#options.passphrase === null) return;
+    await Promise.all(this.#places.map((place) => this.#keys.open(place).catch(() => null)));
   }
 
   /** No more runs; the one going on is given up (what it copied so far stays, half a copy never does). */

@@ -101,3 +101,16 @@ export interface WorkerThread {
   /** Whether the thread keeps the process alive: while it works, yes; a kept thread at rest, no. */
   hold(busy: boolean): void;
 }
+
+/**
+ * ChaCha20-Poly1305 (RFC 8439) with a 16-byte tag, as the runtime does it fastest. Callers own
+ * every buffer: nothing is allocated per call where the runtime allows it.
+ */
+export interface Aead {
+  /** Which implementation runs, as the docs and the benchmark name it (`libcrypto.so.3 (bun:ffi)`). */
+  readonly name: string;
+  /** Writes `plain` sealed (its length + 16 bytes) to the start of `out`; `out` must not overlap `plain`. */
+  seal(key: Uint8Array, nonce: Uint8Array, plain: Uint8Array, out: Uint8Array, aad?: Uint8Array): void;
+  /** Writes the opened `sealed` (its length − 16 bytes) to `out`; false, and `out` unusable, when the tag fails. */
+  open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, out: Uint8Array, aad?: Uint8Array): boolean;
+}

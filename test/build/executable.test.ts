@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { builtExecutable, runCli, startApp, tempDir } from "../helpers.ts";
+import { KEY_FILE } from "../../src/offsite/crypto/keys.ts";
+import { appLaidOutFolder, builtExecutable, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { ageDecrypt } from "../offsite/age-cli.ts";
+import { missing } from "../tools.ts";
 
 let built = "";
 
@@ -69,6 +72,32 @@ describe("compiled executable", () => {
     const bad = await runCli(["--nope"], { command: [built], env: BARE_ENV });
     expect(bad.exitCode).toBe(2);
   });
+
+  test.skipIf(missing("age"))(
+    "an encrypted off-site copy is sealed by the system's libcrypto through bun:ffi, and Debian's age opens it",
+    async () => {
+      const dir = await appLaidOutFolder("business-app-exe-offsite-");
+      const mirror = tempDir("business-app-exe-mirror-");
+      const passphrase = "the shop's long passphrase";
+      const env = {
+        ...BARE_ENV,
+        BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
+        BUSINESS_APP_OFFSITE_PASSPHRASE: passphrase,
+      };
+      const backup = await runCli(["backup", "--data-dir", dir], { command: [built], env });
+      expect(backup.stderr).toBe("");
+      expect(backup.exitCode).toBe(0);
+      const name = /Backup created: (\S+)/.exec(backup.stdout)?.[1] as string;
+      const log = readFileSync(dataPaths(dir).log, "utf8");
+      expect(log).toMatch(
+        new RegExp(`Off-site copy made: ${name}\\.age .*, encrypted by libcrypto\\.so\\.3 \\(bun:ffi\\)\\)`),
+      );
+      const out = join(dir, "opened.db");
+      const opened = await ageDecrypt(join(mirror, `${name}.age`), out, passphrase, join(mirror, KEY_FILE));
+      expect(opened.exitCode).toBe(0);
+      expect(readFileSync(out)).toEqual(readFileSync(join(dataPaths(dir).backupsDir, name)));
+    },
+  );
 
   test("is one executable file", () => {
     expect(statSync(built).isFile()).toBe(true);

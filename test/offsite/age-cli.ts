@@ -17,3 +17,10 @@ export async function ageDecrypt(input: string, output: string, passphrase: stri
   const run = await runCli([], { command, input: `${passphrase}\n` });
   return { exitCode: run.exitCode, transcript: run.stdout + run.stderr };
 }
+
+/** `age -p -o output input` with `passphrase` typed twice: a copy as an older version made it (scrypt, work factor 18). */
+export async function agePassphraseEncrypt(input: string, output: string, passphrase: string) {
+  const command = ["script", "-qec", ["age", "-p", "-o", output, input].map(quote).join(" "), "/dev/null"];
+  const run = await runCli([], { command, input: `${passphrase}\n${passphrase}\n` });
+  return { exitCode: run.exitCode, transcript: run.stdout + run.stderr };
+}

@@ -199,7 +199,7 @@ describe("the mirror folder", () => {
     const target = mirrorTarget(mirror, ledger, { answerMs: 5000, idleMs: 5000 });
     const key = await placeKey(target, PASSPHRASE, {
       known: { pinned: null, encrypted: false },
-      holdsEncrypted: false,
+      encryptedCopies: [],
       remember: (recipient) =>
         ledger.change((r) => {
           r.key = recipient;

@@ -4,12 +4,16 @@
  * with null when it held, or why it did not.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chacha20poly1305 } from "#runtime/aead.ts";
 import { isDiskFull } from "#runtime/errors.ts";
 import { hashArgon2id, verifyArgon2 } from "#runtime/password.ts";
 import { copyDatabase, isBusyError, openDatabase } from "#runtime/sqlite.ts";
+import { passesKnownAnswer } from "../../src/runtime/shared/aead-check.ts";
+import { javascriptAead } from "../../src/runtime/shared/aead-js.ts";
 import { thrownBy } from "./thrown-by.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "business-app-deno-seam-"));
@@ -171,6 +175,25 @@ const checks: Record<string, () => void | Promise<void>> = {
     assert.equal(await verifyArgon2("correct horsf", bunHash), false);
     await assert.rejects(verifyArgon2("anything", "not a hash"));
     console.log(JSON.stringify({ denoHash: hash }));
+  },
+  "ChaCha20-Poly1305 is node:crypto's, passes RFC 8439's example and seals as the JavaScript path": () => {
+    const aead = chacha20poly1305();
+    assert.equal(aead.name, "node:crypto (Deno)");
+    assert.equal(passesKnownAnswer(aead), true);
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const nonce = crypto.getRandomValues(new Uint8Array(12));
+    for (const size of [0, 1, 65535, 65536, 65537]) {
+      const plain = new Uint8Array(randomBytes(size));
+      const [ours, theirs] = [new Uint8Array(size + 16), new Uint8Array(size + 16)];
+      aead.seal(key, nonce, plain, ours);
+      javascriptAead.seal(key, nonce, plain, theirs);
+      assert.deepEqual(ours, theirs);
+      const back = new Uint8Array(size);
+      assert.equal(aead.open(key, nonce, ours, back), true);
+      assert.deepEqual(back, plain);
+      ours[size] = (ours[size] ?? 0) ^ 1;
+      assert.equal(aead.open(key, nonce, ours, back), false);
+    }
   },
 };
 

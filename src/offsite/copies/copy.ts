@@ -1,8 +1,8 @@
 import type { ManifestRecord } from "../../backup/index.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import type { Clock } from "../../lib/time.ts";
-import { encryptStream } from "../crypto/age.ts";
 import type { PlaceKey } from "../crypto/keys.ts";
+import { sealFile } from "../crypto/seal-file.ts";
 import { OffsiteError } from "../errors.ts";
 import type { OffsiteTarget } from "../places/target.ts";
 import { copyNameOf, type RemoteCopy, sidecarNameOf } from "./copies.ts";
@@ -52,24 +52,33 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
   let plain: Digest;
   let written: Digest;
   // A plain copy made by the kernel is hashed by reading it back, so its read-back is done.
-  let readBack = false;
+  let readBackDone = false;
   if (!key && target.copyFile) {
     await target.copyFile(request.path, copyName, signal);
     request.onProgress?.(record.size);
-    written = await digestOf(await target.read(copyName, signal), signal);
+    written = await readBack(target, copyName, signal);
     plain = written;
-    readBack = true;
+    readBackDone = true;
+  } else if (key) {
+    const sealed = await sealFile(request.path, key.recipient, {
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    try {
+      await target.write(copyName, sealed.stream, signal);
+    } finally {
+      await sealed.close();
+    }
+    plain = sealed.plain();
+    written = sealed.sealed();
   } else {
     const source = measuring({
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(signal ? { signal } : {}),
     });
-    let body = fileStream(request.path).pipeThrough(source.stream);
-    const stored = measuring(signal ? { signal } : {});
-    if (key) body = (await encryptStream(body, key.recipient)).pipeThrough(stored.stream);
-    await target.write(copyName, body, signal);
+    await target.write(copyName, fileStream(request.path).pipeThrough(source.stream), signal);
     plain = source.digest();
-    written = key ? stored.digest() : plain;
+    written = plain;
   }
   if (plain.sha256 !== record.sha256) {
     await target.remove(copyName, signal);
@@ -87,8 +96,8 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
       target.where,
     );
   }
-  if (!readBack) {
-    const back = await digestOf(await target.read(copyName, signal), signal);
+  if (!readBackDone) {
+    const back = await readBack(target, copyName, signal);
     if (back.sha256 !== written.sha256 || back.size !== written.size) {
       await target.remove(copyName, signal);
       throw new OffsiteError(
@@ -124,6 +133,11 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
     r.copies[copyName] = { sha256: written.sha256, size: written.size, sidecar: sha256Hex(text) };
   });
   return { ...sidecar, copyName, kind: record.kind, proven: true };
+}
+
+/** The copy `name` as it reads back from the place: its size and SHA-256. */
+async function readBack(target: OffsiteTarget, name: string, signal?: AbortSignal): Promise<Digest> {
+  return target.digest ? target.digest(name, signal) : digestOf(await target.read(name, signal), signal);
 }
 
 /**

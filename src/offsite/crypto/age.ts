@@ -1,8 +1,10 @@
-import { randomBytes, scrypt } from "node:crypto";
+import { hkdfSync, randomBytes, scrypt } from "node:crypto";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { Decrypter, Encrypter, type Identity, type Recipient, Stanza } from "age-encryption";
 import { AppError } from "../../lib/errors.ts";
 import { OffsiteError, storeError } from "../errors.ts";
+import { headerFor, splitAgeFile } from "./age-header.ts";
+import { openPayload, sealPayload } from "./age-stream.ts";
 
 /**
  * The standard age format, so `age -d` opens every copy on any machine. Copies are encrypted to an
@@ -80,29 +82,63 @@ export async function encryptWithPassphrase(text: string, passphrase: string): P
   return encrypter.encrypt(text);
 }
 
-/** The text of a small age file encrypted with `passphrase`; `offsite.wrong_passphrase` when it does not open it. */
-export async function decryptWithPassphrase(
-  file: Uint8Array,
+/** `work` with a decrypter holding the passphrase; its failure as `decryptError` says it of `name`. */
+async function withPassphrase<T>(
   passphrase: string,
   name: string,
-): Promise<string> {
+  work: (d: Decrypter) => Promise<T>,
+): Promise<T> {
   const decrypter = new Decrypter();
   decrypter.addIdentity(passphraseIdentity(passphrase));
   try {
-    return await decrypter.decrypt(file, "text");
+    return await work(decrypter);
   } catch (error) {
     throw decryptError(error, name);
   }
 }
 
-/** `plain` encrypted to the X25519 `recipient` (`age1…`) as an age file, streamed. */
+/** The text of a small age file encrypted with `passphrase`; `offsite.wrong_passphrase` when it does not open it. */
+export function decryptWithPassphrase(file: Uint8Array, passphrase: string, name: string): Promise<string> {
+  return withPassphrase(passphrase, name, (decrypter) => decrypter.decrypt(file, "text"));
+}
+
+/**
+ * Opens the file key in an age `header` encrypted with the passphrase itself (copies of older
+ * versions); `offsite.wrong_passphrase` when it does not, `offsite.damaged` when it is no header.
+ */
+export async function openWithPassphrase(
+  header: Uint8Array,
+  passphrase: string,
+  name: string,
+): Promise<void> {
+  await withPassphrase(passphrase, name, (decrypter) => decrypter.decryptHeader(header));
+}
+
+/**
+ * `plain` encrypted to the X25519 `recipient` (`age1…`) as an age file, streamed: the header by
+ * age's library, the payload sealed here at the runtime's native speed (`age-stream.ts`).
+ */
 export async function encryptStream(
   plain: ReadableStream<Uint8Array>,
   recipient: string,
 ): Promise<ReadableStream<Uint8Array>> {
-  const encrypter = new Encrypter();
-  encrypter.addRecipient(recipient);
-  return encrypter.encrypt(plain);
+  const { head, key } = await newFile(recipient);
+  return plain.pipeThrough(sealPayload(key, head));
+}
+
+/** A new age file to `recipient`: its first bytes (the header, the nonce) and its payload's key. */
+export async function newFile(recipient: string): Promise<{ head: Uint8Array; key: Uint8Array }> {
+  const { header, fileKey } = await headerFor(recipient);
+  const nonce = new Uint8Array(randomBytes(16));
+  const head = new Uint8Array(header.length + nonce.length);
+  head.set(header);
+  head.set(nonce, header.length);
+  return { head, key: payloadKey(fileKey, nonce) };
+}
+
+/** The payload's key: HKDF-SHA256 of the file key, salted with the file's nonce. */
+function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync("sha256", fileKey, nonce, "payload", 32));
 }
 
 /** What opens an encrypted copy: the place's identity, and the passphrase (copies of older versions). */
@@ -126,7 +162,14 @@ export async function decryptStream(
   if (keys.identity) decrypter.addIdentity(keys.identity);
   decrypter.addIdentity(passphraseIdentity(keys.passphrase));
   try {
-    return await decrypter.decrypt(encrypted);
+    const { header, nonce, payload } = await splitAgeFile(encrypted);
+    try {
+      const fileKey = await decrypter.decryptHeader(header);
+      return payload.pipeThrough(openPayload(payloadKey(fileKey, nonce)));
+    } catch (error) {
+      payload.cancel().catch(() => {});
+      throw error;
+    }
   } catch (error) {
     throw decryptError(error, name);
   }

@@ -4,6 +4,7 @@ import { sha256Hex } from "../../lib/hash.ts";
 import { OffsiteError } from "../errors.ts";
 import type { OffsiteTarget } from "../places/target.ts";
 import { decryptWithPassphrase, encryptWithPassphrase } from "./age.ts";
+import { holdsOnlyOlderCopies } from "./older-places.ts";
 
 /**
  * A place's key: an age identity (X25519) kept in the place as `business-app-key.age`, encrypted
@@ -24,8 +25,13 @@ export interface PlaceKey {
   macKey: Uint8Array;
 }
 
-/** Keys already opened in this process: a key file opens with one scrypt, not one per run. */
-const opened = new Map<string, PlaceKey>();
+/**
+ * Keys opened in this process, per place, key file (its SHA-256) and passphrase: a key file costs
+ * one scrypt (256 MiB for about a second, freed at once) per process, however many runs, copies
+ * and downloads follow; two asking at once share it. Kept in memory only, never written anywhere
+ * (docs/files.md says why).
+ */
+const opened = new Map<string, Promise<PlaceKey>>();
 
 async function keyOf(identity: string): Promise<PlaceKey> {
   const macKey = new Uint8Array(hkdfSync("sha256", identity, "", "BusinessApp sidecar MAC v1", 32));
@@ -61,6 +67,13 @@ async function readKeyFile(target: OffsiteTarget, signal?: AbortSignal): Promise
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+async function openKeyFile(file: Uint8Array, passphrase: string, target: OffsiteTarget): Promise<PlaceKey> {
+  const text = await decryptWithPassphrase(file, passphrase, `${KEY_FILE} in ${target.label}`);
+  const identity = identityIn(text);
+  if (!identity) throw new OffsiteError("offsite.damaged", `${KEY_FILE} holds no key`, target.where);
+  return keyOf(identity);
+}
+
 /** What is known of a place's key here. */
 export interface KeyRecord {
   /** The recipient of the key first made or opened for this place here, or null. */
@@ -94,14 +107,14 @@ export async function openPlaceKey(
   const file = await readKeyFile(target, signal);
   if (!file) return null;
   const cacheKey = `${target.id}\0${target.where}\0${sha256Hex(file)}\0${sha256Hex(passphrase)}`;
-  let key = opened.get(cacheKey);
-  if (!key) {
-    const text = await decryptWithPassphrase(file, passphrase, `${KEY_FILE} in ${target.label}`);
-    const identity = identityIn(text);
-    if (!identity) throw new OffsiteError("offsite.damaged", `${KEY_FILE} holds no key`, target.where);
-    key = await keyOf(identity);
-    opened.set(cacheKey, key);
+  let opening = opened.get(cacheKey);
+  if (!opening) {
+    opening = openKeyFile(file, passphrase, target);
+    opened.set(cacheKey, opening);
+    // A failure is not kept: a passphrase set right, a key file put back, opens at the next try.
+    opening.catch(() => opened.delete(cacheKey));
   }
+  const key = await opening;
   if (known.pinned !== null && key.recipient !== known.pinned)
     throw new OffsiteError(
       "offsite.damaged",
@@ -113,7 +126,8 @@ export async function openPlaceKey(
 
 /**
  * The place's key for a run that writes there: opened, or — only for a place that has never held
- * encrypted copies and has no key this installation knows — made and written there. A missing key
+ * encrypted copies and has no key this installation knows, or one whose copies an older version
+ * encrypted with the passphrase itself (`older-places.ts`) — made and written there. A missing key
  * in a place of encrypted copies is refused, never replaced (the copies made with it would be lost
  * to anyone). The key is remembered (`remember`, its recipient), so a key swapped in later is
  * refused.
@@ -123,8 +137,8 @@ export async function placeKey(
   passphrase: string,
   options: {
     known: KeyRecord;
-    /** The place lists encrypted copies now. */
-    holdsEncrypted: boolean;
+    /** The encrypted copies the place lists now. */
+    encryptedCopies: string[];
     remember: (recipient: string) => Promise<void>;
     clock: () => Date;
     signal?: AbortSignal | undefined;
@@ -136,7 +150,13 @@ export async function placeKey(
     if (known.pinned === null) await options.remember(existing.recipient);
     return existing;
   }
-  if (known.pinned !== null || known.encrypted || options.holdsEncrypted) throw keyMissing(target);
+  const { encryptedCopies } = options;
+  if (known.pinned !== null || known.encrypted || encryptedCopies.length > 0) {
+    // A place of an older version's copies (each with the passphrase itself) gets its key now.
+    const older =
+      known.pinned === null && (await holdsOnlyOlderCopies(target, encryptedCopies, passphrase, signal));
+    if (!older) throw keyMissing(target);
+  }
   const identity = await generateX25519Identity();
   const text = [
     "# BusinessApp's key for the encrypted off-site copies in this place, itself encrypted with the passphrase.",

@@ -59,7 +59,7 @@ export class PlaceKeys {
       const files = await place.target.list(signal);
       return await placeKey(place.target, passphrase, {
         known: this.known(place),
-        holdsEncrypted: files.some((f) => isEncryptedCopyName(f.name)),
+        encryptedCopies: files.filter((f) => isEncryptedCopyName(f.name)).map((f) => f.name),
         remember: (recipient) =>
           place.ledger.change((r) => {
             r.key = recipient;

@@ -3,6 +3,7 @@ import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fsyncDir, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
 import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
+import { fileDigest } from "../../lib/hash.ts";
 import type { PlaceLedger } from "../copies/ledger.ts";
 import { bounded, fileStream, withIdleTimeout } from "../copies/streams.ts";
 import { isAbort, mirrorError, OffsiteError } from "../errors.ts";
@@ -134,6 +135,17 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
         map: (error) => mirrorError(error, dir),
         ...(signal ? { signal } : {}),
       });
+    },
+    async digest(name, signal) {
+      try {
+        const bound = <T>(work: Promise<T>) => within(work, signal, timeouts.idleMs);
+        return await fileDigest(pathOf(name), { bound, ...(signal ? { signal } : {}) });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "ENOENT")
+          throw isAbort(error) ? error : mirrorError(error, dir);
+        await ensureFolder(signal);
+        throw new OffsiteError("offsite.not_found", "the file is not there", `${dir}: ${name}`);
+      }
     },
     async remove(name, signal) {
       try {

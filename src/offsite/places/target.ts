@@ -1,3 +1,4 @@
+import type { Digest } from "../copies/streams.ts";
 /** The places off-site copies go to. */
 export type TargetId = "mirror" | "s3";
 
@@ -34,6 +35,8 @@ export interface OffsiteTarget {
   /** Copies a local file whole as `name`, as `write` does, where the target can do it faster than a stream. */
   copyFile?(path: string, name: string, signal?: AbortSignal): Promise<void>;
   read(name: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /** The size and SHA-256 of `name`, where the target tells them with less memory than `read` (a file). */
+  digest?(name: string, signal?: AbortSignal): Promise<Digest>;
   /** Removes `name`; a missing one is no error. */
   remove(name: string, signal?: AbortSignal): Promise<void>;
   /**
