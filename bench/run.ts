@@ -5,12 +5,14 @@
  *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
  *   --json FILE        also write the figures as JSON
  *   --only look        only looking inside a backup (no executable, no other contenders needed)
+ *   --only contention  only a person's restore and backup beside the app's background work (Bun)
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
+import { measureContention } from "./contention.ts";
 import { measureContinuous } from "./continuous.ts";
 import { measureLook } from "./look.ts";
 import { makeDatabase } from "./make-db.ts";
@@ -40,11 +42,13 @@ if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s
   console.error("--runs must be a whole number of at least 1, --sizes a list of whole MB such as 256,1024");
   process.exit(2);
 }
-if (values.only !== undefined && values.only !== "look") {
-  console.error("--only takes look (looking inside a backup)");
+if (values.only !== undefined && values.only !== "look" && values.only !== "contention") {
+  console.error(
+    "--only takes look (looking inside a backup) or contention (operations beside background work)",
+  );
   process.exit(2);
 }
-if (values.only === "look") {
+if (values.only === "look" || values.only === "contention") {
   const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
   try {
     const rows: Row[] = [];
@@ -52,7 +56,8 @@ if (values.only === "look") {
       const database = join(work, `shop-${size}`, "business_data.db");
       const label = `${(makeDatabase(database, size) / 1024 / 1024).toFixed(0)} MB`;
       console.log(`made ${label} database`);
-      rows.push(...(await measureLook({ database, work, runs, label })));
+      const measure = values.only === "look" ? measureLook : measureContention;
+      rows.push(...(await measure({ database, work, runs, label })));
       rmSync(dirname(database), { recursive: true, force: true });
     }
     printTable(rows);

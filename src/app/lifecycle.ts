@@ -197,8 +197,8 @@ async function runStartupTasks(app: App): Promise<void> {
       app.recovery.enter(`The database cannot be used: it is damaged (${error.reason}).`);
     // Any other failure is in the log and the status; the app goes on serving.
   }
-  await engine.verifyNew().catch(() => {});
-  engine.checkUnprovenLater();
+  await engine.checks.verifyNew().catch(() => {});
+  engine.checks.checkUnprovenLater();
 }
 
 /** True when the open database holds no rows and startup backups exist (false when it cannot tell). */

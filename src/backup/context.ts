@@ -10,6 +10,7 @@ import type { MadeKind } from "./catalog/names.ts";
 import type { RetentionFacts, RetentionLimits } from "./catalog/retention.ts";
 import { freeSpaceOf } from "./catalog/space.ts";
 import type { HealthRecord } from "./inspect/checks.ts";
+import type { BackgroundHold } from "./operations/background.ts";
 import { type Operation, OperationRunner, type RunningOperation } from "./operations/runner.ts";
 
 /**
@@ -52,6 +53,8 @@ export interface BackupEngineOptions {
   fileWait?: SharingWait;
   /** Called before each step of a restore's file swap; the crash tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** Called when a piece of background work is done, before it is recorded; tests hold a check there. */
+  backgroundHold?: BackgroundHold;
   /** The migrations a restore drill runs on its copy (default: the embedded ones, as the app's database). */
   migrations?: MigrationMeta[];
 }
@@ -103,7 +106,12 @@ export interface RestoreOptions {
 /** What the engine's parts share, made from its options (the defaults: the system clock, the disk's free space). */
 export function createEngineContext(options: BackupEngineOptions): EngineContext {
   const clock = options.clock ?? systemClock;
-  const operations = new OperationRunner({ lockPath: options.operationLock, log: options.log, clock });
+  const operations = new OperationRunner({
+    lockPath: options.operationLock,
+    log: options.log,
+    clock,
+    backgroundHold: options.backgroundHold,
+  });
   const wait = options.fileWait ?? { timeoutMs: 20_000 };
   // The status shows what the running operation waits for, besides whatever the app does.
   const shownWait: SharingWait = {

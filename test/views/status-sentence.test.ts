@@ -33,6 +33,7 @@ function status(
     forecast: null,
     lastError: null,
     operation: null,
+    background: [],
     drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null, places: [] },
     alerts: [],
     offsite: null,
