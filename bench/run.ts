@@ -117,6 +117,7 @@ try {
     rows.push(...(await measureOffsite({ database, work, runs: Math.min(runs, 3), label, runtimes })));
     rows.push(...(await measureContinuous({ database, work, label, exe })));
     rows.push(...(await measureLook({ database, work, runs, label })));
+    rows.push(...(await measureContention({ database, work, runs, label })));
     for (const runtime of runtimes)
       rmSync(join(work, `restore-${runtime.name.toLowerCase()}`), { recursive: true, force: true });
     rmSync(dirname(database), { recursive: true, force: true });

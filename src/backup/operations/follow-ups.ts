@@ -32,7 +32,7 @@ export class FollowUps {
   readonly #log: Log;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
-  /** The backups whose full check is queued or running: one check of each at a time. */
+  /** The backups (name and time made) whose full check is queued or running: one check of each at a time. */
   readonly #checking = new Set<string>();
 
   constructor(operations: OperationRunner, log: Log) {
@@ -85,18 +85,20 @@ export class FollowUps {
   }
 
   /**
-   * Queues the full check of the backup `name` (`addPiece`), unless one is queued or running
-   * already; true when queued.
+   * Queues the full check of the backup `of` (`addPiece`), unless one of the same file (its name
+   * and when it was made: the next startup backup has the same name) is queued or running already;
+   * true when queued.
    */
   addCheck<R>(
-    name: string,
+    of: Pick<ManifestRecord, "name" | "createdAt">,
     work: (signal: AbortSignal) => Promise<R>,
     record: (result: R, underLock: UnderLock) => Promise<void>,
   ): boolean {
-    if (this.#checking.has(name)) return false;
-    this.#checking.add(name);
-    this.addPiece(`The full check of ${name}`, { kind: "backup-check", name }, work, record);
-    this.#chain = this.#chain.finally(() => this.#checking.delete(name));
+    const key = `${of.name} ${of.createdAt}`;
+    if (this.#checking.has(key)) return false;
+    this.#checking.add(key);
+    this.addPiece(`The full check of ${of.name}`, { kind: "backup-check", name: of.name }, work, record);
+    this.#chain = this.#chain.finally(() => this.#checking.delete(key));
     return true;
   }
 
@@ -174,7 +176,7 @@ export function tidyLater(followUps: FollowUps, label: string, fn: () => Promise
  */
 export function checkLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
   followUps.addCheck(
-    record.name,
+    record,
     (signal) => inspectRecord(ctx, record, signal),
     (inspected, underLock) => underLock(() => recordInspection(ctx, inspected, record)),
   );
