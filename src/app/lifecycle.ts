@@ -79,6 +79,8 @@ export function startServices(app: App, openError: string | null): RunningServic
   let startUrl = consoleUrl(settings.host, settings.port);
   let stopping = false;
   const continuousProtection = startContinuous(app);
+  // Off-site copies in the background make way for a backup or restore someone starts, as the checks do.
+  app.engine.checks.onOperation((ended) => app.offsite.makeWay(ended));
   if (openError) {
     app.recovery.enter(openError);
   } else {

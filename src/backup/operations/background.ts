@@ -44,6 +44,7 @@ export class BackgroundWork {
   readonly #clock: Clock;
   readonly #hold: BackgroundHold | undefined;
   readonly #running = new Set<Running>();
+  readonly #listeners = new Set<(ended: Promise<void>) => void>();
   #pauses = 0;
   #free: Promise<void> = Promise.resolve();
   #unpause: () => void = () => {};
@@ -91,6 +92,14 @@ export class BackgroundWork {
   }
 
   /**
+   * `listener` hears of each operation someone starts, with a promise that resolves once no such
+   * operation runs: background work kept elsewhere (off-site copies) makes way for it too.
+   */
+  onPause(listener: (ended: Promise<void>) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  /**
    * An operation someone started: every piece running now stops (`BackgroundYieldedError`) and no
    * piece starts until the returned function is called (when the operation has ended).
    */
@@ -100,6 +109,7 @@ export class BackgroundWork {
         this.#unpause = resolve;
       });
     for (const r of this.#running) r.controller.abort(new BackgroundYieldedError());
+    for (const listener of this.#listeners) listener(this.#free);
     let resumed = false;
     return () => {
       if (resumed) return;

@@ -54,6 +54,14 @@ export class BackupChecks {
     if (this.#followUps) checkUnprovenLater(this.#followUps, this.#ctx);
   }
 
+  /**
+   * `listener` hears of each operation someone starts (`BackgroundWork.onPause`), with a promise
+   * that resolves once it has ended: other background work makes way for it too.
+   */
+  onOperation(listener: (ended: Promise<void>) => void): void {
+    this.#ctx.operations.background.onPause(listener);
+  }
+
   /** The background work running now (the checks, tidying), oldest first. */
   running(): BackgroundPiece[] {
     return this.#ctx.operations.background.list();
