@@ -1,54 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { retentionLimits } from "../../src/app/settings/options.ts";
 import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
-import { BackupEngine } from "../../src/backup/engine.ts";
-import type { BackgroundPiece } from "../../src/backup/index.ts";
-import { addItems, itemNames, makeSetup } from "./fixtures.ts";
-
-/**
- * A hold for the background checks of backups: while `holding`, each check, once its work is
- * done, waits before it records for a promise the test settles (`release`); `reached(n)` resolves
- * when n checks have been held.
- */
-function checkHold() {
-  const held: { piece: BackgroundPiece; release: () => void }[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const state = { holding: true };
-  const hold = (piece: BackgroundPiece): Promise<void> => {
-    if (!state.holding || piece.kind !== "backup-check") return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      held.push({ piece, release: resolve });
-      for (const w of waiters.filter((w) => held.length >= w.count)) w.resolve();
-    });
-  };
-  const reached = (count: number) =>
-    held.length >= count
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => waiters.push({ count, resolve }));
-  return { hold, held, reached, state };
-}
-
-/** The app's data folder and connection, with an engine whose background checks `hold` holds. */
-function heldSetup(hold: (piece: BackgroundPiece) => Promise<void>) {
-  const { app, paths, db, log } = makeSetup();
-  const engine = new BackupEngine({
-    database: paths.database,
-    backupsDir: paths.backupsDir,
-    operationLock: paths.operationLock,
-    log,
-    retention: retentionLimits(app.settings.current.settings),
-    db,
-    migrations: db.migrations,
-    backgroundHold: hold,
-  });
-  return { engine, db };
-}
+import { addItems, checkHold, itemNames, makeSetup } from "./fixtures.ts";
 
 describe("background work makes way for what someone starts", () => {
   test("a restore and a backup started while a check is held finish without it; the check runs again after them and is recorded", async () => {
     const gate = checkHold();
     gate.state.holding = false;
-    const { engine, db } = heldSetup(gate.hold);
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
     addItems(db, ["apples"]);
     const base = await engine.createBackup({ kind: "manual" });
     await engine.settled();
@@ -86,7 +44,7 @@ describe("background work makes way for what someone starts", () => {
 
   test("a check stopped by an operation records nothing, even when its work ends afterwards", async () => {
     const gate = checkHold();
-    const { engine, db } = heldSetup(gate.hold);
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
     addItems(db, ["apples"]);
     const made = await engine.createBackup({ kind: "manual" });
     await gate.reached(1);
