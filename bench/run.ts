@@ -5,17 +5,16 @@
  *   --runs N           repetitions of each measurement (default 5; median, min and max are shown)
  *   --json FILE        also write the figures as JSON
  *   --only look        only looking inside a backup (no executable, no other contenders needed)
-if (values.only === "status") process.exit(await onlyStatusPage(runs));
-if (values.only !== undefined && values.only !== "look" && values.only !== "offsite") {
-  console.error(
-    "--only takes look (looking inside a backup), offsite (off-site copies) or status (the Database Backup page)",
-  );
+ *   --only offsite     only the off-site copies (Bun and deno run from source)
+ *   --only status      only the Database Backup page
+ *   --only contention  only a person's restore and backup beside the app's background work (Bun)
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { buildExecutable } from "../build.ts";
+import { measureContention } from "./contention.ts";
 import { measureContinuous } from "./continuous.ts";
 import { measureLook } from "./look.ts";
 import { makeDatabase } from "./make-db.ts";
@@ -46,13 +45,14 @@ if (!Number.isInteger(runs) || runs < 1 || sizes.some((s) => !Number.isInteger(s
   process.exit(2);
 }
 if (values.only === "status") process.exit(await onlyStatusPage(runs));
-if (values.only !== undefined && values.only !== "look" && values.only !== "offsite") {
+const onlyOne = ["look", "offsite", "contention"];
+if (values.only !== undefined && !onlyOne.includes(values.only)) {
   console.error(
-    "--only takes look (looking inside a backup), offsite (off-site copies) or status (the Database Backup page)",
+    "--only takes look (looking inside a backup), offsite (off-site copies), contention (operations beside background work) or status (the Database Backup page)",
   );
   process.exit(2);
 }
-if (values.only === "look" || values.only === "offsite") {
+if (values.only !== undefined) {
   const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
   try {
     const rows: Row[] = [];
@@ -61,6 +61,8 @@ if (values.only === "look" || values.only === "offsite") {
       const label = `${(makeDatabase(database, size) / 1024 / 1024).toFixed(0)} MB`;
       console.log(`made ${label} database`);
       if (values.only === "look") rows.push(...(await measureLook({ database, work, runs, label })));
+      else if (values.only === "contention")
+        rows.push(...(await measureContention({ database, work, runs, label })));
       else rows.push(...(await measureOffsite({ database, work, runs, label, runtimes: benchRuntimes("") })));
       rmSync(dirname(database), { recursive: true, force: true });
     }
@@ -121,6 +123,7 @@ try {
     rows.push(...(await measureOffsite({ database, work, runs: Math.min(runs, 3), label, runtimes })));
     rows.push(...(await measureContinuous({ database, work, label, exe })));
     rows.push(...(await measureLook({ database, work, runs, label })));
+    rows.push(...(await measureContention({ database, work, runs, label })));
     for (const runtime of runtimes)
       rmSync(join(work, `restore-${runtime.name.toLowerCase()}`), { recursive: true, force: true });
     rmSync(dirname(database), { recursive: true, force: true });

@@ -127,7 +127,7 @@ async function foreign(): Promise<Record<string, number>> {
   const byHand = join(dir, "database_backups", "copied_in.db");
   copyFileSync(source, byHand);
   fsyncFile(byHand);
-  await engine.verify(["copied_in.db"]);
+  await engine.checks.verify(["copied_in.db"]);
   started = performance.now();
   await engine.restore("copied_in.db");
   const rebuilt = performance.now() - started;

@@ -1,9 +1,9 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import pkg from "../package.json" with { type: "json" };
-import { AlertEmail } from "./app/alerts/alert-email.ts";
-import { AlertMonitor } from "./app/alerts/alert-monitor.ts";
-import { AlertWebhook } from "./app/alerts/alert-webhook.ts";
-import { WeeklySummary } from "./app/alerts/weekly-summary.ts";
+import type { AlertEmail } from "./app/alerts/alert-email.ts";
+import type { AlertMonitor } from "./app/alerts/alert-monitor.ts";
+import { createAlerting } from "./app/alerts/alerting.ts";
+import type { WeeklySummary } from "./app/alerts/weekly-summary.ts";
 import { consoleUrl } from "./app/console-url.ts";
 import { type ContinuousView, continuousRoom, continuousView } from "./app/continuous.ts";
 import { RecoveryController } from "./app/restore/recovery.ts";
@@ -20,7 +20,7 @@ import { AppSettings } from "./app/settings/settings.ts";
 import { pruneAuditTrail, takeOverAuditEntries } from "./auth/audit.ts";
 import { type Auth, createAuth } from "./auth/auth.ts";
 import { createSessionStore } from "./auth/sessions.ts";
-import type { RestoreStep } from "./backup/index.ts";
+import type { BackgroundHold, RestoreStep } from "./backup/index.ts";
 import { BackupBusyError, BackupEngine, ContinuousCapture } from "./backup/index.ts";
 import { type LoadedConfig, type LoadInput, loadConfig } from "./config/load.ts";
 import type { DataPaths } from "./config/paths.ts";
@@ -55,6 +55,8 @@ export interface AppOptions {
   connection?: "own" | "none";
   /** Called before each step of a restore's file swap (the crash tests kill the process there). */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** Called when a piece of background work is done, before it is recorded (a test holds a check there). */
+  backgroundHold?: BackgroundHold;
   /** The database migrations (default: the embedded ones); a test adds one to play a newer version. */
   migrations?: MigrationMeta[];
   /** The timers of off-site copies' retries. */
@@ -127,6 +129,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     fileWait: fileWait(settings, log),
     ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
     ...(options.beforeRestoreStep ? { beforeRestoreStep: options.beforeRestoreStep } : {}),
+    ...(options.backgroundHold ? { backgroundHold: options.backgroundHold } : {}),
     migrations: db.migrations,
   });
   // After every restore everyone signs in again: the sessions inside the restored file end too.
@@ -199,19 +202,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     ...(options.timers ? { timers: options.timers } : {}),
   });
-  const webhook = new AlertWebhook({
-    url: settings.alert_webhook_url,
-    log,
-    clock,
-    ...(options.timers ? { timers: options.timers } : {}),
-  });
-  const email = new AlertEmail({
-    options: emailOptions(settings),
-    log,
-    clock,
-    ...(options.timers ? { timers: options.timers } : {}),
-  });
-  const alerts = new AlertMonitor({
+  const { webhook, email, alerts, weeklySummary } = createAlerting({
+    initial: settings,
     engine,
     scheduler,
     drills,
@@ -219,29 +211,14 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     settings: () => appSettings.current.settings,
     clock,
     log,
-    webhook,
-    email,
-    ...(options.timers ? { timers: options.timers } : {}),
-    offsiteStatus: () => offsite.status(),
+    timers: options.timers,
+    offsite,
     passphraseDueAt: () => passphrase.status().dueAt,
     continuousRoom: () => continuousRoom(paths.backupsDir),
     continuousStatus: () =>
       appSettings.current.settings.continuous_protection
         ? { ...continuous.health(), places: shipping.health() }
         : null,
-  });
-  const weeklySummary = new WeeklySummary({
-    email,
-    enabled: () => appSettings.current.settings.alert_email_weekly_summary,
-    facts: () => ({
-      newestBackup: engine.newestGood() ?? null,
-      lastDrill: engine.lastDrill(),
-      offsite: offsite.status(),
-      alerts: alerts.current(),
-    }),
-    clock,
-    log,
-    ...(options.timers ? { timers: options.timers } : {}),
   });
   const recovery = new RecoveryController({
     engine,

@@ -79,6 +79,8 @@ export function startServices(app: App, openError: string | null): RunningServic
   let startUrl = consoleUrl(settings.host, settings.port);
   let stopping = false;
   const continuousProtection = startContinuous(app);
+  // Off-site copies in the background make way for a backup or restore someone starts, as the checks do.
+  app.engine.checks.onOperation((ended) => app.offsite.makeWay(ended));
   if (openError) {
     app.recovery.enter(openError);
   } else {
@@ -197,8 +199,8 @@ async function runStartupTasks(app: App): Promise<void> {
       app.recovery.enter(`The database cannot be used: it is damaged (${error.reason}).`);
     // Any other failure is in the log and the status; the app goes on serving.
   }
-  await engine.verifyNew().catch(() => {});
-  engine.checkUnprovenLater();
+  await engine.checks.verifyNew().catch(() => {});
+  engine.checks.checkUnprovenLater();
 }
 
 /** True when the open database holds no rows and startup backups exist (false when it cannot tell). */

@@ -1,4 +1,4 @@
-import type { DiskForecast, DrillResult, HealthRecord, Operation } from "../backup/index.ts";
+import type { BackgroundPiece, DiskForecast, DrillResult, HealthRecord, Operation } from "../backup/index.ts";
 import type { PlaceDrillStatus } from "../offsite/drills/drill.ts";
 import type { OffsiteStatus } from "../offsite/status.ts";
 import type { DrillScheduleStatus } from "../scheduler/drills.ts";
@@ -58,6 +58,8 @@ export interface AppStatus {
   forecast: DiskForecast | null;
   lastError: { message: string; at: string } | null;
   operation: Operation | null;
+  /** The work running in the background (checks, tidying), which makes way for any operation someone starts. */
+  background: BackgroundPiece[];
   drill: DrillStatus;
   alerts: Alert[];
   /** Off-site copies; null when none are set up. */

@@ -10,6 +10,7 @@ import type { MadeKind } from "./catalog/names.ts";
 import type { RetentionFacts, RetentionLimits } from "./catalog/retention.ts";
 import { freeSpaceOf } from "./catalog/space.ts";
 import type { HealthRecord } from "./inspect/checks.ts";
+import type { BackgroundHold } from "./operations/background.ts";
 import { type Operation, OperationRunner, type RunningOperation } from "./operations/runner.ts";
 
 /**
@@ -52,6 +53,8 @@ export interface BackupEngineOptions {
   fileWait?: SharingWait;
   /** Called before each step of a restore's file swap; the crash tests use it to inject failures. */
   beforeRestoreStep?: (step: RestoreStep) => void;
+  /** Called when a piece of background work is done, before it is recorded; tests hold a check there. */
+  backgroundHold?: BackgroundHold;
   /** The migrations a restore drill runs on its copy (default: the embedded ones, as the app's database). */
   migrations?: MigrationMeta[];
 }
@@ -110,6 +113,7 @@ export function createEngineContext(options: BackupEngineOptions): EngineContext
     log: options.log,
     clock,
     onLocked,
+    backgroundHold: options.backgroundHold,
   });
   const wait = options.fileWait ?? { timeoutMs: 20_000 };
   // The status shows what the running operation waits for, besides whatever the app does.

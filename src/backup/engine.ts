@@ -22,8 +22,9 @@ import { BackupBusyError, OperationAbandonedError } from "./errors.ts";
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
+import { BackupChecks } from "./operations/backup-checks.ts";
 import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
-import { checkUnprovenLater, FollowUps } from "./operations/follow-ups.ts";
+import { FollowUps } from "./operations/follow-ups.ts";
 import { DatabaseHealth } from "./operations/health.ts";
 import {
   DEFAULT_MANUAL_BACKUPS_PER_HOUR as DEFAULT_PER_HOUR,
@@ -37,7 +38,6 @@ import type { OperationRunner } from "./operations/runner.ts";
 import { settleSafetyLinks } from "./operations/safety.ts";
 import { backupLive } from "./operations/snapshot.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
-import { checkAndRecord, verifyRecords, verifyUnchecked } from "./operations/verify.ts";
 
 /**
  * The backup engine: snapshots, listing, retention, verification and restore of one database
@@ -59,6 +59,8 @@ export class BackupEngine {
   #retention: RetentionLimits;
   /** The live database's health: its last check (`health.check`, `health.refresh`) or a backup's of it. */
   readonly health: DatabaseHealth;
+  /** The full checks of backups: asked for, after a command-line backup, and in the background. */
+  readonly checks: BackupChecks;
 
   constructor(options: BackupEngineOptions) {
     ({ database: this.database, backupsDir: this.backupsDir, retention: this.#retention } = options);
@@ -70,6 +72,7 @@ export class BackupEngine {
     this.#limiter = new ManualBackupLimiter(perHour, this.#ctx.clock);
     // Beside a serving app, checks that follow an operation run in the background; a command waits for them.
     this.#followUps = options.db ? new FollowUps(this.#operations, options.log) : null;
+    this.checks = new BackupChecks(this.#ctx, this.#followUps);
     this.#restorer = new Restorer({
       ctx: this.#ctx,
       events: this.events,
@@ -215,34 +218,6 @@ export class BackupEngine {
 
   /** The last manual backup that started in this process, and how it ended; null before one. */
   lastManualRun: { at: string; ok: boolean; message: string } | null = null;
-
-  /**
-   * Full check (`integrity_check`, the trust rule, the recorded SHA-256) of the named backups,
-   * or of all, under one hold of the lock; records each result in the manifest and logs each
-   * failure. `onCheck` hears of each backup as its check starts. Returns the records.
-   */
-  verify(names?: string[], onCheck?: Parameters<typeof verifyRecords>[2]): Promise<ManifestRecord[]> {
-    return this.#operations.run("Verification failed", () => verifyRecords(this.#ctx, names, onCheck));
-  }
-
-  /** Checks backups seen for the first time (copied in by hand); quietly skipped while busy. */
-  async verifyNew(): Promise<void> {
-    if (!this.list().some((r) => r.health === "unchecked")) return;
-    await this.#operations.runIfFree("Checking new backup files failed", () => verifyUnchecked(this.#ctx));
-  }
-
-  /**
-   * The full check of a backup just made (`checkAndRecord`): a command-line `backup` waits for it,
-   * so that a restore of its backup needs no second check. Returns the backup as listed then.
-   */
-  checkMade(record: ManifestRecord): Promise<ManifestRecord | null> {
-    return checkAndRecord(this.#ctx, record);
-  }
-
-  /** Beside a serving app, the full check of each backup without a passed one, in the background (`checkUnprovenLater`). */
-  checkUnprovenLater(): void {
-    if (this.#followUps) checkUnprovenLater(this.#followUps, this.#ctx);
-  }
 
   /** Restores the named backup once it passed the full check (`Restorer.restore`). */
   restore(name: string, options: RestoreOptions = {}): Promise<RestoreResult> {

@@ -66,5 +66,6 @@ export {
 } from "./errors.ts";
 export { countRowsInWorker as countRows } from "./inspect/worker-client.ts";
 export type { TableCount } from "./inspect/worker-protocol.ts";
+export type { BackgroundHold, BackgroundKind, BackgroundPiece } from "./operations/background.ts";
 export type { Finding as DrillFinding } from "./operations/drill.ts";
 export type { RestorePreview } from "./operations/restore-preview.ts";

@@ -10,6 +10,13 @@ import type { RunLedger } from "./status.ts";
 
 /** A run's end that is no failure of a place: the app is closing. */
 const STOPPING = "stopping";
+/** A run's end that is no failure of a place either: it made way for an operation someone started. */
+const MAKING_WAY = "making way";
+
+/** Whether a run was given up for a reason that is no failure of a place (nothing is recorded of it). */
+function givenUp(signal: AbortSignal): boolean {
+  return signal.aborted && (signal.reason === STOPPING || signal.reason === MAKING_WAY);
+}
 
 /** How often a run waiting for another one tries the off-site lock again. */
 const RETRY_LOCK_MS = 500;
@@ -35,6 +42,10 @@ export class PlaceRuns {
   readonly #runs: BackgroundRuns;
   #abort: AbortController | null = null;
   #progress: CopyProgress | null = null;
+  /** The run going on now is one in the background (not one someone asked for). */
+  #inBackground = false;
+  /** Resolves once the operation someone started (a backup, a restore) has ended. */
+  #until: Promise<void> = Promise.resolve();
 
   constructor(d: PlaceRunsDeps) {
     this.#d = d;
@@ -78,6 +89,18 @@ export class PlaceRuns {
     return this.#runs.dueAt;
   }
 
+  /**
+   * An operation someone started (a backup, restore, drill, upload) goes first: a run in the
+   * background going on now is given up (a copy on its way leaves nothing listed) and runs again
+   * once `ended` resolves; none starts before.
+   */
+  makeWay(ended: Promise<void>): void {
+    this.#until = ended;
+    if (!this.#inBackground || !this.#abort) return;
+    this.#abort.abort(MAKING_WAY);
+    void ended.then(() => this.#runs.request());
+  }
+
   /** The copy on its way now, if any. */
   progress(): CopyProgress | null {
     return this.#progress;
@@ -87,12 +110,16 @@ export class PlaceRuns {
   async #runInBackground(): Promise<void> {
     // A shop that never chose off-site copies hears nothing of them: no line at each start or backup.
     if (!this.#configured) return;
+    await this.#until;
+    this.#inBackground = true;
     try {
       await this.syncNow();
     } catch (error) {
       if (error instanceof OffsiteNotConfiguredError) return; // Turned off meanwhile.
       this.#d.deps.log.info(`Off-site copy postponed: ${describeError(error)}`);
       this.#runs.later(1);
+    } finally {
+      this.#inBackground = false;
     }
   }
 
@@ -135,11 +162,10 @@ export class PlaceRuns {
     try {
       const results: RunResult = [];
       for (const place of this.#d.places()) {
-        if (!abort.signal.aborted || abort.signal.reason !== STOPPING)
-          results.push(await this.#syncOne(place, abort.signal));
+        if (!givenUp(abort.signal)) results.push(await this.#syncOne(place, abort.signal));
       }
       const failed = results.find((r) => r.error !== null);
-      if (abort.signal.reason !== STOPPING) {
+      if (!givenUp(abort.signal)) {
         const delay = ledger.retryMinutes();
         ledger.ended(deps.clock().toISOString(), failed?.error ? { ...failed, error: failed.error } : null);
         if (failed) this.#runs.later(delay);
@@ -181,7 +207,7 @@ export class PlaceRuns {
       this.#d.noteForeign(target, report.foreign);
       return { target, report, error: null };
     } catch (error) {
-      if (signal.aborted && signal.reason === STOPPING) return { target, report: null, error: null };
+      if (givenUp(signal)) return { target, report: null, error: null };
       const failure = asOffsiteError(signal.aborted ? signal.reason : error);
       ledger.failed(target, clock().toISOString(), failure);
       if (failure.code === "offsite.no_passphrase") ledger.needsPassphrase(target, true);

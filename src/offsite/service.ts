@@ -134,6 +134,14 @@ export class OffsiteService {
     if (this.configured) this.#runs.request();
   }
 
+  /**
+   * An operation someone started goes first (`PlaceRuns.makeWay`): the run in the background is
+   * given up, nothing of it counted as failed, and runs again once `ended` resolves.
+   */
+  makeWay(ended: Promise<void>): void {
+    this.#runs.makeWay(ended);
+  }
+
   /** Resolves once no run is going on. */
   idle(): Promise<void> {
     return this.#runs.idle();

@@ -73,7 +73,7 @@ describe("a backup before every update of the database", () => {
     expect(tables(backup)).not.toContain("price_list");
     expect(tables(backup)).toContain("items");
     // This version's own check accepts it as a backup of an older version, so it can be restored.
-    expect((await next.engine.verify([name as string]))[0]?.health).toBe("verified");
+    expect((await next.engine.checks.verify([name as string]))[0]?.health).toBe("verified");
     const log = readFileSync(next.paths.log, "utf8");
     expect(log).toContain("written by an older version of BusinessApp (1 database update to apply)");
     expect(log).toContain(`the database as it was is kept as ${name}`);

@@ -289,7 +289,7 @@ describe("retention", () => {
     for (const stamp of ["20300101_000000", "20300102_000000", "20300103_000000"]) {
       writeFileSync(join(paths.backupsDir, `backup_${stamp}.db`), "garbage, not a database");
     }
-    await engine.verifyNew();
+    await engine.checks.verifyNew();
     const made: string[] = [];
     for (let i = 0; i < 4; i++) {
       clock.advance(3600 * 1000);
@@ -344,7 +344,7 @@ describe("verifying", () => {
     writeFileSync(join(paths.backupsDir, "backup_20300101_000000.db"), "garbage, not a database");
     const heard: string[] = [];
     const between: Promise<unknown>[] = [];
-    const results = await engine.verify(undefined, (record, i, count) => {
+    const results = await engine.checks.verify(undefined, (record, i, count) => {
       heard.push(`${record.name} ${i + 1}/${count}`);
       // Another operation between two checks finds the lock still held.
       between.push(
@@ -370,7 +370,7 @@ describe("verifying", () => {
     expect(made.health).toBe("verified");
     expect(passedFullCheck(engine.find(made.name))).toBe(false);
 
-    engine.checkUnprovenLater();
+    engine.checks.checkUnprovenLater();
     await engine.settled();
     const checked = engine.find(made.name);
     expect(passedFullCheck(checked)).toBe(true);
@@ -387,7 +387,9 @@ describe("listing", () => {
     const seen = engine.list().find((r) => r.name === "copy from usb.db");
     expect(seen?.kind).toBe("external");
     expect(seen?.health).toBe("unchecked");
-    await engine.verifyNew();
+    await engine.checks.verifyNew();
+    // Beside a serving app the check runs in the background.
+    await engine.settled();
     const checked = engine.list().find((r) => r.name === "copy from usb.db");
     expect(checked?.health).toBe("verified");
     expect(checked?.sha256).toBe(made.sha256);

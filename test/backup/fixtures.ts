@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AppOptions, createApp } from "../../src/app.ts";
+import type { BackgroundPiece } from "../../src/backup/index.ts";
 import type { DatabaseHandle } from "../../src/db/handle.ts";
 import { tempDir } from "../helpers.ts";
 
@@ -75,4 +76,27 @@ export function manualClock(start: Date) {
       now += ms;
     },
   });
+}
+
+/**
+ * A hold for the background checks of backups: while `holding`, each check, once its work is
+ * done, waits before it records for a promise the test settles (`release`); `reached(n)` resolves
+ * when n checks have been held.
+ */
+export function checkHold() {
+  const held: { piece: BackgroundPiece; release: () => void }[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const state = { holding: true };
+  const hold = (piece: BackgroundPiece): Promise<void> => {
+    if (!state.holding || piece.kind !== "backup-check") return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      held.push({ piece, release: resolve });
+      for (const w of waiters.filter((w) => held.length >= w.count)) w.resolve();
+    });
+  };
+  const reached = (count: number) =>
+    held.length >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ count, resolve }));
+  return { hold, held, reached, state };
 }

@@ -35,7 +35,7 @@ describe("the trust rule for backup files", () => {
       craftBackup(which, engine.backupsDir);
       const name = `${which.name}.db`;
 
-      const [checked] = await engine.verify([name]);
+      const [checked] = await engine.checks.verify([name]);
       expect(checked?.health).toBe("damaged");
       expect(checked?.reason).toBe(which.reason);
       const error = await engine.restore(name).catch((e) => e);
@@ -53,7 +53,7 @@ describe("the trust rule for backup files", () => {
     db.sqlite.run("DROP TABLE items");
     craftBackup(craftedCase("shop_items"), engine.backupsDir);
 
-    const [checked] = await engine.verify(["shop_items.db"]);
+    const [checked] = await engine.checks.verify(["shop_items.db"]);
     expect(checked?.health).toBe("verified");
     expect(checked?.unknownTables).toEqual(["items"]);
     const manifest = JSON.parse(readFileSync(join(paths.backupsDir, "manifest.json"), "utf8"));
@@ -75,7 +75,7 @@ describe("the trust rule for backup files", () => {
     db.sqlite.run("DROP TRIGGER keep_session");
     const before = stateOf(db);
 
-    const [checked] = await engine.verify([made.name]);
+    const [checked] = await engine.checks.verify([made.name]);
     expect(checked?.health).toBe("damaged");
     expect(checked?.reason).toBe("trigger `keep_session` is not part of BusinessApp's schema");
     expect(await engine.restore(made.name).catch((e) => e)).toBeInstanceOf(BackupUnusableError);

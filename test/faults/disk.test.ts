@@ -139,7 +139,7 @@ describe("disk full", () => {
         const manifest = join(disk.paths.backupsDir, "manifest.json");
         const before = readFileSync(manifest, "utf8");
         fillUp(join(disk.paths.backupsDir, "filler.bin"));
-        const error = await engine.verify([made.name]).catch((e) => e);
+        const error = await engine.checks.verify([made.name]).catch((e) => e);
         expect(error).toBeInstanceOf(ListNotWrittenError);
         expect(error.code).toBe("backup.no_space");
         expect(error.message).toContain("the list of backups could not be written");
@@ -150,7 +150,7 @@ describe("disk full", () => {
         expect(problemOf(raw)).toMatchObject({ code: "app.disk_full", status: 507 });
         expect(problemOf(error)).toMatchObject({ code: "backup.no_space", status: 507 });
         rmSync(join(disk.paths.backupsDir, "filler.bin"));
-        expect((await engine.verify([made.name]))[0]?.health).toBe("verified");
+        expect((await engine.checks.verify([made.name]))[0]?.health).toBe("verified");
       } finally {
         disk.unmount();
       }

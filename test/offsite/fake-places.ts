@@ -112,6 +112,8 @@ export interface MemoryS3Knobs {
   hideKeyFile?: number;
   /** Answer GETs of matching keys with this body instead of the object. */
   body?: { match: RegExp; make: () => ReadableStream<Uint8Array> } | null;
+  /** Called before a PUT is taken: the PUT waits for what it returns (a run held in the middle). */
+  beforePut?: ((key: string) => Promise<void>) | null;
 }
 
 /**
@@ -149,6 +151,7 @@ export function memoryS3(knobs: MemoryS3Knobs = {}) {
       );
     }
     if (request.method === "PUT") {
+      await knobs.beforePut?.(key);
       const bytes = new Uint8Array(await request.arrayBuffer());
       objects.set(key, bytes);
       return new Response("", { headers: { etag: `"${Bun.hash(bytes).toString(16)}"` } });

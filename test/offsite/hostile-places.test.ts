@@ -465,7 +465,7 @@ describe("without a passphrase, a sidecar changed after it was written proves no
     db.run("CREATE TABLE extra (x INTEGER DEFAULT (random()) CHECK (x <> 0))");
     db.close();
     writeFileSync(join(shop.paths.backupsDir, "from_usb_stick.db"), readFileSync(withCheck));
-    await shop.engine.verify(["from_usb_stick.db"]);
+    await shop.engine.checks.verify(["from_usb_stick.db"]);
     expect((await shop.offsite.syncNow())[0]?.error).toBeNull();
     const sidecar = JSON.parse(readFileSync(join(mirror, "from_usb_stick.db.json"), "utf8"));
     expect(sidecar.story.origin).toBeNull();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ContinuousView } from "../../src/app/continuous.ts";
 import type { AppStatus } from "../../src/app/status.ts";
+import { Progress } from "../../src/views/home/status-panel.tsx";
 import { statusSentence } from "../../src/views/home/status-sentence.ts";
 
 const now = new Date(2025, 8, 22, 14, 30, 0);
@@ -33,6 +34,7 @@ function status(
     forecast: null,
     lastError: null,
     operation: null,
+    background: [],
     drill: { intervalDays: 7, nextDue: iso(9, 0, 29), running: false, last: null, places: [] },
     alerts: [],
     offsite: null,
@@ -195,5 +197,29 @@ describe("the status sentence", () => {
       "automatic_backup_failed",
     );
     expect(statusSentence(status(), now).covers).toBeUndefined();
+  });
+});
+
+describe("the background work in words", () => {
+  test("says what runs in the background and that it pauses, and nothing while an operation runs", () => {
+    const html = (given: AppStatus) => String(Progress({ status: given }) ?? "");
+    expect(html(status())).toBe("");
+    const background = [
+      { kind: "backup-check" as const, name: "startup_backup.db", startedAt: iso(14, 29) },
+      { kind: "tidy" as const, name: null, startedAt: iso(14, 29) },
+    ];
+    expect(html(status({ background }))).toContain(
+      "Checking backup startup_backup.db; Removing old backups in the background — it pauses when you start something.",
+    );
+    const operation = {
+      action: "restore" as const,
+      kind: null,
+      name: "manual_20250922_120000.db",
+      startedAt: iso(14, 29),
+      bytesExpected: 100,
+      bytesWritten: 50,
+      waitingFor: null,
+    };
+    expect(html(status({ background, operation }))).not.toContain("in the background");
   });
 });

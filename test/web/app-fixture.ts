@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
+import type { BackgroundHold } from "../../src/backup/index.ts";
 import type { Role } from "../../src/db/schema.ts";
 import type { Clock } from "../../src/lib/time.ts";
 import type { Timers } from "../../src/lib/timers.ts";
@@ -24,6 +25,8 @@ export function makeWebApp(
     env?: Record<string, string>;
     /** The settings file's contents at start. */
     config?: Record<string, unknown>;
+    /** Where a piece of background work waits before it records (a test holds a check there). */
+    backgroundHold?: BackgroundHold;
   } = {},
 ) {
   const clock = options.clock ?? manualClock(new Date(2025, 8, 22, 9, 0, 0));
@@ -39,6 +42,7 @@ export function makeWebApp(
       echo: null,
       ...(options.freeSpace ? { freeSpace: options.freeSpace } : {}),
       ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.backgroundHold ? { backgroundHold: options.backgroundHold } : {}),
     },
   );
   built.db.open();

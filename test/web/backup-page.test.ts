@@ -63,7 +63,8 @@ describe("the Database Backup page as a shop owner reads it", () => {
     const newest = await web.engine.createBackup({ kind: "automatic", createdBy: "scheduler" });
     web.clock.advance?.(60_000);
     writeFileSync(join(web.paths.backupsDir, "backup_20200101_080000.db"), "bad");
-    await web.engine.verifyNew();
+    await web.engine.checks.verifyNew();
+    await web.engine.settled();
     const page = await (await web.request("/backup/status", { cookie: boss.token })).text();
     const rows = page.split("<tr>").slice(2);
     const row = (name: string) => rows.find((r) => r.includes(`>${name}<`)) ?? "";

@@ -26,8 +26,13 @@ export function runInWorker(
   url: URL,
   request: unknown,
   onNote: (note: unknown) => void = () => {},
+  signal?: AbortSignal,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     let settled = false;
     // Settles first, then ends the thread: a runtime may report the thread's end from inside
     // `terminate()`, and that report must find the answer already given.
@@ -35,11 +40,15 @@ export function runInWorker(
       if (settled) return;
       settled = true;
       running.delete(abandon);
+      signal?.removeEventListener("abort", onAbort);
       settle();
       thread.terminate();
     };
     const abandon = (error: Error) => finish(() => reject(error));
+    // Background work that yields gives its thread up as the app does when it closes.
+    const onAbort = () => abandon(signal?.reason);
     running.add(abandon);
+    signal?.addEventListener("abort", onAbort, { once: true });
     const thread = startWorker(url, {
       message(data) {
         const reply = data as WorkerReply;
@@ -73,8 +82,12 @@ export function abandonWorkers(error: Error): void {
 /** The thread that reads pages of backups (`lookPageInWorker`). */
 const pages = new KeptWorker(BACKUP_WORKER_URL);
 
-function runTask(request: WorkerRequest, onNote?: (note: unknown) => void): Promise<unknown> {
-  return runInWorker(BACKUP_WORKER_URL, request, onNote);
+function runTask(
+  request: WorkerRequest,
+  onNote?: (note: unknown) => void,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  return runInWorker(BACKUP_WORKER_URL, request, onNote, signal);
 }
 
 /**
@@ -108,9 +121,11 @@ export function checkFileInWorker(args: { path: string; full: boolean }) {
 /**
  * The full check a backup must pass to be restored (`checkRestorable`), with its hash and size;
  * `mapped` only for a file this process made and nobody else writes (see `checkRestorable`).
+ * With `signal`, an abort gives the thread up at once and rejects with the signal's reason (a
+ * check of a backup file only reads it, so nothing is left half done).
  */
-export function inspectFileInWorker(args: { path: string; mapped?: boolean }) {
-  return runTask({ task: "inspect-file", args }) as Promise<InspectResult>;
+export function inspectFileInWorker(args: { path: string; mapped?: boolean }, signal?: AbortSignal) {
+  return runTask({ task: "inspect-file", args }, undefined, signal) as Promise<InspectResult>;
 }
 
 export function checkLiveInWorker(args: { path: string; full: boolean }) {

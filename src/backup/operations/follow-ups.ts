@@ -6,6 +6,7 @@ import type { RetentionLimits } from "../catalog/retention.ts";
 import type { EngineContext } from "../context.ts";
 import type { HealthRecord } from "../inspect/checks.ts";
 import { checkLiveInWorker } from "../inspect/worker-client.ts";
+import { type BackgroundKind, BackgroundYieldedError } from "./background.ts";
 import type { RestoreOutcome } from "./restore.ts";
 import type { OperationRunner } from "./runner.ts";
 import { inspectRecord, recordInspection } from "./verify.ts";
@@ -13,6 +14,8 @@ import { inspectRecord, recordInspection } from "./verify.ts";
 /** How often, and how many times, a step waits for another process's operation to end. */
 const RETRY_MS = 1000;
 const TRIES = 600;
+/** How many operations one piece of background work makes way for before it is given up (logged). */
+const YIELDS = 1000;
 
 /** Runs `fn` holding the operation lock, as soon as it is free. */
 export type UnderLock = (fn: () => Promise<void>) => Promise<void>;
@@ -22,13 +25,16 @@ export type UnderLock = (fn: () => Promise<void>) => Promise<void>;
  * (the full check of a new backup, the check of a restore's safety backup and of the restored
  * database). One task at a time, in order. A task reads files without the operation lock, so a
  * backup or restore someone starts meanwhile is never told "busy" because of it; it takes the
- * lock only to record what it found (`underLock`), after whatever runs then.
+ * lock only to record what it found (`underLock`), after whatever runs then. A piece of such work
+ * (`addPiece`) stops when someone starts an operation (`BackgroundWork`) and runs again after it.
  */
 export class FollowUps {
   readonly #operations: OperationRunner;
   readonly #log: Log;
   #chain: Promise<void> = Promise.resolve();
   #stopped = false;
+  /** The backups (name and time made) whose full check is queued or running: one check of each at a time. */
+  readonly #checking = new Set<string>();
 
   constructor(operations: OperationRunner, log: Log) {
     this.#operations = operations;
@@ -45,6 +51,56 @@ export class FollowUps {
         this.#log.warning(`${label} failed: ${describeError(error)}`);
       }
     });
+  }
+
+  /**
+   * Queues a piece of background work (`BackgroundWork.run`): `work` without the lock, then
+   * `record` with its result, whose `underLock` does nothing once an operation someone started
+   * stopped the piece. A piece that made way for an operation runs again, whole, once that
+   * operation has ended, before the tasks queued after it.
+   */
+  addPiece<R>(
+    label: string,
+    what: { kind: BackgroundKind; name: string | null },
+    work: (signal: AbortSignal) => Promise<R>,
+    record: (result: R, underLock: UnderLock) => Promise<void>,
+  ): void {
+    this.add(label, async (underLock) => {
+      for (let yields = 0; ; yields++) {
+        try {
+          await this.#operations.background.run(what, work, (result, signal) =>
+            record(result, (fn) =>
+              underLock(async () => {
+                // Checked under the lock: what a stopped piece found is never recorded.
+                if (!signal.aborted) await fn();
+              }),
+            ),
+          );
+          return;
+        } catch (error) {
+          if (!(error instanceof BackgroundYieldedError) || yields >= YIELDS) throw error;
+          if (this.#stopped) return;
+        }
+      }
+    });
+  }
+
+  /**
+   * Queues the full check of the backup `of` (`addPiece`), unless one of the same file (its name
+   * and when it was made: the next startup backup has the same name) is queued or running already;
+   * true when queued.
+   */
+  addCheck<R>(
+    of: Pick<ManifestRecord, "name" | "createdAt">,
+    work: (signal: AbortSignal) => Promise<R>,
+    record: (result: R, underLock: UnderLock) => Promise<void>,
+  ): boolean {
+    const key = `${of.name} ${of.createdAt}`;
+    if (this.#checking.has(key)) return false;
+    this.#checking.add(key);
+    this.addPiece(`The full check of ${of.name}`, { kind: "backup-check", name: of.name }, work, record);
+    this.#chain = this.#chain.finally(() => this.#checking.delete(key));
+    return true;
   }
 
   /**
@@ -98,18 +154,33 @@ export function tidyAndCheckLater(
   record: ManifestRecord,
   retention: () => RetentionLimits,
 ): void {
-  followUps.add("Removing old backups", (underLock) =>
-    underLock(() => applyRetentionQuietly(ctx.folder, { limits: retention(), facts: ctx.retentionFacts() })),
+  tidyLater(followUps, "Removing old backups", () =>
+    applyRetentionQuietly(ctx.folder, { limits: retention(), facts: ctx.retentionFacts() }),
   );
   checkLater(followUps, ctx, record);
 }
 
-/** The full check of `record` in the background, recorded (`fullCheck`) when the lock is free. */
-function checkLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
-  followUps.add(`The full check of ${record.name}`, async (underLock) => {
-    const inspected = await inspectRecord(ctx, record);
-    await underLock(() => recordInspection(ctx, inspected, record));
-  });
+/** Short work under the lock in the background (removing old backups), as a piece of its own. */
+export function tidyLater(followUps: FollowUps, label: string, fn: () => Promise<void>): void {
+  followUps.addPiece(
+    label,
+    { kind: "tidy", name: null },
+    async () => null,
+    (_, underLock) => underLock(fn),
+  );
+}
+
+/**
+ * The full check of `record` in the background (its worker given up when someone starts an
+ * operation, and made again after it), recorded (`fullCheck`) when the lock is free — only while
+ * the verdict it started from stands (`recordInspection`).
+ */
+export function checkLater(followUps: FollowUps, ctx: CheckContext, record: ManifestRecord): void {
+  followUps.addCheck(
+    record,
+    (signal) => inspectRecord(ctx, record, signal),
+    (inspected, underLock) => underLock(() => recordInspection(ctx, inspected, record)),
+  );
 }
 
 /**
@@ -124,6 +195,12 @@ export function checkUnprovenLater(followUps: FollowUps, ctx: CheckContext): voi
     for (const record of ctx.folder.list())
       if (record.health !== "damaged" && !passedFullCheck(record)) checkLater(followUps, ctx, record);
   });
+}
+
+/** In the background, the full check of each backup listed unchecked (seen for the first time). */
+export function checkUncheckedLater(followUps: FollowUps, ctx: CheckContext): void {
+  for (const record of ctx.folder.list())
+    if (record.health === "unchecked") checkLater(followUps, ctx, record);
 }
 
 /**
@@ -148,12 +225,23 @@ export async function checkAfterRestore(
   };
   const safety = outcome.unchecked;
   if (followUps) {
-    followUps.add("The check of the restored database", async (underLock) => {
-      await checkDatabase();
-      if (!safety) return;
-      const inspected = await inspectRecord(ctx, safety);
-      await underLock(() => recordInspection(ctx, inspected, safety));
-    });
+    if (outcome.asChecked) {
+      // The bytes in place are those that passed the backup's full check (hashed as copied): no
+      // reader of the live database is needed, and none keeps the next restore's close waiting.
+      setHealth({ ok: true, reason: null, checkedAt: ctx.clock().toISOString(), full: true });
+    } else
+      followUps.addPiece(
+        "The check of the restored database",
+        { kind: "database-check", name: null },
+        // Not given up when stopped: its thread holds the live database, whose reader must end
+        // by itself; what it found is then dropped and the check made again.
+        () => checkLiveInWorker({ path: ctx.database, full: false }),
+        async (found) => {
+          if (!found.ok) ctx.log.error(`The restored database failed its check: ${found.reason}`);
+          setHealth({ ...found, checkedAt: ctx.clock().toISOString(), full: false });
+        },
+      );
+    if (safety) checkLater(followUps, ctx, safety);
     return;
   }
   try {

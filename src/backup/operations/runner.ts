@@ -5,6 +5,7 @@ import type { Clock } from "../../lib/time.ts";
 import type { MadeKind } from "../catalog/names.ts";
 import { fileSize } from "../catalog/space.ts";
 import { BackupBusyError } from "../errors.ts";
+import { type BackgroundHold, BackgroundWork } from "./background.ts";
 
 /** A backup, restore or restore drill as the status shows it. */
 export interface Operation {
@@ -59,13 +60,22 @@ export class OperationRunner {
   #background: Promise<void> | null = null;
   #waitingFor: string | null = null;
   lastError: { message: string; at: string } | null = null;
+  /** The background work of this process, which makes way for every operation that is not. */
+  readonly background: BackgroundWork;
 
   /** `onLocked` is called each time this process takes the lock (the engine forgets its kept listing). */
-  constructor(options: { lockPath: string; log: Log; clock: Clock; onLocked?: () => void }) {
+  constructor(options: {
+    lockPath: string;
+    log: Log;
+    clock: Clock;
+    onLocked?: () => void;
+    backgroundHold?: BackgroundHold | undefined;
+  }) {
     this.#lockPath = options.lockPath;
     this.#log = options.log;
     this.#clock = options.clock;
     this.#onLocked = options.onLocked ?? (() => {});
+    this.background = new BackgroundWork({ clock: options.clock, hold: options.backgroundHold });
   }
 
   /** Takes the operation lock (`acquireFileLock`) and says so. */
@@ -80,7 +90,8 @@ export class OperationRunner {
    * unless background work of this process or another holds it for a moment: then after that
    * (another process's, up to `BACKGROUND_WAIT_MS`). A failure is
    * logged as ERROR under `label` (or the label a step gave it with `labelFailure`), kept as the
-   * last error (not for background work), and thrown on.
+   * last error (not for background work), and thrown on. An operation that is not background
+   * work stops the background work running now (`BackgroundWork.pause`) until it has ended.
    */
   async run<T>(label: string, fn: () => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
     while (this.#background) await this.#background;
@@ -98,6 +109,7 @@ export class OperationRunner {
     });
     this.#idle = ended;
     if (options.background) this.#background = ended;
+    const resume = background ? () => {} : this.background.pause();
     try {
       return await fn();
     } catch (error) {
@@ -109,6 +121,7 @@ export class OperationRunner {
       this.#current = null;
       if (options.background) this.#background = null;
       lock.release();
+      resume();
       done();
     }
   }

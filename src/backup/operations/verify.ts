@@ -29,8 +29,9 @@ export const CHANGED_SINCE_MADE = "changed after it was made (SHA-256 differs), 
 export async function inspectRecord(
   ctx: { folder: BackupFolder; clock: Clock },
   record: ManifestRecord,
+  signal?: AbortSignal,
 ): Promise<ManifestRecord> {
-  const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) });
+  const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) }, signal);
   let reason = result.check.reason;
   if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
     reason = `its content ${CHANGED_SINCE_MADE}`;

@@ -66,7 +66,7 @@ async function checkMade(engine: BackupEngine, record: ManifestRecord, ctx: CliC
     const listed = await whileShowing(
       ctx,
       () => checking,
-      () => engine.checkMade(record),
+      () => engine.checks.checkMade(record),
     );
     if (listed?.health === "damaged") {
       ctx.stderr(`${made}, but it failed its full check: ${listed.reason}\n`);

@@ -18,7 +18,7 @@ export async function listCommand(args: string[], ctx: CliContext): Promise<numb
   const { values } = parseFlags(args, LIST_FLAGS);
   const app = openDataApp(values, ctx);
   const { engine } = app;
-  await engine.verifyNew();
+  await engine.checks.verifyNew();
   const records = engine.list();
   const window = app.continuousStatus();
   if (values.json) {

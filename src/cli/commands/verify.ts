@@ -21,7 +21,7 @@ export async function verifyCommand(args: string[], ctx: CliContext): Promise<nu
       ctx,
       () => current,
       () =>
-        engine.verify(name === undefined ? undefined : [name], (record, i, count) => {
+        engine.checks.verify(name === undefined ? undefined : [name], (record, i, count) => {
           current = { label: `Checking ${record.name} (${i + 1} of ${count})`, done: 0, total: 0 };
         }),
     );

@@ -175,10 +175,27 @@ export function StatusFacts(props: { viewer: Viewer; status: AppStatus; now: Dat
   );
 }
 
+/** What runs in the background, in words: it makes way for whatever someone starts. */
+export function BackgroundWords(props: { status: AppStatus }) {
+  const pieces = props.status.background;
+  if (pieces.length === 0) return null;
+  const what = (p: AppStatus["background"][number]) =>
+    ({
+      "backup-check": `Checking backup ${p.name ?? ""}`,
+      "database-check": "Checking the restored database",
+      tidy: "Removing old backups",
+    })[p.kind];
+  return (
+    <p class="small muted" id="background-work">
+      {pieces.map(what).join("; ")} in the background — it pauses when you start something.
+    </p>
+  );
+}
+
 /** The running backup or restore, with the bytes written so far. */
 export function Progress(props: { status: AppStatus }) {
   const op = props.status.operation;
-  if (!op) return null;
+  if (!op) return <BackgroundWords status={props.status} />;
   const what = {
     restore: `Restoring from ${op.name}`,
     backup: `Creating ${op.name}`,

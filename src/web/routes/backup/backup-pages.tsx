@@ -28,7 +28,7 @@ export function backupPageRoutes(
     c.header("Cache-Control", "no-store");
     const props = area.props(c);
     // Files seen for the first time are checked in the background; the next page shows the result.
-    if (props.records.some((r) => r.health === "unchecked")) void engine.verifyNew().catch(() => {});
+    if (props.records.some((r) => r.health === "unchecked")) void engine.checks.verifyNew().catch(() => {});
     return respondPage(c, <BackupPage {...props} assets={c.get("assets")} />);
   });
 

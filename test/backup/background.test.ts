@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
+import { addItems, checkHold, itemNames, makeSetup } from "./fixtures.ts";
+
+describe("background work makes way for what someone starts", () => {
+  test("a restore and a backup started while a check is held finish without it; the check runs again after them and is recorded", async () => {
+    const gate = checkHold();
+    gate.state.holding = false;
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
+    addItems(db, ["apples"]);
+    const base = await engine.createBackup({ kind: "manual" });
+    await engine.settled();
+    expect(passedFullCheck(engine.find(base.name))).toBe(true);
+
+    gate.state.holding = true;
+    addItems(db, ["pears"]);
+    const held = await engine.createBackup({ kind: "manual" });
+    await gate.reached(1);
+    expect(engine.checks.running()).toEqual([
+      { kind: "backup-check", name: held.name, startedAt: expect.any(String) },
+    ]);
+
+    // The held check never finishes (its promise stays pending): the restore does not wait for it.
+    const restored = await engine.restore(base.name, { by: "anna" });
+    expect(restored.restoredFrom).toBe(base.name);
+    expect(itemNames(db)).toEqual(["apples"]);
+    expect(passedFullCheck(engine.find(held.name))).toBe(false);
+
+    // Made again once the restore ended, and held again: a backup does not wait for it either.
+    await gate.reached(2);
+    expect(gate.held[1]?.piece.name).toBe(held.name);
+    const next = await engine.createBackup({ kind: "manual" });
+    expect(next.health).toBe("verified");
+    expect(passedFullCheck(engine.find(held.name))).toBe(false);
+
+    await gate.reached(3);
+    gate.state.holding = false;
+    for (const h of gate.held) h.release();
+    await engine.settled();
+    expect(engine.checks.running()).toEqual([]);
+    for (const name of [held.name, next.name, restored.safetyBackup as string])
+      expect(passedFullCheck(engine.find(name))).toBe(true);
+  });
+
+  test("a check stopped by an operation records nothing, even when its work ends afterwards", async () => {
+    const gate = checkHold();
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
+    addItems(db, ["apples"]);
+    const made = await engine.createBackup({ kind: "manual" });
+    await gate.reached(1);
+    const before = engine.find(made.name);
+    expect(passedFullCheck(before)).toBe(false);
+
+    // No second run: what the stopped check found is all there would be to record.
+    engine.stopFollowUps();
+    await engine.createBackup({ kind: "manual" });
+    gate.held[0]?.release();
+    await engine.settled();
+    expect(engine.checks.running()).toEqual([]);
+    expect(engine.find(made.name)).toEqual(before);
+  });
+});
