@@ -122,6 +122,7 @@ for (const [tool, install] of new Map(chosen.flatMap(([, m]) => m.tools ?? [])))
 
 const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
 const rows: Row[] = [];
+const failed: string[] = [];
 const skipped: { megabytes: number; needed: number; free: number }[] = [];
 /** Seconds each measurement took at each size, to tell how long a larger run will take. */
 const seconds: Record<string, number> = {};
@@ -136,12 +137,16 @@ try {
     const scratch = join(work, `${name}-work`);
     mkdirSync(scratch, { recursive: true });
     const started = performance.now();
+    const key = `${name}${at.label ? ` ${at.label}` : ""}`;
     try {
       rows.push(...(await m.run({ ...base, ...at, work: scratch })));
+    } catch (error) {
+      // An hour's run keeps what the others measured; the run still fails at its end.
+      console.error(`${key} failed: ${error instanceof Error ? error.message : String(error)}`);
+      failed.push(key);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
-    const key = `${name}${at.label ? ` ${at.label}` : ""}`;
     seconds[key] = Math.round((performance.now() - started) / 1000);
     console.log(`${key}: ${seconds[key]} s`);
   };
@@ -171,9 +176,21 @@ try {
   if (rows.length > 0) printTable(rows);
   else console.log("Nothing was measured.");
   if (values.json) {
-    const figures = { bun: Bun.version, date: new Date().toISOString(), runs, rows, skipped, seconds };
+    const figures = {
+      bun: Bun.version,
+      date: new Date().toISOString(),
+      runs,
+      rows,
+      skipped,
+      failed,
+      seconds,
+    };
     writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+if (failed.length > 0) {
+  console.error(`Failed: ${failed.join(", ")}`);
+  process.exit(1);
 }
