@@ -1,5 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { SETTLE_MS } from "../src/backup/catalog/kept-listing.ts";
 import { type ManifestRecord, writeManifest } from "../src/backup/catalog/manifest.ts";
@@ -7,7 +6,7 @@ import { backupFileName } from "../src/backup/catalog/names.ts";
 import { SESSION_COOKIE } from "../src/web/middleware/access.ts";
 import { createWebApp } from "../src/web/server.ts";
 import { benchApp } from "./app.ts";
-import { printTable, type Row, summarize } from "./table.ts";
+import { type Row, summarize } from "./table.ts";
 
 /**
  * Runs not counted: they warm up the file system cache and the JIT. A serving app has rendered the
@@ -85,20 +84,4 @@ export async function measureStatusPage(options: {
         samples,
         TARGET_MS[options.count],
       );
-}
-
-/** `--only status`: the page with 10, 1,000 and 10,000 backups, its table printed; the exit code. */
-export async function onlyStatusPage(runs: number): Promise<number> {
-  const work = mkdtempSync(join(tmpdir(), "business-app-bench-"));
-  try {
-    const rows: Row[] = [];
-    for (const count of [10, 1000, 10000]) {
-      rows.push(await measureStatusPage({ work, count, runs }));
-      rows.push(await measureStatusPage({ work, count, runs, afterChange: true }));
-    }
-    printTable(rows);
-    return 0;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
 }

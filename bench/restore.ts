@@ -1,4 +1,6 @@
-import { type BenchRuntime, runChild } from "./runtimes.ts";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type BenchRuntime, runChild, settleDisk, timeCommand } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
@@ -62,4 +64,136 @@ export async function measureRestore(options: {
     samples["Bun cp"] ?? [],
   );
   return [...rows, { ...cp, anchor }];
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The progress lines in `text` (see `showProgress`: each clears the line, then its words), each
+ * with its step: a clear without words ends a step (the next step's line waits a second again).
+ */
+function drawnIn(text: string, step: number): number[] {
+  const steps: number[] = [];
+  for (const line of text.split("\u001b[K").slice(1)) {
+    if (/^(?:Backing up|Checking|Restoring) /.test(line)) steps.push(step);
+    else step++;
+  }
+  return [...steps, step];
+}
+
+/**
+ * Runs the executable with `args` on a terminal (`script`, so that it draws its progress lines) from
+ * a settled disk: how long it took, and when each progress line was drawn (ms from the start).
+ */
+async function onTerminal(exe: string, args: string[], env: Record<string, string>) {
+  settleDisk();
+  const command = [exe, ...args].map(quote).join(" ");
+  const started = performance.now();
+  const child = Bun.spawn(["script", "-qefc", command, "/dev/null"], {
+    env: { ...process.env, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const drawn: { at: number; step: number }[] = [];
+  let step = 0;
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    const at = performance.now() - started;
+    const part = decoder.decode(chunk, { stream: true });
+    const steps = drawnIn(part, step);
+    step = steps.pop() as number;
+    for (const s of steps) drawn.push({ at, step: s });
+    text += part;
+  }
+  const code = await child.exited;
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`${args.join(" ")} failed (${code}): ${text}${await child.stderr.text()}`);
+  return { ms, drawn, text };
+}
+
+/** The longest wait between two progress lines of one step (none before its first second), or null. */
+function longestGap(drawn: { at: number; step: number }[]): number | null {
+  const gaps = drawn.slice(1).flatMap((line, i) => {
+    const before = drawn[i] as { at: number; step: number };
+    return line.step === before.step ? [line.at - before.at] : [];
+  });
+  return gaps.length > 0 ? Math.max(...gaps) : null;
+}
+
+/**
+ * The command line, offline, on a copy of the database: `business-app backup` (the snapshot and
+ * its full check before it exits), then `business-app restore NAME --yes` of that backup, then
+ * `cp` of the same backup over the database plus a flush; runs alternating, each from a settled
+ * disk. Both commands run on a terminal, so that their progress lines are drawn (every 250 ms
+ * once the work has taken a second): the longest wait between two shows they keep coming.
+ */
+export async function measureOfflineRestore(options: {
+  database: string;
+  work: string;
+  runs: number;
+  label: string;
+  exe: string;
+}): Promise<Row[]> {
+  const dir = join(options.work, "offline-shop");
+  const live = join(dir, "business_data.db");
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(options.database, live);
+  const env = { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1", BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" };
+  const flags = ["--data-dir", dir];
+  const samples: Record<"backup" | "restore" | "cp" | "lines" | "gap" | "restore gap", number[]> = {
+    backup: [],
+    restore: [],
+    cp: [],
+    lines: [],
+    gap: [],
+    "restore gap": [],
+  };
+  for (let run = 0; run < options.runs; run++) {
+    const backup = await onTerminal(options.exe, ["backup", ...flags], env);
+    const name = /Backup created: (\S+) /.exec(backup.text)?.[1];
+    if (!name || !backup.text.includes("fully checked")) throw new Error(`no checked backup: ${backup.text}`);
+    const restore = await onTerminal(options.exe, ["restore", name, "--yes", ...flags], env);
+    const file = join(dir, "database_backups", name);
+    const cp = timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", file, live]);
+    samples.backup.push(backup.ms);
+    samples.restore.push(restore.ms);
+    samples.cp.push(cp);
+    samples.lines.push(backup.drawn.length);
+    const gap = longestGap(backup.drawn);
+    if (gap !== null) samples.gap.push(gap);
+    const restoreGap = longestGap(restore.drawn);
+    if (restoreGap !== null) samples["restore gap"].push(restoreGap);
+  }
+  const l = options.label;
+  const cp = summarize(`${l}: cp of that backup over the database (+ flush)`, "ms", samples.cp);
+  const rows: Row[] = [
+    summarize(`${l}: business-app backup (executable: snapshot, full check, exit)`, "ms", samples.backup),
+    {
+      ...summarize(
+        `${l}: business-app restore NAME --yes (executable)`,
+        "ms",
+        samples.restore,
+        cp.median * 3,
+      ),
+      anchor: cp.median,
+    },
+    { ...cp, anchor: cp.median },
+    summarize(`${l}:   progress lines drawn during the backup`, "x", samples.lines),
+  ];
+  if (samples.gap.length > 0)
+    rows.push(
+      summarize(`${l}:   longest wait between two progress lines of a step, backup`, "ms", samples.gap, 1000),
+    );
+  if (samples["restore gap"].length > 0)
+    rows.push(
+      summarize(
+        `${l}:   longest wait between two progress lines of a step, restore`,
+        "ms",
+        samples["restore gap"],
+        1000,
+      ),
+    );
+  return rows;
 }

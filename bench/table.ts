@@ -21,16 +21,16 @@ export function summarize(name: string, unit: Row["unit"], samples: number[], ta
   return { name, unit, median, min: sorted[0] as number, max: sorted.at(-1) as number, target };
 }
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(1) : n.toFixed(2));
+export const formatFigure = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(1) : n.toFixed(2));
 
 /** Prints the rows as an aligned table: figure, min–max, target and pass/miss. */
 export function printTable(rows: Row[]): void {
   const lines = rows.map((r) => [
     r.name,
-    `${fmt(r.median)} ${r.unit}`,
-    `${fmt(r.min)}–${fmt(r.max)}`,
+    `${formatFigure(r.median)} ${r.unit}`,
+    `${formatFigure(r.min)}–${formatFigure(r.max)}`,
     r.anchor ? `${(r.median / r.anchor).toFixed(2)}×` : "",
-    r.target === undefined ? "" : `≤ ${fmt(r.target)} ${r.unit}`,
+    r.target === undefined ? "" : `≤ ${formatFigure(r.target)} ${r.unit}`,
     r.target === undefined ? "" : r.median <= r.target ? "pass" : "MISS",
   ]);
   const header = ["measurement", "median", "min–max", "ratio", "target", ""];
