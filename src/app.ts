@@ -178,7 +178,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     },
   });
   const drills = new DrillSchedule({
-    run: () => engine.drill(),
+    // Background work: a restore or backup someone starts meanwhile goes first.
+    run: () => engine.scheduledDrill(),
     lastAt: () => engine.lastDrill()?.at ?? null,
     intervalDays: settings.drill_interval_days,
     log,

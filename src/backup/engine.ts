@@ -36,6 +36,7 @@ import type { RestorePreview } from "./operations/restore-preview.ts";
 import { Restorer } from "./operations/restorer.ts";
 import type { OperationRunner } from "./operations/runner.ts";
 import { settleSafetyLinks } from "./operations/safety.ts";
+import { scheduledDrill } from "./operations/scheduled-drill.ts";
 import { backupLive } from "./operations/snapshot.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
 
@@ -271,6 +272,11 @@ export class BackupEngine {
   /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */
   drill(): Promise<DrillResult> {
     return this.#operations.run("Restore drill failed", () => runDrill(this.#ctx, this.#options.migrations));
+  }
+
+  /** A restore drill the schedule starts: background work that makes way (`scheduledDrill`); null when nothing was recorded. */
+  scheduledDrill(): Promise<DrillResult | null> {
+    return scheduledDrill(this.#ctx, this.#options.migrations);
   }
 
   /**

@@ -184,6 +184,7 @@ export function BackgroundWords(props: { status: AppStatus }) {
       "backup-check": `Checking backup ${p.name ?? ""}`,
       "database-check": "Checking the restored database",
       tidy: "Removing old backups",
+      drill: `Restore drill of ${p.name ?? "the newest backup"}`,
     })[p.kind];
   return (
     <p class="small muted" id="background-work">
