@@ -155,6 +155,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     keepDays,
     onChange: () => shipping.changed(),
+    background: engine.background,
   });
   const continuousStatus = () => continuousView(continuous, shipping, paths.backupsDir);
   // After a restore the capture begins a new chain from the restored database: expected, no loss.

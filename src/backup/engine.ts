@@ -22,6 +22,7 @@ import { BackupBusyError, OperationAbandonedError } from "./errors.ts";
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
+import type { BackgroundWork } from "./operations/background.ts";
 import { BackupChecks } from "./operations/backup-checks.ts";
 import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
 import { FollowUps } from "./operations/follow-ups.ts";
@@ -272,6 +273,11 @@ export class BackupEngine {
   /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */
   drill(): Promise<DrillResult> {
     return this.#operations.run("Restore drill failed", () => runDrill(this.#ctx, this.#options.migrations));
+  }
+
+  /** This process's background work, which makes way for every operation someone starts (continuous protection's merges run there too). */
+  get background(): BackgroundWork {
+    return this.#operations.background;
   }
 
   /** A restore drill the schedule starts: background work that makes way (`scheduledDrill`); null when nothing was recorded. */

@@ -109,4 +109,26 @@ describe("background work makes way for what someone starts", () => {
     expect(engine.lastDrill()).toBeNull();
     expect(engine.checks.running()).toEqual([]);
   });
+
+  test("a backup started during the hourly check of the live database goes through; what the check found is not recorded", async () => {
+    const gate = checkHold(["database-check"]);
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
+    addItems(db, ["apples"]);
+    const checking = engine.health.refresh().catch((error: unknown) => error);
+    await gate.reached(1);
+    expect(engine.checks.running()).toEqual([
+      { kind: "database-check", name: null, startedAt: expect.any(String) },
+    ]);
+
+    const made = await engine.createBackup({ kind: "manual" });
+    expect(made.health).toBe("verified");
+    expect(await checking).toBeInstanceOf(BackgroundYieldedError);
+    const afterBackup = engine.health.current;
+    gate.held[0]?.release();
+    await engine.settled();
+    expect(engine.health.current).toBe(afterBackup);
+
+    gate.state.holding = false;
+    expect((await engine.health.refresh()).ok).toBe(true);
+  });
 });

@@ -16,7 +16,8 @@ import {
 import { ChainWriter } from "./chain-writer.ts";
 import { releaseDatabaseFile } from "./database-file.ts";
 import { LogHold } from "./log-hold.ts";
-import { mergeOnce, pruneChains } from "./maintenance.ts";
+import { pruneChains } from "./maintenance.ts";
+import { type MergeBackground, Merges } from "./merges.ts";
 import { readWal } from "./wal.ts";
 
 /**
@@ -71,6 +72,8 @@ export interface CaptureOptions {
   onChange?: () => void;
   /** The most bytes of the log read into one change file (64 MiB). */
   readBytes?: number;
+  /** Where merges run beside a serving app: they make way for every operation someone starts (`Merges`). */
+  background?: MergeBackground;
 }
 
 export interface ContinuousStatus {
@@ -92,10 +95,11 @@ const DAY_MS = 86_400_000;
 const RETRY_MS = 60_000;
 
 export class ContinuousCapture {
-  readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange">> &
+  readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange" | "background">> &
     Pick<CaptureOptions, "onChange"> & { clock: Clock };
   readonly #hold = new LogHold();
   readonly #writer: ChainWriter;
+  readonly #merges: Merges;
   #current: Current | null = null;
   #running = false;
   #establishing: Promise<void> | null = null;
@@ -122,6 +126,12 @@ export class ContinuousCapture {
       ...options,
     };
     this.#writer = new ChainWriter(this.#o);
+    this.#merges = new Merges({
+      fanIn: this.#o.mergeFanIn,
+      log: options.log,
+      background: options.background,
+      onChange: options.onChange,
+    });
     // The pin would keep the close's checkpoint from finishing: the capture always stops first.
     options.database.beforeClose(() => this.stop());
   }
@@ -158,6 +168,7 @@ export class ContinuousCapture {
     if (!this.#running) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#merges.stop();
     try {
       if (this.#current) this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
     } catch (error) {
@@ -208,8 +219,8 @@ export class ContinuousCapture {
 
   /**
    * What the timer does every `pollMs`: read what was committed, checkpoint when due, merge
-   * change files, start a new chain when due (or after a break); resolves once a new chain that
-   * it started is in place.
+   * change files (in the background: `Merges`), start a new chain when due (or after a break);
+   * resolves once a new chain or a merge that it started is in place (or the merge made way).
    */
   tick(): Promise<void> {
     if (!this.#running || this.#establishing) return Promise.resolve();
@@ -222,7 +233,7 @@ export class ContinuousCapture {
         (this.#writer.capturedPages > 0 && now - this.#lastCheckpoint >= this.#o.checkpointMs)
       )
         this.checkpoint();
-      this.#merge();
+      const merging = this.#current ? this.#merges.start(this.#current.chain) : Promise.resolve();
       if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
       const current = this.#current;
       if (
@@ -231,7 +242,8 @@ export class ContinuousCapture {
           current.changeBytes >=
             Math.max(this.#o.chainBytes, statSync(join(current.chain.dir, BASE_FILE)).size))
       )
-        return this.#establish("rotate");
+        return Promise.all([this.#establish("rotate"), merging]).then(() => {});
+      return merging;
     } catch (error) {
       this.#break(`capturing failed: ${describeError(error)}`, { pause: true });
     }
@@ -385,9 +397,5 @@ export class ContinuousCapture {
       currentId: this.#current?.chain.info.id ?? null,
       log: this.#o.log,
     });
-  }
-
-  #merge(): void {
-    if (this.#current && mergeOnce(this.#current.chain, this.#o.mergeFanIn)) this.#o.onChange?.();
   }
 }

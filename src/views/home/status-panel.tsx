@@ -185,6 +185,7 @@ export function BackgroundWords(props: { status: AppStatus }) {
       "database-check": "Checking the restored database",
       tidy: "Removing old backups",
       drill: `Restore drill of ${p.name ?? "the newest backup"}`,
+      merge: "Merging continuous protection's changes",
     })[p.kind];
   return (
     <p class="small muted" id="background-work">
