@@ -182,7 +182,7 @@ export function BackgroundWords(props: { status: AppStatus }) {
   const what = (p: AppStatus["background"][number]) =>
     ({
       "backup-check": `Checking backup ${p.name ?? ""}`,
-      "database-check": "Checking the restored database",
+      "database-check": "Checking the database",
       tidy: "Removing old backups",
       drill: `Restore drill of ${p.name ?? "the newest backup"}`,
       merge: "Merging continuous protection's changes",
