@@ -9,7 +9,7 @@ import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
 import { spaceNeeded } from "../catalog/space.ts";
 import type { EngineContext } from "../context.ts";
-import { NotEnoughSpaceError, rebuildFailure } from "../errors.ts";
+import { NotEnoughSpaceError, OperationAbandonedError, rebuildFailure } from "../errors.ts";
 import { NOT_CARRIED } from "../inspect/rebuild.ts";
 import { copyFileInWorker, drillFileInWorker, rebuildInWorker } from "../inspect/worker-client.ts";
 import { identityOf } from "./restore-choice.ts";
@@ -81,6 +81,8 @@ export async function performDrill(
       : failed("there is no good backup to restore");
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
+    // The app closing gave the worker up: in the background that is no finding about the backup.
+    if (options.signal && error instanceof OperationAbandonedError) throw error;
     finding = failed(describeError(error));
   }
   const result: DrillResult = {
