@@ -155,6 +155,7 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     clock,
     keepDays,
     onChange: () => shipping.changed(),
+    background: engine.background,
   });
   const continuousStatus = () => continuousView(continuous, shipping, paths.backupsDir);
   // After a restore the capture begins a new chain from the restored database: expected, no loss.
@@ -178,7 +179,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
     },
   });
   const drills = new DrillSchedule({
-    run: () => engine.drill(),
+    // Background work: a restore or backup someone starts meanwhile goes first.
+    run: () => engine.scheduledDrill(),
     lastAt: () => engine.lastDrill()?.at ?? null,
     intervalDays: settings.drill_interval_days,
     log,

@@ -22,6 +22,7 @@ import { BackupBusyError, OperationAbandonedError } from "./errors.ts";
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
+import type { BackgroundWork } from "./operations/background.ts";
 import { BackupChecks } from "./operations/backup-checks.ts";
 import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
 import { FollowUps } from "./operations/follow-ups.ts";
@@ -36,6 +37,7 @@ import type { RestorePreview } from "./operations/restore-preview.ts";
 import { Restorer } from "./operations/restorer.ts";
 import type { OperationRunner } from "./operations/runner.ts";
 import { settleSafetyLinks } from "./operations/safety.ts";
+import { scheduledDrill } from "./operations/scheduled-drill.ts";
 import { backupLive } from "./operations/snapshot.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
 
@@ -271,6 +273,16 @@ export class BackupEngine {
   /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */
   drill(): Promise<DrillResult> {
     return this.#operations.run("Restore drill failed", () => runDrill(this.#ctx, this.#options.migrations));
+  }
+
+  /** This process's background work, which makes way for every operation someone starts (continuous protection's merges run there too). */
+  get background(): BackgroundWork {
+    return this.#operations.background;
+  }
+
+  /** A restore drill the schedule starts: background work that makes way (`scheduledDrill`); null when nothing was recorded. */
+  scheduledDrill(): Promise<DrillResult | null> {
+    return scheduledDrill(this.#ctx, this.#options.migrations);
   }
 
   /**

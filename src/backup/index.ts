@@ -39,8 +39,8 @@ export type {
 export { explainRetention, planRetention } from "./catalog/retention.ts";
 export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
 export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
-export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture.ts";
 export { ContinuousCapture } from "./continuous/capture.ts";
+export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture-options.ts";
 export type { Chain, ChainInfo } from "./continuous/chain.ts";
 export { continuousDir, listChains } from "./continuous/chain.ts";
 export type { PointErrorCode, PointInTime } from "./continuous/restore-point.ts";

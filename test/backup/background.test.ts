@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
+import { BackgroundYieldedError } from "../../src/backup/operations/background.ts";
 import { addItems, checkHold, itemNames, makeSetup } from "./fixtures.ts";
 
 describe("background work makes way for what someone starts", () => {
@@ -58,5 +59,76 @@ describe("background work makes way for what someone starts", () => {
     await engine.settled();
     expect(engine.checks.running()).toEqual([]);
     expect(engine.find(made.name)).toEqual(before);
+  });
+
+  test("a restore started during a scheduled drill goes through; the drill runs again after it and is recorded once", async () => {
+    const gate = checkHold(["drill"]);
+    const { engine, db, readLog } = makeSetup({ backgroundHold: gate.hold });
+    addItems(db, ["apples"]);
+    const base = await engine.createBackup({ kind: "manual" });
+    await engine.settled();
+
+    const drilling = engine.scheduledDrill();
+    await gate.reached(1);
+    expect(engine.checks.running()).toEqual([
+      { kind: "drill", name: base.name, startedAt: expect.any(String) },
+    ]);
+    expect(engine.progress()).toBeNull();
+
+    // The drill is held with its finding in hand: the restore neither waits nor is told "busy".
+    addItems(db, ["pears"]);
+    const restored = await engine.restore(base.name, { by: "anna" });
+    expect(itemNames(db)).toEqual(["apples"]);
+    expect(engine.lastDrill()).toBeNull();
+
+    await gate.reached(2);
+    for (const h of gate.held) h.release();
+    const result = await drilling;
+    expect(result?.ok).toBe(true);
+    expect(engine.lastDrill()).toEqual(result);
+    await engine.settled();
+    expect(passedFullCheck(engine.find(restored.safetyBackup as string))).toBe(true);
+    expect((await readLog()).match(/Restore drill passed/g)?.length).toBe(1);
+  });
+
+  test("a scheduled drill stopped twice records nothing and is left to the schedule", async () => {
+    const gate = checkHold(["drill"]);
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
+    addItems(db, ["apples"]);
+    await engine.createBackup({ kind: "manual" });
+    await engine.settled();
+
+    const drilling = engine.scheduledDrill().catch((error: unknown) => error);
+    await gate.reached(1);
+    await engine.createBackup({ kind: "manual" });
+    await gate.reached(2);
+    await engine.createBackup({ kind: "manual" });
+    expect(await drilling).toBeInstanceOf(BackgroundYieldedError);
+    for (const h of gate.held) h.release();
+    await engine.settled();
+    expect(engine.lastDrill()).toBeNull();
+    expect(engine.checks.running()).toEqual([]);
+  });
+
+  test("a backup started during the hourly check of the live database goes through; what the check found is not recorded", async () => {
+    const gate = checkHold(["database-check"]);
+    const { engine, db } = makeSetup({ backgroundHold: gate.hold });
+    addItems(db, ["apples"]);
+    const checking = engine.health.refresh().catch((error: unknown) => error);
+    await gate.reached(1);
+    expect(engine.checks.running()).toEqual([
+      { kind: "database-check", name: null, startedAt: expect.any(String) },
+    ]);
+
+    const made = await engine.createBackup({ kind: "manual" });
+    expect(made.health).toBe("verified");
+    expect(await checking).toBeInstanceOf(BackgroundYieldedError);
+    const afterBackup = engine.health.current;
+    gate.held[0]?.release();
+    await engine.settled();
+    expect(engine.health.current).toBe(afterBackup);
+
+    gate.state.holding = false;
+    expect((await engine.health.refresh()).ok).toBe(true);
   });
 });

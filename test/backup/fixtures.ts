@@ -79,16 +79,16 @@ export function manualClock(start: Date) {
 }
 
 /**
- * A hold for the background checks of backups: while `holding`, each check, once its work is
- * done, waits before it records for a promise the test settles (`release`); `reached(n)` resolves
- * when n checks have been held.
+ * A hold for background work of `kinds` (the checks of backups): while `holding`, each piece, once
+ * its work is done, waits before it records for a promise the test settles (`release`);
+ * `reached(n)` resolves when n pieces have been held.
  */
-export function checkHold() {
+export function checkHold(kinds: BackgroundPiece["kind"][] = ["backup-check"]) {
   const held: { piece: BackgroundPiece; release: () => void }[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const state = { holding: true };
   const hold = (piece: BackgroundPiece): Promise<void> => {
-    if (!state.holding || piece.kind !== "backup-check") return Promise.resolve();
+    if (!state.holding || !kinds.includes(piece.kind)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       held.push({ piece, release: resolve });
       for (const w of waiters.filter((w) => held.length >= w.count)) w.resolve();

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { MergeBackground } from "../../src/backup/continuous/merges.ts";
 import { buildPointInTime, ContinuousCapture } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
@@ -47,6 +48,8 @@ export async function startWorkload(
     pollMs?: number;
     startAt?: number;
     readBytes?: number;
+    /** Where merges run (`MergeBackground`), as beside a serving app. */
+    background?: MergeBackground;
   } = {},
 ): Promise<Workload> {
   const backups = join(dir, "database_backups");
@@ -65,6 +68,7 @@ export async function startWorkload(
     ...(options.chainBytes ? { chainBytes: options.chainBytes } : {}),
     ...(options.mergeFanIn ? { mergeFanIn: options.mergeFanIn } : {}),
     ...(options.readBytes ? { readBytes: options.readBytes } : {}),
+    ...(options.background ? { background: options.background } : {}),
   });
   await capture.start();
   return { dir, backups, handle, capture, clock, states: [[clock.now, contentOf(handle.sqlite)]] };

@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../../lib/errors.ts";
-import type { Log } from "../../lib/log.ts";
 import { type Clock, systemClock } from "../../lib/time.ts";
+import type { CaptureOptions, ContinuousStatus } from "./capture-options.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains, removeChainLeftovers } from "./chain.ts";
 import {
   type Current,
@@ -16,7 +16,8 @@ import {
 import { ChainWriter } from "./chain-writer.ts";
 import { releaseDatabaseFile } from "./database-file.ts";
 import { LogHold } from "./log-hold.ts";
-import { mergeOnce, pruneChains } from "./maintenance.ts";
+import { pruneChains } from "./maintenance.ts";
+import { Merges } from "./merges.ts";
 import { readWal } from "./wal.ts";
 
 /**
@@ -41,61 +42,17 @@ import { readWal } from "./wal.ts";
  * transaction: within `pollMs` of its commit.
  */
 
-export interface CapturedDatabase {
-  readonly path: string;
-  readonly identity: string | null;
-  pauseCheckpoints(): void;
-  resumeCheckpoints(): void;
-  /** `listener` runs before the database closes (a restore's swap, the stop). */
-  beforeClose(listener: () => void): void;
-}
-
-export interface CaptureOptions {
-  database: CapturedDatabase;
-  backupsDir: string;
-  log: Log;
-  clock?: Clock;
-  /** Days of history kept (`continuous_keep_days`). */
-  keepDays: () => number;
-  /** How often the log is read (ms). */
-  pollMs?: number;
-  /** Checkpoint once this many pages were captured since the last one, or `checkpointMs` passed. */
-  checkpointPages?: number;
-  checkpointMs?: number;
-  /** Start a new chain (a new base) once its changes outgrow this many bytes and the base, or after `chainMs`. */
-  chainBytes?: number;
-  chainMs?: number;
-  /** Merge this many change files of one level into one of the next. */
-  mergeFanIn?: number;
-  /** Called after each change file, merge or new chain written (what goes off-site next). */
-  onChange?: () => void;
-  /** The most bytes of the log read into one change file (64 MiB). */
-  readBytes?: number;
-}
-
-export interface ContinuousStatus {
-  /** Capturing now. */
-  active: boolean;
-  /** The first and last moment a restore can go back to (ISO), or null without a chain. */
-  from: string | null;
-  to: string | null;
-  /** When the last transaction was captured. */
-  lastCapturedAt: string | null;
-  /** When the chain being written started, and why the one before it ended (null: nothing was lost). */
-  chainStartedAt: string | null;
-  problem: string | null;
-}
-
 const BARRIER_WAIT_MS = 100;
 const START_BARRIER_WAIT_MS = 5000;
 const DAY_MS = 86_400_000;
 const RETRY_MS = 60_000;
 
 export class ContinuousCapture {
-  readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange">> &
+  readonly #o: Required<Omit<CaptureOptions, "clock" | "onChange" | "background">> &
     Pick<CaptureOptions, "onChange"> & { clock: Clock };
   readonly #hold = new LogHold();
   readonly #writer: ChainWriter;
+  readonly #merges: Merges;
   #current: Current | null = null;
   #running = false;
   #establishing: Promise<void> | null = null;
@@ -122,6 +79,12 @@ export class ContinuousCapture {
       ...options,
     };
     this.#writer = new ChainWriter(this.#o);
+    this.#merges = new Merges({
+      fanIn: this.#o.mergeFanIn,
+      log: options.log,
+      background: options.background,
+      onChange: options.onChange,
+    });
     // The pin would keep the close's checkpoint from finishing: the capture always stops first.
     options.database.beforeClose(() => this.stop());
   }
@@ -158,6 +121,7 @@ export class ContinuousCapture {
     if (!this.#running) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#merges.stop();
     try {
       if (this.#current) this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
     } catch (error) {
@@ -208,8 +172,8 @@ export class ContinuousCapture {
 
   /**
    * What the timer does every `pollMs`: read what was committed, checkpoint when due, merge
-   * change files, start a new chain when due (or after a break); resolves once a new chain that
-   * it started is in place.
+   * change files (in the background: `Merges`), start a new chain when due (or after a break);
+   * resolves once a new chain or a merge that it started is in place (or the merge made way).
    */
   tick(): Promise<void> {
     if (!this.#running || this.#establishing) return Promise.resolve();
@@ -222,7 +186,7 @@ export class ContinuousCapture {
         (this.#writer.capturedPages > 0 && now - this.#lastCheckpoint >= this.#o.checkpointMs)
       )
         this.checkpoint();
-      this.#merge();
+      const merging = this.#current ? this.#merges.start(this.#current.chain) : Promise.resolve();
       if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
       const current = this.#current;
       if (
@@ -231,7 +195,8 @@ export class ContinuousCapture {
           current.changeBytes >=
             Math.max(this.#o.chainBytes, statSync(join(current.chain.dir, BASE_FILE)).size))
       )
-        return this.#establish("rotate");
+        return Promise.all([this.#establish("rotate"), merging]).then(() => {});
+      return merging;
     } catch (error) {
       this.#break(`capturing failed: ${describeError(error)}`, { pause: true });
     }
@@ -385,9 +350,5 @@ export class ContinuousCapture {
       currentId: this.#current?.chain.info.id ?? null,
       log: this.#o.log,
     });
-  }
-
-  #merge(): void {
-    if (this.#current && mergeOnce(this.#current.chain, this.#o.mergeFanIn)) this.#o.onChange?.();
   }
 }

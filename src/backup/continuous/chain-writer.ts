@@ -1,7 +1,8 @@
 import { statSync } from "node:fs";
 import type { Clock } from "../../lib/time.ts";
 import type { Current } from "./chain-start.ts";
-import { type ChangeHeader, type ChangeRecord, writeChangeFile } from "./change-file.ts";
+import type { ChangeHeader, ChangeRecord } from "./change-file.ts";
+import { writeChangeFile } from "./change-file-out.ts";
 import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
 
 /**

@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fsyncDir } from "../../lib/files/fs-sync.ts";
-import { tempPathFor } from "../../lib/files/temp-name.ts";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { isPageSize } from "./page-size.ts";
 import type { WalPosition } from "./wal.ts";
 
@@ -19,7 +17,7 @@ import type { WalPosition } from "./wal.ts";
  *   32 bytes: SHA-256 of all of the above
  */
 
-const MAGIC = new TextEncoder().encode("BAPCHG01");
+export const MAGIC = new TextEncoder().encode("BAPCHG01");
 const TRAILER_BYTES = 32;
 /** No header or record description is longer: anything longer is not a change file. */
 const MAX_JSON_BYTES = 64 * 1024;
@@ -64,62 +62,6 @@ export function parseChangeFileName(name: string): { level: number; first: numbe
   const m = NAME.exec(name);
   if (!m) return null;
   return { level: Number(m[1]), first: Number(m[2]), last: Number(m[3]) };
-}
-
-function u32(value: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value);
-  return bytes;
-}
-
-function json(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
-}
-
-/** Writes the records of `header` into `dir` (complete under its name, or not at all); returns the path. */
-export function writeChangeFile(dir: string, header: ChangeHeader, records: Iterable<ChangeRecord>): string {
-  const path = join(dir, changeFileName(header.level, header.first, header.last));
-  const temp = tempPathFor(path, "write");
-  const fd = openSync(temp, "w", 0o600);
-  const hash = createHash("sha256");
-  const put = (bytes: Uint8Array) => {
-    hash.update(bytes);
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-  };
-  try {
-    const head = json(header);
-    put(MAGIC);
-    put(u32(head.length));
-    put(head);
-    for (const record of records) {
-      const about = json({
-        txn: record.txn,
-        at: record.at,
-        size: record.size,
-        state: record.state,
-        pages: record.pages.size,
-      });
-      put(u32(about.length));
-      put(about);
-      for (const [page, image] of [...record.pages].sort((a, b) => a[0] - b[0])) {
-        put(u32(page));
-        put(image);
-      }
-    }
-    const trailer = new Uint8Array(hash.digest());
-    let done = 0;
-    while (done < trailer.length) done += writeSync(fd, trailer, done, trailer.length - done);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
-  fsyncDir(dir);
-  return path;
 }
 
 export class ChangeFileError extends Error {

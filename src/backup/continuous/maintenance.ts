@@ -2,7 +2,8 @@ import { rmSync, statSync } from "node:fs";
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import { type Chain, listChains, removeChain } from "./chain.ts";
-import { type ChangeHeader, changeRecords, writeChangeFile } from "./change-file.ts";
+import { type ChangeHeader, changeRecords } from "./change-file.ts";
+import { ChangeFileOut } from "./change-file-out.ts";
 
 /** Keeping continuous protection's history bounded: files merged by levels, old chains removed. */
 
@@ -37,13 +38,20 @@ export function pruneChains(options: {
   }
 }
 
+/** A merge due in a chain: `fanIn` files of one level from `start` on, and the header of the file they become. */
+export interface MergePlan {
+  start: number;
+  merged: ChainFile[];
+  header: ChangeHeader;
+}
+
+type ChainFile = Chain["files"][number];
+
 /**
  * Keeps a chain to a few dozen files: when the oldest run of files of one level numbers `fanIn`,
- * they become one file of the next level (written whole, then they are removed; a merge cut short
- * leaves files the merged one covers, which `listChains` passes over). One merge per call; true
- * when one was made (`chain.files` then lists the merged file in their place).
+ * they become one file of the next level. Returns that merge, or null when none is due.
  */
-export function mergeOnce(chain: Chain, fanIn: number): boolean {
+export function planMerge(chain: Chain, fanIn: number): MergePlan | null {
   const files = chain.files;
   for (let start = 0; start < files.length; ) {
     const level = files[start]?.header.level;
@@ -51,8 +59,8 @@ export function mergeOnce(chain: Chain, fanIn: number): boolean {
     while (end < files.length && files[end]?.header.level === level) end++;
     if (end - start >= fanIn && level !== undefined) {
       const merged = files.slice(start, start + fanIn);
-      const first = (merged[0] as (typeof files)[number]).header;
-      const last = (merged.at(-1) as (typeof files)[number]).header;
+      const first = (merged[0] as ChainFile).header;
+      const last = (merged.at(-1) as ChainFile).header;
       const header: ChangeHeader = {
         ...first,
         level: level + 1,
@@ -61,18 +69,54 @@ export function mergeOnce(chain: Chain, fanIn: number): boolean {
         result: last.result,
         wal: last.wal,
       };
-      const path = writeChangeFile(
-        chain.dir,
-        header,
-        (function* () {
-          for (const f of merged) yield* changeRecords(f.path);
-        })(),
-      );
-      for (const f of merged) rmSync(f.path, { force: true });
-      files.splice(start, fanIn, { path, header, bytes: statSync(path).size });
-      return true;
+      return { start, merged, header };
     }
     start = end;
   }
-  return false;
+  return null;
+}
+
+/**
+ * Writes the merged file of `plan` under its temporary name, one transaction at a time with a turn
+ * of the event loop between (a merge never holds the app up), flushed. When `signal` aborts, what
+ * was written is removed and the chain is as it was (the merge is made again later); rejects then
+ * with the signal's reason.
+ */
+export async function writeMerge(chain: Chain, plan: MergePlan, signal: AbortSignal): Promise<ChangeFileOut> {
+  const out = new ChangeFileOut(chain.dir, plan.header);
+  try {
+    for (const f of plan.merged)
+      for (const record of changeRecords(f.path)) {
+        signal.throwIfAborted();
+        out.add(record);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    signal.throwIfAborted();
+    out.seal();
+    return out;
+  } catch (error) {
+    out.abandon();
+    throw error;
+  }
+}
+
+/**
+ * Puts a written merge in place: renamed to its name (from then on `listChains` passes over the
+ * files it covers), then they are removed, and `chain.files` lists it in their place. When the
+ * chain no longer lists those files where the merge found them, it is removed instead; false then.
+ */
+export function placeMerge(chain: Chain, plan: MergePlan, out: ChangeFileOut): boolean {
+  const still = plan.merged.every((f, i) => chain.files[plan.start + i] === f);
+  if (!still) {
+    out.abandon();
+    return false;
+  }
+  const path = out.place();
+  for (const f of plan.merged) rmSync(f.path, { force: true });
+  chain.files.splice(plan.start, plan.merged.length, {
+    path,
+    header: plan.header,
+    bytes: statSync(path).size,
+  });
+  return true;
 }

@@ -108,9 +108,12 @@ export function snapshotInWorker(args: { source: string; target: string; salvage
   return runTask({ task: "snapshot", args }) as Promise<SnapshotResult>;
 }
 
-/** `copyFileWhole`: the file system's own copy of a large file, off this thread. */
-export function copyFileInWorker(args: { source: string; target: string }) {
-  return runTask({ task: "copy-file", args }) as Promise<null>;
+/**
+ * `copyFileWhole`: the file system's own copy of a large file, off this thread; with `signal`, an
+ * abort gives the thread up (the caller removes the half copy).
+ */
+export function copyFileInWorker(args: { source: string; target: string }, signal?: AbortSignal) {
+  return runTask({ task: "copy-file", args }, undefined, signal) as Promise<null>;
 }
 
 /** `checkFile` of a file no one writes: `quick_check`, or the complete `integrity_check` when `full`. */
@@ -132,14 +135,17 @@ export function checkLiveInWorker(args: { path: string; full: boolean }) {
   return runTask({ task: "check-live", args }) as Promise<CheckResult>;
 }
 
-/** A restore drill's copy judged, opened with `migrations`, fully checked and counted (`checkDrillCopy`). */
-export function drillFileInWorker(args: { path: string; migrations: MigrationMeta[] }) {
-  return runTask({ task: "drill-file", args }) as Promise<DrillFileResult>;
+/**
+ * A restore drill's copy judged, opened with `migrations`, fully checked and counted
+ * (`checkDrillCopy`); with `signal`, an abort gives the thread up (the copy is the drill's own).
+ */
+export function drillFileInWorker(args: { path: string; migrations: MigrationMeta[] }, signal?: AbortSignal) {
+  return runTask({ task: "drill-file", args }, undefined, signal) as Promise<DrillFileResult>;
 }
 
-/** `rebuildDatabase`: a foreign file made anew from the app's migrations and its rows (not flushed). */
-export function rebuildInWorker(args: { source: string; target: string }) {
-  return runTask({ task: "rebuild", args }) as Promise<RebuildResult>;
+/** `rebuildDatabase`: a foreign file made anew from the app's migrations and its rows (not flushed); `signal` as for `copyFileInWorker`. */
+export function rebuildInWorker(args: { source: string; target: string }, signal?: AbortSignal) {
+  return runTask({ task: "rebuild", args }, undefined, signal) as Promise<RebuildResult>;
 }
 
 /** `checkRestorable` (the trust rule, `integrity_check`) alone; `mapped` as for `inspectFileInWorker`. */

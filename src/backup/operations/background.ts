@@ -1,7 +1,10 @@
 import type { Clock } from "../../lib/time.ts";
 
-/** What a piece of background work does: a backup's full check, the live database's check, tidying. */
-export type BackgroundKind = "backup-check" | "database-check" | "tidy";
+/**
+ * What a piece of background work does: a backup's full check, the live database's check, tidying,
+ * a restore drill the schedule started, continuous protection's merge of its changes.
+ */
+export type BackgroundKind = "backup-check" | "database-check" | "tidy" | "drill" | "merge";
 
 /** A piece of background work as the status shows it. */
 export interface BackgroundPiece {

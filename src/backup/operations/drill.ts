@@ -9,11 +9,11 @@ import { lineageOf } from "../catalog/lineage.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
 import { spaceNeeded } from "../catalog/space.ts";
 import type { EngineContext } from "../context.ts";
-import { NotEnoughSpaceError, rebuildFailure } from "../errors.ts";
+import { NotEnoughSpaceError, OperationAbandonedError, rebuildFailure } from "../errors.ts";
 import { NOT_CARRIED } from "../inspect/rebuild.ts";
 import { copyFileInWorker, drillFileInWorker, rebuildInWorker } from "../inspect/worker-client.ts";
 import { identityOf } from "./restore-choice.ts";
-import { CHANGED_SINCE_MADE, verifyRecord } from "./verify.ts";
+import { CHANGED_SINCE_MADE, inspectRecord, recordInspection } from "./verify.ts";
 
 /** What a drill found, before it is timed and recorded. */
 export type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows"> & {
@@ -23,31 +23,66 @@ export type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows"> & {
 
 const failed = (reason: string): Finding => ({ ok: false, reason, tables: 0, rows: 0 });
 
+/** A drill done, before it is recorded: its result and the manifest changes it found on the way. */
+export interface DrillRun {
+  result: DrillResult;
+  /** The backup drilled, as listed when the drill chose it. */
+  record: ManifestRecord | null;
+  /** What it learnt of the backup (its full check, its bytes changed), applied when it is recorded. */
+  changes: Array<() => Promise<void>>;
+}
+
+/** The backup a drill proves: the newest healthy one of this database, or null. */
+export function drillChoice(ctx: EngineContext): ManifestRecord | null {
+  const records = ctx.folder.list();
+  return (
+    lineageOf(records, identityOf(ctx, records)).find((r) => r.health === "verified" && !r.sourceDamaged) ??
+    null
+  );
+}
+
 /**
  * A restore drill: proves that the newest healthy backup can be restored, without touching the
- * live database. The backup is copied to a hidden temporary file in the backup folder, or
- * rebuilt there when the app did not make it, as a restore would (then hashed: bytes other than
- * those recorded when it was made fail the drill, and the backup is marked damaged), the copy is opened as a restored database would be — the trust
- * rule, the app's `migrations` run forward — given the complete `integrity_check`, and the rows
- * of each table are compared with the counts recorded when the backup was made (a backup without
- * them gets its full check first, which records them). The copy is removed whatever happens.
- * The result is kept in `drill.json` and logged (INFO passed, ERROR failed); a failure is a
- * result, not an exception. Call it holding the operation lock.
+ * live database (`performDrill`, then `recordDrill`). Call it holding the operation lock.
  */
 export async function runDrill(
   ctx: EngineContext,
   migrations: MigrationMeta[] = embeddedMigrations(),
 ): Promise<DrillResult> {
+  const done = await performDrill(ctx, drillChoice(ctx), migrations, { show: true });
+  await recordDrill(ctx, done);
+  return done.result;
+}
+
+/**
+ * A restore drill of `record` without recording anything: the backup is copied to a hidden
+ * temporary file in the backup folder, or rebuilt there when the app did not make it, as a restore
+ * would (then hashed: bytes other than those recorded when it was made fail the drill, and the
+ * backup is to be marked damaged), the copy is opened as a restored database would be — the trust
+ * rule, the app's `migrations` run forward — given the complete `integrity_check`, and the rows of
+ * each table are compared with the counts recorded when the backup was made (a backup without them
+ * gets its full check first, which records them). The copy is removed whatever happens. It reads
+ * the backup only, so it needs no lock; with `signal`, an abort gives its worker up. A failure is
+ * a result, not an exception (except the abort's). `show`: the status shows it as the operation.
+ */
+export async function performDrill(
+  ctx: EngineContext,
+  record: ManifestRecord | null,
+  migrations: MigrationMeta[],
+  options: { show: boolean; signal?: AbortSignal },
+): Promise<DrillRun> {
   const started = ctx.clock();
   const t0 = performance.now();
-  const records = ctx.folder.list();
-  const record =
-    lineageOf(records, identityOf(ctx, records)).find((r) => r.health === "verified" && !r.sourceDamaged) ??
-    null;
+  const changes: DrillRun["changes"] = [];
   let finding: Finding;
   try {
-    finding = record ? await drill(ctx, record, migrations) : failed("there is no good backup to restore");
+    finding = record
+      ? await drill(ctx, record, migrations, { ...options, changes })
+      : failed("there is no good backup to restore");
   } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    // The app closing gave the worker up: in the background that is no finding about the backup.
+    if (options.signal && error instanceof OperationAbandonedError) throw error;
     finding = failed(describeError(error));
   }
   const result: DrillResult = {
@@ -56,6 +91,13 @@ export async function runDrill(
     durationMs: Math.round(performance.now() - t0),
     ...finding,
   };
+  return { result, record, changes };
+}
+
+/** Records a drill done: the changes it found, its result in `drill.json`, logged (INFO passed, ERROR failed). Under the lock. */
+export async function recordDrill(ctx: EngineContext, done: DrillRun): Promise<void> {
+  for (const change of done.changes) await change();
+  const { result } = done;
   await writeDrillResult(ctx.folder.dir, result, ctx.folder.wait);
   const seconds = (result.durationMs / 1000).toFixed(1);
   if (result.ok) {
@@ -65,15 +107,21 @@ export async function runDrill(
   } else {
     ctx.log.error(`Restore drill failed${result.backup ? ` with ${result.backup}` : ""}: ${result.reason}`);
   }
-  return result;
 }
 
 async function drill(
   ctx: EngineContext,
   chosen: ManifestRecord,
   migrations: MigrationMeta[],
+  options: { show: boolean; signal?: AbortSignal; changes: DrillRun["changes"] },
 ): Promise<Finding> {
-  const record = chosen.rowCounts ? chosen : await verifyRecord(ctx, chosen);
+  const { signal, changes } = options;
+  let record = chosen;
+  if (!chosen.rowCounts) {
+    const inspected = await inspectRecord(ctx, chosen, signal);
+    changes.push(() => recordInspection(ctx, inspected, chosen));
+    record = inspected;
+  }
   if (record.health !== "verified" || !record.rowCounts)
     return failed(record.reason ?? "it failed its check");
   const free = ctx.freeSpace(ctx.folder.dir);
@@ -82,36 +130,42 @@ async function drill(
     return failed(`${why} for the temporary copy; free space on the disk of the backup folder`);
   }
   const temp = ctx.folder.pathOf(tempNameFor("drill", "copy"));
-  ctx.operations.show({
-    action: "drill",
-    kind: null,
-    name: record.name,
-    startedAt: ctx.clock().toISOString(),
-    bytesExpected: record.size,
-    temp,
-  });
+  if (options.show)
+    ctx.operations.show({
+      action: "drill",
+      kind: null,
+      name: record.name,
+      startedAt: ctx.clock().toISOString(),
+      bytesExpected: record.size,
+      temp,
+    });
   try {
     // As a restore does: the file system's own copy of a file the app made, hashed after it; any
     // other file rebuilt, the backup hashed after it.
     const source = ctx.folder.pathOf(record.name);
-    if (restoresByCopy(record)) await copyFileInWorker({ source, target: temp });
+    if (restoresByCopy(record)) await copyFileInWorker({ source, target: temp }, signal);
     else
-      await rebuildInWorker({ source, target: temp }).catch((error) => {
+      await rebuildInWorker({ source, target: temp }, signal).catch((error) => {
         throw rebuildFailure(record.name, error);
       });
+    signal?.throwIfAborted();
     const sha256 = await sha256File(restoresByCopy(record) ? temp : source);
+    signal?.throwIfAborted();
     if (record.sha256 && sha256 !== record.sha256) {
       const reason = `its content ${CHANGED_SINCE_MADE}`;
-      await ctx.folder.update((records) =>
-        records.set(record.name, { ...record, health: "damaged", reason, fullCheck: null }),
-      );
-      ctx.log.warning(`Backup ${record.name} failed its check: ${reason}`);
+      const judged = record;
+      changes.push(async () => {
+        await ctx.folder.update((records) =>
+          records.set(judged.name, { ...judged, health: "damaged", reason, fullCheck: null }),
+        );
+        ctx.log.warning(`Backup ${judged.name} failed its check: ${reason}`);
+      });
       return failed(`the backup ${record.name} ${CHANGED_SINCE_MADE}`);
     }
-    return await checkDrillCopyOf(temp, record, migrations);
+    return await checkDrillCopyOf(temp, record, migrations, signal);
   } finally {
     await removeDrillCopy(temp);
-    ctx.operations.show(null);
+    if (options.show) ctx.operations.show(null);
   }
 }
 
@@ -131,8 +185,9 @@ async function checkDrillCopyOf(
   temp: string,
   record: Pick<ManifestRecord, "origin" | "rowCounts">,
   migrations: MigrationMeta[],
+  signal?: AbortSignal,
 ): Promise<Finding> {
-  const found = await drillFileInWorker({ path: temp, migrations });
+  const found = await drillFileInWorker({ path: temp, migrations }, signal);
   if (!found.ok || !found.rowCounts) return failed(`the restored copy ${found.reason ?? "failed its check"}`);
   if (!record.rowCounts) {
     const counted = Object.values(found.rowCounts).reduce((sum, n) => sum + n, 0);

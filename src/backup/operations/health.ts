@@ -31,11 +31,23 @@ export class DatabaseHealth {
   }
 
   /**
-   * `quick_check` without the operation lock (it only reads, and never keeps anyone's backup
-   * waiting): at start and on the housekeeping's schedule.
+   * `quick_check` without the operation lock, as background work (`BackgroundWork`): at start and
+   * on the housekeeping's schedule. It starts only when no operation someone started runs, is
+   * listed as running, and when someone starts one meanwhile what it found is not recorded (it
+   * rejects with `BackgroundYieldedError`; that operation records the database's health itself,
+   * and the next hour checks again). Its thread is not given up: it reads the live database,
+   * whose reader must end by itself (a restore's close waits for it, bounded).
    */
   async refresh(): Promise<HealthRecord> {
-    this.current = await checkLive(this.#ctx, false);
-    return this.current;
+    const checked: { found?: HealthRecord } = {};
+    await this.#operations.background.run(
+      { kind: "database-check", name: null },
+      () => checkLive(this.#ctx, false),
+      async (found) => {
+        this.current = checked.found = found;
+      },
+    );
+    // Resolved only once recorded.
+    return checked.found as HealthRecord;
   }
 }

@@ -182,8 +182,10 @@ export function BackgroundWords(props: { status: AppStatus }) {
   const what = (p: AppStatus["background"][number]) =>
     ({
       "backup-check": `Checking backup ${p.name ?? ""}`,
-      "database-check": "Checking the restored database",
+      "database-check": "Checking the database",
       tidy: "Removing old backups",
+      drill: `Restore drill of ${p.name ?? "the newest backup"}`,
+      merge: "Merging continuous protection's changes",
     })[p.kind];
   return (
     <p class="small muted" id="background-work">
