@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { passedFullCheck } from "../../src/backup/catalog/manifest.ts";
-import { BackgroundYieldedError } from "../../src/backup/operations/background.ts";
+import { BackgroundWork, BackgroundYieldedError } from "../../src/backup/operations/background.ts";
 import { addItems, checkHold, itemNames, makeSetup } from "./fixtures.ts";
 
 describe("background work makes way for what someone starts", () => {
@@ -130,5 +130,60 @@ describe("background work makes way for what someone starts", () => {
 
     gate.state.holding = false;
     expect((await engine.health.refresh()).ok).toBe(true);
+  });
+});
+
+describe("a piece's record, once under way", () => {
+  const clock = () => new Date("2026-12-07T10:00:00Z");
+
+  test("an operation starting while the record runs does not undo it: the piece ends recorded, once", async () => {
+    const work = new BackgroundWork({ clock });
+    let records = 0;
+    let letRecordEnd = () => {};
+    let recording = () => {};
+    const started = new Promise<void>((resolve) => {
+      recording = resolve;
+    });
+    const run = work.run(
+      { kind: "backup-check", name: "a.db" },
+      async () => "found",
+      async (_result, signal) => {
+        // As a record under the lock: the signal looked at first, then the writing, which takes a while.
+        const kept = !signal.aborted;
+        recording();
+        await new Promise<void>((resolve) => {
+          letRecordEnd = resolve;
+        });
+        if (kept) records++;
+        return kept;
+      },
+    );
+    await started;
+    const resume = work.pause();
+    letRecordEnd();
+    await run;
+    expect(records).toBe(1);
+    resume();
+  });
+
+  test("a record that found the piece stopped says so, and the piece is told to run again", async () => {
+    const work = new BackgroundWork({ clock });
+    let resume = () => {};
+    let recorded = false;
+    const run = work.run(
+      { kind: "backup-check", name: "a.db" },
+      async () => "found",
+      async (_result, signal) => {
+        // An operation started just before the record took its lock.
+        resume = work.pause();
+        if (signal.aborted) return false;
+        recorded = true;
+        return true;
+      },
+    );
+    await expect(run).rejects.toBeInstanceOf(BackgroundYieldedError);
+    expect(recorded).toBe(false);
+    expect(work.list()).toEqual([]);
+    resume();
   });
 });

@@ -52,6 +52,16 @@ describe("ChaCha20-Poly1305", () => {
       }
     });
 
+  for (const aead of present)
+    test(`${aead.name}: a key, nonce or room of the wrong size is refused before the library sees the buffers`, () => {
+      const plain = new Uint8Array(100);
+      expect(() => aead.seal(key.subarray(0, 31), nonce, plain, new Uint8Array(116))).toThrow(RangeError);
+      expect(() => aead.seal(key, nonce.subarray(0, 8), plain, new Uint8Array(116))).toThrow(RangeError);
+      expect(() => aead.seal(key, nonce, plain, new Uint8Array(115))).toThrow(RangeError);
+      const sealed = seal(aead, plain);
+      expect(() => aead.open(key, nonce, sealed, new Uint8Array(99))).toThrow(RangeError);
+    });
+
   test.skipIf(Bun.which("node") === null)("the runtime's path seals as Node's OpenSSL does", () => {
     const plain = plains[4] as Uint8Array;
     const script = `const c = require("node:crypto").createCipheriv("chacha20-poly1305", Buffer.from(process.argv[1], "hex"), Buffer.from(process.argv[2], "hex"), { authTagLength: 16 });

@@ -36,9 +36,11 @@ export class Merges {
     if (this.#running) return this.#running;
     const plan = planMerge(chain, this.#o.fanIn);
     if (!plan) return Promise.resolve();
+    const stopping = this.#stopping.signal;
     this.#running = this.#merge(chain, plan)
       .catch((error) => {
-        if (error instanceof BackgroundYieldedError || this.#stopping.signal.aborted) return;
+        // `stop()` replaces the controller: the merge's own signal says whether it stopped this one.
+        if (error instanceof BackgroundYieldedError || stopping.aborted) return;
         this.#o.log.warning(
           `Continuous protection: a merge failed, it is tried again: ${describeError(error)}`,
         );
@@ -71,8 +73,12 @@ export class Merges {
     };
     const place = async (out: ChangeFileOut, signal: AbortSignal) => {
       written = null;
-      if (signal.aborted || stopping.aborted) return out.abandon();
+      if (signal.aborted || stopping.aborted) {
+        out.abandon();
+        return false;
+      }
       if (placeMerge(chain, plan, out)) this.#o.onChange?.();
+      return true;
     };
     try {
       const { background } = this.#o;

@@ -65,16 +65,18 @@ export class BackgroundWork {
   /**
    * Runs one piece: `work` (reading, checking; it must stop doing anything that lasts once `signal`
    * aborts), then — only when it finished and no operation aborted it meanwhile — `record` with
-   * its result (under a short hold of the lock, which `record` takes itself). Rejects with
+   * its result (under a short hold of the lock, which `record` takes itself; it answers false when
+   * it found the signal aborted there and recorded nothing). Rejects with
    * `BackgroundYieldedError` as soon as an operation someone starts aborts it; nothing is
    * recorded then, and the caller runs it again later.
    */
   async run<R>(
     what: { kind: BackgroundKind; name: string | null },
     work: (signal: AbortSignal) => Promise<R>,
-    record: (result: R, signal: AbortSignal) => Promise<void>,
+    record: (result: R, signal: AbortSignal) => Promise<boolean>,
   ): Promise<void> {
-    await this.whenFree();
+    // Again while an operation started between the wait's end and this piece's start.
+    while (this.#pauses > 0) await this.whenFree();
     const controller = new AbortController();
     const entry: Running = { piece: { ...what, startedAt: this.#clock().toISOString() }, controller };
     this.#running.add(entry);
@@ -88,7 +90,9 @@ export class BackgroundWork {
       const result = await Promise.race([work(signal), aborted]);
       await Promise.race([this.#hold?.(entry.piece), aborted]);
       if (signal.aborted) throw signal.reason;
-      await Promise.race([record(result, signal), aborted]);
+      // Not raced against an abort: a record under way either commits (it looks at the signal
+      // under the lock) or answers false, having recorded nothing — then it runs again later.
+      if (!(await record(result, signal))) throw signal.reason ?? new BackgroundYieldedError();
     } finally {
       this.#running.delete(entry);
     }

@@ -43,9 +43,10 @@ export class BackupChecks {
 
   /**
    * The full check of a backup just made (`checkAndRecord`): a command-line `backup` waits for it,
-   * so that a restore of its backup needs no second check. Returns the backup as listed then.
+   * so that a restore of its backup needs no second check. Returns what the check found and the
+   * backup as listed then.
    */
-  checkMade(record: ManifestRecord): Promise<ManifestRecord | null> {
+  checkMade(record: ManifestRecord): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null }> {
     return checkAndRecord(this.#ctx, record);
   }
 

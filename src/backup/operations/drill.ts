@@ -22,6 +22,8 @@ export type Finding = Pick<DrillResult, "ok" | "reason" | "tables" | "rows"> & {
 };
 
 const failed = (reason: string): Finding => ({ ok: false, reason, tables: 0, rows: 0 });
+/** Drills made by this process, each copy named apart (`drillOne`). */
+let drillCopies = 0;
 
 /** A drill done, before it is recorded: its result and the manifest changes it found on the way. */
 export interface DrillRun {
@@ -129,7 +131,9 @@ async function drill(
     const why = new NotEnoughSpaceError(spaceNeeded(record.size), free).message;
     return failed(`${why} for the temporary copy; free space on the disk of the backup folder`);
   }
-  const temp = ctx.folder.pathOf(tempNameFor("drill", "copy"));
+  // A name of its own per drill: a drill that made way may leave its copy open in the thread it
+  // gave up (a native copy cannot be interrupted) until that call returns.
+  const temp = ctx.folder.pathOf(tempNameFor("drill", "copy", ++drillCopies));
   if (options.show)
     ctx.operations.show({
       action: "drill",
@@ -155,9 +159,12 @@ async function drill(
       const reason = `its content ${CHANGED_SINCE_MADE}`;
       const judged = record;
       changes.push(async () => {
-        await ctx.folder.update((records) =>
-          records.set(judged.name, { ...judged, health: "damaged", reason, fullCheck: null }),
-        );
+        await ctx.folder.update((records) => {
+          // Marked on the record as listed now: a description changed meanwhile stays.
+          const now = records.get(judged.name);
+          if (now && now.sha256 === judged.sha256 && now.createdAt === judged.createdAt)
+            records.set(judged.name, { ...now, health: "damaged", reason, fullCheck: null });
+        });
         ctx.log.warning(`Backup ${judged.name} failed its check: ${reason}`);
       });
       return failed(`the backup ${record.name} ${CHANGED_SINCE_MADE}`);

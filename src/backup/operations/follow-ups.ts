@@ -68,14 +68,17 @@ export class FollowUps {
     this.add(label, async (underLock) => {
       for (let yields = 0; ; yields++) {
         try {
-          await this.#operations.background.run(what, work, (result, signal) =>
-            record(result, (fn) =>
+          await this.#operations.background.run(what, work, async (result, signal) => {
+            let madeWay = false;
+            await record(result, (fn) =>
               underLock(async () => {
                 // Checked under the lock: what a stopped piece found is never recorded.
-                if (!signal.aborted) await fn();
+                if (signal.aborted) madeWay = true;
+                else await fn();
               }),
-            ),
-          );
+            );
+            return !madeWay;
+          });
           return;
         } catch (error) {
           if (!(error instanceof BackgroundYieldedError) || yields >= YIELDS) throw error;

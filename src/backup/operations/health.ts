@@ -45,6 +45,7 @@ export class DatabaseHealth {
       () => checkLive(this.#ctx, false),
       async (found) => {
         this.current = checked.found = found;
+        return true;
       },
     );
     // Resolved only once recorded.

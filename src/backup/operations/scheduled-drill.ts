@@ -41,16 +41,19 @@ async function drillOnce(ctx: EngineContext, migrations: MigrationMeta[]): Promi
     (signal) => performDrill(ctx, record, migrations, { show: false, signal }),
     async (done: DrillRun, signal) => {
       await operations.idle();
+      let madeWay = false;
       await operations.run(
         "Restore drill failed",
         async () => {
           // Checked under the lock: what a stopped drill found is never recorded.
-          if (signal.aborted || !stillListed(ctx, done)) return;
+          if (signal.aborted) madeWay = true;
+          if (madeWay || !stillListed(ctx, done)) return;
           await recordDrill(ctx, done);
           recorded = done.result;
         },
         { background: true },
       );
+      return !madeWay;
     },
   );
   return recorded;

@@ -104,20 +104,21 @@ function sameVerdict(a: ManifestRecord, b: ManifestRecord): boolean {
  * The full check of `record` (`inspectRecord`, without the lock: a backup or restore started
  * meanwhile is not told "busy"), then recorded under a short hold of the lock, which another
  * operation waits for rather than being refused (`recordInspection`: only while the verdict the
- * check started from stands). Returns the backup as listed then: `passedFullCheck` when it was
- * recorded; still without it when another process held the lock or judged it meanwhile.
+ * check started from stands). Returns what the check found (`inspected`) and the backup as listed
+ * then (`listed`): `passedFullCheck` when it was recorded; still without it when another process
+ * held the lock or judged it meanwhile — a damage found is in `inspected` even then.
  */
 export async function checkAndRecord(
   ctx: EngineContext,
   record: ManifestRecord,
-): Promise<ManifestRecord | null> {
+): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null }> {
   const inspected = await inspectRecord(ctx, record);
   await ctx.operations.runIfFree(
     `The full check of ${record.name} failed`,
     () => recordInspection(ctx, inspected, record),
     { background: true },
   );
-  return ctx.folder.list().find((r) => r.name === record.name) ?? null;
+  return { inspected, listed: ctx.folder.list().find((r) => r.name === record.name) ?? null };
 }
 
 /** `verifyRecord` of the named backups, or of all, one after the other. */

@@ -63,13 +63,15 @@ async function checkMade(engine: BackupEngine, record: ManifestRecord, ctx: CliC
   const later = `${made}; its full check follows (at the app's next start, or: business-app verify ${record.name})`;
   const checking = { label: `Checking ${record.name}`, done: 0, total: 0 };
   try {
-    const listed = await whileShowing(
+    const { inspected, listed } = await whileShowing(
       ctx,
       () => checking,
       () => engine.checks.checkMade(record),
     );
-    if (listed?.health === "damaged") {
-      ctx.stderr(`${made}, but it failed its full check: ${listed.reason}\n`);
+    // Damage found is told even when another process held the lock and it could not be recorded.
+    const damaged = listed?.health === "damaged" ? listed : inspected.health === "damaged" ? inspected : null;
+    if (damaged) {
+      ctx.stderr(`${made}, but it failed its full check: ${damaged.reason}\n`);
       return EXIT.failed;
     }
     ctx.stdout(listed && passedFullCheck(listed) ? `${made}, fully checked\n` : `${later}\n`);

@@ -1,5 +1,5 @@
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
-import { passesKnownAnswer } from "../shared/aead-check.ts";
+import { assertAeadSizes, passesKnownAnswer } from "../shared/aead-check.ts";
 import { javascriptAead } from "../shared/aead-js.ts";
 import type { Aead } from "../types.ts";
 
@@ -44,6 +44,7 @@ function libcrypto(soname: string): Aead {
   return {
     name: `${soname} (bun:ffi)`,
     seal(key, nonce, plain, out, aad) {
+      assertAeadSizes(key, nonce, out, plain.length + 16);
       let ok = c.EVP_EncryptInit_ex(sealing, null, null, key, nonce) === 1;
       if (aad?.length) ok &&= c.EVP_EncryptUpdate(sealing, null, length, aad, aad.length) === 1;
       if (plain.length) ok &&= c.EVP_EncryptUpdate(sealing, out, length, plain, plain.length) === 1;
@@ -54,6 +55,7 @@ function libcrypto(soname: string): Aead {
     open(key, nonce, sealed, out, aad) {
       const size = sealed.length - 16;
       if (size < 0) return false;
+      assertAeadSizes(key, nonce, out, size);
       let ok = c.EVP_DecryptInit_ex(opening, null, null, key, nonce) === 1;
       if (aad?.length) ok &&= c.EVP_DecryptUpdate(opening, null, length, aad, aad.length) === 1;
       if (size) ok &&= c.EVP_DecryptUpdate(opening, out, length, sealed, size) === 1;
@@ -81,6 +83,7 @@ function libsodium(soname: string): Aead {
   return {
     name: `${soname} (bun:ffi)`,
     seal(key, nonce, plain, out, aad) {
+      assertAeadSizes(key, nonce, out, plain.length + 16);
       const result = s.crypto_aead_chacha20poly1305_ietf_encrypt(
         out,
         length,
@@ -96,6 +99,7 @@ function libsodium(soname: string): Aead {
     },
     open(key, nonce, sealed, out, aad) {
       if (sealed.length < 16) return false;
+      assertAeadSizes(key, nonce, out, sealed.length - 16);
       const result = s.crypto_aead_chacha20poly1305_ietf_decrypt(
         out.length ? out : null,
         length,

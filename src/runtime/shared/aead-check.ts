@@ -39,3 +39,15 @@ export function passesKnownAnswer(aead: Aead): boolean {
     return false;
   }
 }
+
+/**
+ * Throws unless the sizes are ChaCha20-Poly1305's (a 32-byte key, a 12-byte nonce) and `out` has
+ * room for `bytes`: checked before a native library is handed the buffers, which reads and writes
+ * them by pointer without looking at their length.
+ */
+export function assertAeadSizes(key: Uint8Array, nonce: Uint8Array, out: Uint8Array, bytes: number): void {
+  if (key.length !== 32 || nonce.length !== 12 || out.length < bytes)
+    throw new RangeError(
+      `ChaCha20-Poly1305 needs a 32-byte key, a 12-byte nonce and ${bytes} bytes of room (${key.length}, ${nonce.length}, ${out.length})`,
+    );
+}
