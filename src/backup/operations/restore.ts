@@ -5,16 +5,8 @@ import { describeError } from "../../lib/errors.ts";
 import { sha256File } from "../../lib/hash.ts";
 import { restoreTempPath } from "../catalog/leftovers.ts";
 import { type ManifestRecord, restoresByCopy } from "../catalog/manifest.ts";
-import { applyRetentionQuietly } from "../catalog/removals.ts";
-import type { RetentionLimits } from "../catalog/retention.ts";
 import { spaceNeeded } from "../catalog/space.ts";
-import type {
-  EngineContext,
-  HealthRecord,
-  RestoreResult,
-  RestoreStep,
-  RunningOperation,
-} from "../context.ts";
+import type { EngineContext, RestoreResult, RestoreStep, RunningOperation } from "../context.ts";
 import {
   BackupUnusableError,
   NotEnoughSpaceError,
@@ -22,7 +14,6 @@ import {
   rebuildFailure,
 } from "../errors.ts";
 import { checkAppSchema, checkSchemaTrust } from "../inspect/trust.ts";
-import { checkAfterRestore, type FollowUps } from "./follow-ups.ts";
 import type { RestoreSource } from "./restore-choice.ts";
 import type { RestoreEvents } from "./restore-events.ts";
 import { labelFailure } from "./runner.ts";
@@ -305,46 +296,4 @@ function openRestored(ctx: RestoreContext): DatabaseHandle {
     throw error;
   }
   return handle;
-}
-
-/**
- * A restore of a chosen source, whole: `restoreDatabase`, then old safety backups rotated out
- * (only those: a restore is no reason to rotate others out; never the backup just restored or the
- * new safety backup) and the checks that follow (`checkAfterRestore`) — both in the background
- * beside a serving app. Call it holding the operation lock.
- */
-export async function restoreChosen(
-  ctx: RestoreContext,
-  source: RestoreSource,
-  options: {
-    by: string | null;
-    label: string;
-    retention: RetentionLimits;
-    followUps: FollowUps | null;
-    setHealth: (health: HealthRecord) => void;
-  },
-): Promise<RestoreResult> {
-  const { record, checkedSha256, build } = source;
-  const outcome = await restoreDatabase(ctx, record, {
-    by: options.by,
-    label: options.label,
-    checkedSha256,
-    ...(build ? { build } : {}),
-  });
-  ctx.operations.lastError = null;
-  const safety = outcome.result.safetyBackup;
-  const protect = new Set([record.name, ...(safety ? [safety] : [])]);
-  const rotate = () =>
-    applyRetentionQuietly(ctx.folder, {
-      limits: options.retention,
-      facts: ctx.retentionFacts(),
-      protect,
-      kinds: new Set(["pre_restore"]),
-    });
-  // Removing a large old file takes a while: beside a serving app, after it answers again.
-  if (options.followUps)
-    options.followUps.add("Removing old safety backups", (underLock) => underLock(rotate));
-  else await rotate();
-  await checkAfterRestore(ctx, outcome, options.setHealth, options.followUps);
-  return outcome.result;
 }

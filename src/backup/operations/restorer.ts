@@ -1,10 +1,11 @@
 import type { ManifestRecord } from "../catalog/manifest.ts";
+import { applyRetentionQuietly } from "../catalog/removals.ts";
 import type { RetentionLimits } from "../catalog/retention.ts";
-import type { EngineContext, RestoreOptions, RestoreResult, RestoreStep } from "../context.ts";
+import type { EngineContext, HealthRecord, RestoreOptions, RestoreResult, RestoreStep } from "../context.ts";
 import { ChoiceChangedError, NoUsableBackupError } from "../errors.ts";
-import type { FollowUps } from "./follow-ups.ts";
+import { checkAfterRestore, type FollowUps } from "./follow-ups.ts";
 import type { DatabaseHealth } from "./health.ts";
-import { type RestoreEvents, restoreChosen } from "./restore.ts";
+import { type RestoreContext, type RestoreEvents, restoreDatabase } from "./restore.ts";
 import {
   builtRecord,
   checkedSource,
@@ -111,4 +112,46 @@ export class Restorer {
       });
     });
   }
+}
+
+/**
+ * A restore of a chosen source, whole: `restoreDatabase`, then old safety backups rotated out
+ * (only those: a restore is no reason to rotate others out; never the backup just restored or the
+ * new safety backup) and the checks that follow (`checkAfterRestore`) — both in the background
+ * beside a serving app. Call it holding the operation lock.
+ */
+async function restoreChosen(
+  ctx: RestoreContext,
+  source: RestoreSource,
+  options: {
+    by: string | null;
+    label: string;
+    retention: RetentionLimits;
+    followUps: FollowUps | null;
+    setHealth: (health: HealthRecord) => void;
+  },
+): Promise<RestoreResult> {
+  const { record, checkedSha256, build } = source;
+  const outcome = await restoreDatabase(ctx, record, {
+    by: options.by,
+    label: options.label,
+    checkedSha256,
+    ...(build ? { build } : {}),
+  });
+  ctx.operations.lastError = null;
+  const safety = outcome.result.safetyBackup;
+  const protect = new Set([record.name, ...(safety ? [safety] : [])]);
+  const rotate = () =>
+    applyRetentionQuietly(ctx.folder, {
+      limits: options.retention,
+      facts: ctx.retentionFacts(),
+      protect,
+      kinds: new Set(["pre_restore"]),
+    });
+  // Removing a large old file takes a while: beside a serving app, after it answers again.
+  if (options.followUps)
+    options.followUps.add("Removing old safety backups", (underLock) => underLock(rotate));
+  else await rotate();
+  await checkAfterRestore(ctx, outcome, options.setHealth, options.followUps);
+  return outcome.result;
 }
