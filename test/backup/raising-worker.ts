@@ -3,11 +3,12 @@
  * request names, because the real tasks raise the typed ones only when a disk or file fails.
  */
 import { writeFileSync } from "node:fs";
+import { threadId } from "node:worker_threads";
 import { DiskFullError, TooManyManualBackupsError } from "../../src/backup/errors.ts";
 import { answerRequests } from "../../src/backup/inspect/worker-protocol.ts";
 
 export type RaiseRequest = {
-  raise: "disk-full" | "rate-limited" | "no-space-on-device" | "nothing" | "exit";
+  raise: "disk-full" | "rate-limited" | "no-space-on-device" | "nothing" | "exit" | "thread" | "wait";
 };
 
 answerRequests(async (request: RaiseRequest) => {
@@ -23,5 +24,11 @@ answerRequests(async (request: RaiseRequest) => {
       return { answered: true };
     case "exit":
       process.exit(3);
+      break;
+    case "thread":
+      return threadId;
+    case "wait":
+      await new Promise((resolve) => setTimeout(resolve, 20_000));
+      return "waited";
   }
 });

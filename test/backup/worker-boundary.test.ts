@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { DiskFullError } from "../../src/backup/errors.ts";
+import { ThreadPool } from "../../src/backup/inspect/thread-pool.ts";
 import { runInWorker, snapshotInWorker } from "../../src/backup/inspect/worker-client.ts";
 import { AppError } from "../../src/lib/errors.ts";
 import { tempDir } from "../helpers.ts";
@@ -22,7 +23,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Failure> {
 }
 
 describe("the worker boundary", () => {
-  test("answers a request and ends the thread", async () => {
+  test("answers a request", async () => {
     expect(await raise("nothing")).toEqual({ answered: true });
   });
 
@@ -65,5 +66,44 @@ describe("the worker boundary", () => {
     expect(error.code).toBe("SQLITE_CANTOPEN");
     expect(error.name).toBe("SQLiteError");
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("a thread that answered, even with an error, takes the next task; one that ended or was given up is never used again", async () => {
+    const first = await raise("thread");
+    expect(await raise("thread")).toBe(first);
+    await rejectionOf(raise("disk-full"));
+    expect(await raise("thread")).toBe(first);
+    // The thread at rest takes the task that ends it: the next task starts a new one.
+    await rejectionOf(raise("exit"));
+    const second = await raise("thread");
+    expect(second).not.toBe(first);
+    // A task given up ends its thread, which is busy with what was given up.
+    const stop = new AbortController();
+    const given = runInWorker(RAISING, { raise: "wait" } satisfies RaiseRequest, () => {}, stop.signal);
+    stop.abort(new Error("given up"));
+    expect((await rejectionOf(given)).message).toBe("given up");
+    const third = await raise("thread");
+    expect(third).not.toBe(second);
+    expect(third).not.toBe(first);
+  });
+
+  test("a thread at rest ends after its idle time, and an idle pool keeps no thread", async () => {
+    const pool = new ThreadPool(RAISING, 50);
+    const answered = await new Promise<unknown>((resolve, reject) => {
+      const pooled = pool.take({
+        message: (data) => {
+          pool.release(pooled);
+          resolve(data);
+        },
+        error: reject,
+        exit: () => reject(new Error("ended")),
+      });
+      pooled.thread.post({ raise: "thread" } satisfies RaiseRequest);
+    });
+    expect(answered).toMatchObject({ ok: true });
+    expect(pool.resting).toBe(1);
+    const deadline = Date.now() + 10_000;
+    while (pool.resting > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pool.resting).toBe(0);
   });
 });

@@ -18,7 +18,7 @@ import { releaseDatabaseFile } from "./database-file.ts";
 import { LogHold } from "./log-hold.ts";
 import { pruneChains } from "./maintenance.ts";
 import { Merges } from "./merges.ts";
-import { readWal } from "./wal.ts";
+import { finishWal, readWalAhead } from "./wal.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log
@@ -286,14 +286,16 @@ export class ContinuousCapture {
     if (why !== "rotate") removeChainLeftovers(backupsDir);
     const identity = this.#o.database.identity;
     const last = listChains(backupsDir).at(-1);
+    // The log as it is now, read while writers go on; under the barrier only what came since.
+    const ahead = await readWalAhead(this.#walPath);
+    if (!this.#running) return;
     // Under the barrier: everything committed read (a rotation ends the old chain there), the
     // pin taken at that point, the log indexed to it, and the database's size as the pin sees it.
     const taken: Taken = this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => {
       if (this.#current) this.#read({ all: true });
       if (this.#current) this.#hold.unpin();
-      // Read whole here, while no one commits: see `chain-start.ts`.
-      const read = readWal(this.#walPath, null, Number.POSITIVE_INFINITY);
-      const wal = read.kind === "read" ? { transactions: read.transactions, position: read.position } : null;
+      // Finished here, while no one commits: see `chain-start.ts`.
+      const wal = finishWal(this.#walPath, ahead);
       this.#hold.pin();
       // The base is the database as it is now: the chain's first moment.
       return { wal, ...this.#hold.pages(), at: this.#o.clock() };

@@ -17,10 +17,11 @@ import type { WalPosition, WalTransaction } from "./wal.ts";
  * How continuous protection takes up a chain when it starts (or after a break, or for a new
  * base): the last chain carried on when the database, read as it was at the chain's last
  * position, has the chain's last state; else a new chain from a base, a page-for-page copy of the
- * database as the pin sees it. The log's committed transactions are read whole under the write
- * barrier (`Taken.wal`): once writers go on, SQLite may start the log again over them (a pin
- * taken when every frame was already in the database file does not stop that), so nothing of the
- * log is read afterwards. The database file itself stays as the pin sees it, or changes only by
+ * database as the pin sees it. The log's committed transactions (`Taken.wal`) are read while
+ * writers go on (`readWalAhead`) and finished under the write barrier (`finishWal`, the whole log
+ * again if it started anew meanwhile): once writers go on after it, SQLite may start the log again
+ * over them (a pin taken when every frame was already in the database file does not stop that),
+ * so nothing of the log is read afterwards. The database file itself stays as the pin sees it, or changes only by
  * pages those transactions hold.
  */
 

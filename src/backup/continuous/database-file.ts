@@ -1,4 +1,6 @@
-import { closeSync, fsyncSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { fsyncFileAsync } from "../../lib/files/fs-sync.ts";
+import { letOthersRun } from "../../lib/timers.ts";
 import { lockBytePage, PAGES_PER_READ, StateHash } from "./state-hash.ts";
 
 /**
@@ -79,7 +81,7 @@ export async function readPages(
       if (image) buffer.set(image, i * pageSize);
     }
     onPages(first, buffer, count);
-    await new Promise((resolve) => setImmediate(resolve));
+    await letOthersRun();
   }
   return true;
 }
@@ -117,10 +119,12 @@ export async function statePages(
       cancelled,
     );
     if (!done) return null;
-    if (out !== null) fsyncSync(out);
   } finally {
     if (out !== null) closeSync(out);
   }
+  // On a thread of the runtime's pool: flushing a base of gigabytes takes seconds on a busy disk,
+  // in which the app would answer nothing.
+  if (copyTo !== undefined) await fsyncFileAsync(copyTo);
   state.setSize(size);
   return state;
 }

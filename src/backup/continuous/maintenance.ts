@@ -1,6 +1,7 @@
 import { rmSync, statSync } from "node:fs";
 import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
+import { letOthersRun } from "../../lib/timers.ts";
 import { type Chain, listChains, removeChain } from "./chain.ts";
 import { type ChangeHeader, changeRecords } from "./change-file.ts";
 import { ChangeFileOut } from "./change-file-out.ts";
@@ -89,7 +90,7 @@ export async function writeMerge(chain: Chain, plan: MergePlan, signal: AbortSig
       for (const record of changeRecords(f.path)) {
         signal.throwIfAborted();
         out.add(record);
-        await new Promise((resolve) => setImmediate(resolve));
+        await letOthersRun();
       }
     signal.throwIfAborted();
     out.seal();

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { letOthersRun } from "../../lib/timers.ts";
 
 /**
  * Reads SQLite's write-ahead log (`<database>-wal`) from where the last read stopped, keeping only
@@ -207,4 +208,49 @@ export function readWal(walPath: string, from: WalPosition | null, maxBytes = 64
   } finally {
     closeSync(fd);
   }
+}
+
+/** What a log held: its committed transactions, and where reading stands after them. */
+export interface WalContents {
+  transactions: WalTransaction[];
+  position: WalPosition;
+}
+
+/**
+ * The log's committed transactions, read ahead of the write barrier a bounded part at a time, the
+ * event loop let go between parts (read whole at once, a large log kept the app from answering
+ * and, under the barrier, every writer from committing); null without a log, or when it started
+ * anew while it was read. At most `maxParts` parts (4 GiB): `finishWal` reads the rest.
+ */
+export async function readWalAhead(
+  walPath: string,
+  partBytes = 1 << 20,
+  maxParts = 4096,
+): Promise<WalContents | null> {
+  const transactions: WalTransaction[] = [];
+  let position: WalPosition | null = null;
+  for (let part = 0; part < maxParts; part++) {
+    const read = readWal(walPath, position, partBytes);
+    if (read.kind !== "read" || read.reset) return null;
+    for (const t of read.transactions) transactions.push(t);
+    position = read.position;
+    if (read.complete) break;
+    await letOthersRun();
+  }
+  return position ? { transactions, position } : null;
+}
+
+/**
+ * Every committed transaction of the log, read under the write barrier: what `ahead` read, then
+ * what was committed since. A log that started anew meanwhile (other salts) is read whole again:
+ * only a new start rewrites a committed frame, and it always changes salt-1. Null without a log.
+ */
+export function finishWal(walPath: string, ahead: WalContents | null): WalContents | null {
+  if (ahead) {
+    const rest = readWal(walPath, ahead.position, Number.POSITIVE_INFINITY);
+    if (rest.kind === "read" && !rest.reset)
+      return { transactions: ahead.transactions.concat(rest.transactions), position: rest.position };
+  }
+  const read = readWal(walPath, null, Number.POSITIVE_INFINITY);
+  return read.kind === "read" ? { transactions: read.transactions, position: read.position } : null;
 }

@@ -1,9 +1,8 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
-import { startWorker } from "#runtime/worker.ts";
 import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
 import type { LookTask } from "../browse/tasks.ts";
 import type { CheckResult } from "./checks.ts";
-import { KeptWorker } from "./kept-worker.ts";
+import { ThreadPool } from "./thread-pool.ts";
 import type { RebuildResult } from "./rebuild.ts";
 import { decodeError } from "./worker-errors.ts";
 import type {
@@ -16,14 +15,39 @@ import type {
   WorkerRequest,
 } from "./worker-protocol.ts";
 
+/** The threads of each worker module, kept a while between tasks (`ThreadPool`). */
+const pools = new Map<string, ThreadPool>();
+
+function poolOf(url: URL): ThreadPool {
+  let pool = pools.get(url.href);
+  if (!pool) pools.set(url.href, (pool = new ThreadPool(url)));
+  return pool;
+}
+
 /**
- * Runs one request in a new worker thread started from `url` and ends the thread afterwards, so
- * the memory a large check used is returned at once. Rejects with the error the task threw, of
- * the same class when it is one that can cross (see `worker-errors.ts`), with its code and
- * fields otherwise; and when the thread fails or ends without an answer (killed, out of memory).
+ * The thread that reads pages of a backup's rows (`lookPageInWorker`), one page at a time: kept
+ * longer between pages (someone reads them), and a page never waits for a long task's thread.
+ */
+const pages = { pool: new ThreadPool(BACKUP_WORKER_URL, 30_000), queue: Promise.resolve() as Promise<unknown> };
+
+/**
+ * Runs one request in a worker thread started from `url`: one at rest since its last task, or a
+ * new one. Rejects with the error the task threw, of the same class when it is one that can cross
+ * (see `worker-errors.ts`), with its code and fields otherwise; and when the thread fails or ends
+ * without an answer (killed, out of memory). A thread that answered rests for the next task; any
+ * other ends at once.
  */
 export function runInWorker(
   url: URL,
+  request: unknown,
+  onNote: (note: unknown) => void = () => {},
+  signal?: AbortSignal,
+): Promise<unknown> {
+  return runInPool(poolOf(url), request, onNote, signal);
+}
+
+function runInPool(
+  pool: ThreadPool,
   request: unknown,
   onNote: (note: unknown) => void = () => {},
   signal?: AbortSignal,
@@ -34,35 +58,36 @@ export function runInWorker(
       return;
     }
     let settled = false;
-    // Settles first, then ends the thread: a runtime may report the thread's end from inside
-    // `terminate()`, and that report must find the answer already given.
-    const finish = (settle: () => void) => {
+    // Settles first, then lets the thread rest or ends it: a runtime may report the thread's end
+    // from inside `terminate()`, and that report must find the answer already given.
+    const finish = (settle: () => void, answered: boolean) => {
       if (settled) return;
       settled = true;
       running.delete(abandon);
       signal?.removeEventListener("abort", onAbort);
       settle();
-      thread.terminate();
+      if (answered) pool.release(pooled);
+      else pool.discard(pooled);
     };
-    const abandon = (error: Error) => finish(() => reject(error));
+    const abandon = (error: Error) => finish(() => reject(error), false);
     // Background work that yields gives its thread up as the app does when it closes.
     const onAbort = () => abandon(signal?.reason);
     running.add(abandon);
     signal?.addEventListener("abort", onAbort, { once: true });
-    const thread = startWorker(url, {
+    const pooled = pool.take({
       message(data) {
         const reply = data as WorkerReply;
         if ("note" in reply) onNote(reply.note);
-        else finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))));
+        else finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))), true);
       },
       error(error) {
-        finish(() => reject(new Error(`the backup worker failed: ${error.message}`)));
+        finish(() => reject(new Error(`the backup worker failed: ${error.message}`)), false);
       },
       exit() {
-        finish(() => reject(new Error("the backup worker stopped without an answer")));
+        finish(() => reject(new Error("the backup worker stopped without an answer")), false);
       },
     });
-    thread.post(request);
+    pooled.thread.post(request);
   });
 }
 
@@ -71,16 +96,14 @@ const running = new Set<(error: Error) => void>();
 
 /**
  * Gives up every task running in a worker now: each rejects with `error` at once, and its thread
- * is told to end (a thread busy inside SQLite ends when that call returns, or with the process).
- * What a task left half written is a leftover the next start removes.
+ * is told to end (a thread busy inside SQLite ends when that call returns, or with the process);
+ * threads at rest end too. What a task left half written is a leftover the next start removes.
  */
 export function abandonWorkers(error: Error): void {
   for (const abandon of [...running]) abandon(error);
-  pages.stop(error);
+  for (const pool of [...pools.values(), pages.pool]) pool.clear();
 }
 
-/** The thread that reads pages of backups (`lookPageInWorker`). */
-const pages = new KeptWorker(BACKUP_WORKER_URL);
 
 function runTask(
   request: WorkerRequest,
@@ -170,5 +193,11 @@ export function lookInWorker(task: LookTask) {
 
 /** One page of a backup's rows or of a difference (`runLookTask`), on the kept thread. */
 export function lookPageInWorker(task: LookTask) {
-  return pages.run({ task: "look", args: task } satisfies WorkerRequest);
+  const request = { task: "look", args: task } satisfies WorkerRequest;
+  const turn = pages.queue.then(
+    () => runInPool(pages.pool, request),
+    () => runInPool(pages.pool, request),
+  );
+  pages.queue = turn.catch(() => {});
+  return turn;
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
+import { letOthersRun } from "../../lib/timers.ts";
 
 /** The size and SHA-256 of bytes that passed by. */
 export interface Digest {
@@ -37,7 +38,7 @@ export function measuring(
       out.enqueue(chunk);
       // Between chunks the thread answers other work: encryption and hashing downstream run in
       // bursts of one chunk, never of the whole stream.
-      await new Promise((resolve) => setImmediate(resolve));
+      await letOthersRun();
     },
   });
   let digest: Digest | null = null;

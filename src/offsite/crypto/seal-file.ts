@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { letOthersRun } from "../../lib/timers.ts";
 import type { Digest } from "../copies/streams.ts";
 import { newFile } from "./age.ts";
 import { payloadSealer } from "./age-stream.ts";
@@ -67,7 +68,7 @@ export async function sealFile(
       async pull(controller) {
         try {
           options.signal?.throwIfAborted();
-          await new Promise((resolve) => setImmediate(resolve));
+          await letOthersRun();
           for (;;) {
             const { bytesRead, buffer } = await (reading ?? readNext());
             if (bytesRead === 0) {
