@@ -16,6 +16,23 @@ const ROOT = import.meta.dir;
 /** Every file that runs as its own entry: the program, and each worker it starts. */
 const ENTRYPOINTS = ["src/main.ts", "src/backup/inspect/worker.ts"];
 
+/**
+ * The executables carry bytecode: they start without parsing their 700 modules first (the first
+ * answer after start about 330 → 170 ms here). As ES modules, so that `import.meta.url` names the
+ * embedded files and the worker is found inside the executable (as CommonJS it named the source
+ * files). Not for macOS, which no test here can run.
+ */
+const BYTECODE = ["--bytecode", "--format=esm"];
+
+function bytecode(target: Target | "host"): boolean {
+  return (
+    target === "linux-x64" ||
+    target === "linux-arm64" ||
+    target === "windows-x64" ||
+    (target === "host" && process.platform !== "darwin")
+  );
+}
+
 export function outputName(target: Target | "host"): string {
   if (target === "host") return process.platform === "win32" ? "BusinessApp.exe" : "business-app";
   if (target === "windows-x64") return "BusinessApp.exe";
@@ -25,6 +42,7 @@ export function outputName(target: Target | "host"): string {
 export function buildExecutable(options: { target: Target | "host"; outdir: string }): string {
   const outfile = join(options.outdir, outputName(options.target));
   const args = [process.execPath, "build", ...ENTRYPOINTS, "--compile", "--minify", "--outfile", outfile];
+  if (bytecode(options.target)) args.push(...BYTECODE);
   if (options.target !== "host") args.push(`--target=bun-${options.target}`);
   const result = Bun.spawnSync(args, { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
   if (result.exitCode !== 0)

@@ -47,7 +47,10 @@ describe("reading the log ahead of the write barrier", () => {
       if (what < 6) {
         db.transaction(() => {
           for (let i = 0, n = 1 + pick(40); i < n; i++)
-            db.query("INSERT OR REPLACE INTO items (id, note) VALUES (?, ?)").run(pick(400), "x".repeat(pick(3000)));
+            db.query("INSERT OR REPLACE INTO items (id, note) VALUES (?, ?)").run(
+              pick(400),
+              "x".repeat(pick(3000)),
+            );
         })();
       } else if (what === 6) db.run("PRAGMA wal_checkpoint(PASSIVE)");
       else if (what === 7) db.run("PRAGMA wal_checkpoint(RESTART)");
@@ -81,7 +84,8 @@ describe("reading the log ahead of the write barrier", () => {
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA wal_autocheckpoint = 0");
     db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT)");
-    for (let i = 0; i < 200; i++) db.query("INSERT INTO items (note) VALUES (?)").run("y".repeat(1000 + i * 20));
+    for (let i = 0; i < 200; i++)
+      db.query("INSERT INTO items (note) VALUES (?)").run("y".repeat(1000 + i * 20));
     const ahead = await readWalAhead(`${path}-wal`, 4096);
     expect(comparable(ahead)).toEqual(comparable(wholeLog(`${path}-wal`)));
     // The table's creation and the 200 rows.

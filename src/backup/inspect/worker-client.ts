@@ -2,8 +2,8 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
 import type { LookTask } from "../browse/tasks.ts";
 import type { CheckResult } from "./checks.ts";
-import { ThreadPool } from "./thread-pool.ts";
 import type { RebuildResult } from "./rebuild.ts";
+import { ThreadPool } from "./thread-pool.ts";
 import { decodeError } from "./worker-errors.ts";
 import type {
   DrillFileResult,
@@ -28,7 +28,10 @@ function poolOf(url: URL): ThreadPool {
  * The thread that reads pages of a backup's rows (`lookPageInWorker`), one page at a time: kept
  * longer between pages (someone reads them), and a page never waits for a long task's thread.
  */
-const pages = { pool: new ThreadPool(BACKUP_WORKER_URL, 30_000), queue: Promise.resolve() as Promise<unknown> };
+const pages = {
+  pool: new ThreadPool(BACKUP_WORKER_URL, 30_000),
+  queue: Promise.resolve() as Promise<unknown>,
+};
 
 /**
  * Runs one request in a worker thread started from `url`: one at rest since its last task, or a
@@ -103,7 +106,6 @@ export function abandonWorkers(error: Error): void {
   for (const abandon of [...running]) abandon(error);
   for (const pool of [...pools.values(), pages.pool]) pool.clear();
 }
-
 
 function runTask(
   request: WorkerRequest,
