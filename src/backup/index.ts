@@ -64,7 +64,11 @@ export {
   NotEnoughSpaceError,
   NoUsableBackupError,
 } from "./errors.ts";
-export { countRowsInWorker as countRows } from "./inspect/worker-client.ts";
+export {
+  countRowsInWorker as countRows,
+  digestFileInWorker,
+  sealFileInWorker,
+} from "./inspect/worker-client.ts";
 export type { TableCount } from "./inspect/worker-protocol.ts";
 export type { BackgroundHold, BackgroundKind, BackgroundPiece } from "./operations/background.ts";
 export type { Finding as DrillFinding } from "./operations/drill.ts";

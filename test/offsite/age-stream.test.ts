@@ -3,10 +3,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
-import { decryptError, decryptStream, encryptStream } from "../../src/offsite/crypto/age.ts";
+import { payloadSealer, roomFor } from "../../src/lib/age-stream.ts";
+import { sealFileTo } from "../../src/lib/files/seal-to-file.ts";
+import { decryptError, decryptStream, encryptStream, newFile } from "../../src/offsite/crypto/age.ts";
 import { sealFile } from "../../src/offsite/crypto/seal-file.ts";
 import type { OffsiteError } from "../../src/offsite/errors.ts";
 import { BUN, cleanEnv, ROOT, tempDir } from "../helpers.ts";
+import { seededRandom } from "../random.ts";
 import { missing } from "../tools.ts";
 
 /**
@@ -141,4 +144,57 @@ describe("age files written and read here", () => {
       expect(same(ageOpens(new Uint8Array(readFileSync(output))), plain)).toBe(true);
     },
   );
+
+  test.skipIf(missing("age"))(
+    "a file sealed into a file in the worker's way: age opens it, and both digests are of the very bytes",
+    async () => {
+      for (const size of [0, 64 * KiB, 2 * 1024 * KiB + 5, 5 * 1024 * KiB]) {
+        const plain = new Uint8Array(randomBytes(size));
+        const source = join(dir, `plain-${size}`);
+        const target = join(dir, `sealed-${size}.age`);
+        writeFileSync(source, plain);
+        rmSync(target, { force: true });
+        const told: number[] = [];
+        const digests = sealFileTo({ source, target, ...(await newFile(recipient)) }, (n) => told.push(n));
+        const sealed = new Uint8Array(readFileSync(target));
+        expect(same(ageOpens(sealed), plain)).toBe(true);
+        expect(same(await decrypt(sealed, 4093), plain)).toBe(true);
+        expect(digests.plain).toEqual({ size, sha256: sha256(plain) });
+        expect(digests.sealed).toEqual({ size: sealed.length, sha256: sha256(sealed) });
+        // How far it came, after each MiB read.
+        expect(told).toEqual(
+          Array.from({ length: Math.ceil(size / (1024 * KiB)) }, (_, i) =>
+            Math.min(size, (i + 1) * 1024 * KiB),
+          ),
+        );
+        // A file already there is never written over.
+        expect(() => sealFileTo({ source, target, ...plainHead() })).toThrow();
+        expect(same(new Uint8Array(readFileSync(target)), sealed)).toBe(true);
+      }
+    },
+  );
+
+  test("sealing into a kept buffer gives the bytes a new buffer each time gives (300 seeded cases)", () => {
+    const random = seededRandom(7);
+    const key = new Uint8Array(randomBytes(32));
+    for (let round = 0; round < 300; round++) {
+      const fresh = payloadSealer(key);
+      const kept = payloadSealer(key);
+      const room = roomFor(1024 * KiB);
+      for (let push = Math.floor(random() * 6); push >= 0; push--) {
+        const data = new Uint8Array(randomBytes(Math.floor(random() * 1024 * KiB)));
+        const a = fresh.push(data);
+        const b = kept.push(data, room);
+        expect(b === null ? null : Buffer.from(b).toString("hex")).toBe(
+          a === null ? null : Buffer.from(a).toString("hex"),
+        );
+      }
+      expect(Buffer.compare(fresh.end(), kept.end())).toBe(0);
+    }
+  });
 });
+
+/** A header and key of no use: for a write that must be refused before it starts. */
+function plainHead() {
+  return { head: new Uint8Array(0), key: new Uint8Array(32) };
+}

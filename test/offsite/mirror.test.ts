@@ -187,25 +187,34 @@ describe("the mirror folder", () => {
     expect(itemNames(newPc.paths.database)).toEqual(["bread", "butter"]);
   });
 
-  test("an interrupted copy is never listed; the next run clears what it left, and only that", async () => {
-    const mirror = tempDir("business-app-mirror-");
-    const shop = offsiteSetup({
-      BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
-      BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE,
-    });
-    addMegabytes(shop.db, 4);
-    const record = await shop.engine.createBackup({ kind: "manual" });
-    const ledger = new OffsiteLedger(shop.paths.offsiteLedger).place(`mirror ${mirror}`);
-    const target = mirrorTarget(mirror, ledger, { answerMs: 5000, idleMs: 5000 });
-    const key = await placeKey(target, PASSPHRASE, {
-      known: { pinned: null, encrypted: false },
-      encryptedCopies: [],
-      remember: (recipient) =>
-        ledger.change((r) => {
-          r.key = recipient;
-        }),
+  test("a copy sealed in the worker that reads back otherwise than it was written is removed, and said damaged", async () => {
+    const { mirror, shop, record, ledger, target: real, key } = await encryptedMirrorShop(2);
+    // What another program changing the file as it was flushed would make the read-back say.
+    const sealFile = real.sealFile as NonNullable<typeof real.sealFile>;
+    const target: typeof real = {
+      ...real,
+      sealFile: async (...args) => {
+        const sealed = await sealFile(...args);
+        return { ...sealed, stored: { ...sealed.stored, sha256: "0".repeat(64) } };
+      },
+    };
+    const failure = await copyBackup({
+      target,
+      record: record as typeof record & { sha256: string },
+      path: join(shop.paths.backupsDir, record.name),
+      key,
+      ledger,
       clock: shop.clock,
-    });
+    }).catch((e) => e);
+    expect(failure.code).toBe("offsite.damaged");
+    expect(failure.message).toBe(
+      `the copy of ${record.name} reads back differently than it was written (${mirror}: it was removed)`,
+    );
+    expect(readdirSync(mirror)).toEqual([KEY_FILE]);
+  });
+
+  test("an interrupted copy is never listed; the next run clears what it left, and only that", async () => {
+    const { mirror, shop, record, ledger, target, key } = await encryptedMirrorShop(4);
     const abort = new AbortController();
     const copying = copyBackup({
       target,
@@ -294,3 +303,29 @@ describe("the mirror folder", () => {
     );
   });
 });
+
+/**
+ * A shop with `megabytes` of rows, one manual backup, the mirror folder as its encrypted place and
+ * the place's key made: what a copy of that backup is written with.
+ */
+async function encryptedMirrorShop(megabytes: number) {
+  const mirror = tempDir("business-app-mirror-");
+  const shop = offsiteSetup({
+    BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror,
+    BUSINESS_APP_OFFSITE_PASSPHRASE: PASSPHRASE,
+  });
+  addMegabytes(shop.db, megabytes);
+  const record = await shop.engine.createBackup({ kind: "manual" });
+  const ledger = new OffsiteLedger(shop.paths.offsiteLedger).place(`mirror ${mirror}`);
+  const target = mirrorTarget(mirror, ledger, { answerMs: 5000, idleMs: 5000 });
+  const key = await placeKey(target, PASSPHRASE, {
+    known: { pinned: null, encrypted: false },
+    encryptedCopies: [],
+    remember: (recipient) =>
+      ledger.change((r) => {
+        r.key = recipient;
+      }),
+    clock: shop.clock,
+  });
+  return { mirror, shop, record, ledger, target, key };
+}

@@ -21,9 +21,13 @@ const lines = child.stdout
   .toString()
   .trim()
   .split("\n")
-  .map((line) => JSON.parse(line) as { results?: Record<string, string | null>; denoHash?: string });
+  .map(
+    (line) =>
+      JSON.parse(line) as { results?: Record<string, string | null>; denoHash?: string; aead?: string },
+  );
 const results = lines.find((line) => line.results)?.results ?? {};
 const denoHash = lines.find((line) => line.denoHash)?.denoHash ?? "";
+const aead = lines.find((line) => line.aead)?.aead ?? "";
 
 describe("the runtime seam under Deno", () => {
   test("every check ran", () => {
@@ -37,6 +41,10 @@ describe("the runtime seam under Deno", () => {
       expect(failure).toBeNull();
     });
   }
+
+  test("this machine's libcrypto seals Deno's encrypted copies, through its FFI", () => {
+    expect(aead).toBe("libcrypto.so.3 (Deno FFI)");
+  });
 
   test("Bun verifies the hash Deno made", async () => {
     expect(await Bun.password.verify("correct horse", denoHash)).toBe(true);

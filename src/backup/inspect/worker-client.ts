@@ -1,4 +1,5 @@
 import type { MigrationMeta } from "drizzle-orm/migrator";
+import type { FileDigest } from "../../lib/files/seal-to-file.ts";
 import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
 import type { LookTask } from "../browse/tasks.ts";
 import type { CheckResult } from "./checks.ts";
@@ -191,6 +192,27 @@ export function countRowsInWorker(args: { path: string }) {
 /** One long task of looking inside a backup (`runLookTask`): the trust rule's verdict, a full count. */
 export function lookInWorker(task: LookTask) {
   return runTask({ task: "look", args: task });
+}
+
+/**
+ * `sealFileTo`: a local file encrypted into a new file (not flushed), with the size and SHA-256 of
+ * both sides; `onProgress` hears the plain bytes done now and then. With `signal`, an abort gives
+ * the thread up (the caller removes the half-written file).
+ */
+export function sealFileInWorker(
+  args: { source: string; target: string; head: Uint8Array; key: Uint8Array },
+  options: { onProgress?: (bytes: number) => void; signal?: AbortSignal } = {},
+) {
+  return runTask(
+    { task: "seal-file", args },
+    (note) => options.onProgress?.(note as number),
+    options.signal,
+  ) as Promise<{ plain: FileDigest; sealed: FileDigest }>;
+}
+
+/** The size and SHA-256 of a file, read off the server's thread; `signal` as for `sealFileInWorker`. */
+export function digestFileInWorker(path: string, signal?: AbortSignal) {
+  return runTask({ task: "digest-file", args: { path } }, undefined, signal) as Promise<FileDigest>;
 }
 
 /** One page of a backup's rows or of a difference (`runLookTask`), on the kept thread. */

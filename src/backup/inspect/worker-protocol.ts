@@ -16,7 +16,9 @@ export type WorkerRequest =
   | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } }
   | { task: "rebuild"; args: { source: string; target: string } }
   | { task: "point-state"; args: { path: string; pageSize: number; size: number } }
-  | { task: "look"; args: LookTask };
+  | { task: "look"; args: LookTask }
+  | { task: "seal-file"; args: { source: string; target: string; head: Uint8Array; key: Uint8Array } }
+  | { task: "digest-file"; args: { path: string } };
 
 export interface TableCount {
   name: string;

@@ -1,9 +1,10 @@
 /**
- * The backup worker thread: the slow parts (snapshot, checks, hashing) run here with their own
- * SQLite connections, so the server's thread keeps answering requests meanwhile.
+ * The backup worker thread: the slow parts (snapshot, checks, hashing, an encrypted copy's
+ * sealing) run here, with their own SQLite connections, so the server's thread keeps answering
+ * requests meanwhile.
  */
 import { statSync } from "node:fs";
-import { sha256File } from "../../lib/hash.ts";
+import { fileDigest, sha256File } from "../../lib/hash.ts";
 import { checkFile, checkLiveDatabase, countRows, describeBackupFile, identityOfFile } from "./checks.ts";
 import { copyFileWhole, snapshotDatabase } from "./snapshot-file.ts";
 import {
@@ -92,6 +93,11 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
     case "look":
       // Loaded only here: looking inside a backup brings the trust rule and its own readers.
       return (await import("../browse/tasks.ts")).runLookTask(request.args);
+    case "seal-file":
+      // Loaded only here: an encrypted copy's sealing brings the cipher.
+      return (await import("../../lib/files/seal-to-file.ts")).sealFileTo(request.args, tell);
+    case "digest-file":
+      return fileDigest(request.args.path);
   }
 }
 

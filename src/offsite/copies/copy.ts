@@ -1,6 +1,7 @@
 import type { ManifestRecord } from "../../backup/index.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import type { Clock } from "../../lib/time.ts";
+import { newFile } from "../crypto/age.ts";
 import type { PlaceKey } from "../crypto/keys.ts";
 import { sealFile } from "../crypto/seal-file.ts";
 import { OffsiteError } from "../errors.ts";
@@ -31,7 +32,8 @@ export interface CopyRequest {
  * the old copy's sidecar is removed first (a replaced startup copy is never listed with the
  * sidecar of the one before); the file is written whole (`target.write`: a temporary file and a
  * rename, or a completed upload), encrypted on the way to the place's key when there is one, its
- * SHA-256 taken as it is read; the copy is read back and must hash as it was written; only then is
+ * SHA-256 taken as it is read (a folder seals it in the backup worker, `target.sealFile`); the copy
+ * is read back and must hash as it was written; only then is
  * its sidecar written, signed with the place's key, and the copy recorded as written.
  * Guarantees: a copy interrupted at any step has no sidecar, so it is never listed; a copy whose
  * source no longer hashes as it did when it was made is refused (`offsite.local_changed`), one
@@ -51,14 +53,24 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
   await target.remove(sidecarName, signal);
   let plain: Digest;
   let written: Digest;
-  // A plain copy made by the kernel is hashed by reading it back, so its read-back is done.
-  let readBackDone = false;
+  // A plain copy made by the kernel is hashed by reading it back, so its read-back is done; a
+  // target that seals a file itself reads it back as it flushes it.
+  let back: Digest | null = null;
   if (!key && target.copyFile) {
     await target.copyFile(request.path, copyName, signal);
     request.onProgress?.(record.size);
     written = await readBack(target, copyName, signal);
     plain = written;
-    readBackDone = true;
+    back = written;
+  } else if (key && target.sealFile) {
+    const sealed = await target.sealFile(request.path, copyName, await newFile(key.recipient), {
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    request.onProgress?.(record.size);
+    plain = sealed.plain;
+    written = sealed.sealed;
+    back = sealed.stored;
   } else if (key) {
     const sealed = await sealFile(request.path, key.recipient, {
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
@@ -96,16 +108,14 @@ export async function copyBackup(request: CopyRequest): Promise<RemoteCopy> {
       target.where,
     );
   }
-  if (!readBackDone) {
-    const back = await readBack(target, copyName, signal);
-    if (back.sha256 !== written.sha256 || back.size !== written.size) {
-      await target.remove(copyName, signal);
-      throw new OffsiteError(
-        "offsite.damaged",
-        `the copy of ${record.name} reads back differently than it was written`,
-        `${target.where}: it was removed`,
-      );
-    }
+  back ??= await readBack(target, copyName, signal);
+  if (back.sha256 !== written.sha256 || back.size !== written.size) {
+    await target.remove(copyName, signal);
+    throw new OffsiteError(
+      "offsite.damaged",
+      `the copy of ${record.name} reads back differently than it was written`,
+      `${target.where}: it was removed`,
+    );
   }
   const fields = {
     name: record.name,

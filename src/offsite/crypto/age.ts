@@ -1,10 +1,10 @@
 import { hkdfSync, randomBytes, scrypt } from "node:crypto";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { Decrypter, Encrypter, type Identity, type Recipient, Stanza } from "age-encryption";
+import { openPayload, sealPayload } from "../../lib/age-stream.ts";
 import { AppError } from "../../lib/errors.ts";
 import { OffsiteError, storeError } from "../errors.ts";
 import { headerFor, splitAgeFile } from "./age-header.ts";
-import { openPayload, sealPayload } from "./age-stream.ts";
 
 /**
  * The standard age format, so `age -d` opens every copy on any machine. Copies are encrypted to an

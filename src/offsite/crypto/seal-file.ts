@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { payloadSealer } from "../../lib/age-stream.ts";
 import { letOthersRun } from "../../lib/timers.ts";
 import type { Digest } from "../copies/streams.ts";
 import { newFile } from "./age.ts";
-import { payloadSealer } from "./age-stream.ts";
 
 /** What is read of the file at a time, into one buffer kept for the whole file. */
 const BATCH = 1024 * 1024;

@@ -34,6 +34,18 @@ export interface OffsiteTarget {
   ): Promise<void>;
   /** Copies a local file whole as `name`, as `write` does, where the target can do it faster than a stream. */
   copyFile?(path: string, name: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes a local file encrypted as `name` (`sealing`: the age header made for the recipient, and
+   * the payload's key), as `write` does, where the target is a file and the work can leave the
+   * server's thread: returns the plain and the sealed bytes' digests, as read and as written, and
+   * the stored file's, read back.
+   */
+  sealFile?(
+    path: string,
+    name: string,
+    sealing: { head: Uint8Array; key: Uint8Array },
+    options: { onProgress?: (bytes: number) => void; signal?: AbortSignal },
+  ): Promise<{ plain: Digest; sealed: Digest; stored: Digest }>;
   read(name: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
   /** The size and SHA-256 of `name`, where the target tells them with less memory than `read` (a file). */
   digest?(name: string, signal?: AbortSignal): Promise<Digest>;

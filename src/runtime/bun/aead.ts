@@ -1,5 +1,6 @@
 import { dlopen, FFIType, type Pointer } from "bun:ffi";
 import { assertAeadSizes, passesKnownAnswer } from "../shared/aead-check.ts";
+import { evpAead } from "../shared/aead-evp.ts";
 import { javascriptAead } from "../shared/aead-js.ts";
 import type { Aead } from "../types.ts";
 
@@ -15,10 +16,6 @@ import type { Aead } from "../types.ts";
  */
 const LIBCRYPTO = ["libcrypto.so.3", "libcrypto.so.1.1"];
 const LIBSODIUM = ["libsodium.so.23", "libsodium.so.26"];
-
-/** OpenSSL's EVP_CTRL_AEAD_GET_TAG and EVP_CTRL_AEAD_SET_TAG. */
-const GET_TAG = 0x10;
-const SET_TAG = 0x11;
 
 function libcrypto(soname: string): Aead {
   const { symbols: c } = dlopen(soname, {
@@ -39,30 +36,7 @@ function libcrypto(soname: string): Aead {
   if (!cipher || !sealing || !opening) throw new Error(`${soname} has no ChaCha20-Poly1305`);
   if (c.EVP_EncryptInit_ex(sealing, cipher, null, null, null) !== 1) throw new Error("EVP_EncryptInit_ex");
   if (c.EVP_DecryptInit_ex(opening, cipher, null, null, null) !== 1) throw new Error("EVP_DecryptInit_ex");
-  const length = new Int32Array(1);
-  const scratch = new Uint8Array(16);
-  return {
-    name: `${soname} (bun:ffi)`,
-    seal(key, nonce, plain, out, aad) {
-      assertAeadSizes(key, nonce, out, plain.length + 16);
-      let ok = c.EVP_EncryptInit_ex(sealing, null, null, key, nonce) === 1;
-      if (aad?.length) ok &&= c.EVP_EncryptUpdate(sealing, null, length, aad, aad.length) === 1;
-      if (plain.length) ok &&= c.EVP_EncryptUpdate(sealing, out, length, plain, plain.length) === 1;
-      ok &&= c.EVP_EncryptFinal_ex(sealing, scratch, length) === 1;
-      ok &&= c.EVP_CIPHER_CTX_ctrl(sealing, GET_TAG, 16, out.subarray(plain.length)) === 1;
-      if (!ok) throw new Error(`${soname}: ChaCha20-Poly1305 failed`);
-    },
-    open(key, nonce, sealed, out, aad) {
-      const size = sealed.length - 16;
-      if (size < 0) return false;
-      assertAeadSizes(key, nonce, out, size);
-      let ok = c.EVP_DecryptInit_ex(opening, null, null, key, nonce) === 1;
-      if (aad?.length) ok &&= c.EVP_DecryptUpdate(opening, null, length, aad, aad.length) === 1;
-      if (size) ok &&= c.EVP_DecryptUpdate(opening, out, length, sealed, size) === 1;
-      ok &&= c.EVP_CIPHER_CTX_ctrl(opening, SET_TAG, 16, sealed.subarray(size)) === 1;
-      return ok && c.EVP_DecryptFinal_ex(opening, scratch, length) === 1;
-    },
-  };
+  return evpAead(`${soname} (bun:ffi)`, soname, c, sealing, opening);
 }
 
 function libsodium(soname: string): Aead {
@@ -140,6 +114,9 @@ function probe(): Aead {
   }
   return javascriptAead;
 }
+
+/** What is used where no native library loads. */
+export const FALLBACK_AEAD = javascriptAead;
 
 let chosen: Aead | null = null;
 

@@ -37,8 +37,11 @@ class Chunker {
     this.#carry = new Uint8Array(size);
   }
 
-  /** The pieces that `data` completes, done, except the latest one. */
-  push(data: Uint8Array): Uint8Array | null {
+  /**
+   * The pieces that `data` completes, done, except the latest one: in `room` when it is large
+   * enough (a caller that is done with the last result before the next push), else in a new array.
+   */
+  push(data: Uint8Array, room?: Uint8Array): Uint8Array | null {
     const total = this.#filled + data.length;
     let pieces = Math.max(0, Math.ceil(total / this.size) - 1);
     let offset = 0;
@@ -47,7 +50,8 @@ class Chunker {
       this.#filled = total;
       return null;
     }
-    const out = new Uint8Array(pieces * this.outSize(this.size));
+    const need = pieces * this.outSize(this.size);
+    const out = room && room.length >= need ? room.subarray(0, need) : new Uint8Array(need);
     let at = 0;
     if (this.#filled > 0) {
       offset = this.size - this.#filled;
@@ -84,8 +88,11 @@ class Chunker {
 
 /** Seals plain bytes into age's payload as they come: `push` each batch, then `end` once. */
 export interface PayloadSealer {
-  /** The chunks `data` completes, sealed (the latest one is held back), or null. */
-  push(data: Uint8Array): Uint8Array | null;
+  /**
+   * The chunks `data` completes, sealed (the latest one is held back), or null; in `room` when it
+   * is large enough (`roomFor`) and the caller is done with the last result.
+   */
+  push(data: Uint8Array, room?: Uint8Array): Uint8Array | null;
   /** The last chunk, sealed. */
   end(): Uint8Array;
 }
@@ -100,7 +107,12 @@ export function payloadSealer(key: Uint8Array): PayloadSealer {
       return true;
     },
   );
-  return { push: (data) => chunker.push(data), end: () => chunker.end(() => {}) };
+  return { push: (data, room) => chunker.push(data, room), end: () => chunker.end(() => {}) };
+}
+
+/** How large a `room` holds what `PayloadSealer.push` gives for `bytes` plain bytes at a time. */
+export function roomFor(bytes: number): Uint8Array {
+  return new Uint8Array((Math.ceil(bytes / CHUNK) + 1) * (CHUNK + TAG));
 }
 
 /** Seals a plain stream into age's payload, after `head` (the file's header and nonce). */
