@@ -20,8 +20,10 @@ import type {
 const pools = new Map<string, ThreadPool>();
 
 function poolOf(url: URL): ThreadPool {
-  let pool = pools.get(url.href);
-  if (!pool) pools.set(url.href, (pool = new ThreadPool(url)));
+  const known = pools.get(url.href);
+  if (known) return known;
+  const pool = new ThreadPool(url);
+  pools.set(url.href, pool);
   return pool;
 }
 
