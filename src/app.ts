@@ -180,8 +180,8 @@ export function createApp(input: LoadInput, options: AppOptions = {}): App {
   });
   const drills = new DrillSchedule({
     // Background work: a restore or backup someone starts meanwhile goes first.
-    run: () => engine.scheduledDrill(),
-    lastAt: () => engine.lastDrill()?.at ?? null,
+    run: () => engine.drills.scheduled(),
+    lastAt: () => engine.drills.last()?.at ?? null,
     intervalDays: settings.drill_interval_days,
     log,
     clock,

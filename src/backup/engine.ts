@@ -2,7 +2,6 @@ import { AppError, describeError } from "../lib/errors.ts";
 import { type BringBackRequest, type BringBackResult, bringRowsBack } from "./browse/bring-back.ts";
 import { compareIncoming } from "./catalog/arrivals.ts";
 import { assertValidDescription } from "./catalog/description.ts";
-import { type DrillResult, readDrillResult } from "./catalog/drill-record.ts";
 import { removeLeftovers } from "./catalog/leftovers.ts";
 import { newestGood } from "./catalog/lineage.ts";
 import type { ManifestRecord } from "./catalog/manifest.ts";
@@ -18,13 +17,13 @@ import type {
   RestoreResult,
 } from "./context.ts";
 import { createEngineContext } from "./context.ts";
+import { EngineDrills } from "./engine-drills.ts";
 import { BackupBusyError, OperationAbandonedError } from "./errors.ts";
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
 import type { BackgroundWork } from "./operations/background.ts";
 import { BackupChecks } from "./operations/backup-checks.ts";
-import { type Finding as DrillFinding, drillBroughtCopy, runDrill } from "./operations/drill.ts";
 import { FollowUps } from "./operations/follow-ups.ts";
 import { DatabaseHealth } from "./operations/health.ts";
 import {
@@ -37,7 +36,6 @@ import type { RestorePreview } from "./operations/restore-preview.ts";
 import { Restorer } from "./operations/restorer.ts";
 import type { OperationRunner } from "./operations/runner.ts";
 import { settleSafetyLinks } from "./operations/safety.ts";
-import { scheduledDrill } from "./operations/scheduled-drill.ts";
 import { backupLive } from "./operations/snapshot.ts";
 import { importUpload, type UploadedFile, uploadTempPath } from "./operations/upload.ts";
 
@@ -63,6 +61,8 @@ export class BackupEngine {
   readonly health: DatabaseHealth;
   /** The full checks of backups: asked for, after a command-line backup, and in the background. */
   readonly checks: BackupChecks;
+  /** Restore drills: run by someone, by the schedule, of an off-site copy, and the last one. */
+  readonly drills: EngineDrills;
 
   constructor(options: BackupEngineOptions) {
     ({ database: this.database, backupsDir: this.backupsDir, retention: this.#retention } = options);
@@ -75,6 +75,7 @@ export class BackupEngine {
     // Beside a serving app, checks that follow an operation run in the background; a command waits for them.
     this.#followUps = options.db ? new FollowUps(this.#operations, options.log) : null;
     this.checks = new BackupChecks(this.#ctx, this.#followUps);
+    this.drills = new EngineDrills(this.#ctx, options.migrations);
     this.#restorer = new Restorer({
       ctx: this.#ctx,
       events: this.events,
@@ -270,36 +271,9 @@ export class BackupEngine {
     return importUpload(this.#ctx, options).then((record) => this.events.tellMade(record, this.#options.log));
   }
 
-  /** A restore drill (`runDrill`); resolves with its result, kept as the last drill; throws only `BackupBusyError`. */
-  drill(): Promise<DrillResult> {
-    return this.#operations.run("Restore drill failed", () => runDrill(this.#ctx, this.#options.migrations));
-  }
-
   /** This process's background work, which makes way for every operation someone starts (continuous protection's merges run there too). */
   get background(): BackgroundWork {
     return this.#operations.background;
-  }
-
-  /** A restore drill the schedule starts: background work that makes way (`scheduledDrill`); null when nothing was recorded. */
-  scheduledDrill(): Promise<DrillResult | null> {
-    return scheduledDrill(this.#ctx, this.#options.migrations);
-  }
-
-  /**
-   * A restore drill of a backup that is not in the list: an off-site copy downloaded to the hidden
-   * temporary file `path` (`drillBroughtCopy`: the full check and the counts `record` carries).
-   * Takes no operation lock: it touches neither the database nor the list. Never throws.
-   */
-  drillBroughtCopy(
-    path: string,
-    record: Pick<ManifestRecord, "name" | "origin" | "rowCounts">,
-  ): Promise<DrillFinding> {
-    return drillBroughtCopy(path, record, this.#options.migrations);
-  }
-
-  /** The last restore drill, from `drill.json` (by this process or another), or null. */
-  lastDrill(): DrillResult | null {
-    return readDrillResult(this.backupsDir);
   }
 
   /**

@@ -42,7 +42,7 @@ export function collectStatus(
     lastError: engine.lastError,
     operation: engine.progress(),
     background: engine.checks.running(),
-    drill: { ...deps.drills.status(), last: engine.lastDrill(), places: deps.offsiteDrills.status() },
+    drill: { ...deps.drills.status(), last: engine.drills.last(), places: deps.offsiteDrills.status() },
     alerts: deps.alerts.refresh(records),
     // Made by that look, from the listing and free space it had: nothing more is read for it.
     forecast: deps.alerts.forecast(),

@@ -68,7 +68,7 @@ describe("background work makes way for what someone starts", () => {
     const base = await engine.createBackup({ kind: "manual" });
     await engine.settled();
 
-    const drilling = engine.scheduledDrill();
+    const drilling = engine.drills.scheduled();
     await gate.reached(1);
     expect(engine.checks.running()).toEqual([
       { kind: "drill", name: base.name, startedAt: expect.any(String) },
@@ -79,13 +79,13 @@ describe("background work makes way for what someone starts", () => {
     addItems(db, ["pears"]);
     const restored = await engine.restore(base.name, { by: "anna" });
     expect(itemNames(db)).toEqual(["apples"]);
-    expect(engine.lastDrill()).toBeNull();
+    expect(engine.drills.last()).toBeNull();
 
     await gate.reached(2);
     for (const h of gate.held) h.release();
     const result = await drilling;
     expect(result?.ok).toBe(true);
-    expect(engine.lastDrill()).toEqual(result);
+    expect(engine.drills.last()).toEqual(result);
     await engine.settled();
     expect(passedFullCheck(engine.find(restored.safetyBackup as string))).toBe(true);
     expect((await readLog()).match(/Restore drill passed/g)?.length).toBe(1);
@@ -98,7 +98,7 @@ describe("background work makes way for what someone starts", () => {
     await engine.createBackup({ kind: "manual" });
     await engine.settled();
 
-    const drilling = engine.scheduledDrill().catch((error: unknown) => error);
+    const drilling = engine.drills.scheduled().catch((error: unknown) => error);
     await gate.reached(1);
     await engine.createBackup({ kind: "manual" });
     await gate.reached(2);
@@ -106,7 +106,7 @@ describe("background work makes way for what someone starts", () => {
     expect(await drilling).toBeInstanceOf(BackgroundYieldedError);
     for (const h of gate.held) h.release();
     await engine.settled();
-    expect(engine.lastDrill()).toBeNull();
+    expect(engine.drills.last()).toBeNull();
     expect(engine.checks.running()).toEqual([]);
   });
 

@@ -25,13 +25,13 @@ describe("restore drill", () => {
     expect(engine.find(backup.name).rowCounts).toMatchObject({ items: 10, users: 0, sessions: 0 });
     addItems(db, ["made after the backup"]);
     const liveBefore = itemNames(db);
-    const result = await engine.drill();
+    const result = await engine.drills.run();
     expect(result).toMatchObject({ ok: true, reason: null, backup: backup.name, rows: 10 });
     expect(result.tables).toBeGreaterThanOrEqual(3);
     expect(itemNames(db)).toEqual(liveBefore);
     expect(hidden(paths.backupsDir)).toEqual([]);
     expect(readdirSync(paths.dataDir).filter((n) => n.includes("restore-tmp"))).toEqual([]);
-    expect(engine.lastDrill()).toEqual(result);
+    expect(engine.drills.last()).toEqual(result);
     expect(JSON.parse(readFileSync(join(paths.backupsDir, "drill.json"), "utf8"))).toEqual({
       version: 1,
       last: result,
@@ -47,7 +47,7 @@ describe("restore drill", () => {
     for (let i = 0; i < 64; i++)
       bytes.writeUInt8((bytes.readUInt8(bytes.length - 200 - i) ^ 0xff) & 0xff, bytes.length - 200 - i);
     writeFileSync(path, bytes);
-    const result = await engine.drill();
+    const result = await engine.drills.run();
     expect(result.ok).toBe(false);
     expect(result.backup).toBe(backup.name);
     expect(result.reason).toBe(
@@ -56,7 +56,7 @@ describe("restore drill", () => {
     expect(engine.find(backup.name).health).toBe("damaged");
     expect(await readLog()).toContain(`ERROR - Restore drill failed with ${backup.name}:`);
     // The next drill finds no good backup left, and says so.
-    const next = await engine.drill();
+    const next = await engine.drills.run();
     expect(next).toMatchObject({ ok: false, backup: null, reason: "there is no good backup to restore" });
   });
 
@@ -76,7 +76,7 @@ describe("restore drill", () => {
       fullCheck: { sha256, at: record.checkedAt },
     });
     writeFileSync(manifestPath, JSON.stringify(manifest));
-    const result = await engine.drill();
+    const result = await engine.drills.run();
     expect(result.ok).toBe(false);
     expect(result.reason).toBe(
       "the restored copy differs from the backup: table `items` has 7 rows, 10 when the backup was made",
@@ -85,7 +85,7 @@ describe("restore drill", () => {
 
   test("a backup made at the command line gets its full check first, which records its counts", async () => {
     const { engine, app } = makeSetup();
-    expect(engine.lastDrill()).toBeNull();
+    expect(engine.drills.last()).toBeNull();
     addItems(app.db, TEN);
     // The same data folder, as a command beside the app would see it: no background checks.
     const cli = createApp(
@@ -94,14 +94,14 @@ describe("restore drill", () => {
     );
     const made = await cli.engine.createBackup({ kind: "manual" });
     expect(cli.engine.find(made.name).rowCounts).toBeUndefined();
-    const result = await engine.drill();
+    const result = await engine.drills.run();
     expect(result).toMatchObject({ ok: true, backup: made.name, rows: 10 });
     expect(engine.find(made.name).rowCounts?.items).toBe(10);
   });
 
   test("the drill holds the operation lock: a backup meanwhile is told busy", async () => {
     const { engine } = await withBackup();
-    const drilling = engine.drill();
+    const drilling = engine.drills.run();
     await expect(engine.createBackup({ kind: "manual" })).rejects.toMatchObject({ code: "backup.busy" });
     expect(engine.progress()).toMatchObject({ action: "drill" });
     expect((await drilling).ok).toBe(true);

@@ -223,7 +223,7 @@ export class AlertMonitor {
       latestHealthy: latest ?? null,
       newestDataAt: newestDataAt(records),
       folderProblem: this.#folderProblem(),
-      drill: { intervalDays: drills.status().intervalDays, last: engine.lastDrill() },
+      drill: { intervalDays: drills.status().intervalDays, last: engine.drills.last() },
       placeDrills: this.#deps.offsiteDrills?.status() ?? [],
       watchingSince: state.watchingSince,
       freeBytes,

@@ -38,7 +38,7 @@ export function createAlerting(parts: AlertingParts) {
     enabled: () => sources.settings().alert_email_weekly_summary,
     facts: () => ({
       newestBackup: sources.engine.newestGood() ?? null,
-      lastDrill: sources.engine.lastDrill(),
+      lastDrill: sources.engine.drills.last(),
       offsite: offsite.status(),
       alerts: alerts.current(),
     }),

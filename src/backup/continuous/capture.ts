@@ -3,22 +3,14 @@ import { join } from "node:path";
 import { describeError } from "../../lib/errors.ts";
 import { type Clock, systemClock } from "../../lib/time.ts";
 import type { CaptureOptions, ContinuousStatus } from "./capture-options.ts";
-import { BASE_FILE, type Chain, chainEnd, listChains, removeChainLeftovers } from "./chain.ts";
-import {
-  type Current,
-  carryOn,
-  NOT_CAPTURED,
-  newChain,
-  reasonBeforeReading,
-  type StartFiles,
-  type Taken,
-} from "./chain-start.ts";
+import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
+import type { Current } from "./chain-start.ts";
 import { ChainWriter } from "./chain-writer.ts";
 import { releaseDatabaseFile } from "./database-file.ts";
+import { establishChain, START_BARRIER_WAIT_MS } from "./establish.ts";
 import { LogHold } from "./log-hold.ts";
 import { pruneChains } from "./maintenance.ts";
 import { Merges } from "./merges.ts";
-import { finishWal, readWalAhead } from "./wal.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log
@@ -43,7 +35,6 @@ import { finishWal, readWalAhead } from "./wal.ts";
  */
 
 const BARRIER_WAIT_MS = 100;
-const START_BARRIER_WAIT_MS = 5000;
 const DAY_MS = 86_400_000;
 const RETRY_MS = 60_000;
 
@@ -282,65 +273,32 @@ export class ContinuousCapture {
   }
 
   async #doEstablish(why: "start" | "retry" | "rotate"): Promise<void> {
-    const { backupsDir, log } = this.#o;
-    if (why !== "rotate") removeChainLeftovers(backupsDir);
-    const identity = this.#o.database.identity;
-    const last = listChains(backupsDir).at(-1);
-    // The log as it is now, read while writers go on; under the barrier only what came since.
-    const ahead = await readWalAhead(this.#walPath);
-    if (!this.#running) return;
-    // Under the barrier: everything committed read (a rotation ends the old chain there), the
-    // pin taken at that point, the log indexed to it, and the database's size as the pin sees it.
-    const taken: Taken = this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => {
-      if (this.#current) this.#read({ all: true });
-      if (this.#current) this.#hold.unpin();
-      // Finished here, while no one commits: see `chain-start.ts`.
-      const wal = finishWal(this.#walPath, ahead);
-      this.#hold.pin();
-      // The base is the database as it is now: the chain's first moment.
-      return { wal, ...this.#hold.pages(), at: this.#o.clock() };
-    });
-    const files: StartFiles = { database: this.#o.database.path, cancelled: () => !this.#running };
-    let reason = reasonBeforeReading({
-      rotate: why === "rotate",
+    const done = await establishChain({
+      why,
+      backupsDir: this.#o.backupsDir,
+      database: this.#o.database,
+      walPath: this.#walPath,
+      hold: this.#hold,
+      writer: this.#writer,
+      clock: this.#o.clock,
       replaced: this.#replaced,
-      last,
-      identity,
-      pageSize: taken.pageSize,
+      running: () => this.#running,
+      endCurrent: () => {
+        if (this.#current) this.#read({ all: true });
+        if (this.#current) this.#hold.unpin();
+      },
     });
-    if (reason === null && last) {
-      const carried = await carryOn(files, last, taken);
-      if (files.cancelled()) return;
-      if (carried) {
-        this.#current = carried.current;
-        // What was committed after the chain's end (while the app was away, or meanwhile).
-        const captured = this.#writer.writeAll(carried.current, carried.after);
-        this.#problem = null;
-        this.#downSince = null;
-        log.info(
-          `Continuous protection continues the chain ${last.info.id}${captured ? ` (${captured} transactions made meanwhile captured)` : ""}`,
-        );
-        this.#prune(this.#o.clock().getTime());
-        return;
-      }
-      reason = NOT_CAPTURED;
-    }
-    const started = await newChain(files, backupsDir, identity, taken);
-    if (!started) return;
-    this.#current = started;
-    this.#writer.capturedPages = 0;
+    if (!done) return;
+    this.#current = done.current;
+    if (done.problem !== undefined) this.#problem = done.problem;
     this.#downSince = null;
-    this.#o.onChange?.();
-    const expected = reason === "no chain yet" || this.#replaced;
-    this.#replaced = false;
-    const { id } = started.chain.info;
-    if (reason) {
-      this.#problem = expected ? null : reason;
-      log.info(
-        `Continuous protection started a new chain ${id} from a base of ${taken.size} pages: ${reason}`,
-      );
-    } else log.info(`Continuous protection started a new chain ${id} (a new base keeps restores short)`);
-    this.#prune(taken.at.getTime());
+    if (done.isNew) {
+      this.#writer.capturedPages = 0;
+      this.#o.onChange?.();
+      this.#replaced = false;
+    }
+    this.#o.log.info(done.message);
+    this.#prune(done.at);
   }
 
   #prune(now: number): void {

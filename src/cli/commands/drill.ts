@@ -34,7 +34,9 @@ export async function drillCommand(args: string[], ctx: CliContext): Promise<num
       const drilled = await app.offsiteDrills.drill(from);
       [result, words] = [drilled, describePlaceDrill(drilled)];
     } else {
-      const drilled = await withProgress(ctx, engine, () => engine.drill(), { quiet: Boolean(values.json) });
+      const drilled = await withProgress(ctx, engine, () => engine.drills.run(), {
+        quiet: Boolean(values.json),
+      });
       [result, words] = [drilled, describeDrill(drilled)];
     }
   } catch (error) {

@@ -58,7 +58,7 @@ function reasonOf(error: unknown): string {
  * Off-site drills: the restore drill of the newest copy in a place (`drill`), on demand and on
  * the schedule (`drillDue`), and what the status shows of them. No operation lock is taken: the
  * download and the check touch neither the database nor the list of backups (see
- * `BackupEngine.drillBroughtCopy`), so backups and restores go on meanwhile.
+ * `BackupEngine.drills.ofBroughtCopy`), so backups and restores go on meanwhile.
  */
 export class OffsiteDrills {
   readonly #deps: OffsiteDrillDeps;
@@ -208,7 +208,7 @@ export class OffsiteDrills {
     }
     const temp = await offsite.fetchForDrill(id, copy);
     try {
-      return await engine.drillBroughtCopy(temp, recordOf(copy, engine.list()));
+      return await engine.drills.ofBroughtCopy(temp, recordOf(copy, engine.list()));
     } finally {
       await rm(temp, { force: true }).catch(() => {});
     }

@@ -71,7 +71,7 @@ export function backupOperations(deps: {
 
     /** A restore drill now ("Test a restore now"), in the audit trail as passed (success) or failed. */
     drill: async (c: Context<AppEnv>) => {
-      const result = await engine.drill().catch((error) => {
+      const result = await engine.drills.run().catch((error) => {
         recordAudit(c, auth, { action: "backup: drill", target: null, outcome: "failure" });
         throw error;
       });
