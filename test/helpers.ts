@@ -58,6 +58,20 @@ export function scriptCommand(file: string, launcher: Launcher = LAUNCHER): stri
   return launcher === "deno" ? denoCommand(file) : [BUN, file];
 }
 
+/**
+ * What `promise` rejects with, awaited plainly (a promise that resolves fails the test). Bun's
+ * `expect(pending).rejects` waits in a way that no longer hears a worker thread which answered
+ * before, so a promise waiting for a kept worker thread would never settle inside it.
+ */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    () => null,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  if (outcome === null) throw new Error("the promise resolved; a rejection was expected");
+  return outcome;
+}
+
 /** A new empty folder, removed after the test run. */
 export function tempDir(prefix = "business-app-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

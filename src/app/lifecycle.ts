@@ -72,7 +72,8 @@ export async function openDatabase(
  * otherwise the first-run link (no users yet), housekeeping now and every hour (with a quick
  * check of the database), automatic backups, and in the background the startup backup (which checks
  * the database: damage found there enters recovery mode), the check of files seen for the first
- * time, and then off-site copies.
+ * time, and then off-site copies; with continuous protection on, that background work waits until
+ * its first chain is in place.
  */
 export function startServices(app: App, openError: string | null): RunningServices {
   const { settings } = app.config;
@@ -94,15 +95,21 @@ export function startServices(app: App, openError: string | null): RunningServic
     app.placeDrills.start();
     // Off-site copies start once the startup backup is made: one run then copies it and whatever
     // else is missing, not a run beside the backup and another after it. So does continuous
-    // protection (its base is read then).
-    void runStartupTasks(app).finally(() => {
-      if (stopping) return;
+    // protection (its base is read then). Its first base goes before the background work (the
+    // startup backup's full check, the checks of new files, that off-site run): two readers of the
+    // whole database at once slow both.
+    let resumeBackground = () => {};
+    const holdBackground = () => {
+      if (continuousProtection.enabled) resumeBackground = app.engine.background.pause();
+    };
+    void runStartupTasks(app, holdBackground).finally(() => {
+      if (stopping) return resumeBackground();
       app.offsite.start();
-      continuousProtection.begin();
+      void continuousProtection.begin().finally(() => resumeBackground());
     });
   }
   // In recovery mode it begins at once: it starts once a restore brought a database back.
-  if (openError) continuousProtection.begin();
+  if (openError) void continuousProtection.begin();
   app.alerts.start();
   app.weeklySummary.start();
   // In recovery mode there is no startup backup: what is missing off-site is copied now.
@@ -146,9 +153,10 @@ export function startServices(app: App, openError: string | null): RunningServic
  * while the database is open, stops before every close (a restore's swap) and starts again after
  * every open (in recovery mode, once a restore brought a database back). Returns how to stop it.
  */
-function startContinuous(app: App): { begin(): void; stop(): void } {
+function startContinuous(app: App): { enabled: boolean; begin(): Promise<void>; stop(): void } {
   const { db, continuous } = app;
-  if (!app.settings.current.settings.continuous_protection) return { begin() {}, stop() {} };
+  if (!app.settings.current.settings.continuous_protection)
+    return { enabled: false, begin: () => Promise.resolve(), stop() {} };
   let serving = true;
   let begun = false;
   // It stops by itself before every close (`ContinuousCapture`); it starts again after every open.
@@ -159,12 +167,15 @@ function startContinuous(app: App): { begin(): void; stop(): void } {
     }, 0);
   });
   return {
+    enabled: true,
     // Once the startup backup is made: its base is read then, not beside it (a start stays quick).
-    begin() {
+    // Resolves once that start has its chain (or failed: it tries again later).
+    async begin() {
       if (!serving) return;
       begun = true;
-      if (db.isOpen) void continuous.start();
+      const started = db.isOpen ? continuous.start() : Promise.resolve();
       app.shipping.start();
+      await started;
     },
     // The last changes are read when the database closes (`beforeClose`), not before.
     stop() {
@@ -178,12 +189,21 @@ function startContinuous(app: App): { begin(): void; stop(): void } {
  * the background the full check of backups without one (`checkUnprovenLater`). A
  * database that holds no rows takes no startup backup where startup backups exist already: an
  * empty database (a new start on purpose) is not a backup worth a place among them.
+ * `holdBackground` is called once, when the background work from then on is to wait (before the
+ * startup backup, or after the quick check, which is background work itself).
  */
-async function runStartupTasks(app: App): Promise<void> {
+async function runStartupTasks(app: App, holdBackground: () => void): Promise<void> {
   const { engine } = app;
+  let held = false;
+  const hold = () => {
+    if (!held) holdBackground();
+    held = true;
+  };
   try {
     const emptyAmongStartups = isEmptyAmongStartups(app);
     if (app.settings.current.settings.startup_backup && !emptyAmongStartups) {
+      // Before the backup: its full check, queued when it is made, waits.
+      hold();
       await engine.createBackup({ kind: "startup", createdBy: "startup" });
     } else {
       if (emptyAmongStartups)
@@ -199,6 +219,8 @@ async function runStartupTasks(app: App): Promise<void> {
       app.recovery.enter(`The database cannot be used: it is damaged (${error.reason}).`);
     // Any other failure is in the log and the status; the app goes on serving.
   }
+  // After the quick check above, which is background work itself.
+  hold();
   await engine.checks.verifyNew().catch(() => {});
   engine.checks.checkUnprovenLater();
 }

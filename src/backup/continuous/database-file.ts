@@ -1,6 +1,6 @@
-import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs";
-import { fsyncFileAsync } from "../../lib/files/fs-sync.ts";
-import { letOthersRun } from "../../lib/timers.ts";
+import { closeSync, openSync, read, statSync } from "node:fs";
+import { hashPagesInWorker } from "../inspect/worker-client.ts";
+import { HASHER } from "./page-hasher.ts";
 import { lockBytePage, PAGES_PER_READ, StateHash } from "./state-hash.ts";
 
 /**
@@ -38,57 +38,50 @@ export function releaseDatabaseFile(path: string): void {
   closeSync(known.fd);
 }
 
-/**
- * Hands out the database's pages 1…`size` in order, `PAGES_PER_READ` at a time, as the file holds
- * them with `overlay`'s images put over (the write-ahead log's newest images of the pages it
- * wrote), yielding to the event loop between reads. The file must not change meanwhile beyond
- * what `overlay` covers (a pinned read transaction sees to that). SQLite's lock-byte page is
- * never read (Windows locks it) and handed out as zeros. Stops early when `cancelled()`.
- */
-export async function readPages(
-  path: string,
-  pageSize: number,
-  size: number,
-  overlay: PageOverlay,
-  onPages: (first: number, bytes: Uint8Array, count: number) => void,
-  cancelled: () => boolean,
-): Promise<boolean> {
-  const fd = databaseDescriptor(path);
-  const lockByte = lockBytePage(pageSize);
-  const buffer = new Uint8Array(PAGES_PER_READ * pageSize);
-  for (let first = 1; first <= size; first += PAGES_PER_READ) {
-    if (cancelled()) return false;
-    const count = Math.min(PAGES_PER_READ, size - first + 1);
-    buffer.fill(0, 0, count * pageSize);
-    for (let i = 0; i < count; ) {
-      const page = first + i;
-      if (page === lockByte) {
-        i++;
-        continue;
-      }
-      const run = Math.min(count - i, page < lockByte ? lockByte - page : count - i);
-      let done = 0;
-      const want = run * pageSize;
-      while (done < want) {
-        const n = readSync(fd, buffer, i * pageSize + done, want - done, (page - 1) * pageSize + done);
-        if (n === 0) break;
-        done += n;
-      }
-      i += run;
-    }
-    for (let i = 0; i < count; i++) {
-      const image = overlay.get(first + i);
-      if (image) buffer.set(image, i * pageSize);
-    }
-    onPages(first, buffer, count);
-    await letOthersRun();
+/** How many parts of pages are on their way to the hasher at most (each `PAGES_PER_READ` pages). */
+const IN_FLIGHT = 4;
+
+/** Reads `length` bytes at `position` into `buffer` at `offset` on the runtime's pool; fewer at the file's end. */
+async function readAt(fd: number, buffer: Uint8Array, offset: number, length: number, position: number) {
+  let done = 0;
+  while (done < length) {
+    const n = await new Promise<number>((resolve, reject) =>
+      read(fd, buffer, offset + done, length - done, position + done, (error, bytes) =>
+        error ? reject(error) : resolve(bytes),
+      ),
+    );
+    if (n === 0) break;
+    done += n;
   }
-  return true;
+}
+
+/** Pages `first`…`first + count - 1` of the file into `buffer` (zeros past its end and for the lock-byte page). */
+async function readPart(fd: number, buffer: Uint8Array, first: number, count: number, pageSize: number) {
+  const lockByte = lockBytePage(pageSize);
+  buffer.fill(0, 0, count * pageSize);
+  for (let i = 0; i < count; ) {
+    const page = first + i;
+    if (page === lockByte) {
+      i++;
+      continue;
+    }
+    const run = Math.min(count - i, page < lockByte ? lockByte - page : count - i);
+    await readAt(fd, buffer, i * pageSize, run * pageSize, (page - 1) * pageSize);
+    i += run;
+  }
 }
 
 /**
- * The state (`StateHash`) of the pages `readPages` hands out, and with `copyTo`, those pages
- * copied into that new file (flushed); null when cancelled.
+ * The state (`StateHash`) of the database's pages 1…`size` as the file holds them with
+ * `overlay`'s images put over (the write-ahead log's newest images of the pages it wrote), and
+ * with `copyTo`, those pages copied into that new file, flushed; null when `cancelled()` (asked
+ * between parts). The file must not change meanwhile beyond what `overlay` covers (a pinned read
+ * transaction sees to that). SQLite's lock-byte page is never read (Windows locks it) and counts
+ * as zeros. Nothing of it runs on the app's thread but handing parts on: the file is read on the
+ * runtime's pool through the descriptor kept for it (`databaseDescriptor`), and the pages are
+ * hashed and written in the backup worker (`hashPagesFrom`), through `IN_FLIGHT` slots of shared
+ * memory, each read into again once the worker is done with it. Copying a base of gigabytes on
+ * the app's thread kept Deno from answering for up to a second at 4 GB, even between parts.
  */
 export async function statePages(
   path: string,
@@ -98,33 +91,72 @@ export async function statePages(
   cancelled: () => boolean,
   copyTo?: string,
 ): Promise<StateHash | null> {
-  const out = copyTo === undefined ? null : openSync(copyTo, "wx", 0o600);
-  const state = new StateHash(pageSize);
+  const fd = databaseDescriptor(path);
+  const part = PAGES_PER_READ * pageSize;
+  const shared = new SharedArrayBuffer(IN_FLIGHT * part);
+  const control = new Int32Array(new SharedArrayBuffer(HASHER.length(IN_FLIGHT) * 4));
+  const signalHasher = () => {
+    Atomics.add(control, HASHER.SIGNAL, 1);
+    Atomics.notify(control, HASHER.SIGNAL);
+  };
+  const free = Array.from({ length: IN_FLIGHT }, (_, slot) => slot);
+  let wake = () => {};
+  const stop = new AbortController();
+  const hashed = hashPagesInWorker(
+    { shared, control: control.buffer as SharedArrayBuffer, pageSize, copyTo: copyTo ?? null },
+    (slot) => {
+      free.push(slot);
+      wake();
+    },
+    stop.signal,
+  );
+  let failure: { error: unknown } | null = null;
+  hashed.catch((error: unknown) => {
+    failure = { error };
+    wake();
+  });
+  // A slot the hasher is done with.
+  const slotToFill = async (): Promise<number> => {
+    for (;;) {
+      if (failure) throw failure.error;
+      const slot = free.pop();
+      if (slot !== undefined) return slot;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  };
+  let finished = false;
   try {
-    const done = await readPages(
-      path,
-      pageSize,
-      size,
-      overlay,
-      (first, bytes, count) => {
-        if (out !== null) {
-          const length = count * pageSize;
-          let written = 0;
-          while (written < length)
-            written += writeSync(out, bytes, written, length - written, (first - 1) * pageSize + written);
-        }
-        for (let i = 0; i < count; i++)
-          state.setPage(first + i, bytes.subarray(i * pageSize, (i + 1) * pageSize));
-      },
-      cancelled,
-    );
-    if (!done) return null;
+    for (let first = 1; first <= size; first += PAGES_PER_READ) {
+      if (cancelled()) return null;
+      const count = Math.min(PAGES_PER_READ, size - first + 1);
+      const slot = await slotToFill();
+      const buffer = new Uint8Array(shared, slot * part, part);
+      await readPart(fd, buffer, first, count, pageSize);
+      for (let i = 0; i < count; i++) {
+        const image = overlay.get(first + i);
+        if (image) buffer.set(image, i * pageSize);
+      }
+      const at = HASHER.slot(slot);
+      Atomics.store(control, at.first, first);
+      Atomics.store(control, at.count, count);
+      Atomics.store(control, at.state, HASHER.FILLED);
+      signalHasher();
+    }
+    Atomics.store(control, HASHER.SIZE, size);
+    Atomics.store(control, HASHER.END, 1);
+    signalHasher();
+    const state = StateHash.fromParts(await hashed);
+    finished = true;
+    return state;
   } finally {
-    if (out !== null) closeSync(out);
+    if (!finished) {
+      // Cancelled or failed: the hasher stops at its next look, and its thread is given up (the
+      // caller's leftovers are removed at the next start).
+      Atomics.store(control, HASHER.CANCEL, 1);
+      signalHasher();
+      stop.abort(new Error("the copy was cancelled"));
+    }
   }
-  // On a thread of the runtime's pool: flushing a base of gigabytes takes seconds on a busy disk,
-  // in which the app would answer nothing.
-  if (copyTo !== undefined) await fsyncFileAsync(copyTo);
-  state.setSize(size);
-  return state;
 }

@@ -24,12 +24,21 @@ function pageHash(page: number, data: Uint8Array): Uint8Array {
   return createHash("sha256").update(number).update(data).digest().subarray(0, HASH_BYTES);
 }
 
+/** What a state is made of, to move it to another thread (`StateHash.parts`, `StateHash.fromParts`). */
+export interface StateParts {
+  pageSize: number;
+  size: number;
+  high: number;
+  hashes: Uint8Array;
+  sum: Uint8Array;
+}
+
 export class StateHash {
   readonly pageSize: number;
   #size = 0;
   /** The highest page with a hash (pages past the size that a transaction wrote before it shrank the file). */
   #high = 0;
-  #hashes = new Uint8Array(0);
+  #hashes: Uint8Array = new Uint8Array(0);
   readonly #sum = new Uint8Array(HASH_BYTES);
   readonly #lockByte: number;
   #zero: Uint8Array;
@@ -42,6 +51,27 @@ export class StateHash {
 
   get size(): number {
     return this.#size;
+  }
+
+  /** The state's parts (its own arrays: the state is not used again where it was made). */
+  parts(): StateParts {
+    return {
+      pageSize: this.pageSize,
+      size: this.#size,
+      high: this.#high,
+      hashes: this.#hashes,
+      sum: this.#sum,
+    };
+  }
+
+  /** The state `parts` took apart, made again (on another thread). */
+  static fromParts(parts: StateParts): StateHash {
+    const state = new StateHash(parts.pageSize);
+    state.#size = parts.size;
+    state.#high = parts.high;
+    state.#hashes = parts.hashes;
+    state.#sum.set(parts.sum);
+    return state;
   }
 
   #fold(page: number, hash: Uint8Array | null): void {

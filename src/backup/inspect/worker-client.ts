@@ -2,6 +2,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import type { FileDigest } from "../../lib/files/seal-to-file.ts";
 import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
 import type { LookTask } from "../browse/tasks.ts";
+import type { StateParts } from "../continuous/state-hash.ts";
 import type { CheckResult } from "./checks.ts";
 import type { RebuildResult } from "./rebuild.ts";
 import { ThreadPool } from "./thread-pool.ts";
@@ -184,6 +185,23 @@ export function checkRestorableInWorker(args: { path: string; mapped?: boolean }
 /** The state of a database rebuilt from a chain of continuous protection (`stateOfFile`, as in WAL mode). */
 export function pointStateInWorker(args: { path: string; pageSize: number; size: number }) {
   return runTask({ task: "point-state", args }) as Promise<string>;
+}
+
+/**
+ * `hashPagesFrom`: the state of the pages put in `shared` as `control` tells, and with `copyTo`
+ * a new file of them, flushed; `onDone` hears each part the thread is done with. An abort of
+ * `signal` gives the thread up.
+ */
+export function hashPagesInWorker(
+  args: { shared: SharedArrayBuffer; control: SharedArrayBuffer; pageSize: number; copyTo: string | null },
+  onDone: (slot: number) => void,
+  signal: AbortSignal,
+) {
+  return runTask(
+    { task: "hash-pages", args },
+    (note) => onDone(note as number),
+    signal,
+  ) as Promise<StateParts>;
 }
 
 /** Every table of the live database with its row count, counted off the server's thread. */

@@ -18,7 +18,16 @@ export type WorkerRequest =
   | { task: "point-state"; args: { path: string; pageSize: number; size: number } }
   | { task: "look"; args: LookTask }
   | { task: "seal-file"; args: { source: string; target: string; head: Uint8Array; key: Uint8Array } }
-  | { task: "digest-file"; args: { path: string } };
+  | { task: "digest-file"; args: { path: string } }
+  | {
+      task: "hash-pages";
+      args: {
+        shared: SharedArrayBuffer;
+        control: SharedArrayBuffer;
+        pageSize: number;
+        copyTo: string | null;
+      };
+    };
 
 export interface TableCount {
   name: string;

@@ -98,6 +98,9 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       return (await import("../../lib/files/seal-to-file.ts")).sealFileTo(request.args, tell);
     case "digest-file":
       return fileDigest(request.args.path);
+    case "hash-pages":
+      // Loaded only here: continuous protection's base and its state, made from pages sent here.
+      return (await import("../continuous/page-hasher.ts")).hashPagesFrom(request.args, tell);
   }
 }
 
