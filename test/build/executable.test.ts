@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { KEY_FILE } from "../../src/offsite/crypto/keys.ts";
-import { appLaidOutFolder, builtExecutable, dataPaths, runCli, startApp, tempDir } from "../helpers.ts";
+import { appLaidOutFolder, builtExecutable, dataPaths, ROOT, runCli, startApp, tempDir } from "../helpers.ts";
 import { ageDecrypt } from "../offsite/age-cli.ts";
 import { missing } from "../tools.ts";
 
@@ -52,6 +52,38 @@ describe("compiled executable", () => {
     expect(log).toContain("INFO - Automatic backup scheduler started (every 6 hours)");
     expect(readdirSync(elsewhere)).toEqual([]);
   });
+
+  // Where the sources can be hidden (root may make a mount namespace): the executable's worker
+  // threads must come from inside it, not from a source tree that happens to be on this machine.
+  const tools = { unshare: Bun.which("unshare"), mount: Bun.which("mount"), sh: Bun.which("sh") };
+  const canHide = process.getuid?.() === 0 && Object.values(tools).every((tool) => tool !== null);
+  test.skipIf(!canHide)(
+    "with this machine's source tree hidden, a backup still runs its checks in the embedded worker",
+    async () => {
+      const alone = tempDir("business-app-hidden-");
+      const exe = join(alone, "business-app");
+      copyFileSync(built, exe);
+      const dir = await appLaidOutFolder("business-app-hidden-data-");
+      // Tools by their full path: the executable runs with a PATH of nothing.
+      const hide = '"$1" -t tmpfs tmpfs "$2" && shift 2 && exec "$@"';
+      const result = await runCli(["backup", "--data-dir", dir], {
+        command: [
+          ...[tools.unshare, "--mount", "--propagation", "private", tools.sh, "-c", hide, "sh"],
+          ...[tools.mount, join(ROOT, "src"), exe],
+        ] as string[],
+        cwd: alone,
+        env: BARE_ENV,
+      });
+      expect(result.stderr).toBe("");
+      expect(result.exitCode).toBe(0);
+      // Made, and fully checked before the command ended: both in the worker.
+      expect(result.stdout).toContain("fully checked");
+      const listed = await runCli(["list", "--json", "--data-dir", dir], { command: [exe], env: BARE_ENV });
+      const [made] = (JSON.parse(listed.stdout) as { backups: { name: string; health: string }[] }).backups;
+      expect(made?.health).toBe("verified");
+      expect(existsSync(join(dir, "database_backups", made?.name ?? "none"))).toBe(true);
+    },
+  );
 
   test("started through a link, its data folder is the real executable's folder", async () => {
     const real = tempDir("business-app-real-");
