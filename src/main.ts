@@ -1,5 +1,11 @@
-import { runCli } from "./cli/index.ts";
+import { INSPECT_PROCESS_ARG } from "./worker-urls.ts";
 
-// The executable's entry point: run the command line, then leave with its exit code.
-const code = await runCli(process.argv.slice(2));
-process.exit(code);
+// The executable's entry point: run the command line, then leave with its exit code. Run again
+// by the app itself to check a backup in a process it can stop at once, it loads only that check.
+const args = process.argv.slice(2);
+if (args[0] === INSPECT_PROCESS_ARG) {
+  const { answerInspection } = await import("./backup/inspect/inspect-process.ts");
+  process.exit(await answerInspection(args.slice(1)));
+}
+const { runCli } = await import("./cli/index.ts");
+process.exit(await runCli(args));

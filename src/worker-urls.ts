@@ -4,3 +4,12 @@
  * at its path relative to `src/`, so a URL made here is right both from source and compiled.
  */
 export const BACKUP_WORKER_URL = new URL("./backup/inspect/worker.ts", import.meta.url);
+
+/** The program's own entry, which a check in a process of its own runs again (from source). */
+export const MAIN_URL = new URL("./main.ts", import.meta.url);
+
+/**
+ * The first argument that makes the program inspect one backup file and answer on standard
+ * output (`inspectFileInProcess`) instead of running its command line; never typed by a person.
+ */
+export const INSPECT_PROCESS_ARG = "--internal-inspect-file";

@@ -4,6 +4,7 @@ import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
 import type { LookTask } from "../browse/tasks.ts";
 import type { StateParts } from "../continuous/state-hash.ts";
 import type { CheckResult } from "./checks.ts";
+import { stopCheckProcesses } from "./process-task.ts";
 import type { RebuildResult } from "./rebuild.ts";
 import { ThreadPool } from "./thread-pool.ts";
 import { decodeError } from "./worker-errors.ts";
@@ -104,10 +105,11 @@ const running = new Set<(error: Error) => void>();
 /**
  * Gives up every task running in a worker now: each rejects with `error` at once, and its thread
  * is told to end (a thread busy inside SQLite ends when that call returns, or with the process);
- * threads at rest end too. What a task left half written is a leftover the next start removes.
+ * threads at rest end too, and checks in processes of their own are killed. What a task left half written is a leftover the next start removes.
  */
 export function abandonWorkers(error: Error): void {
   for (const abandon of [...running]) abandon(error);
+  stopCheckProcesses(error);
   for (const pool of [...pools.values(), pages.pool]) pool.clear();
 }
 

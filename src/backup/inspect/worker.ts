@@ -4,12 +4,11 @@
  * requests meanwhile.
  */
 import { statSync } from "node:fs";
-import { fileDigest, sha256File } from "../../lib/hash.ts";
-import { checkFile, checkLiveDatabase, countRows, describeBackupFile, identityOfFile } from "./checks.ts";
+import { fileDigest } from "../../lib/hash.ts";
+import { checkFile, checkLiveDatabase, countRows, identityOfFile } from "./checks.ts";
 import { copyFileWhole, snapshotDatabase } from "./snapshot-file.ts";
 import {
   answerRequests,
-  type InspectResult,
   type SnapshotChecked,
   type SnapshotResult,
   type WorkerRequest,
@@ -47,30 +46,11 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
     case "copy-file":
       copyFileWhole(request.args.source, request.args.target);
       return null;
-    case "inspect-file": {
-      const { path, mapped } = request.args;
+    case "inspect-file":
       // Loaded only here: the trust rule brings the migrator, which a snapshot's worker never needs.
-      const check = (await import("./trust.ts")).checkRestorable(path, { mapped: mapped === true });
-      let sha256: string | null = null;
-      let size = 0;
-      try {
-        size = statSync(path).size;
-        sha256 = await sha256File(path);
-      } catch {
-        // Unreadable: the check above already says why.
-      }
-      // Counted here, in the full check that follows every new backup, rather than while it is
-      // made: a backup's time stays what it was, and a restore drill compares with these counts.
-      const described = check.ok ? describeBackupFile(path) : null;
-      const result: InspectResult = {
-        check,
-        sha256,
-        size,
-        rowCounts: described?.rowCounts ?? null,
-        databaseId: described?.databaseId ?? null,
-      };
-      return result;
-    }
+      return (await import("./inspect-file.ts")).inspectFile(request.args.path, {
+        mapped: request.args.mapped,
+      });
     case "check-restorable":
       return (await import("./trust.ts")).checkRestorable(request.args.path, {
         mapped: request.args.mapped === true,

@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/time.ts";
 import type { BackupFolder } from "../catalog/folder.ts";
 import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { EngineContext, HealthRecord } from "../context.ts";
+import { inspectFileInProcess } from "../inspect/process-task.ts";
 import { checkLiveInWorker, inspectFileInWorker } from "../inspect/worker-client.ts";
 
 /**
@@ -24,14 +25,17 @@ export const CHANGED_SINCE_MADE = "changed after it was made (SHA-256 differs), 
 
 /**
  * The full check of a listed backup, without recording it: needs no lock (it reads the file
- * only), so it may run while other operations do; `recordInspection` then records it.
+ * only), so it may run while other operations do; `recordInspection` then records it. With
+ * `signal` (background work), in a process of its own that an abort kills.
  */
 export async function inspectRecord(
   ctx: { folder: BackupFolder; clock: Clock },
   record: ManifestRecord,
   signal?: AbortSignal,
 ): Promise<ManifestRecord> {
-  const result = await inspectFileInWorker({ path: ctx.folder.pathOf(record.name) }, signal);
+  const path = ctx.folder.pathOf(record.name);
+  // Background work that makes way checks in a process, which stops at once when it must.
+  const result = signal ? await inspectFileInProcess(path, signal) : await inspectFileInWorker({ path });
   let reason = result.check.reason;
   if (result.check.ok && record.sha256 && result.sha256 && record.sha256 !== result.sha256) {
     reason = `its content ${CHANGED_SINCE_MADE}`;

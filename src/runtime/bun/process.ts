@@ -1,8 +1,16 @@
+import { fileURLToPath } from "node:url";
+import { MAIN_URL } from "../../worker-urls.ts";
 import { readFirstLine } from "../shared/first-line.ts";
 
 /** True inside the executable `bun build --compile` made, false when run from source. */
 export function isCompiledExecutable(): boolean {
   return Bun.isStandaloneExecutable;
+}
+
+/** The command that runs this program again with `args`: the executable itself, or Bun and `main.ts`. */
+export function ownCommand(args: string[]): string[] {
+  if (Bun.isStandaloneExecutable) return [process.execPath, ...args];
+  return [process.execPath, fileURLToPath(MAIN_URL), ...args];
 }
 
 /** All of standard input, as text, once it ends. */
