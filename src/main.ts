@@ -8,4 +8,7 @@ if (args[0] === INSPECT_PROCESS_ARG) {
   process.exit(await answerInspection(args.slice(1)));
 }
 const { runCli } = await import("./cli/index.ts");
-process.exit(await runCli(args));
+const code = await runCli(args);
+// The app's small files are saved off its thread: those still on their way land first.
+await (await import("./lib/files/fs-sync.ts")).savesSettled();
+process.exit(code);

@@ -6,6 +6,7 @@ import { protectSecrets, removeSaveLeftovers } from "../config/settings-store.ts
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
 import { describeError } from "../lib/errors.ts";
+import { savesSettled } from "../lib/files/fs-sync.ts";
 import { consoleUrl } from "./console-url.ts";
 import { databaseIsMissing, missingDatabase } from "./restore/missing-database.ts";
 import { auditRetention } from "./settings/options.ts";
@@ -73,9 +74,17 @@ export async function openDatabase(
  * check of the database), automatic backups, and in the background the startup backup (which checks
  * the database: damage found there enters recovery mode), the check of files seen for the first
  * time, and then off-site copies; with continuous protection on, that background work waits until
- * its first chain is in place.
+ * its first chain is in place. With `firstAnswer` (the server's), the startup backup begins once
+ * the server has answered its first request, or `FIRST_ANSWER_WAIT_MS` after it began to listen:
+ * the backup's start (its worker thread, the folder's listing, the snapshot's first steps) keeps
+ * the app's thread busy for a moment — 40–100 ms under Deno — and the person who just started
+ * the app, or the browser it opened, is answered first.
  */
-export function startServices(app: App, openError: string | null): RunningServices {
+export function startServices(
+  app: App,
+  openError: string | null,
+  options: { firstAnswer?: Promise<unknown>; firstAnswerWaitMs?: number } = {},
+): RunningServices {
   const { settings } = app.config;
   let startUrl = consoleUrl(settings.host, settings.port);
   let stopping = false;
@@ -102,11 +111,13 @@ export function startServices(app: App, openError: string | null): RunningServic
     const holdBackground = () => {
       if (continuousProtection.enabled) resumeBackground = app.engine.background.pause();
     };
-    void runStartupTasks(app, holdBackground).finally(() => {
-      if (stopping) return resumeBackground();
-      app.offsite.start();
-      void continuousProtection.begin().finally(() => resumeBackground());
-    });
+    void answeredOrLater(options.firstAnswer, options.firstAnswerWaitMs ?? FIRST_ANSWER_WAIT_MS)
+      .then(() => (stopping ? undefined : runStartupTasks(app, holdBackground)))
+      .finally(() => {
+        if (stopping) return resumeBackground();
+        app.offsite.start();
+        void continuousProtection.begin().finally(() => resumeBackground());
+      });
   }
   // In recovery mode it begins at once: it starts once a restore brought a database back.
   if (openError) void continuousProtection.begin();
@@ -144,6 +155,8 @@ export function startServices(app: App, openError: string | null): RunningServic
       }
       // The changes read at the close go off the PC too (briefly; the next start sends the rest).
       await app.shipping.stop({ hurry: options.hurry ?? false });
+      // The small files saved off the thread (the alerts, the manifest) are whole before it ends.
+      await savesSettled();
     },
   };
 }
@@ -192,6 +205,21 @@ function startContinuous(app: App): { enabled: boolean; begin(): Promise<void>; 
  * `holdBackground` is called once, when the background work from then on is to wait (before the
  * startup backup, or after the quick check, which is background work itself).
  */
+/** How long the startup backup waits for the server's first answer at most. */
+const FIRST_ANSWER_WAIT_MS = 500;
+/** After the first answer, a beat for the runtime to write it out before the thread is busy. */
+const AFTER_ANSWER_MS = 20;
+
+/** Resolves once `firstAnswer` has resolved and a beat passed, or `waitMs` from now. */
+function answeredOrLater(firstAnswer: Promise<unknown> | undefined, waitMs: number): Promise<void> {
+  if (!firstAnswer) return Promise.resolve();
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const after = (ms: number) => new Promise<void>((resolve) => timers.push(setTimeout(resolve, ms)));
+  return Promise.race([firstAnswer.then(() => after(AFTER_ANSWER_MS)), after(waitMs)]).finally(() => {
+    for (const timer of timers) clearTimeout(timer);
+  });
+}
+
 async function runStartupTasks(app: App, holdBackground: () => void): Promise<void> {
   const { engine } = app;
   let held = false;

@@ -126,6 +126,8 @@ export function protectSecrets(configFile: string, log: Log, platform: string = 
 export class SettingsStore {
   readonly #input: LoadInput;
   #current: LoadedConfig;
+  /** The last save on its way (`save`). */
+  #saves: Promise<unknown> = Promise.resolve();
 
   constructor(input: LoadInput, current: LoadedConfig) {
     this.#input = input;
@@ -146,7 +148,14 @@ export class SettingsStore {
    * Throws `ConfigError` (nothing written) when a value is not allowed, `FileInUseError` when
    * another program holds the settings file for longer than `wait`.
    */
-  async save(change: SettingsChange, wait: SharingWait): Promise<LoadedConfig> {
+  save(change: SettingsChange, wait: SharingWait): Promise<LoadedConfig> {
+    // One at a time: each reads the file the one before it wrote (its write is not instant).
+    const saved = this.#saves.then(() => this.#save(change, wait));
+    this.#saves = saved.catch(() => {});
+    return saved;
+  }
+
+  async #save(change: SettingsChange, wait: SharingWait): Promise<LoadedConfig> {
     const file = { ...readConfigFile(this.#current.configFile, false) };
     for (const key of EDITABLE_KEYS) {
       const value = change.values[key];

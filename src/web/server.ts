@@ -109,14 +109,23 @@ export type Server = HttpServer;
  */
 export function startServer(
   app: Hono<AppEnv>,
-  options: { host: string; port: number; maxUploadMb: number },
+  options: { host: string; port: number; maxUploadMb: number; onFirstAnswer?: () => void },
 ): HttpServer {
+  let first = options.onFirstAnswer;
   try {
     return startHttpServer({
       hostname: options.host,
       port: options.port,
       maxRequestBodySize: 2 * uploadBodyLimit(options.maxUploadMb),
-      fetch: (request, connection) => app.fetch(request, connection),
+      fetch: (request, connection) => {
+        const answer = app.fetch(request, connection);
+        if (first) {
+          const tell = first;
+          first = undefined;
+          void Promise.resolve(answer).then(tell, tell);
+        }
+        return answer;
+      },
     });
   } catch (error) {
     if (isAddressInUse(error)) throw new PortInUseError(options.host, options.port);

@@ -21,6 +21,13 @@ function shopWithRows(dir: string): void {
   handle.close();
 }
 
+/** Waits (bounded) until the startup backup is listed, then says it is the only backup. */
+async function startupListed(app: ReturnType<typeof appOn>): Promise<void> {
+  for (let look = 0; look < 2000 && !app.engine.list().some((r) => r.kind === "startup"); look++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(app.engine.list().map((r) => r.kind)).toEqual(["startup"]);
+}
+
 function appOn(dir: string, continuous: boolean, startupBackup = true) {
   return createApp(
     {
@@ -86,4 +93,41 @@ describe("the order of the work at start", () => {
       }
     });
   }
+
+  test("the startup backup begins once the server has answered its first request, not before", async () => {
+    const dir = tempDir();
+    shopWithRows(dir);
+    const app = appOn(dir, false);
+    let answer = () => {};
+    const firstAnswer = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const services = startServices(app, await openDatabase(app), { firstAnswer, firstAnswerWaitMs: 60_000 });
+    try {
+      // Unanswered: the app goes on (its timers run) and no backup begins.
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(app.engine.list()).toEqual([]);
+      expect(app.engine.checks.running()).toEqual([]);
+      answer();
+      await startupListed(app);
+    } finally {
+      await services.stop();
+    }
+  });
+
+  test("with no answer at all (nobody opened the page), it begins after the wait", async () => {
+    const dir = tempDir();
+    shopWithRows(dir);
+    const app = appOn(dir, false);
+    const never = new Promise<void>(() => {});
+    const services = startServices(app, await openDatabase(app), {
+      firstAnswer: never,
+      firstAnswerWaitMs: 50,
+    });
+    try {
+      await startupListed(app);
+    } finally {
+      await services.stop();
+    }
+  });
 });

@@ -23,13 +23,19 @@ async function dataFolder(megabytes = 0): Promise<string> {
 /** What SQLite may keep beside a file it writes. */
 const SIDE = ["-journal", "-wal", "-shm"];
 const backupsOf = (dir: string) => readdirSync(dataPaths(dir).backupsDir);
+/** The startup backup's snapshot is being written: its temporary file is there. */
+const startupWritten = (dir: string) =>
+  backupsOf(dir).some((f) => f.startsWith(".startup_backup.db.snapshot."));
 const logOf = (dir: string) => readFileSync(join(dataPaths(dir).backupsDir, "backup.log"), "utf8");
 
 describe("serve with backups", () => {
   test("a startup backup and the scheduler at every start; a stop waits for a running backup", async () => {
     const dir = await dataFolder(40);
     const app = await startApp({ dataDir: dir, args: ["--schedule", "0 30 */6 * * *"] });
-    // Stop at once: the startup backup of 40 MB is still being written.
+    // Stop once the startup backup of 40 MB is being written (it begins after the first answer).
+    const deadline = Date.now() + 10_000;
+    while (!startupWritten(dir) && Date.now() < deadline) await Bun.sleep(1);
+    expect(startupWritten(dir)).toBe(true);
     expect(await app.stop()).toBe(0);
     const log = logOf(dir);
     expect(log).toContain('Automatic backup scheduler started (on the schedule "0 30 */6 * * *")');
@@ -44,10 +50,11 @@ describe("serve with backups", () => {
   test("SIGHUP (the console window closed) while the startup backup is written gives it up: exit 0, nothing partial kept", async () => {
     const dir = await dataFolder(80);
     const app = await startApp({ dataDir: dir });
-    // Bounded: the snapshot of 80 MB is on its way once its temporary file is there.
+    // Bounded: the snapshot of 80 MB is on its way once its temporary file is there (not another
+    // file's, such as a save of the alerts).
     const deadline = Date.now() + 10_000;
-    while (!backupsOf(dir).some((f) => f.endsWith(".tmp")) && Date.now() < deadline) await Bun.sleep(1);
-    expect(backupsOf(dir).some((f) => f.endsWith(".tmp"))).toBe(true);
+    while (!startupWritten(dir) && Date.now() < deadline) await Bun.sleep(1);
+    expect(startupWritten(dir)).toBe(true);
     app.proc.kill("SIGHUP");
     expect(await app.proc.exited).toBe(0);
     const log = logOf(dir);

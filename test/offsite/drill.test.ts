@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describePlaceDrill, placeDrillSentence } from "../../src/app/drill-words.ts";
 import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
+import { savesSettled } from "../../src/lib/files/fs-sync.ts";
 import { OFFSITE_DRILL_FILE, readPlaceDrills } from "../../src/offsite/drills/drill-record.ts";
 import { addItems, itemNames, makeSetup, manualClock } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
@@ -34,6 +35,12 @@ const snapshot = (shop: Shop) =>
       .map((n) => [n, sha256Of(join(shop.paths.backupsDir, n))]),
   );
 
+/** `snapshot` once the saves on their way (the alerts', the passphrase's) have landed. */
+async function settledSnapshot(shop: Shop) {
+  await savesSettled();
+  return snapshot(shop);
+}
+
 const alertIds = (shop: Shop) => shop.app.alerts.refresh().map((a) => a.id);
 
 describe("off-site drill of the mirror folder", () => {
@@ -50,6 +57,7 @@ describe("off-site drill of the mirror folder", () => {
   test("the newest encrypted copy is downloaded, decrypted, fully checked and counted; recorded and shown", async () => {
     addItems(shop.db, ["made after the backup"]);
     const liveBefore = itemNames(shop.db);
+    await savesSettled();
     const before = snapshot(shop);
     const result = await shop.app.offsiteDrills.drill("mirror");
     expect(result).toMatchObject({
@@ -68,7 +76,7 @@ describe("off-site drill of the mirror folder", () => {
       `Off-site drill of the mirror folder (${mirror}) passed: its copy of ${name} was downloaded into a temporary file, restored, opened with this version's migrations, passed integrity_check, and holds the 5 rows in ${result.tables} tables recorded when it was made (${(result.durationMs / 1000).toFixed(1)} s).`,
     );
     // Nothing here changed, and nothing was left behind (no hidden file either).
-    expect(snapshot(shop)).toEqual(before);
+    expect(await settledSnapshot(shop)).toEqual(before);
     expect(itemNames(shop.db)).toEqual(liveBefore);
     expect(readPlaceDrills(shop.paths.backupsDir).mirror).toEqual(result);
     // drill.json, the local drill's file, is not touched by it.
@@ -90,12 +98,13 @@ describe("off-site drill of the mirror folder", () => {
     const bad = Buffer.from(good);
     for (let i = 0; i < 16; i++) bad[bad.length - 300 - i] = (bad[bad.length - 300 - i] as number) ^ 0xff;
     writeFileSync(copy, bad);
+    await savesSettled();
     const before = snapshot(shop);
     try {
       const result = await shop.app.offsiteDrills.drill("mirror");
       expect(result).toMatchObject({ ok: false, backup: name, place: "mirror" });
       expect(result.reason).toBe(`${name}.age is damaged (it is not an intact age file)`);
-      expect(snapshot(shop)).toEqual(before);
+      expect(await settledSnapshot(shop)).toEqual(before);
       expect(shop.engine.find(name).health).toBe("verified");
       const alert = shop.app.alerts.refresh().find((a) => a.id === "offsite_drill_failed");
       expect(alert?.message).toStartWith(

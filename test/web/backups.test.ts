@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseHandle } from "../../src/db/handle.ts";
+import { savesSettled } from "../../src/lib/files/fs-sync.ts";
 import { craftBackup, craftedCase, PLANTED_TOKEN } from "../backup/crafted.ts";
 import { sqliteShell } from "../backup/fixtures.ts";
 import { form, makeWebApp } from "./app-fixture.ts";
@@ -250,6 +251,7 @@ describe("upload", () => {
     });
     expect(cut.status).toBe(400);
     expect(web.engine.list().filter((r) => r.kind === "uploaded")).toHaveLength(1);
+    await savesSettled();
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
@@ -300,6 +302,7 @@ describe("upload", () => {
     expect(web.db.sqlite.query("SELECT id, password_hash FROM users").all()).toEqual(passwordBefore);
     expect(web.db.sqlite.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()).toEqual([]);
     expect((await web.request("/api/backups", { cookie: PLANTED_TOKEN })).status).toBe(401);
+    await savesSettled();
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
@@ -385,6 +388,7 @@ describe("upload", () => {
     });
     expect(res.status).toBe(413);
     expect(await res.text()).toContain("the file is too large (at most 1.0 MB)");
+    await savesSettled();
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Hono } from "hono";
 import { ROUTE_ACCESS } from "../../src/web/access.ts";
+import type { AppEnv } from "../../src/web/context.ts";
+import { startServer } from "../../src/web/server.ts";
+import { freePort } from "../helpers.ts";
 import { makeWebApp } from "./app-fixture.ts";
 
 async function signedIn() {
@@ -134,6 +138,35 @@ describe("web server", () => {
       );
     } finally {
       delete ROUTE_ACCESS["GET /__boom"];
+    }
+  });
+});
+
+describe("the server's first answer", () => {
+  test("is told once, after the first request's answer is made, whatever comes after", async () => {
+    const web = new Hono<AppEnv>();
+    const answered: string[] = [];
+    web.get("/slow", async (c) => {
+      await Bun.sleep(30);
+      answered.push("slow made");
+      return c.text("slow");
+    });
+    web.get("/fast", (c) => c.text("fast"));
+    const told: number[] = [];
+    const server = startServer(web, {
+      host: "127.0.0.1",
+      port: freePort(),
+      maxUploadMb: 1,
+      onFirstAnswer: () => told.push(answered.length),
+    });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      expect(await (await fetch(`${base}/slow`)).text()).toBe("slow");
+      for (const path of ["/fast", "/slow", "/missing"]) await (await fetch(`${base}${path}`)).text();
+      // Once, and only after the slow answer was made.
+      expect(told).toEqual([1]);
+    } finally {
+      server.forceStop();
     }
   });
 });

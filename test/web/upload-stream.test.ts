@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { savesSettled } from "../../src/lib/files/fs-sync.ts";
 import { makeWebApp } from "./app-fixture.ts";
 
 const BOUNDARY = "----upload-boundary";
@@ -147,6 +148,7 @@ describe("streamed upload", () => {
       expect(await res.text()).toContain("Failed to upload backup: the upload ended too early");
     }
     expect(web.engine.list().filter((r) => r.kind === "uploaded")).toEqual([]);
+    await savesSettled();
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
@@ -178,6 +180,7 @@ describe("streamed upload", () => {
     expect(notForm.status).toBe(400);
     expect(await notForm.text()).toContain("send the file from the upload form");
     expect(web.engine.list().filter((r) => r.kind === "uploaded")).toEqual([]);
+    await savesSettled();
     expect(readdirSync(web.paths.backupsDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { isDiskFull } from "#runtime/errors.ts";
 import { describeError } from "../../lib/errors.ts";
-import { fsyncDir, fsyncFile } from "../../lib/files/fs-sync.ts";
+import { fsyncDirAsync, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
 import { type SharingWait, whileInUse } from "../../lib/files/sharing.ts";
 import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
 import type { Log } from "../../lib/log.ts";
@@ -33,6 +33,9 @@ import { type BackupKind, backupFileName, isPlainBackupName, uniqueName } from "
  * called by the engine while it holds the operation lock; backups coming in and going are in
  * `arrivals.ts` and `removals.ts`.
  */
+/** The last change of each folder's manifest on its way (`BackupFolder.update`). */
+const updating = new Map<string, Promise<void>>();
+
 export class BackupFolder {
   readonly dir: string;
   /** How long a rename or delete waits for another program that holds the file. */
@@ -114,7 +117,22 @@ export class BackupFolder {
   }
 
   /** Reads the manifest (rebuilding it if damaged), applies `change`, and writes it atomically. */
-  async update(change: (records: Map<string, ManifestRecord>) => void): Promise<void> {
+  update(change: (records: Map<string, ManifestRecord>) => void): Promise<void> {
+    // One at a time per folder, whichever object asks: each reads the manifest the one before it
+    // wrote (the write is not instant).
+    const updated = (updating.get(this.dir) ?? Promise.resolve()).then(() => this.#update(change));
+    const settled = updated.then(
+      () => {},
+      () => {},
+    );
+    updating.set(this.dir, settled);
+    void settled.then(() => {
+      if (updating.get(this.dir) === settled) updating.delete(this.dir);
+    });
+    return updated;
+  }
+
+  async #update(change: (records: Map<string, ManifestRecord>) => void): Promise<void> {
     const { records, rebuilt } = readManifest(this.dir);
     if (rebuilt) this.log.warning("The backup manifest was damaged; it was rebuilt from the backup files");
     const current = new Map(mergeListing(scanFolder(this.dir), records).map((r) => [r.name, r]));
@@ -148,7 +166,7 @@ export class BackupFolder {
     }
     try {
       await whileInUse(target, () => renameSync(temp, target), this.wait);
-      fsyncDir(this.dir);
+      await fsyncDirAsync(this.dir);
     } finally {
       this.forget();
       // Held by another program: a leftover the next start removes.
@@ -159,7 +177,7 @@ export class BackupFolder {
   /** Makes the finished file `temp` readable by its owner only, flushes it, and renames it in as `name` (`replace`). */
   async moveIn(temp: string, name: string): Promise<void> {
     if (process.platform !== "win32") chmodSync(temp, 0o600);
-    fsyncFile(temp);
+    await fsyncFileAsync(temp);
     await this.replace(temp, name);
   }
 

@@ -98,10 +98,15 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
   let services: RunningServices | null = null;
   try {
     const openError = await openDatabase(app, { newDatabase: values["new-database"] === true });
+    let answered = () => {};
+    const firstAnswer = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
     server = startServer(createWebApp(app.web), {
       host: settings.host,
       port: settings.port,
       maxUploadMb: settings.max_upload_mb,
+      onFirstAnswer: () => answered(),
     });
     if (!isLoopbackHost(settings.host)) {
       log.warning(
@@ -112,7 +117,7 @@ export async function serveCommand(args: string[], ctx: CliContext): Promise<num
     // Where `business-app status` asks this app for its health (it may not know the port).
     writeFileSync(runningUrlFile(paths), localUrl(settings.host, settings.port), { mode: 0o600 });
     ctx.stdout("To stop BusinessApp, close this window or press Ctrl+C.\n");
-    services = startServices(app, openError);
+    services = startServices(app, openError, { firstAnswer });
     if (shouldOpenBrowser(settings.open_browser, args)) {
       if (!(await openInBrowser(services.startUrl)))
         log.warning("The browser could not be opened: open the address above.");

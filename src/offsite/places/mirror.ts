@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { copyFile, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { digestFileInWorker, sealFileInWorker } from "../../backup/index.ts";
-import { fsyncDir, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
+import { fsyncDirAsync, fsyncFileAsync } from "../../lib/files/fs-sync.ts";
 import { leftoverOf, tempNameFor } from "../../lib/files/temp-name.ts";
 import { fileDigest } from "../../lib/hash.ts";
 import type { PlaceLedger } from "../copies/ledger.ts";
@@ -65,7 +65,7 @@ export function mirrorTarget(dir: string, ledger: PlaceLedger, timeouts: S3Timeo
       // Flushed off the main thread: a large copy's flush takes a while.
       await Promise.all([within(fsyncFileAsync(pathOf(temp)), signal), whileFlushed?.(pathOf(temp))]);
       await within(rename(pathOf(temp), pathOf(name)), signal);
-      fsyncDir(dir);
+      await fsyncDirAsync(dir);
     } catch (error) {
       await rm(pathOf(temp), { force: true }).catch(() => {});
       throw isAbort(error) ? error : mirrorError(error, dir);
