@@ -88,6 +88,15 @@ export function startServices(
   const { settings } = app.config;
   let startUrl = consoleUrl(settings.host, settings.port);
   let stopping = false;
+  // A stop asked while the startup backup waits for the first answer begins it at once: a stop
+  // waits for the startup backup, as it always did.
+  let beginNow = () => {};
+  const stopAsked = new Promise<void>((resolve) => {
+    beginNow = resolve;
+  });
+  let startupBegun: Promise<void> = Promise.resolve();
+  // A stop in a hurry gives a running backup up: one not begun yet is not begun.
+  let skipStartup = false;
   const continuousProtection = startContinuous(app);
   // Off-site copies in the background make way for a backup or restore someone starts, as the checks do.
   app.engine.checks.onOperation((ended) => app.offsite.makeWay(ended));
@@ -111,8 +120,13 @@ export function startServices(
     const holdBackground = () => {
       if (continuousProtection.enabled) resumeBackground = app.engine.background.pause();
     };
-    void answeredOrLater(options.firstAnswer, options.firstAnswerWaitMs ?? FIRST_ANSWER_WAIT_MS)
-      .then(() => (stopping ? undefined : runStartupTasks(app, holdBackground)))
+    startupBegun = answeredOrLater(
+      options.firstAnswer,
+      options.firstAnswerWaitMs ?? FIRST_ANSWER_WAIT_MS,
+      stopAsked,
+    );
+    void startupBegun
+      .then(() => (skipStartup ? undefined : runStartupTasks(app, holdBackground)))
       .finally(() => {
         if (stopping) return resumeBackground();
         app.offsite.start();
@@ -135,6 +149,10 @@ export function startServices(
     startUrl,
     async stop(options = {}) {
       stopping = true;
+      skipStartup = options.hurry === true;
+      beginNow();
+      // Begun (its backup holds the operation lock) before anything below waits for the engine.
+      await startupBegun;
       continuousProtection.stop();
       app.scheduler.stop();
       app.drills.stop();
@@ -210,12 +228,16 @@ const FIRST_ANSWER_WAIT_MS = 500;
 /** After the first answer, a beat for the runtime to write it out before the thread is busy. */
 const AFTER_ANSWER_MS = 20;
 
-/** Resolves once `firstAnswer` has resolved and a beat passed, or `waitMs` from now. */
-function answeredOrLater(firstAnswer: Promise<unknown> | undefined, waitMs: number): Promise<void> {
+/** Resolves once `firstAnswer` has resolved and a beat passed, `waitMs` from now, or once `now` resolves. */
+function answeredOrLater(
+  firstAnswer: Promise<unknown> | undefined,
+  waitMs: number,
+  now: Promise<void>,
+): Promise<void> {
   if (!firstAnswer) return Promise.resolve();
   const timers: ReturnType<typeof setTimeout>[] = [];
   const after = (ms: number) => new Promise<void>((resolve) => timers.push(setTimeout(resolve, ms)));
-  return Promise.race([firstAnswer.then(() => after(AFTER_ANSWER_MS)), after(waitMs)]).finally(() => {
+  return Promise.race([firstAnswer.then(() => after(AFTER_ANSWER_MS)), after(waitMs), now]).finally(() => {
     for (const timer of timers) clearTimeout(timer);
   });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openDatabase, startServices } from "../../src/app/lifecycle.ts";
 import { createApp } from "../../src/app.ts";
@@ -128,6 +129,22 @@ describe("the order of the work at start", () => {
       await startupListed(app);
     } finally {
       await services.stop();
+    }
+  });
+
+  test("a stop while it waits for the first answer makes the startup backup first; a stop in a hurry makes none", async () => {
+    for (const hurry of [false, true]) {
+      const dir = tempDir();
+      shopWithRows(dir);
+      const app = appOn(dir, false);
+      const never = new Promise<void>(() => {});
+      const services = startServices(app, await openDatabase(app), {
+        firstAnswer: never,
+        firstAnswerWaitMs: 60_000,
+      });
+      await services.stop({ hurry });
+      expect(app.engine.list().map((r) => r.kind)).toEqual(hurry ? [] : ["startup"]);
+      expect(readFileSync(app.paths.log, "utf8")).not.toContain("ERROR");
     }
   });
 });
