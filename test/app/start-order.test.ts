@@ -29,6 +29,19 @@ async function startupListed(app: ReturnType<typeof appOn>): Promise<void> {
   expect(app.engine.list().map((r) => r.kind)).toEqual(["startup"]);
 }
 
+/** A shop's app started with no startup-time answer ever coming: its wait is `waitMs`. */
+async function startedUnanswered(waitMs: number) {
+  const dir = tempDir();
+  shopWithRows(dir);
+  const app = appOn(dir, false);
+  const never = new Promise<void>(() => {});
+  const services = startServices(app, await openDatabase(app), {
+    firstAnswer: never,
+    firstAnswerWaitMs: waitMs,
+  });
+  return { app, services };
+}
+
 function appOn(dir: string, continuous: boolean, startupBackup = true) {
   return createApp(
     {
@@ -117,14 +130,7 @@ describe("the order of the work at start", () => {
   });
 
   test("with no answer at all (nobody opened the page), it begins after the wait", async () => {
-    const dir = tempDir();
-    shopWithRows(dir);
-    const app = appOn(dir, false);
-    const never = new Promise<void>(() => {});
-    const services = startServices(app, await openDatabase(app), {
-      firstAnswer: never,
-      firstAnswerWaitMs: 50,
-    });
+    const { app, services } = await startedUnanswered(50);
     try {
       await startupListed(app);
     } finally {
@@ -134,14 +140,7 @@ describe("the order of the work at start", () => {
 
   test("a stop while it waits for the first answer makes the startup backup first; a stop in a hurry makes none", async () => {
     for (const hurry of [false, true]) {
-      const dir = tempDir();
-      shopWithRows(dir);
-      const app = appOn(dir, false);
-      const never = new Promise<void>(() => {});
-      const services = startServices(app, await openDatabase(app), {
-        firstAnswer: never,
-        firstAnswerWaitMs: 60_000,
-      });
+      const { app, services } = await startedUnanswered(60_000);
       await services.stop({ hurry });
       expect(app.engine.list().map((r) => r.kind)).toEqual(hurry ? [] : ["startup"]);
       expect(readFileSync(app.paths.log, "utf8")).not.toContain("ERROR");
