@@ -47,6 +47,8 @@ export async function startWorkload(
     mergeFanIn?: number;
     pollMs?: number;
     startAt?: number;
+    /** Where the capture logs (nowhere by default). */
+    log?: Log;
     readBytes?: number;
     /** Where merges run (`MergeBackground`), as beside a serving app. */
     background?: MergeBackground;
@@ -61,7 +63,7 @@ export async function startWorkload(
   const capture = new ContinuousCapture({
     database: handle,
     backupsDir: backups,
-    log: quietLog,
+    log: options.log ?? quietLog,
     clock: () => new Date(clock.now),
     keepDays: () => 3650,
     pollMs: options.pollMs ?? 60_000,
