@@ -1,5 +1,5 @@
-import { closeSync, openSync, writeSync } from "node:fs";
-import { fsyncFile } from "../../lib/files/fs-sync.ts";
+import { closeSync, openSync } from "node:fs";
+import { fsyncFile, writeAll } from "../../lib/files/fs-sync.ts";
 import { PAGES_PER_READ, StateHash, type StateParts } from "./state-hash.ts";
 
 /**
@@ -53,12 +53,7 @@ export function hashPagesFrom(
         const first = Atomics.load(control, at.first);
         const count = Atomics.load(control, at.count);
         const bytes = new Uint8Array(args.shared, slot * part, part);
-        if (out !== null) {
-          const length = count * pageSize;
-          let written = 0;
-          while (written < length)
-            written += writeSync(out, bytes, written, length - written, (first - 1) * pageSize + written);
-        }
+        if (out !== null) writeAll(out, bytes.subarray(0, count * pageSize), (first - 1) * pageSize);
         for (let i = 0; i < count; i++)
           state.setPage(first + i, bytes.subarray(i * pageSize, (i + 1) * pageSize));
         Atomics.store(control, at.state, 0);

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
+import { writeAll } from "../../lib/files/fs-sync.ts";
 import { formatLogTime, showTime } from "../../lib/time.ts";
 import type { BroughtIn } from "../catalog/manifest.ts";
 import { backupFileName } from "../catalog/names.ts";
@@ -180,11 +181,8 @@ function applyChanges(chain: Chain, at: number, target: string) {
           [...record.pages.keys()].some((p) => p > limit + record.pages.size)
         )
           throw new ChangeFileError(file.path, "holds a transaction that makes no sense");
-        for (const [page, image] of record.pages) {
-          let written = 0;
-          while (written < pageSize)
-            written += writeSync(fd, image, written, pageSize - written, (page - 1) * pageSize + written);
-        }
+        for (const [page, image] of record.pages)
+          writeAll(fd, image.subarray(0, pageSize), (page - 1) * pageSize);
         Object.assign(point, { txn: record.txn, at: record.at, state: record.state, size: record.size });
       }
       if (done) break;

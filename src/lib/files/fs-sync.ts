@@ -1,8 +1,17 @@
-import { closeSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { open, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type SharingWait, whileInUse } from "./sharing.ts";
 import { tempPathFor } from "./temp-name.ts";
+
+/**
+ * Writes all of `bytes` to the descriptor `fd`, at `position` (or where the file stands), however
+ * many calls the system needs.
+ */
+export function writeAll(fd: number, bytes: Uint8Array, position?: number): void {
+  for (let done = 0; done < bytes.length; )
+    done += writeSync(fd, bytes, done, bytes.length - done, position === undefined ? null : position + done);
+}
 
 /** Flushes a file's content to the disk. */
 export function fsyncFile(path: string): void {

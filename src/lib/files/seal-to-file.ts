@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { payloadSealer, roomFor } from "../age-stream.ts";
+import { writeAll } from "./fs-sync.ts";
 
 /** The size and SHA-256 (hex) of bytes. */
 export interface FileDigest {
@@ -10,10 +11,6 @@ export interface FileDigest {
 
 /** What is read at a time. */
 const BATCH = 1024 * 1024;
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-}
 
 /**
  * `source` encrypted into the new file `target` (created, never replaced) as an age file: `head`,
