@@ -1,7 +1,7 @@
-import { closeSync, fsyncSync, ftruncateSync, openSync, rmSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
-import { writeAll } from "../../lib/files/fs-sync.ts";
+import { fsyncFileAsync, writeAll } from "../../lib/files/fs-sync.ts";
 import { formatLogTime, showTime } from "../../lib/time.ts";
 import type { BroughtIn } from "../catalog/manifest.ts";
 import { backupFileName } from "../catalog/names.ts";
@@ -105,12 +105,14 @@ export async function buildPointInTime(
     // Nothing waits between this listing and their reading.
     const chain = listChains(backupsDir).find((c) => c.info.id === first.info.id) ?? first;
     point = applyChanges(chain, at, target);
-    // Both finish before anything else happens to the file (a thread still reading it would keep
-    // it from being removed on Windows).
+    // All finish before anything else happens to the file (a thread still reading it would keep
+    // it from being removed on Windows). The flush runs beside the proofs, on the runtime's pool:
+    // gigabytes written out would stop the app's thread for seconds.
     const proofs = await Promise.allSettled([
       pointStateInWorker({ path: target, pageSize, size: point.size }),
       options.inspect ? inspectFileInWorker({ path: target, mapped }) : null,
       options.check && !options.inspect ? checkRestorableInWorker({ path: target, mapped }) : null,
+      fsyncFileAsync(target),
     ]);
     const failed = proofs.find((p) => p.status === "rejected");
     if (failed) throw failed.reason;
@@ -152,8 +154,8 @@ export async function buildPointInTime(
 
 /**
  * Carries the copy of `chain`'s base at `target` forward by every transaction captured at or
- * before `at`, then cuts it to the size of the last, switches it to rollback-journal mode and
- * flushes it. Returns that transaction's number, time, state and size, and the next change's time.
+ * before `at`, then cuts it to the size of the last and switches it to rollback-journal mode (the
+ * caller flushes it). Returns that transaction's number, time, state and size, and the next change's time.
  */
 function applyChanges(chain: Chain, at: number, target: string) {
   const { pageSize } = chain.info;
@@ -198,12 +200,6 @@ function applyChanges(chain: Chain, at: number, target: string) {
     closeSync(fd);
   }
   setRollbackJournalMode(target);
-  const flush = openSync(target, "r+");
-  try {
-    fsyncSync(flush);
-  } finally {
-    closeSync(flush);
-  }
   return { ...point, next };
 }
 
