@@ -4,14 +4,16 @@
  * with null when it held, or why it did not.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chacha20poly1305, FALLBACK_AEAD, NATIVE_LIBRARIES, nativeAead } from "#runtime/aead.ts";
 import { isDiskFull } from "#runtime/errors.ts";
 import { hashArgon2id, verifyArgon2 } from "#runtime/password.ts";
 import { copyDatabase, isBusyError, openDatabase } from "#runtime/sqlite.ts";
+import { inspectFileInProcess } from "../../src/backup/inspect/process-task.ts";
 import { passesKnownAnswer } from "../../src/runtime/shared/aead-check.ts";
 import { javascriptAead } from "../../src/runtime/shared/aead-js.ts";
 import { thrownBy } from "./thrown-by.ts";
@@ -200,6 +202,40 @@ const checks: Record<string, () => void | Promise<void>> = {
       }
       console.log(JSON.stringify({ aead: chacha20poly1305().name }));
     },
+
+  "a backup's check in a process of its own (deno run again) answers, and an abort kills it": async () => {
+    const path = join(dir, "checked.db");
+    const db = openDatabase(path);
+    db.run("CREATE TABLE items (name TEXT); INSERT INTO items VALUES ('a')");
+    db.close();
+    const answered = await inspectFileInProcess(path, new AbortController().signal);
+    assert.equal(answered.size, statSync(path).size);
+    assert.equal(answered.sha256, createHash("sha256").update(readFileSync(path)).digest("hex"));
+    // Not the app's schema: judged by the trust rule, as in the thread.
+    assert.equal(answered.check.ok, false);
+    // Held in its first read of a FIFO until killed.
+    const held = join(dir, "held.db");
+    assert.equal(spawnSync("mkfifo", [held]).status, 0);
+    const running = () =>
+      readdirSync("/proc").some((pid) => {
+        try {
+          return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(held);
+        } catch {
+          return false;
+        }
+      });
+    const controller = new AbortController();
+    const pending = inspectFileInProcess(held, controller.signal).then(
+      () => "answered",
+      (error: Error) => error.message,
+    );
+    for (let look = 0; look < 600 && !running(); look++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(running(), true);
+    controller.abort(new Error("made way"));
+    assert.equal(await pending, "made way");
+    for (let look = 0; look < 200 && running(); look++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(running(), false);
+  },
 };
 
 const results: Record<string, string | null> = {};
