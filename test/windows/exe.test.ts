@@ -102,6 +102,20 @@ describe.skipIf(wineMissing())("BusinessApp.exe under Wine", () => {
         health: "verified",
         description: "Before the stock count",
       });
+      // Its full check follows in the background, in a process of its own: the program run again.
+      const manifest = join(dataPaths(dataDir).backupsDir, "manifest.json");
+      const fullCheck = () => {
+        try {
+          const { backups: records } = JSON.parse(readFileSync(manifest, "utf8")) as {
+            backups: Record<string, { fullCheck?: { sha256: string } | null }>;
+          };
+          return records[backup.name]?.fullCheck?.sha256 ?? null;
+        } catch {
+          return null; // Being replaced as we read.
+        }
+      };
+      for (let look = 0; look < 600 && !fullCheck(); look++) await Bun.sleep(100);
+      expect(fullCheck()).toMatch(/^[0-9a-f]{64}$/);
     });
 
     test("a restore through the web API brings back the backed-up users and keeps a safety backup", async () => {
