@@ -101,6 +101,9 @@ describe("alerts where people look", () => {
   test("a failed automatic backup: raised when the scheduler's run fails, cleared when its retry succeeds", async () => {
     const { web, timers, space, health } = shop();
     await web.engine.createBackup({ kind: "manual" });
+    // Its full check (a process of its own) done: a retry that finds it recording waits for it,
+    // and the retry's run must be under way when the engine is asked whether it is idle.
+    await web.engine.settled();
     web.scheduler.start();
     space.free = 0;
     await timers.advance(6 * HOUR);
