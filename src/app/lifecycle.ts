@@ -1,7 +1,7 @@
 import type { App } from "../app.ts";
 import { pruneAuditTrail } from "../auth/audit.ts";
 import { setupLinkLine } from "../auth/setup.ts";
-import { DatabaseDamagedError } from "../backup/index.ts";
+import { BackupBusyError, DatabaseDamagedError } from "../backup/index.ts";
 import { protectSecrets, removeSaveLeftovers } from "../config/settings-store.ts";
 import { DatabaseClosedError } from "../db/handle.ts";
 import { DatabaseTooNewError } from "../db/migration-state.ts";
@@ -254,7 +254,7 @@ async function runStartupTasks(app: App, holdBackground: () => void): Promise<vo
     if (app.settings.current.settings.startup_backup && !emptyAmongStartups) {
       // Before the backup: its full check, queued when it is made, waits.
       hold();
-      await engine.createBackup({ kind: "startup", createdBy: "startup" });
+      await startupBackup(app);
     } else {
       if (emptyAmongStartups)
         app.log.info(
@@ -273,6 +273,28 @@ async function runStartupTasks(app: App, holdBackground: () => void): Promise<vo
   hold();
   await engine.checks.verifyNew().catch(() => {});
   engine.checks.checkUnprovenLater();
+}
+
+/** How often the startup backup is tried while another operation holds the lock, and how long apart. */
+const BUSY_TRIES = 5;
+const BUSY_PAUSE_MS = 1000;
+
+/**
+ * The startup backup; when an operation someone started in the moment before it (it begins after
+ * the first answer) holds the lock, made once that one has ended — tried a few times, a second
+ * apart, when the holder is another process.
+ */
+async function startupBackup(app: App): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      await app.engine.createBackup({ kind: "startup", createdBy: "startup" });
+      return;
+    } catch (error) {
+      if (!(error instanceof BackupBusyError) || tries >= BUSY_TRIES) throw error;
+      await app.engine.idle();
+      await new Promise((resolve) => setTimeout(resolve, BUSY_PAUSE_MS));
+    }
+  }
 }
 
 /** True when the open database holds no rows and startup backups exist (false when it cannot tell). */

@@ -20,9 +20,10 @@ import { createEngineContext } from "./context.ts";
 import { EngineDrills } from "./engine-drills.ts";
 import { BackupBusyError, OperationAbandonedError } from "./errors.ts";
 import { type CheckResult, holdsNoRows } from "./inspect/checks.ts";
+import { stopCheckProcesses } from "./inspect/process-task.ts";
 import { abandonWorkers, checkLiveInWorker, countRowsInWorker } from "./inspect/worker-client.ts";
 import type { TableCount } from "./inspect/worker-protocol.ts";
-import type { BackgroundWork } from "./operations/background.ts";
+import { type BackgroundWork, BackgroundYieldedError } from "./operations/background.ts";
 import { BackupChecks } from "./operations/backup-checks.ts";
 import { FollowUps } from "./operations/follow-ups.ts";
 import { DatabaseHealth } from "./operations/health.ts";
@@ -160,9 +161,14 @@ export class BackupEngine {
     abandonWorkers(new OperationAbandonedError());
   }
 
-  /** When the app stops: the work that follows operations in the background takes the lock no more. */
+  /**
+   * When the app stops: the work that follows operations in the background takes the lock no
+   * more, and the full checks running in processes of their own end now (a check outliving the
+   * app would hold its backup open: on Windows, the next start could not rename it).
+   */
   stopFollowUps(): void {
     this.#followUps?.stop();
+    stopCheckProcesses(new BackgroundYieldedError());
   }
 
   /** Resolves once the operation running now (if any) has ended. */

@@ -5,9 +5,11 @@ import type { BackupFolder } from "../../src/backup/catalog/folder.ts";
 import type { ManifestRecord } from "../../src/backup/catalog/manifest.ts";
 import { inspectFileInProcess, stopCheckProcesses } from "../../src/backup/inspect/process-task.ts";
 import { inspectFileInWorker } from "../../src/backup/inspect/worker-client.ts";
+import { BackgroundYieldedError } from "../../src/backup/operations/background.ts";
 import { inspectRecord } from "../../src/backup/operations/verify.ts";
 import { INSPECT_PROCESS_ARG } from "../../src/worker-urls.ts";
 import { BUN, folderWithBackup, MAIN, rejectionOf, tempDir } from "../helpers.ts";
+import { makeSetup } from "./fixtures.ts";
 
 /**
  * The full check of background work runs in a process of its own, so that making way stops it
@@ -147,6 +149,26 @@ describe("the full check in a process of its own", () => {
       expect(checksOf(path)).toEqual([]);
       writeFileSync(path, "\n");
       expect((await asked).health).toBe("damaged");
+    },
+  );
+
+  test.skipIf(!linux)(
+    "the terminal's Ctrl+C does not end it (the app decides); the engine's stop does, as background work that made way",
+    async () => {
+      const path = fifo();
+      const inspecting = inspectFileInProcess(path, new AbortController().signal);
+      expect(await eventually(() => checksOf(path).length === 1)).toBe(true);
+      const [pid] = checksOf(path);
+      // Its listener may come a moment after the process does: SIGINT until it is surely installed.
+      await Bun.sleep(300);
+      process.kill(pid as number, "SIGINT");
+      await Bun.sleep(300);
+      expect(checksOf(path)).toEqual([pid as number]);
+
+      const { engine } = makeSetup();
+      engine.stopFollowUps();
+      expect(await rejectionOf(inspecting)).toBeInstanceOf(BackgroundYieldedError);
+      expect(await eventually(() => checksOf(path).length === 0)).toBe(true);
     },
   );
 

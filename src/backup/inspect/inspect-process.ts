@@ -14,6 +14,15 @@ export async function answerInspection(args: string[]): Promise<number> {
     process.stderr.write("usage: one backup file to inspect\n");
     return 2;
   }
+  // Ctrl+C or a closed console signals the whole process group: the app decides, and kills this
+  // process itself when it stops (`stopCheckProcesses`), so a stop is never logged as a failed check.
+  for (const signal of ["SIGINT", "SIGHUP"] as const) {
+    try {
+      process.on(signal, () => {});
+    } catch {
+      // A runtime that cannot listen for it here (Windows): the app still ends this process.
+    }
+  }
   let reply: WorkerReply;
   try {
     reply = { ok: true, result: await inspectFile(path) };

@@ -48,7 +48,8 @@ export class FollowUps {
       try {
         await task((fn) => this.#whenFree(label, fn));
       } catch (error) {
-        this.#log.warning(`${label} failed: ${describeError(error)}`);
+        // Once the app stops, what ended with it (a check's process killed) is no failure.
+        if (!this.#stopped) this.#log.warning(`${label} failed: ${describeError(error)}`);
       }
     });
   }
