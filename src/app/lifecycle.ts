@@ -173,7 +173,9 @@ export function startServices(
       }
       // The changes read at the close go off the PC too (briefly; the next start sends the rest).
       await app.shipping.stop({ hurry: options.hurry ?? false });
-      // The small files saved off the thread (the alerts, the manifest) are whole before it ends.
+      // The small files saved off the thread (the alerts, the manifest) are whole before it ends:
+      // the alerts' own queue first (a save it holds back is not asked for yet).
+      await app.alerts.saved();
       await savesSettled();
     },
   };

@@ -177,9 +177,14 @@ export class AlertMonitor {
     return this.#alerts;
   }
 
+  /** Resolves once what the looks so far found is written to `alerts.json` (not waiting for the sends). */
+  saved(): Promise<void> {
+    return this.#saving;
+  }
+
   /** Resolves once what the looks so far found is written to `alerts.json` and sent to the webhook and by e-mail. */
   async settled(): Promise<void> {
-    await this.#saving;
+    await this.saved();
     await Promise.all(this.#notifiers().map((n) => n.settled()));
   }
 
