@@ -172,11 +172,11 @@ describe("the full check in a process of its own", () => {
     },
   );
 
-  test("run by hand without exactly one file, it says how it is used and exits 2", () => {
-    for (const args of [[], ["a.db", "b.db"]]) {
+  test("run by hand without exactly one file (and at most its one option), it says how it is used and exits 2", () => {
+    for (const args of [[], ["a.db", "b.db"], ["a.db", "--check-only", "x"]]) {
       const run = Bun.spawnSync([BUN, MAIN, INSPECT_PROCESS_ARG, ...args]);
       expect(run.exitCode).toBe(2);
-      expect(run.stderr.toString()).toBe("usage: one backup file to inspect\n");
+      expect(run.stderr.toString()).toBe("usage: one backup file to inspect [--check-only]\n");
       expect(run.stdout.toString()).toBe("");
     }
   });

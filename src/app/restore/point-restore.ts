@@ -148,7 +148,12 @@ async function restoreMoment(
       // The moment is about the size of its base, or of the database now when that grew since.
       size: Math.max(chain.info.size * chain.info.pageSize, sizeOf(engine.database)),
       build: async (target) => {
-        built = await buildPointInTime(dir, at, target, { databaseId, check: true });
+        // The record of a base's full check counts only in the app's own folder, never in a place's copy.
+        built = await buildPointInTime(dir, at, target, {
+          databaseId,
+          check: true,
+          baseCheck: dir === engine.backupsDir,
+        });
       },
     },
     { by: request.by },

@@ -2,6 +2,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../../lib/errors.ts";
 import { type Clock, systemClock } from "../../lib/time.ts";
+import { BaseChecks } from "./base-check.ts";
 import type { CaptureOptions, ContinuousStatus } from "./capture-options.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
 import type { Current } from "./chain-start.ts";
@@ -44,6 +45,7 @@ export class ContinuousCapture {
   readonly #hold = new LogHold();
   readonly #writer: ChainWriter;
   readonly #merges: Merges;
+  readonly #baseChecks: BaseChecks;
   #current: Current | null = null;
   #running = false;
   #establishing: Promise<void> | null = null;
@@ -75,6 +77,11 @@ export class ContinuousCapture {
       log: options.log,
       background: options.background,
       onChange: options.onChange,
+    });
+    this.#baseChecks = new BaseChecks({
+      background: options.background,
+      log: options.log,
+      clock: this.#o.clock,
     });
     // The pin would keep the close's checkpoint from finishing: the capture always stops first.
     options.database.beforeClose(() => this.stop());
@@ -113,6 +120,7 @@ export class ContinuousCapture {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#merges.stop();
+    this.#baseChecks.stop();
     try {
       if (this.#current) this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
     } catch (error) {
@@ -178,6 +186,8 @@ export class ContinuousCapture {
       )
         this.checkpoint();
       const merging = this.#current ? this.#merges.start(this.#current.chain) : Promise.resolve();
+      // Not waited for: seconds to minutes of a process beside the app, once per chain.
+      if (this.#current) void this.#baseChecks.start(this.#current.chain);
       if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
       const current = this.#current;
       if (

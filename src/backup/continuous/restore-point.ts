@@ -8,12 +8,14 @@ import { backupFileName } from "../catalog/names.ts";
 import type { CheckResult } from "../inspect/checks.ts";
 import { setRollbackJournalMode } from "../inspect/journal-header.ts";
 import {
+  checkMomentInWorkers,
   checkRestorableInWorker,
   copyFileInWorker,
   inspectFileInWorker,
   pointStateInWorker,
 } from "../inspect/worker-client.ts";
 import type { InspectResult } from "../inspect/worker-protocol.ts";
+import { baseChecked } from "./base-check.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
 import { ChangeFileError, changeRecords } from "./change-file.ts";
 
@@ -72,6 +74,8 @@ function chooseChain(chains: Chain[], at: number): Chain {
 /** A moment built (`buildPointInTime`) and its inspection (`inspectFileInWorker`), when asked for. */
 export interface BuiltPoint extends PointInTime {
   inspection: InspectResult | null;
+  /** With its full check made in parts, the tables compared row by row with their indexes; else null. */
+  compared: string[] | null;
 }
 
 /**
@@ -81,13 +85,22 @@ export interface BuiltPoint extends PointInTime {
  * (`checkRestorable`: the trust rule, `integrity_check`), or with `inspect` that check with what a
  * backup records of it (`inspectFileInWorker`:
  * `integrity_check`, the trust rule, the SHA-256, the rows), both in worker threads at once.
+ * With `check` and `baseCheck` (the app's own chains here, never a place's) and a base whose full
+ * check is recorded (`baseChecked`), that full check in parts: the whole file's `quick_check`,
+ * and its tables compared with their indexes only where the chain wrote (`checkMomentInWorkers`).
  * Returns the moment it holds: the last transaction captured at or before `at`.
  */
 export async function buildPointInTime(
   backupsDir: string,
   at: number,
   target: string,
-  options: { databaseId?: string | null; check?: boolean; inspect?: boolean; ownChain?: boolean } = {},
+  options: {
+    databaseId?: string | null;
+    check?: boolean;
+    inspect?: boolean;
+    ownChain?: boolean;
+    baseCheck?: boolean;
+  } = {},
 ): Promise<BuiltPoint> {
   const { databaseId } = options;
   const first = chainAt(backupsDir, at, databaseId);
@@ -105,13 +118,19 @@ export async function buildPointInTime(
     // Nothing waits between this listing and their reading.
     const chain = listChains(backupsDir).find((c) => c.info.id === first.info.id) ?? first;
     point = applyChanges(chain, at, target);
+    const base = join(chain.dir, BASE_FILE);
+    const inParts = options.check && !options.inspect && mapped && options.baseCheck && baseChecked(chain);
     // All finish before anything else happens to the file (a thread still reading it would keep
     // it from being removed on Windows). The flush runs beside the proofs, on the runtime's pool:
     // gigabytes written out would stop the app's thread for seconds.
     const proofs = await Promise.allSettled([
       pointStateInWorker({ path: target, pageSize, size: point.size }),
       options.inspect ? inspectFileInWorker({ path: target, mapped }) : null,
-      options.check && !options.inspect ? checkRestorableInWorker({ path: target, mapped }) : null,
+      inParts
+        ? checkMomentInWorkers({ path: target, base, written: point.written })
+        : options.check && !options.inspect
+          ? checkRestorableInWorker({ path: target, mapped })
+          : null,
       fsyncFileAsync(target),
     ]);
     const failed = proofs.find((p) => p.status === "rejected");
@@ -149,6 +168,7 @@ export async function buildPointInTime(
     next: point.next,
     sha256: inspection?.sha256 ?? null,
     inspection,
+    compared: check && "tablesCompared" in check ? (check.tablesCompared as string[] | null) : null,
   };
 }
 
@@ -160,6 +180,7 @@ export async function buildPointInTime(
 function applyChanges(chain: Chain, at: number, target: string) {
   const { pageSize } = chain.info;
   const point = { txn: 0, at: chain.info.createdAt, state: chain.info.state, size: chain.info.size };
+  const written = new Set<number>();
   let next: number | null = null;
   const fd = openSync(target, "r+");
   try {
@@ -183,8 +204,10 @@ function applyChanges(chain: Chain, at: number, target: string) {
           [...record.pages.keys()].some((p) => p > limit + record.pages.size)
         )
           throw new ChangeFileError(file.path, "holds a transaction that makes no sense");
-        for (const [page, image] of record.pages)
+        for (const [page, image] of record.pages) {
           writeAll(fd, image.subarray(0, pageSize), (page - 1) * pageSize);
+          written.add(page);
+        }
         Object.assign(point, { txn: record.txn, at: record.at, state: record.state, size: record.size });
       }
       if (done) break;
@@ -200,7 +223,11 @@ function applyChanges(chain: Chain, at: number, target: string) {
     closeSync(fd);
   }
   setRollbackJournalMode(target);
-  return { ...point, next };
+  // Pages past the base's end were never the base's: written, whether a record held them or not.
+  for (let page = chain.info.size + 1; page <= point.size; page++) written.add(page);
+  // Page 1 is the header's too (its journal mode was just set).
+  written.add(1);
+  return { ...point, next, written: Uint32Array.from([...written].filter((p) => p <= point.size)) };
 }
 
 /**

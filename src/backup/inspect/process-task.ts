@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { ownCommand } from "#runtime/process.ts";
 import { INSPECT_PROCESS_ARG } from "../../worker-urls.ts";
+import type { CheckResult } from "./checks.ts";
+import { CHECK_ONLY_ARG } from "./inspect-process.ts";
 import { decodeError } from "./worker-errors.ts";
 import type { InspectResult, WorkerReply } from "./worker-protocol.ts";
 
@@ -20,12 +22,25 @@ const running = new Set<(error: Error) => void>();
  * process ends without an answer.
  */
 export function inspectFileInProcess(path: string, signal: AbortSignal): Promise<InspectResult> {
+  return inProcess([path], signal) as Promise<InspectResult>;
+}
+
+/**
+ * `checkRestorable` of `path` in a process of its own, as `inspectFileInProcess` (nothing else:
+ * no hash, no rows), through a map of the file: for files nobody writes any more (a chain's
+ * base), where a file cut short under the map would end only that process.
+ */
+export function checkFileInProcess(path: string, signal: AbortSignal): Promise<CheckResult> {
+  return inProcess([path, CHECK_ONLY_ARG], signal) as Promise<CheckResult>;
+}
+
+function inProcess(what: string[], signal: AbortSignal): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
       return;
     }
-    const [command = "", ...args] = ownCommand([INSPECT_PROCESS_ARG, path]);
+    const [command = "", ...args] = ownCommand([INSPECT_PROCESS_ARG, ...what]);
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
     let settled = false;
     const finish = (settle: () => void) => {
@@ -49,8 +64,7 @@ export function inspectFileInProcess(path: string, signal: AbortSignal): Promise
     );
     child.on("close", (code, killedBy) => {
       const reply = parseReply(out.text());
-      if (reply)
-        finish(() => (reply.ok ? resolve(reply.result as InspectResult) : reject(decodeError(reply.error))));
+      if (reply) finish(() => (reply.ok ? resolve(reply.result) : reject(decodeError(reply.error))));
       else {
         const why =
           err.text().trim().split("\n").at(-1) || (killedBy ? `killed by ${killedBy}` : `exit code ${code}`);

@@ -15,7 +15,7 @@ import { expectedSchema, foldName, readSchemaRows, readTableList, type SchemaRow
  * elsewhere. What the map holds is the system's file cache, shared and given back under pressure,
  * not memory of the app's own.
  */
-function mapWhole(db: SqlDatabase, path: string): void {
+export function mapWhole(db: SqlDatabase, path: string): void {
   db.run(`PRAGMA mmap_size = ${statSync(path).size}`);
 }
 
@@ -37,7 +37,7 @@ export function checkAppSchema(path: string): CheckResult {
   return checkShapeAndSchema(path, () => null);
 }
 
-function checkShapeAndSchema(path: string, then: (db: SqlDatabase) => string | null): CheckResult {
+export function checkShapeAndSchema(path: string, then: (db: SqlDatabase) => string | null): CheckResult {
   const shape = checkFileShape(path);
   if (shape) return shape;
   let db: SqlDatabase | null = null;

@@ -184,6 +184,35 @@ export function checkRestorableInWorker(args: { path: string; mapped?: boolean }
   return runTask({ task: "check-restorable", args }) as Promise<CheckResult>;
 }
 
+/**
+ * The full check of a moment rebuilt from a chain whose base passed it, in two threads at once
+ * (`checkMomentWhole` beside `checkMomentTables`, see `moment-check.ts`): `written`, every page
+ * the chain wrote over the base at `base`. Resolves as `checkRestorable` would (which runs
+ * instead, after the trust rule, when the tables' part cannot tell), with the tables compared
+ * row by row (null: all of them).
+ */
+export async function checkMomentInWorkers(args: {
+  path: string;
+  base: string;
+  written: Uint32Array;
+}): Promise<CheckResult & { tablesCompared: string[] | null }> {
+  const [whole, tables] = await Promise.allSettled([
+    runTask({ task: "check-moment-whole", args: { path: args.path } }) as Promise<CheckResult>,
+    runTask({ task: "check-moment-tables", args }) as Promise<{
+      reason: string | null;
+      tables: string[];
+    } | null>,
+  ]);
+  // The trust rule and the file's shape come first: what the tables' part found (or could not read) after.
+  if (whole.status === "rejected") throw whole.reason;
+  if (!whole.value.ok) return { ...whole.value, tablesCompared: null };
+  if (tables.status === "rejected") throw tables.reason;
+  if (tables.value === null)
+    return { ...(await checkRestorableInWorker({ path: args.path, mapped: true })), tablesCompared: null };
+  const { reason, tables: tablesCompared } = tables.value;
+  return reason === null ? { ...whole.value, tablesCompared } : { ok: false, reason, tablesCompared };
+}
+
 /** The state of a database rebuilt from a chain of continuous protection (`stateOfFile`, as in WAL mode). */
 export function pointStateInWorker(args: { path: string; pageSize: number; size: number }) {
   return runTask({ task: "point-state", args }) as Promise<string>;

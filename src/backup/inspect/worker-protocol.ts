@@ -11,6 +11,8 @@ export type WorkerRequest =
   | { task: "copy-file"; args: { source: string; target: string } }
   | { task: "inspect-file"; args: { path: string; mapped?: boolean } }
   | { task: "check-restorable"; args: { path: string; mapped?: boolean } }
+  | { task: "check-moment-whole"; args: { path: string } }
+  | { task: "check-moment-tables"; args: { path: string; base: string; written: Uint32Array } }
   | { task: "check-live"; args: { path: string; full: boolean } }
   | { task: "count-rows"; args: { path: string } }
   | { task: "drill-file"; args: { path: string; migrations: MigrationMeta[] } }

@@ -55,6 +55,12 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       return (await import("./trust.ts")).checkRestorable(request.args.path, {
         mapped: request.args.mapped === true,
       });
+    case "check-moment-whole":
+      return (await import("./moment-check.ts")).checkMomentWhole(request.args.path);
+    case "check-moment-tables": {
+      const { path, base, written } = request.args;
+      return (await import("./moment-check.ts")).checkMomentTables(path, base, written);
+    }
     case "drill-file":
       return (await import("./drill-file.ts")).checkDrillCopy(request.args.path, request.args.migrations);
     case "rebuild": {

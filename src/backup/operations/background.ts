@@ -2,9 +2,10 @@ import type { Clock } from "../../lib/time.ts";
 
 /**
  * What a piece of background work does: a backup's full check, the live database's check, tidying,
- * a restore drill the schedule started, continuous protection's merge of its changes.
+ * a restore drill the schedule started, continuous protection's merge of its changes and the full
+ * check of a chain's base.
  */
-export type BackgroundKind = "backup-check" | "database-check" | "tidy" | "drill" | "merge";
+export type BackgroundKind = "backup-check" | "database-check" | "tidy" | "drill" | "merge" | "base-check";
 
 /** A piece of background work as the status shows it. */
 export interface BackgroundPiece {

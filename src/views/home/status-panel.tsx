@@ -186,6 +186,7 @@ export function BackgroundWords(props: { status: AppStatus }) {
       tidy: "Removing old backups",
       drill: `Restore drill of ${p.name ?? "the newest backup"}`,
       merge: "Merging continuous protection's changes",
+      "base-check": "Checking the starting point of continuous protection",
     })[p.kind];
   return (
     <p class="small muted" id="background-work">

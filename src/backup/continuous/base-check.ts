@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describeError } from "../../lib/errors.ts";
+import { writeFileAtomic } from "../../lib/files/fs-sync.ts";
+import type { Log } from "../../lib/log.ts";
+import type { Clock } from "../../lib/time.ts";
+import { checkFileInProcess } from "../inspect/process-task.ts";
+import { BackgroundYieldedError } from "../operations/background.ts";
+import { BASE_FILE, type Chain } from "./chain.ts";
+import type { MergeBackground } from "./merges.ts";
+
+/**
+ * The full check of each chain's base (`checkRestorable`: the trust rule, `integrity_check`),
+ * made once in the background beside a serving app and recorded in the chain's folder, bound to
+ * the base's state: a restore to a moment of that chain then checks in full only what the chain
+ * wrote since (`checkMomentInWorkers`) — seconds where the whole check of a large database takes
+ * ten times as long. Only the app's own chains here count; a place's copy of a chain never
+ * carries this record (a restore from there checks everything).
+ */
+
+export const BASE_CHECK_FILE = "base-checked.json";
+
+/** A failed check runs again after this long (a full disk, a process that could not start). */
+const RETRY_MS = 10 * 60_000;
+
+interface BaseCheckRecord {
+  format: 1;
+  /** The state (`StateHash`) of the base that passed. */
+  state: string;
+  checkedAt: string;
+}
+
+/** Whether `chain`'s base passed the full check, as recorded for its state. */
+export function baseChecked(chain: Chain): boolean {
+  try {
+    const record = JSON.parse(readFileSync(join(chain.dir, BASE_CHECK_FILE), "utf8")) as BaseCheckRecord;
+    return record?.format === 1 && record.state === chain.info.state && typeof record.checkedAt === "string";
+  } catch {
+    return false;
+  }
+}
+
+/** Records that `chain`'s base passed the full check at `at`. */
+export async function recordBaseChecked(chain: Chain, at: Date): Promise<void> {
+  const record: BaseCheckRecord = { format: 1, state: chain.info.state, checkedAt: at.toISOString() };
+  await writeFileAtomic(join(chain.dir, BASE_CHECK_FILE), `${JSON.stringify(record)}\n`, {
+    wait: { timeoutMs: 0 },
+  });
+}
+
+/**
+ * The base checks of a capture: one at a time, each a piece of the app's background work (a
+ * process killed the moment someone starts an operation, made again at the next poll), recorded
+ * only when it passed. A base that fails is logged once and not checked again (its chain's moments
+ * then get the complete check); a check that failed to run is tried again after `RETRY_MS`.
+ */
+export class BaseChecks {
+  readonly #o: { background: MergeBackground | undefined; log: Log; clock: Clock };
+  #running: Promise<void> | null = null;
+  #stopping = new AbortController();
+  /** Chains not to check before the time given (ms): a base that failed, a check that could not run. */
+  readonly #notBefore = new Map<string, number>();
+
+  constructor(options: { background: MergeBackground | undefined; log: Log; clock: Clock }) {
+    this.#o = options;
+  }
+
+  /** Starts the check of `chain`'s base when it has none recorded, none runs, and there is background work to run it in. */
+  start(chain: Chain): Promise<void> {
+    const { background } = this.#o;
+    if (!background || this.#running) return this.#running ?? Promise.resolve();
+    if ((this.#notBefore.get(chain.info.id) ?? 0) > this.#o.clock().getTime() || baseChecked(chain))
+      return Promise.resolve();
+    this.#running = this.#check(background, chain).finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  /** The capture stops: a check under way is given up (made again when it starts again). */
+  stop(): void {
+    this.#stopping.abort(new Error("continuous protection stopped"));
+    this.#stopping = new AbortController();
+  }
+
+  async #check(background: MergeBackground, chain: Chain): Promise<void> {
+    const stopping = this.#stopping.signal;
+    const { id } = chain.info;
+    try {
+      await background.run(
+        { kind: "base-check", name: id },
+        (signal) => checkFileInProcess(join(chain.dir, BASE_FILE), AbortSignal.any([signal, stopping])),
+        async (result, signal) => {
+          if (signal.aborted || stopping.aborted) return false;
+          if (result.ok) await recordBaseChecked(chain, this.#o.clock());
+          else {
+            this.#notBefore.set(id, Number.POSITIVE_INFINITY);
+            this.#o.log.warning(
+              `Continuous protection: the base of chain ${id} fails its full check (${result.reason}); a restore to its moments checks all of each`,
+            );
+          }
+          return true;
+        },
+      );
+    } catch (error) {
+      // Made way, stopped, or its chain removed meanwhile: nothing to say.
+      if (error instanceof BackgroundYieldedError || stopping.aborted || !existsSync(chain.dir)) return;
+      this.#notBefore.set(id, this.#o.clock().getTime() + RETRY_MS);
+      this.#o.log.warning(
+        `Continuous protection: the check of the base of chain ${id} could not be made, it is tried again later: ${describeError(error)}`,
+      );
+    }
+  }
+}
