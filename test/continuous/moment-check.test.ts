@@ -20,11 +20,13 @@ import { checkMomentTables, checkMomentWhole } from "../../src/backup/inspect/mo
 import { checkFileInProcess } from "../../src/backup/inspect/process-task.ts";
 import { checkRestorable } from "../../src/backup/inspect/trust.ts";
 import { BackgroundWork } from "../../src/backup/operations/background.ts";
+import { OperationRunner } from "../../src/backup/operations/runner.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
+import { checkHold } from "../backup/fixtures.ts";
 import { runSeed } from "../faults/fault-helpers.ts";
 import { rejectionOf, tempDir } from "../helpers.ts";
 import { seededRandom } from "../random.ts";
-import { startWorkload } from "./workload.ts";
+import { quietLog, startWorkload, type Workload } from "./workload.ts";
 
 /**
  * A restore to a moment checks it in full in two parts when its chain's base passed the full
@@ -357,4 +359,76 @@ describe("a restore to a moment with its base checked", () => {
     expect(there.ok).toBe(true);
     w.handle.close();
   }, 60_000);
+});
+
+describe("the base's full check in the background", () => {
+  /** Ticks `w`'s capture until `holds()`, at most `limitMs`. */
+  async function tickUntil(w: Workload, holds: () => boolean, limitMs = 60_000): Promise<boolean> {
+    const deadline = performance.now() + limitMs;
+    while (!holds()) {
+      if (performance.now() > deadline) return false;
+      await w.capture.tick();
+      await Bun.sleep(20);
+    }
+    return true;
+  }
+
+  test("made way for an operation, it records nothing, and is made again after it", async () => {
+    const work = dir();
+    const gate = checkHold(["base-check"]);
+    const runner = new OperationRunner({
+      lockPath: join(work, "operation.lock"),
+      log: quietLog,
+      clock: () => new Date(),
+      backgroundHold: gate.hold,
+    });
+    const warnings: string[] = [];
+    const log = { ...quietLog, warning: (message: string) => warnings.push(message) };
+    const w = await startWorkload(work, { background: runner.background, log });
+    const chain = listChains(w.backups)[0];
+    if (!chain) throw new Error("no chain");
+    void w.capture.tick();
+    // The check has answered and waits to be recorded; someone starts an operation.
+    await gate.reached(1);
+    expect(runner.background.list().map((p) => p.kind)).toEqual(["base-check"]);
+    await runner.run("Backup failed", async () => {});
+    gate.held[0]?.release();
+    expect(baseChecked(chain)).toBe(false);
+    gate.state.holding = false;
+    expect(await tickUntil(w, () => baseChecked(chain))).toBe(true);
+    expect(warnings).toEqual([]);
+    w.capture.stop();
+    w.handle.close();
+  }, 90_000);
+
+  test("a base that fails it is said once in the log and gets no record: its moments get the complete check", async () => {
+    const work = dir();
+    const warnings: string[] = [];
+    const log = { ...quietLog, warning: (message: string) => warnings.push(message) };
+    const runner = new OperationRunner({
+      lockPath: join(work, "operation.lock"),
+      log: quietLog,
+      clock: () => new Date(),
+    });
+    const path = join(work, "business_data.db");
+    const handle = new DatabaseHandle(path);
+    handle.open();
+    handle.sqlite.run("CREATE TABLE u (id INTEGER PRIMARY KEY, name TEXT)");
+    handle.sqlite.run("CREATE INDEX u_name ON u (name)");
+    for (let i = 0; i < 50; i++) handle.sqlite.run("INSERT INTO u (name) VALUES (?)", [`name ${i}`]);
+    handle.close();
+    const w = await startWorkload(work, { background: runner.background, log });
+    const chain = listChains(w.backups)[0];
+    if (!chain) throw new Error("no chain");
+    putOutOfStep(join(chain.dir, BASE_FILE), "u_name", "UPDATE u SET name = 'renamed' WHERE id = 5");
+    expect(await tickUntil(w, () => warnings.length > 0)).toBe(true);
+    for (let i = 0; i < 10; i++) await w.capture.tick();
+    expect(runner.background.list()).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`the base of chain ${chain.info.id} fails its full check`);
+    expect(warnings[0]).toContain("missing from index u_name");
+    expect(baseChecked(chain)).toBe(false);
+    w.capture.stop();
+    w.handle.close();
+  }, 90_000);
 });
