@@ -13,7 +13,12 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { BASE_CHECK_FILE, baseChecked, recordBaseChecked } from "../../src/backup/continuous/base-check.ts";
+import {
+  BASE_CHECK_DELAY_MS,
+  BASE_CHECK_FILE,
+  baseChecked,
+  recordBaseChecked,
+} from "../../src/backup/continuous/base-check.ts";
 import { BASE_FILE, listChains } from "../../src/backup/continuous/chain.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { checkMomentTables, checkMomentWhole } from "../../src/backup/inspect/moment-check.ts";
@@ -272,15 +277,21 @@ describe("a restore to a moment with its base checked", () => {
     handle.close();
     const background = new BackgroundWork({ clock: () => new Date() });
     const w = await startWorkload(work, { background });
-    return { w, work };
+    return { w, work, background };
   }
 
   test("the base's check is made in the background and recorded; a restore then checks only what the chain wrote", async () => {
-    const { w } = await chainWithTables();
+    const { w, background } = await chainWithTables();
     const chain = listChains(w.backups)[0];
     if (!chain) throw new Error("no chain");
     expect(baseChecked(chain)).toBe(false);
+    // Not in the chain's first minute: the app's start goes first.
+    w.clock.now += BASE_CHECK_DELAY_MS - 1000;
     await w.capture.tick();
+    expect(background.list()).toEqual([]);
+    w.clock.now += 1000;
+    void w.capture.tick();
+    expect(background.list().map((p) => p.kind)).toEqual(["base-check"]);
     const deadline = performance.now() + 60_000;
     while (!baseChecked(chain) && performance.now() < deadline) {
       await w.capture.tick();
@@ -387,6 +398,7 @@ describe("the base's full check in the background", () => {
     const w = await startWorkload(work, { background: runner.background, log });
     const chain = listChains(w.backups)[0];
     if (!chain) throw new Error("no chain");
+    w.clock.now += BASE_CHECK_DELAY_MS;
     void w.capture.tick();
     // The check has answered and waits to be recorded; someone starts an operation.
     await gate.reached(1);
@@ -421,6 +433,7 @@ describe("the base's full check in the background", () => {
     const chain = listChains(w.backups)[0];
     if (!chain) throw new Error("no chain");
     putOutOfStep(join(chain.dir, BASE_FILE), "u_name", "UPDATE u SET name = 'renamed' WHERE id = 5");
+    w.clock.now += BASE_CHECK_DELAY_MS;
     expect(await tickUntil(w, () => warnings.length > 0)).toBe(true);
     for (let i = 0; i < 10; i++) await w.capture.tick();
     expect(runner.background.list()).toEqual([]);

@@ -22,6 +22,12 @@ export const BASE_CHECK_FILE = "base-checked.json";
 
 /** A failed check runs again after this long (a full disk, a process that could not start). */
 const RETRY_MS = 10 * 60_000;
+/**
+ * A base is checked no sooner than this after its chain started: the app's start (the startup
+ * backup, its checks, the base's copy) goes first, and a server that runs a moment does not pay
+ * for a check it would never use.
+ */
+export const BASE_CHECK_DELAY_MS = 60_000;
 
 interface BaseCheckRecord {
   format: 1;
@@ -65,12 +71,15 @@ export class BaseChecks {
     this.#o = options;
   }
 
-  /** Starts the check of `chain`'s base when it has none recorded, none runs, and there is background work to run it in. */
+  /**
+   * Starts the check of `chain`'s base when it has none recorded, none runs, there is background
+   * work to run it in, and `BASE_CHECK_DELAY_MS` have passed since the chain started.
+   */
   start(chain: Chain): Promise<void> {
     const { background } = this.#o;
     if (!background || this.#running) return this.#running ?? Promise.resolve();
-    if ((this.#notBefore.get(chain.info.id) ?? 0) > this.#o.clock().getTime() || baseChecked(chain))
-      return Promise.resolve();
+    const notBefore = this.#notBefore.get(chain.info.id) ?? chain.info.createdAt + BASE_CHECK_DELAY_MS;
+    if (notBefore > this.#o.clock().getTime() || baseChecked(chain)) return Promise.resolve();
     this.#running = this.#check(background, chain).finally(() => {
       this.#running = null;
     });
