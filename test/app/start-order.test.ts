@@ -5,6 +5,7 @@ import { openDatabase, startServices } from "../../src/app/lifecycle.ts";
 import { createApp } from "../../src/app.ts";
 import type { BackgroundPiece } from "../../src/backup/index.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { tempDir } from "../helpers.ts";
 
 /**
@@ -125,6 +126,37 @@ describe("the order of the work at start", () => {
       answer();
       await startupListed(app);
     } finally {
+      await services.stop();
+    }
+  });
+
+  test("an operation of another process holding the lock when it begins: it is tried again, and made once that one has ended", async () => {
+    const dir = tempDir();
+    shopWithRows(dir);
+    const app = appOn(dir, false);
+    // This test plays the other process: it holds the operation lock, as a running restore does.
+    const held = acquireFileLock(join(dir, ".business-app.operation.lock"));
+    const tries: number[] = [];
+    const create = app.engine.createBackup.bind(app.engine);
+    app.engine.createBackup = (...args: Parameters<typeof create>) => {
+      tries.push(Date.now());
+      return create(...args);
+    };
+    const services = startServices(app, await openDatabase(app), {
+      firstAnswer: Promise.resolve(),
+      firstAnswerWaitMs: 60_000,
+    });
+    try {
+      // Refused while held, then tried again (a second apart), still held.
+      for (let look = 0; look < 2000 && tries.length < 2; look++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(tries.length).toBeGreaterThanOrEqual(2);
+      expect(app.engine.list()).toEqual([]);
+      held.release();
+      await startupListed(app);
+      expect(readFileSync(join(dir, "database_backups", "backup.log"), "utf8")).not.toContain("ERROR");
+    } finally {
+      held.release();
       await services.stop();
     }
   });
