@@ -20,8 +20,10 @@ import type { MergeBackground } from "./merges.ts";
 
 export const BASE_CHECK_FILE = "base-checked.json";
 
-/** A failed check runs again after this long (a full disk, a process that could not start). */
+/** A check that could not be made runs again after this long (a full disk, a process that could not start). */
 const RETRY_MS = 10 * 60_000;
+/** A base the check found unhealthy is checked again after this long (what it found may have been a read that failed). */
+const FAILED_RETRY_MS = 6 * 60 * 60_000;
 /**
  * A base is checked no sooner than this after its chain started: the app's start (the startup
  * backup, its checks, the base's copy) goes first, and a server that runs a moment does not pay
@@ -57,8 +59,9 @@ export async function recordBaseChecked(chain: Chain, at: Date): Promise<void> {
 /**
  * The base checks of a capture: one at a time, each a piece of the app's background work (a
  * process killed the moment someone starts an operation, made again at the next poll), recorded
- * only when it passed. A base that fails is logged once and not checked again (its chain's moments
- * then get the complete check); a check that failed to run is tried again after `RETRY_MS`.
+ * only when it passed. A base that fails is logged once and checked again only after
+ * `FAILED_RETRY_MS` (its chain's moments get the complete check meanwhile); a check that could not
+ * be made is tried again after `RETRY_MS`.
  */
 export class BaseChecks {
   readonly #o: { background: MergeBackground | undefined; log: Log; clock: Clock };
@@ -66,6 +69,8 @@ export class BaseChecks {
   #stopping = new AbortController();
   /** Chains not to check before the time given (ms): a base that failed, a check that could not run. */
   readonly #notBefore = new Map<string, number>();
+  /** Chains whose base was said in the log to fail its check (once each). */
+  readonly #warned = new Set<string>();
 
   constructor(options: { background: MergeBackground | undefined; log: Log; clock: Clock }) {
     this.#o = options;
@@ -103,10 +108,12 @@ export class BaseChecks {
           if (signal.aborted || stopping.aborted) return false;
           if (result.ok) await recordBaseChecked(chain, this.#o.clock());
           else {
-            this.#notBefore.set(id, Number.POSITIVE_INFINITY);
-            this.#o.log.warning(
-              `Continuous protection: the base of chain ${id} fails its full check (${result.reason}); a restore to its moments checks all of each`,
-            );
+            this.#notBefore.set(id, this.#o.clock().getTime() + FAILED_RETRY_MS);
+            if (!this.#warned.has(id))
+              this.#o.log.warning(
+                `Continuous protection: the base of chain ${id} fails its full check (${result.reason}); a restore to its moments checks all of each`,
+              );
+            this.#warned.add(id);
           }
           return true;
         },
