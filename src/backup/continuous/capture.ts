@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describeError } from "../../lib/errors.ts";
 import { type Clock, systemClock } from "../../lib/time.ts";
-import { BaseChecks } from "./base-check.ts";
 import type { CaptureOptions, ContinuousStatus } from "./capture-options.ts";
 import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
 import type { Current } from "./chain-start.ts";
@@ -10,8 +9,7 @@ import { ChainWriter } from "./chain-writer.ts";
 import { releaseDatabaseFile } from "./database-file.ts";
 import { establishChain, START_BARRIER_WAIT_MS } from "./establish.ts";
 import { LogHold } from "./log-hold.ts";
-import { pruneChains } from "./maintenance.ts";
-import { Merges } from "./merges.ts";
+import { ChainUpkeep } from "./upkeep.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log
@@ -44,14 +42,12 @@ export class ContinuousCapture {
     Pick<CaptureOptions, "onChange"> & { clock: Clock };
   readonly #hold = new LogHold();
   readonly #writer: ChainWriter;
-  readonly #merges: Merges;
-  readonly #baseChecks: BaseChecks;
+  readonly #upkeep: ChainUpkeep;
   #current: Current | null = null;
   #running = false;
   #establishing: Promise<void> | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #lastCheckpoint = 0;
-  #lastMaintain = 0;
   #retryAt = 0;
   #problem: string | null = null;
   /** A restore put another database in place: the next chain starts for that reason, not as a loss. */
@@ -72,16 +68,10 @@ export class ContinuousCapture {
       ...options,
     };
     this.#writer = new ChainWriter(this.#o);
-    this.#merges = new Merges({
-      fanIn: this.#o.mergeFanIn,
-      log: options.log,
+    this.#upkeep = new ChainUpkeep({
+      ...this.#o,
       background: options.background,
       onChange: options.onChange,
-    });
-    this.#baseChecks = new BaseChecks({
-      background: options.background,
-      log: options.log,
-      clock: this.#o.clock,
     });
     // The pin would keep the close's checkpoint from finishing: the capture always stops first.
     options.database.beforeClose(() => this.stop());
@@ -119,8 +109,7 @@ export class ContinuousCapture {
     if (!this.#running) return;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    this.#merges.stop();
-    this.#baseChecks.stop();
+    this.#upkeep.stop();
     try {
       if (this.#current) this.#hold.withBarrier(START_BARRIER_WAIT_MS, () => this.#read({ all: true }));
     } catch (error) {
@@ -185,10 +174,7 @@ export class ContinuousCapture {
         (this.#writer.capturedPages > 0 && now - this.#lastCheckpoint >= this.#o.checkpointMs)
       )
         this.checkpoint();
-      const merging = this.#current ? this.#merges.start(this.#current.chain) : Promise.resolve();
-      // Not waited for: seconds to minutes of a process beside the app, once per chain.
-      if (this.#current) void this.#baseChecks.start(this.#current.chain);
-      if (now - this.#lastMaintain >= 10 * 60_000) this.#prune(now);
+      const merging = this.#upkeep.poll(this.#current?.chain ?? null, now);
       const current = this.#current;
       if (
         current &&
@@ -308,17 +294,6 @@ export class ContinuousCapture {
       this.#replaced = false;
     }
     this.#o.log.info(done.message);
-    this.#prune(done.at);
-  }
-
-  #prune(now: number): void {
-    this.#lastMaintain = now;
-    pruneChains({
-      backupsDir: this.#o.backupsDir,
-      keepDays: this.#o.keepDays(),
-      now,
-      currentId: this.#current?.chain.info.id ?? null,
-      log: this.#o.log,
-    });
+    this.#upkeep.prune(done.at, this.#current?.chain ?? null);
   }
 }
