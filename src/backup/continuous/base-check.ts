@@ -69,6 +69,8 @@ export class BaseChecks {
   #stopping = new AbortController();
   /** Chains not to check before the time given (ms): a base that failed, a check that could not run. */
   readonly #notBefore = new Map<string, number>();
+  /** Chains whose base's check is recorded. */
+  readonly #checked = new Set<string>();
   /** Chains whose base was said in the log to fail its check (once each). */
   readonly #warned = new Set<string>();
 
@@ -83,8 +85,14 @@ export class BaseChecks {
   start(chain: Chain): Promise<void> {
     const { background } = this.#o;
     if (!background || this.#running) return this.#running ?? Promise.resolve();
-    const notBefore = this.#notBefore.get(chain.info.id) ?? chain.info.createdAt + BASE_CHECK_DELAY_MS;
-    if (notBefore > this.#o.clock().getTime() || baseChecked(chain)) return Promise.resolve();
+    const { id } = chain.info;
+    const notBefore = this.#notBefore.get(id) ?? chain.info.createdAt + BASE_CHECK_DELAY_MS;
+    if (this.#checked.has(id) || notBefore > this.#o.clock().getTime()) return Promise.resolve();
+    // Read once per chain, not at every poll.
+    if (baseChecked(chain)) {
+      this.#checked.add(id);
+      return Promise.resolve();
+    }
     this.#running = this.#check(background, chain).finally(() => {
       this.#running = null;
     });
@@ -106,8 +114,10 @@ export class BaseChecks {
         (signal) => checkFileInProcess(join(chain.dir, BASE_FILE), AbortSignal.any([signal, stopping])),
         async (result, signal) => {
           if (signal.aborted || stopping.aborted) return false;
-          if (result.ok) await recordBaseChecked(chain, this.#o.clock());
-          else {
+          if (result.ok) {
+            await recordBaseChecked(chain, this.#o.clock());
+            this.#checked.add(id);
+          } else {
             this.#notBefore.set(id, this.#o.clock().getTime() + FAILED_RETRY_MS);
             if (!this.#warned.has(id))
               this.#o.log.warning(
