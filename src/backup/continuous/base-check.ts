@@ -20,6 +20,8 @@ import type { MergeBackground } from "./merges.ts";
 
 export const BASE_CHECK_FILE = "base-checked.json";
 
+/** A check still running after this long is given up (a file that stopped answering), and tried again later. */
+const CHECK_LIMIT_MS = 2 * 60 * 60_000;
 /** A check that could not be made runs again after this long (a full disk, a process that could not start). */
 const RETRY_MS = 10 * 60_000;
 /** A base the check found unhealthy is checked again after this long (what it found may have been a read that failed). */
@@ -111,7 +113,11 @@ export class BaseChecks {
     try {
       await background.run(
         { kind: "base-check", name: id },
-        (signal) => checkFileInProcess(join(chain.dir, BASE_FILE), AbortSignal.any([signal, stopping])),
+        (signal) =>
+          checkFileInProcess(
+            join(chain.dir, BASE_FILE),
+            AbortSignal.any([signal, stopping, AbortSignal.timeout(CHECK_LIMIT_MS)]),
+          ),
         async (result, signal) => {
           if (signal.aborted || stopping.aborted) return false;
           if (result.ok) {
