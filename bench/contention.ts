@@ -6,6 +6,7 @@ import { BackupBusyError } from "../src/backup/index.ts";
 import { fsyncFile } from "../src/lib/files/fs-sync.ts";
 import { benchApp } from "./app.ts";
 import { timeCommand } from "./runtimes.ts";
+import { settle } from "./settle.ts";
 import { type Row, summarize } from "./table.ts";
 
 /** How long the startup backup may take before the measurement gives up (a 1 GB database on a slow disk). */
@@ -42,22 +43,19 @@ export async function measureContention(options: {
     copyFileSync(database, join(dir, "business_data.db"));
     fsyncFile(join(dir, "business_data.db"));
     const backup = await checkedBackup(dir);
+    const backupFile = join(dir, "database_backups", backup);
+    const live = join(dir, "business_data.db");
     // The anchors first: the backup goes with retention once the manual backups below are made.
     add(
       "cp",
-      timeCommand([
-        "sh",
-        "-c",
-        'cp "$1" "$2" && sync "$2"',
-        "cp",
-        join(dir, "database_backups", backup),
-        scratch,
-      ]),
+      timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", backupFile, scratch], [backupFile]),
     );
     rmSync(scratch, { force: true });
-    add("backup", timeCommand(["sqlite3", join(dir, "business_data.db"), `.backup '${scratch}'`]));
+    add("backup", timeCommand(["sqlite3", live, `.backup '${scratch}'`], [live]));
     rmSync(scratch, { force: true });
 
+    // From a settled disk with the database and the backup in the system's cache, as the anchors.
+    settle(live, backupFile);
     let { app, services } = await started(dir);
     const restore = () => app.engine.restore(backup, { by: "bench" });
     add("restore-start", await timed(restore));
@@ -68,6 +66,7 @@ export async function measureContention(options: {
     await app.engine.settled();
     await services.stop();
 
+    settle(live);
     ({ app, services } = await started(dir));
     const backUp = () => app.engine.createBackup({ kind: "manual", createdBy: "bench" });
     add("backup-start", await timed(backUp));

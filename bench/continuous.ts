@@ -1,10 +1,11 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { baseChecked } from "../src/backup/continuous/base-check.ts";
-import { listChains } from "../src/backup/continuous/chain.ts";
+import { BASE_FILE, listChains } from "../src/backup/continuous/chain.ts";
 import { spawnS3Server } from "../test/offsite/s3rver-process.ts";
 import { benchApp } from "./app.ts";
 import { timeCommand } from "./runtimes.ts";
+import { settle } from "./settle.ts";
 import { type Row, summarize } from "./table.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,6 +41,12 @@ function changeBytes(dir: string): number {
     for (const name of readdirSync(join(root, chain)).filter((n) => n.endsWith(".changes")))
       total += statSync(join(root, chain, name)).size;
   return total;
+}
+
+/** The newest chain's base and change files in the shop at `dir`: what `restore --at now` reads. */
+function chainFiles(dir: string): string[] {
+  const chain = listChains(join(dir, "database_backups")).at(-1);
+  return chain ? [join(chain.dir, BASE_FILE), ...chain.files.map((file) => file.path)] : [];
 }
 
 /** Waits, at most `limitMs`, until the newest chain in the shop at `dir` has its base's full check recorded. */
@@ -102,11 +109,8 @@ export async function measureContinuous(options: {
     // wait for it (at 4 GB, p99 0.28–0.30 ms right after the copy, 0.11–0.14 ms from a settled
     // disk, protection on or off); and the copies of the base in the mirror folder and s3rver's
     // folder (S3 is elsewhere in a shop) crowd the database out of the cache.
-    const settle = () => {
-      Bun.spawnSync(["sync"]);
-      Bun.spawnSync(["sh", "-c", `cat ${quote(join(dir, "business_data.db"))} > /dev/null`]);
-    };
-    settle();
+    const live = join(dir, "business_data.db");
+    settle(live);
     const off = await commits(COMMITS);
     await app.continuous.start();
     app.shipping.start();
@@ -115,7 +119,7 @@ export async function measureContinuous(options: {
     // both; neither is what a commit or a restore to a moment costs day to day).
     await app.shipping.syncNow();
     await baseCheckedWithin(dir, 15 * 60_000);
-    settle();
+    settle(live);
     const bytesBefore = changeBytes(dir);
     const rssBefore = process.memoryUsage.rss();
     let peak = rssBefore;
@@ -173,24 +177,20 @@ export async function measureContinuous(options: {
     app.continuous.stop();
     await app.shipping.stop();
     app.db.close();
-    // Each from a settled disk (untimed `sync`), as the other rows: none pays for what another left
-    // for the kernel to write. `cp` three times (the median): its flush varies most on this disk.
+    // Each from a settled disk (untimed `sync`) with the files it reads in the system's cache, as
+    // the other rows: none pays for what another left for the kernel to write or pushed out of the
+    // cache. `cp` three times (the median): its flush varies most on this disk.
     const cp = join(options.work, "continuous-cp.db");
     const cpRuns: number[] = [];
     for (let i = 0; i < 3; i++) {
-      Bun.spawnSync(["sync"]);
-      cpRuns.push(
-        timeCommand([
-          "sh",
-          "-c",
-          `cp ${quote(join(dir, "business_data.db"))} ${quote(cp)} && sync ${quote(cp)}`,
-        ]),
-      );
+      cpRuns.push(timeCommand(["sh", "-c", `cp ${quote(live)} ${quote(cp)} && sync ${quote(cp)}`], [live]));
       rmSync(cp, { force: true });
     }
     const cpMs = percentile(cpRuns, 50);
-    Bun.spawnSync(["sync"]);
-    const restoreMs = timeCommand([options.exe, "restore", "--at", "now", "--yes", "--data-dir", dir]);
+    const restoreMs = timeCommand(
+      [options.exe, "restore", "--at", "now", "--yes", "--data-dir", dir],
+      chainFiles(dir),
+    );
     rows.push(
       {
         ...summarize(

@@ -18,9 +18,12 @@ export async function measureMemory(options: {
     const growth: number[] = [];
     const idle: number[] = [];
     for (let run = 0; run < options.runs; run++) {
-      const { idle: before, peak } = runChild<{ idle: number; peak: number }>(runtime, "memory", [
-        options.database,
-      ]);
+      const { idle: before, peak } = runChild<{ idle: number; peak: number }>(
+        runtime,
+        "memory",
+        [options.database],
+        { warm: [options.database] },
+      );
       idle.push(before / MiB);
       growth.push((peak - before) / MiB);
       rmSync(join(dirname(options.database), "database_backups"), { recursive: true, force: true });

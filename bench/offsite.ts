@@ -80,12 +80,15 @@ export async function measureOffsite(options: {
   try {
     for (let run = 0; run < options.runs; run++) {
       const plain = join(work, "offsite-cp.db");
-      add("cp", timeCommand(["sh", "-c", `cp ${quote(file)} ${quote(plain)} && sync ${quote(plain)}`]));
+      add(
+        "cp",
+        timeCommand(["sh", "-c", `cp ${quote(file)} ${quote(plain)} && sync ${quote(plain)}`], [file]),
+      );
       rmSync(plain, { force: true });
       const sealed = join(work, "offsite-age.age");
       const copied = join(work, "offsite-age-copy.age");
       const ageThenCp = `${ageCommand(recipient, sealed, file)} && cp ${quote(sealed)} ${quote(copied)} && sync ${quote(copied)}`;
-      add("age", timeCommand(["sh", "-c", ageThenCp]));
+      add("age", timeCommand(["sh", "-c", ageThenCp], [file]));
       rmSync(sealed, { force: true });
       rmSync(copied, { force: true });
       for (const runtime of options.runtimes) {
@@ -98,7 +101,10 @@ export async function measureOffsite(options: {
             ? s3.env({ BUSINESS_APP_OFFSITE_S3_PREFIX: prefix })
             : { BUSINESS_APP_OFFSITE_MIRROR_DIR: mirror };
           if (mode.encrypted) env.BUSINESS_APP_OFFSITE_PASSPHRASE = PASSPHRASE;
-          const result = runChild<ChildResult>(runtime, "", [shop, JSON.stringify(env)], CHILD);
+          const result = runChild<ChildResult>(runtime, "", [shop, JSON.stringify(env)], {
+            script: CHILD,
+            warm: [file],
+          });
           add(`${runtime.name} ${mode.id}`, result.ms);
           add(`${runtime.name} ${mode.id} memory`, (result.peak - result.idle) / MiB);
           add(`${runtime.name} ${mode.id} pause`, result.longestPause);

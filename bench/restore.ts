@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type BenchRuntime, runChild, settleDisk, timeCommand } from "./runtimes.ts";
+import { type BenchRuntime, runChild, timeCommand } from "./runtimes.ts";
+import { settle } from "./settle.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
@@ -22,6 +23,7 @@ export async function measureRestore(options: {
   for (let run = 0; run < options.runs; run++) {
     for (const runtime of options.runtimes) {
       for (const task of ["restore", "foreign"]) {
+        // The child settles the disk again once its backup is made, before what it times.
         const result = runChild<Record<string, number>>(runtime, task, [options.database, options.work]);
         for (const [key, value] of Object.entries(result))
           samples[`${runtime.name} ${key}`] = [...(samples[`${runtime.name} ${key}`] ?? []), value];
@@ -85,8 +87,8 @@ function drawnIn(text: string, step: number): number[] {
  * Runs the executable with `args` on a terminal (`script`, so that it draws its progress lines) from
  * a settled disk: how long it took, and when each progress line was drawn (ms from the start).
  */
-async function onTerminal(exe: string, args: string[], env: Record<string, string>) {
-  settleDisk();
+async function onTerminal(exe: string, args: string[], env: Record<string, string>, warm: string) {
+  settle(warm);
   const command = [exe, ...args].map(quote).join(" ");
   const started = performance.now();
   const child = Bun.spawn(["script", "-qefc", command, "/dev/null"], {
@@ -151,12 +153,12 @@ export async function measureOfflineRestore(options: {
     "restore gap": [],
   };
   for (let run = 0; run < options.runs; run++) {
-    const backup = await onTerminal(options.exe, ["backup", ...flags], env);
+    const backup = await onTerminal(options.exe, ["backup", ...flags], env, live);
     const name = /Backup created: (\S+) /.exec(backup.text)?.[1];
     if (!name || !backup.text.includes("fully checked")) throw new Error(`no checked backup: ${backup.text}`);
-    const restore = await onTerminal(options.exe, ["restore", name, "--yes", ...flags], env);
     const file = join(dir, "database_backups", name);
-    const cp = timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", file, live]);
+    const restore = await onTerminal(options.exe, ["restore", name, "--yes", ...flags], env, file);
+    const cp = timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", file, live], [file]);
     samples.backup.push(backup.ms);
     samples.restore.push(restore.ms);
     samples.cp.push(cp);

@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { settle } from "./settle.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CHILD = join(ROOT, "bench", "runtime-child.ts");
@@ -35,9 +36,18 @@ export function benchRuntimes(exe: string): BenchRuntime[] {
   ];
 }
 
-/** Runs one task of `runtime-child.ts` (or of another `script`) under `runtime` and returns what it printed (JSON). */
-export function runChild<T>(runtime: BenchRuntime, task: string, args: string[], script = CHILD): T {
-  settleDisk();
+/**
+ * Runs one task of `runtime-child.ts` (or of another `script`) under `runtime`, from a settled disk
+ * with `warm` in the system's cache, and returns what it printed (JSON).
+ */
+export function runChild<T>(
+  runtime: BenchRuntime,
+  task: string,
+  args: string[],
+  options: { script?: string; warm?: string[] } = {},
+): T {
+  settle(...(options.warm ?? []));
+  const script = options.script ?? CHILD;
   const result = Bun.spawnSync([...runtime.script(script), ...(task ? [task] : []), ...args], {
     env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
   });
@@ -47,22 +57,27 @@ export function runChild<T>(runtime: BenchRuntime, task: string, args: string[],
 }
 
 /**
- * Writes out what earlier measurements left unwritten (`sync`, untimed), so that no contender
- * pays for another's data: a 1 GB `cp` leaves a gigabyte the kernel writes while the next runs.
+ * Runs the app's command line `app` once with `--version` (untimed), which loads every module of
+ * the app: a start measured next finds the runtime's and the app's files in the system's cache, as
+ * any start but the first after the PC boots does (gigabytes of earlier rows push them out). The
+ * first start after a boot reads them from the disk: under `deno run` 430–650 ms to the first
+ * answer here, against about 230 ms warm (the executable: one file).
  */
-export function settleDisk(): void {
-  Bun.spawnSync(["sync"]);
-}
-
-/** How long a command takes, from a settled disk; `stdin` is typed into it. */
-export function timeCommand(argv: string[], stdin?: string): number {
-  settleDisk();
-  const started = performance.now();
-  const result = Bun.spawnSync(argv, {
+export function warmRuntime(app: string[]): void {
+  const result = Bun.spawnSync([...app, "--version"], {
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
     stdout: "ignore",
     stderr: "pipe",
-    ...(stdin === undefined ? {} : { stdin: new TextEncoder().encode(stdin) }),
   });
+  if (result.exitCode !== 0)
+    throw new Error(`${app.join(" ")} --version failed: ${result.stderr.toString()}`);
+}
+
+/** How long a command takes, from a settled disk with `warm` (the files it reads) in the system's cache. */
+export function timeCommand(argv: string[], warm: string[] = []): number {
+  settle(...warm);
+  const started = performance.now();
+  const result = Bun.spawnSync(argv, { stdout: "ignore", stderr: "pipe" });
   const ms = performance.now() - started;
   if (result.exitCode !== 0) throw new Error(`${argv.join(" ")} failed: ${result.stderr.toString()}`);
   return ms;

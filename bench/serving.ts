@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type BenchRuntime, settleDisk } from "./runtimes.ts";
+import { type BenchRuntime, warmRuntime } from "./runtimes.ts";
+import { settle } from "./settle.ts";
 import { type Row, summarize } from "./table.ts";
 
 function freePort(): number {
@@ -72,7 +73,8 @@ export async function measureServing(options: {
     copyFileSync(options.database, join(dir, "business_data.db"));
     // A database the app opens is not hundreds of megabytes waiting to be written: the first
     // checkpoint's flush would write out this copy.
-    settleDisk();
+    settle(join(dir, "business_data.db"));
+    warmRuntime(options.runtime.app);
     const port = freePort();
     const url = `http://127.0.0.1:${port}/api/health`;
     const started = performance.now();

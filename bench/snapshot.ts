@@ -9,7 +9,7 @@ import { type Row, summarize } from "./table.ts";
  * hash) and our whole verified backup through the engine as the serving app runs it, until it
  * is listed (old backups are removed after that, with its full check, untimed); then
  * `sqlite3 .backup`, `VACUUM INTO` in the `sqlite3` shell, and `cp` (+ flush). Each starts from a
- * settled disk (see settleDisk).
+ * settled disk with the database in the system's cache (see `settle`).
  */
 export async function measureSnapshots(options: {
   database: string;
@@ -32,13 +32,15 @@ export async function measureSnapshots(options: {
       return path;
     };
     for (const runtime of runtimes) {
-      const result = runChild<Record<string, number>>(runtime, "snapshot", [database, out]);
+      const result = runChild<Record<string, number>>(runtime, "snapshot", [database, out], {
+        warm: [database],
+      });
       for (const [key, value] of Object.entries(result)) add(`${runtime.name} ${key}`, value);
     }
-    add("backup", timeCommand(["sqlite3", database, `.backup '${target("backup")}'`]));
-    add("vacuum", timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`]));
+    add("backup", timeCommand(["sqlite3", database, `.backup '${target("backup")}'`], [database]));
+    add("vacuum", timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`], [database]));
     const copy = target("cp");
-    add("cp", timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", database, copy]));
+    add("cp", timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", database, copy], [database]));
   }
   rmSync(out, { recursive: true, force: true });
   rmSync(join(dirname(database), "database_backups"), { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { warmRuntime } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 function freePort(): number {
@@ -9,7 +10,10 @@ function freePort(): number {
   return port;
 }
 
-/** Milliseconds from spawning the app to its first answer of `GET /api/health`, on a new data folder each run. */
+/**
+ * Milliseconds from spawning the app to its first answer of `GET /api/health`, on a new data folder
+ * each run, with the runtime's files in the system's cache (`warmRuntime`).
+ */
 export async function measureStartup(options: {
   name: string;
   command: string[];
@@ -20,6 +24,7 @@ export async function measureStartup(options: {
   for (let i = 0; i < options.runs; i++) {
     const dataDir = mkdtempSync(join(options.work, "startup-"));
     const port = freePort();
+    warmRuntime(options.command);
     const started = performance.now();
     const proc = Bun.spawn([...options.command, "--port", String(port), "--data-dir", dataDir], {
       env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
