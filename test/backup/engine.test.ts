@@ -14,6 +14,7 @@ import {
   ProtectedBackupError,
 } from "../../src/backup/errors.ts";
 import { sessions, users } from "../../src/db/schema.ts";
+import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { dataPaths, tempDir } from "../helpers.ts";
 import { missing } from "../tools.ts";
 import {
@@ -21,6 +22,7 @@ import {
   itemNames,
   makeSetup,
   manualClock,
+  putOutOfStep,
   recordFailedAutomaticBackup,
   sqliteShell,
 } from "./fixtures.ts";
@@ -376,6 +378,37 @@ describe("verifying", () => {
     expect(passedFullCheck(checked)).toBe(true);
     expect(checked.fullCheck?.sha256).toBe(made.sha256 as string);
   });
+
+  test.skipIf(missing("sqlite3"))(
+    "a backup's full check tells the damage it found when another process holds the lock and it cannot be recorded",
+    async () => {
+      const { paths, db } = makeSetup();
+      addItems(db, ["apples", "pears", "plums", "figs"]);
+      db.sqlite.run("CREATE INDEX items_name ON items(name)");
+      db.close();
+      putOutOfStep(paths.database, "items_name", "UPDATE items SET name = 'changed ' || id WHERE id % 2 = 0");
+      db.open();
+      const cli = createApp(
+        { flags: { data_dir: paths.dataDir }, env: {}, appDir: paths.dataDir, cwd: paths.dataDir },
+        { connection: "none", echo: null },
+      );
+      const made = await cli.engine.createBackup({ kind: "manual" });
+      expect(made.health).toBe("verified");
+      const lock = acquireFileLock(paths.operationLock);
+      try {
+        const { inspected, listed, unrecorded } = await cli.engine.checks.checkMade(made);
+        expect(inspected).toMatchObject({ health: "damaged" });
+        expect(inspected.reason).toContain("missing from index items_name");
+        expect(listed).toMatchObject({ name: made.name, health: "verified" });
+        expect(unrecorded).toBeNull();
+      } finally {
+        lock.release();
+      }
+      // Free again: the same check is recorded.
+      const again = await cli.engine.checks.checkMade(made);
+      expect(again.listed).toMatchObject({ health: "damaged" });
+    },
+  );
 });
 
 describe("listing", () => {

@@ -100,3 +100,24 @@ export function checkHold(kinds: BackgroundPiece["kind"][] = ["backup-check"]) {
       : new Promise<void>((resolve) => waiters.push({ count, resolve }));
   return { hold, held, reached, state };
 }
+
+/**
+ * The row of `index` taken out of the schema, `update` run, the row put back as it was (through
+ * the sqlite3 shell, which allows `writable_schema`): the schema reads as before, the index no
+ * longer matches its table.
+ */
+export function putOutOfStep(path: string, index: string, update: string): void {
+  const run = Bun.spawnSync([
+    "sqlite3",
+    path,
+    `PRAGMA writable_schema = ON;
+     CREATE TEMP TABLE saved AS SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema WHERE name = '${index}';
+     DELETE FROM sqlite_schema WHERE name = '${index}';
+     PRAGMA writable_schema = RESET;
+     ${update};
+     PRAGMA writable_schema = ON;
+     INSERT INTO sqlite_schema SELECT * FROM temp.saved;
+     PRAGMA writable_schema = RESET;`,
+  ]);
+  if (run.exitCode !== 0) throw new Error(`sqlite3 failed: ${run.stderr.toString()}`);
+}

@@ -1,12 +1,13 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { acquireFileLock } from "../../src/lib/files/file-lock.ts";
 import { hasControlCharacters } from "../../src/lib/text.ts";
 import { craftBackup, craftedCase } from "../backup/crafted.ts";
-import { itemNames } from "../backup/fixtures.ts";
+import { itemNames, putOutOfStep } from "../backup/fixtures.ts";
 import { appLaidOutFolder, dataPaths, runCli, startApp } from "../helpers.ts";
+import { missing } from "../tools.ts";
 
 /** A data folder whose database holds `items`, made by the app itself (migrated), then closed. */
 async function dataFolder(names: string[] = ["apples"]): Promise<string> {
@@ -15,6 +16,21 @@ async function dataFolder(names: string[] = ["apples"]): Promise<string> {
   db.run("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, remote_id TEXT, payload BLOB)");
   for (const name of names) db.run("INSERT INTO items (name) VALUES (?)", [name]);
   db.close();
+  return dir;
+}
+
+/**
+ * A data folder (`dataFolder`) whose index `items_name` is out of step with its table, the schema
+ * reading as before: `quick_check` passes, `integrity_check` finds rows missing from the index, and
+ * a snapshot (`VACUUM INTO` copies the index's pages as they are) carries it.
+ */
+async function outOfStepFolder(): Promise<string> {
+  const dir = await dataFolder(["apples", "pears", "plums", "figs", "dates", "limes"]);
+  const path = dataPaths(dir).database;
+  const db = new Database(path);
+  db.run("CREATE INDEX items_name ON items(name)");
+  db.close();
+  putOutOfStep(path, "items_name", "UPDATE items SET name = 'changed ' || id WHERE id % 2 = 0");
   return dir;
 }
 
@@ -136,6 +152,35 @@ describe("backup, list, verify", () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('There is no backup called "nope.db"');
   });
+
+  test.skipIf(missing("sqlite3"))(
+    "backup exits 1 when its full check finds what the quick check cannot (an index out of step), recorded damaged",
+    async () => {
+      const dir = await outOfStepFolder();
+      const made = await runCli(["backup", "--data-dir", dir]);
+      expect(made.exitCode).toBe(1);
+      const name = /Backup created: (\S+) \(/.exec(made.stderr)?.[1] as string;
+      expect(made.stderr).toContain(`Backup created: ${name} (`);
+      expect(made.stderr).toMatch(/, but it failed its full check: .*missing from index items_name/);
+      expect((await listJson(dir)).backups.find((b) => b.name === name)?.health).toBe("damaged");
+    },
+  );
+
+  test.skipIf(missing("sqlite3"))(
+    "backup exits 1 on damage its full check found even when the list cannot be written to record it",
+    async () => {
+      const dir = await outOfStepFolder();
+      // The list cannot be written (as on a disk the backup filled): a folder where its file goes.
+      const manifest = join(dataPaths(dir).backupsDir, "manifest.json");
+      mkdirSync(join(manifest, "in the way"), { recursive: true });
+      const made = await runCli(["backup", "--data-dir", dir]);
+      expect(made.exitCode).toBe(1);
+      expect(made.stderr).toMatch(
+        /Backup created: \S+ \(.*\), but it failed its full check: .*missing from index items_name/,
+      );
+      expect(made.stdout).not.toContain("its full check follows");
+    },
+  );
 });
 
 describe("a missing database", () => {

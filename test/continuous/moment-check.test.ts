@@ -27,7 +27,7 @@ import { checkRestorable } from "../../src/backup/inspect/trust.ts";
 import { BackgroundWork } from "../../src/backup/operations/background.ts";
 import { OperationRunner } from "../../src/backup/operations/runner.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";
-import { checkHold } from "../backup/fixtures.ts";
+import { checkHold, putOutOfStep } from "../backup/fixtures.ts";
 import { runSeed } from "../faults/fault-helpers.ts";
 import { rejectionOf, tempDir } from "../helpers.ts";
 import { seededRandom } from "../random.ts";
@@ -81,27 +81,6 @@ function makeBase(path: string, random: () => number): void {
     }
   })();
   handle.close();
-}
-
-/**
- * The row of `index` taken out of the schema, `update` run, the row put back as it was (through
- * the sqlite3 shell, which allows `writable_schema`): the schema reads as before, the index no
- * longer matches its table.
- */
-function putOutOfStep(path: string, index: string, update: string): void {
-  const run = Bun.spawnSync([
-    "sqlite3",
-    path,
-    `PRAGMA writable_schema = ON;
-     CREATE TEMP TABLE saved AS SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema WHERE name = '${index}';
-     DELETE FROM sqlite_schema WHERE name = '${index}';
-     PRAGMA writable_schema = RESET;
-     ${update};
-     PRAGMA writable_schema = ON;
-     INSERT INTO sqlite_schema SELECT * FROM temp.saved;
-     PRAGMA writable_schema = RESET;`,
-  ]);
-  if (run.exitCode !== 0) throw new Error(`sqlite3 failed: ${run.stderr.toString()}`);
 }
 
 /** One random change by SQL to the database at `path`, sometimes one that leaves an index out of step with its table. */

@@ -46,7 +46,9 @@ export class BackupChecks {
    * so that a restore of its backup needs no second check. Returns what the check found and the
    * backup as listed then.
    */
-  checkMade(record: ManifestRecord): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null }> {
+  checkMade(
+    record: ManifestRecord,
+  ): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null; unrecorded: string | null }> {
     return checkAndRecord(this.#ctx, record);
   }
 

@@ -1,3 +1,4 @@
+import { describeError } from "../../lib/errors.ts";
 import type { Log } from "../../lib/log.ts";
 import type { Clock } from "../../lib/time.ts";
 import type { BackupFolder } from "../catalog/folder.ts";
@@ -110,19 +111,26 @@ function sameVerdict(a: ManifestRecord, b: ManifestRecord): boolean {
  * operation waits for rather than being refused (`recordInspection`: only while the verdict the
  * check started from stands). Returns what the check found (`inspected`) and the backup as listed
  * then (`listed`): `passedFullCheck` when it was recorded; still without it when another process
- * held the lock or judged it meanwhile — a damage found is in `inspected` even then.
+ * held the lock or judged it meanwhile, or when the list could not be written (`unrecorded` says
+ * why: a disk the backup filled) — a damage found is in `inspected` whatever became of its record.
  */
 export async function checkAndRecord(
   ctx: EngineContext,
   record: ManifestRecord,
-): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null }> {
+): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null; unrecorded: string | null }> {
   const inspected = await inspectRecord(ctx, record);
-  await ctx.operations.runIfFree(
-    `The full check of ${record.name} failed`,
-    () => recordInspection(ctx, inspected, record),
-    { background: true },
-  );
-  return { inspected, listed: ctx.folder.list().find((r) => r.name === record.name) ?? null };
+  let unrecorded: string | null = null;
+  try {
+    await ctx.operations.runIfFree(
+      `The full check of ${record.name} could not be recorded`,
+      () => recordInspection(ctx, inspected, record),
+      { background: true },
+    );
+  } catch (error) {
+    // Logged as ERROR by the run; what the check found is told all the same.
+    unrecorded = describeError(error);
+  }
+  return { inspected, listed: ctx.folder.list().find((r) => r.name === record.name) ?? null, unrecorded };
 }
 
 /** `verifyRecord` of the named backups, or of all, one after the other. */

@@ -55,15 +55,16 @@ export async function backupCommand(args: string[], ctx: CliContext): Promise<nu
 
 /**
  * The new backup's full check, after the lock is let go (`checkMade`), and the command's line
- * about the backup. Ctrl+C meanwhile, or another process holding the lock when it is recorded,
- * leaves it listed without one: the app checks it at its next start, `verify` at once.
+ * about the backup. Ctrl+C meanwhile, another process holding the lock when it is recorded, or a
+ * list that cannot be written, leaves it listed without one: the app checks it at its next start,
+ * `verify` at once. Damage the check found fails the command (exit 1) whether or not it was recorded.
  */
 async function checkMade(engine: BackupEngine, record: ManifestRecord, ctx: CliContext): Promise<number> {
   const made = `Backup created: ${record.name} (${formatBytes(record.size)})`;
   const later = `${made}; its full check follows (at the app's next start, or: business-app verify ${record.name})`;
   const checking = { label: `Checking ${record.name}`, done: 0, total: 0 };
   try {
-    const { inspected, listed } = await whileShowing(
+    const { inspected, listed, unrecorded } = await whileShowing(
       ctx,
       () => checking,
       () => engine.checks.checkMade(record),
@@ -75,6 +76,7 @@ async function checkMade(engine: BackupEngine, record: ManifestRecord, ctx: CliC
       return EXIT.failed;
     }
     ctx.stdout(listed && passedFullCheck(listed) ? `${made}, fully checked\n` : `${later}\n`);
+    if (unrecorded) ctx.stderr(`Its full check passed but could not be recorded: ${unrecorded}\n`);
   } catch (error) {
     ctx.stdout(`${later}\n`);
     ctx.stderr(`The full check could not run: ${describeError(error)}\n`);
