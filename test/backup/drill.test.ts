@@ -1,10 +1,10 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { sha256Hex } from "../../src/lib/hash.ts";
-import { addItems, itemNames, makeSetup } from "./fixtures.ts";
+import { addItems, checkHold, itemNames, makeSetup } from "./fixtures.ts";
 
 const TEN = ["flour", "sugar", "salt", "yeast", "milk", "eggs", "butter", "oil", "rice", "beans"];
 
@@ -18,6 +18,22 @@ async function withBackup() {
 }
 
 const hidden = (dir: string) => readdirSync(dir).filter((n) => n.startsWith("."));
+
+/** Flips 64 bytes near the end of the file at `path`: its hash changes, SQLite may not notice. */
+function damageTail(path: string): void {
+  const bytes = readFileSync(path);
+  for (let i = 0; i < 64; i++)
+    bytes.writeUInt8((bytes.readUInt8(bytes.length - 200 - i) ^ 0xff) & 0xff, bytes.length - 200 - i);
+  writeFileSync(path, bytes);
+}
+
+/** Changes the record of `name` in the manifest on disk, as another process of the app would. */
+function editRecord(backupsDir: string, name: string, edit: (record: Record<string, unknown>) => void): void {
+  const path = join(backupsDir, "manifest.json");
+  const manifest = JSON.parse(readFileSync(path, "utf8"));
+  edit(manifest.backups[name]);
+  writeFileSync(path, JSON.stringify(manifest));
+}
 
 describe("restore drill", () => {
   test("the newest healthy backup is restored into a temporary file, checked and counted; the database is untouched", async () => {
@@ -43,10 +59,7 @@ describe("restore drill", () => {
 
   test("a backup damaged after it was made fails the drill, and is listed damaged from then on", async () => {
     const { engine, path, backup, readLog } = await withBackup();
-    const bytes = readFileSync(path);
-    for (let i = 0; i < 64; i++)
-      bytes.writeUInt8((bytes.readUInt8(bytes.length - 200 - i) ^ 0xff) & 0xff, bytes.length - 200 - i);
-    writeFileSync(path, bytes);
+    damageTail(path);
     const result = await engine.drills.run();
     expect(result.ok).toBe(false);
     expect(result.backup).toBe(backup.name);
@@ -105,5 +118,70 @@ describe("restore drill", () => {
     await expect(engine.createBackup({ kind: "manual" })).rejects.toMatchObject({ code: "backup.busy" });
     expect(engine.progress()).toMatchObject({ action: "drill" });
     expect((await drilling).ok).toBe(true);
+  });
+
+  test("each drill copies the backup into a file of its own name (a drill that made way may still hold its copy)", async () => {
+    const { engine, paths } = await withBackup();
+    const copies = new Set<string>();
+    const watcher = watch(paths.backupsDir, (_event, name) => {
+      if (name && /^\.drill\.copy\.\d+\.\d+\.tmp$/.test(name)) copies.add(name);
+    });
+    try {
+      for (let i = 0; i < 3; i++) expect((await engine.drills.run()).ok).toBe(true);
+      // The file system's events come on their own; at most 10 s for the three.
+      for (let waited = 0; copies.size < 3 && waited < 10_000; waited += 10) await Bun.sleep(10);
+    } finally {
+      watcher.close();
+    }
+    expect(copies.size).toBe(3);
+    expect(hidden(paths.backupsDir)).toEqual([]);
+  });
+
+  test("a scheduled drill marks a changed backup damaged on its record as listed then: what another process wrote meanwhile stays", async () => {
+    const gate = checkHold(["drill"]);
+    const setup = makeSetup({ backgroundHold: gate.hold });
+    addItems(setup.db, TEN);
+    const backup = await setup.engine.createBackup({ kind: "manual", description: "ten items" });
+    await setup.engine.settled();
+    damageTail(join(setup.paths.backupsDir, backup.name));
+    const drilling = setup.engine.drills.scheduled();
+    // The drill has found the change, and waits to record it; another process of the app records
+    // a check of its own meanwhile.
+    await gate.reached(1);
+    const at = "2031-01-02T03:04:05.000Z";
+    editRecord(setup.paths.backupsDir, backup.name, (record) => {
+      record.checkedAt = at;
+      record.unknownTables = ["kept_by_another_process"];
+    });
+    gate.held[0]?.release();
+    const result = await drilling;
+    expect(result).toMatchObject({ ok: false, backup: backup.name });
+    expect(setup.engine.find(backup.name)).toMatchObject({
+      health: "damaged",
+      reason: "its content changed after it was made (SHA-256 differs), so it may be damaged",
+      fullCheck: null,
+      checkedAt: at,
+      unknownTables: ["kept_by_another_process"],
+      description: "ten items",
+    });
+  });
+
+  test("a scheduled drill records nothing about a backup replaced meanwhile by another of its name", async () => {
+    const gate = checkHold(["drill"]);
+    const setup = makeSetup({ backgroundHold: gate.hold });
+    addItems(setup.db, TEN);
+    const backup = await setup.engine.createBackup({ kind: "manual" });
+    await setup.engine.settled();
+    damageTail(join(setup.paths.backupsDir, backup.name));
+    const drilling = setup.engine.drills.scheduled();
+    await gate.reached(1);
+    const other = "f".repeat(64);
+    editRecord(setup.paths.backupsDir, backup.name, (record) => {
+      record.sha256 = other;
+    });
+    gate.held[0]?.release();
+    expect(await drilling).toBeNull();
+    expect(setup.engine.find(backup.name)).toMatchObject({ health: "verified", sha256: other });
+    expect(setup.engine.drills.last()).toBeNull();
   });
 });
