@@ -31,6 +31,7 @@ import { measureStatusPage } from "./render.ts";
 import { measureOfflineRestore, measureRestore } from "./restore.ts";
 import { benchRuntimes } from "./runtimes.ts";
 import { measureServing } from "./serving.ts";
+import { quickest, quietDisk } from "./settle.ts";
 import { measureSnapshots } from "./snapshot.ts";
 import { measureStartup } from "./startup.ts";
 import { printTable, type Row } from "./table.ts";
@@ -137,6 +138,9 @@ try {
   console.log(
     `Bun ${Bun.version}${needsExe ? " and Deno (deno run)" : ""}, ${navigator.hardwareConcurrency} cores, ${runs} runs each (at most ${LARGE_RUNS} from ${LARGE_MB} MB), sizes ${sizes.join(", ")} MB`,
   );
+  // The disk's quiet speed, before anything is written: each measurement waits for it (`settle`).
+  quietDisk();
+  console.log(`a quiet disk writes and flushes 64 MiB in ${quickest().toFixed(0)} ms`);
   const exe = needsExe ? buildExecutable({ target: "host", outdir: join(work, "dist") }) : "";
   const base = { runs, runtimes: needsExe ? benchRuntimes(exe) : [], exe };
   const measure = async (name: string, m: Measurement, at: Omit<Measured, "work" | "exe" | "runtimes">) => {
