@@ -181,6 +181,17 @@ describe("backup, list, verify", () => {
       expect(made.stdout).not.toContain("its full check follows");
     },
   );
+
+  test("backup of a healthy database whose full check cannot be recorded says so, and exits 0", async () => {
+    const dir = await dataFolder();
+    mkdirSync(join(dataPaths(dir).backupsDir, "manifest.json", "in the way"), { recursive: true });
+    const made = await runCli(["backup", "--data-dir", dir]);
+    expect(made.exitCode).toBe(0);
+    expect(made.stdout).toMatch(
+      /^Backup created: \S+ \(.*\); its full check follows \(at the app's next start/,
+    );
+    expect(made.stderr).toContain("Its full check passed but could not be recorded: ");
+  });
 });
 
 describe("a missing database", () => {

@@ -2,7 +2,7 @@ import type { ManifestRecord } from "../catalog/manifest.ts";
 import type { EngineContext } from "../context.ts";
 import type { BackgroundPiece } from "./background.ts";
 import { checkUncheckedLater, checkUnprovenLater, type FollowUps } from "./follow-ups.ts";
-import { checkAndRecord, verifyRecords, verifyUnchecked } from "./verify.ts";
+import { checkAndRecord, type MadeCheck, verifyRecords, verifyUnchecked } from "./verify.ts";
 
 /**
  * The full checks of backups, as the engine offers them: asked for ("check now", `verify`), after
@@ -46,9 +46,7 @@ export class BackupChecks {
    * so that a restore of its backup needs no second check. Returns what the check found and the
    * backup as listed then.
    */
-  checkMade(
-    record: ManifestRecord,
-  ): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null; unrecorded: string | null }> {
+  checkMade(record: ManifestRecord): Promise<MadeCheck> {
     return checkAndRecord(this.#ctx, record);
   }
 

@@ -105,6 +105,13 @@ function sameVerdict(a: ManifestRecord, b: ManifestRecord): boolean {
   );
 }
 
+/** What the full check of a backup just made found (`checkAndRecord`), and what became of its record. */
+export interface MadeCheck {
+  inspected: ManifestRecord;
+  listed: ManifestRecord | null;
+  unrecorded: string | null;
+}
+
 /**
  * The full check of `record` (`inspectRecord`, without the lock: a backup or restore started
  * meanwhile is not told "busy"), then recorded under a short hold of the lock, which another
@@ -114,10 +121,7 @@ function sameVerdict(a: ManifestRecord, b: ManifestRecord): boolean {
  * held the lock or judged it meanwhile, or when the list could not be written (`unrecorded` says
  * why: a disk the backup filled) — a damage found is in `inspected` whatever became of its record.
  */
-export async function checkAndRecord(
-  ctx: EngineContext,
-  record: ManifestRecord,
-): Promise<{ inspected: ManifestRecord; listed: ManifestRecord | null; unrecorded: string | null }> {
+export async function checkAndRecord(ctx: EngineContext, record: ManifestRecord): Promise<MadeCheck> {
   const inspected = await inspectRecord(ctx, record);
   let unrecorded: string | null = null;
   try {
