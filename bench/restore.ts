@@ -1,11 +1,12 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type BenchRuntime, runChild, timeCommand } from "./runtimes.ts";
+import { type BenchRuntime, inTurn, runChild, timeCommand } from "./runtimes.ts";
 import { settle } from "./settle.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
- * A restore of the same backup, again and again, runs alternating between the runtimes: ours
+ * A restore of the same backup, again and again, runs alternating between the runtimes (each
+ * runtime's data folder and backup made first, untimed; their order turned each run): ours
  * through the engine with the app's connection open — whole (until it resolves, the app
  * answering again), the time requests are refused (from closing the database to its reopening),
  * and each step — against `cp` of the backup over the closed database (plus a flush, as ours
@@ -20,8 +21,11 @@ export async function measureRestore(options: {
   runtimes: BenchRuntime[];
 }) {
   const samples: Record<string, number[]> = {};
+  // Each runtime's data folder and its backup, before anything is timed.
+  for (const runtime of options.runtimes)
+    runChild(runtime, "restore-setup", [options.database, options.work]);
   for (let run = 0; run < options.runs; run++) {
-    for (const runtime of options.runtimes) {
+    for (const runtime of inTurn(options.runtimes, run)) {
       for (const task of ["restore", "foreign"]) {
         // The child settles the disk again once its backup is made, before what it times.
         const result = runChild<Record<string, number>>(runtime, task, [options.database, options.work]);
@@ -30,7 +34,9 @@ export async function measureRestore(options: {
       }
     }
   }
-  const anchor = summarize("", "ms", samples["Bun cp"] ?? []).median;
+  // The file system's copy is the same under either runtime: every run's, whichever made it.
+  const copies = options.runtimes.flatMap((r) => samples[`${r.name} cp`] ?? []);
+  const anchor = summarize("", "ms", copies).median;
   const rows = options.runtimes.flatMap((r) => {
     const row = (name: string, key: string, times?: number): Row => ({
       ...summarize(
@@ -60,11 +66,7 @@ export async function measureRestore(options: {
       row(`upload of that file, ${r.name} (full check, rebuild, full check of the rebuilt file)`, "upload"),
     ];
   });
-  const cp = summarize(
-    `${options.label}: cp of the backup over the closed database (+ flush)`,
-    "ms",
-    samples["Bun cp"] ?? [],
-  );
+  const cp = summarize(`${options.label}: cp of the backup over the closed database (+ flush)`, "ms", copies);
   return [...rows, { ...cp, anchor }];
 }
 

@@ -140,7 +140,9 @@ try {
   );
   // The disk's quiet speed, before anything is written: each measurement waits for it (`settle`).
   quietDisk();
-  console.log(`a quiet disk writes and flushes 64 MiB in ${quickest().toFixed(0)} ms`);
+  console.log(
+    `a quiet disk writes and flushes 64 MiB in ${quickest(64).toFixed(0)} ms, 256 MiB in ${quickest(256).toFixed(0)} ms`,
+  );
   const exe = needsExe ? buildExecutable({ target: "host", outdir: join(work, "dist") }) : "";
   const base = { runs, runtimes: needsExe ? benchRuntimes(exe) : [], exe };
   const measure = async (name: string, m: Measurement, at: Omit<Measured, "work" | "exe" | "runtimes">) => {

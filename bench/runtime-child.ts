@@ -1,8 +1,10 @@
 /**
  * Run by the benchmarks under Bun and under Deno alike (no runtime's own API here): one
  * measurement of the app's engine on the runtime running it, printed as one line of JSON.
+ *   snapshot-setup DATABASE WORK   the copy of DATABASE the whole verified backup is made of (untimed)
  *   snapshot DATABASE WORK   one snapshot in the worker, then one whole verified backup
- *   restore DATABASE WORK    one restore of a backup of a copy of DATABASE (made on first use)
+ *   restore-setup DATABASE WORK    a copy of DATABASE and a backup of it, fully checked (untimed)
+ *   restore DATABASE WORK    one restore of that backup
  *   foreign DATABASE WORK    that backup as a file the app did not make: its upload, and its restore (both rebuild it)
  *   memory DATABASE          resident memory at idle and at its peak during one verified backup
  */
@@ -19,6 +21,28 @@ import { settle } from "./settle.ts";
 const [task, database, work] = process.argv.slice(2) as [string, string, string];
 const runtime = "Deno" in globalThis ? "deno" : "bun";
 
+/** A copy of the database in a data folder of its own, flushed: set up before anything is timed. */
+function copyDatabaseInto(name: string): string {
+  const dir = join(work, name);
+  const live = join(dir, "business_data.db");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(database, live);
+  fsyncFile(live);
+  return live;
+}
+
+/** `path`, which the task's setup made (else an error that says so). */
+function needed(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run the ${task}-setup task first`);
+  return path;
+}
+
+async function snapshotSetup(): Promise<Record<string, number>> {
+  copyDatabaseInto(`backup-${runtime}`);
+  return {};
+}
+
 async function snapshot(): Promise<Record<string, number>> {
   const target = join(work, `snapshot-${runtime}.db`);
   rmSync(target, { force: true });
@@ -33,15 +57,9 @@ async function snapshot(): Promise<Record<string, number>> {
   await sha256File(target);
   const hash = performance.now() - started;
   rmSync(target, { force: true });
-  // The engine as the serving app runs it, on a copy of the database made once per runtime.
-  const dir = join(work, `backup-${runtime}`);
-  const live = join(dir, "business_data.db");
-  if (!existsSync(live)) {
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(database, live);
-    fsyncFile(live);
-  }
-  const { db, engine } = benchApp(dir, { env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" } });
+  // The engine as the serving app runs it, on the copy of the database `snapshotSetup` made.
+  const live = needed(join(work, `backup-${runtime}`, "business_data.db"));
+  const { db, engine } = benchApp(dirname(live), { env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" } });
   db.open();
   settle(live);
   started = performance.now();
@@ -53,31 +71,38 @@ async function snapshot(): Promise<Record<string, number>> {
   return { snapshot: written, check, hash, engine: listed };
 }
 
+const RESTORE_ENV = { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1", BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" };
+
+/**
+ * The restores' data folder: a copy of the database and a manual backup of it, its full check
+ * recorded (as after a backup in the background), all written out. Made before any runtime's
+ * restore is timed: right after it the kernel and the host still write out its gigabytes (8 at
+ * 4 GB), and a restore timed then would wait behind them.
+ */
+async function restoreSetup(): Promise<Record<string, number>> {
+  const live = copyDatabaseInto(`restore-${runtime}`);
+  const { db, engine } = benchApp(dirname(live), { env: RESTORE_ENV });
+  db.open();
+  await engine.createBackup({ kind: "manual" });
+  await engine.settled();
+  db.close();
+  return {};
+}
+
 async function restore(): Promise<Record<string, number>> {
-  const dir = join(work, `restore-${runtime}`);
-  const live = join(dir, "business_data.db");
-  const firstUse = !existsSync(live);
-  if (firstUse) {
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(database, live);
-    fsyncFile(live);
-  }
+  const live = needed(join(work, `restore-${runtime}`, "business_data.db"));
+  const dir = dirname(live);
   let marks: Partial<Record<RestoreStep | "start", number>> = {};
   const { db, engine } = benchApp(dir, {
-    env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1", BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" },
+    env: RESTORE_ENV,
     beforeRestoreStep: (step) => {
       marks[step] = performance.now();
     },
   });
   db.open();
-  const backup = firstUse
-    ? await engine.createBackup({ kind: "manual" })
-    : engine.list().find((record) => record.kind === "manual");
+  const backup = engine.list().find((record) => record.kind === "manual");
   if (!backup) throw new Error("the restore benchmark's backup is gone");
-  // Its full check, in the background after a backup: a restore then needs no second one. Then
-  // a settled disk with the backup in the system's cache, for the restore as for `cp` below: on
-  // first use, the copy of the database and the backup just written (8 GB at 4 GB) are still
-  // being written out by the kernel, and the restore's copy would wait behind them.
+  // A settled disk with the backup in the system's cache, for the restore as for `cp` below.
   await engine.settled();
   const file = join(dir, "database_backups", backup.name);
   settle(file);
@@ -155,7 +180,14 @@ async function memory(): Promise<Record<string, number>> {
   return { idle, peak };
 }
 
-const tasks: Record<string, () => Promise<Record<string, number>>> = { snapshot, restore, foreign, memory };
+const tasks: Record<string, () => Promise<Record<string, number>>> = {
+  "snapshot-setup": snapshotSetup,
+  snapshot,
+  "restore-setup": restoreSetup,
+  restore,
+  foreign,
+  memory,
+};
 const run = tasks[task];
 if (!run) throw new Error(`unknown task ${task}: ${Object.keys(tasks).join(", ")}`);
 console.log(JSON.stringify(await run()));

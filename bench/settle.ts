@@ -4,24 +4,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const CHUNK = 1 << 20;
-/** The probe: this many MiB written and flushed. */
-const PROBE_MIB = 64;
-/** A disk is quiet when a probe takes at most this many times the quickest one seen. */
+/** The probes: this many MiB written and flushed, the small one first, the large one to confirm. */
+const PROBES_MIB = [64, 256] as const;
+/** A disk is quiet when each probe takes at most this many times the quickest of its size seen. */
 const QUIET_FACTOR = 2;
 /** How long `settle` waits for a quiet disk before it goes on (and says so). */
-const QUIET_LIMIT_MS = 60_000;
+const QUIET_LIMIT_MS = 90_000;
+/** The pause between two small probes, and after a large one that found the disk still busy. */
 const PROBE_GAP_MS = 250;
-/** The quickest probe of the run, handed to the children the bench starts (they probe too). */
-const QUICKEST_ENV = "BENCH_QUICKEST_PROBE_MS";
+const CONFIRM_GAP_MS = 2_000;
+/** The quickest probe of each size in the run, handed to the children the bench starts (they probe too). */
+const quickestEnv = (mib: number) => `BENCH_QUICKEST_PROBE_${mib}_MS`;
 
-/** Writes and flushes `PROBE_MIB` MiB to a scratch file: how long it took (ms). */
-function probe(): number {
+/** Writes and flushes `mib` MiB to a scratch file: how long it took (ms). */
+function probe(mib: number): number {
   const path = join(tmpdir(), `business-app-bench-probe-${process.pid}.bin`);
   const chunk = new Uint8Array(CHUNK).fill(0x5a);
   const started = performance.now();
   const fd = openSync(path, "w");
   try {
-    for (let i = 0; i < PROBE_MIB; i++) writeSync(fd, chunk);
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
     fdatasyncSync(fd);
   } finally {
     closeSync(fd);
@@ -34,35 +36,49 @@ function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** The quickest probe seen in this run (ms): three probes the first time (the run starts on a quiet machine). */
-export function quickest(): number {
-  const known = Number(process.env[QUICKEST_ENV]);
+/**
+ * The quickest probe of `mib` MiB seen in this run (ms): three probes the first time (the run
+ * starts on a quiet machine).
+ */
+export function quickest(mib: (typeof PROBES_MIB)[number] = 64): number {
+  const known = Number(process.env[quickestEnv(mib)]);
   if (Number.isFinite(known) && known > 0) return known;
-  const best = Math.min(probe(), probe(), probe());
-  process.env[QUICKEST_ENV] = String(best);
+  const best = Math.min(probe(mib), probe(mib), probe(mib));
+  process.env[quickestEnv(mib)] = String(best);
   return best;
 }
 
+/** Probes `mib` MiB: whether it took at most `QUIET_FACTOR` times the quickest (which it may lower). */
+function quietAt(mib: (typeof PROBES_MIB)[number]): { quiet: boolean; took: number } {
+  const limit = quickest(mib) * QUIET_FACTOR;
+  const took = probe(mib);
+  process.env[quickestEnv(mib)] = String(Math.min(quickest(mib), took));
+  return { quiet: took <= limit, took };
+}
+
 /**
- * Waits (at most a minute) until the disk takes writes at its quiet speed again: a probe of 64 MiB
- * written and flushed within twice the quickest seen. On this virtual machine `sync` returns while
- * the host still writes out gigabytes, and for seconds afterwards every write is slower — the same
- * 4 GB copy took 1.4 s or 10.4 s in one run by when it came. Returns the ms waited.
+ * Waits (at most 90 s) until the disk takes writes at its quiet speed again: a probe of 64 MiB
+ * written and flushed within twice the quickest seen, then one of 256 MiB likewise. On this virtual
+ * machine `sync` returns while the host still writes out gigabytes, and for a minute or more
+ * afterwards every large write is slower — the same 4 GB copy took 1.4 s or 10.4 s in one run by
+ * when it came. The small probe alone missed that: right after 12 GB written it was quiet at once
+ * while 512 MiB still took four times as long as on a quiet disk (1.2 s against 0.32 s) for 80 s,
+ * and a 4 GB copy then took 11.6 s. Returns the ms waited.
  */
 export function quietDisk(): number {
-  const limit = quickest() * QUIET_FACTOR;
   const started = performance.now();
+  const [small, large] = PROBES_MIB;
   for (;;) {
-    const took = probe();
-    process.env[QUICKEST_ENV] = String(Math.min(Number(process.env[QUICKEST_ENV]), took));
-    if (took <= limit) return performance.now() - started;
+    const first = quietAt(small);
+    const second = first.quiet ? quietAt(large) : first;
+    if (second.quiet) return performance.now() - started;
     if (performance.now() - started > QUIET_LIMIT_MS) {
       console.error(
-        `the disk was not quiet within ${QUIET_LIMIT_MS / 1000} s (a probe took ${took.toFixed(0)} ms)`,
+        `the disk was not quiet within ${QUIET_LIMIT_MS / 1000} s (a probe took ${second.took.toFixed(0)} ms)`,
       );
       return performance.now() - started;
     }
-    pause(PROBE_GAP_MS);
+    pause(first.quiet ? CONFIRM_GAP_MS : PROBE_GAP_MS);
   }
 }
 

@@ -1,15 +1,15 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type BenchRuntime, runChild, timeCommand } from "./runtimes.ts";
+import { type BenchRuntime, inTurn, runChild, timeCommand } from "./runtimes.ts";
 import { type Row, summarize } from "./table.ts";
 
 /**
- * Snapshot of the same file, runs alternating between the contenders so that caches and disk
- * state favour none: under each runtime our snapshot alone (in the worker, with its check and
- * hash) and our whole verified backup through the engine as the serving app runs it, until it
- * is listed (old backups are removed after that, with its full check, untimed); then
- * `sqlite3 .backup`, `VACUUM INTO` in the `sqlite3` shell, and `cp` (+ flush). Each starts from a
- * settled disk with the database in the system's cache (see `settle`).
+ * Snapshot of the same file, runs alternating between the contenders (their order turned each
+ * run) so that caches and disk state favour none: under each runtime our snapshot alone (in the
+ * worker, with its check and hash) and our whole verified backup through the engine as the
+ * serving app runs it, until it is listed (old backups are removed after that, with its full
+ * check, untimed); then `sqlite3 .backup`, `VACUUM INTO` in the `sqlite3` shell, and `cp` (+ flush).
+ * Each starts from a settled disk with the database in the system's cache (see `settle`).
  */
 export async function measureSnapshots(options: {
   database: string;
@@ -25,23 +25,28 @@ export async function measureSnapshots(options: {
   const add = (key: string, value: number) => {
     samples[key] = [...(samples[key] ?? []), value];
   };
-  for (let run = 0; run < runs; run++) {
-    const target = (name: string) => {
-      const path = join(out, `${name}.db`);
-      rmSync(path, { force: true });
-      return path;
-    };
-    for (const runtime of runtimes) {
+  const target = (name: string) => {
+    const path = join(out, `${name}.db`);
+    rmSync(path, { force: true });
+    return path;
+  };
+  const contenders: (() => void)[] = [
+    ...runtimes.map((runtime) => () => {
       const result = runChild<Record<string, number>>(runtime, "snapshot", [database, out], {
         warm: [database],
       });
       for (const [key, value] of Object.entries(result)) add(`${runtime.name} ${key}`, value);
-    }
-    add("backup", timeCommand(["sqlite3", database, `.backup '${target("backup")}'`], [database]));
-    add("vacuum", timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`], [database]));
-    const copy = target("cp");
-    add("cp", timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", database, copy], [database]));
-  }
+    }),
+    () => add("backup", timeCommand(["sqlite3", database, `.backup '${target("backup")}'`], [database])),
+    () => add("vacuum", timeCommand(["sqlite3", database, `VACUUM INTO '${target("vacuum")}'`], [database])),
+    () => {
+      const copy = target("cp");
+      add("cp", timeCommand(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "cp", database, copy], [database]));
+    },
+  ];
+  // The copy each runtime's whole verified backup is made of, before anything is timed.
+  for (const runtime of runtimes) runChild(runtime, "snapshot-setup", [database, out]);
+  for (let run = 0; run < runs; run++) for (const measure of inTurn(contenders, run)) measure();
   rmSync(out, { recursive: true, force: true });
   rmSync(join(dirname(database), "database_backups"), { recursive: true, force: true });
   const anchor = summarize("", "ms", samples.backup ?? []).median;
