@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { baseChecked } from "../src/backup/continuous/base-check.ts";
-import { BASE_FILE, listChains } from "../src/backup/continuous/chain.ts";
+import { BASE_FILE, listChains } from "../src/backup/continuous/files/chain.ts";
+import { baseChecked } from "../src/backup/continuous/upkeep/base-check.ts";
 import { spawnS3Server } from "../test/offsite/s3rver-process.ts";
 import { benchApp } from "./app.ts";
 import { timeCommand } from "./runtimes.ts";

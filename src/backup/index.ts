@@ -39,10 +39,10 @@ export type {
 export { explainRetention, planRetention } from "./catalog/retention.ts";
 export { spaceNeeded, spaceNeededKeepingRoom } from "./catalog/space.ts";
 export type { BroughtIn, HealthRecord, Operation, RestoreResult, RestoreStep } from "./context.ts";
-export { ContinuousCapture } from "./continuous/capture.ts";
-export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture-options.ts";
-export type { Chain, ChainInfo } from "./continuous/chain.ts";
-export { continuousDir, listChains } from "./continuous/chain.ts";
+export { ContinuousCapture } from "./continuous/capture/capture.ts";
+export type { CapturedDatabase, ContinuousStatus } from "./continuous/capture/capture-options.ts";
+export type { Chain, ChainInfo } from "./continuous/files/chain.ts";
+export { continuousDir, listChains } from "./continuous/files/chain.ts";
 export type { PointErrorCode, PointInTime } from "./continuous/restore-point.ts";
 export {
   type BuiltPoint,

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { BASE_CHECK_FILE } from "../../src/backup/continuous/base-check.ts";
-import { listChains } from "../../src/backup/continuous/chain.ts";
+import { listChains } from "../../src/backup/continuous/files/chain.ts";
+import { BASE_CHECK_FILE } from "../../src/backup/continuous/upkeep/base-check.ts";
 import { OperationRunner } from "../../src/backup/operations/runner.ts";
 import { checkHold } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";

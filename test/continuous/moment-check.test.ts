@@ -13,13 +13,13 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { BASE_FILE, listChains } from "../../src/backup/continuous/files/chain.ts";
 import {
   BASE_CHECK_DELAY_MS,
   BASE_CHECK_FILE,
   baseChecked,
   recordBaseChecked,
-} from "../../src/backup/continuous/base-check.ts";
-import { BASE_FILE, listChains } from "../../src/backup/continuous/chain.ts";
+} from "../../src/backup/continuous/upkeep/base-check.ts";
 import { buildPointInTime } from "../../src/backup/index.ts";
 import { checkMomentTables, checkMomentWhole } from "../../src/backup/inspect/moment-check.ts";
 import { checkFileInProcess } from "../../src/backup/inspect/process-task.ts";

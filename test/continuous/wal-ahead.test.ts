@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { finishWal, readWal, readWalAhead, type WalContents } from "../../src/backup/continuous/wal.ts";
+import { finishWal, readWal, readWalAhead, type WalContents } from "../../src/backup/continuous/files/wal.ts";
 import { tempDir } from "../helpers.ts";
 import { seededRandom } from "../random.ts";
 

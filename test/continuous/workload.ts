@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { MergeBackground } from "../../src/backup/continuous/merges.ts";
+import type { MergeBackground } from "../../src/backup/continuous/upkeep/merges.ts";
 import { buildPointInTime, ContinuousCapture } from "../../src/backup/index.ts";
 import { openSqlite } from "../../src/db/connect.ts";
 import { DatabaseHandle } from "../../src/db/handle.ts";

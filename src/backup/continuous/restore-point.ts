@@ -15,9 +15,9 @@ import {
   pointStateInWorker,
 } from "../inspect/worker-client.ts";
 import type { InspectResult } from "../inspect/worker-protocol.ts";
-import { baseChecked } from "./base-check.ts";
-import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
-import { ChangeFileError, changeRecords } from "./change-file.ts";
+import { BASE_FILE, type Chain, chainEnd, listChains } from "./files/chain.ts";
+import { ChangeFileError, changeRecords } from "./files/change-file.ts";
+import { baseChecked } from "./upkeep/base-check.ts";
 
 /**
  * The database as it was at a moment: the chain whose base is the newest one taken at or before

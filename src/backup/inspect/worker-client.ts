@@ -2,7 +2,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import type { FileDigest } from "../../lib/files/seal-to-file.ts";
 import { BACKUP_WORKER_URL } from "../../worker-urls.ts";
 import type { LookTask } from "../browse/tasks.ts";
-import type { StateParts } from "../continuous/state-hash.ts";
+import type { StateParts } from "../continuous/base/state-hash.ts";
 import type { CheckResult } from "./checks.ts";
 import { stopCheckProcesses } from "./process-task.ts";
 import type { RebuildResult } from "./rebuild.ts";

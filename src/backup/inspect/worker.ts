@@ -73,7 +73,7 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       return checkLiveDatabase(request.args.path, { full: request.args.full });
     case "point-state": {
       const { path, pageSize, size } = request.args;
-      const { stateOfFile } = await import("../continuous/state-hash.ts");
+      const { stateOfFile } = await import("../continuous/base/state-hash.ts");
       return stateOfFile(path, pageSize, size, { asWal: true });
     }
     case "look":
@@ -86,7 +86,7 @@ async function handle(request: WorkerRequest, tell: (note: unknown) => void): Pr
       return fileDigest(request.args.path);
     case "hash-pages":
       // Loaded only here: continuous protection's base and its state, made from pages sent here.
-      return (await import("../continuous/page-hasher.ts")).hashPagesFrom(request.args, tell);
+      return (await import("../continuous/base/page-hasher.ts")).hashPagesFrom(request.args, tell);
   }
 }
 

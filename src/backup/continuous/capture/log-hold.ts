@@ -1,7 +1,7 @@
 import { isBusyError } from "#runtime/sqlite.ts";
-import { openSqlite } from "../../db/connect.ts";
-import { describeError } from "../../lib/errors.ts";
-import type { SqlDatabase } from "../../runtime/types.ts";
+import { openSqlite } from "../../../db/connect.ts";
+import { describeError } from "../../../lib/errors.ts";
+import type { SqlDatabase } from "../../../runtime/types.ts";
 
 /**
  * The two connections continuous protection holds on the database, neither of which checkpoints

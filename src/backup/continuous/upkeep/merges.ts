@@ -1,8 +1,8 @@
-import { describeError } from "../../lib/errors.ts";
-import type { Log } from "../../lib/log.ts";
-import { type BackgroundWork, BackgroundYieldedError } from "../operations/background.ts";
-import type { Chain } from "./chain.ts";
-import type { ChangeFileOut } from "./change-file-out.ts";
+import { describeError } from "../../../lib/errors.ts";
+import type { Log } from "../../../lib/log.ts";
+import { type BackgroundWork, BackgroundYieldedError } from "../../operations/background.ts";
+import type { Chain } from "../files/chain.ts";
+import type { ChangeFileOut } from "../files/change-file-out.ts";
 import { type MergePlan, placeMerge, planMerge, writeMerge } from "./maintenance.ts";
 
 /** Where the merges run: the app's background work, which makes way for every operation someone starts. */

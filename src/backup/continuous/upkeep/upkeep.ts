@@ -1,7 +1,7 @@
-import type { Log } from "../../lib/log.ts";
-import type { Clock } from "../../lib/time.ts";
+import type { Log } from "../../../lib/log.ts";
+import type { Clock } from "../../../lib/time.ts";
+import type { Chain } from "../files/chain.ts";
 import { BaseChecks } from "./base-check.ts";
-import type { Chain } from "./chain.ts";
 import { pruneChains } from "./maintenance.ts";
 import { type MergeBackground, Merges } from "./merges.ts";
 

@@ -1,10 +1,10 @@
 import { rmSync, statSync } from "node:fs";
-import { describeError } from "../../lib/errors.ts";
-import type { Log } from "../../lib/log.ts";
-import { letOthersRun } from "../../lib/timers.ts";
-import { type Chain, listChains, removeChain } from "./chain.ts";
-import { type ChangeHeader, changeRecords } from "./change-file.ts";
-import { ChangeFileOut } from "./change-file-out.ts";
+import { describeError } from "../../../lib/errors.ts";
+import type { Log } from "../../../lib/log.ts";
+import { letOthersRun } from "../../../lib/timers.ts";
+import { type Chain, listChains, removeChain } from "../files/chain.ts";
+import { type ChangeHeader, changeRecords } from "../files/change-file.ts";
+import { ChangeFileOut } from "../files/change-file-out.ts";
 
 /** Keeping continuous protection's history bounded: files merged by levels, old chains removed. */
 

@@ -10,9 +10,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fsyncDir, fsyncFile } from "../../lib/files/fs-sync.ts";
-import { leftoverOf } from "../../lib/files/temp-name.ts";
-import { formatFileStamp } from "../../lib/time.ts";
+import { fsyncDir, fsyncFile } from "../../../lib/files/fs-sync.ts";
+import { leftoverOf } from "../../../lib/files/temp-name.ts";
+import { formatFileStamp } from "../../../lib/time.ts";
 import { ChangeFileError, type ChangeHeader, parseChangeFileName, readChangeHeader } from "./change-file.ts";
 import { isPageSize, MAX_PAGES } from "./page-size.ts";
 

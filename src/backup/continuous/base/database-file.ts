@@ -1,5 +1,5 @@
 import { closeSync, openSync, read, statSync } from "node:fs";
-import { hashPagesInWorker } from "../inspect/worker-client.ts";
+import { hashPagesInWorker } from "../../inspect/worker-client.ts";
 import { HASHER } from "./page-hasher.ts";
 import { lockBytePage, PAGES_PER_READ, StateHash } from "./state-hash.ts";
 

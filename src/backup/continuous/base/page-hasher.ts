@@ -1,5 +1,5 @@
 import { closeSync, openSync } from "node:fs";
-import { fsyncFile, writeAll } from "../../lib/files/fs-sync.ts";
+import { fsyncFile, writeAll } from "../../../lib/files/fs-sync.ts";
 import { PAGES_PER_READ, StateHash, type StateParts } from "./state-hash.ts";
 
 /**

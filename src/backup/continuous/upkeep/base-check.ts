@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeError } from "../../lib/errors.ts";
-import { writeFileAtomic } from "../../lib/files/fs-sync.ts";
-import type { Log } from "../../lib/log.ts";
-import type { Clock } from "../../lib/time.ts";
-import { checkFileInProcess } from "../inspect/process-task.ts";
-import { BackgroundYieldedError } from "../operations/background.ts";
-import { BASE_FILE, type Chain } from "./chain.ts";
+import { describeError } from "../../../lib/errors.ts";
+import { writeFileAtomic } from "../../../lib/files/fs-sync.ts";
+import type { Log } from "../../../lib/log.ts";
+import type { Clock } from "../../../lib/time.ts";
+import { checkFileInProcess } from "../../inspect/process-task.ts";
+import { BackgroundYieldedError } from "../../operations/background.ts";
+import { BASE_FILE, type Chain } from "../files/chain.ts";
 import type { MergeBackground } from "./merges.ts";
 
 /**

@@ -1,5 +1,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { statePages } from "../base/database-file.ts";
+import type { StateHash } from "../base/state-hash.ts";
 import {
   BASE_FILE,
   type Chain,
@@ -8,10 +10,8 @@ import {
   finishChain,
   newChainFolder,
   newChainId,
-} from "./chain.ts";
-import { statePages } from "./database-file.ts";
-import type { StateHash } from "./state-hash.ts";
-import type { WalPosition, WalTransaction } from "./wal.ts";
+} from "../files/chain.ts";
+import type { WalPosition, WalTransaction } from "../files/wal.ts";
 
 /**
  * How continuous protection takes up a chain when it starts (or after a break, or for a new

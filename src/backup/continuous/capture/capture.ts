@@ -1,15 +1,15 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { describeError } from "../../lib/errors.ts";
-import { type Clock, systemClock } from "../../lib/time.ts";
+import { describeError } from "../../../lib/errors.ts";
+import { type Clock, systemClock } from "../../../lib/time.ts";
+import { releaseDatabaseFile } from "../base/database-file.ts";
+import { BASE_FILE, type Chain, chainEnd, listChains } from "../files/chain.ts";
+import { ChainUpkeep } from "../upkeep/upkeep.ts";
 import type { CaptureOptions, ContinuousStatus } from "./capture-options.ts";
-import { BASE_FILE, type Chain, chainEnd, listChains } from "./chain.ts";
 import type { Current } from "./chain-start.ts";
 import { ChainWriter } from "./chain-writer.ts";
-import { releaseDatabaseFile } from "./database-file.ts";
 import { establishChain, START_BARRIER_WAIT_MS } from "./establish.ts";
 import { LogHold } from "./log-hold.ts";
-import { ChainUpkeep } from "./upkeep.ts";
 
 /**
  * Continuous protection: every committed transaction's pages, read from the write-ahead log

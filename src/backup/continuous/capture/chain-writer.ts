@@ -1,9 +1,9 @@
 import { statSync } from "node:fs";
-import type { Clock } from "../../lib/time.ts";
+import type { Clock } from "../../../lib/time.ts";
+import type { ChangeHeader, ChangeRecord } from "../files/change-file.ts";
+import { writeChangeFile } from "../files/change-file-out.ts";
+import { readWal, type WalPosition, type WalTransaction } from "../files/wal.ts";
 import type { Current } from "./chain-start.ts";
-import type { ChangeHeader, ChangeRecord } from "./change-file.ts";
-import { writeChangeFile } from "./change-file-out.ts";
-import { readWal, type WalPosition, type WalTransaction } from "./wal.ts";
 
 /**
  * The capture's writing of the chain being written (`Current`): the transactions committed since

@@ -1,6 +1,6 @@
-import type { Log } from "../../lib/log.ts";
-import type { Clock } from "../../lib/time.ts";
-import type { MergeBackground } from "./merges.ts";
+import type { Log } from "../../../lib/log.ts";
+import type { Clock } from "../../../lib/time.ts";
+import type { MergeBackground } from "../upkeep/merges.ts";
 
 /** What continuous protection's capture (`capture.ts`) is given, and what it says of itself. */
 

@@ -1,5 +1,6 @@
-import type { Clock } from "../../lib/time.ts";
-import { listChains, removeChainLeftovers } from "./chain.ts";
+import type { Clock } from "../../../lib/time.ts";
+import { listChains, removeChainLeftovers } from "../files/chain.ts";
+import { finishWal, readWalAhead } from "../files/wal.ts";
 import {
   type Current,
   carryOn,
@@ -11,7 +12,6 @@ import {
 } from "./chain-start.ts";
 import type { ChainWriter } from "./chain-writer.ts";
 import type { LogHold } from "./log-hold.ts";
-import { finishWal, readWalAhead } from "./wal.ts";
 
 /** How long a start (or the stop's last read) waits for the write barrier. */
 export const START_BARRIER_WAIT_MS = 5000;

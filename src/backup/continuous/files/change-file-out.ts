@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fsyncDir } from "../../lib/files/fs-sync.ts";
-import { tempPathFor } from "../../lib/files/temp-name.ts";
+import { fsyncDir } from "../../../lib/files/fs-sync.ts";
+import { tempPathFor } from "../../../lib/files/temp-name.ts";
 import { type ChangeHeader, type ChangeRecord, changeFileName, MAGIC } from "./change-file.ts";
 
 /** Writing change files (their format: `change-file.ts`). */

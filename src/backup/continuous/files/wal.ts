@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { letOthersRun } from "../../lib/timers.ts";
+import { letOthersRun } from "../../../lib/timers.ts";
 
 /**
  * Reads SQLite's write-ahead log (`<database>-wal`) from where the last read stopped, keeping only
