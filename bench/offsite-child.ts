@@ -2,29 +2,67 @@
  * Run by the off-site benchmark under Bun and under Deno alike (no runtime's own API here): one
  * off-site run of the app on data folder DIR, with its settings as a JSON object of environment
  * variables, after its places' keys were made or opened (as when the service starts); prints the
- * time, the resident memory at idle and at the peak, the longest pause of the thread meanwhile,
- * the time the keys took and the cipher, as one line of JSON.
+ * time, the resident memory at idle and at the peak, the longest pause of the thread meanwhile
+ * (and how long of it the thread ran, waited for a CPU, and the host took each CPU), the time the
+ * keys took and the cipher, as one line of JSON.
  *   bun bench/offsite-child.ts DIR '{"BUSINESS_APP_OFFSITE_MIRROR_DIR": "/mnt/usb"}'
  */
+import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { chacha20poly1305 } from "#runtime/aead.ts";
 import { benchApp } from "./app.ts";
 import { idleAndPeak } from "./rss.ts";
 
 const [dir, envJson] = process.argv.slice(2) as [string, string];
+const CPUS = cpus().length;
+
+/**
+ * How long this thread has run and has waited, runnable, for a CPU (`/proc/thread-self/schedstat`),
+ * and how long the host has run other work on each of the machine's CPUs on average (steal,
+ * `/proc/stat`, in ticks of 10 ms), in ms since the machine started; null where the system does
+ * not tell.
+ */
+function cpuWaits(): { running: number; waiting: number; stolen: number } | null {
+  try {
+    const [running, waiting] = readFileSync("/proc/thread-self/schedstat", "utf8")
+      .split(" ")
+      .map((ns) => Number(ns) / 1e6);
+    const total = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]?.trim().split(/\s+/) ?? [];
+    const stolen = (Number(total[8]) * 10) / CPUS;
+    if (running === undefined || waiting === undefined) return null;
+    return [running, waiting, stolen].every(Number.isFinite) ? { running, waiting, stolen } : null;
+  } catch {
+    return null;
+  }
+}
 const { offsite } = benchApp(dir, { connection: "none", env: JSON.parse(envJson) });
 const keyStarted = performance.now();
 // What the first run after the start does once for the process: a new place's key is made here.
 for (const id of offsite.placeIds()) await offsite.forWriting(id, new AbortController().signal);
 const keyMs = performance.now() - keyStarted;
 let copied = 0;
-// The longest the thread was kept from other work (a timer due every 5 ms, late by this much).
+// The longest the thread was kept from other work (a timer due every 5 ms, late by this much), and
+// what the system says of that while (Linux): how long the thread ran (the app's own work, its
+// garbage collection), how long it waited, runnable, for a CPU, and how long the host ran other
+// work on the machine's CPUs (steal, per CPU).
 let longestPause = 0;
+let pauseRunning: number | null = null;
+let pauseWaiting: number | null = null;
+let pauseStolen: number | null = null;
 const measured = await idleAndPeak(async () => {
   let last = performance.now();
+  let before = cpuWaits();
   const ticker = setInterval(() => {
     const now = performance.now();
-    longestPause = Math.max(longestPause, now - last - 5);
+    const waits = cpuWaits();
+    if (now - last - 5 > longestPause) {
+      longestPause = now - last - 5;
+      pauseRunning = waits && before ? waits.running - before.running : null;
+      pauseWaiting = waits && before ? waits.waiting - before.waiting : null;
+      pauseStolen = waits && before ? waits.stolen - before.stolen : null;
+    }
     last = now;
+    before = waits;
   }, 5);
   try {
     for (const { target, report, error } of await offsite.syncNow()) {
@@ -36,5 +74,15 @@ const measured = await idleAndPeak(async () => {
   }
 });
 if (copied !== 1) throw new Error(`expected one copy, made ${copied}`);
-console.log(JSON.stringify({ ...measured, longestPause, keyMs, aead: chacha20poly1305().name }));
+console.log(
+  JSON.stringify({
+    ...measured,
+    longestPause,
+    pauseRunning,
+    pauseWaiting,
+    pauseStolen,
+    keyMs,
+    aead: chacha20poly1305().name,
+  }),
+);
 process.exit(0);

@@ -27,7 +27,7 @@ export async function measureRestore(options: {
   for (let run = 0; run < options.runs; run++) {
     for (const runtime of inTurn(options.runtimes, run)) {
       for (const task of ["restore", "foreign"]) {
-        // The child settles the disk again once its backup is made, before what it times.
+        // The child settles the disk, with the backup it restores in the cache, before what it times.
         const result = runChild<Record<string, number>>(runtime, task, [options.database, options.work]);
         for (const [key, value] of Object.entries(result))
           samples[`${runtime.name} ${key}`] = [...(samples[`${runtime.name} ${key}`] ?? []), value];

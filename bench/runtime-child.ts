@@ -32,9 +32,15 @@ function copyDatabaseInto(name: string): string {
   return live;
 }
 
+const setupOf: Record<string, string> = {
+  snapshot: "snapshot-setup",
+  restore: "restore-setup",
+  foreign: "restore-setup",
+};
+
 /** `path`, which the task's setup made (else an error that says so). */
 function needed(path: string): string {
-  if (!existsSync(path)) throw new Error(`${path} is missing: run the ${task}-setup task first`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run the ${setupOf[task] ?? task} task first`);
   return path;
 }
 
@@ -44,6 +50,8 @@ async function snapshotSetup(): Promise<Record<string, number>> {
 }
 
 async function snapshot(): Promise<Record<string, number>> {
+  // The engine runs as the serving app runs it, on the copy of the database `snapshotSetup` made.
+  const live = needed(join(work, `backup-${runtime}`, "business_data.db"));
   const target = join(work, `snapshot-${runtime}.db`);
   rmSync(target, { force: true });
   let started = performance.now();
@@ -57,8 +65,6 @@ async function snapshot(): Promise<Record<string, number>> {
   await sha256File(target);
   const hash = performance.now() - started;
   rmSync(target, { force: true });
-  // The engine as the serving app runs it, on the copy of the database `snapshotSetup` made.
-  const live = needed(join(work, `backup-${runtime}`, "business_data.db"));
   const { db, engine } = benchApp(dirname(live), { env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" } });
   db.open();
   settle(live);
@@ -135,18 +141,18 @@ async function restore(): Promise<Record<string, number>> {
 }
 
 /**
- * The backup `restore` made, as a file the app did not make (copied in by hand, uploaded): its
+ * The backup `restoreSetup` made, as a file the app did not make (copied in by hand, uploaded): its
  * upload (the full check, the rebuild, the full check of the rebuilt file) and its restore (the
  * rebuild beside the database instead of a copy), each timed whole.
  */
 async function foreign(): Promise<Record<string, number>> {
-  const dir = join(work, `restore-${runtime}`);
+  const dir = dirname(needed(join(work, `restore-${runtime}`, "business_data.db")));
   const { db, engine } = benchApp(dir, {
     env: { BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" },
   });
   db.open();
   const backup = engine.list().find((record) => record.kind === "manual");
-  if (!backup) throw new Error("run the restore benchmark first: its backup is the foreign file");
+  if (!backup) throw new Error("the restore benchmark's backup is gone: it is the foreign file");
   const source = join(dir, "database_backups", backup.name);
   const temp = engine.uploadTempPath();
   copyFileSync(source, temp);

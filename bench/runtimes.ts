@@ -53,6 +53,9 @@ export function runChild<T>(
   });
   if (result.exitCode !== 0)
     throw new Error(`${runtime.name} ${task} failed: ${result.stderr.toString()}${result.stdout.toString()}`);
+  // What it said on the way (a disk that was not quiet before its measurement) goes into the log.
+  const said = result.stderr.toString().trim();
+  if (said) console.error(`${runtime.name} ${task || "child"}: ${said}`);
   return JSON.parse(result.stdout.toString().trim().split("\n").at(-1) ?? "null") as T;
 }
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 const CHUNK = 1 << 20;
 /** The probes: this many MiB written and flushed, the small one first, the large one to confirm. */
 const PROBES_MIB = [64, 256] as const;
-/** A disk is quiet when each probe takes at most this many times the quickest of its size seen. */
+/** A disk is quiet when each probe takes at most this many times the quickest of its size at the start. */
 const QUIET_FACTOR = 2;
 /** How long `settle` waits for a quiet disk before it goes on (and says so). */
 const QUIET_LIMIT_MS = 90_000;
@@ -37,8 +37,8 @@ function pause(ms: number): void {
 }
 
 /**
- * The quickest probe of `mib` MiB seen in this run (ms): three probes the first time (the run
- * starts on a quiet machine).
+ * The quickest of three probes of `mib` MiB at the run's start (ms; the run starts on a quiet
+ * machine), handed to the children it starts.
  */
 export function quickest(mib: (typeof PROBES_MIB)[number] = 64): number {
   const known = Number(process.env[quickestEnv(mib)]);
@@ -48,18 +48,21 @@ export function quickest(mib: (typeof PROBES_MIB)[number] = 64): number {
   return best;
 }
 
-/** Probes `mib` MiB: whether it took at most `QUIET_FACTOR` times the quickest (which it may lower). */
+/**
+ * Probes `mib` MiB: whether it took at most `QUIET_FACTOR` times the quickest of the run's start.
+ * That stays the measure: lowered by a lucky probe later, it made every wait after it longer (a
+ * probe of 83 ms found too slow for a minute and a half).
+ */
 function quietAt(mib: (typeof PROBES_MIB)[number]): { quiet: boolean; took: number } {
   const limit = quickest(mib) * QUIET_FACTOR;
   const took = probe(mib);
-  process.env[quickestEnv(mib)] = String(Math.min(quickest(mib), took));
   return { quiet: took <= limit, took };
 }
 
 /**
  * Waits (at most 90 s) until the disk takes writes at its quiet speed again: a probe of 64 MiB
- * written and flushed within twice the quickest seen, then one of 256 MiB likewise. On this virtual
- * machine `sync` returns while the host still writes out gigabytes, and for a minute or more
+ * written and flushed within twice the quickest at the start, then one of 256 MiB likewise. On
+ * this virtual machine `sync` returns while the host still writes out gigabytes, and for a minute or more
  * afterwards every large write is slower — the same 4 GB copy took 1.4 s or 10.4 s in one run by
  * when it came. The small probe alone missed that: right after 12 GB written it was quiet at once
  * while 512 MiB still took four times as long as on a quiet disk (1.2 s against 0.32 s) for 80 s,
@@ -74,7 +77,7 @@ export function quietDisk(): number {
     if (second.quiet) return performance.now() - started;
     if (performance.now() - started > QUIET_LIMIT_MS) {
       console.error(
-        `the disk was not quiet within ${QUIET_LIMIT_MS / 1000} s (a probe took ${second.took.toFixed(0)} ms)`,
+        `the disk was not quiet within ${QUIET_LIMIT_MS / 1000} s (a probe of ${first.quiet ? large : small} MiB took ${second.took.toFixed(0)} ms)`,
       );
       return performance.now() - started;
     }
