@@ -10,9 +10,12 @@ const PROBES_MIB = [64, 256] as const;
 const QUIET_FACTOR = 2;
 /** How long `settle` waits for a quiet disk before it goes on (and says so). */
 const QUIET_LIMIT_MS = 90_000;
-/** The pause between two small probes, and after a large one that found the disk still busy. */
+/**
+ * The pause between two small probes, and after a large one that found the disk still busy: long
+ * enough that the probes' own writes (256 MiB each) keep no host busy that is catching up.
+ */
 const PROBE_GAP_MS = 250;
-const CONFIRM_GAP_MS = 2_000;
+const CONFIRM_GAP_MS = 10_000;
 /** The quickest probe of each size in the run, handed to the children the bench starts (they probe too). */
 const quickestEnv = (mib: number) => `BENCH_QUICKEST_PROBE_${mib}_MS`;
 
