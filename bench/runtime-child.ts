@@ -33,16 +33,11 @@ function copyDatabaseInto(name: string): string {
   return live;
 }
 
-const setupOf: Record<string, string> = {
-  engine: "snapshot-setup",
-  restore: "restore-setup",
-  foreign: "restore-setup",
-};
-
-/** `path`, which the task's setup made (else an error that says so). */
-function needed(path: string): string {
-  if (!existsSync(path)) throw new Error(`${path} is missing: run the ${setupOf[task] ?? task} task first`);
-  return path;
+/** The database copy the task `setup` made in the folder `name` (else an error that says so). */
+function madeBy(setup: "snapshot-setup" | "restore-setup", name: string): string {
+  const live = join(work, name, "business_data.db");
+  if (!existsSync(live)) throw new Error(`${live} is missing: run the ${setup} task first`);
+  return live;
 }
 
 async function snapshotSetup(): Promise<Record<string, number>> {
@@ -69,7 +64,7 @@ async function snapshot(): Promise<Record<string, number>> {
 
 /** One whole verified backup, as the serving app makes it, of the copy `snapshotSetup` made. */
 async function engineBackup(): Promise<Record<string, number>> {
-  const live = needed(join(work, `backup-${runtime}`, "business_data.db"));
+  const live = madeBy("snapshot-setup", `backup-${runtime}`);
   const { db, engine } = benchApp(dirname(live), { env: { BUSINESS_APP_MAX_MANUAL_BACKUPS: "1" } });
   db.open();
   settle(live);
@@ -101,7 +96,7 @@ async function restoreSetup(): Promise<Record<string, number>> {
 }
 
 async function restore(): Promise<Record<string, number>> {
-  const live = needed(join(work, `restore-${runtime}`, "business_data.db"));
+  const live = madeBy("restore-setup", `restore-${runtime}`);
   const dir = dirname(live);
   let marks: Partial<Record<RestoreStep | "start", number>> = {};
   const { db, engine } = benchApp(dir, {
@@ -113,7 +108,8 @@ async function restore(): Promise<Record<string, number>> {
   db.open();
   const backup = engine.list().find((record) => record.kind === "manual");
   if (!backup) throw new Error("the restore benchmark's backup is gone");
-  // A settled disk with the backup in the system's cache, for the restore as for `cp` below.
+  // Whatever the app starts in the background on opening, done; then a settled disk with the
+  // backup in the system's cache, for the restore as for `cp` below.
   await engine.settled();
   const file = join(dir, "database_backups", backup.name);
   settle(file);
@@ -151,7 +147,7 @@ async function restore(): Promise<Record<string, number>> {
  * rebuild beside the database instead of a copy), each timed whole.
  */
 async function foreign(): Promise<Record<string, number>> {
-  const dir = dirname(needed(join(work, `restore-${runtime}`, "business_data.db")));
+  const dir = dirname(madeBy("restore-setup", `restore-${runtime}`));
   const { db, engine } = benchApp(dir, {
     env: { BUSINESS_APP_MAX_PRE_RESTORE_BACKUPS: "1" },
   });
