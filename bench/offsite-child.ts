@@ -3,7 +3,8 @@
  * off-site run of the app on data folder DIR, with its settings as a JSON object of environment
  * variables, after its places' keys were made or opened (as when the service starts); prints the
  * time, the resident memory at idle and at the peak, the longest pause of the thread meanwhile
- * (and how long of it the thread ran, waited for a CPU, and the host took each CPU), the time the
+ * (and how long of it the thread ran, waited for a CPU, and the host took each CPU, and how many
+ * of its page faults read the disk), the time the
  * keys took and the cipher, as one line of JSON.
  *   bun bench/offsite-child.ts DIR '{"BUSINESS_APP_OFFSITE_MIRROR_DIR": "/mnt/usb"}'
  */
@@ -18,19 +19,25 @@ const CPUS = cpus().length;
 
 /**
  * How long this thread has run and has waited, runnable, for a CPU (`/proc/thread-self/schedstat`),
- * and how long the host has run other work on each of the machine's CPUs on average (steal,
- * `/proc/stat`, in ticks of 10 ms), in ms since the machine started; null where the system does
+ * how long the host has run other work on each of the machine's CPUs on average (steal,
+ * `/proc/stat`, in ticks of 10 ms), in ms since the machine started, and how many of the thread's
+ * page faults had to read the disk (`/proc/thread-self/stat`: a page of the runtime's own code the
+ * system had dropped from memory is read again where it is next run); null where the system does
  * not tell.
  */
-function cpuWaits(): { running: number; waiting: number; stolen: number } | null {
+function cpuWaits(): { running: number; waiting: number; stolen: number; diskFaults: number } | null {
   try {
     const [running, waiting] = readFileSync("/proc/thread-self/schedstat", "utf8")
       .split(" ")
       .map((ns) => Number(ns) / 1e6);
     const total = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]?.trim().split(/\s+/) ?? [];
     const stolen = (Number(total[8]) * 10) / CPUS;
+    // The fields after the name in parentheses (which may hold spaces): the 10th is `majflt`.
+    const own = readFileSync("/proc/thread-self/stat", "utf8");
+    const diskFaults = Number(own.slice(own.lastIndexOf(")") + 2).split(" ")[9]);
     if (running === undefined || waiting === undefined) return null;
-    return [running, waiting, stolen].every(Number.isFinite) ? { running, waiting, stolen } : null;
+    const all = { running, waiting, stolen, diskFaults };
+    return Object.values(all).every(Number.isFinite) ? all : null;
   } catch {
     return null;
   }
@@ -49,6 +56,7 @@ let longestPause = 0;
 let pauseRunning: number | null = null;
 let pauseWaiting: number | null = null;
 let pauseStolen: number | null = null;
+let pauseDiskFaults: number | null = null;
 const measured = await idleAndPeak(async () => {
   let last = performance.now();
   let before = cpuWaits();
@@ -60,6 +68,7 @@ const measured = await idleAndPeak(async () => {
       pauseRunning = waits && before ? waits.running - before.running : null;
       pauseWaiting = waits && before ? waits.waiting - before.waiting : null;
       pauseStolen = waits && before ? waits.stolen - before.stolen : null;
+      pauseDiskFaults = waits && before ? waits.diskFaults - before.diskFaults : null;
     }
     last = now;
     before = waits;
@@ -81,6 +90,7 @@ console.log(
     pauseRunning,
     pauseWaiting,
     pauseStolen,
+    pauseDiskFaults,
     keyMs,
     aead: chacha20poly1305().name,
   }),

@@ -50,6 +50,7 @@ interface ChildResult {
   pauseRunning: number | null;
   pauseWaiting: number | null;
   pauseStolen: number | null;
+  pauseDiskFaults: number | null;
   keyMs: number;
   aead: string;
 }
@@ -62,7 +63,7 @@ interface ChildResult {
  */
 function pauseWords(runtime: string, mode: string, result: ChildResult): string {
   const ms = (value: number | null) => (value === null ? "unknown" : `${value.toFixed(0)} ms`);
-  return `${runtime} ${mode}: the thread's longest pause ${ms(result.longestPause)}; meanwhile it ran ${ms(result.pauseRunning)}, waited for a CPU ${ms(result.pauseWaiting)}, and the host took each CPU ${ms(result.pauseStolen)}`;
+  return `${runtime} ${mode}: the thread's longest pause ${ms(result.longestPause)}; meanwhile it ran ${ms(result.pauseRunning)}, waited for a CPU ${ms(result.pauseWaiting)}, the host took each CPU ${ms(result.pauseStolen)}, and ${result.pauseDiskFaults ?? "unknown"} of its page faults read the disk`;
 }
 
 /**
