@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { Worker } from "node:worker_threads";
 import { chacha20poly1305 } from "#runtime/aead.ts";
 import { benchApp } from "./app.ts";
 import { idleAndPeak } from "./rss.ts";
@@ -57,6 +58,19 @@ let pauseRunning: number | null = null;
 let pauseWaiting: number | null = null;
 let pauseStolen: number | null = null;
 let pauseDiskFaults: number | null = null;
+// What the main thread was seen in during its longest pause over WATCH_MS (`thread-watch.ts`).
+const WATCH_MS = 50;
+let pauseStates: Record<string, number> | null = null;
+let asked = 0;
+let answered = 0;
+const watcher = new Worker(new URL("./thread-watch.ts", import.meta.url), {
+  workerData: { pid: process.pid },
+});
+watcher.on("message", (reply: { id: number; counts: Record<string, number> }) => {
+  if (reply.id !== asked) return;
+  pauseStates = reply.counts;
+  answered = reply.id;
+});
 const measured = await idleAndPeak(async () => {
   let last = performance.now();
   let before = cpuWaits();
@@ -69,6 +83,8 @@ const measured = await idleAndPeak(async () => {
       pauseWaiting = waits && before ? waits.waiting - before.waiting : null;
       pauseStolen = waits && before ? waits.stolen - before.stolen : null;
       pauseDiskFaults = waits && before ? waits.diskFaults - before.diskFaults : null;
+      if (longestPause > WATCH_MS)
+        watcher.postMessage({ id: ++asked, from: Date.now() - (now - last), to: Date.now() });
     }
     last = now;
     before = waits;
@@ -82,6 +98,10 @@ const measured = await idleAndPeak(async () => {
     clearInterval(ticker);
   }
 });
+// The answer to the last question (at most 2 s), then the watcher's end.
+const waitedFrom = Date.now();
+while (answered !== asked && Date.now() - waitedFrom < 2000) await new Promise((r) => setTimeout(r, 10));
+await watcher.terminate();
 if (copied !== 1) throw new Error(`expected one copy, made ${copied}`);
 console.log(
   JSON.stringify({
@@ -91,6 +111,7 @@ console.log(
     pauseWaiting,
     pauseStolen,
     pauseDiskFaults,
+    pauseStates,
     keyMs,
     aead: chacha20poly1305().name,
   }),

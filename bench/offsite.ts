@@ -51,19 +51,30 @@ interface ChildResult {
   pauseWaiting: number | null;
   pauseStolen: number | null;
   pauseDiskFaults: number | null;
+  pauseStates: Record<string, number> | null;
   keyMs: number;
   aead: string;
+}
+
+/** The main thread's states seen during a pause, the most frequent first. */
+function seenIn(states: Record<string, number> | null): string {
+  if (!states || Object.keys(states).length === 0) return "nothing recorded";
+  return Object.entries(states)
+    .sort((a, b) => b[1] - a[1])
+    .map(([what, count]) => `${count}× ${what}`)
+    .join("; ");
 }
 
 /**
  * A pause over the limit, told on standard error with what the system says of that while: the
  * thread running (the app's own work on it: to mend), runnable but waiting for a CPU or the host
  * running other work on the machine's CPUs (a machine kept busy), or none of these (the thread
- * blocked in a call, or a page of its memory read back from the disk).
+ * blocked in a call, or a page of its memory read back from the disk), and
+ * what its states were meanwhile: the kernel function it slept in and the top of its stack.
  */
 function pauseWords(runtime: string, mode: string, result: ChildResult): string {
   const ms = (value: number | null) => (value === null ? "unknown" : `${value.toFixed(0)} ms`);
-  return `${runtime} ${mode}: the thread's longest pause ${ms(result.longestPause)}; meanwhile it ran ${ms(result.pauseRunning)}, waited for a CPU ${ms(result.pauseWaiting)}, the host took each CPU ${ms(result.pauseStolen)}, and ${result.pauseDiskFaults ?? "unknown"} of its page faults read the disk`;
+  return `${runtime} ${mode}: the thread's longest pause ${ms(result.longestPause)}; meanwhile it ran ${ms(result.pauseRunning)}, waited for a CPU ${ms(result.pauseWaiting)}, the host took each CPU ${ms(result.pauseStolen)}, and ${result.pauseDiskFaults ?? "unknown"} of its page faults read the disk; seen (every 5 ms) in: ${seenIn(result.pauseStates)}`;
 }
 
 /**
