@@ -3,8 +3,8 @@
  * off-site run of the app on data folder DIR, with its settings as a JSON object of environment
  * variables, after its places' keys were made or opened (as when the service starts); prints the
  * time, the resident memory at idle and at the peak, the longest pause of the thread meanwhile
- * (and how long of it the thread ran, waited for a CPU, and the host took each CPU, and how many
- * of its page faults read the disk), the time the
+ * (how long of it the thread ran, waited for a CPU and the host took each CPU, how many of its
+ * page faults read the disk, and what a thread watching it saw: `thread-watch.ts`), the time the
  * keys took and the cipher, as one line of JSON.
  *   bun bench/offsite-child.ts DIR '{"BUSINESS_APP_OFFSITE_MIRROR_DIR": "/mnt/usb"}'
  */

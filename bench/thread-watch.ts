@@ -2,13 +2,15 @@
  * A thread of the off-site child that watches its main thread (Linux): every 5 ms the main
  * thread's state, the kernel function it sleeps in (`wchan`) and, where readable (root), the top
  * of its kernel stack, kept for the last 4 s. Asked for a while (`{ from, to }`, ms since the
- * epoch, and an `id` it echoes), it answers how often each of these was seen then: what a thread that neither ran nor
- * waited for a CPU was blocked in. Nothing where `/proc` does not tell.
+ * epoch, and an `id` it echoes), it answers how often each of these was seen then: what a thread
+ * that neither ran nor waited for a CPU was blocked in. Nothing where `/proc` does not tell.
  */
 import { readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
-const task = `/proc/${(workerData as { pid: number }).pid}/task/${(workerData as { pid: number }).pid}/`;
+const { pid } = workerData as { pid: number };
+// The main thread's id is the process's.
+const task = `/proc/${pid}/task/${pid}/`;
 const KEEP_MS = 4000;
 const seen: { at: number; what: string }[] = [];
 
@@ -22,7 +24,8 @@ function read(file: string): string {
 
 function sample(): void {
   const stat = read("stat");
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) || "?";
+  // The first field after the name in parentheses (which may hold spaces).
+  const state = stat.charAt(stat.lastIndexOf(")") + 2) || "?";
   const top =
     state === "R"
       ? ""
