@@ -1,7 +1,7 @@
-import { Decrypter, Encrypter } from "age-encryption";
 import { z } from "zod";
 import { isPlainBackupName } from "../../backup/index.ts";
 import { sha256Hex } from "../../lib/hash.ts";
+import { ageLibrary } from "../crypto/age-library.ts";
 import { macMatches, macOf, type PlaceKey } from "../crypto/keys.ts";
 
 /**
@@ -106,6 +106,7 @@ export async function sidecarText(
 ): Promise<{ sidecar: Sidecar; text: string }> {
   let stored: Story | string = story;
   if (key) {
+    const { Encrypter } = await ageLibrary();
     const encrypter = new Encrypter();
     encrypter.addRecipient(key.recipient);
     stored = Buffer.from(await encrypter.encrypt(JSON.stringify(story))).toString("base64");
@@ -150,6 +151,7 @@ export async function readSidecarText(body: string, key: PlaceKey | null): Promi
 
 async function openStory(sealed: string, key: PlaceKey): Promise<Story | null> {
   try {
+    const { Decrypter } = await ageLibrary();
     const decrypter = new Decrypter();
     decrypter.addIdentity(key.identity);
     const opened = await decrypter.decrypt(new Uint8Array(Buffer.from(sealed, "base64")), "text");

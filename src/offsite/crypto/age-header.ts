@@ -1,4 +1,4 @@
-import { Encrypter } from "age-encryption";
+import { ageLibrary } from "./age-library.ts";
 
 /**
  * age's header (age-encryption.org/v1): its stanzas, one per recipient, each wrapping the file
@@ -17,6 +17,7 @@ const MAC_LINE = new TextEncoder().encode("\n--- ");
  */
 export async function headerFor(recipient: string): Promise<{ header: Uint8Array; fileKey: Uint8Array }> {
   let fileKey: Uint8Array | null = null;
+  const { Encrypter } = await ageLibrary();
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient);
   encrypter.addRecipient({

@@ -1,10 +1,11 @@
 import { hkdfSync, randomBytes, scrypt } from "node:crypto";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { Decrypter, Encrypter, type Identity, type Recipient, Stanza } from "age-encryption";
+import type { Decrypter, Identity, Recipient } from "age-encryption";
 import { openPayload, sealPayload } from "../../lib/age-stream.ts";
 import { AppError } from "../../lib/errors.ts";
 import { OffsiteError, storeError } from "../errors.ts";
 import { headerFor, splitAgeFile } from "./age-header.ts";
+import { ageLibrary } from "./age-library.ts";
 
 /**
  * The standard age format, so `age -d` opens every copy on any machine. Copies are encrypted to an
@@ -42,6 +43,7 @@ function passphraseRecipient(passphrase: string): Recipient {
       const salt = new Uint8Array(randomBytes(16));
       const key = await deriveKey(passphrase, salt, SCRYPT_WORK_FACTOR);
       const body = chacha20poly1305(key, ZERO_NONCE).encrypt(fileKey);
+      const { Stanza } = await ageLibrary();
       return [new Stanza(["scrypt", base64NoPad(salt), String(SCRYPT_WORK_FACTOR)], body)];
     },
   };
@@ -77,6 +79,7 @@ function passphraseIdentity(passphrase: string): Identity {
 
 /** Text encrypted with `passphrase` as a small age file (the place's key file). */
 export async function encryptWithPassphrase(text: string, passphrase: string): Promise<Uint8Array> {
+  const { Encrypter } = await ageLibrary();
   const encrypter = new Encrypter();
   encrypter.addRecipient(passphraseRecipient(passphrase));
   return encrypter.encrypt(text);
@@ -88,6 +91,7 @@ async function withPassphrase<T>(
   name: string,
   work: (d: Decrypter) => Promise<T>,
 ): Promise<T> {
+  const { Decrypter } = await ageLibrary();
   const decrypter = new Decrypter();
   decrypter.addIdentity(passphraseIdentity(passphrase));
   try {
@@ -158,6 +162,7 @@ export async function decryptStream(
   keys: CopyKeys,
   name: string,
 ): Promise<ReadableStream<Uint8Array>> {
+  const { Decrypter } = await ageLibrary();
   const decrypter = new Decrypter();
   if (keys.identity) decrypter.addIdentity(keys.identity);
   decrypter.addIdentity(passphraseIdentity(keys.passphrase));

@@ -1,9 +1,9 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
-import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { sha256Hex } from "../../lib/hash.ts";
 import { OffsiteError } from "../errors.ts";
 import type { OffsiteTarget } from "../places/target.ts";
 import { decryptWithPassphrase, encryptWithPassphrase } from "./age.ts";
+import { ageLibrary } from "./age-library.ts";
 import { holdsOnlyOlderCopies } from "./older-places.ts";
 
 /**
@@ -35,6 +35,7 @@ const opened = new Map<string, Promise<PlaceKey>>();
 
 async function keyOf(identity: string): Promise<PlaceKey> {
   const macKey = new Uint8Array(hkdfSync("sha256", identity, "", "BusinessApp sidecar MAC v1", 32));
+  const { identityToRecipient } = await ageLibrary();
   return { identity, recipient: await identityToRecipient(identity), macKey };
 }
 
@@ -157,7 +158,7 @@ export async function placeKey(
       known.pinned === null && (await holdsOnlyOlderCopies(target, encryptedCopies, passphrase, signal));
     if (!older) throw keyMissing(target);
   }
-  const identity = await generateX25519Identity();
+  const identity = await (await ageLibrary()).generateX25519Identity();
   const text = [
     "# BusinessApp's key for the encrypted off-site copies in this place, itself encrypted with the passphrase.",
     `# Open a copy with Debian's age: age -d -i ${KEY_FILE} -o backup.db COPY.db.age`,
