@@ -32,14 +32,19 @@ export interface Measurement {
   exe?: boolean;
   /** Programs it runs or compares with, each with how to install it. */
   tools?: [string, string][];
+  /**
+   * Runs from `LARGE_MB` on, when not `LARGE_RUNS`: a row judged on its worst moment (the longest
+   * pause) needs a median of three, since a median of two is their mean.
+   */
+  largeRuns?: number;
 }
 
 /** From this size on, each measurement is run at most LARGE_RUNS times: one run of them takes minutes. */
 export const LARGE_MB = 2048;
 export const LARGE_RUNS = 2;
 
-export function runsAt(megabytes: number, runs: number): number {
-  return megabytes >= LARGE_MB ? Math.min(runs, LARGE_RUNS) : runs;
+export function runsAt(megabytes: number, runs: number, largeRuns = LARGE_RUNS): number {
+  return megabytes >= LARGE_MB ? Math.min(runs, largeRuns) : runs;
 }
 
 /**
