@@ -183,7 +183,8 @@ try {
     const label = `${(makeDatabase(database, size) / 1024 / 1024).toFixed(0)} MB`;
     seconds[`database ${label}`] = Math.round((performance.now() - started) / 1000);
     console.log(`made ${label} database in ${seconds[`database ${label}`]} s`);
-    for (const [name, m] of perSize) await measure(name, m, { database, label, runs: runsAt(size, runs, m.largeRuns) });
+    for (const [name, m] of perSize)
+      await measure(name, m, { database, label, runs: runsAt(size, runs, m.largeRuns) });
     rmSync(join(work, `shop-${size}`), { recursive: true, force: true });
   }
   console.log("");
