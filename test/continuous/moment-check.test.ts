@@ -194,9 +194,8 @@ describe("the full check of a moment in parts", () => {
       Object.entries(wanted).every(([key, least]) => seen[key as keyof typeof wanted] > least);
     // At least TRIALS trials, then on until the search reached each kind (a seed that drew only 4
     // damaged moments the parts decided, of 100, failed once), at most four times as many.
-    let trials = 0;
-    for (let trial = 0; trial < TRIALS || (!reached() && trial < 4 * TRIALS); trial++) {
-      trials++;
+    let trial = 0;
+    for (; trial < TRIALS || (!reached() && trial < 4 * TRIALS); trial++) {
       const path = join(work, `moment-${trial}.db`);
       copyFileSync(base, path);
       const steps: string[] = [];
@@ -225,7 +224,7 @@ describe("the full check of a moment in parts", () => {
       else seen[complete.ok ? "healthyInParts" : "damagedInParts"]++;
       rmSync(path, { force: true });
     }
-    console.log(`moment check in parts: ${trials} trials, ${JSON.stringify(seen)}`);
+    console.log(`moment check in parts: ${trial} trials, ${JSON.stringify(seen)}`);
     expect(seen.healthy).toBeGreaterThan(wanted.healthy);
     expect(seen.damaged).toBeGreaterThan(wanted.damaged);
     expect(seen.healthyInParts).toBeGreaterThan(wanted.healthyInParts);
