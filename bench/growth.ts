@@ -31,7 +31,8 @@ const FIGURES: [string, string][] = [
   ["Bun: /api/health p99 during the startup backup", "`/api/health` p99 during a backup (Bun)"],
   ["Bun: longest commit of a concurrent writer during the backup", "longest commit meanwhile (Bun)"],
   ["Bun: copy to the mirror folder, plain", "off-site copy, mirror, plain (Bun)"],
-  ["restore --at now (executable; base and 2025 changes)", "`restore --at now`"],
+  // The count of changes is what the chain held; figures of runs with other counts go in one row.
+  ["restore --at now (executable; base and N changes)", "`restore --at now`"],
   ["look inside: first summary (judges the file, counts both)", "look inside: first summary"],
   ["look inside: full count of the difference (worker)", "look inside: full count of a difference"],
 ];
@@ -45,9 +46,10 @@ for (const file of process.argv.slice(2)) {
     if (!match) continue;
     const size = Number(match[1]);
     sizes.add(size);
-    const byName = figures.get(match[2] as string) ?? new Map<number, Row>();
+    const key = (match[2] as string).replace(/base and \d+ changes\)$/, "base and N changes)");
+    const byName = figures.get(key) ?? new Map<number, Row>();
     byName.set(size, row);
-    figures.set(match[2] as string, byName);
+    figures.set(key, byName);
   }
 }
 if (sizes.size === 0) {
