@@ -114,14 +114,22 @@ export interface MemoryS3Knobs {
   body?: { match: RegExp; make: () => ReadableStream<Uint8Array> } | null;
   /** Called before a PUT is taken: the PUT waits for what it returns (a run held in the middle). */
   beforePut?: ((key: string) => Promise<void>) | null;
+  /**
+   * How long completing a multipart upload takes (the service joining the parts): with `spaces`,
+   * it answers 200 at once and sends a space every 100 ms meanwhile, as Amazon S3 does; without,
+   * its answer begins only then, as a service on one disk (s3rver, MinIO) may.
+   */
+  assemble?: { ms: number; spaces: boolean } | null;
 }
 
 /**
- * An S3 service in memory that checks no signature: list, GET, PUT, DELETE, and nothing else.
- * Its objects can be looked at and changed directly; `taken()` counts the bytes GETs sent.
+ * An S3 service in memory that checks no signature: list, GET, PUT, DELETE, multipart uploads
+ * (begin, parts, complete, abort), and nothing else. Its objects can be looked at and changed
+ * directly; `taken()` counts the bytes GETs sent, `uploads` holds the uploads begun and not ended.
  */
 export function memoryS3(knobs: MemoryS3Knobs = {}) {
   const objects = new Map<string, Uint8Array>();
+  const uploads = new Map<string, Uint8Array[]>();
   let sent = 0;
   const counted = (stream: ReadableStream<Uint8Array>) =>
     stream.pipeThrough(
@@ -150,6 +158,48 @@ export function memoryS3(knobs: MemoryS3Knobs = {}) {
         `<?xml version="1.0"?><ListBucketResult>${contents.join("")}<IsTruncated>false</IsTruncated></ListBucketResult>`,
       );
     }
+    if (request.method === "POST" && url.searchParams.has("uploads")) {
+      const id = `upload-${uploads.size + objects.size}-${key.length}`;
+      uploads.set(id, []);
+      return new Response(
+        `<InitiateMultipartUploadResult><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      );
+    }
+    const uploadId = url.searchParams.get("uploadId");
+    if (uploadId !== null) {
+      const parts = uploads.get(uploadId);
+      if (!parts) return new Response("<Error><Code>NoSuchUpload</Code></Error>", { status: 404 });
+      if (request.method === "PUT") {
+        const bytes = new Uint8Array(await request.arrayBuffer());
+        parts[Number(url.searchParams.get("partNumber")) - 1] = bytes;
+        return new Response("", { headers: { etag: `"${Bun.hash(bytes).toString(16)}"` } });
+      }
+      if (request.method === "DELETE") {
+        uploads.delete(uploadId);
+        return new Response(null, { status: 204 });
+      }
+      const join = () => {
+        if (!uploads.delete(uploadId)) return "<Error><Code>NoSuchUpload</Code></Error>";
+        objects.set(key, new Uint8Array(Buffer.concat(parts)));
+        return `<CompleteMultipartUploadResult><Key>${key}</Key></CompleteMultipartUploadResult>`;
+      };
+      const assemble = knobs.assemble;
+      if (!assemble) return new Response(join());
+      if (!assemble.spaces) return Bun.sleep(assemble.ms).then(() => new Response(join()));
+      const done = performance.now() + assemble.ms;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            await Bun.sleep(100);
+            if (performance.now() < done) controller.enqueue(new Uint8Array([0x20]));
+            else {
+              controller.enqueue(new TextEncoder().encode(join()));
+              controller.close();
+            }
+          },
+        }),
+      );
+    }
     if (request.method === "PUT") {
       await knobs.beforePut?.(key);
       const bytes = new Uint8Array(await request.arrayBuffer());
@@ -168,7 +218,7 @@ export function memoryS3(knobs: MemoryS3Knobs = {}) {
     }
     return new Response("<Error><Code>NotImplemented</Code></Error>", { status: 501 });
   });
-  return { ...place, objects, knobs, taken: () => sent };
+  return { ...place, objects, uploads, knobs, taken: () => sent };
 }
 
 /** A service that answers every request at once, 200, and then sends its body one byte every half second. */

@@ -8,7 +8,7 @@ import { DatabaseHandle } from "../../src/db/handle.ts";
 import { restoreFromOffsite, restoreLatestFromOffsite } from "../../src/offsite/copies/restore.ts";
 import { KEY_FILE } from "../../src/offsite/crypto/keys.ts";
 import { OffsiteError } from "../../src/offsite/errors.ts";
-import { S3Http } from "../../src/offsite/places/s3/http.ts";
+import { assemblyMs, S3Failure, S3Http } from "../../src/offsite/places/s3/http.ts";
 import { S3Store } from "../../src/offsite/places/s3/store.ts";
 import { addItems, itemNames } from "../backup/fixtures.ts";
 import { tempDir } from "../helpers.ts";
@@ -531,5 +531,54 @@ describe("what a place sends is never repeated, and a place that drips is given 
     for (let i = 0; i < 20; i++) place.objects.set(`${big}${i}`, new Uint8Array(1));
     const shop = offsiteSetup(placeEnv(place));
     expect(await shop.offsite.contents("s3")).toEqual([]);
+  });
+});
+
+describe("a service that takes its time to join the parts of an upload", () => {
+  const MiB = 1024 * 1024;
+  /** An upload of 8 MiB in 1 MiB parts, with answers due within half a second. */
+  const upload = (place: ReturnType<typeof memoryS3>) => {
+    const store = new S3Store(
+      new S3Http(
+        {
+          endpoint: place.endpoint,
+          region: "us-east-1",
+          bucket: "shop",
+          accessKeyId: "AKIAEXAMPLE",
+          secretAccessKey: "secret-of-the-shop",
+        },
+        { answerMs: 500, idleMs: 500 },
+      ),
+      { partSize: MiB },
+    );
+    return store.put("shop/big.db", endlessBytes(8 * MiB, 7), { contentType: "application/octet-stream" });
+  };
+
+  test("joining takes longer than the time to an answer, silent or sending spaces: the upload completes", async () => {
+    // 8 MiB is given 2 s of joining on top of the 0.5 s to an answer (4 MiB/s).
+    expect(assemblyMs(8 * MiB)).toBe(2048);
+    for (const spaces of [false, true]) {
+      const place = memoryS3({ assemble: { ms: 1500, spaces } });
+      await upload(place);
+      expect(place.objects.get("shop/big.db")?.byteLength).toBe(8 * MiB);
+      expect(place.objects.get("shop/big.db")?.every((byte) => byte === 7)).toBe(true);
+      expect(place.uploads.size).toBe(0);
+      place.stop();
+    }
+  });
+
+  test("joining that never ends: the upload fails within its bound, in words, and is aborted", async () => {
+    for (const spaces of [false, true]) {
+      const place = memoryS3({ assemble: { ms: 600_000, spaces } });
+      const started = performance.now();
+      const failure = await upload(place).catch((error) => error);
+      // 0.5 s to an answer + 2 s of joining (+ 16 s for a 1 MiB answer at 64 KiB/s, with spaces).
+      expect(performance.now() - started).toBeLessThan(spaces ? 25_000 : 10_000);
+      expect(failure).toBeInstanceOf(S3Failure);
+      expect(failure.problem).toBe("timeout");
+      expect(place.objects.has("shop/big.db")).toBe(false);
+      expect(place.uploads.size).toBe(0);
+      place.stop();
+    }
   });
 });

@@ -73,6 +73,18 @@ export class S3Failure extends Error {
 
 /** An upload is given at least this rate (64 KiB/s) on top of the time to an answer. */
 const SLOWEST_UPLOAD_BYTES_PER_MS = 64;
+/**
+ * A service joining the parts of a multipart upload is given at least this rate (4 MiB/s) on top
+ * of the time to an answer: one on a single disk (s3rver, MinIO) answers only once it wrote the
+ * whole object again (over 31 s for 4 GB here), Amazon S3 answers at once and sends spaces for up
+ * to minutes. 4 GB: about 17 minutes more at most; a dead connection still ends at the idle time.
+ */
+const SLOWEST_ASSEMBLY_BYTES_PER_MS = 4096;
+
+/** The time a service may take, beyond the time to an answer, to complete an upload of `bytes`. */
+export function assemblyMs(bytes: number): number {
+  return Math.ceil(bytes / SLOWEST_ASSEMBLY_BYTES_PER_MS);
+}
 /** What is read of a failed request's answer, to find its code: never more. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 /** A clock this far off is what a 403 means, whatever code came with it. */
@@ -152,15 +164,17 @@ export function deadline(
 /**
  * Reads a body to its end as text, at most `limit` bytes (then `S3Failure`), failing when no chunk
  * comes for the idle time, when the whole of it takes longer than the time to an answer plus
- * `limit` at 64 KiB/s (a service that drips), or when `signal` aborts.
+ * `limit` at 64 KiB/s (a service that drips) plus `extraMs` (work the service is known to do
+ * meanwhile), or when `signal` aborts.
  */
 export async function readBody(
   response: Response,
   limit: number,
   timeouts: S3Timeouts,
   signal?: AbortSignal,
+  extraMs = 0,
 ): Promise<string> {
-  const ms = timeouts.answerMs + Math.ceil(limit / SLOWEST_UPLOAD_BYTES_PER_MS);
+  const ms = timeouts.answerMs + Math.ceil(limit / SLOWEST_UPLOAD_BYTES_PER_MS) + extraMs;
   const whole = deadline(
     ms,
     () => new S3Failure("timeout", { what: `the answer took more than ${Math.round(ms / 1000)} s` }),
@@ -240,9 +254,10 @@ export class S3Http {
 
   /**
    * Sends one signed request and returns its answer once it begins (2xx); otherwise rejects with
-   * `S3Failure`. The answer must begin within `answerMs` (plus time for the body at 64 KiB/s);
-   * its body is the caller's to read, with `readBody` or `bodyOf`. `signal` gives up the request
-   * (with its reason) when it aborts: a run past its deadline, the app closing.
+   * `S3Failure`. The answer must begin within `answerMs` (plus time for the body at 64 KiB/s, plus
+   * `extraMs`: work the service is known to do before it answers); its body is the caller's to
+   * read, with `readBody` or `bodyOf`. `signal` gives up the request (with its reason) when it
+   * aborts: a run past its deadline, the app closing.
    */
   async send(request: {
     method: string;
@@ -251,6 +266,7 @@ export class S3Http {
     body?: Uint8Array | string;
     contentType?: string;
     signal?: AbortSignal | undefined;
+    extraMs?: number;
   }): Promise<Response> {
     request.signal?.throwIfAborted();
     const url = this.urlOf(request.key, request.query);
@@ -266,7 +282,8 @@ export class S3Http {
     );
     const size =
       typeof request.body === "string" ? Buffer.byteLength(request.body) : (request.body?.byteLength ?? 0);
-    const limit = this.timeouts.answerMs + Math.ceil(size / SLOWEST_UPLOAD_BYTES_PER_MS);
+    const limit =
+      this.timeouts.answerMs + Math.ceil(size / SLOWEST_UPLOAD_BYTES_PER_MS) + (request.extraMs ?? 0);
     const late = () => new S3Failure("timeout", { what: `no answer within ${Math.round(limit / 1000)} s` });
     const waiting = deadline(limit, late, request.signal);
     let response: Response;

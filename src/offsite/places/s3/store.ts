@@ -1,4 +1,4 @@
-import { bodyOf, readBody, S3Failure, type S3Http, xmlElements, xmlText } from "./http.ts";
+import { assemblyMs, bodyOf, readBody, S3Failure, type S3Http, xmlElements, xmlText } from "./http.ts";
 
 export interface StoredObject {
   key: string;
@@ -84,8 +84,8 @@ export class S3Store {
     this.#maxPages = tuning.maxPages ?? 1000;
   }
 
-  async #text(response: Response, limit: number, signal?: AbortSignal): Promise<string> {
-    return readBody(response, limit, this.#http.timeouts, signal);
+  async #text(response: Response, limit: number, signal?: AbortSignal, extraMs = 0): Promise<string> {
+    return readBody(response, limit, this.#http.timeouts, signal, extraMs);
   }
 
   /**
@@ -186,7 +186,9 @@ export class S3Store {
     try {
       const etags: string[] = [];
       let part = upload.first;
+      let bytes = 0;
       for (let done = false; ; ) {
+        bytes += part.byteLength;
         const query = { partNumber: String(etags.length + 1), uploadId };
         etags.push(
           await this.#stored(await this.#http.send({ method: "PUT", key, query, body: part, signal })),
@@ -198,6 +200,8 @@ export class S3Store {
       const list = etags.map(
         (etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`,
       );
+      // The service joins the parts before it answers (or sends spaces meanwhile): time for that.
+      const joining = assemblyMs(bytes);
       const finished = await this.#http.send({
         method: "POST",
         key,
@@ -205,9 +209,10 @@ export class S3Store {
         body: `<CompleteMultipartUpload>${list.join("")}</CompleteMultipartUpload>`,
         contentType: "application/xml",
         signal,
+        extraMs: joining,
       });
       // S3 may answer 200 and still report a failure in the body.
-      const answer = await this.#text(finished, ANSWER_LIMIT, signal);
+      const answer = await this.#text(finished, ANSWER_LIMIT, signal, joining);
       if (answer.includes("<Error>")) throw new S3Failure("other", { what: "the upload was not completed" });
     } catch (error) {
       // Aborted even when the run is being given up: its own short wait, not the run's.
