@@ -1,5 +1,6 @@
 import { emptyStream, withIdleTimeout } from "../../copies/streams.ts";
 import { canonicalQuery, signedHeaders, uriEncode } from "./sigv4.ts";
+import { xmlText } from "./xml.ts";
 
 /** Where an S3-compatible bucket is, and the keys that sign its requests (SigV4). */
 export interface S3Options {
@@ -105,38 +106,6 @@ const CREDENTIALS = new Set([
 /** A service's error code, when it is a plain word (anything else is not repeated). */
 const plainWord = (text: string | null) =>
   text !== null && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(text) ? text : null;
-
-/** The text of the first `<tag>` element of `xml`, or null. `xml` is a bounded answer of the service. */
-export function xmlText(xml: string, tag: string): string | null {
-  const open = xml.indexOf(`<${tag}>`);
-  if (open < 0) return null;
-  const start = open + tag.length + 2;
-  const close = xml.indexOf(`</${tag}>`, start);
-  return close < 0 ? null : unescapeXml(xml.slice(start, close));
-}
-
-/** Every `<tag>` element's inner text, in order. */
-export function xmlElements(xml: string, tag: string): string[] {
-  const found: string[] = [];
-  for (let at = xml.indexOf(`<${tag}>`); at >= 0; at = xml.indexOf(`<${tag}>`, at)) {
-    const start = at + tag.length + 2;
-    const close = xml.indexOf(`</${tag}>`, start);
-    if (close < 0) break;
-    found.push(xml.slice(start, close));
-    at = close;
-  }
-  return found;
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|quot|apos|amp|#\d{1,7}|#x[0-9a-f]{1,6});/gi, (all, name: string) => {
-    const named: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
-    const known = named[name.toLowerCase()];
-    if (known) return known;
-    const code = name[1]?.toLowerCase() === "x" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-    return code <= 0x10ffff ? String.fromCodePoint(code) : all;
-  });
-}
 
 /**
  * An `AbortSignal` that aborts with `reason()` after `ms`, or with `outer`'s reason when that

@@ -1,4 +1,5 @@
-import { assemblyMs, bodyOf, readBody, S3Failure, type S3Http, xmlElements, xmlText } from "./http.ts";
+import { assemblyMs, bodyOf, readBody, S3Failure, type S3Http } from "./http.ts";
+import { xmlElements, xmlText } from "./xml.ts";
 
 export interface StoredObject {
   key: string;
